@@ -1,0 +1,27 @@
+// Two projects: fast unit tests of pure rules (*.test.ts), and integration tests (*.int.test.ts) that run
+// against one real two-zone platform started once for the whole run. Destructive tests that kill parts of
+// a platform (*.destructive.test.ts) start their own and run in their own phase: `npm run test:destructive`.
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/services/**/*.test.ts'],
+      testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '\\.destructive\\.test\\.ts$', '/node_modules/', '/dist/'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/services/**/*.int.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+      globalSetup: '<rootDir>/services/platform/test/globalSetup.ts',
+      globalTeardown: '<rootDir>/services/platform/test/globalTeardown.ts',
+    },
+  ],
+  testTimeout: 60000,
+};

@@ -1,0 +1,102 @@
+// gRPC clients: a deadline on every call, deadline and cancellation inherited from the call being served,
+// request id / authorization / purpose carried on, and retries only for methods marked idempotent.
+import { randomUUID } from 'node:crypto';
+import { CallOptions, ChannelCredentials, Client, credentials, Metadata, MethodDefinition, propagate, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryable, RetryPolicy } from '../retry';
+import { CallContext, METADATA } from './context';
+
+/** Channel options: round robin across every address the name resolves to (headless Services in Kubernetes). */
+export const CLIENT_CHANNEL_OPTIONS = {
+  'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  'grpc.keepalive_time_ms': 30_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.max_receive_message_length': 8 * 1024 * 1024,
+  // Reconnect quickly after a backend restarts, so it is back in rotation within a second or two.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+};
+
+export function createChannelClient(address: string, channelCredentials: ChannelCredentials = credentials.createInsecure()): Client {
+  return new Client(address, channelCredentials, CLIENT_CHANNEL_OPTIONS);
+}
+
+export interface UnaryCallOptions {
+  /** The call being served, whose deadline, cancellation and caller metadata this call inherits. */
+  readonly parent?: CallContext;
+  /** Extra metadata, e.g. the HTTP request's headers mapped by the gateway. */
+  readonly metadata?: Metadata;
+  /** Deadline when there is no parent deadline (or a tighter one). */
+  readonly timeoutMs?: number;
+  /** Only idempotent methods (reads, or writes carrying an idempotency key) are retried. */
+  readonly idempotent?: boolean;
+  readonly retryPolicy?: RetryPolicy;
+}
+
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
+/** Metadata for a child call: the parent's request id, authorization and purpose, plus `extra`. */
+export function childMetadata(parent: CallContext | undefined, extra?: Metadata): Metadata {
+  const metadata = extra?.clone() ?? new Metadata();
+  if (parent) {
+    for (const key of [METADATA.authorization, METADATA.purpose]) {
+      const value = parent.metadata.get(key)[0];
+      if (value !== undefined && metadata.get(key).length === 0) metadata.set(key, value);
+    }
+    if (metadata.get(METADATA.requestId).length === 0) metadata.set(METADATA.requestId, parent.requestId);
+  }
+  if (metadata.get(METADATA.requestId).length === 0) metadata.set(METADATA.requestId, randomUUID());
+  return metadata;
+}
+
+function effectiveDeadline(options: UnaryCallOptions): Date {
+  const own = Date.now() + (options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
+  const inherited = options.parent?.deadline?.getTime();
+  return new Date(inherited !== undefined ? Math.min(own, inherited) : own);
+}
+
+function unaryOnce<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, request: Req, metadata: Metadata, callOptions: CallOptions): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, callOptions, (error, response) => {
+      if (error) reject(error);
+      else resolve(response as Res);
+    });
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Calls one unary method with a deadline, retrying retryable failures of idempotent methods within it. */
+export async function callUnary<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, request: Req, options: UnaryCallOptions = {}): Promise<Res> {
+  const deadline = effectiveDeadline(options);
+  const metadata = childMetadata(options.parent, options.metadata);
+  const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const callOptions: CallOptions = { deadline };
+  if (options.parent) {
+    callOptions.parent = options.parent.call;
+    callOptions.propagate_flags = propagate.DEADLINE | propagate.CANCELLATION;
+  }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await unaryOnce(client, method, request, metadata, callOptions);
+    } catch (error) {
+      const code = (error as ServiceError).code as GrpcStatus | undefined;
+      if (!options.idempotent || !isRetryable(policy, code, attempt)) throw error;
+      const delay = backoffDelayMs(policy, attempt);
+      if (Date.now() + delay >= deadline.getTime()) throw error;
+      await sleep(delay, options.parent?.signal);
+      if (options.parent?.signal.aborted) throw error;
+    }
+  }
+}
+
+export function isServiceError(error: unknown): error is ServiceError {
+  return typeof error === 'object' && error !== null && 'code' in error && 'metadata' in error;
+}

@@ -1,0 +1,93 @@
+// Schema migrations: the kit's own tables, then the service's numbered SQL files, each in its own
+// transaction, under an advisory lock so that replicas starting together apply each file exactly once.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import type { Logger } from '../logger';
+import { serviceDir } from '../paths';
+
+export interface Migration {
+  readonly source: string;
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+  readonly checksum: string;
+}
+
+const MIGRATION_FILE = /^(\d{3,})_([a-z0-9_]+)\.sql$/;
+
+/** Reads `NNN_name.sql` files of a folder, in version order. */
+export function readMigrations(source: string, dir: string): Migration[] {
+  return readdirSync(dir)
+    .filter((file) => MIGRATION_FILE.test(file))
+    .sort()
+    .map((file) => {
+      const [, version, name] = MIGRATION_FILE.exec(file) as RegExpExecArray;
+      const sql = readFileSync(path.join(dir, file), 'utf8');
+      return { source, version: Number(version), name: name as string, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+    });
+}
+
+/** The kit's migrations (idempotency keys, ...) followed by the service's own. */
+export function migrationsFor(service: string): Migration[] {
+  return [...readMigrations('kit', path.join(serviceDir('common'), 'migrations')), ...readMigrations(service, path.join(serviceDir(service), 'migrations'))];
+}
+
+export interface MigrateOptions {
+  readonly url: string;
+  readonly schema: string;
+  readonly migrations: readonly Migration[];
+  readonly logger: Logger;
+}
+
+function quoteIdent(identifier: string): string {
+  if (!/^[a-z_][a-z0-9_]*$/.test(identifier)) throw new Error(`unsafe identifier ${identifier}`);
+  return `"${identifier}"`;
+}
+
+/** Applies pending migrations to `schema`; fails if an applied file was edited since. Returns versions applied. */
+export async function migrate(options: MigrateOptions): Promise<string[]> {
+  const schema = quoteIdent(options.schema);
+  const client = new Client({ connectionString: options.url, application_name: `${options.schema}-migrate` });
+  await client.connect();
+  const applied: string[] = [];
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [`mch:migrate:${options.schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    await client.query(`SET search_path TO ${schema}, public`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      source text NOT NULL, version integer NOT NULL, name text NOT NULL, checksum text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source, version))`);
+    const { rows } = await client.query<{ source: string; version: number; checksum: string }>('SELECT source, version, checksum FROM schema_migrations');
+    const done = new Map(rows.map((row) => [`${row.source}:${row.version}`, row.checksum]));
+    for (const migration of options.migrations) {
+      const id = `${migration.source}:${migration.version}`;
+      const checksum = done.get(id);
+      if (checksum !== undefined) {
+        if (checksum !== migration.checksum) throw new Error(`migration ${id} (${migration.name}) was edited after it was applied`);
+        continue;
+      }
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (source, version, name, checksum) VALUES ($1, $2, $3, $4)', [
+          migration.source,
+          migration.version,
+          migration.name,
+          migration.checksum,
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw new Error(`migration ${id} (${migration.name}) failed: ${(error as Error).message}`);
+      }
+      applied.push(id);
+      options.logger.info({ migration: id, name: migration.name }, 'migration applied');
+    }
+  } finally {
+    await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    await client.end();
+  }
+  return applied;
+}

@@ -1,0 +1,68 @@
+// OpenTelemetry bootstrap, loaded before anything else in a process so that http, grpc, pg and ioredis are
+// instrumented. Spans always exist (trace ids reach the logs and propagate between services); they are
+// exported over OTLP only when OTEL_EXPORTER_OTLP_ENDPOINT is set, or to a JSON-lines file for tests.
+import { appendFileSync } from 'node:fs';
+import { ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor, ReadableSpan, SimpleSpanProcessor, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** Writes finished spans as JSON lines; `MCH_TRACE_FILE` turns it on (tests read it back). */
+class JsonLinesSpanExporter implements SpanExporter {
+  constructor(private readonly file: string) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    const lines = spans.map((span) => {
+      const context = span.spanContext();
+      return JSON.stringify({
+        traceId: context.traceId,
+        spanId: context.spanId,
+        parentSpanId: span.parentSpanContext?.spanId,
+        name: span.name,
+        kind: span.kind,
+        service: span.resource.attributes['service.name'],
+        attributes: span.attributes,
+      });
+    });
+    try {
+      appendFileSync(this.file, lines.join('\n') + '\n');
+      done({ code: ExportResultCode.SUCCESS });
+    } catch (error) {
+      done({ code: ExportResultCode.FAILED, error: error as Error });
+    }
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+let sdk: NodeSDK | undefined;
+
+export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (sdk) return;
+  const processors: SpanProcessor[] = [];
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
+  if (env.MCH_TRACE_FILE) processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(env.MCH_TRACE_FILE)));
+  sdk = new NodeSDK({
+    serviceName,
+    spanProcessors: processors,
+    instrumentations: [
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)/.test(request.url ?? '') }),
+      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
+      // Statement text only: parameter values may be personal identifiers and never reach a trace.
+      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      new IORedisInstrumentation({ dbStatementSerializer: (command) => command }),
+    ],
+  });
+  sdk.start();
+}
+
+export async function stopTelemetry(): Promise<void> {
+  await sdk?.shutdown();
+  sdk = undefined;
+}
