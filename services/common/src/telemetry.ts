@@ -41,6 +41,18 @@ class JsonLinesSpanExporter implements SpanExporter {
   }
 }
 
+/** Keeps spans alive (ids in logs, context propagated) when nothing exports them. */
+class DiscardingSpanProcessor implements SpanProcessor {
+  onStart(): void {}
+  onEnd(): void {}
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 let sdk: NodeSDK | undefined;
 
 export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): void {
@@ -48,6 +60,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const processors: SpanProcessor[] = [];
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   if (env.MCH_TRACE_FILE) processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(env.MCH_TRACE_FILE)));
+  if (processors.length === 0) processors.push(new DiscardingSpanProcessor());
   sdk = new NodeSDK({
     serviceName,
     spanProcessors: processors,

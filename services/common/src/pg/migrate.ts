@@ -83,7 +83,7 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
         throw new Error(`migration ${id} (${migration.name}) failed: ${(error as Error).message}`);
       }
       applied.push(id);
-      options.logger.info({ migration: id, name: migration.name }, 'migration applied');
+      options.logger.info({ migration: id, file: migration.name }, 'migration applied');
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);

@@ -6,4 +6,8 @@
 
 /* eslint-disable */
 
+export const protobufPackage = "google.api";
+
+export const protobufFileName = "google/api/annotations.proto";
+
 /** Vendored interface of google/api/annotations.proto (Apache-2.0, googleapis). */

@@ -6,6 +6,10 @@
 
 /* eslint-disable */
 
+export const protobufPackage = "google.rpc";
+
+export const protobufFileName = "google/rpc/code.proto";
+
 /** Vendored interface of google/rpc/code.proto (Apache-2.0, googleapis): the canonical status codes. */
 
 /** The canonical error codes shared by gRPC and the gateway's HTTP mapping. */

@@ -13,6 +13,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+export const protobufPackage = "mch.consultation.v1";
+
+export const protobufFileName = "mch/consultation/v1/consultation.proto";
+
 /**
  * Consultation: threads between residents, clinicians and specialists, with live delivery.
  * Its RPCs arrive with the issue that builds the service.

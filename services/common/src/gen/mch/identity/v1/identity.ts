@@ -20,6 +20,10 @@ import {
 } from "@grpc/grpc-js";
 import { LatLng } from "../../common/v1/common";
 
+export const protobufPackage = "mch.identity.v1";
+
+export const protobufFileName = "mch/identity/v1/identity.proto";
+
 /** Identity: member institutions, staff, residents, tokens and the master patient index. */
 
 /** The tier of an institution in the alliance. */
@@ -897,7 +901,7 @@ function floatToJson(value: number | null | undefined): number | string | null |
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
-type DeepPartial<T> = T extends Builtin ? T
+export type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
@@ -907,7 +911,7 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

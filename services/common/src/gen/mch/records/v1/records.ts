@@ -13,6 +13,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+export const protobufPackage = "mch.records.v1";
+
+export const protobufFileName = "mch/records/v1/records.proto";
+
 /**
  * Records: the shared, versioned maternal and child health record of each patient.
  * Its RPCs arrive with the issue that builds the service.

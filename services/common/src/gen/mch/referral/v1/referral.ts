@@ -13,6 +13,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+export const protobufPackage = "mch.referral.v1";
+
+export const protobufFileName = "mch/referral/v1/referral.proto";
+
 /**
  * Referral: risk-aware referrals up and down the alliance, as FHIR Task states.
  * Its RPCs arrive with the issue that builds the service.

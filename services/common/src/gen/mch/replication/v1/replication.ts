@@ -13,6 +13,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+export const protobufPackage = "mch.replication.v1";
+
+export const protobufFileName = "mch/replication/v1/replication.proto";
+
 /**
  * Replication: the two zones' replication state, switchovers and the replicated object store.
  * Its RPCs arrive with the issue that builds the service.

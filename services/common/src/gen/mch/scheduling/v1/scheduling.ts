@@ -13,6 +13,10 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
+export const protobufPackage = "mch.scheduling.v1";
+
+export const protobufFileName = "mch/scheduling/v1/scheduling.proto";
+
 /**
  * Scheduling: institutions' schedules, free slots and appointments.
  * Its RPCs arrive with the issue that builds the service.

@@ -1,0 +1,176 @@
+// The life of a gRPC service process, shared by every service: validated config, logger, Postgres and
+// Redis, migrations, the server (health NOT_SERVING until ready), a dependency watch, and a drained
+// shutdown on SIGTERM/SIGINT.
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { Cache } from './cache';
+import { ConfigError, ConfigOf, serviceConfigSpec } from './config';
+import { UnavailableError } from './errors';
+import { adaptService, UnaryHandler, UnaryHandlers } from './grpc/adapter';
+import { GrpcServer } from './grpc/server';
+import { sweepIdempotencyKeys } from './idempotency';
+import { createLogger, Logger } from './logger';
+import { Database } from './pg/database';
+import { migrate, migrationsFor } from './pg/migrate';
+import { stopTelemetry } from './telemetry';
+
+type ServiceConfig = ConfigOf<typeof serviceConfigSpec>;
+
+export interface ServiceParts<C extends ServiceConfig> {
+  readonly config: C;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly cache: Cache;
+}
+
+export interface ServiceSpec<C extends ServiceConfig, D extends ServiceDefinition> {
+  /** Folder under services/ and Postgres schema, e.g. `identity`. */
+  readonly service: string;
+  readonly loadConfig: () => C;
+  readonly protoFile: string;
+  /** Fully qualified proto service name, the health check key. */
+  readonly serviceName: string;
+  readonly definition: D;
+  /** Wires repositories and returns the handlers; runs after migrations. */
+  readonly build: (parts: ServiceParts<C>) => Promise<UnaryHandlers<D>>;
+}
+
+export interface RunningService {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+const DEPENDENCY_CHECK_MS = 2_000;
+const DEPENDENCY_FAILURES_BEFORE_NOT_SERVING = 3;
+
+function loadOrExit<C>(load: () => C): C {
+  try {
+    return load();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+}
+
+async function waitForDatabase(db: Database, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.ping();
+      return;
+    } catch (error) {
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: error, attempt }, 'waiting for the database');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * attempt)));
+    }
+  }
+}
+
+/** Handlers that answer UNAVAILABLE until the real ones are built. */
+function deferredHandlers<D extends ServiceDefinition>(definition: D, ref: { current?: UnaryHandlers<D> }): UnaryHandlers<D> {
+  const handlers: Record<string, UnaryHandler<unknown, unknown>> = {};
+  for (const name of Object.keys(definition)) {
+    handlers[name] = (request, ctx) => {
+      const current = ref.current as Record<string, UnaryHandler<unknown, unknown>> | undefined;
+      if (!current) throw new UnavailableError('service is starting');
+      return (current[name] as UnaryHandler<unknown, unknown>)(request, ctx);
+    };
+  }
+  return handlers as UnaryHandlers<D>;
+}
+
+export async function runService<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>): Promise<RunningService> {
+  const config = loadOrExit(spec.loadConfig);
+  const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
+  process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+
+  const db = new Database({
+    rwUrl: config.DATABASE_URL,
+    roUrl: config.DATABASE_RO_URL,
+    schema: spec.service,
+    applicationName: config.SERVICE_NAME,
+    poolMax: config.PG_POOL_MAX,
+    statementTimeoutMs: config.PG_STATEMENT_TIMEOUT_MS,
+    commitUnknownAfterMs: config.PG_COMMIT_UNKNOWN_AFTER_MS,
+    logger,
+  });
+  const cache = new Cache({
+    url: config.REDIS_URL,
+    service: spec.service,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    defaultTtlSeconds: config.CACHE_TTL_SECONDS,
+    logger,
+  });
+
+  const ref: { current?: UnaryHandlers<D> } = {};
+  const server = new GrpcServer({
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    reflection: config.GRPC_REFLECTION,
+    logger,
+    services: [
+      {
+        name: spec.serviceName,
+        definition: spec.definition,
+        implementation: adaptService(spec.definition, deferredHandlers(spec.definition, ref), logger),
+        protoFile: spec.protoFile,
+      },
+    ],
+  });
+  const port = await server.listen();
+
+  let stopping = false;
+  let watch: NodeJS.Timeout | undefined;
+  let sweep: NodeJS.Timeout | undefined;
+
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(watch);
+    clearInterval(sweep);
+    logger.info('shutting down: NOT_SERVING, draining calls in flight');
+    await server.drain(config.SHUTDOWN_GRACE_MS);
+    await Promise.allSettled([db.close(), cache.close()]);
+    await stopTelemetry().catch(() => undefined);
+    logger.info('stopped');
+  };
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void stop().then(() => process.exit(0)));
+  }
+
+  await waitForDatabase(db, logger);
+  if (config.MIGRATE_ON_START) {
+    await migrate({ url: config.DATABASE_URL, schema: spec.service, migrations: migrationsFor(spec.service), logger });
+  }
+  ref.current = await spec.build({ config, logger, db, cache });
+  if (stopping) return { port, stop };
+  server.setServing(true);
+  logger.info({ port }, 'serving');
+
+  let failures = 0;
+  watch = setInterval(() => {
+    db.ping().then(
+      () => {
+        if (failures >= DEPENDENCY_FAILURES_BEFORE_NOT_SERVING && !stopping) {
+          server.setServing(true);
+          logger.info('database reachable again: SERVING');
+        }
+        failures = 0;
+      },
+      (error: unknown) => {
+        failures++;
+        if (failures === DEPENDENCY_FAILURES_BEFORE_NOT_SERVING) {
+          server.setServing(false);
+          logger.error({ err: error }, 'database unreachable: NOT_SERVING');
+        }
+      },
+    );
+  }, DEPENDENCY_CHECK_MS);
+  watch.unref();
+  sweep = setInterval(() => {
+    sweepIdempotencyKeys(db).catch((error: unknown) => logger.warn({ err: error }, 'idempotency sweep failed'));
+  }, 60 * 60_000);
+  sweep.unref();
+
+  return { port, stop };
+}

@@ -1,0 +1,178 @@
+// The HTTP/JSON gateway: a route for every annotated RPC, one error shape, request ids, idempotency keys
+// carried to the services, health, readiness, metrics and the OpenAPI document.
+import { randomUUID } from 'node:crypto';
+import { Metadata, MethodDefinition, ServiceError } from '@grpc/grpc-js';
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { InvalidArgumentError } from '../../common/src/errors';
+import { parseIdempotencyKey } from '../../common/src/grpc/adapter';
+import { callUnary, isServiceError } from '../../common/src/grpc/client';
+import { METADATA } from '../../common/src/grpc/context';
+import type { Logger } from '../../common/src/logger';
+import { Backends } from './backends';
+import type { GatewayConfig } from './config';
+import { HttpError, httpErrorFromGrpc, httpErrorFromLocal, plainError } from './http-errors';
+import { backendOf, collectRoutes, HttpRoute } from './http-rules';
+import { GatewayMetrics } from './metrics';
+import { buildOpenApi } from './openapi';
+import { loadCodecs, loadProtoRoot, MessageCodec, ProtoSources } from './proto-registry';
+import { transcodeRequest } from './transcode';
+
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly protos: ProtoSources;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface Gateway {
+  readonly app: FastifyInstance;
+  readonly routes: readonly HttpRoute[];
+  /** Marks the gateway not ready (from SIGTERM) so load balancers stop sending before it closes. */
+  setDraining(): void;
+  close(): Promise<void>;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
+
+const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+function send(reply: FastifyReply, error: HttpError): FastifyReply {
+  return reply.code(error.body.code === 13 ? 500 : error.httpStatus).type('application/json').send(error.body);
+}
+
+function methodDefinition(route: HttpRoute, request: MessageCodec, response: MessageCodec): MethodDefinition<unknown, unknown> {
+  return {
+    path: route.grpcPath,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: unknown) => Buffer.from(request.encode(value).finish()),
+    requestDeserialize: (bytes: Buffer) => request.decode(bytes),
+    responseSerialize: (value: unknown) => Buffer.from(response.encode(value).finish()),
+    responseDeserialize: (bytes: Buffer) => response.decode(bytes),
+  };
+}
+
+export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  const root = loadProtoRoot(options.protos);
+  const routes = collectRoutes(root);
+  const codecs = loadCodecs(options.protos.generatedDirs);
+  const backends = new Backends(options.env);
+  const metrics = new GatewayMetrics();
+  const openApi = buildOpenApi(routes, process.env.npm_package_version ?? '0.1.0');
+  let draining = false;
+
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
+    requestTimeout: config.GATEWAY_CALL_TIMEOUT_MS + 5_000,
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 65_000,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
+    metrics.duration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
+  });
+
+  app.setNotFoundHandler((request, reply) => send(reply, plainError(404, 5, `no route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, plainError(413, 3, `request body exceeds ${config.GATEWAY_BODY_LIMIT_BYTES} bytes`));
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, plainError(415, 3, 'Content-Type must be application/json'));
+    if (error.statusCode === 400 || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
+      return send(reply, httpErrorFromLocal(InvalidArgumentError.field('(body)', 'is not valid JSON'), codecs));
+    }
+    if (error instanceof InvalidArgumentError) return send(reply, httpErrorFromLocal(error, codecs));
+    logger.error({ err: error, request_id: request.id }, 'gateway error');
+    return send(reply, plainError(500, 13, 'internal error'));
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const backendStates = backends.states(new Set(routes.map((route) => backendOf(route.service))));
+    return reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ready', backends: backendStates });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/openapi.json', async () => openApi);
+
+  for (const route of routes) {
+    const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));
+    const responseCodec = codecs.get(route.responseType.fullName.replace(/^\./, ''));
+    if (!requestCodec || !responseCodec) throw new Error(`no generated code for ${route.grpcPath}; run npm run gen`);
+    const method = methodDefinition(route, requestCodec, responseCodec);
+    const backend = backendOf(route.service);
+
+    app.route({
+      method: route.verb,
+      url: route.fastifyPath,
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        let idempotencyKey: string | undefined;
+        let message: unknown;
+        try {
+          const rawKey = request.headers['idempotency-key'];
+          idempotencyKey = parseIdempotencyKey(Array.isArray(rawKey) ? rawKey.join(',') : rawKey);
+          const json = transcodeRequest(route, {
+            params: request.params as Record<string, string>,
+            query: request.query as Record<string, string | string[] | undefined>,
+            body: request.body,
+          });
+          message = requestCodec.fromJSON(json);
+        } catch (error) {
+          return send(reply, httpErrorFromLocal(error, codecs));
+        }
+        const client = backends.client(backend);
+        if (!client) return send(reply, plainError(503, 14, `${backend.toLowerCase()} service is not configured`));
+
+        const metadata = new Metadata();
+        metadata.set(METADATA.requestId, request.id);
+        if (idempotencyKey) metadata.set(METADATA.idempotencyKey, idempotencyKey);
+        for (const header of [METADATA.authorization, METADATA.purpose]) {
+          const value = request.headers[header];
+          if (typeof value === 'string') metadata.set(header, value);
+        }
+        try {
+          const response = await callUnary(client, method, message, {
+            metadata,
+            timeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
+            // Reads, and writes the client made safe to repeat with a key, ride out a failover.
+            idempotent: route.verb === 'GET' || idempotencyKey !== undefined,
+          });
+          return reply.type('application/json').send(responseCodec.toJSON(response));
+        } catch (error) {
+          if (isServiceError(error)) return send(reply, httpErrorFromGrpc(error as ServiceError, codecs));
+          throw error;
+        }
+      },
+    });
+  }
+
+  return {
+    app,
+    routes,
+    setDraining: () => {
+      draining = true;
+    },
+    close: async () => {
+      await app.close();
+      backends.close();
+    },
+  };
+}

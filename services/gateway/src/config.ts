@@ -1,0 +1,18 @@
+// The gateway's configuration; backend addresses are read per backend (`<NAME>_SERVICE_ADDR`).
+import { ConfigOf, int, loadConfig, port, str } from '../../common/src/config';
+
+export const gatewayConfigSpec = {
+  SERVICE_NAME: str({ default: 'gateway' }),
+  LOG_LEVEL: str({ default: 'info', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }),
+  HTTP_HOST: str({ default: '127.0.0.1' }),
+  HTTP_PORT: port({ default: 8080 }),
+  GATEWAY_CALL_TIMEOUT_MS: int({ default: 10_000, min: 100 }),
+  GATEWAY_BODY_LIMIT_BYTES: int({ default: 1024 * 1024, min: 1024 }),
+  SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+};
+
+export type GatewayConfig = ConfigOf<typeof gatewayConfigSpec>;
+
+export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  return loadConfig(gatewayConfigSpec, env);
+}

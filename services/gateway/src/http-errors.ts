@@ -1,0 +1,58 @@
+// gRPC failures -> HTTP answers: the status from the one table, a google.rpc.Status-shaped body.
+import type { ServiceError } from '@grpc/grpc-js';
+import { isDomainError, readStatusDetails, toWireStatus } from '../../common/src/errors';
+import { grpcCodeName, httpStatusForGrpcCode } from '../../common/src/status-codes';
+import type { MessageCodec } from './proto-registry';
+
+export interface ErrorBody {
+  code: number;
+  status: string;
+  message: string;
+  details: Array<Record<string, unknown>>;
+}
+
+export interface HttpError {
+  readonly httpStatus: number;
+  readonly body: ErrorBody;
+}
+
+const TYPE_URL_PREFIX = 'type.googleapis.com/';
+
+function decodeDetails(details: ReadonlyArray<{ typeUrl: string; value: Uint8Array }>, codecs: ReadonlyMap<string, MessageCodec>): Array<Record<string, unknown>> {
+  return details.map((detail) => {
+    const codec = codecs.get(detail.typeUrl.replace(TYPE_URL_PREFIX, ''));
+    if (!codec) return { '@type': detail.typeUrl };
+    return { '@type': detail.typeUrl, ...(codec.toJSON(codec.decode(detail.value)) as Record<string, unknown>) };
+  });
+}
+
+/** The answer for a failed backend call. Messages of INTERNAL/UNKNOWN are never passed through. */
+export function httpErrorFromGrpc(error: ServiceError, codecs: ReadonlyMap<string, MessageCodec>): HttpError {
+  const code = typeof error.code === 'number' ? error.code : 2;
+  const status = readStatusDetails(error.metadata);
+  const opaque = code === 13 || code === 2 || code === 15;
+  const message = opaque ? 'internal error' : (status?.message ?? error.details ?? grpcCodeName(code));
+  return {
+    httpStatus: httpStatusForGrpcCode(code),
+    body: { code, status: grpcCodeName(code), message, details: opaque ? [] : decodeDetails(status?.details ?? [], codecs) },
+  };
+}
+
+/** The answer for an error raised in the gateway itself (bad query, no route, body too large). */
+export function httpErrorFromLocal(error: unknown, codecs: ReadonlyMap<string, MessageCodec>): HttpError {
+  const wire = toWireStatus(error);
+  const status = readStatusDetails(wire.metadata);
+  return {
+    httpStatus: httpStatusForGrpcCode(wire.code),
+    body: {
+      code: wire.code,
+      status: grpcCodeName(wire.code),
+      message: isDomainError(error) ? error.message : 'internal error',
+      details: decodeDetails(status?.details ?? [], codecs),
+    },
+  };
+}
+
+export function plainError(httpStatus: number, code: number, message: string): HttpError {
+  return { httpStatus, body: { code, status: grpcCodeName(code), message, details: [] } };
+}

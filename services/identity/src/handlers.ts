@@ -1,0 +1,53 @@
+// Identity's gRPC handlers: request -> domain rules -> repository/cache -> response.
+import { InvalidArgumentError, NotFoundError } from '../../common/src/errors';
+import type { UnaryHandlers } from '../../common/src/grpc/adapter';
+import type { Cache } from '../../common/src/cache';
+import { GetInstitutionResponse, IdentityServiceService, ListInstitutionsResponse } from '../../common/src/gen/mch/identity/v1/identity';
+import { isUuid } from './domain/ids';
+import { encodePageToken, parseListInstitutions, queryCacheKey } from './domain/institutions';
+import type { IdentityRepository } from './repository';
+
+/** Counties change only with the seed; read them once and refresh after a minute. */
+class CountyDirectory {
+  private counties: Set<string> | undefined;
+  private readAt = 0;
+
+  constructor(private readonly repository: IdentityRepository) {}
+
+  async get(): Promise<ReadonlySet<string>> {
+    if (!this.counties || Date.now() - this.readAt > 60_000) {
+      this.counties = await this.repository.countyCodes();
+      this.readAt = Date.now();
+    }
+    return this.counties;
+  }
+}
+
+export function identityHandlers(repository: IdentityRepository, cache: Cache): UnaryHandlers<typeof IdentityServiceService> {
+  const counties = new CountyDirectory(repository);
+  return {
+    async listInstitutions(request) {
+      const query = parseListInstitutions(request, await counties.get());
+      const { value } = await cache.getOrLoad(cache.key('institutions', queryCacheKey(query)), ListInstitutionsResponse, async () => {
+        const { institutions, total } = await repository.listInstitutions(query);
+        const nextOffset = query.offset + institutions.length;
+        return {
+          institutions,
+          totalSize: total,
+          nextPageToken: nextOffset < total && institutions.length > 0 ? encodePageToken(query, nextOffset) : '',
+        };
+      }, 60);
+      return value;
+    },
+
+    async getInstitution(request) {
+      if (!isUuid(request.id)) throw InvalidArgumentError.field('id', 'must be an institution id (UUID)');
+      const { value } = await cache.getOrLoad(cache.key('institution', request.id), GetInstitutionResponse, async () => {
+        const institution = await repository.getInstitution(request.id.toLowerCase());
+        if (!institution) throw new NotFoundError(`institution ${request.id} not found`);
+        return { institution };
+      });
+      return value;
+    },
+  };
+}
