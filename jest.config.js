@@ -1,7 +1,7 @@
 // Two projects: fast unit tests of pure rules (*.test.ts), and integration tests (*.int.test.ts) that run
 // against one real two-zone platform started once for the whole run. Destructive tests that kill parts of
 // a platform (*.destructive.test.ts) start their own and run in their own phase: `npm run test:destructive`.
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 /** @type {import('jest').Config} */
 module.exports = {
