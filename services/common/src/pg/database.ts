@@ -152,7 +152,7 @@ export class Database {
       if (error instanceof CommitOutcomeUnknownError) throw error;
       const code = (error as { code?: string }).code;
       // A definite refusal at commit (a deferred constraint, a serialization failure) rolled everything back.
-      if (code && /^(23|40)/.test(code)) throw toDomainError(error);
+      if (typeof code === 'string' && /^(23|40)/.test(code)) throw toDomainError(error);
       this.options.logger.warn({ err: error }, 'connection failed during COMMIT: outcome unknown');
       throw new CommitOutcomeUnknownError('connection lost during commit');
     } finally {

@@ -6,6 +6,13 @@ interface PgLikeError {
   message?: string;
 }
 
+/** The SQLSTATE or errno of a driver error; undefined for anything else (domain errors have numeric codes). */
+function pgCode(error: unknown): string | undefined {
+  if (error instanceof DomainError) return undefined;
+  const code = (error as PgLikeError | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN']);
 
 /**
@@ -13,7 +20,9 @@ const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', '
  * down or recovering, or it points at a node that is no longer primary (a failover happened under it).
  */
 export function isConnectionLost(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as PgLikeError;
+  if (error instanceof DomainError) return false;
+  const code = pgCode(error);
+  const message = (error as PgLikeError | undefined)?.message;
   if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '25006')) return true;
   if (code && CONNECTION_ERROR_CODES.has(code)) return true;
   return /Connection terminated|connection ended|Client has encountered a connection error|not queryable/i.test(message ?? '');
@@ -21,14 +30,14 @@ export function isConnectionLost(error: unknown): boolean {
 
 /** True for failures that leave nothing done and may be retried at once: lost connections and conflicts. */
 export function isTransientBeforeCommit(error: unknown): boolean {
-  const { code } = (error ?? {}) as PgLikeError;
+  const code = pgCode(error);
   return isConnectionLost(error) || code === '40001' || code === '40P01';
 }
 
 /** Maps a database failure to the error the caller should see; domain errors pass through. */
 export function toDomainError(error: unknown): unknown {
   if (error instanceof DomainError) return error;
-  const { code } = (error ?? {}) as PgLikeError;
+  const code = pgCode(error);
   if (isConnectionLost(error)) return new UnavailableError('database unavailable, retry', 'DATABASE_UNAVAILABLE');
   if (code === '40001' || code === '40P01') return new AbortedError('concurrent update, retry', 'CONCURRENT_UPDATE');
   if (code === '57014') return new UnavailableError('database statement timed out', 'DATABASE_TIMEOUT');
