@@ -30,6 +30,8 @@ export interface ServiceSpec<C extends ServiceConfig, D extends ServiceDefinitio
   /** Fully qualified proto service name, the health check key. */
   readonly serviceName: string;
   readonly definition: D;
+  /** Reference data loaded after migrations, idempotently (safe on every start). */
+  readonly seed?: (parts: ServiceParts<C>) => Promise<void>;
   /** Wires repositories and returns the handlers; runs after migrations. */
   readonly build: (parts: ServiceParts<C>) => Promise<UnaryHandlers<D>>;
 }
@@ -79,10 +81,24 @@ function deferredHandlers<D extends ServiceDefinition>(definition: D, ref: { cur
   return handlers as UnaryHandlers<D>;
 }
 
-export async function runService<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>): Promise<RunningService> {
+/** Applies the service's migrations, then its seed. */
+async function prepareSchema<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, parts: ServiceParts<C>): Promise<void> {
+  await migrate({ url: parts.config.DATABASE_URL, schema: spec.service, migrations: migrationsFor(spec.service), logger: parts.logger });
+  await spec.seed?.(parts);
+}
+
+/**
+ * Runs the service; `main.js migrate` instead applies migrations and seed, then exits (the Kubernetes
+ * migrations Job runs that, with MIGRATE_ON_START=false on the Deployments).
+ */
+export async function runService<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>): Promise<RunningService | undefined> {
   const config = loadOrExit(spec.loadConfig);
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
+  if (process.argv[2] === 'migrate') {
+    await runMigrateCommand(spec, config, logger);
+    return undefined;
+  }
 
   const db = new Database({
     rwUrl: config.DATABASE_URL,
@@ -139,10 +155,9 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   }
 
   await waitForDatabase(db, logger);
-  if (config.MIGRATE_ON_START) {
-    await migrate({ url: config.DATABASE_URL, schema: spec.service, migrations: migrationsFor(spec.service), logger });
-  }
-  ref.current = await spec.build({ config, logger, db, cache });
+  const parts = { config, logger, db, cache };
+  if (config.MIGRATE_ON_START) await prepareSchema(spec, parts);
+  ref.current = await spec.build(parts);
   if (stopping) return { port, stop };
   server.setServing(true);
   logger.info({ port }, 'serving');
@@ -173,4 +188,28 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   sweep.unref();
 
   return { port, stop };
+}
+
+async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger): Promise<void> {
+  const db = new Database({
+    rwUrl: config.DATABASE_URL,
+    schema: spec.service,
+    applicationName: `${config.SERVICE_NAME}-migrate`,
+    poolMax: 2,
+    statementTimeoutMs: 600_000,
+    commitUnknownAfterMs: config.PG_COMMIT_UNKNOWN_AFTER_MS,
+    logger,
+  });
+  const cache = new Cache({ url: config.REDIS_URL, service: spec.service, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, defaultTtlSeconds: config.CACHE_TTL_SECONDS, logger });
+  try {
+    await waitForDatabase(db, logger);
+    await prepareSchema(spec, { config, logger, db, cache });
+    logger.info('migrations and seed applied');
+  } catch (error) {
+    logger.fatal({ err: error }, 'migration failed');
+    process.exitCode = 1;
+  } finally {
+    await Promise.allSettled([db.close(), cache.close()]);
+    await stopTelemetry().catch(() => undefined);
+  }
 }

@@ -15,9 +15,10 @@ void runService({
   protoFile: 'mch/identity/v1/identity.proto',
   serviceName: 'mch.identity.v1.IdentityService',
   definition: IdentityServiceService,
-  async build({ config, db, cache, logger }) {
-    const repository = new IdentityRepository(db);
-    if (config.SEED_ON_START) logger.info({ institutions: await seedInstitutions(db, repository) }, 'reference data seeded');
-    return identityHandlers(repository, cache);
+  async seed({ config, db, logger }) {
+    if (config.SEED_ON_START) logger.info({ institutions: await seedInstitutions(db, new IdentityRepository(db)) }, 'reference data seeded');
+  },
+  async build({ db, cache }) {
+    return identityHandlers(new IdentityRepository(db), cache);
   },
 });

@@ -1,0 +1,82 @@
+// `npm run bench`: figures for this machine, each beside the raw ceiling it is bounded by. Runs against a
+// platform already started with `npm start` (MCH_GATEWAY_URL, default http://127.0.0.1:8080).
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+
+interface Row {
+  name: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  ratio?: string;
+}
+
+const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
+const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+
+async function measure(name: string, url: string): Promise<Row> {
+  // Warm up caches and connections, then measure.
+  await autocannon({ url, connections, duration: 2 });
+  const result = await autocannon({ url, connections, duration: durationSeconds });
+  return {
+    name,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p90Ms: result.latency.p90,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(__dirname, 'http-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  return { port, child };
+}
+
+async function main(): Promise<void> {
+  const probe = await fetch(`${gatewayUrl}/v1/institutions?pageSize=1`).catch(() => undefined);
+  if (!probe || probe.status !== 200) {
+    process.stderr.write(`no platform answers at ${gatewayUrl}; start it with \`npm start\` (or set MCH_GATEWAY_URL)\n`);
+    process.exit(2);
+  }
+  const institutionId = ((await probe.json()) as { institutions: Array<{ id: string }> }).institutions[0]?.id;
+
+  const echo = await startEcho();
+  const rows: Row[] = [];
+  try {
+    const raw = await measure('raw Node HTTP echo', `http://127.0.0.1:${echo.port}/`);
+    rows.push(raw);
+    const cached = await measure('institution by id, cached (gateway -> identity -> Redis)', `${gatewayUrl}/v1/institutions/${institutionId}`);
+    cached.ratio = `${((cached.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
+    rows.push(cached);
+    const list = await measure('institutions near a point, cached list of 50', `${gatewayUrl}/v1/institutions?near=25.03,101.55`);
+    list.ratio = `${((list.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
+    rows.push(list);
+  } finally {
+    echo.child.kill('SIGTERM');
+  }
+
+  const header = `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${connections} connections, ${durationSeconds} s per row`;
+  const table = [
+    '| scenario | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx | vs raw |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...rows.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`),
+  ].join('\n');
+  process.stdout.write(`${header}\n\n${table}\n`);
+  const out = path.resolve(process.cwd(), 'bench-results');
+  mkdirSync(out, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(path.join(out, `bench-${stamp}.json`), JSON.stringify({ header, rows }, null, 2));
+  writeFileSync(path.join(out, `bench-${stamp}.md`), `${header}\n\n${table}\n`);
+}
+
+void main();
