@@ -133,4 +133,6 @@ export const serviceConfigSpec = {
   REDIS_COMMAND_TIMEOUT_MS: int({ default: 250, min: 10 }),
   CACHE_TTL_SECONDS: int({ default: 300, min: 1 }),
   MIGRATE_ON_START: bool({ default: true }),
+  /** Where token keys are fetched from (every service but identity). */
+  IDENTITY_SERVICE_ADDR: optionalStr(),
 };

@@ -5,7 +5,10 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { Cache } from './cache';
 import { ConfigError, ConfigOf, serviceConfigSpec } from './config';
 import { UnavailableError } from './errors';
-import { adaptService, UnaryHandler, UnaryHandlers } from './grpc/adapter';
+import { TokenVerifier, JwksSource } from './auth/tokens';
+import { adaptService, Authentication, UnaryHandler, UnaryHandlers } from './grpc/adapter';
+import { callUnary, createChannelClient } from './grpc/client';
+import { IdentityServiceService } from './gen/mch/identity/v1/identity';
 import { GrpcServer } from './grpc/server';
 import { sweepIdempotencyKeys } from './idempotency';
 import { createLogger, Logger } from './logger';
@@ -34,6 +37,24 @@ export interface ServiceSpec<C extends ServiceConfig, D extends ServiceDefinitio
   readonly seed?: (parts: ServiceParts<C>) => Promise<void>;
   /** Wires repositories and returns the handlers; runs after migrations. */
   readonly build: (parts: ServiceParts<C>) => Promise<UnaryHandlers<D>>;
+  /** Methods callable without a token; every other method is UNAUTHENTICATED without a valid one. */
+  readonly publicMethods?: readonly (keyof D & string)[];
+  /** Where token keys come from; by default identity's GetJwks over gRPC (IDENTITY_SERVICE_ADDR). */
+  readonly jwks?: (parts: ServiceParts<C>) => JwksSource;
+}
+
+/** Token keys fetched from the identity service, the default for every service but identity itself. */
+export function identityJwksSource(address: string | undefined): JwksSource {
+  return async () => {
+    if (!address) throw new Error('IDENTITY_SERVICE_ADDR is not set: tokens cannot be verified');
+    const client = createChannelClient(address);
+    try {
+      const response = await callUnary(client, IdentityServiceService.getJwks, {}, { timeoutMs: 3_000, idempotent: true });
+      return { keys: response.keys.map((key) => ({ ...key })) };
+    } finally {
+      client.close();
+    }
+  };
 }
 
 export interface RunningService {
@@ -119,6 +140,11 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   });
 
   const ref: { current?: UnaryHandlers<D> } = {};
+  const parts = { config, logger, db, cache };
+  const authentication: Authentication = {
+    verifier: new TokenVerifier(spec.jwks ? spec.jwks(parts) : identityJwksSource(config.IDENTITY_SERVICE_ADDR)),
+    publicMethods: new Set(spec.publicMethods ?? []),
+  };
   const server = new GrpcServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -128,7 +154,7 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
       {
         name: spec.serviceName,
         definition: spec.definition,
-        implementation: adaptService(spec.definition, deferredHandlers(spec.definition, ref), logger),
+        implementation: adaptService(spec.definition, deferredHandlers(spec.definition, ref), { logger, authentication }),
         protoFile: spec.protoFile,
       },
     ],
@@ -155,7 +181,6 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   }
 
   await waitForDatabase(db, logger);
-  const parts = { config, logger, db, cache };
   if (config.MIGRATE_ON_START) await prepareSchema(spec, parts);
   ref.current = await spec.build(parts);
   if (stopping) return { port, stop };

@@ -147,10 +147,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         const metadata = new Metadata();
         metadata.set(METADATA.requestId, request.id);
         if (idempotencyKey) metadata.set(METADATA.idempotencyKey, idempotencyKey);
-        for (const header of [METADATA.authorization, METADATA.purpose]) {
+        for (const header of [METADATA.authorization, METADATA.purpose, METADATA.breakGlassReason]) {
           const value = request.headers[header];
           if (typeof value === 'string') metadata.set(header, value);
         }
+        metadata.set(METADATA.clientAddress, request.ip);
         try {
           const response = await callUnary(client, method, message, {
             metadata,

@@ -1,9 +1,13 @@
 // Identity's configuration: the kit's keys plus its own.
-import { bool, ConfigOf, loadConfig, serviceConfigSpec } from '../../common/src/config';
+import { bool, ConfigOf, loadConfig, optionalStr, serviceConfigSpec } from '../../common/src/config';
 
 export const identityConfigSpec = {
   ...serviceConfigSpec,
   SEED_ON_START: bool({ default: true }),
+  /** Demo accounts for every role (README); off in production. */
+  SEED_DEMO_ACCOUNTS: bool({ default: true }),
+  /** Local text-message sender: append messages to this file (else the log, number masked). */
+  SMS_OUTBOX_FILE: optionalStr(),
 };
 
 export type IdentityConfig = ConfigOf<typeof identityConfigSpec>;

@@ -5,7 +5,10 @@ import type { Cache } from '../../common/src/cache';
 import { GetInstitutionResponse, IdentityServiceService, ListInstitutionsResponse } from '../../common/src/gen/mch/identity/v1/identity';
 import { isUuid } from './domain/ids';
 import { encodePageToken, parseListInstitutions, queryCacheKey } from './domain/institutions';
+import type { AuthService } from './auth-handlers';
+import type { PatientService } from './patient-handlers';
 import type { IdentityRepository } from './repository';
+import type { StaffService } from './staff-handlers';
 
 /** Counties change only with the seed; read them once and refresh after a minute. */
 class CountyDirectory {
@@ -23,9 +26,36 @@ class CountyDirectory {
   }
 }
 
-export function identityHandlers(repository: IdentityRepository, cache: Cache): UnaryHandlers<typeof IdentityServiceService> {
+export interface IdentityServices {
+  readonly auth: AuthService;
+  readonly staff: StaffService;
+  readonly patients: PatientService;
+}
+
+export function identityHandlers(repository: IdentityRepository, cache: Cache, services: IdentityServices): UnaryHandlers<typeof IdentityServiceService> {
   const counties = new CountyDirectory(repository);
+  const { auth, staff, patients } = services;
   return {
+    login: (request, ctx) => auth.login(request, ctx),
+    refresh: (request) => auth.refresh(request),
+    logout: (request) => auth.logout(request),
+    getMe: (_request, ctx) => auth.me(ctx),
+    getJwks: () => auth.jwks(),
+    createStaff: (request, ctx) => staff.create(request, ctx),
+    listStaff: (request, ctx) => staff.list(request, ctx),
+    deactivateStaff: (request, ctx) => staff.deactivate(request, ctx),
+    registerPatient: (request, ctx) => patients.register(request, ctx),
+    getPatient: (request, ctx) => patients.get(request, ctx),
+    searchPatients: (request, ctx) => patients.search(request, ctx),
+    listPatientAudit: (request, ctx) => patients.listAudit(request, ctx),
+    listAuditEvents: (request, ctx) => patients.listAuditEvents(request, ctx),
+    listPatientMatches: (request, ctx) => patients.listMatches(request, ctx),
+    mergePatientMatch: (request, ctx) => patients.merge(request, ctx),
+    rejectPatientMatch: (request, ctx) => patients.reject(request, ctx),
+    issueActivationCode: (request, ctx) => patients.issueActivationCode(request, ctx),
+    activateResident: (request, ctx) => patients.activate(request, ctx),
+    linkGuardian: (request, ctx) => patients.linkGuardian(request, ctx),
+
     async listInstitutions(request) {
       const query = parseListInstitutions(request, await counties.get());
       const { value } = await cache.getOrLoad(cache.key('institutions', queryCacheKey(query)), ListInstitutionsResponse, async () => {

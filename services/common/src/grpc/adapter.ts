@@ -2,7 +2,10 @@
 // key, and maps errors to statuses exactly once.
 import { randomUUID } from 'node:crypto';
 import type { Deadline, handleUnaryCall, sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { InvalidArgumentError, isDomainError, toWireStatus } from '../errors';
+import { parsePurpose } from '../auth/policy';
+import type { Principal } from '../auth/principal';
+import { bearerToken, TokenVerifier } from '../auth/tokens';
+import { InvalidArgumentError, isDomainError, UnauthenticatedError, toWireStatus } from '../errors';
 import type { Logger } from '../logger';
 import { CallContext, firstMetadataValue, METADATA } from './context';
 
@@ -31,31 +34,68 @@ function deadlineToDate(deadline: Deadline): Date | undefined {
   return Number.isFinite(deadline) ? new Date(deadline) : undefined;
 }
 
-export function contextFor(call: ServerUnaryCall<unknown, unknown>, method: string, logger: Logger): CallContext {
+/** How a service authenticates its callers. Without it every caller is anonymous (fixtures, tests). */
+export interface Authentication {
+  readonly verifier: TokenVerifier;
+  /** Method names (as in the service definition) that answer without a token. */
+  readonly publicMethods: ReadonlySet<string>;
+}
+
+export interface AdapterOptions {
+  readonly logger: Logger;
+  readonly authentication?: Authentication;
+}
+
+async function authenticate(call: ServerUnaryCall<unknown, unknown>, name: string, authentication: Authentication | undefined): Promise<Principal | undefined> {
+  if (!authentication) return undefined;
+  const token = bearerToken(firstMetadataValue(call.metadata, METADATA.authorization));
+  if (token === undefined) {
+    if (authentication.publicMethods.has(name)) return undefined;
+    throw new UnauthenticatedError('a bearer token is required', 'TOKEN_MISSING');
+  }
+  return authentication.verifier.verify(token);
+}
+
+/** Header values are Latin-1; clients percent-encode a reason written in Chinese. */
+function decodeHeaderText(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+export async function contextFor(call: ServerUnaryCall<unknown, unknown>, method: string, name: string, options: AdapterOptions): Promise<CallContext> {
   const requestId = firstMetadataValue(call.metadata, METADATA.requestId) ?? randomUUID();
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort(new Error('call cancelled by the client')));
+  const principal = await authenticate(call, name, options.authentication);
+  const breakGlassReason = firstMetadataValue(call.metadata, METADATA.breakGlassReason);
   return {
     method,
     metadata: call.metadata,
     requestId,
     idempotencyKey: parseIdempotencyKey(firstMetadataValue(call.metadata, METADATA.idempotencyKey)),
-    caller: 'anonymous',
+    principal,
+    caller: principal?.subject ?? 'anonymous',
+    purpose: parsePurpose(firstMetadataValue(call.metadata, METADATA.purpose)),
+    breakGlassReason: breakGlassReason ? decodeHeaderText(breakGlassReason) : undefined,
     deadline: deadlineToDate(call.getDeadline()),
     signal: controller.signal,
     call,
-    logger: logger.child({ request_id: requestId, method }),
+    logger: options.logger.child({ request_id: requestId, method }),
   };
 }
 
 /** Wraps one async handler as a grpc-js unary handler. */
-export function adaptUnary<Req, Res>(method: string, handler: UnaryHandler<Req, Res>, logger: Logger): handleUnaryCall<Req, Res> {
+export function adaptUnary<Req, Res>(method: string, name: string, handler: UnaryHandler<Req, Res>, options: AdapterOptions): handleUnaryCall<Req, Res> {
+  const logger = options.logger;
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     let ctx: CallContext | undefined;
-    Promise.resolve()
-      .then(() => {
-        ctx = contextFor(call as ServerUnaryCall<unknown, unknown>, method, logger);
-        return handler(call.request, ctx);
+    contextFor(call as ServerUnaryCall<unknown, unknown>, method, name, options)
+      .then((context) => {
+        ctx = context;
+        return handler(call.request, context);
       })
       .then(
         (response) => callback(null, response),
@@ -71,13 +111,14 @@ export function adaptUnary<Req, Res>(method: string, handler: UnaryHandler<Req, 
 }
 
 /** Adapts every handler of a service definition. */
-export function adaptService<D extends ServiceDefinition>(definition: D, handlers: UnaryHandlers<D>, logger: Logger): UntypedServiceImplementation {
+export function adaptService<D extends ServiceDefinition>(definition: D, handlers: UnaryHandlers<D>, options: AdapterOptions | Logger): UntypedServiceImplementation {
+  const adapterOptions: AdapterOptions = 'logger' in options ? options : { logger: options };
   const implementation: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition)) {
     const handler = (handlers as Record<string, UnaryHandler<unknown, unknown> | undefined>)[name];
     if (!handler) throw new Error(`no handler for ${method.path}`);
     if (method.requestStream || method.responseStream) throw new Error(`${method.path}: streaming handlers are adapted separately`);
-    implementation[name] = adaptUnary(method.path, handler, logger);
+    implementation[name] = adaptUnary(method.path, name, handler, adapterOptions);
   }
   return implementation;
 }

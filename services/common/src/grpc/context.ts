@@ -1,6 +1,8 @@
 // What a handler knows about the call it serves: who asks, under which request id and idempotency key,
 // until when, and whether the caller is still there.
 import type { Metadata, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type { Principal } from '../auth/principal';
+import type { Purpose } from '../auth/policy';
 import type { Logger } from '../logger';
 
 export const METADATA = {
@@ -8,6 +10,9 @@ export const METADATA = {
   idempotencyKey: 'idempotency-key',
   authorization: 'authorization',
   purpose: 'x-mch-purpose',
+  breakGlassReason: 'x-mch-break-glass-reason',
+  /** The end client's address as the gateway saw it (login throttling). */
+  clientAddress: 'x-mch-client-ip',
 } as const;
 
 /** Any server call: child calls take it as `parent`. */
@@ -23,8 +28,13 @@ export interface CallContext {
   readonly metadata: Metadata;
   readonly requestId: string;
   readonly idempotencyKey: string | undefined;
-  /** Who is calling, for scoping idempotency keys and audit; `anonymous` until identity lands. */
+  /** The verified caller; undefined only on public methods called without a token. */
+  readonly principal: Principal | undefined;
+  /** Who is calling, for scoping idempotency keys: the principal's subject, or `anonymous`. */
   readonly caller: string;
+  /** The stated purpose of use (header X-MCH-Purpose). */
+  readonly purpose: Purpose | undefined;
+  readonly breakGlassReason: string | undefined;
   readonly deadline: Date | undefined;
   /** Aborted when the caller cancels or its deadline passes. */
   readonly signal: AbortSignal;

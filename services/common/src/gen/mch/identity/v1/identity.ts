@@ -18,6 +18,8 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import { AuditEvent, ListAuditEventsRequest, ListAuditEventsResponse } from "../../common/v1/audit";
 import { LatLng } from "../../common/v1/common";
 
 export const protobufPackage = "mch.identity.v1";
@@ -70,6 +72,153 @@ export function institutionLevelToJSON(object: InstitutionLevel): string {
     case InstitutionLevel.INSTITUTION_LEVEL_TOWNSHIP:
       return "INSTITUTION_LEVEL_TOWNSHIP";
     case InstitutionLevel.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** A role of a staff account; analysts also carry a scope. */
+export enum Role {
+  ROLE_UNSPECIFIED = 0,
+  ROLE_CLINICIAN = 1,
+  ROLE_MIDWIFE = 2,
+  ROLE_INSTITUTION_ADMIN = 3,
+  ROLE_ANALYST = 4,
+  ROLE_PLATFORM_ADMIN = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function roleFromJSON(object: any): Role {
+  switch (object) {
+    case 0:
+    case "ROLE_UNSPECIFIED":
+      return Role.ROLE_UNSPECIFIED;
+    case 1:
+    case "ROLE_CLINICIAN":
+      return Role.ROLE_CLINICIAN;
+    case 2:
+    case "ROLE_MIDWIFE":
+      return Role.ROLE_MIDWIFE;
+    case 3:
+    case "ROLE_INSTITUTION_ADMIN":
+      return Role.ROLE_INSTITUTION_ADMIN;
+    case 4:
+    case "ROLE_ANALYST":
+      return Role.ROLE_ANALYST;
+    case 5:
+    case "ROLE_PLATFORM_ADMIN":
+      return Role.ROLE_PLATFORM_ADMIN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Role.UNRECOGNIZED;
+  }
+}
+
+export function roleToJSON(object: Role): string {
+  switch (object) {
+    case Role.ROLE_UNSPECIFIED:
+      return "ROLE_UNSPECIFIED";
+    case Role.ROLE_CLINICIAN:
+      return "ROLE_CLINICIAN";
+    case Role.ROLE_MIDWIFE:
+      return "ROLE_MIDWIFE";
+    case Role.ROLE_INSTITUTION_ADMIN:
+      return "ROLE_INSTITUTION_ADMIN";
+    case Role.ROLE_ANALYST:
+      return "ROLE_ANALYST";
+    case Role.ROLE_PLATFORM_ADMIN:
+      return "ROLE_PLATFORM_ADMIN";
+    case Role.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Biological sex as recorded at registration. */
+export enum Sex {
+  SEX_UNSPECIFIED = 0,
+  SEX_FEMALE = 1,
+  SEX_MALE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function sexFromJSON(object: any): Sex {
+  switch (object) {
+    case 0:
+    case "SEX_UNSPECIFIED":
+      return Sex.SEX_UNSPECIFIED;
+    case 1:
+    case "SEX_FEMALE":
+      return Sex.SEX_FEMALE;
+    case 2:
+    case "SEX_MALE":
+      return Sex.SEX_MALE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Sex.UNRECOGNIZED;
+  }
+}
+
+export function sexToJSON(object: Sex): string {
+  switch (object) {
+    case Sex.SEX_UNSPECIFIED:
+      return "SEX_UNSPECIFIED";
+    case Sex.SEX_FEMALE:
+      return "SEX_FEMALE";
+    case Sex.SEX_MALE:
+      return "SEX_MALE";
+    case Sex.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What registration did. */
+export enum RegistrationOutcome {
+  REGISTRATION_OUTCOME_UNSPECIFIED = 0,
+  /** REGISTRATION_OUTCOME_CREATED - A new patient was created. */
+  REGISTRATION_OUTCOME_CREATED = 1,
+  /** REGISTRATION_OUTCOME_MATCHED - The resident ID or newborn link matched an existing patient, who is returned. */
+  REGISTRATION_OUTCOME_MATCHED = 2,
+  /** REGISTRATION_OUTCOME_CREATED_FOR_REVIEW - A new patient was created and possible duplicates went to the review queue. */
+  REGISTRATION_OUTCOME_CREATED_FOR_REVIEW = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function registrationOutcomeFromJSON(object: any): RegistrationOutcome {
+  switch (object) {
+    case 0:
+    case "REGISTRATION_OUTCOME_UNSPECIFIED":
+      return RegistrationOutcome.REGISTRATION_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "REGISTRATION_OUTCOME_CREATED":
+      return RegistrationOutcome.REGISTRATION_OUTCOME_CREATED;
+    case 2:
+    case "REGISTRATION_OUTCOME_MATCHED":
+      return RegistrationOutcome.REGISTRATION_OUTCOME_MATCHED;
+    case 3:
+    case "REGISTRATION_OUTCOME_CREATED_FOR_REVIEW":
+      return RegistrationOutcome.REGISTRATION_OUTCOME_CREATED_FOR_REVIEW;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return RegistrationOutcome.UNRECOGNIZED;
+  }
+}
+
+export function registrationOutcomeToJSON(object: RegistrationOutcome): string {
+  switch (object) {
+    case RegistrationOutcome.REGISTRATION_OUTCOME_UNSPECIFIED:
+      return "REGISTRATION_OUTCOME_UNSPECIFIED";
+    case RegistrationOutcome.REGISTRATION_OUTCOME_CREATED:
+      return "REGISTRATION_OUTCOME_CREATED";
+    case RegistrationOutcome.REGISTRATION_OUTCOME_MATCHED:
+      return "REGISTRATION_OUTCOME_MATCHED";
+    case RegistrationOutcome.REGISTRATION_OUTCOME_CREATED_FOR_REVIEW:
+      return "REGISTRATION_OUTCOME_CREATED_FOR_REVIEW";
+    case RegistrationOutcome.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -131,6 +280,318 @@ export interface GetInstitutionRequest {
 /** The institution asked for. */
 export interface GetInstitutionResponse {
   institution?: Institution | undefined;
+}
+
+/** Credentials for Login. */
+export interface LoginRequest {
+  username: string;
+  password: string;
+}
+
+/** A token pair. The access token is a short-lived JWT; the refresh token is opaque and single-use. */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+/** The tokens for a successful login. */
+export interface LoginResponse {
+  tokens?: TokenPair | undefined;
+}
+
+/** A refresh token to spend. */
+export interface RefreshRequest {
+  refreshToken: string;
+}
+
+/** The new token pair. */
+export interface RefreshResponse {
+  tokens?: TokenPair | undefined;
+}
+
+/** A refresh token to revoke (with its whole login). */
+export interface LogoutRequest {
+  refreshToken: string;
+}
+
+/** Empty on success. */
+export interface LogoutResponse {
+}
+
+/** No fields: the caller is the bearer. */
+export interface GetMeRequest {
+}
+
+/** The caller. */
+export interface GetMeResponse {
+  account?: Account | undefined;
+}
+
+/** An account: staff of an institution, or a resident. */
+export interface Account {
+  id: string;
+  username: string;
+  displayName: string;
+  /** "staff" or "resident". */
+  kind: string;
+  roles: Role[];
+  /** Staff: the institution the account belongs to. */
+  institutionId: string;
+  /** Analysts: "prefecture" or a county code. */
+  analystScope: string;
+  /** Residents: the patient the account belongs to. */
+  patientId: string;
+  /** Residents: children linked to her as guardian. */
+  childPatientIds: string[];
+  active: boolean;
+  createdAt?: Date | undefined;
+}
+
+/** No fields. */
+export interface GetJwksRequest {
+}
+
+/** A JSON Web Key Set with the Ed25519 public keys in use. */
+export interface GetJwksResponse {
+  keys: Jwk[];
+}
+
+/** One public JSON Web Key (OKP / Ed25519). */
+export interface Jwk {
+  kty: string;
+  crv: string;
+  x: string;
+  kid: string;
+  alg: string;
+  use: string;
+}
+
+/** A new staff account. */
+export interface CreateStaffRequest {
+  institutionId: string;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  /** Initial password, at least 12 characters; the account holder changes it. */
+  password: string;
+  /** Analysts only: "prefecture" or a county code. */
+  analystScope: string;
+}
+
+/** The account created. */
+export interface CreateStaffResponse {
+  account?: Account | undefined;
+}
+
+/** An institution and a page. */
+export interface ListStaffRequest {
+  institutionId: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** One page of staff. */
+export interface ListStaffResponse {
+  staff: Account[];
+  nextPageToken: string;
+}
+
+/** The account to deactivate and why. */
+export interface DeactivateStaffRequest {
+  id: string;
+  reason: string;
+}
+
+/** The deactivated account. */
+export interface DeactivateStaffResponse {
+  account?: Account | undefined;
+}
+
+/** How a newborn without a resident ID is identified. */
+export interface NewbornIdentity {
+  motherNationalId: string;
+  /** YYYY-MM-DD. */
+  birthDate: string;
+  /** 1 for a singleton or the first twin, 2 for the second, ... */
+  birthOrder: number;
+  /** 出生医学证明编号, e.g. "O530012345". */
+  birthCertificateNumber: string;
+}
+
+/** A patient known to the alliance. Identifiers are never logged. */
+export interface Patient {
+  id: string;
+  /** Masked unless the caller may see it in full. */
+  nationalId: string;
+  name: string;
+  sex: Sex;
+  /** YYYY-MM-DD. */
+  birthDate: string;
+  phone: string;
+  /** County of residence (statistics count by it). */
+  countyCode: string;
+  address: string;
+  newborn?:
+    | NewbornIdentity
+    | undefined;
+  /** Set when this record was merged into another. */
+  mergedInto: string;
+  guardianPatientIds: string[];
+  createdAt?: Date | undefined;
+}
+
+/** Registration data; either national_id or newborn identifies her, or neither (then fuzzy candidates are sought). */
+export interface RegisterPatientRequest {
+  nationalId: string;
+  name: string;
+  sex: Sex;
+  birthDate: string;
+  phone: string;
+  countyCode: string;
+  address: string;
+  newborn?: NewbornIdentity | undefined;
+}
+
+/** The patient and how she was found. */
+export interface RegisterPatientResponse {
+  patient?: Patient | undefined;
+  outcome: RegistrationOutcome;
+  /** Review-queue entries opened by this registration. */
+  matchIds: string[];
+}
+
+/** One patient by id. */
+export interface GetPatientRequest {
+  id: string;
+}
+
+/** The patient. */
+export interface GetPatientResponse {
+  patient?: Patient | undefined;
+}
+
+/** Exactly one of national_id and name. */
+export interface SearchPatientsRequest {
+  nationalId: string;
+  name: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Patients found, best first. */
+export interface SearchPatientsResponse {
+  patients: Patient[];
+  nextPageToken: string;
+}
+
+/** One patient's audit trail. */
+export interface ListPatientAuditRequest {
+  patientId: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Audit events, newest first, from every service that holds her data. */
+export interface ListPatientAuditResponse {
+  events: AuditEvent[];
+  nextPageToken: string;
+  /** Services that could not be asked (their events are missing from this page). */
+  unavailableServices: string[];
+}
+
+/** A page of the review queue. */
+export interface ListPatientMatchesRequest {
+  /** "open" (default), "merged", "rejected". */
+  status: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Two patient records that may be the same person. */
+export interface PatientMatch {
+  id: string;
+  patient?: Patient | undefined;
+  candidate?: Patient | undefined;
+  score: number;
+  reasons: string[];
+  status: string;
+  decidedBy: string;
+  decisionReason: string;
+  createdAt?: Date | undefined;
+}
+
+/** One page of candidate pairs. */
+export interface ListPatientMatchesResponse {
+  matches: PatientMatch[];
+  nextPageToken: string;
+}
+
+/** Merge a pair: `survivor_id` is one of the two. */
+export interface MergePatientMatchRequest {
+  id: string;
+  survivorId: string;
+  reason: string;
+}
+
+/** The decided pair. */
+export interface MergePatientMatchResponse {
+  match?: PatientMatch | undefined;
+}
+
+/** Reject a pair: different people. */
+export interface RejectPatientMatchRequest {
+  id: string;
+  reason: string;
+}
+
+/** The decided pair. */
+export interface RejectPatientMatchResponse {
+  match?: PatientMatch | undefined;
+}
+
+/** An activation code for a patient. */
+export interface IssueActivationCodeRequest {
+  patientId: string;
+  /** "handover" (shown to staff to hand to her) or "sms" (sent through the text-message sender). */
+  delivery: string;
+}
+
+/** The code (only for handover delivery) and when it expires. */
+export interface IssueActivationCodeResponse {
+  code: string;
+  expiresAt?: Date | undefined;
+  delivery: string;
+}
+
+/** Activation: the code proves she was identified in person by an institution. */
+export interface ActivateResidentRequest {
+  code: string;
+  username: string;
+  password: string;
+}
+
+/** The new resident account and its first tokens. */
+export interface ActivateResidentResponse {
+  account?: Account | undefined;
+  tokens?: TokenPair | undefined;
+}
+
+/** Link a guardian to a child. */
+export interface LinkGuardianRequest {
+  /** The child. */
+  patientId: string;
+  /** The guardian's patient record. */
+  guardianPatientId: string;
+  /** "mother", "father", "guardian". */
+  relationship: string;
+}
+
+/** The child with its guardians. */
+export interface LinkGuardianResponse {
+  patient?: Patient | undefined;
 }
 
 function createBaseInstitution(): Institution {
@@ -815,6 +1276,4445 @@ export const GetInstitutionResponse: MessageFns<GetInstitutionResponse> = {
   },
 };
 
+function createBaseLoginRequest(): LoginRequest {
+  return { username: "", password: "" };
+}
+
+export const LoginRequest: MessageFns<LoginRequest> = {
+  encode(message: LoginRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginRequest {
+    return {
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+    };
+  },
+
+  toJSON(message: LoginRequest): unknown {
+    const obj: any = {};
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginRequest>): LoginRequest {
+    return LoginRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginRequest>): LoginRequest {
+    const message = createBaseLoginRequest();
+    message.username = object.username ?? "";
+    message.password = object.password ?? "";
+    return message;
+  },
+};
+
+function createBaseTokenPair(): TokenPair {
+  return { accessToken: "", refreshToken: "", tokenType: "", expiresIn: 0 };
+}
+
+export const TokenPair: MessageFns<TokenPair> = {
+  encode(message: TokenPair, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accessToken !== "") {
+      writer.uint32(10).string(message.accessToken);
+    }
+    if (message.refreshToken !== "") {
+      writer.uint32(18).string(message.refreshToken);
+    }
+    if (message.tokenType !== "") {
+      writer.uint32(26).string(message.tokenType);
+    }
+    if (message.expiresIn !== 0) {
+      writer.uint32(32).int32(message.expiresIn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TokenPair {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTokenPair();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accessToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokenType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expiresIn = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TokenPair {
+    return {
+      accessToken: isSet(object.accessToken)
+        ? globalThis.String(object.accessToken)
+        : isSet(object.access_token)
+        ? globalThis.String(object.access_token)
+        : "",
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+      tokenType: isSet(object.tokenType)
+        ? globalThis.String(object.tokenType)
+        : isSet(object.token_type)
+        ? globalThis.String(object.token_type)
+        : "",
+      expiresIn: isSet(object.expiresIn)
+        ? globalThis.Number(object.expiresIn)
+        : isSet(object.expires_in)
+        ? globalThis.Number(object.expires_in)
+        : 0,
+    };
+  },
+
+  toJSON(message: TokenPair): unknown {
+    const obj: any = {};
+    if (message.accessToken !== "") {
+      obj.accessToken = message.accessToken;
+    }
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    if (message.tokenType !== "") {
+      obj.tokenType = message.tokenType;
+    }
+    if (message.expiresIn !== 0) {
+      obj.expiresIn = Math.round(message.expiresIn);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TokenPair>): TokenPair {
+    return TokenPair.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TokenPair>): TokenPair {
+    const message = createBaseTokenPair();
+    message.accessToken = object.accessToken ?? "";
+    message.refreshToken = object.refreshToken ?? "";
+    message.tokenType = object.tokenType ?? "";
+    message.expiresIn = object.expiresIn ?? 0;
+    return message;
+  },
+};
+
+function createBaseLoginResponse(): LoginResponse {
+  return { tokens: undefined };
+}
+
+export const LoginResponse: MessageFns<LoginResponse> = {
+  encode(message: LoginResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LoginResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLoginResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LoginResponse {
+    return { tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined };
+  },
+
+  toJSON(message: LoginResponse): unknown {
+    const obj: any = {};
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LoginResponse>): LoginResponse {
+    return LoginResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LoginResponse>): LoginResponse {
+    const message = createBaseLoginResponse();
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRefreshRequest(): RefreshRequest {
+  return { refreshToken: "" };
+}
+
+export const RefreshRequest: MessageFns<RefreshRequest> = {
+  encode(message: RefreshRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refreshToken !== "") {
+      writer.uint32(10).string(message.refreshToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshRequest {
+    return {
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+    };
+  },
+
+  toJSON(message: RefreshRequest): unknown {
+    const obj: any = {};
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefreshRequest>): RefreshRequest {
+    return RefreshRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefreshRequest>): RefreshRequest {
+    const message = createBaseRefreshRequest();
+    message.refreshToken = object.refreshToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRefreshResponse(): RefreshResponse {
+  return { tokens: undefined };
+}
+
+export const RefreshResponse: MessageFns<RefreshResponse> = {
+  encode(message: RefreshResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RefreshResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRefreshResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RefreshResponse {
+    return { tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined };
+  },
+
+  toJSON(message: RefreshResponse): unknown {
+    const obj: any = {};
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RefreshResponse>): RefreshResponse {
+    return RefreshResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RefreshResponse>): RefreshResponse {
+    const message = createBaseRefreshResponse();
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLogoutRequest(): LogoutRequest {
+  return { refreshToken: "" };
+}
+
+export const LogoutRequest: MessageFns<LogoutRequest> = {
+  encode(message: LogoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.refreshToken !== "") {
+      writer.uint32(10).string(message.refreshToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refreshToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogoutRequest {
+    return {
+      refreshToken: isSet(object.refreshToken)
+        ? globalThis.String(object.refreshToken)
+        : isSet(object.refresh_token)
+        ? globalThis.String(object.refresh_token)
+        : "",
+    };
+  },
+
+  toJSON(message: LogoutRequest): unknown {
+    const obj: any = {};
+    if (message.refreshToken !== "") {
+      obj.refreshToken = message.refreshToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogoutRequest>): LogoutRequest {
+    return LogoutRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LogoutRequest>): LogoutRequest {
+    const message = createBaseLogoutRequest();
+    message.refreshToken = object.refreshToken ?? "";
+    return message;
+  },
+};
+
+function createBaseLogoutResponse(): LogoutResponse {
+  return {};
+}
+
+export const LogoutResponse: MessageFns<LogoutResponse> = {
+  encode(_: LogoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): LogoutResponse {
+    return {};
+  },
+
+  toJSON(_: LogoutResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<LogoutResponse>): LogoutResponse {
+    return LogoutResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<LogoutResponse>): LogoutResponse {
+    const message = createBaseLogoutResponse();
+    return message;
+  },
+};
+
+function createBaseGetMeRequest(): GetMeRequest {
+  return {};
+}
+
+export const GetMeRequest: MessageFns<GetMeRequest> = {
+  encode(_: GetMeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetMeRequest {
+    return {};
+  },
+
+  toJSON(_: GetMeRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMeRequest>): GetMeRequest {
+    return GetMeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetMeRequest>): GetMeRequest {
+    const message = createBaseGetMeRequest();
+    return message;
+  },
+};
+
+function createBaseGetMeResponse(): GetMeResponse {
+  return { account: undefined };
+}
+
+export const GetMeResponse: MessageFns<GetMeResponse> = {
+  encode(message: GetMeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== undefined) {
+      Account.encode(message.account, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = Account.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMeResponse {
+    return { account: isSet(object.account) ? Account.fromJSON(object.account) : undefined };
+  },
+
+  toJSON(message: GetMeResponse): unknown {
+    const obj: any = {};
+    if (message.account !== undefined) {
+      obj.account = Account.toJSON(message.account);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMeResponse>): GetMeResponse {
+    return GetMeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMeResponse>): GetMeResponse {
+    const message = createBaseGetMeResponse();
+    message.account = (object.account !== undefined && object.account !== null)
+      ? Account.fromPartial(object.account)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAccount(): Account {
+  return {
+    id: "",
+    username: "",
+    displayName: "",
+    kind: "",
+    roles: [],
+    institutionId: "",
+    analystScope: "",
+    patientId: "",
+    childPatientIds: [],
+    active: false,
+    createdAt: undefined,
+  };
+}
+
+export const Account: MessageFns<Account> = {
+  encode(message: Account, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.username !== "") {
+      writer.uint32(18).string(message.username);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(26).string(message.displayName);
+    }
+    if (message.kind !== "") {
+      writer.uint32(34).string(message.kind);
+    }
+    if (message.roles.length !== 0) {
+      writer.uint32(42).fork();
+      for (const v of message.roles) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(50).string(message.institutionId);
+    }
+    if (message.analystScope !== "") {
+      writer.uint32(58).string(message.analystScope);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(66).string(message.patientId);
+    }
+    for (const v of message.childPatientIds) {
+      writer.uint32(74).string(v!);
+    }
+    if (message.active !== false) {
+      writer.uint32(80).bool(message.active);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Account {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAccount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag === 40) {
+              message.roles.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 42) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.roles.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.analystScope = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.childPatientIds.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.active = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Account {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => roleFromJSON(e)) : [],
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      analystScope: isSet(object.analystScope)
+        ? globalThis.String(object.analystScope)
+        : isSet(object.analyst_scope)
+        ? globalThis.String(object.analyst_scope)
+        : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      childPatientIds: globalThis.Array.isArray(object?.childPatientIds)
+        ? object.childPatientIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.child_patient_ids)
+        ? object.child_patient_ids.map((e: any) => globalThis.String(e))
+        : [],
+      active: isSet(object.active) ? globalThis.Boolean(object.active) : false,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Account): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.roles?.length) {
+      obj.roles = message.roles.map((e) => roleToJSON(e));
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.analystScope !== "") {
+      obj.analystScope = message.analystScope;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.childPatientIds?.length) {
+      obj.childPatientIds = message.childPatientIds;
+    }
+    if (message.active !== false) {
+      obj.active = message.active;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Account>): Account {
+    return Account.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Account>): Account {
+    const message = createBaseAccount();
+    message.id = object.id ?? "";
+    message.username = object.username ?? "";
+    message.displayName = object.displayName ?? "";
+    message.kind = object.kind ?? "";
+    message.roles = object.roles?.map((e) => e) || [];
+    message.institutionId = object.institutionId ?? "";
+    message.analystScope = object.analystScope ?? "";
+    message.patientId = object.patientId ?? "";
+    message.childPatientIds = object.childPatientIds?.map((e) => e) || [];
+    message.active = object.active ?? false;
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetJwksRequest(): GetJwksRequest {
+  return {};
+}
+
+export const GetJwksRequest: MessageFns<GetJwksRequest> = {
+  encode(_: GetJwksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJwksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetJwksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetJwksRequest {
+    return {};
+  },
+
+  toJSON(_: GetJwksRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetJwksRequest>): GetJwksRequest {
+    return GetJwksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetJwksRequest>): GetJwksRequest {
+    const message = createBaseGetJwksRequest();
+    return message;
+  },
+};
+
+function createBaseGetJwksResponse(): GetJwksResponse {
+  return { keys: [] };
+}
+
+export const GetJwksResponse: MessageFns<GetJwksResponse> = {
+  encode(message: GetJwksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.keys) {
+      Jwk.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJwksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetJwksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keys.push(Jwk.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetJwksResponse {
+    return { keys: globalThis.Array.isArray(object?.keys) ? object.keys.map((e: any) => Jwk.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: GetJwksResponse): unknown {
+    const obj: any = {};
+    if (message.keys?.length) {
+      obj.keys = message.keys.map((e) => Jwk.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetJwksResponse>): GetJwksResponse {
+    return GetJwksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetJwksResponse>): GetJwksResponse {
+    const message = createBaseGetJwksResponse();
+    message.keys = object.keys?.map((e) => Jwk.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseJwk(): Jwk {
+  return { kty: "", crv: "", x: "", kid: "", alg: "", use: "" };
+}
+
+export const Jwk: MessageFns<Jwk> = {
+  encode(message: Jwk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kty !== "") {
+      writer.uint32(10).string(message.kty);
+    }
+    if (message.crv !== "") {
+      writer.uint32(18).string(message.crv);
+    }
+    if (message.x !== "") {
+      writer.uint32(26).string(message.x);
+    }
+    if (message.kid !== "") {
+      writer.uint32(34).string(message.kid);
+    }
+    if (message.alg !== "") {
+      writer.uint32(42).string(message.alg);
+    }
+    if (message.use !== "") {
+      writer.uint32(50).string(message.use);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Jwk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJwk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kty = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.crv = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.x = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.kid = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.alg = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.use = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Jwk {
+    return {
+      kty: isSet(object.kty) ? globalThis.String(object.kty) : "",
+      crv: isSet(object.crv) ? globalThis.String(object.crv) : "",
+      x: isSet(object.x) ? globalThis.String(object.x) : "",
+      kid: isSet(object.kid) ? globalThis.String(object.kid) : "",
+      alg: isSet(object.alg) ? globalThis.String(object.alg) : "",
+      use: isSet(object.use) ? globalThis.String(object.use) : "",
+    };
+  },
+
+  toJSON(message: Jwk): unknown {
+    const obj: any = {};
+    if (message.kty !== "") {
+      obj.kty = message.kty;
+    }
+    if (message.crv !== "") {
+      obj.crv = message.crv;
+    }
+    if (message.x !== "") {
+      obj.x = message.x;
+    }
+    if (message.kid !== "") {
+      obj.kid = message.kid;
+    }
+    if (message.alg !== "") {
+      obj.alg = message.alg;
+    }
+    if (message.use !== "") {
+      obj.use = message.use;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Jwk>): Jwk {
+    return Jwk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Jwk>): Jwk {
+    const message = createBaseJwk();
+    message.kty = object.kty ?? "";
+    message.crv = object.crv ?? "";
+    message.x = object.x ?? "";
+    message.kid = object.kid ?? "";
+    message.alg = object.alg ?? "";
+    message.use = object.use ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateStaffRequest(): CreateStaffRequest {
+  return { institutionId: "", username: "", displayName: "", roles: [], password: "", analystScope: "" };
+}
+
+export const CreateStaffRequest: MessageFns<CreateStaffRequest> = {
+  encode(message: CreateStaffRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.username !== "") {
+      writer.uint32(18).string(message.username);
+    }
+    if (message.displayName !== "") {
+      writer.uint32(26).string(message.displayName);
+    }
+    if (message.roles.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.roles) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.password !== "") {
+      writer.uint32(42).string(message.password);
+    }
+    if (message.analystScope !== "") {
+      writer.uint32(50).string(message.analystScope);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateStaffRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateStaffRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.displayName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.roles.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.roles.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.analystScope = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateStaffRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      displayName: isSet(object.displayName)
+        ? globalThis.String(object.displayName)
+        : isSet(object.display_name)
+        ? globalThis.String(object.display_name)
+        : "",
+      roles: globalThis.Array.isArray(object?.roles) ? object.roles.map((e: any) => roleFromJSON(e)) : [],
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+      analystScope: isSet(object.analystScope)
+        ? globalThis.String(object.analystScope)
+        : isSet(object.analyst_scope)
+        ? globalThis.String(object.analyst_scope)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateStaffRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.displayName !== "") {
+      obj.displayName = message.displayName;
+    }
+    if (message.roles?.length) {
+      obj.roles = message.roles.map((e) => roleToJSON(e));
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    if (message.analystScope !== "") {
+      obj.analystScope = message.analystScope;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateStaffRequest>): CreateStaffRequest {
+    return CreateStaffRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateStaffRequest>): CreateStaffRequest {
+    const message = createBaseCreateStaffRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.username = object.username ?? "";
+    message.displayName = object.displayName ?? "";
+    message.roles = object.roles?.map((e) => e) || [];
+    message.password = object.password ?? "";
+    message.analystScope = object.analystScope ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateStaffResponse(): CreateStaffResponse {
+  return { account: undefined };
+}
+
+export const CreateStaffResponse: MessageFns<CreateStaffResponse> = {
+  encode(message: CreateStaffResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== undefined) {
+      Account.encode(message.account, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateStaffResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateStaffResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = Account.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateStaffResponse {
+    return { account: isSet(object.account) ? Account.fromJSON(object.account) : undefined };
+  },
+
+  toJSON(message: CreateStaffResponse): unknown {
+    const obj: any = {};
+    if (message.account !== undefined) {
+      obj.account = Account.toJSON(message.account);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateStaffResponse>): CreateStaffResponse {
+    return CreateStaffResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateStaffResponse>): CreateStaffResponse {
+    const message = createBaseCreateStaffResponse();
+    message.account = (object.account !== undefined && object.account !== null)
+      ? Account.fromPartial(object.account)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListStaffRequest(): ListStaffRequest {
+  return { institutionId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListStaffRequest: MessageFns<ListStaffRequest> = {
+  encode(message: ListStaffRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStaffRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStaffRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStaffRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListStaffRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListStaffRequest>): ListStaffRequest {
+    return ListStaffRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListStaffRequest>): ListStaffRequest {
+    const message = createBaseListStaffRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListStaffResponse(): ListStaffResponse {
+  return { staff: [], nextPageToken: "" };
+}
+
+export const ListStaffResponse: MessageFns<ListStaffResponse> = {
+  encode(message: ListStaffResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.staff) {
+      Account.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListStaffResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListStaffResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.staff.push(Account.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListStaffResponse {
+    return {
+      staff: globalThis.Array.isArray(object?.staff) ? object.staff.map((e: any) => Account.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListStaffResponse): unknown {
+    const obj: any = {};
+    if (message.staff?.length) {
+      obj.staff = message.staff.map((e) => Account.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListStaffResponse>): ListStaffResponse {
+    return ListStaffResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListStaffResponse>): ListStaffResponse {
+    const message = createBaseListStaffResponse();
+    message.staff = object.staff?.map((e) => Account.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseDeactivateStaffRequest(): DeactivateStaffRequest {
+  return { id: "", reason: "" };
+}
+
+export const DeactivateStaffRequest: MessageFns<DeactivateStaffRequest> = {
+  encode(message: DeactivateStaffRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeactivateStaffRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeactivateStaffRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeactivateStaffRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DeactivateStaffRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeactivateStaffRequest>): DeactivateStaffRequest {
+    return DeactivateStaffRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeactivateStaffRequest>): DeactivateStaffRequest {
+    const message = createBaseDeactivateStaffRequest();
+    message.id = object.id ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDeactivateStaffResponse(): DeactivateStaffResponse {
+  return { account: undefined };
+}
+
+export const DeactivateStaffResponse: MessageFns<DeactivateStaffResponse> = {
+  encode(message: DeactivateStaffResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== undefined) {
+      Account.encode(message.account, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeactivateStaffResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeactivateStaffResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = Account.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeactivateStaffResponse {
+    return { account: isSet(object.account) ? Account.fromJSON(object.account) : undefined };
+  },
+
+  toJSON(message: DeactivateStaffResponse): unknown {
+    const obj: any = {};
+    if (message.account !== undefined) {
+      obj.account = Account.toJSON(message.account);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeactivateStaffResponse>): DeactivateStaffResponse {
+    return DeactivateStaffResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeactivateStaffResponse>): DeactivateStaffResponse {
+    const message = createBaseDeactivateStaffResponse();
+    message.account = (object.account !== undefined && object.account !== null)
+      ? Account.fromPartial(object.account)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseNewbornIdentity(): NewbornIdentity {
+  return { motherNationalId: "", birthDate: "", birthOrder: 0, birthCertificateNumber: "" };
+}
+
+export const NewbornIdentity: MessageFns<NewbornIdentity> = {
+  encode(message: NewbornIdentity, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.motherNationalId !== "") {
+      writer.uint32(10).string(message.motherNationalId);
+    }
+    if (message.birthDate !== "") {
+      writer.uint32(18).string(message.birthDate);
+    }
+    if (message.birthOrder !== 0) {
+      writer.uint32(24).int32(message.birthOrder);
+    }
+    if (message.birthCertificateNumber !== "") {
+      writer.uint32(34).string(message.birthCertificateNumber);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NewbornIdentity {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNewbornIdentity();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.motherNationalId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.birthDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.birthOrder = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.birthCertificateNumber = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NewbornIdentity {
+    return {
+      motherNationalId: isSet(object.motherNationalId)
+        ? globalThis.String(object.motherNationalId)
+        : isSet(object.mother_national_id)
+        ? globalThis.String(object.mother_national_id)
+        : "",
+      birthDate: isSet(object.birthDate)
+        ? globalThis.String(object.birthDate)
+        : isSet(object.birth_date)
+        ? globalThis.String(object.birth_date)
+        : "",
+      birthOrder: isSet(object.birthOrder)
+        ? globalThis.Number(object.birthOrder)
+        : isSet(object.birth_order)
+        ? globalThis.Number(object.birth_order)
+        : 0,
+      birthCertificateNumber: isSet(object.birthCertificateNumber)
+        ? globalThis.String(object.birthCertificateNumber)
+        : isSet(object.birth_certificate_number)
+        ? globalThis.String(object.birth_certificate_number)
+        : "",
+    };
+  },
+
+  toJSON(message: NewbornIdentity): unknown {
+    const obj: any = {};
+    if (message.motherNationalId !== "") {
+      obj.motherNationalId = message.motherNationalId;
+    }
+    if (message.birthDate !== "") {
+      obj.birthDate = message.birthDate;
+    }
+    if (message.birthOrder !== 0) {
+      obj.birthOrder = Math.round(message.birthOrder);
+    }
+    if (message.birthCertificateNumber !== "") {
+      obj.birthCertificateNumber = message.birthCertificateNumber;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NewbornIdentity>): NewbornIdentity {
+    return NewbornIdentity.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NewbornIdentity>): NewbornIdentity {
+    const message = createBaseNewbornIdentity();
+    message.motherNationalId = object.motherNationalId ?? "";
+    message.birthDate = object.birthDate ?? "";
+    message.birthOrder = object.birthOrder ?? 0;
+    message.birthCertificateNumber = object.birthCertificateNumber ?? "";
+    return message;
+  },
+};
+
+function createBasePatient(): Patient {
+  return {
+    id: "",
+    nationalId: "",
+    name: "",
+    sex: 0,
+    birthDate: "",
+    phone: "",
+    countyCode: "",
+    address: "",
+    newborn: undefined,
+    mergedInto: "",
+    guardianPatientIds: [],
+    createdAt: undefined,
+  };
+}
+
+export const Patient: MessageFns<Patient> = {
+  encode(message: Patient, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.nationalId !== "") {
+      writer.uint32(18).string(message.nationalId);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.sex !== 0) {
+      writer.uint32(32).int32(message.sex);
+    }
+    if (message.birthDate !== "") {
+      writer.uint32(42).string(message.birthDate);
+    }
+    if (message.phone !== "") {
+      writer.uint32(50).string(message.phone);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(58).string(message.countyCode);
+    }
+    if (message.address !== "") {
+      writer.uint32(66).string(message.address);
+    }
+    if (message.newborn !== undefined) {
+      NewbornIdentity.encode(message.newborn, writer.uint32(74).fork()).join();
+    }
+    if (message.mergedInto !== "") {
+      writer.uint32(82).string(message.mergedInto);
+    }
+    for (const v of message.guardianPatientIds) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Patient {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatient();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nationalId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sex = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.birthDate = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.newborn = NewbornIdentity.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.mergedInto = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.guardianPatientIds.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Patient {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      nationalId: isSet(object.nationalId)
+        ? globalThis.String(object.nationalId)
+        : isSet(object.national_id)
+        ? globalThis.String(object.national_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      sex: isSet(object.sex) ? sexFromJSON(object.sex) : 0,
+      birthDate: isSet(object.birthDate)
+        ? globalThis.String(object.birthDate)
+        : isSet(object.birth_date)
+        ? globalThis.String(object.birth_date)
+        : "",
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      newborn: isSet(object.newborn) ? NewbornIdentity.fromJSON(object.newborn) : undefined,
+      mergedInto: isSet(object.mergedInto)
+        ? globalThis.String(object.mergedInto)
+        : isSet(object.merged_into)
+        ? globalThis.String(object.merged_into)
+        : "",
+      guardianPatientIds: globalThis.Array.isArray(object?.guardianPatientIds)
+        ? object.guardianPatientIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.guardian_patient_ids)
+        ? object.guardian_patient_ids.map((e: any) => globalThis.String(e))
+        : [],
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Patient): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.nationalId !== "") {
+      obj.nationalId = message.nationalId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.sex !== 0) {
+      obj.sex = sexToJSON(message.sex);
+    }
+    if (message.birthDate !== "") {
+      obj.birthDate = message.birthDate;
+    }
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.newborn !== undefined) {
+      obj.newborn = NewbornIdentity.toJSON(message.newborn);
+    }
+    if (message.mergedInto !== "") {
+      obj.mergedInto = message.mergedInto;
+    }
+    if (message.guardianPatientIds?.length) {
+      obj.guardianPatientIds = message.guardianPatientIds;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Patient>): Patient {
+    return Patient.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Patient>): Patient {
+    const message = createBasePatient();
+    message.id = object.id ?? "";
+    message.nationalId = object.nationalId ?? "";
+    message.name = object.name ?? "";
+    message.sex = object.sex ?? 0;
+    message.birthDate = object.birthDate ?? "";
+    message.phone = object.phone ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.address = object.address ?? "";
+    message.newborn = (object.newborn !== undefined && object.newborn !== null)
+      ? NewbornIdentity.fromPartial(object.newborn)
+      : undefined;
+    message.mergedInto = object.mergedInto ?? "";
+    message.guardianPatientIds = object.guardianPatientIds?.map((e) => e) || [];
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRegisterPatientRequest(): RegisterPatientRequest {
+  return {
+    nationalId: "",
+    name: "",
+    sex: 0,
+    birthDate: "",
+    phone: "",
+    countyCode: "",
+    address: "",
+    newborn: undefined,
+  };
+}
+
+export const RegisterPatientRequest: MessageFns<RegisterPatientRequest> = {
+  encode(message: RegisterPatientRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nationalId !== "") {
+      writer.uint32(10).string(message.nationalId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.sex !== 0) {
+      writer.uint32(24).int32(message.sex);
+    }
+    if (message.birthDate !== "") {
+      writer.uint32(34).string(message.birthDate);
+    }
+    if (message.phone !== "") {
+      writer.uint32(42).string(message.phone);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(50).string(message.countyCode);
+    }
+    if (message.address !== "") {
+      writer.uint32(58).string(message.address);
+    }
+    if (message.newborn !== undefined) {
+      NewbornIdentity.encode(message.newborn, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterPatientRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterPatientRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nationalId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sex = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.birthDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.newborn = NewbornIdentity.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterPatientRequest {
+    return {
+      nationalId: isSet(object.nationalId)
+        ? globalThis.String(object.nationalId)
+        : isSet(object.national_id)
+        ? globalThis.String(object.national_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      sex: isSet(object.sex) ? sexFromJSON(object.sex) : 0,
+      birthDate: isSet(object.birthDate)
+        ? globalThis.String(object.birthDate)
+        : isSet(object.birth_date)
+        ? globalThis.String(object.birth_date)
+        : "",
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      newborn: isSet(object.newborn) ? NewbornIdentity.fromJSON(object.newborn) : undefined,
+    };
+  },
+
+  toJSON(message: RegisterPatientRequest): unknown {
+    const obj: any = {};
+    if (message.nationalId !== "") {
+      obj.nationalId = message.nationalId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.sex !== 0) {
+      obj.sex = sexToJSON(message.sex);
+    }
+    if (message.birthDate !== "") {
+      obj.birthDate = message.birthDate;
+    }
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.newborn !== undefined) {
+      obj.newborn = NewbornIdentity.toJSON(message.newborn);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegisterPatientRequest>): RegisterPatientRequest {
+    return RegisterPatientRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterPatientRequest>): RegisterPatientRequest {
+    const message = createBaseRegisterPatientRequest();
+    message.nationalId = object.nationalId ?? "";
+    message.name = object.name ?? "";
+    message.sex = object.sex ?? 0;
+    message.birthDate = object.birthDate ?? "";
+    message.phone = object.phone ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.address = object.address ?? "";
+    message.newborn = (object.newborn !== undefined && object.newborn !== null)
+      ? NewbornIdentity.fromPartial(object.newborn)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRegisterPatientResponse(): RegisterPatientResponse {
+  return { patient: undefined, outcome: 0, matchIds: [] };
+}
+
+export const RegisterPatientResponse: MessageFns<RegisterPatientResponse> = {
+  encode(message: RegisterPatientResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patient !== undefined) {
+      Patient.encode(message.patient, writer.uint32(10).fork()).join();
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(16).int32(message.outcome);
+    }
+    for (const v of message.matchIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterPatientResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterPatientResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patient = Patient.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.matchIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterPatientResponse {
+    return {
+      patient: isSet(object.patient) ? Patient.fromJSON(object.patient) : undefined,
+      outcome: isSet(object.outcome) ? registrationOutcomeFromJSON(object.outcome) : 0,
+      matchIds: globalThis.Array.isArray(object?.matchIds)
+        ? object.matchIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.match_ids)
+        ? object.match_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RegisterPatientResponse): unknown {
+    const obj: any = {};
+    if (message.patient !== undefined) {
+      obj.patient = Patient.toJSON(message.patient);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = registrationOutcomeToJSON(message.outcome);
+    }
+    if (message.matchIds?.length) {
+      obj.matchIds = message.matchIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegisterPatientResponse>): RegisterPatientResponse {
+    return RegisterPatientResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterPatientResponse>): RegisterPatientResponse {
+    const message = createBaseRegisterPatientResponse();
+    message.patient = (object.patient !== undefined && object.patient !== null)
+      ? Patient.fromPartial(object.patient)
+      : undefined;
+    message.outcome = object.outcome ?? 0;
+    message.matchIds = object.matchIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetPatientRequest(): GetPatientRequest {
+  return { id: "" };
+}
+
+export const GetPatientRequest: MessageFns<GetPatientRequest> = {
+  encode(message: GetPatientRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPatientRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPatientRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPatientRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetPatientRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPatientRequest>): GetPatientRequest {
+    return GetPatientRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPatientRequest>): GetPatientRequest {
+    const message = createBaseGetPatientRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPatientResponse(): GetPatientResponse {
+  return { patient: undefined };
+}
+
+export const GetPatientResponse: MessageFns<GetPatientResponse> = {
+  encode(message: GetPatientResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patient !== undefined) {
+      Patient.encode(message.patient, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPatientResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPatientResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patient = Patient.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPatientResponse {
+    return { patient: isSet(object.patient) ? Patient.fromJSON(object.patient) : undefined };
+  },
+
+  toJSON(message: GetPatientResponse): unknown {
+    const obj: any = {};
+    if (message.patient !== undefined) {
+      obj.patient = Patient.toJSON(message.patient);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPatientResponse>): GetPatientResponse {
+    return GetPatientResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPatientResponse>): GetPatientResponse {
+    const message = createBaseGetPatientResponse();
+    message.patient = (object.patient !== undefined && object.patient !== null)
+      ? Patient.fromPartial(object.patient)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSearchPatientsRequest(): SearchPatientsRequest {
+  return { nationalId: "", name: "", pageSize: 0, pageToken: "" };
+}
+
+export const SearchPatientsRequest: MessageFns<SearchPatientsRequest> = {
+  encode(message: SearchPatientsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nationalId !== "") {
+      writer.uint32(10).string(message.nationalId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchPatientsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchPatientsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nationalId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchPatientsRequest {
+    return {
+      nationalId: isSet(object.nationalId)
+        ? globalThis.String(object.nationalId)
+        : isSet(object.national_id)
+        ? globalThis.String(object.national_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: SearchPatientsRequest): unknown {
+    const obj: any = {};
+    if (message.nationalId !== "") {
+      obj.nationalId = message.nationalId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SearchPatientsRequest>): SearchPatientsRequest {
+    return SearchPatientsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SearchPatientsRequest>): SearchPatientsRequest {
+    const message = createBaseSearchPatientsRequest();
+    message.nationalId = object.nationalId ?? "";
+    message.name = object.name ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchPatientsResponse(): SearchPatientsResponse {
+  return { patients: [], nextPageToken: "" };
+}
+
+export const SearchPatientsResponse: MessageFns<SearchPatientsResponse> = {
+  encode(message: SearchPatientsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.patients) {
+      Patient.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchPatientsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchPatientsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patients.push(Patient.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchPatientsResponse {
+    return {
+      patients: globalThis.Array.isArray(object?.patients) ? object.patients.map((e: any) => Patient.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: SearchPatientsResponse): unknown {
+    const obj: any = {};
+    if (message.patients?.length) {
+      obj.patients = message.patients.map((e) => Patient.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SearchPatientsResponse>): SearchPatientsResponse {
+    return SearchPatientsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SearchPatientsResponse>): SearchPatientsResponse {
+    const message = createBaseSearchPatientsResponse();
+    message.patients = object.patients?.map((e) => Patient.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPatientAuditRequest(): ListPatientAuditRequest {
+  return { patientId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListPatientAuditRequest: MessageFns<ListPatientAuditRequest> = {
+  encode(message: ListPatientAuditRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPatientAuditRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPatientAuditRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPatientAuditRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPatientAuditRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPatientAuditRequest>): ListPatientAuditRequest {
+    return ListPatientAuditRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPatientAuditRequest>): ListPatientAuditRequest {
+    const message = createBaseListPatientAuditRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPatientAuditResponse(): ListPatientAuditResponse {
+  return { events: [], nextPageToken: "", unavailableServices: [] };
+}
+
+export const ListPatientAuditResponse: MessageFns<ListPatientAuditResponse> = {
+  encode(message: ListPatientAuditResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    for (const v of message.unavailableServices) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPatientAuditResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPatientAuditResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.unavailableServices.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPatientAuditResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      unavailableServices: globalThis.Array.isArray(object?.unavailableServices)
+        ? object.unavailableServices.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unavailable_services)
+        ? object.unavailable_services.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListPatientAuditResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.unavailableServices?.length) {
+      obj.unavailableServices = message.unavailableServices;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPatientAuditResponse>): ListPatientAuditResponse {
+    return ListPatientAuditResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPatientAuditResponse>): ListPatientAuditResponse {
+    const message = createBaseListPatientAuditResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.unavailableServices = object.unavailableServices?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListPatientMatchesRequest(): ListPatientMatchesRequest {
+  return { status: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListPatientMatchesRequest: MessageFns<ListPatientMatchesRequest> = {
+  encode(message: ListPatientMatchesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPatientMatchesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPatientMatchesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPatientMatchesRequest {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPatientMatchesRequest): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPatientMatchesRequest>): ListPatientMatchesRequest {
+    return ListPatientMatchesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPatientMatchesRequest>): ListPatientMatchesRequest {
+    const message = createBaseListPatientMatchesRequest();
+    message.status = object.status ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBasePatientMatch(): PatientMatch {
+  return {
+    id: "",
+    patient: undefined,
+    candidate: undefined,
+    score: 0,
+    reasons: [],
+    status: "",
+    decidedBy: "",
+    decisionReason: "",
+    createdAt: undefined,
+  };
+}
+
+export const PatientMatch: MessageFns<PatientMatch> = {
+  encode(message: PatientMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patient !== undefined) {
+      Patient.encode(message.patient, writer.uint32(18).fork()).join();
+    }
+    if (message.candidate !== undefined) {
+      Patient.encode(message.candidate, writer.uint32(26).fork()).join();
+    }
+    if (message.score !== 0) {
+      writer.uint32(33).double(message.score);
+    }
+    for (const v of message.reasons) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.status !== "") {
+      writer.uint32(50).string(message.status);
+    }
+    if (message.decidedBy !== "") {
+      writer.uint32(58).string(message.decidedBy);
+    }
+    if (message.decisionReason !== "") {
+      writer.uint32(66).string(message.decisionReason);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatientMatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatientMatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patient = Patient.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.candidate = Patient.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reasons.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.decidedBy = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.decisionReason = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatientMatch {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patient: isSet(object.patient) ? Patient.fromJSON(object.patient) : undefined,
+      candidate: isSet(object.candidate) ? Patient.fromJSON(object.candidate) : undefined,
+      score: isSet(object.score) ? globalThis.Number(object.score) : 0,
+      reasons: globalThis.Array.isArray(object?.reasons) ? object.reasons.map((e: any) => globalThis.String(e)) : [],
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      decidedBy: isSet(object.decidedBy)
+        ? globalThis.String(object.decidedBy)
+        : isSet(object.decided_by)
+        ? globalThis.String(object.decided_by)
+        : "",
+      decisionReason: isSet(object.decisionReason)
+        ? globalThis.String(object.decisionReason)
+        : isSet(object.decision_reason)
+        ? globalThis.String(object.decision_reason)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatientMatch): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patient !== undefined) {
+      obj.patient = Patient.toJSON(message.patient);
+    }
+    if (message.candidate !== undefined) {
+      obj.candidate = Patient.toJSON(message.candidate);
+    }
+    if (message.score !== 0) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.reasons?.length) {
+      obj.reasons = message.reasons;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.decidedBy !== "") {
+      obj.decidedBy = message.decidedBy;
+    }
+    if (message.decisionReason !== "") {
+      obj.decisionReason = message.decisionReason;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PatientMatch>): PatientMatch {
+    return PatientMatch.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PatientMatch>): PatientMatch {
+    const message = createBasePatientMatch();
+    message.id = object.id ?? "";
+    message.patient = (object.patient !== undefined && object.patient !== null)
+      ? Patient.fromPartial(object.patient)
+      : undefined;
+    message.candidate = (object.candidate !== undefined && object.candidate !== null)
+      ? Patient.fromPartial(object.candidate)
+      : undefined;
+    message.score = object.score ?? 0;
+    message.reasons = object.reasons?.map((e) => e) || [];
+    message.status = object.status ?? "";
+    message.decidedBy = object.decidedBy ?? "";
+    message.decisionReason = object.decisionReason ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPatientMatchesResponse(): ListPatientMatchesResponse {
+  return { matches: [], nextPageToken: "" };
+}
+
+export const ListPatientMatchesResponse: MessageFns<ListPatientMatchesResponse> = {
+  encode(message: ListPatientMatchesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.matches) {
+      PatientMatch.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPatientMatchesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPatientMatchesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.matches.push(PatientMatch.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPatientMatchesResponse {
+    return {
+      matches: globalThis.Array.isArray(object?.matches)
+        ? object.matches.map((e: any) => PatientMatch.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPatientMatchesResponse): unknown {
+    const obj: any = {};
+    if (message.matches?.length) {
+      obj.matches = message.matches.map((e) => PatientMatch.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPatientMatchesResponse>): ListPatientMatchesResponse {
+    return ListPatientMatchesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPatientMatchesResponse>): ListPatientMatchesResponse {
+    const message = createBaseListPatientMatchesResponse();
+    message.matches = object.matches?.map((e) => PatientMatch.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseMergePatientMatchRequest(): MergePatientMatchRequest {
+  return { id: "", survivorId: "", reason: "" };
+}
+
+export const MergePatientMatchRequest: MessageFns<MergePatientMatchRequest> = {
+  encode(message: MergePatientMatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.survivorId !== "") {
+      writer.uint32(18).string(message.survivorId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergePatientMatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergePatientMatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.survivorId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergePatientMatchRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      survivorId: isSet(object.survivorId)
+        ? globalThis.String(object.survivorId)
+        : isSet(object.survivor_id)
+        ? globalThis.String(object.survivor_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: MergePatientMatchRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.survivorId !== "") {
+      obj.survivorId = message.survivorId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MergePatientMatchRequest>): MergePatientMatchRequest {
+    return MergePatientMatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MergePatientMatchRequest>): MergePatientMatchRequest {
+    const message = createBaseMergePatientMatchRequest();
+    message.id = object.id ?? "";
+    message.survivorId = object.survivorId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseMergePatientMatchResponse(): MergePatientMatchResponse {
+  return { match: undefined };
+}
+
+export const MergePatientMatchResponse: MessageFns<MergePatientMatchResponse> = {
+  encode(message: MergePatientMatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.match !== undefined) {
+      PatientMatch.encode(message.match, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergePatientMatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergePatientMatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.match = PatientMatch.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergePatientMatchResponse {
+    return { match: isSet(object.match) ? PatientMatch.fromJSON(object.match) : undefined };
+  },
+
+  toJSON(message: MergePatientMatchResponse): unknown {
+    const obj: any = {};
+    if (message.match !== undefined) {
+      obj.match = PatientMatch.toJSON(message.match);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MergePatientMatchResponse>): MergePatientMatchResponse {
+    return MergePatientMatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MergePatientMatchResponse>): MergePatientMatchResponse {
+    const message = createBaseMergePatientMatchResponse();
+    message.match = (object.match !== undefined && object.match !== null)
+      ? PatientMatch.fromPartial(object.match)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRejectPatientMatchRequest(): RejectPatientMatchRequest {
+  return { id: "", reason: "" };
+}
+
+export const RejectPatientMatchRequest: MessageFns<RejectPatientMatchRequest> = {
+  encode(message: RejectPatientMatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectPatientMatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectPatientMatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectPatientMatchRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RejectPatientMatchRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RejectPatientMatchRequest>): RejectPatientMatchRequest {
+    return RejectPatientMatchRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RejectPatientMatchRequest>): RejectPatientMatchRequest {
+    const message = createBaseRejectPatientMatchRequest();
+    message.id = object.id ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRejectPatientMatchResponse(): RejectPatientMatchResponse {
+  return { match: undefined };
+}
+
+export const RejectPatientMatchResponse: MessageFns<RejectPatientMatchResponse> = {
+  encode(message: RejectPatientMatchResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.match !== undefined) {
+      PatientMatch.encode(message.match, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectPatientMatchResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectPatientMatchResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.match = PatientMatch.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectPatientMatchResponse {
+    return { match: isSet(object.match) ? PatientMatch.fromJSON(object.match) : undefined };
+  },
+
+  toJSON(message: RejectPatientMatchResponse): unknown {
+    const obj: any = {};
+    if (message.match !== undefined) {
+      obj.match = PatientMatch.toJSON(message.match);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RejectPatientMatchResponse>): RejectPatientMatchResponse {
+    return RejectPatientMatchResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RejectPatientMatchResponse>): RejectPatientMatchResponse {
+    const message = createBaseRejectPatientMatchResponse();
+    message.match = (object.match !== undefined && object.match !== null)
+      ? PatientMatch.fromPartial(object.match)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseIssueActivationCodeRequest(): IssueActivationCodeRequest {
+  return { patientId: "", delivery: "" };
+}
+
+export const IssueActivationCodeRequest: MessageFns<IssueActivationCodeRequest> = {
+  encode(message: IssueActivationCodeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.delivery !== "") {
+      writer.uint32(18).string(message.delivery);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueActivationCodeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueActivationCodeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.delivery = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueActivationCodeRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      delivery: isSet(object.delivery) ? globalThis.String(object.delivery) : "",
+    };
+  },
+
+  toJSON(message: IssueActivationCodeRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.delivery !== "") {
+      obj.delivery = message.delivery;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueActivationCodeRequest>): IssueActivationCodeRequest {
+    return IssueActivationCodeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueActivationCodeRequest>): IssueActivationCodeRequest {
+    const message = createBaseIssueActivationCodeRequest();
+    message.patientId = object.patientId ?? "";
+    message.delivery = object.delivery ?? "";
+    return message;
+  },
+};
+
+function createBaseIssueActivationCodeResponse(): IssueActivationCodeResponse {
+  return { code: "", expiresAt: undefined, delivery: "" };
+}
+
+export const IssueActivationCodeResponse: MessageFns<IssueActivationCodeResponse> = {
+  encode(message: IssueActivationCodeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    if (message.delivery !== "") {
+      writer.uint32(26).string(message.delivery);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueActivationCodeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueActivationCodeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.delivery = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueActivationCodeResponse {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      delivery: isSet(object.delivery) ? globalThis.String(object.delivery) : "",
+    };
+  },
+
+  toJSON(message: IssueActivationCodeResponse): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.delivery !== "") {
+      obj.delivery = message.delivery;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueActivationCodeResponse>): IssueActivationCodeResponse {
+    return IssueActivationCodeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueActivationCodeResponse>): IssueActivationCodeResponse {
+    const message = createBaseIssueActivationCodeResponse();
+    message.code = object.code ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.delivery = object.delivery ?? "";
+    return message;
+  },
+};
+
+function createBaseActivateResidentRequest(): ActivateResidentRequest {
+  return { code: "", username: "", password: "" };
+}
+
+export const ActivateResidentRequest: MessageFns<ActivateResidentRequest> = {
+  encode(message: ActivateResidentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.username !== "") {
+      writer.uint32(18).string(message.username);
+    }
+    if (message.password !== "") {
+      writer.uint32(26).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActivateResidentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActivateResidentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.username = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActivateResidentRequest {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+    };
+  },
+
+  toJSON(message: ActivateResidentRequest): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ActivateResidentRequest>): ActivateResidentRequest {
+    return ActivateResidentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ActivateResidentRequest>): ActivateResidentRequest {
+    const message = createBaseActivateResidentRequest();
+    message.code = object.code ?? "";
+    message.username = object.username ?? "";
+    message.password = object.password ?? "";
+    return message;
+  },
+};
+
+function createBaseActivateResidentResponse(): ActivateResidentResponse {
+  return { account: undefined, tokens: undefined };
+}
+
+export const ActivateResidentResponse: MessageFns<ActivateResidentResponse> = {
+  encode(message: ActivateResidentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== undefined) {
+      Account.encode(message.account, writer.uint32(10).fork()).join();
+    }
+    if (message.tokens !== undefined) {
+      TokenPair.encode(message.tokens, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ActivateResidentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseActivateResidentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.account = Account.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tokens = TokenPair.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ActivateResidentResponse {
+    return {
+      account: isSet(object.account) ? Account.fromJSON(object.account) : undefined,
+      tokens: isSet(object.tokens) ? TokenPair.fromJSON(object.tokens) : undefined,
+    };
+  },
+
+  toJSON(message: ActivateResidentResponse): unknown {
+    const obj: any = {};
+    if (message.account !== undefined) {
+      obj.account = Account.toJSON(message.account);
+    }
+    if (message.tokens !== undefined) {
+      obj.tokens = TokenPair.toJSON(message.tokens);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ActivateResidentResponse>): ActivateResidentResponse {
+    return ActivateResidentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ActivateResidentResponse>): ActivateResidentResponse {
+    const message = createBaseActivateResidentResponse();
+    message.account = (object.account !== undefined && object.account !== null)
+      ? Account.fromPartial(object.account)
+      : undefined;
+    message.tokens = (object.tokens !== undefined && object.tokens !== null)
+      ? TokenPair.fromPartial(object.tokens)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLinkGuardianRequest(): LinkGuardianRequest {
+  return { patientId: "", guardianPatientId: "", relationship: "" };
+}
+
+export const LinkGuardianRequest: MessageFns<LinkGuardianRequest> = {
+  encode(message: LinkGuardianRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.guardianPatientId !== "") {
+      writer.uint32(18).string(message.guardianPatientId);
+    }
+    if (message.relationship !== "") {
+      writer.uint32(26).string(message.relationship);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkGuardianRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkGuardianRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.guardianPatientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.relationship = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkGuardianRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      guardianPatientId: isSet(object.guardianPatientId)
+        ? globalThis.String(object.guardianPatientId)
+        : isSet(object.guardian_patient_id)
+        ? globalThis.String(object.guardian_patient_id)
+        : "",
+      relationship: isSet(object.relationship) ? globalThis.String(object.relationship) : "",
+    };
+  },
+
+  toJSON(message: LinkGuardianRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.guardianPatientId !== "") {
+      obj.guardianPatientId = message.guardianPatientId;
+    }
+    if (message.relationship !== "") {
+      obj.relationship = message.relationship;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinkGuardianRequest>): LinkGuardianRequest {
+    return LinkGuardianRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinkGuardianRequest>): LinkGuardianRequest {
+    const message = createBaseLinkGuardianRequest();
+    message.patientId = object.patientId ?? "";
+    message.guardianPatientId = object.guardianPatientId ?? "";
+    message.relationship = object.relationship ?? "";
+    return message;
+  },
+};
+
+function createBaseLinkGuardianResponse(): LinkGuardianResponse {
+  return { patient: undefined };
+}
+
+export const LinkGuardianResponse: MessageFns<LinkGuardianResponse> = {
+  encode(message: LinkGuardianResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patient !== undefined) {
+      Patient.encode(message.patient, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LinkGuardianResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLinkGuardianResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patient = Patient.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LinkGuardianResponse {
+    return { patient: isSet(object.patient) ? Patient.fromJSON(object.patient) : undefined };
+  },
+
+  toJSON(message: LinkGuardianResponse): unknown {
+    const obj: any = {};
+    if (message.patient !== undefined) {
+      obj.patient = Patient.toJSON(message.patient);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LinkGuardianResponse>): LinkGuardianResponse {
+    return LinkGuardianResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LinkGuardianResponse>): LinkGuardianResponse {
+    const message = createBaseLinkGuardianResponse();
+    message.patient = (object.patient !== undefined && object.patient !== null)
+      ? Patient.fromPartial(object.patient)
+      : undefined;
+    return message;
+  },
+};
+
 /** IdentityService owns who is who in the alliance: institutions, accounts and patients. */
 export type IdentityServiceService = typeof IdentityServiceService;
 export const IdentityServiceService = {
@@ -842,6 +5742,217 @@ export const IdentityServiceService = {
       Buffer.from(GetInstitutionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetInstitutionResponse => GetInstitutionResponse.decode(value),
   },
+  /** Exchanges a username and password for an access token and a refresh token. */
+  login: {
+    path: "/mch.identity.v1.IdentityService/Login" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LoginRequest): Buffer => Buffer.from(LoginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LoginRequest => LoginRequest.decode(value),
+    responseSerialize: (value: LoginResponse): Buffer => Buffer.from(LoginResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LoginResponse => LoginResponse.decode(value),
+  },
+  /** Exchanges a refresh token for a new pair; the old refresh token is spent. */
+  refresh: {
+    path: "/mch.identity.v1.IdentityService/Refresh" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RefreshRequest): Buffer => Buffer.from(RefreshRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RefreshRequest => RefreshRequest.decode(value),
+    responseSerialize: (value: RefreshResponse): Buffer => Buffer.from(RefreshResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RefreshResponse => RefreshResponse.decode(value),
+  },
+  /** Revokes a refresh token and every token descended from the same login. */
+  logout: {
+    path: "/mch.identity.v1.IdentityService/Logout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LogoutRequest): Buffer => Buffer.from(LogoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LogoutRequest => LogoutRequest.decode(value),
+    responseSerialize: (value: LogoutResponse): Buffer => Buffer.from(LogoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LogoutResponse => LogoutResponse.decode(value),
+  },
+  /** Who the bearer of the access token is. */
+  getMe: {
+    path: "/mch.identity.v1.IdentityService/GetMe" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMeRequest): Buffer => Buffer.from(GetMeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMeRequest => GetMeRequest.decode(value),
+    responseSerialize: (value: GetMeResponse): Buffer => Buffer.from(GetMeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMeResponse => GetMeResponse.decode(value),
+  },
+  /** The public keys that verify access tokens (a JWKS document). */
+  getJwks: {
+    path: "/mch.identity.v1.IdentityService/GetJwks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetJwksRequest): Buffer => Buffer.from(GetJwksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetJwksRequest => GetJwksRequest.decode(value),
+    responseSerialize: (value: GetJwksResponse): Buffer => Buffer.from(GetJwksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetJwksResponse => GetJwksResponse.decode(value),
+  },
+  /** Creates a staff account at an institution (its institution admins only). */
+  createStaff: {
+    path: "/mch.identity.v1.IdentityService/CreateStaff" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateStaffRequest): Buffer => Buffer.from(CreateStaffRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateStaffRequest => CreateStaffRequest.decode(value),
+    responseSerialize: (value: CreateStaffResponse): Buffer => Buffer.from(CreateStaffResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateStaffResponse => CreateStaffResponse.decode(value),
+  },
+  /** Lists an institution's staff. */
+  listStaff: {
+    path: "/mch.identity.v1.IdentityService/ListStaff" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListStaffRequest): Buffer => Buffer.from(ListStaffRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListStaffRequest => ListStaffRequest.decode(value),
+    responseSerialize: (value: ListStaffResponse): Buffer => Buffer.from(ListStaffResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListStaffResponse => ListStaffResponse.decode(value),
+  },
+  /** Deactivates a staff account: it can no longer log in, and its refresh tokens are revoked. */
+  deactivateStaff: {
+    path: "/mch.identity.v1.IdentityService/DeactivateStaff" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeactivateStaffRequest): Buffer =>
+      Buffer.from(DeactivateStaffRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeactivateStaffRequest => DeactivateStaffRequest.decode(value),
+    responseSerialize: (value: DeactivateStaffResponse): Buffer =>
+      Buffer.from(DeactivateStaffResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeactivateStaffResponse => DeactivateStaffResponse.decode(value),
+  },
+  /** Registers a patient, or returns the existing one (exact resident ID or newborn link match). */
+  registerPatient: {
+    path: "/mch.identity.v1.IdentityService/RegisterPatient" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterPatientRequest): Buffer =>
+      Buffer.from(RegisterPatientRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterPatientRequest => RegisterPatientRequest.decode(value),
+    responseSerialize: (value: RegisterPatientResponse): Buffer =>
+      Buffer.from(RegisterPatientResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterPatientResponse => RegisterPatientResponse.decode(value),
+  },
+  /** Returns one patient; a merged patient's old id resolves to the surviving record. */
+  getPatient: {
+    path: "/mch.identity.v1.IdentityService/GetPatient" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPatientRequest): Buffer => Buffer.from(GetPatientRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPatientRequest => GetPatientRequest.decode(value),
+    responseSerialize: (value: GetPatientResponse): Buffer => Buffer.from(GetPatientResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPatientResponse => GetPatientResponse.decode(value),
+  },
+  /** Finds patients by resident ID (exact) or name (fuzzy, Han-character aware). Staff only. */
+  searchPatients: {
+    path: "/mch.identity.v1.IdentityService/SearchPatients" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchPatientsRequest): Buffer =>
+      Buffer.from(SearchPatientsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchPatientsRequest => SearchPatientsRequest.decode(value),
+    responseSerialize: (value: SearchPatientsResponse): Buffer =>
+      Buffer.from(SearchPatientsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchPatientsResponse => SearchPatientsResponse.decode(value),
+  },
+  /** Every recorded access to a patient's data, across services. */
+  listPatientAudit: {
+    path: "/mch.identity.v1.IdentityService/ListPatientAudit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPatientAuditRequest): Buffer =>
+      Buffer.from(ListPatientAuditRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPatientAuditRequest => ListPatientAuditRequest.decode(value),
+    responseSerialize: (value: ListPatientAuditResponse): Buffer =>
+      Buffer.from(ListPatientAuditResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPatientAuditResponse => ListPatientAuditResponse.decode(value),
+  },
+  /** Possible duplicate patients waiting for a human decision. */
+  listPatientMatches: {
+    path: "/mch.identity.v1.IdentityService/ListPatientMatches" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPatientMatchesRequest): Buffer =>
+      Buffer.from(ListPatientMatchesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPatientMatchesRequest => ListPatientMatchesRequest.decode(value),
+    responseSerialize: (value: ListPatientMatchesResponse): Buffer =>
+      Buffer.from(ListPatientMatchesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPatientMatchesResponse => ListPatientMatchesResponse.decode(value),
+  },
+  /** Merges a candidate pair: the duplicate's id keeps resolving to the survivor; history is kept. */
+  mergePatientMatch: {
+    path: "/mch.identity.v1.IdentityService/MergePatientMatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MergePatientMatchRequest): Buffer =>
+      Buffer.from(MergePatientMatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MergePatientMatchRequest => MergePatientMatchRequest.decode(value),
+    responseSerialize: (value: MergePatientMatchResponse): Buffer =>
+      Buffer.from(MergePatientMatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MergePatientMatchResponse => MergePatientMatchResponse.decode(value),
+  },
+  /** Records that a candidate pair are different people. */
+  rejectPatientMatch: {
+    path: "/mch.identity.v1.IdentityService/RejectPatientMatch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RejectPatientMatchRequest): Buffer =>
+      Buffer.from(RejectPatientMatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RejectPatientMatchRequest => RejectPatientMatchRequest.decode(value),
+    responseSerialize: (value: RejectPatientMatchResponse): Buffer =>
+      Buffer.from(RejectPatientMatchResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RejectPatientMatchResponse => RejectPatientMatchResponse.decode(value),
+  },
+  /** Issues a one-time activation code with which the resident creates her account (staff only). */
+  issueActivationCode: {
+    path: "/mch.identity.v1.IdentityService/IssueActivationCode" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IssueActivationCodeRequest): Buffer =>
+      Buffer.from(IssueActivationCodeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IssueActivationCodeRequest => IssueActivationCodeRequest.decode(value),
+    responseSerialize: (value: IssueActivationCodeResponse): Buffer =>
+      Buffer.from(IssueActivationCodeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IssueActivationCodeResponse => IssueActivationCodeResponse.decode(value),
+  },
+  /** Creates a resident account from an activation code. */
+  activateResident: {
+    path: "/mch.identity.v1.IdentityService/ActivateResident" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ActivateResidentRequest): Buffer =>
+      Buffer.from(ActivateResidentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ActivateResidentRequest => ActivateResidentRequest.decode(value),
+    responseSerialize: (value: ActivateResidentResponse): Buffer =>
+      Buffer.from(ActivateResidentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ActivateResidentResponse => ActivateResidentResponse.decode(value),
+  },
+  /** Links a guardian (a registered patient, e.g. the mother) to a child patient. */
+  linkGuardian: {
+    path: "/mch.identity.v1.IdentityService/LinkGuardian" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LinkGuardianRequest): Buffer => Buffer.from(LinkGuardianRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LinkGuardianRequest => LinkGuardianRequest.decode(value),
+    responseSerialize: (value: LinkGuardianResponse): Buffer =>
+      Buffer.from(LinkGuardianResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LinkGuardianResponse => LinkGuardianResponse.decode(value),
+  },
+  /** Audit events that identity itself recorded for a patient (gathered by ListPatientAudit). */
+  listAuditEvents: {
+    path: "/mch.identity.v1.IdentityService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
 } as const;
 
 export interface IdentityServiceServer extends UntypedServiceImplementation {
@@ -849,6 +5960,44 @@ export interface IdentityServiceServer extends UntypedServiceImplementation {
   listInstitutions: handleUnaryCall<ListInstitutionsRequest, ListInstitutionsResponse>;
   /** Returns one member institution. */
   getInstitution: handleUnaryCall<GetInstitutionRequest, GetInstitutionResponse>;
+  /** Exchanges a username and password for an access token and a refresh token. */
+  login: handleUnaryCall<LoginRequest, LoginResponse>;
+  /** Exchanges a refresh token for a new pair; the old refresh token is spent. */
+  refresh: handleUnaryCall<RefreshRequest, RefreshResponse>;
+  /** Revokes a refresh token and every token descended from the same login. */
+  logout: handleUnaryCall<LogoutRequest, LogoutResponse>;
+  /** Who the bearer of the access token is. */
+  getMe: handleUnaryCall<GetMeRequest, GetMeResponse>;
+  /** The public keys that verify access tokens (a JWKS document). */
+  getJwks: handleUnaryCall<GetJwksRequest, GetJwksResponse>;
+  /** Creates a staff account at an institution (its institution admins only). */
+  createStaff: handleUnaryCall<CreateStaffRequest, CreateStaffResponse>;
+  /** Lists an institution's staff. */
+  listStaff: handleUnaryCall<ListStaffRequest, ListStaffResponse>;
+  /** Deactivates a staff account: it can no longer log in, and its refresh tokens are revoked. */
+  deactivateStaff: handleUnaryCall<DeactivateStaffRequest, DeactivateStaffResponse>;
+  /** Registers a patient, or returns the existing one (exact resident ID or newborn link match). */
+  registerPatient: handleUnaryCall<RegisterPatientRequest, RegisterPatientResponse>;
+  /** Returns one patient; a merged patient's old id resolves to the surviving record. */
+  getPatient: handleUnaryCall<GetPatientRequest, GetPatientResponse>;
+  /** Finds patients by resident ID (exact) or name (fuzzy, Han-character aware). Staff only. */
+  searchPatients: handleUnaryCall<SearchPatientsRequest, SearchPatientsResponse>;
+  /** Every recorded access to a patient's data, across services. */
+  listPatientAudit: handleUnaryCall<ListPatientAuditRequest, ListPatientAuditResponse>;
+  /** Possible duplicate patients waiting for a human decision. */
+  listPatientMatches: handleUnaryCall<ListPatientMatchesRequest, ListPatientMatchesResponse>;
+  /** Merges a candidate pair: the duplicate's id keeps resolving to the survivor; history is kept. */
+  mergePatientMatch: handleUnaryCall<MergePatientMatchRequest, MergePatientMatchResponse>;
+  /** Records that a candidate pair are different people. */
+  rejectPatientMatch: handleUnaryCall<RejectPatientMatchRequest, RejectPatientMatchResponse>;
+  /** Issues a one-time activation code with which the resident creates her account (staff only). */
+  issueActivationCode: handleUnaryCall<IssueActivationCodeRequest, IssueActivationCodeResponse>;
+  /** Creates a resident account from an activation code. */
+  activateResident: handleUnaryCall<ActivateResidentRequest, ActivateResidentResponse>;
+  /** Links a guardian (a registered patient, e.g. the mother) to a child patient. */
+  linkGuardian: handleUnaryCall<LinkGuardianRequest, LinkGuardianResponse>;
+  /** Audit events that identity itself recorded for a patient (gathered by ListPatientAudit). */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
 }
 
 export interface IdentityServiceClient extends Client {
@@ -884,6 +6033,310 @@ export interface IdentityServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetInstitutionResponse) => void,
   ): ClientUnaryCall;
+  /** Exchanges a username and password for an access token and a refresh token. */
+  login(
+    request: LoginRequest,
+    callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  login(
+    request: LoginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  login(
+    request: LoginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  /** Exchanges a refresh token for a new pair; the old refresh token is spent. */
+  refresh(
+    request: RefreshRequest,
+    callback: (error: ServiceError | null, response: RefreshResponse) => void,
+  ): ClientUnaryCall;
+  refresh(
+    request: RefreshRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RefreshResponse) => void,
+  ): ClientUnaryCall;
+  refresh(
+    request: RefreshRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RefreshResponse) => void,
+  ): ClientUnaryCall;
+  /** Revokes a refresh token and every token descended from the same login. */
+  logout(
+    request: LogoutRequest,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  logout(
+    request: LogoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LogoutResponse) => void,
+  ): ClientUnaryCall;
+  /** Who the bearer of the access token is. */
+  getMe(
+    request: GetMeRequest,
+    callback: (error: ServiceError | null, response: GetMeResponse) => void,
+  ): ClientUnaryCall;
+  getMe(
+    request: GetMeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMeResponse) => void,
+  ): ClientUnaryCall;
+  getMe(
+    request: GetMeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMeResponse) => void,
+  ): ClientUnaryCall;
+  /** The public keys that verify access tokens (a JWKS document). */
+  getJwks(
+    request: GetJwksRequest,
+    callback: (error: ServiceError | null, response: GetJwksResponse) => void,
+  ): ClientUnaryCall;
+  getJwks(
+    request: GetJwksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetJwksResponse) => void,
+  ): ClientUnaryCall;
+  getJwks(
+    request: GetJwksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetJwksResponse) => void,
+  ): ClientUnaryCall;
+  /** Creates a staff account at an institution (its institution admins only). */
+  createStaff(
+    request: CreateStaffRequest,
+    callback: (error: ServiceError | null, response: CreateStaffResponse) => void,
+  ): ClientUnaryCall;
+  createStaff(
+    request: CreateStaffRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateStaffResponse) => void,
+  ): ClientUnaryCall;
+  createStaff(
+    request: CreateStaffRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateStaffResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists an institution's staff. */
+  listStaff(
+    request: ListStaffRequest,
+    callback: (error: ServiceError | null, response: ListStaffResponse) => void,
+  ): ClientUnaryCall;
+  listStaff(
+    request: ListStaffRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListStaffResponse) => void,
+  ): ClientUnaryCall;
+  listStaff(
+    request: ListStaffRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListStaffResponse) => void,
+  ): ClientUnaryCall;
+  /** Deactivates a staff account: it can no longer log in, and its refresh tokens are revoked. */
+  deactivateStaff(
+    request: DeactivateStaffRequest,
+    callback: (error: ServiceError | null, response: DeactivateStaffResponse) => void,
+  ): ClientUnaryCall;
+  deactivateStaff(
+    request: DeactivateStaffRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeactivateStaffResponse) => void,
+  ): ClientUnaryCall;
+  deactivateStaff(
+    request: DeactivateStaffRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeactivateStaffResponse) => void,
+  ): ClientUnaryCall;
+  /** Registers a patient, or returns the existing one (exact resident ID or newborn link match). */
+  registerPatient(
+    request: RegisterPatientRequest,
+    callback: (error: ServiceError | null, response: RegisterPatientResponse) => void,
+  ): ClientUnaryCall;
+  registerPatient(
+    request: RegisterPatientRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterPatientResponse) => void,
+  ): ClientUnaryCall;
+  registerPatient(
+    request: RegisterPatientRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterPatientResponse) => void,
+  ): ClientUnaryCall;
+  /** Returns one patient; a merged patient's old id resolves to the surviving record. */
+  getPatient(
+    request: GetPatientRequest,
+    callback: (error: ServiceError | null, response: GetPatientResponse) => void,
+  ): ClientUnaryCall;
+  getPatient(
+    request: GetPatientRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPatientResponse) => void,
+  ): ClientUnaryCall;
+  getPatient(
+    request: GetPatientRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPatientResponse) => void,
+  ): ClientUnaryCall;
+  /** Finds patients by resident ID (exact) or name (fuzzy, Han-character aware). Staff only. */
+  searchPatients(
+    request: SearchPatientsRequest,
+    callback: (error: ServiceError | null, response: SearchPatientsResponse) => void,
+  ): ClientUnaryCall;
+  searchPatients(
+    request: SearchPatientsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchPatientsResponse) => void,
+  ): ClientUnaryCall;
+  searchPatients(
+    request: SearchPatientsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchPatientsResponse) => void,
+  ): ClientUnaryCall;
+  /** Every recorded access to a patient's data, across services. */
+  listPatientAudit(
+    request: ListPatientAuditRequest,
+    callback: (error: ServiceError | null, response: ListPatientAuditResponse) => void,
+  ): ClientUnaryCall;
+  listPatientAudit(
+    request: ListPatientAuditRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPatientAuditResponse) => void,
+  ): ClientUnaryCall;
+  listPatientAudit(
+    request: ListPatientAuditRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPatientAuditResponse) => void,
+  ): ClientUnaryCall;
+  /** Possible duplicate patients waiting for a human decision. */
+  listPatientMatches(
+    request: ListPatientMatchesRequest,
+    callback: (error: ServiceError | null, response: ListPatientMatchesResponse) => void,
+  ): ClientUnaryCall;
+  listPatientMatches(
+    request: ListPatientMatchesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPatientMatchesResponse) => void,
+  ): ClientUnaryCall;
+  listPatientMatches(
+    request: ListPatientMatchesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPatientMatchesResponse) => void,
+  ): ClientUnaryCall;
+  /** Merges a candidate pair: the duplicate's id keeps resolving to the survivor; history is kept. */
+  mergePatientMatch(
+    request: MergePatientMatchRequest,
+    callback: (error: ServiceError | null, response: MergePatientMatchResponse) => void,
+  ): ClientUnaryCall;
+  mergePatientMatch(
+    request: MergePatientMatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MergePatientMatchResponse) => void,
+  ): ClientUnaryCall;
+  mergePatientMatch(
+    request: MergePatientMatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MergePatientMatchResponse) => void,
+  ): ClientUnaryCall;
+  /** Records that a candidate pair are different people. */
+  rejectPatientMatch(
+    request: RejectPatientMatchRequest,
+    callback: (error: ServiceError | null, response: RejectPatientMatchResponse) => void,
+  ): ClientUnaryCall;
+  rejectPatientMatch(
+    request: RejectPatientMatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RejectPatientMatchResponse) => void,
+  ): ClientUnaryCall;
+  rejectPatientMatch(
+    request: RejectPatientMatchRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RejectPatientMatchResponse) => void,
+  ): ClientUnaryCall;
+  /** Issues a one-time activation code with which the resident creates her account (staff only). */
+  issueActivationCode(
+    request: IssueActivationCodeRequest,
+    callback: (error: ServiceError | null, response: IssueActivationCodeResponse) => void,
+  ): ClientUnaryCall;
+  issueActivationCode(
+    request: IssueActivationCodeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IssueActivationCodeResponse) => void,
+  ): ClientUnaryCall;
+  issueActivationCode(
+    request: IssueActivationCodeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IssueActivationCodeResponse) => void,
+  ): ClientUnaryCall;
+  /** Creates a resident account from an activation code. */
+  activateResident(
+    request: ActivateResidentRequest,
+    callback: (error: ServiceError | null, response: ActivateResidentResponse) => void,
+  ): ClientUnaryCall;
+  activateResident(
+    request: ActivateResidentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ActivateResidentResponse) => void,
+  ): ClientUnaryCall;
+  activateResident(
+    request: ActivateResidentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ActivateResidentResponse) => void,
+  ): ClientUnaryCall;
+  /** Links a guardian (a registered patient, e.g. the mother) to a child patient. */
+  linkGuardian(
+    request: LinkGuardianRequest,
+    callback: (error: ServiceError | null, response: LinkGuardianResponse) => void,
+  ): ClientUnaryCall;
+  linkGuardian(
+    request: LinkGuardianRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LinkGuardianResponse) => void,
+  ): ClientUnaryCall;
+  linkGuardian(
+    request: LinkGuardianRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LinkGuardianResponse) => void,
+  ): ClientUnaryCall;
+  /** Audit events that identity itself recorded for a patient (gathered by ListPatientAudit). */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const IdentityServiceClient = makeGenericClientConstructor(
@@ -906,6 +6359,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

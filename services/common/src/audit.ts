@@ -1,0 +1,87 @@
+// The audit trail: who touched which patient's data, as what, why, and whether it was allowed. Written by
+// the service that served the access, in the same transaction as a write; reads and denials are written
+// on their own (a denied or cached read is still an access).
+import type { Principal } from './auth/principal';
+import type { Decision } from './auth/policy';
+import { PermissionDeniedError, UnauthenticatedError } from './errors';
+import { AuditEvent } from './gen/mch/common/v1/audit';
+import type { CallContext } from './grpc/context';
+import type { Database, PoolClient } from './pg/database';
+
+export interface AuditEntry {
+  readonly patientId: string;
+  readonly action: string;
+  readonly outcome: 'allowed' | 'denied';
+  readonly reason?: string;
+}
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+function actorOf(principal: Principal | undefined): { id: string; kind: string; roles: readonly string[]; institution: string } {
+  return {
+    id: principal?.subject ?? 'anonymous',
+    kind: principal?.kind ?? 'anonymous',
+    roles: principal?.roles ?? [],
+    institution: principal?.institutionId ?? '',
+  };
+}
+
+export async function recordAudit(target: Queryable, ctx: CallContext, entry: AuditEntry): Promise<void> {
+  const actor = actorOf(ctx.principal);
+  await target.query(
+    `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [actor.id, actor.kind, actor.roles, actor.institution, entry.patientId, entry.action, ctx.purpose ?? '', entry.outcome, entry.reason ?? '', ctx.requestId],
+  );
+}
+
+/**
+ * Applies a policy decision about a patient: a denial is audited, then refused (401 without a principal,
+ * 403 otherwise); an allowed break-glass is audited with its reason by the caller's own audit write.
+ */
+export async function enforce(db: Database, ctx: CallContext, decision: Decision, patientId: string, action: string): Promise<void> {
+  if (decision.allowed) return;
+  await recordAudit(db.rw, ctx, { patientId, action, outcome: 'denied', reason: decision.reason }).catch((error: unknown) =>
+    ctx.logger.error({ err: error }, 'could not audit a denied access'),
+  );
+  if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
+  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
+}
+
+interface AuditRow {
+  id: string;
+  actor_id: string;
+  actor_kind: string;
+  actor_roles: string[];
+  institution_id: string;
+  patient_id: string;
+  action: string;
+  purpose: string;
+  outcome: string;
+  reason: string;
+  request_id: string;
+  occurred_at: Date;
+}
+
+/** A patient's audit events, newest first, strictly before `before`. */
+export async function listAuditEvents(db: Database, service: string, patientId: string, before: Date | undefined, pageSize: number): Promise<AuditEvent[]> {
+  const rows = await db.query<AuditRow>(
+    `SELECT * FROM audit_events WHERE patient_id = $1 AND occurred_at < $2 ORDER BY occurred_at DESC, id LIMIT $3`,
+    [patientId, before ?? new Date(Date.now() + 60_000), pageSize],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    service,
+    actorId: row.actor_id,
+    actorKind: row.actor_kind,
+    actorRoles: row.actor_roles,
+    institutionId: row.institution_id,
+    patientId: row.patient_id,
+    action: row.action,
+    purpose: row.purpose,
+    outcome: row.outcome,
+    reason: row.reason,
+    requestId: row.request_id,
+    occurredAt: row.occurred_at,
+  }));
+}

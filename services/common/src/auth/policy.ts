@@ -1,0 +1,102 @@
+// The one authorization policy every service applies. Open enough that any member clinician can treat any
+// alliance patient, tight enough that nobody reads what they should not; every decision is audited by the
+// service that makes it.
+import { InvalidArgumentError } from '../errors';
+import { hasRole, isClinical, Principal } from './principal';
+
+export type Decision = { readonly allowed: true; readonly breakGlass?: boolean } | { readonly allowed: false; readonly reason: string };
+
+export const PURPOSES = ['treatment', 'referral', 'consultation', 'follow-up', 'registration', 'break-glass'] as const;
+export type Purpose = (typeof PURPOSES)[number];
+
+/** The purpose of use a caller states (header `X-MCH-Purpose`); staff must state one to touch patient data. */
+export function parsePurpose(raw: string | undefined): Purpose | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const purpose = raw.trim().toLowerCase();
+  if (!(PURPOSES as readonly string[]).includes(purpose)) {
+    throw InvalidArgumentError.field('X-MCH-Purpose', `must be one of ${PURPOSES.join(', ')}`);
+  }
+  return purpose as Purpose;
+}
+
+const allow: Decision = { allowed: true };
+const deny = (reason: string): Decision => ({ allowed: false, reason });
+
+/** Residents: their own record and their linked children's. */
+function isOwnOrChild(principal: Principal, patientId: string): boolean {
+  return principal.kind === 'resident' && (principal.patientId === patientId || principal.childPatientIds.includes(patientId));
+}
+
+/**
+ * The shared record of a patient (demographics and the non-sensitive record): the patient and her guardians,
+ * and any clinician or midwife of any member institution who states a purpose.
+ */
+export function canAccessPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  if (principal.kind === 'resident') return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own and their linked children\'s records');
+  if (!isClinical(principal)) return deny('only clinicians and midwives read patient records; analysts see aggregates only');
+  if (!purpose) return deny('staff must state a purpose of use (X-MCH-Purpose)');
+  return allow;
+}
+
+/**
+ * Sensitive categories (HIV, syphilis, hepatitis B, psychological screening): the patient, her guardians, the
+ * treating team (clinical staff of an institution that treats her), or break-glass with a stated reason.
+ */
+export function canAccessSensitive(
+  principal: Principal | undefined,
+  patientId: string,
+  treatingInstitutionIds: readonly string[],
+  purpose: Purpose | undefined,
+  breakGlassReason: string | undefined,
+): Decision {
+  const base = canAccessPatient(principal, patientId, purpose);
+  if (!base.allowed || principal?.kind === 'resident') return base;
+  if (principal?.institutionId && treatingInstitutionIds.includes(principal.institutionId)) return allow;
+  if (purpose === 'break-glass') {
+    if (!breakGlassReason || breakGlassReason.trim().length < 10) return deny('break-glass needs a reason of at least 10 characters (X-MCH-Break-Glass-Reason)');
+    return { allowed: true, breakGlass: true };
+  }
+  return deny('sensitive records are visible only to the treating team, or by break-glass with a reason');
+}
+
+/** Registering patients, searching the index, issuing activation codes, linking guardians: clinical staff. */
+export function canActForPatients(principal: Principal | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  return isClinical(principal) ? allow : deny('only clinicians and midwives register and look up patients');
+}
+
+/** Staff management: only the admins of that institution. */
+export function canManageInstitution(principal: Principal | undefined, institutionId: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'institution-admin')) return deny('only institution admins manage staff');
+  return principal.institutionId === institutionId ? allow : deny('institution admins manage only their own institution');
+}
+
+/** The duplicate-patient review queue: institution admins (the records office) and clinicians. */
+export function canReviewMatches(principal: Principal | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  return hasRole(principal, 'institution-admin', 'clinician') ? allow : deny('only clinicians and institution admins review duplicate patients');
+}
+
+/** A patient's audit trail: the patient and her guardians, institution admins and platform admins. */
+export function canReadAudit(principal: Principal | undefined, patientId: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (principal.kind === 'resident') return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own audit trail');
+  return hasRole(principal, 'institution-admin', 'platform-admin') ? allow : deny('only admins read audit trails');
+}
+
+/** Aggregate statistics: analysts within their scope (`prefecture` sees every county). */
+export function canReadStatistics(principal: Principal | undefined, county: string | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'analyst')) return deny('only analysts read statistics');
+  if (principal.analystScope === 'prefecture') return allow;
+  if (!county) return deny(`analysts scoped to ${principal.analystScope ?? 'nothing'} must ask for their county`);
+  return principal.analystScope === county ? allow : deny(`analysts scoped to ${principal.analystScope ?? 'nothing'} see only that county`);
+}
+
+/** Replication operations (switchover): platform admins. */
+export function canOperatePlatform(principal: Principal | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  return hasRole(principal, 'platform-admin') ? allow : deny('only platform admins operate replication');
+}

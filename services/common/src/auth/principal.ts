@@ -1,0 +1,44 @@
+// Who is calling: the verified claims of an access token, as every service sees them.
+export type PrincipalKind = 'staff' | 'resident';
+
+export const ROLES = ['clinician', 'midwife', 'institution-admin', 'analyst', 'platform-admin'] as const;
+export type RoleName = (typeof ROLES)[number];
+
+export interface Principal {
+  /** Account id. */
+  readonly subject: string;
+  readonly kind: PrincipalKind;
+  readonly roles: readonly RoleName[];
+  /** Staff: their institution. */
+  readonly institutionId: string | undefined;
+  /** Analysts: `prefecture` or a county code. */
+  readonly analystScope: string | undefined;
+  /** Residents: their own patient record. */
+  readonly patientId: string | undefined;
+  /** Residents: children linked to them as guardian when the token was issued. */
+  readonly childPatientIds: readonly string[];
+  /** Token id, for audit. */
+  readonly tokenId: string;
+}
+
+/** Token claims beyond the registered ones (iss, aud, sub, exp, iat, jti). */
+export interface AccessClaims {
+  kind: PrincipalKind;
+  roles: RoleName[];
+  inst?: string;
+  scope?: string;
+  pid?: string;
+  children?: string[];
+}
+
+export const TOKEN_ISSUER = 'mch-identity';
+export const TOKEN_AUDIENCE = 'mch-alliance';
+export const TOKEN_ALGORITHM = 'EdDSA';
+
+export function hasRole(principal: Principal | undefined, ...roles: RoleName[]): boolean {
+  return principal !== undefined && principal.roles.some((role) => roles.includes(role));
+}
+
+export function isClinical(principal: Principal | undefined): boolean {
+  return hasRole(principal, 'clinician', 'midwife');
+}

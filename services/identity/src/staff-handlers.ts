@@ -1,0 +1,81 @@
+// Staff accounts of an institution: created, listed and deactivated by that institution's admins.
+import { canManageInstitution } from '../../common/src/auth/policy';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../../common/src/errors';
+import type { CallContext } from '../../common/src/grpc/context';
+import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
+import type { Database } from '../../common/src/pg/database';
+import { Account, CreateStaffRequest, CreateStaffResponse, DeactivateStaffRequest, DeactivateStaffResponse, ListStaffRequest } from '../../common/src/gen/mch/identity/v1/identity';
+import type { AccountsRepository } from './accounts-repository';
+import { checkNewStaff } from './domain/accounts';
+import { isUuid } from './domain/ids';
+import { hashPassword } from './passwords';
+import type { IdentityRepository } from './repository';
+import { toAccount } from './views';
+
+const MAX_PAGE = 200;
+
+function requireAllowed(ctx: CallContext, decision: ReturnType<typeof canManageInstitution>): void {
+  if (decision.allowed) return;
+  if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
+  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
+}
+
+export class StaffService {
+  constructor(
+    private readonly db: Database,
+    private readonly accounts: AccountsRepository,
+    private readonly institutions: IdentityRepository,
+  ) {}
+
+  private async requireInstitution(id: string, field = 'institutionId'): Promise<void> {
+    if (!isUuid(id)) throw InvalidArgumentError.field(field, 'must be an institution id (UUID)');
+    if (!(await this.institutions.getInstitution(id))) throw new NotFoundError(`institution ${id} not found`);
+  }
+
+  async create(request: CreateStaffRequest, ctx: CallContext): Promise<CreateStaffResponse> {
+    await this.requireInstitution(request.institutionId);
+    requireAllowed(ctx, canManageInstitution(ctx.principal, request.institutionId));
+    const scopes = new Set(['prefecture', ...(await this.institutions.countyCodes())]);
+    const staff = checkNewStaff(request, scopes);
+    const passwordHash = await hashPassword(staff.password);
+    return runIdempotent(this.db, scopeFromContext(ctx), CreateStaffRequest.encode(request).finish(), CreateStaffResponse, async (tx) => {
+      const row = await this.accounts.insertAccount(tx, {
+        username: staff.username,
+        displayName: staff.displayName,
+        kind: 'staff',
+        passwordHash,
+        roles: staff.roles,
+        institutionId: request.institutionId,
+        analystScope: staff.analystScope,
+        createdBy: ctx.caller,
+      });
+      return { account: toAccount(row) };
+    });
+  }
+
+  async list(request: ListStaffRequest, ctx: CallContext): Promise<{ staff: Account[]; nextPageToken: string }> {
+    await this.requireInstitution(request.institutionId);
+    requireAllowed(ctx, canManageInstitution(ctx.principal, request.institutionId));
+    if (request.pageSize < 0 || request.pageSize > MAX_PAGE) throw InvalidArgumentError.field('pageSize', `must be between 1 and ${MAX_PAGE}`);
+    const offset = request.pageToken ? Number.parseInt(Buffer.from(request.pageToken, 'base64url').toString(), 10) : 0;
+    if (!Number.isInteger(offset) || offset < 0) throw InvalidArgumentError.field('pageToken', 'is not a token this API issued');
+    const limit = request.pageSize || 50;
+    const rows = await this.accounts.listStaff(request.institutionId, limit + 1, offset);
+    return {
+      staff: rows.slice(0, limit).map(toAccount),
+      nextPageToken: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : '',
+    };
+  }
+
+  async deactivate(request: DeactivateStaffRequest, ctx: CallContext): Promise<DeactivateStaffResponse> {
+    if (!isUuid(request.id)) throw InvalidArgumentError.field('id', 'must be an account id (UUID)');
+    if (request.reason.trim().length < 3) throw InvalidArgumentError.field('reason', 'state why the account is deactivated');
+    const account = await this.accounts.findById(request.id);
+    if (!account || account.kind !== 'staff') throw new NotFoundError(`staff account ${request.id} not found`);
+    requireAllowed(ctx, canManageInstitution(ctx.principal, account.institution_id ?? ''));
+    return runIdempotent(this.db, scopeFromContext(ctx), DeactivateStaffRequest.encode(request).finish(), DeactivateStaffResponse, async (tx) => {
+      await this.accounts.deactivate(tx, request.id, request.reason.trim());
+      return { account: toAccount({ ...((await this.accounts.findById(request.id, tx)) ?? account) }) };
+    });
+  }
+}
