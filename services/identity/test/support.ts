@@ -1,0 +1,44 @@
+// Test support for identity through the gateway: log in as the demo accounts, make residents, call routes.
+import { randomUUID } from 'node:crypto';
+
+export const DEMO_PASSWORD = 'mch-demo-2026!';
+
+export interface HttpAnswer {
+  status: number;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export class Api {
+  constructor(readonly baseUrl: string) {}
+
+  async call(method: string, route: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+    const headers: Record<string, string> = { ...(options.headers ?? {}) };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (method !== 'GET' && !headers['idempotency-key']) headers['idempotency-key'] = `test-${randomUUID()}`;
+    const response = await fetch(`${this.baseUrl}${route}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  async login(username: string, password = DEMO_PASSWORD): Promise<{ accessToken: string; refreshToken: string }> {
+    const answer = await this.call('POST', '/v1/auth/login', { body: { username, password } });
+    if (answer.status !== 200) throw new Error(`login ${username}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body.tokens;
+  }
+}
+
+/** A valid resident ID for a birth date, with sequence `seq` (odd = male, even = female). */
+export function residentId(birthDate: string, seq: number, region = '532301'): string {
+  const first17 = `${region}${birthDate.replace(/-/g, '')}${String(seq).padStart(3, '0')}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...first17].reduce((total, digit, i) => total + Number(digit) * (weights[i] as number), 0);
+  return first17 + '10X98765432'[sum % 11];
+}
+
+let sequence = 100;
+/** A fresh, unused resident ID of a woman born on `birthDate`. */
+export function nextFemaleId(birthDate = '1995-03-08'): string {
+  sequence += 2;
+  return residentId(birthDate, sequence % 1000);
+}
