@@ -22,6 +22,14 @@ module.exports = {
       globalSetup: '<rootDir>/services/platform/test/globalSetup.ts',
       globalTeardown: '<rootDir>/services/platform/test/globalTeardown.ts',
     },
+    {
+      // Each file starts its own platform and breaks it; files run one at a time (`--runInBand` in the script).
+      displayName: 'destructive',
+      testEnvironment: 'node',
+      transform: { '^.+\\.ts$': tsJest },
+      testMatch: ['<rootDir>/services/**/*.destructive.test.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    },
   ],
   testTimeout: 60000,
 };
