@@ -63,7 +63,8 @@ export interface RunningService {
 }
 
 const DEPENDENCY_CHECK_MS = 2_000;
-const DEPENDENCY_FAILURES_BEFORE_NOT_SERVING = 3;
+// Long enough that a failover (~5 s) does not take every replica out of rotation at once.
+const DEPENDENCY_FAILURES_BEFORE_NOT_SERVING = 5;
 
 function loadOrExit<C>(load: () => C): C {
   try {
@@ -188,9 +189,15 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   logger.info({ port }, 'serving');
 
   let failures = 0;
+  let primary = await db.primaryIdentity().catch(() => undefined);
   watch = setInterval(() => {
-    db.ping().then(
-      () => {
+    db.primaryIdentity().then(
+      (current) => {
+        if (primary !== undefined && current !== primary) {
+          logger.warn({ previous: primary, current }, 'the primary changed (failover or switchover): cache generation bumped');
+          cache.bumpGeneration().catch((error: unknown) => logger.warn({ err: error }, 'could not bump the cache generation'));
+        }
+        primary = current;
         if (failures >= DEPENDENCY_FAILURES_BEFORE_NOT_SERVING && !stopping) {
           server.setServing(true);
           logger.info('database reachable again: SERVING');

@@ -169,6 +169,18 @@ export class Database {
     await this.rw.query('SELECT 1');
   }
 
+  /**
+   * Which server answers on the read-write endpoint: its port and postmaster start time. It changes when a
+   * failover or switchover moves the primary (or the primary restarts): cached entries may then describe a
+   * timeline that no longer exists.
+   */
+  async primaryIdentity(): Promise<string> {
+    const { rows } = await this.rw.query<{ identity: string }>(
+      `SELECT coalesce(host(inet_server_addr()), 'local') || ':' || coalesce(inet_server_port()::text, '') || '@' || pg_postmaster_start_time()::text AS identity`,
+    );
+    return rows[0]?.identity ?? '';
+  }
+
   async close(): Promise<void> {
     await this.rw.end();
     if (this.ro !== this.rw) await this.ro.end();
