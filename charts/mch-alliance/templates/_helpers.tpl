@@ -1,0 +1,321 @@
+{{/*
+Shared names, labels and pod fragments. Helpers that need more than the root context take a dict with
+`root` (the root context) and the extra keys they name.
+*/}}
+
+{{/* Prefix of every resource name: fullnameOverride, or the release name. */}}
+{{- define "mch.fullname" -}}
+{{- default .Release.Name .Values.fullnameOverride | trunc 32 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Labels of every object; dict: root, component. */}}
+{{- define "mch.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: mch-alliance
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+app.kubernetes.io/part-of: mch-alliance
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+{{- end -}}
+
+{{/* Labels that select one component's pods; dict: root, component. */}}
+{{- define "mch.selectorLabels" -}}
+app.kubernetes.io/name: mch-alliance
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* The platform image: repository@digest when a digest is set, else repository:tag (tag defaults to appVersion). */}}
+{{- define "mch.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
+{{- end -}}
+{{- end -}}
+
+{{/* `<namespace>.svc.<cluster domain>`, the suffix of in-cluster DNS names. */}}
+{{- define "mch.svcDomain" -}}
+{{ .Release.Namespace }}.svc.{{ .Values.global.clusterDomain }}
+{{- end -}}
+
+{{/* Name of the CloudNativePG Cluster. */}}
+{{- define "mch.postgresCluster" -}}
+{{- default (printf "%s-pg" (include "mch.fullname" .)) .Values.postgres.clusterName -}}
+{{- end -}}
+
+{{/* Name of the Secret holding the services' secret keys. */}}
+{{- define "mch.appSecret" -}}
+{{- default (printf "%s-app" (include "mch.fullname" .)) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{/* The CNPG port, fixed by the operator. */}}
+{{- define "mch.postgresPort" -}}5432{{- end -}}
+
+{{/* Name of the barman-cloud ObjectStore (plugin method). */}}
+{{- define "mch.backupObjectStore" -}}
+{{- include "mch.fullname" . }}-pg-backups
+{{- end -}}
+
+{{/* gRPC target of a service's pods, resolved to every ready pod (round robin); dict: root, name. */}}
+{{- define "mch.grpcAddress" -}}
+dns:///{{ include "mch.fullname" .root }}-{{ .name }}-headless.{{ include "mch.svcDomain" .root }}:{{ .root.Values.config.grpcPort }}
+{{- end -}}
+
+{{/* `<NAME>_SERVICE_ADDR`; dict: name. */}}
+{{- define "mch.addressEnvName" -}}
+{{ upper .name }}_SERVICE_ADDR
+{{- end -}}
+
+{{/* Space-separated names of the enabled gRPC services that `name` may call (it is in their callers); dict: root, name. */}}
+{{- define "mch.callees" -}}
+{{- range $callee, $cfg := .root.Values.services -}}
+{{- if and (ne $callee "gateway") $cfg.enabled (has $.name $cfg.callers) }}{{ $callee }} {{ end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pod-level security context shared by every platform pod (restricted Pod Security Standard). */}}
+{{- define "mch.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 65532
+runAsGroup: 65532
+fsGroup: 65532
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Container security context; the root filesystem is read-only except in the Tilt dev overlay. */}}
+{{- define "mch.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: {{ .Values.global.readOnlyRootFilesystem }}
+capabilities:
+  drop: [ALL]
+{{- end -}}
+
+{{/* Stateless pods leave a NotReady or unreachable node (a lost zone) after a short delay. */}}
+{{- define "mch.tolerations" -}}
+- key: node.kubernetes.io/not-ready
+  operator: Exists
+  effect: NoExecute
+  tolerationSeconds: {{ .Values.global.unreachableTolerationSeconds }}
+- key: node.kubernetes.io/unreachable
+  operator: Exists
+  effect: NoExecute
+  tolerationSeconds: {{ .Values.global.unreachableTolerationSeconds }}
+{{- end -}}
+
+{{/*
+Spread a component's pods over zones (hard or soft, as configured) and softly over nodes. Tainted nodes
+(control-plane nodes of the witness zone, nodes of a lost zone) do not count as places to spread to;
+dict: root, component.
+*/}}
+{{- define "mch.topologySpread" -}}
+{{- if .root.Values.topology.spread.enabled }}
+topologySpreadConstraints:
+  - maxSkew: {{ .root.Values.topology.spread.maxSkew }}
+    topologyKey: topology.kubernetes.io/zone
+    whenUnsatisfiable: {{ .root.Values.topology.spread.whenUnsatisfiable }}
+    nodeTaintsPolicy: Honor
+    matchLabelKeys: [pod-template-hash]
+    labelSelector:
+      matchLabels:
+        {{- include "mch.selectorLabels" . | nindent 8 }}
+  - maxSkew: 1
+    topologyKey: kubernetes.io/hostname
+    whenUnsatisfiable: ScheduleAnyway
+    nodeTaintsPolicy: Honor
+    matchLabelKeys: [pod-template-hash]
+    labelSelector:
+      matchLabels:
+        {{- include "mch.selectorLabels" . | nindent 8 }}
+{{- end }}
+{{- end -}}
+
+{{/* Node affinity to one data zone; dict: root, zone (the topology.kubernetes.io/zone value). */}}
+{{- define "mch.zoneAffinity" -}}
+{{- if .root.Values.topology.pinDataToZones }}
+affinity:
+  nodeAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      nodeSelectorTerms:
+        - matchExpressions:
+            - key: topology.kubernetes.io/zone
+              operator: In
+              values: [{{ .zone | quote }}]
+{{- end }}
+{{- end -}}
+
+{{/* preStop hook that keeps a terminating pod serving until endpoints and DNS have dropped it. */}}
+{{- define "mch.lifecycle" -}}
+{{- if gt (int .Values.global.preStopSleepSeconds) 0 }}
+lifecycle:
+  preStop:
+    sleep:
+      seconds: {{ .Values.global.preStopSleepSeconds }}
+{{- end }}
+{{- end -}}
+
+{{/* Volumes every platform pod mounts: a writable /tmp and, with verify-full TLS, the cluster's CA. */}}
+{{- define "mch.volumes" -}}
+- name: tmp
+  emptyDir:
+    sizeLimit: 64Mi
+{{- if eq .Values.postgres.sslMode "verify-full" }}
+- name: postgres-ca
+  secret:
+    secretName: {{ include "mch.postgresCluster" . }}-ca
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}
+{{- end -}}
+
+{{- define "mch.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if eq .Values.postgres.sslMode "verify-full" }}
+- name: postgres-ca
+  mountPath: /etc/mch/postgres-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Environment of a gRPC service process (its Deployment and its migrations Job); dict: root, name, svc. */}}
+{{- define "mch.grpcEnv" -}}
+{{- $root := .root -}}
+{{- /* @schema $svc #/definitions/grpcService */ -}}
+{{- $svc := .svc -}}
+- name: SERVICE_NAME
+  value: {{ .name }}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.namespace
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: service.namespace=mch-alliance,k8s.namespace.name=$(POD_NAMESPACE),k8s.pod.name=$(POD_NAME)
+# node-postgres takes the password from PGPASSWORD when DATABASE_URL carries none.
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.postgresCluster" $root }}-app
+      key: password
+{{- if $root.Values.redis.enabled }}
+{{- if $root.Values.redis.auth }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.appSecret" $root }}
+      key: REDIS_PASSWORD
+- name: REDIS_URL
+  value: redis://:$(REDIS_PASSWORD)@{{ include "mch.fullname" $root }}-redis.{{ include "mch.svcDomain" $root }}:{{ $root.Values.redis.port }}
+{{- else }}
+- name: REDIS_URL
+  value: redis://{{ include "mch.fullname" $root }}-redis.{{ include "mch.svcDomain" $root }}:{{ $root.Values.redis.port }}
+{{- end }}
+{{- end }}
+{{- range $callee := include "mch.callees" (dict "root" $root "name" .name) | trim | splitList " " | compact }}
+- name: {{ include "mch.addressEnvName" (dict "name" $callee) }}
+  value: {{ include "mch.grpcAddress" (dict "root" $root "name" $callee) }}
+{{- end }}
+{{- if eq .name "replication" }}
+{{- include "mch.replicationEnv" $root | nindent 0 }}
+{{- end }}
+{{- range $key, $value := $svc.env }}
+- name: {{ $key }}
+  value: {{ $value | quote }}
+{{- end }}
+{{- range $key := $svc.secretEnv }}
+- name: {{ $key }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.appSecret" $root }}
+      key: {{ $key }}
+{{- end }}
+{{- end -}}
+
+{{/*
+What the replication service needs beyond the kit: the HA engine to observe, the durability setting, and
+the object store of each data zone (always spoken to over S3: the agents' or the buckets').
+*/}}
+{{- define "mch.replicationEnv" -}}
+- name: HA_ENGINE
+  value: cloudnative-pg
+- name: POSTGRES_CLUSTER
+  value: {{ include "mch.postgresCluster" . }}
+- name: MCH_DURABILITY
+  value: {{ if eq .Values.postgres.synchronous.dataDurability "required" }}strict{{ else }}available{{ end }}
+{{- if .Values.objectStore.enabled }}
+- name: OBJECT_STORE_MODE
+  value: {{ .Values.objectStore.mode }}
+{{- $fullname := include "mch.fullname" . }}
+{{- $svcDomain := include "mch.svcDomain" . }}
+{{- if eq .Values.objectStore.mode "agents" }}
+{{- $endpoints := list }}
+{{- range $zone := .Values.topology.dataZones }}
+{{- $endpoints = append $endpoints (printf "%s=http://%s-objects-%s.%s:%v" $zone.name $fullname $zone.name $svcDomain $.Values.objectStore.agents.port) }}
+{{- end }}
+- name: OBJECT_STORE_ENDPOINTS
+  value: {{ join "," $endpoints | quote }}
+{{- else }}
+{{- $endpoints := list }}
+{{- $buckets := list }}
+{{- $regions := list }}
+{{- range $bucket := .Values.objectStore.s3.zones }}
+{{- $endpoints = append $endpoints (printf "%s=%s" $bucket.zone $bucket.endpoint) }}
+{{- $buckets = append $buckets (printf "%s=%s" $bucket.zone $bucket.bucket) }}
+{{- $regions = append $regions (printf "%s=%s" $bucket.zone $bucket.region) }}
+{{- end }}
+- name: OBJECT_STORE_ENDPOINTS
+  value: {{ join "," $endpoints | quote }}
+- name: OBJECT_STORE_BUCKETS
+  value: {{ join "," $buckets | quote }}
+- name: OBJECT_STORE_REGIONS
+  value: {{ join "," $regions | quote }}
+{{- end }}
+- name: OBJECT_STORE_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.appSecret" . }}
+      key: OBJECT_STORE_ACCESS_KEY_ID
+      optional: true
+- name: OBJECT_STORE_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.appSecret" . }}
+      key: OBJECT_STORE_SECRET_ACCESS_KEY
+      optional: true
+{{- end }}
+{{- end -}}
+
+{{/* barman-cloud object store configuration, shared by the in-tree method, the plugin's ObjectStore and recovery. */}}
+{{- define "mch.barmanConfiguration" -}}
+destinationPath: {{ required "postgres.backup.destinationPath is required for backups and recovery" .Values.postgres.backup.destinationPath | quote }}
+{{- if .Values.postgres.backup.endpointURL }}
+endpointURL: {{ .Values.postgres.backup.endpointURL | quote }}
+{{- end }}
+s3Credentials:
+  accessKeyId:
+    name: {{ required "postgres.backup.s3Credentials.secretName is required for backups and recovery" .Values.postgres.backup.s3Credentials.secretName }}
+    key: {{ .Values.postgres.backup.s3Credentials.accessKeyIdKey }}
+  secretAccessKey:
+    name: {{ .Values.postgres.backup.s3Credentials.secretName }}
+    key: {{ .Values.postgres.backup.s3Credentials.secretAccessKeyKey }}
+  {{- if .Values.postgres.backup.s3Credentials.regionKey }}
+  region:
+    name: {{ .Values.postgres.backup.s3Credentials.secretName }}
+    key: {{ .Values.postgres.backup.s3Credentials.regionKey }}
+  {{- end }}
+wal:
+  compression: {{ .Values.postgres.backup.compression }}
+  maxParallel: 4
+data:
+  compression: {{ .Values.postgres.backup.compression }}
+  jobs: 2
+{{- end -}}

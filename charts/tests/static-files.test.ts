@@ -1,0 +1,233 @@
+// The chart's, the image's and the Tiltfile's static files parse and agree with each other. Nothing is
+// rendered, built or deployed here: README.md lists the commands that check those on a real cluster.
+import path from 'node:path';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { CHART_DIR, chartValues, exists, readText, readYamlFile, REPO_ROOT, templateFiles, TEMPLATES_DIR } from './lib/chart';
+
+const GRPC_SERVICES = ['identity', 'records', 'scheduling', 'referral', 'consultation', 'replication'];
+
+describe('Chart.yaml', () => {
+  const chart = readYamlFile(path.join(CHART_DIR, 'Chart.yaml'));
+
+  it('is a v2 application chart with a name, a SemVer version and an appVersion', () => {
+    expect(chart['apiVersion']).toBe('v2');
+    expect(chart['name']).toBe(path.basename(CHART_DIR));
+    expect(chart['type']).toBe('application');
+    expect(String(chart['version'])).toMatch(/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/);
+    expect(typeof chart['appVersion']).toBe('string');
+    expect(String(chart['appVersion'])).not.toBe('');
+  });
+
+  it('needs no subchart that would have to be fetched', () => {
+    expect(chart['dependencies']).toBeUndefined();
+    expect(exists('charts/mch-alliance/charts')).toBe(false);
+  });
+});
+
+describe('template files', () => {
+  it('every YAML document without template actions parses', () => {
+    const problems: string[] = [];
+    let plainDocuments = 0;
+    for (const file of templateFiles().filter((name) => /\.ya?ml$/.test(name))) {
+      for (const chunk of readText(file).split(/^---\s*$/m)) {
+        if (chunk.includes('{{') || chunk.trim() === '') continue;
+        plainDocuments++;
+        for (const document of parseAllDocuments(chunk)) {
+          for (const error of document.errors) problems.push(`${path.basename(file)}: ${error.message}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+    expect(plainDocuments).toBeGreaterThanOrEqual(0);
+  });
+
+  it('every template sets the release namespace on what it creates', () => {
+    const missing: string[] = [];
+    for (const file of templateFiles().filter((name) => /\.ya?ml$/.test(name))) {
+      const text = readText(file);
+      const kinds = (text.match(/^kind: \w+/gm) ?? []).length;
+      const namespaces = (text.match(/^ {2}namespace: \{\{ \$?\.Release\.Namespace \}\}/gm) ?? []).length;
+      if (kinds !== namespaces) missing.push(`${path.basename(file)}: ${kinds} objects, ${namespaces} with metadata.namespace`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('the values files and NOTES parse', () => {
+    for (const file of ['values.yaml', 'values-dev.yaml', 'values-prod.yaml']) expect(() => chartValues(file)).not.toThrow();
+    expect(readText(path.join(TEMPLATES_DIR, 'NOTES.txt')).length).toBeGreaterThan(0);
+  });
+
+  it('migrations are plain Jobs, never Helm hooks (Tilt skips hooks)', () => {
+    for (const file of templateFiles()) expect({ file: path.basename(file), hook: /helm\.sh\/hook/.test(readText(file)) }).toEqual({ file: path.basename(file), hook: false });
+    const jobs = readText(path.join(TEMPLATES_DIR, 'migrations-jobs.yaml'));
+    expect(jobs).toMatch(/kind: Job/);
+    expect(jobs).toMatch(/args: \[dist\/services\/\{\{ \$name \}\}\/src\/main\.js, migrate\]/);
+  });
+
+  it('gRPC services are reached through headless Services, probed with native gRPC probes', () => {
+    const text = readText(path.join(TEMPLATES_DIR, 'grpc-services.yaml'));
+    expect(text).toMatch(/clusterIP: None/);
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
+      expect(text).toMatch(new RegExp(`${probe}:\\n\\s+grpc:\\n\\s+port: \\{\\{ \\$\\.Values\\.config\\.grpcPort \\}\\}`));
+    }
+    const helpers = readText(path.join(TEMPLATES_DIR, '_helpers.tpl'));
+    expect(helpers).toMatch(/dns:\/\/\/\{\{ include "mch\.fullname" \.root \}\}-\{\{ \.name \}\}-headless\./);
+  });
+});
+
+describe('NetworkPolicy ports agree with the ports services listen on', () => {
+  /** The value behind `port:` in a template line, written the same way whatever the scope (`$.`, `.`, `$root.`). */
+  function normalise(expression: string): string {
+    return expression
+      .replace(/^\{\{-?\s*|\s*-?\}\}$/g, '')
+      .replace(/(^|\s)(\$root|\$|\.root)?\.Values\./g, '$1Values.')
+      .replace(/\$agents\./g, 'Values.objectStore.agents.')
+      .replace(/\s+(\$|\.)$/, '')
+      .trim();
+  }
+
+  function ports(file: string, key: RegExp): Set<string> {
+    const found = new Set<string>();
+    for (const match of readText(path.join(TEMPLATES_DIR, file)).matchAll(key)) found.add(normalise(match[1] as string));
+    return found;
+  }
+
+  const listening = new Set<string>([
+    ...ports('grpc-services.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
+    ...ports('gateway.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
+    ...ports('redis.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
+    ...ports('object-store-agents.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
+    // CloudNativePG's port, as the services' DATABASE_URL uses it.
+    ...ports('configmap.yaml', /\((include "mch\.postgresPort") \.\)/g),
+  ]);
+  const allowed = ports('networkpolicies.yaml', /port: (\{\{[^}]+\}\}|\d+)/g);
+
+  // Ports of things outside the chart's Services, each checked elsewhere or fixed by CloudNativePG.
+  const external = new Set([
+    'Values.networkPolicy.dns.port',
+    '$np.dns.port',
+    'Values.networkPolicy.otelCollector.port', // equals otel.endpoint's port (values-schema.test.ts)
+    '$port', // CIDR targets: API server, backup and object storage
+    '8000', // CloudNativePG instance manager (operator <-> instances)
+    '9187', // CloudNativePG metrics exporter
+  ]);
+
+  it('finds ports on both sides', () => {
+    expect(listening.size).toBeGreaterThanOrEqual(5);
+    expect(allowed.size).toBeGreaterThanOrEqual(5);
+  });
+
+  it('every port a NetworkPolicy opens is one a Service listens on (or a documented external one)', () => {
+    expect([...allowed].filter((port) => !listening.has(port) && !external.has(port))).toEqual([]);
+  });
+
+  it('every port a Service listens on has a NetworkPolicy rule', () => {
+    expect([...listening].filter((port) => !allowed.has(port))).toEqual([]);
+  });
+});
+
+describe('Dockerfile', () => {
+  const text = readText(path.join(REPO_ROOT, 'Dockerfile')).replace(/\\\n/g, ' ');
+  const stages = [...text.matchAll(/^FROM\s+(\S+)\s+AS\s+(\S+)\s*$/gim)].map((match) => ({ image: match[1] as string, name: match[2] as string, start: match.index ?? 0 }));
+  const stageText = (name: string): string => {
+    const index = stages.findIndex((stage) => stage.name === name);
+    if (index < 0) throw new Error(`no stage ${name}`);
+    return text.slice(stages[index]?.start, stages[index + 1]?.start ?? text.length);
+  };
+  const args = Object.fromEntries([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gm)].map((match) => [match[1], match[2]]));
+  const imageOf = (reference: string): string => reference.replace(/^\$\{(\w+)\}$/, (_all, name: string) => String(args[name]));
+
+  it('is multi-stage: build with Node 20, prod dependencies apart, a distroless Node 20 runtime last', () => {
+    expect(stages.map((stage) => stage.name)).toEqual(expect.arrayContaining(['deps', 'build', 'prod-deps', 'dev', 'runtime']));
+    expect(stages[stages.length - 1]?.name).toBe('runtime');
+    expect(imageOf((stages.find((stage) => stage.name === 'deps') as { image: string }).image)).toBe('node:20-bookworm-slim');
+    expect(imageOf((stages.find((stage) => stage.name === 'runtime') as { image: string }).image)).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12/);
+    expect(stageText('prod-deps')).toMatch(/npm ci --omit=dev/);
+    expect(stageText('build')).toMatch(/npm run build/);
+  });
+
+  it('the runtime stage copies the compiled code, production modules, proto/ and the migrations and seed data', () => {
+    const runtime = stageText('runtime');
+    expect(runtime).toMatch(/COPY --from=prod-deps \/app\/node_modules \.\/node_modules/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/package\.json \.\/package\.json/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/proto \.\/proto/);
+    expect(runtime).toMatch(/COPY --from=build \/app\/runtime-assets\/services \.\/services/);
+    // ... which the build stage gathers from every service's migrations and seed folders.
+    expect(stageText('build')).toMatch(/for dir in services\/\*\/migrations services\/\*\/seed/);
+  });
+
+  it('runs as a numeric non-root user in the runtime and dev images', () => {
+    for (const stage of ['runtime', 'dev']) {
+      const user = /^USER\s+(\d+)(?::(\d+))?\s*$/m.exec(stageText(stage));
+      expect(user).not.toBeNull();
+      expect(Number(user?.[1])).toBeGreaterThan(0);
+    }
+  });
+
+  it('copies from the build context only files that exist and that .dockerignore lets through', () => {
+    const ignored = readText(path.join(REPO_ROOT, '.dockerignore'))
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    const sources = [...text.matchAll(/^COPY\s+(?!--from)(?:--\S+\s+)*(.+)\s+\S+\s*$/gm)].flatMap((match) => (match[1] as string).split(/\s+/));
+    expect(sources.length).toBeGreaterThan(0);
+    for (const source of sources) {
+      expect({ source, exists: exists(source) }).toEqual({ source, exists: true });
+      expect({ source, ignored: ignored.some((pattern) => pattern === source || source.startsWith(`${pattern}/`)) }).toEqual({ source, ignored: false });
+    }
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.git']));
+  });
+
+  it('the non-compiled files the services read exist where the image gathers them', () => {
+    for (const dir of ['proto', 'services/common/migrations', 'services/identity/migrations', 'services/identity/seed']) expect({ dir, exists: exists(dir) }).toEqual({ dir, exists: true });
+  });
+});
+
+describe('Tiltfile', () => {
+  const tiltfile = readText(path.join(REPO_ROOT, 'Tiltfile'));
+  const constant = (name: string): string => {
+    const match = new RegExp(`^${name}\\s*=\\s*(.+)$`, 'm').exec(tiltfile);
+    if (!match) throw new Error(`Tiltfile has no ${name}`);
+    return (match[1] as string).replace(/\s*#.*$/, '').trim();
+  };
+  const unquote = (value: string): string => value.replace(/^'(.*)'$/, '$1');
+
+  it('deploys the chart with values-dev.yaml, both of which exist', () => {
+    const chart = unquote(constant('CHART'));
+    expect(chart).toBe('charts/mch-alliance');
+    expect(exists(path.join(chart, 'Chart.yaml'))).toBe(true);
+    expect(constant('DEV_VALUES')).toBe("CHART + '/values-dev.yaml'");
+    expect(exists(path.join(chart, 'values-dev.yaml'))).toBe(true);
+    expect(tiltfile).toMatch(/k8s_yaml\(helm\(\s*CHART,[\s\S]*values=\[DEV_VALUES\]/);
+  });
+
+  it('builds a stage the Dockerfile has, for the image values-dev.yaml names', () => {
+    const target = /target='([\w-]+)'/.exec(tiltfile)?.[1];
+    expect(readText(path.join(REPO_ROOT, 'Dockerfile'))).toMatch(new RegExp(`^FROM .+ AS ${target}\\s*$`, 'm'));
+    expect(unquote(constant('IMAGE'))).toBe((chartValues('values-dev.yaml')['image'] as { repository: string }).repository);
+  });
+
+  it('forwards the gateway port the chart serves on', () => {
+    expect(Number(constant('GATEWAY_PORT'))).toBe((chartValues('values.yaml')['config'] as { httpPort: number }).httpPort);
+    expect(tiltfile).toMatch(/port_forwards=\['%d:%d' % \(GATEWAY_PORT, GATEWAY_PORT\)\]/);
+  });
+
+  it('knows the same services as the chart, and its resource names follow the chart\'s naming', () => {
+    expect(constant('GRPC_SERVICES')).toBe(`[${GRPC_SERVICES.map((name) => `'${name}'`).join(', ')}]`);
+    expect(readText(path.join(TEMPLATES_DIR, 'migrations-jobs.yaml'))).toMatch(/name: \{\{ \$fullname \}\}-migrate-\{\{ \$name \}\}-r\{\{ \$\.Release\.Revision \}\}/);
+    expect(tiltfile).toMatch(/'%s-migrate-%s-r1' % \(RELEASE, name\)/);
+    expect(readText(path.join(TEMPLATES_DIR, '_helpers.tpl'))).toMatch(/printf "%s-pg" \(include "mch\.fullname" \.\)/);
+    expect(tiltfile).toMatch(/PG = RELEASE \+ '-pg'/);
+  });
+
+  it('generates code in a local resource, live-updates sources, and labels its resources', () => {
+    expect(tiltfile).toMatch(/local_resource\(\s*'codegen',\s*cmd='npm run gen'/);
+    expect(tiltfile).toMatch(/live_update=\[/);
+    expect(tiltfile).toMatch(/sync\('services', '\/app\/services'\)/);
+    for (const label of ['build', 'data', 'migrations', 'services', 'gateway']) expect(tiltfile).toContain(`labels=['${label}']`);
+    const packageJson = parseYaml(readText(path.join(REPO_ROOT, 'package.json'))) as { scripts: Record<string, string> };
+    expect(packageJson.scripts['gen']).toBeDefined();
+    expect(packageJson.scripts['typecheck']).toBeDefined();
+  });
+});
