@@ -1,0 +1,526 @@
+// The local two-zone platform: starts etcd, both Patroni zones, HAProxy, Redis and the services in order, and drives them.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ensureOwnedDirectory, giveToAccount, platformAccount, type OsAccount } from './account';
+import { appDatabaseUrl, provisionAppDatabase } from './database';
+import { ETCD_COMPONENT, etcdGet, etcdUrl, etcdWitnessSpec } from './etcd';
+import { HAPROXY_COMPONENT, haproxySpec, statsUrl } from './haproxy';
+import {
+  CLUSTER_SCOPE,
+  DCS_NAMESPACE,
+  ZONES,
+  applyDynamicConfiguration,
+  clusterStatus,
+  otherZone,
+  patroniUrl,
+  pgDataDir,
+  removeStalePostmasterPid,
+  stopOrphanPostmaster,
+  waitForCluster,
+  writePatroniConfiguration,
+  zoneDir,
+  zoneSpec,
+  type ClusterStatus,
+  type Durability,
+  type Zone,
+} from './patroni';
+import { assertPortsFree, pickFreePlatformPorts, platformPortClaims, resolvePorts, type PlatformPorts } from './ports';
+import { isAlive, memoryOf, sleep, type MemoryUse } from './proc';
+import { REDIS_COMPONENT, redisSpec, redisUrl } from './redis';
+import { loadOrCreateCredentials, type DatabaseCredentials } from './secrets';
+import {
+  PLATFORM_SERVICES,
+  findRepoRoot,
+  resolveServices,
+  serviceAddress,
+  serviceSpec,
+  type ResolvedService,
+  type ServiceContext,
+  type ServiceRequest,
+} from './services';
+import { Supervisor, stopLeftoverComponents, type Component } from './supervisor';
+
+export interface PlatformOptions {
+  /** Default: $MCH_DATA_DIR, else `.data/platform` in the repository. */
+  readonly dataDir?: string;
+  /** Explicit ports (over defaults and MCH_PORT_*), or 'free' to pick unused ports (tests, measurements). */
+  readonly ports?: Partial<PlatformPorts> | 'free';
+  /** 'available' (default): a lone zone keeps taking writes. 'strict': writes wait for the standby. */
+  readonly durability?: Durability;
+  /** Default: every platform service; those not built yet are skipped with a log line. */
+  readonly services?: readonly ServiceRequest[];
+  readonly log?: (line: string) => void;
+}
+
+export interface PlatformEndpoints {
+  readonly dataDir: string;
+  readonly durability: Durability;
+  readonly ports: PlatformPorts;
+  readonly rwUrl: string;
+  readonly roUrl: string;
+  readonly redisUrl: string;
+  readonly gatewayUrl: string;
+  readonly etcdUrl: string;
+  readonly haproxyStatsUrl: string;
+  readonly patroniUrls: Readonly<Record<Zone, string>>;
+  /** host:port of every started service, by name. */
+  readonly serviceAddresses: Readonly<Record<string, string>>;
+  /** The pid file each supervised component keeps current across restarts. */
+  readonly runDir: string;
+  readonly logDir: string;
+}
+
+export interface ComponentProcesses {
+  readonly component: string;
+  readonly pids: readonly number[];
+  readonly memory: MemoryUse;
+}
+
+export interface Platform extends PlatformEndpoints {
+  readonly endpoints: PlatformEndpoints;
+  /** Which zone leads and which is the synchronous standby, from Patroni's /cluster. */
+  status(): Promise<ClusterStatus>;
+  waitForSync(timeoutMs?: number): Promise<ClusterStatus>;
+  /** Graceful stop of a zone's Patroni (which stops its PostgreSQL). */
+  stopZone(zone: Zone): Promise<void>;
+  /** SIGKILL of every process of a zone at once — Patroni, postmaster and its children — as in losing the zone. */
+  killZone(zone: Zone): Promise<number[]>;
+  startZone(zone: Zone): Promise<void>;
+  stopService(name: string): Promise<void>;
+  /** SIGKILL of a service process, as in a crash: the supervisor restarts it. Returns the killed pid. */
+  killService(name: string): number | undefined;
+  startService(name: string): Promise<void>;
+  /** The current pid of a service's process (it changes when the supervisor restarts it). */
+  servicePid(name: string): number | undefined;
+  processes(): ComponentProcesses[];
+  stop(): Promise<void>;
+}
+
+const ETCD_READY_MS = 15_000;
+const LEADER_MS = 90_000;
+const SERVICE_READY_MS = 120_000;
+const SYNC_MS = 120_000;
+
+interface ClusterMemory {
+  lastLeader?: Zone;
+}
+
+function readClusterMemory(dataDir: string): ClusterMemory {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, 'cluster-state.json'), 'utf8')) as ClusterMemory;
+  } catch {
+    return {};
+  }
+}
+
+function writeClusterMemory(dataDir: string, memory: ClusterMemory): void {
+  writeFileSync(join(dataDir, 'cluster-state.json'), `${JSON.stringify(memory)}\n`);
+}
+
+export function defaultDataDir(): string {
+  return resolve(process.env['MCH_DATA_DIR'] ?? join(findRepoRoot(), '.data', 'platform'));
+}
+
+export function platformStateFile(dataDir: string): string {
+  return join(dataDir, 'platform.json');
+}
+
+export function platformPidFile(dataDir: string): string {
+  return join(dataDir, 'platform.pid');
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function removeOwnPidFile(dataDir: string): void {
+  if (readPid(platformPidFile(dataDir)) === process.pid) rmSync(platformPidFile(dataDir), { force: true });
+}
+
+/** The pid of a platform process already running on this data dir, if any. */
+export function runningPlatformPid(dataDir: string): number | undefined {
+  const pid = readPid(platformPidFile(dataDir));
+  return pid !== undefined && pid !== process.pid && isAlive(pid) ? pid : undefined;
+}
+
+/** What a running platform publishes in its data dir once it is up (for `status`, `down`, `up --detach`). */
+export interface PlatformState extends PlatformEndpoints {
+  readonly pid: number;
+}
+
+export function readPlatformState(dataDir: string): PlatformState | undefined {
+  try {
+    return JSON.parse(readFileSync(platformStateFile(dataDir), 'utf8')) as PlatformState;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasData(dataDir: string, zone: Zone): boolean {
+  return existsSync(join(pgDataDir(dataDir, zone), 'PG_VERSION'));
+}
+
+function describeCluster(status: ClusterStatus, durability: Durability): string {
+  if (status.leader === undefined) return 'no leader';
+  const standby = status.syncStandby === undefined ? 'no synchronous standby' : `sync standby ${status.syncStandby}`;
+  const exposure = status.inSync
+    ? ''
+    : durability === 'strict'
+      ? ' — writes wait for the other zone (strict durability)'
+      : ' — RPO EXPOSURE: writes are on one zone only until the other is back in sync';
+  return `leader ${status.leader} (timeline ${status.timeline ?? '?'}), ${standby}${exposure}`;
+}
+
+class LocalPlatform implements Platform {
+  private watcher: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private lastDescription = '';
+  private rememberedLeader: Zone | undefined;
+
+  constructor(
+    readonly endpoints: PlatformEndpoints,
+    private readonly supervisor: Supervisor,
+    private readonly services: readonly ResolvedService[],
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get dataDir(): string { return this.endpoints.dataDir; }
+  get durability(): Durability { return this.endpoints.durability; }
+  get ports(): PlatformPorts { return this.endpoints.ports; }
+  get rwUrl(): string { return this.endpoints.rwUrl; }
+  get roUrl(): string { return this.endpoints.roUrl; }
+  get redisUrl(): string { return this.endpoints.redisUrl; }
+  get gatewayUrl(): string { return this.endpoints.gatewayUrl; }
+  get etcdUrl(): string { return this.endpoints.etcdUrl; }
+  get haproxyStatsUrl(): string { return this.endpoints.haproxyStatsUrl; }
+  get patroniUrls(): Readonly<Record<Zone, string>> { return this.endpoints.patroniUrls; }
+  get serviceAddresses(): Readonly<Record<string, string>> { return this.endpoints.serviceAddresses; }
+  get runDir(): string { return this.endpoints.runDir; }
+  get logDir(): string { return this.endpoints.logDir; }
+
+  status(): Promise<ClusterStatus> {
+    return clusterStatus(Object.values(this.endpoints.patroniUrls));
+  }
+
+  waitForSync(timeoutMs = SYNC_MS): Promise<ClusterStatus> {
+    return waitForCluster(Object.values(this.endpoints.patroniUrls), (status) => status.inSync, timeoutMs, 'a synchronous pair');
+  }
+
+  async stopZone(zone: Zone): Promise<void> {
+    this.log(`${zone}: stopping`);
+    await this.component(zone).stop();
+  }
+
+  async killZone(zone: Zone): Promise<number[]> {
+    const victims = await this.component(zone).kill();
+    this.log(`${zone}: killed (SIGKILL to ${victims.length} processes: ${victims.join(' ')})`);
+    return victims;
+  }
+
+  async startZone(zone: Zone): Promise<void> {
+    if (removeStalePostmasterPid(this.dataDir, zone)) this.log(`${zone}: removed stale postmaster.pid`);
+    this.log(`${zone}: starting`);
+    await this.supervisor.start(zone, 30_000);
+  }
+
+  async stopService(name: string): Promise<void> {
+    await this.serviceComponent(name).stop();
+    this.log(`${name}: stopped`);
+  }
+
+  killService(name: string): number | undefined {
+    const pid = this.serviceComponent(name).crash();
+    this.log(`${name}: SIGKILL to pid ${String(pid)}`);
+    return pid;
+  }
+
+  async startService(name: string): Promise<void> {
+    await this.supervisor.start(this.serviceComponent(name).name, SERVICE_READY_MS);
+  }
+
+  servicePid(name: string): number | undefined {
+    return this.serviceComponent(name).pid;
+  }
+
+  processes(): ComponentProcesses[] {
+    return this.supervisor.all().map((component) => {
+      const pids = component.pids();
+      return { component: component.name, pids, memory: memoryOf(pids) };
+    });
+  }
+
+  /** Logs every change of leader, sync standby or timeline, and remembers the leader for the next start. */
+  watchCluster(): void {
+    let busy = false;
+    this.watcher = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      this.status()
+        .then((status) => {
+          const description = describeCluster(status, this.durability);
+          if (description !== this.lastDescription) {
+            this.lastDescription = description;
+            this.log(`cluster: ${description}`);
+          }
+          if (status.leader !== undefined && status.leader !== this.rememberedLeader) {
+            this.rememberedLeader = status.leader;
+            writeClusterMemory(this.dataDir, { lastLeader: status.leader });
+          }
+        })
+        .catch(() => {
+          if (this.lastDescription !== 'unreachable') this.log('cluster: no Patroni answers');
+          this.lastDescription = 'unreachable';
+        })
+        .finally(() => (busy = false));
+    }, 1000);
+    this.watcher.unref();
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.stopInOrder();
+    return this.stopping;
+  }
+
+  private async stopInOrder(): Promise<void> {
+    if (this.watcher !== undefined) clearInterval(this.watcher);
+    let leader: Zone | undefined;
+    try {
+      leader = (await this.status()).leader;
+    } catch {
+      leader = readClusterMemory(this.dataDir).lastLeader;
+    }
+    if (leader !== undefined) writeClusterMemory(this.dataDir, { lastLeader: leader });
+    const lastZone = leader ?? 'az-a';
+    this.log('stopping services, haproxy, redis, zones, etcd');
+    await this.supervisor.stopAll([
+      this.services.filter((service) => service.protocol === 'http').map((service) => service.name),
+      this.services.filter((service) => service.protocol === 'grpc').map((service) => service.name),
+      [HAPROXY_COMPONENT],
+      [REDIS_COMPONENT],
+      // The standby first, so the leader's last WAL is its own and no failover happens on the way down.
+      [otherZone(lastZone)],
+      [lastZone],
+      [ETCD_COMPONENT],
+    ]);
+    rmSync(platformStateFile(this.dataDir), { force: true });
+    removeOwnPidFile(this.dataDir);
+    this.log('platform stopped');
+  }
+
+  private component(name: string): Component {
+    const component = this.supervisor.get(name);
+    if (component === undefined) throw new Error(`no component ${name}`);
+    return component;
+  }
+
+  private serviceComponent(name: string): Component {
+    if (!this.services.some((service) => service.name === name)) {
+      throw new Error(`service ${name} is not running in this platform (running: ${this.services.map((s) => s.name).join(', ') || 'none'})`);
+    }
+    return this.component(name);
+  }
+}
+
+interface StartContext {
+  readonly dataDir: string;
+  readonly ports: PlatformPorts;
+  readonly durability: Durability;
+  readonly account: OsAccount;
+  readonly credentials: DatabaseCredentials;
+  readonly supervisor: Supervisor;
+  readonly log: (line: string) => void;
+}
+
+async function startZones(context: StartContext): Promise<ClusterStatus> {
+  const { dataDir, supervisor, log, ports } = context;
+  const restUrls = [patroniUrl(ports.patroniAzA), patroniUrl(ports.patroniAzB)];
+  for (const zone of ZONES) {
+    if (removeStalePostmasterPid(dataDir, zone)) log(`${zone}: removed stale postmaster.pid`);
+  }
+  const fresh = !hasData(dataDir, 'az-a') && !hasData(dataDir, 'az-b');
+  if (fresh) {
+    // az-a initialises the cluster; az-b starts as soon as the initialize key is taken, and clones from it.
+    log('az-a: bootstrapping a new cluster');
+    supervisor.launch('az-a');
+    const initializeKey = `${DCS_NAMESPACE}${CLUSTER_SCOPE}/initialize`;
+    const deadline = Date.now() + LEADER_MS;
+    while ((await etcdGet(ports.etcd, initializeKey).catch(() => undefined)) === undefined) {
+      if (Date.now() > deadline) throw new Error('az-a did not take the initialize key');
+      await sleep(100);
+    }
+    log('az-b: starting (will clone az-a)');
+    supervisor.launch('az-b');
+  } else {
+    // The zone that led last goes first so that it resumes as leader: the standby stopped before it and
+    // may lack its final WAL.
+    const remembered = readClusterMemory(dataDir).lastLeader;
+    const first = remembered ?? (hasData(dataDir, 'az-a') ? 'az-a' : 'az-b');
+    log(`${first}: starting on existing data (last leader)`);
+    supervisor.launch(first);
+    try {
+      await waitForCluster(restUrls, (status) => status.leader === first, 20_000, `${first} to lead`);
+    } catch {
+      log(`${first}: not leading after 20 s; starting ${otherZone(first)} anyway`);
+    }
+    log(`${otherZone(first)}: starting on existing data`);
+    supervisor.launch(otherZone(first));
+  }
+  const status = await waitForCluster(restUrls, (s) => s.leader !== undefined, LEADER_MS, 'a leader');
+  if (status.leader !== undefined && (await applyDynamicConfiguration(patroniUrl(status.leader === 'az-a' ? ports.patroniAzA : ports.patroniAzB), context.durability))) {
+    log('patroni: dynamic configuration updated (timings / durability)');
+  }
+  return status;
+}
+
+function endpointsOf(
+  dataDir: string,
+  ports: PlatformPorts,
+  durability: Durability,
+  credentials: DatabaseCredentials,
+  services: readonly ResolvedService[],
+): PlatformEndpoints {
+  return {
+    dataDir,
+    durability,
+    ports,
+    rwUrl: appDatabaseUrl(credentials, ports.readWrite),
+    roUrl: appDatabaseUrl(credentials, ports.readOnly),
+    redisUrl: redisUrl(ports.redis),
+    gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
+    etcdUrl: etcdUrl(ports.etcd),
+    haproxyStatsUrl: statsUrl(ports.haproxyStats),
+    patroniUrls: { 'az-a': patroniUrl(ports.patroniAzA), 'az-b': patroniUrl(ports.patroniAzB) },
+    serviceAddresses: Object.fromEntries(services.map((service) => [service.name, serviceAddress(service.port)])),
+    runDir: join(dataDir, 'run'),
+    logDir: join(dataDir, 'logs'),
+  };
+}
+
+/**
+ * Brings the platform up: etcd witness → zones (leader, then its synchronous standby) → HAProxy and
+ * Redis → application role and database → services (gateway last) → waits for the pair to be in sync.
+ * On failure everything already started is stopped again.
+ */
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const began = Date.now();
+  const dataDir = resolve(options.dataDir ?? defaultDataDir());
+  const durability = options.durability ?? 'available';
+  const ports = options.ports === 'free' ? await pickFreePlatformPorts() : resolvePorts(process.env, options.ports ?? {});
+  const account = platformAccount(log);
+
+  ensureOwnedDirectory(dataDir, account, 0o750);
+  const other = runningPlatformPid(dataDir);
+  if (other !== undefined) {
+    throw new Error(`a platform is already running on ${dataDir} (pid ${other}); stop it with: node dist/services/platform/src/main.js down`);
+  }
+  writeFileSync(platformPidFile(dataDir), `${process.pid}\n`);
+  const logDir = join(dataDir, 'logs');
+  const runDir = join(dataDir, 'run');
+  const repoRoot = findRepoRoot();
+  let services: ResolvedService[];
+  let credentials: DatabaseCredentials;
+  try {
+    rmSync(platformStateFile(dataDir), { force: true });
+    const lastLeader = readClusterMemory(dataDir).lastLeader ?? 'az-a';
+    const leftoverRank = (component: string): number =>
+      [HAPROXY_COMPONENT, REDIS_COMPONENT, otherZone(lastLeader), lastLeader, ETCD_COMPONENT].indexOf(component) + 1;
+    await stopLeftoverComponents(runDir, leftoverRank, log);
+    for (const zone of ZONES) await stopOrphanPostmaster(dataDir, zone, log);
+
+    services = resolveServices(options.services ?? PLATFORM_SERVICES, repoRoot, ports, log);
+    // Only ports something will listen on: a service that is not built does not hold its port.
+    const serviceNames = new Set<string>(PLATFORM_SERVICES);
+    await assertPortsFree([
+      ...platformPortClaims(ports).filter((claim) => !serviceNames.has(claim.name)),
+      ...services.map((service) => ({ name: service.name, port: service.port })),
+    ]);
+
+    credentials = loadOrCreateCredentials(dataDir);
+    for (const zone of ZONES) ensureOwnedDirectory(zoneDir(dataDir, zone), account, 0o700);
+    ensureOwnedDirectory(join(dataDir, 'redis'), account, 0o700);
+  } catch (error) {
+    removeOwnPidFile(dataDir);
+    throw error;
+  }
+
+  const supervisor = new Supervisor({ logDir, runDir, log });
+  const endpoints = endpointsOf(dataDir, ports, durability, credentials, services);
+  const platform = new LocalPlatform(endpoints, supervisor, services, log);
+  try {
+    supervisor.add(etcdWitnessSpec({ dataDir, clientPort: ports.etcd, peerPort: ports.etcdPeer, account }));
+    for (const zone of ZONES) {
+      const zoneOptions = {
+        zone,
+        dataDir,
+        ports: zone === 'az-a' ? { postgres: ports.postgresAzA, rest: ports.patroniAzA } : { postgres: ports.postgresAzB, rest: ports.patroniAzB },
+        etcdPort: ports.etcd,
+        durability,
+        credentials,
+        account,
+      };
+      const configPath = writePatroniConfiguration(zoneOptions);
+      giveToAccount(configPath, account);
+      supervisor.add(zoneSpec(zoneOptions, configPath));
+    }
+    const haproxyMembers = [
+      { name: 'az-a', postgresPort: ports.postgresAzA, patroniPort: ports.patroniAzA },
+      { name: 'az-b', postgresPort: ports.postgresAzB, patroniPort: ports.patroniAzB },
+    ];
+    supervisor.add(haproxySpec({ dataDir, readWritePort: ports.readWrite, readOnlyPort: ports.readOnly, statsPort: ports.haproxyStats, members: haproxyMembers, account }));
+    supervisor.add(redisSpec({ dataDir, port: ports.redis, account }));
+
+    log(`etcd witness: starting on ${endpoints.etcdUrl}`);
+    await supervisor.start(ETCD_COMPONENT, ETCD_READY_MS);
+    supervisor.launch(HAPROXY_COMPONENT);
+    supervisor.launch(REDIS_COMPONENT);
+    const context: StartContext = { dataDir, ports, durability, account, credentials, supervisor, log };
+    const leading = await startZones(context);
+    log(`${leading.leader ?? '?'}: leader after ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    await supervisor.get(HAPROXY_COMPONENT)?.waitReady(15_000);
+    await supervisor.get(REDIS_COMPONENT)?.waitReady(15_000);
+
+    await provisionAppDatabase(credentials, ports.readWrite, LEADER_MS);
+    log(`database mch ready on ${endpoints.rwUrl.replace(/:[^:@/]+@/, ':***@')}`);
+
+    const serviceContext: ServiceContext = {
+      repoRoot,
+      ports,
+      databaseUrl: endpoints.rwUrl,
+      databaseReadOnlyUrl: endpoints.roUrl,
+      redisUrl: endpoints.redisUrl,
+      patroniUrls: Object.values(endpoints.patroniUrls),
+      etcdUrl: endpoints.etcdUrl,
+      durability,
+    };
+    for (const service of services) supervisor.add(serviceSpec(service, serviceContext));
+    const grpcServices = services.filter((service) => service.protocol === 'grpc');
+    await Promise.all(
+      grpcServices.map(async (service) => {
+        await supervisor.start(service.name, SERVICE_READY_MS);
+        log(`${service.name}: ready on ${serviceAddress(service.port)}`);
+      }),
+    );
+    for (const service of services.filter((s) => s.protocol === 'http')) {
+      await supervisor.start(service.name, SERVICE_READY_MS);
+      log(`${service.name}: ready on http://127.0.0.1:${service.port}`);
+    }
+
+    const synced = await platform.waitForSync();
+    if (synced.leader !== undefined) writeClusterMemory(dataDir, { lastLeader: synced.leader });
+    log(`cluster: ${describeCluster(synced, durability)}; up in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+    const state: PlatformState = { ...endpoints, pid: process.pid };
+    writeFileSync(platformStateFile(dataDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    platform.watchCluster();
+    return platform;
+  } catch (error) {
+    log(`start failed: ${error instanceof Error ? error.message : String(error)}`);
+    await platform.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,129 @@
+// The application services the platform runs: which exist, their ports, addresses, environment and readiness.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { PlatformPorts } from './ports';
+import { grpcServing, httpOk } from './probes';
+import type { ComponentSpec } from './supervisor';
+
+export const GRPC_SERVICES = ['identity', 'records', 'scheduling', 'referral', 'consultation', 'replication'] as const;
+export type GrpcServiceName = (typeof GRPC_SERVICES)[number];
+export type PlatformServiceName = GrpcServiceName | 'gateway';
+/** Start order: the gateway last, once the services behind it answer. */
+export const PLATFORM_SERVICES: readonly PlatformServiceName[] = [...GRPC_SERVICES, 'gateway'];
+
+export type ServiceProtocol = 'grpc' | 'http';
+
+/** A service outside the platform's list (a test fixture): an entry script run through the same supervisor. */
+export interface CustomService {
+  readonly name: string;
+  readonly entry: string;
+  readonly protocol: ServiceProtocol;
+  readonly port: number;
+}
+
+export type ServiceRequest = PlatformServiceName | CustomService;
+
+export interface ResolvedService {
+  readonly name: string;
+  readonly entry: string;
+  readonly protocol: ServiceProtocol;
+  readonly port: number;
+}
+
+/** Everything a service needs to find its dependencies. */
+export interface ServiceContext {
+  readonly repoRoot: string;
+  readonly ports: PlatformPorts;
+  readonly databaseUrl: string;
+  readonly databaseReadOnlyUrl: string;
+  readonly redisUrl: string;
+  readonly patroniUrls: readonly string[];
+  readonly etcdUrl: string;
+  readonly durability: string;
+}
+
+/** The directory holding the root package.json, found from this module's location (source or dist). */
+export function findRepoRoot(start: string = __dirname): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'services'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no repository root above ${start}`);
+  }
+}
+
+export function compiledEntry(repoRoot: string, name: PlatformServiceName): string {
+  return join(repoRoot, 'dist', 'services', name, 'src', 'main.js');
+}
+
+export function serviceAddressEnvName(name: string): string {
+  return `${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_SERVICE_ADDR`;
+}
+
+/** Services whose entry exists, in start order; a missing one is reported through `log` and skipped. */
+export function resolveServices(
+  requests: readonly ServiceRequest[],
+  repoRoot: string,
+  ports: PlatformPorts,
+  log: (line: string) => void,
+): ResolvedService[] {
+  const resolved: ResolvedService[] = [];
+  for (const request of requests) {
+    const service: ResolvedService =
+      typeof request === 'string'
+        ? {
+            name: request,
+            entry: compiledEntry(repoRoot, request),
+            protocol: request === 'gateway' ? 'http' : 'grpc',
+            port: ports[request],
+          }
+        : request;
+    if (!existsSync(service.entry)) {
+      log(`${service.name}: skipped, ${service.entry} is not built`);
+      continue;
+    }
+    resolved.push(service);
+  }
+  const gateways = resolved.filter((service) => service.protocol === 'http');
+  return [...resolved.filter((service) => service.protocol === 'grpc'), ...gateways];
+}
+
+export function serviceAddress(port: number): string {
+  return `127.0.0.1:${port}`;
+}
+
+export function serviceEnvironment(service: ResolvedService, context: ServiceContext): NodeJS.ProcessEnv {
+  const addresses: Record<string, string> = {};
+  for (const name of GRPC_SERVICES) addresses[serviceAddressEnvName(name)] = serviceAddress(context.ports[name]);
+  return {
+    ...process.env,
+    ...addresses,
+    SERVICE_NAME: service.name,
+    ...(service.protocol === 'grpc' ? { GRPC_PORT: String(service.port) } : { HTTP_PORT: String(service.port) }),
+    DATABASE_URL: context.databaseUrl,
+    DATABASE_RO_URL: context.databaseReadOnlyUrl,
+    REDIS_URL: context.redisUrl,
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    // For the replication service, which observes Patroni and asks it for switchovers.
+    PATRONI_API_URLS: context.patroniUrls.join(','),
+    ETCD_URL: context.etcdUrl,
+    MCH_DURABILITY: context.durability,
+  };
+}
+
+export function serviceReadiness(service: ResolvedService): () => Promise<boolean> {
+  return service.protocol === 'grpc'
+    ? () => grpcServing(serviceAddress(service.port))
+    : () => httpOk(`http://127.0.0.1:${service.port}/readyz`);
+}
+
+export function serviceSpec(service: ResolvedService, context: ServiceContext): ComponentSpec {
+  return {
+    name: service.name,
+    command: process.execPath,
+    args: [service.entry],
+    env: serviceEnvironment(service, context),
+    cwd: context.repoRoot,
+    restart: 'on-crash',
+    readiness: serviceReadiness(service),
+    stopTimeoutMs: 15_000,
+  };
+}
