@@ -38,6 +38,34 @@ export class InvalidArgumentError extends DomainError {
   }
 }
 
+/** Collects the violations of several checks so that one answer names every bad field. */
+export class Violations {
+  private readonly found: FieldViolation[] = [];
+
+  add(field: string, description: string): void {
+    this.found.push({ field, description });
+  }
+
+  /** Runs a check that may throw InvalidArgumentError; keeps its violations and returns undefined instead. */
+  check<T>(run: () => T): T | undefined {
+    try {
+      return run();
+    } catch (error) {
+      if (!(error instanceof InvalidArgumentError)) throw error;
+      this.found.push(...error.violations);
+      return undefined;
+    }
+  }
+
+  has(field: string): boolean {
+    return this.found.some((violation) => violation.field === field);
+  }
+
+  throwIfAny(): void {
+    if (this.found.length > 0) throw new InvalidArgumentError([...this.found]);
+  }
+}
+
 function summarise(violations: readonly FieldViolation[]): string {
   return violations.map((v) => `${v.field}: ${v.description}`).join('; ') || 'invalid request';
 }

@@ -2,9 +2,10 @@
 // guardianship, and the audit trail of every access.
 import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
 import { canAccessPatient, canActForPatients, canReadAudit, canReviewMatches, Decision } from '../../common/src/auth/policy';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../../common/src/errors';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError, Violations } from '../../common/src/errors';
 import { CallContext, firstMetadataValue, METADATA } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
+import { checkPageSize, decodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 import type { ListAuditEventsRequest, ListAuditEventsResponse } from '../../common/src/gen/mch/common/v1/audit';
 import {
@@ -55,21 +56,7 @@ function refuse(ctx: CallContext, decision: Decision): void {
   throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
 }
 
-function pageOffset(token: string): number {
-  if (!token) return 0;
-  const offset = Number.parseInt(Buffer.from(token, 'base64url').toString(), 10);
-  if (!Number.isInteger(offset) || offset < 0 || String(offset) !== Buffer.from(token, 'base64url').toString()) {
-    throw InvalidArgumentError.field('pageToken', 'is not a token this API issued');
-  }
-  return offset;
-}
-
-function pageSizeOf(pageSize: number, fallback = 20): number {
-  if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > MAX_PAGE) throw InvalidArgumentError.field('pageSize', `must be between 1 and ${MAX_PAGE}`);
-  return pageSize || fallback;
-}
-
-const nextToken = (offset: number, limit: number, got: number): string => (got > limit ? Buffer.from(String(offset + limit)).toString('base64url') : '');
+const pageSizeOf = (pageSize: number, fallback = 20): number => checkPageSize(pageSize, MAX_PAGE, fallback);
 
 export class PatientService {
   constructor(
@@ -181,7 +168,8 @@ export class PatientService {
       throw new InvalidArgumentError([{ field: byId ? 'name' : 'nationalId', description: 'give exactly one of nationalId and name' }]);
     }
     const limit = pageSizeOf(request.pageSize);
-    const offset = pageOffset(request.pageToken);
+    const filters = { nationalId: byId, name: byName };
+    const offset = decodeOffsetToken(request.pageToken, filters);
     let rows: PatientRow[];
     if (byId) {
       const parsed = parseResidentId(byId, new Date());
@@ -202,7 +190,7 @@ export class PatientService {
         .slice(offset, offset + limit + 1);
     }
     for (const row of rows.slice(0, limit)) await recordAudit(this.db.rw, ctx, { patientId: row.id, action: 'patient.search', outcome: 'allowed' });
-    return { patients: rows.slice(0, limit).map((row) => toPatient(row, ctx.principal)), nextPageToken: nextToken(offset, limit, rows.length) };
+    return { patients: rows.slice(0, limit).map((row) => toPatient(row, ctx.principal)), nextPageToken: nextOffsetToken(filters, offset, limit, rows.length) };
   }
 
   async listAudit(request: ListPatientAuditRequest, ctx: CallContext): Promise<ListPatientAuditResponse> {
@@ -237,7 +225,7 @@ export class PatientService {
     const status = request.status || 'open';
     if (!['open', 'merged', 'rejected'].includes(status)) throw InvalidArgumentError.field('status', 'must be open, merged or rejected');
     const limit = pageSizeOf(request.pageSize);
-    const offset = pageOffset(request.pageToken);
+    const offset = decodeOffsetToken(request.pageToken, { status });
     const rows = await this.patients.listMatches(status, limit + 1, offset);
     const matches = [];
     for (const row of rows.slice(0, limit)) {
@@ -245,7 +233,7 @@ export class PatientService {
       for (const id of [row.patient_id, row.candidate_id]) await recordAudit(this.db.rw, ctx, { patientId: id, action: 'patient.match.read', outcome: 'allowed' });
       matches.push(toMatch(row, patient, candidate, ctx.principal));
     }
-    return { matches, nextPageToken: nextToken(offset, limit, rows.length) };
+    return { matches, nextPageToken: nextOffsetToken({ status }, offset, limit, rows.length) };
   }
 
   private async decide(id: string, ctx: CallContext, reason: string, apply: (tx: PoolClient, match: NonNullable<Awaited<ReturnType<PatientsRepository['lockMatch']>>>) => Promise<'merged' | 'rejected'>): Promise<MergePatientMatchResponse> {
@@ -304,17 +292,12 @@ export class PatientService {
 
   async activate(request: ActivateResidentRequest, ctx: CallContext): Promise<ActivateResidentResponse> {
     const code = normalizeActivationCode(request.code);
-    const violations = [];
-    if (!/^[A-Z2-9]{10}$/.test(code)) violations.push({ field: 'code', description: 'must be the 10-character activation code' });
-    let username = '';
-    try {
-      username = checkUsername(request.username);
-    } catch (error) {
-      if (error instanceof InvalidArgumentError) violations.push(...error.violations);
-    }
+    const violations = new Violations();
+    if (!/^[A-Z2-9]{10}$/.test(code)) violations.add('code', 'must be the 10-character activation code');
+    const username = violations.check(() => checkUsername(request.username)) ?? '';
     const problem = passwordProblem(request.password);
-    if (problem) violations.push({ field: 'password', description: problem });
-    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    if (problem) violations.add('password', problem);
+    violations.throwIfAny();
     const address = firstMetadataValue(ctx.metadata, METADATA.clientAddress) ?? 'unknown';
     await this.throttle.check('activation', address);
     const passwordHash = await hashPassword(request.password);

@@ -3,6 +3,7 @@ import { canManageInstitution } from '../../common/src/auth/policy';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
+import { checkPageSize, decodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
 import type { Database } from '../../common/src/pg/database';
 import { Account, CreateStaffRequest, CreateStaffResponse, DeactivateStaffRequest, DeactivateStaffResponse, ListStaffRequest } from '../../common/src/gen/mch/identity/v1/identity';
 import type { AccountsRepository } from './accounts-repository';
@@ -56,15 +57,11 @@ export class StaffService {
   async list(request: ListStaffRequest, ctx: CallContext): Promise<{ staff: Account[]; nextPageToken: string }> {
     await this.requireInstitution(request.institutionId);
     requireAllowed(ctx, canManageInstitution(ctx.principal, request.institutionId));
-    if (request.pageSize < 0 || request.pageSize > MAX_PAGE) throw InvalidArgumentError.field('pageSize', `must be between 1 and ${MAX_PAGE}`);
-    const offset = request.pageToken ? Number.parseInt(Buffer.from(request.pageToken, 'base64url').toString(), 10) : 0;
-    if (!Number.isInteger(offset) || offset < 0) throw InvalidArgumentError.field('pageToken', 'is not a token this API issued');
-    const limit = request.pageSize || 50;
+    const limit = checkPageSize(request.pageSize, MAX_PAGE, 50);
+    const filters = { institution: request.institutionId };
+    const offset = decodeOffsetToken(request.pageToken, filters);
     const rows = await this.accounts.listStaff(request.institutionId, limit + 1, offset);
-    return {
-      staff: rows.slice(0, limit).map(toAccount),
-      nextPageToken: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : '',
-    };
+    return { staff: rows.slice(0, limit).map(toAccount), nextPageToken: nextOffsetToken(filters, offset, limit, rows.length) };
   }
 
   async deactivate(request: DeactivateStaffRequest, ctx: CallContext): Promise<DeactivateStaffResponse> {

@@ -1,6 +1,6 @@
 // Rules for accounts: usernames, passwords, roles and scopes, checked before anything is stored.
 import { RoleName } from '../../../common/src/auth/principal';
-import { FieldViolation, InvalidArgumentError } from '../../../common/src/errors';
+import { InvalidArgumentError, Violations } from '../../../common/src/errors';
 import { Role } from '../../../common/src/gen/mch/identity/v1/identity';
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -52,31 +52,26 @@ export function checkNewStaff(
   input: { username: string; displayName: string; roles: readonly Role[]; password: string; analystScope: string },
   knownScopes: ReadonlySet<string>,
 ): NewStaff {
-  const violations: FieldViolation[] = [];
-  let username = '';
-  try {
-    username = checkUsername(input.username);
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) violations.push(...error.violations);
-  }
+  const violations = new Violations();
+  const username = violations.check(() => checkUsername(input.username)) ?? '';
   const displayName = input.displayName.trim();
-  if (displayName.length < 1 || displayName.length > 100) violations.push({ field: 'displayName', description: 'must be 1 to 100 characters' });
+  if (displayName.length < 1 || displayName.length > 100) violations.add('displayName', 'must be 1 to 100 characters');
   const roles: RoleName[] = [];
-  if (input.roles.length === 0) violations.push({ field: 'roles', description: 'at least one role is required' });
+  if (input.roles.length === 0) violations.add('roles', 'at least one role is required');
   for (const role of input.roles) {
     const name = roleName(role);
-    if (!name) violations.push({ field: 'roles', description: `unknown role ${role}` });
-    else if (name === 'platform-admin') violations.push({ field: 'roles', description: 'platform admins are not created by institutions' });
+    if (!name) violations.add('roles', `unknown role ${role}`);
+    else if (name === 'platform-admin') violations.add('roles', 'platform admins are not created by institutions');
     else if (!roles.includes(name)) roles.push(name);
   }
   const scope = input.analystScope.trim().toLowerCase();
   if (roles.includes('analyst')) {
-    if (!knownScopes.has(scope)) violations.push({ field: 'analystScope', description: `analysts need a scope: prefecture or a county code` });
+    if (!knownScopes.has(scope)) violations.add('analystScope', `analysts need a scope: prefecture or a county code`);
   } else if (scope) {
-    violations.push({ field: 'analystScope', description: 'only analysts have a scope' });
+    violations.add('analystScope', 'only analysts have a scope');
   }
   const problem = passwordProblem(input.password);
-  if (problem) violations.push({ field: 'password', description: problem });
-  if (violations.length > 0) throw new InvalidArgumentError(violations);
+  if (problem) violations.add('password', problem);
+  violations.throwIfAny();
   return { username, displayName, roles, analystScope: roles.includes('analyst') ? scope : undefined, password: input.password };
 }

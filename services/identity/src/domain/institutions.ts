@@ -1,6 +1,7 @@
 // Institution search rules: which filters are valid, how pages are cut, and what a page token holds.
 import { createHash } from 'node:crypto';
-import { FieldViolation, InvalidArgumentError } from '../../../common/src/errors';
+import { InvalidArgumentError, Violations } from '../../../common/src/errors';
+import { checkPageSize, decodeOffsetToken, encodeOffsetToken } from '../../../common/src/paging';
 import { LatLng, parseNear } from './geo';
 
 export type Level = 'PREFECTURE' | 'COUNTY' | 'TOWNSHIP';
@@ -57,65 +58,33 @@ export function parseLevel(raw: string): Level {
   return level;
 }
 
-interface PageToken {
-  o: number;
-  f: string;
-}
-
-/** A fingerprint of the filters, so a token cannot be replayed against a different query. */
-function filterFingerprint(query: Omit<InstitutionQuery, 'offset' | 'pageSize'>): string {
-  return createHash('sha256').update(JSON.stringify([query.county, query.level, query.capability, query.near])).digest('base64url').slice(0, 12);
+/** The filters a page token is bound to. */
+function filtersOf(query: Pick<InstitutionQuery, 'county' | 'level' | 'capability' | 'near'>): unknown {
+  return [query.county, query.level, query.capability, query.near];
 }
 
 export function encodePageToken(query: InstitutionQuery, nextOffset: number): string {
-  return Buffer.from(JSON.stringify({ o: nextOffset, f: filterFingerprint(query) } satisfies PageToken)).toString('base64url');
-}
-
-function decodePageToken(token: string): PageToken | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<PageToken>;
-    if (typeof parsed.o === 'number' && Number.isInteger(parsed.o) && parsed.o >= 0 && typeof parsed.f === 'string') return { o: parsed.o, f: parsed.f };
-  } catch {
-    // fall through
-  }
-  return undefined;
+  return encodeOffsetToken(filtersOf(query), nextOffset);
 }
 
 /** Validates a list request, collecting a violation for every bad field. */
 export function parseListInstitutions(input: ListInstitutionsInput, knownCounties: ReadonlySet<string>): InstitutionQuery {
-  const violations: FieldViolation[] = [];
-  const attempt = <T>(parse: () => T): T | undefined => {
-    try {
-      return parse();
-    } catch (error) {
-      if (error instanceof InvalidArgumentError) violations.push(...error.violations);
-      else throw error;
-      return undefined;
-    }
-  };
+  const violations = new Violations();
   const county = input.county.trim().toLowerCase() || undefined;
   if (county !== undefined && !knownCounties.has(county)) {
-    violations.push({ field: 'county', description: `unknown county; one of ${[...knownCounties].sort().join(', ')}` });
+    violations.add('county', `unknown county; one of ${[...knownCounties].sort().join(', ')}`);
   }
-  const level = input.level ? attempt(() => parseLevel(input.level)) : undefined;
+  const level = input.level ? violations.check(() => parseLevel(input.level)) : undefined;
   const capability = input.capability.trim().toLowerCase() || undefined;
   if (capability !== undefined && !(CAPABILITIES as readonly string[]).includes(capability)) {
-    violations.push({ field: 'capability', description: `unknown capability; one of ${CAPABILITIES.join(', ')}` });
+    violations.add('capability', `unknown capability; one of ${CAPABILITIES.join(', ')}`);
   }
-  const near = input.near ? attempt(() => parseNear(input.near)) : undefined;
-  if (!Number.isInteger(input.pageSize) || input.pageSize < 0 || input.pageSize > MAX_PAGE_SIZE) {
-    violations.push({ field: 'pageSize', description: `must be between 1 and ${MAX_PAGE_SIZE}` });
-  }
+  const near = input.near ? violations.check(() => parseNear(input.near)) : undefined;
+  const pageSize = violations.check(() => checkPageSize(input.pageSize, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE));
   const filters = { county, level, capability, near };
-  let offset = 0;
-  if (input.pageToken) {
-    const token = decodePageToken(input.pageToken);
-    if (!token) violations.push({ field: 'pageToken', description: 'is not a token this API issued' });
-    else if (token.f !== filterFingerprint(filters)) violations.push({ field: 'pageToken', description: 'belongs to a query with other filters' });
-    else offset = token.o;
-  }
-  if (violations.length > 0) throw new InvalidArgumentError(violations);
-  return { ...filters, pageSize: input.pageSize || DEFAULT_PAGE_SIZE, offset };
+  const offset = violations.check(() => decodeOffsetToken(input.pageToken, filtersOf(filters)));
+  violations.throwIfAny();
+  return { ...filters, pageSize: pageSize as number, offset: offset as number };
 }
 
 /** A canonical cache key for a validated query. */

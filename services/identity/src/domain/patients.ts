@@ -1,6 +1,6 @@
 // Rules for registering a patient: which identifiers are needed and how they must agree.
 import { randomInt } from 'node:crypto';
-import { FieldViolation, InvalidArgumentError } from '../../../common/src/errors';
+import { Violations } from '../../../common/src/errors';
 import { RegisterPatientRequest, Sex } from '../../../common/src/gen/mch/identity/v1/identity';
 import { linkNewborn, NewbornLink } from './newborn-link';
 import { normalizeName } from './name-match';
@@ -21,51 +21,43 @@ const PHONE_PATTERN = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 
 /** Validates a registration, collecting every violation; birth date and sex may come from the resident ID. */
 export function checkRegistration(request: RegisterPatientRequest, knownCounties: ReadonlySet<string>, today: Date): Registration {
-  const violations: FieldViolation[] = [];
-  const collect = <T>(check: () => T): T | undefined => {
-    try {
-      return check();
-    } catch (error) {
-      if (error instanceof InvalidArgumentError) violations.push(...error.violations);
-      else throw error;
-      return undefined;
-    }
-  };
+  const violations = new Violations();
+  const collect = <T>(check: () => T): T | undefined => violations.check(check);
 
   const residentId = request.nationalId.trim() ? collect(() => parseResidentId(request.nationalId, today)) : undefined;
   const newborn = request.newborn ? collect(() => linkNewborn(request.newborn as NonNullable<RegisterPatientRequest['newborn']>, today)) : undefined;
 
   const rawName = request.name.trim();
   const name = rawName ? normalizeName(rawName) : '';
-  if (!name) violations.push({ field: 'name', description: 'is required' });
-  else if ([...name].length > 50) violations.push({ field: 'name', description: 'must be at most 50 characters' });
+  if (!name) violations.add('name', 'is required');
+  else if ([...name].length > 50) violations.add('name', 'must be at most 50 characters');
 
   let birthDate = request.birthDate.trim();
   if (birthDate) {
     const parsed = parseIsoDate(birthDate);
-    if (!parsed) violations.push({ field: 'birthDate', description: 'must be a date YYYY-MM-DD' });
-    else if (parsed > today.toISOString().slice(0, 10)) violations.push({ field: 'birthDate', description: 'must not be in the future' });
-    else if (residentId && parsed !== residentId.birthDate) violations.push({ field: 'birthDate', description: 'does not agree with the birth date in nationalId' });
-    else if (newborn && parsed !== newborn.birthDate) violations.push({ field: 'birthDate', description: 'does not agree with newborn.birthDate' });
+    if (!parsed) violations.add('birthDate', 'must be a date YYYY-MM-DD');
+    else if (parsed > today.toISOString().slice(0, 10)) violations.add('birthDate', 'must not be in the future');
+    else if (residentId && parsed !== residentId.birthDate) violations.add('birthDate', 'does not agree with the birth date in nationalId');
+    else if (newborn && parsed !== newborn.birthDate) violations.add('birthDate', 'does not agree with newborn.birthDate');
   } else {
     birthDate = residentId?.birthDate ?? newborn?.birthDate ?? '';
-    if (!birthDate && !violations.some((v) => v.field === 'nationalId')) violations.push({ field: 'birthDate', description: 'is required without a nationalId' });
+    if (!birthDate && !violations.has('nationalId')) violations.add('birthDate', 'is required without a nationalId');
   }
 
   let sex: Registration['sex'] = request.sex === Sex.SEX_FEMALE ? 'female' : request.sex === Sex.SEX_MALE ? 'male' : 'unspecified';
   if (residentId) {
-    if (sex !== 'unspecified' && sex !== residentId.sex) violations.push({ field: 'sex', description: 'does not agree with the sex digit of nationalId' });
+    if (sex !== 'unspecified' && sex !== residentId.sex) violations.add('sex', 'does not agree with the sex digit of nationalId');
     sex = residentId.sex;
   }
 
   const phone = request.phone.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '');
-  if (phone && !PHONE_PATTERN.test(phone)) violations.push({ field: 'phone', description: 'must be a mainland mobile (11 digits) or landline number' });
+  if (phone && !PHONE_PATTERN.test(phone)) violations.add('phone', 'must be a mainland mobile (11 digits) or landline number');
 
   const countyCode = request.countyCode.trim().toLowerCase();
-  if (countyCode && !knownCounties.has(countyCode)) violations.push({ field: 'countyCode', description: `unknown county; one of ${[...knownCounties].sort().join(', ')}` });
-  if (request.address.length > 200) violations.push({ field: 'address', description: 'must be at most 200 characters' });
+  if (countyCode && !knownCounties.has(countyCode)) violations.add('countyCode', `unknown county; one of ${[...knownCounties].sort().join(', ')}`);
+  if (request.address.length > 200) violations.add('address', 'must be at most 200 characters');
 
-  if (violations.length > 0) throw new InvalidArgumentError(violations);
+  violations.throwIfAny();
   return { residentId, newborn, name, sex, birthDate, phone, countyCode, address: request.address.trim() };
 }
 
