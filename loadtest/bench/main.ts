@@ -5,6 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import type { JSONWebKeySet } from 'jose';
+import { TokenVerifier } from '../../services/common/src/auth/tokens';
 
 interface Row {
   name: string;
@@ -21,10 +23,18 @@ const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
-async function measure(name: string, url: string): Promise<Row> {
+interface Target {
+  readonly method?: 'GET' | 'POST';
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  readonly connections?: number;
+}
+
+async function measure(name: string, url: string, target: Target = {}): Promise<Row> {
+  const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body };
   // Warm up caches and connections, then measure.
-  await autocannon({ url, connections, duration: 2 });
-  const result = await autocannon({ url, connections, duration: durationSeconds });
+  await autocannon({ ...options, duration: 2 });
+  const result = await autocannon({ ...options, duration: durationSeconds });
   return {
     name,
     requestsPerSecond: Math.round(result.requests.average),
@@ -34,6 +44,25 @@ async function measure(name: string, url: string): Promise<Row> {
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
   };
+}
+
+/** Token verification alone (EdDSA signature and claims), in this process, against identity's published keys. */
+async function verifyInProcess(token: string): Promise<Row> {
+  const jwks = (await (await fetch(`${gatewayUrl}/v1/auth/jwks`)).json()) as JSONWebKeySet;
+  const verifier = new TokenVerifier(async () => ({ keys: jwks.keys }));
+  await verifier.verify(token);
+  const latencies: number[] = [];
+  const until = Date.now() + durationSeconds * 1000;
+  let count = 0;
+  while (Date.now() < until) {
+    const started = process.hrtime.bigint();
+    await verifier.verify(token);
+    latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+    count++;
+  }
+  latencies.sort((a, b) => a - b);
+  const at = (p: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 1000) / 1000;
+  return { name: 'token verification in process (TokenVerifier, one core)', requestsPerSecond: Math.round(count / durationSeconds), p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), errors: 0, non2xx: 0 };
 }
 
 async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
@@ -61,6 +90,16 @@ async function main(): Promise<void> {
     const list = await measure('institutions near a point, cached list of 50', `${gatewayUrl}/v1/institutions?near=25.03,101.55`);
     list.ratio = `${((list.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
     rows.push(list);
+    const login = JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' });
+    const json = { 'content-type': 'application/json' };
+    const logins = await measure('login (Argon2id 19 MiB, t=2) through the gateway', `${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: login, connections: 8 });
+    logins.ratio = 'bounded by the password hash, by design';
+    rows.push(logins);
+    const tokens = (await (await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: login })).json()) as { tokens: { accessToken: string } };
+    const me = await measure('GET /v1/me (token verified by identity + one row)', `${gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${tokens.tokens.accessToken}` } });
+    me.ratio = `${((me.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
+    rows.push(me);
+    rows.push(await verifyInProcess(tokens.tokens.accessToken));
   } finally {
     echo.child.kill('SIGTERM');
   }
