@@ -81,6 +81,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The client address feeds login throttling: only believe forwarded addresses from known proxy hops.
+    trustProxy: (_address: string, hop: number) => hop < config.GATEWAY_TRUSTED_PROXY_HOPS,
   });
 
   // JSON only: any other body is a 415 before it reaches a route.
