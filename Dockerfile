@@ -26,10 +26,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
 COPY services ./services
 RUN npm run build
-# Migrations and seed data, kept at their repository paths (services/<name>/migrations, .../seed): the
-# processes find them relative to the package.json named mch-alliance.
+# Migrations, seed and reference data and static pages, kept at their repository paths
+# (services/<name>/migrations, .../seed, .../data, .../static): the processes find them relative to the
+# package.json named mch-alliance.
 RUN set -eu; \
-    for dir in services/*/migrations services/*/seed; do \
+    for dir in services/*/migrations services/*/seed services/*/data services/*/static; do \
       if [ -d "$dir" ]; then mkdir -p "runtime-assets/$dir" && cp -R "$dir/." "runtime-assets/$dir/"; fi; \
     done; \
     test -d runtime-assets/services/common/migrations

@@ -6,7 +6,8 @@ import { Cache } from './cache';
 import { ConfigError, ConfigOf, serviceConfigSpec } from './config';
 import { UnavailableError } from './errors';
 import { TokenVerifier, JwksSource } from './auth/tokens';
-import { adaptService, Authentication, UnaryHandler, UnaryHandlers } from './grpc/adapter';
+import { adaptService, Authentication, UnaryHandlers } from './grpc/adapter';
+import type { CallContext } from './grpc/context';
 import { callUnary, createChannelClient } from './grpc/client';
 import { IdentityServiceService } from './gen/mch/identity/v1/identity';
 import { GrpcServer } from './grpc/server';
@@ -92,15 +93,21 @@ async function waitForDatabase(db: Database, logger: Logger): Promise<void> {
 
 /** Handlers that answer UNAVAILABLE until the real ones are built. */
 function deferredHandlers<D extends ServiceDefinition>(definition: D, ref: { current?: UnaryHandlers<D> }): UnaryHandlers<D> {
-  const handlers: Record<string, UnaryHandler<unknown, unknown>> = {};
-  for (const name of Object.keys(definition)) {
-    handlers[name] = (request, ctx) => {
-      const current = ref.current as Record<string, UnaryHandler<unknown, unknown>> | undefined;
-      if (!current) throw new UnavailableError('service is starting');
-      return (current[name] as UnaryHandler<unknown, unknown>)(request, ctx);
-    };
+  type AnyHandler = (request: unknown, ctx: CallContext) => unknown;
+  const handlers: Record<string, AnyHandler> = {};
+  const current = (name: string): AnyHandler => {
+    const built = ref.current as Record<string, AnyHandler> | undefined;
+    if (!built) throw new UnavailableError('service is starting');
+    return built[name] as AnyHandler;
+  };
+  for (const [name, method] of Object.entries(definition)) {
+    handlers[name] = method.responseStream
+      ? async function* (request, ctx) {
+          yield* current(name)(request, ctx) as AsyncIterable<unknown>;
+        }
+      : (request, ctx) => current(name)(request, ctx);
   }
-  return handlers as UnaryHandlers<D>;
+  return handlers as unknown as UnaryHandlers<D>;
 }
 
 /** Applies the service's migrations, then its seed. */

@@ -14,6 +14,7 @@ import { HttpError, httpErrorFromGrpc, httpErrorFromLocal, plainError } from './
 import { backendOf, collectRoutes, HttpRoute } from './http-rules';
 import { GatewayMetrics } from './metrics';
 import { buildOpenApi } from './openapi';
+import { registerStatusPage } from './status-page';
 import { loadCodecs, loadProtoRoot, MessageCodec, ProtoSources } from './proto-registry';
 import { transcodeRequest } from './transcode';
 
@@ -117,6 +118,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/openapi.json', async () => openApi);
+  registerStatusPage(app, backends, codecs);
 
   for (const route of routes) {
     const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));

@@ -1,7 +1,16 @@
 // The one adapter between grpc-js and async handlers: builds the call context, validates the idempotency
 // key, and maps errors to statuses exactly once.
 import { randomUUID } from 'node:crypto';
-import type { Deadline, handleUnaryCall, sendUnaryData, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type {
+  Deadline,
+  handleServerStreamingCall,
+  handleUnaryCall,
+  sendUnaryData,
+  ServerUnaryCall,
+  ServerWritableStream,
+  ServiceDefinition,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { parsePurpose } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { bearerToken, TokenVerifier } from '../auth/tokens';
@@ -10,13 +19,20 @@ import type { Logger } from '../logger';
 import { CallContext, firstMetadataValue, METADATA } from './context';
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
+/** A server-streaming handler yields each message; it should stop when `ctx.signal` aborts. */
+export type ServerStreamHandler<Req, Res> = (request: Req, ctx: CallContext) => AsyncIterable<Res>;
 
-/** Handlers for every unary method of a ts-proto service definition, keyed by its method names. */
+/** Handlers for every method of a ts-proto service definition, keyed by its method names. */
 export type UnaryHandlers<D extends ServiceDefinition> = {
-  [K in keyof D]: D[K] extends { requestDeserialize: (b: Buffer) => infer Req; responseSerialize: (r: infer Res) => Buffer }
-    ? UnaryHandler<Req, Res>
+  [K in keyof D]: D[K] extends { requestDeserialize: (b: Buffer) => infer Req; responseSerialize: (r: infer Res) => Buffer; responseStream: infer Streaming }
+    ? Streaming extends true
+      ? ServerStreamHandler<Req, Res>
+      : UnaryHandler<Req, Res>
     : never;
 };
+
+/** Any server call whose metadata, deadline and cancellation a context is built from. */
+type IncomingCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{8,128}$/;
 
@@ -46,7 +62,7 @@ export interface AdapterOptions {
   readonly authentication?: Authentication;
 }
 
-async function authenticate(call: ServerUnaryCall<unknown, unknown>, name: string, authentication: Authentication | undefined): Promise<Principal | undefined> {
+async function authenticate(call: IncomingCall, name: string, authentication: Authentication | undefined): Promise<Principal | undefined> {
   if (!authentication) return undefined;
   const token = bearerToken(firstMetadataValue(call.metadata, METADATA.authorization));
   if (token === undefined) {
@@ -65,7 +81,7 @@ function decodeHeaderText(value: string): string {
   }
 }
 
-export async function contextFor(call: ServerUnaryCall<unknown, unknown>, method: string, name: string, options: AdapterOptions): Promise<CallContext> {
+export async function contextFor(call: IncomingCall, method: string, name: string, options: AdapterOptions): Promise<CallContext> {
   const requestId = firstMetadataValue(call.metadata, METADATA.requestId) ?? randomUUID();
   const controller = new AbortController();
   call.on('cancelled', () => controller.abort(new Error('call cancelled by the client')));
@@ -110,6 +126,30 @@ export function adaptUnary<Req, Res>(method: string, name: string, handler: Unar
   };
 }
 
+/** Wraps one server-streaming handler: each yielded message is written; errors end the stream with a status. */
+export function adaptServerStream<Req, Res>(method: string, name: string, handler: ServerStreamHandler<Req, Res>, options: AdapterOptions): handleServerStreamingCall<Req, Res> {
+  return (call: ServerWritableStream<Req, Res>): void => {
+    let ctx: CallContext | undefined;
+    void (async () => {
+      try {
+        ctx = await contextFor(call as ServerWritableStream<unknown, unknown>, method, name, options);
+        for await (const message of handler(call.request, ctx)) {
+          if (call.cancelled || ctx.signal.aborted) break;
+          call.write(message);
+        }
+        if (!call.cancelled) call.end();
+      } catch (error) {
+        const log = ctx?.logger ?? options.logger.child({ method });
+        if (isDomainError(error)) log.debug({ code: error.code, err: error }, 'stream refused');
+        else log.error({ err: error }, 'unexpected error in stream handler');
+        if (call.cancelled) return;
+        const wire = toWireStatus(error);
+        call.emit('error', { code: wire.code, details: wire.details, metadata: wire.metadata });
+      }
+    })();
+  };
+}
+
 /** Adapts every handler of a service definition. */
 export function adaptService<D extends ServiceDefinition>(definition: D, handlers: UnaryHandlers<D>, options: AdapterOptions | Logger): UntypedServiceImplementation {
   const adapterOptions: AdapterOptions = 'logger' in options ? options : { logger: options };
@@ -117,8 +157,10 @@ export function adaptService<D extends ServiceDefinition>(definition: D, handler
   for (const [name, method] of Object.entries(definition)) {
     const handler = (handlers as Record<string, UnaryHandler<unknown, unknown> | undefined>)[name];
     if (!handler) throw new Error(`no handler for ${method.path}`);
-    if (method.requestStream || method.responseStream) throw new Error(`${method.path}: streaming handlers are adapted separately`);
-    implementation[name] = adaptUnary(method.path, name, handler, adapterOptions);
+    if (method.requestStream) throw new Error(`${method.path}: client streaming is not supported by the adapter`);
+    implementation[name] = method.responseStream
+      ? adaptServerStream(method.path, name, handler as unknown as ServerStreamHandler<unknown, unknown>, adapterOptions)
+      : adaptUnary(method.path, name, handler, adapterOptions);
   }
   return implementation;
 }

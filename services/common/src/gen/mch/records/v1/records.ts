@@ -5,31 +5,9442 @@
 // source: mch/records/v1/records.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
+  type CallOptions,
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import { ListAuditEventsRequest, ListAuditEventsResponse } from "../../common/v1/audit";
 
 export const protobufPackage = "mch.records.v1";
 
 export const protobufFileName = "mch/records/v1/records.proto";
 
 /**
- * Records: the shared, versioned maternal and child health record of each patient.
- * Its RPCs arrive with the issue that builds the service.
+ * Records: the shared, versioned maternal and child health record of each patient: pregnancies (registration,
+ * antenatal visits, risk grading, delivery), child records (growth with WHO z-scores, immunizations, screenings),
+ * the resident's handbook view, the risk-change outbox and the statistics administrators read.
  */
 
-/** RecordsService: see the package comment. */
+/** How the pregnancy was dated. */
+export enum DatingMethod {
+  DATING_METHOD_UNSPECIFIED = 0,
+  /** DATING_METHOD_LMP - Naegele's rule from the last menstrual period. */
+  DATING_METHOD_LMP = 1,
+  /** DATING_METHOD_ULTRASOUND - A first-trimester ultrasound (crown-rump length). */
+  DATING_METHOD_ULTRASOUND = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function datingMethodFromJSON(object: any): DatingMethod {
+  switch (object) {
+    case 0:
+    case "DATING_METHOD_UNSPECIFIED":
+      return DatingMethod.DATING_METHOD_UNSPECIFIED;
+    case 1:
+    case "DATING_METHOD_LMP":
+      return DatingMethod.DATING_METHOD_LMP;
+    case 2:
+    case "DATING_METHOD_ULTRASOUND":
+      return DatingMethod.DATING_METHOD_ULTRASOUND;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DatingMethod.UNRECOGNIZED;
+  }
+}
+
+export function datingMethodToJSON(object: DatingMethod): string {
+  switch (object) {
+    case DatingMethod.DATING_METHOD_UNSPECIFIED:
+      return "DATING_METHOD_UNSPECIFIED";
+    case DatingMethod.DATING_METHOD_LMP:
+      return "DATING_METHOD_LMP";
+    case DatingMethod.DATING_METHOD_ULTRASOUND:
+      return "DATING_METHOD_ULTRASOUND";
+    case DatingMethod.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Semi-quantitative urine protein (dipstick). */
+export enum Proteinuria {
+  PROTEINURIA_UNSPECIFIED = 0,
+  PROTEINURIA_NEGATIVE = 1,
+  PROTEINURIA_TRACE = 2,
+  PROTEINURIA_PLUS_1 = 3,
+  PROTEINURIA_PLUS_2 = 4,
+  PROTEINURIA_PLUS_3 = 5,
+  PROTEINURIA_PLUS_4 = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function proteinuriaFromJSON(object: any): Proteinuria {
+  switch (object) {
+    case 0:
+    case "PROTEINURIA_UNSPECIFIED":
+      return Proteinuria.PROTEINURIA_UNSPECIFIED;
+    case 1:
+    case "PROTEINURIA_NEGATIVE":
+      return Proteinuria.PROTEINURIA_NEGATIVE;
+    case 2:
+    case "PROTEINURIA_TRACE":
+      return Proteinuria.PROTEINURIA_TRACE;
+    case 3:
+    case "PROTEINURIA_PLUS_1":
+      return Proteinuria.PROTEINURIA_PLUS_1;
+    case 4:
+    case "PROTEINURIA_PLUS_2":
+      return Proteinuria.PROTEINURIA_PLUS_2;
+    case 5:
+    case "PROTEINURIA_PLUS_3":
+      return Proteinuria.PROTEINURIA_PLUS_3;
+    case 6:
+    case "PROTEINURIA_PLUS_4":
+      return Proteinuria.PROTEINURIA_PLUS_4;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Proteinuria.UNRECOGNIZED;
+  }
+}
+
+export function proteinuriaToJSON(object: Proteinuria): string {
+  switch (object) {
+    case Proteinuria.PROTEINURIA_UNSPECIFIED:
+      return "PROTEINURIA_UNSPECIFIED";
+    case Proteinuria.PROTEINURIA_NEGATIVE:
+      return "PROTEINURIA_NEGATIVE";
+    case Proteinuria.PROTEINURIA_TRACE:
+      return "PROTEINURIA_TRACE";
+    case Proteinuria.PROTEINURIA_PLUS_1:
+      return "PROTEINURIA_PLUS_1";
+    case Proteinuria.PROTEINURIA_PLUS_2:
+      return "PROTEINURIA_PLUS_2";
+    case Proteinuria.PROTEINURIA_PLUS_3:
+      return "PROTEINURIA_PLUS_3";
+    case Proteinuria.PROTEINURIA_PLUS_4:
+      return "PROTEINURIA_PLUS_4";
+    case Proteinuria.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How the baby was delivered. */
+export enum DeliveryMode {
+  DELIVERY_MODE_UNSPECIFIED = 0,
+  DELIVERY_MODE_VAGINAL = 1,
+  DELIVERY_MODE_ASSISTED_VAGINAL = 2,
+  DELIVERY_MODE_CAESAREAN = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function deliveryModeFromJSON(object: any): DeliveryMode {
+  switch (object) {
+    case 0:
+    case "DELIVERY_MODE_UNSPECIFIED":
+      return DeliveryMode.DELIVERY_MODE_UNSPECIFIED;
+    case 1:
+    case "DELIVERY_MODE_VAGINAL":
+      return DeliveryMode.DELIVERY_MODE_VAGINAL;
+    case 2:
+    case "DELIVERY_MODE_ASSISTED_VAGINAL":
+      return DeliveryMode.DELIVERY_MODE_ASSISTED_VAGINAL;
+    case 3:
+    case "DELIVERY_MODE_CAESAREAN":
+      return DeliveryMode.DELIVERY_MODE_CAESAREAN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DeliveryMode.UNRECOGNIZED;
+  }
+}
+
+export function deliveryModeToJSON(object: DeliveryMode): string {
+  switch (object) {
+    case DeliveryMode.DELIVERY_MODE_UNSPECIFIED:
+      return "DELIVERY_MODE_UNSPECIFIED";
+    case DeliveryMode.DELIVERY_MODE_VAGINAL:
+      return "DELIVERY_MODE_VAGINAL";
+    case DeliveryMode.DELIVERY_MODE_ASSISTED_VAGINAL:
+      return "DELIVERY_MODE_ASSISTED_VAGINAL";
+    case DeliveryMode.DELIVERY_MODE_CAESAREAN:
+      return "DELIVERY_MODE_CAESAREAN";
+    case DeliveryMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How the pregnancy ended. */
+export enum PregnancyOutcome {
+  PREGNANCY_OUTCOME_UNSPECIFIED = 0,
+  PREGNANCY_OUTCOME_LIVE_BIRTH = 1,
+  PREGNANCY_OUTCOME_STILLBIRTH = 2,
+  PREGNANCY_OUTCOME_MISCARRIAGE = 3,
+  PREGNANCY_OUTCOME_TERMINATION = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function pregnancyOutcomeFromJSON(object: any): PregnancyOutcome {
+  switch (object) {
+    case 0:
+    case "PREGNANCY_OUTCOME_UNSPECIFIED":
+      return PregnancyOutcome.PREGNANCY_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "PREGNANCY_OUTCOME_LIVE_BIRTH":
+      return PregnancyOutcome.PREGNANCY_OUTCOME_LIVE_BIRTH;
+    case 2:
+    case "PREGNANCY_OUTCOME_STILLBIRTH":
+      return PregnancyOutcome.PREGNANCY_OUTCOME_STILLBIRTH;
+    case 3:
+    case "PREGNANCY_OUTCOME_MISCARRIAGE":
+      return PregnancyOutcome.PREGNANCY_OUTCOME_MISCARRIAGE;
+    case 4:
+    case "PREGNANCY_OUTCOME_TERMINATION":
+      return PregnancyOutcome.PREGNANCY_OUTCOME_TERMINATION;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PregnancyOutcome.UNRECOGNIZED;
+  }
+}
+
+export function pregnancyOutcomeToJSON(object: PregnancyOutcome): string {
+  switch (object) {
+    case PregnancyOutcome.PREGNANCY_OUTCOME_UNSPECIFIED:
+      return "PREGNANCY_OUTCOME_UNSPECIFIED";
+    case PregnancyOutcome.PREGNANCY_OUTCOME_LIVE_BIRTH:
+      return "PREGNANCY_OUTCOME_LIVE_BIRTH";
+    case PregnancyOutcome.PREGNANCY_OUTCOME_STILLBIRTH:
+      return "PREGNANCY_OUTCOME_STILLBIRTH";
+    case PregnancyOutcome.PREGNANCY_OUTCOME_MISCARRIAGE:
+      return "PREGNANCY_OUTCOME_MISCARRIAGE";
+    case PregnancyOutcome.PREGNANCY_OUTCOME_TERMINATION:
+      return "PREGNANCY_OUTCOME_TERMINATION";
+    case PregnancyOutcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Sex of a newborn or child. */
+export enum ChildSex {
+  CHILD_SEX_UNSPECIFIED = 0,
+  CHILD_SEX_FEMALE = 1,
+  CHILD_SEX_MALE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function childSexFromJSON(object: any): ChildSex {
+  switch (object) {
+    case 0:
+    case "CHILD_SEX_UNSPECIFIED":
+      return ChildSex.CHILD_SEX_UNSPECIFIED;
+    case 1:
+    case "CHILD_SEX_FEMALE":
+      return ChildSex.CHILD_SEX_FEMALE;
+    case 2:
+    case "CHILD_SEX_MALE":
+      return ChildSex.CHILD_SEX_MALE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ChildSex.UNRECOGNIZED;
+  }
+}
+
+export function childSexToJSON(object: ChildSex): string {
+  switch (object) {
+    case ChildSex.CHILD_SEX_UNSPECIFIED:
+      return "CHILD_SEX_UNSPECIFIED";
+    case ChildSex.CHILD_SEX_FEMALE:
+      return "CHILD_SEX_FEMALE";
+    case ChildSex.CHILD_SEX_MALE:
+      return "CHILD_SEX_MALE";
+    case ChildSex.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a child screening looks at. */
+export enum ScreeningKind {
+  SCREENING_KIND_UNSPECIFIED = 0,
+  SCREENING_KIND_PSYCHOLOGICAL = 1,
+  SCREENING_KIND_DEVELOPMENTAL = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function screeningKindFromJSON(object: any): ScreeningKind {
+  switch (object) {
+    case 0:
+    case "SCREENING_KIND_UNSPECIFIED":
+      return ScreeningKind.SCREENING_KIND_UNSPECIFIED;
+    case 1:
+    case "SCREENING_KIND_PSYCHOLOGICAL":
+      return ScreeningKind.SCREENING_KIND_PSYCHOLOGICAL;
+    case 2:
+    case "SCREENING_KIND_DEVELOPMENTAL":
+      return ScreeningKind.SCREENING_KIND_DEVELOPMENTAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ScreeningKind.UNRECOGNIZED;
+  }
+}
+
+export function screeningKindToJSON(object: ScreeningKind): string {
+  switch (object) {
+    case ScreeningKind.SCREENING_KIND_UNSPECIFIED:
+      return "SCREENING_KIND_UNSPECIFIED";
+    case ScreeningKind.SCREENING_KIND_PSYCHOLOGICAL:
+      return "SCREENING_KIND_PSYCHOLOGICAL";
+    case ScreeningKind.SCREENING_KIND_DEVELOPMENTAL:
+      return "SCREENING_KIND_DEVELOPMENTAL";
+    case ScreeningKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a screening found. */
+export enum ScreeningResult {
+  SCREENING_RESULT_UNSPECIFIED = 0,
+  SCREENING_RESULT_NORMAL = 1,
+  SCREENING_RESULT_SUSPECTED = 2,
+  SCREENING_RESULT_ABNORMAL = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function screeningResultFromJSON(object: any): ScreeningResult {
+  switch (object) {
+    case 0:
+    case "SCREENING_RESULT_UNSPECIFIED":
+      return ScreeningResult.SCREENING_RESULT_UNSPECIFIED;
+    case 1:
+    case "SCREENING_RESULT_NORMAL":
+      return ScreeningResult.SCREENING_RESULT_NORMAL;
+    case 2:
+    case "SCREENING_RESULT_SUSPECTED":
+      return ScreeningResult.SCREENING_RESULT_SUSPECTED;
+    case 3:
+    case "SCREENING_RESULT_ABNORMAL":
+      return ScreeningResult.SCREENING_RESULT_ABNORMAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ScreeningResult.UNRECOGNIZED;
+  }
+}
+
+export function screeningResultToJSON(object: ScreeningResult): string {
+  switch (object) {
+    case ScreeningResult.SCREENING_RESULT_UNSPECIFIED:
+      return "SCREENING_RESULT_UNSPECIFIED";
+    case ScreeningResult.SCREENING_RESULT_NORMAL:
+      return "SCREENING_RESULT_NORMAL";
+    case ScreeningResult.SCREENING_RESULT_SUSPECTED:
+      return "SCREENING_RESULT_SUSPECTED";
+    case ScreeningResult.SCREENING_RESULT_ABNORMAL:
+      return "SCREENING_RESULT_ABNORMAL";
+    case ScreeningResult.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Completed weeks and days, e.g. 12+3. */
+export interface GestationalAge {
+  weeks: number;
+  days: number;
+}
+
+/** A first-trimester dating scan. */
+export interface DatingScan {
+  /** YYYY-MM-DD. */
+  scanDate: string;
+  /** The sonographer's gestational age for the crown-rump length, 6+0 to 13+6. */
+  gestationalAge?: GestationalAge | undefined;
+}
+
+/** A qualitative lab result from the LIS (HBsAg, TPPA, RPR, HIV, TB: all sensitive). */
+export interface LabResult {
+  code: string;
+  /** "positive", "negative" or "indeterminate". */
+  result: string;
+  /** YYYY-MM-DD. */
+  resultedOn: string;
+}
+
+/** One rule of the rule set that fired. */
+export interface FiredRule {
+  ruleId: string;
+  colour: string;
+  labelZh: string;
+  labelEn: string;
+}
+
+/** Where a pregnancy stands on risk: the confirmed grade (empty until graded) and the latest screen. */
+export interface RiskStatus {
+  /** The confirmed colour, e.g. "green", "red"; empty until a clinician grades her. */
+  colour: string;
+  /** Colours that stand beside the graded one (purple). */
+  besideColours: string[];
+  /** Flagged for grading by the township screen. */
+  screenPositive: boolean;
+  screenReasons: string[];
+  /** Under high-risk case management (专案管理). */
+  inCaseManagement: boolean;
+  gradedAt?: Date | undefined;
+}
+
+/** An antenatal visit. */
+export interface AntenatalVisit {
+  id: string;
+  /** YYYY-MM-DD. */
+  visitDate: string;
+  gestationalAge?: GestationalAge | undefined;
+  institutionId: string;
+  authorId: string;
+  systolicBp?: number | undefined;
+  diastolicBp?: number | undefined;
+  weightKg?: number | undefined;
+  fundalHeightCm?:
+    | number
+    | undefined;
+  /** Beats per minute. */
+  fetalHeartRate?: number | undefined;
+  proteinuria: Proteinuria;
+  /** g/L. */
+  haemoglobin?:
+    | number
+    | undefined;
+  /** ×10⁹/L. */
+  plateletCount?:
+    | number
+    | undefined;
+  /** Coded findings, e.g. "pre_eclampsia", "twins". */
+  findings: string[];
+  labs: LabResult[];
+  notes: string;
+  /** The township screen on this visit: flagged for grading. */
+  screenPositive: boolean;
+  screenReasons: string[];
+}
+
+/** A risk assessment: a clinician's grade (with the engine's proposal) or a township screen. */
+export interface RiskAssessment {
+  id: string;
+  /** "grade" or "screen". */
+  kind: string;
+  /** YYYY-MM-DD. */
+  assessedOn: string;
+  ruleSetId: string;
+  proposedColour: string;
+  proposedBesideColours: string[];
+  firedRules: FiredRule[];
+  unassessedMetrics: string[];
+  /** The confirmed grade (grades only). */
+  colour: string;
+  besideColours: string[];
+  /** The clinician recorded another grade than the proposal. */
+  overridesProposal: boolean;
+  reason: string;
+  screenPositive: boolean;
+  inCaseManagement: boolean;
+  assessorId: string;
+  institutionId: string;
+  recordedAt?: Date | undefined;
+}
+
+/** A newborn of a delivery, registered as a child patient. */
+export interface DeliveredNewborn {
+  childPatientId: string;
+  birthOrder: number;
+  sex: ChildSex;
+  birthWeightGrams: number;
+  birthLengthCm?: number | undefined;
+  birthCertificateNumber: string;
+}
+
+/** The end of a pregnancy. */
+export interface Delivery {
+  /** YYYY-MM-DD. */
+  deliveryDate: string;
+  /** YYYY-MM-DD; the postpartum and newborn home visits count from it. */
+  dischargeDate: string;
+  mode: DeliveryMode;
+  outcome: PregnancyOutcome;
+  gestationalAge?: GestationalAge | undefined;
+  institutionId: string;
+  newborns: DeliveredNewborn[];
+}
+
+/** One pregnancy episode. */
+export interface Pregnancy {
+  id: string;
+  patientId: string;
+  /** "active" or "ended". */
+  status: string;
+  /** YYYY-MM-DD: the dating LMP (from the ultrasound when dated by one). */
+  lmp: string;
+  edd: string;
+  datingMethod: DatingMethod;
+  registeredOn: string;
+  gestationalAgeAtRegistration?:
+    | GestationalAge
+    | undefined;
+  /** Today's gestational age while the pregnancy is active. */
+  gestationalAgeToday?: GestationalAge | undefined;
+  registeredAtInstitutionId: string;
+  prePregnancyBmi?: number | undefined;
+  findings: string[];
+  risk?: RiskStatus | undefined;
+  visits: AntenatalVisit[];
+  riskAssessments: RiskAssessment[];
+  delivery?: Delivery | undefined;
+}
+
+/** A growth measurement with its WHO z-scores. */
+export interface GrowthMeasurement {
+  id: string;
+  measuredOn: string;
+  ageDays: number;
+  weightKg?: number | undefined;
+  lengthHeightCm?:
+    | number
+    | undefined;
+  /** "recumbent" or "standing". */
+  position: string;
+  headCircumferenceCm?: number | undefined;
+  zScores: ZScore[];
+  institutionId: string;
+  authorId: string;
+}
+
+/** One WHO indicator. */
+export interface ZScore {
+  /** e.g. "weight-for-age". */
+  indicator: string;
+  /** Rounded to two decimals. */
+  zScore: number;
+  restricted: boolean;
+  reference: string;
+}
+
+/** A vaccine dose given. */
+export interface Immunization {
+  id: string;
+  /** The product given, e.g. "HepB", "BCG", "IPV", "bOPV". */
+  vaccine: string;
+  dose: number;
+  givenOn: string;
+  lotNumber: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** A psychological or developmental screening. */
+export interface Screening {
+  id: string;
+  kind: ScreeningKind;
+  /** The instrument used, e.g. "ASQ-3", "M-CHAT". */
+  instrument: string;
+  screenedOn: string;
+  score?: number | undefined;
+  result: ScreeningResult;
+  notes: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** The child part of a record. */
+export interface ChildRecord {
+  birthDate: string;
+  sex: ChildSex;
+  motherPatientId: string;
+  dischargeDate: string;
+  birthWeightGrams: number;
+  growth: GrowthMeasurement[];
+  immunizations: Immunization[];
+  /** Withheld (and `sensitive_withheld` set) unless the caller may see sensitive records. */
+  screenings: Screening[];
+}
+
+/** One patient's shared record. */
+export interface PatientRecord {
+  patientId: string;
+  /** 0 before anything was recorded. */
+  version: number;
+  pregnancies: Pregnancy[];
+  child?:
+    | ChildRecord
+    | undefined;
+  /** Sensitive entries (infectious-disease labs and findings, purple, screenings) were left out for this caller. */
+  sensitiveWithheld: boolean;
+  updatedAt?: Date | undefined;
+}
+
+/** One patient's record. */
+export interface GetPatientRecordRequest {
+  patientId: string;
+}
+
+/** The record. */
+export interface GetPatientRecordResponse {
+  record?: PatientRecord | undefined;
+}
+
+/** One version of a record. */
+export interface RecordVersion {
+  version: number;
+  /** What changed, e.g. "pregnancy.register", "antenatal.visit", "risk.grade", "delivery", "growth". */
+  change: string;
+  /** The id of the entry the change added. */
+  entityId: string;
+  authorId: string;
+  institutionId: string;
+  reason: string;
+  recordedAt?: Date | undefined;
+}
+
+/** One record's history. */
+export interface ListRecordHistoryRequest {
+  patientId: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Versions, newest first. */
+export interface ListRecordHistoryResponse {
+  versions: RecordVersion[];
+  nextPageToken: string;
+  currentVersion: number;
+}
+
+/** Pregnancy registration. Exactly one of lmp and dating_scan dates it. */
+export interface RegisterPregnancyRequest {
+  patientId: string;
+  /** YYYY-MM-DD. */
+  lmp: string;
+  datingScan?:
+    | DatingScan
+    | undefined;
+  /** YYYY-MM-DD; today when empty. */
+  registeredOn: string;
+  prePregnancyWeightKg?: number | undefined;
+  heightCm?:
+    | number
+    | undefined;
+  /** Coded findings known at registration (history: scarred uterus, IVF, diabetes...). */
+  findings: string[];
+  /** The record version the caller last read; a stale one is refused (ABORTED). */
+  expectedVersion?:
+    | number
+    | undefined;
+  /** Why (kept with the version). */
+  reason: string;
+}
+
+/** The registered pregnancy and the new record version. */
+export interface RegisterPregnancyResponse {
+  pregnancy?: Pregnancy | undefined;
+  recordVersion: number;
+}
+
+/** An antenatal visit. */
+export interface RecordAntenatalVisitRequest {
+  pregnancyId: string;
+  visitDate: string;
+  systolicBp?: number | undefined;
+  diastolicBp?: number | undefined;
+  weightKg?: number | undefined;
+  fundalHeightCm?: number | undefined;
+  fetalHeartRate?: number | undefined;
+  proteinuria: Proteinuria;
+  haemoglobin?: number | undefined;
+  plateletCount?: number | undefined;
+  findings: string[];
+  labs: LabResult[];
+  notes: string;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The visit, the pregnancy's risk status after it, and the new record version. */
+export interface RecordAntenatalVisitResponse {
+  visit?: AntenatalVisit | undefined;
+  risk?: RiskStatus | undefined;
+  recordVersion: number;
+}
+
+/**
+ * A risk assessment. Clinicians at 二级 and above: empty `colour` confirms the engine's proposal; a colour (with
+ * `beside_colours`) other than the proposal needs a `reason`. Township staff: only the screen (no colour).
+ */
+export interface AssessRiskRequest {
+  pregnancyId: string;
+  /** YYYY-MM-DD; today when empty. */
+  assessedOn: string;
+  colour: string;
+  besideColours: string[];
+  reason: string;
+  expectedVersion?: number | undefined;
+}
+
+/** The assessment, the pregnancy's risk status and the new record version. */
+export interface AssessRiskResponse {
+  assessment?: RiskAssessment | undefined;
+  risk?: RiskStatus | undefined;
+  recordVersion: number;
+}
+
+/** A newborn at delivery. */
+export interface NewbornInput {
+  sex: ChildSex;
+  /** 1 for a singleton or the first twin; defaults to the position in the list. */
+  birthOrder: number;
+  /** Name for the index; "<mother's name>之子/之女" style placeholder when empty. */
+  name: string;
+  /** 出生医学证明编号, e.g. "O530012345". */
+  birthCertificateNumber: string;
+  birthWeightGrams: number;
+  birthLengthCm?: number | undefined;
+}
+
+/** A delivery. */
+export interface RecordDeliveryRequest {
+  pregnancyId: string;
+  deliveryDate: string;
+  dischargeDate: string;
+  mode: DeliveryMode;
+  outcome: PregnancyOutcome;
+  newborns: NewbornInput[];
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The delivery (with the child patient ids) and the mother's new record version. */
+export interface RecordDeliveryResponse {
+  delivery?: Delivery | undefined;
+  recordVersion: number;
+}
+
+/** A growth measurement. */
+export interface RecordGrowthRequest {
+  childPatientId: string;
+  measuredOn: string;
+  weightKg?: number | undefined;
+  lengthHeightCm?:
+    | number
+    | undefined;
+  /** "recumbent" or "standing"; by age when empty. */
+  position: string;
+  headCircumferenceCm?: number | undefined;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The measurement with its z-scores and the child's new record version. */
+export interface RecordGrowthResponse {
+  measurement?: GrowthMeasurement | undefined;
+  recordVersion: number;
+}
+
+/** A vaccine dose. */
+export interface RecordImmunizationRequest {
+  childPatientId: string;
+  /** Product code, e.g. "HepB", "BCG", "IPV", "bOPV", "DTaP", "MR". */
+  vaccine: string;
+  dose: number;
+  givenOn: string;
+  lotNumber: string;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The dose and the child's new record version. */
+export interface RecordImmunizationResponse {
+  immunization?: Immunization | undefined;
+  recordVersion: number;
+}
+
+/** A screening. */
+export interface RecordScreeningRequest {
+  childPatientId: string;
+  kind: ScreeningKind;
+  instrument: string;
+  screenedOn: string;
+  score?: number | undefined;
+  result: ScreeningResult;
+  notes: string;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The screening and the child's new record version. */
+export interface RecordScreeningResponse {
+  screening?: Screening | undefined;
+  recordVersion: number;
+}
+
+/** A page of the high-risk case register. */
+export interface ListHighRiskCasesRequest {
+  /** County of residence; every county when empty. */
+  county: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** A pregnancy under high-risk case management. */
+export interface HighRiskCase {
+  pregnancyId: string;
+  patientId: string;
+  countyCode: string;
+  colour: string;
+  besideColours: string[];
+  openedAt?: Date | undefined;
+  updatedAt?: Date | undefined;
+}
+
+/** Open cases, most recently changed first. */
+export interface ListHighRiskCasesResponse {
+  cases: HighRiskCase[];
+  nextPageToken: string;
+}
+
+/** The outbox after a cursor. */
+export interface ListRiskEventsRequest {
+  /** Empty for the beginning; otherwise the `next_cursor` of the previous page. */
+  afterCursor: string;
+  /** At most 500; 100 when unset. */
+  limit: number;
+}
+
+/** A confirmed change of a pregnancy's risk grade. */
+export interface RiskEvent {
+  cursor: string;
+  patientId: string;
+  pregnancyId: string;
+  assessmentId: string;
+  previousColour: string;
+  previousBesideColours: string[];
+  colour: string;
+  besideColours: string[];
+  inCaseManagement: boolean;
+  countyCode: string;
+  institutionId: string;
+  occurredAt?: Date | undefined;
+}
+
+/** Events in commit order; `next_cursor` is where to continue (unchanged when there is nothing new). */
+export interface ListRiskEventsResponse {
+  events: RiskEvent[];
+  nextCursor: string;
+}
+
+/** Statistics filters. */
+export interface GetStatisticsRequest {
+  /** County code; analysts scoped to a county must give theirs. */
+  county: string;
+  /** First month, YYYY-MM; 11 months before `to` when empty. */
+  from: string;
+  /** Last month, YYYY-MM; this month when empty. */
+  to: string;
+}
+
+/** One indicator in one county and month. */
+export interface IndicatorValue {
+  /** e.g. "pregnancies_registered", "early_registration". */
+  indicator: string;
+  county: string;
+  /** YYYY-MM. */
+  month: string;
+  numerator: string;
+  /** 0 for counts without a denominator. */
+  denominator: string;
+  /** What is counted over what. */
+  definition: string;
+}
+
+/** Indicators, by indicator, county and month. */
+export interface GetStatisticsResponse {
+  values: IndicatorValue[];
+  /** The data come from the read-only endpoint and may lag the primary slightly. */
+  source: string;
+}
+
+/** A handbook item with its schedule state. */
+export interface HandbookItem {
+  itemId: string;
+  labelZh: string;
+  labelEn: string;
+  /** "upcoming", "open", "due", "overdue", "done", "not-applicable". */
+  status: string;
+  opensOn: string;
+  dueOn: string;
+  overdueOn: string;
+  doneOn: string;
+  vaccine: string;
+  dose: number;
+}
+
+/** One section of the handbook. */
+export interface HandbookSection {
+  /** "pregnancy", "postpartum", "child", "immunization". */
+  kind: string;
+  title: string;
+  /** The schedule version evaluated. */
+  scheduleId: string;
+  /** The pregnancy the section is about (pregnancy and postpartum sections). */
+  pregnancyId: string;
+  items: HandbookItem[];
+}
+
+/** One patient's handbook. */
+export interface GetHandbookRequest {
+  patientId: string;
+}
+
+/** The handbook, evaluated today. */
+export interface GetHandbookResponse {
+  patientId: string;
+  recordVersion: number;
+  today: string;
+  sections: HandbookSection[];
+  /** Pregnancy summary lines (EDD, gestational age, risk colour). */
+  currentPregnancy?: Pregnancy | undefined;
+}
+
+function createBaseGestationalAge(): GestationalAge {
+  return { weeks: 0, days: 0 };
+}
+
+export const GestationalAge: MessageFns<GestationalAge> = {
+  encode(message: GestationalAge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.weeks !== 0) {
+      writer.uint32(8).int32(message.weeks);
+    }
+    if (message.days !== 0) {
+      writer.uint32(16).int32(message.days);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GestationalAge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGestationalAge();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.weeks = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.days = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GestationalAge {
+    return {
+      weeks: isSet(object.weeks) ? globalThis.Number(object.weeks) : 0,
+      days: isSet(object.days) ? globalThis.Number(object.days) : 0,
+    };
+  },
+
+  toJSON(message: GestationalAge): unknown {
+    const obj: any = {};
+    if (message.weeks !== 0) {
+      obj.weeks = Math.round(message.weeks);
+    }
+    if (message.days !== 0) {
+      obj.days = Math.round(message.days);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GestationalAge>): GestationalAge {
+    return GestationalAge.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GestationalAge>): GestationalAge {
+    const message = createBaseGestationalAge();
+    message.weeks = object.weeks ?? 0;
+    message.days = object.days ?? 0;
+    return message;
+  },
+};
+
+function createBaseDatingScan(): DatingScan {
+  return { scanDate: "", gestationalAge: undefined };
+}
+
+export const DatingScan: MessageFns<DatingScan> = {
+  encode(message: DatingScan, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scanDate !== "") {
+      writer.uint32(10).string(message.scanDate);
+    }
+    if (message.gestationalAge !== undefined) {
+      GestationalAge.encode(message.gestationalAge, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DatingScan {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDatingScan();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scanDate = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.gestationalAge = GestationalAge.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DatingScan {
+    return {
+      scanDate: isSet(object.scanDate)
+        ? globalThis.String(object.scanDate)
+        : isSet(object.scan_date)
+        ? globalThis.String(object.scan_date)
+        : "",
+      gestationalAge: isSet(object.gestationalAge)
+        ? GestationalAge.fromJSON(object.gestationalAge)
+        : isSet(object.gestational_age)
+        ? GestationalAge.fromJSON(object.gestational_age)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DatingScan): unknown {
+    const obj: any = {};
+    if (message.scanDate !== "") {
+      obj.scanDate = message.scanDate;
+    }
+    if (message.gestationalAge !== undefined) {
+      obj.gestationalAge = GestationalAge.toJSON(message.gestationalAge);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DatingScan>): DatingScan {
+    return DatingScan.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DatingScan>): DatingScan {
+    const message = createBaseDatingScan();
+    message.scanDate = object.scanDate ?? "";
+    message.gestationalAge = (object.gestationalAge !== undefined && object.gestationalAge !== null)
+      ? GestationalAge.fromPartial(object.gestationalAge)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseLabResult(): LabResult {
+  return { code: "", result: "", resultedOn: "" };
+}
+
+export const LabResult: MessageFns<LabResult> = {
+  encode(message: LabResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.result !== "") {
+      writer.uint32(18).string(message.result);
+    }
+    if (message.resultedOn !== "") {
+      writer.uint32(26).string(message.resultedOn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LabResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLabResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.result = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.resultedOn = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LabResult {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      result: isSet(object.result) ? globalThis.String(object.result) : "",
+      resultedOn: isSet(object.resultedOn)
+        ? globalThis.String(object.resultedOn)
+        : isSet(object.resulted_on)
+        ? globalThis.String(object.resulted_on)
+        : "",
+    };
+  },
+
+  toJSON(message: LabResult): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.result !== "") {
+      obj.result = message.result;
+    }
+    if (message.resultedOn !== "") {
+      obj.resultedOn = message.resultedOn;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LabResult>): LabResult {
+    return LabResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LabResult>): LabResult {
+    const message = createBaseLabResult();
+    message.code = object.code ?? "";
+    message.result = object.result ?? "";
+    message.resultedOn = object.resultedOn ?? "";
+    return message;
+  },
+};
+
+function createBaseFiredRule(): FiredRule {
+  return { ruleId: "", colour: "", labelZh: "", labelEn: "" };
+}
+
+export const FiredRule: MessageFns<FiredRule> = {
+  encode(message: FiredRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ruleId !== "") {
+      writer.uint32(10).string(message.ruleId);
+    }
+    if (message.colour !== "") {
+      writer.uint32(18).string(message.colour);
+    }
+    if (message.labelZh !== "") {
+      writer.uint32(26).string(message.labelZh);
+    }
+    if (message.labelEn !== "") {
+      writer.uint32(34).string(message.labelEn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FiredRule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFiredRule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ruleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.labelZh = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.labelEn = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FiredRule {
+    return {
+      ruleId: isSet(object.ruleId)
+        ? globalThis.String(object.ruleId)
+        : isSet(object.rule_id)
+        ? globalThis.String(object.rule_id)
+        : "",
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      labelZh: isSet(object.labelZh)
+        ? globalThis.String(object.labelZh)
+        : isSet(object.label_zh)
+        ? globalThis.String(object.label_zh)
+        : "",
+      labelEn: isSet(object.labelEn)
+        ? globalThis.String(object.labelEn)
+        : isSet(object.label_en)
+        ? globalThis.String(object.label_en)
+        : "",
+    };
+  },
+
+  toJSON(message: FiredRule): unknown {
+    const obj: any = {};
+    if (message.ruleId !== "") {
+      obj.ruleId = message.ruleId;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.labelZh !== "") {
+      obj.labelZh = message.labelZh;
+    }
+    if (message.labelEn !== "") {
+      obj.labelEn = message.labelEn;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FiredRule>): FiredRule {
+    return FiredRule.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FiredRule>): FiredRule {
+    const message = createBaseFiredRule();
+    message.ruleId = object.ruleId ?? "";
+    message.colour = object.colour ?? "";
+    message.labelZh = object.labelZh ?? "";
+    message.labelEn = object.labelEn ?? "";
+    return message;
+  },
+};
+
+function createBaseRiskStatus(): RiskStatus {
+  return {
+    colour: "",
+    besideColours: [],
+    screenPositive: false,
+    screenReasons: [],
+    inCaseManagement: false,
+    gradedAt: undefined,
+  };
+}
+
+export const RiskStatus: MessageFns<RiskStatus> = {
+  encode(message: RiskStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.colour !== "") {
+      writer.uint32(10).string(message.colour);
+    }
+    for (const v of message.besideColours) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.screenPositive !== false) {
+      writer.uint32(24).bool(message.screenPositive);
+    }
+    for (const v of message.screenReasons) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.inCaseManagement !== false) {
+      writer.uint32(40).bool(message.inCaseManagement);
+    }
+    if (message.gradedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.gradedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RiskStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRiskStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.besideColours.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.screenPositive = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.screenReasons.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.inCaseManagement = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.gradedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RiskStatus {
+    return {
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      besideColours: globalThis.Array.isArray(object?.besideColours)
+        ? object.besideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.beside_colours)
+        ? object.beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      screenPositive: isSet(object.screenPositive)
+        ? globalThis.Boolean(object.screenPositive)
+        : isSet(object.screen_positive)
+        ? globalThis.Boolean(object.screen_positive)
+        : false,
+      screenReasons: globalThis.Array.isArray(object?.screenReasons)
+        ? object.screenReasons.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.screen_reasons)
+        ? object.screen_reasons.map((e: any) => globalThis.String(e))
+        : [],
+      inCaseManagement: isSet(object.inCaseManagement)
+        ? globalThis.Boolean(object.inCaseManagement)
+        : isSet(object.in_case_management)
+        ? globalThis.Boolean(object.in_case_management)
+        : false,
+      gradedAt: isSet(object.gradedAt)
+        ? fromJsonTimestamp(object.gradedAt)
+        : isSet(object.graded_at)
+        ? fromJsonTimestamp(object.graded_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RiskStatus): unknown {
+    const obj: any = {};
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.besideColours?.length) {
+      obj.besideColours = message.besideColours;
+    }
+    if (message.screenPositive !== false) {
+      obj.screenPositive = message.screenPositive;
+    }
+    if (message.screenReasons?.length) {
+      obj.screenReasons = message.screenReasons;
+    }
+    if (message.inCaseManagement !== false) {
+      obj.inCaseManagement = message.inCaseManagement;
+    }
+    if (message.gradedAt !== undefined) {
+      obj.gradedAt = message.gradedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RiskStatus>): RiskStatus {
+    return RiskStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RiskStatus>): RiskStatus {
+    const message = createBaseRiskStatus();
+    message.colour = object.colour ?? "";
+    message.besideColours = object.besideColours?.map((e) => e) || [];
+    message.screenPositive = object.screenPositive ?? false;
+    message.screenReasons = object.screenReasons?.map((e) => e) || [];
+    message.inCaseManagement = object.inCaseManagement ?? false;
+    message.gradedAt = object.gradedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAntenatalVisit(): AntenatalVisit {
+  return {
+    id: "",
+    visitDate: "",
+    gestationalAge: undefined,
+    institutionId: "",
+    authorId: "",
+    systolicBp: undefined,
+    diastolicBp: undefined,
+    weightKg: undefined,
+    fundalHeightCm: undefined,
+    fetalHeartRate: undefined,
+    proteinuria: 0,
+    haemoglobin: undefined,
+    plateletCount: undefined,
+    findings: [],
+    labs: [],
+    notes: "",
+    screenPositive: false,
+    screenReasons: [],
+  };
+}
+
+export const AntenatalVisit: MessageFns<AntenatalVisit> = {
+  encode(message: AntenatalVisit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.visitDate !== "") {
+      writer.uint32(18).string(message.visitDate);
+    }
+    if (message.gestationalAge !== undefined) {
+      GestationalAge.encode(message.gestationalAge, writer.uint32(26).fork()).join();
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(34).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(42).string(message.authorId);
+    }
+    if (message.systolicBp !== undefined) {
+      writer.uint32(48).int32(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      writer.uint32(56).int32(message.diastolicBp);
+    }
+    if (message.weightKg !== undefined) {
+      writer.uint32(65).double(message.weightKg);
+    }
+    if (message.fundalHeightCm !== undefined) {
+      writer.uint32(73).double(message.fundalHeightCm);
+    }
+    if (message.fetalHeartRate !== undefined) {
+      writer.uint32(80).int32(message.fetalHeartRate);
+    }
+    if (message.proteinuria !== 0) {
+      writer.uint32(88).int32(message.proteinuria);
+    }
+    if (message.haemoglobin !== undefined) {
+      writer.uint32(97).double(message.haemoglobin);
+    }
+    if (message.plateletCount !== undefined) {
+      writer.uint32(105).double(message.plateletCount);
+    }
+    for (const v of message.findings) {
+      writer.uint32(114).string(v!);
+    }
+    for (const v of message.labs) {
+      LabResult.encode(v!, writer.uint32(122).fork()).join();
+    }
+    if (message.notes !== "") {
+      writer.uint32(130).string(message.notes);
+    }
+    if (message.screenPositive !== false) {
+      writer.uint32(136).bool(message.screenPositive);
+    }
+    for (const v of message.screenReasons) {
+      writer.uint32(146).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AntenatalVisit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAntenatalVisit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.visitDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.gestationalAge = GestationalAge.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.systolicBp = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.diastolicBp = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.weightKg = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.fundalHeightCm = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.fetalHeartRate = reader.int32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.proteinuria = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.haemoglobin = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.plateletCount = reader.double();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.labs.push(LabResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.screenPositive = reader.bool();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.screenReasons.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AntenatalVisit {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      visitDate: isSet(object.visitDate)
+        ? globalThis.String(object.visitDate)
+        : isSet(object.visit_date)
+        ? globalThis.String(object.visit_date)
+        : "",
+      gestationalAge: isSet(object.gestationalAge)
+        ? GestationalAge.fromJSON(object.gestationalAge)
+        : isSet(object.gestational_age)
+        ? GestationalAge.fromJSON(object.gestational_age)
+        : undefined,
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+      systolicBp: isSet(object.systolicBp)
+        ? globalThis.Number(object.systolicBp)
+        : isSet(object.systolic_bp)
+        ? globalThis.Number(object.systolic_bp)
+        : undefined,
+      diastolicBp: isSet(object.diastolicBp)
+        ? globalThis.Number(object.diastolicBp)
+        : isSet(object.diastolic_bp)
+        ? globalThis.Number(object.diastolic_bp)
+        : undefined,
+      weightKg: isSet(object.weightKg)
+        ? globalThis.Number(object.weightKg)
+        : isSet(object.weight_kg)
+        ? globalThis.Number(object.weight_kg)
+        : undefined,
+      fundalHeightCm: isSet(object.fundalHeightCm)
+        ? globalThis.Number(object.fundalHeightCm)
+        : isSet(object.fundal_height_cm)
+        ? globalThis.Number(object.fundal_height_cm)
+        : undefined,
+      fetalHeartRate: isSet(object.fetalHeartRate)
+        ? globalThis.Number(object.fetalHeartRate)
+        : isSet(object.fetal_heart_rate)
+        ? globalThis.Number(object.fetal_heart_rate)
+        : undefined,
+      proteinuria: isSet(object.proteinuria) ? proteinuriaFromJSON(object.proteinuria) : 0,
+      haemoglobin: isSet(object.haemoglobin) ? globalThis.Number(object.haemoglobin) : undefined,
+      plateletCount: isSet(object.plateletCount)
+        ? globalThis.Number(object.plateletCount)
+        : isSet(object.platelet_count)
+        ? globalThis.Number(object.platelet_count)
+        : undefined,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      labs: globalThis.Array.isArray(object?.labs)
+        ? object.labs.map((e: any) => LabResult.fromJSON(e))
+        : [],
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      screenPositive: isSet(object.screenPositive)
+        ? globalThis.Boolean(object.screenPositive)
+        : isSet(object.screen_positive)
+        ? globalThis.Boolean(object.screen_positive)
+        : false,
+      screenReasons: globalThis.Array.isArray(object?.screenReasons)
+        ? object.screenReasons.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.screen_reasons)
+        ? object.screen_reasons.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AntenatalVisit): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.visitDate !== "") {
+      obj.visitDate = message.visitDate;
+    }
+    if (message.gestationalAge !== undefined) {
+      obj.gestationalAge = GestationalAge.toJSON(message.gestationalAge);
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    if (message.systolicBp !== undefined) {
+      obj.systolicBp = Math.round(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      obj.diastolicBp = Math.round(message.diastolicBp);
+    }
+    if (message.weightKg !== undefined) {
+      obj.weightKg = floatToJson(message.weightKg);
+    }
+    if (message.fundalHeightCm !== undefined) {
+      obj.fundalHeightCm = floatToJson(message.fundalHeightCm);
+    }
+    if (message.fetalHeartRate !== undefined) {
+      obj.fetalHeartRate = Math.round(message.fetalHeartRate);
+    }
+    if (message.proteinuria !== 0) {
+      obj.proteinuria = proteinuriaToJSON(message.proteinuria);
+    }
+    if (message.haemoglobin !== undefined) {
+      obj.haemoglobin = floatToJson(message.haemoglobin);
+    }
+    if (message.plateletCount !== undefined) {
+      obj.plateletCount = floatToJson(message.plateletCount);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.labs?.length) {
+      obj.labs = message.labs.map((e) => LabResult.toJSON(e));
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.screenPositive !== false) {
+      obj.screenPositive = message.screenPositive;
+    }
+    if (message.screenReasons?.length) {
+      obj.screenReasons = message.screenReasons;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AntenatalVisit>): AntenatalVisit {
+    return AntenatalVisit.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AntenatalVisit>): AntenatalVisit {
+    const message = createBaseAntenatalVisit();
+    message.id = object.id ?? "";
+    message.visitDate = object.visitDate ?? "";
+    message.gestationalAge = (object.gestationalAge !== undefined && object.gestationalAge !== null)
+      ? GestationalAge.fromPartial(object.gestationalAge)
+      : undefined;
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    message.systolicBp = object.systolicBp ?? undefined;
+    message.diastolicBp = object.diastolicBp ?? undefined;
+    message.weightKg = object.weightKg ?? undefined;
+    message.fundalHeightCm = object.fundalHeightCm ?? undefined;
+    message.fetalHeartRate = object.fetalHeartRate ?? undefined;
+    message.proteinuria = object.proteinuria ?? 0;
+    message.haemoglobin = object.haemoglobin ?? undefined;
+    message.plateletCount = object.plateletCount ?? undefined;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.labs = object.labs?.map((e) => LabResult.fromPartial(e)) || [];
+    message.notes = object.notes ?? "";
+    message.screenPositive = object.screenPositive ?? false;
+    message.screenReasons = object.screenReasons?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseRiskAssessment(): RiskAssessment {
+  return {
+    id: "",
+    kind: "",
+    assessedOn: "",
+    ruleSetId: "",
+    proposedColour: "",
+    proposedBesideColours: [],
+    firedRules: [],
+    unassessedMetrics: [],
+    colour: "",
+    besideColours: [],
+    overridesProposal: false,
+    reason: "",
+    screenPositive: false,
+    inCaseManagement: false,
+    assessorId: "",
+    institutionId: "",
+    recordedAt: undefined,
+  };
+}
+
+export const RiskAssessment: MessageFns<RiskAssessment> = {
+  encode(message: RiskAssessment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.assessedOn !== "") {
+      writer.uint32(26).string(message.assessedOn);
+    }
+    if (message.ruleSetId !== "") {
+      writer.uint32(34).string(message.ruleSetId);
+    }
+    if (message.proposedColour !== "") {
+      writer.uint32(42).string(message.proposedColour);
+    }
+    for (const v of message.proposedBesideColours) {
+      writer.uint32(50).string(v!);
+    }
+    for (const v of message.firedRules) {
+      FiredRule.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.unassessedMetrics) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.colour !== "") {
+      writer.uint32(74).string(message.colour);
+    }
+    for (const v of message.besideColours) {
+      writer.uint32(82).string(v!);
+    }
+    if (message.overridesProposal !== false) {
+      writer.uint32(88).bool(message.overridesProposal);
+    }
+    if (message.reason !== "") {
+      writer.uint32(98).string(message.reason);
+    }
+    if (message.screenPositive !== false) {
+      writer.uint32(104).bool(message.screenPositive);
+    }
+    if (message.inCaseManagement !== false) {
+      writer.uint32(112).bool(message.inCaseManagement);
+    }
+    if (message.assessorId !== "") {
+      writer.uint32(122).string(message.assessorId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(130).string(message.institutionId);
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(138).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RiskAssessment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRiskAssessment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.assessedOn = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.ruleSetId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.proposedColour = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.proposedBesideColours.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.firedRules.push(FiredRule.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.unassessedMetrics.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.besideColours.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.overridesProposal = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.screenPositive = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.inCaseManagement = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.assessorId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RiskAssessment {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      assessedOn: isSet(object.assessedOn)
+        ? globalThis.String(object.assessedOn)
+        : isSet(object.assessed_on)
+        ? globalThis.String(object.assessed_on)
+        : "",
+      ruleSetId: isSet(object.ruleSetId)
+        ? globalThis.String(object.ruleSetId)
+        : isSet(object.rule_set_id)
+        ? globalThis.String(object.rule_set_id)
+        : "",
+      proposedColour: isSet(object.proposedColour)
+        ? globalThis.String(object.proposedColour)
+        : isSet(object.proposed_colour)
+        ? globalThis.String(object.proposed_colour)
+        : "",
+      proposedBesideColours: globalThis.Array.isArray(object?.proposedBesideColours)
+        ? object.proposedBesideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.proposed_beside_colours)
+        ? object.proposed_beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      firedRules: globalThis.Array.isArray(object?.firedRules)
+        ? object.firedRules.map((e: any) => FiredRule.fromJSON(e))
+        : globalThis.Array.isArray(object?.fired_rules)
+        ? object.fired_rules.map((e: any) => FiredRule.fromJSON(e))
+        : [],
+      unassessedMetrics: globalThis.Array.isArray(object?.unassessedMetrics)
+        ? object.unassessedMetrics.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unassessed_metrics)
+        ? object.unassessed_metrics.map((e: any) => globalThis.String(e))
+        : [],
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      besideColours: globalThis.Array.isArray(object?.besideColours)
+        ? object.besideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.beside_colours)
+        ? object.beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      overridesProposal: isSet(object.overridesProposal)
+        ? globalThis.Boolean(object.overridesProposal)
+        : isSet(object.overrides_proposal)
+        ? globalThis.Boolean(object.overrides_proposal)
+        : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      screenPositive: isSet(object.screenPositive)
+        ? globalThis.Boolean(object.screenPositive)
+        : isSet(object.screen_positive)
+        ? globalThis.Boolean(object.screen_positive)
+        : false,
+      inCaseManagement: isSet(object.inCaseManagement)
+        ? globalThis.Boolean(object.inCaseManagement)
+        : isSet(object.in_case_management)
+        ? globalThis.Boolean(object.in_case_management)
+        : false,
+      assessorId: isSet(object.assessorId)
+        ? globalThis.String(object.assessorId)
+        : isSet(object.assessor_id)
+        ? globalThis.String(object.assessor_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      recordedAt: isSet(object.recordedAt)
+        ? fromJsonTimestamp(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? fromJsonTimestamp(object.recorded_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RiskAssessment): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.assessedOn !== "") {
+      obj.assessedOn = message.assessedOn;
+    }
+    if (message.ruleSetId !== "") {
+      obj.ruleSetId = message.ruleSetId;
+    }
+    if (message.proposedColour !== "") {
+      obj.proposedColour = message.proposedColour;
+    }
+    if (message.proposedBesideColours?.length) {
+      obj.proposedBesideColours = message.proposedBesideColours;
+    }
+    if (message.firedRules?.length) {
+      obj.firedRules = message.firedRules.map((e) => FiredRule.toJSON(e));
+    }
+    if (message.unassessedMetrics?.length) {
+      obj.unassessedMetrics = message.unassessedMetrics;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.besideColours?.length) {
+      obj.besideColours = message.besideColours;
+    }
+    if (message.overridesProposal !== false) {
+      obj.overridesProposal = message.overridesProposal;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.screenPositive !== false) {
+      obj.screenPositive = message.screenPositive;
+    }
+    if (message.inCaseManagement !== false) {
+      obj.inCaseManagement = message.inCaseManagement;
+    }
+    if (message.assessorId !== "") {
+      obj.assessorId = message.assessorId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RiskAssessment>): RiskAssessment {
+    return RiskAssessment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RiskAssessment>): RiskAssessment {
+    const message = createBaseRiskAssessment();
+    message.id = object.id ?? "";
+    message.kind = object.kind ?? "";
+    message.assessedOn = object.assessedOn ?? "";
+    message.ruleSetId = object.ruleSetId ?? "";
+    message.proposedColour = object.proposedColour ?? "";
+    message.proposedBesideColours = object.proposedBesideColours?.map((e) => e) || [];
+    message.firedRules = object.firedRules?.map((e) => FiredRule.fromPartial(e)) || [];
+    message.unassessedMetrics = object.unassessedMetrics?.map((e) => e) || [];
+    message.colour = object.colour ?? "";
+    message.besideColours = object.besideColours?.map((e) => e) || [];
+    message.overridesProposal = object.overridesProposal ?? false;
+    message.reason = object.reason ?? "";
+    message.screenPositive = object.screenPositive ?? false;
+    message.inCaseManagement = object.inCaseManagement ?? false;
+    message.assessorId = object.assessorId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.recordedAt = object.recordedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseDeliveredNewborn(): DeliveredNewborn {
+  return {
+    childPatientId: "",
+    birthOrder: 0,
+    sex: 0,
+    birthWeightGrams: 0,
+    birthLengthCm: undefined,
+    birthCertificateNumber: "",
+  };
+}
+
+export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
+  encode(message: DeliveredNewborn, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.birthOrder !== 0) {
+      writer.uint32(16).int32(message.birthOrder);
+    }
+    if (message.sex !== 0) {
+      writer.uint32(24).int32(message.sex);
+    }
+    if (message.birthWeightGrams !== 0) {
+      writer.uint32(32).int32(message.birthWeightGrams);
+    }
+    if (message.birthLengthCm !== undefined) {
+      writer.uint32(41).double(message.birthLengthCm);
+    }
+    if (message.birthCertificateNumber !== "") {
+      writer.uint32(50).string(message.birthCertificateNumber);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeliveredNewborn {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeliveredNewborn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.birthOrder = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sex = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.birthWeightGrams = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.birthLengthCm = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.birthCertificateNumber = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeliveredNewborn {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      birthOrder: isSet(object.birthOrder)
+        ? globalThis.Number(object.birthOrder)
+        : isSet(object.birth_order)
+        ? globalThis.Number(object.birth_order)
+        : 0,
+      sex: isSet(object.sex) ? childSexFromJSON(object.sex) : 0,
+      birthWeightGrams: isSet(object.birthWeightGrams)
+        ? globalThis.Number(object.birthWeightGrams)
+        : isSet(object.birth_weight_grams)
+        ? globalThis.Number(object.birth_weight_grams)
+        : 0,
+      birthLengthCm: isSet(object.birthLengthCm)
+        ? globalThis.Number(object.birthLengthCm)
+        : isSet(object.birth_length_cm)
+        ? globalThis.Number(object.birth_length_cm)
+        : undefined,
+      birthCertificateNumber: isSet(object.birthCertificateNumber)
+        ? globalThis.String(object.birthCertificateNumber)
+        : isSet(object.birth_certificate_number)
+        ? globalThis.String(object.birth_certificate_number)
+        : "",
+    };
+  },
+
+  toJSON(message: DeliveredNewborn): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.birthOrder !== 0) {
+      obj.birthOrder = Math.round(message.birthOrder);
+    }
+    if (message.sex !== 0) {
+      obj.sex = childSexToJSON(message.sex);
+    }
+    if (message.birthWeightGrams !== 0) {
+      obj.birthWeightGrams = Math.round(message.birthWeightGrams);
+    }
+    if (message.birthLengthCm !== undefined) {
+      obj.birthLengthCm = floatToJson(message.birthLengthCm);
+    }
+    if (message.birthCertificateNumber !== "") {
+      obj.birthCertificateNumber = message.birthCertificateNumber;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeliveredNewborn>): DeliveredNewborn {
+    return DeliveredNewborn.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeliveredNewborn>): DeliveredNewborn {
+    const message = createBaseDeliveredNewborn();
+    message.childPatientId = object.childPatientId ?? "";
+    message.birthOrder = object.birthOrder ?? 0;
+    message.sex = object.sex ?? 0;
+    message.birthWeightGrams = object.birthWeightGrams ?? 0;
+    message.birthLengthCm = object.birthLengthCm ?? undefined;
+    message.birthCertificateNumber = object.birthCertificateNumber ?? "";
+    return message;
+  },
+};
+
+function createBaseDelivery(): Delivery {
+  return {
+    deliveryDate: "",
+    dischargeDate: "",
+    mode: 0,
+    outcome: 0,
+    gestationalAge: undefined,
+    institutionId: "",
+    newborns: [],
+  };
+}
+
+export const Delivery: MessageFns<Delivery> = {
+  encode(message: Delivery, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deliveryDate !== "") {
+      writer.uint32(10).string(message.deliveryDate);
+    }
+    if (message.dischargeDate !== "") {
+      writer.uint32(18).string(message.dischargeDate);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(24).int32(message.mode);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(32).int32(message.outcome);
+    }
+    if (message.gestationalAge !== undefined) {
+      GestationalAge.encode(message.gestationalAge, writer.uint32(42).fork()).join();
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(50).string(message.institutionId);
+    }
+    for (const v of message.newborns) {
+      DeliveredNewborn.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Delivery {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDelivery();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deliveryDate = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dischargeDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.gestationalAge = GestationalAge.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.newborns.push(DeliveredNewborn.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Delivery {
+    return {
+      deliveryDate: isSet(object.deliveryDate)
+        ? globalThis.String(object.deliveryDate)
+        : isSet(object.delivery_date)
+        ? globalThis.String(object.delivery_date)
+        : "",
+      dischargeDate: isSet(object.dischargeDate)
+        ? globalThis.String(object.dischargeDate)
+        : isSet(object.discharge_date)
+        ? globalThis.String(object.discharge_date)
+        : "",
+      mode: isSet(object.mode) ? deliveryModeFromJSON(object.mode) : 0,
+      outcome: isSet(object.outcome) ? pregnancyOutcomeFromJSON(object.outcome) : 0,
+      gestationalAge: isSet(object.gestationalAge)
+        ? GestationalAge.fromJSON(object.gestationalAge)
+        : isSet(object.gestational_age)
+        ? GestationalAge.fromJSON(object.gestational_age)
+        : undefined,
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      newborns: globalThis.Array.isArray(object?.newborns)
+        ? object.newborns.map((e: any) => DeliveredNewborn.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: Delivery): unknown {
+    const obj: any = {};
+    if (message.deliveryDate !== "") {
+      obj.deliveryDate = message.deliveryDate;
+    }
+    if (message.dischargeDate !== "") {
+      obj.dischargeDate = message.dischargeDate;
+    }
+    if (message.mode !== 0) {
+      obj.mode = deliveryModeToJSON(message.mode);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = pregnancyOutcomeToJSON(message.outcome);
+    }
+    if (message.gestationalAge !== undefined) {
+      obj.gestationalAge = GestationalAge.toJSON(message.gestationalAge);
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.newborns?.length) {
+      obj.newborns = message.newborns.map((e) => DeliveredNewborn.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Delivery>): Delivery {
+    return Delivery.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Delivery>): Delivery {
+    const message = createBaseDelivery();
+    message.deliveryDate = object.deliveryDate ?? "";
+    message.dischargeDate = object.dischargeDate ?? "";
+    message.mode = object.mode ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.gestationalAge = (object.gestationalAge !== undefined && object.gestationalAge !== null)
+      ? GestationalAge.fromPartial(object.gestationalAge)
+      : undefined;
+    message.institutionId = object.institutionId ?? "";
+    message.newborns = object.newborns?.map((e) => DeliveredNewborn.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePregnancy(): Pregnancy {
+  return {
+    id: "",
+    patientId: "",
+    status: "",
+    lmp: "",
+    edd: "",
+    datingMethod: 0,
+    registeredOn: "",
+    gestationalAgeAtRegistration: undefined,
+    gestationalAgeToday: undefined,
+    registeredAtInstitutionId: "",
+    prePregnancyBmi: undefined,
+    findings: [],
+    risk: undefined,
+    visits: [],
+    riskAssessments: [],
+    delivery: undefined,
+  };
+}
+
+export const Pregnancy: MessageFns<Pregnancy> = {
+  encode(message: Pregnancy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.lmp !== "") {
+      writer.uint32(34).string(message.lmp);
+    }
+    if (message.edd !== "") {
+      writer.uint32(42).string(message.edd);
+    }
+    if (message.datingMethod !== 0) {
+      writer.uint32(48).int32(message.datingMethod);
+    }
+    if (message.registeredOn !== "") {
+      writer.uint32(58).string(message.registeredOn);
+    }
+    if (message.gestationalAgeAtRegistration !== undefined) {
+      GestationalAge.encode(message.gestationalAgeAtRegistration, writer.uint32(66).fork()).join();
+    }
+    if (message.gestationalAgeToday !== undefined) {
+      GestationalAge.encode(message.gestationalAgeToday, writer.uint32(74).fork()).join();
+    }
+    if (message.registeredAtInstitutionId !== "") {
+      writer.uint32(82).string(message.registeredAtInstitutionId);
+    }
+    if (message.prePregnancyBmi !== undefined) {
+      writer.uint32(89).double(message.prePregnancyBmi);
+    }
+    for (const v of message.findings) {
+      writer.uint32(98).string(v!);
+    }
+    if (message.risk !== undefined) {
+      RiskStatus.encode(message.risk, writer.uint32(106).fork()).join();
+    }
+    for (const v of message.visits) {
+      AntenatalVisit.encode(v!, writer.uint32(114).fork()).join();
+    }
+    for (const v of message.riskAssessments) {
+      RiskAssessment.encode(v!, writer.uint32(122).fork()).join();
+    }
+    if (message.delivery !== undefined) {
+      Delivery.encode(message.delivery, writer.uint32(130).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Pregnancy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePregnancy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lmp = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.edd = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.datingMethod = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.registeredOn = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.gestationalAgeAtRegistration = GestationalAge.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.gestationalAgeToday = GestationalAge.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.registeredAtInstitutionId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 89) {
+              break;
+            }
+
+            message.prePregnancyBmi = reader.double();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.risk = RiskStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.visits.push(AntenatalVisit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.riskAssessments.push(RiskAssessment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.delivery = Delivery.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Pregnancy {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      lmp: isSet(object.lmp) ? globalThis.String(object.lmp) : "",
+      edd: isSet(object.edd) ? globalThis.String(object.edd) : "",
+      datingMethod: isSet(object.datingMethod)
+        ? datingMethodFromJSON(object.datingMethod)
+        : isSet(object.dating_method)
+        ? datingMethodFromJSON(object.dating_method)
+        : 0,
+      registeredOn: isSet(object.registeredOn)
+        ? globalThis.String(object.registeredOn)
+        : isSet(object.registered_on)
+        ? globalThis.String(object.registered_on)
+        : "",
+      gestationalAgeAtRegistration: isSet(object.gestationalAgeAtRegistration)
+        ? GestationalAge.fromJSON(object.gestationalAgeAtRegistration)
+        : isSet(object.gestational_age_at_registration)
+        ? GestationalAge.fromJSON(object.gestational_age_at_registration)
+        : undefined,
+      gestationalAgeToday: isSet(object.gestationalAgeToday)
+        ? GestationalAge.fromJSON(object.gestationalAgeToday)
+        : isSet(object.gestational_age_today)
+        ? GestationalAge.fromJSON(object.gestational_age_today)
+        : undefined,
+      registeredAtInstitutionId: isSet(object.registeredAtInstitutionId)
+        ? globalThis.String(object.registeredAtInstitutionId)
+        : isSet(object.registered_at_institution_id)
+        ? globalThis.String(object.registered_at_institution_id)
+        : "",
+      prePregnancyBmi: isSet(object.prePregnancyBmi)
+        ? globalThis.Number(object.prePregnancyBmi)
+        : isSet(object.pre_pregnancy_bmi)
+        ? globalThis.Number(object.pre_pregnancy_bmi)
+        : undefined,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      risk: isSet(object.risk) ? RiskStatus.fromJSON(object.risk) : undefined,
+      visits: globalThis.Array.isArray(object?.visits)
+        ? object.visits.map((e: any) => AntenatalVisit.fromJSON(e))
+        : [],
+      riskAssessments: globalThis.Array.isArray(object?.riskAssessments)
+        ? object.riskAssessments.map((e: any) => RiskAssessment.fromJSON(e))
+        : globalThis.Array.isArray(object?.risk_assessments)
+        ? object.risk_assessments.map((e: any) => RiskAssessment.fromJSON(e))
+        : [],
+      delivery: isSet(object.delivery) ? Delivery.fromJSON(object.delivery) : undefined,
+    };
+  },
+
+  toJSON(message: Pregnancy): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.lmp !== "") {
+      obj.lmp = message.lmp;
+    }
+    if (message.edd !== "") {
+      obj.edd = message.edd;
+    }
+    if (message.datingMethod !== 0) {
+      obj.datingMethod = datingMethodToJSON(message.datingMethod);
+    }
+    if (message.registeredOn !== "") {
+      obj.registeredOn = message.registeredOn;
+    }
+    if (message.gestationalAgeAtRegistration !== undefined) {
+      obj.gestationalAgeAtRegistration = GestationalAge.toJSON(message.gestationalAgeAtRegistration);
+    }
+    if (message.gestationalAgeToday !== undefined) {
+      obj.gestationalAgeToday = GestationalAge.toJSON(message.gestationalAgeToday);
+    }
+    if (message.registeredAtInstitutionId !== "") {
+      obj.registeredAtInstitutionId = message.registeredAtInstitutionId;
+    }
+    if (message.prePregnancyBmi !== undefined) {
+      obj.prePregnancyBmi = floatToJson(message.prePregnancyBmi);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.risk !== undefined) {
+      obj.risk = RiskStatus.toJSON(message.risk);
+    }
+    if (message.visits?.length) {
+      obj.visits = message.visits.map((e) => AntenatalVisit.toJSON(e));
+    }
+    if (message.riskAssessments?.length) {
+      obj.riskAssessments = message.riskAssessments.map((e) => RiskAssessment.toJSON(e));
+    }
+    if (message.delivery !== undefined) {
+      obj.delivery = Delivery.toJSON(message.delivery);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Pregnancy>): Pregnancy {
+    return Pregnancy.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Pregnancy>): Pregnancy {
+    const message = createBasePregnancy();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.status = object.status ?? "";
+    message.lmp = object.lmp ?? "";
+    message.edd = object.edd ?? "";
+    message.datingMethod = object.datingMethod ?? 0;
+    message.registeredOn = object.registeredOn ?? "";
+    message.gestationalAgeAtRegistration =
+      (object.gestationalAgeAtRegistration !== undefined && object.gestationalAgeAtRegistration !== null)
+        ? GestationalAge.fromPartial(object.gestationalAgeAtRegistration)
+        : undefined;
+    message.gestationalAgeToday = (object.gestationalAgeToday !== undefined && object.gestationalAgeToday !== null)
+      ? GestationalAge.fromPartial(object.gestationalAgeToday)
+      : undefined;
+    message.registeredAtInstitutionId = object.registeredAtInstitutionId ?? "";
+    message.prePregnancyBmi = object.prePregnancyBmi ?? undefined;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.risk = (object.risk !== undefined && object.risk !== null)
+      ? RiskStatus.fromPartial(object.risk)
+      : undefined;
+    message.visits = object.visits?.map((e) => AntenatalVisit.fromPartial(e)) || [];
+    message.riskAssessments = object.riskAssessments?.map((e) => RiskAssessment.fromPartial(e)) || [];
+    message.delivery = (object.delivery !== undefined && object.delivery !== null)
+      ? Delivery.fromPartial(object.delivery)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGrowthMeasurement(): GrowthMeasurement {
+  return {
+    id: "",
+    measuredOn: "",
+    ageDays: 0,
+    weightKg: undefined,
+    lengthHeightCm: undefined,
+    position: "",
+    headCircumferenceCm: undefined,
+    zScores: [],
+    institutionId: "",
+    authorId: "",
+  };
+}
+
+export const GrowthMeasurement: MessageFns<GrowthMeasurement> = {
+  encode(message: GrowthMeasurement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.measuredOn !== "") {
+      writer.uint32(18).string(message.measuredOn);
+    }
+    if (message.ageDays !== 0) {
+      writer.uint32(24).int32(message.ageDays);
+    }
+    if (message.weightKg !== undefined) {
+      writer.uint32(33).double(message.weightKg);
+    }
+    if (message.lengthHeightCm !== undefined) {
+      writer.uint32(41).double(message.lengthHeightCm);
+    }
+    if (message.position !== "") {
+      writer.uint32(50).string(message.position);
+    }
+    if (message.headCircumferenceCm !== undefined) {
+      writer.uint32(57).double(message.headCircumferenceCm);
+    }
+    for (const v of message.zScores) {
+      ZScore.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(74).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(82).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrowthMeasurement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrowthMeasurement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.measuredOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ageDays = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.weightKg = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.lengthHeightCm = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.position = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.headCircumferenceCm = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.zScores.push(ZScore.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GrowthMeasurement {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      measuredOn: isSet(object.measuredOn)
+        ? globalThis.String(object.measuredOn)
+        : isSet(object.measured_on)
+        ? globalThis.String(object.measured_on)
+        : "",
+      ageDays: isSet(object.ageDays)
+        ? globalThis.Number(object.ageDays)
+        : isSet(object.age_days)
+        ? globalThis.Number(object.age_days)
+        : 0,
+      weightKg: isSet(object.weightKg)
+        ? globalThis.Number(object.weightKg)
+        : isSet(object.weight_kg)
+        ? globalThis.Number(object.weight_kg)
+        : undefined,
+      lengthHeightCm: isSet(object.lengthHeightCm)
+        ? globalThis.Number(object.lengthHeightCm)
+        : isSet(object.length_height_cm)
+        ? globalThis.Number(object.length_height_cm)
+        : undefined,
+      position: isSet(object.position) ? globalThis.String(object.position) : "",
+      headCircumferenceCm: isSet(object.headCircumferenceCm)
+        ? globalThis.Number(object.headCircumferenceCm)
+        : isSet(object.head_circumference_cm)
+        ? globalThis.Number(object.head_circumference_cm)
+        : undefined,
+      zScores: globalThis.Array.isArray(object?.zScores)
+        ? object.zScores.map((e: any) => ZScore.fromJSON(e))
+        : globalThis.Array.isArray(object?.z_scores)
+        ? object.z_scores.map((e: any) => ZScore.fromJSON(e))
+        : [],
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GrowthMeasurement): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.measuredOn !== "") {
+      obj.measuredOn = message.measuredOn;
+    }
+    if (message.ageDays !== 0) {
+      obj.ageDays = Math.round(message.ageDays);
+    }
+    if (message.weightKg !== undefined) {
+      obj.weightKg = floatToJson(message.weightKg);
+    }
+    if (message.lengthHeightCm !== undefined) {
+      obj.lengthHeightCm = floatToJson(message.lengthHeightCm);
+    }
+    if (message.position !== "") {
+      obj.position = message.position;
+    }
+    if (message.headCircumferenceCm !== undefined) {
+      obj.headCircumferenceCm = floatToJson(message.headCircumferenceCm);
+    }
+    if (message.zScores?.length) {
+      obj.zScores = message.zScores.map((e) => ZScore.toJSON(e));
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GrowthMeasurement>): GrowthMeasurement {
+    return GrowthMeasurement.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GrowthMeasurement>): GrowthMeasurement {
+    const message = createBaseGrowthMeasurement();
+    message.id = object.id ?? "";
+    message.measuredOn = object.measuredOn ?? "";
+    message.ageDays = object.ageDays ?? 0;
+    message.weightKg = object.weightKg ?? undefined;
+    message.lengthHeightCm = object.lengthHeightCm ?? undefined;
+    message.position = object.position ?? "";
+    message.headCircumferenceCm = object.headCircumferenceCm ?? undefined;
+    message.zScores = object.zScores?.map((e) => ZScore.fromPartial(e)) || [];
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseZScore(): ZScore {
+  return { indicator: "", zScore: 0, restricted: false, reference: "" };
+}
+
+export const ZScore: MessageFns<ZScore> = {
+  encode(message: ZScore, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.indicator !== "") {
+      writer.uint32(10).string(message.indicator);
+    }
+    if (message.zScore !== 0) {
+      writer.uint32(17).double(message.zScore);
+    }
+    if (message.restricted !== false) {
+      writer.uint32(24).bool(message.restricted);
+    }
+    if (message.reference !== "") {
+      writer.uint32(34).string(message.reference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ZScore {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseZScore();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.indicator = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.zScore = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.restricted = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ZScore {
+    return {
+      indicator: isSet(object.indicator) ? globalThis.String(object.indicator) : "",
+      zScore: isSet(object.zScore)
+        ? globalThis.Number(object.zScore)
+        : isSet(object.z_score)
+        ? globalThis.Number(object.z_score)
+        : 0,
+      restricted: isSet(object.restricted) ? globalThis.Boolean(object.restricted) : false,
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+    };
+  },
+
+  toJSON(message: ZScore): unknown {
+    const obj: any = {};
+    if (message.indicator !== "") {
+      obj.indicator = message.indicator;
+    }
+    if (message.zScore !== 0) {
+      obj.zScore = floatToJson(message.zScore);
+    }
+    if (message.restricted !== false) {
+      obj.restricted = message.restricted;
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ZScore>): ZScore {
+    return ZScore.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ZScore>): ZScore {
+    const message = createBaseZScore();
+    message.indicator = object.indicator ?? "";
+    message.zScore = object.zScore ?? 0;
+    message.restricted = object.restricted ?? false;
+    message.reference = object.reference ?? "";
+    return message;
+  },
+};
+
+function createBaseImmunization(): Immunization {
+  return { id: "", vaccine: "", dose: 0, givenOn: "", lotNumber: "", institutionId: "", authorId: "" };
+}
+
+export const Immunization: MessageFns<Immunization> = {
+  encode(message: Immunization, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.vaccine !== "") {
+      writer.uint32(18).string(message.vaccine);
+    }
+    if (message.dose !== 0) {
+      writer.uint32(24).int32(message.dose);
+    }
+    if (message.givenOn !== "") {
+      writer.uint32(34).string(message.givenOn);
+    }
+    if (message.lotNumber !== "") {
+      writer.uint32(42).string(message.lotNumber);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(50).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(58).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Immunization {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImmunization();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.vaccine = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dose = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.givenOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lotNumber = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Immunization {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
+      dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+      givenOn: isSet(object.givenOn)
+        ? globalThis.String(object.givenOn)
+        : isSet(object.given_on)
+        ? globalThis.String(object.given_on)
+        : "",
+      lotNumber: isSet(object.lotNumber)
+        ? globalThis.String(object.lotNumber)
+        : isSet(object.lot_number)
+        ? globalThis.String(object.lot_number)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: Immunization): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.vaccine !== "") {
+      obj.vaccine = message.vaccine;
+    }
+    if (message.dose !== 0) {
+      obj.dose = Math.round(message.dose);
+    }
+    if (message.givenOn !== "") {
+      obj.givenOn = message.givenOn;
+    }
+    if (message.lotNumber !== "") {
+      obj.lotNumber = message.lotNumber;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Immunization>): Immunization {
+    return Immunization.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Immunization>): Immunization {
+    const message = createBaseImmunization();
+    message.id = object.id ?? "";
+    message.vaccine = object.vaccine ?? "";
+    message.dose = object.dose ?? 0;
+    message.givenOn = object.givenOn ?? "";
+    message.lotNumber = object.lotNumber ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseScreening(): Screening {
+  return {
+    id: "",
+    kind: 0,
+    instrument: "",
+    screenedOn: "",
+    score: undefined,
+    result: 0,
+    notes: "",
+    institutionId: "",
+    authorId: "",
+  };
+}
+
+export const Screening: MessageFns<Screening> = {
+  encode(message: Screening, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.instrument !== "") {
+      writer.uint32(26).string(message.instrument);
+    }
+    if (message.screenedOn !== "") {
+      writer.uint32(34).string(message.screenedOn);
+    }
+    if (message.score !== undefined) {
+      writer.uint32(41).double(message.score);
+    }
+    if (message.result !== 0) {
+      writer.uint32(48).int32(message.result);
+    }
+    if (message.notes !== "") {
+      writer.uint32(58).string(message.notes);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(66).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(74).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Screening {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScreening();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.instrument = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.screenedOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.result = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Screening {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      kind: isSet(object.kind) ? screeningKindFromJSON(object.kind) : 0,
+      instrument: isSet(object.instrument) ? globalThis.String(object.instrument) : "",
+      screenedOn: isSet(object.screenedOn)
+        ? globalThis.String(object.screenedOn)
+        : isSet(object.screened_on)
+        ? globalThis.String(object.screened_on)
+        : "",
+      score: isSet(object.score) ? globalThis.Number(object.score) : undefined,
+      result: isSet(object.result) ? screeningResultFromJSON(object.result) : 0,
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: Screening): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.kind !== 0) {
+      obj.kind = screeningKindToJSON(message.kind);
+    }
+    if (message.instrument !== "") {
+      obj.instrument = message.instrument;
+    }
+    if (message.screenedOn !== "") {
+      obj.screenedOn = message.screenedOn;
+    }
+    if (message.score !== undefined) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.result !== 0) {
+      obj.result = screeningResultToJSON(message.result);
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Screening>): Screening {
+    return Screening.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Screening>): Screening {
+    const message = createBaseScreening();
+    message.id = object.id ?? "";
+    message.kind = object.kind ?? 0;
+    message.instrument = object.instrument ?? "";
+    message.screenedOn = object.screenedOn ?? "";
+    message.score = object.score ?? undefined;
+    message.result = object.result ?? 0;
+    message.notes = object.notes ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseChildRecord(): ChildRecord {
+  return {
+    birthDate: "",
+    sex: 0,
+    motherPatientId: "",
+    dischargeDate: "",
+    birthWeightGrams: 0,
+    growth: [],
+    immunizations: [],
+    screenings: [],
+  };
+}
+
+export const ChildRecord: MessageFns<ChildRecord> = {
+  encode(message: ChildRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.birthDate !== "") {
+      writer.uint32(10).string(message.birthDate);
+    }
+    if (message.sex !== 0) {
+      writer.uint32(16).int32(message.sex);
+    }
+    if (message.motherPatientId !== "") {
+      writer.uint32(26).string(message.motherPatientId);
+    }
+    if (message.dischargeDate !== "") {
+      writer.uint32(34).string(message.dischargeDate);
+    }
+    if (message.birthWeightGrams !== 0) {
+      writer.uint32(40).int32(message.birthWeightGrams);
+    }
+    for (const v of message.growth) {
+      GrowthMeasurement.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.immunizations) {
+      Immunization.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.screenings) {
+      Screening.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChildRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChildRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.birthDate = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sex = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.motherPatientId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dischargeDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.birthWeightGrams = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.growth.push(GrowthMeasurement.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.immunizations.push(Immunization.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.screenings.push(Screening.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChildRecord {
+    return {
+      birthDate: isSet(object.birthDate)
+        ? globalThis.String(object.birthDate)
+        : isSet(object.birth_date)
+        ? globalThis.String(object.birth_date)
+        : "",
+      sex: isSet(object.sex) ? childSexFromJSON(object.sex) : 0,
+      motherPatientId: isSet(object.motherPatientId)
+        ? globalThis.String(object.motherPatientId)
+        : isSet(object.mother_patient_id)
+        ? globalThis.String(object.mother_patient_id)
+        : "",
+      dischargeDate: isSet(object.dischargeDate)
+        ? globalThis.String(object.dischargeDate)
+        : isSet(object.discharge_date)
+        ? globalThis.String(object.discharge_date)
+        : "",
+      birthWeightGrams: isSet(object.birthWeightGrams)
+        ? globalThis.Number(object.birthWeightGrams)
+        : isSet(object.birth_weight_grams)
+        ? globalThis.Number(object.birth_weight_grams)
+        : 0,
+      growth: globalThis.Array.isArray(object?.growth)
+        ? object.growth.map((e: any) => GrowthMeasurement.fromJSON(e))
+        : [],
+      immunizations: globalThis.Array.isArray(object?.immunizations)
+        ? object.immunizations.map((e: any) => Immunization.fromJSON(e))
+        : [],
+      screenings: globalThis.Array.isArray(object?.screenings)
+        ? object.screenings.map((e: any) => Screening.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ChildRecord): unknown {
+    const obj: any = {};
+    if (message.birthDate !== "") {
+      obj.birthDate = message.birthDate;
+    }
+    if (message.sex !== 0) {
+      obj.sex = childSexToJSON(message.sex);
+    }
+    if (message.motherPatientId !== "") {
+      obj.motherPatientId = message.motherPatientId;
+    }
+    if (message.dischargeDate !== "") {
+      obj.dischargeDate = message.dischargeDate;
+    }
+    if (message.birthWeightGrams !== 0) {
+      obj.birthWeightGrams = Math.round(message.birthWeightGrams);
+    }
+    if (message.growth?.length) {
+      obj.growth = message.growth.map((e) => GrowthMeasurement.toJSON(e));
+    }
+    if (message.immunizations?.length) {
+      obj.immunizations = message.immunizations.map((e) => Immunization.toJSON(e));
+    }
+    if (message.screenings?.length) {
+      obj.screenings = message.screenings.map((e) => Screening.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChildRecord>): ChildRecord {
+    return ChildRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChildRecord>): ChildRecord {
+    const message = createBaseChildRecord();
+    message.birthDate = object.birthDate ?? "";
+    message.sex = object.sex ?? 0;
+    message.motherPatientId = object.motherPatientId ?? "";
+    message.dischargeDate = object.dischargeDate ?? "";
+    message.birthWeightGrams = object.birthWeightGrams ?? 0;
+    message.growth = object.growth?.map((e) => GrowthMeasurement.fromPartial(e)) || [];
+    message.immunizations = object.immunizations?.map((e) => Immunization.fromPartial(e)) || [];
+    message.screenings = object.screenings?.map((e) => Screening.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePatientRecord(): PatientRecord {
+  return {
+    patientId: "",
+    version: 0,
+    pregnancies: [],
+    child: undefined,
+    sensitiveWithheld: false,
+    updatedAt: undefined,
+  };
+}
+
+export const PatientRecord: MessageFns<PatientRecord> = {
+  encode(message: PatientRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).int32(message.version);
+    }
+    for (const v of message.pregnancies) {
+      Pregnancy.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.child !== undefined) {
+      ChildRecord.encode(message.child, writer.uint32(34).fork()).join();
+    }
+    if (message.sensitiveWithheld !== false) {
+      writer.uint32(40).bool(message.sensitiveWithheld);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatientRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatientRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pregnancies.push(Pregnancy.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.child = ChildRecord.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.sensitiveWithheld = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatientRecord {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      pregnancies: globalThis.Array.isArray(object?.pregnancies)
+        ? object.pregnancies.map((e: any) => Pregnancy.fromJSON(e))
+        : [],
+      child: isSet(object.child) ? ChildRecord.fromJSON(object.child) : undefined,
+      sensitiveWithheld: isSet(object.sensitiveWithheld)
+        ? globalThis.Boolean(object.sensitiveWithheld)
+        : isSet(object.sensitive_withheld)
+        ? globalThis.Boolean(object.sensitive_withheld)
+        : false,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PatientRecord): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.pregnancies?.length) {
+      obj.pregnancies = message.pregnancies.map((e) => Pregnancy.toJSON(e));
+    }
+    if (message.child !== undefined) {
+      obj.child = ChildRecord.toJSON(message.child);
+    }
+    if (message.sensitiveWithheld !== false) {
+      obj.sensitiveWithheld = message.sensitiveWithheld;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PatientRecord>): PatientRecord {
+    return PatientRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PatientRecord>): PatientRecord {
+    const message = createBasePatientRecord();
+    message.patientId = object.patientId ?? "";
+    message.version = object.version ?? 0;
+    message.pregnancies = object.pregnancies?.map((e) => Pregnancy.fromPartial(e)) || [];
+    message.child = (object.child !== undefined && object.child !== null)
+      ? ChildRecord.fromPartial(object.child)
+      : undefined;
+    message.sensitiveWithheld = object.sensitiveWithheld ?? false;
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetPatientRecordRequest(): GetPatientRecordRequest {
+  return { patientId: "" };
+}
+
+export const GetPatientRecordRequest: MessageFns<GetPatientRecordRequest> = {
+  encode(message: GetPatientRecordRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPatientRecordRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPatientRecordRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPatientRecordRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetPatientRecordRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPatientRecordRequest>): GetPatientRecordRequest {
+    return GetPatientRecordRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPatientRecordRequest>): GetPatientRecordRequest {
+    const message = createBaseGetPatientRecordRequest();
+    message.patientId = object.patientId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetPatientRecordResponse(): GetPatientRecordResponse {
+  return { record: undefined };
+}
+
+export const GetPatientRecordResponse: MessageFns<GetPatientRecordResponse> = {
+  encode(message: GetPatientRecordResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.record !== undefined) {
+      PatientRecord.encode(message.record, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetPatientRecordResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetPatientRecordResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.record = PatientRecord.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetPatientRecordResponse {
+    return { record: isSet(object.record) ? PatientRecord.fromJSON(object.record) : undefined };
+  },
+
+  toJSON(message: GetPatientRecordResponse): unknown {
+    const obj: any = {};
+    if (message.record !== undefined) {
+      obj.record = PatientRecord.toJSON(message.record);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetPatientRecordResponse>): GetPatientRecordResponse {
+    return GetPatientRecordResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetPatientRecordResponse>): GetPatientRecordResponse {
+    const message = createBaseGetPatientRecordResponse();
+    message.record = (object.record !== undefined && object.record !== null)
+      ? PatientRecord.fromPartial(object.record)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRecordVersion(): RecordVersion {
+  return { version: 0, change: "", entityId: "", authorId: "", institutionId: "", reason: "", recordedAt: undefined };
+}
+
+export const RecordVersion: MessageFns<RecordVersion> = {
+  encode(message: RecordVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).int32(message.version);
+    }
+    if (message.change !== "") {
+      writer.uint32(18).string(message.change);
+    }
+    if (message.entityId !== "") {
+      writer.uint32(26).string(message.entityId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(34).string(message.authorId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(42).string(message.institutionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordVersion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordVersion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.change = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.entityId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordVersion {
+    return {
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      change: isSet(object.change) ? globalThis.String(object.change) : "",
+      entityId: isSet(object.entityId)
+        ? globalThis.String(object.entityId)
+        : isSet(object.entity_id)
+        ? globalThis.String(object.entity_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      recordedAt: isSet(object.recordedAt)
+        ? fromJsonTimestamp(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? fromJsonTimestamp(object.recorded_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RecordVersion): unknown {
+    const obj: any = {};
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.change !== "") {
+      obj.change = message.change;
+    }
+    if (message.entityId !== "") {
+      obj.entityId = message.entityId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordVersion>): RecordVersion {
+    return RecordVersion.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordVersion>): RecordVersion {
+    const message = createBaseRecordVersion();
+    message.version = object.version ?? 0;
+    message.change = object.change ?? "";
+    message.entityId = object.entityId ?? "";
+    message.authorId = object.authorId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.reason = object.reason ?? "";
+    message.recordedAt = object.recordedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListRecordHistoryRequest(): ListRecordHistoryRequest {
+  return { patientId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListRecordHistoryRequest: MessageFns<ListRecordHistoryRequest> = {
+  encode(message: ListRecordHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRecordHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRecordHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRecordHistoryRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRecordHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRecordHistoryRequest>): ListRecordHistoryRequest {
+    return ListRecordHistoryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRecordHistoryRequest>): ListRecordHistoryRequest {
+    const message = createBaseListRecordHistoryRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListRecordHistoryResponse(): ListRecordHistoryResponse {
+  return { versions: [], nextPageToken: "", currentVersion: 0 };
+}
+
+export const ListRecordHistoryResponse: MessageFns<ListRecordHistoryResponse> = {
+  encode(message: ListRecordHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.versions) {
+      RecordVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.currentVersion !== 0) {
+      writer.uint32(24).int32(message.currentVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRecordHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRecordHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.versions.push(RecordVersion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.currentVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRecordHistoryResponse {
+    return {
+      versions: globalThis.Array.isArray(object?.versions)
+        ? object.versions.map((e: any) => RecordVersion.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      currentVersion: isSet(object.currentVersion)
+        ? globalThis.Number(object.currentVersion)
+        : isSet(object.current_version)
+        ? globalThis.Number(object.current_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListRecordHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.versions?.length) {
+      obj.versions = message.versions.map((e) => RecordVersion.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.currentVersion !== 0) {
+      obj.currentVersion = Math.round(message.currentVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRecordHistoryResponse>): ListRecordHistoryResponse {
+    return ListRecordHistoryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRecordHistoryResponse>): ListRecordHistoryResponse {
+    const message = createBaseListRecordHistoryResponse();
+    message.versions = object.versions?.map((e) => RecordVersion.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.currentVersion = object.currentVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseRegisterPregnancyRequest(): RegisterPregnancyRequest {
+  return {
+    patientId: "",
+    lmp: "",
+    datingScan: undefined,
+    registeredOn: "",
+    prePregnancyWeightKg: undefined,
+    heightCm: undefined,
+    findings: [],
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
+  encode(message: RegisterPregnancyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.lmp !== "") {
+      writer.uint32(18).string(message.lmp);
+    }
+    if (message.datingScan !== undefined) {
+      DatingScan.encode(message.datingScan, writer.uint32(26).fork()).join();
+    }
+    if (message.registeredOn !== "") {
+      writer.uint32(34).string(message.registeredOn);
+    }
+    if (message.prePregnancyWeightKg !== undefined) {
+      writer.uint32(41).double(message.prePregnancyWeightKg);
+    }
+    if (message.heightCm !== undefined) {
+      writer.uint32(49).double(message.heightCm);
+    }
+    for (const v of message.findings) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(64).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(74).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterPregnancyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterPregnancyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.lmp = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.datingScan = DatingScan.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.registeredOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.prePregnancyWeightKg = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.heightCm = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterPregnancyRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      lmp: isSet(object.lmp) ? globalThis.String(object.lmp) : "",
+      datingScan: isSet(object.datingScan)
+        ? DatingScan.fromJSON(object.datingScan)
+        : isSet(object.dating_scan)
+        ? DatingScan.fromJSON(object.dating_scan)
+        : undefined,
+      registeredOn: isSet(object.registeredOn)
+        ? globalThis.String(object.registeredOn)
+        : isSet(object.registered_on)
+        ? globalThis.String(object.registered_on)
+        : "",
+      prePregnancyWeightKg: isSet(object.prePregnancyWeightKg)
+        ? globalThis.Number(object.prePregnancyWeightKg)
+        : isSet(object.pre_pregnancy_weight_kg)
+        ? globalThis.Number(object.pre_pregnancy_weight_kg)
+        : undefined,
+      heightCm: isSet(object.heightCm)
+        ? globalThis.Number(object.heightCm)
+        : isSet(object.height_cm)
+        ? globalThis.Number(object.height_cm)
+        : undefined,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RegisterPregnancyRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.lmp !== "") {
+      obj.lmp = message.lmp;
+    }
+    if (message.datingScan !== undefined) {
+      obj.datingScan = DatingScan.toJSON(message.datingScan);
+    }
+    if (message.registeredOn !== "") {
+      obj.registeredOn = message.registeredOn;
+    }
+    if (message.prePregnancyWeightKg !== undefined) {
+      obj.prePregnancyWeightKg = floatToJson(message.prePregnancyWeightKg);
+    }
+    if (message.heightCm !== undefined) {
+      obj.heightCm = floatToJson(message.heightCm);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegisterPregnancyRequest>): RegisterPregnancyRequest {
+    return RegisterPregnancyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterPregnancyRequest>): RegisterPregnancyRequest {
+    const message = createBaseRegisterPregnancyRequest();
+    message.patientId = object.patientId ?? "";
+    message.lmp = object.lmp ?? "";
+    message.datingScan = (object.datingScan !== undefined && object.datingScan !== null)
+      ? DatingScan.fromPartial(object.datingScan)
+      : undefined;
+    message.registeredOn = object.registeredOn ?? "";
+    message.prePregnancyWeightKg = object.prePregnancyWeightKg ?? undefined;
+    message.heightCm = object.heightCm ?? undefined;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRegisterPregnancyResponse(): RegisterPregnancyResponse {
+  return { pregnancy: undefined, recordVersion: 0 };
+}
+
+export const RegisterPregnancyResponse: MessageFns<RegisterPregnancyResponse> = {
+  encode(message: RegisterPregnancyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancy !== undefined) {
+      Pregnancy.encode(message.pregnancy, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegisterPregnancyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegisterPregnancyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancy = Pregnancy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegisterPregnancyResponse {
+    return {
+      pregnancy: isSet(object.pregnancy) ? Pregnancy.fromJSON(object.pregnancy) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RegisterPregnancyResponse): unknown {
+    const obj: any = {};
+    if (message.pregnancy !== undefined) {
+      obj.pregnancy = Pregnancy.toJSON(message.pregnancy);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegisterPregnancyResponse>): RegisterPregnancyResponse {
+    return RegisterPregnancyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegisterPregnancyResponse>): RegisterPregnancyResponse {
+    const message = createBaseRegisterPregnancyResponse();
+    message.pregnancy = (object.pregnancy !== undefined && object.pregnancy !== null)
+      ? Pregnancy.fromPartial(object.pregnancy)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecordAntenatalVisitRequest(): RecordAntenatalVisitRequest {
+  return {
+    pregnancyId: "",
+    visitDate: "",
+    systolicBp: undefined,
+    diastolicBp: undefined,
+    weightKg: undefined,
+    fundalHeightCm: undefined,
+    fetalHeartRate: undefined,
+    proteinuria: 0,
+    haemoglobin: undefined,
+    plateletCount: undefined,
+    findings: [],
+    labs: [],
+    notes: "",
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest> = {
+  encode(message: RecordAntenatalVisitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    if (message.visitDate !== "") {
+      writer.uint32(18).string(message.visitDate);
+    }
+    if (message.systolicBp !== undefined) {
+      writer.uint32(24).int32(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      writer.uint32(32).int32(message.diastolicBp);
+    }
+    if (message.weightKg !== undefined) {
+      writer.uint32(41).double(message.weightKg);
+    }
+    if (message.fundalHeightCm !== undefined) {
+      writer.uint32(49).double(message.fundalHeightCm);
+    }
+    if (message.fetalHeartRate !== undefined) {
+      writer.uint32(56).int32(message.fetalHeartRate);
+    }
+    if (message.proteinuria !== 0) {
+      writer.uint32(64).int32(message.proteinuria);
+    }
+    if (message.haemoglobin !== undefined) {
+      writer.uint32(73).double(message.haemoglobin);
+    }
+    if (message.plateletCount !== undefined) {
+      writer.uint32(81).double(message.plateletCount);
+    }
+    for (const v of message.findings) {
+      writer.uint32(90).string(v!);
+    }
+    for (const v of message.labs) {
+      LabResult.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.notes !== "") {
+      writer.uint32(106).string(message.notes);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(112).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(122).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordAntenatalVisitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordAntenatalVisitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.visitDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.systolicBp = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.diastolicBp = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.weightKg = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.fundalHeightCm = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.fetalHeartRate = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.proteinuria = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.haemoglobin = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.plateletCount = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.labs.push(LabResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordAntenatalVisitRequest {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      visitDate: isSet(object.visitDate)
+        ? globalThis.String(object.visitDate)
+        : isSet(object.visit_date)
+        ? globalThis.String(object.visit_date)
+        : "",
+      systolicBp: isSet(object.systolicBp)
+        ? globalThis.Number(object.systolicBp)
+        : isSet(object.systolic_bp)
+        ? globalThis.Number(object.systolic_bp)
+        : undefined,
+      diastolicBp: isSet(object.diastolicBp)
+        ? globalThis.Number(object.diastolicBp)
+        : isSet(object.diastolic_bp)
+        ? globalThis.Number(object.diastolic_bp)
+        : undefined,
+      weightKg: isSet(object.weightKg)
+        ? globalThis.Number(object.weightKg)
+        : isSet(object.weight_kg)
+        ? globalThis.Number(object.weight_kg)
+        : undefined,
+      fundalHeightCm: isSet(object.fundalHeightCm)
+        ? globalThis.Number(object.fundalHeightCm)
+        : isSet(object.fundal_height_cm)
+        ? globalThis.Number(object.fundal_height_cm)
+        : undefined,
+      fetalHeartRate: isSet(object.fetalHeartRate)
+        ? globalThis.Number(object.fetalHeartRate)
+        : isSet(object.fetal_heart_rate)
+        ? globalThis.Number(object.fetal_heart_rate)
+        : undefined,
+      proteinuria: isSet(object.proteinuria) ? proteinuriaFromJSON(object.proteinuria) : 0,
+      haemoglobin: isSet(object.haemoglobin) ? globalThis.Number(object.haemoglobin) : undefined,
+      plateletCount: isSet(object.plateletCount)
+        ? globalThis.Number(object.plateletCount)
+        : isSet(object.platelet_count)
+        ? globalThis.Number(object.platelet_count)
+        : undefined,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      labs: globalThis.Array.isArray(object?.labs)
+        ? object.labs.map((e: any) => LabResult.fromJSON(e))
+        : [],
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordAntenatalVisitRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.visitDate !== "") {
+      obj.visitDate = message.visitDate;
+    }
+    if (message.systolicBp !== undefined) {
+      obj.systolicBp = Math.round(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      obj.diastolicBp = Math.round(message.diastolicBp);
+    }
+    if (message.weightKg !== undefined) {
+      obj.weightKg = floatToJson(message.weightKg);
+    }
+    if (message.fundalHeightCm !== undefined) {
+      obj.fundalHeightCm = floatToJson(message.fundalHeightCm);
+    }
+    if (message.fetalHeartRate !== undefined) {
+      obj.fetalHeartRate = Math.round(message.fetalHeartRate);
+    }
+    if (message.proteinuria !== 0) {
+      obj.proteinuria = proteinuriaToJSON(message.proteinuria);
+    }
+    if (message.haemoglobin !== undefined) {
+      obj.haemoglobin = floatToJson(message.haemoglobin);
+    }
+    if (message.plateletCount !== undefined) {
+      obj.plateletCount = floatToJson(message.plateletCount);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.labs?.length) {
+      obj.labs = message.labs.map((e) => LabResult.toJSON(e));
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordAntenatalVisitRequest>): RecordAntenatalVisitRequest {
+    return RecordAntenatalVisitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordAntenatalVisitRequest>): RecordAntenatalVisitRequest {
+    const message = createBaseRecordAntenatalVisitRequest();
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.visitDate = object.visitDate ?? "";
+    message.systolicBp = object.systolicBp ?? undefined;
+    message.diastolicBp = object.diastolicBp ?? undefined;
+    message.weightKg = object.weightKg ?? undefined;
+    message.fundalHeightCm = object.fundalHeightCm ?? undefined;
+    message.fetalHeartRate = object.fetalHeartRate ?? undefined;
+    message.proteinuria = object.proteinuria ?? 0;
+    message.haemoglobin = object.haemoglobin ?? undefined;
+    message.plateletCount = object.plateletCount ?? undefined;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.labs = object.labs?.map((e) => LabResult.fromPartial(e)) || [];
+    message.notes = object.notes ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordAntenatalVisitResponse(): RecordAntenatalVisitResponse {
+  return { visit: undefined, risk: undefined, recordVersion: 0 };
+}
+
+export const RecordAntenatalVisitResponse: MessageFns<RecordAntenatalVisitResponse> = {
+  encode(message: RecordAntenatalVisitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visit !== undefined) {
+      AntenatalVisit.encode(message.visit, writer.uint32(10).fork()).join();
+    }
+    if (message.risk !== undefined) {
+      RiskStatus.encode(message.risk, writer.uint32(18).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(24).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordAntenatalVisitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordAntenatalVisitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visit = AntenatalVisit.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.risk = RiskStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordAntenatalVisitResponse {
+    return {
+      visit: isSet(object.visit) ? AntenatalVisit.fromJSON(object.visit) : undefined,
+      risk: isSet(object.risk) ? RiskStatus.fromJSON(object.risk) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordAntenatalVisitResponse): unknown {
+    const obj: any = {};
+    if (message.visit !== undefined) {
+      obj.visit = AntenatalVisit.toJSON(message.visit);
+    }
+    if (message.risk !== undefined) {
+      obj.risk = RiskStatus.toJSON(message.risk);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordAntenatalVisitResponse>): RecordAntenatalVisitResponse {
+    return RecordAntenatalVisitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordAntenatalVisitResponse>): RecordAntenatalVisitResponse {
+    const message = createBaseRecordAntenatalVisitResponse();
+    message.visit = (object.visit !== undefined && object.visit !== null)
+      ? AntenatalVisit.fromPartial(object.visit)
+      : undefined;
+    message.risk = (object.risk !== undefined && object.risk !== null)
+      ? RiskStatus.fromPartial(object.risk)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseAssessRiskRequest(): AssessRiskRequest {
+  return { pregnancyId: "", assessedOn: "", colour: "", besideColours: [], reason: "", expectedVersion: undefined };
+}
+
+export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
+  encode(message: AssessRiskRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    if (message.assessedOn !== "") {
+      writer.uint32(18).string(message.assessedOn);
+    }
+    if (message.colour !== "") {
+      writer.uint32(26).string(message.colour);
+    }
+    for (const v of message.besideColours) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(48).int32(message.expectedVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssessRiskRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssessRiskRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.assessedOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.besideColours.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssessRiskRequest {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      assessedOn: isSet(object.assessedOn)
+        ? globalThis.String(object.assessedOn)
+        : isSet(object.assessed_on)
+        ? globalThis.String(object.assessed_on)
+        : "",
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      besideColours: globalThis.Array.isArray(object?.besideColours)
+        ? object.besideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.beside_colours)
+        ? object.beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+    };
+  },
+
+  toJSON(message: AssessRiskRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.assessedOn !== "") {
+      obj.assessedOn = message.assessedOn;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.besideColours?.length) {
+      obj.besideColours = message.besideColours;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssessRiskRequest>): AssessRiskRequest {
+    return AssessRiskRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssessRiskRequest>): AssessRiskRequest {
+    const message = createBaseAssessRiskRequest();
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.assessedOn = object.assessedOn ?? "";
+    message.colour = object.colour ?? "";
+    message.besideColours = object.besideColours?.map((e) => e) || [];
+    message.reason = object.reason ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAssessRiskResponse(): AssessRiskResponse {
+  return { assessment: undefined, risk: undefined, recordVersion: 0 };
+}
+
+export const AssessRiskResponse: MessageFns<AssessRiskResponse> = {
+  encode(message: AssessRiskResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.assessment !== undefined) {
+      RiskAssessment.encode(message.assessment, writer.uint32(10).fork()).join();
+    }
+    if (message.risk !== undefined) {
+      RiskStatus.encode(message.risk, writer.uint32(18).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(24).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AssessRiskResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAssessRiskResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.assessment = RiskAssessment.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.risk = RiskStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AssessRiskResponse {
+    return {
+      assessment: isSet(object.assessment) ? RiskAssessment.fromJSON(object.assessment) : undefined,
+      risk: isSet(object.risk) ? RiskStatus.fromJSON(object.risk) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: AssessRiskResponse): unknown {
+    const obj: any = {};
+    if (message.assessment !== undefined) {
+      obj.assessment = RiskAssessment.toJSON(message.assessment);
+    }
+    if (message.risk !== undefined) {
+      obj.risk = RiskStatus.toJSON(message.risk);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AssessRiskResponse>): AssessRiskResponse {
+    return AssessRiskResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AssessRiskResponse>): AssessRiskResponse {
+    const message = createBaseAssessRiskResponse();
+    message.assessment = (object.assessment !== undefined && object.assessment !== null)
+      ? RiskAssessment.fromPartial(object.assessment)
+      : undefined;
+    message.risk = (object.risk !== undefined && object.risk !== null)
+      ? RiskStatus.fromPartial(object.risk)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseNewbornInput(): NewbornInput {
+  return { sex: 0, birthOrder: 0, name: "", birthCertificateNumber: "", birthWeightGrams: 0, birthLengthCm: undefined };
+}
+
+export const NewbornInput: MessageFns<NewbornInput> = {
+  encode(message: NewbornInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sex !== 0) {
+      writer.uint32(8).int32(message.sex);
+    }
+    if (message.birthOrder !== 0) {
+      writer.uint32(16).int32(message.birthOrder);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.birthCertificateNumber !== "") {
+      writer.uint32(34).string(message.birthCertificateNumber);
+    }
+    if (message.birthWeightGrams !== 0) {
+      writer.uint32(40).int32(message.birthWeightGrams);
+    }
+    if (message.birthLengthCm !== undefined) {
+      writer.uint32(49).double(message.birthLengthCm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NewbornInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNewbornInput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sex = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.birthOrder = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.birthCertificateNumber = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.birthWeightGrams = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.birthLengthCm = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NewbornInput {
+    return {
+      sex: isSet(object.sex) ? childSexFromJSON(object.sex) : 0,
+      birthOrder: isSet(object.birthOrder)
+        ? globalThis.Number(object.birthOrder)
+        : isSet(object.birth_order)
+        ? globalThis.Number(object.birth_order)
+        : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      birthCertificateNumber: isSet(object.birthCertificateNumber)
+        ? globalThis.String(object.birthCertificateNumber)
+        : isSet(object.birth_certificate_number)
+        ? globalThis.String(object.birth_certificate_number)
+        : "",
+      birthWeightGrams: isSet(object.birthWeightGrams)
+        ? globalThis.Number(object.birthWeightGrams)
+        : isSet(object.birth_weight_grams)
+        ? globalThis.Number(object.birth_weight_grams)
+        : 0,
+      birthLengthCm: isSet(object.birthLengthCm)
+        ? globalThis.Number(object.birthLengthCm)
+        : isSet(object.birth_length_cm)
+        ? globalThis.Number(object.birth_length_cm)
+        : undefined,
+    };
+  },
+
+  toJSON(message: NewbornInput): unknown {
+    const obj: any = {};
+    if (message.sex !== 0) {
+      obj.sex = childSexToJSON(message.sex);
+    }
+    if (message.birthOrder !== 0) {
+      obj.birthOrder = Math.round(message.birthOrder);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.birthCertificateNumber !== "") {
+      obj.birthCertificateNumber = message.birthCertificateNumber;
+    }
+    if (message.birthWeightGrams !== 0) {
+      obj.birthWeightGrams = Math.round(message.birthWeightGrams);
+    }
+    if (message.birthLengthCm !== undefined) {
+      obj.birthLengthCm = floatToJson(message.birthLengthCm);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NewbornInput>): NewbornInput {
+    return NewbornInput.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NewbornInput>): NewbornInput {
+    const message = createBaseNewbornInput();
+    message.sex = object.sex ?? 0;
+    message.birthOrder = object.birthOrder ?? 0;
+    message.name = object.name ?? "";
+    message.birthCertificateNumber = object.birthCertificateNumber ?? "";
+    message.birthWeightGrams = object.birthWeightGrams ?? 0;
+    message.birthLengthCm = object.birthLengthCm ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecordDeliveryRequest(): RecordDeliveryRequest {
+  return {
+    pregnancyId: "",
+    deliveryDate: "",
+    dischargeDate: "",
+    mode: 0,
+    outcome: 0,
+    newborns: [],
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
+  encode(message: RecordDeliveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    if (message.deliveryDate !== "") {
+      writer.uint32(18).string(message.deliveryDate);
+    }
+    if (message.dischargeDate !== "") {
+      writer.uint32(26).string(message.dischargeDate);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(32).int32(message.mode);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(40).int32(message.outcome);
+    }
+    for (const v of message.newborns) {
+      NewbornInput.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(56).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(66).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordDeliveryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordDeliveryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deliveryDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.dischargeDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.newborns.push(NewbornInput.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordDeliveryRequest {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      deliveryDate: isSet(object.deliveryDate)
+        ? globalThis.String(object.deliveryDate)
+        : isSet(object.delivery_date)
+        ? globalThis.String(object.delivery_date)
+        : "",
+      dischargeDate: isSet(object.dischargeDate)
+        ? globalThis.String(object.dischargeDate)
+        : isSet(object.discharge_date)
+        ? globalThis.String(object.discharge_date)
+        : "",
+      mode: isSet(object.mode) ? deliveryModeFromJSON(object.mode) : 0,
+      outcome: isSet(object.outcome) ? pregnancyOutcomeFromJSON(object.outcome) : 0,
+      newborns: globalThis.Array.isArray(object?.newborns)
+        ? object.newborns.map((e: any) => NewbornInput.fromJSON(e))
+        : [],
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordDeliveryRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.deliveryDate !== "") {
+      obj.deliveryDate = message.deliveryDate;
+    }
+    if (message.dischargeDate !== "") {
+      obj.dischargeDate = message.dischargeDate;
+    }
+    if (message.mode !== 0) {
+      obj.mode = deliveryModeToJSON(message.mode);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = pregnancyOutcomeToJSON(message.outcome);
+    }
+    if (message.newborns?.length) {
+      obj.newborns = message.newborns.map((e) => NewbornInput.toJSON(e));
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordDeliveryRequest>): RecordDeliveryRequest {
+    return RecordDeliveryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordDeliveryRequest>): RecordDeliveryRequest {
+    const message = createBaseRecordDeliveryRequest();
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.deliveryDate = object.deliveryDate ?? "";
+    message.dischargeDate = object.dischargeDate ?? "";
+    message.mode = object.mode ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.newborns = object.newborns?.map((e) => NewbornInput.fromPartial(e)) || [];
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordDeliveryResponse(): RecordDeliveryResponse {
+  return { delivery: undefined, recordVersion: 0 };
+}
+
+export const RecordDeliveryResponse: MessageFns<RecordDeliveryResponse> = {
+  encode(message: RecordDeliveryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.delivery !== undefined) {
+      Delivery.encode(message.delivery, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordDeliveryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordDeliveryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.delivery = Delivery.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordDeliveryResponse {
+    return {
+      delivery: isSet(object.delivery) ? Delivery.fromJSON(object.delivery) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordDeliveryResponse): unknown {
+    const obj: any = {};
+    if (message.delivery !== undefined) {
+      obj.delivery = Delivery.toJSON(message.delivery);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordDeliveryResponse>): RecordDeliveryResponse {
+    return RecordDeliveryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordDeliveryResponse>): RecordDeliveryResponse {
+    const message = createBaseRecordDeliveryResponse();
+    message.delivery = (object.delivery !== undefined && object.delivery !== null)
+      ? Delivery.fromPartial(object.delivery)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecordGrowthRequest(): RecordGrowthRequest {
+  return {
+    childPatientId: "",
+    measuredOn: "",
+    weightKg: undefined,
+    lengthHeightCm: undefined,
+    position: "",
+    headCircumferenceCm: undefined,
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordGrowthRequest: MessageFns<RecordGrowthRequest> = {
+  encode(message: RecordGrowthRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.measuredOn !== "") {
+      writer.uint32(18).string(message.measuredOn);
+    }
+    if (message.weightKg !== undefined) {
+      writer.uint32(25).double(message.weightKg);
+    }
+    if (message.lengthHeightCm !== undefined) {
+      writer.uint32(33).double(message.lengthHeightCm);
+    }
+    if (message.position !== "") {
+      writer.uint32(42).string(message.position);
+    }
+    if (message.headCircumferenceCm !== undefined) {
+      writer.uint32(49).double(message.headCircumferenceCm);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(56).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(66).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordGrowthRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordGrowthRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.measuredOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.weightKg = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.lengthHeightCm = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.position = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.headCircumferenceCm = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordGrowthRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      measuredOn: isSet(object.measuredOn)
+        ? globalThis.String(object.measuredOn)
+        : isSet(object.measured_on)
+        ? globalThis.String(object.measured_on)
+        : "",
+      weightKg: isSet(object.weightKg)
+        ? globalThis.Number(object.weightKg)
+        : isSet(object.weight_kg)
+        ? globalThis.Number(object.weight_kg)
+        : undefined,
+      lengthHeightCm: isSet(object.lengthHeightCm)
+        ? globalThis.Number(object.lengthHeightCm)
+        : isSet(object.length_height_cm)
+        ? globalThis.Number(object.length_height_cm)
+        : undefined,
+      position: isSet(object.position) ? globalThis.String(object.position) : "",
+      headCircumferenceCm: isSet(object.headCircumferenceCm)
+        ? globalThis.Number(object.headCircumferenceCm)
+        : isSet(object.head_circumference_cm)
+        ? globalThis.Number(object.head_circumference_cm)
+        : undefined,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordGrowthRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.measuredOn !== "") {
+      obj.measuredOn = message.measuredOn;
+    }
+    if (message.weightKg !== undefined) {
+      obj.weightKg = floatToJson(message.weightKg);
+    }
+    if (message.lengthHeightCm !== undefined) {
+      obj.lengthHeightCm = floatToJson(message.lengthHeightCm);
+    }
+    if (message.position !== "") {
+      obj.position = message.position;
+    }
+    if (message.headCircumferenceCm !== undefined) {
+      obj.headCircumferenceCm = floatToJson(message.headCircumferenceCm);
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordGrowthRequest>): RecordGrowthRequest {
+    return RecordGrowthRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordGrowthRequest>): RecordGrowthRequest {
+    const message = createBaseRecordGrowthRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.measuredOn = object.measuredOn ?? "";
+    message.weightKg = object.weightKg ?? undefined;
+    message.lengthHeightCm = object.lengthHeightCm ?? undefined;
+    message.position = object.position ?? "";
+    message.headCircumferenceCm = object.headCircumferenceCm ?? undefined;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordGrowthResponse(): RecordGrowthResponse {
+  return { measurement: undefined, recordVersion: 0 };
+}
+
+export const RecordGrowthResponse: MessageFns<RecordGrowthResponse> = {
+  encode(message: RecordGrowthResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.measurement !== undefined) {
+      GrowthMeasurement.encode(message.measurement, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordGrowthResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordGrowthResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.measurement = GrowthMeasurement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordGrowthResponse {
+    return {
+      measurement: isSet(object.measurement) ? GrowthMeasurement.fromJSON(object.measurement) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordGrowthResponse): unknown {
+    const obj: any = {};
+    if (message.measurement !== undefined) {
+      obj.measurement = GrowthMeasurement.toJSON(message.measurement);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordGrowthResponse>): RecordGrowthResponse {
+    return RecordGrowthResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordGrowthResponse>): RecordGrowthResponse {
+    const message = createBaseRecordGrowthResponse();
+    message.measurement = (object.measurement !== undefined && object.measurement !== null)
+      ? GrowthMeasurement.fromPartial(object.measurement)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecordImmunizationRequest(): RecordImmunizationRequest {
+  return {
+    childPatientId: "",
+    vaccine: "",
+    dose: 0,
+    givenOn: "",
+    lotNumber: "",
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordImmunizationRequest: MessageFns<RecordImmunizationRequest> = {
+  encode(message: RecordImmunizationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.vaccine !== "") {
+      writer.uint32(18).string(message.vaccine);
+    }
+    if (message.dose !== 0) {
+      writer.uint32(24).int32(message.dose);
+    }
+    if (message.givenOn !== "") {
+      writer.uint32(34).string(message.givenOn);
+    }
+    if (message.lotNumber !== "") {
+      writer.uint32(42).string(message.lotNumber);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(48).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(58).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordImmunizationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordImmunizationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.vaccine = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dose = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.givenOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lotNumber = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordImmunizationRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
+      dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+      givenOn: isSet(object.givenOn)
+        ? globalThis.String(object.givenOn)
+        : isSet(object.given_on)
+        ? globalThis.String(object.given_on)
+        : "",
+      lotNumber: isSet(object.lotNumber)
+        ? globalThis.String(object.lotNumber)
+        : isSet(object.lot_number)
+        ? globalThis.String(object.lot_number)
+        : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordImmunizationRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.vaccine !== "") {
+      obj.vaccine = message.vaccine;
+    }
+    if (message.dose !== 0) {
+      obj.dose = Math.round(message.dose);
+    }
+    if (message.givenOn !== "") {
+      obj.givenOn = message.givenOn;
+    }
+    if (message.lotNumber !== "") {
+      obj.lotNumber = message.lotNumber;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordImmunizationRequest>): RecordImmunizationRequest {
+    return RecordImmunizationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordImmunizationRequest>): RecordImmunizationRequest {
+    const message = createBaseRecordImmunizationRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.vaccine = object.vaccine ?? "";
+    message.dose = object.dose ?? 0;
+    message.givenOn = object.givenOn ?? "";
+    message.lotNumber = object.lotNumber ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordImmunizationResponse(): RecordImmunizationResponse {
+  return { immunization: undefined, recordVersion: 0 };
+}
+
+export const RecordImmunizationResponse: MessageFns<RecordImmunizationResponse> = {
+  encode(message: RecordImmunizationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.immunization !== undefined) {
+      Immunization.encode(message.immunization, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordImmunizationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordImmunizationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.immunization = Immunization.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordImmunizationResponse {
+    return {
+      immunization: isSet(object.immunization) ? Immunization.fromJSON(object.immunization) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordImmunizationResponse): unknown {
+    const obj: any = {};
+    if (message.immunization !== undefined) {
+      obj.immunization = Immunization.toJSON(message.immunization);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordImmunizationResponse>): RecordImmunizationResponse {
+    return RecordImmunizationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordImmunizationResponse>): RecordImmunizationResponse {
+    const message = createBaseRecordImmunizationResponse();
+    message.immunization = (object.immunization !== undefined && object.immunization !== null)
+      ? Immunization.fromPartial(object.immunization)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecordScreeningRequest(): RecordScreeningRequest {
+  return {
+    childPatientId: "",
+    kind: 0,
+    instrument: "",
+    screenedOn: "",
+    score: undefined,
+    result: 0,
+    notes: "",
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordScreeningRequest: MessageFns<RecordScreeningRequest> = {
+  encode(message: RecordScreeningRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.instrument !== "") {
+      writer.uint32(26).string(message.instrument);
+    }
+    if (message.screenedOn !== "") {
+      writer.uint32(34).string(message.screenedOn);
+    }
+    if (message.score !== undefined) {
+      writer.uint32(41).double(message.score);
+    }
+    if (message.result !== 0) {
+      writer.uint32(48).int32(message.result);
+    }
+    if (message.notes !== "") {
+      writer.uint32(58).string(message.notes);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(64).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(74).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordScreeningRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordScreeningRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.instrument = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.screenedOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.score = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.result = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordScreeningRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      kind: isSet(object.kind) ? screeningKindFromJSON(object.kind) : 0,
+      instrument: isSet(object.instrument) ? globalThis.String(object.instrument) : "",
+      screenedOn: isSet(object.screenedOn)
+        ? globalThis.String(object.screenedOn)
+        : isSet(object.screened_on)
+        ? globalThis.String(object.screened_on)
+        : "",
+      score: isSet(object.score) ? globalThis.Number(object.score) : undefined,
+      result: isSet(object.result) ? screeningResultFromJSON(object.result) : 0,
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordScreeningRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = screeningKindToJSON(message.kind);
+    }
+    if (message.instrument !== "") {
+      obj.instrument = message.instrument;
+    }
+    if (message.screenedOn !== "") {
+      obj.screenedOn = message.screenedOn;
+    }
+    if (message.score !== undefined) {
+      obj.score = floatToJson(message.score);
+    }
+    if (message.result !== 0) {
+      obj.result = screeningResultToJSON(message.result);
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordScreeningRequest>): RecordScreeningRequest {
+    return RecordScreeningRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordScreeningRequest>): RecordScreeningRequest {
+    const message = createBaseRecordScreeningRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.kind = object.kind ?? 0;
+    message.instrument = object.instrument ?? "";
+    message.screenedOn = object.screenedOn ?? "";
+    message.score = object.score ?? undefined;
+    message.result = object.result ?? 0;
+    message.notes = object.notes ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordScreeningResponse(): RecordScreeningResponse {
+  return { screening: undefined, recordVersion: 0 };
+}
+
+export const RecordScreeningResponse: MessageFns<RecordScreeningResponse> = {
+  encode(message: RecordScreeningResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.screening !== undefined) {
+      Screening.encode(message.screening, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordScreeningResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordScreeningResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.screening = Screening.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordScreeningResponse {
+    return {
+      screening: isSet(object.screening) ? Screening.fromJSON(object.screening) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordScreeningResponse): unknown {
+    const obj: any = {};
+    if (message.screening !== undefined) {
+      obj.screening = Screening.toJSON(message.screening);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordScreeningResponse>): RecordScreeningResponse {
+    return RecordScreeningResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordScreeningResponse>): RecordScreeningResponse {
+    const message = createBaseRecordScreeningResponse();
+    message.screening = (object.screening !== undefined && object.screening !== null)
+      ? Screening.fromPartial(object.screening)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseListHighRiskCasesRequest(): ListHighRiskCasesRequest {
+  return { county: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListHighRiskCasesRequest: MessageFns<ListHighRiskCasesRequest> = {
+  encode(message: ListHighRiskCasesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.county !== "") {
+      writer.uint32(10).string(message.county);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListHighRiskCasesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListHighRiskCasesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListHighRiskCasesRequest {
+    return {
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListHighRiskCasesRequest): unknown {
+    const obj: any = {};
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListHighRiskCasesRequest>): ListHighRiskCasesRequest {
+    return ListHighRiskCasesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListHighRiskCasesRequest>): ListHighRiskCasesRequest {
+    const message = createBaseListHighRiskCasesRequest();
+    message.county = object.county ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseHighRiskCase(): HighRiskCase {
+  return {
+    pregnancyId: "",
+    patientId: "",
+    countyCode: "",
+    colour: "",
+    besideColours: [],
+    openedAt: undefined,
+    updatedAt: undefined,
+  };
+}
+
+export const HighRiskCase: MessageFns<HighRiskCase> = {
+  encode(message: HighRiskCase, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(26).string(message.countyCode);
+    }
+    if (message.colour !== "") {
+      writer.uint32(34).string(message.colour);
+    }
+    for (const v of message.besideColours) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.openedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.openedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HighRiskCase {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHighRiskCase();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.besideColours.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.openedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HighRiskCase {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      besideColours: globalThis.Array.isArray(object?.besideColours)
+        ? object.besideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.beside_colours)
+        ? object.beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      openedAt: isSet(object.openedAt)
+        ? fromJsonTimestamp(object.openedAt)
+        : isSet(object.opened_at)
+        ? fromJsonTimestamp(object.opened_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: HighRiskCase): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.besideColours?.length) {
+      obj.besideColours = message.besideColours;
+    }
+    if (message.openedAt !== undefined) {
+      obj.openedAt = message.openedAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HighRiskCase>): HighRiskCase {
+    return HighRiskCase.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HighRiskCase>): HighRiskCase {
+    const message = createBaseHighRiskCase();
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.patientId = object.patientId ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.colour = object.colour ?? "";
+    message.besideColours = object.besideColours?.map((e) => e) || [];
+    message.openedAt = object.openedAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListHighRiskCasesResponse(): ListHighRiskCasesResponse {
+  return { cases: [], nextPageToken: "" };
+}
+
+export const ListHighRiskCasesResponse: MessageFns<ListHighRiskCasesResponse> = {
+  encode(message: ListHighRiskCasesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.cases) {
+      HighRiskCase.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListHighRiskCasesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListHighRiskCasesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cases.push(HighRiskCase.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListHighRiskCasesResponse {
+    return {
+      cases: globalThis.Array.isArray(object?.cases) ? object.cases.map((e: any) => HighRiskCase.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListHighRiskCasesResponse): unknown {
+    const obj: any = {};
+    if (message.cases?.length) {
+      obj.cases = message.cases.map((e) => HighRiskCase.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListHighRiskCasesResponse>): ListHighRiskCasesResponse {
+    return ListHighRiskCasesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListHighRiskCasesResponse>): ListHighRiskCasesResponse {
+    const message = createBaseListHighRiskCasesResponse();
+    message.cases = object.cases?.map((e) => HighRiskCase.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListRiskEventsRequest(): ListRiskEventsRequest {
+  return { afterCursor: "", limit: 0 };
+}
+
+export const ListRiskEventsRequest: MessageFns<ListRiskEventsRequest> = {
+  encode(message: ListRiskEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.afterCursor !== "") {
+      writer.uint32(10).string(message.afterCursor);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRiskEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRiskEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.afterCursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRiskEventsRequest {
+    return {
+      afterCursor: isSet(object.afterCursor)
+        ? globalThis.String(object.afterCursor)
+        : isSet(object.after_cursor)
+        ? globalThis.String(object.after_cursor)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+    };
+  },
+
+  toJSON(message: ListRiskEventsRequest): unknown {
+    const obj: any = {};
+    if (message.afterCursor !== "") {
+      obj.afterCursor = message.afterCursor;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRiskEventsRequest>): ListRiskEventsRequest {
+    return ListRiskEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRiskEventsRequest>): ListRiskEventsRequest {
+    const message = createBaseListRiskEventsRequest();
+    message.afterCursor = object.afterCursor ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseRiskEvent(): RiskEvent {
+  return {
+    cursor: "",
+    patientId: "",
+    pregnancyId: "",
+    assessmentId: "",
+    previousColour: "",
+    previousBesideColours: [],
+    colour: "",
+    besideColours: [],
+    inCaseManagement: false,
+    countyCode: "",
+    institutionId: "",
+    occurredAt: undefined,
+  };
+}
+
+export const RiskEvent: MessageFns<RiskEvent> = {
+  encode(message: RiskEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(26).string(message.pregnancyId);
+    }
+    if (message.assessmentId !== "") {
+      writer.uint32(34).string(message.assessmentId);
+    }
+    if (message.previousColour !== "") {
+      writer.uint32(42).string(message.previousColour);
+    }
+    for (const v of message.previousBesideColours) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.colour !== "") {
+      writer.uint32(58).string(message.colour);
+    }
+    for (const v of message.besideColours) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.inCaseManagement !== false) {
+      writer.uint32(72).bool(message.inCaseManagement);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(82).string(message.countyCode);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(90).string(message.institutionId);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RiskEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRiskEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.assessmentId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.previousColour = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.previousBesideColours.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.besideColours.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.inCaseManagement = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RiskEvent {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      assessmentId: isSet(object.assessmentId)
+        ? globalThis.String(object.assessmentId)
+        : isSet(object.assessment_id)
+        ? globalThis.String(object.assessment_id)
+        : "",
+      previousColour: isSet(object.previousColour)
+        ? globalThis.String(object.previousColour)
+        : isSet(object.previous_colour)
+        ? globalThis.String(object.previous_colour)
+        : "",
+      previousBesideColours: globalThis.Array.isArray(object?.previousBesideColours)
+        ? object.previousBesideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.previous_beside_colours)
+        ? object.previous_beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      besideColours: globalThis.Array.isArray(object?.besideColours)
+        ? object.besideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.beside_colours)
+        ? object.beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      inCaseManagement: isSet(object.inCaseManagement)
+        ? globalThis.Boolean(object.inCaseManagement)
+        : isSet(object.in_case_management)
+        ? globalThis.Boolean(object.in_case_management)
+        : false,
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RiskEvent): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.assessmentId !== "") {
+      obj.assessmentId = message.assessmentId;
+    }
+    if (message.previousColour !== "") {
+      obj.previousColour = message.previousColour;
+    }
+    if (message.previousBesideColours?.length) {
+      obj.previousBesideColours = message.previousBesideColours;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.besideColours?.length) {
+      obj.besideColours = message.besideColours;
+    }
+    if (message.inCaseManagement !== false) {
+      obj.inCaseManagement = message.inCaseManagement;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RiskEvent>): RiskEvent {
+    return RiskEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RiskEvent>): RiskEvent {
+    const message = createBaseRiskEvent();
+    message.cursor = object.cursor ?? "";
+    message.patientId = object.patientId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.assessmentId = object.assessmentId ?? "";
+    message.previousColour = object.previousColour ?? "";
+    message.previousBesideColours = object.previousBesideColours?.map((e) => e) || [];
+    message.colour = object.colour ?? "";
+    message.besideColours = object.besideColours?.map((e) => e) || [];
+    message.inCaseManagement = object.inCaseManagement ?? false;
+    message.countyCode = object.countyCode ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListRiskEventsResponse(): ListRiskEventsResponse {
+  return { events: [], nextCursor: "" };
+}
+
+export const ListRiskEventsResponse: MessageFns<ListRiskEventsResponse> = {
+  encode(message: ListRiskEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      RiskEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextCursor !== "") {
+      writer.uint32(18).string(message.nextCursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRiskEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRiskEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(RiskEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextCursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRiskEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => RiskEvent.fromJSON(e)) : [],
+      nextCursor: isSet(object.nextCursor)
+        ? globalThis.String(object.nextCursor)
+        : isSet(object.next_cursor)
+        ? globalThis.String(object.next_cursor)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRiskEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => RiskEvent.toJSON(e));
+    }
+    if (message.nextCursor !== "") {
+      obj.nextCursor = message.nextCursor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRiskEventsResponse>): ListRiskEventsResponse {
+    return ListRiskEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRiskEventsResponse>): ListRiskEventsResponse {
+    const message = createBaseListRiskEventsResponse();
+    message.events = object.events?.map((e) => RiskEvent.fromPartial(e)) || [];
+    message.nextCursor = object.nextCursor ?? "";
+    return message;
+  },
+};
+
+function createBaseGetStatisticsRequest(): GetStatisticsRequest {
+  return { county: "", from: "", to: "" };
+}
+
+export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
+  encode(message: GetStatisticsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.county !== "") {
+      writer.uint32(10).string(message.county);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatisticsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatisticsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatisticsRequest {
+    return {
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+    };
+  },
+
+  toJSON(message: GetStatisticsRequest): unknown {
+    const obj: any = {};
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatisticsRequest>): GetStatisticsRequest {
+    return GetStatisticsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetStatisticsRequest>): GetStatisticsRequest {
+    const message = createBaseGetStatisticsRequest();
+    message.county = object.county ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    return message;
+  },
+};
+
+function createBaseIndicatorValue(): IndicatorValue {
+  return { indicator: "", county: "", month: "", numerator: "0", denominator: "0", definition: "" };
+}
+
+export const IndicatorValue: MessageFns<IndicatorValue> = {
+  encode(message: IndicatorValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.indicator !== "") {
+      writer.uint32(10).string(message.indicator);
+    }
+    if (message.county !== "") {
+      writer.uint32(18).string(message.county);
+    }
+    if (message.month !== "") {
+      writer.uint32(26).string(message.month);
+    }
+    if (message.numerator !== "0") {
+      writer.uint32(32).int64(message.numerator);
+    }
+    if (message.denominator !== "0") {
+      writer.uint32(40).int64(message.denominator);
+    }
+    if (message.definition !== "") {
+      writer.uint32(50).string(message.definition);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IndicatorValue {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIndicatorValue();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.indicator = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.month = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.numerator = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.denominator = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.definition = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IndicatorValue {
+    return {
+      indicator: isSet(object.indicator) ? globalThis.String(object.indicator) : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      month: isSet(object.month) ? globalThis.String(object.month) : "",
+      numerator: isSet(object.numerator) ? globalThis.String(object.numerator) : "0",
+      denominator: isSet(object.denominator) ? globalThis.String(object.denominator) : "0",
+      definition: isSet(object.definition) ? globalThis.String(object.definition) : "",
+    };
+  },
+
+  toJSON(message: IndicatorValue): unknown {
+    const obj: any = {};
+    if (message.indicator !== "") {
+      obj.indicator = message.indicator;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.month !== "") {
+      obj.month = message.month;
+    }
+    if (message.numerator !== "0") {
+      obj.numerator = message.numerator;
+    }
+    if (message.denominator !== "0") {
+      obj.denominator = message.denominator;
+    }
+    if (message.definition !== "") {
+      obj.definition = message.definition;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IndicatorValue>): IndicatorValue {
+    return IndicatorValue.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IndicatorValue>): IndicatorValue {
+    const message = createBaseIndicatorValue();
+    message.indicator = object.indicator ?? "";
+    message.county = object.county ?? "";
+    message.month = object.month ?? "";
+    message.numerator = object.numerator ?? "0";
+    message.denominator = object.denominator ?? "0";
+    message.definition = object.definition ?? "";
+    return message;
+  },
+};
+
+function createBaseGetStatisticsResponse(): GetStatisticsResponse {
+  return { values: [], source: "" };
+}
+
+export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
+  encode(message: GetStatisticsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.values) {
+      IndicatorValue.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatisticsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatisticsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.values.push(IndicatorValue.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatisticsResponse {
+    return {
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => IndicatorValue.fromJSON(e)) : [],
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+    };
+  },
+
+  toJSON(message: GetStatisticsResponse): unknown {
+    const obj: any = {};
+    if (message.values?.length) {
+      obj.values = message.values.map((e) => IndicatorValue.toJSON(e));
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatisticsResponse>): GetStatisticsResponse {
+    return GetStatisticsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetStatisticsResponse>): GetStatisticsResponse {
+    const message = createBaseGetStatisticsResponse();
+    message.values = object.values?.map((e) => IndicatorValue.fromPartial(e)) || [];
+    message.source = object.source ?? "";
+    return message;
+  },
+};
+
+function createBaseHandbookItem(): HandbookItem {
+  return {
+    itemId: "",
+    labelZh: "",
+    labelEn: "",
+    status: "",
+    opensOn: "",
+    dueOn: "",
+    overdueOn: "",
+    doneOn: "",
+    vaccine: "",
+    dose: 0,
+  };
+}
+
+export const HandbookItem: MessageFns<HandbookItem> = {
+  encode(message: HandbookItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.itemId !== "") {
+      writer.uint32(10).string(message.itemId);
+    }
+    if (message.labelZh !== "") {
+      writer.uint32(18).string(message.labelZh);
+    }
+    if (message.labelEn !== "") {
+      writer.uint32(26).string(message.labelEn);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
+    }
+    if (message.opensOn !== "") {
+      writer.uint32(42).string(message.opensOn);
+    }
+    if (message.dueOn !== "") {
+      writer.uint32(50).string(message.dueOn);
+    }
+    if (message.overdueOn !== "") {
+      writer.uint32(58).string(message.overdueOn);
+    }
+    if (message.doneOn !== "") {
+      writer.uint32(66).string(message.doneOn);
+    }
+    if (message.vaccine !== "") {
+      writer.uint32(74).string(message.vaccine);
+    }
+    if (message.dose !== 0) {
+      writer.uint32(80).int32(message.dose);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HandbookItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHandbookItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.itemId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelZh = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.labelEn = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.opensOn = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dueOn = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.overdueOn = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.doneOn = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.vaccine = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.dose = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HandbookItem {
+    return {
+      itemId: isSet(object.itemId)
+        ? globalThis.String(object.itemId)
+        : isSet(object.item_id)
+        ? globalThis.String(object.item_id)
+        : "",
+      labelZh: isSet(object.labelZh)
+        ? globalThis.String(object.labelZh)
+        : isSet(object.label_zh)
+        ? globalThis.String(object.label_zh)
+        : "",
+      labelEn: isSet(object.labelEn)
+        ? globalThis.String(object.labelEn)
+        : isSet(object.label_en)
+        ? globalThis.String(object.label_en)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      opensOn: isSet(object.opensOn)
+        ? globalThis.String(object.opensOn)
+        : isSet(object.opens_on)
+        ? globalThis.String(object.opens_on)
+        : "",
+      dueOn: isSet(object.dueOn)
+        ? globalThis.String(object.dueOn)
+        : isSet(object.due_on)
+        ? globalThis.String(object.due_on)
+        : "",
+      overdueOn: isSet(object.overdueOn)
+        ? globalThis.String(object.overdueOn)
+        : isSet(object.overdue_on)
+        ? globalThis.String(object.overdue_on)
+        : "",
+      doneOn: isSet(object.doneOn)
+        ? globalThis.String(object.doneOn)
+        : isSet(object.done_on)
+        ? globalThis.String(object.done_on)
+        : "",
+      vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
+      dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+    };
+  },
+
+  toJSON(message: HandbookItem): unknown {
+    const obj: any = {};
+    if (message.itemId !== "") {
+      obj.itemId = message.itemId;
+    }
+    if (message.labelZh !== "") {
+      obj.labelZh = message.labelZh;
+    }
+    if (message.labelEn !== "") {
+      obj.labelEn = message.labelEn;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.opensOn !== "") {
+      obj.opensOn = message.opensOn;
+    }
+    if (message.dueOn !== "") {
+      obj.dueOn = message.dueOn;
+    }
+    if (message.overdueOn !== "") {
+      obj.overdueOn = message.overdueOn;
+    }
+    if (message.doneOn !== "") {
+      obj.doneOn = message.doneOn;
+    }
+    if (message.vaccine !== "") {
+      obj.vaccine = message.vaccine;
+    }
+    if (message.dose !== 0) {
+      obj.dose = Math.round(message.dose);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HandbookItem>): HandbookItem {
+    return HandbookItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HandbookItem>): HandbookItem {
+    const message = createBaseHandbookItem();
+    message.itemId = object.itemId ?? "";
+    message.labelZh = object.labelZh ?? "";
+    message.labelEn = object.labelEn ?? "";
+    message.status = object.status ?? "";
+    message.opensOn = object.opensOn ?? "";
+    message.dueOn = object.dueOn ?? "";
+    message.overdueOn = object.overdueOn ?? "";
+    message.doneOn = object.doneOn ?? "";
+    message.vaccine = object.vaccine ?? "";
+    message.dose = object.dose ?? 0;
+    return message;
+  },
+};
+
+function createBaseHandbookSection(): HandbookSection {
+  return { kind: "", title: "", scheduleId: "", pregnancyId: "", items: [] };
+}
+
+export const HandbookSection: MessageFns<HandbookSection> = {
+  encode(message: HandbookSection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    if (message.scheduleId !== "") {
+      writer.uint32(26).string(message.scheduleId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(34).string(message.pregnancyId);
+    }
+    for (const v of message.items) {
+      HandbookItem.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HandbookSection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHandbookSection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.scheduleId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.items.push(HandbookItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HandbookSection {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      scheduleId: isSet(object.scheduleId)
+        ? globalThis.String(object.scheduleId)
+        : isSet(object.schedule_id)
+        ? globalThis.String(object.schedule_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => HandbookItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: HandbookSection): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.scheduleId !== "") {
+      obj.scheduleId = message.scheduleId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => HandbookItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HandbookSection>): HandbookSection {
+    return HandbookSection.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HandbookSection>): HandbookSection {
+    const message = createBaseHandbookSection();
+    message.kind = object.kind ?? "";
+    message.title = object.title ?? "";
+    message.scheduleId = object.scheduleId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.items = object.items?.map((e) => HandbookItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetHandbookRequest(): GetHandbookRequest {
+  return { patientId: "" };
+}
+
+export const GetHandbookRequest: MessageFns<GetHandbookRequest> = {
+  encode(message: GetHandbookRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetHandbookRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetHandbookRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetHandbookRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetHandbookRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetHandbookRequest>): GetHandbookRequest {
+    return GetHandbookRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetHandbookRequest>): GetHandbookRequest {
+    const message = createBaseGetHandbookRequest();
+    message.patientId = object.patientId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetHandbookResponse(): GetHandbookResponse {
+  return { patientId: "", recordVersion: 0, today: "", sections: [], currentPregnancy: undefined };
+}
+
+export const GetHandbookResponse: MessageFns<GetHandbookResponse> = {
+  encode(message: GetHandbookResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    if (message.today !== "") {
+      writer.uint32(26).string(message.today);
+    }
+    for (const v of message.sections) {
+      HandbookSection.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.currentPregnancy !== undefined) {
+      Pregnancy.encode(message.currentPregnancy, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetHandbookResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetHandbookResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.today = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.sections.push(HandbookSection.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.currentPregnancy = Pregnancy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetHandbookResponse {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+      today: isSet(object.today) ? globalThis.String(object.today) : "",
+      sections: globalThis.Array.isArray(object?.sections)
+        ? object.sections.map((e: any) => HandbookSection.fromJSON(e))
+        : [],
+      currentPregnancy: isSet(object.currentPregnancy)
+        ? Pregnancy.fromJSON(object.currentPregnancy)
+        : isSet(object.current_pregnancy)
+        ? Pregnancy.fromJSON(object.current_pregnancy)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetHandbookResponse): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    if (message.today !== "") {
+      obj.today = message.today;
+    }
+    if (message.sections?.length) {
+      obj.sections = message.sections.map((e) => HandbookSection.toJSON(e));
+    }
+    if (message.currentPregnancy !== undefined) {
+      obj.currentPregnancy = Pregnancy.toJSON(message.currentPregnancy);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetHandbookResponse>): GetHandbookResponse {
+    return GetHandbookResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetHandbookResponse>): GetHandbookResponse {
+    const message = createBaseGetHandbookResponse();
+    message.patientId = object.patientId ?? "";
+    message.recordVersion = object.recordVersion ?? 0;
+    message.today = object.today ?? "";
+    message.sections = object.sections?.map((e) => HandbookSection.fromPartial(e)) || [];
+    message.currentPregnancy = (object.currentPregnancy !== undefined && object.currentPregnancy !== null)
+      ? Pregnancy.fromPartial(object.currentPregnancy)
+      : undefined;
+    return message;
+  },
+};
+
+/** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
-export const RecordsServiceService = {} as const;
+export const RecordsServiceService = {
+  /** The whole record of one patient (sensitive parts withheld unless the caller may see them). */
+  getPatientRecord: {
+    path: "/mch.records.v1.RecordsService/GetPatientRecord" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetPatientRecordRequest): Buffer =>
+      Buffer.from(GetPatientRecordRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetPatientRecordRequest => GetPatientRecordRequest.decode(value),
+    responseSerialize: (value: GetPatientRecordResponse): Buffer =>
+      Buffer.from(GetPatientRecordResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetPatientRecordResponse => GetPatientRecordResponse.decode(value),
+  },
+  /** Every version of the record: who changed what, where, when and why; newest first. */
+  listRecordHistory: {
+    path: "/mch.records.v1.RecordsService/ListRecordHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRecordHistoryRequest): Buffer =>
+      Buffer.from(ListRecordHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRecordHistoryRequest => ListRecordHistoryRequest.decode(value),
+    responseSerialize: (value: ListRecordHistoryResponse): Buffer =>
+      Buffer.from(ListRecordHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRecordHistoryResponse => ListRecordHistoryResponse.decode(value),
+  },
+  /** The resident's handbook: pregnancy, child and immunization sections with due and overdue items. */
+  getHandbook: {
+    path: "/mch.records.v1.RecordsService/GetHandbook" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetHandbookRequest): Buffer => Buffer.from(GetHandbookRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetHandbookRequest => GetHandbookRequest.decode(value),
+    responseSerialize: (value: GetHandbookResponse): Buffer => Buffer.from(GetHandbookResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetHandbookResponse => GetHandbookResponse.decode(value),
+  },
+  /** Registers a pregnancy (dated by LMP or an early ultrasound) at the caller's institution. */
+  registerPregnancy: {
+    path: "/mch.records.v1.RecordsService/RegisterPregnancy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RegisterPregnancyRequest): Buffer =>
+      Buffer.from(RegisterPregnancyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RegisterPregnancyRequest => RegisterPregnancyRequest.decode(value),
+    responseSerialize: (value: RegisterPregnancyResponse): Buffer =>
+      Buffer.from(RegisterPregnancyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RegisterPregnancyResponse => RegisterPregnancyResponse.decode(value),
+  },
+  /** Records an antenatal visit; the township screen runs on it. */
+  recordAntenatalVisit: {
+    path: "/mch.records.v1.RecordsService/RecordAntenatalVisit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordAntenatalVisitRequest): Buffer =>
+      Buffer.from(RecordAntenatalVisitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordAntenatalVisitRequest => RecordAntenatalVisitRequest.decode(value),
+    responseSerialize: (value: RecordAntenatalVisitResponse): Buffer =>
+      Buffer.from(RecordAntenatalVisitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordAntenatalVisitResponse => RecordAntenatalVisitResponse.decode(value),
+  },
+  /**
+   * Grades the pregnancy's risk (clinicians at 二级 and above confirm or change the engine's colour) or, for
+   * township staff, records the screen.
+   */
+  assessRisk: {
+    path: "/mch.records.v1.RecordsService/AssessRisk" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AssessRiskRequest): Buffer => Buffer.from(AssessRiskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AssessRiskRequest => AssessRiskRequest.decode(value),
+    responseSerialize: (value: AssessRiskResponse): Buffer => Buffer.from(AssessRiskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AssessRiskResponse => AssessRiskResponse.decode(value),
+  },
+  /** Records the delivery; each newborn becomes a child patient linked to the mother. */
+  recordDelivery: {
+    path: "/mch.records.v1.RecordsService/RecordDelivery" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordDeliveryRequest): Buffer =>
+      Buffer.from(RecordDeliveryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordDeliveryRequest => RecordDeliveryRequest.decode(value),
+    responseSerialize: (value: RecordDeliveryResponse): Buffer =>
+      Buffer.from(RecordDeliveryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordDeliveryResponse => RecordDeliveryResponse.decode(value),
+  },
+  /** Records a growth measurement; WHO z-scores are computed and stored with it. */
+  recordGrowth: {
+    path: "/mch.records.v1.RecordsService/RecordGrowth" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordGrowthRequest): Buffer => Buffer.from(RecordGrowthRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordGrowthRequest => RecordGrowthRequest.decode(value),
+    responseSerialize: (value: RecordGrowthResponse): Buffer =>
+      Buffer.from(RecordGrowthResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordGrowthResponse => RecordGrowthResponse.decode(value),
+  },
+  /** Records a vaccine dose given. */
+  recordImmunization: {
+    path: "/mch.records.v1.RecordsService/RecordImmunization" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordImmunizationRequest): Buffer =>
+      Buffer.from(RecordImmunizationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordImmunizationRequest => RecordImmunizationRequest.decode(value),
+    responseSerialize: (value: RecordImmunizationResponse): Buffer =>
+      Buffer.from(RecordImmunizationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordImmunizationResponse => RecordImmunizationResponse.decode(value),
+  },
+  /** Records a psychological or developmental screening (sensitive). */
+  recordScreening: {
+    path: "/mch.records.v1.RecordsService/RecordScreening" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordScreeningRequest): Buffer =>
+      Buffer.from(RecordScreeningRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordScreeningRequest => RecordScreeningRequest.decode(value),
+    responseSerialize: (value: RecordScreeningResponse): Buffer =>
+      Buffer.from(RecordScreeningResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordScreeningResponse => RecordScreeningResponse.decode(value),
+  },
+  /** Pregnancies under high-risk case management (orange, red, purple), for clinicians. */
+  listHighRiskCases: {
+    path: "/mch.records.v1.RecordsService/ListHighRiskCases" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListHighRiskCasesRequest): Buffer =>
+      Buffer.from(ListHighRiskCasesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListHighRiskCasesRequest => ListHighRiskCasesRequest.decode(value),
+    responseSerialize: (value: ListHighRiskCasesResponse): Buffer =>
+      Buffer.from(ListHighRiskCasesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListHighRiskCasesResponse => ListHighRiskCasesResponse.decode(value),
+  },
+  /** Indicators by county of residence and month, with numerator and denominator (analysts, within scope). */
+  getStatistics: {
+    path: "/mch.records.v1.RecordsService/GetStatistics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetStatisticsRequest): Buffer => Buffer.from(GetStatisticsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStatisticsRequest => GetStatisticsRequest.decode(value),
+    responseSerialize: (value: GetStatisticsResponse): Buffer =>
+      Buffer.from(GetStatisticsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStatisticsResponse => GetStatisticsResponse.decode(value),
+  },
+  /** The risk-change outbox for other services: confirmed grade changes after a cursor, in commit order. */
+  listRiskEvents: {
+    path: "/mch.records.v1.RecordsService/ListRiskEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRiskEventsRequest): Buffer =>
+      Buffer.from(ListRiskEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRiskEventsRequest => ListRiskEventsRequest.decode(value),
+    responseSerialize: (value: ListRiskEventsResponse): Buffer =>
+      Buffer.from(ListRiskEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRiskEventsResponse => ListRiskEventsResponse.decode(value),
+  },
+  /** Audit events that records itself recorded for a patient (gathered by identity's ListPatientAudit). */
+  listAuditEvents: {
+    path: "/mch.records.v1.RecordsService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
+} as const;
 
 export interface RecordsServiceServer extends UntypedServiceImplementation {
+  /** The whole record of one patient (sensitive parts withheld unless the caller may see them). */
+  getPatientRecord: handleUnaryCall<GetPatientRecordRequest, GetPatientRecordResponse>;
+  /** Every version of the record: who changed what, where, when and why; newest first. */
+  listRecordHistory: handleUnaryCall<ListRecordHistoryRequest, ListRecordHistoryResponse>;
+  /** The resident's handbook: pregnancy, child and immunization sections with due and overdue items. */
+  getHandbook: handleUnaryCall<GetHandbookRequest, GetHandbookResponse>;
+  /** Registers a pregnancy (dated by LMP or an early ultrasound) at the caller's institution. */
+  registerPregnancy: handleUnaryCall<RegisterPregnancyRequest, RegisterPregnancyResponse>;
+  /** Records an antenatal visit; the township screen runs on it. */
+  recordAntenatalVisit: handleUnaryCall<RecordAntenatalVisitRequest, RecordAntenatalVisitResponse>;
+  /**
+   * Grades the pregnancy's risk (clinicians at 二级 and above confirm or change the engine's colour) or, for
+   * township staff, records the screen.
+   */
+  assessRisk: handleUnaryCall<AssessRiskRequest, AssessRiskResponse>;
+  /** Records the delivery; each newborn becomes a child patient linked to the mother. */
+  recordDelivery: handleUnaryCall<RecordDeliveryRequest, RecordDeliveryResponse>;
+  /** Records a growth measurement; WHO z-scores are computed and stored with it. */
+  recordGrowth: handleUnaryCall<RecordGrowthRequest, RecordGrowthResponse>;
+  /** Records a vaccine dose given. */
+  recordImmunization: handleUnaryCall<RecordImmunizationRequest, RecordImmunizationResponse>;
+  /** Records a psychological or developmental screening (sensitive). */
+  recordScreening: handleUnaryCall<RecordScreeningRequest, RecordScreeningResponse>;
+  /** Pregnancies under high-risk case management (orange, red, purple), for clinicians. */
+  listHighRiskCases: handleUnaryCall<ListHighRiskCasesRequest, ListHighRiskCasesResponse>;
+  /** Indicators by county of residence and month, with numerator and denominator (analysts, within scope). */
+  getStatistics: handleUnaryCall<GetStatisticsRequest, GetStatisticsResponse>;
+  /** The risk-change outbox for other services: confirmed grade changes after a cursor, in commit order. */
+  listRiskEvents: handleUnaryCall<ListRiskEventsRequest, ListRiskEventsResponse>;
+  /** Audit events that records itself recorded for a patient (gathered by identity's ListPatientAudit). */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
 }
 
 export interface RecordsServiceClient extends Client {
+  /** The whole record of one patient (sensitive parts withheld unless the caller may see them). */
+  getPatientRecord(
+    request: GetPatientRecordRequest,
+    callback: (error: ServiceError | null, response: GetPatientRecordResponse) => void,
+  ): ClientUnaryCall;
+  getPatientRecord(
+    request: GetPatientRecordRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetPatientRecordResponse) => void,
+  ): ClientUnaryCall;
+  getPatientRecord(
+    request: GetPatientRecordRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetPatientRecordResponse) => void,
+  ): ClientUnaryCall;
+  /** Every version of the record: who changed what, where, when and why; newest first. */
+  listRecordHistory(
+    request: ListRecordHistoryRequest,
+    callback: (error: ServiceError | null, response: ListRecordHistoryResponse) => void,
+  ): ClientUnaryCall;
+  listRecordHistory(
+    request: ListRecordHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRecordHistoryResponse) => void,
+  ): ClientUnaryCall;
+  listRecordHistory(
+    request: ListRecordHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRecordHistoryResponse) => void,
+  ): ClientUnaryCall;
+  /** The resident's handbook: pregnancy, child and immunization sections with due and overdue items. */
+  getHandbook(
+    request: GetHandbookRequest,
+    callback: (error: ServiceError | null, response: GetHandbookResponse) => void,
+  ): ClientUnaryCall;
+  getHandbook(
+    request: GetHandbookRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetHandbookResponse) => void,
+  ): ClientUnaryCall;
+  getHandbook(
+    request: GetHandbookRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetHandbookResponse) => void,
+  ): ClientUnaryCall;
+  /** Registers a pregnancy (dated by LMP or an early ultrasound) at the caller's institution. */
+  registerPregnancy(
+    request: RegisterPregnancyRequest,
+    callback: (error: ServiceError | null, response: RegisterPregnancyResponse) => void,
+  ): ClientUnaryCall;
+  registerPregnancy(
+    request: RegisterPregnancyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RegisterPregnancyResponse) => void,
+  ): ClientUnaryCall;
+  registerPregnancy(
+    request: RegisterPregnancyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RegisterPregnancyResponse) => void,
+  ): ClientUnaryCall;
+  /** Records an antenatal visit; the township screen runs on it. */
+  recordAntenatalVisit(
+    request: RecordAntenatalVisitRequest,
+    callback: (error: ServiceError | null, response: RecordAntenatalVisitResponse) => void,
+  ): ClientUnaryCall;
+  recordAntenatalVisit(
+    request: RecordAntenatalVisitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordAntenatalVisitResponse) => void,
+  ): ClientUnaryCall;
+  recordAntenatalVisit(
+    request: RecordAntenatalVisitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordAntenatalVisitResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Grades the pregnancy's risk (clinicians at 二级 and above confirm or change the engine's colour) or, for
+   * township staff, records the screen.
+   */
+  assessRisk(
+    request: AssessRiskRequest,
+    callback: (error: ServiceError | null, response: AssessRiskResponse) => void,
+  ): ClientUnaryCall;
+  assessRisk(
+    request: AssessRiskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AssessRiskResponse) => void,
+  ): ClientUnaryCall;
+  assessRisk(
+    request: AssessRiskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AssessRiskResponse) => void,
+  ): ClientUnaryCall;
+  /** Records the delivery; each newborn becomes a child patient linked to the mother. */
+  recordDelivery(
+    request: RecordDeliveryRequest,
+    callback: (error: ServiceError | null, response: RecordDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  recordDelivery(
+    request: RecordDeliveryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  recordDelivery(
+    request: RecordDeliveryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordDeliveryResponse) => void,
+  ): ClientUnaryCall;
+  /** Records a growth measurement; WHO z-scores are computed and stored with it. */
+  recordGrowth(
+    request: RecordGrowthRequest,
+    callback: (error: ServiceError | null, response: RecordGrowthResponse) => void,
+  ): ClientUnaryCall;
+  recordGrowth(
+    request: RecordGrowthRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordGrowthResponse) => void,
+  ): ClientUnaryCall;
+  recordGrowth(
+    request: RecordGrowthRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordGrowthResponse) => void,
+  ): ClientUnaryCall;
+  /** Records a vaccine dose given. */
+  recordImmunization(
+    request: RecordImmunizationRequest,
+    callback: (error: ServiceError | null, response: RecordImmunizationResponse) => void,
+  ): ClientUnaryCall;
+  recordImmunization(
+    request: RecordImmunizationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordImmunizationResponse) => void,
+  ): ClientUnaryCall;
+  recordImmunization(
+    request: RecordImmunizationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordImmunizationResponse) => void,
+  ): ClientUnaryCall;
+  /** Records a psychological or developmental screening (sensitive). */
+  recordScreening(
+    request: RecordScreeningRequest,
+    callback: (error: ServiceError | null, response: RecordScreeningResponse) => void,
+  ): ClientUnaryCall;
+  recordScreening(
+    request: RecordScreeningRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordScreeningResponse) => void,
+  ): ClientUnaryCall;
+  recordScreening(
+    request: RecordScreeningRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordScreeningResponse) => void,
+  ): ClientUnaryCall;
+  /** Pregnancies under high-risk case management (orange, red, purple), for clinicians. */
+  listHighRiskCases(
+    request: ListHighRiskCasesRequest,
+    callback: (error: ServiceError | null, response: ListHighRiskCasesResponse) => void,
+  ): ClientUnaryCall;
+  listHighRiskCases(
+    request: ListHighRiskCasesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListHighRiskCasesResponse) => void,
+  ): ClientUnaryCall;
+  listHighRiskCases(
+    request: ListHighRiskCasesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListHighRiskCasesResponse) => void,
+  ): ClientUnaryCall;
+  /** Indicators by county of residence and month, with numerator and denominator (analysts, within scope). */
+  getStatistics(
+    request: GetStatisticsRequest,
+    callback: (error: ServiceError | null, response: GetStatisticsResponse) => void,
+  ): ClientUnaryCall;
+  getStatistics(
+    request: GetStatisticsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetStatisticsResponse) => void,
+  ): ClientUnaryCall;
+  getStatistics(
+    request: GetStatisticsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStatisticsResponse) => void,
+  ): ClientUnaryCall;
+  /** The risk-change outbox for other services: confirmed grade changes after a cursor, in commit order. */
+  listRiskEvents(
+    request: ListRiskEventsRequest,
+    callback: (error: ServiceError | null, response: ListRiskEventsResponse) => void,
+  ): ClientUnaryCall;
+  listRiskEvents(
+    request: ListRiskEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRiskEventsResponse) => void,
+  ): ClientUnaryCall;
+  listRiskEvents(
+    request: ListRiskEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRiskEventsResponse) => void,
+  ): ClientUnaryCall;
+  /** Audit events that records itself recorded for a patient (gathered by identity's ListPatientAudit). */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const RecordsServiceClient = makeGenericClientConstructor(
@@ -40,3 +9451,50 @@ export const RecordsServiceClient = makeGenericClientConstructor(
   service: typeof RecordsServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
+}

@@ -5,31 +5,1198 @@
 // source: mch/replication/v1/replication.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
+  type CallOptions,
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 
 export const protobufPackage = "mch.replication.v1";
 
 export const protobufFileName = "mch/replication/v1/replication.proto";
 
-/**
- * Replication: the two zones' replication state, switchovers and the replicated object store.
- * Its RPCs arrive with the issue that builds the service.
- */
+/** Replication: the two zones' replication state, switchovers and the replicated object store. */
 
-/** ReplicationService: see the package comment. */
+/** The role a zone's database member plays. */
+export enum MemberRole {
+  MEMBER_ROLE_UNSPECIFIED = 0,
+  MEMBER_ROLE_PRIMARY = 1,
+  /** MEMBER_ROLE_SYNC_STANDBY - A standby that every commit waits for: it holds every acknowledged write. */
+  MEMBER_ROLE_SYNC_STANDBY = 2,
+  /** MEMBER_ROLE_ASYNC_STANDBY - A standby that may lag: writes acknowledged now are on one zone only. */
+  MEMBER_ROLE_ASYNC_STANDBY = 3,
+  /** MEMBER_ROLE_DOWN - Not reachable or not running. */
+  MEMBER_ROLE_DOWN = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function memberRoleFromJSON(object: any): MemberRole {
+  switch (object) {
+    case 0:
+    case "MEMBER_ROLE_UNSPECIFIED":
+      return MemberRole.MEMBER_ROLE_UNSPECIFIED;
+    case 1:
+    case "MEMBER_ROLE_PRIMARY":
+      return MemberRole.MEMBER_ROLE_PRIMARY;
+    case 2:
+    case "MEMBER_ROLE_SYNC_STANDBY":
+      return MemberRole.MEMBER_ROLE_SYNC_STANDBY;
+    case 3:
+    case "MEMBER_ROLE_ASYNC_STANDBY":
+      return MemberRole.MEMBER_ROLE_ASYNC_STANDBY;
+    case 4:
+    case "MEMBER_ROLE_DOWN":
+      return MemberRole.MEMBER_ROLE_DOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MemberRole.UNRECOGNIZED;
+  }
+}
+
+export function memberRoleToJSON(object: MemberRole): string {
+  switch (object) {
+    case MemberRole.MEMBER_ROLE_UNSPECIFIED:
+      return "MEMBER_ROLE_UNSPECIFIED";
+    case MemberRole.MEMBER_ROLE_PRIMARY:
+      return "MEMBER_ROLE_PRIMARY";
+    case MemberRole.MEMBER_ROLE_SYNC_STANDBY:
+      return "MEMBER_ROLE_SYNC_STANDBY";
+    case MemberRole.MEMBER_ROLE_ASYNC_STANDBY:
+      return "MEMBER_ROLE_ASYNC_STANDBY";
+    case MemberRole.MEMBER_ROLE_DOWN:
+      return "MEMBER_ROLE_DOWN";
+    case MemberRole.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** One zone's database member. */
+export interface ZoneMember {
+  /** e.g. "az-a". */
+  zone: string;
+  role: MemberRole;
+  /** The engine's state, e.g. "running", "streaming", "stopped". */
+  state: string;
+  timeline: number;
+  /** How far behind the primary it is, in bytes of WAL (0 for the primary). */
+  lagBytes: string;
+  /** Replay delay in seconds, where the standby reports it. */
+  lagSeconds: number;
+}
+
+/** A change of primary. */
+export interface LeaderChange {
+  at?: Date | undefined;
+  fromZone: string;
+  toZone: string;
+  timeline: number;
+  /** "failover" (unplanned) or "switchover" (asked for). */
+  kind: string;
+}
+
+/** The whole picture operators look at. */
+export interface ReplicationStatus {
+  members: ZoneMember[];
+  primaryZone: string;
+  /** Every acknowledged write is on both zones. */
+  inSync: boolean;
+  /** "available" (a lone zone keeps taking writes, exposed) or "strict" (writes wait for the other zone). */
+  durability: string;
+  /** Writes are acknowledged on one zone only (RPO exposure). */
+  exposed: boolean;
+  exposedSince?: Date | undefined;
+  lastFailover?: LeaderChange | undefined;
+  lastSwitchover?: LeaderChange | undefined;
+  observedAt?:
+    | Date
+    | undefined;
+  /** Why the status may be incomplete, e.g. the engine's API unreachable. */
+  warnings: string[];
+}
+
+/** No fields. */
+export interface GetStatusRequest {
+}
+
+/** The current status. */
+export interface GetStatusResponse {
+  status?: ReplicationStatus | undefined;
+}
+
+/** No fields. */
+export interface WatchStatusRequest {
+}
+
+/** One status update. */
+export interface WatchStatusResponse {
+  status?: ReplicationStatus | undefined;
+}
+
+/** Which zone should become primary. */
+export interface SwitchoverRequest {
+  targetZone: string;
+}
+
+/** What the engine did. */
+export interface SwitchoverResponse {
+  status?: ReplicationStatus | undefined;
+  message: string;
+}
+
+function createBaseZoneMember(): ZoneMember {
+  return { zone: "", role: 0, state: "", timeline: 0, lagBytes: "0", lagSeconds: 0 };
+}
+
+export const ZoneMember: MessageFns<ZoneMember> = {
+  encode(message: ZoneMember, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.zone !== "") {
+      writer.uint32(10).string(message.zone);
+    }
+    if (message.role !== 0) {
+      writer.uint32(16).int32(message.role);
+    }
+    if (message.state !== "") {
+      writer.uint32(26).string(message.state);
+    }
+    if (message.timeline !== 0) {
+      writer.uint32(32).int32(message.timeline);
+    }
+    if (message.lagBytes !== "0") {
+      writer.uint32(40).int64(message.lagBytes);
+    }
+    if (message.lagSeconds !== 0) {
+      writer.uint32(49).double(message.lagSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ZoneMember {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseZoneMember();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.zone = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.role = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timeline = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.lagBytes = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.lagSeconds = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ZoneMember {
+    return {
+      zone: isSet(object.zone) ? globalThis.String(object.zone) : "",
+      role: isSet(object.role) ? memberRoleFromJSON(object.role) : 0,
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      timeline: isSet(object.timeline) ? globalThis.Number(object.timeline) : 0,
+      lagBytes: isSet(object.lagBytes)
+        ? globalThis.String(object.lagBytes)
+        : isSet(object.lag_bytes)
+        ? globalThis.String(object.lag_bytes)
+        : "0",
+      lagSeconds: isSet(object.lagSeconds)
+        ? globalThis.Number(object.lagSeconds)
+        : isSet(object.lag_seconds)
+        ? globalThis.Number(object.lag_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: ZoneMember): unknown {
+    const obj: any = {};
+    if (message.zone !== "") {
+      obj.zone = message.zone;
+    }
+    if (message.role !== 0) {
+      obj.role = memberRoleToJSON(message.role);
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.timeline !== 0) {
+      obj.timeline = Math.round(message.timeline);
+    }
+    if (message.lagBytes !== "0") {
+      obj.lagBytes = message.lagBytes;
+    }
+    if (message.lagSeconds !== 0) {
+      obj.lagSeconds = floatToJson(message.lagSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ZoneMember>): ZoneMember {
+    return ZoneMember.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ZoneMember>): ZoneMember {
+    const message = createBaseZoneMember();
+    message.zone = object.zone ?? "";
+    message.role = object.role ?? 0;
+    message.state = object.state ?? "";
+    message.timeline = object.timeline ?? 0;
+    message.lagBytes = object.lagBytes ?? "0";
+    message.lagSeconds = object.lagSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseLeaderChange(): LeaderChange {
+  return { at: undefined, fromZone: "", toZone: "", timeline: 0, kind: "" };
+}
+
+export const LeaderChange: MessageFns<LeaderChange> = {
+  encode(message: LeaderChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(10).fork()).join();
+    }
+    if (message.fromZone !== "") {
+      writer.uint32(18).string(message.fromZone);
+    }
+    if (message.toZone !== "") {
+      writer.uint32(26).string(message.toZone);
+    }
+    if (message.timeline !== 0) {
+      writer.uint32(32).int32(message.timeline);
+    }
+    if (message.kind !== "") {
+      writer.uint32(42).string(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaderChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaderChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromZone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toZone = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timeline = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaderChange {
+    return {
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      fromZone: isSet(object.fromZone)
+        ? globalThis.String(object.fromZone)
+        : isSet(object.from_zone)
+        ? globalThis.String(object.from_zone)
+        : "",
+      toZone: isSet(object.toZone)
+        ? globalThis.String(object.toZone)
+        : isSet(object.to_zone)
+        ? globalThis.String(object.to_zone)
+        : "",
+      timeline: isSet(object.timeline) ? globalThis.Number(object.timeline) : 0,
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+    };
+  },
+
+  toJSON(message: LeaderChange): unknown {
+    const obj: any = {};
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.fromZone !== "") {
+      obj.fromZone = message.fromZone;
+    }
+    if (message.toZone !== "") {
+      obj.toZone = message.toZone;
+    }
+    if (message.timeline !== 0) {
+      obj.timeline = Math.round(message.timeline);
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LeaderChange>): LeaderChange {
+    return LeaderChange.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LeaderChange>): LeaderChange {
+    const message = createBaseLeaderChange();
+    message.at = object.at ?? undefined;
+    message.fromZone = object.fromZone ?? "";
+    message.toZone = object.toZone ?? "";
+    message.timeline = object.timeline ?? 0;
+    message.kind = object.kind ?? "";
+    return message;
+  },
+};
+
+function createBaseReplicationStatus(): ReplicationStatus {
+  return {
+    members: [],
+    primaryZone: "",
+    inSync: false,
+    durability: "",
+    exposed: false,
+    exposedSince: undefined,
+    lastFailover: undefined,
+    lastSwitchover: undefined,
+    observedAt: undefined,
+    warnings: [],
+  };
+}
+
+export const ReplicationStatus: MessageFns<ReplicationStatus> = {
+  encode(message: ReplicationStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.members) {
+      ZoneMember.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.primaryZone !== "") {
+      writer.uint32(18).string(message.primaryZone);
+    }
+    if (message.inSync !== false) {
+      writer.uint32(24).bool(message.inSync);
+    }
+    if (message.durability !== "") {
+      writer.uint32(34).string(message.durability);
+    }
+    if (message.exposed !== false) {
+      writer.uint32(40).bool(message.exposed);
+    }
+    if (message.exposedSince !== undefined) {
+      Timestamp.encode(toTimestamp(message.exposedSince), writer.uint32(50).fork()).join();
+    }
+    if (message.lastFailover !== undefined) {
+      LeaderChange.encode(message.lastFailover, writer.uint32(58).fork()).join();
+    }
+    if (message.lastSwitchover !== undefined) {
+      LeaderChange.encode(message.lastSwitchover, writer.uint32(66).fork()).join();
+    }
+    if (message.observedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.observedAt), writer.uint32(74).fork()).join();
+    }
+    for (const v of message.warnings) {
+      writer.uint32(82).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplicationStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplicationStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.members.push(ZoneMember.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.primaryZone = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.inSync = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.durability = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.exposed = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.exposedSince = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.lastFailover = LeaderChange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.lastSwitchover = LeaderChange.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.observedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.warnings.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplicationStatus {
+    return {
+      members: globalThis.Array.isArray(object?.members) ? object.members.map((e: any) => ZoneMember.fromJSON(e)) : [],
+      primaryZone: isSet(object.primaryZone)
+        ? globalThis.String(object.primaryZone)
+        : isSet(object.primary_zone)
+        ? globalThis.String(object.primary_zone)
+        : "",
+      inSync: isSet(object.inSync)
+        ? globalThis.Boolean(object.inSync)
+        : isSet(object.in_sync)
+        ? globalThis.Boolean(object.in_sync)
+        : false,
+      durability: isSet(object.durability) ? globalThis.String(object.durability) : "",
+      exposed: isSet(object.exposed) ? globalThis.Boolean(object.exposed) : false,
+      exposedSince: isSet(object.exposedSince)
+        ? fromJsonTimestamp(object.exposedSince)
+        : isSet(object.exposed_since)
+        ? fromJsonTimestamp(object.exposed_since)
+        : undefined,
+      lastFailover: isSet(object.lastFailover)
+        ? LeaderChange.fromJSON(object.lastFailover)
+        : isSet(object.last_failover)
+        ? LeaderChange.fromJSON(object.last_failover)
+        : undefined,
+      lastSwitchover: isSet(object.lastSwitchover)
+        ? LeaderChange.fromJSON(object.lastSwitchover)
+        : isSet(object.last_switchover)
+        ? LeaderChange.fromJSON(object.last_switchover)
+        : undefined,
+      observedAt: isSet(object.observedAt)
+        ? fromJsonTimestamp(object.observedAt)
+        : isSet(object.observed_at)
+        ? fromJsonTimestamp(object.observed_at)
+        : undefined,
+      warnings: globalThis.Array.isArray(object?.warnings)
+        ? object.warnings.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ReplicationStatus): unknown {
+    const obj: any = {};
+    if (message.members?.length) {
+      obj.members = message.members.map((e) => ZoneMember.toJSON(e));
+    }
+    if (message.primaryZone !== "") {
+      obj.primaryZone = message.primaryZone;
+    }
+    if (message.inSync !== false) {
+      obj.inSync = message.inSync;
+    }
+    if (message.durability !== "") {
+      obj.durability = message.durability;
+    }
+    if (message.exposed !== false) {
+      obj.exposed = message.exposed;
+    }
+    if (message.exposedSince !== undefined) {
+      obj.exposedSince = message.exposedSince.toISOString();
+    }
+    if (message.lastFailover !== undefined) {
+      obj.lastFailover = LeaderChange.toJSON(message.lastFailover);
+    }
+    if (message.lastSwitchover !== undefined) {
+      obj.lastSwitchover = LeaderChange.toJSON(message.lastSwitchover);
+    }
+    if (message.observedAt !== undefined) {
+      obj.observedAt = message.observedAt.toISOString();
+    }
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReplicationStatus>): ReplicationStatus {
+    return ReplicationStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReplicationStatus>): ReplicationStatus {
+    const message = createBaseReplicationStatus();
+    message.members = object.members?.map((e) => ZoneMember.fromPartial(e)) || [];
+    message.primaryZone = object.primaryZone ?? "";
+    message.inSync = object.inSync ?? false;
+    message.durability = object.durability ?? "";
+    message.exposed = object.exposed ?? false;
+    message.exposedSince = object.exposedSince ?? undefined;
+    message.lastFailover = (object.lastFailover !== undefined && object.lastFailover !== null)
+      ? LeaderChange.fromPartial(object.lastFailover)
+      : undefined;
+    message.lastSwitchover = (object.lastSwitchover !== undefined && object.lastSwitchover !== null)
+      ? LeaderChange.fromPartial(object.lastSwitchover)
+      : undefined;
+    message.observedAt = object.observedAt ?? undefined;
+    message.warnings = object.warnings?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetStatusRequest(): GetStatusRequest {
+  return {};
+}
+
+export const GetStatusRequest: MessageFns<GetStatusRequest> = {
+  encode(_: GetStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GetStatusRequest {
+    return {};
+  },
+
+  toJSON(_: GetStatusRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatusRequest>): GetStatusRequest {
+    return GetStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<GetStatusRequest>): GetStatusRequest {
+    const message = createBaseGetStatusRequest();
+    return message;
+  },
+};
+
+function createBaseGetStatusResponse(): GetStatusResponse {
+  return { status: undefined };
+}
+
+export const GetStatusResponse: MessageFns<GetStatusResponse> = {
+  encode(message: GetStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      ReplicationStatus.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = ReplicationStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetStatusResponse {
+    return { status: isSet(object.status) ? ReplicationStatus.fromJSON(object.status) : undefined };
+  },
+
+  toJSON(message: GetStatusResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = ReplicationStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetStatusResponse>): GetStatusResponse {
+    return GetStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetStatusResponse>): GetStatusResponse {
+    const message = createBaseGetStatusResponse();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ReplicationStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchStatusRequest(): WatchStatusRequest {
+  return {};
+}
+
+export const WatchStatusRequest: MessageFns<WatchStatusRequest> = {
+  encode(_: WatchStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchStatusRequest {
+    return {};
+  },
+
+  toJSON(_: WatchStatusRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchStatusRequest>): WatchStatusRequest {
+    return WatchStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<WatchStatusRequest>): WatchStatusRequest {
+    const message = createBaseWatchStatusRequest();
+    return message;
+  },
+};
+
+function createBaseWatchStatusResponse(): WatchStatusResponse {
+  return { status: undefined };
+}
+
+export const WatchStatusResponse: MessageFns<WatchStatusResponse> = {
+  encode(message: WatchStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      ReplicationStatus.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = ReplicationStatus.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchStatusResponse {
+    return { status: isSet(object.status) ? ReplicationStatus.fromJSON(object.status) : undefined };
+  },
+
+  toJSON(message: WatchStatusResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = ReplicationStatus.toJSON(message.status);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchStatusResponse>): WatchStatusResponse {
+    return WatchStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchStatusResponse>): WatchStatusResponse {
+    const message = createBaseWatchStatusResponse();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ReplicationStatus.fromPartial(object.status)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSwitchoverRequest(): SwitchoverRequest {
+  return { targetZone: "" };
+}
+
+export const SwitchoverRequest: MessageFns<SwitchoverRequest> = {
+  encode(message: SwitchoverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.targetZone !== "") {
+      writer.uint32(10).string(message.targetZone);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwitchoverRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwitchoverRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.targetZone = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwitchoverRequest {
+    return {
+      targetZone: isSet(object.targetZone)
+        ? globalThis.String(object.targetZone)
+        : isSet(object.target_zone)
+        ? globalThis.String(object.target_zone)
+        : "",
+    };
+  },
+
+  toJSON(message: SwitchoverRequest): unknown {
+    const obj: any = {};
+    if (message.targetZone !== "") {
+      obj.targetZone = message.targetZone;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwitchoverRequest>): SwitchoverRequest {
+    return SwitchoverRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwitchoverRequest>): SwitchoverRequest {
+    const message = createBaseSwitchoverRequest();
+    message.targetZone = object.targetZone ?? "";
+    return message;
+  },
+};
+
+function createBaseSwitchoverResponse(): SwitchoverResponse {
+  return { status: undefined, message: "" };
+}
+
+export const SwitchoverResponse: MessageFns<SwitchoverResponse> = {
+  encode(message: SwitchoverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== undefined) {
+      ReplicationStatus.encode(message.status, writer.uint32(10).fork()).join();
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SwitchoverResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSwitchoverResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = ReplicationStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SwitchoverResponse {
+    return {
+      status: isSet(object.status) ? ReplicationStatus.fromJSON(object.status) : undefined,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: SwitchoverResponse): unknown {
+    const obj: any = {};
+    if (message.status !== undefined) {
+      obj.status = ReplicationStatus.toJSON(message.status);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SwitchoverResponse>): SwitchoverResponse {
+    return SwitchoverResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SwitchoverResponse>): SwitchoverResponse {
+    const message = createBaseSwitchoverResponse();
+    message.status = (object.status !== undefined && object.status !== null)
+      ? ReplicationStatus.fromPartial(object.status)
+      : undefined;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+/**
+ * ReplicationService observes and reports the two-zone database (it never promotes a database itself: the HA
+ * engine decides), asks the engine for planned switchovers, and raises the RPO-exposure alarm.
+ */
 export type ReplicationServiceService = typeof ReplicationServiceService;
-export const ReplicationServiceService = {} as const;
+export const ReplicationServiceService = {
+  /** Both zones now: roles, sync state, lag, exposure, the last failover and switchover. Platform admins only. */
+  getStatus: {
+    path: "/mch.replication.v1.ReplicationService/GetStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetStatusRequest): Buffer => Buffer.from(GetStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetStatusRequest => GetStatusRequest.decode(value),
+    responseSerialize: (value: GetStatusResponse): Buffer => Buffer.from(GetStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetStatusResponse => GetStatusResponse.decode(value),
+  },
+  /** The same status, pushed whenever it changes (and at least every few seconds). */
+  watchStatus: {
+    path: "/mch.replication.v1.ReplicationService/WatchStatus" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchStatusRequest): Buffer => Buffer.from(WatchStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchStatusRequest => WatchStatusRequest.decode(value),
+    responseSerialize: (value: WatchStatusResponse): Buffer => Buffer.from(WatchStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchStatusResponse => WatchStatusResponse.decode(value),
+  },
+  /** Moves the primary to the other zone through the HA engine. Platform admins only. */
+  switchover: {
+    path: "/mch.replication.v1.ReplicationService/Switchover" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SwitchoverRequest): Buffer => Buffer.from(SwitchoverRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SwitchoverRequest => SwitchoverRequest.decode(value),
+    responseSerialize: (value: SwitchoverResponse): Buffer => Buffer.from(SwitchoverResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SwitchoverResponse => SwitchoverResponse.decode(value),
+  },
+} as const;
 
 export interface ReplicationServiceServer extends UntypedServiceImplementation {
+  /** Both zones now: roles, sync state, lag, exposure, the last failover and switchover. Platform admins only. */
+  getStatus: handleUnaryCall<GetStatusRequest, GetStatusResponse>;
+  /** The same status, pushed whenever it changes (and at least every few seconds). */
+  watchStatus: handleServerStreamingCall<WatchStatusRequest, WatchStatusResponse>;
+  /** Moves the primary to the other zone through the HA engine. Platform admins only. */
+  switchover: handleUnaryCall<SwitchoverRequest, SwitchoverResponse>;
 }
 
 export interface ReplicationServiceClient extends Client {
+  /** Both zones now: roles, sync state, lag, exposure, the last failover and switchover. Platform admins only. */
+  getStatus(
+    request: GetStatusRequest,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
+  getStatus(
+    request: GetStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
+  getStatus(
+    request: GetStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetStatusResponse) => void,
+  ): ClientUnaryCall;
+  /** The same status, pushed whenever it changes (and at least every few seconds). */
+  watchStatus(request: WatchStatusRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchStatusResponse>;
+  watchStatus(
+    request: WatchStatusRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchStatusResponse>;
+  /** Moves the primary to the other zone through the HA engine. Platform admins only. */
+  switchover(
+    request: SwitchoverRequest,
+    callback: (error: ServiceError | null, response: SwitchoverResponse) => void,
+  ): ClientUnaryCall;
+  switchover(
+    request: SwitchoverRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SwitchoverResponse) => void,
+  ): ClientUnaryCall;
+  switchover(
+    request: SwitchoverRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SwitchoverResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ReplicationServiceClient = makeGenericClientConstructor(
@@ -40,3 +1207,50 @@ export const ReplicationServiceClient = makeGenericClientConstructor(
   service: typeof ReplicationServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
+}

@@ -1,0 +1,76 @@
+// Replication's gRPC handlers: status, a live status stream, and planned switchovers. Platform admins only.
+import { EventEmitter, on } from 'node:events';
+import { canOperatePlatform } from '../../common/src/auth/policy';
+import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError, UnauthenticatedError, UnavailableError } from '../../common/src/errors';
+import type { UnaryHandlers } from '../../common/src/grpc/adapter';
+import type { CallContext } from '../../common/src/grpc/context';
+import { MemberRole, ReplicationServiceService, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
+import type { ReplicationObserver } from './observer';
+import type { PatroniClient } from './patroni';
+
+const HEARTBEAT_MS = 5_000;
+const SWITCHOVER_WAIT_MS = 30_000;
+const ZONES = ['az-a', 'az-b'];
+
+function requirePlatformAdmin(ctx: CallContext): void {
+  const decision = canOperatePlatform(ctx.principal);
+  if (decision.allowed) return;
+  if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
+  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
+}
+
+async function currentStatus(observer: ReplicationObserver): Promise<ReplicationStatus> {
+  return observer.status() ?? (await observer.poll());
+}
+
+export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient): UnaryHandlers<typeof ReplicationServiceService> {
+  return {
+    async getStatus(_request, ctx) {
+      requirePlatformAdmin(ctx);
+      return { status: await currentStatus(observer) };
+    },
+
+    async *watchStatus(_request, ctx) {
+      requirePlatformAdmin(ctx);
+      yield { status: await currentStatus(observer) };
+      // This watcher's own feed: every change, and the current status as a heartbeat so lag stays fresh.
+      const feed = new EventEmitter();
+      const forward = (status: ReplicationStatus): void => void feed.emit('status', status);
+      observer.changes.on('status', forward);
+      const ticker = setInterval(() => {
+        const status = observer.status();
+        if (status) feed.emit('status', status);
+      }, HEARTBEAT_MS);
+      try {
+        for await (const [status] of on(feed, 'status', { signal: ctx.signal })) yield { status: status as ReplicationStatus };
+      } catch (error) {
+        if ((error as Error).name !== 'AbortError') throw error;
+      } finally {
+        observer.changes.off('status', forward);
+        clearInterval(ticker);
+      }
+    },
+
+    async switchover(request, ctx) {
+      requirePlatformAdmin(ctx);
+      if (!ZONES.includes(request.targetZone)) throw InvalidArgumentError.field('targetZone', `must be one of ${ZONES.join(', ')}`);
+      const before = await observer.poll();
+      if (before.primaryZone === request.targetZone) throw new FailedPreconditionError(`${request.targetZone} is already the primary`, 'ALREADY_PRIMARY');
+      if (!before.primaryZone) throw new UnavailableError('no zone is primary now; the HA engine is electing one', 'NO_PRIMARY');
+      const target = before.members.find((member) => member.zone === request.targetZone);
+      if (target?.role !== MemberRole.MEMBER_ROLE_SYNC_STANDBY) {
+        throw new FailedPreconditionError(`${request.targetZone} is not a synchronous standby (state ${target?.state ?? 'unknown'}): switching to it could lose writes`, 'TARGET_NOT_IN_SYNC');
+      }
+      await observer.expectSwitchover(before.primaryZone, request.targetZone, ctx.caller);
+      const message = await engine.switchover(before.primaryZone, request.targetZone);
+      ctx.logger.warn({ from: before.primaryZone, to: request.targetZone, by: ctx.caller }, 'switchover requested');
+      const deadline = Date.now() + SWITCHOVER_WAIT_MS;
+      let status = before;
+      while (Date.now() < deadline && status.primaryZone !== request.targetZone) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        status = await observer.poll();
+      }
+      return { status, message };
+    },
+  };
+}
