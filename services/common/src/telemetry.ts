@@ -56,7 +56,8 @@ class DiscardingSpanProcessor implements SpanProcessor {
 let sdk: NodeSDK | undefined;
 
 export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): void {
-  if (sdk) return;
+  // The standard switch: no instrumentation at all (trace ids then stay out of the logs).
+  if (sdk || env.OTEL_SDK_DISABLED === 'true') return;
   const processors: SpanProcessor[] = [];
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
   if (env.MCH_TRACE_FILE) processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(env.MCH_TRACE_FILE)));
