@@ -70,6 +70,23 @@ export async function runIdempotent<T>(
   });
 }
 
+/**
+ * The stored answer of an already-answered key, read before a handler's own checks: when those checks read state
+ * the first call changed (a pregnancy ended, a version moved on), a client retrying an unknown outcome must get
+ * its first answer, not a refusal. A key still in flight, or unknown, returns undefined: `runIdempotent` decides.
+ */
+export async function previousAnswer<T>(db: Database, scope: IdempotencyScope | undefined, requestBytes: Uint8Array, codec: ResponseCodec<T>): Promise<T | undefined> {
+  if (!scope) return undefined;
+  const rows = await db.query<{ request_hash: Buffer; response: Buffer | null }>(
+    'SELECT request_hash, response FROM idempotency_keys WHERE caller = $1 AND method = $2 AND key = $3',
+    [scope.caller, scope.method, scope.key],
+  );
+  const first = rows[0];
+  if (!first || first.response === null) return undefined;
+  if (!first.request_hash.equals(requestHash(scope.method, requestBytes))) throw InvalidArgumentError.field('Idempotency-Key', 'was already used for a different request');
+  return codec.decode(first.response);
+}
+
 /** Deletes keys past retention; run periodically by each service. Returns how many were removed. */
 export async function sweepIdempotencyKeys(db: Database, retentionHours = IDEMPOTENCY_RETENTION_HOURS): Promise<number> {
   const rows = await db.query<{ n: string }>(

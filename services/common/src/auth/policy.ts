@@ -100,3 +100,26 @@ export function canOperatePlatform(principal: Principal | undefined): Decision {
   if (!principal) return deny('not authenticated');
   return hasRole(principal, 'platform-admin') ? allow : deny('only platform admins operate replication');
 }
+
+/** Writing to a patient's shared record: clinicians and midwives who state a purpose (residents only read). */
+export function canWriteRecord(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  const base = canAccessPatient(principal, patientId, purpose);
+  if (!base.allowed) return base;
+  return isClinical(principal) ? allow : deny('only clinicians and midwives write to patient records');
+}
+
+/**
+ * Confirming a pregnancy risk colour (五色 grading): clinicians at county (二级) or prefecture (三级) level;
+ * township staff only screen. `institutionLevel` is the caller's institution's level as identity reports it.
+ */
+export function canGradePregnancyRisk(principal: Principal | undefined, institutionLevel: 'prefecture' | 'county' | 'township' | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician')) return deny('only clinicians grade pregnancy risk; midwives screen');
+  return institutionLevel === 'prefecture' || institutionLevel === 'county' ? allow : deny('risk colours are graded at county (二级) level and above; township institutions screen');
+}
+
+/** The risk-change outbox and the high-risk case register: clinical staff (and other services acting for them). */
+export function canReadRiskRegister(principal: Principal | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  return isClinical(principal) || hasRole(principal, 'platform-admin') ? allow : deny('only clinical staff read the high-risk register');
+}

@@ -38,7 +38,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 export function childMetadata(parent: CallContext | undefined, extra?: Metadata): Metadata {
   const metadata = extra?.clone() ?? new Metadata();
   if (parent) {
-    for (const key of [METADATA.authorization, METADATA.purpose]) {
+    for (const key of [METADATA.authorization, METADATA.purpose, METADATA.breakGlassReason]) {
       const value = parent.metadata.get(key)[0];
       if (value !== undefined && metadata.get(key).length === 0) metadata.set(key, value);
     }

@@ -12,3 +12,4 @@ export * from './growth/indicators';
 export * from './schedules/schedule';
 export * from './schedules/engine';
 export * from './schedules/gestation';
+export * from './record-inputs';

@@ -19,7 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
-import { ListAuditEventsRequest, ListAuditEventsResponse } from "../../common/v1/audit";
+import { AuditEvent } from "../../common/v1/audit";
 
 export const protobufPackage = "mch.records.v1";
 
@@ -922,6 +922,19 @@ export interface GetHandbookResponse {
   sections: HandbookSection[];
   /** Pregnancy summary lines (EDD, gestational age, risk colour). */
   currentPregnancy?: Pregnancy | undefined;
+}
+
+/** Audit events about one patient, newest first (wire-identical to mch.common.v1.ListAuditEventsRequest). */
+export interface ListAuditEventsRequest {
+  patientId: string;
+  pageSize: number;
+  /** Events strictly older than this (keyset pagination across services). */
+  before?: Date | undefined;
+}
+
+/** A page of audit events (wire-identical to mch.common.v1.ListAuditEventsResponse). */
+export interface ListAuditEventsResponse {
+  events: AuditEvent[];
 }
 
 function createBaseGestationalAge(): GestationalAge {
@@ -9009,6 +9022,184 @@ export const GetHandbookResponse: MessageFns<GetHandbookResponse> = {
   },
 };
 
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { patientId: "", pageSize: 0, before: undefined };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      Timestamp.encode(toTimestamp(message.before), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.before = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      before: isSet(object.before) ? fromJsonTimestamp(object.before) : undefined,
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      obj.before = message.before.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.before = object.before ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [] };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -9165,7 +9356,11 @@ export const RecordsServiceService = {
       Buffer.from(ListRiskEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRiskEventsResponse => ListRiskEventsResponse.decode(value),
   },
-  /** Audit events that records itself recorded for a patient (gathered by identity's ListPatientAudit). */
+  /**
+   * Audit events that records itself recorded for a patient, for identity's ListPatientAudit to gather. The
+   * messages are wire-identical to mch.common.v1.ListAuditEvents{Request,Response} (own names keep buf lint's
+   * one-request-per-RPC rule), so one generic client reads every service's trail.
+   */
   listAuditEvents: {
     path: "/mch.records.v1.RecordsService/ListAuditEvents" as const,
     requestStream: false as const,
@@ -9209,7 +9404,11 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
   getStatistics: handleUnaryCall<GetStatisticsRequest, GetStatisticsResponse>;
   /** The risk-change outbox for other services: confirmed grade changes after a cursor, in commit order. */
   listRiskEvents: handleUnaryCall<ListRiskEventsRequest, ListRiskEventsResponse>;
-  /** Audit events that records itself recorded for a patient (gathered by identity's ListPatientAudit). */
+  /**
+   * Audit events that records itself recorded for a patient, for identity's ListPatientAudit to gather. The
+   * messages are wire-identical to mch.common.v1.ListAuditEvents{Request,Response} (own names keep buf lint's
+   * one-request-per-RPC rule), so one generic client reads every service's trail.
+   */
   listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
 }
 
@@ -9425,7 +9624,11 @@ export interface RecordsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRiskEventsResponse) => void,
   ): ClientUnaryCall;
-  /** Audit events that records itself recorded for a patient (gathered by identity's ListPatientAudit). */
+  /**
+   * Audit events that records itself recorded for a patient, for identity's ListPatientAudit to gather. The
+   * messages are wire-identical to mch.common.v1.ListAuditEvents{Request,Response} (own names keep buf lint's
+   * one-request-per-RPC rule), so one generic client reads every service's trail.
+   */
   listAuditEvents(
     request: ListAuditEventsRequest,
     callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,

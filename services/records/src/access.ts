@@ -1,0 +1,65 @@
+// Who may read and write a record, applied the same way by every handler: the policy decides, a denial is
+// audited and refused, and a read learns whether the caller may see the sensitive parts (treating team,
+// the patient, or break-glass with a reason).
+import { enforce } from '../../common/src/audit';
+import { canAccessPatient, canAccessSensitive, canWriteRecord } from '../../common/src/auth/policy';
+import { InvalidArgumentError } from '../../common/src/errors';
+import type { CallContext } from '../../common/src/grpc/context';
+import type { Database } from '../../common/src/pg/database';
+import { RecordsReferenceData, RiskRuleSet, riskRuleSetInForce } from './domain';
+import type { RecordsRepository } from './repository';
+import type { Visibility } from './views';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function requireId(value: string, field: string): string {
+  if (!UUID.test(value)) throw InvalidArgumentError.field(field, 'must be an id (UUID)');
+  return value.toLowerCase();
+}
+
+/** The jurisdiction whose rule sets grade pregnancies here. */
+export const RISK_JURISDICTION = 'CN';
+
+export class RecordAccess {
+  constructor(
+    readonly db: Database,
+    readonly repository: RecordsRepository,
+    readonly reference: RecordsReferenceData,
+  ) {}
+
+  ruleSetOn(date: string): RiskRuleSet {
+    return riskRuleSetInForce(this.reference.riskRuleSets, RISK_JURISDICTION, date);
+  }
+
+  async allowWrite(ctx: CallContext, patientId: string, action: string): Promise<void> {
+    await enforce(this.db, ctx, canWriteRecord(ctx.principal, patientId, ctx.purpose), patientId, action);
+  }
+
+  async allowRead(ctx: CallContext, patientId: string, action: string): Promise<void> {
+    await enforce(this.db, ctx, canAccessPatient(ctx.principal, patientId, ctx.purpose), patientId, action);
+  }
+
+  /**
+   * What the caller (already allowed to read the record) may see of its sensitive parts. Returns the audit reason
+   * to record with the read: the break-glass reason when that is what opened them.
+   */
+  /** What anyone may see: no sensitive entries, and which colours and rules are sensitive in the rule set. */
+  restrictedVisibility(today: string): Visibility {
+    const ruleSet = this.ruleSetOn(today);
+    const sensitiveColours = new Set(ruleSet.colours.filter((colour) => colour.standsBeside).map((colour) => colour.code));
+    const sensitiveRules = new Set(ruleSet.rules.filter((rule) => sensitiveColours.has(rule.colour)).map((rule) => rule.id));
+    return { sensitive: false, sensitiveColours, sensitiveRules };
+  }
+
+  /**
+   * What the caller (already allowed to read the record) may see of its sensitive parts. Returns the audit reason
+   * to record with the read: the break-glass reason when that is what opened them.
+   */
+  async visibility(ctx: CallContext, patientId: string, today: string): Promise<{ visibility: Visibility; auditReason: string | undefined }> {
+    const treating = await this.repository.careInstitutions(patientId);
+    const decision = canAccessSensitive(ctx.principal, patientId, treating, ctx.purpose, ctx.breakGlassReason);
+    const visibility = { ...this.restrictedVisibility(today), sensitive: decision.allowed };
+    const auditReason = decision.allowed && decision.breakGlass ? `break-glass: ${ctx.breakGlassReason ?? ''}` : decision.allowed ? undefined : 'sensitive entries withheld';
+    return { visibility, auditReason };
+  }
+}

@@ -1,0 +1,184 @@
+// Writing a child's record: growth measurements (WHO z-scores computed and stored), vaccine doses, and
+// psychological or developmental screenings (sensitive). Each write is a new version of the child's record.
+import { recordAudit } from '../../common/src/audit';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, Violations } from '../../common/src/errors';
+import type { CallContext } from '../../common/src/grpc/context';
+import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
+import { Sex } from '../../common/src/gen/mch/identity/v1/identity';
+import {
+  RecordGrowthRequest,
+  RecordGrowthResponse,
+  RecordImmunizationRequest,
+  RecordImmunizationResponse,
+  RecordScreeningRequest,
+  RecordScreeningResponse,
+  ScreeningKind,
+  ScreeningResult,
+} from '../../common/src/gen/mch/records/v1/records';
+import { RecordAccess, requireId } from './access';
+import { ageInDays, assessGrowth, checkChildDate, MeasurementPosition, programmeVaccineOf, scheduleInForce, todayInChina, ZScoreResult } from './domain';
+import type { IdentityClient } from './identity-client';
+import type { ChildRow } from './repository';
+import { storedAnswer } from './replay';
+import { toGrowth, toImmunization, toScreening } from './views';
+
+export class ChildService {
+  constructor(
+    private readonly access: RecordAccess,
+    private readonly identity: IdentityClient,
+  ) {}
+
+  private get repository() {
+    return this.access.repository;
+  }
+
+  /** The child as records knows it: from a delivery recorded here, or else from identity (then kept). */
+  private async child(childPatientId: string, ctx: CallContext): Promise<{ row: ChildRow; known: boolean }> {
+    const row = await this.repository.child(childPatientId);
+    if (row) return { row, known: true };
+    const patient = await this.identity.patient(childPatientId, ctx);
+    if (patient.sex !== Sex.SEX_FEMALE && patient.sex !== Sex.SEX_MALE) {
+      throw new FailedPreconditionError('the child has no recorded sex in the patient index; growth references are by sex', 'CHILD_SEX_UNKNOWN');
+    }
+    if (!patient.birthDate) throw new FailedPreconditionError('the child has no birth date in the patient index', 'CHILD_BIRTH_DATE_UNKNOWN');
+    return {
+      known: false,
+      row: {
+        patient_id: patient.id,
+        mother_patient_id: patient.guardianPatientIds[0] ?? null,
+        pregnancy_id: null,
+        birth_date: patient.birthDate,
+        sex: patient.sex === Sex.SEX_FEMALE ? 'female' : 'male',
+        discharge_date: null,
+        birth_order: patient.newborn?.birthOrder ?? null,
+        birth_weight_grams: null,
+        birth_length_cm: null,
+        county_code: patient.countyCode,
+      },
+    };
+  }
+
+  async recordGrowth(request: RecordGrowthRequest, ctx: CallContext): Promise<RecordGrowthResponse> {
+    const replay = await storedAnswer(this.access.db, ctx, RecordGrowthRequest.encode(request).finish(), RecordGrowthResponse);
+    if (replay) return replay;
+    const childPatientId = requireId(request.childPatientId, 'childPatientId');
+    await this.access.allowWrite(ctx, childPatientId, 'record.growth');
+    const { row: child, known } = await this.child(childPatientId, ctx);
+    const measuredOn = checkChildDate(request.measuredOn, 'measuredOn', child.birth_date, todayInChina());
+    if (request.weightKg === undefined && request.lengthHeightCm === undefined && request.headCircumferenceCm === undefined) {
+      throw InvalidArgumentError.field('weightKg', 'give at least one of weightKg, lengthHeightCm and headCircumferenceCm');
+    }
+    const ageDays = ageInDays(child.birth_date, measuredOn);
+    const position = request.position ? (request.position as MeasurementPosition) : undefined;
+    const violations = new Violations();
+    // Every measurement is checked even when another is wrong, so one answer names every bad field.
+    for (const [field, value] of [['weightKg', request.weightKg], ['lengthHeightCm', request.lengthHeightCm], ['headCircumferenceCm', request.headCircumferenceCm]] as const) {
+      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) violations.add(field, 'must be a positive number');
+    }
+    violations.throwIfAny();
+    const assessment = assessGrowth(this.access.reference.growthStandards, {
+      sex: child.sex,
+      ageDays,
+      weightKg: request.weightKg,
+      lengthHeightCm: request.lengthHeightCm,
+      position,
+      headCircumferenceCm: request.headCircumferenceCm,
+    });
+    const zScores = (Object.values(assessment) as ZScoreResult[]).map((z) => ({ indicator: z.indicator, zScore: z.zScoreReported, restricted: z.restricted, reference: z.reference }));
+    return runIdempotent(this.access.db, scopeFromContext(ctx), RecordGrowthRequest.encode(request).finish(), RecordGrowthResponse, async (tx) => {
+      if (!known) await this.repository.ensureChild(tx, child);
+      const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
+      const row = await this.repository.insertGrowth(tx, {
+        patient_id: childPatientId,
+        measured_on: measuredOn,
+        age_days: ageDays,
+        weight_kg: request.weightKg === undefined ? null : String(request.weightKg),
+        length_height_cm: request.lengthHeightCm === undefined ? null : String(request.lengthHeightCm),
+        position: request.position,
+        head_circumference_cm: request.headCircumferenceCm === undefined ? null : String(request.headCircumferenceCm),
+        z_scores: zScores,
+        institution_id: ctx.principal?.institutionId ?? null,
+        author_id: ctx.caller,
+        record_version: change.version,
+      });
+      await this.repository.commitChange(change, ctx, { change: 'growth', entityId: row.id, reason: request.reason, summary: { measuredOn, ageDays } });
+      await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.growth', outcome: 'allowed' });
+      return { measurement: toGrowth(row), recordVersion: change.version };
+    });
+  }
+
+  async recordImmunization(request: RecordImmunizationRequest, ctx: CallContext): Promise<RecordImmunizationResponse> {
+    const replay = await storedAnswer(this.access.db, ctx, RecordImmunizationRequest.encode(request).finish(), RecordImmunizationResponse);
+    if (replay) return replay;
+    const childPatientId = requireId(request.childPatientId, 'childPatientId');
+    await this.access.allowWrite(ctx, childPatientId, 'record.immunization');
+    const { row: child, known } = await this.child(childPatientId, ctx);
+    const violations = new Violations();
+    const givenOn = violations.check(() => checkChildDate(request.givenOn, 'givenOn', child.birth_date, todayInChina()));
+    const schedule = scheduleInForce(this.access.reference.schedules, 'cn-nip', child.birth_date, 'birthDate');
+    const programmeVaccine = violations.check(() => programmeVaccineOf(schedule, request.vaccine.trim(), request.dose));
+    if (request.lotNumber.length > 50) violations.add('lotNumber', 'must be at most 50 characters');
+    violations.throwIfAny();
+    return runIdempotent(this.access.db, scopeFromContext(ctx), RecordImmunizationRequest.encode(request).finish(), RecordImmunizationResponse, async (tx) => {
+      if (!known) await this.repository.ensureChild(tx, child);
+      const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
+      const row = await this.repository.insertImmunization(tx, {
+        patient_id: childPatientId,
+        vaccine: request.vaccine.trim(),
+        programme_vaccine: programmeVaccine as string,
+        dose: request.dose,
+        given_on: givenOn as string,
+        lot_number: request.lotNumber.trim(),
+        institution_id: ctx.principal?.institutionId ?? null,
+        author_id: ctx.caller,
+        record_version: change.version,
+      });
+      if (!row) throw new AlreadyExistsError(`${programmeVaccine} dose ${request.dose} is already recorded for this child`, 'DOSE_ALREADY_RECORDED');
+      await this.repository.commitChange(change, ctx, {
+        change: 'immunization',
+        entityId: row.id,
+        reason: request.reason,
+        summary: { vaccine: row.vaccine, dose: row.dose, givenOn: row.given_on },
+      });
+      await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.immunization', outcome: 'allowed' });
+      return { immunization: toImmunization(row), recordVersion: change.version };
+    });
+  }
+
+  async recordScreening(request: RecordScreeningRequest, ctx: CallContext): Promise<RecordScreeningResponse> {
+    const replay = await storedAnswer(this.access.db, ctx, RecordScreeningRequest.encode(request).finish(), RecordScreeningResponse);
+    if (replay) return replay;
+    const childPatientId = requireId(request.childPatientId, 'childPatientId');
+    await this.access.allowWrite(ctx, childPatientId, 'record.screening');
+    const { row: child, known } = await this.child(childPatientId, ctx);
+    const violations = new Violations();
+    const screenedOn = violations.check(() => checkChildDate(request.screenedOn, 'screenedOn', child.birth_date, todayInChina()));
+    if (request.kind !== ScreeningKind.SCREENING_KIND_PSYCHOLOGICAL && request.kind !== ScreeningKind.SCREENING_KIND_DEVELOPMENTAL) violations.add('kind', 'must be psychological or developmental');
+    if (![ScreeningResult.SCREENING_RESULT_NORMAL, ScreeningResult.SCREENING_RESULT_SUSPECTED, ScreeningResult.SCREENING_RESULT_ABNORMAL].includes(request.result)) violations.add('result', 'must be normal, suspected or abnormal');
+    const instrument = request.instrument.trim();
+    if (!instrument || instrument.length > 50) violations.add('instrument', 'name the instrument used (at most 50 characters)');
+    if (request.score !== undefined && !Number.isFinite(request.score)) violations.add('score', 'must be a number');
+    if (request.notes.length > 2000) violations.add('notes', 'must be at most 2000 characters');
+    violations.throwIfAny();
+    return runIdempotent(this.access.db, scopeFromContext(ctx), RecordScreeningRequest.encode(request).finish(), RecordScreeningResponse, async (tx) => {
+      if (!known) await this.repository.ensureChild(tx, child);
+      const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
+      const row = await this.repository.insertScreening(tx, {
+        patient_id: childPatientId,
+        kind: request.kind,
+        instrument,
+        screened_on: screenedOn as string,
+        score: request.score === undefined ? null : String(request.score),
+        result: request.result,
+        notes: request.notes,
+        institution_id: ctx.principal?.institutionId ?? null,
+        author_id: ctx.caller,
+        record_version: change.version,
+      });
+      // The version log says a screening was added, never what it found.
+      await this.repository.commitChange(change, ctx, { change: 'screening', entityId: row.id, reason: request.reason, summary: { screenedOn: row.screened_on } });
+      await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.screening', outcome: 'allowed' });
+      return { screening: toScreening(row), recordVersion: change.version };
+    });
+  }
+}

@@ -1,0 +1,34 @@
+// Records' gRPC handlers: each method to the service that owns it.
+import type { UnaryHandlers } from '../../common/src/grpc/adapter';
+import type { Database } from '../../common/src/pg/database';
+import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
+import type { ChildService } from './child-service';
+import type { PregnancyService } from './pregnancy-service';
+import type { ReadService } from './read-service';
+import { readStatistics } from './statistics';
+
+export interface RecordsServices {
+  readonly db: Database;
+  readonly pregnancies: PregnancyService;
+  readonly children: ChildService;
+  readonly reads: ReadService;
+}
+
+export function recordsHandlers({ db, pregnancies, children, reads }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
+  return {
+    getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
+    listRecordHistory: (request, ctx) => reads.history(request, ctx),
+    getHandbook: (request, ctx) => reads.handbook(request, ctx),
+    registerPregnancy: (request, ctx) => pregnancies.register(request, ctx),
+    recordAntenatalVisit: (request, ctx) => pregnancies.recordVisit(request, ctx),
+    assessRisk: (request, ctx) => pregnancies.assessRisk(request, ctx),
+    recordDelivery: (request, ctx) => pregnancies.recordDelivery(request, ctx),
+    recordGrowth: (request, ctx) => children.recordGrowth(request, ctx),
+    recordImmunization: (request, ctx) => children.recordImmunization(request, ctx),
+    recordScreening: (request, ctx) => children.recordScreening(request, ctx),
+    listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
+    getStatistics: (request, ctx) => readStatistics(db, request, ctx),
+    listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
+    listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
+  };
+}

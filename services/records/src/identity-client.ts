@@ -1,0 +1,116 @@
+// What records asks identity over gRPC: the patient (birth date, county, resident ID for a newborn's link),
+// the caller's institution level, registering newborns and linking them to their mother.
+import { status as GrpcStatus, type Client } from '@grpc/grpc-js';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../common/src/errors';
+import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
+import type { CallContext } from '../../common/src/grpc/context';
+import { IdentityServiceService, InstitutionLevel, Patient, Sex } from '../../common/src/gen/mch/identity/v1/identity';
+
+export type InstitutionLevelName = 'prefecture' | 'county' | 'township';
+
+const LEVELS: Partial<Record<InstitutionLevel, InstitutionLevelName>> = {
+  [InstitutionLevel.INSTITUTION_LEVEL_PREFECTURE]: 'prefecture',
+  [InstitutionLevel.INSTITUTION_LEVEL_COUNTY]: 'county',
+  [InstitutionLevel.INSTITUTION_LEVEL_TOWNSHIP]: 'township',
+};
+
+const LEVEL_TTL_MS = 5 * 60_000;
+
+export interface NewbornRegistration {
+  readonly motherNationalId: string;
+  readonly birthDate: string;
+  readonly birthOrder: number;
+  readonly birthCertificateNumber: string;
+  readonly name: string;
+  readonly sex: 'female' | 'male';
+  readonly countyCode: string;
+}
+
+/** Maps identity's answer to what records' caller should see: NOT_FOUND stays, transient failures are UNAVAILABLE. */
+function translate(error: unknown, what: string): never {
+  if (isServiceError(error)) {
+    if (error.code === GrpcStatus.NOT_FOUND) throw new NotFoundError(`${what} not found`);
+    if (error.code === GrpcStatus.INVALID_ARGUMENT) throw InvalidArgumentError.field('newborns', `identity refused the newborn registration: ${error.details}`);
+    if (error.code === GrpcStatus.ALREADY_EXISTS) throw InvalidArgumentError.field('newborns', error.details);
+    if (error.code === GrpcStatus.PERMISSION_DENIED || error.code === GrpcStatus.UNAUTHENTICATED) throw error;
+  }
+  throw new UnavailableError(`identity could not be asked about ${what}; retry with the same Idempotency-Key`);
+}
+
+export class IdentityClient {
+  private readonly client: Client;
+  private readonly levels = new Map<string, { level: InstitutionLevelName | undefined; at: number }>();
+
+  constructor(address: string) {
+    this.client = createChannelClient(address);
+  }
+
+  async patient(patientId: string, ctx: CallContext): Promise<Patient> {
+    try {
+      const response = await callUnary(this.client, IdentityServiceService.getPatient, { id: patientId }, { parent: ctx, idempotent: true });
+      if (!response.patient) throw new NotFoundError(`patient ${patientId} not found`);
+      return response.patient;
+    } catch (error) {
+      if (error instanceof NotFoundError) throw error;
+      return translate(error, `patient ${patientId}`);
+    }
+  }
+
+  /** The level of an institution (cached a few minutes: levels change with the seed, not with traffic). */
+  async institutionLevel(institutionId: string | undefined, ctx: CallContext): Promise<InstitutionLevelName | undefined> {
+    if (!institutionId) return undefined;
+    const cached = this.levels.get(institutionId);
+    if (cached && Date.now() - cached.at < LEVEL_TTL_MS) return cached.level;
+    try {
+      const response = await callUnary(this.client, IdentityServiceService.getInstitution, { id: institutionId }, { parent: ctx, idempotent: true });
+      const level = response.institution ? LEVELS[response.institution.level] : undefined;
+      this.levels.set(institutionId, { level, at: Date.now() });
+      return level;
+    } catch (error) {
+      return translate(error, `institution ${institutionId}`);
+    }
+  }
+
+  /** Registers (or finds again, on a retry) a newborn by the newborn link, and links the mother as guardian. */
+  async registerNewborn(newborn: NewbornRegistration, motherPatientId: string, ctx: CallContext): Promise<string> {
+    try {
+      const registered = await callUnary(
+        this.client,
+        IdentityServiceService.registerPatient,
+        {
+          nationalId: '',
+          name: newborn.name,
+          sex: newborn.sex === 'female' ? Sex.SEX_FEMALE : Sex.SEX_MALE,
+          birthDate: newborn.birthDate,
+          phone: '',
+          countyCode: newborn.countyCode,
+          address: '',
+          newborn: {
+            motherNationalId: newborn.motherNationalId,
+            birthDate: newborn.birthDate,
+            birthOrder: newborn.birthOrder,
+            birthCertificateNumber: newborn.birthCertificateNumber,
+          },
+        },
+        // Registration by the newborn link is idempotent by nature: a retry matches the child registered first.
+        { parent: ctx, idempotent: true },
+      );
+      const childId = registered.patient?.id;
+      if (!childId) throw new UnavailableError('identity returned no patient for the newborn');
+      await callUnary(
+        this.client,
+        IdentityServiceService.linkGuardian,
+        { patientId: childId, guardianPatientId: motherPatientId, relationship: 'mother' },
+        { parent: ctx, idempotent: true },
+      );
+      return childId;
+    } catch (error) {
+      if (error instanceof UnavailableError) throw error;
+      return translate(error, 'the newborn');
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,36 @@
+// Records service process: config -> telemetry -> Postgres/Redis -> migrations -> reference data -> gRPC server.
+import { startTelemetry } from '../../common/src/telemetry';
+startTelemetry(process.env.SERVICE_NAME ?? 'records');
+
+import { runService } from '../../common/src/service';
+import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
+import { RecordAccess } from './access';
+import { ChildService } from './child-service';
+import { loadRecordsConfig } from './config';
+import { defaultRecordsDataDir, loadRecordsReferenceData } from './domain';
+import { recordsHandlers } from './handlers';
+import { IdentityClient } from './identity-client';
+import { PregnancyService } from './pregnancy-service';
+import { ReadService } from './read-service';
+import { RecordsRepository } from './repository';
+
+void runService({
+  service: 'records',
+  loadConfig: loadRecordsConfig,
+  protoFile: 'mch/records/v1/records.proto',
+  serviceName: 'mch.records.v1.RecordsService',
+  definition: RecordsServiceService,
+  async build({ config, db, cache, logger }) {
+    // A bad data file stops the start here, naming the file and the place in it.
+    const reference = loadRecordsReferenceData(defaultRecordsDataDir());
+    logger.info({ ruleSets: reference.riskRuleSets.ruleSets.map((ruleSet) => ruleSet.id) }, 'records reference data loaded');
+    const identity = new IdentityClient(config.IDENTITY_SERVICE_ADDR);
+    const access = new RecordAccess(db, new RecordsRepository(db), reference);
+    return recordsHandlers({
+      db,
+      pregnancies: new PregnancyService(access, identity),
+      children: new ChildService(access, identity),
+      reads: new ReadService(access, cache),
+    });
+  },
+});

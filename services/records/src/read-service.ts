@@ -1,0 +1,175 @@
+// Reading records: the whole record (sensitive parts by visibility), its version history, the handbook (cached
+// under the record version, audited on every read), the high-risk case register, the risk outbox and the audit
+// trail that identity gathers.
+import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
+import { canReadAudit, canReadRiskRegister } from '../../common/src/auth/policy';
+import type { Cache } from '../../common/src/cache';
+import { InvalidArgumentError } from '../../common/src/errors';
+import type { CallContext } from '../../common/src/grpc/context';
+import { checkPageSize, decodeOffsetToken, encodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
+import {
+  GetHandbookRequest,
+  GetHandbookResponse,
+  GetPatientRecordRequest,
+  GetPatientRecordResponse,
+  ListHighRiskCasesRequest,
+  ListHighRiskCasesResponse,
+  ListRecordHistoryRequest,
+  ListRecordHistoryResponse,
+  ListRiskEventsRequest,
+  ListRiskEventsResponse,
+  ListAuditEventsRequest,
+  ListAuditEventsResponse,
+  PatientRecord,
+} from '../../common/src/gen/mch/records/v1/records';
+import { RecordAccess, requireId } from './access';
+import { parseIsoDate, todayInChina } from './domain';
+import { handbookSections } from './handbook';
+import { decodeRiskCursor, toChildRecord, toHighRiskCase, toPregnancy, toRiskEvent, Visibility } from './views';
+
+const HANDBOOK_TTL_SECONDS = 600;
+
+export class ReadService {
+  constructor(
+    private readonly access: RecordAccess,
+    private readonly cache: Cache,
+  ) {}
+
+  private get repository() {
+    return this.access.repository;
+  }
+
+  private async assemble(patientId: string, visibility: Visibility, today: string): Promise<PatientRecord> {
+    const [header, pregnancies, child] = await Promise.all([this.repository.recordHeader(patientId), this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
+    const ids = pregnancies.map((pregnancy) => pregnancy.id);
+    const [visits, assessments, deliveries] = await Promise.all([this.repository.visitsOf(ids), this.repository.assessmentsOf(ids), this.repository.deliveriesOf(ids)]);
+    const todayDay = parseIsoDate(today, 'today');
+    const childParts = child
+      ? await Promise.all([this.repository.growthOf(patientId), this.repository.immunizationsOf(patientId), this.repository.screeningsOf(patientId)])
+      : undefined;
+    return {
+      patientId,
+      version: header?.version ?? 0,
+      pregnancies: pregnancies.map((pregnancy) =>
+        toPregnancy(
+          pregnancy,
+          {
+            visits: visits.filter((visit) => visit.pregnancy_id === pregnancy.id),
+            assessments: assessments.filter((assessment) => assessment.pregnancy_id === pregnancy.id),
+            delivery: deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
+          },
+          visibility,
+          todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
+        ),
+      ),
+      child: child && childParts ? toChildRecord(child, { growth: childParts[0], immunizations: childParts[1], screenings: childParts[2] }, visibility) : undefined,
+      sensitiveWithheld: !visibility.sensitive,
+      updatedAt: header?.updated_at,
+    };
+  }
+
+  async getRecord(request: GetPatientRecordRequest, ctx: CallContext): Promise<GetPatientRecordResponse> {
+    const patientId = requireId(request.patientId, 'patientId');
+    await this.access.allowRead(ctx, patientId, 'record.read');
+    const today = todayInChina();
+    const { visibility, auditReason } = await this.access.visibility(ctx, patientId, today);
+    const record = await this.assemble(patientId, visibility, today);
+    await recordAudit(this.access.db.rw, ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason });
+    return { record };
+  }
+
+  async history(request: ListRecordHistoryRequest, ctx: CallContext): Promise<ListRecordHistoryResponse> {
+    const patientId = requireId(request.patientId, 'patientId');
+    await this.access.allowRead(ctx, patientId, 'record.history.read');
+    const limit = checkPageSize(request.pageSize, 200, 50);
+    // The token carries the last version of the previous page (keyset): writes meanwhile do not shift pages.
+    const after = decodeOffsetToken(request.pageToken, { patientId });
+    const current = await this.repository.currentVersion(patientId);
+    const rows = await this.repository.history(patientId, after > 0 ? after : current + 1, limit + 1);
+    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.history.read', outcome: 'allowed' });
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      versions: page.map((row) => ({
+        version: row.version,
+        change: row.change,
+        entityId: row.entity_id ?? '',
+        authorId: row.author_id,
+        institutionId: row.institution_id,
+        reason: row.reason,
+        recordedAt: row.recorded_at,
+      })),
+      nextPageToken: rows.length > limit && last ? encodeOffsetToken({ patientId }, last.version) : '',
+      currentVersion: current,
+    };
+  }
+
+  async handbook(request: GetHandbookRequest, ctx: CallContext): Promise<GetHandbookResponse> {
+    const patientId = requireId(request.patientId, 'patientId');
+    await this.access.allowRead(ctx, patientId, 'record.handbook.read');
+    const today = todayInChina();
+    const version = await this.repository.currentVersion(patientId);
+    // The key carries the record version and the day: a write makes a new key, and so does tomorrow.
+    const key = this.cache.key('handbook', `${patientId}:v${version}:${today}`);
+    const { value } = await this.cache.getOrLoad(key, GetHandbookResponse, () => this.loadHandbook(patientId, version, today), HANDBOOK_TTL_SECONDS);
+    // Audited whether or not the answer came from the cache: a cached read is still an access.
+    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' });
+    return value;
+  }
+
+  private async loadHandbook(patientId: string, version: number, today: string): Promise<GetHandbookResponse> {
+    // The handbook shows schedules and the current pregnancy's summary, never sensitive entries, so one cached
+    // answer serves every caller allowed to read the record.
+    const visibility = this.access.restrictedVisibility(today);
+    const [pregnancies, child] = await Promise.all([this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
+    const latest = pregnancies[0];
+    let pregnancy;
+    let currentPregnancy;
+    if (latest) {
+      const [visits, deliveries] = await Promise.all([this.repository.visitsOf([latest.id]), this.repository.deliveriesOf([latest.id])]);
+      pregnancy = { row: latest, visits, delivery: deliveries[0] };
+      const summary = toPregnancy(latest, { visits: [], assessments: [], delivery: deliveries[0] }, visibility, parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'));
+      currentPregnancy = { ...summary, findings: [] };
+    }
+    const childPart = child ? { row: child, growth: await this.repository.growthOf(patientId), immunizations: await this.repository.immunizationsOf(patientId) } : undefined;
+    return {
+      patientId,
+      recordVersion: version,
+      today,
+      sections: handbookSections(this.access.reference, { today, pregnancy, child: childPart }),
+      currentPregnancy,
+    };
+  }
+
+  async listHighRiskCases(request: ListHighRiskCasesRequest, ctx: CallContext): Promise<ListHighRiskCasesResponse> {
+    const decision = canReadRiskRegister(ctx.principal);
+    if (!decision.allowed) await enforce(this.access.db, ctx, decision, '', 'record.high-risk-register.read');
+    if (!ctx.purpose) throw InvalidArgumentError.field('X-MCH-Purpose', 'staff must state a purpose of use to read the high-risk register');
+    const county = request.county.trim().toLowerCase();
+    if (county && !/^[a-z][a-z-]{1,30}$/.test(county)) throw InvalidArgumentError.field('county', 'must be a county code, e.g. lufeng');
+    const limit = checkPageSize(request.pageSize, 200, 50);
+    const offset = decodeOffsetToken(request.pageToken, { county });
+    const rows = await this.repository.openCases(county, limit + 1, offset);
+    const page = rows.slice(0, limit);
+    const visibility = this.access.restrictedVisibility(todayInChina());
+    for (const row of page) await recordAudit(this.access.db.rw, ctx, { patientId: row.patient_id, action: 'record.high-risk-register.read', outcome: 'allowed' });
+    return { cases: page.map((row) => toHighRiskCase(row, visibility)), nextPageToken: nextOffsetToken({ county }, offset, limit, rows.length) };
+  }
+
+  async listRiskEvents(request: ListRiskEventsRequest, ctx: CallContext): Promise<ListRiskEventsResponse> {
+    const decision = canReadRiskRegister(ctx.principal);
+    if (!decision.allowed) await enforce(this.access.db, ctx, decision, '', 'record.risk-events.read');
+    const cursor = decodeRiskCursor(request.afterCursor);
+    if (!cursor) throw InvalidArgumentError.field('afterCursor', 'is not a cursor this API issued');
+    const limit = checkPageSize(request.limit, 500, 100);
+    const rows = await this.repository.riskEventsAfter(cursor.txid, cursor.id, limit);
+    const last = rows[rows.length - 1];
+    return { events: rows.map(toRiskEvent), nextCursor: last ? toRiskEvent(last).cursor : request.afterCursor };
+  }
+
+  async listAuditEvents(request: ListAuditEventsRequest, ctx: CallContext): Promise<ListAuditEventsResponse> {
+    const patientId = requireId(request.patientId, 'patientId');
+    await enforce(this.access.db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
+    return { events: await listAuditEvents(this.access.db, 'records', patientId, request.before, checkPageSize(request.pageSize, 200, 50)) };
+  }
+}

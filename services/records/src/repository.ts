@@ -1,0 +1,528 @@
+// SQL for the records schema: record versions (optimistic concurrency), the treating team, pregnancy and child
+// entries, the risk outbox and the high-risk case register.
+import { randomUUID } from 'node:crypto';
+import { AbortedError, NotFoundError } from '../../common/src/errors';
+import type { CallContext } from '../../common/src/grpc/context';
+import type { Database, PoolClient } from '../../common/src/pg/database';
+
+type Queryable = Pick<PoolClient, 'query'>;
+
+export interface PregnancyRow {
+  id: string;
+  patient_id: string;
+  county_code: string;
+  maternal_birth_date: string | null;
+  lmp: string;
+  edd: string;
+  dating_method: 'lmp' | 'ultrasound';
+  registered_on: string;
+  registered_ga_days: number;
+  registered_at: string | null;
+  registered_by: string;
+  pre_pregnancy_bmi: string | null;
+  findings: string[];
+  status: 'active' | 'ended';
+  risk_colour: string;
+  risk_beside: string[];
+  risk_graded_at: Date | null;
+  screen_positive: boolean;
+  screen_reasons: string[];
+  in_case_management: boolean;
+  record_version: number;
+  created_at: Date;
+}
+
+export interface LabJson {
+  code: string;
+  result: string;
+  resultedOn: string;
+}
+
+export interface VisitRow {
+  id: string;
+  pregnancy_id: string;
+  patient_id: string;
+  visit_date: string;
+  ga_days: number;
+  institution_id: string | null;
+  author_id: string;
+  systolic_bp: number | null;
+  diastolic_bp: number | null;
+  weight_kg: string | null;
+  fundal_height_cm: string | null;
+  fetal_heart_rate: number | null;
+  proteinuria: number;
+  haemoglobin: string | null;
+  platelet_count: string | null;
+  findings: string[];
+  labs: LabJson[];
+  notes: string;
+  screen_positive: boolean;
+  screen_reasons: string[];
+  record_version: number;
+}
+
+export interface FiredRuleJson {
+  ruleId: string;
+  colour: string;
+  labelZh: string;
+  labelEn: string;
+}
+
+export interface AssessmentRow {
+  id: string;
+  pregnancy_id: string;
+  patient_id: string;
+  kind: 'grade' | 'screen';
+  assessed_on: string;
+  rule_set_id: string;
+  proposed_colour: string;
+  proposed_beside: string[];
+  fired_rules: FiredRuleJson[];
+  unassessed_metrics: string[];
+  colour: string;
+  beside_colours: string[];
+  overrides_proposal: boolean;
+  reason: string;
+  screen_positive: boolean;
+  in_case_management: boolean;
+  assessor_id: string;
+  institution_id: string | null;
+  record_version: number;
+  recorded_at: Date;
+}
+
+export interface NewbornJson {
+  childPatientId: string;
+  birthOrder: number;
+  sex: 'female' | 'male';
+  birthWeightGrams: number;
+  birthLengthCm?: number;
+  birthCertificateNumber: string;
+}
+
+export interface DeliveryRow {
+  pregnancy_id: string;
+  patient_id: string;
+  delivery_date: string;
+  discharge_date: string | null;
+  mode: number;
+  outcome: number;
+  ga_days: number;
+  institution_id: string | null;
+  newborns: NewbornJson[];
+  record_version: number;
+}
+
+export interface ChildRow {
+  patient_id: string;
+  mother_patient_id: string | null;
+  pregnancy_id: string | null;
+  birth_date: string;
+  sex: 'female' | 'male';
+  discharge_date: string | null;
+  birth_order: number | null;
+  birth_weight_grams: number | null;
+  birth_length_cm: string | null;
+  county_code: string;
+}
+
+export interface ZScoreJson {
+  indicator: string;
+  zScore: number;
+  restricted: boolean;
+  reference: string;
+}
+
+export interface GrowthRow {
+  id: string;
+  patient_id: string;
+  measured_on: string;
+  age_days: number;
+  weight_kg: string | null;
+  length_height_cm: string | null;
+  position: string;
+  head_circumference_cm: string | null;
+  z_scores: ZScoreJson[];
+  institution_id: string | null;
+  author_id: string;
+}
+
+export interface ImmunizationRow {
+  id: string;
+  patient_id: string;
+  vaccine: string;
+  programme_vaccine: string;
+  dose: number;
+  given_on: string;
+  lot_number: string;
+  institution_id: string | null;
+  author_id: string;
+}
+
+export interface ScreeningRow {
+  id: string;
+  patient_id: string;
+  kind: number;
+  instrument: string;
+  screened_on: string;
+  score: string | null;
+  result: number;
+  notes: string;
+  institution_id: string | null;
+  author_id: string;
+}
+
+export interface VersionRow {
+  patient_id: string;
+  version: number;
+  change: string;
+  entity_id: string | null;
+  author_id: string;
+  institution_id: string;
+  reason: string;
+  recorded_at: Date;
+}
+
+export interface RiskEventRow {
+  id: string;
+  txid: string;
+  patient_id: string;
+  pregnancy_id: string;
+  assessment_id: string;
+  previous_colour: string;
+  previous_beside: string[];
+  colour: string;
+  beside_colours: string[];
+  in_case_management: boolean;
+  county_code: string;
+  institution_id: string | null;
+  occurred_at: Date;
+}
+
+export interface HighRiskCaseRow {
+  pregnancy_id: string;
+  patient_id: string;
+  county_code: string;
+  colour: string;
+  beside_colours: string[];
+  opened_at: Date;
+  updated_at: Date;
+}
+
+/** A change being written: the version it will create, in the transaction that holds the record's row lock. */
+export interface RecordChange {
+  readonly tx: PoolClient;
+  readonly patientId: string;
+  readonly version: number;
+}
+
+// Dates come back as text so that no time zone shifts a calendar date.
+const PREGNANCY_COLUMNS = `id, patient_id, county_code, maternal_birth_date::text, lmp::text, edd::text, dating_method, registered_on::text,
+  registered_ga_days, registered_at, registered_by, pre_pregnancy_bmi::text, findings, status, risk_colour, risk_beside, risk_graded_at,
+  screen_positive, screen_reasons, in_case_management, record_version, created_at`;
+const VISIT_COLUMNS = `id, pregnancy_id, patient_id, visit_date::text, ga_days, institution_id, author_id, systolic_bp, diastolic_bp,
+  weight_kg::text, fundal_height_cm::text, fetal_heart_rate, proteinuria, haemoglobin::text, platelet_count::text, findings, labs, notes,
+  screen_positive, screen_reasons, record_version`;
+const ASSESSMENT_COLUMNS = `id, pregnancy_id, patient_id, kind, assessed_on::text, rule_set_id, proposed_colour, proposed_beside, fired_rules,
+  unassessed_metrics, colour, beside_colours, overrides_proposal, reason, screen_positive, in_case_management, assessor_id, institution_id,
+  record_version, recorded_at`;
+const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version`;
+const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::text, sex, discharge_date::text, birth_order, birth_weight_grams,
+  birth_length_cm::text, county_code`;
+
+export class RecordsRepository {
+  constructor(private readonly db: Database) {}
+
+  /** The record's current version (0 when nothing was ever recorded). */
+  async currentVersion(patientId: string, target: Queryable = this.db.rw): Promise<number> {
+    const { rows } = await target.query<{ version: number }>('SELECT version FROM patient_records WHERE patient_id = $1', [patientId]);
+    return rows[0]?.version ?? 0;
+  }
+
+  /**
+   * Starts a change: locks the record's row (creating it at version 0), refuses a stale `expectedVersion` with
+   * ABORTED, and returns the version the change will create.
+   */
+  async beginChange(tx: PoolClient, patientId: string, expectedVersion: number | undefined): Promise<RecordChange> {
+    await tx.query('INSERT INTO patient_records (patient_id, version) VALUES ($1, 0) ON CONFLICT (patient_id) DO NOTHING', [patientId]);
+    const { rows } = await tx.query<{ version: number }>('SELECT version FROM patient_records WHERE patient_id = $1 FOR UPDATE', [patientId]);
+    const current = rows[0]?.version ?? 0;
+    if (expectedVersion !== undefined && expectedVersion !== current) {
+      throw new AbortedError(`the record is at version ${current}, not ${expectedVersion}: re-read it and retry`, 'STALE_RECORD_VERSION');
+    }
+    return { tx, patientId, version: current + 1 };
+  }
+
+  /** Completes a change: the version row (who, where, when, why, what) and the treating team. */
+  async commitChange(
+    change: RecordChange,
+    ctx: CallContext,
+    entry: { change: string; entityId: string | undefined; reason: string; summary: Record<string, unknown> },
+  ): Promise<void> {
+    const institution = ctx.principal?.institutionId ?? '';
+    await change.tx.query('UPDATE patient_records SET version = $2, updated_at = now() WHERE patient_id = $1', [change.patientId, change.version]);
+    await change.tx.query(
+      `INSERT INTO record_versions (patient_id, version, change, entity_id, author_id, institution_id, reason, request_id, entry)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [change.patientId, change.version, entry.change, entry.entityId ?? null, ctx.caller, institution, entry.reason, ctx.requestId, JSON.stringify(entry.summary)],
+    );
+    if (institution) await this.addCareInstitution(change.tx, change.patientId, institution);
+  }
+
+  async addCareInstitution(tx: Queryable, patientId: string, institutionId: string): Promise<void> {
+    await tx.query('INSERT INTO care_institutions (patient_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [patientId, institutionId]);
+  }
+
+  async careInstitutions(patientId: string): Promise<string[]> {
+    const { rows } = await this.db.rw.query<{ institution_id: string }>('SELECT institution_id FROM care_institutions WHERE patient_id = $1', [patientId]);
+    return rows.map((row) => row.institution_id);
+  }
+
+  async recordHeader(patientId: string): Promise<{ version: number; updated_at: Date } | undefined> {
+    const { rows } = await this.db.rw.query<{ version: number; updated_at: Date }>('SELECT version, updated_at FROM patient_records WHERE patient_id = $1', [patientId]);
+    return rows[0];
+  }
+
+  async history(patientId: string, beforeVersion: number, limit: number): Promise<VersionRow[]> {
+    const { rows } = await this.db.rw.query<VersionRow>(
+      `SELECT patient_id, version, change, entity_id, author_id, institution_id, reason, recorded_at FROM record_versions
+       WHERE patient_id = $1 AND version < $2 ORDER BY version DESC LIMIT $3`,
+      [patientId, beforeVersion, limit],
+    );
+    return rows;
+  }
+
+  // Pregnancies
+
+  async insertPregnancy(tx: Queryable, row: Omit<PregnancyRow, 'id' | 'status' | 'risk_colour' | 'risk_beside' | 'risk_graded_at' | 'screen_positive' | 'screen_reasons' | 'in_case_management' | 'created_at'>): Promise<PregnancyRow> {
+    const { rows } = await tx.query<PregnancyRow>(
+      `INSERT INTO pregnancies (id, patient_id, county_code, maternal_birth_date, lmp, edd, dating_method, registered_on, registered_ga_days,
+         registered_at, registered_by, pre_pregnancy_bmi, findings, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${PREGNANCY_COLUMNS}`,
+      [randomUUID(), row.patient_id, row.county_code, row.maternal_birth_date, row.lmp, row.edd, row.dating_method, row.registered_on, row.registered_ga_days,
+        row.registered_at, row.registered_by, row.pre_pregnancy_bmi, row.findings, row.record_version],
+    );
+    return rows[0] as PregnancyRow;
+  }
+
+  async activePregnancy(tx: Queryable, patientId: string): Promise<PregnancyRow | undefined> {
+    const { rows } = await tx.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE patient_id = $1 AND status = 'active'`, [patientId]);
+    return rows[0];
+  }
+
+  async pregnancy(id: string, target: Queryable = this.db.rw): Promise<PregnancyRow | undefined> {
+    const { rows } = await target.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async requirePregnancy(id: string, target: Queryable = this.db.rw): Promise<PregnancyRow> {
+    const row = await this.pregnancy(id, target);
+    if (!row) throw new NotFoundError(`pregnancy ${id} not found`);
+    return row;
+  }
+
+  async pregnanciesOf(patientId: string): Promise<PregnancyRow[]> {
+    const { rows } = await this.db.rw.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE patient_id = $1 ORDER BY registered_on DESC, created_at DESC`, [patientId]);
+    return rows;
+  }
+
+  async updateRiskStatus(
+    tx: Queryable,
+    pregnancyId: string,
+    status: { screenPositive: boolean; screenReasons: readonly string[]; graded?: { colour: string; beside: readonly string[]; inCaseManagement: boolean } },
+  ): Promise<PregnancyRow> {
+    const { rows } = status.graded
+      ? await tx.query<PregnancyRow>(
+          `UPDATE pregnancies SET screen_positive = $2, screen_reasons = $3, risk_colour = $4, risk_beside = $5, in_case_management = $6, risk_graded_at = now()
+           WHERE id = $1 RETURNING ${PREGNANCY_COLUMNS}`,
+          [pregnancyId, status.screenPositive, status.screenReasons, status.graded.colour, status.graded.beside, status.graded.inCaseManagement],
+        )
+      : await tx.query<PregnancyRow>(`UPDATE pregnancies SET screen_positive = $2, screen_reasons = $3 WHERE id = $1 RETURNING ${PREGNANCY_COLUMNS}`, [
+          pregnancyId,
+          status.screenPositive,
+          status.screenReasons,
+        ]);
+    return rows[0] as PregnancyRow;
+  }
+
+  async endPregnancy(tx: Queryable, pregnancyId: string): Promise<void> {
+    await tx.query(`UPDATE pregnancies SET status = 'ended' WHERE id = $1`, [pregnancyId]);
+  }
+
+  async insertVisit(tx: Queryable, row: Omit<VisitRow, 'id'>): Promise<VisitRow> {
+    const { rows } = await tx.query<VisitRow>(
+      `INSERT INTO antenatal_visits (id, pregnancy_id, patient_id, visit_date, ga_days, institution_id, author_id, systolic_bp, diastolic_bp, weight_kg,
+         fundal_height_cm, fetal_heart_rate, proteinuria, haemoglobin, platelet_count, findings, labs, notes, screen_positive, screen_reasons, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING ${VISIT_COLUMNS}`,
+      [randomUUID(), row.pregnancy_id, row.patient_id, row.visit_date, row.ga_days, row.institution_id, row.author_id, row.systolic_bp, row.diastolic_bp,
+        row.weight_kg, row.fundal_height_cm, row.fetal_heart_rate, row.proteinuria, row.haemoglobin, row.platelet_count, row.findings,
+        JSON.stringify(row.labs), row.notes, row.screen_positive, row.screen_reasons, row.record_version],
+    );
+    return rows[0] as VisitRow;
+  }
+
+  async visitsOf(pregnancyIds: readonly string[], target: Queryable = this.db.rw): Promise<VisitRow[]> {
+    if (pregnancyIds.length === 0) return [];
+    const { rows } = await target.query<VisitRow>(`SELECT ${VISIT_COLUMNS} FROM antenatal_visits WHERE pregnancy_id = ANY($1) ORDER BY visit_date, id`, [pregnancyIds]);
+    return rows;
+  }
+
+  async insertAssessment(tx: Queryable, row: Omit<AssessmentRow, 'id' | 'recorded_at'>): Promise<AssessmentRow> {
+    const { rows } = await tx.query<AssessmentRow>(
+      `INSERT INTO risk_assessments (id, pregnancy_id, patient_id, kind, assessed_on, rule_set_id, proposed_colour, proposed_beside, fired_rules,
+         unassessed_metrics, colour, beside_colours, overrides_proposal, reason, screen_positive, in_case_management, assessor_id, institution_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${ASSESSMENT_COLUMNS}`,
+      [randomUUID(), row.pregnancy_id, row.patient_id, row.kind, row.assessed_on, row.rule_set_id, row.proposed_colour, row.proposed_beside,
+        JSON.stringify(row.fired_rules), row.unassessed_metrics, row.colour, row.beside_colours, row.overrides_proposal, row.reason, row.screen_positive,
+        row.in_case_management, row.assessor_id, row.institution_id, row.record_version],
+    );
+    return rows[0] as AssessmentRow;
+  }
+
+  async assessmentsOf(pregnancyIds: readonly string[]): Promise<AssessmentRow[]> {
+    if (pregnancyIds.length === 0) return [];
+    const { rows } = await this.db.rw.query<AssessmentRow>(`SELECT ${ASSESSMENT_COLUMNS} FROM risk_assessments WHERE pregnancy_id = ANY($1) ORDER BY recorded_at, id`, [pregnancyIds]);
+    return rows;
+  }
+
+  async insertDelivery(tx: Queryable, row: DeliveryRow): Promise<DeliveryRow> {
+    const { rows } = await tx.query<DeliveryRow>(
+      `INSERT INTO deliveries (pregnancy_id, patient_id, delivery_date, discharge_date, mode, outcome, ga_days, institution_id, newborns, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${DELIVERY_COLUMNS}`,
+      [row.pregnancy_id, row.patient_id, row.delivery_date, row.discharge_date, row.mode, row.outcome, row.ga_days, row.institution_id, JSON.stringify(row.newborns), row.record_version],
+    );
+    return rows[0] as DeliveryRow;
+  }
+
+  async deliveriesOf(pregnancyIds: readonly string[]): Promise<DeliveryRow[]> {
+    if (pregnancyIds.length === 0) return [];
+    const { rows } = await this.db.rw.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE pregnancy_id = ANY($1)`, [pregnancyIds]);
+    return rows;
+  }
+
+  // Children
+
+  async child(patientId: string, target: Queryable = this.db.rw): Promise<ChildRow | undefined> {
+    const { rows } = await target.query<ChildRow>(`SELECT ${CHILD_COLUMNS} FROM children WHERE patient_id = $1`, [patientId]);
+    return rows[0];
+  }
+
+  /** The child's row (births recorded here, or children first seen through identity); kept if it exists. */
+  async ensureChild(tx: Queryable, row: ChildRow): Promise<void> {
+    await tx.query('INSERT INTO patient_records (patient_id, version) VALUES ($1, 0) ON CONFLICT (patient_id) DO NOTHING', [row.patient_id]);
+    await tx.query(
+      `INSERT INTO children (patient_id, mother_patient_id, pregnancy_id, birth_date, sex, discharge_date, birth_order, birth_weight_grams, birth_length_cm, county_code)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (patient_id) DO NOTHING`,
+      [row.patient_id, row.mother_patient_id, row.pregnancy_id, row.birth_date, row.sex, row.discharge_date, row.birth_order, row.birth_weight_grams, row.birth_length_cm, row.county_code],
+    );
+  }
+
+  async insertGrowth(tx: Queryable, row: Omit<GrowthRow, 'id'> & { record_version: number }): Promise<GrowthRow> {
+    const { rows } = await tx.query<GrowthRow>(
+      `INSERT INTO growth_measurements (id, patient_id, measured_on, age_days, weight_kg, length_height_cm, position, head_circumference_cm, z_scores,
+         institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       RETURNING id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id`,
+      [randomUUID(), row.patient_id, row.measured_on, row.age_days, row.weight_kg, row.length_height_cm, row.position, row.head_circumference_cm,
+        JSON.stringify(row.z_scores), row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0] as GrowthRow;
+  }
+
+  async growthOf(patientId: string): Promise<GrowthRow[]> {
+    const { rows } = await this.db.rw.query<GrowthRow>(
+      `SELECT id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id
+       FROM growth_measurements WHERE patient_id = $1 ORDER BY measured_on, id`,
+      [patientId],
+    );
+    return rows;
+  }
+
+  /** Inserts a dose; undefined when that dose of that programme vaccine is already recorded. */
+  async insertImmunization(tx: Queryable, row: Omit<ImmunizationRow, 'id'> & { record_version: number }): Promise<ImmunizationRow | undefined> {
+    const { rows } = await tx.query<ImmunizationRow>(
+      `INSERT INTO immunizations (id, patient_id, vaccine, programme_vaccine, dose, given_on, lot_number, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (patient_id, programme_vaccine, dose) DO NOTHING
+       RETURNING id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id`,
+      [randomUUID(), row.patient_id, row.vaccine, row.programme_vaccine, row.dose, row.given_on, row.lot_number, row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0];
+  }
+
+  async immunizationsOf(patientId: string): Promise<ImmunizationRow[]> {
+    const { rows } = await this.db.rw.query<ImmunizationRow>(
+      `SELECT id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id FROM immunizations
+       WHERE patient_id = $1 ORDER BY given_on, programme_vaccine, dose`,
+      [patientId],
+    );
+    return rows;
+  }
+
+  async insertScreening(tx: Queryable, row: Omit<ScreeningRow, 'id'> & { record_version: number }): Promise<ScreeningRow> {
+    const { rows } = await tx.query<ScreeningRow>(
+      `INSERT INTO screenings (id, patient_id, kind, instrument, screened_on, score, result, notes, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       RETURNING id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id`,
+      [randomUUID(), row.patient_id, row.kind, row.instrument, row.screened_on, row.score, row.result, row.notes, row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0] as ScreeningRow;
+  }
+
+  async screeningsOf(patientId: string): Promise<ScreeningRow[]> {
+    const { rows } = await this.db.rw.query<ScreeningRow>(
+      `SELECT id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id FROM screenings
+       WHERE patient_id = $1 ORDER BY screened_on, id`,
+      [patientId],
+    );
+    return rows;
+  }
+
+  // The risk outbox and the case register
+
+  async insertRiskEvent(tx: Queryable, row: Omit<RiskEventRow, 'id' | 'txid' | 'occurred_at'>): Promise<void> {
+    await tx.query(
+      `INSERT INTO risk_events (patient_id, pregnancy_id, assessment_id, previous_colour, previous_beside, colour, beside_colours, in_case_management, county_code, institution_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [row.patient_id, row.pregnancy_id, row.assessment_id, row.previous_colour, row.previous_beside, row.colour, row.beside_colours, row.in_case_management, row.county_code, row.institution_id],
+    );
+  }
+
+  /**
+   * Events after (txid, id), only from transactions older than every one still running: those can no longer
+   * add a row below the cursor, so a reader that follows `next_cursor` never misses one.
+   */
+  async riskEventsAfter(afterTxid: string, afterId: string, limit: number): Promise<RiskEventRow[]> {
+    const { rows } = await this.db.rw.query<RiskEventRow>(
+      `SELECT id::text, txid::text, patient_id, pregnancy_id, assessment_id, previous_colour, previous_beside, colour, beside_colours,
+              in_case_management, county_code, institution_id, occurred_at
+       FROM risk_events
+       WHERE (txid, id) > ($1::xid8, $2::bigint) AND txid < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY txid, id LIMIT $3`,
+      [afterTxid, afterId, limit],
+    );
+    return rows;
+  }
+
+  async openCase(tx: Queryable, pregnancy: PregnancyRow, colour: string, beside: readonly string[]): Promise<void> {
+    await tx.query(
+      `INSERT INTO high_risk_cases (pregnancy_id, patient_id, county_code, colour, beside_colours) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (pregnancy_id) DO UPDATE SET colour = EXCLUDED.colour, beside_colours = EXCLUDED.beside_colours, updated_at = now(),
+         closed_at = NULL, opened_at = CASE WHEN high_risk_cases.closed_at IS NULL THEN high_risk_cases.opened_at ELSE now() END`,
+      [pregnancy.id, pregnancy.patient_id, pregnancy.county_code, colour, beside],
+    );
+  }
+
+  async closeCase(tx: Queryable, pregnancyId: string): Promise<void> {
+    await tx.query('UPDATE high_risk_cases SET closed_at = now(), updated_at = now() WHERE pregnancy_id = $1 AND closed_at IS NULL', [pregnancyId]);
+  }
+
+  async openCases(county: string, limit: number, offset: number): Promise<HighRiskCaseRow[]> {
+    const { rows } = await this.db.rw.query<HighRiskCaseRow>(
+      `SELECT pregnancy_id, patient_id, county_code, colour, beside_colours, opened_at, updated_at FROM high_risk_cases
+       WHERE closed_at IS NULL AND ($1 = '' OR county_code = $1) ORDER BY updated_at DESC, pregnancy_id LIMIT $2 OFFSET $3`,
+      [county, limit, offset],
+    );
+    return rows;
+  }
+}
