@@ -2,8 +2,7 @@
 // the service that served the access, in the same transaction as a write; reads and denials are written
 // on their own (a denied or cached read is still an access).
 import type { Principal } from './auth/principal';
-import type { Decision } from './auth/policy';
-import { PermissionDeniedError, UnauthenticatedError } from './errors';
+import { Decision, requireAllowed } from './auth/policy';
 import { AuditEvent } from './gen/mch/common/v1/audit';
 import type { CallContext } from './grpc/context';
 import type { Database, PoolClient } from './pg/database';
@@ -44,8 +43,7 @@ export async function enforce(db: Database, ctx: CallContext, decision: Decision
   await recordAudit(db.rw, ctx, { patientId, action, outcome: 'denied', reason: decision.reason }).catch((error: unknown) =>
     ctx.logger.error({ err: error }, 'could not audit a denied access'),
   );
-  if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
-  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
+  requireAllowed(ctx.principal, decision);
 }
 
 interface AuditRow {

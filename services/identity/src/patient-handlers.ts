@@ -1,8 +1,8 @@
 // The master patient index: register-or-match, look-up, search, the review queue, residents' activation,
 // guardianship, and the audit trail of every access.
 import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
-import { canAccessPatient, canActForPatients, canReadAudit, canReviewMatches, Decision } from '../../common/src/auth/policy';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError, Violations } from '../../common/src/errors';
+import { canAccessPatient, canActForPatients, canReadAudit, canReviewMatches, Decision, requireAllowed } from '../../common/src/auth/policy';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, Violations } from '../../common/src/errors';
 import { CallContext, firstMetadataValue, METADATA } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
 import { checkPageSize, decodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
@@ -50,11 +50,7 @@ function requireId(value: string, field: string): void {
   if (!isUuid(value)) throw InvalidArgumentError.field(field, 'must be an id (UUID)');
 }
 
-function refuse(ctx: CallContext, decision: Decision): void {
-  if (decision.allowed) return;
-  if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
-  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
-}
+const refuse = (ctx: CallContext, decision: Decision): void => requireAllowed(ctx.principal, decision);
 
 const pageSizeOf = (pageSize: number, fallback = 20): number => checkPageSize(pageSize, MAX_PAGE, fallback);
 

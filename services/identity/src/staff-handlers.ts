@@ -1,6 +1,6 @@
 // Staff accounts of an institution: created, listed and deactivated by that institution's admins.
-import { canManageInstitution } from '../../common/src/auth/policy';
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError } from '../../common/src/errors';
+import { canManageInstitution, requireAllowed } from '../../common/src/auth/policy';
+import { InvalidArgumentError, NotFoundError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
 import { checkPageSize, decodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
@@ -15,11 +15,6 @@ import { toAccount } from './views';
 
 const MAX_PAGE = 200;
 
-function requireAllowed(ctx: CallContext, decision: ReturnType<typeof canManageInstitution>): void {
-  if (decision.allowed) return;
-  if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
-  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
-}
 
 export class StaffService {
   constructor(
@@ -35,7 +30,7 @@ export class StaffService {
 
   async create(request: CreateStaffRequest, ctx: CallContext): Promise<CreateStaffResponse> {
     await this.requireInstitution(request.institutionId);
-    requireAllowed(ctx, canManageInstitution(ctx.principal, request.institutionId));
+    requireAllowed(ctx.principal, canManageInstitution(ctx.principal, request.institutionId));
     const scopes = new Set(['prefecture', ...(await this.institutions.countyCodes())]);
     const staff = checkNewStaff(request, scopes);
     const passwordHash = await hashPassword(staff.password);
@@ -56,7 +51,7 @@ export class StaffService {
 
   async list(request: ListStaffRequest, ctx: CallContext): Promise<{ staff: Account[]; nextPageToken: string }> {
     await this.requireInstitution(request.institutionId);
-    requireAllowed(ctx, canManageInstitution(ctx.principal, request.institutionId));
+    requireAllowed(ctx.principal, canManageInstitution(ctx.principal, request.institutionId));
     const limit = checkPageSize(request.pageSize, MAX_PAGE, 50);
     const filters = { institution: request.institutionId };
     const offset = decodeOffsetToken(request.pageToken, filters);
@@ -69,7 +64,7 @@ export class StaffService {
     if (request.reason.trim().length < 3) throw InvalidArgumentError.field('reason', 'state why the account is deactivated');
     const account = await this.accounts.findById(request.id);
     if (!account || account.kind !== 'staff') throw new NotFoundError(`staff account ${request.id} not found`);
-    requireAllowed(ctx, canManageInstitution(ctx.principal, account.institution_id ?? ''));
+    requireAllowed(ctx.principal, canManageInstitution(ctx.principal, account.institution_id ?? ''));
     return runIdempotent(this.db, scopeFromContext(ctx), DeactivateStaffRequest.encode(request).finish(), DeactivateStaffResponse, async (tx) => {
       await this.accounts.deactivate(tx, request.id, request.reason.trim());
       return { account: toAccount({ ...((await this.accounts.findById(request.id, tx)) ?? account) }) };

@@ -1,7 +1,7 @@
 // Indicators for health administrators by county of residence and month, each with its numerator and
 // denominator, read from the read-only endpoint so they never load the primary. Analysts only, within scope.
-import { canReadStatistics } from '../../common/src/auth/policy';
-import { PermissionDeniedError, UnauthenticatedError, Violations } from '../../common/src/errors';
+import { canReadStatistics, requireAllowed } from '../../common/src/auth/policy';
+import { Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database } from '../../common/src/pg/database';
 import type { GetStatisticsRequest, GetStatisticsResponse, IndicatorValue } from '../../common/src/gen/mch/records/v1/records';
@@ -51,11 +51,7 @@ const DEFINITIONS: Record<string, string> = {
 
 export async function readStatistics(db: Database, request: GetStatisticsRequest, ctx: CallContext): Promise<GetStatisticsResponse> {
   const county = request.county.trim().toLowerCase();
-  const decision = canReadStatistics(ctx.principal, county || undefined);
-  if (!decision.allowed) {
-    if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
-    throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
-  }
+  requireAllowed(ctx.principal, canReadStatistics(ctx.principal, county || undefined));
   const period = statisticsPeriod(request, todayInChina());
   const rows = await db.queryReplica<Row>(
     `WITH p AS (

@@ -1,7 +1,7 @@
 // Replication's gRPC handlers: status, a live status stream, and planned switchovers. Platform admins only.
 import { EventEmitter, on } from 'node:events';
-import { canOperatePlatform } from '../../common/src/auth/policy';
-import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError, UnauthenticatedError, UnavailableError } from '../../common/src/errors';
+import { canOperatePlatform, requireAllowed } from '../../common/src/auth/policy';
+import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../common/src/errors';
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { CallContext } from '../../common/src/grpc/context';
 import { MemberRole, ReplicationServiceService, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
@@ -13,10 +13,7 @@ const SWITCHOVER_WAIT_MS = 30_000;
 const ZONES = ['az-a', 'az-b'];
 
 function requirePlatformAdmin(ctx: CallContext): void {
-  const decision = canOperatePlatform(ctx.principal);
-  if (decision.allowed) return;
-  if (!ctx.principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
-  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
+  requireAllowed(ctx.principal, canOperatePlatform(ctx.principal));
 }
 
 async function currentStatus(observer: ReplicationObserver): Promise<ReplicationStatus> {

@@ -1,7 +1,7 @@
 // The one authorization policy every service applies. Open enough that any member clinician can treat any
 // alliance patient, tight enough that nobody reads what they should not; every decision is audited by the
 // service that makes it.
-import { InvalidArgumentError } from '../errors';
+import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../errors';
 import { hasRole, isClinical, Principal } from './principal';
 
 export type Decision = { readonly allowed: true; readonly breakGlass?: boolean } | { readonly allowed: false; readonly reason: string };
@@ -17,6 +17,13 @@ export function parsePurpose(raw: string | undefined): Purpose | undefined {
     throw InvalidArgumentError.field('X-MCH-Purpose', `must be one of ${PURPOSES.join(', ')}`);
   }
   return purpose as Purpose;
+}
+
+/** Turns a denial into the answer: 401 without a principal, 403 with one. */
+export function requireAllowed(principal: Principal | undefined, decision: Decision): void {
+  if (decision.allowed) return;
+  if (!principal) throw new UnauthenticatedError(decision.reason, 'TOKEN_MISSING');
+  throw new PermissionDeniedError(decision.reason, 'ACCESS_DENIED');
 }
 
 const allow: Decision = { allowed: true };
