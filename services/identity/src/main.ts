@@ -5,6 +5,7 @@ startTelemetry(process.env.SERVICE_NAME ?? 'identity');
 import { runService } from '../../common/src/service';
 import { IdentityServiceService } from '../../common/src/gen/mch/identity/v1/identity';
 import { AccountsRepository } from './accounts-repository';
+import { AuditFanOut } from './audit-fanout';
 import { AuthService } from './auth-handlers';
 import { loadIdentityConfig } from './config';
 import { identityHandlers } from './handlers';
@@ -42,7 +43,7 @@ void runService({
     return identityHandlers(institutions, cache, {
       auth,
       staff: new StaffService(db, accounts, institutions),
-      patients: new PatientService(db, new PatientsRepository(db), accounts, institutions, auth, throttle, localSender(config.SMS_OUTBOX_FILE, logger)),
+      patients: new PatientService(db, new PatientsRepository(db), accounts, institutions, auth, throttle, localSender(config.SMS_OUTBOX_FILE, logger), new AuditFanOut(process.env)),
     });
   },
 });

@@ -31,6 +31,7 @@ import {
   SearchPatientsResponse,
 } from '../../common/src/gen/mch/identity/v1/identity';
 import type { AccountRow, AccountsRepository } from './accounts-repository';
+import type { AuditFanOut } from './audit-fanout';
 import type { AuthService } from './auth-handlers';
 import { checkUsername, passwordProblem } from './domain/accounts';
 import { isUuid } from './domain/ids';
@@ -63,6 +64,7 @@ export class PatientService {
     private readonly auth: AuthService,
     private readonly throttle: LoginThrottle,
     private readonly sms: TextMessageSender,
+    private readonly auditFanOut: AuditFanOut,
   ) {}
 
   /** Applies the record-access policy for `patientId` and audits a denial. */
@@ -198,15 +200,18 @@ export class PatientService {
       before = new Date(Buffer.from(request.pageToken, 'base64url').toString());
       if (Number.isNaN(before.getTime())) throw InvalidArgumentError.field('pageToken', 'is not a token this API issued');
     }
-    // Other services' trails join here as they land (each exposes ListAuditEvents); today identity holds them all.
-    const events = await listAuditEvents(this.db, 'identity', request.patientId, before, limit + 1);
+    const [own, others] = await Promise.all([
+      listAuditEvents(this.db, 'identity', request.patientId, before, limit + 1),
+      this.auditFanOut.gather(ctx, { patientId: request.patientId, pageSize: limit + 1, before }),
+    ]);
     await recordAudit(this.db.rw, ctx, { patientId: request.patientId, action: 'audit.read', outcome: 'allowed' });
+    const events = [...own, ...others.events].sort((a, b) => (b.occurredAt?.getTime() ?? 0) - (a.occurredAt?.getTime() ?? 0));
     const page = events.slice(0, limit);
     const last = page[page.length - 1];
     return {
       events: page,
       nextPageToken: events.length > limit && last?.occurredAt ? Buffer.from(last.occurredAt.toISOString()).toString('base64url') : '',
-      unavailableServices: [],
+      unavailableServices: others.unavailable,
     };
   }
 

@@ -341,6 +341,15 @@ describe('privacy and the handbook', () => {
     const audit = await callUnary(records, RecordsServiceService.listAuditEvents, { patientId: motherId, pageSize: 100 }, { metadata });
     records.close();
     expect(audit.events.filter((e) => e.action === 'record.handbook.read')).toHaveLength(3);
+
+    // The patient's trail through the gateway gathers identity's and records' events in one list.
+    const trail = await api.call('GET', `/v1/patients/${motherId}/audit?pageSize=100`, { token: (await api.login('lufeng.admin')).accessToken });
+    expect(trail.status).toBe(200);
+    // Services not built yet are configured but unreachable, and named as such; records answered.
+    expect(trail.body.unavailableServices ?? []).not.toContain('records');
+    const byService = (service: string) => trail.body.events.filter((e: { service: string }) => e.service === service).map((e: { action: string }) => e.action);
+    expect(byService('identity')).toContain('patient.register');
+    expect(byService('records').filter((action: string) => action === 'record.handbook.read')).toHaveLength(3);
   });
 
   it('a resident reads her own record and handbook, never writes, and never reads another patient', async () => {
