@@ -13,6 +13,7 @@ import type { GatewayConfig } from './config';
 import { HttpError, httpErrorFromGrpc, httpErrorFromLocal, plainError } from './http-errors';
 import { backendOf, collectRoutes, HttpRoute } from './http-rules';
 import { GatewayMetrics } from './metrics';
+import { csvRowsField, toCsv } from './csv';
 import { buildOpenApi } from './openapi';
 import { registerStatusPage } from './status-page';
 import { loadCodecs, loadProtoRoot, MessageCodec, ProtoSources } from './proto-registry';
@@ -44,6 +45,11 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'cross-origin-resource-policy': 'same-origin',
 };
+
+/** True when the client prefers CSV (`Accept: text/csv`) over JSON. */
+function wantsCsv(accept: string | undefined): boolean {
+  return accept !== undefined && /(^|,)\s*text\/csv/i.test(accept);
+}
 
 function send(reply: FastifyReply, error: HttpError): FastifyReply {
   return reply.code(error.body.code === 13 ? 500 : error.httpStatus).type('application/json').send(error.body);
@@ -126,6 +132,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     if (!requestCodec || !responseCodec) throw new Error(`no generated code for ${route.grpcPath}; run npm run gen`);
     const method = methodDefinition(route, requestCodec, responseCodec);
     const backend = backendOf(route.service);
+    const csvField = route.verb === 'GET' ? csvRowsField(route.responseType) : undefined;
 
     app.route({
       method: route.verb,
@@ -163,7 +170,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
             // Reads, and writes the client made safe to repeat with a key, ride out a failover.
             idempotent: route.verb === 'GET' || idempotencyKey !== undefined,
           });
-          return reply.type('application/json').send(responseCodec.toJSON(response));
+          const json = responseCodec.toJSON(response) as Record<string, unknown>;
+          if (csvField && wantsCsv(request.headers.accept)) {
+            return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${route.method.name}.csv"`).send(toCsv(csvField, json));
+          }
+          return reply.type('application/json').send(json);
         } catch (error) {
           if (isServiceError(error)) return send(reply, httpErrorFromGrpc(error as ServiceError, codecs));
           throw error;

@@ -378,5 +378,13 @@ describe('privacy and the handbook', () => {
     expect((await call('lufeng.clinician', 'GET', '/v1/statistics?county=lufeng')).status).toBe(403);
     const all = await ok(call('pref.analyst', 'GET', `/v1/statistics?from=${daysBefore(300).slice(0, 7)}`));
     expect(all.values.some((v: { indicator: string }) => v.indicator === 'early_registration')).toBe(true);
+
+    const csv = await fetch(`${platform.gatewayUrl}/v1/statistics?county=lufeng`, { headers: { authorization: `Bearer ${tokens['lufeng.analyst']}`, accept: 'text/csv' } });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('indicator,county,month,numerator,denominator,definition');
+    expect(lines.length).toBe(mine.values.length + 1);
+    expect(lines.slice(1).every((line) => line.split(',')[1] === 'lufeng')).toBe(true);
   });
 });
