@@ -48,8 +48,10 @@ export async function runIdempotent<T>(
       [scope.caller, scope.method, scope.key, hash],
     );
     if (inserted.rowCount === 0) {
+      // FOR UPDATE makes this transaction write (a row lock), so its COMMIT waits for the synchronous standby
+      // like the first one did: a replay never confirms an answer whose write the other zone may lack.
       const { rows } = await tx.query<{ request_hash: Buffer; response: Buffer | null }>(
-        'SELECT request_hash, response FROM idempotency_keys WHERE caller = $1 AND method = $2 AND key = $3',
+        'SELECT request_hash, response FROM idempotency_keys WHERE caller = $1 AND method = $2 AND key = $3 FOR UPDATE',
         [scope.caller, scope.method, scope.key],
       );
       const first = rows[0];
@@ -77,9 +79,16 @@ export async function runIdempotent<T>(
  */
 export async function previousAnswer<T>(db: Database, scope: IdempotencyScope | undefined, requestBytes: Uint8Array, codec: ResponseCodec<T>): Promise<T | undefined> {
   if (!scope) return undefined;
-  const rows = await db.query<{ request_hash: Buffer; response: Buffer | null }>(
-    'SELECT request_hash, response FROM idempotency_keys WHERE caller = $1 AND method = $2 AND key = $3',
-    [scope.caller, scope.method, scope.key],
+  // Read under a row lock in a transaction of its own: its COMMIT then waits for the synchronous standby, so a
+  // first answer whose commit wait was cut short is not confirmed by its replay before the other zone has it.
+  const rows = await db.withTransaction(
+    async (tx) =>
+      (
+        await tx.query<{ request_hash: Buffer; response: Buffer | null }>(
+          'SELECT request_hash, response FROM idempotency_keys WHERE caller = $1 AND method = $2 AND key = $3 FOR SHARE',
+          [scope.caller, scope.method, scope.key],
+        )
+      ).rows,
   );
   const first = rows[0];
   if (!first || first.response === null) return undefined;

@@ -14,6 +14,7 @@ import { GrpcServer } from './grpc/server';
 import { sweepIdempotencyKeys } from './idempotency';
 import { createLogger, Logger } from './logger';
 import { Database } from './pg/database';
+import { isTransientBeforeCommit } from './pg/errors';
 import { migrate, migrationsFor } from './pg/migrate';
 import { stopTelemetry } from './telemetry';
 
@@ -87,6 +88,26 @@ async function waitForDatabase(db: Database, logger: Logger): Promise<void> {
     } catch (error) {
       if (attempt === 1 || attempt % 10 === 0) logger.warn({ err: error, attempt }, 'waiting for the database');
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 200 * attempt)));
+    }
+  }
+}
+
+const START_UP_RETRY_MS = 120_000;
+
+/**
+ * Runs the start-up steps, retrying transient database failures (a failover in progress: the read-write endpoint
+ * briefly reaches a read-only node, or nothing) for up to two minutes.
+ */
+async function startUp(steps: () => Promise<void>, logger: Logger): Promise<void> {
+  const began = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await steps();
+    } catch (error) {
+      const transient = isTransientBeforeCommit(error) || error instanceof UnavailableError;
+      if (!transient || Date.now() - began > START_UP_RETRY_MS) throw error;
+      logger.warn({ err: error, attempt }, 'start-up hit a transient database failure; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)));
     }
   }
 }
@@ -188,9 +209,17 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
     process.once(signal, () => void stop().then(() => process.exit(0)));
   }
 
-  await waitForDatabase(db, logger);
-  if (config.MIGRATE_ON_START) await prepareSchema(spec, parts);
-  ref.current = await spec.build(parts);
+  try {
+    await startUp(async () => {
+      await waitForDatabase(db, logger);
+      if (config.MIGRATE_ON_START) await prepareSchema(spec, parts);
+      ref.current = await spec.build(parts);
+    }, logger);
+  } catch (error) {
+    // Never linger half-started answering "service is starting": exit, and the supervisor restarts us.
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(1);
+  }
   if (stopping) return { port, stop };
   server.setServing(true);
   logger.info({ port }, 'serving');

@@ -1,7 +1,7 @@
 // Verifies access tokens in every service: signature against the identity service's published keys
 // (cached, refetched on an unknown key id), issuer, audience, expiry, and the shape of the claims.
 import { createLocalJWKSet, errors as joseErrors, JSONWebKeySet, jwtVerify, JWTPayload } from 'jose';
-import { UnauthenticatedError } from '../errors';
+import { UnauthenticatedError, UnavailableError } from '../errors';
 import { AccessClaims, Principal, ROLES, RoleName, TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from './principal';
 
 /** Where the public keys come from: identity's own key store, or identity's GetJwks over gRPC elsewhere. */
@@ -34,7 +34,8 @@ export class TokenVerifier {
     try {
       await this.refresh(false);
     } catch (error) {
-      if (!this.keySet) throw new UnauthenticatedError('token keys are unavailable; try again', 'KEYS_UNAVAILABLE');
+      // Not the caller's fault (identity unreachable, e.g. during a failover): retryable, and the session is kept.
+      if (!this.keySet) throw new UnavailableError('token keys are unavailable; try again', 'KEYS_UNAVAILABLE');
     }
     let payload: JWTPayload & Partial<AccessClaims>;
     try {
@@ -53,7 +54,7 @@ export class TokenVerifier {
   }
 
   private async verifyWithKeys(token: string): Promise<JWTPayload & Partial<AccessClaims>> {
-    if (!this.keySet) throw new UnauthenticatedError('token keys are unavailable', 'KEYS_UNAVAILABLE');
+    if (!this.keySet) throw new UnavailableError('token keys are unavailable', 'KEYS_UNAVAILABLE');
     const { payload } = await jwtVerify(token, this.keySet, {
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
@@ -65,8 +66,8 @@ export class TokenVerifier {
   }
 }
 
-function describe(error: unknown): UnauthenticatedError {
-  if (error instanceof UnauthenticatedError) return error;
+function describe(error: unknown): UnauthenticatedError | UnavailableError {
+  if (error instanceof UnauthenticatedError || error instanceof UnavailableError) return error;
   if (error instanceof joseErrors.JWTExpired) return new UnauthenticatedError('access token expired', 'TOKEN_EXPIRED');
   if (error instanceof joseErrors.JWTClaimValidationFailed) return new UnauthenticatedError(`access token rejected: ${error.claim} claim`, 'TOKEN_INVALID');
   return new UnauthenticatedError('access token is not valid', 'TOKEN_INVALID');

@@ -113,6 +113,12 @@ export class Database {
       throw new RetryableBeforeCommit(error);
     }
     let discard: Error | undefined;
+    // While checked out, pg-pool no longer listens for the client's errors: a server that vanishes between two
+    // statements would otherwise be an unhandled 'error' event and take the process down.
+    const onError = (error: Error): void => {
+      discard = error;
+    };
+    client.on('error', onError);
     try {
       let result: T;
       try {
@@ -129,6 +135,7 @@ export class Database {
       });
       return result;
     } finally {
+      client.off('error', onError);
       client.release(discard);
     }
   }

@@ -80,7 +80,8 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
-        throw new Error(`migration ${id} (${migration.name}) failed: ${(error as Error).message}`);
+        // Keep the SQLSTATE: a failover mid-migration (read-only node, lost connection) is retried at start-up.
+        throw Object.assign(new Error(`migration ${id} (${migration.name}) failed: ${(error as Error).message}`), { code: (error as { code?: string }).code });
       }
       applied.push(id);
       options.logger.info({ migration: id, file: migration.name }, 'migration applied');
