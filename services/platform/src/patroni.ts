@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OsAccount } from './account';
-import { commandLine, isAlive, processTree, signalAll, sleep, waitForExit } from './proc';
+import { commandLine, isAlive, processStartTime, processTree, signalAll, sleep, waitForExit } from './proc';
 import { httpOk, httpRequest } from './probes';
 import { REPLICATION_USER, REWIND_USER, SUPERUSER, type DatabaseCredentials } from './secrets';
 import type { ComponentSpec } from './supervisor';
@@ -148,9 +148,17 @@ export function postmasterPid(dataDir: string, zone: Zone): number | undefined {
   const pidFile = join(pgDataDir(dataDir, zone), 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   try {
-    const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+    const lines = readFileSync(pidFile, 'utf8').split('\n');
+    const pid = Number(lines[0]);
     if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
-    return commandLine(pid).includes('postgres') ? pid : undefined;
+    if (!commandLine(pid).includes('postgres')) return undefined;
+    // Line 3 is the postmaster's start time (epoch seconds). After a kill -9 the file stays behind, and its pid
+    // may since belong to another PostgreSQL process (the other zone's backend): the start time tells them
+    // apart, as Patroni itself checks.
+    const startedAt = Number(lines[2]) * 1000;
+    const actual = processStartTime(pid);
+    if (Number.isFinite(startedAt) && startedAt > 0 && actual !== undefined && Math.abs(actual - startedAt) > 3000) return undefined;
+    return pid;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureOwnedDirectory, giveToAccount, platformAccount, type OsAccount } from './account';
-import { appDatabaseUrl, provisionAppDatabase } from './database';
+import { appDatabaseUrl, postgresUrl, provisionAppDatabase } from './database';
 import { ETCD_COMPONENT, etcdGet, etcdUrl, etcdWitnessSpec } from './etcd';
 import { HAPROXY_COMPONENT, haproxySpec, statsUrl } from './haproxy';
 import {
@@ -14,6 +14,7 @@ import {
   otherZone,
   patroniUrl,
   pgDataDir,
+  postmasterPid,
   removeStalePostmasterPid,
   stopOrphanPostmaster,
   waitForCluster,
@@ -25,9 +26,10 @@ import {
   type Zone,
 } from './patroni';
 import { assertPortsFree, pickFreePlatformPorts, platformPortClaims, resolvePorts, type PlatformPorts } from './ports';
-import { isAlive, memoryOf, sleep, type MemoryUse } from './proc';
+import { isAlive, memoryOf, processTree, signalAll, sleep, type MemoryUse } from './proc';
+import { httpRequest } from './probes';
 import { REDIS_COMPONENT, redisSpec, redisUrl } from './redis';
-import { loadOrCreateCredentials, type DatabaseCredentials } from './secrets';
+import { SUPERUSER, loadOrCreateCredentials, type DatabaseCredentials } from './secrets';
 import {
   PLATFORM_SERVICES,
   findRepoRoot,
@@ -70,6 +72,16 @@ export interface PlatformEndpoints {
   readonly logDir: string;
 }
 
+/** What a planned switchover through Patroni's REST API did. */
+export interface SwitchoverResult {
+  readonly from: Zone;
+  readonly to: Zone;
+  /** How long Patroni took to answer POST /switchover (it answers once the candidate leads). */
+  readonly apiMs: number;
+  readonly httpStatus: number;
+  readonly message: string;
+}
+
 export interface ComponentProcesses {
   readonly component: string;
   readonly pids: readonly number[];
@@ -86,6 +98,22 @@ export interface Platform extends PlatformEndpoints {
   /** SIGKILL of every process of a zone at once — Patroni, postmaster and its children — as in losing the zone. */
   killZone(zone: Zone): Promise<number[]>;
   startZone(zone: Zone): Promise<void>;
+  /**
+   * Planned switchover to `target` through Patroni's REST API (POST /switchover with leader and candidate).
+   * Fails when `target` already leads or Patroni refuses.
+   */
+  switchover(target: Zone): Promise<SwitchoverResult>;
+  /**
+   * SIGSTOP of a zone's PostgreSQL (postmaster and every child) while its Patroni keeps running: a hung
+   * zone or a partition. Returns the frozen pids; `thawDatabase` sends them SIGCONT.
+   */
+  freezeDatabase(zone: Zone): number[];
+  thawDatabase(zone: Zone): number[];
+  /** SIGKILL of Redis (no restart follows, as with a lost cache node); `startRedis` brings it back empty. */
+  killRedis(): Promise<number[]>;
+  startRedis(): Promise<void>;
+  /** A connection string straight to a zone's PostgreSQL, bypassing HAProxy; superuser when asked. */
+  zoneDatabaseUrl(zone: Zone, role?: 'app' | 'superuser'): string;
   stopService(name: string): Promise<void>;
   /** SIGKILL of a service process, as in a crash: the supervisor restarts it. Returns the killed pid. */
   killService(name: string): number | undefined;
@@ -181,12 +209,15 @@ class LocalPlatform implements Platform {
   private stopping: Promise<void> | undefined;
   private lastDescription = '';
   private rememberedLeader: Zone | undefined;
+  /** Zones whose PostgreSQL is stopped with SIGSTOP, and the pids to wake. */
+  private readonly frozen = new Map<Zone, number[]>();
 
   constructor(
     readonly endpoints: PlatformEndpoints,
     private readonly supervisor: Supervisor,
     private readonly services: readonly ResolvedService[],
     private readonly log: (line: string) => void,
+    private readonly credentials: DatabaseCredentials,
   ) {}
 
   get dataDir(): string { return this.endpoints.dataDir; }
@@ -226,6 +257,59 @@ class LocalPlatform implements Platform {
     if (removeStalePostmasterPid(this.dataDir, zone)) this.log(`${zone}: removed stale postmaster.pid`);
     this.log(`${zone}: starting`);
     await this.supervisor.start(zone, 30_000);
+  }
+
+  async switchover(target: Zone): Promise<SwitchoverResult> {
+    const before = await this.status();
+    const from = before.leader;
+    if (from === undefined) throw new Error('switchover: no leader');
+    if (from === target) throw new Error(`switchover: ${target} already leads`);
+    this.log(`switchover: ${from} -> ${target} requested`);
+    const began = Date.now();
+    // Patroni answers once the candidate has taken the leader key (or the attempt failed); give it room.
+    const answer = await httpRequest('POST', `${this.patroniUrls[from]}/switchover`, { leader: from, candidate: target }, 60_000);
+    const apiMs = Date.now() - began;
+    const message = answer.body.trim();
+    if (answer.status !== 200) throw new Error(`switchover ${from} -> ${target}: HTTP ${answer.status} ${message}`);
+    this.log(`switchover: ${message} (${apiMs} ms)`);
+    return { from, to: target, apiMs, httpStatus: answer.status, message };
+  }
+
+  freezeDatabase(zone: Zone): number[] {
+    const postmaster = postmasterPid(this.dataDir, zone);
+    if (postmaster === undefined) throw new Error(`${zone}: no PostgreSQL running`);
+    const pids = processTree([postmaster]);
+    // The postmaster first, so that it does not notice its children stopping.
+    signalAll(pids, 'SIGSTOP');
+    this.frozen.set(zone, pids);
+    this.log(`${zone}: PostgreSQL frozen (SIGSTOP to ${pids.length} processes)`);
+    return pids;
+  }
+
+  thawDatabase(zone: Zone): number[] {
+    const pids = this.frozen.get(zone) ?? [];
+    signalAll([...pids].reverse(), 'SIGCONT');
+    this.frozen.delete(zone);
+    this.log(`${zone}: PostgreSQL thawed (SIGCONT to ${pids.length} processes)`);
+    return pids;
+  }
+
+  async killRedis(): Promise<number[]> {
+    const victims = await this.component(REDIS_COMPONENT).kill();
+    this.log(`redis: killed (SIGKILL to ${victims.join(' ')})`);
+    return victims;
+  }
+
+  async startRedis(): Promise<void> {
+    this.log('redis: starting');
+    await this.supervisor.start(REDIS_COMPONENT, 15_000);
+  }
+
+  zoneDatabaseUrl(zone: Zone, role: 'app' | 'superuser' = 'app'): string {
+    const port = zone === 'az-a' ? this.ports.postgresAzA : this.ports.postgresAzB;
+    return role === 'app'
+      ? appDatabaseUrl(this.credentials, port)
+      : postgresUrl(SUPERUSER, this.credentials.superuserPassword, port, 'mch');
   }
 
   async stopService(name: string): Promise<void> {
@@ -288,6 +372,8 @@ class LocalPlatform implements Platform {
 
   private async stopInOrder(): Promise<void> {
     if (this.watcher !== undefined) clearInterval(this.watcher);
+    // A frozen PostgreSQL cannot shut down.
+    for (const zone of [...this.frozen.keys()]) this.thawDatabase(zone);
     let leader: Zone | undefined;
     try {
       leader = (await this.status()).leader;
@@ -451,7 +537,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const supervisor = new Supervisor({ logDir, runDir, log });
   const endpoints = endpointsOf(dataDir, ports, durability, credentials, services);
-  const platform = new LocalPlatform(endpoints, supervisor, services, log);
+  const platform = new LocalPlatform(endpoints, supervisor, services, log, credentials);
   try {
     supervisor.add(etcdWitnessSpec({ dataDir, clientPort: ports.etcd, peerPort: ports.etcdPeer, account }));
     for (const zone of ZONES) {

@@ -34,6 +34,33 @@ export function isAlive(pid: number): boolean {
   return processState(pid) === 'alive';
 }
 
+const CLOCK_TICKS_PER_SECOND = 100;
+let bootTimeMs: number | undefined;
+
+function bootTime(): number {
+  if (bootTimeMs === undefined) {
+    const match = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    bootTimeMs = match?.[1] === undefined ? 0 : Number(match[1]) * 1000;
+  }
+  return bootTimeMs;
+}
+
+/**
+ * When a process started (epoch ms, to 10 ms), from /proc/<pid>/stat. With pid_max 32768 a busy machine reuses
+ * pids within minutes: a pid written down earlier names the same process only if its start time matches.
+ */
+export function processStartTime(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    // Field 22 of stat is the start time in clock ticks since boot; fields here start at field 3.
+    const ticks = Number(fields[19]);
+    return Number.isFinite(ticks) ? bootTime() + (ticks * 1000) / CLOCK_TICKS_PER_SECOND : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function commandLine(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();

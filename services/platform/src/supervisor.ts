@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { OsAccount } from './account';
-import { commandLine, isAlive, processTree, signalAll, sleep, waitForExit } from './proc';
+import { commandLine, isAlive, processStartTime, processTree, signalAll, sleep, waitForExit } from './proc';
 
 export type RestartPolicy = 'on-crash' | 'never';
 export type ComponentState = 'stopped' | 'starting' | 'running' | 'backoff' | 'stopping';
@@ -49,6 +49,18 @@ const CRASHES_BEFORE_GIVING_UP = 3;
 interface PidRecord {
   readonly pid: number;
   readonly command: string;
+  /** processStartTime of the pid when it was written: a reused pid has another start time. */
+  readonly startedAtMs?: number;
+}
+
+/** A leftover pid still names the process this platform started (not a newer one that got the same pid). */
+function sameProcess(record: PidRecord): boolean {
+  if (!isAlive(record.pid)) return false;
+  const executable = record.command.split('/').pop() ?? '';
+  if (executable === '' || !commandLine(record.pid).includes(executable)) return false;
+  if (record.startedAtMs === undefined) return true;
+  const startedAt = processStartTime(record.pid);
+  return startedAt !== undefined && Math.abs(startedAt - record.startedAtMs) < 2000;
 }
 
 export class ComponentNotReadyError extends Error {
@@ -212,7 +224,8 @@ export class Component {
       if (child.pid === undefined) return;
       if (this.currentState === 'starting') this.currentState = 'running';
       this.write(`started pid ${child.pid}: ${spec.command} ${spec.args.join(' ')}`);
-      this.writePidFile({ pid: child.pid, command: spec.command });
+      const startedAtMs = processStartTime(child.pid);
+      this.writePidFile({ pid: child.pid, command: spec.command, ...(startedAtMs === undefined ? {} : { startedAtMs }) });
     });
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
   }
@@ -382,8 +395,7 @@ export async function stopLeftoverComponents(
   }
   leftovers.sort((a, b) => rank(a.component) - rank(b.component));
   for (const { component, path, record } of leftovers) {
-    const executable = record?.command.split('/').pop() ?? '';
-    if (record !== undefined && isAlive(record.pid) && executable !== '' && commandLine(record.pid).includes(executable)) {
+    if (record !== undefined && sameProcess(record)) {
       log(`stopping leftover ${component} (pid ${record.pid}) from an earlier run`);
       const tree = processTree([record.pid]);
       signalAll([record.pid], 'SIGTERM');
