@@ -1,18 +1,14 @@
 // Test support: run a compiled service as a real child process on a free port and wait until it serves.
 import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { pickFreePorts } from '../../platform/src/ports';
 import { repoRoot } from '../src/paths';
 
+/** One free loopback port, picked the way the platform picks its own. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
+  const [port] = await pickFreePorts(1);
+  if (port === undefined) throw new Error('no free port');
+  return port;
 }
 
 export class ServiceProcess {

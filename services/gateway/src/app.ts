@@ -1,11 +1,11 @@
 // The HTTP/JSON gateway: a route for every annotated RPC, one error shape, request ids, idempotency keys
 // carried to the services, health, readiness, metrics and the OpenAPI document.
 import { randomUUID } from 'node:crypto';
-import { Metadata, MethodDefinition, ServiceError } from '@grpc/grpc-js';
+import { Metadata, ServiceError } from '@grpc/grpc-js';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../../common/src/errors';
 import { parseIdempotencyKey } from '../../common/src/grpc/adapter';
-import { callUnary, isServiceError } from '../../common/src/grpc/client';
+import { callUnary, isServiceError, unaryMethod } from '../../common/src/grpc/client';
 import { METADATA } from '../../common/src/grpc/context';
 import type { Logger } from '../../common/src/logger';
 import { Backends } from './backends';
@@ -53,18 +53,6 @@ function wantsCsv(accept: string | undefined): boolean {
 
 function send(reply: FastifyReply, error: HttpError): FastifyReply {
   return reply.code(error.body.code === 13 ? 500 : error.httpStatus).type('application/json').send(error.body);
-}
-
-function methodDefinition(route: HttpRoute, request: MessageCodec, response: MessageCodec): MethodDefinition<unknown, unknown> {
-  return {
-    path: route.grpcPath,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (value: unknown) => Buffer.from(request.encode(value).finish()),
-    requestDeserialize: (bytes: Buffer) => request.decode(bytes),
-    responseSerialize: (value: unknown) => Buffer.from(response.encode(value).finish()),
-    responseDeserialize: (bytes: Buffer) => response.decode(bytes),
-  };
 }
 
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
@@ -130,7 +118,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));
     const responseCodec = codecs.get(route.responseType.fullName.replace(/^\./, ''));
     if (!requestCodec || !responseCodec) throw new Error(`no generated code for ${route.grpcPath}; run npm run gen`);
-    const method = methodDefinition(route, requestCodec, responseCodec);
+    const method = unaryMethod(route.grpcPath, requestCodec, responseCodec);
     const backend = backendOf(route.service);
     const csvField = route.verb === 'GET' ? csvRowsField(route.responseType) : undefined;
 

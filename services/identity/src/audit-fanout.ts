@@ -2,7 +2,7 @@
 // append-only trail and answers ListAuditEvents in the same wire shape (mch.common.v1); identity merges them.
 import { Client, MethodDefinition, status as GrpcStatus } from '@grpc/grpc-js';
 import { ListAuditEventsRequest, ListAuditEventsResponse } from '../../common/src/gen/mch/common/v1/audit';
-import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
+import { callUnary, createChannelClient, isServiceError, unaryMethod } from '../../common/src/grpc/client';
 import type { CallContext } from '../../common/src/grpc/context';
 
 /** The services besides identity that keep patient audit trails. */
@@ -10,15 +10,7 @@ export const AUDITED_SERVICES = ['records', 'scheduling', 'referral', 'consultat
 
 function listMethod(service: string): MethodDefinition<ListAuditEventsRequest, ListAuditEventsResponse> {
   const pascal = service[0]?.toUpperCase() + service.slice(1);
-  return {
-    path: `/mch.${service}.v1.${pascal}Service/ListAuditEvents`,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: (value) => Buffer.from(ListAuditEventsRequest.encode(value).finish()),
-    requestDeserialize: (bytes) => ListAuditEventsRequest.decode(bytes),
-    responseSerialize: (value) => Buffer.from(ListAuditEventsResponse.encode(value).finish()),
-    responseDeserialize: (bytes) => ListAuditEventsResponse.decode(bytes),
-  };
+  return unaryMethod(`/mch.${service}.v1.${pascal}Service/ListAuditEvents`, ListAuditEventsRequest, ListAuditEventsResponse);
 }
 
 export class AuditFanOut {

@@ -10,22 +10,6 @@ import type { PatientService } from './patient-handlers';
 import type { IdentityRepository } from './repository';
 import type { StaffService } from './staff-handlers';
 
-/** Counties change only with the seed; read them once and refresh after a minute. */
-class CountyDirectory {
-  private counties: Set<string> | undefined;
-  private readAt = 0;
-
-  constructor(private readonly repository: IdentityRepository) {}
-
-  async get(): Promise<ReadonlySet<string>> {
-    if (!this.counties || Date.now() - this.readAt > 60_000) {
-      this.counties = await this.repository.countyCodes();
-      this.readAt = Date.now();
-    }
-    return this.counties;
-  }
-}
-
 export interface IdentityServices {
   readonly auth: AuthService;
   readonly staff: StaffService;
@@ -33,7 +17,6 @@ export interface IdentityServices {
 }
 
 export function identityHandlers(repository: IdentityRepository, cache: Cache, services: IdentityServices): UnaryHandlers<typeof IdentityServiceService> {
-  const counties = new CountyDirectory(repository);
   const { auth, staff, patients } = services;
   return {
     login: (request, ctx) => auth.login(request, ctx),
@@ -57,7 +40,7 @@ export function identityHandlers(repository: IdentityRepository, cache: Cache, s
     linkGuardian: (request, ctx) => patients.linkGuardian(request, ctx),
 
     async listInstitutions(request) {
-      const query = parseListInstitutions(request, await counties.get());
+      const query = parseListInstitutions(request, await repository.countyCodes());
       const { value } = await cache.getOrLoad(cache.key('institutions', queryCacheKey(query)), ListInstitutionsResponse, async () => {
         const { institutions, total } = await repository.listInstitutions(query);
         const nextOffset = query.offset + institutions.length;

@@ -50,7 +50,12 @@ const DISTANCE_SQL = `2 * 6371.0088 * asin(least(1, sqrt(
   power(sin(radians(latitude - $1::float8) / 2), 2) +
   cos(radians($1::float8)) * cos(radians(latitude)) * power(sin(radians(longitude - $2::float8) / 2), 2))))`;
 
+const COUNTIES_TTL_MS = 60_000;
+
 export class IdentityRepository {
+  private counties: ReadonlySet<string> | undefined;
+  private countiesReadAt = 0;
+
   constructor(private readonly db: Database) {}
 
   async listInstitutions(query: InstitutionQuery): Promise<{ institutions: Institution[]; total: number }> {
@@ -80,9 +85,14 @@ export class IdentityRepository {
     return rows[0] ? toInstitution(rows[0]) : undefined;
   }
 
-  async countyCodes(): Promise<Set<string>> {
-    const rows = await this.db.query<{ county_code: string }>('SELECT DISTINCT county_code FROM institutions');
-    return new Set(rows.map((row) => row.county_code));
+  /** County codes of the member institutions; they change only with the seed, so they are re-read once a minute. */
+  async countyCodes(): Promise<ReadonlySet<string>> {
+    if (!this.counties || Date.now() - this.countiesReadAt > COUNTIES_TTL_MS) {
+      const rows = await this.db.query<{ county_code: string }>('SELECT DISTINCT county_code FROM institutions');
+      this.counties = new Set(rows.map((row) => row.county_code));
+      this.countiesReadAt = Date.now();
+    }
+    return this.counties;
   }
 
   async upsertInstitution(tx: PoolClient, institution: SeedInstitution & { id: string }): Promise<void> {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Metadata, status } from '@grpc/grpc-js';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { Client } from 'pg';
-import { callUnary, createChannelClient } from '../../common/src/grpc/client';
+import { callUnary, createChannelClient, unaryMethod } from '../../common/src/grpc/client';
 import { IdentityServiceService } from '../../common/src/gen/mch/identity/v1/identity';
 import { readTestPlatform } from '../../platform/test/platform-env';
 import path from 'node:path';
@@ -306,15 +306,7 @@ describe('authorization matrix (identity routes)', () => {
       if (given.token) metadata.set('authorization', `Bearer ${given.token}`);
       for (const [name, value] of Object.entries(given.headers ?? {})) metadata.set(name, value);
       if (verb !== 'GET') metadata.set('idempotency-key', `grpc-${randomBytes(8).toString('hex')}`);
-      const method = {
-        path: route.grpcPath,
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (value: unknown) => Buffer.from(requestCodec.encode(value).finish()),
-        requestDeserialize: (bytes: Buffer) => requestCodec.decode(bytes),
-        responseSerialize: (value: unknown) => Buffer.from(responseCodec.encode(value).finish()),
-        responseDeserialize: (bytes: Buffer) => responseCodec.decode(bytes),
-      };
+      const method = unaryMethod(route.grpcPath, requestCodec, responseCodec);
       const code = await callUnary(client, method, message, { metadata }).then(
         () => status.OK as number,
         (error: { code: number }) => error.code,

@@ -16,6 +16,25 @@ export const CLIENT_CHANNEL_OPTIONS = {
   'grpc.max_reconnect_backoff_ms': 2_000,
 };
 
+/** A message's encode/decode pair (a ts-proto MessageFns fits). */
+export interface WireCodec<T> {
+  encode(message: T): { finish(): Uint8Array };
+  decode(input: Uint8Array): T;
+}
+
+/** A unary method definition for a path and its two message codecs (for calls without a generated client). */
+export function unaryMethod<Req, Res>(path: string, request: WireCodec<Req>, response: WireCodec<Res>): MethodDefinition<Req, Res> {
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: Req) => Buffer.from(request.encode(value).finish()),
+    requestDeserialize: (bytes: Buffer) => request.decode(bytes),
+    responseSerialize: (value: Res) => Buffer.from(response.encode(value).finish()),
+    responseDeserialize: (bytes: Buffer) => response.decode(bytes),
+  };
+}
+
 export function createChannelClient(address: string, channelCredentials: ChannelCredentials = credentials.createInsecure()): Client {
   return new Client(address, channelCredentials, CLIENT_CHANNEL_OPTIONS);
 }
