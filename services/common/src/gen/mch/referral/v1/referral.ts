@@ -5,31 +5,7516 @@
 // source: mch/referral/v1/referral.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
+  type CallOptions,
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import { AuditEvent } from "../../common/v1/audit";
 
 export const protobufPackage = "mch.referral.v1";
 
 export const protobufFileName = "mch/referral/v1/referral.proto";
 
 /**
- * Referral: risk-aware referrals up and down the alliance, as FHIR Task states.
- * Its RPCs arrive with the issue that builds the service.
+ * Referral: risk-aware referrals up and down the alliance, tracked as FHIR Task states (DESIGN.md §2.4, §4, §6):
+ * suggestions of the nearest institution whose level and capabilities fit her risk colour, a state machine with
+ * who may act, acceptance deadlines by urgency, redirection, booking on acceptance, down-referral with a
+ * follow-up plan, worklists, pending suggestions from records' risk outbox, and indicators for statistics.
  */
+
+/** FHIR Task status of a referral. */
+export enum ReferralStatus {
+  REFERRAL_STATUS_UNSPECIFIED = 0,
+  REFERRAL_STATUS_REQUESTED = 1,
+  REFERRAL_STATUS_RECEIVED = 2,
+  REFERRAL_STATUS_ACCEPTED = 3,
+  REFERRAL_STATUS_REJECTED = 4,
+  REFERRAL_STATUS_IN_PROGRESS = 5,
+  REFERRAL_STATUS_ON_HOLD = 6,
+  REFERRAL_STATUS_COMPLETED = 7,
+  REFERRAL_STATUS_FAILED = 8,
+  REFERRAL_STATUS_CANCELLED = 9,
+  UNRECOGNIZED = -1,
+}
+
+export function referralStatusFromJSON(object: any): ReferralStatus {
+  switch (object) {
+    case 0:
+    case "REFERRAL_STATUS_UNSPECIFIED":
+      return ReferralStatus.REFERRAL_STATUS_UNSPECIFIED;
+    case 1:
+    case "REFERRAL_STATUS_REQUESTED":
+      return ReferralStatus.REFERRAL_STATUS_REQUESTED;
+    case 2:
+    case "REFERRAL_STATUS_RECEIVED":
+      return ReferralStatus.REFERRAL_STATUS_RECEIVED;
+    case 3:
+    case "REFERRAL_STATUS_ACCEPTED":
+      return ReferralStatus.REFERRAL_STATUS_ACCEPTED;
+    case 4:
+    case "REFERRAL_STATUS_REJECTED":
+      return ReferralStatus.REFERRAL_STATUS_REJECTED;
+    case 5:
+    case "REFERRAL_STATUS_IN_PROGRESS":
+      return ReferralStatus.REFERRAL_STATUS_IN_PROGRESS;
+    case 6:
+    case "REFERRAL_STATUS_ON_HOLD":
+      return ReferralStatus.REFERRAL_STATUS_ON_HOLD;
+    case 7:
+    case "REFERRAL_STATUS_COMPLETED":
+      return ReferralStatus.REFERRAL_STATUS_COMPLETED;
+    case 8:
+    case "REFERRAL_STATUS_FAILED":
+      return ReferralStatus.REFERRAL_STATUS_FAILED;
+    case 9:
+    case "REFERRAL_STATUS_CANCELLED":
+      return ReferralStatus.REFERRAL_STATUS_CANCELLED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ReferralStatus.UNRECOGNIZED;
+  }
+}
+
+export function referralStatusToJSON(object: ReferralStatus): string {
+  switch (object) {
+    case ReferralStatus.REFERRAL_STATUS_UNSPECIFIED:
+      return "REFERRAL_STATUS_UNSPECIFIED";
+    case ReferralStatus.REFERRAL_STATUS_REQUESTED:
+      return "REFERRAL_STATUS_REQUESTED";
+    case ReferralStatus.REFERRAL_STATUS_RECEIVED:
+      return "REFERRAL_STATUS_RECEIVED";
+    case ReferralStatus.REFERRAL_STATUS_ACCEPTED:
+      return "REFERRAL_STATUS_ACCEPTED";
+    case ReferralStatus.REFERRAL_STATUS_REJECTED:
+      return "REFERRAL_STATUS_REJECTED";
+    case ReferralStatus.REFERRAL_STATUS_IN_PROGRESS:
+      return "REFERRAL_STATUS_IN_PROGRESS";
+    case ReferralStatus.REFERRAL_STATUS_ON_HOLD:
+      return "REFERRAL_STATUS_ON_HOLD";
+    case ReferralStatus.REFERRAL_STATUS_COMPLETED:
+      return "REFERRAL_STATUS_COMPLETED";
+    case ReferralStatus.REFERRAL_STATUS_FAILED:
+      return "REFERRAL_STATUS_FAILED";
+    case ReferralStatus.REFERRAL_STATUS_CANCELLED:
+      return "REFERRAL_STATUS_CANCELLED";
+    case ReferralStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Up (township -> county -> prefecture) or down (back to the community). */
+export enum ReferralDirection {
+  REFERRAL_DIRECTION_UNSPECIFIED = 0,
+  REFERRAL_DIRECTION_UP = 1,
+  REFERRAL_DIRECTION_DOWN = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function referralDirectionFromJSON(object: any): ReferralDirection {
+  switch (object) {
+    case 0:
+    case "REFERRAL_DIRECTION_UNSPECIFIED":
+      return ReferralDirection.REFERRAL_DIRECTION_UNSPECIFIED;
+    case 1:
+    case "REFERRAL_DIRECTION_UP":
+      return ReferralDirection.REFERRAL_DIRECTION_UP;
+    case 2:
+    case "REFERRAL_DIRECTION_DOWN":
+      return ReferralDirection.REFERRAL_DIRECTION_DOWN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ReferralDirection.UNRECOGNIZED;
+  }
+}
+
+export function referralDirectionToJSON(object: ReferralDirection): string {
+  switch (object) {
+    case ReferralDirection.REFERRAL_DIRECTION_UNSPECIFIED:
+      return "REFERRAL_DIRECTION_UNSPECIFIED";
+    case ReferralDirection.REFERRAL_DIRECTION_UP:
+      return "REFERRAL_DIRECTION_UP";
+    case ReferralDirection.REFERRAL_DIRECTION_DOWN:
+      return "REFERRAL_DIRECTION_DOWN";
+    case ReferralDirection.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How soon the receiver must accept: sets the acceptance deadline. */
+export enum ReferralUrgency {
+  REFERRAL_URGENCY_UNSPECIFIED = 0,
+  REFERRAL_URGENCY_ROUTINE = 1,
+  REFERRAL_URGENCY_URGENT = 2,
+  REFERRAL_URGENCY_EMERGENCY = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function referralUrgencyFromJSON(object: any): ReferralUrgency {
+  switch (object) {
+    case 0:
+    case "REFERRAL_URGENCY_UNSPECIFIED":
+      return ReferralUrgency.REFERRAL_URGENCY_UNSPECIFIED;
+    case 1:
+    case "REFERRAL_URGENCY_ROUTINE":
+      return ReferralUrgency.REFERRAL_URGENCY_ROUTINE;
+    case 2:
+    case "REFERRAL_URGENCY_URGENT":
+      return ReferralUrgency.REFERRAL_URGENCY_URGENT;
+    case 3:
+    case "REFERRAL_URGENCY_EMERGENCY":
+      return ReferralUrgency.REFERRAL_URGENCY_EMERGENCY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ReferralUrgency.UNRECOGNIZED;
+  }
+}
+
+export function referralUrgencyToJSON(object: ReferralUrgency): string {
+  switch (object) {
+    case ReferralUrgency.REFERRAL_URGENCY_UNSPECIFIED:
+      return "REFERRAL_URGENCY_UNSPECIFIED";
+    case ReferralUrgency.REFERRAL_URGENCY_ROUTINE:
+      return "REFERRAL_URGENCY_ROUTINE";
+    case ReferralUrgency.REFERRAL_URGENCY_URGENT:
+      return "REFERRAL_URGENCY_URGENT";
+    case ReferralUrgency.REFERRAL_URGENCY_EMERGENCY:
+      return "REFERRAL_URGENCY_EMERGENCY";
+    case ReferralUrgency.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Where the booking made on acceptance stands. */
+export enum BookingStatus {
+  BOOKING_STATUS_UNSPECIFIED = 0,
+  /** BOOKING_STATUS_PENDING - Scheduling could not be reached: a worker completes the booking later, with the same idempotency key. */
+  BOOKING_STATUS_PENDING = 1,
+  BOOKING_STATUS_BOOKED = 2,
+  /** BOOKING_STATUS_FAILED - Scheduling refused it for good (no slot, unknown service): see `last_error`. */
+  BOOKING_STATUS_FAILED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function bookingStatusFromJSON(object: any): BookingStatus {
+  switch (object) {
+    case 0:
+    case "BOOKING_STATUS_UNSPECIFIED":
+      return BookingStatus.BOOKING_STATUS_UNSPECIFIED;
+    case 1:
+    case "BOOKING_STATUS_PENDING":
+      return BookingStatus.BOOKING_STATUS_PENDING;
+    case 2:
+    case "BOOKING_STATUS_BOOKED":
+      return BookingStatus.BOOKING_STATUS_BOOKED;
+    case 3:
+    case "BOOKING_STATUS_FAILED":
+      return BookingStatus.BOOKING_STATUS_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return BookingStatus.UNRECOGNIZED;
+  }
+}
+
+export function bookingStatusToJSON(object: BookingStatus): string {
+  switch (object) {
+    case BookingStatus.BOOKING_STATUS_UNSPECIFIED:
+      return "BOOKING_STATUS_UNSPECIFIED";
+    case BookingStatus.BOOKING_STATUS_PENDING:
+      return "BOOKING_STATUS_PENDING";
+    case BookingStatus.BOOKING_STATUS_BOOKED:
+      return "BOOKING_STATUS_BOOKED";
+    case BookingStatus.BOOKING_STATUS_FAILED:
+      return "BOOKING_STATUS_FAILED";
+    case BookingStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** The booking asked for on acceptance. */
+export interface BookingRequest {
+  /** The scheduling service type, e.g. "anc", "high_risk_clinic". */
+  serviceType: string;
+  /** The slot start wanted; with `earliest_at_or_after`, the earliest free slot at or after it. */
+  slotStart?: Date | undefined;
+  earliestAtOrAfter: boolean;
+}
+
+/** The booking of an accepted referral. */
+export interface Booking {
+  status: BookingStatus;
+  serviceType: string;
+  requestedStart?: Date | undefined;
+  earliestAtOrAfter: boolean;
+  /** Scheduling's appointment, once booked. */
+  appointmentId: string;
+  slotStart?: Date | undefined;
+  attempts: number;
+  lastError: string;
+  /** The idempotency key scheduling sees: derived from the referral id, the same on every attempt. */
+  idempotencyKey: string;
+}
+
+/** What the receiver saw of her record at acceptance. */
+export interface RecordSnapshot {
+  takenAt?:
+    | Date
+    | undefined;
+  /** The record version read; 0 when records could not be read (see `unavailable`). */
+  recordVersion: number;
+  pregnancyId: string;
+  riskColour: string;
+  besideColours: string[];
+  screenPositive: boolean;
+  screenReasons: string[];
+  /** YYYY-MM-DD. */
+  edd: string;
+  /** e.g. "34+2". */
+  gestationalAge: string;
+  findings: string[];
+  /** The latest antenatal visit: date and blood pressure. */
+  lastVisitDate: string;
+  lastSystolicBp: number;
+  lastDiastolicBp: number;
+  visitCount: number;
+  /** Sensitive entries were withheld from the reader. */
+  sensitiveWithheld: boolean;
+  /** Records could not be read at acceptance; the acceptance stands without the snapshot. */
+  unavailable: boolean;
+}
+
+/** One recorded transition or business-status change. */
+export interface ReferralTransition {
+  /** e.g. "request", "receive", "accept", "reject", "redirect", "business-status". */
+  action: string;
+  fromStatus: ReferralStatus;
+  toStatus: ReferralStatus;
+  actorId: string;
+  institutionId: string;
+  reason: string;
+  at?: Date | undefined;
+}
+
+/** A referral (FHIR Task). */
+export interface Referral {
+  id: string;
+  patientId: string;
+  pregnancyId: string;
+  direction: ReferralDirection;
+  status: ReferralStatus;
+  urgency: ReferralUrgency;
+  /** Her confirmed risk colour when the referral was requested (empty if not graded). */
+  riskColour: string;
+  fromInstitutionId: string;
+  toInstitutionId: string;
+  requesterId: string;
+  /** The clinical reason for the referral. */
+  reason: string;
+  /** Free local sub-state, e.g. "transport arranged", "patient arrived". */
+  businessStatus: string;
+  /** Why it was rejected, failed or cancelled ("redirected" when redirected). */
+  statusReason: string;
+  createdAt?: Date | undefined;
+  acceptanceDeadline?:
+    | Date
+    | undefined;
+  /** Still not accepted after its deadline. */
+  overdue: boolean;
+  acceptedAt?: Date | undefined;
+  completedAt?:
+    | Date
+    | undefined;
+  /** Redirection: the referral this one was redirected to, or from. */
+  redirectedToReferralId: string;
+  redirectedFromReferralId: string;
+  /** A down-referral names the up-referral it returns from; the up-referral names its down-referral. */
+  parentReferralId: string;
+  downReferralId: string;
+  /** Down-referral: what the community institution should do. */
+  followUpPlan: string;
+  /** The receiver's feedback to the sender on completion. */
+  feedback: string;
+  booking?: Booking | undefined;
+  recordSnapshot?: RecordSnapshot | undefined;
+  transitions: ReferralTransition[];
+  /** The pending suggestion this referral acted on. */
+  suggestionId: string;
+  /** The patient's county of residence (statistics count by it). */
+  patientCountyCode: string;
+  updatedAt?: Date | undefined;
+}
+
+/** Suggestions for one patient. */
+export interface SuggestReferralTargetsRequest {
+  patientId: string;
+  /** Where she is: by default the caller's institution, else the institution that registered her pregnancy. */
+  fromInstitutionId: string;
+  /** Capabilities needed beyond what her colour requires, e.g. "nicu". */
+  capabilities: string[];
+  /** At most 20; 3 when unset. */
+  maxResults: number;
+}
+
+/** A suggested receiving institution. */
+export interface ReferralTarget {
+  institutionId: string;
+  code: string;
+  name: string;
+  /** "prefecture", "county" or "township". */
+  level: string;
+  countyCode: string;
+  distanceKm: number;
+  /** Why it was chosen, e.g. "nearest 三级 institution with critical_maternal_care; 41.2 km". */
+  reason: string;
+}
+
+/** A nearer institution that was passed over, and why. */
+export interface PassedOverInstitution {
+  institutionId: string;
+  code: string;
+  name: string;
+  level: string;
+  distanceKm: number;
+  /** e.g. "level county is below the prefecture (三级) level red requires", "lacks critical_maternal_care". */
+  reason: string;
+}
+
+/** Ranked targets and the institutions passed over on the way. */
+export interface SuggestReferralTargetsResponse {
+  patientId: string;
+  pregnancyId: string;
+  /** The colour the suggestion is for ("" when she is not graded: green rules, or county for grading if flagged). */
+  riskColour: string;
+  screenPositive: boolean;
+  /** What the colour (and the request) requires. */
+  requiredLevel: string;
+  requiredCapabilities: string[];
+  fromInstitutionId: string;
+  targets: ReferralTarget[];
+  /** Institutions nearer than the first target that do not fit, nearest first. */
+  passedOver: PassedOverInstitution[];
+}
+
+/** A new referral from the caller's institution. */
+export interface CreateReferralRequest {
+  patientId: string;
+  toInstitutionId: string;
+  direction: ReferralDirection;
+  urgency: ReferralUrgency;
+  reason: string;
+  /** Down-referrals: what the community institution should do. */
+  followUpPlan: string;
+  /** The pending suggestion this referral acts on (it is then closed). */
+  suggestionId: string;
+}
+
+/** The requested referral. */
+export interface CreateReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** One referral. */
+export interface GetReferralRequest {
+  referralId: string;
+}
+
+/** The referral. */
+export interface GetReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Receipt. */
+export interface ReceiveReferralRequest {
+  referralId: string;
+  note: string;
+}
+
+/** The referral after the transition. */
+export interface ReceiveReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Acceptance, with an optional booking. */
+export interface AcceptReferralRequest {
+  referralId: string;
+  note: string;
+  booking?: BookingRequest | undefined;
+}
+
+/** The referral after the transition, with the booking (booked, or pending when scheduling was unavailable). */
+export interface AcceptReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Rejection; `reason` is required. */
+export interface RejectReferralRequest {
+  referralId: string;
+  reason: string;
+}
+
+/** The referral after the transition. */
+export interface RejectReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Redirection to another institution. */
+export interface RedirectReferralRequest {
+  referralId: string;
+  toInstitutionId: string;
+  /** Why she goes elsewhere (no bed, no specialist). */
+  reason: string;
+}
+
+/** The ended referral and the new one. */
+export interface RedirectReferralResponse {
+  referral?: Referral | undefined;
+  redirectedTo?: Referral | undefined;
+}
+
+/** Start of care. */
+export interface StartReferralRequest {
+  referralId: string;
+  note: string;
+}
+
+/** The referral after the transition. */
+export interface StartReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** A pause. */
+export interface HoldReferralRequest {
+  referralId: string;
+  reason: string;
+}
+
+/** The referral after the transition. */
+export interface HoldReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Resumption. */
+export interface ResumeReferralRequest {
+  referralId: string;
+  note: string;
+}
+
+/** The referral after the transition. */
+export interface ResumeReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Completion with feedback for the sender. */
+export interface CompleteReferralRequest {
+  referralId: string;
+  feedback: string;
+}
+
+/** The referral after the transition. */
+export interface CompleteReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Failure; `reason` is required. */
+export interface FailReferralRequest {
+  referralId: string;
+  reason: string;
+}
+
+/** The referral after the transition. */
+export interface FailReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** Cancellation by the sender. */
+export interface CancelReferralRequest {
+  referralId: string;
+  reason: string;
+}
+
+/** The referral after the transition. */
+export interface CancelReferralResponse {
+  referral?: Referral | undefined;
+}
+
+/** A new business status. */
+export interface UpdateBusinessStatusRequest {
+  referralId: string;
+  businessStatus: string;
+}
+
+/** The referral with its business status. */
+export interface UpdateBusinessStatusResponse {
+  referral?: Referral | undefined;
+}
+
+/** Completion of an up-referral and a down-referral back to the community. */
+export interface ReferBackRequest {
+  referralId: string;
+  /** The community institution; the up-referral's sender when empty. */
+  toInstitutionId: string;
+  followUpPlan: string;
+  /** Feedback to the sender (outcome, treatment given). */
+  feedback: string;
+  urgency: ReferralUrgency;
+}
+
+/** The completed up-referral and the new down-referral. */
+export interface ReferBackResponse {
+  referral?: Referral | undefined;
+  downReferral?: Referral | undefined;
+}
+
+/** An institution's worklist. */
+export interface ListInstitutionReferralsRequest {
+  institutionId: string;
+  /** "incoming" or "outgoing"; both when empty. */
+  direction: string;
+  /** A status filter, e.g. "requested", "in-progress", or "open" for every open state. */
+  status: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Referrals, overdue first, then by deadline. */
+export interface ListInstitutionReferralsResponse {
+  referrals: Referral[];
+  nextPageToken: string;
+}
+
+/** A pending suggestion to refer a patient, raised by a confirmed grade change. */
+export interface PendingSuggestion {
+  id: string;
+  patientId: string;
+  pregnancyId: string;
+  /** The institution whose worklist shows it (the one that graded her). */
+  institutionId: string;
+  colour: string;
+  previousColour: string;
+  countyCode: string;
+  /** "pending", "referred" or "dismissed". */
+  status: string;
+  referralId: string;
+  dismissReason: string;
+  gradedAt?: Date | undefined;
+  createdAt?: Date | undefined;
+}
+
+/** An institution's pending suggestions. */
+export interface ListPendingSuggestionsRequest {
+  institutionId: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Pending suggestions, newest first. */
+export interface ListPendingSuggestionsResponse {
+  suggestions: PendingSuggestion[];
+  nextPageToken: string;
+}
+
+/** Dismissal of a suggestion. */
+export interface DismissSuggestionRequest {
+  suggestionId: string;
+  reason: string;
+}
+
+/** The dismissed suggestion. */
+export interface DismissSuggestionResponse {
+  suggestion?: PendingSuggestion | undefined;
+}
+
+/** Indicator filters. */
+export interface GetReferralIndicatorsRequest {
+  /** County of residence; every county when empty. */
+  county: string;
+  /** YYYY-MM; 11 months before `to` when empty. */
+  from: string;
+  /** YYYY-MM; this month when empty. */
+  to: string;
+}
+
+/** Referral indicators of one county and month (month of the request). */
+export interface ReferralIndicator {
+  county: string;
+  /** YYYY-MM. */
+  month: string;
+  referralsUp: string;
+  referralsDown: string;
+  accepted: string;
+  rejected: string;
+  redirected: string;
+  overdue: string;
+  /** Median minutes from request to acceptance over the accepted; absent when none was accepted. */
+  medianMinutesToAcceptance?: number | undefined;
+}
+
+/** Indicators by county and month. */
+export interface GetReferralIndicatorsResponse {
+  indicators: ReferralIndicator[];
+  /** Read from the read-only endpoint; may lag the primary slightly. */
+  source: string;
+}
+
+/** Audit events about one patient, newest first (wire-identical to mch.common.v1.ListAuditEventsRequest). */
+export interface ListAuditEventsRequest {
+  patientId: string;
+  pageSize: number;
+  before?: Date | undefined;
+}
+
+/** A page of audit events (wire-identical to mch.common.v1.ListAuditEventsResponse). */
+export interface ListAuditEventsResponse {
+  events: AuditEvent[];
+}
+
+function createBaseBookingRequest(): BookingRequest {
+  return { serviceType: "", slotStart: undefined, earliestAtOrAfter: false };
+}
+
+export const BookingRequest: MessageFns<BookingRequest> = {
+  encode(message: BookingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceType !== "") {
+      writer.uint32(10).string(message.serviceType);
+    }
+    if (message.slotStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.slotStart), writer.uint32(18).fork()).join();
+    }
+    if (message.earliestAtOrAfter !== false) {
+      writer.uint32(24).bool(message.earliestAtOrAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BookingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBookingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.slotStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.earliestAtOrAfter = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BookingRequest {
+    return {
+      serviceType: isSet(object.serviceType)
+        ? globalThis.String(object.serviceType)
+        : isSet(object.service_type)
+        ? globalThis.String(object.service_type)
+        : "",
+      slotStart: isSet(object.slotStart)
+        ? fromJsonTimestamp(object.slotStart)
+        : isSet(object.slot_start)
+        ? fromJsonTimestamp(object.slot_start)
+        : undefined,
+      earliestAtOrAfter: isSet(object.earliestAtOrAfter)
+        ? globalThis.Boolean(object.earliestAtOrAfter)
+        : isSet(object.earliest_at_or_after)
+        ? globalThis.Boolean(object.earliest_at_or_after)
+        : false,
+    };
+  },
+
+  toJSON(message: BookingRequest): unknown {
+    const obj: any = {};
+    if (message.serviceType !== "") {
+      obj.serviceType = message.serviceType;
+    }
+    if (message.slotStart !== undefined) {
+      obj.slotStart = message.slotStart.toISOString();
+    }
+    if (message.earliestAtOrAfter !== false) {
+      obj.earliestAtOrAfter = message.earliestAtOrAfter;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BookingRequest>): BookingRequest {
+    return BookingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BookingRequest>): BookingRequest {
+    const message = createBaseBookingRequest();
+    message.serviceType = object.serviceType ?? "";
+    message.slotStart = object.slotStart ?? undefined;
+    message.earliestAtOrAfter = object.earliestAtOrAfter ?? false;
+    return message;
+  },
+};
+
+function createBaseBooking(): Booking {
+  return {
+    status: 0,
+    serviceType: "",
+    requestedStart: undefined,
+    earliestAtOrAfter: false,
+    appointmentId: "",
+    slotStart: undefined,
+    attempts: 0,
+    lastError: "",
+    idempotencyKey: "",
+  };
+}
+
+export const Booking: MessageFns<Booking> = {
+  encode(message: Booking, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.serviceType !== "") {
+      writer.uint32(18).string(message.serviceType);
+    }
+    if (message.requestedStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.requestedStart), writer.uint32(26).fork()).join();
+    }
+    if (message.earliestAtOrAfter !== false) {
+      writer.uint32(32).bool(message.earliestAtOrAfter);
+    }
+    if (message.appointmentId !== "") {
+      writer.uint32(42).string(message.appointmentId);
+    }
+    if (message.slotStart !== undefined) {
+      Timestamp.encode(toTimestamp(message.slotStart), writer.uint32(50).fork()).join();
+    }
+    if (message.attempts !== 0) {
+      writer.uint32(56).int32(message.attempts);
+    }
+    if (message.lastError !== "") {
+      writer.uint32(66).string(message.lastError);
+    }
+    if (message.idempotencyKey !== "") {
+      writer.uint32(74).string(message.idempotencyKey);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Booking {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBooking();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.serviceType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestedStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.earliestAtOrAfter = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.slotStart = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.attempts = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.idempotencyKey = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Booking {
+    return {
+      status: isSet(object.status) ? bookingStatusFromJSON(object.status) : 0,
+      serviceType: isSet(object.serviceType)
+        ? globalThis.String(object.serviceType)
+        : isSet(object.service_type)
+        ? globalThis.String(object.service_type)
+        : "",
+      requestedStart: isSet(object.requestedStart)
+        ? fromJsonTimestamp(object.requestedStart)
+        : isSet(object.requested_start)
+        ? fromJsonTimestamp(object.requested_start)
+        : undefined,
+      earliestAtOrAfter: isSet(object.earliestAtOrAfter)
+        ? globalThis.Boolean(object.earliestAtOrAfter)
+        : isSet(object.earliest_at_or_after)
+        ? globalThis.Boolean(object.earliest_at_or_after)
+        : false,
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+      slotStart: isSet(object.slotStart)
+        ? fromJsonTimestamp(object.slotStart)
+        : isSet(object.slot_start)
+        ? fromJsonTimestamp(object.slot_start)
+        : undefined,
+      attempts: isSet(object.attempts) ? globalThis.Number(object.attempts) : 0,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+      idempotencyKey: isSet(object.idempotencyKey)
+        ? globalThis.String(object.idempotencyKey)
+        : isSet(object.idempotency_key)
+        ? globalThis.String(object.idempotency_key)
+        : "",
+    };
+  },
+
+  toJSON(message: Booking): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = bookingStatusToJSON(message.status);
+    }
+    if (message.serviceType !== "") {
+      obj.serviceType = message.serviceType;
+    }
+    if (message.requestedStart !== undefined) {
+      obj.requestedStart = message.requestedStart.toISOString();
+    }
+    if (message.earliestAtOrAfter !== false) {
+      obj.earliestAtOrAfter = message.earliestAtOrAfter;
+    }
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    if (message.slotStart !== undefined) {
+      obj.slotStart = message.slotStart.toISOString();
+    }
+    if (message.attempts !== 0) {
+      obj.attempts = Math.round(message.attempts);
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    if (message.idempotencyKey !== "") {
+      obj.idempotencyKey = message.idempotencyKey;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Booking>): Booking {
+    return Booking.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Booking>): Booking {
+    const message = createBaseBooking();
+    message.status = object.status ?? 0;
+    message.serviceType = object.serviceType ?? "";
+    message.requestedStart = object.requestedStart ?? undefined;
+    message.earliestAtOrAfter = object.earliestAtOrAfter ?? false;
+    message.appointmentId = object.appointmentId ?? "";
+    message.slotStart = object.slotStart ?? undefined;
+    message.attempts = object.attempts ?? 0;
+    message.lastError = object.lastError ?? "";
+    message.idempotencyKey = object.idempotencyKey ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordSnapshot(): RecordSnapshot {
+  return {
+    takenAt: undefined,
+    recordVersion: 0,
+    pregnancyId: "",
+    riskColour: "",
+    besideColours: [],
+    screenPositive: false,
+    screenReasons: [],
+    edd: "",
+    gestationalAge: "",
+    findings: [],
+    lastVisitDate: "",
+    lastSystolicBp: 0,
+    lastDiastolicBp: 0,
+    visitCount: 0,
+    sensitiveWithheld: false,
+    unavailable: false,
+  };
+}
+
+export const RecordSnapshot: MessageFns<RecordSnapshot> = {
+  encode(message: RecordSnapshot, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.takenAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.takenAt), writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(26).string(message.pregnancyId);
+    }
+    if (message.riskColour !== "") {
+      writer.uint32(34).string(message.riskColour);
+    }
+    for (const v of message.besideColours) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.screenPositive !== false) {
+      writer.uint32(48).bool(message.screenPositive);
+    }
+    for (const v of message.screenReasons) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.edd !== "") {
+      writer.uint32(66).string(message.edd);
+    }
+    if (message.gestationalAge !== "") {
+      writer.uint32(74).string(message.gestationalAge);
+    }
+    for (const v of message.findings) {
+      writer.uint32(82).string(v!);
+    }
+    if (message.lastVisitDate !== "") {
+      writer.uint32(90).string(message.lastVisitDate);
+    }
+    if (message.lastSystolicBp !== 0) {
+      writer.uint32(96).int32(message.lastSystolicBp);
+    }
+    if (message.lastDiastolicBp !== 0) {
+      writer.uint32(104).int32(message.lastDiastolicBp);
+    }
+    if (message.visitCount !== 0) {
+      writer.uint32(112).int32(message.visitCount);
+    }
+    if (message.sensitiveWithheld !== false) {
+      writer.uint32(120).bool(message.sensitiveWithheld);
+    }
+    if (message.unavailable !== false) {
+      writer.uint32(128).bool(message.unavailable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordSnapshot {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordSnapshot();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.takenAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.riskColour = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.besideColours.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.screenPositive = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.screenReasons.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.edd = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.gestationalAge = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.lastVisitDate = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.lastSystolicBp = reader.int32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.lastDiastolicBp = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.visitCount = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.sensitiveWithheld = reader.bool();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.unavailable = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordSnapshot {
+    return {
+      takenAt: isSet(object.takenAt)
+        ? fromJsonTimestamp(object.takenAt)
+        : isSet(object.taken_at)
+        ? fromJsonTimestamp(object.taken_at)
+        : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      riskColour: isSet(object.riskColour)
+        ? globalThis.String(object.riskColour)
+        : isSet(object.risk_colour)
+        ? globalThis.String(object.risk_colour)
+        : "",
+      besideColours: globalThis.Array.isArray(object?.besideColours)
+        ? object.besideColours.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.beside_colours)
+        ? object.beside_colours.map((e: any) => globalThis.String(e))
+        : [],
+      screenPositive: isSet(object.screenPositive)
+        ? globalThis.Boolean(object.screenPositive)
+        : isSet(object.screen_positive)
+        ? globalThis.Boolean(object.screen_positive)
+        : false,
+      screenReasons: globalThis.Array.isArray(object?.screenReasons)
+        ? object.screenReasons.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.screen_reasons)
+        ? object.screen_reasons.map((e: any) => globalThis.String(e))
+        : [],
+      edd: isSet(object.edd) ? globalThis.String(object.edd) : "",
+      gestationalAge: isSet(object.gestationalAge)
+        ? globalThis.String(object.gestationalAge)
+        : isSet(object.gestational_age)
+        ? globalThis.String(object.gestational_age)
+        : "",
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      lastVisitDate: isSet(object.lastVisitDate)
+        ? globalThis.String(object.lastVisitDate)
+        : isSet(object.last_visit_date)
+        ? globalThis.String(object.last_visit_date)
+        : "",
+      lastSystolicBp: isSet(object.lastSystolicBp)
+        ? globalThis.Number(object.lastSystolicBp)
+        : isSet(object.last_systolic_bp)
+        ? globalThis.Number(object.last_systolic_bp)
+        : 0,
+      lastDiastolicBp: isSet(object.lastDiastolicBp)
+        ? globalThis.Number(object.lastDiastolicBp)
+        : isSet(object.last_diastolic_bp)
+        ? globalThis.Number(object.last_diastolic_bp)
+        : 0,
+      visitCount: isSet(object.visitCount)
+        ? globalThis.Number(object.visitCount)
+        : isSet(object.visit_count)
+        ? globalThis.Number(object.visit_count)
+        : 0,
+      sensitiveWithheld: isSet(object.sensitiveWithheld)
+        ? globalThis.Boolean(object.sensitiveWithheld)
+        : isSet(object.sensitive_withheld)
+        ? globalThis.Boolean(object.sensitive_withheld)
+        : false,
+      unavailable: isSet(object.unavailable) ? globalThis.Boolean(object.unavailable) : false,
+    };
+  },
+
+  toJSON(message: RecordSnapshot): unknown {
+    const obj: any = {};
+    if (message.takenAt !== undefined) {
+      obj.takenAt = message.takenAt.toISOString();
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.riskColour !== "") {
+      obj.riskColour = message.riskColour;
+    }
+    if (message.besideColours?.length) {
+      obj.besideColours = message.besideColours;
+    }
+    if (message.screenPositive !== false) {
+      obj.screenPositive = message.screenPositive;
+    }
+    if (message.screenReasons?.length) {
+      obj.screenReasons = message.screenReasons;
+    }
+    if (message.edd !== "") {
+      obj.edd = message.edd;
+    }
+    if (message.gestationalAge !== "") {
+      obj.gestationalAge = message.gestationalAge;
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.lastVisitDate !== "") {
+      obj.lastVisitDate = message.lastVisitDate;
+    }
+    if (message.lastSystolicBp !== 0) {
+      obj.lastSystolicBp = Math.round(message.lastSystolicBp);
+    }
+    if (message.lastDiastolicBp !== 0) {
+      obj.lastDiastolicBp = Math.round(message.lastDiastolicBp);
+    }
+    if (message.visitCount !== 0) {
+      obj.visitCount = Math.round(message.visitCount);
+    }
+    if (message.sensitiveWithheld !== false) {
+      obj.sensitiveWithheld = message.sensitiveWithheld;
+    }
+    if (message.unavailable !== false) {
+      obj.unavailable = message.unavailable;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordSnapshot>): RecordSnapshot {
+    return RecordSnapshot.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordSnapshot>): RecordSnapshot {
+    const message = createBaseRecordSnapshot();
+    message.takenAt = object.takenAt ?? undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.riskColour = object.riskColour ?? "";
+    message.besideColours = object.besideColours?.map((e) => e) || [];
+    message.screenPositive = object.screenPositive ?? false;
+    message.screenReasons = object.screenReasons?.map((e) => e) || [];
+    message.edd = object.edd ?? "";
+    message.gestationalAge = object.gestationalAge ?? "";
+    message.findings = object.findings?.map((e) => e) || [];
+    message.lastVisitDate = object.lastVisitDate ?? "";
+    message.lastSystolicBp = object.lastSystolicBp ?? 0;
+    message.lastDiastolicBp = object.lastDiastolicBp ?? 0;
+    message.visitCount = object.visitCount ?? 0;
+    message.sensitiveWithheld = object.sensitiveWithheld ?? false;
+    message.unavailable = object.unavailable ?? false;
+    return message;
+  },
+};
+
+function createBaseReferralTransition(): ReferralTransition {
+  return { action: "", fromStatus: 0, toStatus: 0, actorId: "", institutionId: "", reason: "", at: undefined };
+}
+
+export const ReferralTransition: MessageFns<ReferralTransition> = {
+  encode(message: ReferralTransition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.action !== "") {
+      writer.uint32(10).string(message.action);
+    }
+    if (message.fromStatus !== 0) {
+      writer.uint32(16).int32(message.fromStatus);
+    }
+    if (message.toStatus !== 0) {
+      writer.uint32(24).int32(message.toStatus);
+    }
+    if (message.actorId !== "") {
+      writer.uint32(34).string(message.actorId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(42).string(message.institutionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReferralTransition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferralTransition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.action = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fromStatus = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.toStatus = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.actorId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReferralTransition {
+    return {
+      action: isSet(object.action) ? globalThis.String(object.action) : "",
+      fromStatus: isSet(object.fromStatus)
+        ? referralStatusFromJSON(object.fromStatus)
+        : isSet(object.from_status)
+        ? referralStatusFromJSON(object.from_status)
+        : 0,
+      toStatus: isSet(object.toStatus)
+        ? referralStatusFromJSON(object.toStatus)
+        : isSet(object.to_status)
+        ? referralStatusFromJSON(object.to_status)
+        : 0,
+      actorId: isSet(object.actorId)
+        ? globalThis.String(object.actorId)
+        : isSet(object.actor_id)
+        ? globalThis.String(object.actor_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+    };
+  },
+
+  toJSON(message: ReferralTransition): unknown {
+    const obj: any = {};
+    if (message.action !== "") {
+      obj.action = message.action;
+    }
+    if (message.fromStatus !== 0) {
+      obj.fromStatus = referralStatusToJSON(message.fromStatus);
+    }
+    if (message.toStatus !== 0) {
+      obj.toStatus = referralStatusToJSON(message.toStatus);
+    }
+    if (message.actorId !== "") {
+      obj.actorId = message.actorId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReferralTransition>): ReferralTransition {
+    return ReferralTransition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReferralTransition>): ReferralTransition {
+    const message = createBaseReferralTransition();
+    message.action = object.action ?? "";
+    message.fromStatus = object.fromStatus ?? 0;
+    message.toStatus = object.toStatus ?? 0;
+    message.actorId = object.actorId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.reason = object.reason ?? "";
+    message.at = object.at ?? undefined;
+    return message;
+  },
+};
+
+function createBaseReferral(): Referral {
+  return {
+    id: "",
+    patientId: "",
+    pregnancyId: "",
+    direction: 0,
+    status: 0,
+    urgency: 0,
+    riskColour: "",
+    fromInstitutionId: "",
+    toInstitutionId: "",
+    requesterId: "",
+    reason: "",
+    businessStatus: "",
+    statusReason: "",
+    createdAt: undefined,
+    acceptanceDeadline: undefined,
+    overdue: false,
+    acceptedAt: undefined,
+    completedAt: undefined,
+    redirectedToReferralId: "",
+    redirectedFromReferralId: "",
+    parentReferralId: "",
+    downReferralId: "",
+    followUpPlan: "",
+    feedback: "",
+    booking: undefined,
+    recordSnapshot: undefined,
+    transitions: [],
+    suggestionId: "",
+    patientCountyCode: "",
+    updatedAt: undefined,
+  };
+}
+
+export const Referral: MessageFns<Referral> = {
+  encode(message: Referral, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(26).string(message.pregnancyId);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(32).int32(message.direction);
+    }
+    if (message.status !== 0) {
+      writer.uint32(40).int32(message.status);
+    }
+    if (message.urgency !== 0) {
+      writer.uint32(48).int32(message.urgency);
+    }
+    if (message.riskColour !== "") {
+      writer.uint32(58).string(message.riskColour);
+    }
+    if (message.fromInstitutionId !== "") {
+      writer.uint32(66).string(message.fromInstitutionId);
+    }
+    if (message.toInstitutionId !== "") {
+      writer.uint32(74).string(message.toInstitutionId);
+    }
+    if (message.requesterId !== "") {
+      writer.uint32(82).string(message.requesterId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(90).string(message.reason);
+    }
+    if (message.businessStatus !== "") {
+      writer.uint32(98).string(message.businessStatus);
+    }
+    if (message.statusReason !== "") {
+      writer.uint32(106).string(message.statusReason);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(114).fork()).join();
+    }
+    if (message.acceptanceDeadline !== undefined) {
+      Timestamp.encode(toTimestamp(message.acceptanceDeadline), writer.uint32(122).fork()).join();
+    }
+    if (message.overdue !== false) {
+      writer.uint32(128).bool(message.overdue);
+    }
+    if (message.acceptedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.acceptedAt), writer.uint32(138).fork()).join();
+    }
+    if (message.completedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.completedAt), writer.uint32(146).fork()).join();
+    }
+    if (message.redirectedToReferralId !== "") {
+      writer.uint32(154).string(message.redirectedToReferralId);
+    }
+    if (message.redirectedFromReferralId !== "") {
+      writer.uint32(162).string(message.redirectedFromReferralId);
+    }
+    if (message.parentReferralId !== "") {
+      writer.uint32(170).string(message.parentReferralId);
+    }
+    if (message.downReferralId !== "") {
+      writer.uint32(178).string(message.downReferralId);
+    }
+    if (message.followUpPlan !== "") {
+      writer.uint32(186).string(message.followUpPlan);
+    }
+    if (message.feedback !== "") {
+      writer.uint32(194).string(message.feedback);
+    }
+    if (message.booking !== undefined) {
+      Booking.encode(message.booking, writer.uint32(202).fork()).join();
+    }
+    if (message.recordSnapshot !== undefined) {
+      RecordSnapshot.encode(message.recordSnapshot, writer.uint32(210).fork()).join();
+    }
+    for (const v of message.transitions) {
+      ReferralTransition.encode(v!, writer.uint32(218).fork()).join();
+    }
+    if (message.suggestionId !== "") {
+      writer.uint32(226).string(message.suggestionId);
+    }
+    if (message.patientCountyCode !== "") {
+      writer.uint32(234).string(message.patientCountyCode);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(242).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Referral {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferral();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.urgency = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.riskColour = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.fromInstitutionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.toInstitutionId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.requesterId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.businessStatus = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.statusReason = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.acceptanceDeadline = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.overdue = reader.bool();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.acceptedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.completedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.redirectedToReferralId = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.redirectedFromReferralId = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.parentReferralId = reader.string();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.downReferralId = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.followUpPlan = reader.string();
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.feedback = reader.string();
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.booking = Booking.decode(reader, reader.uint32());
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.recordSnapshot = RecordSnapshot.decode(reader, reader.uint32());
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.transitions.push(ReferralTransition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.suggestionId = reader.string();
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.patientCountyCode = reader.string();
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Referral {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      direction: isSet(object.direction) ? referralDirectionFromJSON(object.direction) : 0,
+      status: isSet(object.status) ? referralStatusFromJSON(object.status) : 0,
+      urgency: isSet(object.urgency) ? referralUrgencyFromJSON(object.urgency) : 0,
+      riskColour: isSet(object.riskColour)
+        ? globalThis.String(object.riskColour)
+        : isSet(object.risk_colour)
+        ? globalThis.String(object.risk_colour)
+        : "",
+      fromInstitutionId: isSet(object.fromInstitutionId)
+        ? globalThis.String(object.fromInstitutionId)
+        : isSet(object.from_institution_id)
+        ? globalThis.String(object.from_institution_id)
+        : "",
+      toInstitutionId: isSet(object.toInstitutionId)
+        ? globalThis.String(object.toInstitutionId)
+        : isSet(object.to_institution_id)
+        ? globalThis.String(object.to_institution_id)
+        : "",
+      requesterId: isSet(object.requesterId)
+        ? globalThis.String(object.requesterId)
+        : isSet(object.requester_id)
+        ? globalThis.String(object.requester_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      businessStatus: isSet(object.businessStatus)
+        ? globalThis.String(object.businessStatus)
+        : isSet(object.business_status)
+        ? globalThis.String(object.business_status)
+        : "",
+      statusReason: isSet(object.statusReason)
+        ? globalThis.String(object.statusReason)
+        : isSet(object.status_reason)
+        ? globalThis.String(object.status_reason)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      acceptanceDeadline: isSet(object.acceptanceDeadline)
+        ? fromJsonTimestamp(object.acceptanceDeadline)
+        : isSet(object.acceptance_deadline)
+        ? fromJsonTimestamp(object.acceptance_deadline)
+        : undefined,
+      overdue: isSet(object.overdue) ? globalThis.Boolean(object.overdue) : false,
+      acceptedAt: isSet(object.acceptedAt)
+        ? fromJsonTimestamp(object.acceptedAt)
+        : isSet(object.accepted_at)
+        ? fromJsonTimestamp(object.accepted_at)
+        : undefined,
+      completedAt: isSet(object.completedAt)
+        ? fromJsonTimestamp(object.completedAt)
+        : isSet(object.completed_at)
+        ? fromJsonTimestamp(object.completed_at)
+        : undefined,
+      redirectedToReferralId: isSet(object.redirectedToReferralId)
+        ? globalThis.String(object.redirectedToReferralId)
+        : isSet(object.redirected_to_referral_id)
+        ? globalThis.String(object.redirected_to_referral_id)
+        : "",
+      redirectedFromReferralId: isSet(object.redirectedFromReferralId)
+        ? globalThis.String(object.redirectedFromReferralId)
+        : isSet(object.redirected_from_referral_id)
+        ? globalThis.String(object.redirected_from_referral_id)
+        : "",
+      parentReferralId: isSet(object.parentReferralId)
+        ? globalThis.String(object.parentReferralId)
+        : isSet(object.parent_referral_id)
+        ? globalThis.String(object.parent_referral_id)
+        : "",
+      downReferralId: isSet(object.downReferralId)
+        ? globalThis.String(object.downReferralId)
+        : isSet(object.down_referral_id)
+        ? globalThis.String(object.down_referral_id)
+        : "",
+      followUpPlan: isSet(object.followUpPlan)
+        ? globalThis.String(object.followUpPlan)
+        : isSet(object.follow_up_plan)
+        ? globalThis.String(object.follow_up_plan)
+        : "",
+      feedback: isSet(object.feedback) ? globalThis.String(object.feedback) : "",
+      booking: isSet(object.booking) ? Booking.fromJSON(object.booking) : undefined,
+      recordSnapshot: isSet(object.recordSnapshot)
+        ? RecordSnapshot.fromJSON(object.recordSnapshot)
+        : isSet(object.record_snapshot)
+        ? RecordSnapshot.fromJSON(object.record_snapshot)
+        : undefined,
+      transitions: globalThis.Array.isArray(object?.transitions)
+        ? object.transitions.map((e: any) => ReferralTransition.fromJSON(e))
+        : [],
+      suggestionId: isSet(object.suggestionId)
+        ? globalThis.String(object.suggestionId)
+        : isSet(object.suggestion_id)
+        ? globalThis.String(object.suggestion_id)
+        : "",
+      patientCountyCode: isSet(object.patientCountyCode)
+        ? globalThis.String(object.patientCountyCode)
+        : isSet(object.patient_county_code)
+        ? globalThis.String(object.patient_county_code)
+        : "",
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Referral): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.direction !== 0) {
+      obj.direction = referralDirectionToJSON(message.direction);
+    }
+    if (message.status !== 0) {
+      obj.status = referralStatusToJSON(message.status);
+    }
+    if (message.urgency !== 0) {
+      obj.urgency = referralUrgencyToJSON(message.urgency);
+    }
+    if (message.riskColour !== "") {
+      obj.riskColour = message.riskColour;
+    }
+    if (message.fromInstitutionId !== "") {
+      obj.fromInstitutionId = message.fromInstitutionId;
+    }
+    if (message.toInstitutionId !== "") {
+      obj.toInstitutionId = message.toInstitutionId;
+    }
+    if (message.requesterId !== "") {
+      obj.requesterId = message.requesterId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.businessStatus !== "") {
+      obj.businessStatus = message.businessStatus;
+    }
+    if (message.statusReason !== "") {
+      obj.statusReason = message.statusReason;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.acceptanceDeadline !== undefined) {
+      obj.acceptanceDeadline = message.acceptanceDeadline.toISOString();
+    }
+    if (message.overdue !== false) {
+      obj.overdue = message.overdue;
+    }
+    if (message.acceptedAt !== undefined) {
+      obj.acceptedAt = message.acceptedAt.toISOString();
+    }
+    if (message.completedAt !== undefined) {
+      obj.completedAt = message.completedAt.toISOString();
+    }
+    if (message.redirectedToReferralId !== "") {
+      obj.redirectedToReferralId = message.redirectedToReferralId;
+    }
+    if (message.redirectedFromReferralId !== "") {
+      obj.redirectedFromReferralId = message.redirectedFromReferralId;
+    }
+    if (message.parentReferralId !== "") {
+      obj.parentReferralId = message.parentReferralId;
+    }
+    if (message.downReferralId !== "") {
+      obj.downReferralId = message.downReferralId;
+    }
+    if (message.followUpPlan !== "") {
+      obj.followUpPlan = message.followUpPlan;
+    }
+    if (message.feedback !== "") {
+      obj.feedback = message.feedback;
+    }
+    if (message.booking !== undefined) {
+      obj.booking = Booking.toJSON(message.booking);
+    }
+    if (message.recordSnapshot !== undefined) {
+      obj.recordSnapshot = RecordSnapshot.toJSON(message.recordSnapshot);
+    }
+    if (message.transitions?.length) {
+      obj.transitions = message.transitions.map((e) => ReferralTransition.toJSON(e));
+    }
+    if (message.suggestionId !== "") {
+      obj.suggestionId = message.suggestionId;
+    }
+    if (message.patientCountyCode !== "") {
+      obj.patientCountyCode = message.patientCountyCode;
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Referral>): Referral {
+    return Referral.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Referral>): Referral {
+    const message = createBaseReferral();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.direction = object.direction ?? 0;
+    message.status = object.status ?? 0;
+    message.urgency = object.urgency ?? 0;
+    message.riskColour = object.riskColour ?? "";
+    message.fromInstitutionId = object.fromInstitutionId ?? "";
+    message.toInstitutionId = object.toInstitutionId ?? "";
+    message.requesterId = object.requesterId ?? "";
+    message.reason = object.reason ?? "";
+    message.businessStatus = object.businessStatus ?? "";
+    message.statusReason = object.statusReason ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.acceptanceDeadline = object.acceptanceDeadline ?? undefined;
+    message.overdue = object.overdue ?? false;
+    message.acceptedAt = object.acceptedAt ?? undefined;
+    message.completedAt = object.completedAt ?? undefined;
+    message.redirectedToReferralId = object.redirectedToReferralId ?? "";
+    message.redirectedFromReferralId = object.redirectedFromReferralId ?? "";
+    message.parentReferralId = object.parentReferralId ?? "";
+    message.downReferralId = object.downReferralId ?? "";
+    message.followUpPlan = object.followUpPlan ?? "";
+    message.feedback = object.feedback ?? "";
+    message.booking = (object.booking !== undefined && object.booking !== null)
+      ? Booking.fromPartial(object.booking)
+      : undefined;
+    message.recordSnapshot = (object.recordSnapshot !== undefined && object.recordSnapshot !== null)
+      ? RecordSnapshot.fromPartial(object.recordSnapshot)
+      : undefined;
+    message.transitions = object.transitions?.map((e) => ReferralTransition.fromPartial(e)) || [];
+    message.suggestionId = object.suggestionId ?? "";
+    message.patientCountyCode = object.patientCountyCode ?? "";
+    message.updatedAt = object.updatedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSuggestReferralTargetsRequest(): SuggestReferralTargetsRequest {
+  return { patientId: "", fromInstitutionId: "", capabilities: [], maxResults: 0 };
+}
+
+export const SuggestReferralTargetsRequest: MessageFns<SuggestReferralTargetsRequest> = {
+  encode(message: SuggestReferralTargetsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.fromInstitutionId !== "") {
+      writer.uint32(18).string(message.fromInstitutionId);
+    }
+    for (const v of message.capabilities) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.maxResults !== 0) {
+      writer.uint32(32).int32(message.maxResults);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SuggestReferralTargetsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSuggestReferralTargetsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromInstitutionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.capabilities.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.maxResults = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SuggestReferralTargetsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      fromInstitutionId: isSet(object.fromInstitutionId)
+        ? globalThis.String(object.fromInstitutionId)
+        : isSet(object.from_institution_id)
+        ? globalThis.String(object.from_institution_id)
+        : "",
+      capabilities: globalThis.Array.isArray(object?.capabilities)
+        ? object.capabilities.map((e: any) => globalThis.String(e))
+        : [],
+      maxResults: isSet(object.maxResults)
+        ? globalThis.Number(object.maxResults)
+        : isSet(object.max_results)
+        ? globalThis.Number(object.max_results)
+        : 0,
+    };
+  },
+
+  toJSON(message: SuggestReferralTargetsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.fromInstitutionId !== "") {
+      obj.fromInstitutionId = message.fromInstitutionId;
+    }
+    if (message.capabilities?.length) {
+      obj.capabilities = message.capabilities;
+    }
+    if (message.maxResults !== 0) {
+      obj.maxResults = Math.round(message.maxResults);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SuggestReferralTargetsRequest>): SuggestReferralTargetsRequest {
+    return SuggestReferralTargetsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SuggestReferralTargetsRequest>): SuggestReferralTargetsRequest {
+    const message = createBaseSuggestReferralTargetsRequest();
+    message.patientId = object.patientId ?? "";
+    message.fromInstitutionId = object.fromInstitutionId ?? "";
+    message.capabilities = object.capabilities?.map((e) => e) || [];
+    message.maxResults = object.maxResults ?? 0;
+    return message;
+  },
+};
+
+function createBaseReferralTarget(): ReferralTarget {
+  return { institutionId: "", code: "", name: "", level: "", countyCode: "", distanceKm: 0, reason: "" };
+}
+
+export const ReferralTarget: MessageFns<ReferralTarget> = {
+  encode(message: ReferralTarget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.level !== "") {
+      writer.uint32(34).string(message.level);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(42).string(message.countyCode);
+    }
+    if (message.distanceKm !== 0) {
+      writer.uint32(49).double(message.distanceKm);
+    }
+    if (message.reason !== "") {
+      writer.uint32(58).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReferralTarget {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferralTarget();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.distanceKm = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReferralTarget {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      distanceKm: isSet(object.distanceKm)
+        ? globalThis.Number(object.distanceKm)
+        : isSet(object.distance_km)
+        ? globalThis.Number(object.distance_km)
+        : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ReferralTarget): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.distanceKm !== 0) {
+      obj.distanceKm = floatToJson(message.distanceKm);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReferralTarget>): ReferralTarget {
+    return ReferralTarget.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReferralTarget>): ReferralTarget {
+    const message = createBaseReferralTarget();
+    message.institutionId = object.institutionId ?? "";
+    message.code = object.code ?? "";
+    message.name = object.name ?? "";
+    message.level = object.level ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.distanceKm = object.distanceKm ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBasePassedOverInstitution(): PassedOverInstitution {
+  return { institutionId: "", code: "", name: "", level: "", distanceKm: 0, reason: "" };
+}
+
+export const PassedOverInstitution: MessageFns<PassedOverInstitution> = {
+  encode(message: PassedOverInstitution, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.code !== "") {
+      writer.uint32(18).string(message.code);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.level !== "") {
+      writer.uint32(34).string(message.level);
+    }
+    if (message.distanceKm !== 0) {
+      writer.uint32(41).double(message.distanceKm);
+    }
+    if (message.reason !== "") {
+      writer.uint32(50).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PassedOverInstitution {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePassedOverInstitution();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.distanceKm = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PassedOverInstitution {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      distanceKm: isSet(object.distanceKm)
+        ? globalThis.Number(object.distanceKm)
+        : isSet(object.distance_km)
+        ? globalThis.Number(object.distance_km)
+        : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: PassedOverInstitution): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.distanceKm !== 0) {
+      obj.distanceKm = floatToJson(message.distanceKm);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PassedOverInstitution>): PassedOverInstitution {
+    return PassedOverInstitution.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PassedOverInstitution>): PassedOverInstitution {
+    const message = createBasePassedOverInstitution();
+    message.institutionId = object.institutionId ?? "";
+    message.code = object.code ?? "";
+    message.name = object.name ?? "";
+    message.level = object.level ?? "";
+    message.distanceKm = object.distanceKm ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseSuggestReferralTargetsResponse(): SuggestReferralTargetsResponse {
+  return {
+    patientId: "",
+    pregnancyId: "",
+    riskColour: "",
+    screenPositive: false,
+    requiredLevel: "",
+    requiredCapabilities: [],
+    fromInstitutionId: "",
+    targets: [],
+    passedOver: [],
+  };
+}
+
+export const SuggestReferralTargetsResponse: MessageFns<SuggestReferralTargetsResponse> = {
+  encode(message: SuggestReferralTargetsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(18).string(message.pregnancyId);
+    }
+    if (message.riskColour !== "") {
+      writer.uint32(26).string(message.riskColour);
+    }
+    if (message.screenPositive !== false) {
+      writer.uint32(32).bool(message.screenPositive);
+    }
+    if (message.requiredLevel !== "") {
+      writer.uint32(42).string(message.requiredLevel);
+    }
+    for (const v of message.requiredCapabilities) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.fromInstitutionId !== "") {
+      writer.uint32(58).string(message.fromInstitutionId);
+    }
+    for (const v of message.targets) {
+      ReferralTarget.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.passedOver) {
+      PassedOverInstitution.encode(v!, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SuggestReferralTargetsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSuggestReferralTargetsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.riskColour = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.screenPositive = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requiredLevel = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.requiredCapabilities.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fromInstitutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.targets.push(ReferralTarget.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.passedOver.push(PassedOverInstitution.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SuggestReferralTargetsResponse {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      riskColour: isSet(object.riskColour)
+        ? globalThis.String(object.riskColour)
+        : isSet(object.risk_colour)
+        ? globalThis.String(object.risk_colour)
+        : "",
+      screenPositive: isSet(object.screenPositive)
+        ? globalThis.Boolean(object.screenPositive)
+        : isSet(object.screen_positive)
+        ? globalThis.Boolean(object.screen_positive)
+        : false,
+      requiredLevel: isSet(object.requiredLevel)
+        ? globalThis.String(object.requiredLevel)
+        : isSet(object.required_level)
+        ? globalThis.String(object.required_level)
+        : "",
+      requiredCapabilities: globalThis.Array.isArray(object?.requiredCapabilities)
+        ? object.requiredCapabilities.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.required_capabilities)
+        ? object.required_capabilities.map((e: any) => globalThis.String(e))
+        : [],
+      fromInstitutionId: isSet(object.fromInstitutionId)
+        ? globalThis.String(object.fromInstitutionId)
+        : isSet(object.from_institution_id)
+        ? globalThis.String(object.from_institution_id)
+        : "",
+      targets: globalThis.Array.isArray(object?.targets)
+        ? object.targets.map((e: any) => ReferralTarget.fromJSON(e))
+        : [],
+      passedOver: globalThis.Array.isArray(object?.passedOver)
+        ? object.passedOver.map((e: any) => PassedOverInstitution.fromJSON(e))
+        : globalThis.Array.isArray(object?.passed_over)
+        ? object.passed_over.map((e: any) => PassedOverInstitution.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SuggestReferralTargetsResponse): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.riskColour !== "") {
+      obj.riskColour = message.riskColour;
+    }
+    if (message.screenPositive !== false) {
+      obj.screenPositive = message.screenPositive;
+    }
+    if (message.requiredLevel !== "") {
+      obj.requiredLevel = message.requiredLevel;
+    }
+    if (message.requiredCapabilities?.length) {
+      obj.requiredCapabilities = message.requiredCapabilities;
+    }
+    if (message.fromInstitutionId !== "") {
+      obj.fromInstitutionId = message.fromInstitutionId;
+    }
+    if (message.targets?.length) {
+      obj.targets = message.targets.map((e) => ReferralTarget.toJSON(e));
+    }
+    if (message.passedOver?.length) {
+      obj.passedOver = message.passedOver.map((e) => PassedOverInstitution.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SuggestReferralTargetsResponse>): SuggestReferralTargetsResponse {
+    return SuggestReferralTargetsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SuggestReferralTargetsResponse>): SuggestReferralTargetsResponse {
+    const message = createBaseSuggestReferralTargetsResponse();
+    message.patientId = object.patientId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.riskColour = object.riskColour ?? "";
+    message.screenPositive = object.screenPositive ?? false;
+    message.requiredLevel = object.requiredLevel ?? "";
+    message.requiredCapabilities = object.requiredCapabilities?.map((e) => e) || [];
+    message.fromInstitutionId = object.fromInstitutionId ?? "";
+    message.targets = object.targets?.map((e) => ReferralTarget.fromPartial(e)) || [];
+    message.passedOver = object.passedOver?.map((e) => PassedOverInstitution.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateReferralRequest(): CreateReferralRequest {
+  return {
+    patientId: "",
+    toInstitutionId: "",
+    direction: 0,
+    urgency: 0,
+    reason: "",
+    followUpPlan: "",
+    suggestionId: "",
+  };
+}
+
+export const CreateReferralRequest: MessageFns<CreateReferralRequest> = {
+  encode(message: CreateReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.toInstitutionId !== "") {
+      writer.uint32(18).string(message.toInstitutionId);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(24).int32(message.direction);
+    }
+    if (message.urgency !== 0) {
+      writer.uint32(32).int32(message.urgency);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.followUpPlan !== "") {
+      writer.uint32(50).string(message.followUpPlan);
+    }
+    if (message.suggestionId !== "") {
+      writer.uint32(58).string(message.suggestionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toInstitutionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.urgency = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.followUpPlan = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.suggestionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateReferralRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      toInstitutionId: isSet(object.toInstitutionId)
+        ? globalThis.String(object.toInstitutionId)
+        : isSet(object.to_institution_id)
+        ? globalThis.String(object.to_institution_id)
+        : "",
+      direction: isSet(object.direction) ? referralDirectionFromJSON(object.direction) : 0,
+      urgency: isSet(object.urgency) ? referralUrgencyFromJSON(object.urgency) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      followUpPlan: isSet(object.followUpPlan)
+        ? globalThis.String(object.followUpPlan)
+        : isSet(object.follow_up_plan)
+        ? globalThis.String(object.follow_up_plan)
+        : "",
+      suggestionId: isSet(object.suggestionId)
+        ? globalThis.String(object.suggestionId)
+        : isSet(object.suggestion_id)
+        ? globalThis.String(object.suggestion_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateReferralRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.toInstitutionId !== "") {
+      obj.toInstitutionId = message.toInstitutionId;
+    }
+    if (message.direction !== 0) {
+      obj.direction = referralDirectionToJSON(message.direction);
+    }
+    if (message.urgency !== 0) {
+      obj.urgency = referralUrgencyToJSON(message.urgency);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.followUpPlan !== "") {
+      obj.followUpPlan = message.followUpPlan;
+    }
+    if (message.suggestionId !== "") {
+      obj.suggestionId = message.suggestionId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateReferralRequest>): CreateReferralRequest {
+    return CreateReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateReferralRequest>): CreateReferralRequest {
+    const message = createBaseCreateReferralRequest();
+    message.patientId = object.patientId ?? "";
+    message.toInstitutionId = object.toInstitutionId ?? "";
+    message.direction = object.direction ?? 0;
+    message.urgency = object.urgency ?? 0;
+    message.reason = object.reason ?? "";
+    message.followUpPlan = object.followUpPlan ?? "";
+    message.suggestionId = object.suggestionId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateReferralResponse(): CreateReferralResponse {
+  return { referral: undefined };
+}
+
+export const CreateReferralResponse: MessageFns<CreateReferralResponse> = {
+  encode(message: CreateReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: CreateReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateReferralResponse>): CreateReferralResponse {
+    return CreateReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateReferralResponse>): CreateReferralResponse {
+    const message = createBaseCreateReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetReferralRequest(): GetReferralRequest {
+  return { referralId: "" };
+}
+
+export const GetReferralRequest: MessageFns<GetReferralRequest> = {
+  encode(message: GetReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetReferralRequest>): GetReferralRequest {
+    return GetReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetReferralRequest>): GetReferralRequest {
+    const message = createBaseGetReferralRequest();
+    message.referralId = object.referralId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetReferralResponse(): GetReferralResponse {
+  return { referral: undefined };
+}
+
+export const GetReferralResponse: MessageFns<GetReferralResponse> = {
+  encode(message: GetReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: GetReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetReferralResponse>): GetReferralResponse {
+    return GetReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetReferralResponse>): GetReferralResponse {
+    const message = createBaseGetReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReceiveReferralRequest(): ReceiveReferralRequest {
+  return { referralId: "", note: "" };
+}
+
+export const ReceiveReferralRequest: MessageFns<ReceiveReferralRequest> = {
+  encode(message: ReceiveReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.note !== "") {
+      writer.uint32(18).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReceiveReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReceiveReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReceiveReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ReceiveReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReceiveReferralRequest>): ReceiveReferralRequest {
+    return ReceiveReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReceiveReferralRequest>): ReceiveReferralRequest {
+    const message = createBaseReceiveReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseReceiveReferralResponse(): ReceiveReferralResponse {
+  return { referral: undefined };
+}
+
+export const ReceiveReferralResponse: MessageFns<ReceiveReferralResponse> = {
+  encode(message: ReceiveReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReceiveReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReceiveReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReceiveReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: ReceiveReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReceiveReferralResponse>): ReceiveReferralResponse {
+    return ReceiveReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReceiveReferralResponse>): ReceiveReferralResponse {
+    const message = createBaseReceiveReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAcceptReferralRequest(): AcceptReferralRequest {
+  return { referralId: "", note: "", booking: undefined };
+}
+
+export const AcceptReferralRequest: MessageFns<AcceptReferralRequest> = {
+  encode(message: AcceptReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.note !== "") {
+      writer.uint32(18).string(message.note);
+    }
+    if (message.booking !== undefined) {
+      BookingRequest.encode(message.booking, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcceptReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcceptReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.booking = BookingRequest.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcceptReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+      booking: isSet(object.booking) ? BookingRequest.fromJSON(object.booking) : undefined,
+    };
+  },
+
+  toJSON(message: AcceptReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    if (message.booking !== undefined) {
+      obj.booking = BookingRequest.toJSON(message.booking);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AcceptReferralRequest>): AcceptReferralRequest {
+    return AcceptReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AcceptReferralRequest>): AcceptReferralRequest {
+    const message = createBaseAcceptReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.note = object.note ?? "";
+    message.booking = (object.booking !== undefined && object.booking !== null)
+      ? BookingRequest.fromPartial(object.booking)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAcceptReferralResponse(): AcceptReferralResponse {
+  return { referral: undefined };
+}
+
+export const AcceptReferralResponse: MessageFns<AcceptReferralResponse> = {
+  encode(message: AcceptReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcceptReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcceptReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcceptReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: AcceptReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AcceptReferralResponse>): AcceptReferralResponse {
+    return AcceptReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AcceptReferralResponse>): AcceptReferralResponse {
+    const message = createBaseAcceptReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRejectReferralRequest(): RejectReferralRequest {
+  return { referralId: "", reason: "" };
+}
+
+export const RejectReferralRequest: MessageFns<RejectReferralRequest> = {
+  encode(message: RejectReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RejectReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RejectReferralRequest>): RejectReferralRequest {
+    return RejectReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RejectReferralRequest>): RejectReferralRequest {
+    const message = createBaseRejectReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRejectReferralResponse(): RejectReferralResponse {
+  return { referral: undefined };
+}
+
+export const RejectReferralResponse: MessageFns<RejectReferralResponse> = {
+  encode(message: RejectReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: RejectReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RejectReferralResponse>): RejectReferralResponse {
+    return RejectReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RejectReferralResponse>): RejectReferralResponse {
+    const message = createBaseRejectReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRedirectReferralRequest(): RedirectReferralRequest {
+  return { referralId: "", toInstitutionId: "", reason: "" };
+}
+
+export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
+  encode(message: RedirectReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.toInstitutionId !== "") {
+      writer.uint32(18).string(message.toInstitutionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedirectReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedirectReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toInstitutionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RedirectReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      toInstitutionId: isSet(object.toInstitutionId)
+        ? globalThis.String(object.toInstitutionId)
+        : isSet(object.to_institution_id)
+        ? globalThis.String(object.to_institution_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RedirectReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.toInstitutionId !== "") {
+      obj.toInstitutionId = message.toInstitutionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RedirectReferralRequest>): RedirectReferralRequest {
+    return RedirectReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RedirectReferralRequest>): RedirectReferralRequest {
+    const message = createBaseRedirectReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.toInstitutionId = object.toInstitutionId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRedirectReferralResponse(): RedirectReferralResponse {
+  return { referral: undefined, redirectedTo: undefined };
+}
+
+export const RedirectReferralResponse: MessageFns<RedirectReferralResponse> = {
+  encode(message: RedirectReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    if (message.redirectedTo !== undefined) {
+      Referral.encode(message.redirectedTo, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RedirectReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRedirectReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.redirectedTo = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RedirectReferralResponse {
+    return {
+      referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined,
+      redirectedTo: isSet(object.redirectedTo)
+        ? Referral.fromJSON(object.redirectedTo)
+        : isSet(object.redirected_to)
+        ? Referral.fromJSON(object.redirected_to)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RedirectReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    if (message.redirectedTo !== undefined) {
+      obj.redirectedTo = Referral.toJSON(message.redirectedTo);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RedirectReferralResponse>): RedirectReferralResponse {
+    return RedirectReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RedirectReferralResponse>): RedirectReferralResponse {
+    const message = createBaseRedirectReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    message.redirectedTo = (object.redirectedTo !== undefined && object.redirectedTo !== null)
+      ? Referral.fromPartial(object.redirectedTo)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStartReferralRequest(): StartReferralRequest {
+  return { referralId: "", note: "" };
+}
+
+export const StartReferralRequest: MessageFns<StartReferralRequest> = {
+  encode(message: StartReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.note !== "") {
+      writer.uint32(18).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: StartReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartReferralRequest>): StartReferralRequest {
+    return StartReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartReferralRequest>): StartReferralRequest {
+    const message = createBaseStartReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseStartReferralResponse(): StartReferralResponse {
+  return { referral: undefined };
+}
+
+export const StartReferralResponse: MessageFns<StartReferralResponse> = {
+  encode(message: StartReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: StartReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartReferralResponse>): StartReferralResponse {
+    return StartReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartReferralResponse>): StartReferralResponse {
+    const message = createBaseStartReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHoldReferralRequest(): HoldReferralRequest {
+  return { referralId: "", reason: "" };
+}
+
+export const HoldReferralRequest: MessageFns<HoldReferralRequest> = {
+  encode(message: HoldReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HoldReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHoldReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HoldReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: HoldReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HoldReferralRequest>): HoldReferralRequest {
+    return HoldReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HoldReferralRequest>): HoldReferralRequest {
+    const message = createBaseHoldReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseHoldReferralResponse(): HoldReferralResponse {
+  return { referral: undefined };
+}
+
+export const HoldReferralResponse: MessageFns<HoldReferralResponse> = {
+  encode(message: HoldReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HoldReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHoldReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HoldReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: HoldReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HoldReferralResponse>): HoldReferralResponse {
+    return HoldReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HoldReferralResponse>): HoldReferralResponse {
+    const message = createBaseHoldReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResumeReferralRequest(): ResumeReferralRequest {
+  return { referralId: "", note: "" };
+}
+
+export const ResumeReferralRequest: MessageFns<ResumeReferralRequest> = {
+  encode(message: ResumeReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.note !== "") {
+      writer.uint32(18).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ResumeReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeReferralRequest>): ResumeReferralRequest {
+    return ResumeReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeReferralRequest>): ResumeReferralRequest {
+    const message = createBaseResumeReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseResumeReferralResponse(): ResumeReferralResponse {
+  return { referral: undefined };
+}
+
+export const ResumeReferralResponse: MessageFns<ResumeReferralResponse> = {
+  encode(message: ResumeReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: ResumeReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeReferralResponse>): ResumeReferralResponse {
+    return ResumeReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeReferralResponse>): ResumeReferralResponse {
+    const message = createBaseResumeReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCompleteReferralRequest(): CompleteReferralRequest {
+  return { referralId: "", feedback: "" };
+}
+
+export const CompleteReferralRequest: MessageFns<CompleteReferralRequest> = {
+  encode(message: CompleteReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.feedback !== "") {
+      writer.uint32(18).string(message.feedback);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.feedback = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      feedback: isSet(object.feedback) ? globalThis.String(object.feedback) : "",
+    };
+  },
+
+  toJSON(message: CompleteReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.feedback !== "") {
+      obj.feedback = message.feedback;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompleteReferralRequest>): CompleteReferralRequest {
+    return CompleteReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteReferralRequest>): CompleteReferralRequest {
+    const message = createBaseCompleteReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.feedback = object.feedback ?? "";
+    return message;
+  },
+};
+
+function createBaseCompleteReferralResponse(): CompleteReferralResponse {
+  return { referral: undefined };
+}
+
+export const CompleteReferralResponse: MessageFns<CompleteReferralResponse> = {
+  encode(message: CompleteReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: CompleteReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CompleteReferralResponse>): CompleteReferralResponse {
+    return CompleteReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CompleteReferralResponse>): CompleteReferralResponse {
+    const message = createBaseCompleteReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseFailReferralRequest(): FailReferralRequest {
+  return { referralId: "", reason: "" };
+}
+
+export const FailReferralRequest: MessageFns<FailReferralRequest> = {
+  encode(message: FailReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FailReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: FailReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FailReferralRequest>): FailReferralRequest {
+    return FailReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FailReferralRequest>): FailReferralRequest {
+    const message = createBaseFailReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseFailReferralResponse(): FailReferralResponse {
+  return { referral: undefined };
+}
+
+export const FailReferralResponse: MessageFns<FailReferralResponse> = {
+  encode(message: FailReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FailReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFailReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FailReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: FailReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FailReferralResponse>): FailReferralResponse {
+    return FailReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FailReferralResponse>): FailReferralResponse {
+    const message = createBaseFailReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCancelReferralRequest(): CancelReferralRequest {
+  return { referralId: "", reason: "" };
+}
+
+export const CancelReferralRequest: MessageFns<CancelReferralRequest> = {
+  encode(message: CancelReferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelReferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelReferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelReferralRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: CancelReferralRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelReferralRequest>): CancelReferralRequest {
+    return CancelReferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelReferralRequest>): CancelReferralRequest {
+    const message = createBaseCancelReferralRequest();
+    message.referralId = object.referralId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelReferralResponse(): CancelReferralResponse {
+  return { referral: undefined };
+}
+
+export const CancelReferralResponse: MessageFns<CancelReferralResponse> = {
+  encode(message: CancelReferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelReferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelReferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelReferralResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: CancelReferralResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelReferralResponse>): CancelReferralResponse {
+    return CancelReferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelReferralResponse>): CancelReferralResponse {
+    const message = createBaseCancelReferralResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateBusinessStatusRequest(): UpdateBusinessStatusRequest {
+  return { referralId: "", businessStatus: "" };
+}
+
+export const UpdateBusinessStatusRequest: MessageFns<UpdateBusinessStatusRequest> = {
+  encode(message: UpdateBusinessStatusRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.businessStatus !== "") {
+      writer.uint32(18).string(message.businessStatus);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateBusinessStatusRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateBusinessStatusRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.businessStatus = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateBusinessStatusRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      businessStatus: isSet(object.businessStatus)
+        ? globalThis.String(object.businessStatus)
+        : isSet(object.business_status)
+        ? globalThis.String(object.business_status)
+        : "",
+    };
+  },
+
+  toJSON(message: UpdateBusinessStatusRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.businessStatus !== "") {
+      obj.businessStatus = message.businessStatus;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateBusinessStatusRequest>): UpdateBusinessStatusRequest {
+    return UpdateBusinessStatusRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateBusinessStatusRequest>): UpdateBusinessStatusRequest {
+    const message = createBaseUpdateBusinessStatusRequest();
+    message.referralId = object.referralId ?? "";
+    message.businessStatus = object.businessStatus ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateBusinessStatusResponse(): UpdateBusinessStatusResponse {
+  return { referral: undefined };
+}
+
+export const UpdateBusinessStatusResponse: MessageFns<UpdateBusinessStatusResponse> = {
+  encode(message: UpdateBusinessStatusResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateBusinessStatusResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateBusinessStatusResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateBusinessStatusResponse {
+    return { referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined };
+  },
+
+  toJSON(message: UpdateBusinessStatusResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateBusinessStatusResponse>): UpdateBusinessStatusResponse {
+    return UpdateBusinessStatusResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateBusinessStatusResponse>): UpdateBusinessStatusResponse {
+    const message = createBaseUpdateBusinessStatusResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseReferBackRequest(): ReferBackRequest {
+  return { referralId: "", toInstitutionId: "", followUpPlan: "", feedback: "", urgency: 0 };
+}
+
+export const ReferBackRequest: MessageFns<ReferBackRequest> = {
+  encode(message: ReferBackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referralId !== "") {
+      writer.uint32(10).string(message.referralId);
+    }
+    if (message.toInstitutionId !== "") {
+      writer.uint32(18).string(message.toInstitutionId);
+    }
+    if (message.followUpPlan !== "") {
+      writer.uint32(26).string(message.followUpPlan);
+    }
+    if (message.feedback !== "") {
+      writer.uint32(34).string(message.feedback);
+    }
+    if (message.urgency !== 0) {
+      writer.uint32(40).int32(message.urgency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReferBackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferBackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.toInstitutionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.followUpPlan = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.feedback = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.urgency = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReferBackRequest {
+    return {
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      toInstitutionId: isSet(object.toInstitutionId)
+        ? globalThis.String(object.toInstitutionId)
+        : isSet(object.to_institution_id)
+        ? globalThis.String(object.to_institution_id)
+        : "",
+      followUpPlan: isSet(object.followUpPlan)
+        ? globalThis.String(object.followUpPlan)
+        : isSet(object.follow_up_plan)
+        ? globalThis.String(object.follow_up_plan)
+        : "",
+      feedback: isSet(object.feedback) ? globalThis.String(object.feedback) : "",
+      urgency: isSet(object.urgency) ? referralUrgencyFromJSON(object.urgency) : 0,
+    };
+  },
+
+  toJSON(message: ReferBackRequest): unknown {
+    const obj: any = {};
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.toInstitutionId !== "") {
+      obj.toInstitutionId = message.toInstitutionId;
+    }
+    if (message.followUpPlan !== "") {
+      obj.followUpPlan = message.followUpPlan;
+    }
+    if (message.feedback !== "") {
+      obj.feedback = message.feedback;
+    }
+    if (message.urgency !== 0) {
+      obj.urgency = referralUrgencyToJSON(message.urgency);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReferBackRequest>): ReferBackRequest {
+    return ReferBackRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReferBackRequest>): ReferBackRequest {
+    const message = createBaseReferBackRequest();
+    message.referralId = object.referralId ?? "";
+    message.toInstitutionId = object.toInstitutionId ?? "";
+    message.followUpPlan = object.followUpPlan ?? "";
+    message.feedback = object.feedback ?? "";
+    message.urgency = object.urgency ?? 0;
+    return message;
+  },
+};
+
+function createBaseReferBackResponse(): ReferBackResponse {
+  return { referral: undefined, downReferral: undefined };
+}
+
+export const ReferBackResponse: MessageFns<ReferBackResponse> = {
+  encode(message: ReferBackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.referral !== undefined) {
+      Referral.encode(message.referral, writer.uint32(10).fork()).join();
+    }
+    if (message.downReferral !== undefined) {
+      Referral.encode(message.downReferral, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReferBackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferBackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.downReferral = Referral.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReferBackResponse {
+    return {
+      referral: isSet(object.referral) ? Referral.fromJSON(object.referral) : undefined,
+      downReferral: isSet(object.downReferral)
+        ? Referral.fromJSON(object.downReferral)
+        : isSet(object.down_referral)
+        ? Referral.fromJSON(object.down_referral)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReferBackResponse): unknown {
+    const obj: any = {};
+    if (message.referral !== undefined) {
+      obj.referral = Referral.toJSON(message.referral);
+    }
+    if (message.downReferral !== undefined) {
+      obj.downReferral = Referral.toJSON(message.downReferral);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReferBackResponse>): ReferBackResponse {
+    return ReferBackResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReferBackResponse>): ReferBackResponse {
+    const message = createBaseReferBackResponse();
+    message.referral = (object.referral !== undefined && object.referral !== null)
+      ? Referral.fromPartial(object.referral)
+      : undefined;
+    message.downReferral = (object.downReferral !== undefined && object.downReferral !== null)
+      ? Referral.fromPartial(object.downReferral)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListInstitutionReferralsRequest(): ListInstitutionReferralsRequest {
+  return { institutionId: "", direction: "", status: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListInstitutionReferralsRequest: MessageFns<ListInstitutionReferralsRequest> = {
+  encode(message: ListInstitutionReferralsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.direction !== "") {
+      writer.uint32(18).string(message.direction);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInstitutionReferralsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInstitutionReferralsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.direction = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInstitutionReferralsRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      direction: isSet(object.direction) ? globalThis.String(object.direction) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListInstitutionReferralsRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.direction !== "") {
+      obj.direction = message.direction;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListInstitutionReferralsRequest>): ListInstitutionReferralsRequest {
+    return ListInstitutionReferralsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListInstitutionReferralsRequest>): ListInstitutionReferralsRequest {
+    const message = createBaseListInstitutionReferralsRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.direction = object.direction ?? "";
+    message.status = object.status ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListInstitutionReferralsResponse(): ListInstitutionReferralsResponse {
+  return { referrals: [], nextPageToken: "" };
+}
+
+export const ListInstitutionReferralsResponse: MessageFns<ListInstitutionReferralsResponse> = {
+  encode(message: ListInstitutionReferralsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.referrals) {
+      Referral.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInstitutionReferralsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInstitutionReferralsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referrals.push(Referral.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInstitutionReferralsResponse {
+    return {
+      referrals: globalThis.Array.isArray(object?.referrals)
+        ? object.referrals.map((e: any) => Referral.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListInstitutionReferralsResponse): unknown {
+    const obj: any = {};
+    if (message.referrals?.length) {
+      obj.referrals = message.referrals.map((e) => Referral.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListInstitutionReferralsResponse>): ListInstitutionReferralsResponse {
+    return ListInstitutionReferralsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListInstitutionReferralsResponse>): ListInstitutionReferralsResponse {
+    const message = createBaseListInstitutionReferralsResponse();
+    message.referrals = object.referrals?.map((e) => Referral.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBasePendingSuggestion(): PendingSuggestion {
+  return {
+    id: "",
+    patientId: "",
+    pregnancyId: "",
+    institutionId: "",
+    colour: "",
+    previousColour: "",
+    countyCode: "",
+    status: "",
+    referralId: "",
+    dismissReason: "",
+    gradedAt: undefined,
+    createdAt: undefined,
+  };
+}
+
+export const PendingSuggestion: MessageFns<PendingSuggestion> = {
+  encode(message: PendingSuggestion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(26).string(message.pregnancyId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(34).string(message.institutionId);
+    }
+    if (message.colour !== "") {
+      writer.uint32(42).string(message.colour);
+    }
+    if (message.previousColour !== "") {
+      writer.uint32(50).string(message.previousColour);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(58).string(message.countyCode);
+    }
+    if (message.status !== "") {
+      writer.uint32(66).string(message.status);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(74).string(message.referralId);
+    }
+    if (message.dismissReason !== "") {
+      writer.uint32(82).string(message.dismissReason);
+    }
+    if (message.gradedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.gradedAt), writer.uint32(90).fork()).join();
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PendingSuggestion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePendingSuggestion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.previousColour = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.dismissReason = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.gradedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PendingSuggestion {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      previousColour: isSet(object.previousColour)
+        ? globalThis.String(object.previousColour)
+        : isSet(object.previous_colour)
+        ? globalThis.String(object.previous_colour)
+        : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      dismissReason: isSet(object.dismissReason)
+        ? globalThis.String(object.dismissReason)
+        : isSet(object.dismiss_reason)
+        ? globalThis.String(object.dismiss_reason)
+        : "",
+      gradedAt: isSet(object.gradedAt)
+        ? fromJsonTimestamp(object.gradedAt)
+        : isSet(object.graded_at)
+        ? fromJsonTimestamp(object.graded_at)
+        : undefined,
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PendingSuggestion): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.previousColour !== "") {
+      obj.previousColour = message.previousColour;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.dismissReason !== "") {
+      obj.dismissReason = message.dismissReason;
+    }
+    if (message.gradedAt !== undefined) {
+      obj.gradedAt = message.gradedAt.toISOString();
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PendingSuggestion>): PendingSuggestion {
+    return PendingSuggestion.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PendingSuggestion>): PendingSuggestion {
+    const message = createBasePendingSuggestion();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.colour = object.colour ?? "";
+    message.previousColour = object.previousColour ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.status = object.status ?? "";
+    message.referralId = object.referralId ?? "";
+    message.dismissReason = object.dismissReason ?? "";
+    message.gradedAt = object.gradedAt ?? undefined;
+    message.createdAt = object.createdAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListPendingSuggestionsRequest(): ListPendingSuggestionsRequest {
+  return { institutionId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListPendingSuggestionsRequest: MessageFns<ListPendingSuggestionsRequest> = {
+  encode(message: ListPendingSuggestionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPendingSuggestionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPendingSuggestionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPendingSuggestionsRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPendingSuggestionsRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPendingSuggestionsRequest>): ListPendingSuggestionsRequest {
+    return ListPendingSuggestionsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPendingSuggestionsRequest>): ListPendingSuggestionsRequest {
+    const message = createBaseListPendingSuggestionsRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPendingSuggestionsResponse(): ListPendingSuggestionsResponse {
+  return { suggestions: [], nextPageToken: "" };
+}
+
+export const ListPendingSuggestionsResponse: MessageFns<ListPendingSuggestionsResponse> = {
+  encode(message: ListPendingSuggestionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.suggestions) {
+      PendingSuggestion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPendingSuggestionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPendingSuggestionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.suggestions.push(PendingSuggestion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPendingSuggestionsResponse {
+    return {
+      suggestions: globalThis.Array.isArray(object?.suggestions)
+        ? object.suggestions.map((e: any) => PendingSuggestion.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPendingSuggestionsResponse): unknown {
+    const obj: any = {};
+    if (message.suggestions?.length) {
+      obj.suggestions = message.suggestions.map((e) => PendingSuggestion.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPendingSuggestionsResponse>): ListPendingSuggestionsResponse {
+    return ListPendingSuggestionsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPendingSuggestionsResponse>): ListPendingSuggestionsResponse {
+    const message = createBaseListPendingSuggestionsResponse();
+    message.suggestions = object.suggestions?.map((e) => PendingSuggestion.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseDismissSuggestionRequest(): DismissSuggestionRequest {
+  return { suggestionId: "", reason: "" };
+}
+
+export const DismissSuggestionRequest: MessageFns<DismissSuggestionRequest> = {
+  encode(message: DismissSuggestionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.suggestionId !== "") {
+      writer.uint32(10).string(message.suggestionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DismissSuggestionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDismissSuggestionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.suggestionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DismissSuggestionRequest {
+    return {
+      suggestionId: isSet(object.suggestionId)
+        ? globalThis.String(object.suggestionId)
+        : isSet(object.suggestion_id)
+        ? globalThis.String(object.suggestion_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: DismissSuggestionRequest): unknown {
+    const obj: any = {};
+    if (message.suggestionId !== "") {
+      obj.suggestionId = message.suggestionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DismissSuggestionRequest>): DismissSuggestionRequest {
+    return DismissSuggestionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DismissSuggestionRequest>): DismissSuggestionRequest {
+    const message = createBaseDismissSuggestionRequest();
+    message.suggestionId = object.suggestionId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseDismissSuggestionResponse(): DismissSuggestionResponse {
+  return { suggestion: undefined };
+}
+
+export const DismissSuggestionResponse: MessageFns<DismissSuggestionResponse> = {
+  encode(message: DismissSuggestionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.suggestion !== undefined) {
+      PendingSuggestion.encode(message.suggestion, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DismissSuggestionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDismissSuggestionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.suggestion = PendingSuggestion.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DismissSuggestionResponse {
+    return { suggestion: isSet(object.suggestion) ? PendingSuggestion.fromJSON(object.suggestion) : undefined };
+  },
+
+  toJSON(message: DismissSuggestionResponse): unknown {
+    const obj: any = {};
+    if (message.suggestion !== undefined) {
+      obj.suggestion = PendingSuggestion.toJSON(message.suggestion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DismissSuggestionResponse>): DismissSuggestionResponse {
+    return DismissSuggestionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DismissSuggestionResponse>): DismissSuggestionResponse {
+    const message = createBaseDismissSuggestionResponse();
+    message.suggestion = (object.suggestion !== undefined && object.suggestion !== null)
+      ? PendingSuggestion.fromPartial(object.suggestion)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetReferralIndicatorsRequest(): GetReferralIndicatorsRequest {
+  return { county: "", from: "", to: "" };
+}
+
+export const GetReferralIndicatorsRequest: MessageFns<GetReferralIndicatorsRequest> = {
+  encode(message: GetReferralIndicatorsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.county !== "") {
+      writer.uint32(10).string(message.county);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReferralIndicatorsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReferralIndicatorsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReferralIndicatorsRequest {
+    return {
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+    };
+  },
+
+  toJSON(message: GetReferralIndicatorsRequest): unknown {
+    const obj: any = {};
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetReferralIndicatorsRequest>): GetReferralIndicatorsRequest {
+    return GetReferralIndicatorsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetReferralIndicatorsRequest>): GetReferralIndicatorsRequest {
+    const message = createBaseGetReferralIndicatorsRequest();
+    message.county = object.county ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    return message;
+  },
+};
+
+function createBaseReferralIndicator(): ReferralIndicator {
+  return {
+    county: "",
+    month: "",
+    referralsUp: "0",
+    referralsDown: "0",
+    accepted: "0",
+    rejected: "0",
+    redirected: "0",
+    overdue: "0",
+    medianMinutesToAcceptance: undefined,
+  };
+}
+
+export const ReferralIndicator: MessageFns<ReferralIndicator> = {
+  encode(message: ReferralIndicator, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.county !== "") {
+      writer.uint32(10).string(message.county);
+    }
+    if (message.month !== "") {
+      writer.uint32(18).string(message.month);
+    }
+    if (message.referralsUp !== "0") {
+      writer.uint32(24).int64(message.referralsUp);
+    }
+    if (message.referralsDown !== "0") {
+      writer.uint32(32).int64(message.referralsDown);
+    }
+    if (message.accepted !== "0") {
+      writer.uint32(40).int64(message.accepted);
+    }
+    if (message.rejected !== "0") {
+      writer.uint32(48).int64(message.rejected);
+    }
+    if (message.redirected !== "0") {
+      writer.uint32(56).int64(message.redirected);
+    }
+    if (message.overdue !== "0") {
+      writer.uint32(64).int64(message.overdue);
+    }
+    if (message.medianMinutesToAcceptance !== undefined) {
+      writer.uint32(73).double(message.medianMinutesToAcceptance);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReferralIndicator {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReferralIndicator();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.month = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.referralsUp = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.referralsDown = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.accepted = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rejected = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.redirected = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.overdue = reader.int64().toString();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.medianMinutesToAcceptance = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReferralIndicator {
+    return {
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      month: isSet(object.month) ? globalThis.String(object.month) : "",
+      referralsUp: isSet(object.referralsUp)
+        ? globalThis.String(object.referralsUp)
+        : isSet(object.referrals_up)
+        ? globalThis.String(object.referrals_up)
+        : "0",
+      referralsDown: isSet(object.referralsDown)
+        ? globalThis.String(object.referralsDown)
+        : isSet(object.referrals_down)
+        ? globalThis.String(object.referrals_down)
+        : "0",
+      accepted: isSet(object.accepted) ? globalThis.String(object.accepted) : "0",
+      rejected: isSet(object.rejected) ? globalThis.String(object.rejected) : "0",
+      redirected: isSet(object.redirected) ? globalThis.String(object.redirected) : "0",
+      overdue: isSet(object.overdue) ? globalThis.String(object.overdue) : "0",
+      medianMinutesToAcceptance: isSet(object.medianMinutesToAcceptance)
+        ? globalThis.Number(object.medianMinutesToAcceptance)
+        : isSet(object.median_minutes_to_acceptance)
+        ? globalThis.Number(object.median_minutes_to_acceptance)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReferralIndicator): unknown {
+    const obj: any = {};
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.month !== "") {
+      obj.month = message.month;
+    }
+    if (message.referralsUp !== "0") {
+      obj.referralsUp = message.referralsUp;
+    }
+    if (message.referralsDown !== "0") {
+      obj.referralsDown = message.referralsDown;
+    }
+    if (message.accepted !== "0") {
+      obj.accepted = message.accepted;
+    }
+    if (message.rejected !== "0") {
+      obj.rejected = message.rejected;
+    }
+    if (message.redirected !== "0") {
+      obj.redirected = message.redirected;
+    }
+    if (message.overdue !== "0") {
+      obj.overdue = message.overdue;
+    }
+    if (message.medianMinutesToAcceptance !== undefined) {
+      obj.medianMinutesToAcceptance = floatToJson(message.medianMinutesToAcceptance);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReferralIndicator>): ReferralIndicator {
+    return ReferralIndicator.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReferralIndicator>): ReferralIndicator {
+    const message = createBaseReferralIndicator();
+    message.county = object.county ?? "";
+    message.month = object.month ?? "";
+    message.referralsUp = object.referralsUp ?? "0";
+    message.referralsDown = object.referralsDown ?? "0";
+    message.accepted = object.accepted ?? "0";
+    message.rejected = object.rejected ?? "0";
+    message.redirected = object.redirected ?? "0";
+    message.overdue = object.overdue ?? "0";
+    message.medianMinutesToAcceptance = object.medianMinutesToAcceptance ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetReferralIndicatorsResponse(): GetReferralIndicatorsResponse {
+  return { indicators: [], source: "" };
+}
+
+export const GetReferralIndicatorsResponse: MessageFns<GetReferralIndicatorsResponse> = {
+  encode(message: GetReferralIndicatorsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.indicators) {
+      ReferralIndicator.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.source !== "") {
+      writer.uint32(18).string(message.source);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetReferralIndicatorsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetReferralIndicatorsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.indicators.push(ReferralIndicator.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetReferralIndicatorsResponse {
+    return {
+      indicators: globalThis.Array.isArray(object?.indicators)
+        ? object.indicators.map((e: any) => ReferralIndicator.fromJSON(e))
+        : [],
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+    };
+  },
+
+  toJSON(message: GetReferralIndicatorsResponse): unknown {
+    const obj: any = {};
+    if (message.indicators?.length) {
+      obj.indicators = message.indicators.map((e) => ReferralIndicator.toJSON(e));
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetReferralIndicatorsResponse>): GetReferralIndicatorsResponse {
+    return GetReferralIndicatorsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetReferralIndicatorsResponse>): GetReferralIndicatorsResponse {
+    const message = createBaseGetReferralIndicatorsResponse();
+    message.indicators = object.indicators?.map((e) => ReferralIndicator.fromPartial(e)) || [];
+    message.source = object.source ?? "";
+    return message;
+  },
+};
+
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { patientId: "", pageSize: 0, before: undefined };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      Timestamp.encode(toTimestamp(message.before), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.before = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      before: isSet(object.before) ? fromJsonTimestamp(object.before) : undefined,
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      obj.before = message.before.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.before = object.before ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [] };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 /** ReferralService: see the package comment. */
 export type ReferralServiceService = typeof ReferralServiceService;
-export const ReferralServiceService = {} as const;
+export const ReferralServiceService = {
+  /**
+   * Ranks institutions whose level and capabilities fit the patient's current risk colour, nearest first, and
+   * says why each was chosen and why each nearer one was passed over.
+   */
+  suggestReferralTargets: {
+    path: "/mch.referral.v1.ReferralService/SuggestReferralTargets" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SuggestReferralTargetsRequest): Buffer =>
+      Buffer.from(SuggestReferralTargetsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SuggestReferralTargetsRequest => SuggestReferralTargetsRequest.decode(value),
+    responseSerialize: (value: SuggestReferralTargetsResponse): Buffer =>
+      Buffer.from(SuggestReferralTargetsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SuggestReferralTargetsResponse =>
+      SuggestReferralTargetsResponse.decode(value),
+  },
+  /** Requests a referral from the caller's institution to another (state `requested`). */
+  createReferral: {
+    path: "/mch.referral.v1.ReferralService/CreateReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateReferralRequest): Buffer =>
+      Buffer.from(CreateReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateReferralRequest => CreateReferralRequest.decode(value),
+    responseSerialize: (value: CreateReferralResponse): Buffer =>
+      Buffer.from(CreateReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateReferralResponse => CreateReferralResponse.decode(value),
+  },
+  /** One referral with its transitions, booking and record snapshot. */
+  getReferral: {
+    path: "/mch.referral.v1.ReferralService/GetReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetReferralRequest): Buffer => Buffer.from(GetReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetReferralRequest => GetReferralRequest.decode(value),
+    responseSerialize: (value: GetReferralResponse): Buffer => Buffer.from(GetReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetReferralResponse => GetReferralResponse.decode(value),
+  },
+  /** Receiver: acknowledges receipt (requested -> received). */
+  receiveReferral: {
+    path: "/mch.referral.v1.ReferralService/ReceiveReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReceiveReferralRequest): Buffer =>
+      Buffer.from(ReceiveReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReceiveReferralRequest => ReceiveReferralRequest.decode(value),
+    responseSerialize: (value: ReceiveReferralResponse): Buffer =>
+      Buffer.from(ReceiveReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReceiveReferralResponse => ReceiveReferralResponse.decode(value),
+  },
+  /** Receiver: accepts (requested|received -> accepted), optionally booking the appointment in the same step. */
+  acceptReferral: {
+    path: "/mch.referral.v1.ReferralService/AcceptReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AcceptReferralRequest): Buffer =>
+      Buffer.from(AcceptReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AcceptReferralRequest => AcceptReferralRequest.decode(value),
+    responseSerialize: (value: AcceptReferralResponse): Buffer =>
+      Buffer.from(AcceptReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AcceptReferralResponse => AcceptReferralResponse.decode(value),
+  },
+  /**
+   * Receiver: rejects with a reason (requested|received -> rejected). A critical-care centre may not reject an
+   * orange or red up-referral: it redirects instead.
+   */
+  rejectReferral: {
+    path: "/mch.referral.v1.ReferralService/RejectReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RejectReferralRequest): Buffer =>
+      Buffer.from(RejectReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RejectReferralRequest => RejectReferralRequest.decode(value),
+    responseSerialize: (value: RejectReferralResponse): Buffer =>
+      Buffer.from(RejectReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RejectReferralResponse => RejectReferralResponse.decode(value),
+  },
+  /**
+   * Receiver: in one step ends the referral with reason "redirected" and requests a linked one to another
+   * institution.
+   */
+  redirectReferral: {
+    path: "/mch.referral.v1.ReferralService/RedirectReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RedirectReferralRequest): Buffer =>
+      Buffer.from(RedirectReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RedirectReferralRequest => RedirectReferralRequest.decode(value),
+    responseSerialize: (value: RedirectReferralResponse): Buffer =>
+      Buffer.from(RedirectReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RedirectReferralResponse => RedirectReferralResponse.decode(value),
+  },
+  /** Receiver: care starts (accepted -> in-progress). */
+  startReferral: {
+    path: "/mch.referral.v1.ReferralService/StartReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartReferralRequest): Buffer => Buffer.from(StartReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartReferralRequest => StartReferralRequest.decode(value),
+    responseSerialize: (value: StartReferralResponse): Buffer =>
+      Buffer.from(StartReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartReferralResponse => StartReferralResponse.decode(value),
+  },
+  /** Receiver: pauses (in-progress -> on-hold). */
+  holdReferral: {
+    path: "/mch.referral.v1.ReferralService/HoldReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: HoldReferralRequest): Buffer => Buffer.from(HoldReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): HoldReferralRequest => HoldReferralRequest.decode(value),
+    responseSerialize: (value: HoldReferralResponse): Buffer =>
+      Buffer.from(HoldReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): HoldReferralResponse => HoldReferralResponse.decode(value),
+  },
+  /** Receiver: resumes (on-hold -> in-progress). */
+  resumeReferral: {
+    path: "/mch.referral.v1.ReferralService/ResumeReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeReferralRequest): Buffer =>
+      Buffer.from(ResumeReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeReferralRequest => ResumeReferralRequest.decode(value),
+    responseSerialize: (value: ResumeReferralResponse): Buffer =>
+      Buffer.from(ResumeReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResumeReferralResponse => ResumeReferralResponse.decode(value),
+  },
+  /** Receiver: completes with feedback for the sender (in-progress -> completed). */
+  completeReferral: {
+    path: "/mch.referral.v1.ReferralService/CompleteReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompleteReferralRequest): Buffer =>
+      Buffer.from(CompleteReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompleteReferralRequest => CompleteReferralRequest.decode(value),
+    responseSerialize: (value: CompleteReferralResponse): Buffer =>
+      Buffer.from(CompleteReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompleteReferralResponse => CompleteReferralResponse.decode(value),
+  },
+  /** Receiver: fails with a reason (in-progress -> failed). */
+  failReferral: {
+    path: "/mch.referral.v1.ReferralService/FailReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FailReferralRequest): Buffer => Buffer.from(FailReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FailReferralRequest => FailReferralRequest.decode(value),
+    responseSerialize: (value: FailReferralResponse): Buffer =>
+      Buffer.from(FailReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FailReferralResponse => FailReferralResponse.decode(value),
+  },
+  /** Sender: cancels an open referral (any open state -> cancelled). */
+  cancelReferral: {
+    path: "/mch.referral.v1.ReferralService/CancelReferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelReferralRequest): Buffer =>
+      Buffer.from(CancelReferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelReferralRequest => CancelReferralRequest.decode(value),
+    responseSerialize: (value: CancelReferralResponse): Buffer =>
+      Buffer.from(CancelReferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelReferralResponse => CancelReferralResponse.decode(value),
+  },
+  /** Either side: sets the free business status of an open referral ("transport arranged", "patient arrived"). */
+  updateBusinessStatus: {
+    path: "/mch.referral.v1.ReferralService/UpdateBusinessStatus" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateBusinessStatusRequest): Buffer =>
+      Buffer.from(UpdateBusinessStatusRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateBusinessStatusRequest => UpdateBusinessStatusRequest.decode(value),
+    responseSerialize: (value: UpdateBusinessStatusResponse): Buffer =>
+      Buffer.from(UpdateBusinessStatusResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateBusinessStatusResponse => UpdateBusinessStatusResponse.decode(value),
+  },
+  /**
+   * Receiver of an up-referral: completes it with feedback and, in the same step, refers her down to her
+   * community institution (the sender by default) with a follow-up plan.
+   */
+  referBack: {
+    path: "/mch.referral.v1.ReferralService/ReferBack" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReferBackRequest): Buffer => Buffer.from(ReferBackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReferBackRequest => ReferBackRequest.decode(value),
+    responseSerialize: (value: ReferBackResponse): Buffer => Buffer.from(ReferBackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReferBackResponse => ReferBackResponse.decode(value),
+  },
+  /** An institution's worklist: incoming or outgoing referrals, overdue first. */
+  listInstitutionReferrals: {
+    path: "/mch.referral.v1.ReferralService/ListInstitutionReferrals" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListInstitutionReferralsRequest): Buffer =>
+      Buffer.from(ListInstitutionReferralsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListInstitutionReferralsRequest =>
+      ListInstitutionReferralsRequest.decode(value),
+    responseSerialize: (value: ListInstitutionReferralsResponse): Buffer =>
+      Buffer.from(ListInstitutionReferralsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListInstitutionReferralsResponse =>
+      ListInstitutionReferralsResponse.decode(value),
+  },
+  /** Pending referral suggestions raised by confirmed orange/red grades (records' risk outbox), newest first. */
+  listPendingSuggestions: {
+    path: "/mch.referral.v1.ReferralService/ListPendingSuggestions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPendingSuggestionsRequest): Buffer =>
+      Buffer.from(ListPendingSuggestionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPendingSuggestionsRequest => ListPendingSuggestionsRequest.decode(value),
+    responseSerialize: (value: ListPendingSuggestionsResponse): Buffer =>
+      Buffer.from(ListPendingSuggestionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPendingSuggestionsResponse =>
+      ListPendingSuggestionsResponse.decode(value),
+  },
+  /** Dismisses a pending suggestion with a reason (the referral is not needed or was arranged otherwise). */
+  dismissSuggestion: {
+    path: "/mch.referral.v1.ReferralService/DismissSuggestion" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DismissSuggestionRequest): Buffer =>
+      Buffer.from(DismissSuggestionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DismissSuggestionRequest => DismissSuggestionRequest.decode(value),
+    responseSerialize: (value: DismissSuggestionResponse): Buffer =>
+      Buffer.from(DismissSuggestionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DismissSuggestionResponse => DismissSuggestionResponse.decode(value),
+  },
+  /** Referral indicators by county of residence and month, for records' statistics (DESIGN.md §2.6). */
+  getReferralIndicators: {
+    path: "/mch.referral.v1.ReferralService/GetReferralIndicators" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetReferralIndicatorsRequest): Buffer =>
+      Buffer.from(GetReferralIndicatorsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetReferralIndicatorsRequest => GetReferralIndicatorsRequest.decode(value),
+    responseSerialize: (value: GetReferralIndicatorsResponse): Buffer =>
+      Buffer.from(GetReferralIndicatorsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetReferralIndicatorsResponse => GetReferralIndicatorsResponse.decode(value),
+  },
+  /** Audit events that referral recorded for a patient, wire-identical to mch.common.v1.ListAuditEvents{Request,Response}. */
+  listAuditEvents: {
+    path: "/mch.referral.v1.ReferralService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
+} as const;
 
 export interface ReferralServiceServer extends UntypedServiceImplementation {
+  /**
+   * Ranks institutions whose level and capabilities fit the patient's current risk colour, nearest first, and
+   * says why each was chosen and why each nearer one was passed over.
+   */
+  suggestReferralTargets: handleUnaryCall<SuggestReferralTargetsRequest, SuggestReferralTargetsResponse>;
+  /** Requests a referral from the caller's institution to another (state `requested`). */
+  createReferral: handleUnaryCall<CreateReferralRequest, CreateReferralResponse>;
+  /** One referral with its transitions, booking and record snapshot. */
+  getReferral: handleUnaryCall<GetReferralRequest, GetReferralResponse>;
+  /** Receiver: acknowledges receipt (requested -> received). */
+  receiveReferral: handleUnaryCall<ReceiveReferralRequest, ReceiveReferralResponse>;
+  /** Receiver: accepts (requested|received -> accepted), optionally booking the appointment in the same step. */
+  acceptReferral: handleUnaryCall<AcceptReferralRequest, AcceptReferralResponse>;
+  /**
+   * Receiver: rejects with a reason (requested|received -> rejected). A critical-care centre may not reject an
+   * orange or red up-referral: it redirects instead.
+   */
+  rejectReferral: handleUnaryCall<RejectReferralRequest, RejectReferralResponse>;
+  /**
+   * Receiver: in one step ends the referral with reason "redirected" and requests a linked one to another
+   * institution.
+   */
+  redirectReferral: handleUnaryCall<RedirectReferralRequest, RedirectReferralResponse>;
+  /** Receiver: care starts (accepted -> in-progress). */
+  startReferral: handleUnaryCall<StartReferralRequest, StartReferralResponse>;
+  /** Receiver: pauses (in-progress -> on-hold). */
+  holdReferral: handleUnaryCall<HoldReferralRequest, HoldReferralResponse>;
+  /** Receiver: resumes (on-hold -> in-progress). */
+  resumeReferral: handleUnaryCall<ResumeReferralRequest, ResumeReferralResponse>;
+  /** Receiver: completes with feedback for the sender (in-progress -> completed). */
+  completeReferral: handleUnaryCall<CompleteReferralRequest, CompleteReferralResponse>;
+  /** Receiver: fails with a reason (in-progress -> failed). */
+  failReferral: handleUnaryCall<FailReferralRequest, FailReferralResponse>;
+  /** Sender: cancels an open referral (any open state -> cancelled). */
+  cancelReferral: handleUnaryCall<CancelReferralRequest, CancelReferralResponse>;
+  /** Either side: sets the free business status of an open referral ("transport arranged", "patient arrived"). */
+  updateBusinessStatus: handleUnaryCall<UpdateBusinessStatusRequest, UpdateBusinessStatusResponse>;
+  /**
+   * Receiver of an up-referral: completes it with feedback and, in the same step, refers her down to her
+   * community institution (the sender by default) with a follow-up plan.
+   */
+  referBack: handleUnaryCall<ReferBackRequest, ReferBackResponse>;
+  /** An institution's worklist: incoming or outgoing referrals, overdue first. */
+  listInstitutionReferrals: handleUnaryCall<ListInstitutionReferralsRequest, ListInstitutionReferralsResponse>;
+  /** Pending referral suggestions raised by confirmed orange/red grades (records' risk outbox), newest first. */
+  listPendingSuggestions: handleUnaryCall<ListPendingSuggestionsRequest, ListPendingSuggestionsResponse>;
+  /** Dismisses a pending suggestion with a reason (the referral is not needed or was arranged otherwise). */
+  dismissSuggestion: handleUnaryCall<DismissSuggestionRequest, DismissSuggestionResponse>;
+  /** Referral indicators by county of residence and month, for records' statistics (DESIGN.md §2.6). */
+  getReferralIndicators: handleUnaryCall<GetReferralIndicatorsRequest, GetReferralIndicatorsResponse>;
+  /** Audit events that referral recorded for a patient, wire-identical to mch.common.v1.ListAuditEvents{Request,Response}. */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
 }
 
 export interface ReferralServiceClient extends Client {
+  /**
+   * Ranks institutions whose level and capabilities fit the patient's current risk colour, nearest first, and
+   * says why each was chosen and why each nearer one was passed over.
+   */
+  suggestReferralTargets(
+    request: SuggestReferralTargetsRequest,
+    callback: (error: ServiceError | null, response: SuggestReferralTargetsResponse) => void,
+  ): ClientUnaryCall;
+  suggestReferralTargets(
+    request: SuggestReferralTargetsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SuggestReferralTargetsResponse) => void,
+  ): ClientUnaryCall;
+  suggestReferralTargets(
+    request: SuggestReferralTargetsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SuggestReferralTargetsResponse) => void,
+  ): ClientUnaryCall;
+  /** Requests a referral from the caller's institution to another (state `requested`). */
+  createReferral(
+    request: CreateReferralRequest,
+    callback: (error: ServiceError | null, response: CreateReferralResponse) => void,
+  ): ClientUnaryCall;
+  createReferral(
+    request: CreateReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateReferralResponse) => void,
+  ): ClientUnaryCall;
+  createReferral(
+    request: CreateReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** One referral with its transitions, booking and record snapshot. */
+  getReferral(
+    request: GetReferralRequest,
+    callback: (error: ServiceError | null, response: GetReferralResponse) => void,
+  ): ClientUnaryCall;
+  getReferral(
+    request: GetReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetReferralResponse) => void,
+  ): ClientUnaryCall;
+  getReferral(
+    request: GetReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Receiver: acknowledges receipt (requested -> received). */
+  receiveReferral(
+    request: ReceiveReferralRequest,
+    callback: (error: ServiceError | null, response: ReceiveReferralResponse) => void,
+  ): ClientUnaryCall;
+  receiveReferral(
+    request: ReceiveReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReceiveReferralResponse) => void,
+  ): ClientUnaryCall;
+  receiveReferral(
+    request: ReceiveReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReceiveReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Receiver: accepts (requested|received -> accepted), optionally booking the appointment in the same step. */
+  acceptReferral(
+    request: AcceptReferralRequest,
+    callback: (error: ServiceError | null, response: AcceptReferralResponse) => void,
+  ): ClientUnaryCall;
+  acceptReferral(
+    request: AcceptReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AcceptReferralResponse) => void,
+  ): ClientUnaryCall;
+  acceptReferral(
+    request: AcceptReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AcceptReferralResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Receiver: rejects with a reason (requested|received -> rejected). A critical-care centre may not reject an
+   * orange or red up-referral: it redirects instead.
+   */
+  rejectReferral(
+    request: RejectReferralRequest,
+    callback: (error: ServiceError | null, response: RejectReferralResponse) => void,
+  ): ClientUnaryCall;
+  rejectReferral(
+    request: RejectReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RejectReferralResponse) => void,
+  ): ClientUnaryCall;
+  rejectReferral(
+    request: RejectReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RejectReferralResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Receiver: in one step ends the referral with reason "redirected" and requests a linked one to another
+   * institution.
+   */
+  redirectReferral(
+    request: RedirectReferralRequest,
+    callback: (error: ServiceError | null, response: RedirectReferralResponse) => void,
+  ): ClientUnaryCall;
+  redirectReferral(
+    request: RedirectReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RedirectReferralResponse) => void,
+  ): ClientUnaryCall;
+  redirectReferral(
+    request: RedirectReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RedirectReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Receiver: care starts (accepted -> in-progress). */
+  startReferral(
+    request: StartReferralRequest,
+    callback: (error: ServiceError | null, response: StartReferralResponse) => void,
+  ): ClientUnaryCall;
+  startReferral(
+    request: StartReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartReferralResponse) => void,
+  ): ClientUnaryCall;
+  startReferral(
+    request: StartReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Receiver: pauses (in-progress -> on-hold). */
+  holdReferral(
+    request: HoldReferralRequest,
+    callback: (error: ServiceError | null, response: HoldReferralResponse) => void,
+  ): ClientUnaryCall;
+  holdReferral(
+    request: HoldReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: HoldReferralResponse) => void,
+  ): ClientUnaryCall;
+  holdReferral(
+    request: HoldReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: HoldReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Receiver: resumes (on-hold -> in-progress). */
+  resumeReferral(
+    request: ResumeReferralRequest,
+    callback: (error: ServiceError | null, response: ResumeReferralResponse) => void,
+  ): ClientUnaryCall;
+  resumeReferral(
+    request: ResumeReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeReferralResponse) => void,
+  ): ClientUnaryCall;
+  resumeReferral(
+    request: ResumeReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Receiver: completes with feedback for the sender (in-progress -> completed). */
+  completeReferral(
+    request: CompleteReferralRequest,
+    callback: (error: ServiceError | null, response: CompleteReferralResponse) => void,
+  ): ClientUnaryCall;
+  completeReferral(
+    request: CompleteReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompleteReferralResponse) => void,
+  ): ClientUnaryCall;
+  completeReferral(
+    request: CompleteReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompleteReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Receiver: fails with a reason (in-progress -> failed). */
+  failReferral(
+    request: FailReferralRequest,
+    callback: (error: ServiceError | null, response: FailReferralResponse) => void,
+  ): ClientUnaryCall;
+  failReferral(
+    request: FailReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FailReferralResponse) => void,
+  ): ClientUnaryCall;
+  failReferral(
+    request: FailReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FailReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Sender: cancels an open referral (any open state -> cancelled). */
+  cancelReferral(
+    request: CancelReferralRequest,
+    callback: (error: ServiceError | null, response: CancelReferralResponse) => void,
+  ): ClientUnaryCall;
+  cancelReferral(
+    request: CancelReferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelReferralResponse) => void,
+  ): ClientUnaryCall;
+  cancelReferral(
+    request: CancelReferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelReferralResponse) => void,
+  ): ClientUnaryCall;
+  /** Either side: sets the free business status of an open referral ("transport arranged", "patient arrived"). */
+  updateBusinessStatus(
+    request: UpdateBusinessStatusRequest,
+    callback: (error: ServiceError | null, response: UpdateBusinessStatusResponse) => void,
+  ): ClientUnaryCall;
+  updateBusinessStatus(
+    request: UpdateBusinessStatusRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateBusinessStatusResponse) => void,
+  ): ClientUnaryCall;
+  updateBusinessStatus(
+    request: UpdateBusinessStatusRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateBusinessStatusResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Receiver of an up-referral: completes it with feedback and, in the same step, refers her down to her
+   * community institution (the sender by default) with a follow-up plan.
+   */
+  referBack(
+    request: ReferBackRequest,
+    callback: (error: ServiceError | null, response: ReferBackResponse) => void,
+  ): ClientUnaryCall;
+  referBack(
+    request: ReferBackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReferBackResponse) => void,
+  ): ClientUnaryCall;
+  referBack(
+    request: ReferBackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReferBackResponse) => void,
+  ): ClientUnaryCall;
+  /** An institution's worklist: incoming or outgoing referrals, overdue first. */
+  listInstitutionReferrals(
+    request: ListInstitutionReferralsRequest,
+    callback: (error: ServiceError | null, response: ListInstitutionReferralsResponse) => void,
+  ): ClientUnaryCall;
+  listInstitutionReferrals(
+    request: ListInstitutionReferralsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListInstitutionReferralsResponse) => void,
+  ): ClientUnaryCall;
+  listInstitutionReferrals(
+    request: ListInstitutionReferralsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListInstitutionReferralsResponse) => void,
+  ): ClientUnaryCall;
+  /** Pending referral suggestions raised by confirmed orange/red grades (records' risk outbox), newest first. */
+  listPendingSuggestions(
+    request: ListPendingSuggestionsRequest,
+    callback: (error: ServiceError | null, response: ListPendingSuggestionsResponse) => void,
+  ): ClientUnaryCall;
+  listPendingSuggestions(
+    request: ListPendingSuggestionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPendingSuggestionsResponse) => void,
+  ): ClientUnaryCall;
+  listPendingSuggestions(
+    request: ListPendingSuggestionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPendingSuggestionsResponse) => void,
+  ): ClientUnaryCall;
+  /** Dismisses a pending suggestion with a reason (the referral is not needed or was arranged otherwise). */
+  dismissSuggestion(
+    request: DismissSuggestionRequest,
+    callback: (error: ServiceError | null, response: DismissSuggestionResponse) => void,
+  ): ClientUnaryCall;
+  dismissSuggestion(
+    request: DismissSuggestionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DismissSuggestionResponse) => void,
+  ): ClientUnaryCall;
+  dismissSuggestion(
+    request: DismissSuggestionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DismissSuggestionResponse) => void,
+  ): ClientUnaryCall;
+  /** Referral indicators by county of residence and month, for records' statistics (DESIGN.md §2.6). */
+  getReferralIndicators(
+    request: GetReferralIndicatorsRequest,
+    callback: (error: ServiceError | null, response: GetReferralIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  getReferralIndicators(
+    request: GetReferralIndicatorsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetReferralIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  getReferralIndicators(
+    request: GetReferralIndicatorsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetReferralIndicatorsResponse) => void,
+  ): ClientUnaryCall;
+  /** Audit events that referral recorded for a patient, wire-identical to mch.common.v1.ListAuditEvents{Request,Response}. */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ReferralServiceClient = makeGenericClientConstructor(
@@ -40,3 +7525,50 @@ export const ReferralServiceClient = makeGenericClientConstructor(
   service: typeof ReferralServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
+}
