@@ -20,6 +20,7 @@ import {
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
 import { AuditEvent } from "../../common/v1/audit";
+import { ServiceType, serviceTypeFromJSON, serviceTypeToJSON } from "../../scheduling/v1/scheduling";
 
 export const protobufPackage = "mch.referral.v1";
 
@@ -250,8 +251,8 @@ export function bookingStatusToJSON(object: BookingStatus): string {
 
 /** The booking asked for on acceptance. */
 export interface BookingRequest {
-  /** The scheduling service type, e.g. "anc", "high_risk_clinic". */
-  serviceType: string;
+  /** What to book at the receiving institution. */
+  service: ServiceType;
   /** The slot start wanted; with `earliest_at_or_after`, the earliest free slot at or after it. */
   slotStart?: Date | undefined;
   earliestAtOrAfter: boolean;
@@ -260,7 +261,7 @@ export interface BookingRequest {
 /** The booking of an accepted referral. */
 export interface Booking {
   status: BookingStatus;
-  serviceType: string;
+  service: ServiceType;
   requestedStart?: Date | undefined;
   earliestAtOrAfter: boolean;
   /** Scheduling's appointment, once booked. */
@@ -686,13 +687,13 @@ export interface ListAuditEventsResponse {
 }
 
 function createBaseBookingRequest(): BookingRequest {
-  return { serviceType: "", slotStart: undefined, earliestAtOrAfter: false };
+  return { service: 0, slotStart: undefined, earliestAtOrAfter: false };
 }
 
 export const BookingRequest: MessageFns<BookingRequest> = {
   encode(message: BookingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.serviceType !== "") {
-      writer.uint32(10).string(message.serviceType);
+    if (message.service !== 0) {
+      writer.uint32(8).int32(message.service);
     }
     if (message.slotStart !== undefined) {
       Timestamp.encode(toTimestamp(message.slotStart), writer.uint32(18).fork()).join();
@@ -717,11 +718,11 @@ export const BookingRequest: MessageFns<BookingRequest> = {
         const tag = reader.uint32();
         switch (tag >>> 3) {
           case 1: {
-            if (tag !== 10) {
+            if (tag !== 8) {
               break;
             }
 
-            message.serviceType = reader.string();
+            message.service = reader.int32() as any;
             continue;
           }
           case 2: {
@@ -754,11 +755,7 @@ export const BookingRequest: MessageFns<BookingRequest> = {
 
   fromJSON(object: any): BookingRequest {
     return {
-      serviceType: isSet(object.serviceType)
-        ? globalThis.String(object.serviceType)
-        : isSet(object.service_type)
-        ? globalThis.String(object.service_type)
-        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
       slotStart: isSet(object.slotStart)
         ? fromJsonTimestamp(object.slotStart)
         : isSet(object.slot_start)
@@ -774,8 +771,8 @@ export const BookingRequest: MessageFns<BookingRequest> = {
 
   toJSON(message: BookingRequest): unknown {
     const obj: any = {};
-    if (message.serviceType !== "") {
-      obj.serviceType = message.serviceType;
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
     }
     if (message.slotStart !== undefined) {
       obj.slotStart = message.slotStart.toISOString();
@@ -791,7 +788,7 @@ export const BookingRequest: MessageFns<BookingRequest> = {
   },
   fromPartial(object: DeepPartial<BookingRequest>): BookingRequest {
     const message = createBaseBookingRequest();
-    message.serviceType = object.serviceType ?? "";
+    message.service = object.service ?? 0;
     message.slotStart = object.slotStart ?? undefined;
     message.earliestAtOrAfter = object.earliestAtOrAfter ?? false;
     return message;
@@ -801,7 +798,7 @@ export const BookingRequest: MessageFns<BookingRequest> = {
 function createBaseBooking(): Booking {
   return {
     status: 0,
-    serviceType: "",
+    service: 0,
     requestedStart: undefined,
     earliestAtOrAfter: false,
     appointmentId: "",
@@ -817,8 +814,8 @@ export const Booking: MessageFns<Booking> = {
     if (message.status !== 0) {
       writer.uint32(8).int32(message.status);
     }
-    if (message.serviceType !== "") {
-      writer.uint32(18).string(message.serviceType);
+    if (message.service !== 0) {
+      writer.uint32(16).int32(message.service);
     }
     if (message.requestedStart !== undefined) {
       Timestamp.encode(toTimestamp(message.requestedStart), writer.uint32(26).fork()).join();
@@ -866,11 +863,11 @@ export const Booking: MessageFns<Booking> = {
             continue;
           }
           case 2: {
-            if (tag !== 18) {
+            if (tag !== 16) {
               break;
             }
 
-            message.serviceType = reader.string();
+            message.service = reader.int32() as any;
             continue;
           }
           case 3: {
@@ -944,11 +941,7 @@ export const Booking: MessageFns<Booking> = {
   fromJSON(object: any): Booking {
     return {
       status: isSet(object.status) ? bookingStatusFromJSON(object.status) : 0,
-      serviceType: isSet(object.serviceType)
-        ? globalThis.String(object.serviceType)
-        : isSet(object.service_type)
-        ? globalThis.String(object.service_type)
-        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
       requestedStart: isSet(object.requestedStart)
         ? fromJsonTimestamp(object.requestedStart)
         : isSet(object.requested_start)
@@ -988,8 +981,8 @@ export const Booking: MessageFns<Booking> = {
     if (message.status !== 0) {
       obj.status = bookingStatusToJSON(message.status);
     }
-    if (message.serviceType !== "") {
-      obj.serviceType = message.serviceType;
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
     }
     if (message.requestedStart !== undefined) {
       obj.requestedStart = message.requestedStart.toISOString();
@@ -1021,7 +1014,7 @@ export const Booking: MessageFns<Booking> = {
   fromPartial(object: DeepPartial<Booking>): Booking {
     const message = createBaseBooking();
     message.status = object.status ?? 0;
-    message.serviceType = object.serviceType ?? "";
+    message.service = object.service ?? 0;
     message.requestedStart = object.requestedStart ?? undefined;
     message.earliestAtOrAfter = object.earliestAtOrAfter ?? false;
     message.appointmentId = object.appointmentId ?? "";
