@@ -130,3 +130,37 @@ export function canReadRiskRegister(principal: Principal | undefined): Decision 
   if (!principal) return deny('not authenticated');
   return isClinical(principal) || hasRole(principal, 'platform-admin') ? allow : deny('only clinical staff read the high-risk register');
 }
+
+/** The caller's relation to a referral: clinical staff of its sending or receiving institution, or neither. */
+export function referralSide(principal: Principal | undefined, fromInstitutionId: string, toInstitutionId: string): 'sender' | 'receiver' | 'other' {
+  if (!principal || principal.kind !== 'staff' || !isClinical(principal) || !principal.institutionId) return 'other';
+  if (principal.institutionId === fromInstitutionId) return 'sender';
+  if (principal.institutionId === toInstitutionId) return 'receiver';
+  return 'other';
+}
+
+/** Referring a patient (and asking where to): clinicians and midwives of a member institution, for it. */
+export function canReferPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  const base = canAccessPatient(principal, patientId, purpose);
+  if (!base.allowed) return base;
+  if (principal?.kind !== 'staff' || !principal.institutionId) return deny('only staff of a member institution refer patients');
+  return allow;
+}
+
+/**
+ * One referral: clinical staff of its sending or receiving institution (the patient's data travels with it), and
+ * the patient herself or her guardian.
+ */
+export function canReadReferral(principal: Principal | undefined, patientId: string, partyInstitutionIds: readonly string[]): Decision {
+  if (!principal) return deny('not authenticated');
+  if (principal.kind === 'resident') return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own referrals');
+  if (!isClinical(principal)) return deny('only clinicians and midwives read referrals');
+  return principal.institutionId && partyInstitutionIds.includes(principal.institutionId) ? allow : deny('only staff of the sending or receiving institution read this referral');
+}
+
+/** An institution's referral worklist and pending suggestions: its own clinical staff and admins. */
+export function canReadReferralWorklist(principal: Principal | undefined, institutionId: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and admins read referral worklists');
+  return principal.institutionId === institutionId ? allow : deny('staff read only their own institution\'s referral worklist');
+}

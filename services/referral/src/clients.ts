@@ -1,0 +1,209 @@
+// What referral asks other services over gRPC: identity (institutions, the patient's county), records (her risk
+// colour and a record snapshot, the risk outbox) and scheduling (booking on acceptance). A call is made either
+// for the user being served (`parent`: her token, purpose, deadline) or by a background worker as the service.
+import { Metadata, status as GrpcStatus, type Client } from '@grpc/grpc-js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../common/src/errors';
+import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
+import { CallContext, METADATA } from '../../common/src/grpc/context';
+import { IdentityServiceService, Institution, InstitutionLevel } from '../../common/src/gen/mch/identity/v1/identity';
+import { ListRiskEventsResponse, PatientRecord, RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
+import { SchedulingServiceService, ServiceType } from '../../common/src/gen/mch/scheduling/v1/scheduling';
+import type { CandidateInstitution, Level } from './domain/routing';
+
+/** Who a child call is made for: the user being served, or the service itself (a worker). */
+export type CallAuth = { readonly parent: CallContext } | { readonly metadata: Metadata };
+
+function optionsFor(auth: CallAuth, timeoutMs?: number): { parent?: CallContext; metadata?: Metadata; timeoutMs?: number } {
+  return 'parent' in auth ? { parent: auth.parent, ...(timeoutMs ? { timeoutMs } : {}), metadata: purposeDefault(auth.parent) } : { metadata: auth.metadata, ...(timeoutMs ? { timeoutMs } : {}) };
+}
+
+/** Referral's routes are themselves a purpose of use: a caller who stated none reads the record for "referral". */
+function purposeDefault(ctx: CallContext): Metadata {
+  const metadata = new Metadata();
+  if (!ctx.purpose) metadata.set(METADATA.purpose, 'referral');
+  return metadata;
+}
+
+const LEVELS: Partial<Record<InstitutionLevel, Level>> = {
+  [InstitutionLevel.INSTITUTION_LEVEL_PREFECTURE]: 'prefecture',
+  [InstitutionLevel.INSTITUTION_LEVEL_COUNTY]: 'county',
+  [InstitutionLevel.INSTITUTION_LEVEL_TOWNSHIP]: 'township',
+};
+
+/** Passes through refusals the caller should see as they are; anything else is a transient failure. */
+function translate(error: unknown, what: string): never {
+  if (isServiceError(error)) {
+    if (error.code === GrpcStatus.NOT_FOUND) throw new NotFoundError(`${what} not found`);
+    if (error.code === GrpcStatus.PERMISSION_DENIED || error.code === GrpcStatus.UNAUTHENTICATED) throw error;
+  }
+  throw new UnavailableError(`${what} could not be read; retry`);
+}
+
+const DIRECTORY_TTL_MS = 5 * 60_000;
+
+/** The alliance's institutions (public in identity, cached a few minutes) and the patient's county. */
+export class IdentityDirectory {
+  private readonly client: Client;
+  private cached: { at: number; institutions: CandidateInstitution[] } | undefined;
+
+  constructor(address: string) {
+    this.client = createChannelClient(address);
+  }
+
+  async institutions(): Promise<CandidateInstitution[]> {
+    if (this.cached && Date.now() - this.cached.at < DIRECTORY_TTL_MS) return this.cached.institutions;
+    const all: Institution[] = [];
+    let pageToken = '';
+    try {
+      do {
+        const page = await callUnary(this.client, IdentityServiceService.listInstitutions, { county: '', level: '', capability: '', near: '', pageSize: 200, pageToken }, { idempotent: true, timeoutMs: 5_000 });
+        all.push(...page.institutions);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+    } catch (error) {
+      if (this.cached) return this.cached.institutions;
+      return translate(error, 'the institution directory');
+    }
+    const institutions = all.flatMap((institution): CandidateInstitution[] => {
+      const level = LEVELS[institution.level];
+      if (!level || !institution.location) return [];
+      return [
+        {
+          id: institution.id,
+          code: institution.code,
+          name: institution.name,
+          level,
+          countyCode: institution.countyCode,
+          location: { latitude: institution.location.latitude, longitude: institution.location.longitude },
+          capabilities: institution.capabilities,
+        },
+      ];
+    });
+    this.cached = { at: Date.now(), institutions };
+    return institutions;
+  }
+
+  async institution(id: string, field: string): Promise<CandidateInstitution> {
+    const found = (await this.institutions()).find((institution) => institution.id === id);
+    if (!found) throw InvalidArgumentError.field(field, `no member institution ${id}`);
+    return found;
+  }
+
+  /** The patient's county of residence (statistics count by it); NOT_FOUND for an unknown patient. */
+  async patientCounty(patientId: string, auth: CallAuth): Promise<{ id: string; countyCode: string }> {
+    try {
+      const response = await callUnary(this.client, IdentityServiceService.getPatient, { id: patientId }, { ...optionsFor(auth), idempotent: true });
+      if (!response.patient) throw new NotFoundError(`patient ${patientId} not found`);
+      return { id: response.patient.id, countyCode: response.patient.countyCode };
+    } catch (error) {
+      if (error instanceof NotFoundError) throw error;
+      return translate(error, `patient ${patientId}`);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** Records: the whole record (with what the caller may see) and the risk outbox. */
+export class RecordsReader {
+  private readonly client: Client;
+
+  constructor(address: string) {
+    this.client = createChannelClient(address);
+  }
+
+  async record(patientId: string, auth: CallAuth): Promise<PatientRecord> {
+    try {
+      const response = await callUnary(this.client, RecordsServiceService.getPatientRecord, { patientId }, { ...optionsFor(auth), idempotent: true });
+      if (!response.record) throw new NotFoundError(`record of ${patientId} not found`);
+      return response.record;
+    } catch (error) {
+      if (error instanceof NotFoundError) throw error;
+      return translate(error, `the record of ${patientId}`);
+    }
+  }
+
+  async riskEvents(afterCursor: string, limit: number, auth: CallAuth): Promise<ListRiskEventsResponse> {
+    return callUnary(this.client, RecordsServiceService.listRiskEvents, { afterCursor, limit }, { ...optionsFor(auth, 5_000), idempotent: true });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+export interface BookingOrder {
+  readonly referralId: string;
+  readonly patientId: string;
+  readonly institutionId: string;
+  readonly service: ServiceType;
+  readonly start: Date;
+  readonly earliestAtOrAfter: boolean;
+  /** The same on every attempt, so that scheduling books once. */
+  readonly idempotencyKey: string;
+}
+
+export interface BookedAppointment {
+  readonly appointmentId: string;
+  readonly start: Date | undefined;
+}
+
+/** Scheduling refused the booking for good (no free slot, bad service): retrying with the same order will not help. */
+export class BookingRefusedError extends FailedPreconditionError {
+  constructor(
+    message: string,
+    readonly field: string | undefined,
+  ) {
+    super(message, 'BOOKING_REFUSED');
+  }
+}
+
+/** Books the appointment of an accepted referral. Throws BookingRefusedError, or UnavailableError when it may be retried. */
+export interface AppointmentBooker {
+  book(order: BookingOrder, auth: CallAuth): Promise<BookedAppointment>;
+}
+
+export const BOOKING_TIMEOUT_MS = 4_000;
+
+/** Scheduling's BookAppointment over gRPC, under the order's idempotency key. */
+export class SchedulingBooker implements AppointmentBooker {
+  private readonly client: Client | undefined;
+
+  constructor(address: string | undefined) {
+    this.client = address ? createChannelClient(address) : undefined;
+  }
+
+  async book(order: BookingOrder, auth: CallAuth): Promise<BookedAppointment> {
+    if (!this.client) throw new UnavailableError('scheduling is not configured (SCHEDULING_SERVICE_ADDR)');
+    const base = optionsFor(auth, BOOKING_TIMEOUT_MS);
+    const metadata = base.metadata?.clone() ?? new Metadata();
+    metadata.set(METADATA.idempotencyKey, order.idempotencyKey);
+    try {
+      const response = await callUnary(
+        this.client,
+        SchedulingServiceService.bookAppointment,
+        {
+          patientId: order.patientId,
+          institutionId: order.institutionId,
+          service: order.service,
+          start: order.start,
+          referralId: order.referralId,
+          earliestFreeAtOrAfter: order.earliestAtOrAfter,
+        },
+        { ...base, metadata, idempotent: true },
+      );
+      if (!response.appointment?.id) throw new UnavailableError('scheduling answered without an appointment');
+      return { appointmentId: response.appointment.id, start: response.appointment.start };
+    } catch (error) {
+      if (isServiceError(error)) {
+        const definite = [GrpcStatus.INVALID_ARGUMENT, GrpcStatus.FAILED_PRECONDITION, GrpcStatus.NOT_FOUND, GrpcStatus.ALREADY_EXISTS, GrpcStatus.OUT_OF_RANGE];
+        if (definite.includes(error.code)) throw new BookingRefusedError(`scheduling refused the booking: ${error.details}`, undefined);
+        if (error.code === GrpcStatus.PERMISSION_DENIED || error.code === GrpcStatus.UNAUTHENTICATED) throw new BookingRefusedError(`scheduling refused the booking: ${error.details}`, undefined);
+      }
+      if (error instanceof UnavailableError) throw error;
+      throw new UnavailableError('scheduling could not be reached; the booking will be completed later');
+    }
+  }
+}

@@ -1,0 +1,132 @@
+// Rows to wire messages: referral status, direction and urgency names to their proto enums and back.
+import {
+  Booking,
+  BookingStatus,
+  PendingSuggestion,
+  RecordSnapshot,
+  Referral,
+  ReferralDirection,
+  ReferralStatus,
+  ReferralTransition,
+  ReferralUrgency,
+} from '../../common/src/gen/mch/referral/v1/referral';
+import { ServiceType, serviceTypeFromJSON } from '../../common/src/gen/mch/scheduling/v1/scheduling';
+import { isOverdue, Urgency } from './domain/deadlines';
+import type { ReferralDirectionName, ReferralState } from './domain/workflow';
+import type { BookingRow, ReferralRow, SnapshotJson, SuggestionRow, TransitionRow } from './repository';
+
+export const STATUS_OF: Readonly<Record<ReferralState, ReferralStatus>> = {
+  requested: ReferralStatus.REFERRAL_STATUS_REQUESTED,
+  received: ReferralStatus.REFERRAL_STATUS_RECEIVED,
+  accepted: ReferralStatus.REFERRAL_STATUS_ACCEPTED,
+  rejected: ReferralStatus.REFERRAL_STATUS_REJECTED,
+  'in-progress': ReferralStatus.REFERRAL_STATUS_IN_PROGRESS,
+  'on-hold': ReferralStatus.REFERRAL_STATUS_ON_HOLD,
+  completed: ReferralStatus.REFERRAL_STATUS_COMPLETED,
+  failed: ReferralStatus.REFERRAL_STATUS_FAILED,
+  cancelled: ReferralStatus.REFERRAL_STATUS_CANCELLED,
+};
+
+export const DIRECTION_OF: Readonly<Record<ReferralDirectionName, ReferralDirection>> = {
+  up: ReferralDirection.REFERRAL_DIRECTION_UP,
+  down: ReferralDirection.REFERRAL_DIRECTION_DOWN,
+};
+
+export const URGENCY_OF: Readonly<Record<Urgency, ReferralUrgency>> = {
+  routine: ReferralUrgency.REFERRAL_URGENCY_ROUTINE,
+  urgent: ReferralUrgency.REFERRAL_URGENCY_URGENT,
+  emergency: ReferralUrgency.REFERRAL_URGENCY_EMERGENCY,
+};
+
+export function nameOf<K extends string, V>(table: Readonly<Record<K, V>>, value: V): K | undefined {
+  return (Object.keys(table) as K[]).find((key) => table[key] === value);
+}
+
+const BOOKING_STATUS_OF: Readonly<Record<BookingRow['status'], BookingStatus>> = {
+  pending: BookingStatus.BOOKING_STATUS_PENDING,
+  booked: BookingStatus.BOOKING_STATUS_BOOKED,
+  failed: BookingStatus.BOOKING_STATUS_FAILED,
+};
+
+export function toBooking(row: BookingRow): Booking {
+  return {
+    status: BOOKING_STATUS_OF[row.status],
+    service: serviceTypeFromJSON(row.service_type) as ServiceType,
+    requestedStart: row.requested_start,
+    earliestAtOrAfter: row.earliest_at_or_after,
+    appointmentId: row.appointment_id,
+    slotStart: row.slot_start ?? undefined,
+    attempts: row.attempts,
+    lastError: row.last_error,
+    idempotencyKey: row.idempotency_key,
+  };
+}
+
+function toSnapshot(json: SnapshotJson): RecordSnapshot {
+  return { ...json, takenAt: new Date(json.takenAt) };
+}
+
+function toTransition(row: TransitionRow): ReferralTransition {
+  const state = (name: string): ReferralStatus => STATUS_OF[name as ReferralState] ?? ReferralStatus.REFERRAL_STATUS_UNSPECIFIED;
+  return {
+    action: row.action,
+    fromStatus: state(row.from_status),
+    toStatus: state(row.to_status),
+    actorId: row.actor_id,
+    institutionId: row.institution_id,
+    reason: row.reason,
+    at: row.at,
+  };
+}
+
+export function toReferral(row: ReferralRow, extras: { transitions?: readonly TransitionRow[]; booking?: BookingRow | undefined }, now = new Date()): Referral {
+  return {
+    id: row.id,
+    patientId: row.patient_id,
+    pregnancyId: row.pregnancy_id ?? '',
+    direction: DIRECTION_OF[row.direction],
+    status: STATUS_OF[row.status],
+    urgency: URGENCY_OF[row.urgency],
+    riskColour: row.risk_colour,
+    fromInstitutionId: row.from_institution_id,
+    toInstitutionId: row.to_institution_id,
+    requesterId: row.requester_id,
+    reason: row.reason,
+    businessStatus: row.business_status,
+    statusReason: row.status_reason,
+    createdAt: row.created_at,
+    acceptanceDeadline: row.acceptance_deadline,
+    overdue: isOverdue(row.status, row.acceptance_deadline, now),
+    acceptedAt: row.accepted_at ?? undefined,
+    completedAt: row.completed_at ?? undefined,
+    redirectedToReferralId: row.redirected_to ?? '',
+    redirectedFromReferralId: row.redirected_from ?? '',
+    parentReferralId: row.parent_referral_id ?? '',
+    downReferralId: row.down_referral_id ?? '',
+    followUpPlan: row.follow_up_plan,
+    feedback: row.feedback,
+    booking: extras.booking ? toBooking(extras.booking) : undefined,
+    recordSnapshot: row.snapshot ? toSnapshot(row.snapshot) : undefined,
+    transitions: (extras.transitions ?? []).map(toTransition),
+    suggestionId: row.suggestion_id ?? '',
+    patientCountyCode: row.patient_county_code,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toSuggestion(row: SuggestionRow): PendingSuggestion {
+  return {
+    id: row.id,
+    patientId: row.patient_id,
+    pregnancyId: row.pregnancy_id,
+    institutionId: row.institution_id,
+    colour: row.colour,
+    previousColour: row.previous_colour,
+    countyCode: row.county_code,
+    status: row.status,
+    referralId: row.referral_id ?? '',
+    dismissReason: row.dismiss_reason,
+    gradedAt: row.graded_at,
+    createdAt: row.created_at,
+  };
+}
