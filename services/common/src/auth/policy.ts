@@ -2,7 +2,7 @@
 // alliance patient, tight enough that nobody reads what they should not; every decision is audited by the
 // service that makes it.
 import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../errors';
-import { hasRole, isClinical, Principal } from './principal';
+import { hasRole, isClinical, isService, Principal } from './principal';
 
 export type Decision = { readonly allowed: true; readonly breakGlass?: boolean } | { readonly allowed: false; readonly reason: string };
 
@@ -163,4 +163,10 @@ export function canReadReferralWorklist(principal: Principal | undefined, instit
   if (!principal) return deny('not authenticated');
   if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and admins read referral worklists');
   return principal.institutionId === institutionId ? allow : deny('staff read only their own institution\'s referral worklist');
+}
+
+/** Records' risk-change outbox: what may read the register, and the referral service acting as itself. */
+export function canReadRiskOutbox(principal: Principal | undefined): Decision {
+  if (isService(principal, 'referral')) return allow;
+  return canReadRiskRegister(principal);
 }
