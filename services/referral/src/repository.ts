@@ -276,7 +276,7 @@ export class ReferralRepository {
   async worklist(institutionId: string, direction: 'incoming' | 'outgoing' | undefined, statuses: readonly string[] | undefined, limit: number, offset: number): Promise<ReferralRow[]> {
     const side =
       direction === 'incoming' ? 'to_institution_id = $1' : direction === 'outgoing' ? 'from_institution_id = $1' : '(to_institution_id = $1 OR from_institution_id = $1)';
-    const { rows } = await this.db.query<ReferralRow>(
+    const rows = await this.db.query<ReferralRow>(
       `SELECT * FROM referrals
         WHERE ${side} AND ($2::text[] IS NULL OR status = ANY($2))
         ORDER BY (status IN ('requested', 'received') AND acceptance_deadline < now()) DESC,
@@ -313,7 +313,7 @@ export class ReferralRepository {
   }
 
   async pendingSuggestions(institutionId: string, limit: number, offset: number): Promise<SuggestionRow[]> {
-    const { rows } = await this.db.query<SuggestionRow>(
+    const rows = await this.db.query<SuggestionRow>(
       `SELECT * FROM referral_suggestions WHERE institution_id = $1 AND status = 'pending' ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
       [institutionId, limit, offset],
     );

@@ -170,3 +170,9 @@ export function canReadRiskOutbox(principal: Principal | undefined): Decision {
   if (isService(principal, 'referral')) return allow;
   return canReadRiskRegister(principal);
 }
+
+/** Referral indicators: analysts within their scope, and records assembling statistics as itself. */
+export function canReadReferralIndicators(principal: Principal | undefined, county: string | undefined): Decision {
+  if (isService(principal, 'records')) return allow;
+  return canReadStatistics(principal, county);
+}
