@@ -134,7 +134,8 @@ export class ReferralService {
     const violations = new Violations();
     const patientId = violations.check(() => requireId(request.patientId, 'patientId'));
     const fromId = request.fromInstitutionId ? violations.check(() => requireId(request.fromInstitutionId, 'fromInstitutionId')) : undefined;
-    const limit = violations.check(() => checkPageSize(request.maxResults, 20, 3));
+    const limit = request.maxResults || 3;
+    if (!Number.isInteger(request.maxResults) || request.maxResults < 0 || request.maxResults > 20) violations.add('maxResults', 'must be between 1 and 20');
     const capabilities = request.capabilities.map((capability) => capability.trim()).filter(Boolean);
     capabilities.forEach((capability, index) => {
       if (!/^[a-z][a-z_]{1,40}$/.test(capability)) violations.add(`capabilities[${index}]`, 'must be a capability name, e.g. nicu');
@@ -149,7 +150,7 @@ export class ReferralService {
     const origin = institutions.find((institution) => institution.id === originId);
     if (!origin) throw InvalidArgumentError.field('fromInstitutionId', originId ? `no member institution ${originId}` : 'name the institution she is at');
     const riskLabel = risk.colour || (risk.screenPositive ? 'a positive screen' : 'an ungraded pregnancy');
-    const ranking = rankTargets(institutions, { institutionId: origin.id, place: origin.location }, requirement, riskLabel, limit as number);
+    const ranking = rankTargets(institutions, { institutionId: origin.id, place: origin.location }, requirement, riskLabel, limit);
     await recordAudit(this.db.rw, ctx, { patientId: patientId as string, action: 'referral.suggest', outcome: 'allowed' });
     const view = (institution: CandidateInstitution): { institutionId: string; code: string; name: string; level: string } => ({
       institutionId: institution.id,
@@ -240,6 +241,12 @@ export class ReferralService {
 
   // Writes
 
+  /** When a referral is requested now and the deadline its urgency sets. */
+  private requestedNow(urgency: Urgency): { created_at: Date; acceptance_deadline: Date } {
+    const now = new Date();
+    return { created_at: now, acceptance_deadline: acceptanceDeadline(now, urgency, this.options.windows) };
+  }
+
   async create(request: CreateReferralRequest, ctx: CallContext): Promise<CreateReferralResponse> {
     const requestBytes = CreateReferralRequest.encode(request).finish();
     const replay = await previousAnswer(this.db, scopeFromContext(ctx), requestBytes, CreateReferralResponse);
@@ -279,7 +286,7 @@ export class ReferralService {
         requester_id: ctx.caller,
         reason,
         follow_up_plan: followUpPlan,
-        acceptance_deadline: acceptanceDeadline(new Date(), urgency as Urgency, this.options.windows),
+        ...this.requestedNow(urgency as Urgency),
         redirected_from: null,
         parent_referral_id: null,
         suggestion_id: suggestionId ?? null,
@@ -522,7 +529,7 @@ export class ReferralService {
             requester_id: row.requester_id,
             reason: row.reason,
             follow_up_plan: row.follow_up_plan,
-            acceptance_deadline: acceptanceDeadline(new Date(), row.urgency, this.options.windows),
+            ...this.requestedNow(row.urgency),
             redirected_from: row.id,
             parent_referral_id: row.parent_referral_id,
             suggestion_id: null,
@@ -573,7 +580,7 @@ export class ReferralService {
           requester_id: ctx.caller,
           reason: `follow-up after referral ${row.id}`,
           follow_up_plan: plan,
-          acceptance_deadline: acceptanceDeadline(new Date(), urgency as Urgency, this.options.windows),
+          ...this.requestedNow(urgency as Urgency),
           redirected_from: null,
           parent_referral_id: row.id,
           suggestion_id: null,

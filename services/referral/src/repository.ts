@@ -75,6 +75,7 @@ export type NewReferral = Pick<
   | 'redirected_from'
   | 'parent_referral_id'
   | 'suggestion_id'
+  | 'created_at'
 >;
 
 export interface TransitionRow {
@@ -147,8 +148,8 @@ export class ReferralRepository {
     try {
       const { rows } = await tx.query<ReferralRow>(
         `INSERT INTO referrals (patient_id, pregnancy_id, patient_county_code, direction, status, urgency, risk_colour, from_institution_id, to_institution_id,
-                                receiver_critical_care, requester_id, reason, follow_up_plan, acceptance_deadline, redirected_from, parent_referral_id, suggestion_id)
-         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING *`,
+                                receiver_critical_care, requester_id, reason, follow_up_plan, acceptance_deadline, redirected_from, parent_referral_id, suggestion_id, created_at)
+         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *`,
         [
           referral.patient_id,
           referral.pregnancy_id,
@@ -166,6 +167,7 @@ export class ReferralRepository {
           referral.redirected_from,
           referral.parent_referral_id,
           referral.suggestion_id,
+          referral.created_at,
         ],
       );
       return rows[0] as ReferralRow;
