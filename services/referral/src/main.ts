@@ -3,6 +3,7 @@
 import { startTelemetry } from '../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'referral');
 
+import { METADATA } from '../../common/src/grpc/context';
 import { runService } from '../../common/src/service';
 import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
 import { IdentityDirectory, RecordsReader, SchedulingBooker } from './clients';
@@ -10,7 +11,7 @@ import { loadReferralConfig } from './config';
 import { checkAcceptanceWindows } from './domain/deadlines';
 import { loadRoutingRules } from './domain/routing';
 import { referralHandlers } from './handlers';
-import { ReferralService } from './referral-service';
+import { ReferralService, ServiceAuth } from './referral-service';
 import { ReferralRepository } from './repository';
 import { BookingRetrier, repeat, RiskOutboxConsumer } from './workers';
 
@@ -32,10 +33,17 @@ void runService({
     const directory = new IdentityDirectory(config.IDENTITY_SERVICE_ADDR);
     const records = new RecordsReader(config.RECORDS_SERVICE_ADDR);
     const booker = new SchedulingBooker(config.SCHEDULING_SERVICE_ADDR);
-    const referrals = new ReferralService({ db, repository, directory, records, booker, rules, windows, logger, bookingRetryMs: config.REFERRAL_BOOKING_RETRY_MS });
-    if (serviceIdentity) {
+    const serviceAuth: ServiceAuth | undefined = serviceIdentity
+      ? async () => {
+          const metadata = await serviceIdentity.metadata();
+          metadata.set(METADATA.purpose, 'referral');
+          return metadata;
+        }
+      : undefined;
+    const referrals = new ReferralService({ db, repository, directory, records, booker, rules, windows, logger, bookingRetryMs: config.REFERRAL_BOOKING_RETRY_MS, serviceAuth });
+    if (serviceIdentity && serviceAuth) {
       const outbox = new RiskOutboxConsumer(db, repository, records, directory, serviceIdentity, rules, logger);
-      const bookings = new BookingRetrier(db, repository, booker, serviceIdentity, config.REFERRAL_BOOKING_RETRY_MS, logger);
+      const bookings = new BookingRetrier(db, repository, booker, serviceAuth, config.REFERRAL_BOOKING_RETRY_MS, logger);
       repeat('risk-outbox', config.REFERRAL_RISK_POLL_MS, logger, () => outbox.drain());
       repeat('bookings', config.REFERRAL_BOOKING_RETRY_MS, logger, () => bookings.drain());
     } else {

@@ -42,7 +42,8 @@ import {
 } from '../../common/src/gen/mch/referral/v1/referral';
 import type { PatientRecord } from '../../common/src/gen/mch/records/v1/records';
 import { ServiceType, serviceTypeToJSON } from '../../common/src/gen/mch/scheduling/v1/scheduling';
-import { AppointmentBooker, BookingOrder, BookingRefusedError, IdentityDirectory, RecordsReader } from './clients';
+import { Metadata } from '@grpc/grpc-js';
+import { AppointmentBooker, BookingOrder, BookingRefusedError, CallAuth, IdentityDirectory, RecordsReader } from './clients';
 import { acceptanceDeadline, AcceptanceWindows, Urgency } from './domain/deadlines';
 import { CandidateInstitution, LEVELS, rankTargets, requirementFor, RoutingRules } from './domain/routing';
 import { decideTransition, OPEN_STATES, REFERRAL_STATES, ReferralAction, ReferralDirectionName, ReferralState, sideAllowed, TransitionFacts } from './domain/workflow';
@@ -115,7 +116,15 @@ export interface ReferralServiceOptions {
   readonly logger: Logger;
   /** Delay before the worker retries a booking scheduling could not take at acceptance. */
   readonly bookingRetryMs: number;
+  /**
+   * The service's own credentials for scheduling. Every attempt at a booking, at acceptance and by the worker, is
+   * made as the service, so that scheduling scopes the booking's idempotency key to one caller and books once.
+   */
+  readonly serviceAuth: ServiceAuth | undefined;
 }
+
+/** Metadata that makes a call as the referral service itself, for purpose `referral`. */
+export type ServiceAuth = () => Promise<Metadata>;
 
 export class ReferralService {
   constructor(private readonly options: ReferralServiceOptions) {}
@@ -482,7 +491,8 @@ export class ReferralService {
    */
   private async bookNow(tx: PoolClient, booking: BookingRow, ctx: CallContext): Promise<BookingRow> {
     try {
-      const booked = await this.options.booker.book(orderOf(booking), { parent: ctx });
+      const auth: CallAuth = this.options.serviceAuth ? { metadata: await this.options.serviceAuth() } : { parent: ctx };
+      const booked = await this.options.booker.book(orderOf(booking), auth);
       return await this.repository.markBooked(tx, booking.referral_id, booked.appointmentId, booked.start);
     } catch (error) {
       if (error instanceof BookingRefusedError) throw new FailedPreconditionError(`${error.message}; accept without a booking or choose another slot`, 'BOOKING_REFUSED');

@@ -8,7 +8,7 @@ import type { Logger } from '../../common/src/logger';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 import { AppointmentBooker, BookingRefusedError, IdentityDirectory, RecordsReader } from './clients';
 import { misfit, requirementFor, RoutingRules } from './domain/routing';
-import { orderOf } from './referral-service';
+import { orderOf, ServiceAuth } from './referral-service';
 import type { ReferralRepository } from './repository';
 
 export const RISK_OUTBOX = 'records.risk_events';
@@ -115,7 +115,7 @@ export class BookingRetrier {
     private readonly db: Database,
     private readonly repository: ReferralRepository,
     private readonly booker: AppointmentBooker,
-    private readonly identity: ServiceIdentity,
+    private readonly serviceAuth: ServiceAuth,
     private readonly firstDelayMs: number,
     private readonly logger: Logger,
   ) {}
@@ -126,7 +126,7 @@ export class BookingRetrier {
       const [booking] = await this.repository.lockDueBookings(tx, 1);
       if (!booking) return false;
       try {
-        const booked = await this.booker.book(orderOf(booking), { metadata: await this.identity.metadata() });
+        const booked = await this.booker.book(orderOf(booking), { metadata: await this.serviceAuth() });
         await this.repository.markBooked(tx, booking.referral_id, booked.appointmentId, booked.start);
         this.logger.info({ referralId: booking.referral_id, attempts: booking.attempts + 1 }, 'pending booking completed');
       } catch (error) {

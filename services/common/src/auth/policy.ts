@@ -176,3 +176,53 @@ export function canReadReferralIndicators(principal: Principal | undefined, coun
   if (isService(principal, 'records')) return allow;
   return canReadStatistics(principal, county);
 }
+
+/**
+ * The referral service completing, as itself, the booking of a referral its receiver accepted while scheduling was
+ * unavailable (DESIGN.md §2.4: acceptance books the appointment, later without a human). Only for purpose `referral`.
+ */
+function isReferralCompletingBooking(principal: Principal | undefined, purpose: Purpose | undefined): boolean {
+  return isService(principal, 'referral') && purpose === 'referral';
+}
+
+/**
+ * Booking, cancelling and rescheduling a patient's appointments: the patient herself or her guardian (her linked
+ * children), or clinical staff who state a purpose (any member institution books for any alliance patient), and
+ * the referral service booking an accepted referral's appointment.
+ */
+export function canBookForPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isReferralCompletingBooking(principal, purpose)) return allow;
+  return canAccessPatient(principal, patientId, purpose);
+}
+
+/**
+ * Who a patient is (identity's GetPatient): as the shared record, and the referral service's booking of an accepted
+ * referral, for which scheduling confirms the patient with the caller's token.
+ */
+export function canReadPatientIdentity(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isReferralCompletingBooking(principal, purpose)) return allow;
+  return canAccessPatient(principal, patientId, purpose);
+}
+
+/** An institution's day list, arrivals and no-shows: its own clinical staff and admins. */
+export function canWorkAppointmentsAt(principal: Principal | undefined, institutionId: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only an institution\'s clinical staff and admins work its appointments');
+  return principal.institutionId === institutionId ? allow : deny('staff work only their own institution\'s appointments');
+}
+
+/**
+ * Follow-up lists for outreach: an institution's list to its own clinical staff and admins; a county's list to
+ * the clinical staff and admins of institutions in that county or at the prefecture (which oversees every county).
+ */
+export function canReadFollowUps(
+  principal: Principal | undefined,
+  scope: { readonly institutionId: string } | { readonly county: string },
+  callerInstitution: { readonly countyCode: string; readonly level: string | undefined } | undefined,
+): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and institution admins read follow-up lists');
+  if ('institutionId' in scope) return principal.institutionId === scope.institutionId ? allow : deny('staff read only their own institution\'s follow-up list');
+  if (callerInstitution?.level === 'prefecture' || callerInstitution?.countyCode === scope.county) return allow;
+  return deny('a county\'s follow-up list is for staff of that county and of the prefecture');
+}
