@@ -192,12 +192,11 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
     const replay = await ok(call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, request, key));
     expect(replay).toEqual(accepted);
     if (schedulingRuns) {
-      const booking = await eventually('the booking made', async () => {
-        const current = await ok(call('pref.clinician', 'GET', `/v1/referrals/${referralId}`));
-        return current.referral.booking.status === 'BOOKING_STATUS_BOOKED' ? current.referral.booking : undefined;
-      });
-      const appointment = await ok(call('pref.clinician', 'GET', `/v1/appointments/${booking.appointmentId}`, undefined, { 'x-mch-purpose': 'treatment' }));
-      expect(appointment.appointment).toMatchObject({ patientId, institutionId: prefecture(), referralId });
+      // Booked in the same step, as the referral service, under the key derived from the referral.
+      expect(referral.booking.status).toBe('BOOKING_STATUS_BOOKED');
+      const appointment = await ok(call('pref.clinician', 'GET', `/v1/appointments/${referral.booking.appointmentId}`, undefined, { 'x-mch-purpose': 'treatment' }));
+      expect(appointment.appointment).toMatchObject({ patientId, institutionId: prefecture(), referralId, status: 'APPOINTMENT_STATUS_BOOKED' });
+      expect(Date.parse(appointment.appointment.start)).toBe(Date.parse(referral.booking.slotStart));
     } else {
       expect(referral.booking.status).toBe('BOOKING_STATUS_PENDING');
       expect(referral.booking.lastError).toContain('scheduling');
