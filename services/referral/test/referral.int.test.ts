@@ -8,61 +8,17 @@ import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
 import { readTestPlatform } from '../../platform/test/platform-env';
-import { Api, HttpAnswer, nextFemaleId } from '../../identity/test/support';
+import { DAY, eventually, fieldsOf, ok, ReferralWorld, thisMonthInChina } from './support';
 
 const platform = readTestPlatform();
-const api = new Api(platform.gatewayUrl);
-const tokens: Record<string, string> = {};
-const institutions: Record<string, string> = {};
-const purpose = { 'x-mch-purpose': 'referral' };
+const world = new ReferralWorld(platform.gatewayUrl);
+const { tokens, institutions } = world;
+const call = world.call.bind(world);
+const gradedPregnancy = world.gradedPregnancy.bind(world);
 const schedulingRuns = platform.serviceAddresses.scheduling !== undefined;
 
-const DAY = 86_400_000;
-const todayChina = (): string => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
-const daysBefore = (days: number): string => new Date(Date.parse(`${todayChina()}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
-
-function fieldsOf(answer: HttpAnswer): string[] {
-  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
-}
-
-function call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-  return api.call(method, route, { token: tokens[user], body, headers: { ...purpose, ...headers } });
-}
-
-async function ok(answer: Promise<HttpAnswer>): Promise<any> {
-  const settled = await answer;
-  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
-  return settled.body;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 120; attempt++) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`never happened: ${what}`);
-}
-
-/** A woman registered at the Guangtong township centre with a pregnancy, graded `colour` by the Lufeng county clinician. */
-async function gradedPregnancy(colour: 'red' | 'yellow'): Promise<{ patientId: string; pregnancyId: string }> {
-  const birth = colour === 'yellow' ? '1988-03-08' : '1996-04-10';
-  const patient = await ok(call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birth), name: '王桂英', countyCode: 'lufeng' }, { 'x-mch-purpose': 'treatment' }));
-  const patientId = patient.patient.id as string;
-  const registered = await ok(call('lufeng.midwife', 'POST', `/v1/patients/${patientId}/pregnancies`, { lmp: daysBefore(220), registeredOn: daysBefore(150), prePregnancyWeightKg: 55, heightCm: 158 }, { 'x-mch-purpose': 'treatment' }));
-  const pregnancyId = registered.pregnancy.id as string;
-  if (colour === 'red') {
-    await ok(call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, { visitDate: daysBefore(1), systolicBp: 172, diastolicBp: 114, proteinuria: 'PROTEINURIA_PLUS_2' }, { 'x-mch-purpose': 'treatment' }));
-  }
-  const graded = await ok(call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, {}, { 'x-mch-purpose': 'treatment' }));
-  expect(graded.assessment.colour).toBe(colour);
-  return { patientId, pregnancyId };
-}
-
 beforeAll(async () => {
-  for (const user of ['lufeng.midwife', 'lufeng.clinician', 'pref.clinician', 'pref.analyst', 'shuangbai.midwife', 'lufeng.admin']) tokens[user] = (await api.login(user)).accessToken;
-  const listed = await ok(api.call('GET', '/v1/institutions?pageSize=200'));
-  for (const institution of listed.institutions) institutions[institution.code] = institution.id;
+  await world.login(['lufeng.midwife', 'lufeng.clinician', 'pref.clinician', 'pref.analyst', 'shuangbai.midwife', 'lufeng.admin']);
 });
 
 describe('a red pregnancy at a township, up to the 三级 hospital and back down', () => {
@@ -309,7 +265,7 @@ describe('indicators for statistics', () => {
     const client = createChannelClient(platform.serviceAddresses.referral as string);
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${tokens['pref.analyst']}`);
-    const month = todayChina().slice(0, 7);
+    const month = thisMonthInChina();
     const response = await callUnary(client, ReferralServiceService.getReferralIndicators, { county: 'lufeng', from: month, to: month }, { metadata });
     const lufeng = response.indicators.find((row) => row.county === 'lufeng' && row.month === month);
     expect(Number(lufeng?.referralsUp)).toBeGreaterThanOrEqual(3);
