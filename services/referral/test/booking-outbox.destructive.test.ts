@@ -64,3 +64,28 @@ test('with scheduling stopped, acceptance succeeds and the booking appears after
   const list = await ok(world.call('pref.clinician', 'GET', `/v1/patients/${patientId}/appointments`, undefined, { 'x-mch-purpose': 'treatment' }));
   expect((list.appointments ?? []).filter((a: { referralId: string }) => a.referralId === referralId)).toHaveLength(1);
 });
+
+test('a red grade confirmed while referral is down reaches the county worklist after it restarts, and none twice', async () => {
+  const county = world.institution('CX-LFS-MCH');
+  // Right after a restart the gateway may still be reconnecting (503): such an answer counts as "not yet".
+  const pendingAtCounty = async (): Promise<{ pregnancyId: string }[] | undefined> => {
+    const answer = await world.call('lufeng.clinician', 'GET', `/v1/institutions/${county}/referral-suggestions?pageSize=100`);
+    if (answer.status === 503) return undefined;
+    if (answer.status !== 200) throw new Error(`${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body.suggestions ?? [];
+  };
+  const before = await eventually('the first test\'s suggestion', async () => {
+    const pending = await pendingAtCounty();
+    return pending && pending.length > 0 ? pending : undefined;
+  });
+
+  await platform.stopService('referral');
+  const { pregnancyId } = await world.gradedPregnancy('red');
+  await platform.startService('referral');
+
+  const suggestion = await eventually('the suggestion raised while referral was down', async () => (await pendingAtCounty())?.find((s) => s.pregnancyId === pregnancyId));
+  expect(suggestion).toMatchObject({ colour: 'red', status: 'pending' });
+  const after = (await pendingAtCounty()) ?? [];
+  expect(after.filter((s) => s.pregnancyId === pregnancyId)).toHaveLength(1);
+  for (const earlier of before) expect(after.filter((s) => s.pregnancyId === earlier.pregnancyId)).toHaveLength(1);
+});
