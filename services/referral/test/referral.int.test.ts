@@ -5,6 +5,7 @@
 // hospital; a needed capability passes institutions over with the reason; a critical-care centre redirects instead
 // of refusing. Bad input and wrong actors are 400 / 403 naming what is wrong and change nothing; retries replay.
 import { Metadata } from '@grpc/grpc-js';
+import { Client } from 'pg';
 import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
 import { readTestPlatform } from '../../platform/test/platform-env';
@@ -257,6 +258,53 @@ describe('a critical-care centre redirects instead of refusing', () => {
     const outgoing = await ok(call('lufeng.midwife', 'GET', `/v1/institutions/${institutions['CX-LFS-GUANGTONG-THC']}/referrals?direction=outgoing&status=open&pageSize=100`));
     expect((outgoing.referrals ?? []).map((r: { id: string }) => r.id)).toContain(body.redirectedTo.id);
     expect((outgoing.referrals ?? []).map((r: { id: string }) => r.id)).not.toContain(id);
+  });
+});
+
+describe('worklist order and concurrent decisions', () => {
+  const county = (): string => institutions['CX-LFS-MCH'] as string;
+  let routineId: string;
+  let emergencyId: string;
+
+  beforeAll(async () => {
+    const request = async (urgency: string): Promise<string> => {
+      const { patientId } = await gradedPregnancy('yellow');
+      const body = await ok(call('lufeng.midwife', 'POST', '/v1/referrals', { patientId, toInstitutionId: county(), direction: 'REFERRAL_DIRECTION_UP', urgency, reason: 'age 38, for delivery planning' }));
+      return body.referral.id;
+    };
+    routineId = await request('REFERRAL_URGENCY_ROUTINE');
+    emergencyId = await request('REFERRAL_URGENCY_EMERGENCY');
+  });
+
+  it('a referral past its acceptance deadline is flagged overdue and sorts first', async () => {
+    // Three days pass for the routine referral: its deadline is moved into the past.
+    const db = new Client({ connectionString: platform.rwUrl });
+    await db.connect();
+    try {
+      await db.query(`UPDATE referral.referrals SET acceptance_deadline = now() - interval '1 minute' WHERE id = $1`, [routineId]);
+    } finally {
+      await db.end();
+    }
+    const page = await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${county()}/referrals?direction=incoming&status=open&pageSize=100`));
+    const referrals = page.referrals as { id: string; overdue?: boolean }[];
+    expect(referrals[0]).toMatchObject({ id: routineId, overdue: true });
+    const emergency = referrals.find((r) => r.id === emergencyId);
+    expect(emergency?.overdue ?? false).toBe(false);
+    expect(referrals.filter((r) => r.overdue).map((r) => r.id)).toEqual([routineId]);
+    const bad = await call('lufeng.clinician', 'GET', `/v1/institutions/${county()}/referrals?direction=sideways&status=pending`);
+    expect(fieldsOf(bad).sort()).toEqual(['direction', 'status']);
+  });
+
+  it('of two concurrent decisions on one referral exactly one wins; the other is 409 naming the new state', async () => {
+    const answers = await Promise.all([
+      call('lufeng.clinician', 'POST', `/v1/referrals/${emergencyId}/accept`, {}),
+      call('lufeng.clinician', 'POST', `/v1/referrals/${emergencyId}/reject`, { reason: 'no obstetrician tonight' }),
+    ]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    const loser = answers.find((a) => a.status === 409);
+    const final = await ok(call('lufeng.clinician', 'GET', `/v1/referrals/${emergencyId}`));
+    expect(loser?.body.message).toContain(`that is ${final.referral.status === 'REFERRAL_STATUS_ACCEPTED' ? 'accepted' : 'rejected'}`);
+    expect(final.referral.transitions).toHaveLength(2);
   });
 });
 
