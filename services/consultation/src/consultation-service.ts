@@ -15,7 +15,8 @@ import {
   Decision,
   InstitutionLevelName,
 } from '../../common/src/auth/policy';
-import { InvalidArgumentError, NotFoundError, UnauthenticatedError, Violations } from '../../common/src/errors';
+import type { Principal } from '../../common/src/auth/principal';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError, Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { previousAnswer, ResponseCodec, runIdempotent, scopeFromContext } from '../../common/src/idempotency';
 import { checkPageSize, decodeOffsetToken, encodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
@@ -75,6 +76,12 @@ function requireId(value: string, field: string): string {
 interface Wire<Req, Res> {
   readonly request: { encode(message: Req): { finish(): Uint8Array } };
   readonly response: ResponseCodec<Res>;
+}
+
+/** A thread's participants are people: a service acting as itself never takes part (the policy denies it first). */
+function participantKind(principal: Principal): 'staff' | 'resident' {
+  if (principal.kind === 'service') throw new PermissionDeniedError('services do not take part in consultations', 'ACCESS_DENIED');
+  return principal.kind;
 }
 
 const MESSAGE_PAGE_MAX = 200;
@@ -199,7 +206,7 @@ export class ConsultationService {
           requester_institution_id: principal.institutionId ?? null,
           addressed_institution_id: addressed,
         });
-        await this.repository.activateParticipant(tx, row.id, ctx.caller, principal.kind, principal.institutionId);
+        await this.repository.activateParticipant(tx, row.id, ctx.caller, participantKind(principal), principal.institutionId);
         let message: Message | undefined;
         if (opening) {
           const stored = await this.repository.appendMessage(tx, row.id, this.postOf(ctx, opening));
@@ -317,7 +324,7 @@ export class ConsultationService {
         const current = (await this.repository.participants([consultationId], tx)).find((participant) => participant.account_id === ctx.caller);
         if (current?.state !== 'active' && principal) {
           const status = statusAfterJoin(row.status, ctx.caller === row.requester_account_id);
-          await this.repository.activateParticipant(tx, consultationId, ctx.caller, principal.kind, principal.institutionId);
+          await this.repository.activateParticipant(tx, consultationId, ctx.caller, participantKind(principal), principal.institutionId);
           if (status !== row.status) await this.repository.updateStatus(tx, consultationId, status);
           announce(await this.repository.appendMessage(tx, consultationId, this.eventOf(ctx, 'participant.joined', ctx.caller)));
           // Joining opens the patient's thread to this account: audited like a record access, with the stated purpose.

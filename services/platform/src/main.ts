@@ -14,6 +14,7 @@ import {
   startPlatform,
   type PlatformEndpoints,
 } from './platform';
+import { deriveServiceCredential, SERVICE_PRINCIPALS } from '../../common/src/auth/service-identity';
 import { isAlive, sleep } from './proc';
 import { PLATFORM_SERVICES, type PlatformServiceName, type ServiceRequest } from './services';
 
@@ -31,6 +32,9 @@ const USAGE = `usage: node dist/services/platform/src/main.js <command> [options
             kill = SIGKILL as in a crash (the supervisor restarts it); stop/start = graceful
   measure   cold start, warm restart, memory, failover and rejoin on a throwaway platform
             --no-failover       skip the zone-loss drill
+  service-credentials
+            print each service's MCH_SERVICE_CREDENTIAL_<NAME> derived from MCH_SERVICE_SECRET (for a
+            Kubernetes Secret; identity gets MCH_SERVICE_SECRET itself)
 environment: MCH_DATA_DIR (default .data/platform), MCH_PORT_* (e.g. MCH_PORT_ETCD=2479), MCH_DURABILITY, LOG_LEVEL`;
 
 function progress(line: string): void {
@@ -265,6 +269,18 @@ async function measure(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+function serviceCredentials(): number {
+  const secret = process.env['MCH_SERVICE_SECRET'];
+  if (!secret) {
+    console.error('MCH_SERVICE_SECRET is not set (generate one: openssl rand -base64 32)');
+    return 2;
+  }
+  for (const name of SERVICE_PRINCIPALS) {
+    if (name !== 'identity') console.log(`MCH_SERVICE_CREDENTIAL_${name.toUpperCase()}=${deriveServiceCredential(secret, name)}`);
+  }
+  return 0;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
   switch (command) {
@@ -280,6 +296,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return drill('service', args);
     case 'measure':
       return measure(args);
+    case 'service-credentials':
+      return serviceCredentials();
     default:
       console.error(USAGE);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -583,6 +583,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       patroniUrls: Object.values(endpoints.patroniUrls),
       etcdUrl: endpoints.etcdUrl,
       durability,
+      serviceSecret: credentials.serviceSecret,
     };
     for (const service of services) supervisor.add(serviceSpec(service, serviceContext));
     const grpcServices = services.filter((service) => service.protocol === 'grpc');

@@ -26,6 +26,7 @@ const countyClinician = staff(['clinician'], COUNTY);
 const prefectureClinician = staff(['clinician'], PREFECTURE);
 const analyst = staff(['analyst'], PREFECTURE);
 const platformAdmin = staff(['platform-admin'], PREFECTURE);
+const referralService: Principal = { subject: 'service:referral', kind: 'service', roles: [], institutionId: undefined, analystScope: undefined, patientId: undefined, childPatientIds: [], tokenId: 't', serviceName: 'referral' };
 
 describe('opening a consultation', () => {
   it('lets a resident open a resident–clinician thread about herself or her linked child, and nothing else', () => {
@@ -86,6 +87,9 @@ describe('a thread', () => {
     expect(canJoinConsultation(mother, residentThread(undefined), undefined).allowed).toBe(true);
     expect(canJoinConsultation(stranger, residentThread(undefined), undefined).allowed).toBe(false);
     expect(canJoinConsultation(platformAdmin, specialist(undefined), 'consultation').allowed).toBe(false);
+    expect(canJoinConsultation(referralService, specialist(undefined), 'consultation').allowed).toBe(false);
+    expect(canReadConsultation(referralService, specialist(undefined)).allowed).toBe(false);
+    expect(canOpenConsultation(referralService, 'clinician-specialist', PATIENT, 'referral', 'county', 'prefecture').allowed).toBe(false);
   });
 
   it('is written by active participants and managed by its staff only', () => {
