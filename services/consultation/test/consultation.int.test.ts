@@ -5,7 +5,8 @@
 // a third, in order, once; a reconnect with Last-Event-ID gets exactly what it missed; a consultation process
 // without Redis still delivers, by polling Postgres.
 import { randomUUID } from 'node:crypto';
-import { freePort } from '../../common/test/processes';
+import Redis from 'ioredis';
+import { freePort, waitFor } from '../../common/test/processes';
 import { Api } from '../../identity/test/support';
 import { readTestPlatform } from '../../platform/test/platform-env';
 import { consultationPurpose, ExtraStack, fieldsOf, newPatient, newResident, nextMessages, ok, session, Session, subscribe } from './support';
@@ -244,6 +245,33 @@ describe('live delivery', () => {
       expect(await nextMessages(again, 4)).toEqual(['3:甲', '4:乙', '5:丙', '6:marker']);
     } finally {
       again.close();
+    }
+  });
+
+  it('sends heartbeats on a quiet stream, and ends the backend subscription when the client leaves', async () => {
+    const thread = await openSpecialistThread();
+    const channel = `consultation:thread:${thread.id}`;
+    const redis = new Redis(platform.redisUrl);
+    const listeners = async (): Promise<number> => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${third.gatewayUrl}/v1/consultations/${thread.id}/events`, {
+        headers: { authorization: `Bearer ${staff['lufeng.clinician']!.token}`, ...consultationPurpose, 'last-event-id': '2' },
+        signal: controller.signal,
+      });
+      expect([response.status, response.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
+      let text = '';
+      const decoder = new TextDecoder();
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        text += decoder.decode(chunk, { stream: true });
+        if (text.includes(': heartbeat\n\n')) break;
+      }
+      expect(text).toContain('event: ready');
+      expect(await listeners()).toBe(1);
+      controller.abort();
+      await waitFor(async () => (await listeners()) === 0, 30_000, 'the consultation process to drop the subscription');
+    } finally {
+      redis.disconnect();
     }
   });
 
