@@ -18,6 +18,7 @@ import {
 import type { Principal } from '../../common/src/auth/principal';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError, Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
+import { requireId } from '../../common/src/ids';
 import { previousAnswer, ResponseCodec, runIdempotent, scopeFromContext } from '../../common/src/idempotency';
 import { checkPageSize, decodeOffsetToken, encodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
 import type { Database, PoolClient } from '../../common/src/pg/database';
@@ -42,6 +43,7 @@ import {
   MarkReadRequest,
   MarkReadResponse,
   Message,
+  MessageKind,
   PostMessageRequest,
   PostMessageResponse,
   RemoveParticipantRequest,
@@ -65,12 +67,6 @@ import type { LiveFeed } from './live';
 import type { ConsultationRepository, ConsultationRow, MessageRow, NewMessage, ParticipantRow } from './repository';
 import { KIND_NAMES, STATUS_NAMES, toConsultation, toMessage } from './views';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function requireId(value: string, field: string): string {
-  if (!UUID.test(value)) throw InvalidArgumentError.field(field, 'must be an id (UUID)');
-  return value.toLowerCase();
-}
 
 /** A message's request bytes and response codec, for the idempotency store. */
 interface Wire<Req, Res> {
@@ -416,7 +412,13 @@ export class ConsultationService {
     const after = parseSequence(request.afterSequence, 'afterSequence');
     const { row } = await this.allowRead(ctx, request.consultationId, 'consultation.subscribe');
     for await (const item of this.live.messages(row.id, after, ctx.signal)) {
-      yield item === 'live' ? { started: { lastSequence: String(row.last_sequence) } } : { message: item };
+      if (item === 'live') {
+        yield { started: { lastSequence: String(row.last_sequence) } };
+        continue;
+      }
+      yield { message: item };
+      // A participant removed while subscribed sees its removal, then the stream ends (a reconnect is refused).
+      if (item.kind === MessageKind.MESSAGE_KIND_EVENT && item.event === 'participant.removed' && item.eventAccountId === ctx.caller) return;
     }
   }
 

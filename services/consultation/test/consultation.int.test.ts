@@ -275,6 +275,16 @@ describe('live delivery', () => {
     }
   });
 
+  it('ends the stream of a participant who is removed, and refuses its reconnect', async () => {
+    const thread = await openSpecialistThread();
+    const removed = await subscribe(viaRedisOnly.gatewayUrl, thread.id, staff['pref.clinician']!, '2');
+    await ok(as(staff['lufeng.clinician']!, 'DELETE', `/v1/consultations/${thread.id}/participants/${staff['pref.clinician']!.accountId}`));
+    expect(await nextMessages(removed, 1)).toEqual(['3:participant.removed']);
+    expect(await removed.next()).toBeUndefined();
+    const again = await subscribe(viaRedisOnly.gatewayUrl, thread.id, staff['pref.clinician']!, '3');
+    expect(again.status).toBe(403);
+  });
+
   it('refuses a Last-Event-ID that is not a sequence number with 400 naming it', async () => {
     const thread = await openSpecialistThread();
     const stream = await subscribe(platform.gatewayUrl, thread.id, staff['lufeng.clinician']!, 'abc');
