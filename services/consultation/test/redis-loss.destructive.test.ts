@@ -4,6 +4,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
+import { waitFor } from '../../common/test/processes';
 import { Api } from '../../identity/test/support';
 import { startPlatform, type Platform } from '../../platform/src/platform';
 import { consultationPurpose, newPatient, nextMessages, ok, session, Session, subscribe } from './support';
@@ -60,6 +62,13 @@ test('with Redis killed, messages still arrive live and on reconnect; after it r
     expect(await nextMessages(again, 2)).toEqual(['6:四', '7:五']);
 
     await platform.startRedis();
+    // The consultation process subscribes to the thread's channel again on the new Redis by itself.
+    const redis = new Redis(platform.redisUrl);
+    try {
+      await waitFor(async () => Number(((await redis.pubsub('NUMSUB', `consultation:thread:${consultation.id}`)) as [string, number])[1]) === 1, 30_000, 'the resubscription');
+    } finally {
+      redis.disconnect();
+    }
     await post(specialist, consultation.id, '六');
     expect(await nextMessages(again, 1)).toEqual(['8:六']);
     again.close();
