@@ -15,6 +15,8 @@ import { backendOf, collectRoutes, HttpRoute } from './http-rules';
 import { GatewayMetrics } from './metrics';
 import { csvRowsField, toCsv } from './csv';
 import { buildOpenApi } from './openapi';
+import { registerConsultationEvents } from './consultation-events';
+import { endAllStreams } from './sse';
 import { registerStatusPage } from './status-page';
 import { loadCodecs, loadProtoRoot, MessageCodec, ProtoSources } from './proto-registry';
 import { transcodeRequest } from './transcode';
@@ -105,6 +107,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     return send(reply, plainError(500, 13, 'internal error'));
   });
 
+  app.addHook('preClose', async () => endAllStreams());
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const backendStates = backends.states(new Set(routes.map((route) => backendOf(route.service))));
@@ -113,6 +117,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/openapi.json', async () => openApi);
   registerStatusPage(app, backends, codecs);
+  registerConsultationEvents(app, backends, codecs, config.GATEWAY_SSE_HEARTBEAT_MS);
 
   for (const route of routes) {
     const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));

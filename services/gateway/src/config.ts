@@ -9,6 +9,8 @@ export const gatewayConfigSpec = {
   GATEWAY_CALL_TIMEOUT_MS: int({ default: 10_000, min: 100 }),
   GATEWAY_BODY_LIMIT_BYTES: int({ default: 1024 * 1024, min: 1024 }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+  /** A comment line on a quiet server-sent event stream after this long, so proxies and clients keep it open. */
+  GATEWAY_SSE_HEARTBEAT_MS: int({ default: 15_000, min: 100 }),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed (0 locally; the ingress hops in Kubernetes). */
   GATEWAY_TRUSTED_PROXY_HOPS: int({ default: 0, min: 0, max: 10 }),
 };

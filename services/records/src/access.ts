@@ -3,19 +3,13 @@
 // the patient, or break-glass with a reason).
 import { enforce } from '../../common/src/audit';
 import { canAccessPatient, canAccessSensitive, canWriteRecord } from '../../common/src/auth/policy';
-import { InvalidArgumentError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database } from '../../common/src/pg/database';
 import { RecordsReferenceData, RiskRuleSet, riskRuleSetInForce } from './domain';
 import type { RecordsRepository } from './repository';
 import type { Visibility } from './views';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function requireId(value: string, field: string): string {
-  if (!UUID.test(value)) throw InvalidArgumentError.field(field, 'must be an id (UUID)');
-  return value.toLowerCase();
-}
+export { requireId } from '../../common/src/ids';
 
 /** The jurisdiction whose rule sets grade pregnancies here. */
 export const RISK_JURISDICTION = 'CN';

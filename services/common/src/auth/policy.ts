@@ -4,7 +4,9 @@
 import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../errors';
 import { hasRole, isClinical, isService, Principal } from './principal';
 
-export type Decision = { readonly allowed: true; readonly breakGlass?: boolean } | { readonly allowed: false; readonly reason: string };
+export type Decision =
+  | { readonly allowed: true; readonly breakGlass?: boolean; /** Allowed as a platform operator, not as a party: audit it. */ readonly operator?: boolean }
+  | { readonly allowed: false; readonly reason: string };
 
 export const PURPOSES = ['treatment', 'referral', 'consultation', 'follow-up', 'registration', 'break-glass'] as const;
 export type Purpose = (typeof PURPOSES)[number];
@@ -225,4 +227,88 @@ export function canReadFollowUps(
   if ('institutionId' in scope) return principal.institutionId === scope.institutionId ? allow : deny('staff read only their own institution\'s follow-up list');
   if (callerInstitution?.level === 'prefecture' || callerInstitution?.countyCode === scope.county) return allow;
   return deny('a county\'s follow-up list is for staff of that county and of the prefecture');
+}
+
+export type ConsultationKindName = 'resident-clinician' | 'clinician-specialist';
+export type InstitutionLevelName = 'prefecture' | 'county' | 'township';
+
+const LEVEL_RANK: Readonly<Record<InstitutionLevelName, number>> = { township: 1, county: 2, prefecture: 3 };
+
+/**
+ * Opening a consultation thread about a patient. Residents: a resident↔clinician thread about themselves or a linked
+ * child. Clinical staff who state a purpose: a resident↔clinician thread, or a clinician↔specialist thread addressed
+ * to an institution of a higher level than their own (levels as identity reports them).
+ */
+export function canOpenConsultation(
+  principal: Principal | undefined,
+  kind: ConsultationKindName,
+  patientId: string,
+  purpose: Purpose | undefined,
+  callerLevel: InstitutionLevelName | undefined,
+  addressedLevel: InstitutionLevelName | undefined,
+): Decision {
+  if (!principal) return deny('not authenticated');
+  if (principal.kind === 'resident') {
+    if (kind !== 'resident-clinician') return deny('residents open resident–clinician consultations only');
+    return isOwnOrChild(principal, patientId) ? allow : deny('residents consult about themselves and their linked children only');
+  }
+  const base = canAccessPatient(principal, patientId, purpose);
+  if (!base.allowed) return base;
+  if (kind === 'resident-clinician') return allow;
+  if (!callerLevel || !addressedLevel || LEVEL_RANK[addressedLevel] <= LEVEL_RANK[callerLevel]) {
+    return deny('a specialist consultation is addressed to an institution of a higher level than the caller\'s');
+  }
+  return allow;
+}
+
+/** Where the caller stands in a thread, as the consultation service read it. */
+export interface ConsultationStanding {
+  readonly kind: ConsultationKindName;
+  readonly patientId: string;
+  readonly requesterInstitutionId: string | undefined;
+  readonly addressedInstitutionId: string;
+  /** The caller's participant row, if any. */
+  readonly participation: 'invited' | 'active' | 'removed' | undefined;
+}
+
+/** Reading a thread (messages, attachments, live stream): its active participants; platform admins as operators. */
+export function canReadConsultation(principal: Principal | undefined, standing: ConsultationStanding): Decision {
+  if (!principal) return deny('not authenticated');
+  if (standing.participation === 'active') return allow;
+  if (hasRole(principal, 'platform-admin')) return { allowed: true, operator: true };
+  return deny('only the participants of a consultation read it');
+}
+
+/**
+ * Joining a thread: the resident whose (or whose child's) resident↔clinician thread it is; clinical staff who state a
+ * purpose and work at the requesting or the addressed institution, or were invited. A removed participant needs a
+ * new invitation.
+ */
+export function canJoinConsultation(principal: Principal | undefined, standing: ConsultationStanding, purpose: Purpose | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  if (standing.participation === 'active') return allow;
+  if (standing.participation === 'removed') return deny('a removed participant joins again only when invited again');
+  if (principal.kind === 'resident') {
+    if (standing.kind !== 'resident-clinician') return deny('residents take no part in specialist consultations');
+    return isOwnOrChild(principal, standing.patientId) ? allow : deny('residents join only their own and their linked children\'s consultations');
+  }
+  const base = canAccessPatient(principal, standing.patientId, purpose);
+  if (!base.allowed) return base;
+  if (standing.participation === 'invited') return allow;
+  const institution = principal.institutionId;
+  if (institution && (institution === standing.addressedInstitutionId || institution === standing.requesterInstitutionId)) return allow;
+  return deny('only staff of the requesting or the addressed institution, or invited staff, join a consultation');
+}
+
+/** Posting messages and marking them read: active participants (operators read, they do not write). */
+export function canPostToConsultation(principal: Principal | undefined, standing: ConsultationStanding): Decision {
+  if (!principal) return deny('not authenticated');
+  return standing.participation === 'active' ? allow : deny('only the participants of a consultation write to it');
+}
+
+/** Inviting, removing others and closing: the thread's active staff participants. */
+export function canManageConsultation(principal: Principal | undefined, standing: ConsultationStanding): Decision {
+  const base = canPostToConsultation(principal, standing);
+  if (!base.allowed) return base;
+  return principal?.kind === 'staff' ? allow : deny('only the clinicians of a consultation invite, remove or close');
 }

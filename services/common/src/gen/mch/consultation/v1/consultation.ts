@@ -5,31 +5,4252 @@
 // source: mch/consultation/v1/consultation.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
+  type CallOptions,
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import { AuditEvent } from "../../common/v1/audit";
 
 export const protobufPackage = "mch.consultation.v1";
 
 export const protobufFileName = "mch/consultation/v1/consultation.proto";
 
 /**
- * Consultation: threads between residents, clinicians and specialists, with live delivery.
- * Its RPCs arrive with the issue that builds the service.
+ * Consultation: threads between a resident and the clinicians of an institution, and between a clinician and the
+ * specialists of a higher-level institution about a patient (remote joint consultation, optionally linked to a
+ * referral). Messages carry text and attachments (object ids in the replicated object store), are numbered per
+ * thread without gaps, and are delivered live through Subscribe (the gateway serves it as server-sent events).
  */
 
-/** ConsultationService: see the package comment. */
+/** Who talks to whom. */
+export enum ConsultationKind {
+  CONSULTATION_KIND_UNSPECIFIED = 0,
+  /** CONSULTATION_KIND_RESIDENT_CLINICIAN - A resident (for herself or a linked child) with the clinicians of an institution. */
+  CONSULTATION_KIND_RESIDENT_CLINICIAN = 1,
+  /** CONSULTATION_KIND_CLINICIAN_SPECIALIST - A clinician with the specialists of a higher-level institution about a patient (remote joint consultation). */
+  CONSULTATION_KIND_CLINICIAN_SPECIALIST = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function consultationKindFromJSON(object: any): ConsultationKind {
+  switch (object) {
+    case 0:
+    case "CONSULTATION_KIND_UNSPECIFIED":
+      return ConsultationKind.CONSULTATION_KIND_UNSPECIFIED;
+    case 1:
+    case "CONSULTATION_KIND_RESIDENT_CLINICIAN":
+      return ConsultationKind.CONSULTATION_KIND_RESIDENT_CLINICIAN;
+    case 2:
+    case "CONSULTATION_KIND_CLINICIAN_SPECIALIST":
+      return ConsultationKind.CONSULTATION_KIND_CLINICIAN_SPECIALIST;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ConsultationKind.UNRECOGNIZED;
+  }
+}
+
+export function consultationKindToJSON(object: ConsultationKind): string {
+  switch (object) {
+    case ConsultationKind.CONSULTATION_KIND_UNSPECIFIED:
+      return "CONSULTATION_KIND_UNSPECIFIED";
+    case ConsultationKind.CONSULTATION_KIND_RESIDENT_CLINICIAN:
+      return "CONSULTATION_KIND_RESIDENT_CLINICIAN";
+    case ConsultationKind.CONSULTATION_KIND_CLINICIAN_SPECIALIST:
+      return "CONSULTATION_KIND_CLINICIAN_SPECIALIST";
+    case ConsultationKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * The thread's state: requested (nobody but the requester joined yet) -> in-progress -> completed; a thread
+ * closed while still requested is cancelled.
+ */
+export enum ConsultationStatus {
+  CONSULTATION_STATUS_UNSPECIFIED = 0,
+  CONSULTATION_STATUS_REQUESTED = 1,
+  CONSULTATION_STATUS_IN_PROGRESS = 2,
+  CONSULTATION_STATUS_COMPLETED = 3,
+  CONSULTATION_STATUS_CANCELLED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function consultationStatusFromJSON(object: any): ConsultationStatus {
+  switch (object) {
+    case 0:
+    case "CONSULTATION_STATUS_UNSPECIFIED":
+      return ConsultationStatus.CONSULTATION_STATUS_UNSPECIFIED;
+    case 1:
+    case "CONSULTATION_STATUS_REQUESTED":
+      return ConsultationStatus.CONSULTATION_STATUS_REQUESTED;
+    case 2:
+    case "CONSULTATION_STATUS_IN_PROGRESS":
+      return ConsultationStatus.CONSULTATION_STATUS_IN_PROGRESS;
+    case 3:
+    case "CONSULTATION_STATUS_COMPLETED":
+      return ConsultationStatus.CONSULTATION_STATUS_COMPLETED;
+    case 4:
+    case "CONSULTATION_STATUS_CANCELLED":
+      return ConsultationStatus.CONSULTATION_STATUS_CANCELLED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ConsultationStatus.UNRECOGNIZED;
+  }
+}
+
+export function consultationStatusToJSON(object: ConsultationStatus): string {
+  switch (object) {
+    case ConsultationStatus.CONSULTATION_STATUS_UNSPECIFIED:
+      return "CONSULTATION_STATUS_UNSPECIFIED";
+    case ConsultationStatus.CONSULTATION_STATUS_REQUESTED:
+      return "CONSULTATION_STATUS_REQUESTED";
+    case ConsultationStatus.CONSULTATION_STATUS_IN_PROGRESS:
+      return "CONSULTATION_STATUS_IN_PROGRESS";
+    case ConsultationStatus.CONSULTATION_STATUS_COMPLETED:
+      return "CONSULTATION_STATUS_COMPLETED";
+    case ConsultationStatus.CONSULTATION_STATUS_CANCELLED:
+      return "CONSULTATION_STATUS_CANCELLED";
+    case ConsultationStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** A participant's standing in a thread. */
+export enum ParticipantState {
+  PARTICIPANT_STATE_UNSPECIFIED = 0,
+  /** PARTICIPANT_STATE_INVITED - Added by a participant; reads the thread once it joins. */
+  PARTICIPANT_STATE_INVITED = 1,
+  PARTICIPANT_STATE_ACTIVE = 2,
+  PARTICIPANT_STATE_REMOVED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function participantStateFromJSON(object: any): ParticipantState {
+  switch (object) {
+    case 0:
+    case "PARTICIPANT_STATE_UNSPECIFIED":
+      return ParticipantState.PARTICIPANT_STATE_UNSPECIFIED;
+    case 1:
+    case "PARTICIPANT_STATE_INVITED":
+      return ParticipantState.PARTICIPANT_STATE_INVITED;
+    case 2:
+    case "PARTICIPANT_STATE_ACTIVE":
+      return ParticipantState.PARTICIPANT_STATE_ACTIVE;
+    case 3:
+    case "PARTICIPANT_STATE_REMOVED":
+      return ParticipantState.PARTICIPANT_STATE_REMOVED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ParticipantState.UNRECOGNIZED;
+  }
+}
+
+export function participantStateToJSON(object: ParticipantState): string {
+  switch (object) {
+    case ParticipantState.PARTICIPANT_STATE_UNSPECIFIED:
+      return "PARTICIPANT_STATE_UNSPECIFIED";
+    case ParticipantState.PARTICIPANT_STATE_INVITED:
+      return "PARTICIPANT_STATE_INVITED";
+    case ParticipantState.PARTICIPANT_STATE_ACTIVE:
+      return "PARTICIPANT_STATE_ACTIVE";
+    case ParticipantState.PARTICIPANT_STATE_REMOVED:
+      return "PARTICIPANT_STATE_REMOVED";
+    case ParticipantState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** A message's status (FHIR Communication.status). */
+export enum MessageStatus {
+  MESSAGE_STATUS_UNSPECIFIED = 0,
+  /** MESSAGE_STATUS_COMPLETED - Sent and stored. */
+  MESSAGE_STATUS_COMPLETED = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function messageStatusFromJSON(object: any): MessageStatus {
+  switch (object) {
+    case 0:
+    case "MESSAGE_STATUS_UNSPECIFIED":
+      return MessageStatus.MESSAGE_STATUS_UNSPECIFIED;
+    case 1:
+    case "MESSAGE_STATUS_COMPLETED":
+      return MessageStatus.MESSAGE_STATUS_COMPLETED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MessageStatus.UNRECOGNIZED;
+  }
+}
+
+export function messageStatusToJSON(object: MessageStatus): string {
+  switch (object) {
+    case MessageStatus.MESSAGE_STATUS_UNSPECIFIED:
+      return "MESSAGE_STATUS_UNSPECIFIED";
+    case MessageStatus.MESSAGE_STATUS_COMPLETED:
+      return "MESSAGE_STATUS_COMPLETED";
+    case MessageStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What a message is. */
+export enum MessageKind {
+  MESSAGE_KIND_UNSPECIFIED = 0,
+  /** MESSAGE_KIND_POST - Written by a participant: text and/or attachments. */
+  MESSAGE_KIND_POST = 1,
+  /** MESSAGE_KIND_EVENT - Written by the service when the thread changes (joined, left, closed); `event` says which. */
+  MESSAGE_KIND_EVENT = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function messageKindFromJSON(object: any): MessageKind {
+  switch (object) {
+    case 0:
+    case "MESSAGE_KIND_UNSPECIFIED":
+      return MessageKind.MESSAGE_KIND_UNSPECIFIED;
+    case 1:
+    case "MESSAGE_KIND_POST":
+      return MessageKind.MESSAGE_KIND_POST;
+    case 2:
+    case "MESSAGE_KIND_EVENT":
+      return MessageKind.MESSAGE_KIND_EVENT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MessageKind.UNRECOGNIZED;
+  }
+}
+
+export function messageKindToJSON(object: MessageKind): string {
+  switch (object) {
+    case MessageKind.MESSAGE_KIND_UNSPECIFIED:
+      return "MESSAGE_KIND_UNSPECIFIED";
+    case MessageKind.MESSAGE_KIND_POST:
+      return "MESSAGE_KIND_POST";
+    case MessageKind.MESSAGE_KIND_EVENT:
+      return "MESSAGE_KIND_EVENT";
+    case MessageKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** An account in a thread. */
+export interface Participant {
+  accountId: string;
+  /** "staff" or "resident". */
+  accountKind: string;
+  /** Staff: their institution (empty for residents, and for invited accounts until they join). */
+  institutionId: string;
+  state: ParticipantState;
+  /** The account that invited it (empty for the requester and for those who joined on their own). */
+  invitedBy: string;
+  joinedAt?: Date | undefined;
+}
+
+/** A thread. */
+export interface Consultation {
+  id: string;
+  kind: ConsultationKind;
+  status: ConsultationStatus;
+  /** The patient the thread is about. */
+  patientId: string;
+  subject: string;
+  /** Optional: the referral this consultation belongs to. */
+  referralId: string;
+  requesterAccountId: string;
+  /** Empty when a resident opened the thread. */
+  requesterInstitutionId: string;
+  /** The institution whose clinicians (or specialists) are asked. */
+  addressedInstitutionId: string;
+  /** The sequence number of the thread's latest message (0: none yet). */
+  lastSequence: string;
+  participants: Participant[];
+  createdAt?: Date | undefined;
+  updatedAt?: Date | undefined;
+  closedAt?:
+    | Date
+    | undefined;
+  /** The closing note. */
+  outcome: string;
+}
+
+/** An attachment: an object in the replicated object store (uploaded with `reference=consultation:<id>`). */
+export interface Attachment {
+  objectId: string;
+  fileName: string;
+  contentType: string;
+  sizeBytes: string;
+}
+
+/** One message of a thread. */
+export interface Message {
+  id: string;
+  consultationId: string;
+  /** 1, 2, 3, ... per thread, without gaps, in commit order. */
+  sequence: string;
+  kind: MessageKind;
+  status: MessageStatus;
+  senderAccountId: string;
+  senderInstitutionId: string;
+  text: string;
+  attachments: Attachment[];
+  /** Event messages: "participant.joined", "participant.invited", "participant.removed", "consultation.closed". */
+  event: string;
+  /** Event messages: the account the event is about. */
+  eventAccountId: string;
+  sentAt?: Date | undefined;
+}
+
+/** A thread and the caller's place in it. */
+export interface ConsultationSummary {
+  consultation?:
+    | Consultation
+    | undefined;
+  /** The last sequence number the caller marked read. */
+  lastReadSequence: string;
+  /** Posts by others after `last_read_sequence`. */
+  unreadCount: number;
+}
+
+/** A new thread. */
+export interface CreateConsultationRequest {
+  kind: ConsultationKind;
+  /** The patient it is about: a resident's own or linked child's; any alliance patient for staff. */
+  patientId: string;
+  /**
+   * Residents and clinician↔specialist: the institution asked; staff opening a resident thread: their own (may be
+   * left empty).
+   */
+  addressedInstitutionId: string;
+  /** A short subject, at most 200 characters. */
+  subject: string;
+  /** Clinician↔specialist only: the referral it belongs to (optional). */
+  referralId: string;
+  /** An opening message (optional). */
+  text: string;
+  attachments: Attachment[];
+}
+
+/** The thread opened. */
+export interface CreateConsultationResponse {
+  consultation?:
+    | Consultation
+    | undefined;
+  /** The opening message, when one was given. */
+  message?: Message | undefined;
+}
+
+/** Names one thread. */
+export interface GetConsultationRequest {
+  consultationId: string;
+}
+
+/** The thread and the caller's read state. */
+export interface GetConsultationResponse {
+  summary?: ConsultationSummary | undefined;
+}
+
+/** The caller's threads. */
+export interface ListMyConsultationsRequest {
+  /** Only threads in this state (optional). */
+  status: ConsultationStatus;
+  /** At most 100; 20 when unset. */
+  pageSize: number;
+  pageToken: string;
+}
+
+/** One page of the caller's threads. */
+export interface ListMyConsultationsResponse {
+  consultations: ConsultationSummary[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+  /** Unread posts over all the caller's threads. */
+  totalUnread: number;
+}
+
+/** A new message. */
+export interface PostMessageRequest {
+  consultationId: string;
+  /** At most 4000 characters; may be empty when there are attachments. */
+  text: string;
+  /** At most 10. */
+  attachments: Attachment[];
+}
+
+/** The message stored. */
+export interface PostMessageResponse {
+  message?: Message | undefined;
+}
+
+/** Which messages. */
+export interface ListMessagesRequest {
+  consultationId: string;
+  /** Messages with a greater sequence number (0: from the first). */
+  afterSequence: string;
+  /** At most 200; 50 when unset. */
+  pageSize: number;
+  /** From a previous page (continues after its last message). */
+  pageToken: string;
+}
+
+/** One page of messages, oldest first. */
+export interface ListMessagesResponse {
+  messages: Message[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+  /** The thread's latest sequence number. */
+  lastSequence: string;
+}
+
+/** Read up to where. */
+export interface MarkReadRequest {
+  consultationId: string;
+  /** At most the thread's latest sequence number. */
+  upToSequence: string;
+}
+
+/** The caller's read state after the call. */
+export interface MarkReadResponse {
+  lastReadSequence: string;
+  unreadCount: number;
+}
+
+/** Names the thread to join. */
+export interface JoinConsultationRequest {
+  consultationId: string;
+}
+
+/** The thread as the new participant sees it. */
+export interface JoinConsultationResponse {
+  consultation?: Consultation | undefined;
+}
+
+/** The staff account to invite. */
+export interface AddParticipantRequest {
+  consultationId: string;
+  accountId: string;
+}
+
+/** The thread with the invitation. */
+export interface AddParticipantResponse {
+  consultation?: Consultation | undefined;
+}
+
+/** The participant to remove (the caller's own id to leave). */
+export interface RemoveParticipantRequest {
+  consultationId: string;
+  accountId: string;
+}
+
+/** The thread without that participant. */
+export interface RemoveParticipantResponse {
+  consultation?: Consultation | undefined;
+}
+
+/** Closing a thread. */
+export interface CloseConsultationRequest {
+  consultationId: string;
+  /** The closing note (conclusion, advice), at most 2000 characters. */
+  outcome: string;
+}
+
+/** The closed thread. */
+export interface CloseConsultationResponse {
+  consultation?: Consultation | undefined;
+}
+
+/** Where to start. */
+export interface SubscribeRequest {
+  consultationId: string;
+  /** Replay messages with a greater sequence number first (the SSE Last-Event-ID). */
+  afterSequence: string;
+}
+
+/** One frame of the live stream: first `started`, then messages. */
+export interface SubscribeResponse {
+  /** Sent once the subscription is live, before the replay. */
+  started?: SubscriptionStarted | undefined;
+  message?: Message | undefined;
+}
+
+/** The subscription is live. */
+export interface SubscriptionStarted {
+  /** The thread's latest sequence number when the subscription started. */
+  lastSequence: string;
+}
+
+/** Audit events about one patient, newest first (wire-identical to mch.common.v1.ListAuditEventsRequest). */
+export interface ListAuditEventsRequest {
+  patientId: string;
+  pageSize: number;
+  /** Events strictly older than this (keyset pagination across services). */
+  before?: Date | undefined;
+}
+
+/** A page of audit events (wire-identical to mch.common.v1.ListAuditEventsResponse). */
+export interface ListAuditEventsResponse {
+  events: AuditEvent[];
+}
+
+function createBaseParticipant(): Participant {
+  return { accountId: "", accountKind: "", institutionId: "", state: 0, invitedBy: "", joinedAt: undefined };
+}
+
+export const Participant: MessageFns<Participant> = {
+  encode(message: Participant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.accountKind !== "") {
+      writer.uint32(18).string(message.accountKind);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(26).string(message.institutionId);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    if (message.invitedBy !== "") {
+      writer.uint32(42).string(message.invitedBy);
+    }
+    if (message.joinedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.joinedAt), writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Participant {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseParticipant();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountKind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.invitedBy = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.joinedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Participant {
+    return {
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+      accountKind: isSet(object.accountKind)
+        ? globalThis.String(object.accountKind)
+        : isSet(object.account_kind)
+        ? globalThis.String(object.account_kind)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      state: isSet(object.state) ? participantStateFromJSON(object.state) : 0,
+      invitedBy: isSet(object.invitedBy)
+        ? globalThis.String(object.invitedBy)
+        : isSet(object.invited_by)
+        ? globalThis.String(object.invited_by)
+        : "",
+      joinedAt: isSet(object.joinedAt)
+        ? fromJsonTimestamp(object.joinedAt)
+        : isSet(object.joined_at)
+        ? fromJsonTimestamp(object.joined_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Participant): unknown {
+    const obj: any = {};
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    if (message.accountKind !== "") {
+      obj.accountKind = message.accountKind;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.state !== 0) {
+      obj.state = participantStateToJSON(message.state);
+    }
+    if (message.invitedBy !== "") {
+      obj.invitedBy = message.invitedBy;
+    }
+    if (message.joinedAt !== undefined) {
+      obj.joinedAt = message.joinedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Participant>): Participant {
+    return Participant.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Participant>): Participant {
+    const message = createBaseParticipant();
+    message.accountId = object.accountId ?? "";
+    message.accountKind = object.accountKind ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.state = object.state ?? 0;
+    message.invitedBy = object.invitedBy ?? "";
+    message.joinedAt = object.joinedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseConsultation(): Consultation {
+  return {
+    id: "",
+    kind: 0,
+    status: 0,
+    patientId: "",
+    subject: "",
+    referralId: "",
+    requesterAccountId: "",
+    requesterInstitutionId: "",
+    addressedInstitutionId: "",
+    lastSequence: "0",
+    participants: [],
+    createdAt: undefined,
+    updatedAt: undefined,
+    closedAt: undefined,
+    outcome: "",
+  };
+}
+
+export const Consultation: MessageFns<Consultation> = {
+  encode(message: Consultation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.status !== 0) {
+      writer.uint32(24).int32(message.status);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(34).string(message.patientId);
+    }
+    if (message.subject !== "") {
+      writer.uint32(42).string(message.subject);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(50).string(message.referralId);
+    }
+    if (message.requesterAccountId !== "") {
+      writer.uint32(58).string(message.requesterAccountId);
+    }
+    if (message.requesterInstitutionId !== "") {
+      writer.uint32(66).string(message.requesterInstitutionId);
+    }
+    if (message.addressedInstitutionId !== "") {
+      writer.uint32(74).string(message.addressedInstitutionId);
+    }
+    if (message.lastSequence !== "0") {
+      writer.uint32(80).int64(message.lastSequence);
+    }
+    for (const v of message.participants) {
+      Participant.encode(v!, writer.uint32(90).fork()).join();
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(98).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(106).fork()).join();
+    }
+    if (message.closedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.closedAt), writer.uint32(114).fork()).join();
+    }
+    if (message.outcome !== "") {
+      writer.uint32(122).string(message.outcome);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Consultation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsultation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requesterAccountId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.requesterInstitutionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.addressedInstitutionId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.lastSequence = reader.int64().toString();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.participants.push(Participant.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.closedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Consultation {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      kind: isSet(object.kind) ? consultationKindFromJSON(object.kind) : 0,
+      status: isSet(object.status) ? consultationStatusFromJSON(object.status) : 0,
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      requesterAccountId: isSet(object.requesterAccountId)
+        ? globalThis.String(object.requesterAccountId)
+        : isSet(object.requester_account_id)
+        ? globalThis.String(object.requester_account_id)
+        : "",
+      requesterInstitutionId: isSet(object.requesterInstitutionId)
+        ? globalThis.String(object.requesterInstitutionId)
+        : isSet(object.requester_institution_id)
+        ? globalThis.String(object.requester_institution_id)
+        : "",
+      addressedInstitutionId: isSet(object.addressedInstitutionId)
+        ? globalThis.String(object.addressedInstitutionId)
+        : isSet(object.addressed_institution_id)
+        ? globalThis.String(object.addressed_institution_id)
+        : "",
+      lastSequence: isSet(object.lastSequence)
+        ? globalThis.String(object.lastSequence)
+        : isSet(object.last_sequence)
+        ? globalThis.String(object.last_sequence)
+        : "0",
+      participants: globalThis.Array.isArray(object?.participants)
+        ? object.participants.map((e: any) => Participant.fromJSON(e))
+        : [],
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      closedAt: isSet(object.closedAt)
+        ? fromJsonTimestamp(object.closedAt)
+        : isSet(object.closed_at)
+        ? fromJsonTimestamp(object.closed_at)
+        : undefined,
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+    };
+  },
+
+  toJSON(message: Consultation): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.kind !== 0) {
+      obj.kind = consultationKindToJSON(message.kind);
+    }
+    if (message.status !== 0) {
+      obj.status = consultationStatusToJSON(message.status);
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.requesterAccountId !== "") {
+      obj.requesterAccountId = message.requesterAccountId;
+    }
+    if (message.requesterInstitutionId !== "") {
+      obj.requesterInstitutionId = message.requesterInstitutionId;
+    }
+    if (message.addressedInstitutionId !== "") {
+      obj.addressedInstitutionId = message.addressedInstitutionId;
+    }
+    if (message.lastSequence !== "0") {
+      obj.lastSequence = message.lastSequence;
+    }
+    if (message.participants?.length) {
+      obj.participants = message.participants.map((e) => Participant.toJSON(e));
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.closedAt !== undefined) {
+      obj.closedAt = message.closedAt.toISOString();
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Consultation>): Consultation {
+    return Consultation.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Consultation>): Consultation {
+    const message = createBaseConsultation();
+    message.id = object.id ?? "";
+    message.kind = object.kind ?? 0;
+    message.status = object.status ?? 0;
+    message.patientId = object.patientId ?? "";
+    message.subject = object.subject ?? "";
+    message.referralId = object.referralId ?? "";
+    message.requesterAccountId = object.requesterAccountId ?? "";
+    message.requesterInstitutionId = object.requesterInstitutionId ?? "";
+    message.addressedInstitutionId = object.addressedInstitutionId ?? "";
+    message.lastSequence = object.lastSequence ?? "0";
+    message.participants = object.participants?.map((e) => Participant.fromPartial(e)) || [];
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.closedAt = object.closedAt ?? undefined;
+    message.outcome = object.outcome ?? "";
+    return message;
+  },
+};
+
+function createBaseAttachment(): Attachment {
+  return { objectId: "", fileName: "", contentType: "", sizeBytes: "0" };
+}
+
+export const Attachment: MessageFns<Attachment> = {
+  encode(message: Attachment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.objectId !== "") {
+      writer.uint32(10).string(message.objectId);
+    }
+    if (message.fileName !== "") {
+      writer.uint32(18).string(message.fileName);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(26).string(message.contentType);
+    }
+    if (message.sizeBytes !== "0") {
+      writer.uint32(32).int64(message.sizeBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Attachment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAttachment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.objectId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sizeBytes = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Attachment {
+    return {
+      objectId: isSet(object.objectId)
+        ? globalThis.String(object.objectId)
+        : isSet(object.object_id)
+        ? globalThis.String(object.object_id)
+        : "",
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.String(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.String(object.size_bytes)
+        : "0",
+    };
+  },
+
+  toJSON(message: Attachment): unknown {
+    const obj: any = {};
+    if (message.objectId !== "") {
+      obj.objectId = message.objectId;
+    }
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.sizeBytes !== "0") {
+      obj.sizeBytes = message.sizeBytes;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Attachment>): Attachment {
+    return Attachment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Attachment>): Attachment {
+    const message = createBaseAttachment();
+    message.objectId = object.objectId ?? "";
+    message.fileName = object.fileName ?? "";
+    message.contentType = object.contentType ?? "";
+    message.sizeBytes = object.sizeBytes ?? "0";
+    return message;
+  },
+};
+
+function createBaseMessage(): Message {
+  return {
+    id: "",
+    consultationId: "",
+    sequence: "0",
+    kind: 0,
+    status: 0,
+    senderAccountId: "",
+    senderInstitutionId: "",
+    text: "",
+    attachments: [],
+    event: "",
+    eventAccountId: "",
+    sentAt: undefined,
+  };
+}
+
+export const Message: MessageFns<Message> = {
+  encode(message: Message, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.consultationId !== "") {
+      writer.uint32(18).string(message.consultationId);
+    }
+    if (message.sequence !== "0") {
+      writer.uint32(24).int64(message.sequence);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(32).int32(message.kind);
+    }
+    if (message.status !== 0) {
+      writer.uint32(40).int32(message.status);
+    }
+    if (message.senderAccountId !== "") {
+      writer.uint32(50).string(message.senderAccountId);
+    }
+    if (message.senderInstitutionId !== "") {
+      writer.uint32(58).string(message.senderInstitutionId);
+    }
+    if (message.text !== "") {
+      writer.uint32(66).string(message.text);
+    }
+    for (const v of message.attachments) {
+      Attachment.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.event !== "") {
+      writer.uint32(82).string(message.event);
+    }
+    if (message.eventAccountId !== "") {
+      writer.uint32(90).string(message.eventAccountId);
+    }
+    if (message.sentAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.sentAt), writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Message {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sequence = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.senderAccountId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.senderInstitutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.attachments.push(Attachment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.event = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.eventAccountId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.sentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Message {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      sequence: isSet(object.sequence) ? globalThis.String(object.sequence) : "0",
+      kind: isSet(object.kind) ? messageKindFromJSON(object.kind) : 0,
+      status: isSet(object.status) ? messageStatusFromJSON(object.status) : 0,
+      senderAccountId: isSet(object.senderAccountId)
+        ? globalThis.String(object.senderAccountId)
+        : isSet(object.sender_account_id)
+        ? globalThis.String(object.sender_account_id)
+        : "",
+      senderInstitutionId: isSet(object.senderInstitutionId)
+        ? globalThis.String(object.senderInstitutionId)
+        : isSet(object.sender_institution_id)
+        ? globalThis.String(object.sender_institution_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      attachments: globalThis.Array.isArray(object?.attachments)
+        ? object.attachments.map((e: any) => Attachment.fromJSON(e))
+        : [],
+      event: isSet(object.event) ? globalThis.String(object.event) : "",
+      eventAccountId: isSet(object.eventAccountId)
+        ? globalThis.String(object.eventAccountId)
+        : isSet(object.event_account_id)
+        ? globalThis.String(object.event_account_id)
+        : "",
+      sentAt: isSet(object.sentAt)
+        ? fromJsonTimestamp(object.sentAt)
+        : isSet(object.sent_at)
+        ? fromJsonTimestamp(object.sent_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Message): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.sequence !== "0") {
+      obj.sequence = message.sequence;
+    }
+    if (message.kind !== 0) {
+      obj.kind = messageKindToJSON(message.kind);
+    }
+    if (message.status !== 0) {
+      obj.status = messageStatusToJSON(message.status);
+    }
+    if (message.senderAccountId !== "") {
+      obj.senderAccountId = message.senderAccountId;
+    }
+    if (message.senderInstitutionId !== "") {
+      obj.senderInstitutionId = message.senderInstitutionId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.attachments?.length) {
+      obj.attachments = message.attachments.map((e) => Attachment.toJSON(e));
+    }
+    if (message.event !== "") {
+      obj.event = message.event;
+    }
+    if (message.eventAccountId !== "") {
+      obj.eventAccountId = message.eventAccountId;
+    }
+    if (message.sentAt !== undefined) {
+      obj.sentAt = message.sentAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Message>): Message {
+    return Message.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Message>): Message {
+    const message = createBaseMessage();
+    message.id = object.id ?? "";
+    message.consultationId = object.consultationId ?? "";
+    message.sequence = object.sequence ?? "0";
+    message.kind = object.kind ?? 0;
+    message.status = object.status ?? 0;
+    message.senderAccountId = object.senderAccountId ?? "";
+    message.senderInstitutionId = object.senderInstitutionId ?? "";
+    message.text = object.text ?? "";
+    message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
+    message.event = object.event ?? "";
+    message.eventAccountId = object.eventAccountId ?? "";
+    message.sentAt = object.sentAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseConsultationSummary(): ConsultationSummary {
+  return { consultation: undefined, lastReadSequence: "0", unreadCount: 0 };
+}
+
+export const ConsultationSummary: MessageFns<ConsultationSummary> = {
+  encode(message: ConsultationSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultation !== undefined) {
+      Consultation.encode(message.consultation, writer.uint32(10).fork()).join();
+    }
+    if (message.lastReadSequence !== "0") {
+      writer.uint32(16).int64(message.lastReadSequence);
+    }
+    if (message.unreadCount !== 0) {
+      writer.uint32(24).int32(message.unreadCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConsultationSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConsultationSummary();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultation = Consultation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.lastReadSequence = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.unreadCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConsultationSummary {
+    return {
+      consultation: isSet(object.consultation) ? Consultation.fromJSON(object.consultation) : undefined,
+      lastReadSequence: isSet(object.lastReadSequence)
+        ? globalThis.String(object.lastReadSequence)
+        : isSet(object.last_read_sequence)
+        ? globalThis.String(object.last_read_sequence)
+        : "0",
+      unreadCount: isSet(object.unreadCount)
+        ? globalThis.Number(object.unreadCount)
+        : isSet(object.unread_count)
+        ? globalThis.Number(object.unread_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: ConsultationSummary): unknown {
+    const obj: any = {};
+    if (message.consultation !== undefined) {
+      obj.consultation = Consultation.toJSON(message.consultation);
+    }
+    if (message.lastReadSequence !== "0") {
+      obj.lastReadSequence = message.lastReadSequence;
+    }
+    if (message.unreadCount !== 0) {
+      obj.unreadCount = Math.round(message.unreadCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConsultationSummary>): ConsultationSummary {
+    return ConsultationSummary.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConsultationSummary>): ConsultationSummary {
+    const message = createBaseConsultationSummary();
+    message.consultation = (object.consultation !== undefined && object.consultation !== null)
+      ? Consultation.fromPartial(object.consultation)
+      : undefined;
+    message.lastReadSequence = object.lastReadSequence ?? "0";
+    message.unreadCount = object.unreadCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateConsultationRequest(): CreateConsultationRequest {
+  return { kind: 0, patientId: "", addressedInstitutionId: "", subject: "", referralId: "", text: "", attachments: [] };
+}
+
+export const CreateConsultationRequest: MessageFns<CreateConsultationRequest> = {
+  encode(message: CreateConsultationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.addressedInstitutionId !== "") {
+      writer.uint32(26).string(message.addressedInstitutionId);
+    }
+    if (message.subject !== "") {
+      writer.uint32(34).string(message.subject);
+    }
+    if (message.referralId !== "") {
+      writer.uint32(42).string(message.referralId);
+    }
+    if (message.text !== "") {
+      writer.uint32(50).string(message.text);
+    }
+    for (const v of message.attachments) {
+      Attachment.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateConsultationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateConsultationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.addressedInstitutionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.attachments.push(Attachment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateConsultationRequest {
+    return {
+      kind: isSet(object.kind) ? consultationKindFromJSON(object.kind) : 0,
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      addressedInstitutionId: isSet(object.addressedInstitutionId)
+        ? globalThis.String(object.addressedInstitutionId)
+        : isSet(object.addressed_institution_id)
+        ? globalThis.String(object.addressed_institution_id)
+        : "",
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      attachments: globalThis.Array.isArray(object?.attachments)
+        ? object.attachments.map((e: any) => Attachment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CreateConsultationRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = consultationKindToJSON(message.kind);
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.addressedInstitutionId !== "") {
+      obj.addressedInstitutionId = message.addressedInstitutionId;
+    }
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.attachments?.length) {
+      obj.attachments = message.attachments.map((e) => Attachment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateConsultationRequest>): CreateConsultationRequest {
+    return CreateConsultationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateConsultationRequest>): CreateConsultationRequest {
+    const message = createBaseCreateConsultationRequest();
+    message.kind = object.kind ?? 0;
+    message.patientId = object.patientId ?? "";
+    message.addressedInstitutionId = object.addressedInstitutionId ?? "";
+    message.subject = object.subject ?? "";
+    message.referralId = object.referralId ?? "";
+    message.text = object.text ?? "";
+    message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCreateConsultationResponse(): CreateConsultationResponse {
+  return { consultation: undefined, message: undefined };
+}
+
+export const CreateConsultationResponse: MessageFns<CreateConsultationResponse> = {
+  encode(message: CreateConsultationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultation !== undefined) {
+      Consultation.encode(message.consultation, writer.uint32(10).fork()).join();
+    }
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateConsultationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateConsultationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultation = Consultation.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateConsultationResponse {
+    return {
+      consultation: isSet(object.consultation) ? Consultation.fromJSON(object.consultation) : undefined,
+      message: isSet(object.message) ? Message.fromJSON(object.message) : undefined,
+    };
+  },
+
+  toJSON(message: CreateConsultationResponse): unknown {
+    const obj: any = {};
+    if (message.consultation !== undefined) {
+      obj.consultation = Consultation.toJSON(message.consultation);
+    }
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateConsultationResponse>): CreateConsultationResponse {
+    return CreateConsultationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateConsultationResponse>): CreateConsultationResponse {
+    const message = createBaseCreateConsultationResponse();
+    message.consultation = (object.consultation !== undefined && object.consultation !== null)
+      ? Consultation.fromPartial(object.consultation)
+      : undefined;
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetConsultationRequest(): GetConsultationRequest {
+  return { consultationId: "" };
+}
+
+export const GetConsultationRequest: MessageFns<GetConsultationRequest> = {
+  encode(message: GetConsultationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConsultationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConsultationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConsultationRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetConsultationRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConsultationRequest>): GetConsultationRequest {
+    return GetConsultationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetConsultationRequest>): GetConsultationRequest {
+    const message = createBaseGetConsultationRequest();
+    message.consultationId = object.consultationId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetConsultationResponse(): GetConsultationResponse {
+  return { summary: undefined };
+}
+
+export const GetConsultationResponse: MessageFns<GetConsultationResponse> = {
+  encode(message: GetConsultationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.summary !== undefined) {
+      ConsultationSummary.encode(message.summary, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetConsultationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetConsultationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.summary = ConsultationSummary.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetConsultationResponse {
+    return { summary: isSet(object.summary) ? ConsultationSummary.fromJSON(object.summary) : undefined };
+  },
+
+  toJSON(message: GetConsultationResponse): unknown {
+    const obj: any = {};
+    if (message.summary !== undefined) {
+      obj.summary = ConsultationSummary.toJSON(message.summary);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetConsultationResponse>): GetConsultationResponse {
+    return GetConsultationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetConsultationResponse>): GetConsultationResponse {
+    const message = createBaseGetConsultationResponse();
+    message.summary = (object.summary !== undefined && object.summary !== null)
+      ? ConsultationSummary.fromPartial(object.summary)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMyConsultationsRequest(): ListMyConsultationsRequest {
+  return { status: 0, pageSize: 0, pageToken: "" };
+}
+
+export const ListMyConsultationsRequest: MessageFns<ListMyConsultationsRequest> = {
+  encode(message: ListMyConsultationsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMyConsultationsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMyConsultationsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMyConsultationsRequest {
+    return {
+      status: isSet(object.status) ? consultationStatusFromJSON(object.status) : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListMyConsultationsRequest): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = consultationStatusToJSON(message.status);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMyConsultationsRequest>): ListMyConsultationsRequest {
+    return ListMyConsultationsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMyConsultationsRequest>): ListMyConsultationsRequest {
+    const message = createBaseListMyConsultationsRequest();
+    message.status = object.status ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListMyConsultationsResponse(): ListMyConsultationsResponse {
+  return { consultations: [], nextPageToken: "", totalUnread: 0 };
+}
+
+export const ListMyConsultationsResponse: MessageFns<ListMyConsultationsResponse> = {
+  encode(message: ListMyConsultationsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.consultations) {
+      ConsultationSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.totalUnread !== 0) {
+      writer.uint32(24).int32(message.totalUnread);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMyConsultationsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMyConsultationsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultations.push(ConsultationSummary.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.totalUnread = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMyConsultationsResponse {
+    return {
+      consultations: globalThis.Array.isArray(object?.consultations)
+        ? object.consultations.map((e: any) => ConsultationSummary.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      totalUnread: isSet(object.totalUnread)
+        ? globalThis.Number(object.totalUnread)
+        : isSet(object.total_unread)
+        ? globalThis.Number(object.total_unread)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListMyConsultationsResponse): unknown {
+    const obj: any = {};
+    if (message.consultations?.length) {
+      obj.consultations = message.consultations.map((e) => ConsultationSummary.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.totalUnread !== 0) {
+      obj.totalUnread = Math.round(message.totalUnread);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMyConsultationsResponse>): ListMyConsultationsResponse {
+    return ListMyConsultationsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMyConsultationsResponse>): ListMyConsultationsResponse {
+    const message = createBaseListMyConsultationsResponse();
+    message.consultations = object.consultations?.map((e) => ConsultationSummary.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.totalUnread = object.totalUnread ?? 0;
+    return message;
+  },
+};
+
+function createBasePostMessageRequest(): PostMessageRequest {
+  return { consultationId: "", text: "", attachments: [] };
+}
+
+export const PostMessageRequest: MessageFns<PostMessageRequest> = {
+  encode(message: PostMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    for (const v of message.attachments) {
+      Attachment.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.attachments.push(Attachment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostMessageRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      attachments: globalThis.Array.isArray(object?.attachments)
+        ? object.attachments.map((e: any) => Attachment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PostMessageRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.attachments?.length) {
+      obj.attachments = message.attachments.map((e) => Attachment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostMessageRequest>): PostMessageRequest {
+    return PostMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostMessageRequest>): PostMessageRequest {
+    const message = createBasePostMessageRequest();
+    message.consultationId = object.consultationId ?? "";
+    message.text = object.text ?? "";
+    message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePostMessageResponse(): PostMessageResponse {
+  return { message: undefined };
+}
+
+export const PostMessageResponse: MessageFns<PostMessageResponse> = {
+  encode(message: PostMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostMessageResponse {
+    return { message: isSet(object.message) ? Message.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: PostMessageResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostMessageResponse>): PostMessageResponse {
+    return PostMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostMessageResponse>): PostMessageResponse {
+    const message = createBasePostMessageResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListMessagesRequest(): ListMessagesRequest {
+  return { consultationId: "", afterSequence: "0", pageSize: 0, pageToken: "" };
+}
+
+export const ListMessagesRequest: MessageFns<ListMessagesRequest> = {
+  encode(message: ListMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    if (message.afterSequence !== "0") {
+      writer.uint32(16).int64(message.afterSequence);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterSequence = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      afterSequence: isSet(object.afterSequence)
+        ? globalThis.String(object.afterSequence)
+        : isSet(object.after_sequence)
+        ? globalThis.String(object.after_sequence)
+        : "0",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.afterSequence !== "0") {
+      obj.afterSequence = message.afterSequence;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    return ListMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesRequest>): ListMessagesRequest {
+    const message = createBaseListMessagesRequest();
+    message.consultationId = object.consultationId ?? "";
+    message.afterSequence = object.afterSequence ?? "0";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListMessagesResponse(): ListMessagesResponse {
+  return { messages: [], nextPageToken: "", lastSequence: "0" };
+}
+
+export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
+  encode(message: ListMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.lastSequence !== "0") {
+      writer.uint32(24).int64(message.lastSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.lastSequence = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListMessagesResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      lastSequence: isSet(object.lastSequence)
+        ? globalThis.String(object.lastSequence)
+        : isSet(object.last_sequence)
+        ? globalThis.String(object.last_sequence)
+        : "0",
+    };
+  },
+
+  toJSON(message: ListMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => Message.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.lastSequence !== "0") {
+      obj.lastSequence = message.lastSequence;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    return ListMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListMessagesResponse>): ListMessagesResponse {
+    const message = createBaseListMessagesResponse();
+    message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.lastSequence = object.lastSequence ?? "0";
+    return message;
+  },
+};
+
+function createBaseMarkReadRequest(): MarkReadRequest {
+  return { consultationId: "", upToSequence: "0" };
+}
+
+export const MarkReadRequest: MessageFns<MarkReadRequest> = {
+  encode(message: MarkReadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    if (message.upToSequence !== "0") {
+      writer.uint32(16).int64(message.upToSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkReadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkReadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.upToSequence = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkReadRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      upToSequence: isSet(object.upToSequence)
+        ? globalThis.String(object.upToSequence)
+        : isSet(object.up_to_sequence)
+        ? globalThis.String(object.up_to_sequence)
+        : "0",
+    };
+  },
+
+  toJSON(message: MarkReadRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.upToSequence !== "0") {
+      obj.upToSequence = message.upToSequence;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkReadRequest>): MarkReadRequest {
+    return MarkReadRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkReadRequest>): MarkReadRequest {
+    const message = createBaseMarkReadRequest();
+    message.consultationId = object.consultationId ?? "";
+    message.upToSequence = object.upToSequence ?? "0";
+    return message;
+  },
+};
+
+function createBaseMarkReadResponse(): MarkReadResponse {
+  return { lastReadSequence: "0", unreadCount: 0 };
+}
+
+export const MarkReadResponse: MessageFns<MarkReadResponse> = {
+  encode(message: MarkReadResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lastReadSequence !== "0") {
+      writer.uint32(8).int64(message.lastReadSequence);
+    }
+    if (message.unreadCount !== 0) {
+      writer.uint32(16).int32(message.unreadCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkReadResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkReadResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.lastReadSequence = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.unreadCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkReadResponse {
+    return {
+      lastReadSequence: isSet(object.lastReadSequence)
+        ? globalThis.String(object.lastReadSequence)
+        : isSet(object.last_read_sequence)
+        ? globalThis.String(object.last_read_sequence)
+        : "0",
+      unreadCount: isSet(object.unreadCount)
+        ? globalThis.Number(object.unreadCount)
+        : isSet(object.unread_count)
+        ? globalThis.Number(object.unread_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: MarkReadResponse): unknown {
+    const obj: any = {};
+    if (message.lastReadSequence !== "0") {
+      obj.lastReadSequence = message.lastReadSequence;
+    }
+    if (message.unreadCount !== 0) {
+      obj.unreadCount = Math.round(message.unreadCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkReadResponse>): MarkReadResponse {
+    return MarkReadResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkReadResponse>): MarkReadResponse {
+    const message = createBaseMarkReadResponse();
+    message.lastReadSequence = object.lastReadSequence ?? "0";
+    message.unreadCount = object.unreadCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseJoinConsultationRequest(): JoinConsultationRequest {
+  return { consultationId: "" };
+}
+
+export const JoinConsultationRequest: MessageFns<JoinConsultationRequest> = {
+  encode(message: JoinConsultationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinConsultationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinConsultationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinConsultationRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+    };
+  },
+
+  toJSON(message: JoinConsultationRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JoinConsultationRequest>): JoinConsultationRequest {
+    return JoinConsultationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JoinConsultationRequest>): JoinConsultationRequest {
+    const message = createBaseJoinConsultationRequest();
+    message.consultationId = object.consultationId ?? "";
+    return message;
+  },
+};
+
+function createBaseJoinConsultationResponse(): JoinConsultationResponse {
+  return { consultation: undefined };
+}
+
+export const JoinConsultationResponse: MessageFns<JoinConsultationResponse> = {
+  encode(message: JoinConsultationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultation !== undefined) {
+      Consultation.encode(message.consultation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): JoinConsultationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseJoinConsultationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultation = Consultation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): JoinConsultationResponse {
+    return { consultation: isSet(object.consultation) ? Consultation.fromJSON(object.consultation) : undefined };
+  },
+
+  toJSON(message: JoinConsultationResponse): unknown {
+    const obj: any = {};
+    if (message.consultation !== undefined) {
+      obj.consultation = Consultation.toJSON(message.consultation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<JoinConsultationResponse>): JoinConsultationResponse {
+    return JoinConsultationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<JoinConsultationResponse>): JoinConsultationResponse {
+    const message = createBaseJoinConsultationResponse();
+    message.consultation = (object.consultation !== undefined && object.consultation !== null)
+      ? Consultation.fromPartial(object.consultation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAddParticipantRequest(): AddParticipantRequest {
+  return { consultationId: "", accountId: "" };
+}
+
+export const AddParticipantRequest: MessageFns<AddParticipantRequest> = {
+  encode(message: AddParticipantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddParticipantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddParticipantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddParticipantRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+    };
+  },
+
+  toJSON(message: AddParticipantRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddParticipantRequest>): AddParticipantRequest {
+    return AddParticipantRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AddParticipantRequest>): AddParticipantRequest {
+    const message = createBaseAddParticipantRequest();
+    message.consultationId = object.consultationId ?? "";
+    message.accountId = object.accountId ?? "";
+    return message;
+  },
+};
+
+function createBaseAddParticipantResponse(): AddParticipantResponse {
+  return { consultation: undefined };
+}
+
+export const AddParticipantResponse: MessageFns<AddParticipantResponse> = {
+  encode(message: AddParticipantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultation !== undefined) {
+      Consultation.encode(message.consultation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddParticipantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAddParticipantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultation = Consultation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AddParticipantResponse {
+    return { consultation: isSet(object.consultation) ? Consultation.fromJSON(object.consultation) : undefined };
+  },
+
+  toJSON(message: AddParticipantResponse): unknown {
+    const obj: any = {};
+    if (message.consultation !== undefined) {
+      obj.consultation = Consultation.toJSON(message.consultation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AddParticipantResponse>): AddParticipantResponse {
+    return AddParticipantResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AddParticipantResponse>): AddParticipantResponse {
+    const message = createBaseAddParticipantResponse();
+    message.consultation = (object.consultation !== undefined && object.consultation !== null)
+      ? Consultation.fromPartial(object.consultation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRemoveParticipantRequest(): RemoveParticipantRequest {
+  return { consultationId: "", accountId: "" };
+}
+
+export const RemoveParticipantRequest: MessageFns<RemoveParticipantRequest> = {
+  encode(message: RemoveParticipantRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveParticipantRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveParticipantRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.accountId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveParticipantRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      accountId: isSet(object.accountId)
+        ? globalThis.String(object.accountId)
+        : isSet(object.account_id)
+        ? globalThis.String(object.account_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RemoveParticipantRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.accountId !== "") {
+      obj.accountId = message.accountId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveParticipantRequest>): RemoveParticipantRequest {
+    return RemoveParticipantRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveParticipantRequest>): RemoveParticipantRequest {
+    const message = createBaseRemoveParticipantRequest();
+    message.consultationId = object.consultationId ?? "";
+    message.accountId = object.accountId ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveParticipantResponse(): RemoveParticipantResponse {
+  return { consultation: undefined };
+}
+
+export const RemoveParticipantResponse: MessageFns<RemoveParticipantResponse> = {
+  encode(message: RemoveParticipantResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultation !== undefined) {
+      Consultation.encode(message.consultation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveParticipantResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveParticipantResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultation = Consultation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveParticipantResponse {
+    return { consultation: isSet(object.consultation) ? Consultation.fromJSON(object.consultation) : undefined };
+  },
+
+  toJSON(message: RemoveParticipantResponse): unknown {
+    const obj: any = {};
+    if (message.consultation !== undefined) {
+      obj.consultation = Consultation.toJSON(message.consultation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveParticipantResponse>): RemoveParticipantResponse {
+    return RemoveParticipantResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveParticipantResponse>): RemoveParticipantResponse {
+    const message = createBaseRemoveParticipantResponse();
+    message.consultation = (object.consultation !== undefined && object.consultation !== null)
+      ? Consultation.fromPartial(object.consultation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCloseConsultationRequest(): CloseConsultationRequest {
+  return { consultationId: "", outcome: "" };
+}
+
+export const CloseConsultationRequest: MessageFns<CloseConsultationRequest> = {
+  encode(message: CloseConsultationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    if (message.outcome !== "") {
+      writer.uint32(18).string(message.outcome);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseConsultationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseConsultationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseConsultationRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+    };
+  },
+
+  toJSON(message: CloseConsultationRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.outcome !== "") {
+      obj.outcome = message.outcome;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseConsultationRequest>): CloseConsultationRequest {
+    return CloseConsultationRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseConsultationRequest>): CloseConsultationRequest {
+    const message = createBaseCloseConsultationRequest();
+    message.consultationId = object.consultationId ?? "";
+    message.outcome = object.outcome ?? "";
+    return message;
+  },
+};
+
+function createBaseCloseConsultationResponse(): CloseConsultationResponse {
+  return { consultation: undefined };
+}
+
+export const CloseConsultationResponse: MessageFns<CloseConsultationResponse> = {
+  encode(message: CloseConsultationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultation !== undefined) {
+      Consultation.encode(message.consultation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseConsultationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseConsultationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultation = Consultation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseConsultationResponse {
+    return { consultation: isSet(object.consultation) ? Consultation.fromJSON(object.consultation) : undefined };
+  },
+
+  toJSON(message: CloseConsultationResponse): unknown {
+    const obj: any = {};
+    if (message.consultation !== undefined) {
+      obj.consultation = Consultation.toJSON(message.consultation);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseConsultationResponse>): CloseConsultationResponse {
+    return CloseConsultationResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseConsultationResponse>): CloseConsultationResponse {
+    const message = createBaseCloseConsultationResponse();
+    message.consultation = (object.consultation !== undefined && object.consultation !== null)
+      ? Consultation.fromPartial(object.consultation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSubscribeRequest(): SubscribeRequest {
+  return { consultationId: "", afterSequence: "0" };
+}
+
+export const SubscribeRequest: MessageFns<SubscribeRequest> = {
+  encode(message: SubscribeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.consultationId !== "") {
+      writer.uint32(10).string(message.consultationId);
+    }
+    if (message.afterSequence !== "0") {
+      writer.uint32(16).int64(message.afterSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscribeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscribeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterSequence = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubscribeRequest {
+    return {
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
+      afterSequence: isSet(object.afterSequence)
+        ? globalThis.String(object.afterSequence)
+        : isSet(object.after_sequence)
+        ? globalThis.String(object.after_sequence)
+        : "0",
+    };
+  },
+
+  toJSON(message: SubscribeRequest): unknown {
+    const obj: any = {};
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
+    if (message.afterSequence !== "0") {
+      obj.afterSequence = message.afterSequence;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubscribeRequest>): SubscribeRequest {
+    return SubscribeRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubscribeRequest>): SubscribeRequest {
+    const message = createBaseSubscribeRequest();
+    message.consultationId = object.consultationId ?? "";
+    message.afterSequence = object.afterSequence ?? "0";
+    return message;
+  },
+};
+
+function createBaseSubscribeResponse(): SubscribeResponse {
+  return { started: undefined, message: undefined };
+}
+
+export const SubscribeResponse: MessageFns<SubscribeResponse> = {
+  encode(message: SubscribeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.started !== undefined) {
+      SubscriptionStarted.encode(message.started, writer.uint32(10).fork()).join();
+    }
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscribeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscribeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.started = SubscriptionStarted.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubscribeResponse {
+    return {
+      started: isSet(object.started) ? SubscriptionStarted.fromJSON(object.started) : undefined,
+      message: isSet(object.message) ? Message.fromJSON(object.message) : undefined,
+    };
+  },
+
+  toJSON(message: SubscribeResponse): unknown {
+    const obj: any = {};
+    if (message.started !== undefined) {
+      obj.started = SubscriptionStarted.toJSON(message.started);
+    }
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubscribeResponse>): SubscribeResponse {
+    return SubscribeResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubscribeResponse>): SubscribeResponse {
+    const message = createBaseSubscribeResponse();
+    message.started = (object.started !== undefined && object.started !== null)
+      ? SubscriptionStarted.fromPartial(object.started)
+      : undefined;
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSubscriptionStarted(): SubscriptionStarted {
+  return { lastSequence: "0" };
+}
+
+export const SubscriptionStarted: MessageFns<SubscriptionStarted> = {
+  encode(message: SubscriptionStarted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.lastSequence !== "0") {
+      writer.uint32(8).int64(message.lastSequence);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubscriptionStarted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubscriptionStarted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.lastSequence = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubscriptionStarted {
+    return {
+      lastSequence: isSet(object.lastSequence)
+        ? globalThis.String(object.lastSequence)
+        : isSet(object.last_sequence)
+        ? globalThis.String(object.last_sequence)
+        : "0",
+    };
+  },
+
+  toJSON(message: SubscriptionStarted): unknown {
+    const obj: any = {};
+    if (message.lastSequence !== "0") {
+      obj.lastSequence = message.lastSequence;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SubscriptionStarted>): SubscriptionStarted {
+    return SubscriptionStarted.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SubscriptionStarted>): SubscriptionStarted {
+    const message = createBaseSubscriptionStarted();
+    message.lastSequence = object.lastSequence ?? "0";
+    return message;
+  },
+};
+
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { patientId: "", pageSize: 0, before: undefined };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      Timestamp.encode(toTimestamp(message.before), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.before = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      before: isSet(object.before) ? fromJsonTimestamp(object.before) : undefined,
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      obj.before = message.before.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.before = object.before ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [] };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+/**
+ * ConsultationService: see the package comment. Only participants read a thread (platform admins for operations,
+ * audited); a clinician joining a thread about a patient is audited like a record access.
+ */
 export type ConsultationServiceService = typeof ConsultationServiceService;
-export const ConsultationServiceService = {} as const;
+export const ConsultationServiceService = {
+  /**
+   * Opens a thread. Residents open resident↔clinician threads about themselves or a linked child, addressed to an
+   * institution; clinical staff open either kind about a patient (clinician↔specialist: addressed to a
+   * higher-level institution).
+   */
+  createConsultation: {
+    path: "/mch.consultation.v1.ConsultationService/CreateConsultation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateConsultationRequest): Buffer =>
+      Buffer.from(CreateConsultationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateConsultationRequest => CreateConsultationRequest.decode(value),
+    responseSerialize: (value: CreateConsultationResponse): Buffer =>
+      Buffer.from(CreateConsultationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateConsultationResponse => CreateConsultationResponse.decode(value),
+  },
+  /**
+   * One thread with its participants and the caller's read state. OK means the caller may read the thread (and its
+   * attachments); PERMISSION_DENIED means not.
+   */
+  getConsultation: {
+    path: "/mch.consultation.v1.ConsultationService/GetConsultation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetConsultationRequest): Buffer =>
+      Buffer.from(GetConsultationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetConsultationRequest => GetConsultationRequest.decode(value),
+    responseSerialize: (value: GetConsultationResponse): Buffer =>
+      Buffer.from(GetConsultationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetConsultationResponse => GetConsultationResponse.decode(value),
+  },
+  /** The caller's threads, most recently active first, each with its unread count. */
+  listMyConsultations: {
+    path: "/mch.consultation.v1.ConsultationService/ListMyConsultations" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListMyConsultationsRequest): Buffer =>
+      Buffer.from(ListMyConsultationsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListMyConsultationsRequest => ListMyConsultationsRequest.decode(value),
+    responseSerialize: (value: ListMyConsultationsResponse): Buffer =>
+      Buffer.from(ListMyConsultationsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListMyConsultationsResponse => ListMyConsultationsResponse.decode(value),
+  },
+  /** Posts a message (text and/or attachments); it gets the thread's next sequence number. */
+  postMessage: {
+    path: "/mch.consultation.v1.ConsultationService/PostMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostMessageRequest): Buffer => Buffer.from(PostMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostMessageRequest => PostMessageRequest.decode(value),
+    responseSerialize: (value: PostMessageResponse): Buffer => Buffer.from(PostMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostMessageResponse => PostMessageResponse.decode(value),
+  },
+  /** Messages after a sequence number, oldest first. */
+  listMessages: {
+    path: "/mch.consultation.v1.ConsultationService/ListMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListMessagesRequest): Buffer => Buffer.from(ListMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListMessagesRequest => ListMessagesRequest.decode(value),
+    responseSerialize: (value: ListMessagesResponse): Buffer =>
+      Buffer.from(ListMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListMessagesResponse => ListMessagesResponse.decode(value),
+  },
+  /** Marks every message up to a sequence number as read by the caller (never moves backwards). */
+  markRead: {
+    path: "/mch.consultation.v1.ConsultationService/MarkRead" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MarkReadRequest): Buffer => Buffer.from(MarkReadRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MarkReadRequest => MarkReadRequest.decode(value),
+    responseSerialize: (value: MarkReadResponse): Buffer => Buffer.from(MarkReadResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MarkReadResponse => MarkReadResponse.decode(value),
+  },
+  /**
+   * The caller joins the thread: clinical staff of the requesting or the addressed institution, an invited account,
+   * or the resident whose (or whose child's) thread it is. Audited like a record access.
+   */
+  joinConsultation: {
+    path: "/mch.consultation.v1.ConsultationService/JoinConsultation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: JoinConsultationRequest): Buffer =>
+      Buffer.from(JoinConsultationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): JoinConsultationRequest => JoinConsultationRequest.decode(value),
+    responseSerialize: (value: JoinConsultationResponse): Buffer =>
+      Buffer.from(JoinConsultationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): JoinConsultationResponse => JoinConsultationResponse.decode(value),
+  },
+  /** A staff participant invites another staff account (it reads the thread once it joins). */
+  addParticipant: {
+    path: "/mch.consultation.v1.ConsultationService/AddParticipant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AddParticipantRequest): Buffer =>
+      Buffer.from(AddParticipantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AddParticipantRequest => AddParticipantRequest.decode(value),
+    responseSerialize: (value: AddParticipantResponse): Buffer =>
+      Buffer.from(AddParticipantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AddParticipantResponse => AddParticipantResponse.decode(value),
+  },
+  /** A staff participant removes a participant, or a participant leaves. */
+  removeParticipant: {
+    path: "/mch.consultation.v1.ConsultationService/RemoveParticipant" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveParticipantRequest): Buffer =>
+      Buffer.from(RemoveParticipantRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveParticipantRequest => RemoveParticipantRequest.decode(value),
+    responseSerialize: (value: RemoveParticipantResponse): Buffer =>
+      Buffer.from(RemoveParticipantResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveParticipantResponse => RemoveParticipantResponse.decode(value),
+  },
+  /** A staff participant closes the thread: completed once answered, cancelled when nobody answered yet. */
+  closeConsultation: {
+    path: "/mch.consultation.v1.ConsultationService/CloseConsultation" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CloseConsultationRequest): Buffer =>
+      Buffer.from(CloseConsultationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CloseConsultationRequest => CloseConsultationRequest.decode(value),
+    responseSerialize: (value: CloseConsultationResponse): Buffer =>
+      Buffer.from(CloseConsultationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CloseConsultationResponse => CloseConsultationResponse.decode(value),
+  },
+  /**
+   * The thread's messages live: first every message after `after_sequence` from the database, then new ones as
+   * they are posted (through any process), in order, each once. Served by the gateway as
+   * GET /v1/consultations/{consultation_id}/events (server-sent events, `id:` = sequence, Last-Event-ID honoured).
+   */
+  subscribe: {
+    path: "/mch.consultation.v1.ConsultationService/Subscribe" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: SubscribeRequest): Buffer => Buffer.from(SubscribeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubscribeRequest => SubscribeRequest.decode(value),
+    responseSerialize: (value: SubscribeResponse): Buffer => Buffer.from(SubscribeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubscribeResponse => SubscribeResponse.decode(value),
+  },
+  /**
+   * Audit events that consultation itself recorded for a patient, for identity's ListPatientAudit to gather
+   * (wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: {
+    path: "/mch.consultation.v1.ConsultationService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
+} as const;
 
 export interface ConsultationServiceServer extends UntypedServiceImplementation {
+  /**
+   * Opens a thread. Residents open resident↔clinician threads about themselves or a linked child, addressed to an
+   * institution; clinical staff open either kind about a patient (clinician↔specialist: addressed to a
+   * higher-level institution).
+   */
+  createConsultation: handleUnaryCall<CreateConsultationRequest, CreateConsultationResponse>;
+  /**
+   * One thread with its participants and the caller's read state. OK means the caller may read the thread (and its
+   * attachments); PERMISSION_DENIED means not.
+   */
+  getConsultation: handleUnaryCall<GetConsultationRequest, GetConsultationResponse>;
+  /** The caller's threads, most recently active first, each with its unread count. */
+  listMyConsultations: handleUnaryCall<ListMyConsultationsRequest, ListMyConsultationsResponse>;
+  /** Posts a message (text and/or attachments); it gets the thread's next sequence number. */
+  postMessage: handleUnaryCall<PostMessageRequest, PostMessageResponse>;
+  /** Messages after a sequence number, oldest first. */
+  listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
+  /** Marks every message up to a sequence number as read by the caller (never moves backwards). */
+  markRead: handleUnaryCall<MarkReadRequest, MarkReadResponse>;
+  /**
+   * The caller joins the thread: clinical staff of the requesting or the addressed institution, an invited account,
+   * or the resident whose (or whose child's) thread it is. Audited like a record access.
+   */
+  joinConsultation: handleUnaryCall<JoinConsultationRequest, JoinConsultationResponse>;
+  /** A staff participant invites another staff account (it reads the thread once it joins). */
+  addParticipant: handleUnaryCall<AddParticipantRequest, AddParticipantResponse>;
+  /** A staff participant removes a participant, or a participant leaves. */
+  removeParticipant: handleUnaryCall<RemoveParticipantRequest, RemoveParticipantResponse>;
+  /** A staff participant closes the thread: completed once answered, cancelled when nobody answered yet. */
+  closeConsultation: handleUnaryCall<CloseConsultationRequest, CloseConsultationResponse>;
+  /**
+   * The thread's messages live: first every message after `after_sequence` from the database, then new ones as
+   * they are posted (through any process), in order, each once. Served by the gateway as
+   * GET /v1/consultations/{consultation_id}/events (server-sent events, `id:` = sequence, Last-Event-ID honoured).
+   */
+  subscribe: handleServerStreamingCall<SubscribeRequest, SubscribeResponse>;
+  /**
+   * Audit events that consultation itself recorded for a patient, for identity's ListPatientAudit to gather
+   * (wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
 }
 
 export interface ConsultationServiceClient extends Client {
+  /**
+   * Opens a thread. Residents open resident↔clinician threads about themselves or a linked child, addressed to an
+   * institution; clinical staff open either kind about a patient (clinician↔specialist: addressed to a
+   * higher-level institution).
+   */
+  createConsultation(
+    request: CreateConsultationRequest,
+    callback: (error: ServiceError | null, response: CreateConsultationResponse) => void,
+  ): ClientUnaryCall;
+  createConsultation(
+    request: CreateConsultationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateConsultationResponse) => void,
+  ): ClientUnaryCall;
+  createConsultation(
+    request: CreateConsultationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateConsultationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * One thread with its participants and the caller's read state. OK means the caller may read the thread (and its
+   * attachments); PERMISSION_DENIED means not.
+   */
+  getConsultation(
+    request: GetConsultationRequest,
+    callback: (error: ServiceError | null, response: GetConsultationResponse) => void,
+  ): ClientUnaryCall;
+  getConsultation(
+    request: GetConsultationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetConsultationResponse) => void,
+  ): ClientUnaryCall;
+  getConsultation(
+    request: GetConsultationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetConsultationResponse) => void,
+  ): ClientUnaryCall;
+  /** The caller's threads, most recently active first, each with its unread count. */
+  listMyConsultations(
+    request: ListMyConsultationsRequest,
+    callback: (error: ServiceError | null, response: ListMyConsultationsResponse) => void,
+  ): ClientUnaryCall;
+  listMyConsultations(
+    request: ListMyConsultationsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListMyConsultationsResponse) => void,
+  ): ClientUnaryCall;
+  listMyConsultations(
+    request: ListMyConsultationsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListMyConsultationsResponse) => void,
+  ): ClientUnaryCall;
+  /** Posts a message (text and/or attachments); it gets the thread's next sequence number. */
+  postMessage(
+    request: PostMessageRequest,
+    callback: (error: ServiceError | null, response: PostMessageResponse) => void,
+  ): ClientUnaryCall;
+  postMessage(
+    request: PostMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostMessageResponse) => void,
+  ): ClientUnaryCall;
+  postMessage(
+    request: PostMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostMessageResponse) => void,
+  ): ClientUnaryCall;
+  /** Messages after a sequence number, oldest first. */
+  listMessages(
+    request: ListMessagesRequest,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listMessages(
+    request: ListMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listMessages(
+    request: ListMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListMessagesResponse) => void,
+  ): ClientUnaryCall;
+  /** Marks every message up to a sequence number as read by the caller (never moves backwards). */
+  markRead(
+    request: MarkReadRequest,
+    callback: (error: ServiceError | null, response: MarkReadResponse) => void,
+  ): ClientUnaryCall;
+  markRead(
+    request: MarkReadRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MarkReadResponse) => void,
+  ): ClientUnaryCall;
+  markRead(
+    request: MarkReadRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MarkReadResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The caller joins the thread: clinical staff of the requesting or the addressed institution, an invited account,
+   * or the resident whose (or whose child's) thread it is. Audited like a record access.
+   */
+  joinConsultation(
+    request: JoinConsultationRequest,
+    callback: (error: ServiceError | null, response: JoinConsultationResponse) => void,
+  ): ClientUnaryCall;
+  joinConsultation(
+    request: JoinConsultationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: JoinConsultationResponse) => void,
+  ): ClientUnaryCall;
+  joinConsultation(
+    request: JoinConsultationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: JoinConsultationResponse) => void,
+  ): ClientUnaryCall;
+  /** A staff participant invites another staff account (it reads the thread once it joins). */
+  addParticipant(
+    request: AddParticipantRequest,
+    callback: (error: ServiceError | null, response: AddParticipantResponse) => void,
+  ): ClientUnaryCall;
+  addParticipant(
+    request: AddParticipantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AddParticipantResponse) => void,
+  ): ClientUnaryCall;
+  addParticipant(
+    request: AddParticipantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AddParticipantResponse) => void,
+  ): ClientUnaryCall;
+  /** A staff participant removes a participant, or a participant leaves. */
+  removeParticipant(
+    request: RemoveParticipantRequest,
+    callback: (error: ServiceError | null, response: RemoveParticipantResponse) => void,
+  ): ClientUnaryCall;
+  removeParticipant(
+    request: RemoveParticipantRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveParticipantResponse) => void,
+  ): ClientUnaryCall;
+  removeParticipant(
+    request: RemoveParticipantRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveParticipantResponse) => void,
+  ): ClientUnaryCall;
+  /** A staff participant closes the thread: completed once answered, cancelled when nobody answered yet. */
+  closeConsultation(
+    request: CloseConsultationRequest,
+    callback: (error: ServiceError | null, response: CloseConsultationResponse) => void,
+  ): ClientUnaryCall;
+  closeConsultation(
+    request: CloseConsultationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CloseConsultationResponse) => void,
+  ): ClientUnaryCall;
+  closeConsultation(
+    request: CloseConsultationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CloseConsultationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The thread's messages live: first every message after `after_sequence` from the database, then new ones as
+   * they are posted (through any process), in order, each once. Served by the gateway as
+   * GET /v1/consultations/{consultation_id}/events (server-sent events, `id:` = sequence, Last-Event-ID honoured).
+   */
+  subscribe(request: SubscribeRequest, options?: Partial<CallOptions>): ClientReadableStream<SubscribeResponse>;
+  subscribe(
+    request: SubscribeRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SubscribeResponse>;
+  /**
+   * Audit events that consultation itself recorded for a patient, for identity's ListPatientAudit to gather
+   * (wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ConsultationServiceClient = makeGenericClientConstructor(
@@ -40,3 +4261,46 @@ export const ConsultationServiceClient = makeGenericClientConstructor(
   service: typeof ConsultationServiceService;
   serviceName: string;
 };
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
+}
