@@ -29,6 +29,7 @@ CREATE TABLE referrals (
   down_referral_id      uuid        REFERENCES referrals (id),
   suggestion_id         uuid,
   snapshot              jsonb,
+  consultation_id       text        NOT NULL DEFAULT '',
   CHECK (from_institution_id <> to_institution_id),
   CHECK (status <> 'accepted' OR accepted_at IS NOT NULL)
 );

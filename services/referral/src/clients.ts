@@ -5,6 +5,7 @@ import { Metadata, status as GrpcStatus, type Client } from '@grpc/grpc-js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../common/src/errors';
 import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
 import { CallContext, METADATA } from '../../common/src/grpc/context';
+import { ConsultationKind, ConsultationServiceService } from '../../common/src/gen/mch/consultation/v1/consultation';
 import { IdentityServiceService, Institution, InstitutionLevel } from '../../common/src/gen/mch/identity/v1/identity';
 import { ListRiskEventsResponse, PatientRecord, RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { SchedulingServiceService, ServiceType } from '../../common/src/gen/mch/scheduling/v1/scheduling';
@@ -204,6 +205,52 @@ export class SchedulingBooker implements AppointmentBooker {
       }
       if (error instanceof UnavailableError) throw error;
       throw new UnavailableError('scheduling could not be reached; the booking will be completed later');
+    }
+  }
+}
+
+export interface ConsultationOrder {
+  readonly referralId: string;
+  readonly patientId: string;
+  readonly receiverInstitutionId: string;
+  readonly subject: string;
+}
+
+/**
+ * Opens the clinician–specialist thread of an up-referral, as the sender (consultation lets the lower-level
+ * institution open a thread to a higher one). Best effort: without consultation, or refused, the referral stands
+ * without a thread. The key derived from the referral makes a retried request open one thread.
+ */
+export class ConsultationOpener {
+  private readonly client: Client | undefined;
+
+  constructor(address: string | undefined) {
+    this.client = address ? createChannelClient(address) : undefined;
+  }
+
+  async open(order: ConsultationOrder, ctx: CallContext): Promise<string | undefined> {
+    if (!this.client) return undefined;
+    const metadata = purposeDefault(ctx);
+    metadata.set(METADATA.idempotencyKey, `referral-consultation-${order.referralId}`);
+    try {
+      const response = await callUnary(
+        this.client,
+        ConsultationServiceService.createConsultation,
+        {
+          kind: ConsultationKind.CONSULTATION_KIND_CLINICIAN_SPECIALIST,
+          patientId: order.patientId,
+          addressedInstitutionId: order.receiverInstitutionId,
+          subject: order.subject.slice(0, 200),
+          referralId: order.referralId,
+          text: '',
+          attachments: [],
+        },
+        { parent: ctx, metadata, timeoutMs: 3_000, idempotent: true },
+      );
+      return response.consultation?.id;
+    } catch (error) {
+      ctx.logger.warn({ err: error, referralId: order.referralId }, 'no consultation thread opened for the referral');
+      return undefined;
     }
   }
 }

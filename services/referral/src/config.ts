@@ -8,6 +8,8 @@ export const referralConfigSpec = {
   RECORDS_SERVICE_ADDR: str(),
   /** Without it acceptances still commit; their bookings wait until scheduling is configured. */
   SCHEDULING_SERVICE_ADDR: optionalStr(),
+  /** Without it up-referrals open no consultation thread. */
+  CONSULTATION_SERVICE_ADDR: optionalStr(),
   REFERRAL_ACCEPT_ROUTINE_MINUTES: int({ default: 72 * 60, min: 1 }),
   REFERRAL_ACCEPT_URGENT_MINUTES: int({ default: 24 * 60, min: 1 }),
   REFERRAL_ACCEPT_EMERGENCY_MINUTES: int({ default: 30, min: 1 }),

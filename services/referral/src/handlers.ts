@@ -6,7 +6,8 @@ import { checkPageSize } from '../../common/src/paging';
 import type { Database } from '../../common/src/pg/database';
 import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
 import { readIndicators } from './indicators';
-import { ReferralService, requireId } from './referral-service';
+import { requireId } from '../../common/src/ids';
+import type { ReferralService } from './referral-service';
 import type { ReferralRepository } from './repository';
 
 export function referralHandlers(db: Database, repository: ReferralRepository, referrals: ReferralService): UnaryHandlers<typeof ReferralServiceService> {

@@ -6,7 +6,7 @@ startTelemetry(process.env.SERVICE_NAME ?? 'referral');
 import { METADATA } from '../../common/src/grpc/context';
 import { runService } from '../../common/src/service';
 import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
-import { IdentityDirectory, RecordsReader, SchedulingBooker } from './clients';
+import { ConsultationOpener, IdentityDirectory, RecordsReader, SchedulingBooker } from './clients';
 import { loadReferralConfig } from './config';
 import { checkAcceptanceWindows } from './domain/deadlines';
 import { loadRoutingRules } from './domain/routing';
@@ -33,6 +33,7 @@ void runService({
     const directory = new IdentityDirectory(config.IDENTITY_SERVICE_ADDR);
     const records = new RecordsReader(config.RECORDS_SERVICE_ADDR);
     const booker = new SchedulingBooker(config.SCHEDULING_SERVICE_ADDR);
+    const consultations = new ConsultationOpener(config.CONSULTATION_SERVICE_ADDR);
     const serviceAuth: ServiceAuth | undefined = serviceIdentity
       ? async () => {
           const metadata = await serviceIdentity.metadata();
@@ -40,7 +41,7 @@ void runService({
           return metadata;
         }
       : undefined;
-    const referrals = new ReferralService({ db, repository, directory, records, booker, rules, windows, logger, bookingRetryMs: config.REFERRAL_BOOKING_RETRY_MS, serviceAuth });
+    const referrals = new ReferralService({ db, repository, directory, records, booker, consultations, rules, windows, logger, bookingRetryMs: config.REFERRAL_BOOKING_RETRY_MS, serviceAuth });
     if (serviceIdentity && serviceAuth) {
       const outbox = new RiskOutboxConsumer(db, repository, records, directory, serviceIdentity, rules, logger);
       const bookings = new BookingRetrier(db, repository, booker, serviceAuth, config.REFERRAL_BOOKING_RETRY_MS, logger);

@@ -5,6 +5,7 @@ import { enforce, recordAudit } from '../../common/src/audit';
 import { canReadReferral, canReadReferralWorklist, canReferPatient, Decision, referralSide } from '../../common/src/auth/policy';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError, UnavailableError, Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
+import { requireId } from '../../common/src/ids';
 import { previousAnswer, ResponseCodec, runIdempotent, scopeFromContext } from '../../common/src/idempotency';
 import type { Logger } from '../../common/src/logger';
 import { checkPageSize, decodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
@@ -43,7 +44,7 @@ import {
 import type { PatientRecord } from '../../common/src/gen/mch/records/v1/records';
 import { ServiceType, serviceTypeToJSON } from '../../common/src/gen/mch/scheduling/v1/scheduling';
 import { Metadata } from '@grpc/grpc-js';
-import { AppointmentBooker, BookingOrder, BookingRefusedError, CallAuth, IdentityDirectory, RecordsReader } from './clients';
+import { AppointmentBooker, BookingOrder, BookingRefusedError, CallAuth, ConsultationOpener, IdentityDirectory, RecordsReader } from './clients';
 import { acceptanceDeadline, AcceptanceWindows, Urgency } from './domain/deadlines';
 import { CandidateInstitution, LEVELS, rankTargets, requirementFor, RoutingRules } from './domain/routing';
 import { decideTransition, OPEN_STATES, REFERRAL_STATES, ReferralAction, ReferralDirectionName, ReferralState, sideAllowed, TransitionFacts } from './domain/workflow';
@@ -51,11 +52,6 @@ import type { BookingRow, NewReferral, ReferralRepository, ReferralRow, Snapshot
 import { DIRECTION_OF, nameOf, toReferral, toSuggestion, URGENCY_OF } from './views';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function requireId(value: string, field: string): string {
-  if (!UUID.test(value)) throw InvalidArgumentError.field(field, 'must be an id (UUID)');
-  return value.toLowerCase();
-}
 
 const MAX_TEXT = 2_000;
 
@@ -111,6 +107,7 @@ export interface ReferralServiceOptions {
   readonly directory: IdentityDirectory;
   readonly records: RecordsReader;
   readonly booker: AppointmentBooker;
+  readonly consultations: ConsultationOpener;
   readonly rules: RoutingRules;
   readonly windows: AcceptanceWindows;
   readonly logger: Logger;
@@ -307,8 +304,13 @@ export class ReferralService {
         if (suggestion.status !== 'pending') throw new FailedPreconditionError(`the suggestion is already ${suggestion.status}`, 'SUGGESTION_CLOSED');
         await this.repository.closeSuggestion(tx, suggestionId, { status: 'referred', referralId: row.id, by: ctx.caller });
       }
+      let referral = row;
+      if (row.direction === 'up') {
+        const consultationId = await this.options.consultations.open({ referralId: row.id, patientId: row.patient_id, receiverInstitutionId: row.to_institution_id, subject: `Referral: ${reason}` }, ctx);
+        if (consultationId) referral = await this.repository.updateReferral(tx, row.id, { consultation_id: consultationId });
+      }
       await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'referral.create', outcome: 'allowed' });
-      return { referral: await this.view(row, tx) };
+      return { referral: await this.view(referral, tx) };
     });
   }
 

@@ -55,6 +55,7 @@ export interface ReferralRow {
   down_referral_id: string | null;
   suggestion_id: string | null;
   snapshot: SnapshotJson | null;
+  consultation_id: string;
 }
 
 export type NewReferral = Pick<
@@ -197,7 +198,7 @@ export class ReferralRepository {
     tx: Queryable,
     id: string,
     patch: Partial<
-      Pick<ReferralRow, 'status' | 'status_reason' | 'business_status' | 'accepted_at' | 'completed_at' | 'feedback' | 'redirected_to' | 'down_referral_id' | 'snapshot'>
+      Pick<ReferralRow, 'status' | 'status_reason' | 'business_status' | 'accepted_at' | 'completed_at' | 'feedback' | 'redirected_to' | 'down_referral_id' | 'snapshot' | 'consultation_id'>
     >,
   ): Promise<ReferralRow> {
     const sets: string[] = ['updated_at = now()'];

@@ -111,6 +111,7 @@ export function toReferral(row: ReferralRow, extras: { transitions?: readonly Tr
     suggestionId: row.suggestion_id ?? '',
     patientCountyCode: row.patient_county_code,
     updatedAt: row.updated_at,
+    consultationId: row.consultation_id,
   };
 }
 

@@ -17,6 +17,7 @@ const { tokens, institutions } = world;
 const call = world.call.bind(world);
 const gradedPregnancy = world.gradedPregnancy.bind(world);
 const schedulingRuns = platform.serviceAddresses.scheduling !== undefined;
+const consultationRuns = platform.serviceAddresses.consultation !== undefined;
 
 beforeAll(async () => {
   await world.login(['lufeng.midwife', 'lufeng.clinician', 'pref.clinician', 'pref.analyst', 'shuangbai.midwife', 'lufeng.admin']);
@@ -99,6 +100,14 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
     expect(duplicate.status).toBe(409);
     const incoming = await ok(call('pref.clinician', 'GET', `/v1/institutions/${prefecture()}/referrals?direction=incoming&status=open&pageSize=100`));
     expect((incoming.referrals ?? []).map((r: { id: string }) => r.id)).toContain(referralId);
+    if (consultationRuns) {
+      // The sender and the receiver have a clinician–specialist thread about the referral.
+      expect(referral.consultationId).toBeTruthy();
+      const thread = await ok(call('lufeng.midwife', 'GET', `/v1/consultations/${referral.consultationId}`));
+      expect(thread.summary.consultation).toMatchObject({ referralId, patientId, addressedInstitutionId: prefecture(), kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST' });
+    } else {
+      expect(referral.consultationId ?? '').toBe('');
+    }
   });
 
   it('wrong actors are 403 naming who may act, and change nothing', async () => {

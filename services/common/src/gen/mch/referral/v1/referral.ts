@@ -359,7 +359,14 @@ export interface Referral {
   suggestionId: string;
   /** The patient's county of residence (statistics count by it). */
   patientCountyCode: string;
-  updatedAt?: Date | undefined;
+  updatedAt?:
+    | Date
+    | undefined;
+  /**
+   * The clinician–specialist consultation thread between sender and receiver, opened with an up-referral when the
+   * consultation service answered; empty otherwise.
+   */
+  consultationId: string;
 }
 
 /** Suggestions for one patient. */
@@ -1619,6 +1626,7 @@ function createBaseReferral(): Referral {
     suggestionId: "",
     patientCountyCode: "",
     updatedAt: undefined,
+    consultationId: "",
   };
 }
 
@@ -1713,6 +1721,9 @@ export const Referral: MessageFns<Referral> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(242).fork()).join();
+    }
+    if (message.consultationId !== "") {
+      writer.uint32(250).string(message.consultationId);
     }
     return writer;
   },
@@ -1970,6 +1981,14 @@ export const Referral: MessageFns<Referral> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.consultationId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2100,6 +2119,11 @@ export const Referral: MessageFns<Referral> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      consultationId: isSet(object.consultationId)
+        ? globalThis.String(object.consultationId)
+        : isSet(object.consultation_id)
+        ? globalThis.String(object.consultation_id)
+        : "",
     };
   },
 
@@ -2195,6 +2219,9 @@ export const Referral: MessageFns<Referral> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.consultationId !== "") {
+      obj.consultationId = message.consultationId;
+    }
     return obj;
   },
 
@@ -2237,6 +2264,7 @@ export const Referral: MessageFns<Referral> = {
     message.suggestionId = object.suggestionId ?? "";
     message.patientCountyCode = object.patientCountyCode ?? "";
     message.updatedAt = object.updatedAt ?? undefined;
+    message.consultationId = object.consultationId ?? "";
     return message;
   },
 };
