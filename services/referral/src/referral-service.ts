@@ -524,7 +524,11 @@ export class ReferralService {
         if (targetId === row.to_institution_id || targetId === row.from_institution_id) {
           throw InvalidArgumentError.field('toInstitutionId', 'must be an institution other than the sender and the current receiver');
         }
-        const target = await this.options.directory.institution(targetId, 'toInstitutionId');
+        const [sender, target] = await Promise.all([
+          this.options.directory.institution(row.from_institution_id, 'referralId'),
+          this.options.directory.institution(targetId, 'toInstitutionId'),
+        ]);
+        checkDirection(row.direction, sender, target, 'toInstitutionId');
         const next = await this.insertReferral(
           tx,
           ctx,
@@ -578,7 +582,7 @@ export class ReferralService {
         const target = await this.options.directory.institution(targetId || row.from_institution_id, 'toInstitutionId');
         if (target.id === row.to_institution_id) throw InvalidArgumentError.field('toInstitutionId', 'must be another institution than the caller\'s own');
         const receiver = await this.options.directory.institution(row.to_institution_id, 'referralId');
-        checkDirection('down', receiver, target);
+        checkDirection('down', receiver, target, 'toInstitutionId');
         const down = await this.insertReferral(tx, ctx, {
           patient_id: row.patient_id,
           pregnancy_id: row.pregnancy_id,
@@ -617,10 +621,10 @@ function factsOf(row: ReferralRow): TransitionFacts {
 }
 
 /** Up goes to the same level or higher, down to the same level or lower. */
-function checkDirection(direction: ReferralDirectionName, from: CandidateInstitution, to: CandidateInstitution): void {
+function checkDirection(direction: ReferralDirectionName, from: CandidateInstitution, to: CandidateInstitution, field = 'direction'): void {
   const rise = LEVELS.indexOf(to.level) - LEVELS.indexOf(from.level);
-  if (direction === 'up' && rise < 0) throw InvalidArgumentError.field('direction', `an up-referral goes to the same level or higher; ${to.code} is ${to.level}, below ${from.level}`);
-  if (direction === 'down' && rise > 0) throw InvalidArgumentError.field('direction', `a down-referral goes to the same level or lower; ${to.code} is ${to.level}, above ${from.level}`);
+  if (direction === 'up' && rise < 0) throw InvalidArgumentError.field(field, `an up-referral goes to the same level or higher; ${to.code} is ${to.level}, below ${from.level}`);
+  if (direction === 'down' && rise > 0) throw InvalidArgumentError.field(field, `a down-referral goes to the same level or lower; ${to.code} is ${to.level}, above ${from.level}`);
 }
 
 /** `status` of a worklist: empty (all), `open`, or state names separated by commas. */
