@@ -17,11 +17,17 @@ interface Row {
   errors: number;
   non2xx: number;
   ratio?: string;
+  /** Left out by BENCH_ONLY. */
+  skipped?: boolean;
 }
 
 const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/** Only the rows whose name contains this (the raw HTTP ceiling is always measured). */
+const only = process.env.BENCH_ONLY ?? '';
+const RAW_ROW = 'raw Node HTTP echo';
+const wanted = (name: string): boolean => only === '' || name === RAW_ROW || name.includes(only);
 
 interface Target {
   readonly method?: 'GET' | 'POST';
@@ -31,6 +37,7 @@ interface Target {
 }
 
 async function measure(name: string, url: string, target: Target = {}): Promise<Row> {
+  if (!wanted(name)) return { name, requestsPerSecond: 0, p50Ms: 0, p90Ms: 0, p99Ms: 0, errors: 0, non2xx: 0, skipped: true };
   const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body };
   // Warm up caches and connections, then measure.
   await autocannon({ ...options, duration: 2 });
@@ -102,7 +109,7 @@ async function main(): Promise<void> {
   const echo = await startEcho();
   const rows: Row[] = [];
   try {
-    const raw = await measure('raw Node HTTP echo', `http://127.0.0.1:${echo.port}/`);
+    const raw = await measure(RAW_ROW, `http://127.0.0.1:${echo.port}/`);
     rows.push(raw);
     const cached = await measure('institution by id, cached (gateway -> identity -> Redis)', `${gatewayUrl}/v1/institutions/${institutionId}`);
     cached.ratio = `${((cached.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
@@ -119,7 +126,7 @@ async function main(): Promise<void> {
     const me = await measure('GET /v1/me (token verified by identity + one row)', `${gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${tokens.tokens.accessToken}` } });
     me.ratio = `${((me.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
     rows.push(me);
-    rows.push(await verifyInProcess(tokens.tokens.accessToken));
+    if (wanted('token verification in process')) rows.push(await verifyInProcess(tokens.tokens.accessToken));
 
     // A woman with a registered pregnancy and a visit, read as her clinician would.
     const clinician = { authorization: `Bearer ${tokens.tokens.accessToken}`, 'x-mch-purpose': 'treatment' };
@@ -131,6 +138,15 @@ async function main(): Promise<void> {
       const handbook = await measure('GET /v1/patients/{id}/handbook (cached, audited)', `${gatewayUrl}/v1/patients/${patientId}/handbook`, { headers: clinician });
       handbook.ratio = `${((handbook.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
       rows.push(handbook);
+      // Where to refer her: her record read from records with the caller's token, 127 institutions ranked, audited.
+      const referral = { ...clinician, 'x-mch-purpose': 'referral' };
+      const suggestions = await measure('referral suggestions (records read + ranking of 127, audited)', `${gatewayUrl}/v1/referrals/suggestions?patientId=${patientId}`, { headers: referral });
+      suggestions.ratio = `${((suggestions.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
+      rows.push(suggestions);
+      const county = (await (await fetch(`${gatewayUrl}/v1/institutions?county=lufeng&level=county`)).json()) as { institutions: Array<{ id: string }> };
+      const worklist = await measure('referral worklist page (overdue first, audited per patient)', `${gatewayUrl}/v1/institutions/${county.institutions[0]?.id ?? ''}/referrals?status=open`, { headers: referral });
+      worklist.ratio = `${((worklist.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
+      rows.push(worklist);
     }
   } finally {
     echo.child.kill('SIGTERM');
@@ -140,7 +156,7 @@ async function main(): Promise<void> {
   const table = [
     '| scenario | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx | vs raw |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`),
+    ...rows.filter((r) => !r.skipped).map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`),
   ].join('\n');
   process.stdout.write(`${header}\n\n${table}\n`);
   const out = path.resolve(process.cwd(), 'bench-results');
