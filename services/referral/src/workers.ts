@@ -125,6 +125,12 @@ export class BookingRetrier {
     return this.db.withTransaction(async (tx) => {
       const [booking] = await this.repository.lockDueBookings(tx, 1);
       if (!booking) return false;
+      const referral = await this.repository.referral(booking.referral_id, tx);
+      if (referral.status === 'cancelled' || referral.status === 'failed') {
+        // Nobody is coming any more: the appointment is not booked.
+        await this.repository.markBookingFailed(tx, booking.referral_id, `not booked: the referral was ${referral.status}`);
+        return true;
+      }
       try {
         const booked = await this.booker.book(orderOf(booking), { metadata: await this.serviceAuth() });
         await this.repository.markBooked(tx, booking.referral_id, booked.appointmentId, booked.start);

@@ -1,6 +1,7 @@
 // With scheduling stopped, a receiver's acceptance with a booking still commits (the booking left pending in the
 // outbox); once scheduling is back, the worker books it as the referral service under the referral's key, and the
-// appointment exists in scheduling. On a platform of its own.
+// appointment exists in scheduling; a referral cancelled meanwhile is not booked. A grade confirmed while referral
+// itself is down reaches the worklist after it restarts. On a platform of its own.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,15 +39,19 @@ test('with scheduling stopped, acceptance succeeds and the booking appears after
     world.call('lufeng.midwife', 'POST', '/v1/referrals', { patientId, toInstitutionId: prefecture, direction: 'REFERRAL_DIRECTION_UP', urgency: 'REFERRAL_URGENCY_EMERGENCY', reason: 'severe pre-eclampsia' }),
   );
   const referralId = created.referral.id as string;
+  // A second one, accepted the same way and then cancelled by the sender before scheduling returns.
+  const other = await world.gradedPregnancy('red');
+  const cancelledId = (
+    await ok(world.call('lufeng.midwife', 'POST', '/v1/referrals', { patientId: other.patientId, toInstitutionId: prefecture, direction: 'REFERRAL_DIRECTION_UP', reason: 'severe hypertension' }))
+  ).referral.id as string;
 
   await platform.stopService('scheduling');
-  const accepted = await ok(
-    world.call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, {
-      booking: { service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', slotStart: new Date(Date.now() + DAY).toISOString(), earliestAtOrAfter: true },
-    }),
-  );
+  const booking = { service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', slotStart: new Date(Date.now() + DAY).toISOString(), earliestAtOrAfter: true };
+  const accepted = await ok(world.call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, { booking }));
   expect(accepted.referral.status).toBe('REFERRAL_STATUS_ACCEPTED');
   expect(accepted.referral.booking.status).toBe('BOOKING_STATUS_PENDING');
+  await ok(world.call('pref.clinician', 'POST', `/v1/referrals/${cancelledId}/accept`, { booking }));
+  await ok(world.call('lufeng.midwife', 'POST', `/v1/referrals/${cancelledId}/cancel`, { reason: 'she delivered at the township' }));
   // Still pending while scheduling is away: the worker keeps trying.
   const retried = await eventually('a retry while scheduling is down', async () => {
     const current = await ok(world.call('pref.clinician', 'GET', `/v1/referrals/${referralId}`));
@@ -63,6 +68,15 @@ test('with scheduling stopped, acceptance succeeds and the booking appears after
   expect(appointment.appointment).toMatchObject({ patientId, institutionId: prefecture, referralId, status: 'APPOINTMENT_STATUS_BOOKED' });
   const list = await ok(world.call('pref.clinician', 'GET', `/v1/patients/${patientId}/appointments`, undefined, { 'x-mch-purpose': 'treatment' }));
   expect((list.appointments ?? []).filter((a: { referralId: string }) => a.referralId === referralId)).toHaveLength(1);
+
+  // The cancelled referral's booking is given up, not made.
+  const givenUp = await eventually('the cancelled referral\'s booking given up', async () => {
+    const current = await ok(world.call('pref.clinician', 'GET', `/v1/referrals/${cancelledId}`));
+    return current.referral.booking.status === 'BOOKING_STATUS_FAILED' ? current.referral.booking : undefined;
+  });
+  expect(givenUp.lastError).toContain('cancelled');
+  const none = await ok(world.call('pref.clinician', 'GET', `/v1/patients/${other.patientId}/appointments`, undefined, { 'x-mch-purpose': 'treatment' }));
+  expect(none.appointments ?? []).toEqual([]);
 });
 
 test('a red grade confirmed while referral is down reaches the county worklist after it restarts, and none twice', async () => {
