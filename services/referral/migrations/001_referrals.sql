@@ -57,10 +57,11 @@ CREATE TABLE referral_transitions (
 CREATE INDEX referral_transitions_referral ON referral_transitions (referral_id, id);
 
 -- The booking asked for on acceptance: written with the acceptance; a worker retries a pending one until
--- scheduling answers, always with the same idempotency key (derived from the referral id).
+-- scheduling answers, always with the same idempotency key (derived from the referral id), and cancels the
+-- appointment of a referral cancelled after booking ('cancelling' until scheduling has done it).
 CREATE TABLE referral_bookings (
   referral_id          uuid        PRIMARY KEY REFERENCES referrals (id),
-  status               text        NOT NULL CHECK (status IN ('pending', 'booked', 'failed')),
+  status               text        NOT NULL CHECK (status IN ('pending', 'booked', 'failed', 'cancelling', 'cancelled')),
   patient_id           uuid        NOT NULL,
   institution_id       uuid        NOT NULL,
   service_type         text        NOT NULL,
@@ -76,7 +77,7 @@ CREATE TABLE referral_bookings (
   updated_at           timestamptz NOT NULL DEFAULT now(),
   CHECK (status <> 'booked' OR appointment_id <> '')
 );
-CREATE INDEX referral_bookings_due ON referral_bookings (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX referral_bookings_due ON referral_bookings (next_attempt_at) WHERE status IN ('pending', 'cancelling');
 
 -- Pending referral suggestions raised by confirmed orange/red grades. One pending suggestion per pregnancy and
 -- institution: a later grade change updates it. `last_event` makes re-reading an event harmless.

@@ -161,9 +161,13 @@ export class BookingRefusedError extends FailedPreconditionError {
   }
 }
 
-/** Books the appointment of an accepted referral. Throws BookingRefusedError, or UnavailableError when it may be retried. */
+/**
+ * Books (and cancels) the appointment of a referral. Throws BookingRefusedError, or UnavailableError when it may be
+ * retried with the same key.
+ */
 export interface AppointmentBooker {
   book(order: BookingOrder, auth: CallAuth): Promise<BookedAppointment>;
+  cancel(appointmentId: string, idempotencyKey: string, reason: string, auth: CallAuth): Promise<void>;
 }
 
 export const BOOKING_TIMEOUT_MS = 4_000;
@@ -176,14 +180,28 @@ export class SchedulingBooker implements AppointmentBooker {
     this.client = address ? createChannelClient(address) : undefined;
   }
 
-  async book(order: BookingOrder, auth: CallAuth): Promise<BookedAppointment> {
+  private prepare(auth: CallAuth, idempotencyKey: string): { client: Client; options: ReturnType<typeof optionsFor> & { metadata: Metadata } } {
     if (!this.client) throw new UnavailableError('scheduling is not configured (SCHEDULING_SERVICE_ADDR)');
     const base = optionsFor(auth, BOOKING_TIMEOUT_MS);
     const metadata = base.metadata?.clone() ?? new Metadata();
-    metadata.set(METADATA.idempotencyKey, order.idempotencyKey);
+    metadata.set(METADATA.idempotencyKey, idempotencyKey);
+    return { client: this.client, options: { ...base, metadata } };
+  }
+
+  async cancel(appointmentId: string, idempotencyKey: string, reason: string, auth: CallAuth): Promise<void> {
+    const { client, options } = this.prepare(auth, idempotencyKey);
+    try {
+      await callUnary(client, SchedulingServiceService.cancelAppointment, { appointmentId, reason: reason.slice(0, 500) }, { ...options, idempotent: true });
+    } catch (error) {
+      schedulingFailure(error, 'cancellation');
+    }
+  }
+
+  async book(order: BookingOrder, auth: CallAuth): Promise<BookedAppointment> {
+    const { client, options } = this.prepare(auth, order.idempotencyKey);
     try {
       const response = await callUnary(
-        this.client,
+        client,
         SchedulingServiceService.bookAppointment,
         {
           patientId: order.patientId,
@@ -193,20 +211,32 @@ export class SchedulingBooker implements AppointmentBooker {
           referralId: order.referralId,
           earliestFreeAtOrAfter: order.earliestAtOrAfter,
         },
-        { ...base, metadata, idempotent: true },
+        { ...options, idempotent: true },
       );
       if (!response.appointment?.id) throw new UnavailableError('scheduling answered without an appointment');
       return { appointmentId: response.appointment.id, start: response.appointment.start };
     } catch (error) {
-      if (isServiceError(error)) {
-        const definite = [GrpcStatus.INVALID_ARGUMENT, GrpcStatus.FAILED_PRECONDITION, GrpcStatus.NOT_FOUND, GrpcStatus.ALREADY_EXISTS, GrpcStatus.OUT_OF_RANGE];
-        if (definite.includes(error.code)) throw new BookingRefusedError(`scheduling refused the booking: ${error.details}`, undefined);
-        if (error.code === GrpcStatus.PERMISSION_DENIED || error.code === GrpcStatus.UNAUTHENTICATED) throw new BookingRefusedError(`scheduling refused the booking: ${error.details}`, undefined);
-      }
-      if (error instanceof UnavailableError) throw error;
-      throw new UnavailableError('scheduling could not be reached; the booking will be completed later');
+      return schedulingFailure(error, 'booking');
     }
   }
+}
+
+/** A definite refusal from scheduling is BookingRefusedError; anything else may be retried (UnavailableError). */
+function schedulingFailure(error: unknown, what: 'booking' | 'cancellation'): never {
+  if (isServiceError(error)) {
+    const definite = [
+      GrpcStatus.INVALID_ARGUMENT,
+      GrpcStatus.FAILED_PRECONDITION,
+      GrpcStatus.NOT_FOUND,
+      GrpcStatus.ALREADY_EXISTS,
+      GrpcStatus.OUT_OF_RANGE,
+      GrpcStatus.PERMISSION_DENIED,
+      GrpcStatus.UNAUTHENTICATED,
+    ];
+    if (definite.includes(error.code)) throw new BookingRefusedError(`scheduling refused the ${what}: ${error.details}`, undefined);
+  }
+  if (error instanceof UnavailableError) throw error;
+  throw new UnavailableError(`scheduling could not be reached; the ${what} will be completed later`);
 }
 
 export interface ConsultationOrder {

@@ -385,11 +385,13 @@ export class ReferralService {
     ctx: CallContext,
     reason: string,
     patch: (row: ReferralRow, to: ReferralState) => Parameters<ReferralRepository['updateReferral']>[2] = (_row, to) => ({ status: to }),
+    also?: (tx: PoolClient, row: ReferralRow) => Promise<void>,
   ): Promise<{ referral: Referral }> {
     const codec = GetReferralResponse as unknown as ResponseCodec<{ referral: Referral }> & { encode(message: { referral: Referral }): { finish(): Uint8Array } };
     const required = action === 'reject' || action === 'fail';
     return this.act(action, request, codec, requestCodec, ctx, { reason: reason.trim(), validate: (v) => text(v, reason, reasonField(action), { required }) }, async (tx, row, to) => {
       const updated = await this.repository.updateReferral(tx, row.id, patch(row, to));
+      await also?.(tx, updated);
       return { referral: await this.view(updated, tx) };
     });
   }
@@ -419,11 +421,31 @@ export class ReferralService {
   }
 
   fail(request: FailReferralRequest, ctx: CallContext): Promise<{ referral: Referral }> {
-    return this.simple('fail', request, FailReferralRequest, ctx, request.reason, (_row, to) => ({ status: to, status_reason: request.reason.trim(), completed_at: new Date() }));
+    return this.simple('fail', request, FailReferralRequest, ctx, request.reason, (_row, to) => ({ status: to, status_reason: request.reason.trim(), completed_at: new Date() }), (tx, row) =>
+      this.withdrawBooking(tx, row, 'failed', ctx),
+    );
   }
 
   cancel(request: CancelReferralRequest, ctx: CallContext): Promise<{ referral: Referral }> {
-    return this.simple('cancel', request, CancelReferralRequest, ctx, request.reason, (_row, to) => ({ status: to, status_reason: request.reason.trim() }));
+    return this.simple('cancel', request, CancelReferralRequest, ctx, request.reason, (_row, to) => ({ status: to, status_reason: request.reason.trim() }), (tx, row) =>
+      this.withdrawBooking(tx, row, 'cancelled', ctx),
+    );
+  }
+
+  /**
+   * A referral that ends before its patient arrives gives its booking up: a pending one is not made; a booked
+   * appointment is cancelled in scheduling, now or (scheduling unreachable) by the worker.
+   */
+  private async withdrawBooking(tx: PoolClient, row: ReferralRow, ended: 'cancelled' | 'failed', ctx: CallContext): Promise<void> {
+    const [booking] = await this.repository.bookingsOf([row.id], tx);
+    if (!booking) return;
+    if (booking.status === 'pending') {
+      await this.repository.markBookingFailed(tx, row.id, `not booked: the referral was ${ended}`);
+      return;
+    }
+    if (booking.status !== 'booked') return;
+    const cancelling = await this.repository.setBookingStatus(tx, row.id, 'cancelling');
+    await cancelAppointment(this.options.booker, this.repository, tx, cancelling, this.options.serviceAuth ? { metadata: await this.options.serviceAuth() } : { parent: ctx }, ctx.logger);
   }
 
   updateBusinessStatus(request: UpdateBusinessStatusRequest, ctx: CallContext): Promise<{ referral: Referral }> {
@@ -638,6 +660,27 @@ export function parseStatusFilter(raw: string): ReferralState[] | undefined {
     else throw InvalidArgumentError.field('status', `unknown status "${part}"; use open or one of ${REFERRAL_STATES.join(', ')}`);
   }
   return [...states];
+}
+
+/** The key of the cancellation of a referral's appointment. */
+export function cancellationKey(referralId: string): string {
+  return `referral-booking-cancel-${referralId}`;
+}
+
+/**
+ * Asks scheduling to cancel a `cancelling` booking's appointment: cancelled; still cancelling (for the worker) when
+ * scheduling cannot be reached; back to booked, with the reason, when scheduling refuses (she has already arrived).
+ */
+export async function cancelAppointment(booker: AppointmentBooker, repository: ReferralRepository, tx: PoolClient, booking: BookingRow, auth: CallAuth, logger: Logger): Promise<BookingRow> {
+  try {
+    await booker.cancel(booking.appointment_id, cancellationKey(booking.referral_id), 'the referral was withdrawn', auth);
+    return await repository.setBookingStatus(tx, booking.referral_id, 'cancelled');
+  } catch (error) {
+    if (error instanceof BookingRefusedError) return repository.setBookingStatus(tx, booking.referral_id, 'booked', error.message);
+    if (!(error instanceof UnavailableError)) throw error;
+    logger.warn({ err: error, referralId: booking.referral_id }, 'scheduling unavailable: the appointment is cancelled later');
+    return repository.postponeBooking(tx, booking.referral_id, error.message, Math.min(60_000, 2_000 * 2 ** Math.min(10, booking.attempts)));
+  }
 }
 
 export function orderOf(booking: BookingRow): BookingOrder {

@@ -93,7 +93,7 @@ export interface TransitionRow {
 
 export interface BookingRow {
   referral_id: string;
-  status: 'pending' | 'booked' | 'failed';
+  status: 'pending' | 'booked' | 'failed' | 'cancelling' | 'cancelled';
   patient_id: string;
   institution_id: string;
   service_type: string;
@@ -266,10 +266,19 @@ export class ReferralRepository {
     return rows[0] as BookingRow;
   }
 
+  /** Moves a booking to `status` (cancelling, cancelled, or back to booked when scheduling refused to cancel). */
+  async setBookingStatus(tx: Queryable, referralId: string, status: BookingRow['status'], error = ''): Promise<BookingRow> {
+    const { rows } = await tx.query<BookingRow>(
+      `UPDATE referral_bookings SET status = $2, last_error = $3, next_attempt_at = now(), updated_at = now() WHERE referral_id = $1 RETURNING *`,
+      [referralId, status, error.slice(0, 500)],
+    );
+    return rows[0] as BookingRow;
+  }
+
   /** Pending bookings whose retry is due, locked so that two workers never try the same one at once. */
   async lockDueBookings(tx: Queryable, limit: number): Promise<BookingRow[]> {
     const { rows } = await tx.query<BookingRow>(
-      `SELECT * FROM referral_bookings WHERE status = 'pending' AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      `SELECT * FROM referral_bookings WHERE status IN ('pending', 'cancelling') AND next_attempt_at <= now() ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
     );
     return rows;

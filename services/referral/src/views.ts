@@ -46,6 +46,8 @@ const BOOKING_STATUS_OF: Readonly<Record<BookingRow['status'], BookingStatus>> =
   pending: BookingStatus.BOOKING_STATUS_PENDING,
   booked: BookingStatus.BOOKING_STATUS_BOOKED,
   failed: BookingStatus.BOOKING_STATUS_FAILED,
+  cancelling: BookingStatus.BOOKING_STATUS_CANCELLING,
+  cancelled: BookingStatus.BOOKING_STATUS_CANCELLED,
 };
 
 export function toBooking(row: BookingRow): Booking {

@@ -8,7 +8,7 @@ import type { Logger } from '../../common/src/logger';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 import { AppointmentBooker, BookingRefusedError, IdentityDirectory, RecordsReader } from './clients';
 import { misfit, requirementFor, RoutingRules } from './domain/routing';
-import { orderOf, ServiceAuth } from './referral-service';
+import { cancelAppointment, orderOf, ServiceAuth } from './referral-service';
 import type { ReferralRepository } from './repository';
 
 export const RISK_OUTBOX = 'records.risk_events';
@@ -125,6 +125,10 @@ export class BookingRetrier {
     return this.db.withTransaction(async (tx) => {
       const [booking] = await this.repository.lockDueBookings(tx, 1);
       if (!booking) return false;
+      if (booking.status === 'cancelling') {
+        await cancelAppointment(this.booker, this.repository, tx, booking, { metadata: await this.serviceAuth() }, this.logger);
+        return true;
+      }
       const referral = await this.repository.referral(booking.referral_id, tx);
       if (referral.status === 'cancelled' || referral.status === 'failed') {
         // Nobody is coming any more: the appointment is not booked.

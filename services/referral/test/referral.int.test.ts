@@ -317,6 +317,26 @@ describe('worklist order and concurrent decisions', () => {
   });
 });
 
+describe('a referral withdrawn after acceptance gives its appointment back', () => {
+  it('the sender cancels: the booked appointment is cancelled in scheduling (a pending booking is given up)', async () => {
+    const { patientId } = await gradedPregnancy('red');
+    const prefecture = institutions['CX-PREF-MCH'] as string;
+    const created = await ok(call('lufeng.midwife', 'POST', '/v1/referrals', { patientId, toInstitutionId: prefecture, direction: 'REFERRAL_DIRECTION_UP', reason: 'severe hypertension' }));
+    const id = created.referral.id;
+    const booking = { service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', slotStart: new Date(Date.now() + 2 * DAY).toISOString(), earliestAtOrAfter: true };
+    const accepted = await ok(call('pref.clinician', 'POST', `/v1/referrals/${id}/accept`, { booking }));
+    const cancelled = await ok(call('lufeng.midwife', 'POST', `/v1/referrals/${id}/cancel`, { reason: 'she was taken to Kunming by her family' }));
+    expect(cancelled.referral).toMatchObject({ status: 'REFERRAL_STATUS_CANCELLED', statusReason: 'she was taken to Kunming by her family' });
+    if (schedulingRuns) {
+      expect(cancelled.referral.booking.status).toBe('BOOKING_STATUS_CANCELLED');
+      const appointment = await ok(call('pref.clinician', 'GET', `/v1/appointments/${accepted.referral.booking.appointmentId}`, undefined, { 'x-mch-purpose': 'treatment' }));
+      expect(appointment.appointment.status).toBe('APPOINTMENT_STATUS_CANCELLED');
+    } else {
+      expect(cancelled.referral.booking).toMatchObject({ status: 'BOOKING_STATUS_FAILED', lastError: 'not booked: the referral was cancelled' });
+    }
+  });
+});
+
 describe('indicators for statistics', () => {
   it('gives analysts (and records) referral counts and the median time to acceptance by county and month', async () => {
     const client = createChannelClient(platform.serviceAddresses.referral as string);

@@ -207,8 +207,11 @@ export enum BookingStatus {
   /** BOOKING_STATUS_PENDING - Scheduling could not be reached: a worker completes the booking later, with the same idempotency key. */
   BOOKING_STATUS_PENDING = 1,
   BOOKING_STATUS_BOOKED = 2,
-  /** BOOKING_STATUS_FAILED - Scheduling refused it for good (no slot, unknown service): see `last_error`. */
+  /** BOOKING_STATUS_FAILED - Scheduling refused it for good (no slot, unknown service), or the referral ended first: see `last_error`. */
   BOOKING_STATUS_FAILED = 3,
+  /** BOOKING_STATUS_CANCELLING - The referral was cancelled or failed after booking: the appointment is being cancelled (retried until done). */
+  BOOKING_STATUS_CANCELLING = 4,
+  BOOKING_STATUS_CANCELLED = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -226,6 +229,12 @@ export function bookingStatusFromJSON(object: any): BookingStatus {
     case 3:
     case "BOOKING_STATUS_FAILED":
       return BookingStatus.BOOKING_STATUS_FAILED;
+    case 4:
+    case "BOOKING_STATUS_CANCELLING":
+      return BookingStatus.BOOKING_STATUS_CANCELLING;
+    case 5:
+    case "BOOKING_STATUS_CANCELLED":
+      return BookingStatus.BOOKING_STATUS_CANCELLED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -243,6 +252,10 @@ export function bookingStatusToJSON(object: BookingStatus): string {
       return "BOOKING_STATUS_BOOKED";
     case BookingStatus.BOOKING_STATUS_FAILED:
       return "BOOKING_STATUS_FAILED";
+    case BookingStatus.BOOKING_STATUS_CANCELLING:
+      return "BOOKING_STATUS_CANCELLING";
+    case BookingStatus.BOOKING_STATUS_CANCELLED:
+      return "BOOKING_STATUS_CANCELLED";
     case BookingStatus.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
