@@ -54,6 +54,8 @@ import { DIRECTION_OF, nameOf, toReferral, toSuggestion, URGENCY_OF } from './vi
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const MAX_TEXT = 2_000;
+/** How far ahead an acceptance may book. */
+const MAX_BOOKING_AHEAD_MS = 366 * 86_400_000;
 
 function text(violations: Violations, value: string, field: string, options: { required?: boolean; max?: number } = {}): string {
   const trimmed = value.trim();
@@ -474,9 +476,13 @@ export class ReferralService {
       if (booking.service === ServiceType.SERVICE_TYPE_UNSPECIFIED || !serviceTypeToJSON(booking.service).startsWith('SERVICE_TYPE_') || serviceTypeToJSON(booking.service) === 'UNRECOGNIZED') {
         violations.add('booking.service', 'must name a scheduling service type, e.g. SERVICE_TYPE_ANTENATAL_CHECK');
       }
-      if (!booking.slotStart) violations.add('booking.slotStart', 'is required');
-      else if (!booking.earliestAtOrAfter && booking.slotStart.getTime() <= now.getTime()) violations.add('booking.slotStart', 'must be in the future (or set earliestAtOrAfter)');
+      const start = booking.slotStart?.getTime();
+      if (start === undefined) violations.add('booking.slotStart', 'is required');
+      else if (!Number.isFinite(start) || start > now.getTime() + MAX_BOOKING_AHEAD_MS) violations.add('booking.slotStart', 'must be a time within a year from now');
+      else if (!booking.earliestAtOrAfter && start <= now.getTime()) violations.add('booking.slotStart', 'must be in the future (or set earliestAtOrAfter)');
     };
+    // A time no Timestamp can carry (seconds beyond any date) cannot even be encoded for the idempotency store.
+    if (booking?.slotStart && !Number.isFinite(booking.slotStart.getTime())) throw InvalidArgumentError.field('booking.slotStart', 'must be a time within a year from now');
     // The receiver's view of her record at acceptance; without it the acceptance still stands.
     let record: PatientRecord | undefined;
     const known = UUID.test(request.referralId) ? await this.repository.referral(request.referralId.toLowerCase()).catch(() => undefined) : undefined;
