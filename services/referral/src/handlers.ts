@@ -2,7 +2,6 @@
 import { enforce, listAuditEvents } from '../../common/src/audit';
 import { canReadAudit } from '../../common/src/auth/policy';
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
-import { InvalidArgumentError } from '../../common/src/errors';
 import { checkPageSize } from '../../common/src/paging';
 import type { Database } from '../../common/src/pg/database';
 import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
@@ -34,7 +33,6 @@ export function referralHandlers(db: Database, repository: ReferralRepository, r
     getReferralIndicators: (request, ctx) => readIndicators(repository, request, ctx),
     async listAuditEvents(request, ctx) {
       const patientId = requireId(request.patientId, 'patientId');
-      if (request.before && !Number.isFinite(request.before.getTime())) throw InvalidArgumentError.field('before', 'must be a valid time');
       await enforce(db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
       return { events: await listAuditEvents(db, 'referral', patientId, request.before, checkPageSize(request.pageSize, 200, 50)) };
     },

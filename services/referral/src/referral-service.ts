@@ -481,8 +481,6 @@ export class ReferralService {
       else if (!Number.isFinite(start) || start > now.getTime() + MAX_BOOKING_AHEAD_MS) violations.add('booking.slotStart', 'must be a time within a year from now');
       else if (!booking.earliestAtOrAfter && start <= now.getTime()) violations.add('booking.slotStart', 'must be in the future (or set earliestAtOrAfter)');
     };
-    // A time no Timestamp can carry (seconds beyond any date) cannot even be encoded for the idempotency store.
-    if (booking?.slotStart && !Number.isFinite(booking.slotStart.getTime())) throw InvalidArgumentError.field('booking.slotStart', 'must be a time within a year from now');
     // The receiver's view of her record at acceptance; without it the acceptance still stands.
     let record: PatientRecord | undefined;
     const known = UUID.test(request.referralId) ? await this.repository.referral(request.referralId.toLowerCase()).catch(() => undefined) : undefined;

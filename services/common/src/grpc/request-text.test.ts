@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors';
-import { checkRequestText, nulCharacterPath } from './request-text';
+import { checkRequestText, invalidTimePath, nulCharacterPath } from './request-text';
 
 describe('NUL characters in requests', () => {
   it('names the field that holds one, however deep', () => {
@@ -22,5 +22,14 @@ describe('NUL characters in requests', () => {
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as InvalidArgumentError).violations).toEqual([{ field: 'username', description: 'must not contain the NUL character (U+0000)' }]);
     }
+  });
+});
+
+describe('times no Timestamp can carry', () => {
+  it('names the first invalid Date and lets valid ones pass', () => {
+    expect(invalidTimePath({ booking: { slotStart: new Date(Number.NaN) } })).toBe('booking.slotStart');
+    expect(invalidTimePath({ items: [{ at: new Date(0) }, { at: new Date(Number.NaN) }] })).toBe('items[1].at');
+    expect(invalidTimePath({ at: new Date('2026-11-25T20:00:00Z'), name: 'x' })).toBeUndefined();
+    expect(() => checkRequestText({ before: new Date(Number.NaN) })).toThrow(/before: is not a valid time/);
   });
 });
