@@ -42,6 +42,10 @@ export interface ZoneOptions {
   readonly durability: Durability;
   readonly credentials: DatabaseCredentials;
   readonly account: OsAccount;
+  /** This member's WAL archiving settings (backup.ts). */
+  readonly archive?: Record<string, string>;
+  /** A bootstrap method other than initdb (a restored pair's az-a: backup.ts restoreBootstrap). */
+  readonly bootstrapMethod?: Record<string, unknown>;
 }
 
 export function zoneDir(dataDir: string, zone: Zone): string {
@@ -107,6 +111,7 @@ export function patroniConfiguration(options: ZoneOptions): Record<string, unkno
     bootstrap: {
       dcs: dynamicConfiguration(options.durability),
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
+      ...(options.bootstrapMethod ?? {}),
     },
     postgresql: {
       listen: `127.0.0.1:${ports.postgres}`,
@@ -123,6 +128,7 @@ export function patroniConfiguration(options: ZoneOptions): Record<string, unkno
         // The system PostgreSQL owns /var/run/postgresql; each zone keeps its socket in its own directory.
         unix_socket_directories: dir,
         log_line_prefix: `%m ${options.zone} [%p] %q%u@%d `,
+        ...(options.archive ?? {}),
       },
       pg_hba: pgHba(),
       basebackup: [{ checkpoint: 'fast' }],

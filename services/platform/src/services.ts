@@ -1,6 +1,7 @@
 // The application services the platform runs: which exist, their ports, addresses, environment and readiness.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { deriveServiceCredential, isServicePrincipalName } from '../../common/src/auth/service-identity';
 import type { PlatformPorts } from './ports';
 import { grpcServing, httpOk } from './probes';
 import type { ComponentSpec } from './supervisor';
@@ -40,6 +41,8 @@ export interface ServiceContext {
   readonly patroniUrls: readonly string[];
   readonly etcdUrl: string;
   readonly durability: string;
+  /** The platform's service secret: identity holds it, every other service its derived credential. */
+  readonly serviceSecret: string;
 }
 
 /** The directory holding the root package.json, found from this module's location (source or dist). */
@@ -106,6 +109,11 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     PATRONI_API_URLS: context.patroniUrls.join(','),
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
+    ...(service.name === 'identity'
+      ? { MCH_SERVICE_SECRET: context.serviceSecret }
+      : isServicePrincipalName(service.name)
+        ? { MCH_SERVICE_CREDENTIAL: deriveServiceCredential(context.serviceSecret, service.name) }
+        : {}),
   };
 }
 

@@ -155,7 +155,8 @@ export class BookingService {
     const institution = institutions.get(institutionId as string);
     if (!institution) throw InvalidArgumentError.field('institutionId', 'is not a member institution');
     const candidates = await this.candidates(institution, service as ServiceCode, request.start as Date, request.earliestFreeAtOrAfter, now);
-    const person = await this.identity.patient(patient, ctx);
+    // The referral service books as itself for a patient it already knows; identity is asked for everyone else.
+    const countyCode = ctx.principal?.kind === 'service' ? '' : (await this.identity.patient(patient, ctx)).countyCode;
     const response = await runIdempotent(this.db, scope, bytes, BookAppointmentResponse, async (tx) => {
       const row = await this.take(tx, institution.id, patient, candidates, !request.earliestFreeAtOrAfter, (slot) =>
         this.repository.insertAppointment(tx, {
@@ -168,7 +169,7 @@ export class BookingService {
           status: 'booked',
           referral_id: request.referralId,
           booked_by: ctx.caller,
-          county_code: person.countyCode,
+          county_code: countyCode,
         }),
       );
       const reminder = this.reminderFor(row, institutions);

@@ -2,7 +2,7 @@
 // alliance patient, tight enough that nobody reads what they should not; every decision is audited by the
 // service that makes it.
 import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../errors';
-import { hasRole, isClinical, Principal } from './principal';
+import { hasRole, isClinical, isService, Principal } from './principal';
 
 export type Decision = { readonly allowed: true; readonly breakGlass?: boolean } | { readonly allowed: false; readonly reason: string };
 
@@ -131,11 +131,20 @@ export function canReadRiskRegister(principal: Principal | undefined): Decision 
   return isClinical(principal) || hasRole(principal, 'platform-admin') ? allow : deny('only clinical staff read the high-risk register');
 }
 
+/** Records' risk-change outbox: what may read the register, and the referral service acting as itself. */
+export function canReadRiskOutbox(principal: Principal | undefined): Decision {
+  if (isService(principal, 'referral')) return allow;
+  return canReadRiskRegister(principal);
+}
+
 /**
  * Booking, cancelling and rescheduling a patient's appointments: the patient herself or her guardian (her linked
- * children), or clinical staff who state a purpose (any member institution books for any alliance patient).
+ * children), clinical staff who state a purpose (any member institution books for any alliance patient), and the
+ * referral service acting as itself: accepting a referral books the appointment it asks for (referral records and
+ * audits the clinician who accepted).
  */
 export function canBookForPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isService(principal, 'referral')) return allow;
   return canAccessPatient(principal, patientId, purpose);
 }
 
