@@ -80,7 +80,7 @@ export class BookingService {
 
   /** The slots a booking may take, in order: the exact one, or the free ones from `start` on. */
   private async candidates(institution: InstitutionInfo, service: ServiceCode, start: Date, earliest: boolean, now: Date): Promise<SlotTime[]> {
-    const schedule = (await this.repository.schedules([institution.id])).get(institution.id);
+    const schedule = (await this.repository.currentSchedules([institution.id])).get(institution.id);
     if (!schedule) throw new FailedPreconditionError(`${institution.name} publishes no schedule`, 'NO_SCHEDULE');
     if (!earliest) {
       const slot = slotStartingAt(schedule.rules, service, start);

@@ -87,7 +87,29 @@ interface ExceptionDbRow {
 }
 
 export class SchedulingRepository {
+  /** Schedules as last read, by institution; reused while their version is still the current one. */
+  private readonly memo = new Map<string, ScheduleRow>();
+
   constructor(readonly db: Database) {}
+
+  /**
+   * The current schedules of some institutions (every one when undefined): one query for their versions, and the
+   * rules read again only for those whose version moved since this process last read them.
+   */
+  async currentSchedules(institutionIds?: readonly string[]): Promise<Map<string, ScheduleRow>> {
+    const heads = await this.db.query<{ institution_id: string; version: number }>(
+      'SELECT institution_id, version FROM schedules WHERE $1::uuid[] IS NULL OR institution_id = ANY($1::uuid[])',
+      [institutionIds ?? null],
+    );
+    const stale = heads.filter((head) => this.memo.get(head.institution_id)?.version !== head.version).map((head) => head.institution_id);
+    if (stale.length > 0) for (const [id, row] of await this.schedules(stale)) this.memo.set(id, row);
+    const out = new Map<string, ScheduleRow>();
+    for (const head of heads) {
+      const row = this.memo.get(head.institution_id);
+      if (row) out.set(head.institution_id, row);
+    }
+    return out;
+  }
 
   /** Schedules of the given institutions (every one when undefined), with their rules. */
   async schedules(institutionIds?: readonly string[], target: Queryable = this.db.rw): Promise<Map<string, ScheduleRow>> {
