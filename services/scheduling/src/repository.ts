@@ -363,6 +363,27 @@ export class SchedulingRepository {
     );
   }
 
+  /** Claims a periodic sweep for this replica when none ran within `intervalMs`; false when another has it. */
+  async claimSweep(name: string, intervalMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `INSERT INTO sweeps (name, last_run_at) VALUES ($1, now()) ON CONFLICT (name) DO UPDATE SET last_run_at = now()
+        WHERE sweeps.last_run_at < now() - make_interval(secs => $2) RETURNING 1`,
+      [name, intervalMs / 1000],
+    );
+    return rows.length > 0;
+  }
+
+  /** Patients scheduling knows: an appointment in the last 400 days or an open follow-up; with her latest county and institution. */
+  async knownPatients(): Promise<Array<{ patient_id: string; county_code: string; institution_id: string | null }>> {
+    return this.db.queryReplica(
+      `SELECT DISTINCT ON (patient_id) patient_id, county_code, institution_id FROM (
+         SELECT patient_id, county_code, institution_id, starts_at AS at FROM appointments WHERE starts_at > now() - interval '400 days'
+         UNION ALL
+         SELECT patient_id, county_code, institution_id, since AS at FROM follow_ups WHERE resolved_at IS NULL
+       ) known ORDER BY patient_id, at DESC`,
+    );
+  }
+
   /** The institution of a patient's latest appointment, for attributing her follow-up. */
   async latestInstitution(patientId: string): Promise<string | undefined> {
     const rows = await this.db.query<{ institution_id: string }>('SELECT institution_id FROM appointments WHERE patient_id = $1 ORDER BY starts_at DESC LIMIT 1', [patientId]);

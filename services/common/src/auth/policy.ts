@@ -170,3 +170,13 @@ export function canReadFollowUps(
   if (callerInstitution?.level === 'prefecture' || callerInstitution?.countyCode === scope.county) return allow;
   return deny('a county\'s follow-up list is for staff of that county and of the prefecture');
 }
+
+/**
+ * A patient's open schedule items (records' ListDueItems): whoever may read her record, and the scheduling service
+ * acting as itself, which sweeps known patients for reminders and the follow-up lists (dates and item names only,
+ * never clinical content).
+ */
+export function canReadDueItems(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isService(principal, 'scheduling')) return allow;
+  return canAccessPatient(principal, patientId, purpose);
+}
