@@ -355,7 +355,8 @@ export class SchedulingRepository {
   }
 
   async followUps(filter: { institutionId?: string; county?: string }, kind: string | undefined, limit: number, offset: number): Promise<FollowUpRow[]> {
-    return this.db.queryReplica<FollowUpRow>(
+    // From the primary: staff who just marked a no-show expect to see her on the list (the standby may lag a little).
+    return this.db.query<FollowUpRow>(
       `SELECT *, to_char(overdue_on, 'YYYY-MM-DD') AS overdue_on FROM follow_ups
         WHERE resolved_at IS NULL AND ($1::uuid IS NULL OR institution_id = $1) AND ($2::text IS NULL OR county_code = $2) AND ($3::text IS NULL OR kind = $3)
         ORDER BY since, patient_id, reason_key LIMIT $4 OFFSET $5`,
