@@ -154,9 +154,11 @@ export class BookingService {
     const institutions = await this.institutionsById();
     const institution = institutions.get(institutionId as string);
     if (!institution) throw InvalidArgumentError.field('institutionId', 'is not a member institution');
-    const candidates = await this.candidates(institution, service as ServiceCode, request.start as Date, request.earliestFreeAtOrAfter, now);
     // The referral service books as itself for a patient it already knows; identity is asked for everyone else.
-    const countyCode = ctx.principal?.kind === 'service' ? '' : (await this.identity.patient(patient, ctx)).countyCode;
+    const [candidates, countyCode] = await Promise.all([
+      this.candidates(institution, service as ServiceCode, request.start as Date, request.earliestFreeAtOrAfter, now),
+      ctx.principal?.kind === 'service' ? Promise.resolve('') : this.identity.patient(patient, ctx).then((person) => person.countyCode),
+    ]);
     const response = await runIdempotent(this.db, scope, bytes, BookAppointmentResponse, async (tx) => {
       const row = await this.take(tx, institution.id, patient, candidates, !request.earliestFreeAtOrAfter, (slot) =>
         this.repository.insertAppointment(tx, {
