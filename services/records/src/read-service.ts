@@ -124,7 +124,7 @@ export class ReadService {
     const patientId = requireId(request.patientId, 'patientId');
     const asOf = request.asOf || todayInChina();
     parseIsoDate(asOf, 'asOf');
-    await this.access.allowRead(ctx, patientId, 'record.due-items.read');
+    await this.access.allowDueItems(ctx, patientId);
     const version = await this.repository.currentVersion(patientId);
     const handbook = await this.loadHandbook(patientId, version, asOf);
     await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.due-items.read', outcome: 'allowed' });

@@ -146,3 +146,9 @@ CREATE TABLE follow_ups (
 );
 CREATE INDEX follow_ups_open_institution ON follow_ups (institution_id, since) WHERE resolved_at IS NULL;
 CREATE INDEX follow_ups_open_county ON follow_ups (county_code, since) WHERE resolved_at IS NULL;
+
+-- When each periodic sweep last ran (any replica): the replica whose UPDATE claims the row runs it.
+CREATE TABLE sweeps (
+  name        text        PRIMARY KEY,
+  last_run_at timestamptz NOT NULL
+);

@@ -80,7 +80,7 @@ export class BookingService {
 
   /** The slots a booking may take, in order: the exact one, or the free ones from `start` on. */
   private async candidates(institution: InstitutionInfo, service: ServiceCode, start: Date, earliest: boolean, now: Date): Promise<SlotTime[]> {
-    const schedule = (await this.repository.schedules([institution.id])).get(institution.id);
+    const schedule = (await this.repository.currentSchedules([institution.id])).get(institution.id);
     if (!schedule) throw new FailedPreconditionError(`${institution.name} publishes no schedule`, 'NO_SCHEDULE');
     if (!earliest) {
       const slot = slotStartingAt(schedule.rules, service, start);
@@ -154,8 +154,11 @@ export class BookingService {
     const institutions = await this.institutionsById();
     const institution = institutions.get(institutionId as string);
     if (!institution) throw InvalidArgumentError.field('institutionId', 'is not a member institution');
-    const candidates = await this.candidates(institution, service as ServiceCode, request.start as Date, request.earliestFreeAtOrAfter, now);
-    const person = await this.identity.patient(patient, ctx);
+    // The referral service books as itself for a patient it already knows; identity is asked for everyone else.
+    const [candidates, countyCode] = await Promise.all([
+      this.candidates(institution, service as ServiceCode, request.start as Date, request.earliestFreeAtOrAfter, now),
+      ctx.principal?.kind === 'service' ? Promise.resolve('') : this.identity.patient(patient, ctx).then((person) => person.countyCode),
+    ]);
     const response = await runIdempotent(this.db, scope, bytes, BookAppointmentResponse, async (tx) => {
       const row = await this.take(tx, institution.id, patient, candidates, !request.earliestFreeAtOrAfter, (slot) =>
         this.repository.insertAppointment(tx, {
@@ -168,7 +171,7 @@ export class BookingService {
           status: 'booked',
           referral_id: request.referralId,
           booked_by: ctx.caller,
-          county_code: person.countyCode,
+          county_code: countyCode,
         }),
       );
       const reminder = this.reminderFor(row, institutions);

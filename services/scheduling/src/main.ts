@@ -1,5 +1,5 @@
 // Scheduling service process: config -> telemetry -> Postgres/Redis -> migrations -> gRPC server, the demo
-// schedules seeded in the background and the reminder outbox drained.
+// schedules seeded in the background, the reminder outbox drained and known patients' due items swept.
 import { startTelemetry } from '../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'scheduling');
 
@@ -7,7 +7,7 @@ import { runService } from '../../common/src/service';
 import { SchedulingServiceService } from '../../common/src/gen/mch/scheduling/v1/scheduling';
 import { BookingService } from './booking-service';
 import { loadSchedulingConfig } from './config';
-import { DueCheckService } from './due-checks';
+import { DueCheckService, DueSweep } from './due-checks';
 import { FollowUpService } from './follow-ups';
 import { schedulingHandlers } from './handlers';
 import { IdentityClient } from './identity-client';
@@ -24,7 +24,7 @@ void runService({
   protoFile: 'mch/scheduling/v1/scheduling.proto',
   serviceName: 'mch.scheduling.v1.SchedulingService',
   definition: SchedulingServiceService,
-  async build({ config, db, cache, logger }) {
+  async build({ config, db, cache, logger, serviceIdentity }) {
     const repository = new SchedulingRepository(db);
     const identity = new IdentityClient(config.IDENTITY_SERVICE_ADDR);
     const records = new RecordsClient(config.RECORDS_SERVICE_ADDR);
@@ -32,6 +32,8 @@ void runService({
     const schedules = new ScheduleService(db, repository, identity, finder);
     if (config.SEED_DEMO_SCHEDULES) seedInBackground(db, repository, identity.institutions, logger);
     new ReminderWorker(db, repository, localReminderSender(config.REMINDER_OUTBOX_FILE, logger), logger, config.REMINDER_POLL_MS).start();
+    if (serviceIdentity && config.DUE_SWEEP_INTERVAL_MS > 0) new DueSweep(db, repository, records, serviceIdentity, logger, config.DUE_SWEEP_INTERVAL_MS).start();
+    else logger.info('due sweep off (no service identity, or DUE_SWEEP_INTERVAL_MS=0)');
     return schedulingHandlers({
       schedules,
       bookings: new BookingService(db, repository, identity, finder),

@@ -87,7 +87,29 @@ interface ExceptionDbRow {
 }
 
 export class SchedulingRepository {
+  /** Schedules as last read, by institution; reused while their version is still the current one. */
+  private readonly memo = new Map<string, ScheduleRow>();
+
   constructor(readonly db: Database) {}
+
+  /**
+   * The current schedules of some institutions (every one when undefined): one query for their versions, and the
+   * rules read again only for those whose version moved since this process last read them.
+   */
+  async currentSchedules(institutionIds?: readonly string[]): Promise<Map<string, ScheduleRow>> {
+    const heads = await this.db.query<{ institution_id: string; version: number }>(
+      'SELECT institution_id, version FROM schedules WHERE $1::uuid[] IS NULL OR institution_id = ANY($1::uuid[])',
+      [institutionIds ?? null],
+    );
+    const stale = heads.filter((head) => this.memo.get(head.institution_id)?.version !== head.version).map((head) => head.institution_id);
+    if (stale.length > 0) for (const [id, row] of await this.schedules(stale)) this.memo.set(id, row);
+    const out = new Map<string, ScheduleRow>();
+    for (const head of heads) {
+      const row = this.memo.get(head.institution_id);
+      if (row) out.set(head.institution_id, row);
+    }
+    return out;
+  }
 
   /** Schedules of the given institutions (every one when undefined), with their rules. */
   async schedules(institutionIds?: readonly string[], target: Queryable = this.db.rw): Promise<Map<string, ScheduleRow>> {
@@ -333,11 +355,33 @@ export class SchedulingRepository {
   }
 
   async followUps(filter: { institutionId?: string; county?: string }, kind: string | undefined, limit: number, offset: number): Promise<FollowUpRow[]> {
-    return this.db.queryReplica<FollowUpRow>(
+    // From the primary: staff who just marked a no-show expect to see her on the list (the standby may lag a little).
+    return this.db.query<FollowUpRow>(
       `SELECT *, to_char(overdue_on, 'YYYY-MM-DD') AS overdue_on FROM follow_ups
         WHERE resolved_at IS NULL AND ($1::uuid IS NULL OR institution_id = $1) AND ($2::text IS NULL OR county_code = $2) AND ($3::text IS NULL OR kind = $3)
         ORDER BY since, patient_id, reason_key LIMIT $4 OFFSET $5`,
       [filter.institutionId ?? null, filter.county ?? null, kind ?? null, limit, offset],
+    );
+  }
+
+  /** Claims a periodic sweep for this replica when none ran within `intervalMs`; false when another has it. */
+  async claimSweep(name: string, intervalMs: number): Promise<boolean> {
+    const rows = await this.db.query(
+      `INSERT INTO sweeps (name, last_run_at) VALUES ($1, now()) ON CONFLICT (name) DO UPDATE SET last_run_at = now()
+        WHERE sweeps.last_run_at < now() - make_interval(secs => $2) RETURNING 1`,
+      [name, intervalMs / 1000],
+    );
+    return rows.length > 0;
+  }
+
+  /** Patients scheduling knows: an appointment in the last 400 days or an open follow-up; with her latest county and institution. */
+  async knownPatients(): Promise<Array<{ patient_id: string; county_code: string; institution_id: string | null }>> {
+    return this.db.queryReplica(
+      `SELECT DISTINCT ON (patient_id) patient_id, county_code, institution_id FROM (
+         SELECT patient_id, county_code, institution_id, starts_at AS at FROM appointments WHERE starts_at > now() - interval '400 days'
+         UNION ALL
+         SELECT patient_id, county_code, institution_id, since AS at FROM follow_ups WHERE resolved_at IS NULL
+       ) known ORDER BY patient_id, at DESC`,
     );
   }
 

@@ -71,7 +71,7 @@ export class SlotFinder {
     const ordered = [...query.candidates].sort((a, b) => (distance(a) ?? 0) - (distance(b) ?? 0) || a.code.localeCompare(b.code));
     const found: FreeSlot[] = [];
     if (ordered.length === 0 || query.to <= query.from) return found;
-    const schedules = await this.repository.schedules(ordered.map((institution) => institution.id));
+    const schedules = await this.repository.currentSchedules(ordered.map((institution) => institution.id));
     const offered = ordered.filter((institution) => schedules.has(institution.id));
     const rulesOf = (institution: InstitutionInfo): ScheduleRules => (schedules.get(institution.id) as { rules: ScheduleRules }).rules;
     if (query.near) {

@@ -243,6 +243,12 @@ describe('one patient\'s appointments', () => {
     expect((await call('shuangbai.midwife', 'GET', `/v1/institutions/${lufengMch}/appointments?date=${NEXT_DAY}`)).status).toBe(403);
     const audit = await database.query(`SELECT action FROM scheduling.audit_events WHERE patient_id = $1`, [woman]);
     expect(audit.rows.map((row) => row.action)).toEqual(expect.arrayContaining(['appointment.book', 'appointment.reschedule', 'appointment.list', 'appointment.day-list.read']));
+    // Her audit trail through identity gathers scheduling's events too.
+    const trail = await ok(call('lufeng.admin', 'GET', `/v1/patients/${woman}/audit?pageSize=100`));
+    expect(trail.unavailableServices ?? []).not.toContain('scheduling');
+    expect(trail.events.filter((event: { service: string }) => event.service === 'scheduling').map((event: { action: string }) => event.action)).toEqual(
+      expect.arrayContaining(['appointment.book', 'appointment.reschedule']),
+    );
   });
 
   it('cancel frees the slot; a cancelled appointment cannot be cancelled again or marked', async () => {

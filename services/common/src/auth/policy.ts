@@ -312,3 +312,13 @@ export function canManageConsultation(principal: Principal | undefined, standing
   if (!base.allowed) return base;
   return principal?.kind === 'staff' ? allow : deny('only the clinicians of a consultation invite, remove or close');
 }
+
+/**
+ * A patient's open schedule items (records' ListDueItems): whoever may read her record, and the scheduling service
+ * acting as itself, which sweeps known patients for reminders and the follow-up lists (dates and item names only,
+ * never clinical content).
+ */
+export function canReadDueItems(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isService(principal, 'scheduling')) return allow;
+  return canAccessPatient(principal, patientId, purpose);
+}
