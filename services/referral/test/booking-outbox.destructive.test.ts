@@ -46,7 +46,7 @@ test('with scheduling stopped, acceptance succeeds and the booking appears after
   ).referral.id as string;
 
   await platform.stopService('scheduling');
-  const booking = { service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', slotStart: new Date(Date.now() + DAY).toISOString(), earliestAtOrAfter: true };
+  const booking = { service: 'SERVICE_TYPE_CONSULTATION', slotStart: new Date(Date.now() + DAY).toISOString(), earliestAtOrAfter: true };
   const accepted = await ok(world.call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, { booking }));
   expect(accepted.referral.status).toBe('REFERRAL_STATUS_ACCEPTED');
   expect(accepted.referral.booking.status).toBe('BOOKING_STATUS_PENDING');

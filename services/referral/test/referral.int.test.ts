@@ -148,7 +148,8 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
     expect(badBooking.status).toBe(400);
     expect(fieldsOf(badBooking).sort()).toEqual(['booking.service', 'booking.slotStart']);
     const key = { 'idempotency-key': `accept-${referralId}` };
-    const request = { note: 'bed reserved on the high-risk ward', booking: { service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', slotStart: new Date(Date.now() + DAY).toISOString(), earliestAtOrAfter: true } };
+    // A specialist consultation slot at the prefecture (scheduling's own tests rewrite its delivery-assessment sessions).
+    const request = { note: 'bed reserved on the high-risk ward', booking: { service: 'SERVICE_TYPE_CONSULTATION', slotStart: new Date(Date.now() + DAY).toISOString(), earliestAtOrAfter: true } };
     const accepted = await ok(call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, request, key));
     const referral = accepted.referral;
     expect(referral.status).toBe('REFERRAL_STATUS_ACCEPTED');
@@ -323,7 +324,7 @@ describe('a referral withdrawn after acceptance gives its appointment back', () 
     const prefecture = institutions['CX-PREF-MCH'] as string;
     const created = await ok(call('lufeng.midwife', 'POST', '/v1/referrals', { patientId, toInstitutionId: prefecture, direction: 'REFERRAL_DIRECTION_UP', reason: 'severe hypertension' }));
     const id = created.referral.id;
-    const booking = { service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', slotStart: new Date(Date.now() + 2 * DAY).toISOString(), earliestAtOrAfter: true };
+    const booking = { service: 'SERVICE_TYPE_CONSULTATION', slotStart: new Date(Date.now() + 2 * DAY).toISOString(), earliestAtOrAfter: true };
     const accepted = await ok(call('pref.clinician', 'POST', `/v1/referrals/${id}/accept`, { booking }));
     const cancelled = await ok(call('lufeng.midwife', 'POST', `/v1/referrals/${id}/cancel`, { reason: 'she was taken to Kunming by her family' }));
     expect(cancelled.referral).toMatchObject({ status: 'REFERRAL_STATUS_CANCELLED', statusReason: 'she was taken to Kunming by her family' });
