@@ -1,9 +1,11 @@
 // Records' configuration: the kit's keys; identity's address is required (patients, institutions, newborns).
-import { ConfigOf, loadConfig, serviceConfigSpec, str } from '../../common/src/config';
+import { ConfigOf, loadConfig, optionalStr, serviceConfigSpec, str } from '../../common/src/config';
 
 export const recordsConfigSpec = {
   ...serviceConfigSpec,
   IDENTITY_SERVICE_ADDR: str(),
+  /** Referral's indicators join the statistics when it is set. */
+  REFERRAL_SERVICE_ADDR: optionalStr(),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;

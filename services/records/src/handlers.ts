@@ -5,6 +5,7 @@ import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/recor
 import type { ChildService } from './child-service';
 import type { PregnancyService } from './pregnancy-service';
 import type { ReadService } from './read-service';
+import type { ReferralIndicatorSource } from './referral-indicators';
 import { readStatistics } from './statistics';
 
 export interface RecordsServices {
@@ -12,9 +13,11 @@ export interface RecordsServices {
   readonly pregnancies: PregnancyService;
   readonly children: ChildService;
   readonly reads: ReadService;
+  /** Referral's indicators for statistics, when referral is configured. */
+  readonly referralIndicators?: ReferralIndicatorSource;
 }
 
-export function recordsHandlers({ db, pregnancies, children, reads }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
+export function recordsHandlers({ db, pregnancies, children, reads, referralIndicators }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
     listRecordHistory: (request, ctx) => reads.history(request, ctx),
@@ -27,7 +30,7 @@ export function recordsHandlers({ db, pregnancies, children, reads }: RecordsSer
     recordImmunization: (request, ctx) => children.recordImmunization(request, ctx),
     recordScreening: (request, ctx) => children.recordScreening(request, ctx),
     listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
-    getStatistics: (request, ctx) => readStatistics(db, request, ctx),
+    getStatistics: (request, ctx) => readStatistics(db, request, ctx, referralIndicators),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),

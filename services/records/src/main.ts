@@ -9,6 +9,7 @@ import { ChildService } from './child-service';
 import { loadRecordsConfig } from './config';
 import { defaultRecordsDataDir, loadRecordsReferenceData } from './domain';
 import { recordsHandlers } from './handlers';
+import { ReferralIndicatorClient } from './referral-indicators';
 import { IdentityClient } from './identity-client';
 import { PregnancyService } from './pregnancy-service';
 import { ReadService } from './read-service';
@@ -31,6 +32,7 @@ void runService({
       pregnancies: new PregnancyService(access, identity),
       children: new ChildService(access, identity),
       reads: new ReadService(access, cache),
+      ...(config.REFERRAL_SERVICE_ADDR ? { referralIndicators: new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) } : {}),
     });
   },
 });

@@ -5,6 +5,8 @@ import type { CallContext } from '../../common/src/grpc/context';
 import { statisticsPeriod } from '../../common/src/months';
 import type { Database } from '../../common/src/pg/database';
 import type { GetStatisticsRequest, GetStatisticsResponse, IndicatorValue } from '../../common/src/gen/mch/records/v1/records';
+import type { ReferralIndicator } from '../../common/src/gen/mch/referral/v1/referral';
+import type { ReferralIndicatorSource } from './referral-indicators';
 import { todayInChina } from './domain';
 
 interface Row {
@@ -21,9 +23,29 @@ const DEFINITIONS: Record<string, string> = {
   anc_coverage: 'deliveries with ≥ 5 antenatal visits ÷ deliveries in the month',
   high_risk_cases_opened: 'pregnancies registered in the month that entered high-risk case management ÷ pregnancies registered in the month',
   immunization_hepb1_on_time: 'children born in the month with HepB dose 1 by day 1 ÷ children born in the month',
+  referrals_up: 'up-referrals requested in the month (no denominator; from the referral service)',
+  referrals_down: 'down-referrals requested in the month (no denominator; from the referral service)',
+  referral_acceptance: 'referrals requested in the month that were accepted ÷ referrals requested in the month',
+  referral_median_minutes_to_acceptance: 'median minutes from request to acceptance of the month\'s accepted referrals (no denominator)',
 };
 
-export async function readStatistics(db: Database, request: GetStatisticsRequest, ctx: CallContext): Promise<GetStatisticsResponse> {
+/** Referral's indicators as rows of the same table. */
+function referralValues(indicators: readonly ReferralIndicator[]): IndicatorValue[] {
+  return indicators.flatMap((row) => {
+    const requested = String(Number(row.referralsUp) + Number(row.referralsDown));
+    const values: Omit<IndicatorValue, 'definition'>[] = [
+      { indicator: 'referrals_up', county: row.county, month: row.month, numerator: row.referralsUp, denominator: '0' },
+      { indicator: 'referrals_down', county: row.county, month: row.month, numerator: row.referralsDown, denominator: '0' },
+      { indicator: 'referral_acceptance', county: row.county, month: row.month, numerator: row.accepted, denominator: requested },
+    ];
+    if (row.medianMinutesToAcceptance !== undefined) {
+      values.push({ indicator: 'referral_median_minutes_to_acceptance', county: row.county, month: row.month, numerator: String(Math.round(row.medianMinutesToAcceptance)), denominator: '0' });
+    }
+    return values.map((value) => ({ ...value, definition: DEFINITIONS[value.indicator] ?? '' }));
+  });
+}
+
+export async function readStatistics(db: Database, request: GetStatisticsRequest, ctx: CallContext, referral?: ReferralIndicatorSource): Promise<GetStatisticsResponse> {
   const county = request.county.trim().toLowerCase();
   requireAllowed(ctx.principal, canReadStatistics(ctx.principal, county || undefined));
   const period = statisticsPeriod(request, todayInChina());
@@ -66,5 +88,10 @@ export async function readStatistics(db: Database, request: GetStatisticsRequest
     denominator: row.denominator,
     definition: DEFINITIONS[row.indicator] ?? (row.indicator.startsWith('risk_colour_') ? 'pregnancies registered in the month whose current grade is this colour ÷ registered in the month' : ''),
   }));
-  return { values, source: 'read-only endpoint (may lag the primary by the replication delay)' };
+  const source = 'read-only endpoint (may lag the primary by the replication delay)';
+  if (!referral) return { values, source };
+  const referrals = await referral.indicators(county, period.from, period.to, ctx);
+  if (!referrals) return { values, source: `${source}; referral indicators unavailable` };
+  const key = (value: IndicatorValue): string => `${value.indicator}\u0000${value.county}\u0000${value.month}`;
+  return { values: [...values, ...referralValues(referrals)].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0)), source };
 }

@@ -354,5 +354,11 @@ describe('indicators for statistics', () => {
     clinician.set('authorization', `Bearer ${tokens['lufeng.clinician']}`);
     await expect(callUnary(client, ReferralServiceService.getReferralIndicators, { county: 'lufeng', from: month, to: month }, { metadata: clinician })).rejects.toMatchObject({ code: 7 });
     client.close();
+    // Records' statistics carry them beside its own, with their definitions.
+    const statistics = await ok(call('pref.analyst', 'GET', `/v1/statistics?county=lufeng&from=${month}&to=${month}`));
+    const byIndicator = new Map((statistics.values ?? []).map((v: { indicator: string }) => [v.indicator, v]));
+    expect(byIndicator.get('referrals_up')).toMatchObject({ county: 'lufeng', month, numerator: lufeng?.referralsUp });
+    expect(byIndicator.get('referral_acceptance')).toMatchObject({ numerator: lufeng?.accepted });
+    expect((byIndicator.get('referral_median_minutes_to_acceptance') as { definition: string }).definition).toContain('median minutes');
   });
 });
