@@ -173,12 +173,6 @@ export function canReadRiskOutbox(principal: Principal | undefined): Decision {
   return canReadRiskRegister(principal);
 }
 
-/** Referral indicators: analysts within their scope, and records assembling statistics as itself. */
-export function canReadReferralIndicators(principal: Principal | undefined, county: string | undefined): Decision {
-  if (isService(principal, 'records')) return allow;
-  return canReadStatistics(principal, county);
-}
-
 /**
  * The referral service completing, as itself, the booking of a referral its receiver accepted while scheduling was
  * unavailable (DESIGN.md §2.4: acceptance books the appointment, later without a human). Only for purpose `referral`.
