@@ -339,7 +339,7 @@ describe('a referral withdrawn after acceptance gives its appointment back', () 
 });
 
 describe('indicators for statistics', () => {
-  it('gives analysts referral counts and the median time to acceptance by county and month, also in records' statistics', async () => {
+  it('gives analysts referral counts and the median time to acceptance by county and month, also in records\' statistics', async () => {
     const client = createChannelClient(platform.serviceAddresses.referral as string);
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${tokens['pref.analyst']}`);
