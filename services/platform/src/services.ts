@@ -40,6 +40,8 @@ export interface ServiceContext {
   readonly patroniUrls: readonly string[];
   readonly etcdUrl: string;
   readonly durability: string;
+  /** The zones' store agents for the replication service, `az-a=host:port,az-b=host:port` ('' when none run). */
+  readonly objectStoreAgents: string;
 }
 
 /** The directory holding the root package.json, found from this module's location (source or dist). */
@@ -106,6 +108,7 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     PATRONI_API_URLS: context.patroniUrls.join(','),
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
+    OBJECT_STORE_AGENTS: context.objectStoreAgents,
   };
 }
 
@@ -124,6 +127,47 @@ export function serviceSpec(service: ResolvedService, context: ServiceContext): 
     cwd: context.repoRoot,
     restart: 'on-crash',
     readiness: serviceReadiness(service),
+    stopTimeoutMs: 15_000,
+  };
+}
+
+/** One zone's object store agent: a process of the replication service's code, on its own directory and port. */
+export interface StoreAgent {
+  readonly zone: string;
+  readonly component: string;
+  readonly port: number;
+  readonly dir: string;
+}
+
+export function storeAgentEntry(repoRoot: string): string {
+  return join(repoRoot, 'dist', 'services', 'replication', 'src', 'store-agent', 'main.js');
+}
+
+export function storeAgentComponent(zone: string): string {
+  return `objects-${zone}`;
+}
+
+/** The store agents as `zone=address` pairs, the replication service's OBJECT_STORE_AGENTS. */
+export function storeAgentAddresses(agents: readonly StoreAgent[]): string {
+  return agents.map((agent) => `${agent.zone}=${serviceAddress(agent.port)}`).join(',');
+}
+
+export function storeAgentSpec(agent: StoreAgent, repoRoot: string): ComponentSpec {
+  return {
+    name: agent.component,
+    command: process.execPath,
+    args: [storeAgentEntry(repoRoot)],
+    env: {
+      ...process.env,
+      SERVICE_NAME: agent.component,
+      AGENT_ZONE: agent.zone,
+      AGENT_DATA_DIR: agent.dir,
+      GRPC_PORT: String(agent.port),
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    },
+    cwd: repoRoot,
+    restart: 'on-crash',
+    readiness: () => grpcServing(serviceAddress(agent.port)),
     stopTimeoutMs: 15_000,
   };
 }

@@ -90,6 +90,7 @@ describe('two-zone platform', () => {
         patroniUrls,
         etcdUrl: platform.etcdUrl,
         durability: platform.durability,
+        objectStoreAgents: '',
       };
       supervisor.add(serviceSpec(fixture, context));
       await supervisor.start(fixture.name, 30_000);

@@ -5,6 +5,7 @@ import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from 
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { CallContext } from '../../common/src/grpc/context';
 import { MemberRole, ReplicationServiceService, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
+import type { ObjectStore } from './objects/store';
 import type { ReplicationObserver } from './observer';
 import type { PatroniClient } from './patroni';
 
@@ -20,7 +21,12 @@ async function currentStatus(observer: ReplicationObserver): Promise<Replication
   return observer.status() ?? (await observer.poll());
 }
 
-export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient): UnaryHandlers<typeof ReplicationServiceService> {
+function requireObjects(objects: ObjectStore | undefined): ObjectStore {
+  if (!objects) throw new UnavailableError('the object store is not configured (OBJECT_STORE_AGENTS)', 'OBJECT_STORE_UNCONFIGURED');
+  return objects;
+}
+
+export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient, objects: ObjectStore | undefined): UnaryHandlers<typeof ReplicationServiceService> {
   return {
     async getStatus(_request, ctx) {
       requirePlatformAdmin(ctx);
@@ -68,6 +74,19 @@ export function replicationHandlers(observer: ReplicationObserver, engine: Patro
         status = await observer.poll();
       }
       return { status, message };
+    },
+
+    putObject: (requests, ctx) => requireObjects(objects).put(requests, ctx),
+
+    getObject: (request, ctx) => requireObjects(objects).get(request.id, ctx),
+
+    async getObjectInfo(request, ctx) {
+      return { object: await requireObjects(objects).info(request.id, ctx) };
+    },
+
+    async verifyObjects(_request, ctx) {
+      requirePlatformAdmin(ctx);
+      return requireObjects(objects).verifyAll();
     },
   };
 }
