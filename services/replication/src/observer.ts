@@ -9,6 +9,8 @@ import { ObjectStoreStatus, ReplicationStatus } from '../../common/src/gen/mch/r
 import { EMPTY_MEMORY, ObservedEvent, observe, ObserverMemory, statusChanged } from './domain/status';
 import type { PatroniClient } from './patroni';
 
+const OBJECT_WARNING = 'object store';
+
 export class ReplicationObserver {
   readonly changes = new EventEmitter();
   readonly metrics = new Registry();
@@ -64,8 +66,18 @@ export class ReplicationObserver {
     this.objectStore = status;
   }
 
+  /** The last observation, with the object store as it stands now. */
   status(): ReplicationStatus | undefined {
-    return this.current;
+    return this.current && this.withObjectStore(this.current);
+  }
+
+  private withObjectStore(status: ReplicationStatus): ReplicationStatus {
+    const objectStore = this.objectStore?.();
+    if (!objectStore) return status;
+    const warnings = status.warnings.filter((warning) => !warning.startsWith(OBJECT_WARNING));
+    for (const zone of objectStore.zones) if (!zone.reachable) warnings.push(`${OBJECT_WARNING} agent of ${zone.zone} does not answer: new objects are held in one zone only`);
+    if (objectStore.exposed) warnings.push(`${OBJECT_WARNING}: ${objectStore.exposedObjects} objects are held in one zone only until the repair loop copies them`);
+    return { ...status, warnings, objectStore };
   }
 
   /** The next switchover to `zone` is planned; the observer will not call it a failover. */
@@ -85,11 +97,7 @@ export class ReplicationObserver {
     const replayLag = await this.replayLag();
     const observed = observe(members, replayLag, this.durability, this.memory, new Date());
     const { memory, events } = observed;
-    const objectStore = this.objectStore?.();
-    const warnings = [...observed.status.warnings];
-    for (const zone of objectStore?.zones ?? []) if (!zone.reachable) warnings.push(`the object store agent of ${zone.zone} does not answer: new objects are held in one zone only`);
-    if (objectStore?.exposed) warnings.push(`${objectStore.exposedObjects} objects are held in one zone only until the repair loop copies them`);
-    const status: ReplicationStatus = { ...observed.status, warnings, objectStore };
+    const status = this.withObjectStore(observed.status);
     this.memory = memory;
     for (const event of events) await this.record(event);
     this.exposedGauge.set(status.exposed ? 1 : 0);

@@ -66,8 +66,14 @@ export class StoreAgents {
     return (await callUnary(this.client(zone), Agent.deleteBlob, { sha256 }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true })).removed;
   }
 
+  /** Waits up to `timeoutMs` for the zone's channel to connect (at once when it is connected). */
+  ready(zone: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => this.client(zone).waitForReady(new Date(Date.now() + timeoutMs), (error) => resolve(!error)));
+  }
+
   /** Whether the zone's agent answers now. */
   async reachable(zone: string): Promise<boolean> {
+    if (!(await this.ready(zone, PING_TIMEOUT_MS))) return false;
     try {
       await callUnary(this.client(zone), Agent.listBlobs, { after: '', pageSize: 1 }, { timeoutMs: PING_TIMEOUT_MS });
       return true;

@@ -38,6 +38,7 @@ export interface ObjectStoreOptions {
 }
 
 const REPAIR_BATCH = 50;
+const CONNECT_WAIT_MS = 1_000;
 const SCAN_PAGE = 200;
 
 function requireObjectId(id: string): string {
@@ -113,8 +114,11 @@ export class ObjectStore {
     const zones: ZoneUpload[] = await Promise.all(
       this.agents.zones.map(async (zone): Promise<ZoneUpload> => {
         try {
+          // An agent known to be down costs the upload nothing; one believed up gets a moment to (re)connect.
+          if (!(await this.agents.ready(zone, this.reachable.get(zone) === false ? 0 : CONNECT_WAIT_MS))) throw new Error(`the store agent of ${zone} is not connected`);
           return { zone, call: await this.agents.openPut(zone, { sha256: upload.sha256 ?? '', size: upload.size }, { parent: ctx, timeoutMs: this.options.transferTimeoutMs }), failure: undefined };
         } catch (error) {
+          this.reachable.set(zone, false);
           return { zone, call: undefined, failure: (error as Error).message };
         }
       }),
@@ -124,6 +128,7 @@ export class ObjectStore {
       zone.call?.cancel();
       zone.call = undefined;
       zone.failure = (error as Error).message;
+      this.reachable.set(zone.zone, false);
       this.logger.warn({ zone: zone.zone, err: error }, 'store agent failed during an upload; continuing with the other zone');
     };
     const requireEnough = (): void => {
@@ -188,7 +193,7 @@ export class ObjectStore {
         { alarm: 'OBJECT_EXPOSURE', object: id, zones: response.object.zones, missing: zones.filter((zone) => !storedIn.includes(zone.zone)).map((zone) => `${zone.zone}: ${zone.failure ?? 'not stored'}`) },
         'OBJECT EXPOSURE: an acknowledged object is held in one zone only until the repair loop copies it',
       );
-      void this.refreshStatus();
+      await this.refreshStatus();
     }
     return response;
   }
@@ -365,7 +370,7 @@ export class ObjectStore {
     return { checked: String(checked), missing: String(missing), corrupt: String(corrupt), repaired: String(repaired), stillExposed: String(stillExposed), objectStore: this.current };
   }
 
-  private async refreshStatus(): Promise<void> {
+  async refreshStatus(): Promise<void> {
     try {
       for (const zone of this.agents.zones) if (!this.reachable.has(zone)) this.reachable.set(zone, await this.agents.reachable(zone));
       const counts = await this.repository.counts();
