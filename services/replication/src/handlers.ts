@@ -1,6 +1,8 @@
 // Replication's gRPC handlers: status, a live status stream, and planned switchovers. Platform admins only.
 import { EventEmitter, on } from 'node:events';
-import { canOperatePlatform, requireAllowed } from '../../common/src/auth/policy';
+import { enforce, listAuditEvents } from '../../common/src/audit';
+import { canOperatePlatform, canReadAudit, requireAllowed } from '../../common/src/auth/policy';
+import type { Database } from '../../common/src/pg/database';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../common/src/errors';
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { CallContext } from '../../common/src/grpc/context';
@@ -26,7 +28,7 @@ function requireObjects(objects: ObjectStore | undefined): ObjectStore {
   return objects;
 }
 
-export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient, objects: ObjectStore | undefined): UnaryHandlers<typeof ReplicationServiceService> {
+export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient, objects: ObjectStore | undefined, db: Database): UnaryHandlers<typeof ReplicationServiceService> {
   return {
     async getStatus(_request, ctx) {
       requirePlatformAdmin(ctx);
@@ -82,6 +84,14 @@ export function replicationHandlers(observer: ReplicationObserver, engine: Patro
 
     async getObjectInfo(request, ctx) {
       return { object: await requireObjects(objects).info(request.id, ctx) };
+    },
+
+    async listAuditEvents(request, ctx) {
+      const patientId = request.patientId.trim().toLowerCase();
+      if (!/^[0-9a-f-]{36}$/.test(patientId)) throw InvalidArgumentError.field('patientId', 'must be an id (UUID)');
+      await enforce(db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
+      const pageSize = request.pageSize > 0 ? Math.min(request.pageSize, 200) : 50;
+      return { events: await listAuditEvents(db, 'replication', patientId, request.before, pageSize) };
     },
 
     async verifyObjects(_request, ctx) {

@@ -52,6 +52,6 @@ void runService({
         void observer.metrics.metrics().then((text) => response.writeHead(200, { 'content-type': observer.metrics.contentType }).end(text));
       }).listen(config.METRICS_PORT, config.METRICS_HOST ?? '127.0.0.1');
     }
-    return replicationHandlers(observer, engine, objects);
+    return replicationHandlers(observer, engine, objects, db);
   },
 });

@@ -23,6 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { AuditEvent } from "../../common/v1/audit";
 
 export const protobufPackage = "mch.replication.v1";
 
@@ -263,6 +264,19 @@ export interface SwitchoverRequest {
 export interface SwitchoverResponse {
   status?: ReplicationStatus | undefined;
   message: string;
+}
+
+/** Whose audit trail (wire-identical to mch.common.v1.ListAuditEventsRequest). */
+export interface ListAuditEventsRequest {
+  patientId: string;
+  pageSize: number;
+  /** Events strictly older than this (keyset pagination across services). */
+  before?: Date | undefined;
+}
+
+/** A page of audit events (wire-identical to mch.common.v1.ListAuditEventsResponse). */
+export interface ListAuditEventsResponse {
+  events: AuditEvent[];
 }
 
 function createBaseZoneMember(): ZoneMember {
@@ -2537,6 +2551,184 @@ export const SwitchoverResponse: MessageFns<SwitchoverResponse> = {
   },
 };
 
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { patientId: "", pageSize: 0, before: undefined };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      Timestamp.encode(toTimestamp(message.before), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.before = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      before: isSet(object.before) ? fromJsonTimestamp(object.before) : undefined,
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      obj.before = message.before.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.before = object.before ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [] };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ReplicationService observes and reports the two-zone database (it never promotes a database itself: the HA
  * engine decides), asks the engine for planned switchovers, and raises the RPO-exposure alarm.
@@ -2610,6 +2802,21 @@ export const ReplicationServiceService = {
       Buffer.from(GetObjectInfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetObjectInfoResponse => GetObjectInfoResponse.decode(value),
   },
+  /**
+   * Audit events of object reads and writes for a patient, for identity's ListPatientAudit to gather (messages
+   * wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: {
+    path: "/mch.replication.v1.ReplicationService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
   /** Re-hashes every copy in both zones now and repairs missing or corrupt ones from the good zone. Platform admins only. */
   verifyObjects: {
     path: "/mch.replication.v1.ReplicationService/VerifyObjects" as const,
@@ -2642,6 +2849,11 @@ export interface ReplicationServiceServer extends UntypedServiceImplementation {
   getObject: handleServerStreamingCall<GetObjectRequest, GetObjectResponse>;
   /** An object's metadata only: size, type, references, and which zones hold a verified copy. */
   getObjectInfo: handleUnaryCall<GetObjectInfoRequest, GetObjectInfoResponse>;
+  /**
+   * Audit events of object reads and writes for a patient, for identity's ListPatientAudit to gather (messages
+   * wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
   /** Re-hashes every copy in both zones now and repairs missing or corrupt ones from the good zone. Platform admins only. */
   verifyObjects: handleUnaryCall<VerifyObjectsRequest, VerifyObjectsResponse>;
 }
@@ -2731,6 +2943,25 @@ export interface ReplicationServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetObjectInfoResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Audit events of object reads and writes for a patient, for identity's ListPatientAudit to gather (messages
+   * wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
   ): ClientUnaryCall;
   /** Re-hashes every copy in both zones now and repairs missing or corrupt ones from the good zone. Platform admins only. */
   verifyObjects(
