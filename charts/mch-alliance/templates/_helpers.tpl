@@ -227,6 +227,22 @@ lifecycle:
 {{- if eq .name "replication" }}
 {{- include "mch.replicationEnv" $root | nindent 0 }}
 {{- end }}
+{{- /* Service identity: identity holds the secret, every other service its own derived credential. */}}
+{{- if eq .name "identity" }}
+- name: MCH_SERVICE_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.appSecret" $root }}
+      key: MCH_SERVICE_SECRET
+      optional: true
+{{- else }}
+- name: MCH_SERVICE_CREDENTIAL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.appSecret" $root }}
+      key: MCH_SERVICE_CREDENTIAL_{{ upper .name }}
+      optional: true
+{{- end }}
 {{- range $key, $value := $svc.env }}
 - name: {{ $key }}
   value: {{ $value | quote }}

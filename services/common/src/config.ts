@@ -135,4 +135,6 @@ export const serviceConfigSpec = {
   MIGRATE_ON_START: bool({ default: true }),
   /** Where token keys are fetched from (every service but identity). */
   IDENTITY_SERVICE_ADDR: optionalStr(),
+  /** This service's own credential (see auth/service-identity.ts): lets background work call others as itself. */
+  MCH_SERVICE_CREDENTIAL: optionalStr(),
 };

@@ -6,6 +6,7 @@ import { Cache } from './cache';
 import { ConfigError, ConfigOf, serviceConfigSpec } from './config';
 import { UnavailableError } from './errors';
 import { TokenVerifier, JwksSource } from './auth/tokens';
+import { ServiceIdentity } from './auth/service-identity';
 import { adaptService, Authentication, UnaryHandlers } from './grpc/adapter';
 import type { CallContext } from './grpc/context';
 import { callUnary, createChannelClient } from './grpc/client';
@@ -25,6 +26,8 @@ export interface ServiceParts<C extends ServiceConfig> {
   readonly logger: Logger;
   readonly db: Database;
   readonly cache: Cache;
+  /** The service acting as itself, when the platform gave it a credential (MCH_SERVICE_CREDENTIAL). */
+  readonly serviceIdentity: ServiceIdentity | undefined;
 }
 
 export interface ServiceSpec<C extends ServiceConfig, D extends ServiceDefinition> {
@@ -57,6 +60,11 @@ export function identityJwksSource(address: string | undefined): JwksSource {
       client.close();
     }
   };
+}
+
+function serviceIdentityOf(config: ServiceConfig): ServiceIdentity | undefined {
+  if (!config.MCH_SERVICE_CREDENTIAL || !config.IDENTITY_SERVICE_ADDR) return undefined;
+  return new ServiceIdentity({ serviceName: config.SERVICE_NAME, credential: config.MCH_SERVICE_CREDENTIAL, identityAddress: config.IDENTITY_SERVICE_ADDR });
 }
 
 export interface RunningService {
@@ -169,7 +177,8 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   });
 
   const ref: { current?: UnaryHandlers<D> } = {};
-  const parts = { config, logger, db, cache };
+  const serviceIdentity = serviceIdentityOf(config);
+  const parts = { config, logger, db, cache, serviceIdentity };
   const authentication: Authentication = {
     verifier: new TokenVerifier(spec.jwks ? spec.jwks(parts) : identityJwksSource(config.IDENTITY_SERVICE_ADDR)),
     publicMethods: new Set(spec.publicMethods ?? []),
@@ -201,6 +210,7 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
     clearInterval(sweep);
     logger.info('shutting down: NOT_SERVING, draining calls in flight');
     await server.drain(config.SHUTDOWN_GRACE_MS);
+    serviceIdentity?.close();
     await Promise.allSettled([db.close(), cache.close()]);
     await stopTelemetry().catch(() => undefined);
     logger.info('stopped');
@@ -271,7 +281,7 @@ async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefin
   const cache = new Cache({ url: config.REDIS_URL, service: spec.service, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, defaultTtlSeconds: config.CACHE_TTL_SECONDS, logger });
   try {
     await waitForDatabase(db, logger);
-    await prepareSchema(spec, { config, logger, db, cache });
+    await prepareSchema(spec, { config, logger, db, cache, serviceIdentity: undefined });
     logger.info('migrations and seed applied');
   } catch (error) {
     logger.fatal({ err: error }, 'migration failed');

@@ -1,6 +1,7 @@
 // Login, refresh, logout, who-am-I and the published keys.
 import { AccessClaims } from '../../common/src/auth/principal';
-import { InvalidArgumentError, UnauthenticatedError } from '../../common/src/errors';
+import { verifyServiceCredential } from '../../common/src/auth/service-identity';
+import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../../common/src/errors';
 import { firstMetadataValue, METADATA } from '../../common/src/grpc/context';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database, PoolClient } from '../../common/src/pg/database';
@@ -28,6 +29,8 @@ export class AuthService {
     private readonly accounts: AccountsRepository,
     private readonly keys: KeyStore,
     private readonly throttle: LoginThrottle,
+    /** The platform's service secret; without it no service token is issued. */
+    private readonly serviceSecret?: string,
   ) {}
 
   /** A new access token and a refresh token of `familyId` (a new login when undefined), inside `tx`. */
@@ -91,9 +94,24 @@ export class AuthService {
   async me(ctx: CallContext): Promise<{ account: ReturnType<typeof toAccount> }> {
     const principal = ctx.principal;
     if (!principal) throw new UnauthenticatedError('a bearer token is required', 'TOKEN_MISSING');
+    if (principal.kind === 'service') throw new PermissionDeniedError('a service token belongs to no account', 'SERVICE_TOKEN');
     const account = await this.accounts.findById(principal.subject);
     if (!account || !account.active) throw new UnauthenticatedError('account not found or deactivated', 'ACCOUNT_INACTIVE');
     return { account: toAccount(account) };
+  }
+
+  /** A service's own access token, for work it does as itself; the credential is checked in constant time. */
+  async issueServiceToken(request: { serviceName: string; credential: string }, ctx: CallContext): Promise<{ accessToken: string; expiresIn: number }> {
+    const violations = [];
+    if (!request.serviceName) violations.push({ field: 'serviceName', description: 'is required' });
+    if (!request.credential) violations.push({ field: 'credential', description: 'is required' });
+    if (violations.length > 0) throw new InvalidArgumentError(violations);
+    if (!this.serviceSecret || !verifyServiceCredential(this.serviceSecret, request.serviceName, request.credential)) {
+      ctx.logger.warn({ service: request.serviceName.slice(0, 40) }, 'service token refused: unknown service or wrong credential');
+      throw new UnauthenticatedError('unknown service or wrong credential', 'SERVICE_CREDENTIAL_REJECTED');
+    }
+    const accessToken = await this.keys.signAccessToken(`service:${request.serviceName}`, { kind: 'service', roles: [], svc: request.serviceName });
+    return { accessToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 
   async jwks(): Promise<{ keys: Jwk[] }> {

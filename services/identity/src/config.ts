@@ -8,6 +8,8 @@ export const identityConfigSpec = {
   SEED_DEMO_ACCOUNTS: bool({ default: true }),
   /** Local text-message sender: append messages to this file (else the log, number masked). */
   SMS_OUTBOX_FILE: optionalStr(),
+  /** The platform's service secret: each service's credential is derived from it (common/src/auth/service-identity.ts). */
+  MCH_SERVICE_SECRET: optionalStr(),
 };
 
 export type IdentityConfig = ConfigOf<typeof identityConfigSpec>;

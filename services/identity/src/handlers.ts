@@ -24,6 +24,7 @@ export function identityHandlers(repository: IdentityRepository, cache: Cache, s
     logout: (request) => auth.logout(request),
     getMe: (_request, ctx) => auth.me(ctx),
     getJwks: () => auth.jwks(),
+    issueServiceToken: (request, ctx) => auth.issueServiceToken(request, ctx),
     createStaff: (request, ctx) => staff.create(request, ctx),
     listStaff: (request, ctx) => staff.list(request, ctx),
     deactivateStaff: (request, ctx) => staff.deactivate(request, ctx),

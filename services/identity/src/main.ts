@@ -24,7 +24,7 @@ void runService({
   protoFile: 'mch/identity/v1/identity.proto',
   serviceName: 'mch.identity.v1.IdentityService',
   definition: IdentityServiceService,
-  publicMethods: ['listInstitutions', 'getInstitution', 'login', 'refresh', 'logout', 'getJwks', 'activateResident'],
+  publicMethods: ['listInstitutions', 'getInstitution', 'login', 'refresh', 'logout', 'getJwks', 'activateResident', 'issueServiceToken'],
   // Identity verifies tokens against its own key store.
   jwks: ({ db }) => () => new KeyStore(db).jwks(),
   async seed({ config, db, logger }) {
@@ -39,7 +39,7 @@ void runService({
     const institutions = new IdentityRepository(db);
     const accounts = new AccountsRepository(db);
     const throttle = new LoginThrottle(cache, logger);
-    const auth = new AuthService(db, accounts, keys, throttle);
+    const auth = new AuthService(db, accounts, keys, throttle, config.MCH_SERVICE_SECRET);
     return identityHandlers(institutions, cache, {
       auth,
       staff: new StaffService(db, accounts, institutions),

@@ -1,4 +1,5 @@
-// Database passwords of one platform: generated once, kept in the data dir (mode 0600), reused on every start.
+// Secrets of one platform (database passwords, the service secret): generated once, kept in the data dir
+// (mode 0600), reused on every start.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ export interface DatabaseCredentials {
   readonly rewindPassword: string;
   /** The application role `mch`. */
   readonly appPassword: string;
+  /** Identity derives every service's credential from it (services/common/src/auth/service-identity.ts). */
+  readonly serviceSecret: string;
 }
 
 export const SUPERUSER = 'postgres';
@@ -24,7 +27,7 @@ function newPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function isCredentials(value: unknown): value is DatabaseCredentials {
+function isCredentials(value: unknown): value is Omit<DatabaseCredentials, 'serviceSecret'> & { serviceSecret?: string } {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   return ['superuserPassword', 'replicationPassword', 'rewindPassword', 'appPassword'].every(
@@ -38,13 +41,19 @@ export function loadOrCreateCredentials(dataDir: string): DatabaseCredentials {
     const stored: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (!isCredentials(stored)) throw new Error(`${path} is not a valid credentials file`);
     chmodSync(path, 0o600);
-    return stored;
+    const { serviceSecret } = stored;
+    if (typeof serviceSecret === 'string' && serviceSecret.length > 0) return { ...stored, serviceSecret };
+    // A data dir from before service identities: add the secret, keep the passwords.
+    const upgraded: DatabaseCredentials = { ...stored, serviceSecret: newPassword() };
+    writeFileSync(path, `${JSON.stringify(upgraded, null, 2)}\n`, { mode: 0o600 });
+    return upgraded;
   }
   const created: DatabaseCredentials = {
     superuserPassword: newPassword(),
     replicationPassword: newPassword(),
     rewindPassword: newPassword(),
     appPassword: newPassword(),
+    serviceSecret: newPassword(),
   };
   writeFileSync(path, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   return created;

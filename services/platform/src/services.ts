@@ -1,6 +1,7 @@
 // The application services the platform runs: which exist, their ports, addresses, environment and readiness.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { deriveServiceCredential, isServicePrincipalName } from '../../common/src/auth/service-identity';
 import type { PlatformPorts } from './ports';
 import { grpcServing, httpOk } from './probes';
 import type { ComponentSpec } from './supervisor';
@@ -42,6 +43,8 @@ export interface ServiceContext {
   readonly durability: string;
   /** The zones' store agents for the replication service, `az-a=host:port,az-b=host:port` ('' when none run). */
   readonly objectStoreAgents: string;
+  /** The platform's service secret: identity holds it, every other service its derived credential. */
+  readonly serviceSecret: string;
 }
 
 /** The directory holding the root package.json, found from this module's location (source or dist). */
@@ -109,6 +112,11 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
     OBJECT_STORE_AGENTS: context.objectStoreAgents,
+    ...(service.name === 'identity'
+      ? { MCH_SERVICE_SECRET: context.serviceSecret }
+      : isServicePrincipalName(service.name)
+        ? { MCH_SERVICE_CREDENTIAL: deriveServiceCredential(context.serviceSecret, service.name) }
+        : {}),
   };
 }
 

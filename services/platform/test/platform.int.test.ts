@@ -91,6 +91,7 @@ describe('two-zone platform', () => {
         etcdUrl: platform.etcdUrl,
         durability: platform.durability,
         objectStoreAgents: '',
+        serviceSecret: 'fixture-service-secret',
       };
       supervisor.add(serviceSpec(fixture, context));
       await supervisor.start(fixture.name, 30_000);

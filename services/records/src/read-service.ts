@@ -2,7 +2,7 @@
 // under the record version, audited on every read), the high-risk case register, the risk outbox and the audit
 // trail that identity gathers.
 import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
-import { canReadAudit, canReadRiskRegister } from '../../common/src/auth/policy';
+import { canReadAudit, canReadRiskOutbox, canReadRiskRegister } from '../../common/src/auth/policy';
 import type { Cache } from '../../common/src/cache';
 import { InvalidArgumentError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
@@ -157,7 +157,7 @@ export class ReadService {
   }
 
   async listRiskEvents(request: ListRiskEventsRequest, ctx: CallContext): Promise<ListRiskEventsResponse> {
-    const decision = canReadRiskRegister(ctx.principal);
+    const decision = canReadRiskOutbox(ctx.principal);
     if (!decision.allowed) await enforce(this.access.db, ctx, decision, '', 'record.risk-events.read');
     const cursor = decodeRiskCursor(request.afterCursor);
     if (!cursor) throw InvalidArgumentError.field('afterCursor', 'is not a cursor this API issued');

@@ -2,7 +2,7 @@
 // alliance patient, tight enough that nobody reads what they should not; every decision is audited by the
 // service that makes it.
 import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } from '../errors';
-import { hasRole, isClinical, Principal } from './principal';
+import { hasRole, isClinical, isService, Principal } from './principal';
 
 export type Decision = { readonly allowed: true; readonly breakGlass?: boolean } | { readonly allowed: false; readonly reason: string };
 
@@ -129,4 +129,10 @@ export function canGradePregnancyRisk(principal: Principal | undefined, institut
 export function canReadRiskRegister(principal: Principal | undefined): Decision {
   if (!principal) return deny('not authenticated');
   return isClinical(principal) || hasRole(principal, 'platform-admin') ? allow : deny('only clinical staff read the high-risk register');
+}
+
+/** Records' risk-change outbox: what may read the register, and the referral service acting as itself. */
+export function canReadRiskOutbox(principal: Principal | undefined): Decision {
+  if (isService(principal, 'referral')) return allow;
+  return canReadRiskRegister(principal);
 }

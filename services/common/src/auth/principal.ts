@@ -1,5 +1,6 @@
 // Who is calling: the verified claims of an access token, as every service sees them.
-export type PrincipalKind = 'staff' | 'resident';
+/** `service`: a platform service acting as itself (auth/service-identity.ts); it holds no role. */
+export type PrincipalKind = 'staff' | 'resident' | 'service';
 
 export const ROLES = ['clinician', 'midwife', 'institution-admin', 'analyst', 'platform-admin'] as const;
 export type RoleName = (typeof ROLES)[number];
@@ -19,6 +20,8 @@ export interface Principal {
   readonly childPatientIds: readonly string[];
   /** Token id, for audit. */
   readonly tokenId: string;
+  /** Services: which one (`referral`, ...). */
+  readonly serviceName?: string;
 }
 
 /** Token claims beyond the registered ones (iss, aud, sub, exp, iat, jti). */
@@ -29,11 +32,18 @@ export interface AccessClaims {
   scope?: string;
   pid?: string;
   children?: string[];
+  /** Service tokens: the service's name. */
+  svc?: string;
 }
 
 export const TOKEN_ISSUER = 'mch-identity';
 export const TOKEN_AUDIENCE = 'mch-alliance';
 export const TOKEN_ALGORITHM = 'EdDSA';
+
+/** A platform service acting as itself, optionally one of `names`. */
+export function isService(principal: Principal | undefined, ...names: string[]): boolean {
+  return principal?.kind === 'service' && principal.serviceName !== undefined && (names.length === 0 || names.includes(principal.serviceName));
+}
 
 export function hasRole(principal: Principal | undefined, ...roles: RoleName[]): boolean {
   return principal !== undefined && principal.roles.some((role) => roles.includes(role));

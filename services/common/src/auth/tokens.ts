@@ -75,8 +75,12 @@ function describe(error: unknown): UnauthenticatedError | UnavailableError {
 
 function toPrincipal(payload: JWTPayload & Partial<AccessClaims>): Principal {
   const roles = Array.isArray(payload.roles) ? payload.roles.filter((role): role is RoleName => (ROLES as readonly string[]).includes(role)) : [];
-  if (typeof payload.sub !== 'string' || (payload.kind !== 'staff' && payload.kind !== 'resident') || typeof payload.jti !== 'string') {
+  if (typeof payload.sub !== 'string' || (payload.kind !== 'staff' && payload.kind !== 'resident' && payload.kind !== 'service') || typeof payload.jti !== 'string') {
     throw new UnauthenticatedError('access token is not valid', 'TOKEN_INVALID');
+  }
+  if (payload.kind === 'service') {
+    if (typeof payload.svc !== 'string' || payload.svc === '') throw new UnauthenticatedError('access token is not valid', 'TOKEN_INVALID');
+    return { subject: payload.sub, kind: 'service', roles: [], institutionId: undefined, analystScope: undefined, patientId: undefined, childPatientIds: [], tokenId: payload.jti, serviceName: payload.svc };
   }
   return {
     subject: payload.sub,

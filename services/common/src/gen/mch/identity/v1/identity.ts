@@ -302,6 +302,19 @@ export interface LoginResponse {
   tokens?: TokenPair | undefined;
 }
 
+/** A service proves who it is with the credential the platform gave it. */
+export interface IssueServiceTokenRequest {
+  /** One of the platform's service names, e.g. `referral`. */
+  serviceName: string;
+  credential: string;
+}
+
+/** The service's access token (kind `service`); no refresh token: ask again before it expires. */
+export interface IssueServiceTokenResponse {
+  accessToken: string;
+  expiresIn: number;
+}
+
 /** A refresh token to spend. */
 export interface RefreshRequest {
   refreshToken: string;
@@ -1559,6 +1572,188 @@ export const LoginResponse: MessageFns<LoginResponse> = {
     message.tokens = (object.tokens !== undefined && object.tokens !== null)
       ? TokenPair.fromPartial(object.tokens)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseIssueServiceTokenRequest(): IssueServiceTokenRequest {
+  return { serviceName: "", credential: "" };
+}
+
+export const IssueServiceTokenRequest: MessageFns<IssueServiceTokenRequest> = {
+  encode(message: IssueServiceTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.serviceName !== "") {
+      writer.uint32(10).string(message.serviceName);
+    }
+    if (message.credential !== "") {
+      writer.uint32(18).string(message.credential);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueServiceTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueServiceTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.serviceName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.credential = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueServiceTokenRequest {
+    return {
+      serviceName: isSet(object.serviceName)
+        ? globalThis.String(object.serviceName)
+        : isSet(object.service_name)
+        ? globalThis.String(object.service_name)
+        : "",
+      credential: isSet(object.credential) ? globalThis.String(object.credential) : "",
+    };
+  },
+
+  toJSON(message: IssueServiceTokenRequest): unknown {
+    const obj: any = {};
+    if (message.serviceName !== "") {
+      obj.serviceName = message.serviceName;
+    }
+    if (message.credential !== "") {
+      obj.credential = message.credential;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueServiceTokenRequest>): IssueServiceTokenRequest {
+    return IssueServiceTokenRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueServiceTokenRequest>): IssueServiceTokenRequest {
+    const message = createBaseIssueServiceTokenRequest();
+    message.serviceName = object.serviceName ?? "";
+    message.credential = object.credential ?? "";
+    return message;
+  },
+};
+
+function createBaseIssueServiceTokenResponse(): IssueServiceTokenResponse {
+  return { accessToken: "", expiresIn: 0 };
+}
+
+export const IssueServiceTokenResponse: MessageFns<IssueServiceTokenResponse> = {
+  encode(message: IssueServiceTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accessToken !== "") {
+      writer.uint32(10).string(message.accessToken);
+    }
+    if (message.expiresIn !== 0) {
+      writer.uint32(16).int32(message.expiresIn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IssueServiceTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIssueServiceTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.accessToken = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.expiresIn = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IssueServiceTokenResponse {
+    return {
+      accessToken: isSet(object.accessToken)
+        ? globalThis.String(object.accessToken)
+        : isSet(object.access_token)
+        ? globalThis.String(object.access_token)
+        : "",
+      expiresIn: isSet(object.expiresIn)
+        ? globalThis.Number(object.expiresIn)
+        : isSet(object.expires_in)
+        ? globalThis.Number(object.expires_in)
+        : 0,
+    };
+  },
+
+  toJSON(message: IssueServiceTokenResponse): unknown {
+    const obj: any = {};
+    if (message.accessToken !== "") {
+      obj.accessToken = message.accessToken;
+    }
+    if (message.expiresIn !== 0) {
+      obj.expiresIn = Math.round(message.expiresIn);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IssueServiceTokenResponse>): IssueServiceTokenResponse {
+    return IssueServiceTokenResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IssueServiceTokenResponse>): IssueServiceTokenResponse {
+    const message = createBaseIssueServiceTokenResponse();
+    message.accessToken = object.accessToken ?? "";
+    message.expiresIn = object.expiresIn ?? 0;
     return message;
   },
 };
@@ -5792,6 +5987,21 @@ export const IdentityServiceService = {
     responseSerialize: (value: GetJwksResponse): Buffer => Buffer.from(GetJwksResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetJwksResponse => GetJwksResponse.decode(value),
   },
+  /**
+   * A short-lived access token for a platform service acting as itself (a background worker: an outbox reader,
+   * a retried booking). Internal: no HTTP route; the credential is derived from the platform's service secret.
+   */
+  issueServiceToken: {
+    path: "/mch.identity.v1.IdentityService/IssueServiceToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: IssueServiceTokenRequest): Buffer =>
+      Buffer.from(IssueServiceTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): IssueServiceTokenRequest => IssueServiceTokenRequest.decode(value),
+    responseSerialize: (value: IssueServiceTokenResponse): Buffer =>
+      Buffer.from(IssueServiceTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): IssueServiceTokenResponse => IssueServiceTokenResponse.decode(value),
+  },
   /** Creates a staff account at an institution (its institution admins only). */
   createStaff: {
     path: "/mch.identity.v1.IdentityService/CreateStaff" as const,
@@ -5970,6 +6180,11 @@ export interface IdentityServiceServer extends UntypedServiceImplementation {
   getMe: handleUnaryCall<GetMeRequest, GetMeResponse>;
   /** The public keys that verify access tokens (a JWKS document). */
   getJwks: handleUnaryCall<GetJwksRequest, GetJwksResponse>;
+  /**
+   * A short-lived access token for a platform service acting as itself (a background worker: an outbox reader,
+   * a retried booking). Internal: no HTTP route; the credential is derived from the platform's service secret.
+   */
+  issueServiceToken: handleUnaryCall<IssueServiceTokenRequest, IssueServiceTokenResponse>;
   /** Creates a staff account at an institution (its institution admins only). */
   createStaff: handleUnaryCall<CreateStaffRequest, CreateStaffResponse>;
   /** Lists an institution's staff. */
@@ -6112,6 +6327,25 @@ export interface IdentityServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetJwksResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A short-lived access token for a platform service acting as itself (a background worker: an outbox reader,
+   * a retried booking). Internal: no HTTP route; the credential is derived from the platform's service secret.
+   */
+  issueServiceToken(
+    request: IssueServiceTokenRequest,
+    callback: (error: ServiceError | null, response: IssueServiceTokenResponse) => void,
+  ): ClientUnaryCall;
+  issueServiceToken(
+    request: IssueServiceTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: IssueServiceTokenResponse) => void,
+  ): ClientUnaryCall;
+  issueServiceToken(
+    request: IssueServiceTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: IssueServiceTokenResponse) => void,
   ): ClientUnaryCall;
   /** Creates a staff account at an institution (its institution admins only). */
   createStaff(
