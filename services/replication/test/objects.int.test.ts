@@ -82,8 +82,11 @@ async function untilInBothZones(id: string): Promise<any> {
   throw new Error(`object ${id} never reached both zones`);
 }
 
-function noTemporaryFiles(): void {
-  for (const zone of ['az-a', 'az-b'] as const) expect(readdirSync(path.join(agentDir(zone), 'tmp'))).toEqual([]);
+/** The agents remove the temporary file of a cancelled upload as the cancellation reaches them (bounded wait). */
+async function noTemporaryFiles(): Promise<void> {
+  const leftovers = (): string[] => (['az-a', 'az-b'] as const).flatMap((zone) => readdirSync(path.join(agentDir(zone), 'tmp')));
+  for (let attempt = 0; attempt < 100 && leftovers().length > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(leftovers()).toEqual([]);
 }
 
 let patientId: string;
@@ -138,6 +141,15 @@ describe('objects through the gateway', () => {
     expect(readable.body.equals(report)).toBe(true);
   });
 
+  it('puts every object write, read and refused read of the patient in her audit trail', async () => {
+    const admin = (await api.login('lufeng.admin')).accessToken;
+    const trail = await api.call('GET', `/v1/patients/${patientId}/audit`, { token: admin });
+    expect(trail.status).toBe(200);
+    const actions = (trail.body.events as Array<{ service: string; action: string; outcome: string }>).filter((event) => event.service === 'replication').map((event) => `${event.action} ${event.outcome}`);
+    expect(actions).toEqual(expect.arrayContaining(['object.put allowed', 'object.read allowed', 'object.read denied', 'object.put denied']));
+    expect(trail.body.unavailableServices ?? []).not.toContain('replication');
+  });
+
   it('refuses a disallowed content type or a bad reference with 400 naming the field, storing nothing', async () => {
     const program = randomBytes(4096);
     const id = sha256(program);
@@ -189,7 +201,7 @@ describe('objects through the gateway', () => {
     const id = hash.digest('hex');
     expect(await metadataRows(id)).toBe(0);
     for (const zone of ['az-a', 'az-b'] as const) expect(existsSync(copyPath(zone, id))).toBe(false);
-    noTemporaryFiles();
+    await noTemporaryFiles();
   });
 
   it('keeps taking objects while zone b\'s agent is down, flags them exposed, and copies them to b when it returns', async () => {
