@@ -3,7 +3,7 @@
 // replication, gateway on free ports). Prints MB/s and per-object latency; asserts nothing.
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { startPlatform, type Platform } from '../../services/platform/src/platform';
 
@@ -73,9 +73,9 @@ function figures(label: string, zones: string, direction: 'upload' | 'download',
   };
 }
 
-async function measure(platform: Platform, token: string, patientId: string, zones: string): Promise<Figures[]> {
+async function measure(platform: Platform, token: string, patientId: string, zones: string, sizes: typeof SIZES = SIZES): Promise<Figures[]> {
   const rows: Figures[] = [];
-  for (const size of SIZES) {
+  for (const size of sizes) {
     // Distinct bytes per object (content addressing would otherwise make every upload after the first a no-op).
     const bodies = Array.from({ length: size.count }, () => randomBytes(size.bytes));
     const ids: string[] = [];
@@ -109,11 +109,13 @@ async function main(): Promise<void> {
   try {
     const token = await login(platform.gatewayUrl, 'lufeng.midwife');
     const patientId = await registerPatient(platform.gatewayUrl, token);
+    // Warm-up (connections, JIT), not reported.
+    await measure(platform, token, patientId, 'warm-up', [{ label: 'warm-up', bytes: MB, count: 8, concurrency: 2 }]);
     const rows = await measure(platform, token, patientId, 'both zones');
     await platform.stopObjectStore('az-b');
     rows.push(...(await measure(platform, token, patientId, 'az-b agent down')));
     await platform.startObjectStore('az-b');
-    console.log(`object throughput through the gateway (one machine, ${process.env.BENCH_NOTE ?? 'loopback'}): concurrency 4 for 1 MB, 2 for 20 MB`);
+    console.log(`object throughput through the gateway (loopback, ${cpus().length} cores, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}): concurrency 4 for 1 MB, 2 for 20 MB`);
     console.log(['size', 'zones', 'direction', 'objects', 'MB/s', 'p50 ms', 'max ms', 'failed'].join('\t'));
     for (const row of rows) console.log([row.label, row.zones, row.direction, row.objects, row.mbPerSecond, row.p50Ms, row.maxMs, row.failures].join('\t'));
   } finally {
