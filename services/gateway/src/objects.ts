@@ -115,7 +115,8 @@ export function registerObjectRoutes(app: FastifyInstance, backends: Backends, c
       stream.cancel();
       return reply.code(304).send();
     }
-    request.raw.on('close', () => stream.cancel());
+    // The answer is over (sent, or the client went away): nothing more is wanted from the stream.
+    reply.raw.on('close', () => stream.cancel());
     const body = Readable.from(
       (async function* bytes(): AsyncIterable<Buffer> {
         if (!first.done && first.value.chunk.length > 0) yield first.value.chunk;

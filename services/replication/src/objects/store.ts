@@ -158,6 +158,7 @@ export class ObjectStore {
         await Promise.all(live().map((zone) => (zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).write({ chunk }).catch((error: unknown) => drop(zone, error))));
         requireEnough();
       }
+      if (received === 0) throw InvalidArgumentError.field('size', 'an object must hold at least one byte');
       if (upload.size > 0 && received !== upload.size) throw InvalidArgumentError.field('size', `${received} bytes received, ${upload.size} declared`);
       id = hash.digest('hex');
       if (upload.sha256 && upload.sha256 !== id) throw InvalidArgumentError.field('sha256', 'the bytes received do not hash to the declared SHA-256');
@@ -301,6 +302,10 @@ export class ObjectStore {
       return true;
     }
     if (there?.corrupt) await this.agents.quarantine(zone, id).catch(() => undefined);
+    if (sources.length === 0) {
+      this.logger.error({ alarm: 'OBJECT_UNREPAIRABLE', object: id, zone }, 'no reachable zone holds a verified copy to repair from');
+      return false;
+    }
     for (const source of sources) {
       try {
         const upload = await this.agents.openPut(zone, { sha256: id, size }, { timeoutMs: this.options.transferTimeoutMs });
