@@ -13,7 +13,7 @@ import { backendOf, collectRoutes, HttpRoute } from './http-rules';
 import { GatewayMetrics } from './metrics';
 import { csvRowsField, toCsv } from './csv';
 import { buildOpenApi } from './openapi';
-import { registerObjectRoutes } from './objects';
+import { objectRoutesOpenApi, registerObjectRoutes } from './objects';
 import { forwardedMetadata, idempotencyKeyOf, send } from './forwarding';
 import { registerStatusPage } from './status-page';
 import { loadCodecs, loadProtoRoot, ProtoSources } from './proto-registry';
@@ -60,6 +60,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const backends = new Backends(options.env);
   const metrics = new GatewayMetrics();
   const openApi = buildOpenApi(routes, process.env.npm_package_version ?? '0.1.0');
+  // Described when the replication service's contract is loaded (its StoredObject schema is then in the document).
+  if (routes.some((route) => backendOf(route.service) === 'REPLICATION')) Object.assign(openApi.paths as Record<string, unknown>, objectRoutesOpenApi(config.GATEWAY_OBJECT_LIMIT_BYTES));
   let draining = false;
 
   const app = Fastify({

@@ -127,3 +127,34 @@ export function registerObjectRoutes(app: FastifyInstance, backends: Backends, c
     return reply.send(body);
   });
 }
+
+/** The two hand-written routes in /openapi.json (no annotation-derived route describes raw bytes). */
+export function objectRoutesOpenApi(limitBytes: number): Record<string, Record<string, unknown>> {
+  const error = { description: 'Error (google.rpc.Status)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+  const stored = { type: 'object', properties: { object: { $ref: '#/components/schemas/mch.replication.v1.StoredObject' } } };
+  return {
+    '/v1/objects': {
+      post: {
+        operationId: 'ReplicationService.PutObject',
+        summary: `Stores an object (raw body, at most ${limitBytes} bytes) in both zones; its id is the SHA-256 of its bytes`,
+        tags: ['ReplicationService'],
+        parameters: [
+          { name: 'reference', in: 'query', required: true, schema: { type: 'string' }, description: 'What it belongs to: patient:<patientId> or consultation:<consultationId>' },
+          { name: 'sha256', in: 'query', required: false, schema: { type: 'string' }, description: 'Expected SHA-256 (hex): bytes that differ are refused' },
+          { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 8, maxLength: 128 } },
+        ],
+        requestBody: { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } }, description: 'The object; Content-Type must be an accepted media type' },
+        responses: { '201': { description: 'Stored', content: { 'application/json': { schema: stored } } }, '413': error, default: error },
+      },
+    },
+    '/v1/objects/{id}': {
+      get: {
+        operationId: 'ReplicationService.GetObject',
+        summary: 'The object\'s bytes, with its Content-Type, Content-Length and ETag (its SHA-256)',
+        tags: ['ReplicationService'],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { '200': { description: 'The bytes', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } }, '304': { description: 'Not modified (If-None-Match)' }, default: error },
+      },
+    },
+  };
+}

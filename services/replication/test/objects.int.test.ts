@@ -150,6 +150,13 @@ describe('objects through the gateway', () => {
     expect(trail.body.unavailableServices ?? []).not.toContain('replication');
   });
 
+  it('describes both object routes in /openapi.json, with the stored object\'s schema', async () => {
+    const document = await (await fetch(`${platform.gatewayUrl}/openapi.json`)).json();
+    expect(document.paths['/v1/objects'].post.requestBody.content['*/*']).toBeDefined();
+    expect(document.paths['/v1/objects/{id}'].get.responses['200']).toBeDefined();
+    expect(document.components.schemas['mch.replication.v1.StoredObject'].properties.sha256).toBeDefined();
+  });
+
   it('refuses a disallowed content type or a bad reference with 400 naming the field, storing nothing', async () => {
     const program = randomBytes(4096);
     const id = sha256(program);
