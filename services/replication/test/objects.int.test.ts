@@ -166,9 +166,25 @@ describe('objects through the gateway', () => {
     const badReference = await upload('lufeng.midwife', program, 'image/png', 'record:42');
     expect(badReference.status).toBe(400);
     expect(fieldsOf(badReference)).toEqual(['reference']);
+    const noReference = await request('POST', '/v1/objects', { user: 'lufeng.midwife', body: program, headers: { 'content-type': 'image/png' } });
+    expect(fieldsOf(noReference)).toEqual(['reference']);
+    const traversal = await upload('lufeng.midwife', program, 'image/png', 'consultation:../../etc/passwd\u0000');
+    expect(fieldsOf(traversal)).toEqual(['reference']);
+    // A declared hash the bytes do not match: refused after the last byte, nothing kept.
+    const wrongHash = await request('POST', `/v1/objects?reference=patient:${patientId}&sha256=${sha256(Buffer.from('other'))}`, {
+      user: 'lufeng.midwife',
+      body: program,
+      headers: { 'content-type': 'image/png', 'idempotency-key': `test-${randomBytes(8).toString('hex')}` },
+    });
+    expect(fieldsOf(wrongHash)).toEqual(['sha256']);
+    const badKey = await request('POST', `/v1/objects?reference=patient:${patientId}`, { user: 'lufeng.midwife', body: program, headers: { 'content-type': 'image/png', 'idempotency-key': 'x' } });
+    expect(fieldsOf(badKey)).toEqual(['Idempotency-Key']);
+    expect(fieldsOf(await request('POST', `/v1/objects?reference=patient:${patientId}&colour=red`, { user: 'lufeng.midwife', body: program, headers: { 'content-type': 'image/png' } }))).toEqual(['colour']);
     expect(await metadataRows(id)).toBe(0);
     for (const zone of ['az-a', 'az-b'] as const) expect(existsSync(copyPath(zone, id))).toBe(false);
+    await noTemporaryFiles();
     expect((await request('GET', `/v1/objects/${'0'.repeat(64)}`, { user: 'pref.clinician' })).status).toBe(404);
+    expect(fieldsOf(await request('GET', '/v1/objects/..%2F..%2Fetc%2Fpasswd', { user: 'pref.clinician' }))).toEqual(['id']);
     expect(fieldsOf(await request('GET', '/v1/objects/not-a-hash', { user: 'pref.clinician' }))).toEqual(['id']);
   });
 
