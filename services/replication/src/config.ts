@@ -34,6 +34,8 @@ export const replicationConfigSpec = {
   OBJECT_SCAN_INTERVAL_MS: int({ default: 6 * 60 * 60_000, min: 1_000 }),
   /** Deadline of one transfer to or from an agent. */
   OBJECT_TRANSFER_TIMEOUT_MS: int({ default: 120_000, min: 1_000 }),
+  /** How long a zone's agent may stall an upload or a read's first byte before it is treated as down. */
+  OBJECT_STALL_TIMEOUT_MS: int({ default: 10_000, min: 100 }),
   CONSULTATION_SERVICE_ADDR: optionalStr(),
 };
 

@@ -37,6 +37,7 @@ void runService({
           repairIntervalMs: config.OBJECT_REPAIR_INTERVAL_MS,
           scanIntervalMs: config.OBJECT_SCAN_INTERVAL_MS,
           transferTimeoutMs: config.OBJECT_TRANSFER_TIMEOUT_MS,
+          stallTimeoutMs: config.OBJECT_STALL_TIMEOUT_MS,
         },
         logger,
         observer.metrics,

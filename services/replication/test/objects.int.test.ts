@@ -82,6 +82,17 @@ async function untilInBothZones(id: string): Promise<any> {
   throw new Error(`object ${id} never reached both zones`);
 }
 
+/** Waits (bounded) until the status shows every zone's agent answering again (the repair loop pings every 2 s). */
+async function untilAgentsAnswer(): Promise<void> {
+  for (let attempt = 0; attempt < 120; attempt++) {
+    const status = await request('GET', '/v1/replication/status', { user: 'platform.admin' });
+    const zones = (status.json?.status?.objectStore?.zones ?? []) as Array<{ reachable?: boolean }>;
+    if (zones.length === 2 && zones.every((zone) => zone.reachable)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error('the store agents never both answered');
+}
+
 /** The agents remove the temporary file of a cancelled upload as the cancellation reaches them (bounded wait). */
 async function noTemporaryFiles(): Promise<void> {
   const leftovers = (): string[] => (['az-a', 'az-b'] as const).flatMap((zone) => readdirSync(path.join(agentDir(zone), 'tmp')));
@@ -248,6 +259,35 @@ describe('objects through the gateway', () => {
     const repaired = await untilInBothZones(id);
     expect(repaired.exposed ?? false).toBe(false);
     expect(readFileSync(copyPath('az-b', id)).equals(scan)).toBe(true);
+    await untilAgentsAnswer();
+  });
+
+  it('treats a hung agent (SIGSTOP) as down: an upload completes without it and a read falls back to the other zone', async () => {
+    const pidOf = (zone: 'az-a' | 'az-b'): number => (JSON.parse(readFileSync(path.join(platform.runDir, `objects-${zone}.pid`), 'utf8')) as { pid: number }).pid;
+    const image = randomBytes(MB);
+    const id = sha256(image);
+    const hungB = pidOf('az-b');
+    process.kill(hungB, 'SIGSTOP');
+    try {
+      const stored = await upload('lufeng.midwife', image, 'image/png', `patient:${patientId}`);
+      expect(stored.status).toBe(201);
+      expect(stored.json.object).toMatchObject({ id, zones: ['az-a'], exposed: true });
+    } finally {
+      process.kill(hungB, 'SIGCONT');
+    }
+    await untilInBothZones(id);
+    expect(readFileSync(copyPath('az-b', id)).equals(image)).toBe(true);
+
+    const hungA = pidOf('az-a');
+    process.kill(hungA, 'SIGSTOP');
+    try {
+      const read = await request('GET', `/v1/objects/${id}`, { user: 'pref.clinician' });
+      expect(read.status).toBe(200);
+      expect(read.body.equals(image)).toBe(true);
+    } finally {
+      process.kill(hungA, 'SIGCONT');
+    }
+    await untilAgentsAnswer();
   });
 
   it('finds a copy corrupted on disk, serves the good one meanwhile, and repairs it from the other zone', async () => {

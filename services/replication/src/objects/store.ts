@@ -35,6 +35,11 @@ export interface ObjectStoreOptions {
   readonly scanIntervalMs: number;
   /** Deadline of one agent transfer (an upload or download of the largest object). */
   readonly transferTimeoutMs: number;
+  /**
+   * How long one agent may take to accept the next piece, store the blob at the end, or send its first byte before
+   * it is treated as down: a hung zone (frozen, partitioned) must not hold every upload and read hostage.
+   */
+  readonly stallTimeoutMs: number;
 }
 
 const REPAIR_BATCH = 50;
@@ -45,6 +50,15 @@ function requireObjectId(id: string): string {
   const normalised = id.trim().toLowerCase();
   if (!SHA256_HEX.test(normalised)) throw InvalidArgumentError.field('id', 'must be an object id (the SHA-256 of its bytes, 64 hex digits)');
   return normalised;
+}
+
+/** Settles like `work`, or rejects once `ms` pass first. */
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no progress within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 function codeOf(error: unknown): number | undefined {
@@ -114,8 +128,10 @@ export class ObjectStore {
     const zones: ZoneUpload[] = await Promise.all(
       this.agents.zones.map(async (zone): Promise<ZoneUpload> => {
         try {
-          // An agent known to be down costs the upload nothing; one believed up gets a moment to (re)connect.
-          if (!(await this.agents.ready(zone, this.reachable.get(zone) === false ? 0 : CONNECT_WAIT_MS))) throw new Error(`the store agent of ${zone} is not connected`);
+          // An agent known to be down (the repair loop's ping says when it answers again) costs the upload nothing;
+          // one believed up gets a moment to (re)connect.
+          if (this.reachable.get(zone) === false) throw new Error(`the store agent of ${zone} is down`);
+          if (!(await this.agents.ready(zone, CONNECT_WAIT_MS))) throw new Error(`the store agent of ${zone} is not connected`);
           return { zone, call: await this.agents.openPut(zone, { sha256: upload.sha256 ?? '', size: upload.size }, { parent: ctx, timeoutMs: this.options.transferTimeoutMs }), failure: undefined };
         } catch (error) {
           this.reachable.set(zone, false);
@@ -128,7 +144,10 @@ export class ObjectStore {
       zone.call?.cancel();
       zone.call = undefined;
       zone.failure = (error as Error).message;
-      this.reachable.set(zone.zone, false);
+      // The caller going away cancels the agents' streams too: that says nothing about the agents.
+      if (ctx.signal.aborted || codeOf(error) === GrpcStatus.CANCELLED) return;
+      // An agent that stalls or cannot be reached is skipped by the next uploads until the repair loop's ping answers.
+      if (!isServiceError(error) || codeOf(error) === GrpcStatus.UNAVAILABLE || codeOf(error) === GrpcStatus.DEADLINE_EXCEEDED) this.reachable.set(zone.zone, false);
       this.logger.warn({ zone: zone.zone, err: error }, 'store agent failed during an upload; continuing with the other zone');
     };
     const requireEnough = (): void => {
@@ -148,6 +167,7 @@ export class ObjectStore {
       for (;;) {
         const next = await iterator.next();
         if (next.done) break;
+        if (ctx.signal.aborted) throw new UnavailableError('the upload was cancelled by the caller', 'CANCELLED');
         if (next.value.metadata) throw InvalidArgumentError.field('metadata', 'only the first message carries the metadata');
         const chunk = next.value.chunk;
         if (!chunk || chunk.length === 0) continue;
@@ -155,7 +175,11 @@ export class ObjectStore {
         const tooMuch = overLimit(received, upload.size, this.options.rules.maxBytes);
         if (tooMuch) throw InvalidArgumentError.field('size', tooMuch);
         hash.update(chunk);
-        await Promise.all(live().map((zone) => (zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).write({ chunk }).catch((error: unknown) => drop(zone, error))));
+        await Promise.all(
+          live().map((zone) =>
+            within((zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).write({ chunk }), this.options.stallTimeoutMs, `store agent ${zone.zone}`).catch((error: unknown) => drop(zone, error)),
+          ),
+        );
         requireEnough();
       }
       if (received === 0) throw InvalidArgumentError.field('size', 'an object must hold at least one byte');
@@ -165,9 +189,8 @@ export class ObjectStore {
       const answers = await Promise.all(
         live().map(async (zone) => {
           try {
-            return { zone: zone.zone, answer: await (zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).end() };
+            return { zone: zone.zone, answer: await within((zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).end(), this.options.stallTimeoutMs, `store agent ${zone.zone}`) };
           } catch (error) {
-            zone.call = undefined;
             drop(zone, error);
             return undefined;
           }
@@ -210,7 +233,9 @@ export class ObjectStore {
   async *get(rawId: string, ctx: CallContext): AsyncIterable<GetObjectResponse> {
     const id = requireObjectId(rawId);
     const record = await this.authorisedRecord(id, ctx, 'object.read');
-    const order = [...record.object.zones, ...this.agents.zones.filter((zone) => !record.object.zones.includes(zone))];
+    // Verified copies first, and zones whose agent answers before those known to be down.
+    const rank = (zone: string): number => (record.object.zones.includes(zone) ? 0 : 2) + (this.reachable.get(zone) === false ? 1 : 0);
+    const order = [...this.agents.zones].sort((a, b) => rank(a) - rank(b));
     let lastError: unknown;
     for (const zone of order) {
       const stream = this.agents.get(zone, id, { parent: ctx, timeoutMs: this.options.transferTimeoutMs });
@@ -218,7 +243,7 @@ export class ObjectStore {
       let first: IteratorResult<{ chunk: Buffer }>;
       try {
         // The agent re-hashes its copy before the first chunk: a corrupt or missing copy fails here, before any byte.
-        first = await iterator.next();
+        first = await within(iterator.next(), this.options.stallTimeoutMs, `store agent ${zone}`);
       } catch (error) {
         lastError = error;
         stream.cancel();
@@ -279,6 +304,12 @@ export class ObjectStore {
       })
       .finally(() => (this.repairing = undefined));
     return this.repairing;
+  }
+
+  /** A pass that starts after any pass in flight (which may have read its work list before the scan's findings). */
+  private async freshRepairPass(): Promise<number> {
+    while (this.repairing) await this.repairing;
+    return this.repairNow();
   }
 
   private async repairPass(): Promise<number> {
@@ -364,7 +395,7 @@ export class ObjectStore {
     }
     let repaired = 0;
     for (;;) {
-      const pass = await this.repairNow();
+      const pass = await this.freshRepairPass();
       repaired += pass;
       if (pass === 0) break;
     }
