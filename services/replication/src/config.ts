@@ -36,6 +36,8 @@ export const replicationConfigSpec = {
   OBJECT_TRANSFER_TIMEOUT_MS: int({ default: 120_000, min: 1_000 }),
   /** How long a zone's agent may stall an upload or a read's first byte before it is treated as down. */
   OBJECT_STALL_TIMEOUT_MS: int({ default: 10_000, min: 100 }),
+  /** A blob no object names older than this is moved to its agent's quarantine by the scan. */
+  OBJECT_ORPHAN_AGE_MS: int({ default: 24 * 60 * 60_000, min: 60_000 }),
   CONSULTATION_SERVICE_ADDR: optionalStr(),
 };
 

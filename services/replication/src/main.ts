@@ -38,6 +38,7 @@ void runService({
           scanIntervalMs: config.OBJECT_SCAN_INTERVAL_MS,
           transferTimeoutMs: config.OBJECT_TRANSFER_TIMEOUT_MS,
           stallTimeoutMs: config.OBJECT_STALL_TIMEOUT_MS,
+          orphanAgeMs: config.OBJECT_ORPHAN_AGE_MS,
         },
         logger,
         observer.metrics,

@@ -3,7 +3,7 @@
 // the object belongs to; refused uploads (type, size) store nothing anywhere; an upload while zone b's agent is
 // down is acknowledged, flagged exposed and copied to b when it returns; a corrupted copy is found and repaired.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -317,5 +317,24 @@ describe('objects through the gateway', () => {
     const scanAgain = await request('POST', '/v1/replication/objects/verify', { user: 'platform.admin', body: Buffer.from('{}'), headers: { 'content-type': 'application/json' } });
     expect(scanAgain.json.corrupt ?? '0').toBe('0');
     expect(scanAgain.json.stillExposed ?? '0').toBe('0');
+  });
+
+  it('sets aside a blob no object names once it is old (an upload whose metadata never committed), and only then', async () => {
+    const place = (zone: 'az-a' | 'az-b', bytes: Buffer, ageMs: number): string => {
+      const file = copyPath(zone, sha256(bytes));
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, bytes);
+      const when = new Date(Date.now() - ageMs);
+      utimesSync(file, when, when);
+      return file;
+    };
+    const stale = place('az-a', randomBytes(5000), 2 * 86_400_000);
+    const recent = place('az-b', randomBytes(5000), 0);
+    const scan = await request('POST', '/v1/replication/objects/verify', { user: 'platform.admin', body: Buffer.from('{}'), headers: { 'content-type': 'application/json' } });
+    expect(scan.status).toBe(200);
+    expect(Number(scan.json.orphans)).toBeGreaterThanOrEqual(2);
+    expect(Number(scan.json.orphansQuarantined)).toBeGreaterThanOrEqual(1);
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(recent)).toBe(true);
   });
 });

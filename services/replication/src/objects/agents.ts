@@ -62,6 +62,10 @@ export class StoreAgents {
     return callUnary(this.client(zone), Agent.hasBlob, { sha256, verify }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true });
   }
 
+  async list(zone: string, after: string, pageSize: number): Promise<string[]> {
+    return (await callUnary(this.client(zone), Agent.listBlobs, { after, pageSize }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true })).sha256s;
+  }
+
   async quarantine(zone: string, sha256: string): Promise<boolean> {
     return (await callUnary(this.client(zone), Agent.deleteBlob, { sha256 }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true })).removed;
   }

@@ -117,6 +117,12 @@ export class ObjectRepository {
     return rows.map((row) => row.zone);
   }
 
+  /** Which of `ids` name an object. */
+  async existing(ids: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.query<{ id: string }>(`SELECT id FROM objects WHERE id = ANY($1)`, [ids]);
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** Objects in id order after `after`, for the scan. */
   async page(after: string, limit: number): Promise<Array<{ id: string; size: string }>> {
     return this.db.query(`SELECT id, size::text AS size FROM objects WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit]);

@@ -40,6 +40,11 @@ export interface ObjectStoreOptions {
    * it is treated as down: a hung zone (frozen, partitioned) must not hold every upload and read hostage.
    */
   readonly stallTimeoutMs: number;
+  /**
+   * A blob no object names (its upload's metadata never committed) older than this is moved to the agent's
+   * quarantine by the scan; younger ones may belong to an upload still committing.
+   */
+  readonly orphanAgeMs: number;
 }
 
 const REPAIR_BATCH = 50;
@@ -399,11 +404,46 @@ export class ObjectStore {
       repaired += pass;
       if (pass === 0) break;
     }
+    const orphans = await this.sweepOrphans();
     await this.repository.recordScan({ startedAt, checked, missing, corrupt, repaired });
     await this.refreshStatus();
     const stillExposed = this.current.zones.reduce((total, zone) => total + Number(zone.missingCopies), 0);
-    this.logger.info({ checked, missing, corrupt, repaired, stillExposed }, 'object scan finished');
-    return { checked: String(checked), missing: String(missing), corrupt: String(corrupt), repaired: String(repaired), stillExposed: String(stillExposed), objectStore: this.current };
+    this.logger.info({ checked, missing, corrupt, repaired, stillExposed, ...orphans }, 'object scan finished');
+    return {
+      checked: String(checked),
+      missing: String(missing),
+      corrupt: String(corrupt),
+      repaired: String(repaired),
+      stillExposed: String(stillExposed),
+      objectStore: this.current,
+      orphans: String(orphans.orphans),
+      orphansQuarantined: String(orphans.quarantined),
+    };
+  }
+
+  /** Blobs no object names, in every reachable zone; those older than the orphan age are set aside. */
+  private async sweepOrphans(): Promise<{ orphans: number; quarantined: number }> {
+    let orphans = 0;
+    let quarantined = 0;
+    for (const zone of this.agents.zones) {
+      if (!this.reachable.get(zone)) continue;
+      for (let after = ''; ; ) {
+        const names = await this.agents.list(zone, after, SCAN_PAGE).catch(() => [] as string[]);
+        if (names.length === 0) break;
+        after = names[names.length - 1] ?? after;
+        const known = await this.repository.existing(names);
+        for (const name of names.filter((candidate) => !known.has(candidate))) {
+          orphans++;
+          const copy = await this.agents.check(zone, name, false).catch(() => undefined);
+          const age = copy?.modifiedAt ? Date.now() - copy.modifiedAt.getTime() : 0;
+          if (age > this.options.orphanAgeMs && (await this.agents.quarantine(zone, name).catch(() => false))) {
+            quarantined++;
+            this.logger.warn({ zone, blob: name, ageMs: age }, 'orphan blob (no object names it) moved to quarantine');
+          }
+        }
+      }
+    }
+    return { orphans, quarantined };
   }
 
   async refreshStatus(): Promise<void> {

@@ -27,6 +27,7 @@ export interface BlobCheck {
   readonly size: number;
   readonly verified: boolean;
   readonly corrupt: boolean;
+  readonly modifiedAt?: Date;
 }
 
 async function fsyncDirectory(dir: string): Promise<void> {
@@ -119,15 +120,16 @@ export class BlobStore {
   async check(sha256: string, verify: boolean): Promise<BlobCheck> {
     const file = this.pathOf(sha256);
     let size: number;
+    let modifiedAt: Date;
     try {
-      size = (await stat(file)).size;
+      ({ size, mtime: modifiedAt } = await stat(file));
     } catch {
       return { present: false, size: 0, verified: false, corrupt: false };
     }
-    if (!verify) return { present: true, size, verified: false, corrupt: false };
+    if (!verify) return { present: true, size, verified: false, corrupt: false, modifiedAt };
     const actual = await hashFile(file).catch(() => undefined);
     const verified = actual?.sha256 === sha256;
-    return { present: true, size, verified, corrupt: !verified };
+    return { present: true, size, verified, corrupt: !verified, modifiedAt };
   }
 
   /**

@@ -44,7 +44,7 @@ export function storeAgentHandlers(store: BlobStore): UnaryHandlers<typeof Store
 
     async hasBlob(request) {
       const check = await store.check(requireSha256(request.sha256), request.verify);
-      return { present: check.present, size: String(check.size), verified: check.verified, corrupt: check.corrupt };
+      return { present: check.present, size: String(check.size), verified: check.verified, corrupt: check.corrupt, modifiedAt: check.modifiedAt };
     },
 
     async listBlobs(request) {

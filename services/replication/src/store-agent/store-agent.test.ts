@@ -69,7 +69,7 @@ describe('the store agent', () => {
     expect(readFileSync(blobPath(sha256(bytes))).equals(bytes)).toBe(true);
     expect((await get(sha256(bytes))).equals(bytes)).toBe(true);
     expect(await put(bytes, { sha256: sha256(bytes) })).toMatchObject({ alreadyPresent: true });
-    expect(await callUnary(client, Agent.hasBlob, { sha256: sha256(bytes), verify: true }, {})).toEqual({ present: true, size: String(bytes.length), verified: true, corrupt: false });
+    expect(await callUnary(client, Agent.hasBlob, { sha256: sha256(bytes), verify: true }, {})).toMatchObject({ present: true, size: String(bytes.length), verified: true, corrupt: false });
     expect(temporaryFiles()).toEqual([]);
   });
 

@@ -234,7 +234,13 @@ export interface VerifyObjectsResponse {
   repaired: string;
   /** Copies still missing after the scan (a zone's agent unreachable). */
   stillExposed: string;
-  objectStore?: ObjectStoreStatus | undefined;
+  objectStore?:
+    | ObjectStoreStatus
+    | undefined;
+  /** Blobs an agent holds that no object names (an upload whose metadata never committed). */
+  orphans: string;
+  /** Orphans older than the orphan age, moved to the agent's quarantine. */
+  orphansQuarantined: string;
 }
 
 /** No fields. */
@@ -1991,7 +1997,16 @@ export const VerifyObjectsRequest: MessageFns<VerifyObjectsRequest> = {
 };
 
 function createBaseVerifyObjectsResponse(): VerifyObjectsResponse {
-  return { checked: "0", missing: "0", corrupt: "0", repaired: "0", stillExposed: "0", objectStore: undefined };
+  return {
+    checked: "0",
+    missing: "0",
+    corrupt: "0",
+    repaired: "0",
+    stillExposed: "0",
+    objectStore: undefined,
+    orphans: "0",
+    orphansQuarantined: "0",
+  };
 }
 
 export const VerifyObjectsResponse: MessageFns<VerifyObjectsResponse> = {
@@ -2013,6 +2028,12 @@ export const VerifyObjectsResponse: MessageFns<VerifyObjectsResponse> = {
     }
     if (message.objectStore !== undefined) {
       ObjectStoreStatus.encode(message.objectStore, writer.uint32(50).fork()).join();
+    }
+    if (message.orphans !== "0") {
+      writer.uint32(56).int64(message.orphans);
+    }
+    if (message.orphansQuarantined !== "0") {
+      writer.uint32(64).int64(message.orphansQuarantined);
     }
     return writer;
   },
@@ -2078,6 +2099,22 @@ export const VerifyObjectsResponse: MessageFns<VerifyObjectsResponse> = {
             message.objectStore = ObjectStoreStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.orphans = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.orphansQuarantined = reader.int64().toString();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2106,6 +2143,12 @@ export const VerifyObjectsResponse: MessageFns<VerifyObjectsResponse> = {
         : isSet(object.object_store)
         ? ObjectStoreStatus.fromJSON(object.object_store)
         : undefined,
+      orphans: isSet(object.orphans) ? globalThis.String(object.orphans) : "0",
+      orphansQuarantined: isSet(object.orphansQuarantined)
+        ? globalThis.String(object.orphansQuarantined)
+        : isSet(object.orphans_quarantined)
+        ? globalThis.String(object.orphans_quarantined)
+        : "0",
     };
   },
 
@@ -2129,6 +2172,12 @@ export const VerifyObjectsResponse: MessageFns<VerifyObjectsResponse> = {
     if (message.objectStore !== undefined) {
       obj.objectStore = ObjectStoreStatus.toJSON(message.objectStore);
     }
+    if (message.orphans !== "0") {
+      obj.orphans = message.orphans;
+    }
+    if (message.orphansQuarantined !== "0") {
+      obj.orphansQuarantined = message.orphansQuarantined;
+    }
     return obj;
   },
 
@@ -2145,6 +2194,8 @@ export const VerifyObjectsResponse: MessageFns<VerifyObjectsResponse> = {
     message.objectStore = (object.objectStore !== undefined && object.objectStore !== null)
       ? ObjectStoreStatus.fromPartial(object.objectStore)
       : undefined;
+    message.orphans = object.orphans ?? "0";
+    message.orphansQuarantined = object.orphansQuarantined ?? "0";
     return message;
   },
 };

@@ -22,6 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
 
 export const protobufPackage = "mch.replication.v1";
 
@@ -80,6 +81,8 @@ export interface HasBlobResponse {
   verified: boolean;
   /** With verify: present but the bytes do not hash to the name. */
   corrupt: boolean;
+  /** When the copy was written (its file's modification time). */
+  modifiedAt?: Date | undefined;
 }
 
 /** A page of names. */
@@ -619,7 +622,7 @@ export const HasBlobRequest: MessageFns<HasBlobRequest> = {
 };
 
 function createBaseHasBlobResponse(): HasBlobResponse {
-  return { present: false, size: "0", verified: false, corrupt: false };
+  return { present: false, size: "0", verified: false, corrupt: false, modifiedAt: undefined };
 }
 
 export const HasBlobResponse: MessageFns<HasBlobResponse> = {
@@ -635,6 +638,9 @@ export const HasBlobResponse: MessageFns<HasBlobResponse> = {
     }
     if (message.corrupt !== false) {
       writer.uint32(32).bool(message.corrupt);
+    }
+    if (message.modifiedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.modifiedAt), writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -684,6 +690,14 @@ export const HasBlobResponse: MessageFns<HasBlobResponse> = {
             message.corrupt = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.modifiedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -702,6 +716,11 @@ export const HasBlobResponse: MessageFns<HasBlobResponse> = {
       size: isSet(object.size) ? globalThis.String(object.size) : "0",
       verified: isSet(object.verified) ? globalThis.Boolean(object.verified) : false,
       corrupt: isSet(object.corrupt) ? globalThis.Boolean(object.corrupt) : false,
+      modifiedAt: isSet(object.modifiedAt)
+        ? fromJsonTimestamp(object.modifiedAt)
+        : isSet(object.modified_at)
+        ? fromJsonTimestamp(object.modified_at)
+        : undefined,
     };
   },
 
@@ -719,6 +738,9 @@ export const HasBlobResponse: MessageFns<HasBlobResponse> = {
     if (message.corrupt !== false) {
       obj.corrupt = message.corrupt;
     }
+    if (message.modifiedAt !== undefined) {
+      obj.modifiedAt = message.modifiedAt.toISOString();
+    }
     return obj;
   },
 
@@ -731,6 +753,7 @@ export const HasBlobResponse: MessageFns<HasBlobResponse> = {
     message.size = object.size ?? "0";
     message.verified = object.verified ?? false;
     message.corrupt = object.corrupt ?? false;
+    message.modifiedAt = object.modifiedAt ?? undefined;
     return message;
   },
 };
@@ -1206,6 +1229,28 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
