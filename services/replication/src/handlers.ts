@@ -88,7 +88,7 @@ export function replicationHandlers(observer: ReplicationObserver, engine: Patro
 
     async listAuditEvents(request, ctx) {
       const patientId = request.patientId.trim().toLowerCase();
-      if (!/^[0-9a-f-]{36}$/.test(patientId)) throw InvalidArgumentError.field('patientId', 'must be an id (UUID)');
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(patientId)) throw InvalidArgumentError.field('patientId', 'must be an id (UUID)');
       await enforce(db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
       const pageSize = request.pageSize > 0 ? Math.min(request.pageSize, 200) : 50;
       return { events: await listAuditEvents(db, 'replication', patientId, request.before, pageSize) };
