@@ -1,7 +1,7 @@
 // The master patient index: register-or-match, look-up, search, the review queue, residents' activation,
 // guardianship, and the audit trail of every access.
 import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
-import { canAccessPatient, canActForPatients, canReadPatientIdentity, canReadAudit, canReviewMatches, Decision, requireAllowed } from '../../common/src/auth/policy';
+import { canAccessPatient, canActForPatients, canReadAudit, canReviewMatches, Decision, requireAllowed } from '../../common/src/auth/policy';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, Violations } from '../../common/src/errors';
 import { CallContext, firstMetadataValue, METADATA } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
@@ -149,10 +149,10 @@ export class PatientService {
 
   async get(request: { id: string }, ctx: CallContext): Promise<GetPatientResponse> {
     requireId(request.id, 'id');
-    await this.allowPatient(ctx, request.id, 'patient.read', canReadPatientIdentity(ctx.principal, request.id, ctx.purpose));
+    await this.allowPatient(ctx, request.id, 'patient.read');
     const row = await this.patients.get(request.id);
     if (!row) throw new NotFoundError(`patient ${request.id} not found`);
-    if (row.id !== request.id) await this.allowPatient(ctx, row.id, 'patient.read', canReadPatientIdentity(ctx.principal, row.id, ctx.purpose));
+    if (row.id !== request.id) await this.allowPatient(ctx, row.id, 'patient.read');
     await recordAudit(this.db.rw, ctx, { patientId: row.id, action: 'patient.read', outcome: 'allowed' });
     return { patient: toPatient(row, ctx.principal) };
   }

@@ -174,8 +174,9 @@ export function canReadRiskOutbox(principal: Principal | undefined): Decision {
 }
 
 /**
- * The referral service completing, as itself, the booking of a referral its receiver accepted while scheduling was
- * unavailable (DESIGN.md §2.4: acceptance books the appointment, later without a human). Only for purpose `referral`.
+ * The referral service booking, as itself, the appointment of a referral its receiver accepted (DESIGN.md §2.4:
+ * acceptance books the appointment, later without a human when scheduling was away; referral records and audits the
+ * clinician who accepted). Only for purpose `referral`.
  */
 function isReferralCompletingBooking(principal: Principal | undefined, purpose: Purpose | undefined): boolean {
   return isService(principal, 'referral') && purpose === 'referral';
@@ -187,15 +188,6 @@ function isReferralCompletingBooking(principal: Principal | undefined, purpose: 
  * the referral service booking an accepted referral's appointment.
  */
 export function canBookForPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
-  if (isReferralCompletingBooking(principal, purpose)) return allow;
-  return canAccessPatient(principal, patientId, purpose);
-}
-
-/**
- * Who a patient is (identity's GetPatient): as the shared record, and the referral service's booking of an accepted
- * referral, for which scheduling confirms the patient with the caller's token.
- */
-export function canReadPatientIdentity(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
   if (isReferralCompletingBooking(principal, purpose)) return allow;
   return canAccessPatient(principal, patientId, purpose);
 }
