@@ -206,20 +206,7 @@ lifecycle:
     secretKeyRef:
       name: {{ include "mch.postgresCluster" $root }}-app
       key: password
-{{- if $root.Values.redis.enabled }}
-{{- if $root.Values.redis.auth }}
-- name: REDIS_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "mch.appSecret" $root }}
-      key: REDIS_PASSWORD
-- name: REDIS_URL
-  value: redis://:$(REDIS_PASSWORD)@{{ include "mch.fullname" $root }}-redis.{{ include "mch.svcDomain" $root }}:{{ $root.Values.redis.port }}
-{{- else }}
-- name: REDIS_URL
-  value: redis://{{ include "mch.fullname" $root }}-redis.{{ include "mch.svcDomain" $root }}:{{ $root.Values.redis.port }}
-{{- end }}
-{{- end }}
+{{- include "mch.redisEnv" $root | nindent 0 }}
 {{- range $callee := include "mch.callees" (dict "root" $root "name" .name) | trim | splitList " " | compact }}
 - name: {{ include "mch.addressEnvName" (dict "name" $callee) }}
   value: {{ include "mch.grpcAddress" (dict "root" $root "name" $callee) }}
@@ -334,4 +321,22 @@ wal:
 data:
   compression: {{ .Values.postgres.backup.compression }}
   jobs: 2
+{{- end -}}
+
+{{/* REDIS_URL (and its password) for a container, when the chart runs Redis: the services' cache, the gateway's rate limits. */}}
+{{- define "mch.redisEnv" -}}
+{{- if .Values.redis.enabled }}
+{{- if .Values.redis.auth }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.appSecret" . }}
+      key: REDIS_PASSWORD
+- name: REDIS_URL
+  value: redis://:$(REDIS_PASSWORD)@{{ include "mch.fullname" . }}-redis.{{ include "mch.svcDomain" . }}:{{ .Values.redis.port }}
+{{- else }}
+- name: REDIS_URL
+  value: redis://{{ include "mch.fullname" . }}-redis.{{ include "mch.svcDomain" . }}:{{ .Values.redis.port }}
+{{- end }}
+{{- end }}
 {{- end -}}

@@ -18,6 +18,8 @@ import { buildOpenApi } from './openapi';
 import { registerConsultationEvents } from './consultation-events';
 import { endAllStreams } from './sse';
 import { registerStatusPage } from './status-page';
+import { RateLimiter } from './rate-limit';
+import { createRedis } from '../../common/src/cache';
 import { loadCodecs, loadProtoRoot, MessageCodec, ProtoSources } from './proto-registry';
 import { transcodeRequest } from './transcode';
 
@@ -48,6 +50,9 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
+/** Probes and scrapes are never rate limited. */
+const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
 /** True when the client prefers CSV (`Accept: text/csv`) over JSON. */
 function wantsCsv(accept: string | undefined): boolean {
   return accept !== undefined && /(^|,)\s*text\/csv/i.test(accept);
@@ -65,6 +70,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const backends = new Backends(options.env);
   const metrics = new GatewayMetrics();
   const openApi = buildOpenApi(routes, process.env.npm_package_version ?? '0.1.0');
+  const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, logger) : undefined;
+  const limiter = new RateLimiter(
+    redis,
+    { perAddress: config.GATEWAY_RATE_LIMIT_PER_ADDRESS, perToken: config.GATEWAY_RATE_LIMIT_PER_TOKEN, windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS },
+    logger,
+  );
   let draining = false;
 
   const app = Fastify({
@@ -88,6 +99,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    if (!limiter.enabled || UNLIMITED_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    const authorization = request.headers.authorization;
+    const decision = await limiter.check(request.ip, typeof authorization === 'string' ? authorization : undefined);
+    if (!decision.allowed) {
+      metrics.rateLimited.inc({ scope: decision.scope });
+      reply.header('retry-after', String(decision.retryAfterSeconds));
+      const per = decision.scope === 'address' ? 'client address' : 'access token';
+      return send(reply, plainError(429, 8, `rate limit: at most ${decision.limit} requests per ${config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS} s per ${per}; retry after ${decision.retryAfterSeconds} s`));
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -112,7 +132,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const backendStates = backends.states(new Set(routes.map((route) => backendOf(route.service))));
-    return reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ready', backends: backendStates });
+    return reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ready', backends: backendStates, rateLimits: limiter.state() });
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/openapi.json', async () => openApi);
@@ -185,6 +205,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     close: async () => {
       await app.close();
       backends.close();
+      redis?.disconnect();
     },
   };
 }

@@ -1,5 +1,5 @@
 // The gateway's configuration; backend addresses are read per backend (`<NAME>_SERVICE_ADDR`).
-import { ConfigOf, int, loadConfig, port, str } from '../../common/src/config';
+import { ConfigOf, int, loadConfig, optionalStr, port, str } from '../../common/src/config';
 
 export const gatewayConfigSpec = {
   SERVICE_NAME: str({ default: 'gateway' }),
@@ -13,6 +13,14 @@ export const gatewayConfigSpec = {
   GATEWAY_SSE_HEARTBEAT_MS: int({ default: 15_000, min: 100 }),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed (0 locally; the ingress hops in Kubernetes). */
   GATEWAY_TRUSTED_PROXY_HOPS: int({ default: 0, min: 0, max: 10 }),
+  /** Redis for the rate limits shared by every replica; without it there are none. */
+  REDIS_URL: optionalStr(),
+  REDIS_COMMAND_TIMEOUT_MS: int({ default: 250, min: 10 }),
+  /** Requests per window per client address (0: off). */
+  GATEWAY_RATE_LIMIT_PER_ADDRESS: int({ default: 3_000, min: 0 }),
+  /** Requests per window per bearer token (0: off). */
+  GATEWAY_RATE_LIMIT_PER_TOKEN: int({ default: 1_200, min: 0 }),
+  GATEWAY_RATE_LIMIT_WINDOW_SECONDS: int({ default: 60, min: 1, max: 3_600 }),
 };
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSpec>;

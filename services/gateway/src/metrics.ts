@@ -16,6 +16,12 @@ export class GatewayMetrics {
     buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly rateLimited = new Counter({
+    name: 'mch_gateway_rate_limited_total',
+    help: 'Requests refused with 429, by the limit that refused them (address or token).',
+    labelNames: ['scope'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mch_gateway_' });

@@ -8,6 +8,7 @@ export const REQUIRED_PACKAGES = [
   'etcd-client',
   'haproxy',
   'redis-server',
+  'pgbackrest',
 ] as const;
 
 export type RequiredPackage = (typeof REQUIRED_PACKAGES)[number];

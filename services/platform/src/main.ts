@@ -1,7 +1,7 @@
-// The platform CLI: `up` (foreground, or --detach), `status`, `down` and `measure`.
+// The platform CLI: `up` (foreground, or --detach; or a restored pair), `status`, `down`, `backup` and `measure`.
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CONTROL_ACTIONS, sendControl, serveControl, type ControlAction } from './control';
 import { MissingPackagesError, installPrerequisites } from './install';
 import { formatMeasurements, measurePlatform } from './measure';
@@ -12,9 +12,13 @@ import {
   readPlatformState,
   runningPlatformPid,
   startPlatform,
+  type Platform,
   type PlatformEndpoints,
 } from './platform';
 import { deriveServiceCredential, SERVICE_PRINCIPALS } from '../../common/src/auth/service-identity';
+import { backupInfo, STANZA, takeBackup, type BackupType, type RestoreSource } from './backup';
+import { platformAccount } from './account';
+import { loadOrCreateCredentials } from './secrets';
 import { isAlive, sleep } from './proc';
 import { PLATFORM_SERVICES, type PlatformServiceName, type ServiceRequest } from './services';
 
@@ -32,6 +36,13 @@ const USAGE = `usage: node dist/services/platform/src/main.js <command> [options
             kill = SIGKILL as in a crash (the supervisor restarts it); stop/start = graceful
   measure   cold start, warm restart, memory, failover and rejoin on a throwaway platform
             --no-failover       skip the zone-loss drill
+  backup [full|diff|incr|info]
+            a base backup of the running platform with pgBackRest (WAL is archived continuously), or the
+            list of backups; 'up' takes one at first start and every MCH_BACKUP_INTERVAL_HOURS (24; 0 = off)
+            retention: MCH_BACKUP_RETENTION_FULL full backups (2); archive timeout MCH_BACKUP_ARCHIVE_TIMEOUT s (30)
+  up --restore-from <data dir> --restore-to <time>
+            start a fresh pair (MCH_DATA_DIR must be new) restored from that platform's backups to the time
+            (ISO 8601); az-a is restored and promoted by Patroni's pgBackRest bootstrap, az-b clones it
   service-credentials
             print each service's MCH_SERVICE_CREDENTIAL_<NAME> derived from MCH_SERVICE_SECRET (for a
             Kubernetes Secret; identity gets MCH_SERVICE_SECRET itself)
@@ -123,14 +134,17 @@ async function up(args: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', onEarlySignal);
   process.on('SIGTERM', onEarlySignal);
+  const restoreFrom = restoreSourceFrom(args);
   const platform = await startPlatform({
     durability: durabilityFrom(args),
     ...(services === undefined ? {} : { services }),
+    ...(restoreFrom === undefined ? {} : { restoreFrom }),
     log: progress,
   });
   process.off('SIGINT', onEarlySignal);
   process.off('SIGTERM', onEarlySignal);
   const control = await serveControl(platform);
+  const backups = scheduleBackups(platform, backupIntervalHours());
   if (stopRequested === undefined) {
     console.log(['MCH Alliance platform is up', ...summaryLines(platform.endpoints, await platform.status())].join('\n'));
     console.log('Ctrl-C stops it.');
@@ -146,6 +160,7 @@ async function up(args: readonly string[]): Promise<number> {
         return;
       }
       progress(`${signal}: stopping the platform`);
+      clearInterval(backups);
       control.close();
       platform.stop().then(
         () => {
@@ -269,6 +284,67 @@ async function measure(args: readonly string[]): Promise<number> {
   return 0;
 }
 
+function restoreSourceFrom(args: readonly string[]): RestoreSource | undefined {
+  const from = flagValue(args, '--restore-from');
+  const to = flagValue(args, '--restore-to');
+  if (from === undefined && to === undefined) return undefined;
+  if (from === undefined || to === undefined) throw new Error('--restore-from <data dir> and --restore-to <time> go together');
+  const target = new Date(to);
+  if (Number.isNaN(target.getTime())) throw new Error(`--restore-to ${to}: not a time (use ISO 8601, e.g. 2026-11-25T20:15:40Z)`);
+  return { dataDir: resolve(from), target };
+}
+
+function backupIntervalHours(): number {
+  const raw = process.env['MCH_BACKUP_INTERVAL_HOURS'] ?? '24';
+  const hours = Number(raw);
+  if (!Number.isFinite(hours) || hours < 0) throw new Error(`MCH_BACKUP_INTERVAL_HOURS must be a number of hours >= 0, not ${raw}`);
+  return hours;
+}
+
+/** A full backup now when the repository holds none, then one every `hours` (0: only on demand). */
+function scheduleBackups(platform: Platform, hours: number): NodeJS.Timeout | undefined {
+  if (hours === 0) return undefined;
+  const run = (reason: string): void => {
+    platform.backup('full').then(
+      (backup) => progress(`backup ${backup.label ?? ''} (${reason}) done in ${(backup.ms / 1000).toFixed(1)} s`),
+      (error: unknown) => progress(`backup (${reason}) failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  };
+  platform.backupInfo().then(
+    (info) => {
+      if (info.backups.length === 0) run('first');
+    },
+    (error: unknown) => progress(`backup info failed: ${error instanceof Error ? error.message : String(error)}`),
+  );
+  const timer = setInterval(() => run('scheduled'), hours * 3_600_000);
+  timer.unref();
+  return timer;
+}
+
+async function backupCommand(args: readonly string[]): Promise<number> {
+  const dataDir = defaultDataDir();
+  const account = platformAccount(() => undefined);
+  const credentials = loadOrCreateCredentials(dataDir);
+  if (args[0] === 'info') {
+    const info = await backupInfo(dataDir, account, credentials);
+    console.log(`stanza ${STANZA}: ${info.status}; WAL archive ${info.archiveMin ?? '-'} .. ${info.archiveMax ?? '-'}`);
+    for (const backup of info.backups) {
+      console.log(
+        `${backup.label}  ${backup.type.padEnd(5)} ${backup.startedAt.toISOString()} .. ${backup.stoppedAt.toISOString()}  database ${(backup.databaseBytes / 1e6).toFixed(1)} MB, repository ${(backup.repositoryBytes / 1e6).toFixed(1)} MB`,
+      );
+    }
+    return 0;
+  }
+  const type = (args[0] ?? 'full') as BackupType;
+  if (!['full', 'diff', 'incr'].includes(type)) {
+    console.error(`backup ${type}: expected full, diff, incr or info`);
+    return 2;
+  }
+  const run = await takeBackup(dataDir, account, credentials, type);
+  console.log(`backup ${run.label ?? '?'} (${type}) in ${(run.ms / 1000).toFixed(1)} s`);
+  return 0;
+}
+
 function serviceCredentials(): number {
   const secret = process.env['MCH_SERVICE_SECRET'];
   if (!secret) {
@@ -296,6 +372,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return drill('service', args);
     case 'measure':
       return measure(args);
+    case 'backup':
+      return backupCommand(args);
     case 'service-credentials':
       return serviceCredentials();
     default:

@@ -21,6 +21,31 @@ const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
  */
 export const HA_TIMINGS = { ttl: 5, loop_wait: 1, retry_timeout: 2 } as const;
 
+export type HaTimings = { readonly ttl: number; readonly loop_wait: number; readonly retry_timeout: number };
+
+/**
+ * HA_TIMINGS, or MCH_PATRONI_TTL / _LOOP_WAIT / _RETRY_TIMEOUT for experiments; Patroni needs
+ * ttl >= loop_wait + 2 * retry_timeout.
+ */
+export function haTimingsFrom(env: NodeJS.ProcessEnv): HaTimings {
+  const read = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of seconds, not ${raw}`);
+    return value;
+  };
+  const timings = {
+    ttl: read('MCH_PATRONI_TTL', HA_TIMINGS.ttl),
+    loop_wait: read('MCH_PATRONI_LOOP_WAIT', HA_TIMINGS.loop_wait),
+    retry_timeout: read('MCH_PATRONI_RETRY_TIMEOUT', HA_TIMINGS.retry_timeout),
+  };
+  if (timings.ttl < timings.loop_wait + 2 * timings.retry_timeout) {
+    throw new Error(`Patroni needs ttl >= loop_wait + 2 * retry_timeout (${timings.ttl} < ${timings.loop_wait} + 2 * ${timings.retry_timeout})`);
+  }
+  return timings;
+}
+
 export function isZone(value: string): value is Zone {
   return (ZONES as readonly string[]).includes(value);
 }
@@ -42,6 +67,10 @@ export interface ZoneOptions {
   readonly durability: Durability;
   readonly credentials: DatabaseCredentials;
   readonly account: OsAccount;
+  /** This member's WAL archiving settings (backup.ts). */
+  readonly archive?: Record<string, string>;
+  /** A bootstrap method other than initdb (a restored pair's az-a: backup.ts restoreBootstrap). */
+  readonly bootstrapMethod?: Record<string, unknown>;
 }
 
 export function zoneDir(dataDir: string, zone: Zone): string {
@@ -59,7 +88,7 @@ export function patroniUrl(restPort: number): string {
 /** The cluster-wide settings Patroni keeps in the DCS; applied at bootstrap and re-applied on every start. */
 export function dynamicConfiguration(durability: Durability): Record<string, unknown> {
   return {
-    ...HA_TIMINGS,
+    ...haTimingsFrom(process.env),
     maximum_lag_on_failover: 1048576,
     synchronous_mode: true,
     synchronous_mode_strict: durability === 'strict',
@@ -107,6 +136,7 @@ export function patroniConfiguration(options: ZoneOptions): Record<string, unkno
     bootstrap: {
       dcs: dynamicConfiguration(options.durability),
       initdb: [{ encoding: 'UTF8' }, { locale: 'C.UTF-8' }, 'data-checksums'],
+      ...(options.bootstrapMethod ?? {}),
     },
     postgresql: {
       listen: `127.0.0.1:${ports.postgres}`,
@@ -123,6 +153,7 @@ export function patroniConfiguration(options: ZoneOptions): Record<string, unkno
         // The system PostgreSQL owns /var/run/postgresql; each zone keeps its socket in its own directory.
         unix_socket_directories: dir,
         log_line_prefix: `%m ${options.zone} [%p] %q%u@%d `,
+        ...(options.archive ?? {}),
       },
       pg_hba: pgHba(),
       basebackup: [{ checkpoint: 'fast' }],

@@ -1,5 +1,5 @@
 // The local two-zone platform: starts etcd, both Patroni zones, HAProxy, Redis and the services in order, and drives them.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureOwnedDirectory, giveToAccount, platformAccount, type OsAccount } from './account';
 import { appDatabaseUrl, postgresUrl, provisionAppDatabase } from './database';
@@ -31,6 +31,23 @@ import { httpRequest } from './probes';
 import { REDIS_COMPONENT, redisSpec, redisUrl } from './redis';
 import { SUPERUSER, loadOrCreateCredentials, type DatabaseCredentials } from './secrets';
 import {
+  archiveParameters,
+  backupInfo,
+  backupRepoPath,
+  backupSettingsFrom,
+  ensureStanza,
+  restoreBootstrap,
+  STANZA,
+  takeBackup,
+  writeBackupConfiguration,
+  writeRestoreScript,
+  type BackupInfo,
+  type BackupRun,
+  type BackupSettings,
+  type BackupType,
+  type RestoreSource,
+} from './backup';
+import {
   PLATFORM_SERVICES,
   findRepoRoot,
   resolveServices,
@@ -52,6 +69,13 @@ export interface PlatformOptions {
   /** Default: every platform service; those not built yet are skipped with a log line. */
   readonly services?: readonly ServiceRequest[];
   readonly log?: (line: string) => void;
+  /** Backup retention and archive timeout (default: MCH_BACKUP_* or backup.ts defaults). */
+  readonly backups?: BackupSettings;
+  /**
+   * Start a fresh pair restored from another platform's backups to a point in time (the data dir must be
+   * new): az-a is bootstrapped by pgBackRest, az-b clones it; the passwords are the source's.
+   */
+  readonly restoreFrom?: RestoreSource;
 }
 
 export interface PlatformEndpoints {
@@ -121,6 +145,9 @@ export interface Platform extends PlatformEndpoints {
   /** The current pid of a service's process (it changes when the supervisor restarts it). */
   servicePid(name: string): number | undefined;
   processes(): ComponentProcesses[];
+  /** A base backup with pgBackRest into the platform's backup repository. */
+  backup(type?: BackupType): Promise<BackupRun>;
+  backupInfo(): Promise<BackupInfo>;
   stop(): Promise<void>;
 }
 
@@ -233,6 +260,14 @@ class LocalPlatform implements Platform {
   get serviceAddresses(): Readonly<Record<string, string>> { return this.endpoints.serviceAddresses; }
   get runDir(): string { return this.endpoints.runDir; }
   get logDir(): string { return this.endpoints.logDir; }
+
+  backup(type: BackupType = 'full'): Promise<BackupRun> {
+    return takeBackup(this.dataDir, platformAccount(() => undefined), this.credentials, type);
+  }
+
+  backupInfo(): Promise<BackupInfo> {
+    return backupInfo(this.dataDir, platformAccount(() => undefined), this.credentials);
+  }
 
   status(): Promise<ClusterStatus> {
     return clusterStatus(Object.values(this.endpoints.patroniUrls));
@@ -412,6 +447,14 @@ class LocalPlatform implements Platform {
   }
 }
 
+/** A restored pair starts in a new data dir with the source's passwords (its roles come back from the backup). */
+function prepareRestoreTarget(dataDir: string, source: RestoreSource, account: OsAccount): void {
+  if (resolve(source.dataDir) === dataDir) throw new Error('a restore goes into a fresh data dir, not the source platform\'s');
+  if (hasData(dataDir, 'az-a') || hasData(dataDir, 'az-b')) return; // restored before: start on its data
+  if (!existsSync(join(dataDir, 'secrets.json'))) copyFileSync(join(source.dataDir, 'secrets.json'), join(dataDir, 'secrets.json'));
+  for (const zone of ZONES) ensureOwnedDirectory(zoneDir(dataDir, zone), account, 0o700);
+}
+
 interface StartContext {
   readonly dataDir: string;
   readonly ports: PlatformPorts;
@@ -527,6 +570,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ...services.map((service) => ({ name: service.name, port: service.port })),
     ]);
 
+    if (options.restoreFrom !== undefined) prepareRestoreTarget(dataDir, options.restoreFrom, account);
     credentials = loadOrCreateCredentials(dataDir);
     for (const zone of ZONES) ensureOwnedDirectory(zoneDir(dataDir, zone), account, 0o700);
     ensureOwnedDirectory(join(dataDir, 'redis'), account, 0o700);
@@ -540,8 +584,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const platform = new LocalPlatform(endpoints, supervisor, services, log, credentials);
   try {
     supervisor.add(etcdWitnessSpec({ dataDir, clientPort: ports.etcd, peerPort: ports.etcdPeer, account }));
+    const backupSettings = options.backups ?? backupSettingsFrom(process.env);
+    writeBackupConfiguration({ dataDir, postgresPorts: { 'az-a': ports.postgresAzA, 'az-b': ports.postgresAzB }, settings: backupSettings }, account);
+    const restoring = options.restoreFrom !== undefined && !hasData(dataDir, 'az-a') && !hasData(dataDir, 'az-b');
     for (const zone of ZONES) {
       const zoneOptions = {
+        archive: archiveParameters(dataDir, backupSettings),
+        ...(restoring && zone === 'az-a' && options.restoreFrom !== undefined
+          ? { bootstrapMethod: restoreBootstrap(writeRestoreScript(options.restoreFrom, dataDir, account)) }
+          : {}),
         zone,
         dataDir,
         ports: zone === 'az-a' ? { postgres: ports.postgresAzA, rest: ports.patroniAzA } : { postgres: ports.postgresAzB, rest: ports.patroniAzB },
@@ -572,6 +623,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     await supervisor.get(REDIS_COMPONENT)?.waitReady(15_000);
 
     await provisionAppDatabase(credentials, ports.readWrite, LEADER_MS);
+    await ensureStanza(dataDir, account, credentials);
+    log(`backups: pgBackRest stanza ${STANZA} ready, WAL archived to ${backupRepoPath(dataDir)}`);
     log(`database mch ready on ${endpoints.rwUrl.replace(/:[^:@/]+@/, ':***@')}`);
 
     const serviceContext: ServiceContext = {

@@ -109,6 +109,10 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     PATRONI_API_URLS: context.patroniUrls.join(','),
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
+    // The local platform serves one machine's tests and benchmarks from 127.0.0.1 with a handful of tokens:
+    // the gateway's rate limits are off unless asked for (the chart keeps them on).
+    GATEWAY_RATE_LIMIT_PER_ADDRESS: process.env['GATEWAY_RATE_LIMIT_PER_ADDRESS'] ?? '0',
+    GATEWAY_RATE_LIMIT_PER_TOKEN: process.env['GATEWAY_RATE_LIMIT_PER_TOKEN'] ?? '0',
     ...(service.name === 'identity'
       ? { MCH_SERVICE_SECRET: context.serviceSecret }
       : isServicePrincipalName(service.name)

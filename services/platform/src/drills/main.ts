@@ -19,6 +19,7 @@ import {
   type ZoneLossCycle,
   type ZoneLossReport,
 } from './drills';
+import { DEFAULT_PITR_OPTIONS, describePitr, runPitrDrill } from './pitr';
 import { describePhases } from './rejoin-phases';
 import { describeSettings } from './settings';
 import { describeLedger } from './verify';
@@ -32,6 +33,8 @@ drills:
   redis-loss           reads (cached) and writes while Redis is killed and restarted; failures and latency
   repeated-zone-loss   zone-loss --kills times, alternating zones; distributions of gap and rejoin
   cancelled-commit     a COMMIT waiting for a frozen standby is cancelled: the client must not hear success
+  pitr                 a mistake (every row deleted) after a backup; restore to the moment before it into a
+                       fresh pair; every row acknowledged before that moment back, none after (--rows N)
 options:
   --writers N          concurrent writers (default 50)
   --seconds N          load kept after the fault before the repair (zone-loss 10, standby-loss 10,
@@ -207,6 +210,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (name === undefined || name === 'help' || name === '--help') {
     console.log(USAGE);
     return 0;
+  }
+  if (name === 'pitr') {
+    const rows = positiveInteger(args, '--rows') ?? DEFAULT_PITR_OPTIONS.rows;
+    console.log(stamp(`drill pitr: node ${process.argv.slice(1).join(' ')}`));
+    const report = await runPitrDrill({ rows, keepData: args.includes('--keep-data'), log: args.includes('--verbose') ? (line) => console.log(stamp(line)) : (line) => line.startsWith('pitr:') && console.log(stamp(line)) });
+    console.log(describePitr(report));
+    if (args.includes('--json')) console.log(JSON.stringify(report));
+    return report.passed ? 0 : 1;
   }
   if (!(DRILLS as readonly string[]).includes(name)) {
     console.error(`unknown drill ${name}\n${USAGE}`);
