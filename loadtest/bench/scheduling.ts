@@ -1,20 +1,13 @@
 // Scheduling figures for `npm run bench`: booking throughput through the gateway (every booking a synchronously
 // replicated commit) beside pgbench on the same database pair, for the ceiling the database sets.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Client } from 'pg';
 import { platformStateFile, defaultDataDir } from '../../services/platform/src/platform';
+import { percentile, summarise, type Row } from './figures';
 
-export interface Measured {
-  name: string;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  errors: number;
-  non2xx: number;
-  ratio?: string;
-}
 
 type Json = Record<string, any>;
 
@@ -27,15 +20,12 @@ async function post(gatewayUrl: string, route: string, headers: Record<string, s
   return { status: response.status, body: (await response.json()) as Json };
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
-}
 
 /**
  * Books free antenatal slots of the next two weeks across every institution, `concurrency` at a time, each for a
  * woman who holds nothing at that time, for `durationSeconds` or until the jobs run out.
  */
-export async function bookingThroughput(gatewayUrl: string, headers: Record<string, string>, durationSeconds: number, concurrency: number): Promise<Measured | undefined> {
+export async function bookingThroughput(gatewayUrl: string, headers: Record<string, string>, durationSeconds: number, concurrency: number): Promise<Row | undefined> {
   const women: string[] = [];
   for (let batch = 0; batch < 10; batch++) {
     const registered = await Promise.all(
@@ -93,17 +83,7 @@ export async function bookingThroughput(gatewayUrl: string, headers: Record<stri
       }
     }),
   );
-  const elapsed = (Date.now() - began) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    name: `POST /v1/appointments, ${concurrency} in flight (booked: ${latencies.length}; each a synchronous commit)`,
-    requestsPerSecond: Math.round(latencies.length / elapsed),
-    p50Ms: percentile(latencies, 0.5),
-    p90Ms: percentile(latencies, 0.9),
-    p99Ms: percentile(latencies, 0.99),
-    errors,
-    non2xx,
-  };
+  return summarise(`POST /v1/appointments, ${concurrency} in flight (booked: ${latencies.length}; each a synchronous commit)`, latencies, (Date.now() - began) / 1000, errors, non2xx);
 }
 
 /** The platform's read-write URL: MCH_DATABASE_URL, else the platform.json of MCH_DATA_DIR (as `npm start` writes it). */
@@ -115,9 +95,9 @@ function databaseUrl(): string | undefined {
 
 /**
  * pgbench's TPC-B-like transaction (three updates, a select and an insert) on the same pair through the same HAProxy
- * port, in a schema of its own; the mean latency is in the p50 column (pgbench reports no percentiles).
+ * port, in a schema of its own; percentiles from its per-transaction log.
  */
-export async function pgbench(durationSeconds: number, clients: number): Promise<Measured | undefined> {
+export async function pgbench(durationSeconds: number, clients: number): Promise<Row | undefined> {
   const url = databaseUrl();
   const binary = ['/usr/lib/postgresql/15/bin/pgbench', '/usr/bin/pgbench'].find((candidate) => existsSync(candidate));
   if (!url || !binary) {
@@ -134,7 +114,18 @@ export async function pgbench(durationSeconds: number, clients: number): Promise
     process.stderr.write(`pgbench -i failed: ${init.stderr}\n`);
     return undefined;
   }
-  const run = spawnSync(binary, ['-c', String(clients), '-j', '2', '-T', String(durationSeconds), url], { env, encoding: 'utf8' });
+  const logDir = mkdtempSync(path.join(tmpdir(), 'mch-pgbench-'));
+  const run = spawnSync(binary, ['-c', String(clients), '-j', '2', '-T', String(durationSeconds), '-l', `--log-prefix=${path.join(logDir, 'tx')}`, url], { env, encoding: 'utf8', cwd: logDir });
+  // Per-transaction log lines: client, transaction, latency in µs, ...
+  const latencies: number[] = [];
+  for (const file of readdirSync(logDir)) {
+    for (const line of readFileSync(path.join(logDir, file), 'utf8').split('\n')) {
+      const micros = Number(line.split(' ')[2]);
+      if (Number.isFinite(micros) && micros > 0) latencies.push(micros / 1000);
+    }
+  }
+  rmSync(logDir, { recursive: true, force: true });
+  latencies.sort((a, b) => a - b);
   const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(run.stdout)?.[1];
   const latency = /latency average = ([\d.]+) ms/.exec(run.stdout)?.[1];
   const failed = /number of failed transactions: (\d+)/.exec(run.stdout)?.[1];
@@ -145,11 +136,11 @@ export async function pgbench(durationSeconds: number, clients: number): Promise
   return {
     name: `pgbench TPC-B-like, scale 10, ${clients} clients (same pair, synchronous commit)`,
     requestsPerSecond: Math.round(Number(tps)),
-    p50Ms: Number(latency ?? 0),
-    p90Ms: 0,
-    p99Ms: 0,
+    p50Ms: latencies.length > 0 ? percentile(latencies, 0.5) : Number(latency ?? 0),
+    p95Ms: percentile(latencies, 0.95),
+    p99Ms: percentile(latencies, 0.99),
     errors: Number(failed ?? 0),
     non2xx: 0,
-    ratio: 'mean latency in the p50 column',
+    ratio: 'the database ceiling for replicated writes',
   };
 }

@@ -2,6 +2,7 @@
 // the service that served the access, in the same transaction as a write; reads and denials are written
 // on their own (a denied or cached read is still an access).
 import type { Principal } from './auth/principal';
+import { InvalidArgumentError } from './errors';
 import { Decision, requireAllowed } from './auth/policy';
 import { AuditEvent } from './gen/mch/common/v1/audit';
 import type { CallContext } from './grpc/context';
@@ -68,6 +69,9 @@ export async function enforce(db: Database, ctx: CallContext, decision: Decision
   requireAllowed(ctx.principal, decision);
 }
 
+const MIN_AUDIT_TIME = Date.parse('0001-01-01T00:00:00Z');
+const MAX_AUDIT_TIME = Date.parse('9999-12-31T23:59:59Z');
+
 interface AuditRow {
   id: string;
   actor_id: string;
@@ -85,6 +89,10 @@ interface AuditRow {
 
 /** A patient's audit events, newest first, strictly before `before`. */
 export async function listAuditEvents(db: Database, service: string, patientId: string, before: Date | undefined, pageSize: number): Promise<AuditEvent[]> {
+  // A timestamp the wire allows but Postgres does not (invalid, or before year 1 / after 9999) is bad input, not a 500.
+  if (before !== undefined && !(before.getTime() >= MIN_AUDIT_TIME && before.getTime() <= MAX_AUDIT_TIME)) {
+    throw InvalidArgumentError.field('before', 'must be a time between the years 1 and 9999');
+  }
   const rows = await db.query<AuditRow>(
     `SELECT * FROM audit_events WHERE patient_id = $1 AND occurred_at < $2 ORDER BY occurred_at DESC, id LIMIT $3`,
     [patientId, before ?? new Date(Date.now() + 60_000), pageSize],
