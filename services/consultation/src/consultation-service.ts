@@ -53,8 +53,8 @@ import {
 } from '../../common/src/gen/mch/consultation/v1/consultation';
 import {
   checkMessage,
+  CheckedAttachment,
   checkNote,
-  CheckedMessage,
   MAX_OUTCOME_CHARS,
   MAX_SUBJECT_CHARS,
   parseSequence,
@@ -62,6 +62,7 @@ import {
   statusAfterClose,
   statusAfterJoin,
 } from './domain/thread';
+import type { AttachmentStore } from './attachments';
 import type { IdentityDirectory } from './identity-client';
 import type { LiveFeed } from './live';
 import type { ConsultationRepository, ConsultationRow, MessageRow, NewMessage, ParticipantRow } from './repository';
@@ -89,6 +90,7 @@ export class ConsultationService {
     private readonly repository: ConsultationRepository,
     private readonly identity: IdentityDirectory,
     private readonly live: LiveFeed,
+    private readonly attachments: AttachmentStore,
   ) {}
 
   /**
@@ -151,8 +153,8 @@ export class ConsultationService {
     return toConsultation(row, await this.repository.participants([row.id], tx));
   }
 
-  private postOf(ctx: CallContext, message: CheckedMessage): NewMessage {
-    return { kind: 'post', senderAccountId: ctx.caller, senderInstitutionId: ctx.principal?.institutionId, text: message.text, attachments: message.attachments };
+  private postOf(ctx: CallContext, text: string, attachments: readonly CheckedAttachment[]): NewMessage {
+    return { kind: 'post', senderAccountId: ctx.caller, senderInstitutionId: ctx.principal?.institutionId, text, attachments };
   }
 
   private eventOf(ctx: CallContext, event: string, accountId: string): NewMessage {
@@ -179,6 +181,7 @@ export class ConsultationService {
     const opening = request.text !== '' || request.attachments.length > 0 ? violations.check(() => checkMessage(request.text, request.attachments)) : undefined;
     violations.throwIfAny();
     if (!kind || !patientId || !addressed) throw new Error('unreachable: validated above');
+    let openingAttachments: CheckedAttachment[] = [];
 
     return this.change(
       ctx,
@@ -190,6 +193,8 @@ export class ConsultationService {
         if (kind === 'clinician-specialist' && principal.institutionId) callerLevel = await this.identity.institutionLevel(principal.institutionId, 'addressedInstitutionId', ctx);
         await enforce(this.db, ctx, canOpenConsultation(principal, kind, patientId, ctx.purpose, callerLevel, addressedLevel), patientId, 'consultation.create');
         if (principal.kind === 'staff') await this.identity.requirePatient(patientId, ctx);
+        // The thread does not exist yet: an opening attachment belongs to the patient.
+        if (opening) openingAttachments = await this.attachments.confirm(ctx, opening.attachments, { patientId });
       },
       async (tx, announce) => {
         const row = await this.repository.insertConsultation(tx, {
@@ -205,7 +210,7 @@ export class ConsultationService {
         await this.repository.activateParticipant(tx, row.id, ctx.caller, participantKind(principal), principal.institutionId);
         let message: Message | undefined;
         if (opening) {
-          const stored = await this.repository.appendMessage(tx, row.id, this.postOf(ctx, opening));
+          const stored = await this.repository.appendMessage(tx, row.id, this.postOf(ctx, opening.text, openingAttachments));
           announce(stored);
           message = toMessage(stored);
         }
@@ -251,6 +256,7 @@ export class ConsultationService {
   async post(request: PostMessageRequest, ctx: CallContext): Promise<PostMessageResponse> {
     const consultationId = requireId(request.consultationId, 'consultationId');
     const message = checkMessage(request.text, request.attachments);
+    let attachments: CheckedAttachment[] = [];
     return this.change(
       ctx,
       { request: PostMessageRequest, response: PostMessageResponse },
@@ -258,11 +264,12 @@ export class ConsultationService {
       async () => {
         const row = await this.repository.requireConsultation(consultationId);
         await this.decide(ctx, row, 'consultation.message.post', (standing) => canPostToConsultation(ctx.principal, standing));
+        attachments = await this.attachments.confirm(ctx, message.attachments, { consultationId, patientId: row.patient_id });
       },
       async (tx, announce) => {
         const row = await this.repository.lockConsultation(tx, consultationId);
         requireOpen(row.status);
-        const stored = await this.repository.appendMessage(tx, consultationId, this.postOf(ctx, message));
+        const stored = await this.repository.appendMessage(tx, consultationId, this.postOf(ctx, message.text, attachments));
         await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'consultation.message.post', outcome: 'allowed' });
         announce(stored);
         return { message: toMessage(stored) };

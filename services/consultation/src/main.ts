@@ -4,6 +4,7 @@ startTelemetry(process.env.SERVICE_NAME ?? 'consultation');
 
 import { createRedis } from '../../common/src/cache';
 import { runService } from '../../common/src/service';
+import { AttachmentStore } from './attachments';
 import { ConsultationServiceService } from '../../common/src/gen/mch/consultation/v1/consultation';
 import { loadConsultationConfig } from './config';
 import { ConsultationService } from './consultation-service';
@@ -29,6 +30,7 @@ void runService({
       { fallbackPollMs: config.CONSULTATION_FALLBACK_POLL_MS, safetyPollMs: config.CONSULTATION_SAFETY_POLL_MS },
       logger,
     );
-    return consultationHandlers(new ConsultationService(db, repository, new IdentityDirectory(config.IDENTITY_SERVICE_ADDR), live));
+    const attachments = new AttachmentStore(config.REPLICATION_SERVICE_ADDR);
+    return consultationHandlers(new ConsultationService(db, repository, new IdentityDirectory(config.IDENTITY_SERVICE_ADDR), live, attachments));
   },
 });

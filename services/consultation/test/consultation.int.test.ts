@@ -1,6 +1,6 @@
 // Consultations through the gateway against the real platform: a county clinician asks the prefecture's
-// specialists about a patient, a resident asks her county hospital; who may read and write; the limits; idempotent
-// posting; sequence numbers without gaps under concurrent posts; and live delivery: two subscribers on two
+// specialists about a patient, a resident asks her county hospital; who may read and write; the limits; attachments
+// confirmed by the object store and downloadable by participants only; idempotent posting; sequence numbers without gaps under concurrent posts; and live delivery: two subscribers on two
 // gateways (one behind its own consultation process that hears posts only through Redis) get a post made through
 // a third, in order, once; a reconnect with Last-Event-ID gets exactly what it missed; a consultation process
 // without Redis still delivers, by polling Postgres.
@@ -36,6 +36,22 @@ async function openSpecialistThread(text = '孕 32 周，血压 160/110，蛋白
   return body.consultation;
 }
 
+/** A small PNG whose bytes differ with `label` (objects are content-addressed). */
+function png(label: string): Buffer {
+  return Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from(`${label} ${randomUUID()}`)]);
+}
+
+async function upload(who: Session, reference: string, bytes: Buffer): Promise<{ id: string; size: string }> {
+  const response = await fetch(`${platform.gatewayUrl}/v1/objects?reference=${encodeURIComponent(reference)}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${who.token}`, ...consultationPurpose, 'content-type': 'image/png', 'idempotency-key': `upload-${randomUUID()}` },
+    body: bytes,
+  });
+  const body = (await response.json()) as any;
+  if (!response.ok) throw new Error(`upload: ${response.status} ${JSON.stringify(body)}`);
+  return body.object;
+}
+
 async function post(who: Session, consultationId: string, text: string, baseUrl = platform.gatewayUrl): Promise<any> {
   const answer = await new Api(baseUrl).call('POST', `/v1/consultations/${consultationId}/messages`, { token: who.token, headers: consultationPurpose, body: { text } });
   if (answer.status !== 200) throw new Error(`${answer.status} ${JSON.stringify(answer.body)}`);
@@ -51,6 +67,7 @@ describe('a clinician–specialist consultation', () => {
   let thread: any;
 
   it('is opened by the county clinician to the prefecture hospital with an opening message, and answered when a specialist joins', async () => {
+    const scan = await upload(staff['lufeng.clinician']!, `patient:${patientId}`, png('opening scan'));
     const created = await ok(
       as(staff['lufeng.clinician']!, 'POST', '/v1/consultations', {
         kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST',
@@ -59,13 +76,13 @@ describe('a clinician–specialist consultation', () => {
         subject: '双胎，胎盘前置',
         referralId: randomUUID(),
         text: '请协助评估分娩时机',
-        attachments: [{ objectId: 'scan-0001', fileName: 'ultrasound.jpg', contentType: 'image/jpeg', sizeBytes: '245760' }],
+        attachments: [{ objectId: scan.id, fileName: 'ultrasound.png', contentType: 'image/jpeg', sizeBytes: '1' }],
       }),
     );
     thread = created.consultation;
     expect(thread.status).toBe('CONSULTATION_STATUS_REQUESTED');
     expect(thread.lastSequence).toBe('1');
-    expect(created.message).toMatchObject({ sequence: '1', text: '请协助评估分娩时机', status: 'MESSAGE_STATUS_COMPLETED', attachments: [{ objectId: 'scan-0001', sizeBytes: '245760' }] });
+    expect(created.message).toMatchObject({ sequence: '1', text: '请协助评估分娩时机', status: 'MESSAGE_STATUS_COMPLETED', attachments: [{ objectId: scan.id, fileName: 'ultrasound.png', contentType: 'image/png', sizeBytes: scan.size }] });
 
     const joined = await ok(as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/join`, {}));
     expect(joined.consultation.status).toBe('CONSULTATION_STATUS_IN_PROGRESS');
@@ -143,11 +160,29 @@ describe('a clinician–specialist consultation', () => {
     const before = (await ok(as(staff['lufeng.clinician']!, 'GET', `/v1/consultations/${thread.id}`))).summary.consultation.lastSequence;
     const long = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '血'.repeat(4001) });
     expect([long.status, fieldsOf(long)]).toEqual([400, ['text']]);
-    const attachments = Array.from({ length: 11 }, (_, i) => ({ objectId: `obj-${i}`, fileName: `${i}.jpg`, contentType: 'image/jpeg', sizeBytes: '1000' }));
+    const attachments = Array.from({ length: 11 }, (_, i) => ({ objectId: i.toString(16).padStart(64, '0'), fileName: `${i}.jpg` }));
     const many = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: 'x', attachments });
     expect([many.status, fieldsOf(many)]).toEqual([400, ['attachments']]);
     const after = (await ok(as(staff['lufeng.clinician']!, 'GET', `/v1/consultations/${thread.id}`))).summary.consultation.lastSequence;
     expect(after).toBe(before);
+  });
+
+  it('carries attachments from the object store that only the thread\'s participants download, and refuses others\' objects', async () => {
+    const bytes = png('胎心监护图');
+    const trace = await upload(staff['pref.clinician']!, `consultation:${thread.id}`, bytes);
+    const posted = await ok(as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '胎心监护见附件', attachments: [{ objectId: trace.id, fileName: 'ctg.png' }] }));
+    expect(posted.message.attachments).toEqual([{ objectId: trace.id, fileName: 'ctg.png', contentType: 'image/png', sizeBytes: String(bytes.length) }]);
+    const download = async (who: Session) => fetch(`${platform.gatewayUrl}/v1/objects/${trace.id}`, { headers: { authorization: `Bearer ${who.token}`, ...consultationPurpose } });
+    const theirs = await download(staff['lufeng.clinician']!);
+    expect([theirs.status, Buffer.from(await theirs.arrayBuffer()).equals(bytes)]).toEqual([200, true]);
+    expect((await download(staff['shuangbai.midwife']!)).status).toBe(403);
+
+    const elsewhere = await openSpecialistThread();
+    const foreign = await upload(staff['pref.clinician']!, `consultation:${elsewhere.id}`, png('another thread'));
+    const misplaced = await as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { attachments: [{ objectId: foreign.id, fileName: 'x.png' }] });
+    expect([misplaced.status, fieldsOf(misplaced)]).toEqual([400, ['attachments[0].objectId']]);
+    const missing = await as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { attachments: [{ objectId: 'f'.repeat(64), fileName: 'x.png' }] });
+    expect([missing.status, fieldsOf(missing)]).toEqual([400, ['attachments[0].objectId']]);
   });
 
   it('posts once per Idempotency-Key, and refuses the key with another message', async () => {

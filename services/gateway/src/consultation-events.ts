@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { InvalidArgumentError } from '../../common/src/errors';
 import { ConsultationServiceService, Message, SubscribeResponse } from '../../common/src/gen/mch/consultation/v1/consultation';
 import type { Backends } from './backends';
+import { send } from './forwarding';
 import { httpErrorFromLocal } from './http-errors';
 import type { MessageCodec } from './proto-registry';
 import { bridgeToSse, sseEvent } from './sse';
@@ -25,8 +26,7 @@ export function registerConsultationEvents(app: FastifyInstance, backends: Backe
     try {
       afterSequence = resumeAfter(request.headers['last-event-id'], (request.query as Record<string, string | undefined>).lastEventId);
     } catch (error) {
-      const answer = httpErrorFromLocal(error, codecs);
-      return void reply.code(answer.httpStatus).type('application/json').send(answer.body);
+      return void send(reply, httpErrorFromLocal(error, codecs));
     }
     bridgeToSse(request, reply, backends, codecs, {
       backend: 'CONSULTATION',

@@ -1,11 +1,10 @@
 // A backend's server-streaming RPC as server-sent events: the caller's token, purpose and request id carried to the
 // backend; an error before the first frame answered as the usual JSON error with its HTTP status; heartbeats while
 // the stream is quiet; and the gRPC stream cancelled as soon as the client goes away.
-import { ClientReadableStream, Metadata, type MethodDefinition } from '@grpc/grpc-js';
+import type { ClientReadableStream, MethodDefinition } from '@grpc/grpc-js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { childMetadata } from '../../common/src/grpc/client';
-import { METADATA } from '../../common/src/grpc/context';
 import type { Backends } from './backends';
+import { forwardedMetadata, send } from './forwarding';
 import { httpErrorFromGrpc, plainError } from './http-errors';
 import type { MessageCodec } from './proto-registry';
 
@@ -46,14 +45,9 @@ export function bridgeToSse<Req, Res>(
   const client = backends.client(bridge.backend);
   if (!client) {
     const error = plainError(503, 14, `${bridge.backend.toLowerCase()} service is not configured`);
-    return void reply.code(error.httpStatus).send(error.body);
+    return void send(reply, error);
   }
-  const metadata = childMetadata(undefined, new Metadata());
-  metadata.set(METADATA.requestId, request.id);
-  for (const header of [METADATA.authorization, METADATA.purpose, METADATA.breakGlassReason]) {
-    const value = request.headers[header];
-    if (typeof value === 'string') metadata.set(header, value);
-  }
+  const metadata = forwardedMetadata(request, undefined);
   const stream: ClientReadableStream<Res> = client.makeServerStreamRequest(bridge.method.path, bridge.method.requestSerialize, bridge.method.responseDeserialize, bridge.request, metadata, {});
   let started = false;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -101,7 +95,7 @@ export function bridgeToSse<Req, Res>(
     if (error.code === 1 && request.raw.destroyed) return finish();
     if (!started) {
       const answer = httpErrorFromGrpc(error as never, codecs);
-      return void reply.code(answer.httpStatus).type('application/json').send(answer.body);
+      return void send(reply, answer);
     }
     write(bridge.interrupted);
     finish();

@@ -73,9 +73,15 @@ function render(status) {
     }
   }
   drawLag();
+  const backupLine = (backups) => {
+    if (!backups || !backups.configured) return 'not reported here';
+    if (!backups.lastBackupAt) return `none yet (repository: ${backups.repositoryStatus})`;
+    return `${new Date(backups.lastBackupAt).toLocaleString()} (${backups.lastBackupType}, ${backups.backups} kept; WAL archived to ${backups.newestArchivedWal || '?'}; repository: ${backups.repositoryStatus})`;
+  };
   setList(document.getElementById('events'), [
     ['objects', objectStore ? `${objectStore.objects || 0} stored, ${objectStore.exposedObjects || 0} in one zone only${objectStore.exposed ? ' — OBJECT EXPOSURE' : ''}` : 'no object store'],
     ['last object scan', objectStore && objectStore.lastScanAt ? `${new Date(objectStore.lastScanAt).toLocaleString()}: ${objectStore.lastScanChecked || 0} checked, ${objectStore.lastScanRepaired || 0} repaired` : 'none yet'],
+    ['last backup', backupLine(status.backups)],
     ['durability', status.durability],
     ['last failover', change(status.lastFailover)],
     ['last switchover', change(status.lastSwitchover)],

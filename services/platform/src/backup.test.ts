@@ -1,4 +1,5 @@
-import { archiveParameters, backupConfiguration, backupSettingsFrom, parseBackupInfo, recoveryTargetTime, restoreBootstrap, restoreScript } from './backup';
+import { archiveParameters, backupConfiguration, backupSettingsFrom, recoveryTargetTime, restoreBootstrap, restoreScript } from './backup';
+import { parseBackupInfo } from '../../common/src/pgbackrest';
 
 describe('backup configuration', () => {
   it('names both zones as hosts of one stanza, with the retention asked for', () => {

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { ensureOwnedDirectory, giveToAccount, type OsAccount } from './account';
 import { pgDataDir, zoneDir, type Zone, ZONES } from './patroni';
 import { SUPERUSER, type DatabaseCredentials } from './secrets';
+import { parseBackupInfo, type BackupInfo } from '../../common/src/pgbackrest';
+
+export type { BackupInfo, BackupSummary } from '../../common/src/pgbackrest';
 
 export const STANZA = 'mch';
 export const PGBACKREST_BIN = '/usr/bin/pgbackrest';
@@ -156,61 +159,6 @@ export async function takeBackup(dataDir: string, account: OsAccount, credential
   const result = await mustRun(dataDir, account, credentials, [`--type=${type}`, 'backup']);
   const info = await backupInfo(dataDir, account, credentials);
   return { type, ms: result.ms, label: info.backups.at(-1)?.label };
-}
-
-export interface BackupSummary {
-  readonly label: string;
-  readonly type: string;
-  readonly startedAt: Date;
-  readonly stoppedAt: Date;
-  /** Database size at backup time, bytes. */
-  readonly databaseBytes: number;
-  /** Size in the repository (compressed), bytes. */
-  readonly repositoryBytes: number;
-  readonly walStart: string;
-  readonly walStop: string;
-}
-
-export interface BackupInfo {
-  readonly status: string;
-  readonly backups: readonly BackupSummary[];
-  /** Oldest and newest WAL segment in the archive. */
-  readonly archiveMin: string | undefined;
-  readonly archiveMax: string | undefined;
-}
-
-interface RawInfo {
-  status?: { message?: string };
-  backup?: {
-    label: string;
-    type: string;
-    timestamp: { start: number; stop: number };
-    info: { size: number; repository: { delta: number; size: number } };
-    archive: { start: string; stop: string };
-  }[];
-  archive?: { min?: string | null; max?: string | null }[];
-}
-
-export function parseBackupInfo(json: string): BackupInfo {
-  const stanzas = JSON.parse(json) as RawInfo[];
-  const stanza = stanzas[0];
-  if (!stanza) return { status: 'missing stanza', backups: [], archiveMin: undefined, archiveMax: undefined };
-  const archive = stanza.archive?.at(-1);
-  return {
-    status: stanza.status?.message ?? 'unknown',
-    backups: (stanza.backup ?? []).map((backup) => ({
-      label: backup.label,
-      type: backup.type,
-      startedAt: new Date(backup.timestamp.start * 1000),
-      stoppedAt: new Date(backup.timestamp.stop * 1000),
-      databaseBytes: backup.info.size,
-      repositoryBytes: backup.info.repository.size,
-      walStart: backup.archive.start,
-      walStop: backup.archive.stop,
-    })),
-    archiveMin: archive?.min ?? undefined,
-    archiveMax: archive?.max ?? undefined,
-  };
 }
 
 export async function backupInfo(dataDir: string, account: OsAccount, credentials: DatabaseCredentials): Promise<BackupInfo> {

@@ -32,6 +32,7 @@ import { REDIS_COMPONENT, redisSpec, redisUrl } from './redis';
 import { SUPERUSER, loadOrCreateCredentials, type DatabaseCredentials } from './secrets';
 import {
   archiveParameters,
+  backupConfigPath,
   backupInfo,
   backupRepoPath,
   backupSettingsFrom,
@@ -677,6 +678,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       durability,
       objectStoreAgents: storeAgentAddresses(agents),
       serviceSecret: credentials.serviceSecret,
+      backupConfigPath: backupConfigPath(dataDir),
     };
     for (const agent of agents) {
       // The agents run as the platform's own user, like the services.

@@ -45,6 +45,8 @@ export interface ServiceContext {
   readonly objectStoreAgents: string;
   /** The platform's service secret: identity holds it, every other service its derived credential. */
   readonly serviceSecret: string;
+  /** pgBackRest's configuration, for the replication service's backup status. */
+  readonly backupConfigPath?: string;
 }
 
 /** The directory holding the root package.json, found from this module's location (source or dist). */
@@ -109,6 +111,7 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
     // For the replication service, which observes Patroni and asks it for switchovers.
     PATRONI_API_URLS: context.patroniUrls.join(','),
+    ...(context.backupConfigPath === undefined ? {} : { PGBACKREST_CONFIG: context.backupConfigPath }),
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
     OBJECT_STORE_AGENTS: context.objectStoreAgents,

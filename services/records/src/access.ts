@@ -3,7 +3,6 @@
 // the patient, or break-glass with a reason).
 import { enforce } from '../../common/src/audit';
 import { canAccessPatient, canAccessSensitive, canReadDueItems, canWriteRecord } from '../../common/src/auth/policy';
-import { InvalidArgumentError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database } from '../../common/src/pg/database';
 import { RecordsReferenceData, RiskRuleSet, riskRuleSetInForce } from './domain';

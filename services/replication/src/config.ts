@@ -39,6 +39,12 @@ export const replicationConfigSpec = {
   /** A blob no object names older than this is moved to its agent's quarantine by the scan. */
   OBJECT_ORPHAN_AGE_MS: int({ default: 24 * 60 * 60_000, min: 60_000 }),
   CONSULTATION_SERVICE_ADDR: optionalStr(),
+  /** pgBackRest configuration of the database's backups (the local platform's); unset: backups not reported. */
+  PGBACKREST_CONFIG: optionalStr(),
+  PGBACKREST_STANZA: str({ default: 'mch' }),
+  BACKUP_CHECK_INTERVAL_MS: int({ default: 60_000, min: 1_000 }),
+  /** A newest base backup older than this is a status warning (a daily schedule plus slack). */
+  BACKUP_STALE_HOURS: int({ default: 26, min: 1 }),
 };
 
 export type ReplicationConfig = ConfigOf<typeof replicationConfigSpec>;

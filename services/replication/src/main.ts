@@ -12,6 +12,7 @@ import { GrpcConsultationAccess, ObjectAccess } from './objects/access';
 import { parseAgentAddresses, StoreAgents } from './objects/agents';
 import { ObjectStore } from './objects/store';
 import { ReplicationObserver } from './observer';
+import { BackupMonitor } from './backups';
 import { PatroniClient } from './patroni';
 
 void runService({
@@ -47,6 +48,15 @@ void runService({
       const store = objects;
       observer.includeObjectStore(() => store.status());
     }
+    const backups = new BackupMonitor({
+      configPath: config.PGBACKREST_CONFIG,
+      stanza: config.PGBACKREST_STANZA,
+      intervalMs: config.BACKUP_CHECK_INTERVAL_MS,
+      staleAfterMs: config.BACKUP_STALE_HOURS * 3_600_000,
+      logger,
+    });
+    await backups.start();
+    observer.includeBackups(() => backups.status());
     await observer.start();
     if (config.METRICS_PORT > 0) {
       createServer((request, response) => {

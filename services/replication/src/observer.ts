@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../common/src/logger';
 import type { Database } from '../../common/src/pg/database';
-import { ObjectStoreStatus, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
+import { BackupStatus, ObjectStoreStatus, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
+import { BACKUP_WARNING } from './backups';
 import { EMPTY_MEMORY, ObservedEvent, observe, ObserverMemory, statusChanged } from './domain/status';
 import type { PatroniClient } from './patroni';
 
@@ -19,6 +20,7 @@ export class ReplicationObserver {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<ReplicationStatus> | undefined;
   private objectStore: (() => ObjectStoreStatus) | undefined;
+  private backups: (() => { status: BackupStatus; warnings: string[] }) | undefined;
   private readonly exposedGauge = new Gauge({ name: 'mch_replication_exposed', help: '1 while acknowledged writes are on one zone only (RPO exposure).', registers: [this.metrics] });
   private readonly inSyncGauge = new Gauge({ name: 'mch_replication_in_sync', help: '1 while a synchronous standby holds every acknowledged write.', registers: [this.metrics] });
   private readonly lagGauge = new Gauge({ name: 'mch_replication_lag_bytes', help: 'WAL bytes a zone is behind the primary.', labelNames: ['zone'] as const, registers: [this.metrics] });
@@ -66,12 +68,19 @@ export class ReplicationObserver {
     this.objectStore = status;
   }
 
+  /** Reports the backup repository with the databases' in every status. */
+  includeBackups(status: () => { status: BackupStatus; warnings: string[] }): void {
+    this.backups = status;
+  }
+
   /** The last observation, with the object store as it stands now. */
   status(): ReplicationStatus | undefined {
     return this.current && this.withObjectStore(this.current);
   }
 
-  private withObjectStore(status: ReplicationStatus): ReplicationStatus {
+  private withObjectStore(observed: ReplicationStatus): ReplicationStatus {
+    const backups = this.backups?.();
+    const status = backups ? { ...observed, backups: backups.status, warnings: [...observed.warnings.filter((warning) => !warning.startsWith(BACKUP_WARNING)), ...backups.warnings] } : observed;
     const objectStore = this.objectStore?.();
     if (!objectStore) return status;
     const warnings = status.warnings.filter((warning) => !warning.startsWith(OBJECT_WARNING));

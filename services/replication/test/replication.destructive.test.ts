@@ -24,6 +24,8 @@ async function statusUntil(predicate: (status: any) => boolean, timeoutMs: numbe
 }
 
 beforeAll(async () => {
+  // The services inherit the environment: the backup repository is re-read every 2 s instead of every minute.
+  process.env['BACKUP_CHECK_INTERVAL_MS'] = '2000';
   dataDir = mkdtempSync(join(tmpdir(), 'mch-test-'));
   platform = await startPlatform({ dataDir, ports: 'free', durability: 'available', services: ['identity', 'replication', 'gateway'], log: (line) => process.stderr.write(`[replication platform] ${line}\n`) });
   await platform.waitForSync();
@@ -46,6 +48,18 @@ it('reports both zones in sync, to platform admins only', async () => {
   expect((await api.call('GET', '/v1/replication/status', { token: clinician })).status).toBe(403);
   expect((await api.call('GET', '/v1/replication/status')).status).toBe(401);
   expect((await api.call('POST', '/v1/replication/switchover', { token: clinician, body: { targetZone: 'az-b' } })).status).toBe(403);
+});
+
+it('reports the backup repository: no base backup at first, then the one just taken', async () => {
+  const { status: before } = await statusUntil((s) => s.backups?.configured === true && s.backups?.newestArchivedWal !== undefined, 30_000);
+  expect(before.backups.repositoryStatus).toBe('no valid backups');
+  expect(before.backups.lastBackupLabel ?? '').toBe('');
+  expect(before.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^backups: no base backup yet/)]));
+  const backup = await platform.backup('full');
+  const { status: after } = await statusUntil((s) => s.backups?.lastBackupLabel === backup.label, 30_000);
+  expect(after.backups).toMatchObject({ lastBackupType: 'full', backups: 1, repositoryStatus: 'ok' });
+  expect(after.backups.newestArchivedWal).toMatch(/^[0-9A-F]{24}$/);
+  expect((after.warnings ?? []).filter((warning: string) => warning.startsWith('backups:'))).toEqual([]);
 });
 
 it('moves the primary on request and reports it as a switchover, not a failover', async () => {

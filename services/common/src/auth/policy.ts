@@ -173,48 +173,6 @@ export function canReadRiskOutbox(principal: Principal | undefined): Decision {
   return canReadRiskRegister(principal);
 }
 
-/**
- * The referral service booking, as itself, the appointment of a referral its receiver accepted (DESIGN.md §2.4:
- * acceptance books the appointment, later without a human when scheduling was away; referral records and audits the
- * clinician who accepted). Only for purpose `referral`.
- */
-function isReferralCompletingBooking(principal: Principal | undefined, purpose: Purpose | undefined): boolean {
-  return isService(principal, 'referral') && purpose === 'referral';
-}
-
-/**
- * Booking, cancelling and rescheduling a patient's appointments: the patient herself or her guardian (her linked
- * children), or clinical staff who state a purpose (any member institution books for any alliance patient), and
- * the referral service booking an accepted referral's appointment.
- */
-export function canBookForPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
-  if (isReferralCompletingBooking(principal, purpose)) return allow;
-  return canAccessPatient(principal, patientId, purpose);
-}
-
-/** An institution's day list, arrivals and no-shows: its own clinical staff and admins. */
-export function canWorkAppointmentsAt(principal: Principal | undefined, institutionId: string): Decision {
-  if (!principal) return deny('not authenticated');
-  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only an institution\'s clinical staff and admins work its appointments');
-  return principal.institutionId === institutionId ? allow : deny('staff work only their own institution\'s appointments');
-}
-
-/**
- * Follow-up lists for outreach: an institution's list to its own clinical staff and admins; a county's list to
- * the clinical staff and admins of institutions in that county or at the prefecture (which oversees every county).
- */
-export function canReadFollowUps(
-  principal: Principal | undefined,
-  scope: { readonly institutionId: string } | { readonly county: string },
-  callerInstitution: { readonly countyCode: string; readonly level: string | undefined } | undefined,
-): Decision {
-  if (!principal) return deny('not authenticated');
-  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and institution admins read follow-up lists');
-  if ('institutionId' in scope) return principal.institutionId === scope.institutionId ? allow : deny('staff read only their own institution\'s follow-up list');
-  if (callerInstitution?.level === 'prefecture' || callerInstitution?.countyCode === scope.county) return allow;
-  return deny('a county\'s follow-up list is for staff of that county and of the prefecture');
-}
-
 export type ConsultationKindName = 'resident-clinician' | 'clinician-specialist';
 export type InstitutionLevelName = 'prefecture' | 'county' | 'township';
 
@@ -297,6 +255,41 @@ export function canManageConsultation(principal: Principal | undefined, standing
   const base = canPostToConsultation(principal, standing);
   if (!base.allowed) return base;
   return principal?.kind === 'staff' ? allow : deny('only the clinicians of a consultation invite, remove or close');
+}
+
+/**
+ * Booking, cancelling and rescheduling a patient's appointments: the patient herself or her guardian (her linked
+ * children), clinical staff who state a purpose (any member institution books for any alliance patient), and the
+ * referral service acting as itself for purpose `referral`: accepting a referral books the appointment it asks for,
+ * later without a human when scheduling was away, and a withdrawn referral cancels it (referral records and audits
+ * the clinician who acted).
+ */
+export function canBookForPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isService(principal, 'referral') && purpose === 'referral') return allow;
+  return canAccessPatient(principal, patientId, purpose);
+}
+
+/** An institution's day list, arrivals and no-shows: its own clinical staff and admins. */
+export function canWorkAppointmentsAt(principal: Principal | undefined, institutionId: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only an institution\'s clinical staff and admins work its appointments');
+  return principal.institutionId === institutionId ? allow : deny('staff work only their own institution\'s appointments');
+}
+
+/**
+ * Follow-up lists for outreach: an institution's list to its own clinical staff and admins; a county's list to
+ * the clinical staff and admins of institutions in that county or at the prefecture (which oversees every county).
+ */
+export function canReadFollowUps(
+  principal: Principal | undefined,
+  scope: { readonly institutionId: string } | { readonly county: string },
+  callerInstitution: { readonly countyCode: string; readonly level: string | undefined } | undefined,
+): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and institution admins read follow-up lists');
+  if ('institutionId' in scope) return principal.institutionId === scope.institutionId ? allow : deny('staff read only their own institution\'s follow-up list');
+  if (callerInstitution?.level === 'prefecture' || callerInstitution?.countyCode === scope.county) return allow;
+  return deny('a county\'s follow-up list is for staff of that county and of the prefecture');
 }
 
 /**

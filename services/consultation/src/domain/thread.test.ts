@@ -2,7 +2,8 @@
 import { FailedPreconditionError, InvalidArgumentError } from '../../../common/src/errors';
 import { checkMessage, MAX_ATTACHMENTS, MAX_TEXT_CHARS, parseSequence, statusAfterClose, statusAfterJoin } from './thread';
 
-const scan = { objectId: 'obj-1', fileName: '超声 20 周.jpg', contentType: 'image/jpeg', sizeBytes: '245760' };
+const scan = { objectId: 'ab'.repeat(32), fileName: '超声 20 周.jpg' };
+const objectId = (i: number): string => i.toString(16).padStart(64, '0');
 
 function fieldsOf(run: () => unknown): string[] {
   try {
@@ -16,7 +17,7 @@ function fieldsOf(run: () => unknown): string[] {
 
 describe('a message', () => {
   it('keeps trimmed text and its attachments', () => {
-    expect(checkMessage('  血压 150/100，请会诊  ', [scan])).toEqual({ text: '血压 150/100，请会诊', attachments: [{ ...scan, sizeBytes: 245760 }] });
+    expect(checkMessage('  血压 150/100，请会诊  ', [{ ...scan, objectId: 'AB'.repeat(32) }])).toEqual({ text: '血压 150/100，请会诊', attachments: [scan] });
   });
 
   it('counts characters, not bytes: 4000 Chinese characters fit, 4001 do not', () => {
@@ -30,19 +31,14 @@ describe('a message', () => {
   });
 
   it('refuses more than ten attachments, and the same object twice', () => {
-    const many = Array.from({ length: MAX_ATTACHMENTS + 1 }, (_, i) => ({ ...scan, objectId: `obj-${i}` }));
+    const many = Array.from({ length: MAX_ATTACHMENTS + 1 }, (_, i) => ({ ...scan, objectId: objectId(i) }));
     expect(fieldsOf(() => checkMessage('x', many))).toEqual(['attachments']);
     expect(fieldsOf(() => checkMessage('x', [scan, scan]))).toEqual(['attachments']);
   });
 
   it('names every bad attachment field', () => {
-    const bad = { objectId: '../etc', fileName: 'a/b', contentType: 'jpeg', sizeBytes: '0' };
-    expect(fieldsOf(() => checkMessage('x', [scan, bad]))).toEqual([
-      'attachments[1].objectId',
-      'attachments[1].fileName',
-      'attachments[1].contentType',
-      'attachments[1].sizeBytes',
-    ]);
+    const bad = { objectId: '../etc', fileName: 'a/b' };
+    expect(fieldsOf(() => checkMessage('x', [scan, bad]))).toEqual(['attachments[1].objectId', 'attachments[1].fileName']);
   });
 });
 

@@ -10,20 +10,15 @@ export const MAX_ATTACHMENTS = 10;
 export const MAX_SUBJECT_CHARS = 200;
 export const MAX_OUTCOME_CHARS = 2_000;
 export const MAX_FILE_NAME_CHARS = 255;
-/** The largest attachment a message may describe (the object store enforces its own limit on the bytes). */
-export const MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024;
-
-const OBJECT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+/** Object ids are the SHA-256 of the bytes (content-addressed), lower-case hex. */
+const OBJECT_ID = /^[0-9a-f]{64}$/;
 
 export interface AttachmentInput {
   readonly objectId: string;
   readonly fileName: string;
-  readonly contentType: string;
-  /** int64 on the wire: a decimal string. */
-  readonly sizeBytes: string;
 }
 
+/** An attachment as stored with its message: type and size as the object store holds them. */
 export interface CheckedAttachment {
   readonly objectId: string;
   readonly fileName: string;
@@ -31,9 +26,15 @@ export interface CheckedAttachment {
   readonly sizeBytes: number;
 }
 
+/** An attachment whose own fields are valid, before the object store confirmed it. */
+export interface NamedAttachment {
+  readonly objectId: string;
+  readonly fileName: string;
+}
+
 export interface CheckedMessage {
   readonly text: string;
-  readonly attachments: readonly CheckedAttachment[];
+  readonly attachments: readonly NamedAttachment[];
 }
 
 /** Characters as a reader counts them (code points: one per Chinese character, one per emoji). */
@@ -43,17 +44,15 @@ function charCount(text: string): number {
   return count;
 }
 
-function checkAttachment(violations: Violations, attachment: AttachmentInput, index: number): CheckedAttachment {
+function checkAttachment(violations: Violations, attachment: AttachmentInput, index: number): NamedAttachment {
   const field = (name: string): string => `attachments[${index}].${name}`;
-  if (!OBJECT_ID.test(attachment.objectId)) violations.add(field('objectId'), 'must be the id of an uploaded object');
+  const objectId = attachment.objectId.toLowerCase();
+  if (!OBJECT_ID.test(objectId)) violations.add(field('objectId'), 'must be the id of an uploaded object (64 hex characters)');
   const fileName = attachment.fileName.trim();
   if (fileName === '' || charCount(fileName) > MAX_FILE_NAME_CHARS || /[\u0000-\u001f/\\]/.test(fileName)) {
     violations.add(field('fileName'), `must be 1 to ${MAX_FILE_NAME_CHARS} characters without slashes or control characters`);
   }
-  if (!CONTENT_TYPE.test(attachment.contentType)) violations.add(field('contentType'), 'must be a media type such as image/jpeg');
-  const size = Number(attachment.sizeBytes);
-  if (!Number.isSafeInteger(size) || size <= 0 || size > MAX_ATTACHMENT_BYTES) violations.add(field('sizeBytes'), `must be between 1 and ${MAX_ATTACHMENT_BYTES}`);
-  return { objectId: attachment.objectId, fileName, contentType: attachment.contentType.toLowerCase(), sizeBytes: size };
+  return { objectId, fileName };
 }
 
 /** A message's text and attachments: some text or at least one attachment, within the limits; names every bad field. */

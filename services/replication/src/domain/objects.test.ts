@@ -35,7 +35,8 @@ describe('object uploads', () => {
   });
 
   it('parse references of both kinds and refuse others', () => {
-    expect(parseReference('consultation:c-42')).toEqual({ kind: 'consultation', id: 'c-42' });
+    expect(parseReference('consultation:0B6F1F64-3C1E-4F55-9A37-2C0A8C1F2E10')).toEqual({ kind: 'consultation', id: '0b6f1f64-3c1e-4f55-9a37-2c0a8c1f2e10' });
+    expect(parseReference('consultation:c-42')).toBeUndefined();
     expect(parseReference('patient:not-a-uuid')).toBeUndefined();
     expect(parseReference('consultation:../../etc')).toBeUndefined();
     expect(parseReference('patient')).toBeUndefined();

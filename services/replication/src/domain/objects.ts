@@ -25,20 +25,18 @@ export interface ObjectReference {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const REFERENCE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function formatReference(reference: ObjectReference): string {
   return `${reference.kind}:${reference.id}`;
 }
 
-/** `patient:<uuid>` or `consultation:<id>`; undefined when malformed. */
+/** `patient:<uuid>` or `consultation:<uuid>` (both services' ids are UUIDs); undefined when malformed. */
 export function parseReference(raw: string): ObjectReference | undefined {
   const match = /^(patient|consultation):(.+)$/.exec(raw.trim());
   if (!match) return undefined;
-  const kind = match[1] as ReferenceKind;
-  const id = kind === 'patient' ? (match[2] as string).toLowerCase() : (match[2] as string);
-  if (kind === 'patient' ? !UUID.test(id) : !REFERENCE_ID.test(id)) return undefined;
-  return { kind, id };
+  const id = (match[2] as string).toLowerCase();
+  if (!UUID.test(id)) return undefined;
+  return { kind: match[1] as ReferenceKind, id };
 }
 
 /** `Image/JPEG; charset=x` -> `image/jpeg; charset=x`, with the bare media type for the allow-list. */

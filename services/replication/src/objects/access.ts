@@ -3,12 +3,12 @@
 // service whether the caller may read that thread, with the caller's own token.
 import type { Client } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 import { enforce } from '../../../common/src/audit';
 import { canAccessPatient, canWriteRecord, Decision } from '../../../common/src/auth/policy';
 import { NotFoundError, PermissionDeniedError, UnauthenticatedError, UnavailableError } from '../../../common/src/errors';
-import { callUnary, createChannelClient, isServiceError, unaryMethod, WireCodec } from '../../../common/src/grpc/client';
+import { callUnary, createChannelClient, isServiceError } from '../../../common/src/grpc/client';
 import type { CallContext } from '../../../common/src/grpc/context';
+import { ConsultationServiceService } from '../../../common/src/gen/mch/consultation/v1/consultation';
 import type { Database } from '../../../common/src/pg/database';
 import type { ObjectReference } from '../domain/objects';
 
@@ -18,23 +18,6 @@ export type ThreadAccess = 'allowed' | 'denied' | 'not-found';
 export interface ConsultationAccess {
   check(ctx: CallContext, consultationId: string): Promise<ThreadAccess>;
 }
-
-/** `{consultation_id}` as field 1; the answer's content is not needed, only whether the call succeeds. */
-const GetConsultationRequestCodec: WireCodec<{ consultationId: string }> = {
-  encode: (message) => new BinaryWriter().uint32(10).string(message.consultationId),
-  decode: (input) => {
-    const reader = new BinaryReader(input);
-    let consultationId = '';
-    while (reader.pos < reader.len) {
-      const tag = reader.uint32();
-      if (tag === 10) consultationId = reader.string();
-      else reader.skip(tag & 7);
-    }
-    return { consultationId };
-  },
-};
-const IgnoredAnswer: WireCodec<Record<string, never>> = { encode: () => new BinaryWriter(), decode: () => ({}) };
-const GET_CONSULTATION = unaryMethod('/mch.consultation.v1.ConsultationService/GetConsultation', GetConsultationRequestCodec, IgnoredAnswer);
 
 /** Asks the consultation service's GetConsultation as the caller (forwarded token, purpose, deadline). */
 export class GrpcConsultationAccess implements ConsultationAccess {
@@ -47,7 +30,7 @@ export class GrpcConsultationAccess implements ConsultationAccess {
   async check(ctx: CallContext, consultationId: string): Promise<ThreadAccess> {
     if (!this.client) throw new UnavailableError('the consultation service is not configured: consultation attachments cannot be checked', 'CONSULTATION_UNAVAILABLE');
     try {
-      await callUnary(this.client, GET_CONSULTATION, { consultationId }, { parent: ctx, timeoutMs: 3_000, idempotent: true });
+      await callUnary(this.client, ConsultationServiceService.getConsultation, { consultationId }, { parent: ctx, timeoutMs: 3_000, idempotent: true });
       return 'allowed';
     } catch (error) {
       if (isServiceError(error)) {

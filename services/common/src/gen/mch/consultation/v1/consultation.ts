@@ -295,11 +295,17 @@ export interface Consultation {
   outcome: string;
 }
 
-/** An attachment: an object in the replicated object store (uploaded with `reference=consultation:<id>`). */
+/**
+ * An attachment: an object in the replicated object store, uploaded with `reference=consultation:<id>` (or, for a
+ * thread's opening message, `reference=patient:<patientId>`). The store confirms it before a message names it.
+ */
 export interface Attachment {
+  /** The object's id (its SHA-256, as POST /v1/objects answered). */
   objectId: string;
   fileName: string;
+  /** As stored (what the client sends is ignored). */
   contentType: string;
+  /** As stored (what the client sends is ignored). */
   sizeBytes: string;
 }
 

@@ -129,7 +129,31 @@ export interface ReplicationStatus {
   /** Why the status may be incomplete, e.g. the engine's API unreachable. */
   warnings: string[];
   /** The replicated object store: agents reachable, objects held in one zone only. */
-  objectStore?: ObjectStoreStatus | undefined;
+  objectStore?:
+    | ObjectStoreStatus
+    | undefined;
+  /** Continuous backups (WAL archive and base backups) for point-in-time recovery. */
+  backups?: BackupStatus | undefined;
+}
+
+/** The backup repository as the replication service last read it. */
+export interface BackupStatus {
+  /** False when this deployment reports no backup repository to the service. */
+  configured: boolean;
+  /** The repository's own verdict (pgBackRest: "ok", or what is wrong). */
+  repositoryStatus: string;
+  lastBackupAt?:
+    | Date
+    | undefined;
+  /** "full", "diff" or "incr". */
+  lastBackupType: string;
+  lastBackupLabel: string;
+  backups: number;
+  /** Compressed size of every backup held, bytes. */
+  repositoryBytes: string;
+  /** The newest WAL segment in the archive: how far a restore can reach. */
+  newestArchivedWal: string;
+  checkedAt?: Date | undefined;
 }
 
 /** One zone's object store agent. */
@@ -596,6 +620,7 @@ function createBaseReplicationStatus(): ReplicationStatus {
     observedAt: undefined,
     warnings: [],
     objectStore: undefined,
+    backups: undefined,
   };
 }
 
@@ -633,6 +658,9 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
     }
     if (message.objectStore !== undefined) {
       ObjectStoreStatus.encode(message.objectStore, writer.uint32(90).fork()).join();
+    }
+    if (message.backups !== undefined) {
+      BackupStatus.encode(message.backups, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -738,6 +766,14 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
             message.objectStore = ObjectStoreStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.backups = BackupStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -793,6 +829,7 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
         : isSet(object.object_store)
         ? ObjectStoreStatus.fromJSON(object.object_store)
         : undefined,
+      backups: isSet(object.backups) ? BackupStatus.fromJSON(object.backups) : undefined,
     };
   },
 
@@ -831,6 +868,9 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
     if (message.objectStore !== undefined) {
       obj.objectStore = ObjectStoreStatus.toJSON(message.objectStore);
     }
+    if (message.backups !== undefined) {
+      obj.backups = BackupStatus.toJSON(message.backups);
+    }
     return obj;
   },
 
@@ -856,6 +896,244 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
     message.objectStore = (object.objectStore !== undefined && object.objectStore !== null)
       ? ObjectStoreStatus.fromPartial(object.objectStore)
       : undefined;
+    message.backups = (object.backups !== undefined && object.backups !== null)
+      ? BackupStatus.fromPartial(object.backups)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseBackupStatus(): BackupStatus {
+  return {
+    configured: false,
+    repositoryStatus: "",
+    lastBackupAt: undefined,
+    lastBackupType: "",
+    lastBackupLabel: "",
+    backups: 0,
+    repositoryBytes: "0",
+    newestArchivedWal: "",
+    checkedAt: undefined,
+  };
+}
+
+export const BackupStatus: MessageFns<BackupStatus> = {
+  encode(message: BackupStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.configured !== false) {
+      writer.uint32(8).bool(message.configured);
+    }
+    if (message.repositoryStatus !== "") {
+      writer.uint32(18).string(message.repositoryStatus);
+    }
+    if (message.lastBackupAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastBackupAt), writer.uint32(26).fork()).join();
+    }
+    if (message.lastBackupType !== "") {
+      writer.uint32(34).string(message.lastBackupType);
+    }
+    if (message.lastBackupLabel !== "") {
+      writer.uint32(42).string(message.lastBackupLabel);
+    }
+    if (message.backups !== 0) {
+      writer.uint32(48).int32(message.backups);
+    }
+    if (message.repositoryBytes !== "0") {
+      writer.uint32(56).int64(message.repositoryBytes);
+    }
+    if (message.newestArchivedWal !== "") {
+      writer.uint32(66).string(message.newestArchivedWal);
+    }
+    if (message.checkedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.checkedAt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BackupStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBackupStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.configured = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.repositoryStatus = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.lastBackupAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastBackupType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastBackupLabel = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.backups = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.repositoryBytes = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.newestArchivedWal = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.checkedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BackupStatus {
+    return {
+      configured: isSet(object.configured) ? globalThis.Boolean(object.configured) : false,
+      repositoryStatus: isSet(object.repositoryStatus)
+        ? globalThis.String(object.repositoryStatus)
+        : isSet(object.repository_status)
+        ? globalThis.String(object.repository_status)
+        : "",
+      lastBackupAt: isSet(object.lastBackupAt)
+        ? fromJsonTimestamp(object.lastBackupAt)
+        : isSet(object.last_backup_at)
+        ? fromJsonTimestamp(object.last_backup_at)
+        : undefined,
+      lastBackupType: isSet(object.lastBackupType)
+        ? globalThis.String(object.lastBackupType)
+        : isSet(object.last_backup_type)
+        ? globalThis.String(object.last_backup_type)
+        : "",
+      lastBackupLabel: isSet(object.lastBackupLabel)
+        ? globalThis.String(object.lastBackupLabel)
+        : isSet(object.last_backup_label)
+        ? globalThis.String(object.last_backup_label)
+        : "",
+      backups: isSet(object.backups) ? globalThis.Number(object.backups) : 0,
+      repositoryBytes: isSet(object.repositoryBytes)
+        ? globalThis.String(object.repositoryBytes)
+        : isSet(object.repository_bytes)
+        ? globalThis.String(object.repository_bytes)
+        : "0",
+      newestArchivedWal: isSet(object.newestArchivedWal)
+        ? globalThis.String(object.newestArchivedWal)
+        : isSet(object.newest_archived_wal)
+        ? globalThis.String(object.newest_archived_wal)
+        : "",
+      checkedAt: isSet(object.checkedAt)
+        ? fromJsonTimestamp(object.checkedAt)
+        : isSet(object.checked_at)
+        ? fromJsonTimestamp(object.checked_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: BackupStatus): unknown {
+    const obj: any = {};
+    if (message.configured !== false) {
+      obj.configured = message.configured;
+    }
+    if (message.repositoryStatus !== "") {
+      obj.repositoryStatus = message.repositoryStatus;
+    }
+    if (message.lastBackupAt !== undefined) {
+      obj.lastBackupAt = message.lastBackupAt.toISOString();
+    }
+    if (message.lastBackupType !== "") {
+      obj.lastBackupType = message.lastBackupType;
+    }
+    if (message.lastBackupLabel !== "") {
+      obj.lastBackupLabel = message.lastBackupLabel;
+    }
+    if (message.backups !== 0) {
+      obj.backups = Math.round(message.backups);
+    }
+    if (message.repositoryBytes !== "0") {
+      obj.repositoryBytes = message.repositoryBytes;
+    }
+    if (message.newestArchivedWal !== "") {
+      obj.newestArchivedWal = message.newestArchivedWal;
+    }
+    if (message.checkedAt !== undefined) {
+      obj.checkedAt = message.checkedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BackupStatus>): BackupStatus {
+    return BackupStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BackupStatus>): BackupStatus {
+    const message = createBaseBackupStatus();
+    message.configured = object.configured ?? false;
+    message.repositoryStatus = object.repositoryStatus ?? "";
+    message.lastBackupAt = object.lastBackupAt ?? undefined;
+    message.lastBackupType = object.lastBackupType ?? "";
+    message.lastBackupLabel = object.lastBackupLabel ?? "";
+    message.backups = object.backups ?? 0;
+    message.repositoryBytes = object.repositoryBytes ?? "0";
+    message.newestArchivedWal = object.newestArchivedWal ?? "";
+    message.checkedAt = object.checkedAt ?? undefined;
     return message;
   },
 };
