@@ -2,6 +2,7 @@
 // under the record version, audited on every read), the high-risk case register, the risk outbox and the audit
 // trail that identity gathers.
 import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
+import type { AuditBatcher } from '../../common/src/audit-batch';
 import { canReadAudit, canReadRiskOutbox, canReadRiskRegister } from '../../common/src/auth/policy';
 import type { Cache } from '../../common/src/cache';
 import { InvalidArgumentError } from '../../common/src/errors';
@@ -25,57 +26,77 @@ import {
 import { RecordAccess, requireId } from './access';
 import { parseIsoDate, todayInChina } from './domain';
 import { handbookSections } from './handbook';
+import type { RecordHeader } from './repository';
 import { decodeRiskCursor, toChildRecord, toHighRiskCase, toPregnancy, toRiskEvent, Visibility } from './views';
 
 const HANDBOOK_TTL_SECONDS = 600;
+const RECORD_TTL_SECONDS = 600;
 
 export class ReadService {
   constructor(
     private readonly access: RecordAccess,
     private readonly cache: Cache,
+    private readonly audit: AuditBatcher,
   ) {}
 
   private get repository() {
     return this.access.repository;
   }
 
-  private async assemble(patientId: string, visibility: Visibility, today: string): Promise<PatientRecord> {
-    const [header, pregnancies, child] = await Promise.all([this.repository.recordHeader(patientId), this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
+  private async assemble(patientId: string, header: RecordHeader, visibility: Visibility, today: string): Promise<PatientRecord> {
+    const [pregnancies, child] = await Promise.all([this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
     const ids = pregnancies.map((pregnancy) => pregnancy.id);
-    const [visits, assessments, deliveries] = await Promise.all([this.repository.visitsOf(ids), this.repository.assessmentsOf(ids), this.repository.deliveriesOf(ids)]);
+    const [visits, assessments, deliveries, postpartumVisits, imagingStudies] = await Promise.all([
+      this.repository.visitsOf(ids),
+      this.repository.assessmentsOf(ids),
+      this.repository.deliveriesOf(ids),
+      this.repository.postpartumVisitsOf(ids),
+      this.repository.imagingStudiesOf(ids),
+    ]);
     const todayDay = parseIsoDate(today, 'today');
     const childParts = child
-      ? await Promise.all([this.repository.growthOf(patientId), this.repository.immunizationsOf(patientId), this.repository.screeningsOf(patientId)])
+      ? await Promise.all([this.repository.growthOf(patientId), this.repository.immunizationsOf(patientId), this.repository.screeningsOf(patientId), this.repository.childChecksOf(patientId)])
       : undefined;
+    const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] => rows.filter((row) => row.pregnancy_id === pregnancyId);
     return {
       patientId,
-      version: header?.version ?? 0,
+      version: header.version,
       pregnancies: pregnancies.map((pregnancy) =>
         toPregnancy(
           pregnancy,
           {
-            visits: visits.filter((visit) => visit.pregnancy_id === pregnancy.id),
-            assessments: assessments.filter((assessment) => assessment.pregnancy_id === pregnancy.id),
+            visits: of(visits, pregnancy.id),
+            assessments: of(assessments, pregnancy.id),
             delivery: deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
+            postpartumVisits: of(postpartumVisits, pregnancy.id),
+            imagingStudies: of(imagingStudies, pregnancy.id),
           },
           visibility,
           todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
         ),
       ),
-      child: child && childParts ? toChildRecord(child, { growth: childParts[0], immunizations: childParts[1], screenings: childParts[2] }, visibility) : undefined,
+      child: child && childParts ? toChildRecord(child, { growth: childParts[0], immunizations: childParts[1], screenings: childParts[2], checks: childParts[3] }, visibility) : undefined,
       sensitiveWithheld: !visibility.sensitive,
-      updatedAt: header?.updated_at,
+      updatedAt: header.updatedAt,
     };
   }
 
+  /**
+   * The record, cached under (patient, version, what the caller may see, today): a write makes a new version and so
+   * a new key, and the day is in it because the record shows today's gestational age. One query reads the version
+   * and the treating team; a cached answer then costs that query, a Redis GET and the audit event.
+   */
   async getRecord(request: GetPatientRecordRequest, ctx: CallContext): Promise<GetPatientRecordResponse> {
     const patientId = requireId(request.patientId, 'patientId');
     await this.access.allowRead(ctx, patientId, 'record.read');
     const today = todayInChina();
-    const { visibility, auditReason } = await this.access.visibility(ctx, patientId, today);
-    const record = await this.assemble(patientId, visibility, today);
-    await recordAudit(this.access.db.rw, ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason });
-    return { record };
+    const header = await this.repository.recordHeaderWithTeam(patientId);
+    const { visibility, auditReason } = this.access.visibilityFor(ctx, patientId, header.careInstitutions, today);
+    const key = this.cache.key('record', `${patientId}:v${header.version}:${visibility.sensitive ? 'full' : 'restricted'}:${today}`);
+    const { value } = await this.cache.getOrLoad(key, GetPatientRecordResponse, async () => ({ record: await this.assemble(patientId, header, visibility, today) }), RECORD_TTL_SECONDS);
+    // Audited whether or not the answer came from the cache; the answer waits for the event's commit.
+    await this.audit.record(ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason });
+    return value;
   }
 
   async history(request: ListRecordHistoryRequest, ctx: CallContext): Promise<ListRecordHistoryResponse> {
@@ -113,7 +134,7 @@ export class ReadService {
     const key = this.cache.key('handbook', `${patientId}:v${version}:${today}`);
     const { value } = await this.cache.getOrLoad(key, GetHandbookResponse, () => this.loadHandbook(patientId, version, today), HANDBOOK_TTL_SECONDS);
     // Audited whether or not the answer came from the cache: a cached read is still an access.
-    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' });
+    await this.audit.record(ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' });
     return value;
   }
 
@@ -126,12 +147,20 @@ export class ReadService {
     let pregnancy;
     let currentPregnancy;
     if (latest) {
-      const [visits, deliveries] = await Promise.all([this.repository.visitsOf([latest.id]), this.repository.deliveriesOf([latest.id])]);
-      pregnancy = { row: latest, visits, delivery: deliveries[0] };
+      const [visits, deliveries, postpartumVisits] = await Promise.all([
+        this.repository.visitsOf([latest.id]),
+        this.repository.deliveriesOf([latest.id]),
+        this.repository.postpartumVisitsOf([latest.id]),
+      ]);
+      pregnancy = { row: latest, visits, delivery: deliveries[0], postpartumVisits };
       const summary = toPregnancy(latest, { visits: [], assessments: [], delivery: deliveries[0] }, visibility, parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'));
       currentPregnancy = { ...summary, findings: [] };
     }
-    const childPart = child ? { row: child, growth: await this.repository.growthOf(patientId), immunizations: await this.repository.immunizationsOf(patientId) } : undefined;
+    const childPart = child
+      ? await Promise.all([this.repository.growthOf(patientId), this.repository.immunizationsOf(patientId), this.repository.childChecksOf(patientId)]).then(
+          ([growth, immunizations, checks]) => ({ row: child, growth, immunizations, checks }),
+        )
+      : undefined;
     return {
       patientId,
       recordVersion: version,

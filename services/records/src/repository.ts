@@ -173,6 +173,58 @@ export interface ScreeningRow {
   author_id: string;
 }
 
+export interface PostpartumVisitRow {
+  id: string;
+  pregnancy_id: string;
+  patient_id: string;
+  kind: string;
+  service: string;
+  visit_date: string;
+  days_after_delivery: number;
+  systolic_bp: number | null;
+  diastolic_bp: number | null;
+  temperature_c: string | null;
+  breastfeeding: number;
+  uterine_involution: number;
+  lochia: number;
+  wound: number;
+  findings: string[];
+  notes: string;
+  institution_id: string | null;
+  author_id: string;
+  record_version: number;
+}
+
+export interface ChildCheckRow {
+  id: string;
+  patient_id: string;
+  service: string;
+  checked_on: string;
+  age_days: number;
+  development: number;
+  feeding: number;
+  haemoglobin: string | null;
+  notes: string;
+  growth_measurement_id: string | null;
+  institution_id: string | null;
+  author_id: string;
+  record_version: number;
+}
+
+export interface ImagingStudyRow {
+  id: string;
+  pregnancy_id: string;
+  patient_id: string;
+  study_instance_uid: string;
+  modality: string;
+  study_date: string;
+  object_id: string | null;
+  findings: string;
+  institution_id: string | null;
+  author_id: string;
+  record_version: number;
+}
+
 export interface VersionRow {
   patient_id: string;
   version: number;
@@ -210,6 +262,12 @@ export interface HighRiskCaseRow {
   updated_at: Date;
 }
 
+export interface RecordHeader {
+  readonly version: number;
+  readonly updatedAt: Date | undefined;
+  readonly careInstitutions: readonly string[];
+}
+
 /** A change being written: the version it will create, in the transaction that holds the record's row lock. */
 export interface RecordChange {
   readonly tx: PoolClient;
@@ -230,6 +288,12 @@ const ASSESSMENT_COLUMNS = `id, pregnancy_id, patient_id, kind, assessed_on::tex
 const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version`;
 const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::text, sex, discharge_date::text, birth_order, birth_weight_grams,
   birth_length_cm::text, county_code`;
+
+const POSTPARTUM_COLUMNS = `id, pregnancy_id, patient_id, kind, service, visit_date::text, days_after_delivery, systolic_bp, diastolic_bp, temperature_c::text,
+  breastfeeding, uterine_involution, lochia, wound, findings, notes, institution_id, author_id, record_version`;
+const CHILD_CHECK_COLUMNS = `id, patient_id, service, checked_on::text, age_days, development, feeding, haemoglobin::text, notes, growth_measurement_id,
+  institution_id, author_id, record_version`;
+const IMAGING_COLUMNS = `id, pregnancy_id, patient_id, study_instance_uid, modality, study_date::text, object_id, findings, institution_id, author_id, record_version`;
 
 export class RecordsRepository {
   constructor(private readonly db: Database) {}
@@ -274,14 +338,15 @@ export class RecordsRepository {
     await tx.query('INSERT INTO care_institutions (patient_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [patientId, institutionId]);
   }
 
-  async careInstitutions(patientId: string): Promise<string[]> {
-    const { rows } = await this.db.rw.query<{ institution_id: string }>('SELECT institution_id FROM care_institutions WHERE patient_id = $1', [patientId]);
-    return rows.map((row) => row.institution_id);
-  }
-
-  async recordHeader(patientId: string): Promise<{ version: number; updated_at: Date } | undefined> {
-    const { rows } = await this.db.rw.query<{ version: number; updated_at: Date }>('SELECT version, updated_at FROM patient_records WHERE patient_id = $1', [patientId]);
-    return rows[0];
+  /** The record's version and the treating team in one round trip (version 0 and no team before any write). */
+  async recordHeaderWithTeam(patientId: string): Promise<RecordHeader> {
+    const { rows } = await this.db.rw.query<{ version: number | null; updated_at: Date | null; care: string[] }>(
+      `SELECT r.version, r.updated_at, ARRAY(SELECT institution_id::text FROM care_institutions WHERE patient_id = $1) AS care
+       FROM (SELECT $1::uuid AS patient_id) p LEFT JOIN patient_records r ON r.patient_id = p.patient_id`,
+      [patientId],
+    );
+    const row = rows[0];
+    return { version: row?.version ?? 0, updatedAt: row?.updated_at ?? undefined, careInstitutions: row?.care ?? [] };
   }
 
   async history(patientId: string, beforeVersion: number, limit: number): Promise<VersionRow[]> {
@@ -401,6 +466,45 @@ export class RecordsRepository {
     return rows;
   }
 
+  /** The delivery of a pregnancy, read in the write's transaction. */
+  async delivery(tx: Queryable, pregnancyId: string): Promise<DeliveryRow | undefined> {
+    const { rows } = await tx.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE pregnancy_id = $1`, [pregnancyId]);
+    return rows[0];
+  }
+
+  async insertPostpartumVisit(tx: Queryable, row: Omit<PostpartumVisitRow, 'id'>): Promise<PostpartumVisitRow> {
+    const { rows } = await tx.query<PostpartumVisitRow>(
+      `INSERT INTO postpartum_visits (id, pregnancy_id, patient_id, kind, service, visit_date, days_after_delivery, systolic_bp, diastolic_bp, temperature_c,
+         breastfeeding, uterine_involution, lochia, wound, findings, notes, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${POSTPARTUM_COLUMNS}`,
+      [randomUUID(), row.pregnancy_id, row.patient_id, row.kind, row.service, row.visit_date, row.days_after_delivery, row.systolic_bp, row.diastolic_bp,
+        row.temperature_c, row.breastfeeding, row.uterine_involution, row.lochia, row.wound, row.findings, row.notes, row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0] as PostpartumVisitRow;
+  }
+
+  async postpartumVisitsOf(pregnancyIds: readonly string[]): Promise<PostpartumVisitRow[]> {
+    if (pregnancyIds.length === 0) return [];
+    const { rows } = await this.db.rw.query<PostpartumVisitRow>(`SELECT ${POSTPARTUM_COLUMNS} FROM postpartum_visits WHERE pregnancy_id = ANY($1) ORDER BY visit_date, id`, [pregnancyIds]);
+    return rows;
+  }
+
+  /** Inserts a study reference; undefined when the pregnancy already refers to that study. */
+  async insertImagingStudy(tx: Queryable, row: Omit<ImagingStudyRow, 'id'>): Promise<ImagingStudyRow | undefined> {
+    const { rows } = await tx.query<ImagingStudyRow>(
+      `INSERT INTO imaging_studies (id, pregnancy_id, patient_id, study_instance_uid, modality, study_date, object_id, findings, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (pregnancy_id, study_instance_uid) DO NOTHING RETURNING ${IMAGING_COLUMNS}`,
+      [randomUUID(), row.pregnancy_id, row.patient_id, row.study_instance_uid, row.modality, row.study_date, row.object_id, row.findings, row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0];
+  }
+
+  async imagingStudiesOf(pregnancyIds: readonly string[]): Promise<ImagingStudyRow[]> {
+    if (pregnancyIds.length === 0) return [];
+    const { rows } = await this.db.rw.query<ImagingStudyRow>(`SELECT ${IMAGING_COLUMNS} FROM imaging_studies WHERE pregnancy_id = ANY($1) ORDER BY study_date, id`, [pregnancyIds]);
+    return rows;
+  }
+
   // Children
 
   async child(patientId: string, target: Queryable = this.db.rw): Promise<ChildRow | undefined> {
@@ -436,6 +540,21 @@ export class RecordsRepository {
        FROM growth_measurements WHERE patient_id = $1 ORDER BY measured_on, id`,
       [patientId],
     );
+    return rows;
+  }
+
+  async insertChildCheck(tx: Queryable, row: Omit<ChildCheckRow, 'id'>): Promise<ChildCheckRow> {
+    const { rows } = await tx.query<ChildCheckRow>(
+      `INSERT INTO child_checks (id, patient_id, service, checked_on, age_days, development, feeding, haemoglobin, notes, growth_measurement_id, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${CHILD_CHECK_COLUMNS}`,
+      [randomUUID(), row.patient_id, row.service, row.checked_on, row.age_days, row.development, row.feeding, row.haemoglobin, row.notes, row.growth_measurement_id,
+        row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0] as ChildCheckRow;
+  }
+
+  async childChecksOf(patientId: string): Promise<ChildCheckRow[]> {
+    const { rows } = await this.db.rw.query<ChildCheckRow>(`SELECT ${CHILD_CHECK_COLUMNS} FROM child_checks WHERE patient_id = $1 ORDER BY checked_on, id`, [patientId]);
     return rows;
   }
 
