@@ -36,17 +36,15 @@ export class AuditBatcher {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await this.db.withTransaction(async (tx) => {
-          // Ten parallel arrays, one element per event: one statement whatever the batch size.
-          const columns = Array.from({ length: 10 }, (_, column) => batch.map((pending) => pending.row[column]));
-          await tx.query(
-            `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
-             SELECT actor_id, actor_kind, actor_roles::text[], institution_id, patient_id, action, purpose, outcome, reason, request_id
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-               AS e(actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)`,
-            columns,
-          );
-        });
+        // Ten parallel arrays, one element per event: one statement, one round trip, one commit, whatever the batch size.
+        const columns = Array.from({ length: 10 }, (_, column) => batch.map((pending) => pending.row[column]));
+        await this.db.executeCommitted(
+          `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
+           SELECT actor_id, actor_kind, actor_roles::text[], institution_id, patient_id, action, purpose, outcome, reason, request_id
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+             AS e(actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)`,
+          columns,
+        );
         for (const pending of batch) pending.resolve();
       } catch (error) {
         for (const pending of batch) pending.reject(error);

@@ -26,7 +26,6 @@ import {
 import { RecordAccess, requireId } from './access';
 import { parseIsoDate, todayInChina } from './domain';
 import { handbookSections } from './handbook';
-import type { RecordHeader } from './repository';
 import { decodeRiskCursor, toChildRecord, toHighRiskCase, toPregnancy, toRiskEvent, Visibility } from './views';
 
 const HANDBOOK_TTL_SECONDS = 600;
@@ -43,48 +42,38 @@ export class ReadService {
     return this.access.repository;
   }
 
-  private async assemble(patientId: string, header: RecordHeader, visibility: Visibility, today: string): Promise<PatientRecord> {
-    const [pregnancies, child] = await Promise.all([this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
-    const ids = pregnancies.map((pregnancy) => pregnancy.id);
-    const [visits, assessments, deliveries, postpartumVisits, imagingStudies] = await Promise.all([
-      this.repository.visitsOf(ids),
-      this.repository.assessmentsOf(ids),
-      this.repository.deliveriesOf(ids),
-      this.repository.postpartumVisitsOf(ids),
-      this.repository.imagingStudiesOf(ids),
-    ]);
+  private async assemble(patientId: string, visibility: Visibility, today: string): Promise<PatientRecord> {
+    const snapshot = await this.repository.recordSnapshot(patientId);
     const todayDay = parseIsoDate(today, 'today');
-    const childParts = child
-      ? await Promise.all([this.repository.growthOf(patientId), this.repository.immunizationsOf(patientId), this.repository.screeningsOf(patientId), this.repository.childChecksOf(patientId)])
-      : undefined;
     const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] => rows.filter((row) => row.pregnancy_id === pregnancyId);
     return {
       patientId,
-      version: header.version,
-      pregnancies: pregnancies.map((pregnancy) =>
+      version: snapshot.version,
+      pregnancies: snapshot.pregnancies.map((pregnancy) =>
         toPregnancy(
           pregnancy,
           {
-            visits: of(visits, pregnancy.id),
-            assessments: of(assessments, pregnancy.id),
-            delivery: deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
-            postpartumVisits: of(postpartumVisits, pregnancy.id),
-            imagingStudies: of(imagingStudies, pregnancy.id),
+            visits: of(snapshot.visits, pregnancy.id),
+            assessments: of(snapshot.assessments, pregnancy.id),
+            delivery: snapshot.deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
+            postpartumVisits: of(snapshot.postpartumVisits, pregnancy.id),
+            imagingStudies: of(snapshot.imagingStudies, pregnancy.id),
           },
           visibility,
           todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
         ),
       ),
-      child: child && childParts ? toChildRecord(child, { growth: childParts[0], immunizations: childParts[1], screenings: childParts[2], checks: childParts[3] }, visibility) : undefined,
+      child: snapshot.child ? toChildRecord(snapshot.child, snapshot, visibility) : undefined,
       sensitiveWithheld: !visibility.sensitive,
-      updatedAt: header.updatedAt,
+      updatedAt: snapshot.updatedAt,
     };
   }
 
   /**
    * The record, cached under (patient, version, what the caller may see, today): a write makes a new version and so
    * a new key, and the day is in it because the record shows today's gestational age. One query reads the version
-   * and the treating team; a cached answer then costs that query, a Redis GET and the audit event.
+   * and the treating team; then a Redis GET (or, on a miss, one more query for the whole record) beside the audit
+   * event's commit.
    */
   async getRecord(request: GetPatientRecordRequest, ctx: CallContext): Promise<GetPatientRecordResponse> {
     const patientId = requireId(request.patientId, 'patientId');
@@ -93,9 +82,12 @@ export class ReadService {
     const header = await this.repository.recordHeaderWithTeam(patientId);
     const { visibility, auditReason } = this.access.visibilityFor(ctx, patientId, header.careInstitutions, today);
     const key = this.cache.key('record', `${patientId}:v${header.version}:${visibility.sensitive ? 'full' : 'restricted'}:${today}`);
-    const { value } = await this.cache.getOrLoad(key, GetPatientRecordResponse, async () => ({ record: await this.assemble(patientId, header, visibility, today) }), RECORD_TTL_SECONDS);
-    // Audited whether or not the answer came from the cache; the answer waits for the event's commit.
-    await this.audit.record(ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason });
+    // The audit event commits while the answer is fetched or assembled: the answer waits for both, so no read is
+    // answered unaudited (a read that then fails was still attempted, and stays audited).
+    const [{ value }] = await Promise.all([
+      this.cache.getOrLoad(key, GetPatientRecordResponse, async () => ({ record: await this.assemble(patientId, visibility, today) }), RECORD_TTL_SECONDS),
+      this.audit.record(ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason }),
+    ]);
     return value;
   }
 

@@ -289,11 +289,52 @@ const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, dischar
 const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::text, sex, discharge_date::text, birth_order, birth_weight_grams,
   birth_length_cm::text, county_code`;
 
+const GROWTH_COLUMNS = `id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id`;
+const IMMUNIZATION_COLUMNS = `id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id`;
+const SCREENING_COLUMNS = `id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id`;
 const POSTPARTUM_COLUMNS = `id, pregnancy_id, patient_id, kind, service, visit_date::text, days_after_delivery, systolic_bp, diastolic_bp, temperature_c::text,
   breastfeeding, uterine_involution, lochia, wound, findings, notes, institution_id, author_id, record_version`;
 const CHILD_CHECK_COLUMNS = `id, patient_id, service, checked_on::text, age_days, development, feeding, haemoglobin::text, notes, growth_measurement_id,
   institution_id, author_id, record_version`;
 const IMAGING_COLUMNS = `id, pregnancy_id, patient_id, study_instance_uid, modality, study_date::text, object_id, findings, institution_id, author_id, record_version`;
+
+/** Every entry of one record, read in one statement (one snapshot, one round trip). */
+export interface RecordSnapshot {
+  readonly version: number;
+  readonly updatedAt: Date | undefined;
+  readonly pregnancies: PregnancyRow[];
+  readonly visits: VisitRow[];
+  readonly assessments: AssessmentRow[];
+  readonly deliveries: DeliveryRow[];
+  readonly postpartumVisits: PostpartumVisitRow[];
+  readonly imagingStudies: ImagingStudyRow[];
+  readonly child: ChildRow | undefined;
+  readonly growth: GrowthRow[];
+  readonly immunizations: ImmunizationRow[];
+  readonly screenings: ScreeningRow[];
+  readonly checks: ChildCheckRow[];
+}
+
+/** A JSON array of a table's rows of the patient, in the columns (and text casts) the row readers use. */
+const rowsOf = (columns: string, table: string, order: string): string =>
+  `(SELECT coalesce(json_agg(t ORDER BY ${order}), '[]'::json) FROM (SELECT ${columns} FROM ${table} WHERE patient_id = $1) t)`;
+
+const SNAPSHOT = `SELECT
+  (SELECT version FROM patient_records WHERE patient_id = $1) AS version,
+  (SELECT updated_at FROM patient_records WHERE patient_id = $1) AS updated_at,
+  ${rowsOf(PREGNANCY_COLUMNS, 'pregnancies', 't.registered_on DESC, t.created_at DESC')} AS pregnancies,
+  ${rowsOf(VISIT_COLUMNS, 'antenatal_visits', 't.visit_date, t.id')} AS visits,
+  ${rowsOf(ASSESSMENT_COLUMNS, 'risk_assessments', 't.recorded_at, t.id')} AS assessments,
+  ${rowsOf(DELIVERY_COLUMNS, 'deliveries', 't.delivery_date')} AS deliveries,
+  ${rowsOf(POSTPARTUM_COLUMNS, 'postpartum_visits', 't.visit_date, t.id')} AS postpartum_visits,
+  ${rowsOf(IMAGING_COLUMNS, 'imaging_studies', 't.study_date, t.id')} AS imaging_studies,
+  (SELECT row_to_json(t) FROM (SELECT ${CHILD_COLUMNS} FROM children WHERE patient_id = $1) t) AS child,
+  ${rowsOf(GROWTH_COLUMNS, 'growth_measurements', 't.measured_on, t.id')} AS growth,
+  ${rowsOf(IMMUNIZATION_COLUMNS, 'immunizations', 't.given_on, t.programme_vaccine, t.dose')} AS immunizations,
+  ${rowsOf(SCREENING_COLUMNS, 'screenings', 't.screened_on, t.id')} AS screenings,
+  ${rowsOf(CHILD_CHECK_COLUMNS, 'child_checks', 't.checked_on, t.id')} AS checks`;
+
+const asDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
 
 export class RecordsRepository {
   constructor(private readonly db: Database) {}
@@ -336,6 +377,30 @@ export class RecordsRepository {
 
   async addCareInstitution(tx: Queryable, patientId: string, institutionId: string): Promise<void> {
     await tx.query('INSERT INTO care_institutions (patient_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [patientId, institutionId]);
+  }
+
+  /** The whole record in one statement: the read path's one round trip on a cache miss. */
+  async recordSnapshot(patientId: string): Promise<RecordSnapshot> {
+    const { rows } = await this.db.rw.query<Record<string, unknown>>(SNAPSHOT, [patientId]);
+    const row = rows[0] ?? {};
+    // JSON carries timestamps as text: the row readers expect Dates where the driver would give them.
+    const pregnancies = (row.pregnancies as PregnancyRow[]).map((p) => ({ ...p, risk_graded_at: asDate(p.risk_graded_at), created_at: asDate(p.created_at) as Date }));
+    const assessments = (row.assessments as AssessmentRow[]).map((a) => ({ ...a, recorded_at: asDate(a.recorded_at) as Date }));
+    return {
+      version: (row.version as number | null) ?? 0,
+      updatedAt: (row.updated_at as Date | null) ?? undefined,
+      pregnancies,
+      visits: row.visits as VisitRow[],
+      assessments,
+      deliveries: row.deliveries as DeliveryRow[],
+      postpartumVisits: row.postpartum_visits as PostpartumVisitRow[],
+      imagingStudies: row.imaging_studies as ImagingStudyRow[],
+      child: (row.child as ChildRow | null) ?? undefined,
+      growth: row.growth as GrowthRow[],
+      immunizations: row.immunizations as ImmunizationRow[],
+      screenings: row.screenings as ScreeningRow[],
+      checks: row.checks as ChildCheckRow[],
+    };
   }
 
   /** The record's version and the treating team in one round trip (version 0 and no team before any write). */
@@ -527,7 +592,7 @@ export class RecordsRepository {
       `INSERT INTO growth_measurements (id, patient_id, measured_on, age_days, weight_kg, length_height_cm, position, head_circumference_cm, z_scores,
          institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       RETURNING id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id`,
+       RETURNING ${GROWTH_COLUMNS}`,
       [randomUUID(), row.patient_id, row.measured_on, row.age_days, row.weight_kg, row.length_height_cm, row.position, row.head_circumference_cm,
         JSON.stringify(row.z_scores), row.institution_id, row.author_id, row.record_version],
     );
@@ -536,7 +601,7 @@ export class RecordsRepository {
 
   async growthOf(patientId: string): Promise<GrowthRow[]> {
     const { rows } = await this.db.rw.query<GrowthRow>(
-      `SELECT id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id
+      `SELECT ${GROWTH_COLUMNS}
        FROM growth_measurements WHERE patient_id = $1 ORDER BY measured_on, id`,
       [patientId],
     );
@@ -563,7 +628,7 @@ export class RecordsRepository {
     const { rows } = await tx.query<ImmunizationRow>(
       `INSERT INTO immunizations (id, patient_id, vaccine, programme_vaccine, dose, given_on, lot_number, institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (patient_id, programme_vaccine, dose) DO NOTHING
-       RETURNING id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id`,
+       RETURNING ${IMMUNIZATION_COLUMNS}`,
       [randomUUID(), row.patient_id, row.vaccine, row.programme_vaccine, row.dose, row.given_on, row.lot_number, row.institution_id, row.author_id, row.record_version],
     );
     return rows[0];
@@ -571,7 +636,7 @@ export class RecordsRepository {
 
   async immunizationsOf(patientId: string): Promise<ImmunizationRow[]> {
     const { rows } = await this.db.rw.query<ImmunizationRow>(
-      `SELECT id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id FROM immunizations
+      `SELECT ${IMMUNIZATION_COLUMNS} FROM immunizations
        WHERE patient_id = $1 ORDER BY given_on, programme_vaccine, dose`,
       [patientId],
     );
@@ -582,7 +647,7 @@ export class RecordsRepository {
     const { rows } = await tx.query<ScreeningRow>(
       `INSERT INTO screenings (id, patient_id, kind, instrument, screened_on, score, result, notes, institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       RETURNING id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id`,
+       RETURNING ${SCREENING_COLUMNS}`,
       [randomUUID(), row.patient_id, row.kind, row.instrument, row.screened_on, row.score, row.result, row.notes, row.institution_id, row.author_id, row.record_version],
     );
     return rows[0] as ScreeningRow;
@@ -590,7 +655,7 @@ export class RecordsRepository {
 
   async screeningsOf(patientId: string): Promise<ScreeningRow[]> {
     const { rows } = await this.db.rw.query<ScreeningRow>(
-      `SELECT id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id FROM screenings
+      `SELECT ${SCREENING_COLUMNS} FROM screenings
        WHERE patient_id = $1 ORDER BY screened_on, id`,
       [patientId],
     );

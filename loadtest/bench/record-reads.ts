@@ -1,0 +1,72 @@
+// `node dist/loadtest/bench/record-reads.js`: record reads through the gateway, cold (the first read of a new
+// version) against cached (the same version again), one at a time and under concurrency. Runs against a platform
+// already started (MCH_GATEWAY_URL, default http://127.0.0.1:8080); BENCH_CONNECTIONS (comma list, default 10,50),
+// BENCH_DURATION_SECONDS (default 10), BENCH_SERIAL_PAIRS (default 40).
+import autocannon from 'autocannon';
+import { benchPatient } from './patient';
+
+const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
+const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
+const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '10,50').split(',').map(Number);
+const serialPairs = Number(process.env.BENCH_SERIAL_PAIRS ?? 40);
+
+function percentile(sorted: readonly number[], p: number): number {
+  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
+}
+
+async function timed(run: () => Promise<Response>): Promise<number> {
+  const started = process.hrtime.bigint();
+  const response = await run();
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`read answered ${response.status}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const json = { 'content-type': 'application/json' };
+  const login = await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' }) });
+  if (!login.ok) throw new Error(`login: ${login.status}`);
+  const token = ((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
+  const headers = { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
+  const bench = await benchPatient(gatewayUrl, headers);
+  if (!bench) process.exit(2);
+  const recordUrl = `${gatewayUrl}/v1/patients/${bench.patientId}/record`;
+  const read = (): Promise<Response> => fetch(recordUrl, { headers });
+  const visitDate = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+
+  // Serial: each write makes a new version, so the read after it is cold and the one after that is cached.
+  const cold: number[] = [];
+  const cached: number[] = [];
+  for (let i = 0; i < serialPairs; i++) {
+    const write = await fetch(`${gatewayUrl}/v1/pregnancies/${bench.pregnancyId}/visits`, {
+      method: 'POST',
+      headers: { ...headers, ...json, 'idempotency-key': `bench-read-${Date.now()}-${i}` },
+      body: JSON.stringify({ visitDate, systolicBp: 110 + (i % 10), diastolicBp: 70 }),
+    });
+    if (!write.ok) throw new Error(`visit: ${write.status}`);
+    cold.push(await timed(read));
+    cached.push(await timed(read));
+  }
+  cold.sort((a, b) => a - b);
+  cached.sort((a, b) => a - b);
+  const lines = [
+    `record of ${serialPairs + 1} antenatal visits; serial reads, ${serialPairs} each`,
+    '| read | p50 ms | p90 ms | max ms |',
+    '|---|---:|---:|---:|',
+    `| cold (first read of a new version) | ${percentile(cold, 0.5)} | ${percentile(cold, 0.9)} | ${percentile(cold, 1)} |`,
+    `| cached (same version again) | ${percentile(cached, 0.5)} | ${percentile(cached, 0.9)} | ${percentile(cached, 1)} |`,
+    '',
+    `concurrent reads of one version (autocannon, ${durationSeconds} s after a 2 s warm-up)`,
+    '| connections | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const connections of connectionCounts) {
+    const options = { url: recordUrl, connections, headers };
+    await autocannon({ ...options, duration: 2 });
+    const result = await autocannon({ ...options, duration: durationSeconds });
+    lines.push(`| ${connections} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p90} | ${result.latency.p99} | ${result.errors + result.timeouts} | ${result.non2xx} |`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+void main();
