@@ -1,7 +1,9 @@
 // `node dist/loadtest/bench/record-reads.js`: record reads through the gateway, cold (the first read of a new
 // version) against cached (the same version again), one at a time and under concurrency. Runs against a platform
 // already started (MCH_GATEWAY_URL, default http://127.0.0.1:8080); BENCH_CONNECTIONS (comma list, default 10,50),
-// BENCH_DURATION_SECONDS (default 10), BENCH_SERIAL_PAIRS (default 40).
+// BENCH_DURATION_SECONDS (default 10), BENCH_SERIAL_PAIRS (default 40). With BENCH_COMPARE_URL (another platform's
+// gateway, e.g. one built from main) it instead alternates 5 s rounds between the two, so that both see the same
+// machine load: BENCH_ROUNDS (default 4) rounds at each connection count.
 import autocannon from 'autocannon';
 import { benchPatient } from './patient';
 
@@ -22,12 +24,42 @@ async function timed(run: () => Promise<Response>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-async function main(): Promise<void> {
-  const json = { 'content-type': 'application/json' };
-  const login = await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' }) });
+const json = { 'content-type': 'application/json' };
+
+async function clinicianOf(gateway: string): Promise<Record<string, string>> {
+  const login = await fetch(`${gateway}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' }) });
   if (!login.ok) throw new Error(`login: ${login.status}`);
   const token = ((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
-  const headers = { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
+  return { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
+}
+
+/** Alternating rounds against this gateway and BENCH_COMPARE_URL. */
+async function compare(otherUrl: string): Promise<void> {
+  const targets: [string, { url: string; headers: Record<string, string> }][] = [];
+  for (const [name, gateway] of [['compared', otherUrl], ['this', gatewayUrl]] as const) {
+    const headers = await clinicianOf(gateway);
+    const bench = await benchPatient(gateway, headers);
+    if (!bench) process.exit(2);
+    targets.push([`${name} (${gateway})`, { url: `${gateway}/v1/patients/${bench.patientId}/record`, headers }]);
+  }
+  const rounds = Number(process.env.BENCH_ROUNDS ?? 4);
+  const lines: string[] = [];
+  for (const connections of connectionCounts) {
+    const figures = new Map<string, string[]>();
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, target] of round % 2 ? [...targets].reverse() : targets) {
+        const result = await autocannon({ ...target, connections, duration: 5 });
+        figures.set(name, [...(figures.get(name) ?? []), `${Math.round(result.requests.average)}/s p50 ${result.latency.p50} ms`]);
+      }
+    }
+    for (const [name, list] of figures) lines.push(`${connections} connections, ${name}: ${list.join(' | ')}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  if (process.env.BENCH_COMPARE_URL) return compare(process.env.BENCH_COMPARE_URL);
+  const headers = await clinicianOf(gatewayUrl);
   const bench = await benchPatient(gatewayUrl, headers);
   if (!bench) process.exit(2);
   const recordUrl = `${gatewayUrl}/v1/patients/${bench.patientId}/record`;

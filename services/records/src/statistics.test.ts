@@ -33,7 +33,7 @@ describe('CoverageCounter', () => {
 
 describe('referralIndicatorValues', () => {
   it('gives counts, acceptance over requested, and the median over the accepted', () => {
-    const values = referralIndicatorValues([{ county: 'lufeng', month: '2026-03', referralsUp: 7, referralsDown: 3, accepted: 6, medianMinutesToAcceptance: 41.6 }]);
+    const values = referralIndicatorValues([{ county: 'lufeng', month: '2026-03', referralsUp: '7', referralsDown: '3', accepted: '6', medianMinutesToAcceptance: 41.6 }]);
     expect(values.map((v) => [v.indicator, v.numerator, v.denominator])).toEqual([
       ['referrals_up', '7', '0'],
       ['referrals_down', '3', '0'],

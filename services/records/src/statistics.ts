@@ -62,13 +62,16 @@ const DEFINITIONS: Record<string, string> = {
   referral_median_minutes_to_acceptance: 'median minutes from request to acceptance over the referrals accepted (numerator, rounded) of the month (denominator: accepted)',
 };
 
-/** Referral indicators of one county and month, as the referral service's GetReferralIndicators answers them. */
+/**
+ * Referral indicators of one county and month: the fields of mch.referral.v1.ReferralIndicator (GetReferralIndicators,
+ * branch `referral`) that the statistics use; int64 arrive as strings from the generated code.
+ */
 export interface ReferralIndicatorRow {
   readonly county: string;
   readonly month: string;
-  readonly referralsUp: number;
-  readonly referralsDown: number;
-  readonly accepted: number;
+  readonly referralsUp: string | number;
+  readonly referralsDown: string | number;
+  readonly accepted: string | number;
   readonly medianMinutesToAcceptance?: number;
 }
 
@@ -83,7 +86,8 @@ export interface ReferralIndicatorSource {
 /** Referral rows as indicator values with their numerators and denominators. */
 export function referralIndicatorValues(rows: readonly ReferralIndicatorRow[]): IndicatorValue[] {
   return rows.flatMap((row) => {
-    const requested = row.referralsUp + row.referralsDown;
+    const [up, down, accepted] = [Number(row.referralsUp), Number(row.referralsDown), Number(row.accepted)];
+    const requested = up + down;
     const value = (indicator: string, numerator: number, denominator: number): IndicatorValue => ({
       indicator,
       county: row.county,
@@ -93,10 +97,10 @@ export function referralIndicatorValues(rows: readonly ReferralIndicatorRow[]): 
       definition: DEFINITIONS[indicator] ?? '',
     });
     return [
-      value('referrals_up', row.referralsUp, 0),
-      value('referrals_down', row.referralsDown, 0),
-      value('referrals_accepted', row.accepted, requested),
-      ...(row.medianMinutesToAcceptance !== undefined ? [value('referral_median_minutes_to_acceptance', Math.round(row.medianMinutesToAcceptance), row.accepted)] : []),
+      value('referrals_up', up, 0),
+      value('referrals_down', down, 0),
+      value('referrals_accepted', accepted, requested),
+      ...(row.medianMinutesToAcceptance !== undefined ? [value('referral_median_minutes_to_acceptance', Math.round(row.medianMinutesToAcceptance), accepted)] : []),
     ];
   });
 }
