@@ -124,9 +124,11 @@ export class ReadService {
     const version = await this.repository.currentVersion(patientId);
     // The key carries the record version and the day: a write makes a new key, and so does tomorrow.
     const key = this.cache.key('handbook', `${patientId}:v${version}:${today}`);
-    const { value } = await this.cache.getOrLoad(key, GetHandbookResponse, () => this.loadHandbook(patientId, version, today), HANDBOOK_TTL_SECONDS);
-    // Audited whether or not the answer came from the cache: a cached read is still an access.
-    await this.audit.record(ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' });
+    // Audited whether or not the answer came from the cache (a cached read is still an access), committed beside it.
+    const [{ value }] = await Promise.all([
+      this.cache.getOrLoad(key, GetHandbookResponse, () => this.loadHandbook(patientId, version, today), HANDBOOK_TTL_SECONDS),
+      this.audit.record(ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' }),
+    ]);
     return value;
   }
 
@@ -134,25 +136,19 @@ export class ReadService {
     // The handbook shows schedules and the current pregnancy's summary, never sensitive entries, so one cached
     // answer serves every caller allowed to read the record.
     const visibility = this.access.restrictedVisibility(today);
-    const [pregnancies, child] = await Promise.all([this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
-    const latest = pregnancies[0];
+    // The whole record in one statement; the handbook reads the latest pregnancy and the child part of it.
+    const snapshot = await this.repository.recordSnapshot(patientId);
+    const latest = snapshot.pregnancies[0];
     let pregnancy;
     let currentPregnancy;
     if (latest) {
-      const [visits, deliveries, postpartumVisits] = await Promise.all([
-        this.repository.visitsOf([latest.id]),
-        this.repository.deliveriesOf([latest.id]),
-        this.repository.postpartumVisitsOf([latest.id]),
-      ]);
-      pregnancy = { row: latest, visits, delivery: deliveries[0], postpartumVisits };
-      const summary = toPregnancy(latest, { visits: [], assessments: [], delivery: deliveries[0] }, visibility, parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'));
+      const delivery = snapshot.deliveries.find((row) => row.pregnancy_id === latest.id);
+      const visits = snapshot.visits.filter((row) => row.pregnancy_id === latest.id);
+      pregnancy = { row: latest, visits, delivery, postpartumVisits: snapshot.postpartumVisits.filter((row) => row.pregnancy_id === latest.id) };
+      const summary = toPregnancy(latest, { visits: [], assessments: [], delivery }, visibility, parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'));
       currentPregnancy = { ...summary, findings: [] };
     }
-    const childPart = child
-      ? await Promise.all([this.repository.growthOf(patientId), this.repository.immunizationsOf(patientId), this.repository.childChecksOf(patientId)]).then(
-          ([growth, immunizations, checks]) => ({ row: child, growth, immunizations, checks }),
-        )
-      : undefined;
+    const childPart = snapshot.child ? { row: snapshot.child, growth: snapshot.growth, immunizations: snapshot.immunizations, checks: snapshot.checks } : undefined;
     return {
       patientId,
       recordVersion: version,

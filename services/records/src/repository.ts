@@ -452,10 +452,6 @@ export class RecordsRepository {
     return row;
   }
 
-  async pregnanciesOf(patientId: string): Promise<PregnancyRow[]> {
-    const { rows } = await this.db.rw.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE patient_id = $1 ORDER BY registered_on DESC, created_at DESC`, [patientId]);
-    return rows;
-  }
 
   async updateRiskStatus(
     tx: Queryable,
@@ -510,11 +506,6 @@ export class RecordsRepository {
     return rows[0] as AssessmentRow;
   }
 
-  async assessmentsOf(pregnancyIds: readonly string[]): Promise<AssessmentRow[]> {
-    if (pregnancyIds.length === 0) return [];
-    const { rows } = await this.db.rw.query<AssessmentRow>(`SELECT ${ASSESSMENT_COLUMNS} FROM risk_assessments WHERE pregnancy_id = ANY($1) ORDER BY recorded_at, id`, [pregnancyIds]);
-    return rows;
-  }
 
   async insertDelivery(tx: Queryable, row: DeliveryRow): Promise<DeliveryRow> {
     const { rows } = await tx.query<DeliveryRow>(
@@ -525,11 +516,6 @@ export class RecordsRepository {
     return rows[0] as DeliveryRow;
   }
 
-  async deliveriesOf(pregnancyIds: readonly string[]): Promise<DeliveryRow[]> {
-    if (pregnancyIds.length === 0) return [];
-    const { rows } = await this.db.rw.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE pregnancy_id = ANY($1)`, [pregnancyIds]);
-    return rows;
-  }
 
   /** The delivery of a pregnancy, read in the write's transaction. */
   async delivery(tx: Queryable, pregnancyId: string): Promise<DeliveryRow | undefined> {
@@ -548,11 +534,6 @@ export class RecordsRepository {
     return rows[0] as PostpartumVisitRow;
   }
 
-  async postpartumVisitsOf(pregnancyIds: readonly string[]): Promise<PostpartumVisitRow[]> {
-    if (pregnancyIds.length === 0) return [];
-    const { rows } = await this.db.rw.query<PostpartumVisitRow>(`SELECT ${POSTPARTUM_COLUMNS} FROM postpartum_visits WHERE pregnancy_id = ANY($1) ORDER BY visit_date, id`, [pregnancyIds]);
-    return rows;
-  }
 
   /** Inserts a study reference; undefined when the pregnancy already refers to that study. */
   async insertImagingStudy(tx: Queryable, row: Omit<ImagingStudyRow, 'id'>): Promise<ImagingStudyRow | undefined> {
@@ -564,11 +545,6 @@ export class RecordsRepository {
     return rows[0];
   }
 
-  async imagingStudiesOf(pregnancyIds: readonly string[]): Promise<ImagingStudyRow[]> {
-    if (pregnancyIds.length === 0) return [];
-    const { rows } = await this.db.rw.query<ImagingStudyRow>(`SELECT ${IMAGING_COLUMNS} FROM imaging_studies WHERE pregnancy_id = ANY($1) ORDER BY study_date, id`, [pregnancyIds]);
-    return rows;
-  }
 
   // Children
 
@@ -599,14 +575,6 @@ export class RecordsRepository {
     return rows[0] as GrowthRow;
   }
 
-  async growthOf(patientId: string): Promise<GrowthRow[]> {
-    const { rows } = await this.db.rw.query<GrowthRow>(
-      `SELECT ${GROWTH_COLUMNS}
-       FROM growth_measurements WHERE patient_id = $1 ORDER BY measured_on, id`,
-      [patientId],
-    );
-    return rows;
-  }
 
   async insertChildCheck(tx: Queryable, row: Omit<ChildCheckRow, 'id'>): Promise<ChildCheckRow> {
     const { rows } = await tx.query<ChildCheckRow>(
@@ -618,10 +586,6 @@ export class RecordsRepository {
     return rows[0] as ChildCheckRow;
   }
 
-  async childChecksOf(patientId: string): Promise<ChildCheckRow[]> {
-    const { rows } = await this.db.rw.query<ChildCheckRow>(`SELECT ${CHILD_CHECK_COLUMNS} FROM child_checks WHERE patient_id = $1 ORDER BY checked_on, id`, [patientId]);
-    return rows;
-  }
 
   /** Inserts a dose; undefined when that dose of that programme vaccine is already recorded. */
   async insertImmunization(tx: Queryable, row: Omit<ImmunizationRow, 'id'> & { record_version: number }): Promise<ImmunizationRow | undefined> {
@@ -634,14 +598,6 @@ export class RecordsRepository {
     return rows[0];
   }
 
-  async immunizationsOf(patientId: string): Promise<ImmunizationRow[]> {
-    const { rows } = await this.db.rw.query<ImmunizationRow>(
-      `SELECT ${IMMUNIZATION_COLUMNS} FROM immunizations
-       WHERE patient_id = $1 ORDER BY given_on, programme_vaccine, dose`,
-      [patientId],
-    );
-    return rows;
-  }
 
   async insertScreening(tx: Queryable, row: Omit<ScreeningRow, 'id'> & { record_version: number }): Promise<ScreeningRow> {
     const { rows } = await tx.query<ScreeningRow>(
@@ -653,14 +609,6 @@ export class RecordsRepository {
     return rows[0] as ScreeningRow;
   }
 
-  async screeningsOf(patientId: string): Promise<ScreeningRow[]> {
-    const { rows } = await this.db.rw.query<ScreeningRow>(
-      `SELECT ${SCREENING_COLUMNS} FROM screenings
-       WHERE patient_id = $1 ORDER BY screened_on, id`,
-      [patientId],
-    );
-    return rows;
-  }
 
   // The risk outbox and the case register
 
