@@ -166,14 +166,10 @@ describe('rules between values', () => {
     expect(at(values, 'networkPolicy.otelCollector.port')).toBe(port);
   });
 
-  it.each(DEFAULT_AND_MERGED)('%s: data zones are distinct and S3 buckets belong to them', (_name, values) => {
+  it.each(DEFAULT_AND_MERGED)('%s: data zones are distinct', (_name, values) => {
     const zones = at(values, 'topology.dataZones') as { name: string; zone: string }[];
     expect(new Set(zones.map((zone) => zone.name)).size).toBe(zones.length);
     expect(new Set(zones.map((zone) => zone.zone)).size).toBe(zones.length);
-    if (at(values, 'objectStore.mode') === 's3') {
-      const buckets = at(values, 'objectStore.s3.zones') as { zone: string }[];
-      expect(buckets.map((bucket) => bucket.zone).sort()).toEqual(zones.map((zone) => zone.name).sort());
-    }
   });
 
   it.each(DEFAULT_AND_MERGED)('%s: synchronous replication has a standby to wait for', (_name, values) => {

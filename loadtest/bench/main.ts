@@ -1,27 +1,22 @@
 // `npm run bench`: figures for this machine, each beside the raw ceiling it is bounded by. Runs against a
 // platform already started with `npm start` (MCH_GATEWAY_URL, default http://127.0.0.1:8080).
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import type { JSONWebKeySet } from 'jose';
 import { TokenVerifier } from '../../services/common/src/auth/tokens';
 import { benchPatient } from './patient';
+import { defaultDataDir, platformStateFile } from '../../services/platform/src/platform';
+import { memoryOf, processTree } from '../../services/platform/src/proc';
+import { postmasterPid, ZONES } from '../../services/platform/src/patroni';
+import { share, summarise, type Row } from './figures';
+import { grpcEchoRow, grpcRecordRow, startGrpcEcho } from './grpc';
+import { bookingThroughput, pgbench } from './scheduling';
 
-interface Row {
-  name: string;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  errors: number;
-  non2xx: number;
-  ratio?: string;
-}
 
 const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
-
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
@@ -30,22 +25,57 @@ interface Target {
   readonly headers?: Record<string, string>;
   readonly body?: string;
   readonly connections?: number;
+  readonly requests?: autocannon.Request[];
 }
 
 async function measure(name: string, url: string, target: Target = {}): Promise<Row> {
-  const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body };
-  // Warm up caches and connections, then measure.
+  const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body, ...(target.requests ? { requests: target.requests } : {}) };
+  // Warm up caches and connections, then measure; every answer's latency is kept for p95 (autocannon has p90, p97.5).
   await autocannon({ ...options, duration: 2 });
-  const result = await autocannon({ ...options, duration: durationSeconds });
-  return {
-    name,
-    requestsPerSecond: Math.round(result.requests.average),
-    p50Ms: result.latency.p50,
-    p90Ms: result.latency.p90,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  };
+  const latencies: number[] = [];
+  const began = Date.now();
+  const instance = autocannon({ ...options, duration: durationSeconds }) as unknown as NodeJS.EventEmitter;
+  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+  });
+  const result = await (instance as unknown as Promise<autocannon.Result>);
+  const row = summarise(name, latencies, (Date.now() - began) / 1000, result.errors + result.timeouts, result.non2xx);
+  row.requestsPerSecond = Math.round(result.requests.average);
+  return row;
+}
+
+/** Resident memory of every platform process (the components' pid files, PostgreSQL's postmasters), as `npm start` runs them. */
+function platformMemory(): Array<{ component: string; processes: number; rssMiB: number; pssMiB: number }> {
+  const dataDir = defaultDataDir();
+  const runDir = path.join(dataDir, 'run');
+  if (!existsSync(runDir)) return [];
+  const rows: Array<{ component: string; processes: number; rssMiB: number; pssMiB: number }> = [];
+  for (const file of readdirSync(runDir).filter((name) => name.endsWith('.pid')).sort()) {
+    const component = file.replace(/\.pid$/, '');
+    let pid: number | undefined;
+    try {
+      pid = (JSON.parse(readFileSync(path.join(runDir, file), 'utf8')) as { pid?: number }).pid;
+    } catch {
+      pid = undefined;
+    }
+    if (pid === undefined) continue;
+    const roots = [pid, ...((ZONES as readonly string[]).includes(component) ? [postmasterPid(dataDir, component as (typeof ZONES)[number])].filter((p): p is number => p !== undefined) : [])];
+    const pids = processTree(roots);
+    const memory = memoryOf(pids);
+    rows.push({ component, processes: pids.length, rssMiB: Math.round(memory.rssKiB / 1024), pssMiB: Math.round(memory.pssKiB / 1024) });
+  }
+  return rows;
+}
+
+/** The running platform's records address (platform.json), else the default port. */
+function recordsAddress(): string {
+  if (process.env.MCH_RECORDS_ADDR) return process.env.MCH_RECORDS_ADDR;
+  const state = platformStateFile(defaultDataDir());
+  if (existsSync(state)) {
+    const address = (JSON.parse(readFileSync(state, 'utf8')) as { serviceAddresses?: Record<string, string> }).serviceAddresses?.['records'];
+    if (address) return address;
+  }
+  return '127.0.0.1:50052';
 }
 
 /** Token verification alone (EdDSA signature and claims), in this process, against identity's published keys. */
@@ -62,9 +92,7 @@ async function verifyInProcess(token: string): Promise<Row> {
     latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
     count++;
   }
-  latencies.sort((a, b) => a - b);
-  const at = (p: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0) * 1000) / 1000;
-  return { name: 'token verification in process (TokenVerifier, one core)', requestsPerSecond: Math.round(count / durationSeconds), p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), errors: 0, non2xx: 0 };
+  return summarise('token verification in process (TokenVerifier, one core)', latencies, durationSeconds, 0, 0);
 }
 
 async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
@@ -80,56 +108,100 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const institutionId = ((await probe.json()) as { institutions: Array<{ id: string }> }).institutions[0]?.id;
+  const progress = (row: Row): Row => {
+    process.stderr.write(`  ${row.name}: ${row.requestsPerSecond}/s, p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms\n`);
+    return row;
+  };
 
   const echo = await startEcho();
+  const grpcEcho = await startGrpcEcho();
   const rows: Row[] = [];
   try {
-    const raw = await measure('raw Node HTTP echo', `http://127.0.0.1:${echo.port}/`);
+    // The machine's ceilings: bare Node HTTP and bare grpc-js, each in a process of its own.
+    const raw = progress(await measure('raw Node HTTP echo', `http://127.0.0.1:${echo.port}/`));
     rows.push(raw);
-    const cached = await measure('institution by id, cached (gateway -> identity -> Redis)', `${gatewayUrl}/v1/institutions/${institutionId}`);
-    cached.ratio = `${((cached.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
-    rows.push(cached);
-    const list = await measure('institutions near a point, cached list of 50', `${gatewayUrl}/v1/institutions?near=25.03,101.55`);
-    list.ratio = `${((list.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
-    rows.push(list);
+    const rawGrpc = progress(await grpcEchoRow(grpcEcho.port, connections, durationSeconds));
+    rows.push(rawGrpc);
+    const viaGateway = (row: Row): Row => {
+      row.ratio = share(row, raw, 'raw HTTP');
+      return progress(row);
+    };
+
+    rows.push(viaGateway(await measure('institution by id, cached (gateway -> identity -> Redis)', `${gatewayUrl}/v1/institutions/${institutionId}`)));
+    rows.push(viaGateway(await measure('institutions near a point, cached list of 50', `${gatewayUrl}/v1/institutions?near=25.03,101.55`)));
     const login = JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' });
     const json = { 'content-type': 'application/json' };
     const logins = await measure('login (Argon2id 19 MiB, t=2) through the gateway', `${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: login, connections: 8 });
     logins.ratio = 'bounded by the password hash, by design';
-    rows.push(logins);
+    rows.push(progress(logins));
     const tokens = (await (await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: login })).json()) as { tokens: { accessToken: string } };
-    const me = await measure('GET /v1/me (token verified by identity + one row)', `${gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${tokens.tokens.accessToken}` } });
-    me.ratio = `${((me.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
-    rows.push(me);
-    rows.push(await verifyInProcess(tokens.tokens.accessToken));
+    const token = tokens.tokens.accessToken;
+    rows.push(viaGateway(await measure('GET /v1/me (token verified by identity + one row)', `${gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } })));
+    rows.push(progress(await verifyInProcess(token)));
 
     // A woman with a registered pregnancy and a visit, read as her clinician would.
-    const clinician = { authorization: `Bearer ${tokens.tokens.accessToken}`, 'x-mch-purpose': 'treatment' };
+    const clinician = { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
     const patientId = (await benchPatient(gatewayUrl, clinician))?.patientId;
     if (patientId) {
-      const record = await measure('GET /v1/patients/{id}/record (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician });
-      record.ratio = `${((record.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
-      rows.push(record);
-      const handbook = await measure('GET /v1/patients/{id}/handbook (cached, audited)', `${gatewayUrl}/v1/patients/${patientId}/handbook`, { headers: clinician });
-      handbook.ratio = `${((handbook.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
-      rows.push(handbook);
+      rows.push(viaGateway(await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician })));
+      const direct = await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds);
+      direct.ratio = share(direct, rawGrpc, 'raw gRPC');
+      rows.push(progress(direct));
+      rows.push(viaGateway(await measure('GET /v1/patients/{id}/handbook (cached, audited)', `${gatewayUrl}/v1/patients/${patientId}/handbook`, { headers: clinician })));
+    }
+
+    // Scheduling: the resident app's home screen (nearest free slots), and bookings beside pgbench on the same pair.
+    const nearest = `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&near=25.03,101.55`;
+    if ((await fetch(nearest, { headers: clinician })).status === 200) {
+      rows.push(viaGateway(await measure('GET /v1/slots nearest free antenatal slots (cached page)', nearest, { headers: clinician })));
+      const week = encodeURIComponent(new Date(Date.now() + 7 * 86_400_000).toISOString());
+      rows.push(
+        viaGateway(
+          await measure('GET /v1/slots from a random point (cache misses)', `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&to=${week}`, {
+            headers: clinician,
+            requests: [{ setupRequest: (request) => ({ ...request, path: `${request.path}&near=${(24.6 + Math.random() * 1.5).toFixed(4)},${(101.1 + Math.random() * 1.3).toFixed(4)}` }) }],
+          }),
+        ),
+      );
+      const booking = await bookingThroughput(gatewayUrl, clinician, durationSeconds, connections);
+      const database = await pgbench(durationSeconds, connections);
+      if (booking) {
+        booking.ratio = share(booking, database, 'pgbench tps');
+        rows.push(progress(booking));
+      }
+      if (database) rows.push(progress(database));
+    } else {
+      process.stderr.write('scheduling rows skipped: GET /v1/slots does not answer\n');
     }
   } finally {
     echo.child.kill('SIGTERM');
+    grpcEcho.child.kill('SIGTERM');
   }
 
-  const header = `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${connections} connections, ${durationSeconds} s per row`;
+  const memory = platformMemory();
+  const header = `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${connections} connections, ${durationSeconds} s per row`;
   const table = [
-    '| scenario | req/s | p50 ms | p90 ms | p99 ms | errors | non-2xx | vs raw |',
+    '| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | vs raw |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p90Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`),
+    ...rows.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`),
   ].join('\n');
-  process.stdout.write(`${header}\n\n${table}\n`);
+  const memoryTable =
+    memory.length === 0
+      ? '(platform memory: no run dir under MCH_DATA_DIR)'
+      : [
+          '| platform process | processes | RSS MiB | PSS MiB |',
+          '|---|---:|---:|---:|',
+          ...memory.map((m) => `| ${m.component} | ${m.processes} | ${m.rssMiB} | ${m.pssMiB} |`),
+          `| **total** | ${memory.reduce((n, m) => n + m.processes, 0)} | ${memory.reduce((n, m) => n + m.rssMiB, 0)} | ${memory.reduce((n, m) => n + m.pssMiB, 0)} |`,
+        ].join('\n');
+  const report = `${header}\n\n${table}\n\n${memoryTable}\n`;
+  process.stdout.write(report);
   const out = path.resolve(process.cwd(), 'bench-results');
   mkdirSync(out, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(out, `bench-${stamp}.json`), JSON.stringify({ header, rows }, null, 2));
-  writeFileSync(path.join(out, `bench-${stamp}.md`), `${header}\n\n${table}\n`);
+  writeFileSync(path.join(out, `bench-${stamp}.json`), JSON.stringify({ header, rows, memory }, null, 2));
+  writeFileSync(path.join(out, `bench-${stamp}.md`), report);
+  process.stderr.write(`written: bench-results/bench-${stamp}.{json,md}\n`);
 }
 
 void main();

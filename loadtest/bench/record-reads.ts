@@ -5,16 +5,13 @@
 // gateway, e.g. one built from main) it instead alternates 5 s rounds between the two, so that both see the same
 // machine load: BENCH_ROUNDS (default 4) rounds at each connection count.
 import autocannon from 'autocannon';
+import { percentile } from './figures';
 import { benchPatient } from './patient';
 
 const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const connectionCounts = (process.env.BENCH_CONNECTIONS ?? '10,50').split(',').map(Number);
 const serialPairs = Number(process.env.BENCH_SERIAL_PAIRS ?? 40);
-
-function percentile(sorted: readonly number[], p: number): number {
-  return Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 100) / 100;
-}
 
 async function timed(run: () => Promise<Response>): Promise<number> {
   const started = process.hrtime.bigint();

@@ -245,7 +245,7 @@ lifecycle:
 
 {{/*
 What the replication service needs beyond the kit: the HA engine to observe, the durability setting, and
-the object store of each data zone (always spoken to over S3: the agents' or the buckets').
+the store agent of each data zone (gRPC StoreAgentService).
 */}}
 {{- define "mch.replicationEnv" -}}
 - name: HA_ENGINE
@@ -254,46 +254,17 @@ the object store of each data zone (always spoken to over S3: the agents' or the
   value: {{ include "mch.postgresCluster" . }}
 - name: MCH_DURABILITY
   value: {{ if eq .Values.postgres.synchronous.dataDurability "required" }}strict{{ else }}available{{ end }}
-{{- if .Values.objectStore.enabled }}
-- name: OBJECT_STORE_MODE
-  value: {{ .Values.objectStore.mode }}
+{{- if and .Values.objectStore.enabled (eq .Values.objectStore.mode "agents") }}
 {{- $fullname := include "mch.fullname" . }}
 {{- $svcDomain := include "mch.svcDomain" . }}
-{{- if eq .Values.objectStore.mode "agents" }}
-{{- $endpoints := list }}
+{{- $agents := list }}
 {{- range $zone := .Values.topology.dataZones }}
-{{- $endpoints = append $endpoints (printf "%s=http://%s-objects-%s.%s:%v" $zone.name $fullname $zone.name $svcDomain $.Values.objectStore.agents.port) }}
+{{- $agents = append $agents (printf "%s=%s-objects-%s.%s:%v" $zone.name $fullname $zone.name $svcDomain $.Values.objectStore.agents.port) }}
 {{- end }}
-- name: OBJECT_STORE_ENDPOINTS
-  value: {{ join "," $endpoints | quote }}
-{{- else }}
-{{- $endpoints := list }}
-{{- $buckets := list }}
-{{- $regions := list }}
-{{- range $bucket := .Values.objectStore.s3.zones }}
-{{- $endpoints = append $endpoints (printf "%s=%s" $bucket.zone $bucket.endpoint) }}
-{{- $buckets = append $buckets (printf "%s=%s" $bucket.zone $bucket.bucket) }}
-{{- $regions = append $regions (printf "%s=%s" $bucket.zone $bucket.region) }}
-{{- end }}
-- name: OBJECT_STORE_ENDPOINTS
-  value: {{ join "," $endpoints | quote }}
-- name: OBJECT_STORE_BUCKETS
-  value: {{ join "," $buckets | quote }}
-- name: OBJECT_STORE_REGIONS
-  value: {{ join "," $regions | quote }}
-{{- end }}
-- name: OBJECT_STORE_ACCESS_KEY_ID
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "mch.appSecret" . }}
-      key: OBJECT_STORE_ACCESS_KEY_ID
-      optional: true
-- name: OBJECT_STORE_SECRET_ACCESS_KEY
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "mch.appSecret" . }}
-      key: OBJECT_STORE_SECRET_ACCESS_KEY
-      optional: true
+- name: OBJECT_STORE_AGENTS
+  value: {{ join "," $agents | quote }}
+- name: OBJECT_MAX_BYTES
+  value: {{ .Values.objectStore.maxBytes | int64 | quote }}
 {{- end }}
 {{- end -}}
 

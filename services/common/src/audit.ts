@@ -2,6 +2,7 @@
 // the service that served the access, in the same transaction as a write; reads and denials are written
 // on their own (a denied or cached read is still an access).
 import type { Principal } from './auth/principal';
+import { InvalidArgumentError } from './errors';
 import { Decision, requireAllowed } from './auth/policy';
 import { AuditEvent } from './gen/mch/common/v1/audit';
 import type { CallContext } from './grpc/context';
@@ -34,6 +35,28 @@ export async function recordAudit(target: Queryable, ctx: CallContext, entry: Au
   );
 }
 
+/** Several entries of one call in one statement (a list that shows many patients audits each of them). */
+export async function recordAudits(target: Queryable, ctx: CallContext, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const actor = actorOf(ctx.principal);
+  await target.query(
+    `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
+     SELECT $1, $2, $3, $4, patient_id, action, $5, outcome, reason, $6 FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS e(patient_id, action, outcome, reason)`,
+    [
+      actor.id,
+      actor.kind,
+      actor.roles,
+      actor.institution,
+      ctx.purpose ?? '',
+      ctx.requestId,
+      entries.map((entry) => entry.patientId),
+      entries.map((entry) => entry.action),
+      entries.map((entry) => entry.outcome),
+      entries.map((entry) => entry.reason ?? ''),
+    ],
+  );
+}
+
 /**
  * Applies a policy decision about a patient: a denial is audited, then refused (401 without a principal,
  * 403 otherwise); an allowed break-glass is audited with its reason by the caller's own audit write.
@@ -45,6 +68,9 @@ export async function enforce(db: Database, ctx: CallContext, decision: Decision
   );
   requireAllowed(ctx.principal, decision);
 }
+
+const MIN_AUDIT_TIME = Date.parse('0001-01-01T00:00:00Z');
+const MAX_AUDIT_TIME = Date.parse('9999-12-31T23:59:59Z');
 
 interface AuditRow {
   id: string;
@@ -63,6 +89,10 @@ interface AuditRow {
 
 /** A patient's audit events, newest first, strictly before `before`. */
 export async function listAuditEvents(db: Database, service: string, patientId: string, before: Date | undefined, pageSize: number): Promise<AuditEvent[]> {
+  // A timestamp the wire allows but Postgres does not (invalid, or before year 1 / after 9999) is bad input, not a 500.
+  if (before !== undefined && !(before.getTime() >= MIN_AUDIT_TIME && before.getTime() <= MAX_AUDIT_TIME)) {
+    throw InvalidArgumentError.field('before', 'must be a time between the years 1 and 9999');
+  }
   const rows = await db.query<AuditRow>(
     `SELECT * FROM audit_events WHERE patient_id = $1 AND occurred_at < $2 ORDER BY occurred_at DESC, id LIMIT $3`,
     [patientId, before ?? new Date(Date.now() + 60_000), pageSize],

@@ -105,6 +105,11 @@ export class UnavailableError extends DomainError {
   readonly code = GrpcStatus.UNAVAILABLE;
 }
 
+/** Stored bytes no longer match their hash (a corrupt copy): the caller should read another copy. */
+export class DataLossError extends DomainError {
+  readonly code = GrpcStatus.DATA_LOSS;
+}
+
 export function isDomainError(error: unknown): error is DomainError {
   return error instanceof DomainError;
 }

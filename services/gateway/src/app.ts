@@ -1,24 +1,24 @@
 // The HTTP/JSON gateway: a route for every annotated RPC, one error shape, request ids, idempotency keys
 // carried to the services, health, readiness, metrics and the OpenAPI document.
 import { randomUUID } from 'node:crypto';
-import { Metadata, ServiceError } from '@grpc/grpc-js';
+import { ServiceError } from '@grpc/grpc-js';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../../common/src/errors';
-import { parseIdempotencyKey } from '../../common/src/grpc/adapter';
 import { callUnary, isServiceError, unaryMethod } from '../../common/src/grpc/client';
-import { METADATA } from '../../common/src/grpc/context';
 import type { Logger } from '../../common/src/logger';
 import { Backends } from './backends';
 import type { GatewayConfig } from './config';
-import { HttpError, httpErrorFromGrpc, httpErrorFromLocal, plainError } from './http-errors';
+import { httpErrorFromGrpc, httpErrorFromLocal, plainError } from './http-errors';
 import { backendOf, collectRoutes, HttpRoute } from './http-rules';
 import { GatewayMetrics } from './metrics';
 import { csvRowsField, toCsv } from './csv';
 import { buildOpenApi } from './openapi';
+import { objectRoutesOpenApi, registerObjectRoutes } from './objects';
+import { forwardedMetadata, idempotencyKeyOf, send } from './forwarding';
 import { registerStatusPage } from './status-page';
 import { RateLimiter } from './rate-limit';
 import { createRedis } from '../../common/src/cache';
-import { loadCodecs, loadProtoRoot, MessageCodec, ProtoSources } from './proto-registry';
+import { loadCodecs, loadProtoRoot, ProtoSources } from './proto-registry';
 import { transcodeRequest } from './transcode';
 
 export interface GatewayOptions {
@@ -56,9 +56,6 @@ function wantsCsv(accept: string | undefined): boolean {
   return accept !== undefined && /(^|,)\s*text\/csv/i.test(accept);
 }
 
-function send(reply: FastifyReply, error: HttpError): FastifyReply {
-  return reply.code(error.body.code === 13 ? 500 : error.httpStatus).type('application/json').send(error.body);
-}
 
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
@@ -68,6 +65,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const backends = new Backends(options.env);
   const metrics = new GatewayMetrics();
   const openApi = buildOpenApi(routes, process.env.npm_package_version ?? '0.1.0');
+  // Described when the replication service's contract is loaded (its StoredObject schema is then in the document).
+  if (routes.some((route) => backendOf(route.service) === 'REPLICATION')) Object.assign(openApi.paths as Record<string, unknown>, objectRoutesOpenApi(config.GATEWAY_OBJECT_LIMIT_BYTES));
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, logger) : undefined;
   const limiter = new RateLimiter(
     redis,
@@ -133,6 +132,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/openapi.json', async () => openApi);
   registerStatusPage(app, backends, codecs);
+  registerObjectRoutes(app, backends, codecs, config);
 
   for (const route of routes) {
     const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));
@@ -149,8 +149,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         let idempotencyKey: string | undefined;
         let message: unknown;
         try {
-          const rawKey = request.headers['idempotency-key'];
-          idempotencyKey = parseIdempotencyKey(Array.isArray(rawKey) ? rawKey.join(',') : rawKey);
+          idempotencyKey = idempotencyKeyOf(request);
           const json = transcodeRequest(route, {
             params: request.params as Record<string, string>,
             query: request.query as Record<string, string | string[] | undefined>,
@@ -163,14 +162,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         const client = backends.client(backend);
         if (!client) return send(reply, plainError(503, 14, `${backend.toLowerCase()} service is not configured`));
 
-        const metadata = new Metadata();
-        metadata.set(METADATA.requestId, request.id);
-        if (idempotencyKey) metadata.set(METADATA.idempotencyKey, idempotencyKey);
-        for (const header of [METADATA.authorization, METADATA.purpose, METADATA.breakGlassReason]) {
-          const value = request.headers[header];
-          if (typeof value === 'string') metadata.set(header, value);
-        }
-        metadata.set(METADATA.clientAddress, request.ip);
+        const metadata = forwardedMetadata(request, idempotencyKey);
         try {
           const response = await callUnary(client, method, message, {
             metadata,

@@ -8,6 +8,10 @@ export const gatewayConfigSpec = {
   HTTP_PORT: port({ default: 8080 }),
   GATEWAY_CALL_TIMEOUT_MS: int({ default: 10_000, min: 100 }),
   GATEWAY_BODY_LIMIT_BYTES: int({ default: 1024 * 1024, min: 1024 }),
+  /** Largest object upload (POST /v1/objects); larger is 413 before any byte reaches a store. */
+  GATEWAY_OBJECT_LIMIT_BYTES: int({ default: 25 * 1024 * 1024, min: 1024 }),
+  /** Deadline of one object upload or download. */
+  GATEWAY_OBJECT_TIMEOUT_MS: int({ default: 120_000, min: 1_000 }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed (0 locally; the ingress hops in Kubernetes). */
   GATEWAY_TRUSTED_PROXY_HOPS: int({ default: 0, min: 0, max: 10 }),

@@ -60,8 +60,22 @@ function render(status) {
     points.push([Date.now(), Number(member.lagBytes || 0)]);
     while (points.length && points[0][0] < Date.now() - WINDOW_MS) points.shift();
   }
+  const objectStore = status.objectStore;
+  for (const zone of (objectStore && objectStore.zones) || []) {
+    const list = document.querySelector(`#zone-${zone.zone} dl`);
+    if (!list) continue;
+    for (const [term, value] of [['object store', zone.reachable ? 'agent up' : 'AGENT DOWN'], ['copies to repair', zone.missingCopies || 0]]) {
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      const dd = document.createElement('dd');
+      dd.textContent = text(value);
+      list.append(dt, dd);
+    }
+  }
   drawLag();
   setList(document.getElementById('events'), [
+    ['objects', objectStore ? `${objectStore.objects || 0} stored, ${objectStore.exposedObjects || 0} in one zone only${objectStore.exposed ? ' — OBJECT EXPOSURE' : ''}` : 'no object store'],
+    ['last object scan', objectStore && objectStore.lastScanAt ? `${new Date(objectStore.lastScanAt).toLocaleString()}: ${objectStore.lastScanChecked || 0} checked, ${objectStore.lastScanRepaired || 0} repaired` : 'none yet'],
     ['durability', status.durability],
     ['last failover', change(status.lastFailover)],
     ['last switchover', change(status.lastSwitchover)],

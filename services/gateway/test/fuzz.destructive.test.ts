@@ -196,7 +196,18 @@ interface Outcome {
   readonly body: string;
 }
 
+/**
+ * One request; a connection that fails outright is tried once more (undici reports a keep-alive connection the
+ * server closed at the same moment as "fetch failed"); a gateway that crashed or hangs fails both times.
+ */
 async function send(request: FuzzRequest): Promise<Outcome> {
+  const first = await sendOnce(request);
+  if (first.status !== 'network') return first;
+  log(`network failure, retried once: ${first.body}`);
+  return sendOnce(request);
+}
+
+async function sendOnce(request: FuzzRequest): Promise<Outcome> {
   try {
     const response = await fetch(`${platform.gatewayUrl}${request.url}`, {
       method: request.method,
@@ -207,7 +218,8 @@ async function send(request: FuzzRequest): Promise<Outcome> {
     return { request, status: response.status, body: (await response.text()).slice(0, 300) };
   } catch (error) {
     const name = (error as Error).name;
-    return { request, status: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', body: String(error).slice(0, 300) };
+    const cause = (error as { cause?: unknown }).cause;
+    return { request, status: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', body: `${String(error)}${cause ? ` (${String(cause)})` : ''}`.slice(0, 300) };
   }
 }
 
@@ -246,7 +258,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platform?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  if (process.env['FUZZ_KEEP']) log(`data and service logs kept in ${dataDir}`);
+  else rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
 
 describe(`fuzzing (seed ${SEED})`, () => {

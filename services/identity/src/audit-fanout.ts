@@ -6,7 +6,7 @@ import { callUnary, createChannelClient, isServiceError, unaryMethod } from '../
 import type { CallContext } from '../../common/src/grpc/context';
 
 /** The services besides identity that keep patient audit trails. */
-export const AUDITED_SERVICES = ['records', 'scheduling', 'referral', 'consultation'] as const;
+export const AUDITED_SERVICES = ['records', 'scheduling', 'referral', 'consultation', 'replication'] as const;
 
 function listMethod(service: string): MethodDefinition<ListAuditEventsRequest, ListAuditEventsResponse> {
   const pascal = service[0]?.toUpperCase() + service.slice(1);

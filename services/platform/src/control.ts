@@ -9,7 +9,7 @@ export const CONTROL_ACTIONS = ['kill', 'stop', 'start'] as const;
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
 export interface ControlRequest {
-  readonly target: 'zone' | 'service';
+  readonly target: 'zone' | 'service' | 'objects';
   readonly action: ControlAction;
   readonly name: string;
 }
@@ -34,6 +34,16 @@ async function perform(platform: Platform, request: ControlRequest): Promise<str
     }
     await platform.startZone(request.name);
     return `started ${request.name}`;
+  }
+  if (request.target === 'objects') {
+    if (!isZone(request.name)) throw new Error(`unknown zone ${request.name} (az-a or az-b)`);
+    if (request.action === 'kill') return `killed the object store agent of ${request.name}: SIGKILL to pids ${(await platform.killObjectStore(request.name)).join(' ')}`;
+    if (request.action === 'stop') {
+      await platform.stopObjectStore(request.name);
+      return `stopped the object store agent of ${request.name}`;
+    }
+    await platform.startObjectStore(request.name);
+    return `started the object store agent of ${request.name}`;
   }
   if (request.action === 'kill') return `SIGKILL to ${request.name} pid ${String(platform.killService(request.name))}; the supervisor restarts it`;
   if (request.action === 'stop') {

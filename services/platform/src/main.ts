@@ -33,6 +33,8 @@ const USAGE = `usage: node dist/services/platform/src/main.js <command> [options
   zone kill|stop|start az-a|az-b
             drill on a running platform: kill = SIGKILL of the zone's Patroni, postmaster and children
             (stays down until 'zone start'); stop = graceful
+  objects kill|stop|start az-a|az-b
+            drill: the zone's object store agent only (kill = SIGKILL, stays down until 'objects start')
   service kill|stop|start <name>
             kill = SIGKILL as in a crash (the supervisor restarts it); stop/start = graceful
   measure   cold start, warm restart, memory, failover and rejoin on a throwaway platform
@@ -258,7 +260,7 @@ async function down(): Promise<number> {
   return 0;
 }
 
-async function drill(target: 'zone' | 'service', args: readonly string[]): Promise<number> {
+async function drill(target: 'zone' | 'service' | 'objects', args: readonly string[]): Promise<number> {
   const [action, name] = args;
   if (action === undefined || name === undefined || !(CONTROL_ACTIONS as readonly string[]).includes(action)) {
     console.error(USAGE);
@@ -372,6 +374,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return drill('zone', args);
     case 'service':
       return drill('service', args);
+    case 'objects':
+      return drill('objects', args);
     case 'measure':
       return measure(args);
     case 'backup':

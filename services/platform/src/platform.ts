@@ -1,5 +1,5 @@
 // The local two-zone platform: starts etcd, both Patroni zones, HAProxy, Redis and the services in order, and drives them.
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureOwnedDirectory, giveToAccount, platformAccount, type OsAccount } from './account';
 import { appDatabaseUrl, postgresUrl, provisionAppDatabase } from './database';
@@ -53,7 +53,12 @@ import {
   resolveServices,
   serviceAddress,
   serviceSpec,
+  storeAgentAddresses,
+  storeAgentComponent,
+  storeAgentEntry,
+  storeAgentSpec,
   type ResolvedService,
+  type StoreAgent,
   type ServiceContext,
   type ServiceRequest,
 } from './services';
@@ -91,6 +96,8 @@ export interface PlatformEndpoints {
   readonly patroniUrls: Readonly<Record<Zone, string>>;
   /** host:port of every started service, by name. */
   readonly serviceAddresses: Readonly<Record<string, string>>;
+  /** Each zone's object store agent (when the replication service runs): its address and its directory. */
+  readonly objectStores: Readonly<Partial<Record<Zone, { readonly address: string; readonly dir: string }>>>;
   /** The pid file each supervised component keeps current across restarts. */
   readonly runDir: string;
   readonly logDir: string;
@@ -122,6 +129,11 @@ export interface Platform extends PlatformEndpoints {
   /** SIGKILL of every process of a zone at once — Patroni, postmaster and its children — as in losing the zone. */
   killZone(zone: Zone): Promise<number[]>;
   startZone(zone: Zone): Promise<void>;
+  /** Graceful stop of a zone's object store agent (no restart follows until `startObjectStore`). */
+  stopObjectStore(zone: Zone): Promise<void>;
+  /** SIGKILL of a zone's object store agent, as in losing the zone's storage node. No restart follows. */
+  killObjectStore(zone: Zone): Promise<number[]>;
+  startObjectStore(zone: Zone): Promise<void>;
   /**
    * Planned switchover to `target` through Patroni's REST API (POST /switchover with leader and candidate).
    * Fails when `target` already leads or Patroni refuses.
@@ -258,6 +270,7 @@ class LocalPlatform implements Platform {
   get haproxyStatsUrl(): string { return this.endpoints.haproxyStatsUrl; }
   get patroniUrls(): Readonly<Record<Zone, string>> { return this.endpoints.patroniUrls; }
   get serviceAddresses(): Readonly<Record<string, string>> { return this.endpoints.serviceAddresses; }
+  get objectStores(): PlatformEndpoints['objectStores'] { return this.endpoints.objectStores; }
   get runDir(): string { return this.endpoints.runDir; }
   get logDir(): string { return this.endpoints.logDir; }
 
@@ -292,6 +305,22 @@ class LocalPlatform implements Platform {
     if (removeStalePostmasterPid(this.dataDir, zone)) this.log(`${zone}: removed stale postmaster.pid`);
     this.log(`${zone}: starting`);
     await this.supervisor.start(zone, 30_000);
+  }
+
+  async stopObjectStore(zone: Zone): Promise<void> {
+    await this.component(storeAgentComponent(zone)).stop();
+    this.log(`${storeAgentComponent(zone)}: stopped`);
+  }
+
+  async killObjectStore(zone: Zone): Promise<number[]> {
+    const victims = await this.component(storeAgentComponent(zone)).kill();
+    this.log(`${storeAgentComponent(zone)}: killed (SIGKILL to ${victims.join(' ')})`);
+    return victims;
+  }
+
+  async startObjectStore(zone: Zone): Promise<void> {
+    this.log(`${storeAgentComponent(zone)}: starting`);
+    await this.supervisor.start(storeAgentComponent(zone), 30_000);
   }
 
   async switchover(target: Zone): Promise<SwitchoverResult> {
@@ -417,10 +446,11 @@ class LocalPlatform implements Platform {
     }
     if (leader !== undefined) writeClusterMemory(this.dataDir, { lastLeader: leader });
     const lastZone = leader ?? 'az-a';
-    this.log('stopping services, haproxy, redis, zones, etcd');
+    this.log('stopping services, object stores, haproxy, redis, zones, etcd');
     await this.supervisor.stopAll([
       this.services.filter((service) => service.protocol === 'http').map((service) => service.name),
       this.services.filter((service) => service.protocol === 'grpc').map((service) => service.name),
+      ZONES.map(storeAgentComponent).filter((name) => this.supervisor.get(name) !== undefined),
       [HAPROXY_COMPONENT],
       [REDIS_COMPONENT],
       // The standby first, so the leader's last WAL is its own and no failover happens on the way down.
@@ -506,12 +536,19 @@ async function startZones(context: StartContext): Promise<ClusterStatus> {
   return status;
 }
 
+/** One store agent per zone, when the replication service (which uses them) runs and the agent is built. */
+function storeAgentsFor(services: readonly ResolvedService[], repoRoot: string, dataDir: string, ports: PlatformPorts): StoreAgent[] {
+  if (!services.some((service) => service.name === 'replication') || !existsSync(storeAgentEntry(repoRoot))) return [];
+  return ZONES.map((zone) => ({ zone, component: storeAgentComponent(zone), port: zone === 'az-a' ? ports.storeAzA : ports.storeAzB, dir: join(dataDir, 'objects', zone) }));
+}
+
 function endpointsOf(
   dataDir: string,
   ports: PlatformPorts,
   durability: Durability,
   credentials: DatabaseCredentials,
   services: readonly ResolvedService[],
+  agents: readonly StoreAgent[],
 ): PlatformEndpoints {
   return {
     dataDir,
@@ -525,6 +562,7 @@ function endpointsOf(
     haproxyStatsUrl: statsUrl(ports.haproxyStats),
     patroniUrls: { 'az-a': patroniUrl(ports.patroniAzA), 'az-b': patroniUrl(ports.patroniAzB) },
     serviceAddresses: Object.fromEntries(services.map((service) => [service.name, serviceAddress(service.port)])),
+    objectStores: Object.fromEntries(agents.map((agent) => [agent.zone, { address: serviceAddress(agent.port), dir: agent.dir }])),
     runDir: join(dataDir, 'run'),
     logDir: join(dataDir, 'logs'),
   };
@@ -580,7 +618,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   }
 
   const supervisor = new Supervisor({ logDir, runDir, log });
-  const endpoints = endpointsOf(dataDir, ports, durability, credentials, services);
+  const agents = storeAgentsFor(services, repoRoot, dataDir, ports);
+  const endpoints = endpointsOf(dataDir, ports, durability, credentials, services, agents);
   const platform = new LocalPlatform(endpoints, supervisor, services, log, credentials);
   try {
     supervisor.add(etcdWitnessSpec({ dataDir, clientPort: ports.etcd, peerPort: ports.etcdPeer, account }));
@@ -636,8 +675,20 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       patroniUrls: Object.values(endpoints.patroniUrls),
       etcdUrl: endpoints.etcdUrl,
       durability,
+      objectStoreAgents: storeAgentAddresses(agents),
       serviceSecret: credentials.serviceSecret,
     };
+    for (const agent of agents) {
+      // The agents run as the platform's own user, like the services.
+      mkdirSync(agent.dir, { recursive: true, mode: 0o700 });
+      supervisor.add(storeAgentSpec(agent, repoRoot));
+    }
+    await Promise.all(
+      agents.map(async (agent) => {
+        await supervisor.start(agent.component, SERVICE_READY_MS);
+        log(`${agent.component}: ready on ${serviceAddress(agent.port)} (${agent.dir})`);
+      }),
+    );
     for (const service of services) supervisor.add(serviceSpec(service, serviceContext));
     const grpcServices = services.filter((service) => service.protocol === 'grpc');
     await Promise.all(

@@ -41,6 +41,8 @@ export interface ServiceContext {
   readonly patroniUrls: readonly string[];
   readonly etcdUrl: string;
   readonly durability: string;
+  /** The zones' store agents for the replication service, `az-a=host:port,az-b=host:port` ('' when none run). */
+  readonly objectStoreAgents: string;
   /** The platform's service secret: identity holds it, every other service its derived credential. */
   readonly serviceSecret: string;
 }
@@ -109,6 +111,7 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     PATRONI_API_URLS: context.patroniUrls.join(','),
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
+    OBJECT_STORE_AGENTS: context.objectStoreAgents,
     // The local platform serves one machine's tests and benchmarks from 127.0.0.1 with a handful of tokens:
     // the gateway's rate limits are off unless asked for (the chart keeps them on).
     GATEWAY_RATE_LIMIT_PER_ADDRESS: process.env['GATEWAY_RATE_LIMIT_PER_ADDRESS'] ?? '0',
@@ -136,6 +139,47 @@ export function serviceSpec(service: ResolvedService, context: ServiceContext): 
     cwd: context.repoRoot,
     restart: 'on-crash',
     readiness: serviceReadiness(service),
+    stopTimeoutMs: 15_000,
+  };
+}
+
+/** One zone's object store agent: a process of the replication service's code, on its own directory and port. */
+export interface StoreAgent {
+  readonly zone: string;
+  readonly component: string;
+  readonly port: number;
+  readonly dir: string;
+}
+
+export function storeAgentEntry(repoRoot: string): string {
+  return join(repoRoot, 'dist', 'services', 'replication', 'src', 'store-agent', 'main.js');
+}
+
+export function storeAgentComponent(zone: string): string {
+  return `objects-${zone}`;
+}
+
+/** The store agents as `zone=address` pairs, the replication service's OBJECT_STORE_AGENTS. */
+export function storeAgentAddresses(agents: readonly StoreAgent[]): string {
+  return agents.map((agent) => `${agent.zone}=${serviceAddress(agent.port)}`).join(',');
+}
+
+export function storeAgentSpec(agent: StoreAgent, repoRoot: string): ComponentSpec {
+  return {
+    name: agent.component,
+    command: process.execPath,
+    args: [storeAgentEntry(repoRoot)],
+    env: {
+      ...process.env,
+      SERVICE_NAME: agent.component,
+      AGENT_ZONE: agent.zone,
+      AGENT_DATA_DIR: agent.dir,
+      GRPC_PORT: String(agent.port),
+      LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    },
+    cwd: repoRoot,
+    restart: 'on-crash',
+    readiness: () => grpcServing(serviceAddress(agent.port)),
     stopTimeoutMs: 15_000,
   };
 }

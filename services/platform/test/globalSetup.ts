@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serveControl } from '../src/control';
 import { startPlatform, type Platform } from '../src/platform';
 import type { Durability } from '../src/patroni';
 import { PLATFORM_SERVICES, type PlatformServiceName, type ServiceRequest } from '../src/services';
@@ -49,6 +50,8 @@ export async function setupTestPlatform(options: TestPlatformOptions = {}): Prom
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   }
+  // Tests reach the platform through its control socket (e.g. stop and start a zone's object store agent).
+  await serveControl(platform);
   const status = await platform.waitForSync();
   if (status.leader === undefined || status.timeline === undefined) throw new Error('platform up without a leader');
   const testPlatform: TestPlatform = {

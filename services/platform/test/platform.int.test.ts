@@ -90,6 +90,7 @@ describe('two-zone platform', () => {
         patroniUrls,
         etcdUrl: platform.etcdUrl,
         durability: platform.durability,
+        objectStoreAgents: '',
         serviceSecret: 'fixture-service-secret',
       };
       supervisor.add(serviceSpec(fixture, context));

@@ -36,3 +36,12 @@ test('the other zone took over and the lost zone rejoined as synchronous standby
   expect(Number.isFinite(report.cycle.syncStreamingAfterRestartMs)).toBe(true);
   expect(report.problems).toEqual([]);
 });
+
+test('every object acknowledged through the zone loss (its store agent killed with it) is, after the repair, byte-identical in both zones', () => {
+  const objects = report.objects;
+  if (!objects) throw new Error('the drill ran without the object store (replication service not built?)');
+  expect(objects.acknowledged).toBeGreaterThan(0);
+  expect({ lost: objects.lost, examples: objects.lostExamples, mismatchedReads: objects.reads.mismatched }).toEqual({ lost: 0, examples: [], mismatchedReads: 0 });
+  expect(objects.inBothZones).toBe(objects.acknowledged);
+  expect(objects.repairedAfterRejoinMs).toBeDefined();
+});

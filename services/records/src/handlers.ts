@@ -37,5 +37,6 @@ export function recordsHandlers({ db, pregnancies, children, reads, reference, r
     getStatistics: (request, ctx) => readStatistics(db, reference, referrals, request, ctx),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
+    listDueItems: (request, ctx) => reads.dueItems(request, ctx),
   };
 }

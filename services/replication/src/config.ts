@@ -22,6 +22,23 @@ export const replicationConfigSpec = {
   /** Prometheus metrics (exposure alarm, lag) on this port; off when unset. */
   METRICS_PORT: port({ default: 0 }),
   METRICS_HOST: optionalStr(),
+  /** The store agent of each zone, `az-a=host:port,az-b=host:port`; empty: no object store. */
+  OBJECT_STORE_AGENTS: str({ default: '' }),
+  /** Largest object accepted, bytes. */
+  OBJECT_MAX_BYTES: int({ default: 25 * 1024 * 1024, min: 1024 }),
+  /** Accepted media types, comma-separated; empty: the built-in list (images, PDF, DICOM, text). */
+  OBJECT_CONTENT_TYPES: str({ default: '' }),
+  /** How often the repair loop copies missing copies to zones whose agent answers. */
+  OBJECT_REPAIR_INTERVAL_MS: int({ default: 2_000, min: 100 }),
+  /** How often every copy is re-hashed (verify-and-repair scan). */
+  OBJECT_SCAN_INTERVAL_MS: int({ default: 6 * 60 * 60_000, min: 1_000 }),
+  /** Deadline of one transfer to or from an agent. */
+  OBJECT_TRANSFER_TIMEOUT_MS: int({ default: 120_000, min: 1_000 }),
+  /** How long a zone's agent may stall an upload or a read's first byte before it is treated as down. */
+  OBJECT_STALL_TIMEOUT_MS: int({ default: 10_000, min: 100 }),
+  /** A blob no object names older than this is moved to its agent's quarantine by the scan. */
+  OBJECT_ORPHAN_AGE_MS: int({ default: 24 * 60 * 60_000, min: 60_000 }),
+  CONSULTATION_SERVICE_ADDR: optionalStr(),
 };
 
 export type ReplicationConfig = ConfigOf<typeof replicationConfigSpec>;

@@ -1,10 +1,13 @@
 // Replication's gRPC handlers: status, a live status stream, and planned switchovers. Platform admins only.
 import { EventEmitter, on } from 'node:events';
-import { canOperatePlatform, requireAllowed } from '../../common/src/auth/policy';
+import { enforce, listAuditEvents } from '../../common/src/audit';
+import { canOperatePlatform, canReadAudit, requireAllowed } from '../../common/src/auth/policy';
+import type { Database } from '../../common/src/pg/database';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../common/src/errors';
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { CallContext } from '../../common/src/grpc/context';
 import { MemberRole, ReplicationServiceService, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
+import type { ObjectStore } from './objects/store';
 import type { ReplicationObserver } from './observer';
 import type { PatroniClient } from './patroni';
 
@@ -20,7 +23,12 @@ async function currentStatus(observer: ReplicationObserver): Promise<Replication
   return observer.status() ?? (await observer.poll());
 }
 
-export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient): UnaryHandlers<typeof ReplicationServiceService> {
+function requireObjects(objects: ObjectStore | undefined): ObjectStore {
+  if (!objects) throw new UnavailableError('the object store is not configured (OBJECT_STORE_AGENTS)', 'OBJECT_STORE_UNCONFIGURED');
+  return objects;
+}
+
+export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient, objects: ObjectStore | undefined, db: Database): UnaryHandlers<typeof ReplicationServiceService> {
   return {
     async getStatus(_request, ctx) {
       requirePlatformAdmin(ctx);
@@ -68,6 +76,27 @@ export function replicationHandlers(observer: ReplicationObserver, engine: Patro
         status = await observer.poll();
       }
       return { status, message };
+    },
+
+    putObject: (requests, ctx) => requireObjects(objects).put(requests, ctx),
+
+    getObject: (request, ctx) => requireObjects(objects).get(request.id, ctx),
+
+    async getObjectInfo(request, ctx) {
+      return { object: await requireObjects(objects).info(request.id, ctx) };
+    },
+
+    async listAuditEvents(request, ctx) {
+      const patientId = request.patientId.trim().toLowerCase();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(patientId)) throw InvalidArgumentError.field('patientId', 'must be an id (UUID)');
+      await enforce(db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
+      const pageSize = request.pageSize > 0 ? Math.min(request.pageSize, 200) : 50;
+      return { events: await listAuditEvents(db, 'replication', patientId, request.before, pageSize) };
+    },
+
+    async verifyObjects(_request, ctx) {
+      requirePlatformAdmin(ctx);
+      return requireObjects(objects).verifyAll();
     },
   };
 }

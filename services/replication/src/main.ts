@@ -7,6 +7,10 @@ import { runService } from '../../common/src/service';
 import { ReplicationServiceService } from '../../common/src/gen/mch/replication/v1/replication';
 import { loadReplicationConfig } from './config';
 import { replicationHandlers } from './handlers';
+import { DEFAULT_CONTENT_TYPES } from './domain/objects';
+import { GrpcConsultationAccess, ObjectAccess } from './objects/access';
+import { parseAgentAddresses, StoreAgents } from './objects/agents';
+import { ObjectStore } from './objects/store';
 import { ReplicationObserver } from './observer';
 import { PatroniClient } from './patroni';
 
@@ -19,6 +23,30 @@ void runService({
   async build({ config, db, logger }) {
     const engine = new PatroniClient(config.PATRONI_API_URLS);
     const observer = new ReplicationObserver(engine, db, config.MCH_DURABILITY, logger, config.REPLICATION_POLL_MS);
+    const agents = parseAgentAddresses(config.OBJECT_STORE_AGENTS);
+    let objects: ObjectStore | undefined;
+    if (agents.size > 0) {
+      const contentTypes = config.OBJECT_CONTENT_TYPES.split(',').map((type) => type.trim().toLowerCase()).filter(Boolean);
+      objects = new ObjectStore(
+        db,
+        new StoreAgents(agents),
+        new ObjectAccess(db, new GrpcConsultationAccess(config.CONSULTATION_SERVICE_ADDR)),
+        {
+          rules: { maxBytes: config.OBJECT_MAX_BYTES, contentTypes: contentTypes.length > 0 ? contentTypes : DEFAULT_CONTENT_TYPES },
+          durability: config.MCH_DURABILITY,
+          repairIntervalMs: config.OBJECT_REPAIR_INTERVAL_MS,
+          scanIntervalMs: config.OBJECT_SCAN_INTERVAL_MS,
+          transferTimeoutMs: config.OBJECT_TRANSFER_TIMEOUT_MS,
+          stallTimeoutMs: config.OBJECT_STALL_TIMEOUT_MS,
+          orphanAgeMs: config.OBJECT_ORPHAN_AGE_MS,
+        },
+        logger,
+        observer.metrics,
+      );
+      await objects.start();
+      const store = objects;
+      observer.includeObjectStore(() => store.status());
+    }
     await observer.start();
     if (config.METRICS_PORT > 0) {
       createServer((request, response) => {
@@ -26,6 +54,6 @@ void runService({
         void observer.metrics.metrics().then((text) => response.writeHead(200, { 'content-type': observer.metrics.contentType }).end(text));
       }).listen(config.METRICS_PORT, config.METRICS_HOST ?? '127.0.0.1');
     }
-    return replicationHandlers(observer, engine);
+    return replicationHandlers(observer, engine, objects, db);
   },
 });

@@ -5,9 +5,11 @@ import { EventEmitter } from 'node:events';
 import { Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../common/src/logger';
 import type { Database } from '../../common/src/pg/database';
-import { ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
+import { ObjectStoreStatus, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
 import { EMPTY_MEMORY, ObservedEvent, observe, ObserverMemory, statusChanged } from './domain/status';
 import type { PatroniClient } from './patroni';
+
+const OBJECT_WARNING = 'object store';
 
 export class ReplicationObserver {
   readonly changes = new EventEmitter();
@@ -16,6 +18,7 @@ export class ReplicationObserver {
   private current: ReplicationStatus | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<ReplicationStatus> | undefined;
+  private objectStore: (() => ObjectStoreStatus) | undefined;
   private readonly exposedGauge = new Gauge({ name: 'mch_replication_exposed', help: '1 while acknowledged writes are on one zone only (RPO exposure).', registers: [this.metrics] });
   private readonly inSyncGauge = new Gauge({ name: 'mch_replication_in_sync', help: '1 while a synchronous standby holds every acknowledged write.', registers: [this.metrics] });
   private readonly lagGauge = new Gauge({ name: 'mch_replication_lag_bytes', help: 'WAL bytes a zone is behind the primary.', labelNames: ['zone'] as const, registers: [this.metrics] });
@@ -58,8 +61,23 @@ export class ReplicationObserver {
     clearInterval(this.timer);
   }
 
+  /** Reports the object store's exposure with the databases' in every status. */
+  includeObjectStore(status: () => ObjectStoreStatus): void {
+    this.objectStore = status;
+  }
+
+  /** The last observation, with the object store as it stands now. */
   status(): ReplicationStatus | undefined {
-    return this.current;
+    return this.current && this.withObjectStore(this.current);
+  }
+
+  private withObjectStore(status: ReplicationStatus): ReplicationStatus {
+    const objectStore = this.objectStore?.();
+    if (!objectStore) return status;
+    const warnings = status.warnings.filter((warning) => !warning.startsWith(OBJECT_WARNING));
+    for (const zone of objectStore.zones) if (!zone.reachable) warnings.push(`${OBJECT_WARNING} agent of ${zone.zone} does not answer: new objects are held in one zone only`);
+    if (objectStore.exposed) warnings.push(`${OBJECT_WARNING}: ${objectStore.exposedObjects} objects are held in one zone only until the repair loop copies them`);
+    return { ...status, warnings, objectStore };
   }
 
   /** The next switchover to `zone` is planned; the observer will not call it a failover. */
@@ -77,7 +95,9 @@ export class ReplicationObserver {
   private async observeOnce(): Promise<ReplicationStatus> {
     const members = await this.engine.cluster();
     const replayLag = await this.replayLag();
-    const { status, memory, events } = observe(members, replayLag, this.durability, this.memory, new Date());
+    const observed = observe(members, replayLag, this.durability, this.memory, new Date());
+    const { memory, events } = observed;
+    const status = this.withObjectStore(observed.status);
     this.memory = memory;
     for (const event of events) await this.record(event);
     this.exposedGauge.set(status.exposed ? 1 : 0);

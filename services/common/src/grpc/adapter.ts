@@ -3,10 +3,13 @@
 import { randomUUID } from 'node:crypto';
 import type {
   Deadline,
+  handleClientStreamingCall,
   handleServerStreamingCall,
   handleUnaryCall,
   sendUnaryData,
+  ServerReadableStream,
   ServerUnaryCall,
+  ServiceError,
   ServerWritableStream,
   ServiceDefinition,
   UntypedServiceImplementation,
@@ -23,17 +26,32 @@ export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise
 /** A server-streaming handler yields each message; it should stop when `ctx.signal` aborts. */
 export type ServerStreamHandler<Req, Res> = (request: Req, ctx: CallContext) => AsyncIterable<Res>;
 
+/**
+ * A client-streaming handler reads the caller's messages in order (the iteration waits for the next one, so a slow
+ * handler slows the sender: HTTP/2 flow control) and answers once. A cancelled call ends the iteration with an error.
+ */
+export type ClientStreamHandler<Req, Res> = (requests: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>;
+
 /** Handlers for every method of a ts-proto service definition, keyed by its method names. */
 export type UnaryHandlers<D extends ServiceDefinition> = {
-  [K in keyof D]: D[K] extends { requestDeserialize: (b: Buffer) => infer Req; responseSerialize: (r: infer Res) => Buffer; responseStream: infer Streaming }
-    ? Streaming extends true
-      ? ServerStreamHandler<Req, Res>
-      : UnaryHandler<Req, Res>
+  [K in keyof D]: D[K] extends {
+    requestDeserialize: (b: Buffer) => infer Req;
+    responseSerialize: (r: infer Res) => Buffer;
+    requestStream: infer ClientStreaming;
+    responseStream: infer Streaming;
+  }
+    ? ClientStreaming extends true
+      ? Streaming extends true
+        ? never
+        : ClientStreamHandler<Req, Res>
+      : Streaming extends true
+        ? ServerStreamHandler<Req, Res>
+        : UnaryHandler<Req, Res>
     : never;
 };
 
 /** Any server call whose metadata, deadline and cancellation a context is built from. */
-type IncomingCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+type IncomingCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerReadableStream<unknown, unknown>;
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{8,128}$/;
 
@@ -85,7 +103,7 @@ function decodeHeaderText(value: string): string {
 export async function contextFor(call: IncomingCall, method: string, name: string, options: AdapterOptions): Promise<CallContext> {
   const requestId = firstMetadataValue(call.metadata, METADATA.requestId) ?? randomUUID();
   const controller = new AbortController();
-  call.on('cancelled', () => controller.abort(new Error('call cancelled by the client')));
+  (call as ServerUnaryCall<unknown, unknown>).on('cancelled', () => controller.abort(new Error('call cancelled by the client')));
   const principal = await authenticate(call, name, options.authentication);
   const breakGlassReason = firstMetadataValue(call.metadata, METADATA.breakGlassReason);
   return {
@@ -116,15 +134,71 @@ export function adaptUnary<Req, Res>(method: string, name: string, handler: Unar
       })
       .then(
         (response) => callback(null, response),
+        (error: unknown) => callback(failureStatus(error, ctx, logger, method)),
+      );
+  };
+}
+
+/** Logs a failed call once (refusals at debug, the unexpected at error) and returns the status to send. */
+function failureStatus(error: unknown, ctx: CallContext | undefined, logger: Logger, method: string): Partial<ServiceError> {
+  const log = ctx?.logger ?? logger.child({ method });
+  if (isDomainError(error)) log.debug({ code: error.code, err: error }, 'request refused');
+  else log.error({ err: error }, 'unexpected error in handler');
+  const wire = toWireStatus(error);
+  return { code: wire.code, details: wire.details, metadata: wire.metadata };
+}
+
+/**
+ * Wraps one client-streaming handler: the context is built from the call's metadata before the first message is
+ * read; the handler's answer (or its error, mapped once) ends the call. Messages the handler leaves unread are
+ * dropped; a caller that cancels makes the iteration throw, so the handler's clean-up runs.
+ */
+export function adaptClientStream<Req, Res>(method: string, name: string, handler: ClientStreamHandler<Req, Res>, options: AdapterOptions): handleClientStreamingCall<Req, Res> {
+  return (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>): void => {
+    let ctx: CallContext | undefined;
+    // One promise that rejects when the caller goes away: a read waiting for the next message must not hang.
+    const gone = new Promise<never>((_resolve, reject) => call.once('cancelled', () => reject(new CancelledError())));
+    gone.catch(() => undefined);
+    const requests: AsyncIterable<Req> = {
+      [Symbol.asyncIterator]: () => {
+        const iterator = (call as unknown as AsyncIterable<Req>)[Symbol.asyncIterator]();
+        return {
+          next: async () => {
+            if (call.cancelled) throw new CancelledError();
+            const next = await Promise.race([iterator.next(), gone]);
+            if (call.cancelled) throw new CancelledError();
+            return next;
+          },
+          return: async () => {
+            await iterator.return?.();
+            return { done: true as const, value: undefined };
+          },
+        };
+      },
+    };
+    contextFor(call as ServerReadableStream<unknown, unknown>, method, name, options)
+      .then((context) => {
+        ctx = context;
+        return handler(requests, context);
+      })
+      .then(
+        (response) => {
+          if (!call.cancelled) callback(null, response);
+        },
         (error: unknown) => {
-          const log = ctx?.logger ?? logger.child({ method });
-          if (isDomainError(error)) log.debug({ code: error.code, err: error }, 'request refused');
-          else log.error({ err: error }, 'unexpected error in handler');
-          const wire = toWireStatus(error);
-          callback({ code: wire.code, details: wire.details, metadata: wire.metadata });
+          if (call.cancelled) return;
+          callback(failureStatus(error, ctx, options.logger, method));
         },
       );
   };
+}
+
+/** The caller went away in the middle of a client stream. */
+class CancelledError extends Error {
+  constructor() {
+    super('call cancelled by the client');
+    this.name = 'CancelledError';
+  }
 }
 
 /** Wraps one server-streaming handler: each yielded message is written; errors end the stream with a status. */
@@ -158,10 +232,12 @@ export function adaptService<D extends ServiceDefinition>(definition: D, handler
   for (const [name, method] of Object.entries(definition)) {
     const handler = (handlers as Record<string, UnaryHandler<unknown, unknown> | undefined>)[name];
     if (!handler) throw new Error(`no handler for ${method.path}`);
-    if (method.requestStream) throw new Error(`${method.path}: client streaming is not supported by the adapter`);
-    implementation[name] = method.responseStream
-      ? adaptServerStream(method.path, name, handler as unknown as ServerStreamHandler<unknown, unknown>, adapterOptions)
-      : adaptUnary(method.path, name, handler, adapterOptions);
+    if (method.requestStream && method.responseStream) throw new Error(`${method.path}: bidirectional streaming is not supported by the adapter`);
+    implementation[name] = method.requestStream
+      ? adaptClientStream(method.path, name, handler as unknown as ClientStreamHandler<unknown, unknown>, adapterOptions)
+      : method.responseStream
+        ? adaptServerStream(method.path, name, handler as unknown as ServerStreamHandler<unknown, unknown>, adapterOptions)
+        : adaptUnary(method.path, name, handler, adapterOptions);
   }
   return implementation;
 }

@@ -1,7 +1,7 @@
 // gRPC clients: a deadline on every call, deadline and cancellation inherited from the call being served,
 // request id / authorization / purpose carried on, and retries only for methods marked idempotent.
 import { randomUUID } from 'node:crypto';
-import { CallOptions, ChannelCredentials, Client, credentials, Metadata, MethodDefinition, propagate, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+import { CallOptions, ChannelCredentials, Client, ClientReadableStream, credentials, Metadata, MethodDefinition, propagate, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryable, RetryPolicy } from '../retry';
 import { CallContext, METADATA } from './context';
 
@@ -71,6 +71,73 @@ function effectiveDeadline(options: UnaryCallOptions): Date {
   const own = Date.now() + (options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
   const inherited = options.parent?.deadline?.getTime();
   return new Date(inherited !== undefined ? Math.min(own, inherited) : own);
+}
+
+function streamCallOptions(options: UnaryCallOptions): CallOptions {
+  const callOptions: CallOptions = { deadline: effectiveDeadline(options) };
+  if (options.parent) {
+    callOptions.parent = options.parent.call;
+    callOptions.propagate_flags = propagate.DEADLINE | propagate.CANCELLATION;
+  }
+  return callOptions;
+}
+
+/** An open client-streaming call: write messages (each waits while the transport is full), then end for the answer. */
+export interface ClientStreamCall<Req, Res> {
+  /** Resolves once the message is handed to the transport; rejects if the call already failed. */
+  write(message: Req): Promise<void>;
+  /** Half-closes and waits for the answer (or the call's error). */
+  end(): Promise<Res>;
+  /** Cancels the call: the server sees CANCELLED and must keep nothing. */
+  cancel(): void;
+  /** Settles with the call's outcome, whether or not `end` was called (a server may answer early with an error). */
+  readonly outcome: Promise<Res>;
+}
+
+/**
+ * Opens a client-streaming call with a deadline and the caller's metadata. Never retried: the messages are gone
+ * once written; the caller retries the whole call when the method is idempotent.
+ */
+export function openClientStream<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, options: Omit<UnaryCallOptions, 'idempotent' | 'retryPolicy'> = {}): ClientStreamCall<Req, Res> {
+  let settle: { resolve: (value: Res) => void; reject: (error: Error) => void } | undefined;
+  const outcome = new Promise<Res>((resolve, reject) => (settle = { resolve, reject }));
+  outcome.catch(() => undefined);
+  let failure: Error | undefined;
+  const call = client.makeClientStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, childMetadata(options.parent, options.metadata), streamCallOptions(options), (error, response) => {
+    if (error) {
+      failure = error;
+      settle?.reject(error);
+    } else settle?.resolve(response as Res);
+  });
+  return {
+    outcome,
+    write: (message) =>
+      new Promise<void>((resolve, reject) => {
+        if (failure) return reject(failure);
+        const flushed = call.write(message);
+        if (flushed) return resolve();
+        // Wait for room, but not past the call's end (an early error from the server).
+        const onDrain = (): void => resolve();
+        call.once('drain', onDrain);
+        outcome.then(
+          () => call.off('drain', onDrain),
+          (error: Error) => {
+            call.off('drain', onDrain);
+            reject(error);
+          },
+        );
+      }),
+    end: () => {
+      call.end();
+      return outcome;
+    },
+    cancel: () => call.cancel(),
+  };
+}
+
+/** Opens a server-streaming call (async-iterable messages) with a deadline and the caller's metadata. */
+export function openServerStream<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, request: Req, options: Omit<UnaryCallOptions, 'idempotent' | 'retryPolicy'> = {}): ClientReadableStream<Res> {
+  return client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, childMetadata(options.parent, options.metadata), streamCallOptions(options));
 }
 
 function unaryOnce<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, request: Req, metadata: Metadata, callOptions: CallOptions): Promise<Res> {

@@ -1,7 +1,14 @@
 import { InvalidArgumentError } from '../errors';
-import { checkRequestText, nulCharacterPath } from './request-text';
+import { checkRequestText, requestProblem } from './request-text';
 
-describe('NUL characters in requests', () => {
+const nulCharacterPath = (value: unknown): string | undefined => requestProblem(value)?.path;
+
+describe('unusable values in requests', () => {
+  it('names a time outside what a Date holds (a Timestamp of huge seconds decodes to an Invalid Date)', () => {
+    expect(requestProblem({ slot: { start: new Date(Number.NaN) } })).toEqual({ path: 'slot.start', description: 'is not a time that can be represented' });
+    expect(requestProblem({ start: new Date('2026-11-25T00:00:00Z') })).toBeUndefined();
+  });
+
   it('names the field that holds one, however deep', () => {
     expect(nulCharacterPath({ username: 'a\u0000b' })).toBe('username');
     expect(nulCharacterPath({ delivery: { newborns: [{ name: 'ok' }, { name: '\u0000' }] } })).toBe('delivery.newborns[1].name');

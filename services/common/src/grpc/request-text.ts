@@ -1,29 +1,36 @@
-// Text no service can store: PostgreSQL refuses the NUL character in text, so a request string holding one would
-// fail deep inside a handler as an internal error. Every request is checked once, in the adapter, and refused
-// with the field that holds it.
+// Values no handler can use, refused once for every request in the adapter with the field that holds them:
+// text with the NUL character (PostgreSQL refuses it in text, so it would fail deep inside a handler as an
+// internal error), and a google.protobuf.Timestamp outside what a JavaScript Date holds (ts-proto decodes it to
+// an Invalid Date, which fails the first time it is encoded or compared).
 import { InvalidArgumentError } from '../errors';
 
-/** The path (`patient.name`, `newborns[1].name`) of the first string holding U+0000, if any. */
-export function nulCharacterPath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '(request)' : undefined;
-  if (value === null || typeof value !== 'object' || value instanceof Uint8Array || value instanceof Date) return undefined;
+export interface RequestProblem {
+  readonly path: string;
+  readonly description: string;
+}
+
+/** The first field (`patient.name`, `newborns[1].name`) holding an unusable value, if any. */
+export function requestProblem(value: unknown, path = ''): RequestProblem | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? { path: path || '(request)', description: 'must not contain the NUL character (U+0000)' } : undefined;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? { path: path || '(request)', description: 'is not a time that can be represented' } : undefined;
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = nulCharacterPath(value[i], `${path}[${i}]`);
+      const found = requestProblem(value[i], `${path}[${i}]`);
       if (found !== undefined) return found;
     }
     return undefined;
   }
   for (const [key, child] of Object.entries(value)) {
-    const found = nulCharacterPath(child, path ? `${path}.${key}` : key);
+    const found = requestProblem(child, path ? `${path}.${key}` : key);
     if (found !== undefined) return found;
   }
   return undefined;
 }
 
-/** The request, unless a string in it holds a NUL character: then INVALID_ARGUMENT naming the field. */
+/** The request, unless a field holds an unusable value: then INVALID_ARGUMENT naming the field. */
 export function checkRequestText<T>(request: T): T {
-  const path = nulCharacterPath(request);
-  if (path !== undefined) throw InvalidArgumentError.field(path, 'must not contain the NUL character (U+0000)');
+  const problem = requestProblem(request);
+  if (problem !== undefined) throw InvalidArgumentError.field(problem.path, problem.description);
   return request;
 }

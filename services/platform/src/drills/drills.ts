@@ -13,6 +13,7 @@ import type { ServiceRequest } from '../services';
 import { describeOutcome, keepAliveAgent, send, type HttpOutcome } from './http';
 import { longestWriteGapMs, median, percentile } from './ledger';
 import { DEFAULT_CLIENT_POLICY, drillNamePrefix, InstitutionReads, newRegistration, RegistrationLoad, StaffSessions, type ClientPolicy } from './load';
+import { ObjectLoad, type ObjectLedgerSummary } from './objects';
 import { rejoinPhases, type RejoinPhases } from './rejoin-phases';
 import { isExposed, isSynchronous, ReplicationWatch } from './replication-watch';
 import { serviceEvents, type ServiceEvents } from './service-events';
@@ -46,7 +47,7 @@ export const DEFAULT_DRILL_OPTIONS: DrillOptions = {
   warmupSeconds: 5,
   kills: 20,
   readers: 20,
-  services: ['identity', 'gateway'],
+  services: ['identity', 'replication', 'gateway'],
   policy: DEFAULT_CLIENT_POLICY,
   log: () => undefined,
   platformLog: () => undefined,
@@ -93,6 +94,8 @@ export interface ZoneLossReport extends DrillReport {
   readonly cycle: ZoneLossCycle;
   readonly ledger: LedgerSummary;
   readonly standbyLedger: LedgerSummary;
+  /** Objects uploaded and read through the lost zone's loss (its store agent dies with it); absent without the replication service. */
+  readonly objects?: ObjectLedgerSummary;
 }
 
 export interface RepeatedZoneLossReport extends DrillReport {
@@ -283,6 +286,9 @@ async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch:
   const killAt = Date.now();
   const killed = await platform.killZone(victim);
   log(`kill -9 of ${victim} (the primary, ${killed.length} processes)`);
+  // The zone's object store goes with it.
+  const hasObjectStore = platform.objectStores[victim] !== undefined;
+  if (hasObjectStore) log(`kill -9 of ${victim}'s object store agent (${(await platform.killObjectStore(victim)).length} processes)`);
   let leading: ClusterStatus;
   let leaderAt: number;
   let firstAck: number;
@@ -295,12 +301,17 @@ async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch:
     // Bring the lost zone back anyway, so that the ledger can still be checked on both zones.
     log(`${error instanceof Error ? error.message : String(error)}; restarting ${victim} to check the ledger`);
     await platform.startZone(victim).catch(() => undefined);
+    if (hasObjectStore) await platform.startObjectStore(victim).catch(() => undefined);
     throw error;
   }
   const leaderAfterMs = leaderAt - killAt;
   log(`first write started after the kill acknowledged at +${firstAck - killAt} ms`);
   await sleep(afterSeconds * 1000);
   const restartAt = Date.now();
+  if (hasObjectStore) {
+    await platform.startObjectStore(victim);
+    log(`${victim}'s object store agent restarted: the repair loop copies what it missed`);
+  }
   const rejoin = await drillRejoin(platform, victim, 180_000);
   const syncAt = await watch.waitFor(restartAt, isSynchronous, 60_000, 'a streaming synchronous standby in pg_stat_replication');
   log(`${victim} restarted: synchronous standby again after ${rejoin.rejoinMs} ms (pg_stat_replication: ${syncAt - restartAt} ms)`);
@@ -367,16 +378,40 @@ async function checkBothZones(
   return { ledger, standbyLedger, finalCluster };
 }
 
+/** Object writers beside the registration writers, when the platform runs an object store. */
+const OBJECT_WRITERS = 4;
+
 export function zoneLoss(options: DrillOptions): Promise<ZoneLossReport> {
   return onThrowawayPlatform(options, async (context) => {
-    const { result: cycle, load, namePrefix } = await withLoad(context, (load, watch) =>
-      loseLeaderZone(context.platform, load, watch, options.seconds ?? 10, options.log),
-    );
-    const { ledger, standbyLedger, finalCluster } = await checkBothZones(context, load, namePrefix);
-    const problems: string[] = [];
-    ledgerProblems(ledger, problems);
-    ledgerProblems(standbyLedger, problems);
-    return { ...base('zone-loss', context, problems), cycle, ledger, standbyLedger, finalCluster };
+    const { platform } = context;
+    const objectLoad = Object.keys(platform.objectStores).length > 0 ? new ObjectLoad(platform.gatewayUrl, OBJECT_WRITERS, options.policy) : undefined;
+    try {
+      if (objectLoad) {
+        await objectLoad.prepare();
+        objectLoad.start();
+        options.log(`objects: ${OBJECT_WRITERS} writers uploading 32–256 KB images and reading back what was acknowledged`);
+      }
+      const { result: cycle, load, namePrefix } = await withLoad(context, (load, watch) => loseLeaderZone(platform, load, watch, options.seconds ?? 10, options.log));
+      await objectLoad?.stop();
+      const { ledger, standbyLedger, finalCluster } = await checkBothZones(context, load, namePrefix);
+      const problems: string[] = [];
+      ledgerProblems(ledger, problems);
+      ledgerProblems(standbyLedger, problems);
+      let objects: ObjectLedgerSummary | undefined;
+      if (objectLoad) {
+        const waitFrom = Date.now();
+        const repaired = await objectLoad.waitUntilRepaired(120_000);
+        objects = await objectLoad.check(platform, repaired ? Date.now() - waitFrom : undefined);
+        options.log(`objects: ${objects.acknowledged} acknowledged, ${objects.lost} lost`);
+        if (objects.lost > 0) problems.push(`${objects.lost} acknowledged objects lost or differing (${objects.lostExamples.join('; ')})`);
+        if (objects.reads.mismatched > 0) problems.push(`${objects.reads.mismatched} object reads returned different bytes`);
+        if (!repaired) problems.push('the object store still reported exposure 120 s after the zone was back');
+      }
+      return { ...base('zone-loss', context, problems), cycle, ledger, standbyLedger, finalCluster, ...(objects ? { objects } : {}) };
+    } finally {
+      await objectLoad?.stop();
+      objectLoad?.close();
+    }
   });
 }
 

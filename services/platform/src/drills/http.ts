@@ -3,7 +3,7 @@
 import { Agent, request } from 'node:http';
 
 export type HttpOutcome =
-  | { readonly kind: 'answer'; readonly status: number; readonly body: string; readonly ms: number }
+  | { readonly kind: 'answer'; readonly status: number; readonly body: string; readonly bytes?: Buffer; readonly ms: number }
   | { readonly kind: 'network'; readonly error: string; readonly ms: number }
   | { readonly kind: 'timeout'; readonly ms: number };
 
@@ -12,6 +12,8 @@ export interface HttpCall {
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+  /** Bytes sent as they are (an object upload) with their own Content-Type, instead of a JSON body. */
+  readonly raw?: { readonly bytes: Buffer; readonly contentType: string };
   readonly timeoutMs: number;
 }
 
@@ -23,7 +25,8 @@ export function keepAliveAgent(maxSockets: number): Agent {
 /** Never rejects: a failure is an outcome the caller classifies. */
 export function send(agent: Agent, call: HttpCall): Promise<HttpOutcome> {
   const began = Date.now();
-  const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+  const payload = call.raw?.bytes ?? (call.body === undefined ? undefined : Buffer.from(JSON.stringify(call.body)));
+  const contentType = call.raw?.contentType ?? 'application/json';
   return new Promise((resolve) => {
     let settled = false;
     const finish = (outcome: HttpOutcome): void => {
@@ -39,14 +42,16 @@ export function send(agent: Agent, call: HttpCall): Promise<HttpOutcome> {
         agent,
         headers: {
           ...(call.headers ?? {}),
-          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+          ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': String(payload.length) }),
         },
       },
       (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => finish({ kind: 'answer', status: res.statusCode ?? 0, body: text, ms: Date.now() - began }));
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const bytes = Buffer.concat(chunks);
+          finish({ kind: 'answer', status: res.statusCode ?? 0, body: bytes.toString('utf8'), bytes, ms: Date.now() - began });
+        });
         res.on('error', (error) => finish({ kind: 'network', error: error.message, ms: Date.now() - began }));
       },
     );

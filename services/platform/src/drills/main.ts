@@ -22,6 +22,7 @@ import {
 import { DEFAULT_PITR_OPTIONS, describePitr, runPitrDrill } from './pitr';
 import { describePhases } from './rejoin-phases';
 import { describeSettings } from './settings';
+import { describeObjectLedger } from './objects';
 import { describeLedger } from './verify';
 import { PLATFORM_SERVICES, type PlatformServiceName } from '../services';
 
@@ -42,7 +43,8 @@ options:
   --warmup N           seconds of load before the fault (default 5)
   --kills N            repeated-zone-loss: zone losses (default 20)
   --readers N          redis-loss: concurrent readers (default 20)
-  --services a,b       services to run (default identity,gateway)
+  --services a,b       services to run (default identity,replication,gateway; with replication, zone-loss
+                       also uploads and reads objects and kills the zone's object store agent)
   --json               also print the report as one JSON line
   --verbose            print the platform's own log
   --keep-data          keep the throwaway data dir and its logs (default: removed)`;
@@ -119,6 +121,7 @@ export function formatReport(report: DrillReport): string {
     case 'zone-loss': {
       const r = report as ZoneLossReport;
       lines.push(...cycleLines(r.cycle), final(r.finalCluster), ...describeLedger(r.ledger), ...describeLedger(r.standbyLedger, false));
+      if (r.objects) lines.push(describeObjectLedger(r.objects));
       break;
     }
     case 'repeated-zone-loss': {

@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -21,6 +23,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../../google/protobuf/timestamp";
+import { AuditEvent } from "../../common/v1/audit";
 
 export const protobufPackage = "mch.replication.v1";
 
@@ -125,6 +128,119 @@ export interface ReplicationStatus {
     | undefined;
   /** Why the status may be incomplete, e.g. the engine's API unreachable. */
   warnings: string[];
+  /** The replicated object store: agents reachable, objects held in one zone only. */
+  objectStore?: ObjectStoreStatus | undefined;
+}
+
+/** One zone's object store agent. */
+export interface ObjectStoreZone {
+  zone: string;
+  reachable: boolean;
+  /** Objects whose copy in this zone is missing or corrupt (waiting for repair). */
+  missingCopies: string;
+}
+
+/** The replicated object store as a whole. */
+export interface ObjectStoreStatus {
+  zones: ObjectStoreZone[];
+  objects: string;
+  /**
+   * Objects with a verified copy in one zone only (acknowledged while the other zone's agent was down, or
+   * found missing or corrupt by a scan), until the repair loop copies them.
+   */
+  exposedObjects: string;
+  exposed: boolean;
+  lastScanAt?:
+    | Date
+    | undefined;
+  /** What the last verify-and-repair scan found and fixed. */
+  lastScanChecked: string;
+  lastScanRepaired: string;
+}
+
+/** What an object belongs to and what it is. Sent as the first message of PutObject. */
+export interface ObjectMetadata {
+  /** An allowed media type, e.g. "image/jpeg", "application/pdf". */
+  contentType: string;
+  /** Size in bytes when known in advance (HTTP Content-Length); 0 when not. */
+  size: string;
+  /** Expected SHA-256 (lowercase hex); when given, an upload whose bytes differ is refused. */
+  sha256: string;
+  /** What the object belongs to: "patient:<patientId>" or "consultation:<consultationId>". */
+  reference: string;
+}
+
+/** A stored object. */
+export interface StoredObject {
+  /** The SHA-256 of the bytes, lowercase hex: objects are content-addressed. */
+  id: string;
+  sha256: string;
+  size: string;
+  contentType: string;
+  /** Everything that references it ("patient:…", "consultation:…"). */
+  references: string[];
+  /** Who first uploaded it (subject). */
+  uploadedBy: string;
+  createdAt?:
+    | Date
+    | undefined;
+  /** Zones holding a verified copy. */
+  zones: string[];
+  /** Held in one zone only until the repair loop copies it. */
+  exposed: boolean;
+}
+
+/** The metadata first, then the bytes. */
+export interface PutObjectRequest {
+  metadata?: ObjectMetadata | undefined;
+  chunk?: Buffer | undefined;
+}
+
+/** The object as stored. */
+export interface PutObjectResponse {
+  object?: StoredObject | undefined;
+}
+
+/** Which object. */
+export interface GetObjectRequest {
+  id: string;
+}
+
+/** The object's metadata in the first message, then its bytes in order. */
+export interface GetObjectResponse {
+  object?: StoredObject | undefined;
+  chunk: Buffer;
+}
+
+/** Which object. */
+export interface GetObjectInfoRequest {
+  id: string;
+}
+
+/** Its metadata. */
+export interface GetObjectInfoResponse {
+  object?: StoredObject | undefined;
+}
+
+/** No fields. */
+export interface VerifyObjectsRequest {
+}
+
+/** What the scan found and fixed. */
+export interface VerifyObjectsResponse {
+  checked: string;
+  missing: string;
+  corrupt: string;
+  repaired: string;
+  /** Copies still missing after the scan (a zone's agent unreachable). */
+  stillExposed: string;
+  objectStore?:
+    | ObjectStoreStatus
+    | undefined;
+  /** Blobs an agent holds that no object names (an upload whose metadata never committed). */
+  orphans: string;
+  /** Orphans older than the orphan age, moved to the agent's quarantine. */
+  orphansQuarantined: string;
 }
 
 /** No fields. */
@@ -154,6 +270,19 @@ export interface SwitchoverRequest {
 export interface SwitchoverResponse {
   status?: ReplicationStatus | undefined;
   message: string;
+}
+
+/** Whose audit trail (wire-identical to mch.common.v1.ListAuditEventsRequest). */
+export interface ListAuditEventsRequest {
+  patientId: string;
+  pageSize: number;
+  /** Events strictly older than this (keyset pagination across services). */
+  before?: Date | undefined;
+}
+
+/** A page of audit events (wire-identical to mch.common.v1.ListAuditEventsResponse). */
+export interface ListAuditEventsResponse {
+  events: AuditEvent[];
 }
 
 function createBaseZoneMember(): ZoneMember {
@@ -466,6 +595,7 @@ function createBaseReplicationStatus(): ReplicationStatus {
     lastSwitchover: undefined,
     observedAt: undefined,
     warnings: [],
+    objectStore: undefined,
   };
 }
 
@@ -500,6 +630,9 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
     }
     for (const v of message.warnings) {
       writer.uint32(82).string(v!);
+    }
+    if (message.objectStore !== undefined) {
+      ObjectStoreStatus.encode(message.objectStore, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -597,6 +730,14 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
             message.warnings.push(reader.string());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.objectStore = ObjectStoreStatus.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -647,6 +788,11 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
       warnings: globalThis.Array.isArray(object?.warnings)
         ? object.warnings.map((e: any) => globalThis.String(e))
         : [],
+      objectStore: isSet(object.objectStore)
+        ? ObjectStoreStatus.fromJSON(object.objectStore)
+        : isSet(object.object_store)
+        ? ObjectStoreStatus.fromJSON(object.object_store)
+        : undefined,
     };
   },
 
@@ -682,6 +828,9 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
     if (message.warnings?.length) {
       obj.warnings = message.warnings;
     }
+    if (message.objectStore !== undefined) {
+      obj.objectStore = ObjectStoreStatus.toJSON(message.objectStore);
+    }
     return obj;
   },
 
@@ -704,6 +853,1349 @@ export const ReplicationStatus: MessageFns<ReplicationStatus> = {
       : undefined;
     message.observedAt = object.observedAt ?? undefined;
     message.warnings = object.warnings?.map((e) => e) || [];
+    message.objectStore = (object.objectStore !== undefined && object.objectStore !== null)
+      ? ObjectStoreStatus.fromPartial(object.objectStore)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseObjectStoreZone(): ObjectStoreZone {
+  return { zone: "", reachable: false, missingCopies: "0" };
+}
+
+export const ObjectStoreZone: MessageFns<ObjectStoreZone> = {
+  encode(message: ObjectStoreZone, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.zone !== "") {
+      writer.uint32(10).string(message.zone);
+    }
+    if (message.reachable !== false) {
+      writer.uint32(16).bool(message.reachable);
+    }
+    if (message.missingCopies !== "0") {
+      writer.uint32(24).int64(message.missingCopies);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectStoreZone {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectStoreZone();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.zone = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.reachable = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.missingCopies = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectStoreZone {
+    return {
+      zone: isSet(object.zone) ? globalThis.String(object.zone) : "",
+      reachable: isSet(object.reachable) ? globalThis.Boolean(object.reachable) : false,
+      missingCopies: isSet(object.missingCopies)
+        ? globalThis.String(object.missingCopies)
+        : isSet(object.missing_copies)
+        ? globalThis.String(object.missing_copies)
+        : "0",
+    };
+  },
+
+  toJSON(message: ObjectStoreZone): unknown {
+    const obj: any = {};
+    if (message.zone !== "") {
+      obj.zone = message.zone;
+    }
+    if (message.reachable !== false) {
+      obj.reachable = message.reachable;
+    }
+    if (message.missingCopies !== "0") {
+      obj.missingCopies = message.missingCopies;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectStoreZone>): ObjectStoreZone {
+    return ObjectStoreZone.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectStoreZone>): ObjectStoreZone {
+    const message = createBaseObjectStoreZone();
+    message.zone = object.zone ?? "";
+    message.reachable = object.reachable ?? false;
+    message.missingCopies = object.missingCopies ?? "0";
+    return message;
+  },
+};
+
+function createBaseObjectStoreStatus(): ObjectStoreStatus {
+  return {
+    zones: [],
+    objects: "0",
+    exposedObjects: "0",
+    exposed: false,
+    lastScanAt: undefined,
+    lastScanChecked: "0",
+    lastScanRepaired: "0",
+  };
+}
+
+export const ObjectStoreStatus: MessageFns<ObjectStoreStatus> = {
+  encode(message: ObjectStoreStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.zones) {
+      ObjectStoreZone.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.objects !== "0") {
+      writer.uint32(16).int64(message.objects);
+    }
+    if (message.exposedObjects !== "0") {
+      writer.uint32(24).int64(message.exposedObjects);
+    }
+    if (message.exposed !== false) {
+      writer.uint32(32).bool(message.exposed);
+    }
+    if (message.lastScanAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastScanAt), writer.uint32(42).fork()).join();
+    }
+    if (message.lastScanChecked !== "0") {
+      writer.uint32(48).int64(message.lastScanChecked);
+    }
+    if (message.lastScanRepaired !== "0") {
+      writer.uint32(56).int64(message.lastScanRepaired);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectStoreStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectStoreStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.zones.push(ObjectStoreZone.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.objects = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.exposedObjects = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.exposed = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lastScanAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.lastScanChecked = reader.int64().toString();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.lastScanRepaired = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectStoreStatus {
+    return {
+      zones: globalThis.Array.isArray(object?.zones) ? object.zones.map((e: any) => ObjectStoreZone.fromJSON(e)) : [],
+      objects: isSet(object.objects) ? globalThis.String(object.objects) : "0",
+      exposedObjects: isSet(object.exposedObjects)
+        ? globalThis.String(object.exposedObjects)
+        : isSet(object.exposed_objects)
+        ? globalThis.String(object.exposed_objects)
+        : "0",
+      exposed: isSet(object.exposed) ? globalThis.Boolean(object.exposed) : false,
+      lastScanAt: isSet(object.lastScanAt)
+        ? fromJsonTimestamp(object.lastScanAt)
+        : isSet(object.last_scan_at)
+        ? fromJsonTimestamp(object.last_scan_at)
+        : undefined,
+      lastScanChecked: isSet(object.lastScanChecked)
+        ? globalThis.String(object.lastScanChecked)
+        : isSet(object.last_scan_checked)
+        ? globalThis.String(object.last_scan_checked)
+        : "0",
+      lastScanRepaired: isSet(object.lastScanRepaired)
+        ? globalThis.String(object.lastScanRepaired)
+        : isSet(object.last_scan_repaired)
+        ? globalThis.String(object.last_scan_repaired)
+        : "0",
+    };
+  },
+
+  toJSON(message: ObjectStoreStatus): unknown {
+    const obj: any = {};
+    if (message.zones?.length) {
+      obj.zones = message.zones.map((e) => ObjectStoreZone.toJSON(e));
+    }
+    if (message.objects !== "0") {
+      obj.objects = message.objects;
+    }
+    if (message.exposedObjects !== "0") {
+      obj.exposedObjects = message.exposedObjects;
+    }
+    if (message.exposed !== false) {
+      obj.exposed = message.exposed;
+    }
+    if (message.lastScanAt !== undefined) {
+      obj.lastScanAt = message.lastScanAt.toISOString();
+    }
+    if (message.lastScanChecked !== "0") {
+      obj.lastScanChecked = message.lastScanChecked;
+    }
+    if (message.lastScanRepaired !== "0") {
+      obj.lastScanRepaired = message.lastScanRepaired;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectStoreStatus>): ObjectStoreStatus {
+    return ObjectStoreStatus.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectStoreStatus>): ObjectStoreStatus {
+    const message = createBaseObjectStoreStatus();
+    message.zones = object.zones?.map((e) => ObjectStoreZone.fromPartial(e)) || [];
+    message.objects = object.objects ?? "0";
+    message.exposedObjects = object.exposedObjects ?? "0";
+    message.exposed = object.exposed ?? false;
+    message.lastScanAt = object.lastScanAt ?? undefined;
+    message.lastScanChecked = object.lastScanChecked ?? "0";
+    message.lastScanRepaired = object.lastScanRepaired ?? "0";
+    return message;
+  },
+};
+
+function createBaseObjectMetadata(): ObjectMetadata {
+  return { contentType: "", size: "0", sha256: "", reference: "" };
+}
+
+export const ObjectMetadata: MessageFns<ObjectMetadata> = {
+  encode(message: ObjectMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contentType !== "") {
+      writer.uint32(10).string(message.contentType);
+    }
+    if (message.size !== "0") {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(26).string(message.sha256);
+    }
+    if (message.reference !== "") {
+      writer.uint32(34).string(message.reference);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ObjectMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseObjectMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.size = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ObjectMetadata {
+    return {
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      size: isSet(object.size) ? globalThis.String(object.size) : "0",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+    };
+  },
+
+  toJSON(message: ObjectMetadata): unknown {
+    const obj: any = {};
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.size !== "0") {
+      obj.size = message.size;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ObjectMetadata>): ObjectMetadata {
+    return ObjectMetadata.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ObjectMetadata>): ObjectMetadata {
+    const message = createBaseObjectMetadata();
+    message.contentType = object.contentType ?? "";
+    message.size = object.size ?? "0";
+    message.sha256 = object.sha256 ?? "";
+    message.reference = object.reference ?? "";
+    return message;
+  },
+};
+
+function createBaseStoredObject(): StoredObject {
+  return {
+    id: "",
+    sha256: "",
+    size: "0",
+    contentType: "",
+    references: [],
+    uploadedBy: "",
+    createdAt: undefined,
+    zones: [],
+    exposed: false,
+  };
+}
+
+export const StoredObject: MessageFns<StoredObject> = {
+  encode(message: StoredObject, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(18).string(message.sha256);
+    }
+    if (message.size !== "0") {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.contentType !== "") {
+      writer.uint32(34).string(message.contentType);
+    }
+    for (const v of message.references) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.uploadedBy !== "") {
+      writer.uint32(50).string(message.uploadedBy);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(58).fork()).join();
+    }
+    for (const v of message.zones) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.exposed !== false) {
+      writer.uint32(72).bool(message.exposed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StoredObject {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStoredObject();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.size = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contentType = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.references.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.uploadedBy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.zones.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.exposed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StoredObject {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+      size: isSet(object.size) ? globalThis.String(object.size) : "0",
+      contentType: isSet(object.contentType)
+        ? globalThis.String(object.contentType)
+        : isSet(object.content_type)
+        ? globalThis.String(object.content_type)
+        : "",
+      references: globalThis.Array.isArray(object?.references)
+        ? object.references.map((e: any) => globalThis.String(e))
+        : [],
+      uploadedBy: isSet(object.uploadedBy)
+        ? globalThis.String(object.uploadedBy)
+        : isSet(object.uploaded_by)
+        ? globalThis.String(object.uploaded_by)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      zones: globalThis.Array.isArray(object?.zones)
+        ? object.zones.map((e: any) => globalThis.String(e))
+        : [],
+      exposed: isSet(object.exposed) ? globalThis.Boolean(object.exposed) : false,
+    };
+  },
+
+  toJSON(message: StoredObject): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    if (message.size !== "0") {
+      obj.size = message.size;
+    }
+    if (message.contentType !== "") {
+      obj.contentType = message.contentType;
+    }
+    if (message.references?.length) {
+      obj.references = message.references;
+    }
+    if (message.uploadedBy !== "") {
+      obj.uploadedBy = message.uploadedBy;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.zones?.length) {
+      obj.zones = message.zones;
+    }
+    if (message.exposed !== false) {
+      obj.exposed = message.exposed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StoredObject>): StoredObject {
+    return StoredObject.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StoredObject>): StoredObject {
+    const message = createBaseStoredObject();
+    message.id = object.id ?? "";
+    message.sha256 = object.sha256 ?? "";
+    message.size = object.size ?? "0";
+    message.contentType = object.contentType ?? "";
+    message.references = object.references?.map((e) => e) || [];
+    message.uploadedBy = object.uploadedBy ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.zones = object.zones?.map((e) => e) || [];
+    message.exposed = object.exposed ?? false;
+    return message;
+  },
+};
+
+function createBasePutObjectRequest(): PutObjectRequest {
+  return { metadata: undefined, chunk: undefined };
+}
+
+export const PutObjectRequest: MessageFns<PutObjectRequest> = {
+  encode(message: PutObjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadata !== undefined) {
+      ObjectMetadata.encode(message.metadata, writer.uint32(10).fork()).join();
+    }
+    if (message.chunk !== undefined) {
+      writer.uint32(18).bytes(message.chunk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutObjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutObjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata = ObjectMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chunk = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutObjectRequest {
+    return {
+      metadata: isSet(object.metadata) ? ObjectMetadata.fromJSON(object.metadata) : undefined,
+      chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : undefined,
+    };
+  },
+
+  toJSON(message: PutObjectRequest): unknown {
+    const obj: any = {};
+    if (message.metadata !== undefined) {
+      obj.metadata = ObjectMetadata.toJSON(message.metadata);
+    }
+    if (message.chunk !== undefined) {
+      obj.chunk = base64FromBytes(message.chunk);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PutObjectRequest>): PutObjectRequest {
+    return PutObjectRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PutObjectRequest>): PutObjectRequest {
+    const message = createBasePutObjectRequest();
+    message.metadata = (object.metadata !== undefined && object.metadata !== null)
+      ? ObjectMetadata.fromPartial(object.metadata)
+      : undefined;
+    message.chunk = object.chunk ?? undefined;
+    return message;
+  },
+};
+
+function createBasePutObjectResponse(): PutObjectResponse {
+  return { object: undefined };
+}
+
+export const PutObjectResponse: MessageFns<PutObjectResponse> = {
+  encode(message: PutObjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.object !== undefined) {
+      StoredObject.encode(message.object, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PutObjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePutObjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.object = StoredObject.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PutObjectResponse {
+    return { object: isSet(object.object) ? StoredObject.fromJSON(object.object) : undefined };
+  },
+
+  toJSON(message: PutObjectResponse): unknown {
+    const obj: any = {};
+    if (message.object !== undefined) {
+      obj.object = StoredObject.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PutObjectResponse>): PutObjectResponse {
+    return PutObjectResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PutObjectResponse>): PutObjectResponse {
+    const message = createBasePutObjectResponse();
+    message.object = (object.object !== undefined && object.object !== null)
+      ? StoredObject.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetObjectRequest(): GetObjectRequest {
+  return { id: "" };
+}
+
+export const GetObjectRequest: MessageFns<GetObjectRequest> = {
+  encode(message: GetObjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetObjectRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetObjectRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetObjectRequest>): GetObjectRequest {
+    return GetObjectRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetObjectRequest>): GetObjectRequest {
+    const message = createBaseGetObjectRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetObjectResponse(): GetObjectResponse {
+  return { object: undefined, chunk: Buffer.alloc(0) };
+}
+
+export const GetObjectResponse: MessageFns<GetObjectResponse> = {
+  encode(message: GetObjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.object !== undefined) {
+      StoredObject.encode(message.object, writer.uint32(10).fork()).join();
+    }
+    if (message.chunk.length !== 0) {
+      writer.uint32(18).bytes(message.chunk);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.object = StoredObject.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.chunk = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetObjectResponse {
+    return {
+      object: isSet(object.object) ? StoredObject.fromJSON(object.object) : undefined,
+      chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: GetObjectResponse): unknown {
+    const obj: any = {};
+    if (message.object !== undefined) {
+      obj.object = StoredObject.toJSON(message.object);
+    }
+    if (message.chunk.length !== 0) {
+      obj.chunk = base64FromBytes(message.chunk);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetObjectResponse>): GetObjectResponse {
+    return GetObjectResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetObjectResponse>): GetObjectResponse {
+    const message = createBaseGetObjectResponse();
+    message.object = (object.object !== undefined && object.object !== null)
+      ? StoredObject.fromPartial(object.object)
+      : undefined;
+    message.chunk = object.chunk ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseGetObjectInfoRequest(): GetObjectInfoRequest {
+  return { id: "" };
+}
+
+export const GetObjectInfoRequest: MessageFns<GetObjectInfoRequest> = {
+  encode(message: GetObjectInfoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectInfoRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectInfoRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetObjectInfoRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetObjectInfoRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetObjectInfoRequest>): GetObjectInfoRequest {
+    return GetObjectInfoRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetObjectInfoRequest>): GetObjectInfoRequest {
+    const message = createBaseGetObjectInfoRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetObjectInfoResponse(): GetObjectInfoResponse {
+  return { object: undefined };
+}
+
+export const GetObjectInfoResponse: MessageFns<GetObjectInfoResponse> = {
+  encode(message: GetObjectInfoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.object !== undefined) {
+      StoredObject.encode(message.object, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetObjectInfoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetObjectInfoResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.object = StoredObject.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetObjectInfoResponse {
+    return { object: isSet(object.object) ? StoredObject.fromJSON(object.object) : undefined };
+  },
+
+  toJSON(message: GetObjectInfoResponse): unknown {
+    const obj: any = {};
+    if (message.object !== undefined) {
+      obj.object = StoredObject.toJSON(message.object);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetObjectInfoResponse>): GetObjectInfoResponse {
+    return GetObjectInfoResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetObjectInfoResponse>): GetObjectInfoResponse {
+    const message = createBaseGetObjectInfoResponse();
+    message.object = (object.object !== undefined && object.object !== null)
+      ? StoredObject.fromPartial(object.object)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseVerifyObjectsRequest(): VerifyObjectsRequest {
+  return {};
+}
+
+export const VerifyObjectsRequest: MessageFns<VerifyObjectsRequest> = {
+  encode(_: VerifyObjectsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyObjectsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyObjectsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): VerifyObjectsRequest {
+    return {};
+  },
+
+  toJSON(_: VerifyObjectsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyObjectsRequest>): VerifyObjectsRequest {
+    return VerifyObjectsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<VerifyObjectsRequest>): VerifyObjectsRequest {
+    const message = createBaseVerifyObjectsRequest();
+    return message;
+  },
+};
+
+function createBaseVerifyObjectsResponse(): VerifyObjectsResponse {
+  return {
+    checked: "0",
+    missing: "0",
+    corrupt: "0",
+    repaired: "0",
+    stillExposed: "0",
+    objectStore: undefined,
+    orphans: "0",
+    orphansQuarantined: "0",
+  };
+}
+
+export const VerifyObjectsResponse: MessageFns<VerifyObjectsResponse> = {
+  encode(message: VerifyObjectsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.checked !== "0") {
+      writer.uint32(8).int64(message.checked);
+    }
+    if (message.missing !== "0") {
+      writer.uint32(16).int64(message.missing);
+    }
+    if (message.corrupt !== "0") {
+      writer.uint32(24).int64(message.corrupt);
+    }
+    if (message.repaired !== "0") {
+      writer.uint32(32).int64(message.repaired);
+    }
+    if (message.stillExposed !== "0") {
+      writer.uint32(40).int64(message.stillExposed);
+    }
+    if (message.objectStore !== undefined) {
+      ObjectStoreStatus.encode(message.objectStore, writer.uint32(50).fork()).join();
+    }
+    if (message.orphans !== "0") {
+      writer.uint32(56).int64(message.orphans);
+    }
+    if (message.orphansQuarantined !== "0") {
+      writer.uint32(64).int64(message.orphansQuarantined);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VerifyObjectsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVerifyObjectsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.checked = reader.int64().toString();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.missing = reader.int64().toString();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.corrupt = reader.int64().toString();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.repaired = reader.int64().toString();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.stillExposed = reader.int64().toString();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.objectStore = ObjectStoreStatus.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.orphans = reader.int64().toString();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.orphansQuarantined = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VerifyObjectsResponse {
+    return {
+      checked: isSet(object.checked) ? globalThis.String(object.checked) : "0",
+      missing: isSet(object.missing) ? globalThis.String(object.missing) : "0",
+      corrupt: isSet(object.corrupt) ? globalThis.String(object.corrupt) : "0",
+      repaired: isSet(object.repaired) ? globalThis.String(object.repaired) : "0",
+      stillExposed: isSet(object.stillExposed)
+        ? globalThis.String(object.stillExposed)
+        : isSet(object.still_exposed)
+        ? globalThis.String(object.still_exposed)
+        : "0",
+      objectStore: isSet(object.objectStore)
+        ? ObjectStoreStatus.fromJSON(object.objectStore)
+        : isSet(object.object_store)
+        ? ObjectStoreStatus.fromJSON(object.object_store)
+        : undefined,
+      orphans: isSet(object.orphans) ? globalThis.String(object.orphans) : "0",
+      orphansQuarantined: isSet(object.orphansQuarantined)
+        ? globalThis.String(object.orphansQuarantined)
+        : isSet(object.orphans_quarantined)
+        ? globalThis.String(object.orphans_quarantined)
+        : "0",
+    };
+  },
+
+  toJSON(message: VerifyObjectsResponse): unknown {
+    const obj: any = {};
+    if (message.checked !== "0") {
+      obj.checked = message.checked;
+    }
+    if (message.missing !== "0") {
+      obj.missing = message.missing;
+    }
+    if (message.corrupt !== "0") {
+      obj.corrupt = message.corrupt;
+    }
+    if (message.repaired !== "0") {
+      obj.repaired = message.repaired;
+    }
+    if (message.stillExposed !== "0") {
+      obj.stillExposed = message.stillExposed;
+    }
+    if (message.objectStore !== undefined) {
+      obj.objectStore = ObjectStoreStatus.toJSON(message.objectStore);
+    }
+    if (message.orphans !== "0") {
+      obj.orphans = message.orphans;
+    }
+    if (message.orphansQuarantined !== "0") {
+      obj.orphansQuarantined = message.orphansQuarantined;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VerifyObjectsResponse>): VerifyObjectsResponse {
+    return VerifyObjectsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VerifyObjectsResponse>): VerifyObjectsResponse {
+    const message = createBaseVerifyObjectsResponse();
+    message.checked = object.checked ?? "0";
+    message.missing = object.missing ?? "0";
+    message.corrupt = object.corrupt ?? "0";
+    message.repaired = object.repaired ?? "0";
+    message.stillExposed = object.stillExposed ?? "0";
+    message.objectStore = (object.objectStore !== undefined && object.objectStore !== null)
+      ? ObjectStoreStatus.fromPartial(object.objectStore)
+      : undefined;
+    message.orphans = object.orphans ?? "0";
+    message.orphansQuarantined = object.orphansQuarantined ?? "0";
     return message;
   },
 };
@@ -1110,6 +2602,184 @@ export const SwitchoverResponse: MessageFns<SwitchoverResponse> = {
   },
 };
 
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { patientId: "", pageSize: 0, before: undefined };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      Timestamp.encode(toTimestamp(message.before), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.before = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      before: isSet(object.before) ? fromJsonTimestamp(object.before) : undefined,
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      obj.before = message.before.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.before = object.before ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [] };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * ReplicationService observes and reports the two-zone database (it never promotes a database itself: the HA
  * engine decides), asks the engine for planned switchovers, and raises the RPO-exposure alarm.
@@ -1146,6 +2816,69 @@ export const ReplicationServiceService = {
     responseSerialize: (value: SwitchoverResponse): Buffer => Buffer.from(SwitchoverResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SwitchoverResponse => SwitchoverResponse.decode(value),
   },
+  /**
+   * Stores an object in both zones (client streaming: the metadata first, then the bytes). The gateway's
+   * hand-written POST /v1/objects (raw body) calls it. Answers once every reachable zone holds a verified copy.
+   */
+  putObject: {
+    path: "/mch.replication.v1.ReplicationService/PutObject" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: PutObjectRequest): Buffer => Buffer.from(PutObjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PutObjectRequest => PutObjectRequest.decode(value),
+    responseSerialize: (value: PutObjectResponse): Buffer => Buffer.from(PutObjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PutObjectResponse => PutObjectResponse.decode(value),
+  },
+  /**
+   * An object's metadata, then its bytes, from a zone holding a verified copy. The gateway's hand-written
+   * GET /v1/objects/{id} (raw bytes) calls it. Readable by whoever may read what references it.
+   */
+  getObject: {
+    path: "/mch.replication.v1.ReplicationService/GetObject" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: GetObjectRequest): Buffer => Buffer.from(GetObjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetObjectRequest => GetObjectRequest.decode(value),
+    responseSerialize: (value: GetObjectResponse): Buffer => Buffer.from(GetObjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetObjectResponse => GetObjectResponse.decode(value),
+  },
+  /** An object's metadata only: size, type, references, and which zones hold a verified copy. */
+  getObjectInfo: {
+    path: "/mch.replication.v1.ReplicationService/GetObjectInfo" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetObjectInfoRequest): Buffer => Buffer.from(GetObjectInfoRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetObjectInfoRequest => GetObjectInfoRequest.decode(value),
+    responseSerialize: (value: GetObjectInfoResponse): Buffer =>
+      Buffer.from(GetObjectInfoResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetObjectInfoResponse => GetObjectInfoResponse.decode(value),
+  },
+  /**
+   * Audit events of object reads and writes for a patient, for identity's ListPatientAudit to gather (messages
+   * wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: {
+    path: "/mch.replication.v1.ReplicationService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
+  /** Re-hashes every copy in both zones now and repairs missing or corrupt ones from the good zone. Platform admins only. */
+  verifyObjects: {
+    path: "/mch.replication.v1.ReplicationService/VerifyObjects" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: VerifyObjectsRequest): Buffer => Buffer.from(VerifyObjectsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): VerifyObjectsRequest => VerifyObjectsRequest.decode(value),
+    responseSerialize: (value: VerifyObjectsResponse): Buffer =>
+      Buffer.from(VerifyObjectsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): VerifyObjectsResponse => VerifyObjectsResponse.decode(value),
+  },
 } as const;
 
 export interface ReplicationServiceServer extends UntypedServiceImplementation {
@@ -1155,6 +2888,25 @@ export interface ReplicationServiceServer extends UntypedServiceImplementation {
   watchStatus: handleServerStreamingCall<WatchStatusRequest, WatchStatusResponse>;
   /** Moves the primary to the other zone through the HA engine. Platform admins only. */
   switchover: handleUnaryCall<SwitchoverRequest, SwitchoverResponse>;
+  /**
+   * Stores an object in both zones (client streaming: the metadata first, then the bytes). The gateway's
+   * hand-written POST /v1/objects (raw body) calls it. Answers once every reachable zone holds a verified copy.
+   */
+  putObject: handleClientStreamingCall<PutObjectRequest, PutObjectResponse>;
+  /**
+   * An object's metadata, then its bytes, from a zone holding a verified copy. The gateway's hand-written
+   * GET /v1/objects/{id} (raw bytes) calls it. Readable by whoever may read what references it.
+   */
+  getObject: handleServerStreamingCall<GetObjectRequest, GetObjectResponse>;
+  /** An object's metadata only: size, type, references, and which zones hold a verified copy. */
+  getObjectInfo: handleUnaryCall<GetObjectInfoRequest, GetObjectInfoResponse>;
+  /**
+   * Audit events of object reads and writes for a patient, for identity's ListPatientAudit to gather (messages
+   * wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
+  /** Re-hashes every copy in both zones now and repairs missing or corrupt ones from the good zone. Platform admins only. */
+  verifyObjects: handleUnaryCall<VerifyObjectsRequest, VerifyObjectsResponse>;
 }
 
 export interface ReplicationServiceClient extends Client {
@@ -1197,6 +2949,87 @@ export interface ReplicationServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SwitchoverResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Stores an object in both zones (client streaming: the metadata first, then the bytes). The gateway's
+   * hand-written POST /v1/objects (raw body) calls it. Answers once every reachable zone holds a verified copy.
+   */
+  putObject(
+    callback: (error: ServiceError | null, response: PutObjectResponse) => void,
+  ): ClientWritableStream<PutObjectRequest>;
+  putObject(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PutObjectResponse) => void,
+  ): ClientWritableStream<PutObjectRequest>;
+  putObject(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutObjectResponse) => void,
+  ): ClientWritableStream<PutObjectRequest>;
+  putObject(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutObjectResponse) => void,
+  ): ClientWritableStream<PutObjectRequest>;
+  /**
+   * An object's metadata, then its bytes, from a zone holding a verified copy. The gateway's hand-written
+   * GET /v1/objects/{id} (raw bytes) calls it. Readable by whoever may read what references it.
+   */
+  getObject(request: GetObjectRequest, options?: Partial<CallOptions>): ClientReadableStream<GetObjectResponse>;
+  getObject(
+    request: GetObjectRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetObjectResponse>;
+  /** An object's metadata only: size, type, references, and which zones hold a verified copy. */
+  getObjectInfo(
+    request: GetObjectInfoRequest,
+    callback: (error: ServiceError | null, response: GetObjectInfoResponse) => void,
+  ): ClientUnaryCall;
+  getObjectInfo(
+    request: GetObjectInfoRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetObjectInfoResponse) => void,
+  ): ClientUnaryCall;
+  getObjectInfo(
+    request: GetObjectInfoRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetObjectInfoResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Audit events of object reads and writes for a patient, for identity's ListPatientAudit to gather (messages
+   * wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  /** Re-hashes every copy in both zones now and repairs missing or corrupt ones from the good zone. Platform admins only. */
+  verifyObjects(
+    request: VerifyObjectsRequest,
+    callback: (error: ServiceError | null, response: VerifyObjectsResponse) => void,
+  ): ClientUnaryCall;
+  verifyObjects(
+    request: VerifyObjectsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: VerifyObjectsResponse) => void,
+  ): ClientUnaryCall;
+  verifyObjects(
+    request: VerifyObjectsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: VerifyObjectsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ReplicationServiceClient = makeGenericClientConstructor(
@@ -1207,6 +3040,14 @@ export const ReplicationServiceClient = makeGenericClientConstructor(
   service: typeof ReplicationServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 function floatToJson(value: number | null | undefined): number | string | null | undefined {
   return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;

@@ -1,0 +1,49 @@
+import { InvalidArgumentError } from '../../../common/src/errors';
+import { checkUpload, DEFAULT_CONTENT_TYPES, normaliseContentType, overLimit, parseReference } from './objects';
+
+const rules = { maxBytes: 1000, contentTypes: DEFAULT_CONTENT_TYPES };
+const patient = '3f2a6c1e-8b4d-4e1a-9c2b-7d5e6f708192';
+
+function violations(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) return error.violations.map((violation) => violation.field);
+    throw error;
+  }
+  return [];
+}
+
+describe('object uploads', () => {
+  it('accept an allowed type, a size within the limit and a patient reference', () => {
+    const upload = checkUpload({ contentType: 'Image/JPEG', size: 1000, sha256: '', reference: `patient:${patient.toUpperCase()}` }, rules);
+    expect(upload).toEqual({ contentType: 'image/jpeg', size: 1000, sha256: undefined, reference: { kind: 'patient', id: patient } });
+  });
+
+  it('name every bad field at once', () => {
+    expect(violations(() => checkUpload({ contentType: 'application/x-msdownload', size: 1001, sha256: 'xyz', reference: 'record:1' }, rules))).toEqual([
+      'contentType',
+      'size',
+      'sha256',
+      'reference',
+    ]);
+    expect(violations(() => checkUpload({ contentType: '', size: 1, sha256: '', reference: `patient:${patient}` }, rules))).toEqual(['contentType']);
+  });
+
+  it('keep only the charset parameter of a content type', () => {
+    expect(normaliseContentType('text/plain; Charset=UTF-8; boundary=x')).toEqual({ full: 'text/plain; charset=utf-8', mediaType: 'text/plain' });
+  });
+
+  it('parse references of both kinds and refuse others', () => {
+    expect(parseReference('consultation:c-42')).toEqual({ kind: 'consultation', id: 'c-42' });
+    expect(parseReference('patient:not-a-uuid')).toBeUndefined();
+    expect(parseReference('consultation:../../etc')).toBeUndefined();
+    expect(parseReference('patient')).toBeUndefined();
+  });
+
+  it('stop a stream at the first byte over the limit or over the declared size', () => {
+    expect(overLimit(1000, 0, 1000)).toBeUndefined();
+    expect(overLimit(1001, 0, 1000)).toMatch(/at most/);
+    expect(overLimit(11, 10, 1000)).toMatch(/declared/);
+  });
+});

@@ -1,0 +1,19 @@
+// The store agent's configuration: its zone, its directory, where it listens, the largest blob it takes.
+import { ConfigOf, int, loadConfig, port, str } from '../../../common/src/config';
+
+export const storeAgentConfigSpec = {
+  SERVICE_NAME: str({ default: 'store-agent' }),
+  LOG_LEVEL: str({ default: 'info', oneOf: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] }),
+  AGENT_ZONE: str(),
+  AGENT_DATA_DIR: str(),
+  GRPC_HOST: str({ default: '127.0.0.1' }),
+  GRPC_PORT: port(),
+  AGENT_MAX_BLOB_BYTES: int({ default: 256 * 1024 * 1024, min: 1024 }),
+  SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+};
+
+export type StoreAgentConfig = ConfigOf<typeof storeAgentConfigSpec>;
+
+export function loadStoreAgentConfig(env: NodeJS.ProcessEnv = process.env): StoreAgentConfig {
+  return loadConfig(storeAgentConfigSpec, env);
+}
