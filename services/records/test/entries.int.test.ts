@@ -224,6 +224,15 @@ describe('record reads', () => {
     expect(reads.length - readsBefore).toBe(4);
     expect(reads.filter((e) => e.action === 'record.read.non-sensitive').length).toBeGreaterThanOrEqual(2);
   });
+
+  it('concurrent reads are each audited once (their events share group commits)', async () => {
+    const before = (await recordsAuditOf(motherId)).filter((e) => e.action.startsWith('record.read')).length;
+    const answers = await Promise.all(Array.from({ length: 25 }, () => call('lufeng.midwife', 'GET', `/v1/patients/${motherId}/record`)));
+    expect(answers.map((answer) => answer.status)).toEqual(Array.from({ length: 25 }, () => 200));
+    const after = (await recordsAuditOf(motherId)).filter((e) => e.action.startsWith('record.read'));
+    expect(after.length - before).toBe(25);
+    expect(new Set(after.slice(0, 25).map((e) => e.requestId)).size).toBe(25);
+  });
 });
 
 describe('coverage statistics', () => {
