@@ -2,6 +2,7 @@
 import { startTelemetry } from '../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'records');
 
+import { AuditBatcher } from '../../common/src/audit-batch';
 import { runService } from '../../common/src/service';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess } from './access';
@@ -30,7 +31,10 @@ void runService({
       db,
       pregnancies: new PregnancyService(access, identity),
       children: new ChildService(access, identity),
-      reads: new ReadService(access, cache),
+      reads: new ReadService(access, cache, new AuditBatcher(db)),
+      reference,
+      // Seam: GetReferralIndicators is being built on branch `referral`; once merged, a client here fills it.
+      referrals: undefined,
     });
   },
 });
