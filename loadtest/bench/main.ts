@@ -7,6 +7,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { JSONWebKeySet } from 'jose';
 import { TokenVerifier } from '../../services/common/src/auth/tokens';
+import { benchPatient } from './patient';
 import { defaultDataDir, platformStateFile } from '../../services/platform/src/platform';
 import { memoryOf, processTree } from '../../services/platform/src/proc';
 import { postmasterPid, ZONES } from '../../services/platform/src/patroni';
@@ -94,26 +95,6 @@ async function verifyInProcess(token: string): Promise<Row> {
   return summarise('token verification in process (TokenVerifier, one core)', latencies, durationSeconds, 0, 0);
 }
 
-/** Registers a patient with a pregnancy and one visit; undefined when the records service is not running. */
-async function benchPatient(headers: Record<string, string>): Promise<string | undefined> {
-  const post = async (route: string, body: unknown): Promise<Record<string, any>> => {
-    const response = await fetch(`${gatewayUrl}${route}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `bench-${Date.now()}-${Math.random()}` }, body: JSON.stringify(body) });
-    if (!response.ok) throw new Error(`${route}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as Record<string, any>;
-  };
-  try {
-    const birthDate = `199${Math.floor(Math.random() * 9)}-0${1 + Math.floor(Math.random() * 8)}-1${Math.floor(Math.random() * 9)}`;
-    const { patient } = await post('/v1/patients', { name: `bench${Math.random().toString(36).slice(2, 8)}`, birthDate, sex: 'SEX_FEMALE', countyCode: 'lufeng' });
-    const lmp = new Date(Date.now() - 70 * 86_400_000).toISOString().slice(0, 10);
-    const { pregnancy } = await post(`/v1/patients/${patient.id}/pregnancies`, { lmp });
-    await post(`/v1/pregnancies/${pregnancy.id}/visits`, { visitDate: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), systolicBp: 112, diastolicBp: 72 });
-    return patient.id as string;
-  } catch (error) {
-    process.stderr.write(`record rows skipped: ${(error as Error).message}\n`);
-    return undefined;
-  }
-}
-
 async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(__dirname, 'http-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
@@ -160,9 +141,9 @@ async function main(): Promise<void> {
 
     // A woman with a registered pregnancy and a visit, read as her clinician would.
     const clinician = { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
-    const patientId = await benchPatient(clinician);
+    const patientId = (await benchPatient(gatewayUrl, clinician))?.patientId;
     if (patientId) {
-      rows.push(viaGateway(await measure('GET /v1/patients/{id}/record through the gateway (audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician })));
+      rows.push(viaGateway(await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician })));
       const direct = await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds);
       direct.ratio = share(direct, rawGrpc, 'raw gRPC');
       rows.push(progress(direct));

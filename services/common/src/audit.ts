@@ -17,7 +17,7 @@ export interface AuditEntry {
 
 type Queryable = Pick<PoolClient, 'query'>;
 
-function actorOf(principal: Principal | undefined): { id: string; kind: string; roles: readonly string[]; institution: string } {
+export function actorOf(principal: Principal | undefined): { id: string; kind: string; roles: readonly string[]; institution: string } {
   return {
     id: principal?.subject ?? 'anonymous',
     kind: principal?.kind ?? 'anonymous',

@@ -37,10 +37,6 @@ export class RecordAccess {
     await enforce(this.db, ctx, canReadDueItems(ctx.principal, patientId, ctx.purpose), patientId, 'record.due-items.read');
   }
 
-  /**
-   * What the caller (already allowed to read the record) may see of its sensitive parts. Returns the audit reason
-   * to record with the read: the break-glass reason when that is what opened them.
-   */
   /** What anyone may see: no sensitive entries, and which colours and rules are sensitive in the rule set. */
   restrictedVisibility(today: string): Visibility {
     const ruleSet = this.ruleSetOn(today);
@@ -53,8 +49,7 @@ export class RecordAccess {
    * What the caller (already allowed to read the record) may see of its sensitive parts. Returns the audit reason
    * to record with the read: the break-glass reason when that is what opened them.
    */
-  async visibility(ctx: CallContext, patientId: string, today: string): Promise<{ visibility: Visibility; auditReason: string | undefined }> {
-    const treating = await this.repository.careInstitutions(patientId);
+  visibilityFor(ctx: CallContext, patientId: string, treating: readonly string[], today: string): { visibility: Visibility; auditReason: string | undefined } {
     const decision = canAccessSensitive(ctx.principal, patientId, treating, ctx.purpose, ctx.breakGlassReason);
     const visibility = { ...this.restrictedVisibility(today), sensitive: decision.allowed };
     const auditReason = decision.allowed && decision.breakGlass ? `break-glass: ${ctx.breakGlassReason ?? ''}` : decision.allowed ? undefined : 'sensitive entries withheld';

@@ -1,11 +1,15 @@
 // Writing a child's record: growth measurements (WHO z-scores computed and stored), vaccine doses, and
-// psychological or developmental screenings (sensitive). Each write is a new version of the child's record.
+// psychological or developmental screenings (sensitive), and child health checks (with the growth measurement
+// taken at them). Each write is a new version of the child's record.
 import { recordAudit } from '../../common/src/audit';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
 import { Sex } from '../../common/src/gen/mch/identity/v1/identity';
 import {
+  GrowthInput,
+  RecordChildCheckRequest,
+  RecordChildCheckResponse,
   RecordGrowthRequest,
   RecordGrowthResponse,
   RecordImmunizationRequest,
@@ -16,11 +20,11 @@ import {
   ScreeningResult,
 } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess, requireId } from './access';
-import { ageInDays, assessGrowth, checkChildDate, MeasurementPosition, programmeVaccineOf, scheduleInForce, todayInChina, ZScoreResult } from './domain';
+import { ageInDays, assessGrowth, checkChildCheck, checkChildDate, MeasurementPosition, programmeVaccineOf, scheduleInForce, todayInChina, withFieldPrefix, ZScoreResult } from './domain';
 import type { IdentityClient } from './identity-client';
-import type { ChildRow } from './repository';
+import type { ChildRow, GrowthRow } from './repository';
 import { storedAnswer } from './replay';
-import { toGrowth, toImmunization, toScreening } from './views';
+import { toChildCheck, toGrowth, toImmunization, toScreening } from './views';
 
 export class ChildService {
   constructor(
@@ -58,6 +62,46 @@ export class ChildService {
     };
   }
 
+  /**
+   * A measurement checked and assessed against the WHO references: the growth row to insert (without its version).
+   * `prefix` names the fields of a nested message (`growth.` in a child check).
+   */
+  private measure(child: ChildRow, measuredOn: string, input: GrowthInput, ctx: CallContext, prefix = ''): Omit<GrowthRow, 'id'> {
+    return withFieldPrefix(prefix, () => {
+      if (input.weightKg === undefined && input.lengthHeightCm === undefined && input.headCircumferenceCm === undefined) {
+        throw InvalidArgumentError.field('weightKg', 'give at least one of weightKg, lengthHeightCm and headCircumferenceCm');
+      }
+      const ageDays = ageInDays(child.birth_date, measuredOn);
+      const position = input.position ? (input.position as MeasurementPosition) : undefined;
+      const violations = new Violations();
+      // Every measurement is checked even when another is wrong, so one answer names every bad field.
+      for (const [field, value] of [['weightKg', input.weightKg], ['lengthHeightCm', input.lengthHeightCm], ['headCircumferenceCm', input.headCircumferenceCm]] as const) {
+        if (value !== undefined && (!Number.isFinite(value) || value <= 0)) violations.add(field, 'must be a positive number');
+      }
+      violations.throwIfAny();
+      const assessment = assessGrowth(this.access.reference.growthStandards, {
+        sex: child.sex,
+        ageDays,
+        weightKg: input.weightKg,
+        lengthHeightCm: input.lengthHeightCm,
+        position,
+        headCircumferenceCm: input.headCircumferenceCm,
+      });
+      return {
+        patient_id: child.patient_id,
+        measured_on: measuredOn,
+        age_days: ageDays,
+        weight_kg: input.weightKg === undefined ? null : String(input.weightKg),
+        length_height_cm: input.lengthHeightCm === undefined ? null : String(input.lengthHeightCm),
+        position: input.position,
+        head_circumference_cm: input.headCircumferenceCm === undefined ? null : String(input.headCircumferenceCm),
+        z_scores: (Object.values(assessment) as ZScoreResult[]).map((z) => ({ indicator: z.indicator, zScore: z.zScoreReported, restricted: z.restricted, reference: z.reference })),
+        institution_id: ctx.principal?.institutionId ?? null,
+        author_id: ctx.caller,
+      };
+    });
+  }
+
   async recordGrowth(request: RecordGrowthRequest, ctx: CallContext): Promise<RecordGrowthResponse> {
     const replay = await storedAnswer(this.access.db, ctx, RecordGrowthRequest.encode(request).finish(), RecordGrowthResponse);
     if (replay) return replay;
@@ -65,45 +109,58 @@ export class ChildService {
     await this.access.allowWrite(ctx, childPatientId, 'record.growth');
     const { row: child, known } = await this.child(childPatientId, ctx);
     const measuredOn = checkChildDate(request.measuredOn, 'measuredOn', child.birth_date, todayInChina());
-    if (request.weightKg === undefined && request.lengthHeightCm === undefined && request.headCircumferenceCm === undefined) {
-      throw InvalidArgumentError.field('weightKg', 'give at least one of weightKg, lengthHeightCm and headCircumferenceCm');
-    }
-    const ageDays = ageInDays(child.birth_date, measuredOn);
-    const position = request.position ? (request.position as MeasurementPosition) : undefined;
-    const violations = new Violations();
-    // Every measurement is checked even when another is wrong, so one answer names every bad field.
-    for (const [field, value] of [['weightKg', request.weightKg], ['lengthHeightCm', request.lengthHeightCm], ['headCircumferenceCm', request.headCircumferenceCm]] as const) {
-      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) violations.add(field, 'must be a positive number');
-    }
-    violations.throwIfAny();
-    const assessment = assessGrowth(this.access.reference.growthStandards, {
-      sex: child.sex,
-      ageDays,
-      weightKg: request.weightKg,
-      lengthHeightCm: request.lengthHeightCm,
-      position,
-      headCircumferenceCm: request.headCircumferenceCm,
-    });
-    const zScores = (Object.values(assessment) as ZScoreResult[]).map((z) => ({ indicator: z.indicator, zScore: z.zScoreReported, restricted: z.restricted, reference: z.reference }));
+    const measurement = this.measure(child, measuredOn, request, ctx);
     return runIdempotent(this.access.db, scopeFromContext(ctx), RecordGrowthRequest.encode(request).finish(), RecordGrowthResponse, async (tx) => {
       if (!known) await this.repository.ensureChild(tx, child);
       const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
-      const row = await this.repository.insertGrowth(tx, {
+      const row = await this.repository.insertGrowth(tx, { ...measurement, record_version: change.version });
+      await this.repository.commitChange(change, ctx, { change: 'growth', entityId: row.id, reason: request.reason, summary: { measuredOn, ageDays: row.age_days } });
+      await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.growth', outcome: 'allowed' });
+      return { measurement: toGrowth(row), recordVersion: change.version };
+    });
+  }
+
+  /** A child health check; a measurement taken at it is stored as a growth measurement in the same version. */
+  async recordChildCheck(request: RecordChildCheckRequest, ctx: CallContext): Promise<RecordChildCheckResponse> {
+    const replay = await storedAnswer(this.access.db, ctx, RecordChildCheckRequest.encode(request).finish(), RecordChildCheckResponse);
+    if (replay) return replay;
+    const childPatientId = requireId(request.childPatientId, 'childPatientId');
+    await this.access.allowWrite(ctx, childPatientId, 'record.child.check');
+    const { row: child, known } = await this.child(childPatientId, ctx);
+    const violations = new Violations();
+    const checkedOn = violations.check(() => checkChildDate(request.checkedOn, 'checkedOn', child.birth_date, todayInChina()));
+    const schedule = scheduleInForce(this.access.reference.schedules, 'cn-bphs-child-health', child.birth_date, 'birthDate');
+    const check = violations.check(() =>
+      checkChildCheck({ service: request.service, development: request.development, feeding: request.feeding, haemoglobin: request.haemoglobin, notes: request.notes }, schedule),
+    );
+    const measurement = checkedOn !== undefined && request.growth ? violations.check(() => this.measure(child, checkedOn, request.growth as GrowthInput, ctx, 'growth.')) : undefined;
+    violations.throwIfAny();
+    return runIdempotent(this.access.db, scopeFromContext(ctx), RecordChildCheckRequest.encode(request).finish(), RecordChildCheckResponse, async (tx) => {
+      if (!known) await this.repository.ensureChild(tx, child);
+      const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
+      const growth = measurement ? await this.repository.insertGrowth(tx, { ...measurement, record_version: change.version }) : undefined;
+      const row = await this.repository.insertChildCheck(tx, {
         patient_id: childPatientId,
-        measured_on: measuredOn,
-        age_days: ageDays,
-        weight_kg: request.weightKg === undefined ? null : String(request.weightKg),
-        length_height_cm: request.lengthHeightCm === undefined ? null : String(request.lengthHeightCm),
-        position: request.position,
-        head_circumference_cm: request.headCircumferenceCm === undefined ? null : String(request.headCircumferenceCm),
-        z_scores: zScores,
+        service: (check as { service: string }).service,
+        checked_on: checkedOn as string,
+        age_days: ageInDays(child.birth_date, checkedOn as string),
+        development: request.development,
+        feeding: request.feeding,
+        haemoglobin: request.haemoglobin === undefined ? null : String(request.haemoglobin),
+        notes: request.notes,
+        growth_measurement_id: growth?.id ?? null,
         institution_id: ctx.principal?.institutionId ?? null,
         author_id: ctx.caller,
         record_version: change.version,
       });
-      await this.repository.commitChange(change, ctx, { change: 'growth', entityId: row.id, reason: request.reason, summary: { measuredOn, ageDays } });
-      await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.growth', outcome: 'allowed' });
-      return { measurement: toGrowth(row), recordVersion: change.version };
+      await this.repository.commitChange(change, ctx, {
+        change: 'child.check',
+        entityId: row.id,
+        reason: request.reason,
+        summary: { checkedOn: row.checked_on, service: row.service, ageDays: row.age_days, growthMeasurementId: growth?.id },
+      });
+      await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.child.check', outcome: 'allowed' });
+      return { check: toChildCheck(row), measurement: growth ? toGrowth(growth) : undefined, recordVersion: change.version };
     });
   }
 

@@ -1,8 +1,8 @@
 // The resident's handbook (母子健康手册) assembled from the record: each schedule in force evaluated on today's
 // date against what was done. Pure: the caller loads the rows.
 import { HandbookItem, HandbookSection } from '../../common/src/gen/mch/records/v1/records';
-import { evaluateSchedule, ItemState, RecordsReferenceData, Schedule, ScheduleAnchors, ScheduleProgress, scheduleInForce } from './domain';
-import type { ChildRow, DeliveryRow, GrowthRow, ImmunizationRow, PregnancyRow, VisitRow } from './repository';
+import { evaluateSchedule, ItemState, RecordsReferenceData, Schedule, ScheduleAnchors, ScheduleProgress, scheduleInForce, VisitRecord } from './domain';
+import type { ChildCheckRow, ChildRow, DeliveryRow, GrowthRow, ImmunizationRow, PostpartumVisitRow, PregnancyRow, VisitRow } from './repository';
 
 function item(state: ItemState): HandbookItem {
   return {
@@ -25,11 +25,37 @@ function section(kind: string, schedule: Schedule, anchors: ScheduleAnchors, pro
   return { kind, title: schedule.title.zh, scheduleId: schedule.id, pregnancyId, items: evaluation.items.map(item) };
 }
 
+/**
+ * What counts for the child health schedule: each recorded check, and each growth measurement taken on its own (one
+ * is taken at every check, so it stands for the check of its date). A measurement taken at a recorded check is that
+ * check, not a second one.
+ */
+export function childHealthVisits(
+  checks: readonly Pick<ChildCheckRow, 'service' | 'checked_on' | 'growth_measurement_id'>[],
+  growth: readonly Pick<GrowthRow, 'id' | 'measured_on'>[],
+): VisitRecord[] {
+  const atChecks = new Set(checks.map((check) => check.growth_measurement_id));
+  return [
+    ...checks.map((check) => ({ service: check.service, date: check.checked_on })),
+    ...growth.filter((measurement) => !atChecks.has(measurement.id)).map((measurement) => ({ service: 'child-health-check', date: measurement.measured_on })),
+  ];
+}
+
 export interface HandbookInput {
   readonly today: string;
-  /** Her latest pregnancy, if any, with its visits and delivery. */
-  readonly pregnancy?: { readonly row: PregnancyRow; readonly visits: readonly VisitRow[]; readonly delivery: DeliveryRow | undefined };
-  readonly child?: { readonly row: ChildRow; readonly growth: readonly GrowthRow[]; readonly immunizations: readonly ImmunizationRow[] };
+  /** Her latest pregnancy, if any, with its visits, delivery and postpartum visits. */
+  readonly pregnancy?: {
+    readonly row: PregnancyRow;
+    readonly visits: readonly VisitRow[];
+    readonly delivery: DeliveryRow | undefined;
+    readonly postpartumVisits?: readonly PostpartumVisitRow[];
+  };
+  readonly child?: {
+    readonly row: ChildRow;
+    readonly growth: readonly GrowthRow[];
+    readonly immunizations: readonly ImmunizationRow[];
+    readonly checks?: readonly ChildCheckRow[];
+  };
 }
 
 /** Sections: pregnancy (antenatal), postpartum once delivered, child health checks and immunizations for a child. */
@@ -44,15 +70,15 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
     if (delivery) {
       const postpartum = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', delivery.delivery_date);
       const postpartumAnchors: ScheduleAnchors = { delivery: delivery.delivery_date, ...(delivery.discharge_date ? { discharge: delivery.discharge_date } : {}) };
-      sections.push(section('postpartum', postpartum, postpartumAnchors, {}, today, row.id));
+      const done = (input.pregnancy.postpartumVisits ?? []).map((visit) => ({ service: visit.service, date: visit.visit_date }));
+      sections.push(section('postpartum', postpartum, postpartumAnchors, { visits: done }, today, row.id));
     }
   }
   if (input.child) {
-    const { row, growth, immunizations } = input.child;
+    const { row, growth, immunizations, checks = [] } = input.child;
     const anchors: ScheduleAnchors = { birth: row.birth_date, ...(row.discharge_date ? { discharge: row.discharge_date } : {}) };
-    const checks = scheduleInForce(reference.schedules, 'cn-bphs-child-health', row.birth_date);
-    // A growth measurement is taken at a child health check: each one stands for the check of its date.
-    sections.push(section('child', checks, anchors, { visits: growth.map((measurement) => ({ service: 'child-health-check', date: measurement.measured_on })) }, today));
+    const childHealth = scheduleInForce(reference.schedules, 'cn-bphs-child-health', row.birth_date);
+    sections.push(section('child', childHealth, anchors, { visits: childHealthVisits(checks, growth) }, today));
     const programme = scheduleInForce(reference.schedules, 'cn-nip', row.birth_date);
     sections.push(
       section('immunization', programme, anchors, { doses: immunizations.map((dose) => ({ vaccine: dose.vaccine, dose: dose.dose, date: dose.given_on })) }, today),

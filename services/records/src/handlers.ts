@@ -5,19 +5,20 @@ import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/recor
 import type { ChildService } from './child-service';
 import type { PregnancyService } from './pregnancy-service';
 import type { ReadService } from './read-service';
-import type { ReferralIndicatorSource } from './referral-indicators';
-import { readStatistics } from './statistics';
+import type { RecordsReferenceData } from './domain';
+import { readStatistics, ReferralIndicatorSource } from './statistics';
 
 export interface RecordsServices {
   readonly db: Database;
   readonly pregnancies: PregnancyService;
   readonly children: ChildService;
   readonly reads: ReadService;
-  /** Referral's indicators for statistics, when referral is configured. */
-  readonly referralIndicators?: ReferralIndicatorSource;
+  readonly reference: RecordsReferenceData;
+  /** The referral service's indicators; undefined until records is wired to it. */
+  readonly referrals?: ReferralIndicatorSource;
 }
 
-export function recordsHandlers({ db, pregnancies, children, reads, referralIndicators }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
+export function recordsHandlers({ db, pregnancies, children, reads, reference, referrals }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
     listRecordHistory: (request, ctx) => reads.history(request, ctx),
@@ -29,8 +30,11 @@ export function recordsHandlers({ db, pregnancies, children, reads, referralIndi
     recordGrowth: (request, ctx) => children.recordGrowth(request, ctx),
     recordImmunization: (request, ctx) => children.recordImmunization(request, ctx),
     recordScreening: (request, ctx) => children.recordScreening(request, ctx),
+    recordPostpartumVisit: (request, ctx) => pregnancies.recordPostpartumVisit(request, ctx),
+    recordChildCheck: (request, ctx) => children.recordChildCheck(request, ctx),
+    recordImagingStudy: (request, ctx) => pregnancies.recordImagingStudy(request, ctx),
     listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
-    getStatistics: (request, ctx) => readStatistics(db, request, ctx, referralIndicators),
+    getStatistics: (request, ctx) => readStatistics(db, reference, referrals, request, ctx),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),

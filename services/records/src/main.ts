@@ -2,6 +2,7 @@
 import { startTelemetry } from '../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'records');
 
+import { AuditBatcher } from '../../common/src/audit-batch';
 import { runService } from '../../common/src/service';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess } from './access';
@@ -31,8 +32,9 @@ void runService({
       db,
       pregnancies: new PregnancyService(access, identity),
       children: new ChildService(access, identity),
-      reads: new ReadService(access, cache),
-      ...(config.REFERRAL_SERVICE_ADDR ? { referralIndicators: new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) } : {}),
+      reads: new ReadService(access, cache, new AuditBatcher(db)),
+      reference,
+      referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });
   },
 });

@@ -3,7 +3,7 @@
 // identity and linked to their mother). Every write is one new record version, idempotent under its key, audited.
 import { enforce, recordAudit } from '../../common/src/audit';
 import { canGradePregnancyRisk } from '../../common/src/auth/policy';
-import { AbortedError, FailedPreconditionError, InvalidArgumentError } from '../../common/src/errors';
+import { AbortedError, AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
 import type { PoolClient } from '../../common/src/pg/database';
@@ -17,12 +17,18 @@ import {
   RecordAntenatalVisitResponse,
   RecordDeliveryRequest,
   RecordDeliveryResponse,
+  RecordImagingStudyRequest,
+  RecordImagingStudyResponse,
+  RecordPostpartumVisitRequest,
+  RecordPostpartumVisitResponse,
   RegisterPregnancyRequest,
   RegisterPregnancyResponse,
 } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess, requireId } from './access';
 import {
   checkDelivery,
+  checkImagingStudy,
+  checkPostpartumVisit,
   checkPregnancyRegistration,
   checkRiskGrade,
   checkVisit,
@@ -31,13 +37,14 @@ import {
   pregnancyPicture,
   proposeRiskGrade,
   RiskGrade,
+  scheduleInForce,
   screenForGrading,
   todayInChina,
 } from './domain';
 import type { IdentityClient } from './identity-client';
 import type { PregnancyRow, VisitRow } from './repository';
 import { storedAnswer } from './replay';
-import { FULL_VISIBILITY, toAssessment, toDelivery, toPregnancy, toRiskStatus, toVisit } from './views';
+import { FULL_VISIBILITY, toAssessment, toDelivery, toImagingStudy, toPostpartumVisit, toPregnancy, toRiskStatus, toVisit } from './views';
 
 function visitPicture(pregnancy: PregnancyRow, visits: readonly Omit<VisitRow, 'id'>[]): ReturnType<typeof pregnancyPicture> {
   return pregnancyPicture(
@@ -415,6 +422,112 @@ export class PregnancyService {
         await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.birth', outcome: 'allowed' });
       }
       return { delivery: toDelivery(row), recordVersion: change.version };
+    });
+  }
+
+  /** A postpartum visit: only once the pregnancy was delivered, dated against the delivery and discharge. */
+  async recordPostpartumVisit(request: RecordPostpartumVisitRequest, ctx: CallContext): Promise<RecordPostpartumVisitResponse> {
+    const replay = await storedAnswer(this.db, ctx, RecordPostpartumVisitRequest.encode(request).finish(), RecordPostpartumVisitResponse);
+    if (replay) return replay;
+    const pregnancyId = requireId(request.pregnancyId, 'pregnancyId');
+    const known = await this.repository.requirePregnancy(pregnancyId);
+    const patientId = known.patient_id;
+    await this.access.allowWrite(ctx, patientId, 'record.postpartum.visit');
+    // The delivery row is written with the pregnancy's end and never changes: reading it here is not a race.
+    const delivery = known.status === 'ended' ? await this.repository.delivery(this.db.rw, pregnancyId) : undefined;
+    if (!delivery) {
+      throw new FailedPreconditionError(`the pregnancy is ${known.status} and has no recorded delivery: a postpartum visit follows the delivery`, 'PREGNANCY_NOT_DELIVERED');
+    }
+    const visit = checkPostpartumVisit(
+      {
+        kind: request.kind.trim(),
+        visitDate: request.visitDate,
+        systolicBp: request.systolicBp,
+        diastolicBp: request.diastolicBp,
+        temperatureC: request.temperatureC,
+        breastfeeding: request.breastfeeding,
+        uterineInvolution: request.uterineInvolution,
+        lochia: request.lochia,
+        wound: request.wound,
+        findings: request.findings,
+        notes: request.notes,
+      },
+      {
+        deliveryDate: delivery.delivery_date,
+        dischargeDate: delivery.discharge_date ?? undefined,
+        schedule: scheduleInForce(this.access.reference.schedules, 'cn-bphs-postpartum', delivery.delivery_date),
+      },
+      todayInChina(),
+    );
+    return runIdempotent(this.db, scopeFromContext(ctx), RecordPostpartumVisitRequest.encode(request).finish(), RecordPostpartumVisitResponse, async (tx) => {
+      const change = await this.repository.beginChange(tx, patientId, request.expectedVersion);
+      const row = await this.repository.insertPostpartumVisit(tx, {
+        pregnancy_id: pregnancyId,
+        patient_id: patientId,
+        kind: visit.kind,
+        service: visit.service,
+        visit_date: visit.visitDate,
+        days_after_delivery: visit.daysAfterDelivery,
+        systolic_bp: request.systolicBp ?? null,
+        diastolic_bp: request.diastolicBp ?? null,
+        temperature_c: request.temperatureC === undefined ? null : String(request.temperatureC),
+        breastfeeding: request.breastfeeding,
+        uterine_involution: request.uterineInvolution,
+        lochia: request.lochia,
+        wound: request.wound,
+        findings: [...visit.findings],
+        notes: request.notes,
+        institution_id: ctx.principal?.institutionId ?? null,
+        author_id: ctx.caller,
+        record_version: change.version,
+      });
+      await this.repository.commitChange(change, ctx, {
+        change: 'postpartum.visit',
+        entityId: row.id,
+        reason: request.reason,
+        summary: { pregnancyId, kind: row.kind, visitDate: row.visit_date },
+      });
+      await recordAudit(tx, ctx, { patientId, action: 'record.postpartum.visit', outcome: 'allowed' });
+      return { visit: toPostpartumVisit(row, FULL_VISIBILITY), recordVersion: change.version };
+    });
+  }
+
+  /** A PACS study reference (with its object store copy, when there is one) for a pregnancy, once per study. */
+  async recordImagingStudy(request: RecordImagingStudyRequest, ctx: CallContext): Promise<RecordImagingStudyResponse> {
+    const replay = await storedAnswer(this.db, ctx, RecordImagingStudyRequest.encode(request).finish(), RecordImagingStudyResponse);
+    if (replay) return replay;
+    const pregnancyId = requireId(request.pregnancyId, 'pregnancyId');
+    const known = await this.repository.requirePregnancy(pregnancyId);
+    const patientId = known.patient_id;
+    await this.access.allowWrite(ctx, patientId, 'record.imaging');
+    const study = checkImagingStudy(
+      { studyInstanceUid: request.studyInstanceUid, modality: request.modality, studyDate: request.studyDate, objectId: request.objectId, findings: request.findings },
+      { lmp: known.lmp },
+      todayInChina(),
+    );
+    return runIdempotent(this.db, scopeFromContext(ctx), RecordImagingStudyRequest.encode(request).finish(), RecordImagingStudyResponse, async (tx) => {
+      const change = await this.repository.beginChange(tx, patientId, request.expectedVersion);
+      const row = await this.repository.insertImagingStudy(tx, {
+        pregnancy_id: pregnancyId,
+        patient_id: patientId,
+        study_instance_uid: study.studyInstanceUid,
+        modality: study.modality,
+        study_date: study.studyDate,
+        object_id: study.objectId ?? null,
+        findings: request.findings,
+        institution_id: ctx.principal?.institutionId ?? null,
+        author_id: ctx.caller,
+        record_version: change.version,
+      });
+      if (!row) throw new AlreadyExistsError('this pregnancy already refers to that study', 'IMAGING_STUDY_ALREADY_RECORDED');
+      await this.repository.commitChange(change, ctx, {
+        change: 'imaging.study',
+        entityId: row.id,
+        reason: request.reason,
+        summary: { pregnancyId, modality: row.modality, studyDate: row.study_date },
+      });
+      await recordAudit(tx, ctx, { patientId, action: 'record.imaging', outcome: 'allowed' });
+      return { study: toImagingStudy(row), recordVersion: change.version };
     });
   }
 }

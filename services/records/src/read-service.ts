@@ -2,6 +2,7 @@
 // under the record version, audited on every read), the high-risk case register, the risk outbox and the audit
 // trail that identity gathers.
 import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
+import type { AuditBatcher } from '../../common/src/audit-batch';
 import { canReadAudit, canReadRiskOutbox, canReadRiskRegister } from '../../common/src/auth/policy';
 import type { Cache } from '../../common/src/cache';
 import { InvalidArgumentError } from '../../common/src/errors';
@@ -30,11 +31,13 @@ import { handbookSections } from './handbook';
 import { decodeRiskCursor, toChildRecord, toHighRiskCase, toPregnancy, toRiskEvent, Visibility } from './views';
 
 const HANDBOOK_TTL_SECONDS = 600;
+const RECORD_TTL_SECONDS = 600;
 
 export class ReadService {
   constructor(
     private readonly access: RecordAccess,
     private readonly cache: Cache,
+    private readonly audit: AuditBatcher,
   ) {}
 
   private get repository() {
@@ -42,42 +45,52 @@ export class ReadService {
   }
 
   private async assemble(patientId: string, visibility: Visibility, today: string): Promise<PatientRecord> {
-    const [header, pregnancies, child] = await Promise.all([this.repository.recordHeader(patientId), this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
-    const ids = pregnancies.map((pregnancy) => pregnancy.id);
-    const [visits, assessments, deliveries] = await Promise.all([this.repository.visitsOf(ids), this.repository.assessmentsOf(ids), this.repository.deliveriesOf(ids)]);
+    const snapshot = await this.repository.recordSnapshot(patientId);
     const todayDay = parseIsoDate(today, 'today');
-    const childParts = child
-      ? await Promise.all([this.repository.growthOf(patientId), this.repository.immunizationsOf(patientId), this.repository.screeningsOf(patientId)])
-      : undefined;
+    const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] => rows.filter((row) => row.pregnancy_id === pregnancyId);
     return {
       patientId,
-      version: header?.version ?? 0,
-      pregnancies: pregnancies.map((pregnancy) =>
+      version: snapshot.version,
+      pregnancies: snapshot.pregnancies.map((pregnancy) =>
         toPregnancy(
           pregnancy,
           {
-            visits: visits.filter((visit) => visit.pregnancy_id === pregnancy.id),
-            assessments: assessments.filter((assessment) => assessment.pregnancy_id === pregnancy.id),
-            delivery: deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
+            visits: of(snapshot.visits, pregnancy.id),
+            assessments: of(snapshot.assessments, pregnancy.id),
+            delivery: snapshot.deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
+            postpartumVisits: of(snapshot.postpartumVisits, pregnancy.id),
+            imagingStudies: of(snapshot.imagingStudies, pregnancy.id),
           },
           visibility,
           todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
         ),
       ),
-      child: child && childParts ? toChildRecord(child, { growth: childParts[0], immunizations: childParts[1], screenings: childParts[2] }, visibility) : undefined,
+      child: snapshot.child ? toChildRecord(snapshot.child, snapshot, visibility) : undefined,
       sensitiveWithheld: !visibility.sensitive,
-      updatedAt: header?.updated_at,
+      updatedAt: snapshot.updatedAt,
     };
   }
 
+  /**
+   * The record, cached under (patient, version, what the caller may see, today): a write makes a new version and so
+   * a new key, and the day is in it because the record shows today's gestational age. One query reads the version
+   * and the treating team; then a Redis GET (or, on a miss, one more query for the whole record) beside the audit
+   * event's commit.
+   */
   async getRecord(request: GetPatientRecordRequest, ctx: CallContext): Promise<GetPatientRecordResponse> {
     const patientId = requireId(request.patientId, 'patientId');
     await this.access.allowRead(ctx, patientId, 'record.read');
     const today = todayInChina();
-    const { visibility, auditReason } = await this.access.visibility(ctx, patientId, today);
-    const record = await this.assemble(patientId, visibility, today);
-    await recordAudit(this.access.db.rw, ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason });
-    return { record };
+    const header = await this.repository.recordHeaderWithTeam(patientId);
+    const { visibility, auditReason } = this.access.visibilityFor(ctx, patientId, header.careInstitutions, today);
+    const key = this.cache.key('record', `${patientId}:v${header.version}:${visibility.sensitive ? 'full' : 'restricted'}:${today}`);
+    // The audit event commits while the answer is fetched or assembled: the answer waits for both, so no read is
+    // answered unaudited (a read that then fails was still attempted, and stays audited).
+    const [{ value }] = await Promise.all([
+      this.cache.getOrLoad(key, GetPatientRecordResponse, async () => ({ record: await this.assemble(patientId, visibility, today) }), RECORD_TTL_SECONDS),
+      this.audit.record(ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason }),
+    ]);
+    return value;
   }
 
   async history(request: ListRecordHistoryRequest, ctx: CallContext): Promise<ListRecordHistoryResponse> {
@@ -113,9 +126,11 @@ export class ReadService {
     const version = await this.repository.currentVersion(patientId);
     // The key carries the record version and the day: a write makes a new key, and so does tomorrow.
     const key = this.cache.key('handbook', `${patientId}:v${version}:${today}`);
-    const { value } = await this.cache.getOrLoad(key, GetHandbookResponse, () => this.loadHandbook(patientId, version, today), HANDBOOK_TTL_SECONDS);
-    // Audited whether or not the answer came from the cache: a cached read is still an access.
-    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' });
+    // Audited whether or not the answer came from the cache (a cached read is still an access), committed beside it.
+    const [{ value }] = await Promise.all([
+      this.cache.getOrLoad(key, GetHandbookResponse, () => this.loadHandbook(patientId, version, today), HANDBOOK_TTL_SECONDS),
+      this.audit.record(ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' }),
+    ]);
     return value;
   }
 
@@ -136,17 +151,19 @@ export class ReadService {
     // The handbook shows schedules and the current pregnancy's summary, never sensitive entries, so one cached
     // answer serves every caller allowed to read the record.
     const visibility = this.access.restrictedVisibility(today);
-    const [pregnancies, child] = await Promise.all([this.repository.pregnanciesOf(patientId), this.repository.child(patientId)]);
-    const latest = pregnancies[0];
+    // The whole record in one statement; the handbook reads the latest pregnancy and the child part of it.
+    const snapshot = await this.repository.recordSnapshot(patientId);
+    const latest = snapshot.pregnancies[0];
     let pregnancy;
     let currentPregnancy;
     if (latest) {
-      const [visits, deliveries] = await Promise.all([this.repository.visitsOf([latest.id]), this.repository.deliveriesOf([latest.id])]);
-      pregnancy = { row: latest, visits, delivery: deliveries[0] };
-      const summary = toPregnancy(latest, { visits: [], assessments: [], delivery: deliveries[0] }, visibility, parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'));
+      const delivery = snapshot.deliveries.find((row) => row.pregnancy_id === latest.id);
+      const visits = snapshot.visits.filter((row) => row.pregnancy_id === latest.id);
+      pregnancy = { row: latest, visits, delivery, postpartumVisits: snapshot.postpartumVisits.filter((row) => row.pregnancy_id === latest.id) };
+      const summary = toPregnancy(latest, { visits: [], assessments: [], delivery }, visibility, parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'));
       currentPregnancy = { ...summary, findings: [] };
     }
-    const childPart = child ? { row: child, growth: await this.repository.growthOf(patientId), immunizations: await this.repository.immunizationsOf(patientId) } : undefined;
+    const childPart = snapshot.child ? { row: snapshot.child, growth: snapshot.growth, immunizations: snapshot.immunizations, checks: snapshot.checks } : undefined;
     return {
       patientId,
       recordVersion: version,

@@ -1,14 +1,10 @@
-// Referral's indicators for statistics (counts by county of residence and month, median time to acceptance), asked
-// of the referral service with the analyst's own token: referral applies the same scope rule.
+// The referral service's indicators for statistics (GetReferralIndicators), asked with the analyst's own token:
+// referral applies the same scope rule. A failure is thrown; the statistics say which indicators are missing.
 import type { Client } from '@grpc/grpc-js';
 import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import type { CallContext } from '../../common/src/grpc/context';
-import { ReferralIndicator, ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
-
-export interface ReferralIndicatorSource {
-  /** The indicators, or undefined when referral could not answer (statistics then say so). */
-  indicators(county: string, from: string, to: string, ctx: CallContext): Promise<ReferralIndicator[] | undefined>;
-}
+import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
+import type { ReferralIndicatorRow, ReferralIndicatorSource } from './statistics';
 
 export class ReferralIndicatorClient implements ReferralIndicatorSource {
   private readonly client: Client;
@@ -17,13 +13,8 @@ export class ReferralIndicatorClient implements ReferralIndicatorSource {
     this.client = createChannelClient(address);
   }
 
-  async indicators(county: string, from: string, to: string, ctx: CallContext): Promise<ReferralIndicator[] | undefined> {
-    try {
-      const response = await callUnary(this.client, ReferralServiceService.getReferralIndicators, { county, from, to }, { parent: ctx, idempotent: true, timeoutMs: 5_000 });
-      return response.indicators;
-    } catch (error) {
-      ctx.logger.warn({ err: error }, 'referral indicators unavailable');
-      return undefined;
-    }
+  async indicators(filter: { county: string; from: string; to: string }, ctx: CallContext): Promise<readonly ReferralIndicatorRow[]> {
+    const response = await callUnary(this.client, ReferralServiceService.getReferralIndicators, filter, { parent: ctx, idempotent: true, timeoutMs: 5_000 });
+    return response.indicators;
   }
 }

@@ -173,6 +173,58 @@ export interface ScreeningRow {
   author_id: string;
 }
 
+export interface PostpartumVisitRow {
+  id: string;
+  pregnancy_id: string;
+  patient_id: string;
+  kind: string;
+  service: string;
+  visit_date: string;
+  days_after_delivery: number;
+  systolic_bp: number | null;
+  diastolic_bp: number | null;
+  temperature_c: string | null;
+  breastfeeding: number;
+  uterine_involution: number;
+  lochia: number;
+  wound: number;
+  findings: string[];
+  notes: string;
+  institution_id: string | null;
+  author_id: string;
+  record_version: number;
+}
+
+export interface ChildCheckRow {
+  id: string;
+  patient_id: string;
+  service: string;
+  checked_on: string;
+  age_days: number;
+  development: number;
+  feeding: number;
+  haemoglobin: string | null;
+  notes: string;
+  growth_measurement_id: string | null;
+  institution_id: string | null;
+  author_id: string;
+  record_version: number;
+}
+
+export interface ImagingStudyRow {
+  id: string;
+  pregnancy_id: string;
+  patient_id: string;
+  study_instance_uid: string;
+  modality: string;
+  study_date: string;
+  object_id: string | null;
+  findings: string;
+  institution_id: string | null;
+  author_id: string;
+  record_version: number;
+}
+
 export interface VersionRow {
   patient_id: string;
   version: number;
@@ -210,6 +262,12 @@ export interface HighRiskCaseRow {
   updated_at: Date;
 }
 
+export interface RecordHeader {
+  readonly version: number;
+  readonly updatedAt: Date | undefined;
+  readonly careInstitutions: readonly string[];
+}
+
 /** A change being written: the version it will create, in the transaction that holds the record's row lock. */
 export interface RecordChange {
   readonly tx: PoolClient;
@@ -230,6 +288,53 @@ const ASSESSMENT_COLUMNS = `id, pregnancy_id, patient_id, kind, assessed_on::tex
 const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version`;
 const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::text, sex, discharge_date::text, birth_order, birth_weight_grams,
   birth_length_cm::text, county_code`;
+
+const GROWTH_COLUMNS = `id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id`;
+const IMMUNIZATION_COLUMNS = `id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id`;
+const SCREENING_COLUMNS = `id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id`;
+const POSTPARTUM_COLUMNS = `id, pregnancy_id, patient_id, kind, service, visit_date::text, days_after_delivery, systolic_bp, diastolic_bp, temperature_c::text,
+  breastfeeding, uterine_involution, lochia, wound, findings, notes, institution_id, author_id, record_version`;
+const CHILD_CHECK_COLUMNS = `id, patient_id, service, checked_on::text, age_days, development, feeding, haemoglobin::text, notes, growth_measurement_id,
+  institution_id, author_id, record_version`;
+const IMAGING_COLUMNS = `id, pregnancy_id, patient_id, study_instance_uid, modality, study_date::text, object_id, findings, institution_id, author_id, record_version`;
+
+/** Every entry of one record, read in one statement (one snapshot, one round trip). */
+export interface RecordSnapshot {
+  readonly version: number;
+  readonly updatedAt: Date | undefined;
+  readonly pregnancies: PregnancyRow[];
+  readonly visits: VisitRow[];
+  readonly assessments: AssessmentRow[];
+  readonly deliveries: DeliveryRow[];
+  readonly postpartumVisits: PostpartumVisitRow[];
+  readonly imagingStudies: ImagingStudyRow[];
+  readonly child: ChildRow | undefined;
+  readonly growth: GrowthRow[];
+  readonly immunizations: ImmunizationRow[];
+  readonly screenings: ScreeningRow[];
+  readonly checks: ChildCheckRow[];
+}
+
+/** A JSON array of a table's rows of the patient, in the columns (and text casts) the row readers use. */
+const rowsOf = (columns: string, table: string, order: string): string =>
+  `(SELECT coalesce(json_agg(t ORDER BY ${order}), '[]'::json) FROM (SELECT ${columns} FROM ${table} WHERE patient_id = $1) t)`;
+
+const SNAPSHOT = `SELECT
+  (SELECT version FROM patient_records WHERE patient_id = $1) AS version,
+  (SELECT updated_at FROM patient_records WHERE patient_id = $1) AS updated_at,
+  ${rowsOf(PREGNANCY_COLUMNS, 'pregnancies', 't.registered_on DESC, t.created_at DESC')} AS pregnancies,
+  ${rowsOf(VISIT_COLUMNS, 'antenatal_visits', 't.visit_date, t.id')} AS visits,
+  ${rowsOf(ASSESSMENT_COLUMNS, 'risk_assessments', 't.recorded_at, t.id')} AS assessments,
+  ${rowsOf(DELIVERY_COLUMNS, 'deliveries', 't.delivery_date')} AS deliveries,
+  ${rowsOf(POSTPARTUM_COLUMNS, 'postpartum_visits', 't.visit_date, t.id')} AS postpartum_visits,
+  ${rowsOf(IMAGING_COLUMNS, 'imaging_studies', 't.study_date, t.id')} AS imaging_studies,
+  (SELECT row_to_json(t) FROM (SELECT ${CHILD_COLUMNS} FROM children WHERE patient_id = $1) t) AS child,
+  ${rowsOf(GROWTH_COLUMNS, 'growth_measurements', 't.measured_on, t.id')} AS growth,
+  ${rowsOf(IMMUNIZATION_COLUMNS, 'immunizations', 't.given_on, t.programme_vaccine, t.dose')} AS immunizations,
+  ${rowsOf(SCREENING_COLUMNS, 'screenings', 't.screened_on, t.id')} AS screenings,
+  ${rowsOf(CHILD_CHECK_COLUMNS, 'child_checks', 't.checked_on, t.id')} AS checks`;
+
+const asDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
 
 export class RecordsRepository {
   constructor(private readonly db: Database) {}
@@ -274,14 +379,39 @@ export class RecordsRepository {
     await tx.query('INSERT INTO care_institutions (patient_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [patientId, institutionId]);
   }
 
-  async careInstitutions(patientId: string): Promise<string[]> {
-    const { rows } = await this.db.rw.query<{ institution_id: string }>('SELECT institution_id FROM care_institutions WHERE patient_id = $1', [patientId]);
-    return rows.map((row) => row.institution_id);
+  /** The whole record in one statement: the read path's one round trip on a cache miss. */
+  async recordSnapshot(patientId: string): Promise<RecordSnapshot> {
+    const { rows } = await this.db.rw.query<Record<string, unknown>>(SNAPSHOT, [patientId]);
+    const row = rows[0] ?? {};
+    // JSON carries timestamps as text: the row readers expect Dates where the driver would give them.
+    const pregnancies = (row.pregnancies as PregnancyRow[]).map((p) => ({ ...p, risk_graded_at: asDate(p.risk_graded_at), created_at: asDate(p.created_at) as Date }));
+    const assessments = (row.assessments as AssessmentRow[]).map((a) => ({ ...a, recorded_at: asDate(a.recorded_at) as Date }));
+    return {
+      version: (row.version as number | null) ?? 0,
+      updatedAt: (row.updated_at as Date | null) ?? undefined,
+      pregnancies,
+      visits: row.visits as VisitRow[],
+      assessments,
+      deliveries: row.deliveries as DeliveryRow[],
+      postpartumVisits: row.postpartum_visits as PostpartumVisitRow[],
+      imagingStudies: row.imaging_studies as ImagingStudyRow[],
+      child: (row.child as ChildRow | null) ?? undefined,
+      growth: row.growth as GrowthRow[],
+      immunizations: row.immunizations as ImmunizationRow[],
+      screenings: row.screenings as ScreeningRow[],
+      checks: row.checks as ChildCheckRow[],
+    };
   }
 
-  async recordHeader(patientId: string): Promise<{ version: number; updated_at: Date } | undefined> {
-    const { rows } = await this.db.rw.query<{ version: number; updated_at: Date }>('SELECT version, updated_at FROM patient_records WHERE patient_id = $1', [patientId]);
-    return rows[0];
+  /** The record's version and the treating team in one round trip (version 0 and no team before any write). */
+  async recordHeaderWithTeam(patientId: string): Promise<RecordHeader> {
+    const { rows } = await this.db.rw.query<{ version: number | null; updated_at: Date | null; care: string[] }>(
+      `SELECT r.version, r.updated_at, ARRAY(SELECT institution_id::text FROM care_institutions WHERE patient_id = $1) AS care
+       FROM (SELECT $1::uuid AS patient_id) p LEFT JOIN patient_records r ON r.patient_id = p.patient_id`,
+      [patientId],
+    );
+    const row = rows[0];
+    return { version: row?.version ?? 0, updatedAt: row?.updated_at ?? undefined, careInstitutions: row?.care ?? [] };
   }
 
   async history(patientId: string, beforeVersion: number, limit: number): Promise<VersionRow[]> {
@@ -322,10 +452,6 @@ export class RecordsRepository {
     return row;
   }
 
-  async pregnanciesOf(patientId: string): Promise<PregnancyRow[]> {
-    const { rows } = await this.db.rw.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE patient_id = $1 ORDER BY registered_on DESC, created_at DESC`, [patientId]);
-    return rows;
-  }
 
   async updateRiskStatus(
     tx: Queryable,
@@ -380,11 +506,6 @@ export class RecordsRepository {
     return rows[0] as AssessmentRow;
   }
 
-  async assessmentsOf(pregnancyIds: readonly string[]): Promise<AssessmentRow[]> {
-    if (pregnancyIds.length === 0) return [];
-    const { rows } = await this.db.rw.query<AssessmentRow>(`SELECT ${ASSESSMENT_COLUMNS} FROM risk_assessments WHERE pregnancy_id = ANY($1) ORDER BY recorded_at, id`, [pregnancyIds]);
-    return rows;
-  }
 
   async insertDelivery(tx: Queryable, row: DeliveryRow): Promise<DeliveryRow> {
     const { rows } = await tx.query<DeliveryRow>(
@@ -395,11 +516,35 @@ export class RecordsRepository {
     return rows[0] as DeliveryRow;
   }
 
-  async deliveriesOf(pregnancyIds: readonly string[]): Promise<DeliveryRow[]> {
-    if (pregnancyIds.length === 0) return [];
-    const { rows } = await this.db.rw.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE pregnancy_id = ANY($1)`, [pregnancyIds]);
-    return rows;
+
+  /** The delivery of a pregnancy, read in the write's transaction. */
+  async delivery(tx: Queryable, pregnancyId: string): Promise<DeliveryRow | undefined> {
+    const { rows } = await tx.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE pregnancy_id = $1`, [pregnancyId]);
+    return rows[0];
   }
+
+  async insertPostpartumVisit(tx: Queryable, row: Omit<PostpartumVisitRow, 'id'>): Promise<PostpartumVisitRow> {
+    const { rows } = await tx.query<PostpartumVisitRow>(
+      `INSERT INTO postpartum_visits (id, pregnancy_id, patient_id, kind, service, visit_date, days_after_delivery, systolic_bp, diastolic_bp, temperature_c,
+         breastfeeding, uterine_involution, lochia, wound, findings, notes, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${POSTPARTUM_COLUMNS}`,
+      [randomUUID(), row.pregnancy_id, row.patient_id, row.kind, row.service, row.visit_date, row.days_after_delivery, row.systolic_bp, row.diastolic_bp,
+        row.temperature_c, row.breastfeeding, row.uterine_involution, row.lochia, row.wound, row.findings, row.notes, row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0] as PostpartumVisitRow;
+  }
+
+
+  /** Inserts a study reference; undefined when the pregnancy already refers to that study. */
+  async insertImagingStudy(tx: Queryable, row: Omit<ImagingStudyRow, 'id'>): Promise<ImagingStudyRow | undefined> {
+    const { rows } = await tx.query<ImagingStudyRow>(
+      `INSERT INTO imaging_studies (id, pregnancy_id, patient_id, study_instance_uid, modality, study_date, object_id, findings, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (pregnancy_id, study_instance_uid) DO NOTHING RETURNING ${IMAGING_COLUMNS}`,
+      [randomUUID(), row.pregnancy_id, row.patient_id, row.study_instance_uid, row.modality, row.study_date, row.object_id, row.findings, row.institution_id, row.author_id, row.record_version],
+    );
+    return rows[0];
+  }
+
 
   // Children
 
@@ -423,60 +568,47 @@ export class RecordsRepository {
       `INSERT INTO growth_measurements (id, patient_id, measured_on, age_days, weight_kg, length_height_cm, position, head_circumference_cm, z_scores,
          institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       RETURNING id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id`,
+       RETURNING ${GROWTH_COLUMNS}`,
       [randomUUID(), row.patient_id, row.measured_on, row.age_days, row.weight_kg, row.length_height_cm, row.position, row.head_circumference_cm,
         JSON.stringify(row.z_scores), row.institution_id, row.author_id, row.record_version],
     );
     return rows[0] as GrowthRow;
   }
 
-  async growthOf(patientId: string): Promise<GrowthRow[]> {
-    const { rows } = await this.db.rw.query<GrowthRow>(
-      `SELECT id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id
-       FROM growth_measurements WHERE patient_id = $1 ORDER BY measured_on, id`,
-      [patientId],
+
+  async insertChildCheck(tx: Queryable, row: Omit<ChildCheckRow, 'id'>): Promise<ChildCheckRow> {
+    const { rows } = await tx.query<ChildCheckRow>(
+      `INSERT INTO child_checks (id, patient_id, service, checked_on, age_days, development, feeding, haemoglobin, notes, growth_measurement_id, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${CHILD_CHECK_COLUMNS}`,
+      [randomUUID(), row.patient_id, row.service, row.checked_on, row.age_days, row.development, row.feeding, row.haemoglobin, row.notes, row.growth_measurement_id,
+        row.institution_id, row.author_id, row.record_version],
     );
-    return rows;
+    return rows[0] as ChildCheckRow;
   }
+
 
   /** Inserts a dose; undefined when that dose of that programme vaccine is already recorded. */
   async insertImmunization(tx: Queryable, row: Omit<ImmunizationRow, 'id'> & { record_version: number }): Promise<ImmunizationRow | undefined> {
     const { rows } = await tx.query<ImmunizationRow>(
       `INSERT INTO immunizations (id, patient_id, vaccine, programme_vaccine, dose, given_on, lot_number, institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (patient_id, programme_vaccine, dose) DO NOTHING
-       RETURNING id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id`,
+       RETURNING ${IMMUNIZATION_COLUMNS}`,
       [randomUUID(), row.patient_id, row.vaccine, row.programme_vaccine, row.dose, row.given_on, row.lot_number, row.institution_id, row.author_id, row.record_version],
     );
     return rows[0];
   }
 
-  async immunizationsOf(patientId: string): Promise<ImmunizationRow[]> {
-    const { rows } = await this.db.rw.query<ImmunizationRow>(
-      `SELECT id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id FROM immunizations
-       WHERE patient_id = $1 ORDER BY given_on, programme_vaccine, dose`,
-      [patientId],
-    );
-    return rows;
-  }
 
   async insertScreening(tx: Queryable, row: Omit<ScreeningRow, 'id'> & { record_version: number }): Promise<ScreeningRow> {
     const { rows } = await tx.query<ScreeningRow>(
       `INSERT INTO screenings (id, patient_id, kind, instrument, screened_on, score, result, notes, institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       RETURNING id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id`,
+       RETURNING ${SCREENING_COLUMNS}`,
       [randomUUID(), row.patient_id, row.kind, row.instrument, row.screened_on, row.score, row.result, row.notes, row.institution_id, row.author_id, row.record_version],
     );
     return rows[0] as ScreeningRow;
   }
 
-  async screeningsOf(patientId: string): Promise<ScreeningRow[]> {
-    const { rows } = await this.db.rw.query<ScreeningRow>(
-      `SELECT id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id FROM screenings
-       WHERE patient_id = $1 ORDER BY screened_on, id`,
-      [patientId],
-    );
-    return rows;
-  }
 
   // The risk outbox and the case register
 

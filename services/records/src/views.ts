@@ -2,13 +2,16 @@
 // as purple, screenings) is left out unless the caller may see it; the record then says so.
 import {
   AntenatalVisit,
+  ChildCheck,
   ChildRecord,
   ChildSex,
   Delivery,
   GestationalAge,
   GrowthMeasurement,
   HighRiskCase,
+  ImagingStudy,
   Immunization,
+  PostpartumVisit,
   Pregnancy,
   RiskAssessment,
   RiskEvent,
@@ -16,7 +19,21 @@ import {
   Screening,
 } from '../../common/src/gen/mch/records/v1/records';
 import { SENSITIVE_FINDINGS } from './domain';
-import type { AssessmentRow, ChildRow, DeliveryRow, GrowthRow, HighRiskCaseRow, ImmunizationRow, PregnancyRow, RiskEventRow, ScreeningRow, VisitRow } from './repository';
+import type {
+  AssessmentRow,
+  ChildCheckRow,
+  ChildRow,
+  DeliveryRow,
+  GrowthRow,
+  HighRiskCaseRow,
+  ImagingStudyRow,
+  ImmunizationRow,
+  PostpartumVisitRow,
+  PregnancyRow,
+  RiskEventRow,
+  ScreeningRow,
+  VisitRow,
+} from './repository';
 
 export function gestationalAge(days: number): GestationalAge {
   return { weeks: Math.floor(days / 7), days: days % 7 };
@@ -131,9 +148,67 @@ export function toDelivery(row: DeliveryRow): Delivery {
   };
 }
 
+export function toPostpartumVisit(row: PostpartumVisitRow, visibility: Visibility): PostpartumVisit {
+  return {
+    id: row.id,
+    kind: row.kind,
+    visitDate: row.visit_date,
+    daysAfterDelivery: row.days_after_delivery,
+    systolicBp: optionalNumber(row.systolic_bp),
+    diastolicBp: optionalNumber(row.diastolic_bp),
+    temperatureC: num(row.temperature_c),
+    breastfeeding: row.breastfeeding,
+    uterineInvolution: row.uterine_involution,
+    lochia: row.lochia,
+    wound: row.wound,
+    findings: visibleFindings(row.findings, visibility),
+    notes: row.notes,
+    institutionId: row.institution_id ?? '',
+    authorId: row.author_id,
+  };
+}
+
+export function toImagingStudy(row: ImagingStudyRow): ImagingStudy {
+  return {
+    id: row.id,
+    studyInstanceUid: row.study_instance_uid,
+    modality: row.modality,
+    studyDate: row.study_date,
+    objectId: row.object_id ?? '',
+    findings: row.findings,
+    institutionId: row.institution_id ?? '',
+    authorId: row.author_id,
+  };
+}
+
+export function toChildCheck(row: ChildCheckRow): ChildCheck {
+  return {
+    id: row.id,
+    service: row.service,
+    checkedOn: row.checked_on,
+    ageDays: row.age_days,
+    development: row.development,
+    feeding: row.feeding,
+    haemoglobin: num(row.haemoglobin),
+    notes: row.notes,
+    growthMeasurementId: row.growth_measurement_id ?? '',
+    institutionId: row.institution_id ?? '',
+    authorId: row.author_id,
+  };
+}
+
+/** The entries of one pregnancy; those added after the antenatal ones may be absent (a new pregnancy has none). */
+export interface PregnancyParts {
+  readonly visits: readonly VisitRow[];
+  readonly assessments: readonly AssessmentRow[];
+  readonly delivery: DeliveryRow | undefined;
+  readonly postpartumVisits?: readonly PostpartumVisitRow[];
+  readonly imagingStudies?: readonly ImagingStudyRow[];
+}
+
 export function toPregnancy(
   row: PregnancyRow,
-  parts: { visits: readonly VisitRow[]; assessments: readonly AssessmentRow[]; delivery: DeliveryRow | undefined },
+  parts: PregnancyParts,
   visibility: Visibility,
   todayDays: number | undefined,
 ): Pregnancy {
@@ -154,6 +229,8 @@ export function toPregnancy(
     visits: parts.visits.map((visit) => toVisit(visit, visibility)),
     riskAssessments: parts.assessments.map((assessment) => toAssessment(assessment, visibility)),
     delivery: parts.delivery ? toDelivery(parts.delivery) : undefined,
+    postpartumVisits: (parts.postpartumVisits ?? []).map((visit) => toPostpartumVisit(visit, visibility)),
+    imagingStudies: (parts.imagingStudies ?? []).map(toImagingStudy),
   };
 }
 
@@ -198,7 +275,11 @@ export function toScreening(row: ScreeningRow): Screening {
   };
 }
 
-export function toChildRecord(row: ChildRow, parts: { growth: readonly GrowthRow[]; immunizations: readonly ImmunizationRow[]; screenings: readonly ScreeningRow[] }, visibility: Visibility): ChildRecord {
+export function toChildRecord(
+  row: ChildRow,
+  parts: { growth: readonly GrowthRow[]; immunizations: readonly ImmunizationRow[]; screenings: readonly ScreeningRow[]; checks: readonly ChildCheckRow[] },
+  visibility: Visibility,
+): ChildRecord {
   return {
     birthDate: row.birth_date,
     sex: childSex(row.sex),
@@ -208,6 +289,7 @@ export function toChildRecord(row: ChildRow, parts: { growth: readonly GrowthRow
     growth: parts.growth.map(toGrowth),
     immunizations: parts.immunizations.map(toImmunization),
     screenings: visibility.sensitive ? parts.screenings.map(toScreening) : [],
+    checks: parts.checks.map(toChildCheck),
   };
 }
 

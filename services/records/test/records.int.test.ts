@@ -7,48 +7,11 @@ import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import Redis from 'ioredis';
 import { GetHandbookResponse, RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
-import { readTestPlatform } from '../../platform/test/platform-env';
-import { Api, HttpAnswer, nextFemaleId } from '../../identity/test/support';
-import { todayInChina } from '../src/domain/record-inputs';
-
-const platform = readTestPlatform();
-const api = new Api(platform.gatewayUrl);
-const treatment = { 'x-mch-purpose': 'treatment' };
-const tokens: Record<string, string> = {};
-
-const DAY = 86_400_000;
-const today = todayInChina();
-const daysBefore = (days: number): string => new Date(Date.parse(`${today}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
-
-function fieldsOf(answer: HttpAnswer): string[] {
-  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
-}
-
-async function call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-  return api.call(method, route, { token: tokens[user], body, headers: { ...treatment, ...headers } });
-}
-
-async function ok(answer: Promise<HttpAnswer>): Promise<any> {
-  const settled = await answer;
-  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
-  return settled.body;
-}
-
-async function newMother(): Promise<string> {
-  const body = await ok(call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId('1994-05-12'), name: '李秀英', countyCode: 'lufeng' }));
-  return body.patient.id;
-}
-
-function certificate(): string {
-  return `O${String(randomInt(100_000_000, 999_999_999))}`;
-}
-
-async function recordOf(user: string, patientId: string, headers: Record<string, string> = {}): Promise<any> {
-  return (await ok(call(user, 'GET', `/v1/patients/${patientId}/record`, undefined, headers))).record;
-}
+import { HttpAnswer } from '../../identity/test/support';
+import { api, call, certificate, daysBefore, fieldsOf, loginAll, newMother, ok, platform, recordOf, recordsAuditOf, today, tokens } from './support';
 
 beforeAll(async () => {
-  for (const user of ['lufeng.midwife', 'lufeng.clinician', 'pref.clinician', 'pref.analyst', 'lufeng.analyst', 'shuangbai.midwife']) tokens[user] = (await api.login(user)).accessToken;
+  await loginAll(['lufeng.midwife', 'lufeng.clinician', 'pref.clinician', 'pref.analyst', 'lufeng.analyst', 'shuangbai.midwife']);
 });
 
 describe('the pregnancy walk', () => {
@@ -306,12 +269,7 @@ describe('privacy and the handbook', () => {
     expect(glass.pregnancies[0].visits[0].labs).toHaveLength(1);
 
     // Records keeps its own trail (identity's ListPatientAudit does not gather it yet): ask records directly.
-    const records = createChannelClient(platform.serviceAddresses.records as string);
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${(await api.login('lufeng.admin')).accessToken}`);
-    const audit = await callUnary(records, RecordsServiceService.listAuditEvents, { patientId: motherId, pageSize: 100 }, { metadata });
-    records.close();
-    const reads = audit.events.filter((e) => e.action.startsWith('record.read'));
+    const reads = (await recordsAuditOf(motherId)).filter((e) => e.action.startsWith('record.read'));
     expect(reads.find((e) => e.reason.startsWith('break-glass: eclampsia'))).toMatchObject({ purpose: 'break-glass', outcome: 'allowed' });
     expect(reads.find((e) => e.action === 'record.read.non-sensitive')).toMatchObject({ reason: 'sensitive entries withheld' });
   });
@@ -335,12 +293,7 @@ describe('privacy and the handbook', () => {
     expect(after.recordVersion).toBe(first.recordVersion + 1);
     expect(firstVisit(after).status).toBe('done');
 
-    const records = createChannelClient(platform.serviceAddresses.records as string);
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${(await api.login('lufeng.admin')).accessToken}`);
-    const audit = await callUnary(records, RecordsServiceService.listAuditEvents, { patientId: motherId, pageSize: 100 }, { metadata });
-    records.close();
-    expect(audit.events.filter((e) => e.action === 'record.handbook.read')).toHaveLength(3);
+    expect((await recordsAuditOf(motherId)).filter((e) => e.action === 'record.handbook.read')).toHaveLength(3);
 
     // The patient's trail through the gateway gathers identity's and records' events in one list.
     const trail = await api.call('GET', `/v1/patients/${motherId}/audit?pageSize=100`, { token: (await api.login('lufeng.admin')).accessToken });

@@ -358,7 +358,8 @@ describe('indicators for statistics', () => {
     const statistics = await ok(call('pref.analyst', 'GET', `/v1/statistics?county=lufeng&from=${month}&to=${month}`));
     const byIndicator = new Map((statistics.values ?? []).map((v: { indicator: string }) => [v.indicator, v]));
     expect(byIndicator.get('referrals_up')).toMatchObject({ county: 'lufeng', month, numerator: lufeng?.referralsUp });
-    expect(byIndicator.get('referral_acceptance')).toMatchObject({ numerator: lufeng?.accepted });
+    expect(byIndicator.get('referrals_accepted')).toMatchObject({ numerator: lufeng?.accepted });
     expect((byIndicator.get('referral_median_minutes_to_acceptance') as { definition: string }).definition).toContain('median minutes');
+    expect(statistics.unavailable ?? []).toEqual([]);
   });
 });

@@ -89,6 +89,43 @@ export class Database {
     }
   }
 
+  /**
+   * One statement as its own (implicit) transaction on the primary, under the commit rules, in one round trip where
+   * withTransaction takes three: for an append whose commit a caller waits on (a read's audit event). A lost
+   * connection or the synchronous-replication cancel notice is an unknown outcome: UNAVAILABLE, connection discarded.
+   */
+  async executeCommitted(text: string, values?: unknown[]): Promise<void> {
+    let client: PoolClient;
+    try {
+      client = await this.rw.connect();
+    } catch (error) {
+      throw toDomainError(error);
+    }
+    let discard: Error | undefined;
+    const notices: Array<{ message?: string; detail?: string }> = [];
+    const onNotice = (notice: { message?: string; detail?: string }): void => void notices.push(notice);
+    const onError = (error: Error): void => {
+      discard = error;
+    };
+    client.on('notice', onNotice);
+    client.on('error', onError);
+    try {
+      await client.query(text, values);
+    } catch (error) {
+      if (isConnectionLost(error)) {
+        discard = error as Error;
+        throw new CommitOutcomeUnknownError('connection lost during a committing statement');
+      }
+      throw toDomainError(error);
+    } finally {
+      client.off('notice', onNotice);
+      client.off('error', onError);
+      if (notices.some(isSyncReplicationCancelNotice)) discard ??= new Error('synchronous replication wait cancelled');
+      client.release(discard);
+    }
+    if (notices.some(isSyncReplicationCancelNotice)) throw new CommitOutcomeUnknownError('synchronous standby did not confirm');
+  }
+
   /** Runs `work` in one transaction on the primary under the commit rules. */
   async withTransaction<T>(work: (tx: PoolClient) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     const policy = options.retry ?? TRANSACTION_RETRY;

@@ -13,3 +13,4 @@ export * from './schedules/schedule';
 export * from './schedules/engine';
 export * from './schedules/gestation';
 export * from './record-inputs';
+export * from './entry-inputs';

@@ -15,12 +15,12 @@ export function todayInChina(now: Date = new Date()): IsoDate {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
-function dateField(violations: Violations, value: string, field: string): DayNumber | undefined {
+export function dateField(violations: Violations, value: string, field: string): DayNumber | undefined {
   return violations.check(() => parseIsoDate(value, field));
 }
 
 /** A number in [min, max] (and an integer when asked), or a violation naming the field. */
-function measurement(violations: Violations, value: number | undefined, field: string, min: number, max: number, unit: string, integer = false): number | undefined {
+export function measurement(violations: Violations, value: number | undefined, field: string, min: number, max: number, unit: string, integer = false): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     violations.add(field, `must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (${unit})`);
@@ -202,8 +202,11 @@ export function pregnancyPicture(
   return picture;
 }
 
-/** Findings that reveal an infectious disease: sensitive, like the labs that show them. */
-export const SENSITIVE_FINDINGS: ReadonlySet<string> = new Set(['hepatitis_b', 'syphilis', 'hiv', 'tuberculosis', 'severe_infectious_pneumonia']);
+/**
+ * Findings that reveal an infectious disease (sensitive, like the labs that show them) or a suspected mental
+ * illness (sensitive, like psychological screenings).
+ */
+export const SENSITIVE_FINDINGS: ReadonlySet<string> = new Set(['hepatitis_b', 'syphilis', 'hiv', 'tuberculosis', 'severe_infectious_pneumonia', 'postpartum_depression_suspected']);
 
 export interface NewbornInput {
   readonly sex: 'female' | 'male' | undefined;

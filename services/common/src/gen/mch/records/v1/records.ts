@@ -361,6 +361,192 @@ export function screeningResultToJSON(object: ScreeningResult): string {
   }
 }
 
+/** Breastfeeding at a postpartum visit. */
+export enum Breastfeeding {
+  BREASTFEEDING_UNSPECIFIED = 0,
+  BREASTFEEDING_EXCLUSIVE = 1,
+  BREASTFEEDING_PARTIAL = 2,
+  BREASTFEEDING_NONE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function breastfeedingFromJSON(object: any): Breastfeeding {
+  switch (object) {
+    case 0:
+    case "BREASTFEEDING_UNSPECIFIED":
+      return Breastfeeding.BREASTFEEDING_UNSPECIFIED;
+    case 1:
+    case "BREASTFEEDING_EXCLUSIVE":
+      return Breastfeeding.BREASTFEEDING_EXCLUSIVE;
+    case 2:
+    case "BREASTFEEDING_PARTIAL":
+      return Breastfeeding.BREASTFEEDING_PARTIAL;
+    case 3:
+    case "BREASTFEEDING_NONE":
+      return Breastfeeding.BREASTFEEDING_NONE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Breastfeeding.UNRECOGNIZED;
+  }
+}
+
+export function breastfeedingToJSON(object: Breastfeeding): string {
+  switch (object) {
+    case Breastfeeding.BREASTFEEDING_UNSPECIFIED:
+      return "BREASTFEEDING_UNSPECIFIED";
+    case Breastfeeding.BREASTFEEDING_EXCLUSIVE:
+      return "BREASTFEEDING_EXCLUSIVE";
+    case Breastfeeding.BREASTFEEDING_PARTIAL:
+      return "BREASTFEEDING_PARTIAL";
+    case Breastfeeding.BREASTFEEDING_NONE:
+      return "BREASTFEEDING_NONE";
+    case Breastfeeding.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** An examination finding at a postpartum visit (uterine involution, lochia, wound); unspecified: not examined. */
+export enum ExamFinding {
+  EXAM_FINDING_UNSPECIFIED = 0,
+  EXAM_FINDING_NORMAL = 1,
+  EXAM_FINDING_ABNORMAL = 2,
+  /** EXAM_FINDING_NOT_APPLICABLE - E.g. no wound to examine. */
+  EXAM_FINDING_NOT_APPLICABLE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function examFindingFromJSON(object: any): ExamFinding {
+  switch (object) {
+    case 0:
+    case "EXAM_FINDING_UNSPECIFIED":
+      return ExamFinding.EXAM_FINDING_UNSPECIFIED;
+    case 1:
+    case "EXAM_FINDING_NORMAL":
+      return ExamFinding.EXAM_FINDING_NORMAL;
+    case 2:
+    case "EXAM_FINDING_ABNORMAL":
+      return ExamFinding.EXAM_FINDING_ABNORMAL;
+    case 3:
+    case "EXAM_FINDING_NOT_APPLICABLE":
+      return ExamFinding.EXAM_FINDING_NOT_APPLICABLE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ExamFinding.UNRECOGNIZED;
+  }
+}
+
+export function examFindingToJSON(object: ExamFinding): string {
+  switch (object) {
+    case ExamFinding.EXAM_FINDING_UNSPECIFIED:
+      return "EXAM_FINDING_UNSPECIFIED";
+    case ExamFinding.EXAM_FINDING_NORMAL:
+      return "EXAM_FINDING_NORMAL";
+    case ExamFinding.EXAM_FINDING_ABNORMAL:
+      return "EXAM_FINDING_ABNORMAL";
+    case ExamFinding.EXAM_FINDING_NOT_APPLICABLE:
+      return "EXAM_FINDING_NOT_APPLICABLE";
+    case ExamFinding.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Developmental milestones at a child health check. */
+export enum MilestoneStatus {
+  MILESTONE_STATUS_UNSPECIFIED = 0,
+  MILESTONE_STATUS_OK = 1,
+  MILESTONE_STATUS_CONCERN = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function milestoneStatusFromJSON(object: any): MilestoneStatus {
+  switch (object) {
+    case 0:
+    case "MILESTONE_STATUS_UNSPECIFIED":
+      return MilestoneStatus.MILESTONE_STATUS_UNSPECIFIED;
+    case 1:
+    case "MILESTONE_STATUS_OK":
+      return MilestoneStatus.MILESTONE_STATUS_OK;
+    case 2:
+    case "MILESTONE_STATUS_CONCERN":
+      return MilestoneStatus.MILESTONE_STATUS_CONCERN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MilestoneStatus.UNRECOGNIZED;
+  }
+}
+
+export function milestoneStatusToJSON(object: MilestoneStatus): string {
+  switch (object) {
+    case MilestoneStatus.MILESTONE_STATUS_UNSPECIFIED:
+      return "MILESTONE_STATUS_UNSPECIFIED";
+    case MilestoneStatus.MILESTONE_STATUS_OK:
+      return "MILESTONE_STATUS_OK";
+    case MilestoneStatus.MILESTONE_STATUS_CONCERN:
+      return "MILESTONE_STATUS_CONCERN";
+    case MilestoneStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How a child is fed at a child health check. */
+export enum ChildFeeding {
+  CHILD_FEEDING_UNSPECIFIED = 0,
+  CHILD_FEEDING_EXCLUSIVE_BREASTFEEDING = 1,
+  CHILD_FEEDING_MIXED = 2,
+  CHILD_FEEDING_FORMULA = 3,
+  /** CHILD_FEEDING_COMPLEMENTARY - Complementary or family foods (with or without breast milk). */
+  CHILD_FEEDING_COMPLEMENTARY = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function childFeedingFromJSON(object: any): ChildFeeding {
+  switch (object) {
+    case 0:
+    case "CHILD_FEEDING_UNSPECIFIED":
+      return ChildFeeding.CHILD_FEEDING_UNSPECIFIED;
+    case 1:
+    case "CHILD_FEEDING_EXCLUSIVE_BREASTFEEDING":
+      return ChildFeeding.CHILD_FEEDING_EXCLUSIVE_BREASTFEEDING;
+    case 2:
+    case "CHILD_FEEDING_MIXED":
+      return ChildFeeding.CHILD_FEEDING_MIXED;
+    case 3:
+    case "CHILD_FEEDING_FORMULA":
+      return ChildFeeding.CHILD_FEEDING_FORMULA;
+    case 4:
+    case "CHILD_FEEDING_COMPLEMENTARY":
+      return ChildFeeding.CHILD_FEEDING_COMPLEMENTARY;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ChildFeeding.UNRECOGNIZED;
+  }
+}
+
+export function childFeedingToJSON(object: ChildFeeding): string {
+  switch (object) {
+    case ChildFeeding.CHILD_FEEDING_UNSPECIFIED:
+      return "CHILD_FEEDING_UNSPECIFIED";
+    case ChildFeeding.CHILD_FEEDING_EXCLUSIVE_BREASTFEEDING:
+      return "CHILD_FEEDING_EXCLUSIVE_BREASTFEEDING";
+    case ChildFeeding.CHILD_FEEDING_MIXED:
+      return "CHILD_FEEDING_MIXED";
+    case ChildFeeding.CHILD_FEEDING_FORMULA:
+      return "CHILD_FEEDING_FORMULA";
+    case ChildFeeding.CHILD_FEEDING_COMPLEMENTARY:
+      return "CHILD_FEEDING_COMPLEMENTARY";
+    case ChildFeeding.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Completed weeks and days, e.g. 12+3. */
 export interface GestationalAge {
   weeks: number;
@@ -511,6 +697,8 @@ export interface Pregnancy {
   visits: AntenatalVisit[];
   riskAssessments: RiskAssessment[];
   delivery?: Delivery | undefined;
+  postpartumVisits: PostpartumVisit[];
+  imagingStudies: ImagingStudy[];
 }
 
 /** A growth measurement with its WHO z-scores. */
@@ -577,6 +765,7 @@ export interface ChildRecord {
   immunizations: Immunization[];
   /** Withheld (and `sensitive_withheld` set) unless the caller may see sensitive records. */
   screenings: Screening[];
+  checks: ChildCheck[];
 }
 
 /** One patient's shared record. */
@@ -796,6 +985,145 @@ export interface RecordScreeningResponse {
   recordVersion: number;
 }
 
+/** A postpartum visit: the home visit within a week of discharge or the 42-day check. */
+export interface PostpartumVisit {
+  id: string;
+  /** The postpartum schedule item it is for, e.g. "home-visit", "check-42-day". */
+  kind: string;
+  /** YYYY-MM-DD. */
+  visitDate: string;
+  daysAfterDelivery: number;
+  systolicBp?: number | undefined;
+  diastolicBp?:
+    | number
+    | undefined;
+  /** °C. */
+  temperatureC?: number | undefined;
+  breastfeeding: Breastfeeding;
+  uterineInvolution: ExamFinding;
+  lochia: ExamFinding;
+  wound: ExamFinding;
+  /** Coded, e.g. "postpartum_haemorrhage", "mastitis", "postpartum_depression_suspected". */
+  findings: string[];
+  notes: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** A postpartum visit of a delivered pregnancy. */
+export interface RecordPostpartumVisitRequest {
+  pregnancyId: string;
+  /** The postpartum schedule item, e.g. "home-visit" or "check-42-day". */
+  kind: string;
+  /** YYYY-MM-DD: on or after the delivery (a home visit on or after discharge), not in the future. */
+  visitDate: string;
+  systolicBp?: number | undefined;
+  diastolicBp?: number | undefined;
+  temperatureC?: number | undefined;
+  breastfeeding: Breastfeeding;
+  uterineInvolution: ExamFinding;
+  lochia: ExamFinding;
+  wound: ExamFinding;
+  findings: string[];
+  notes: string;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The visit and the mother's new record version. */
+export interface RecordPostpartumVisitResponse {
+  visit?: PostpartumVisit | undefined;
+  recordVersion: number;
+}
+
+/** A child health check. */
+export interface ChildCheck {
+  id: string;
+  /** The child health schedule item's service it counts for: "child-health-check" or "newborn-home-visit". */
+  service: string;
+  /** YYYY-MM-DD. */
+  checkedOn: string;
+  ageDays: number;
+  development: MilestoneStatus;
+  feeding: ChildFeeding;
+  /** Anaemia screen, g/L. */
+  haemoglobin?: number | undefined;
+  notes: string;
+  /** The growth measurement taken at the check, when one was. */
+  growthMeasurementId: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** The measurements of a growth measurement (as in RecordGrowthRequest). */
+export interface GrowthInput {
+  weightKg?: number | undefined;
+  lengthHeightCm?:
+    | number
+    | undefined;
+  /** "recumbent" or "standing"; by age when empty. */
+  position: string;
+  headCircumferenceCm?: number | undefined;
+}
+
+/** A child health check, optionally with a growth measurement taken at it. */
+export interface RecordChildCheckRequest {
+  childPatientId: string;
+  /** YYYY-MM-DD. */
+  checkedOn: string;
+  /** "newborn-home-visit" for the home visit after discharge; otherwise (or empty) a "child-health-check". */
+  service: string;
+  development: MilestoneStatus;
+  feeding: ChildFeeding;
+  haemoglobin?: number | undefined;
+  notes: string;
+  /** Measured at the check: stored as a growth measurement of the same date with its WHO z-scores. */
+  growth?: GrowthInput | undefined;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The check (with its measurement) and the child's new record version. */
+export interface RecordChildCheckResponse {
+  check?: ChildCheck | undefined;
+  measurement?: GrowthMeasurement | undefined;
+  recordVersion: number;
+}
+
+/** A reference to an imaging study held by the PACS. */
+export interface ImagingStudy {
+  id: string;
+  /** DICOM Study Instance UID, e.g. "1.2.840.113619.2.55.3.604688119". */
+  studyInstanceUid: string;
+  /** DICOM modality code, e.g. "US", "MR", "CT". */
+  modality: string;
+  /** YYYY-MM-DD. */
+  studyDate: string;
+  /** The copy in the replicated object store (sha256, 64 hex digits; GET /v1/objects/{id}); empty when none. */
+  objectId: string;
+  findings: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** An imaging study reference for a pregnancy. */
+export interface RecordImagingStudyRequest {
+  pregnancyId: string;
+  studyInstanceUid: string;
+  modality: string;
+  studyDate: string;
+  objectId: string;
+  findings: string;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The reference and the record's new version. */
+export interface RecordImagingStudyResponse {
+  study?: ImagingStudy | undefined;
+  recordVersion: number;
+}
+
 /** A page of the high-risk case register. */
 export interface ListHighRiskCasesRequest {
   /** County of residence; every county when empty. */
@@ -880,6 +1208,8 @@ export interface GetStatisticsResponse {
   values: IndicatorValue[];
   /** The data come from the read-only endpoint and may lag the primary slightly. */
   source: string;
+  /** Indicators that could not be computed this time and why, e.g. "referrals: the referral service did not answer". */
+  unavailable: string[];
 }
 
 /** A handbook item with its schedule state. */
@@ -2739,6 +3069,8 @@ function createBasePregnancy(): Pregnancy {
     visits: [],
     riskAssessments: [],
     delivery: undefined,
+    postpartumVisits: [],
+    imagingStudies: [],
   };
 }
 
@@ -2791,6 +3123,12 @@ export const Pregnancy: MessageFns<Pregnancy> = {
     }
     if (message.delivery !== undefined) {
       Delivery.encode(message.delivery, writer.uint32(130).fork()).join();
+    }
+    for (const v of message.postpartumVisits) {
+      PostpartumVisit.encode(v!, writer.uint32(138).fork()).join();
+    }
+    for (const v of message.imagingStudies) {
+      ImagingStudy.encode(v!, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -2936,6 +3274,22 @@ export const Pregnancy: MessageFns<Pregnancy> = {
             message.delivery = Delivery.decode(reader, reader.uint32());
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.postpartumVisits.push(PostpartumVisit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.imagingStudies.push(ImagingStudy.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3002,6 +3356,16 @@ export const Pregnancy: MessageFns<Pregnancy> = {
         ? object.risk_assessments.map((e: any) => RiskAssessment.fromJSON(e))
         : [],
       delivery: isSet(object.delivery) ? Delivery.fromJSON(object.delivery) : undefined,
+      postpartumVisits: globalThis.Array.isArray(object?.postpartumVisits)
+        ? object.postpartumVisits.map((e: any) => PostpartumVisit.fromJSON(e))
+        : globalThis.Array.isArray(object?.postpartum_visits)
+        ? object.postpartum_visits.map((e: any) => PostpartumVisit.fromJSON(e))
+        : [],
+      imagingStudies: globalThis.Array.isArray(object?.imagingStudies)
+        ? object.imagingStudies.map((e: any) => ImagingStudy.fromJSON(e))
+        : globalThis.Array.isArray(object?.imaging_studies)
+        ? object.imaging_studies.map((e: any) => ImagingStudy.fromJSON(e))
+        : [],
     };
   },
 
@@ -3055,6 +3419,12 @@ export const Pregnancy: MessageFns<Pregnancy> = {
     if (message.delivery !== undefined) {
       obj.delivery = Delivery.toJSON(message.delivery);
     }
+    if (message.postpartumVisits?.length) {
+      obj.postpartumVisits = message.postpartumVisits.map((e) => PostpartumVisit.toJSON(e));
+    }
+    if (message.imagingStudies?.length) {
+      obj.imagingStudies = message.imagingStudies.map((e) => ImagingStudy.toJSON(e));
+    }
     return obj;
   },
 
@@ -3088,6 +3458,8 @@ export const Pregnancy: MessageFns<Pregnancy> = {
     message.delivery = (object.delivery !== undefined && object.delivery !== null)
       ? Delivery.fromPartial(object.delivery)
       : undefined;
+    message.postpartumVisits = object.postpartumVisits?.map((e) => PostpartumVisit.fromPartial(e)) || [];
+    message.imagingStudies = object.imagingStudies?.map((e) => ImagingStudy.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3879,6 +4251,7 @@ function createBaseChildRecord(): ChildRecord {
     growth: [],
     immunizations: [],
     screenings: [],
+    checks: [],
   };
 }
 
@@ -3907,6 +4280,9 @@ export const ChildRecord: MessageFns<ChildRecord> = {
     }
     for (const v of message.screenings) {
       Screening.encode(v!, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.checks) {
+      ChildCheck.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -3988,6 +4364,14 @@ export const ChildRecord: MessageFns<ChildRecord> = {
             message.screenings.push(Screening.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.checks.push(ChildCheck.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4032,6 +4416,9 @@ export const ChildRecord: MessageFns<ChildRecord> = {
       screenings: globalThis.Array.isArray(object?.screenings)
         ? object.screenings.map((e: any) => Screening.fromJSON(e))
         : [],
+      checks: globalThis.Array.isArray(object?.checks)
+        ? object.checks.map((e: any) => ChildCheck.fromJSON(e))
+        : [],
     };
   },
 
@@ -4061,6 +4448,9 @@ export const ChildRecord: MessageFns<ChildRecord> = {
     if (message.screenings?.length) {
       obj.screenings = message.screenings.map((e) => Screening.toJSON(e));
     }
+    if (message.checks?.length) {
+      obj.checks = message.checks.map((e) => ChildCheck.toJSON(e));
+    }
     return obj;
   },
 
@@ -4077,6 +4467,7 @@ export const ChildRecord: MessageFns<ChildRecord> = {
     message.growth = object.growth?.map((e) => GrowthMeasurement.fromPartial(e)) || [];
     message.immunizations = object.immunizations?.map((e) => Immunization.fromPartial(e)) || [];
     message.screenings = object.screenings?.map((e) => Screening.fromPartial(e)) || [];
+    message.checks = object.checks?.map((e) => ChildCheck.fromPartial(e)) || [];
     return message;
   },
 };
@@ -7217,6 +7608,2010 @@ export const RecordScreeningResponse: MessageFns<RecordScreeningResponse> = {
   },
 };
 
+function createBasePostpartumVisit(): PostpartumVisit {
+  return {
+    id: "",
+    kind: "",
+    visitDate: "",
+    daysAfterDelivery: 0,
+    systolicBp: undefined,
+    diastolicBp: undefined,
+    temperatureC: undefined,
+    breastfeeding: 0,
+    uterineInvolution: 0,
+    lochia: 0,
+    wound: 0,
+    findings: [],
+    notes: "",
+    institutionId: "",
+    authorId: "",
+  };
+}
+
+export const PostpartumVisit: MessageFns<PostpartumVisit> = {
+  encode(message: PostpartumVisit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.visitDate !== "") {
+      writer.uint32(26).string(message.visitDate);
+    }
+    if (message.daysAfterDelivery !== 0) {
+      writer.uint32(32).int32(message.daysAfterDelivery);
+    }
+    if (message.systolicBp !== undefined) {
+      writer.uint32(40).int32(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      writer.uint32(48).int32(message.diastolicBp);
+    }
+    if (message.temperatureC !== undefined) {
+      writer.uint32(57).double(message.temperatureC);
+    }
+    if (message.breastfeeding !== 0) {
+      writer.uint32(64).int32(message.breastfeeding);
+    }
+    if (message.uterineInvolution !== 0) {
+      writer.uint32(72).int32(message.uterineInvolution);
+    }
+    if (message.lochia !== 0) {
+      writer.uint32(80).int32(message.lochia);
+    }
+    if (message.wound !== 0) {
+      writer.uint32(88).int32(message.wound);
+    }
+    for (const v of message.findings) {
+      writer.uint32(98).string(v!);
+    }
+    if (message.notes !== "") {
+      writer.uint32(106).string(message.notes);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(114).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(122).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostpartumVisit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostpartumVisit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.visitDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.daysAfterDelivery = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.systolicBp = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.diastolicBp = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.temperatureC = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.breastfeeding = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.uterineInvolution = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.lochia = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.wound = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostpartumVisit {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      visitDate: isSet(object.visitDate)
+        ? globalThis.String(object.visitDate)
+        : isSet(object.visit_date)
+        ? globalThis.String(object.visit_date)
+        : "",
+      daysAfterDelivery: isSet(object.daysAfterDelivery)
+        ? globalThis.Number(object.daysAfterDelivery)
+        : isSet(object.days_after_delivery)
+        ? globalThis.Number(object.days_after_delivery)
+        : 0,
+      systolicBp: isSet(object.systolicBp)
+        ? globalThis.Number(object.systolicBp)
+        : isSet(object.systolic_bp)
+        ? globalThis.Number(object.systolic_bp)
+        : undefined,
+      diastolicBp: isSet(object.diastolicBp)
+        ? globalThis.Number(object.diastolicBp)
+        : isSet(object.diastolic_bp)
+        ? globalThis.Number(object.diastolic_bp)
+        : undefined,
+      temperatureC: isSet(object.temperatureC)
+        ? globalThis.Number(object.temperatureC)
+        : isSet(object.temperature_c)
+        ? globalThis.Number(object.temperature_c)
+        : undefined,
+      breastfeeding: isSet(object.breastfeeding) ? breastfeedingFromJSON(object.breastfeeding) : 0,
+      uterineInvolution: isSet(object.uterineInvolution)
+        ? examFindingFromJSON(object.uterineInvolution)
+        : isSet(object.uterine_involution)
+        ? examFindingFromJSON(object.uterine_involution)
+        : 0,
+      lochia: isSet(object.lochia) ? examFindingFromJSON(object.lochia) : 0,
+      wound: isSet(object.wound) ? examFindingFromJSON(object.wound) : 0,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PostpartumVisit): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.visitDate !== "") {
+      obj.visitDate = message.visitDate;
+    }
+    if (message.daysAfterDelivery !== 0) {
+      obj.daysAfterDelivery = Math.round(message.daysAfterDelivery);
+    }
+    if (message.systolicBp !== undefined) {
+      obj.systolicBp = Math.round(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      obj.diastolicBp = Math.round(message.diastolicBp);
+    }
+    if (message.temperatureC !== undefined) {
+      obj.temperatureC = floatToJson(message.temperatureC);
+    }
+    if (message.breastfeeding !== 0) {
+      obj.breastfeeding = breastfeedingToJSON(message.breastfeeding);
+    }
+    if (message.uterineInvolution !== 0) {
+      obj.uterineInvolution = examFindingToJSON(message.uterineInvolution);
+    }
+    if (message.lochia !== 0) {
+      obj.lochia = examFindingToJSON(message.lochia);
+    }
+    if (message.wound !== 0) {
+      obj.wound = examFindingToJSON(message.wound);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PostpartumVisit>): PostpartumVisit {
+    return PostpartumVisit.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PostpartumVisit>): PostpartumVisit {
+    const message = createBasePostpartumVisit();
+    message.id = object.id ?? "";
+    message.kind = object.kind ?? "";
+    message.visitDate = object.visitDate ?? "";
+    message.daysAfterDelivery = object.daysAfterDelivery ?? 0;
+    message.systolicBp = object.systolicBp ?? undefined;
+    message.diastolicBp = object.diastolicBp ?? undefined;
+    message.temperatureC = object.temperatureC ?? undefined;
+    message.breastfeeding = object.breastfeeding ?? 0;
+    message.uterineInvolution = object.uterineInvolution ?? 0;
+    message.lochia = object.lochia ?? 0;
+    message.wound = object.wound ?? 0;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.notes = object.notes ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordPostpartumVisitRequest(): RecordPostpartumVisitRequest {
+  return {
+    pregnancyId: "",
+    kind: "",
+    visitDate: "",
+    systolicBp: undefined,
+    diastolicBp: undefined,
+    temperatureC: undefined,
+    breastfeeding: 0,
+    uterineInvolution: 0,
+    lochia: 0,
+    wound: 0,
+    findings: [],
+    notes: "",
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitRequest> = {
+  encode(message: RecordPostpartumVisitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.visitDate !== "") {
+      writer.uint32(26).string(message.visitDate);
+    }
+    if (message.systolicBp !== undefined) {
+      writer.uint32(32).int32(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      writer.uint32(40).int32(message.diastolicBp);
+    }
+    if (message.temperatureC !== undefined) {
+      writer.uint32(49).double(message.temperatureC);
+    }
+    if (message.breastfeeding !== 0) {
+      writer.uint32(56).int32(message.breastfeeding);
+    }
+    if (message.uterineInvolution !== 0) {
+      writer.uint32(64).int32(message.uterineInvolution);
+    }
+    if (message.lochia !== 0) {
+      writer.uint32(72).int32(message.lochia);
+    }
+    if (message.wound !== 0) {
+      writer.uint32(80).int32(message.wound);
+    }
+    for (const v of message.findings) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.notes !== "") {
+      writer.uint32(98).string(message.notes);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(104).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(114).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordPostpartumVisitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordPostpartumVisitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.visitDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.systolicBp = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.diastolicBp = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.temperatureC = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.breastfeeding = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.uterineInvolution = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.lochia = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.wound = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordPostpartumVisitRequest {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      visitDate: isSet(object.visitDate)
+        ? globalThis.String(object.visitDate)
+        : isSet(object.visit_date)
+        ? globalThis.String(object.visit_date)
+        : "",
+      systolicBp: isSet(object.systolicBp)
+        ? globalThis.Number(object.systolicBp)
+        : isSet(object.systolic_bp)
+        ? globalThis.Number(object.systolic_bp)
+        : undefined,
+      diastolicBp: isSet(object.diastolicBp)
+        ? globalThis.Number(object.diastolicBp)
+        : isSet(object.diastolic_bp)
+        ? globalThis.Number(object.diastolic_bp)
+        : undefined,
+      temperatureC: isSet(object.temperatureC)
+        ? globalThis.Number(object.temperatureC)
+        : isSet(object.temperature_c)
+        ? globalThis.Number(object.temperature_c)
+        : undefined,
+      breastfeeding: isSet(object.breastfeeding) ? breastfeedingFromJSON(object.breastfeeding) : 0,
+      uterineInvolution: isSet(object.uterineInvolution)
+        ? examFindingFromJSON(object.uterineInvolution)
+        : isSet(object.uterine_involution)
+        ? examFindingFromJSON(object.uterine_involution)
+        : 0,
+      lochia: isSet(object.lochia) ? examFindingFromJSON(object.lochia) : 0,
+      wound: isSet(object.wound) ? examFindingFromJSON(object.wound) : 0,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordPostpartumVisitRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.visitDate !== "") {
+      obj.visitDate = message.visitDate;
+    }
+    if (message.systolicBp !== undefined) {
+      obj.systolicBp = Math.round(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      obj.diastolicBp = Math.round(message.diastolicBp);
+    }
+    if (message.temperatureC !== undefined) {
+      obj.temperatureC = floatToJson(message.temperatureC);
+    }
+    if (message.breastfeeding !== 0) {
+      obj.breastfeeding = breastfeedingToJSON(message.breastfeeding);
+    }
+    if (message.uterineInvolution !== 0) {
+      obj.uterineInvolution = examFindingToJSON(message.uterineInvolution);
+    }
+    if (message.lochia !== 0) {
+      obj.lochia = examFindingToJSON(message.lochia);
+    }
+    if (message.wound !== 0) {
+      obj.wound = examFindingToJSON(message.wound);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordPostpartumVisitRequest>): RecordPostpartumVisitRequest {
+    return RecordPostpartumVisitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordPostpartumVisitRequest>): RecordPostpartumVisitRequest {
+    const message = createBaseRecordPostpartumVisitRequest();
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.kind = object.kind ?? "";
+    message.visitDate = object.visitDate ?? "";
+    message.systolicBp = object.systolicBp ?? undefined;
+    message.diastolicBp = object.diastolicBp ?? undefined;
+    message.temperatureC = object.temperatureC ?? undefined;
+    message.breastfeeding = object.breastfeeding ?? 0;
+    message.uterineInvolution = object.uterineInvolution ?? 0;
+    message.lochia = object.lochia ?? 0;
+    message.wound = object.wound ?? 0;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.notes = object.notes ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordPostpartumVisitResponse(): RecordPostpartumVisitResponse {
+  return { visit: undefined, recordVersion: 0 };
+}
+
+export const RecordPostpartumVisitResponse: MessageFns<RecordPostpartumVisitResponse> = {
+  encode(message: RecordPostpartumVisitResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.visit !== undefined) {
+      PostpartumVisit.encode(message.visit, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordPostpartumVisitResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordPostpartumVisitResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.visit = PostpartumVisit.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordPostpartumVisitResponse {
+    return {
+      visit: isSet(object.visit) ? PostpartumVisit.fromJSON(object.visit) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordPostpartumVisitResponse): unknown {
+    const obj: any = {};
+    if (message.visit !== undefined) {
+      obj.visit = PostpartumVisit.toJSON(message.visit);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordPostpartumVisitResponse>): RecordPostpartumVisitResponse {
+    return RecordPostpartumVisitResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordPostpartumVisitResponse>): RecordPostpartumVisitResponse {
+    const message = createBaseRecordPostpartumVisitResponse();
+    message.visit = (object.visit !== undefined && object.visit !== null)
+      ? PostpartumVisit.fromPartial(object.visit)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseChildCheck(): ChildCheck {
+  return {
+    id: "",
+    service: "",
+    checkedOn: "",
+    ageDays: 0,
+    development: 0,
+    feeding: 0,
+    haemoglobin: undefined,
+    notes: "",
+    growthMeasurementId: "",
+    institutionId: "",
+    authorId: "",
+  };
+}
+
+export const ChildCheck: MessageFns<ChildCheck> = {
+  encode(message: ChildCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.service !== "") {
+      writer.uint32(18).string(message.service);
+    }
+    if (message.checkedOn !== "") {
+      writer.uint32(26).string(message.checkedOn);
+    }
+    if (message.ageDays !== 0) {
+      writer.uint32(32).int32(message.ageDays);
+    }
+    if (message.development !== 0) {
+      writer.uint32(40).int32(message.development);
+    }
+    if (message.feeding !== 0) {
+      writer.uint32(48).int32(message.feeding);
+    }
+    if (message.haemoglobin !== undefined) {
+      writer.uint32(57).double(message.haemoglobin);
+    }
+    if (message.notes !== "") {
+      writer.uint32(66).string(message.notes);
+    }
+    if (message.growthMeasurementId !== "") {
+      writer.uint32(74).string(message.growthMeasurementId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(82).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(90).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChildCheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChildCheck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.checkedOn = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ageDays = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.development = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.feeding = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.haemoglobin = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.growthMeasurementId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChildCheck {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      checkedOn: isSet(object.checkedOn)
+        ? globalThis.String(object.checkedOn)
+        : isSet(object.checked_on)
+        ? globalThis.String(object.checked_on)
+        : "",
+      ageDays: isSet(object.ageDays)
+        ? globalThis.Number(object.ageDays)
+        : isSet(object.age_days)
+        ? globalThis.Number(object.age_days)
+        : 0,
+      development: isSet(object.development) ? milestoneStatusFromJSON(object.development) : 0,
+      feeding: isSet(object.feeding) ? childFeedingFromJSON(object.feeding) : 0,
+      haemoglobin: isSet(object.haemoglobin) ? globalThis.Number(object.haemoglobin) : undefined,
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      growthMeasurementId: isSet(object.growthMeasurementId)
+        ? globalThis.String(object.growthMeasurementId)
+        : isSet(object.growth_measurement_id)
+        ? globalThis.String(object.growth_measurement_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ChildCheck): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.checkedOn !== "") {
+      obj.checkedOn = message.checkedOn;
+    }
+    if (message.ageDays !== 0) {
+      obj.ageDays = Math.round(message.ageDays);
+    }
+    if (message.development !== 0) {
+      obj.development = milestoneStatusToJSON(message.development);
+    }
+    if (message.feeding !== 0) {
+      obj.feeding = childFeedingToJSON(message.feeding);
+    }
+    if (message.haemoglobin !== undefined) {
+      obj.haemoglobin = floatToJson(message.haemoglobin);
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.growthMeasurementId !== "") {
+      obj.growthMeasurementId = message.growthMeasurementId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChildCheck>): ChildCheck {
+    return ChildCheck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChildCheck>): ChildCheck {
+    const message = createBaseChildCheck();
+    message.id = object.id ?? "";
+    message.service = object.service ?? "";
+    message.checkedOn = object.checkedOn ?? "";
+    message.ageDays = object.ageDays ?? 0;
+    message.development = object.development ?? 0;
+    message.feeding = object.feeding ?? 0;
+    message.haemoglobin = object.haemoglobin ?? undefined;
+    message.notes = object.notes ?? "";
+    message.growthMeasurementId = object.growthMeasurementId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseGrowthInput(): GrowthInput {
+  return { weightKg: undefined, lengthHeightCm: undefined, position: "", headCircumferenceCm: undefined };
+}
+
+export const GrowthInput: MessageFns<GrowthInput> = {
+  encode(message: GrowthInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.weightKg !== undefined) {
+      writer.uint32(9).double(message.weightKg);
+    }
+    if (message.lengthHeightCm !== undefined) {
+      writer.uint32(17).double(message.lengthHeightCm);
+    }
+    if (message.position !== "") {
+      writer.uint32(26).string(message.position);
+    }
+    if (message.headCircumferenceCm !== undefined) {
+      writer.uint32(33).double(message.headCircumferenceCm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrowthInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrowthInput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.weightKg = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.lengthHeightCm = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.position = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.headCircumferenceCm = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GrowthInput {
+    return {
+      weightKg: isSet(object.weightKg)
+        ? globalThis.Number(object.weightKg)
+        : isSet(object.weight_kg)
+        ? globalThis.Number(object.weight_kg)
+        : undefined,
+      lengthHeightCm: isSet(object.lengthHeightCm)
+        ? globalThis.Number(object.lengthHeightCm)
+        : isSet(object.length_height_cm)
+        ? globalThis.Number(object.length_height_cm)
+        : undefined,
+      position: isSet(object.position) ? globalThis.String(object.position) : "",
+      headCircumferenceCm: isSet(object.headCircumferenceCm)
+        ? globalThis.Number(object.headCircumferenceCm)
+        : isSet(object.head_circumference_cm)
+        ? globalThis.Number(object.head_circumference_cm)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GrowthInput): unknown {
+    const obj: any = {};
+    if (message.weightKg !== undefined) {
+      obj.weightKg = floatToJson(message.weightKg);
+    }
+    if (message.lengthHeightCm !== undefined) {
+      obj.lengthHeightCm = floatToJson(message.lengthHeightCm);
+    }
+    if (message.position !== "") {
+      obj.position = message.position;
+    }
+    if (message.headCircumferenceCm !== undefined) {
+      obj.headCircumferenceCm = floatToJson(message.headCircumferenceCm);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GrowthInput>): GrowthInput {
+    return GrowthInput.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GrowthInput>): GrowthInput {
+    const message = createBaseGrowthInput();
+    message.weightKg = object.weightKg ?? undefined;
+    message.lengthHeightCm = object.lengthHeightCm ?? undefined;
+    message.position = object.position ?? "";
+    message.headCircumferenceCm = object.headCircumferenceCm ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecordChildCheckRequest(): RecordChildCheckRequest {
+  return {
+    childPatientId: "",
+    checkedOn: "",
+    service: "",
+    development: 0,
+    feeding: 0,
+    haemoglobin: undefined,
+    notes: "",
+    growth: undefined,
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordChildCheckRequest: MessageFns<RecordChildCheckRequest> = {
+  encode(message: RecordChildCheckRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.checkedOn !== "") {
+      writer.uint32(18).string(message.checkedOn);
+    }
+    if (message.service !== "") {
+      writer.uint32(26).string(message.service);
+    }
+    if (message.development !== 0) {
+      writer.uint32(32).int32(message.development);
+    }
+    if (message.feeding !== 0) {
+      writer.uint32(40).int32(message.feeding);
+    }
+    if (message.haemoglobin !== undefined) {
+      writer.uint32(49).double(message.haemoglobin);
+    }
+    if (message.notes !== "") {
+      writer.uint32(58).string(message.notes);
+    }
+    if (message.growth !== undefined) {
+      GrowthInput.encode(message.growth, writer.uint32(66).fork()).join();
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(72).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(82).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordChildCheckRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordChildCheckRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.checkedOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.development = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.feeding = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.haemoglobin = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.growth = GrowthInput.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordChildCheckRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      checkedOn: isSet(object.checkedOn)
+        ? globalThis.String(object.checkedOn)
+        : isSet(object.checked_on)
+        ? globalThis.String(object.checked_on)
+        : "",
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      development: isSet(object.development) ? milestoneStatusFromJSON(object.development) : 0,
+      feeding: isSet(object.feeding) ? childFeedingFromJSON(object.feeding) : 0,
+      haemoglobin: isSet(object.haemoglobin) ? globalThis.Number(object.haemoglobin) : undefined,
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      growth: isSet(object.growth) ? GrowthInput.fromJSON(object.growth) : undefined,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordChildCheckRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.checkedOn !== "") {
+      obj.checkedOn = message.checkedOn;
+    }
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.development !== 0) {
+      obj.development = milestoneStatusToJSON(message.development);
+    }
+    if (message.feeding !== 0) {
+      obj.feeding = childFeedingToJSON(message.feeding);
+    }
+    if (message.haemoglobin !== undefined) {
+      obj.haemoglobin = floatToJson(message.haemoglobin);
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.growth !== undefined) {
+      obj.growth = GrowthInput.toJSON(message.growth);
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordChildCheckRequest>): RecordChildCheckRequest {
+    return RecordChildCheckRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordChildCheckRequest>): RecordChildCheckRequest {
+    const message = createBaseRecordChildCheckRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.checkedOn = object.checkedOn ?? "";
+    message.service = object.service ?? "";
+    message.development = object.development ?? 0;
+    message.feeding = object.feeding ?? 0;
+    message.haemoglobin = object.haemoglobin ?? undefined;
+    message.notes = object.notes ?? "";
+    message.growth = (object.growth !== undefined && object.growth !== null)
+      ? GrowthInput.fromPartial(object.growth)
+      : undefined;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordChildCheckResponse(): RecordChildCheckResponse {
+  return { check: undefined, measurement: undefined, recordVersion: 0 };
+}
+
+export const RecordChildCheckResponse: MessageFns<RecordChildCheckResponse> = {
+  encode(message: RecordChildCheckResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.check !== undefined) {
+      ChildCheck.encode(message.check, writer.uint32(10).fork()).join();
+    }
+    if (message.measurement !== undefined) {
+      GrowthMeasurement.encode(message.measurement, writer.uint32(18).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(24).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordChildCheckResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordChildCheckResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.check = ChildCheck.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.measurement = GrowthMeasurement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordChildCheckResponse {
+    return {
+      check: isSet(object.check) ? ChildCheck.fromJSON(object.check) : undefined,
+      measurement: isSet(object.measurement) ? GrowthMeasurement.fromJSON(object.measurement) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordChildCheckResponse): unknown {
+    const obj: any = {};
+    if (message.check !== undefined) {
+      obj.check = ChildCheck.toJSON(message.check);
+    }
+    if (message.measurement !== undefined) {
+      obj.measurement = GrowthMeasurement.toJSON(message.measurement);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordChildCheckResponse>): RecordChildCheckResponse {
+    return RecordChildCheckResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordChildCheckResponse>): RecordChildCheckResponse {
+    const message = createBaseRecordChildCheckResponse();
+    message.check = (object.check !== undefined && object.check !== null)
+      ? ChildCheck.fromPartial(object.check)
+      : undefined;
+    message.measurement = (object.measurement !== undefined && object.measurement !== null)
+      ? GrowthMeasurement.fromPartial(object.measurement)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseImagingStudy(): ImagingStudy {
+  return {
+    id: "",
+    studyInstanceUid: "",
+    modality: "",
+    studyDate: "",
+    objectId: "",
+    findings: "",
+    institutionId: "",
+    authorId: "",
+  };
+}
+
+export const ImagingStudy: MessageFns<ImagingStudy> = {
+  encode(message: ImagingStudy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.studyInstanceUid !== "") {
+      writer.uint32(18).string(message.studyInstanceUid);
+    }
+    if (message.modality !== "") {
+      writer.uint32(26).string(message.modality);
+    }
+    if (message.studyDate !== "") {
+      writer.uint32(34).string(message.studyDate);
+    }
+    if (message.objectId !== "") {
+      writer.uint32(42).string(message.objectId);
+    }
+    if (message.findings !== "") {
+      writer.uint32(50).string(message.findings);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(58).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(66).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImagingStudy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImagingStudy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.studyInstanceUid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modality = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.studyDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.objectId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.findings = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImagingStudy {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      studyInstanceUid: isSet(object.studyInstanceUid)
+        ? globalThis.String(object.studyInstanceUid)
+        : isSet(object.study_instance_uid)
+        ? globalThis.String(object.study_instance_uid)
+        : "",
+      modality: isSet(object.modality) ? globalThis.String(object.modality) : "",
+      studyDate: isSet(object.studyDate)
+        ? globalThis.String(object.studyDate)
+        : isSet(object.study_date)
+        ? globalThis.String(object.study_date)
+        : "",
+      objectId: isSet(object.objectId)
+        ? globalThis.String(object.objectId)
+        : isSet(object.object_id)
+        ? globalThis.String(object.object_id)
+        : "",
+      findings: isSet(object.findings) ? globalThis.String(object.findings) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ImagingStudy): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.studyInstanceUid !== "") {
+      obj.studyInstanceUid = message.studyInstanceUid;
+    }
+    if (message.modality !== "") {
+      obj.modality = message.modality;
+    }
+    if (message.studyDate !== "") {
+      obj.studyDate = message.studyDate;
+    }
+    if (message.objectId !== "") {
+      obj.objectId = message.objectId;
+    }
+    if (message.findings !== "") {
+      obj.findings = message.findings;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImagingStudy>): ImagingStudy {
+    return ImagingStudy.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImagingStudy>): ImagingStudy {
+    const message = createBaseImagingStudy();
+    message.id = object.id ?? "";
+    message.studyInstanceUid = object.studyInstanceUid ?? "";
+    message.modality = object.modality ?? "";
+    message.studyDate = object.studyDate ?? "";
+    message.objectId = object.objectId ?? "";
+    message.findings = object.findings ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordImagingStudyRequest(): RecordImagingStudyRequest {
+  return {
+    pregnancyId: "",
+    studyInstanceUid: "",
+    modality: "",
+    studyDate: "",
+    objectId: "",
+    findings: "",
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordImagingStudyRequest: MessageFns<RecordImagingStudyRequest> = {
+  encode(message: RecordImagingStudyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    if (message.studyInstanceUid !== "") {
+      writer.uint32(18).string(message.studyInstanceUid);
+    }
+    if (message.modality !== "") {
+      writer.uint32(26).string(message.modality);
+    }
+    if (message.studyDate !== "") {
+      writer.uint32(34).string(message.studyDate);
+    }
+    if (message.objectId !== "") {
+      writer.uint32(42).string(message.objectId);
+    }
+    if (message.findings !== "") {
+      writer.uint32(50).string(message.findings);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(56).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(66).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordImagingStudyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordImagingStudyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.studyInstanceUid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.modality = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.studyDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.objectId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.findings = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordImagingStudyRequest {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      studyInstanceUid: isSet(object.studyInstanceUid)
+        ? globalThis.String(object.studyInstanceUid)
+        : isSet(object.study_instance_uid)
+        ? globalThis.String(object.study_instance_uid)
+        : "",
+      modality: isSet(object.modality) ? globalThis.String(object.modality) : "",
+      studyDate: isSet(object.studyDate)
+        ? globalThis.String(object.studyDate)
+        : isSet(object.study_date)
+        ? globalThis.String(object.study_date)
+        : "",
+      objectId: isSet(object.objectId)
+        ? globalThis.String(object.objectId)
+        : isSet(object.object_id)
+        ? globalThis.String(object.object_id)
+        : "",
+      findings: isSet(object.findings) ? globalThis.String(object.findings) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordImagingStudyRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.studyInstanceUid !== "") {
+      obj.studyInstanceUid = message.studyInstanceUid;
+    }
+    if (message.modality !== "") {
+      obj.modality = message.modality;
+    }
+    if (message.studyDate !== "") {
+      obj.studyDate = message.studyDate;
+    }
+    if (message.objectId !== "") {
+      obj.objectId = message.objectId;
+    }
+    if (message.findings !== "") {
+      obj.findings = message.findings;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordImagingStudyRequest>): RecordImagingStudyRequest {
+    return RecordImagingStudyRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordImagingStudyRequest>): RecordImagingStudyRequest {
+    const message = createBaseRecordImagingStudyRequest();
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.studyInstanceUid = object.studyInstanceUid ?? "";
+    message.modality = object.modality ?? "";
+    message.studyDate = object.studyDate ?? "";
+    message.objectId = object.objectId ?? "";
+    message.findings = object.findings ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordImagingStudyResponse(): RecordImagingStudyResponse {
+  return { study: undefined, recordVersion: 0 };
+}
+
+export const RecordImagingStudyResponse: MessageFns<RecordImagingStudyResponse> = {
+  encode(message: RecordImagingStudyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.study !== undefined) {
+      ImagingStudy.encode(message.study, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordImagingStudyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordImagingStudyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.study = ImagingStudy.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordImagingStudyResponse {
+    return {
+      study: isSet(object.study) ? ImagingStudy.fromJSON(object.study) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordImagingStudyResponse): unknown {
+    const obj: any = {};
+    if (message.study !== undefined) {
+      obj.study = ImagingStudy.toJSON(message.study);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordImagingStudyResponse>): RecordImagingStudyResponse {
+    return RecordImagingStudyResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordImagingStudyResponse>): RecordImagingStudyResponse {
+    const message = createBaseRecordImagingStudyResponse();
+    message.study = (object.study !== undefined && object.study !== null)
+      ? ImagingStudy.fromPartial(object.study)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
 function createBaseListHighRiskCasesRequest(): ListHighRiskCasesRequest {
   return { county: "", pageSize: 0, pageToken: "" };
 }
@@ -8339,7 +10734,7 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
 };
 
 function createBaseGetStatisticsResponse(): GetStatisticsResponse {
-  return { values: [], source: "" };
+  return { values: [], source: "", unavailable: [] };
 }
 
 export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
@@ -8349,6 +10744,9 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
     }
     if (message.source !== "") {
       writer.uint32(18).string(message.source);
+    }
+    for (const v of message.unavailable) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -8382,6 +10780,14 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
             message.source = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.unavailable.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8398,6 +10804,9 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
     return {
       values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => IndicatorValue.fromJSON(e)) : [],
       source: isSet(object.source) ? globalThis.String(object.source) : "",
+      unavailable: globalThis.Array.isArray(object?.unavailable)
+        ? object.unavailable.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -8409,6 +10818,9 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
     if (message.source !== "") {
       obj.source = message.source;
     }
+    if (message.unavailable?.length) {
+      obj.unavailable = message.unavailable;
+    }
     return obj;
   },
 
@@ -8419,6 +10831,7 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
     const message = createBaseGetStatisticsResponse();
     message.values = object.values?.map((e) => IndicatorValue.fromPartial(e)) || [];
     message.source = object.source ?? "";
+    message.unavailable = object.unavailable?.map((e) => e) || [];
     return message;
   },
 };
@@ -9558,6 +11971,42 @@ export const RecordsServiceService = {
       Buffer.from(RecordScreeningResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordScreeningResponse => RecordScreeningResponse.decode(value),
   },
+  /** Records a postpartum visit (the home visit after discharge or the 42-day check) after the delivery. */
+  recordPostpartumVisit: {
+    path: "/mch.records.v1.RecordsService/RecordPostpartumVisit" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordPostpartumVisitRequest): Buffer =>
+      Buffer.from(RecordPostpartumVisitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordPostpartumVisitRequest => RecordPostpartumVisitRequest.decode(value),
+    responseSerialize: (value: RecordPostpartumVisitResponse): Buffer =>
+      Buffer.from(RecordPostpartumVisitResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordPostpartumVisitResponse => RecordPostpartumVisitResponse.decode(value),
+  },
+  /** Records a child health check (development, feeding, anaemia screen), optionally with a growth measurement. */
+  recordChildCheck: {
+    path: "/mch.records.v1.RecordsService/RecordChildCheck" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordChildCheckRequest): Buffer =>
+      Buffer.from(RecordChildCheckRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordChildCheckRequest => RecordChildCheckRequest.decode(value),
+    responseSerialize: (value: RecordChildCheckResponse): Buffer =>
+      Buffer.from(RecordChildCheckResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordChildCheckResponse => RecordChildCheckResponse.decode(value),
+  },
+  /** Records a reference to an imaging study in the PACS (and its copy in the replicated object store). */
+  recordImagingStudy: {
+    path: "/mch.records.v1.RecordsService/RecordImagingStudy" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordImagingStudyRequest): Buffer =>
+      Buffer.from(RecordImagingStudyRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordImagingStudyRequest => RecordImagingStudyRequest.decode(value),
+    responseSerialize: (value: RecordImagingStudyResponse): Buffer =>
+      Buffer.from(RecordImagingStudyResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordImagingStudyResponse => RecordImagingStudyResponse.decode(value),
+  },
   /** Pregnancies under high-risk case management (orange, red, purple), for clinicians. */
   listHighRiskCases: {
     path: "/mch.records.v1.RecordsService/ListHighRiskCases" as const,
@@ -9649,6 +12098,12 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
   recordImmunization: handleUnaryCall<RecordImmunizationRequest, RecordImmunizationResponse>;
   /** Records a psychological or developmental screening (sensitive). */
   recordScreening: handleUnaryCall<RecordScreeningRequest, RecordScreeningResponse>;
+  /** Records a postpartum visit (the home visit after discharge or the 42-day check) after the delivery. */
+  recordPostpartumVisit: handleUnaryCall<RecordPostpartumVisitRequest, RecordPostpartumVisitResponse>;
+  /** Records a child health check (development, feeding, anaemia screen), optionally with a growth measurement. */
+  recordChildCheck: handleUnaryCall<RecordChildCheckRequest, RecordChildCheckResponse>;
+  /** Records a reference to an imaging study in the PACS (and its copy in the replicated object store). */
+  recordImagingStudy: handleUnaryCall<RecordImagingStudyRequest, RecordImagingStudyResponse>;
   /** Pregnancies under high-risk case management (orange, red, purple), for clinicians. */
   listHighRiskCases: handleUnaryCall<ListHighRiskCasesRequest, ListHighRiskCasesResponse>;
   /** Indicators by county of residence and month, with numerator and denominator (analysts, within scope). */
@@ -9831,6 +12286,54 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordScreeningResponse) => void,
+  ): ClientUnaryCall;
+  /** Records a postpartum visit (the home visit after discharge or the 42-day check) after the delivery. */
+  recordPostpartumVisit(
+    request: RecordPostpartumVisitRequest,
+    callback: (error: ServiceError | null, response: RecordPostpartumVisitResponse) => void,
+  ): ClientUnaryCall;
+  recordPostpartumVisit(
+    request: RecordPostpartumVisitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordPostpartumVisitResponse) => void,
+  ): ClientUnaryCall;
+  recordPostpartumVisit(
+    request: RecordPostpartumVisitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordPostpartumVisitResponse) => void,
+  ): ClientUnaryCall;
+  /** Records a child health check (development, feeding, anaemia screen), optionally with a growth measurement. */
+  recordChildCheck(
+    request: RecordChildCheckRequest,
+    callback: (error: ServiceError | null, response: RecordChildCheckResponse) => void,
+  ): ClientUnaryCall;
+  recordChildCheck(
+    request: RecordChildCheckRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordChildCheckResponse) => void,
+  ): ClientUnaryCall;
+  recordChildCheck(
+    request: RecordChildCheckRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordChildCheckResponse) => void,
+  ): ClientUnaryCall;
+  /** Records a reference to an imaging study in the PACS (and its copy in the replicated object store). */
+  recordImagingStudy(
+    request: RecordImagingStudyRequest,
+    callback: (error: ServiceError | null, response: RecordImagingStudyResponse) => void,
+  ): ClientUnaryCall;
+  recordImagingStudy(
+    request: RecordImagingStudyRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordImagingStudyResponse) => void,
+  ): ClientUnaryCall;
+  recordImagingStudy(
+    request: RecordImagingStudyRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordImagingStudyResponse) => void,
   ): ClientUnaryCall;
   /** Pregnancies under high-risk case management (orange, red, purple), for clinicians. */
   listHighRiskCases(

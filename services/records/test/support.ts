@@ -1,0 +1,63 @@
+// Test support for records through the gateway: the demo accounts' tokens, calls with a treatment purpose, dates
+// relative to today in China, mothers with a resident ID, reading a record, the field names of a 400.
+import { randomInt } from 'node:crypto';
+import { Metadata } from '@grpc/grpc-js';
+import { callUnary, createChannelClient } from '../../common/src/grpc/client';
+import { AuditEvent } from '../../common/src/gen/mch/common/v1/audit';
+import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
+import { readTestPlatform } from '../../platform/test/platform-env';
+import { Api, HttpAnswer, nextFemaleId } from '../../identity/test/support';
+import { todayInChina } from '../src/domain/record-inputs';
+
+export const platform = readTestPlatform();
+export const api = new Api(platform.gatewayUrl);
+const treatment = { 'x-mch-purpose': 'treatment' };
+export const tokens: Record<string, string> = {};
+
+const DAY = 86_400_000;
+export const today = todayInChina();
+export const daysBefore = (days: number): string => new Date(Date.parse(`${today}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
+
+export async function loginAll(users: readonly string[]): Promise<void> {
+  for (const user of users) tokens[user] = (await api.login(user)).accessToken;
+}
+
+export function fieldsOf(answer: HttpAnswer): string[] {
+  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
+}
+
+export async function call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  return api.call(method, route, { token: tokens[user], body, headers: { ...treatment, ...headers } });
+}
+
+export async function ok(answer: Promise<HttpAnswer>): Promise<any> {
+  const settled = await answer;
+  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
+  return settled.body;
+}
+
+/** A woman in Lufeng with a fresh resident ID (born on `birthDate`), registered by the Lufeng midwife. */
+export async function newMother(birthDate = '1994-05-12'): Promise<string> {
+  const body = await ok(call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birthDate), name: '李秀英', countyCode: 'lufeng' }));
+  return body.patient.id;
+}
+
+export function certificate(): string {
+  return `O${String(randomInt(100_000_000, 999_999_999))}`;
+}
+
+export async function recordOf(user: string, patientId: string, headers: Record<string, string> = {}): Promise<any> {
+  return (await ok(call(user, 'GET', `/v1/patients/${patientId}/record`, undefined, headers))).record;
+}
+
+/** Records' own audit trail of a patient, read straight over gRPC as an institution admin. */
+export async function recordsAuditOf(patientId: string): Promise<AuditEvent[]> {
+  const records = createChannelClient(platform.serviceAddresses.records as string);
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${(await api.login('lufeng.admin')).accessToken}`);
+  try {
+    return (await callUnary(records, RecordsServiceService.listAuditEvents, { patientId, pageSize: 200 }, { metadata })).events;
+  } finally {
+    records.close();
+  }
+}
