@@ -27,6 +27,7 @@ const USAGE = `usage: node dist/services/platform/src/main.js <command> [options
             --detach            start in the background and return once it is up
             --strict            strict durability: writes wait for the other zone
             --services a,b|none which services to run (default: all that are built)
+            --free-ports        unused ports instead of the defaults (a second platform beside the first)
   status    print the cluster state of a running platform
   down      stop a platform started in the background
   zone kill|stop|start az-a|az-b
@@ -139,6 +140,7 @@ async function up(args: readonly string[]): Promise<number> {
     durability: durabilityFrom(args),
     ...(services === undefined ? {} : { services }),
     ...(restoreFrom === undefined ? {} : { restoreFrom }),
+    ...(hasFlag(args, '--free-ports') ? { ports: 'free' as const } : {}),
     log: progress,
   });
   process.off('SIGINT', onEarlySignal);

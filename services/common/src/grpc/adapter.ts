@@ -17,6 +17,7 @@ import { bearerToken, TokenVerifier } from '../auth/tokens';
 import { InvalidArgumentError, isDomainError, UnauthenticatedError, toWireStatus } from '../errors';
 import type { Logger } from '../logger';
 import { CallContext, firstMetadataValue, METADATA } from './context';
+import { checkRequestText } from './request-text';
 
 export type UnaryHandler<Req, Res> = (request: Req, ctx: CallContext) => Promise<Res>;
 /** A server-streaming handler yields each message; it should stop when `ctx.signal` aborts. */
@@ -111,7 +112,7 @@ export function adaptUnary<Req, Res>(method: string, name: string, handler: Unar
     contextFor(call as ServerUnaryCall<unknown, unknown>, method, name, options)
       .then((context) => {
         ctx = context;
-        return handler(call.request, context);
+        return handler(checkRequestText(call.request), context);
       })
       .then(
         (response) => callback(null, response),
@@ -133,7 +134,7 @@ export function adaptServerStream<Req, Res>(method: string, name: string, handle
     void (async () => {
       try {
         ctx = await contextFor(call as ServerWritableStream<unknown, unknown>, method, name, options);
-        for await (const message of handler(call.request, ctx)) {
+        for await (const message of handler(checkRequestText(call.request), ctx)) {
           if (call.cancelled || ctx.signal.aborted) break;
           call.write(message);
         }
