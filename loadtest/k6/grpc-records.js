@@ -19,9 +19,10 @@ const READS_PER_SECOND = envNumber('MCH_GRPC_READS_PER_SECOND', 20);
 const WRITES_PER_SECOND = envNumber('MCH_GRPC_WRITES_PER_SECOND', 2);
 
 /**
- * Budgets in ms (times MCH_LATENCY_SCALE). Without the gateway's HTTP/JSON hop a read costs less than through it,
- * but every read of a record still commits its audit row on the synchronous pair, so the p99 of reads is that of a
- * small replicated write; visits are replicated writes (p99 < 500 ms at low rate on this 2-core machine).
+ * Budgets in ms (times MCH_LATENCY_SCALE), about twice what this machine measured on 2026-11-25 with the rates
+ * below, paced as here (2 cores, load average ~10 from other engineers' platforms), p95 / p99: GetPatientRecord and
+ * GetHandbook alternating at 20/s 29 / 46 (each read commits its audit row on the synchronous pair); visits at 2/s
+ * 58 / 94 (a replicated commit).
  */
 /** @type {import('k6/options').Options} */
 export const options = {
@@ -33,8 +34,8 @@ export const options = {
     checks: ['rate>0.99'],
     'checks{scenario:reads}': ['rate>0.99'],
     'checks{scenario:writes}': ['rate>0.99'],
-    'grpc_req_duration{scenario:reads}': [latencyBudget('p(95)', 100), latencyBudget('p(99)', 250)],
-    'grpc_req_duration{scenario:writes}': [latencyBudget('p(95)', 300), latencyBudget('p(99)', 500)],
+    'grpc_req_duration{scenario:reads}': [latencyBudget('p(95)', 75), latencyBudget('p(99)', 150)],
+    'grpc_req_duration{scenario:writes}': [latencyBudget('p(95)', 200), latencyBudget('p(99)', 400)],
   },
   setupTimeout: '5m',
 };
