@@ -15,7 +15,13 @@ const connected = {};
  */
 export function connectOnce(client, address) {
   if (connected[address]) return;
-  client.connect(address, { plaintext: GRPC_PLAINTEXT, timeout: '10s' });
+  try {
+    client.connect(address, { plaintext: GRPC_PLAINTEXT, timeout: '10s' });
+  } catch (error) {
+    // A service that cannot be reached fails the checks threshold, not only the log.
+    check(address, { 'gRPC connect': () => false });
+    throw error;
+  }
   connected[address] = true;
 }
 
