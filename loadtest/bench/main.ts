@@ -7,6 +7,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import type { JSONWebKeySet } from 'jose';
 import { TokenVerifier } from '../../services/common/src/auth/tokens';
+import { bookingThroughput, pgbench } from './scheduling';
 
 interface Row {
   name: string;
@@ -28,10 +29,11 @@ interface Target {
   readonly headers?: Record<string, string>;
   readonly body?: string;
   readonly connections?: number;
+  readonly requests?: autocannon.Request[];
 }
 
 async function measure(name: string, url: string, target: Target = {}): Promise<Row> {
-  const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body };
+  const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body, requests: target.requests };
   // Warm up caches and connections, then measure.
   await autocannon({ ...options, duration: 2 });
   const result = await autocannon({ ...options, duration: durationSeconds });
@@ -131,6 +133,27 @@ async function main(): Promise<void> {
       const handbook = await measure('GET /v1/patients/{id}/handbook (cached, audited)', `${gatewayUrl}/v1/patients/${patientId}/handbook`, { headers: clinician });
       handbook.ratio = `${((handbook.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
       rows.push(handbook);
+    }
+
+    // Scheduling: the resident app's home screen (nearest free slots), and bookings beside pgbench on the same pair.
+    const nearest = `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&near=25.03,101.55`;
+    if ((await fetch(nearest, { headers: clinician })).status === 200) {
+      const search = await measure('GET /v1/slots nearest free antenatal slots (cached page)', nearest, { headers: clinician });
+      search.ratio = `${((search.requestsPerSecond / raw.requestsPerSecond) * 100).toFixed(1)}% of raw HTTP`;
+      rows.push(search);
+      const week = encodeURIComponent(new Date(Date.now() + 7 * 86_400_000).toISOString());
+      const uncached = await measure('GET /v1/slots from a random point (cache misses)', `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&to=${week}`, {
+        headers: clinician,
+        requests: [{ setupRequest: (request) => ({ ...request, path: `${request.path}&near=${(24.6 + Math.random() * 1.5).toFixed(4)},${(101.1 + Math.random() * 1.3).toFixed(4)}` }) }],
+      });
+      rows.push(uncached);
+      const booking = await bookingThroughput(gatewayUrl, clinician, durationSeconds, connections);
+      const database = await pgbench(durationSeconds, connections);
+      if (booking && database) booking.ratio = `${((booking.requestsPerSecond / database.requestsPerSecond) * 100).toFixed(1)}% of pgbench tps`;
+      if (booking) rows.push(booking);
+      if (database) rows.push(database);
+    } else {
+      process.stderr.write('scheduling rows skipped: GET /v1/slots does not answer\n');
     }
   } finally {
     echo.child.kill('SIGTERM');

@@ -34,6 +34,28 @@ export async function recordAudit(target: Queryable, ctx: CallContext, entry: Au
   );
 }
 
+/** Several entries of one call in one statement (a list that shows many patients audits each of them). */
+export async function recordAudits(target: Queryable, ctx: CallContext, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const actor = actorOf(ctx.principal);
+  await target.query(
+    `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
+     SELECT $1, $2, $3, $4, patient_id, action, $5, outcome, reason, $6 FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS e(patient_id, action, outcome, reason)`,
+    [
+      actor.id,
+      actor.kind,
+      actor.roles,
+      actor.institution,
+      ctx.purpose ?? '',
+      ctx.requestId,
+      entries.map((entry) => entry.patientId),
+      entries.map((entry) => entry.action),
+      entries.map((entry) => entry.outcome),
+      entries.map((entry) => entry.reason ?? ''),
+    ],
+  );
+}
+
 /**
  * Applies a policy decision about a patient: a denial is audited, then refused (401 without a principal,
  * 403 otherwise); an allowed break-glass is audited with its reason by the caller's own audit write.

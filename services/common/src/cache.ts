@@ -97,6 +97,33 @@ export class Cache {
     }
   }
 
+  /**
+   * Current values of counters that callers fold into their keys (a generation per entity, e.g. a slot's capacity
+   * per institution and service); undefined when Redis cannot answer, and then nothing should be cached.
+   */
+  async counters(keys: readonly string[]): Promise<string[] | undefined> {
+    if (keys.length === 0) return [];
+    try {
+      return (await this.redis.mget(...keys)).map((value) => value ?? '0');
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'cache counters unreadable; not caching');
+      return undefined;
+    }
+  }
+
+  /** Bumps counters after a write has committed. If Redis is unreachable, the generation is bumped later. */
+  async bumpCounters(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    try {
+      const transaction = this.redis.multi();
+      for (const key of keys) transaction.incr(key);
+      await transaction.exec();
+    } catch (error) {
+      this.invalidationFailed = true;
+      this.options.logger.warn({ err: error }, 'cache counter bump failed; generation will be bumped on reconnect');
+    }
+  }
+
   /** Makes every entry of every service unreachable at once (after a failover). */
   async bumpGeneration(): Promise<void> {
     this.generation = String(await this.redis.incr(GENERATION_KEY));

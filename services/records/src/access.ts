@@ -2,7 +2,7 @@
 // audited and refused, and a read learns whether the caller may see the sensitive parts (treating team,
 // the patient, or break-glass with a reason).
 import { enforce } from '../../common/src/audit';
-import { canAccessPatient, canAccessSensitive, canWriteRecord } from '../../common/src/auth/policy';
+import { canAccessPatient, canAccessSensitive, canReadDueItems, canWriteRecord } from '../../common/src/auth/policy';
 import { InvalidArgumentError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database } from '../../common/src/pg/database';
@@ -37,6 +37,10 @@ export class RecordAccess {
 
   async allowRead(ctx: CallContext, patientId: string, action: string): Promise<void> {
     await enforce(this.db, ctx, canAccessPatient(ctx.principal, patientId, ctx.purpose), patientId, action);
+  }
+
+  async allowDueItems(ctx: CallContext, patientId: string): Promise<void> {
+    await enforce(this.db, ctx, canReadDueItems(ctx.principal, patientId, ctx.purpose), patientId, 'record.due-items.read');
   }
 
   /**

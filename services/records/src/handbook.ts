@@ -16,6 +16,7 @@ function item(state: ItemState): HandbookItem {
     doneOn: state.doneOn ?? '',
     vaccine: state.vaccine ?? '',
     dose: state.dose ?? 0,
+    service: state.service ?? '',
   };
 }
 

@@ -30,5 +30,6 @@ export function recordsHandlers({ db, pregnancies, children, reads }: RecordsSer
     getStatistics: (request, ctx) => readStatistics(db, request, ctx),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
+    listDueItems: (request, ctx) => reads.dueItems(request, ctx),
   };
 }

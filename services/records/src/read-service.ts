@@ -20,6 +20,8 @@ import {
   ListRiskEventsResponse,
   ListAuditEventsRequest,
   ListAuditEventsResponse,
+  ListDueItemsRequest,
+  ListDueItemsResponse,
   PatientRecord,
 } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess, requireId } from './access';
@@ -115,6 +117,19 @@ export class ReadService {
     // Audited whether or not the answer came from the cache: a cached read is still an access.
     await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' });
     return value;
+  }
+
+  /** The open items of her schedules on `asOf` (today by default), for the scheduling service's due checks. */
+  async dueItems(request: ListDueItemsRequest, ctx: CallContext): Promise<ListDueItemsResponse> {
+    const patientId = requireId(request.patientId, 'patientId');
+    const asOf = request.asOf || todayInChina();
+    parseIsoDate(asOf, 'asOf');
+    await this.access.allowDueItems(ctx, patientId);
+    const version = await this.repository.currentVersion(patientId);
+    const handbook = await this.loadHandbook(patientId, version, asOf);
+    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.due-items.read', outcome: 'allowed' });
+    const open = new Set(['upcoming', 'open', 'due', 'overdue']);
+    return { patientId, asOf, sections: handbook.sections.map((section) => ({ ...section, items: section.items.filter((item) => open.has(item.status)) })) };
   }
 
   private async loadHandbook(patientId: string, version: number, today: string): Promise<GetHandbookResponse> {

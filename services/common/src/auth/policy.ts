@@ -136,3 +136,47 @@ export function canReadRiskOutbox(principal: Principal | undefined): Decision {
   if (isService(principal, 'referral')) return allow;
   return canReadRiskRegister(principal);
 }
+
+/**
+ * Booking, cancelling and rescheduling a patient's appointments: the patient herself or her guardian (her linked
+ * children), clinical staff who state a purpose (any member institution books for any alliance patient), and the
+ * referral service acting as itself: accepting a referral books the appointment it asks for (referral records and
+ * audits the clinician who accepted).
+ */
+export function canBookForPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isService(principal, 'referral')) return allow;
+  return canAccessPatient(principal, patientId, purpose);
+}
+
+/** An institution's day list, arrivals and no-shows: its own clinical staff and admins. */
+export function canWorkAppointmentsAt(principal: Principal | undefined, institutionId: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only an institution\'s clinical staff and admins work its appointments');
+  return principal.institutionId === institutionId ? allow : deny('staff work only their own institution\'s appointments');
+}
+
+/**
+ * Follow-up lists for outreach: an institution's list to its own clinical staff and admins; a county's list to
+ * the clinical staff and admins of institutions in that county or at the prefecture (which oversees every county).
+ */
+export function canReadFollowUps(
+  principal: Principal | undefined,
+  scope: { readonly institutionId: string } | { readonly county: string },
+  callerInstitution: { readonly countyCode: string; readonly level: string | undefined } | undefined,
+): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and institution admins read follow-up lists');
+  if ('institutionId' in scope) return principal.institutionId === scope.institutionId ? allow : deny('staff read only their own institution\'s follow-up list');
+  if (callerInstitution?.level === 'prefecture' || callerInstitution?.countyCode === scope.county) return allow;
+  return deny('a county\'s follow-up list is for staff of that county and of the prefecture');
+}
+
+/**
+ * A patient's open schedule items (records' ListDueItems): whoever may read her record, and the scheduling service
+ * acting as itself, which sweeps known patients for reminders and the follow-up lists (dates and item names only,
+ * never clinical content).
+ */
+export function canReadDueItems(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+  if (isService(principal, 'scheduling')) return allow;
+  return canAccessPatient(principal, patientId, purpose);
+}

@@ -895,6 +895,8 @@ export interface HandbookItem {
   doneOn: string;
   vaccine: string;
   dose: number;
+  /** The visit's service in the schedule data, e.g. "antenatal-visit", "child-health-check"; empty for doses. */
+  service: string;
 }
 
 /** One section of the handbook. */
@@ -935,6 +937,20 @@ export interface ListAuditEventsRequest {
 /** A page of audit events (wire-identical to mch.common.v1.ListAuditEventsResponse). */
 export interface ListAuditEventsResponse {
   events: AuditEvent[];
+}
+
+/** A patient's open schedule items on a date. */
+export interface ListDueItemsRequest {
+  patientId: string;
+  /** YYYY-MM-DD; today (Asia/Shanghai) when empty. */
+  asOf: string;
+}
+
+/** The handbook's sections with only the items not yet done and still applicable. */
+export interface ListDueItemsResponse {
+  patientId: string;
+  asOf: string;
+  sections: HandbookSection[];
 }
 
 function createBaseGestationalAge(): GestationalAge {
@@ -8419,6 +8435,7 @@ function createBaseHandbookItem(): HandbookItem {
     doneOn: "",
     vaccine: "",
     dose: 0,
+    service: "",
   };
 }
 
@@ -8453,6 +8470,9 @@ export const HandbookItem: MessageFns<HandbookItem> = {
     }
     if (message.dose !== 0) {
       writer.uint32(80).int32(message.dose);
+    }
+    if (message.service !== "") {
+      writer.uint32(90).string(message.service);
     }
     return writer;
   },
@@ -8550,6 +8570,14 @@ export const HandbookItem: MessageFns<HandbookItem> = {
             message.dose = reader.int32();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8602,6 +8630,7 @@ export const HandbookItem: MessageFns<HandbookItem> = {
         : "",
       vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
       dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
     };
   },
 
@@ -8637,6 +8666,9 @@ export const HandbookItem: MessageFns<HandbookItem> = {
     if (message.dose !== 0) {
       obj.dose = Math.round(message.dose);
     }
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
     return obj;
   },
 
@@ -8655,6 +8687,7 @@ export const HandbookItem: MessageFns<HandbookItem> = {
     message.doneOn = object.doneOn ?? "";
     message.vaccine = object.vaccine ?? "";
     message.dose = object.dose ?? 0;
+    message.service = object.service ?? "";
     return message;
   },
 };
@@ -9200,6 +9233,210 @@ export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
   },
 };
 
+function createBaseListDueItemsRequest(): ListDueItemsRequest {
+  return { patientId: "", asOf: "" };
+}
+
+export const ListDueItemsRequest: MessageFns<ListDueItemsRequest> = {
+  encode(message: ListDueItemsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.asOf !== "") {
+      writer.uint32(18).string(message.asOf);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDueItemsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDueItemsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.asOf = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDueItemsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      asOf: isSet(object.asOf)
+        ? globalThis.String(object.asOf)
+        : isSet(object.as_of)
+        ? globalThis.String(object.as_of)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDueItemsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.asOf !== "") {
+      obj.asOf = message.asOf;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDueItemsRequest>): ListDueItemsRequest {
+    return ListDueItemsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDueItemsRequest>): ListDueItemsRequest {
+    const message = createBaseListDueItemsRequest();
+    message.patientId = object.patientId ?? "";
+    message.asOf = object.asOf ?? "";
+    return message;
+  },
+};
+
+function createBaseListDueItemsResponse(): ListDueItemsResponse {
+  return { patientId: "", asOf: "", sections: [] };
+}
+
+export const ListDueItemsResponse: MessageFns<ListDueItemsResponse> = {
+  encode(message: ListDueItemsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.asOf !== "") {
+      writer.uint32(18).string(message.asOf);
+    }
+    for (const v of message.sections) {
+      HandbookSection.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDueItemsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDueItemsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.asOf = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sections.push(HandbookSection.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDueItemsResponse {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      asOf: isSet(object.asOf)
+        ? globalThis.String(object.asOf)
+        : isSet(object.as_of)
+        ? globalThis.String(object.as_of)
+        : "",
+      sections: globalThis.Array.isArray(object?.sections)
+        ? object.sections.map((e: any) => HandbookSection.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListDueItemsResponse): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.asOf !== "") {
+      obj.asOf = message.asOf;
+    }
+    if (message.sections?.length) {
+      obj.sections = message.sections.map((e) => HandbookSection.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDueItemsResponse>): ListDueItemsResponse {
+    return ListDueItemsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDueItemsResponse>): ListDueItemsResponse {
+    const message = createBaseListDueItemsResponse();
+    message.patientId = object.patientId ?? "";
+    message.asOf = object.asOf ?? "";
+    message.sections = object.sections?.map((e) => HandbookSection.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -9372,6 +9609,20 @@ export const RecordsServiceService = {
       Buffer.from(ListAuditEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
   },
+  /**
+   * The open items (upcoming, open, due, overdue) of the patient's schedules on a date, straight from the schedule
+   * engine, for the scheduling service to attach free slots to. Same access as the handbook.
+   */
+  listDueItems: {
+    path: "/mch.records.v1.RecordsService/ListDueItems" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDueItemsRequest): Buffer => Buffer.from(ListDueItemsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDueItemsRequest => ListDueItemsRequest.decode(value),
+    responseSerialize: (value: ListDueItemsResponse): Buffer =>
+      Buffer.from(ListDueItemsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDueItemsResponse => ListDueItemsResponse.decode(value),
+  },
 } as const;
 
 export interface RecordsServiceServer extends UntypedServiceImplementation {
@@ -9410,6 +9661,11 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
    * one-request-per-RPC rule), so one generic client reads every service's trail.
    */
   listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
+  /**
+   * The open items (upcoming, open, due, overdue) of the patient's schedules on a date, straight from the schedule
+   * engine, for the scheduling service to attach free slots to. Same access as the handbook.
+   */
+  listDueItems: handleUnaryCall<ListDueItemsRequest, ListDueItemsResponse>;
 }
 
 export interface RecordsServiceClient extends Client {
@@ -9643,6 +9899,25 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The open items (upcoming, open, due, overdue) of the patient's schedules on a date, straight from the schedule
+   * engine, for the scheduling service to attach free slots to. Same access as the handbook.
+   */
+  listDueItems(
+    request: ListDueItemsRequest,
+    callback: (error: ServiceError | null, response: ListDueItemsResponse) => void,
+  ): ClientUnaryCall;
+  listDueItems(
+    request: ListDueItemsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDueItemsResponse) => void,
+  ): ClientUnaryCall;
+  listDueItems(
+    request: ListDueItemsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDueItemsResponse) => void,
   ): ClientUnaryCall;
 }
 

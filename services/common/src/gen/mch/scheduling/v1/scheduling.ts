@@ -5,31 +5,5703 @@
 // source: mch/scheduling/v1/scheduling.proto
 
 /* eslint-disable */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import {
+  type CallOptions,
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientUnaryCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
+  type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../../google/protobuf/timestamp";
+import { AuditEvent } from "../../common/v1/audit";
+import { LatLng } from "../../common/v1/common";
 
 export const protobufPackage = "mch.scheduling.v1";
 
 export const protobufFileName = "mch/scheduling/v1/scheduling.proto";
 
 /**
- * Scheduling: institutions' schedules, free slots and appointments.
- * Its RPCs arrive with the issue that builds the service.
+ * Scheduling: institutions' weekly schedules by service type, free slots nearest first, appointments that never
+ * overbook a slot nor give one patient two overlapping appointments, due checks (from the records service's
+ * schedule engine) with the nearest free slot attached, reminders and follow-up lists. Local time is
+ * Asia/Shanghai (+08:00, no daylight saving) throughout.
  */
+
+/** What a slot is for. */
+export enum ServiceType {
+  SERVICE_TYPE_UNSPECIFIED = 0,
+  SERVICE_TYPE_ANTENATAL_CHECK = 1,
+  SERVICE_TYPE_ULTRASOUND = 2,
+  SERVICE_TYPE_CHILD_HEALTH_CHECK = 3,
+  SERVICE_TYPE_VACCINATION = 4,
+  SERVICE_TYPE_CONSULTATION = 5,
+  SERVICE_TYPE_DELIVERY_ASSESSMENT = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function serviceTypeFromJSON(object: any): ServiceType {
+  switch (object) {
+    case 0:
+    case "SERVICE_TYPE_UNSPECIFIED":
+      return ServiceType.SERVICE_TYPE_UNSPECIFIED;
+    case 1:
+    case "SERVICE_TYPE_ANTENATAL_CHECK":
+      return ServiceType.SERVICE_TYPE_ANTENATAL_CHECK;
+    case 2:
+    case "SERVICE_TYPE_ULTRASOUND":
+      return ServiceType.SERVICE_TYPE_ULTRASOUND;
+    case 3:
+    case "SERVICE_TYPE_CHILD_HEALTH_CHECK":
+      return ServiceType.SERVICE_TYPE_CHILD_HEALTH_CHECK;
+    case 4:
+    case "SERVICE_TYPE_VACCINATION":
+      return ServiceType.SERVICE_TYPE_VACCINATION;
+    case 5:
+    case "SERVICE_TYPE_CONSULTATION":
+      return ServiceType.SERVICE_TYPE_CONSULTATION;
+    case 6:
+    case "SERVICE_TYPE_DELIVERY_ASSESSMENT":
+      return ServiceType.SERVICE_TYPE_DELIVERY_ASSESSMENT;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ServiceType.UNRECOGNIZED;
+  }
+}
+
+export function serviceTypeToJSON(object: ServiceType): string {
+  switch (object) {
+    case ServiceType.SERVICE_TYPE_UNSPECIFIED:
+      return "SERVICE_TYPE_UNSPECIFIED";
+    case ServiceType.SERVICE_TYPE_ANTENATAL_CHECK:
+      return "SERVICE_TYPE_ANTENATAL_CHECK";
+    case ServiceType.SERVICE_TYPE_ULTRASOUND:
+      return "SERVICE_TYPE_ULTRASOUND";
+    case ServiceType.SERVICE_TYPE_CHILD_HEALTH_CHECK:
+      return "SERVICE_TYPE_CHILD_HEALTH_CHECK";
+    case ServiceType.SERVICE_TYPE_VACCINATION:
+      return "SERVICE_TYPE_VACCINATION";
+    case ServiceType.SERVICE_TYPE_CONSULTATION:
+      return "SERVICE_TYPE_CONSULTATION";
+    case ServiceType.SERVICE_TYPE_DELIVERY_ASSESSMENT:
+      return "SERVICE_TYPE_DELIVERY_ASSESSMENT";
+    case ServiceType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** FHIR Appointment.status. */
+export enum AppointmentStatus {
+  APPOINTMENT_STATUS_UNSPECIFIED = 0,
+  APPOINTMENT_STATUS_PROPOSED = 1,
+  APPOINTMENT_STATUS_PENDING = 2,
+  APPOINTMENT_STATUS_BOOKED = 3,
+  APPOINTMENT_STATUS_ARRIVED = 4,
+  APPOINTMENT_STATUS_CHECKED_IN = 5,
+  APPOINTMENT_STATUS_FULFILLED = 6,
+  APPOINTMENT_STATUS_CANCELLED = 7,
+  APPOINTMENT_STATUS_NOSHOW = 8,
+  APPOINTMENT_STATUS_ENTERED_IN_ERROR = 9,
+  APPOINTMENT_STATUS_WAITLIST = 10,
+  UNRECOGNIZED = -1,
+}
+
+export function appointmentStatusFromJSON(object: any): AppointmentStatus {
+  switch (object) {
+    case 0:
+    case "APPOINTMENT_STATUS_UNSPECIFIED":
+      return AppointmentStatus.APPOINTMENT_STATUS_UNSPECIFIED;
+    case 1:
+    case "APPOINTMENT_STATUS_PROPOSED":
+      return AppointmentStatus.APPOINTMENT_STATUS_PROPOSED;
+    case 2:
+    case "APPOINTMENT_STATUS_PENDING":
+      return AppointmentStatus.APPOINTMENT_STATUS_PENDING;
+    case 3:
+    case "APPOINTMENT_STATUS_BOOKED":
+      return AppointmentStatus.APPOINTMENT_STATUS_BOOKED;
+    case 4:
+    case "APPOINTMENT_STATUS_ARRIVED":
+      return AppointmentStatus.APPOINTMENT_STATUS_ARRIVED;
+    case 5:
+    case "APPOINTMENT_STATUS_CHECKED_IN":
+      return AppointmentStatus.APPOINTMENT_STATUS_CHECKED_IN;
+    case 6:
+    case "APPOINTMENT_STATUS_FULFILLED":
+      return AppointmentStatus.APPOINTMENT_STATUS_FULFILLED;
+    case 7:
+    case "APPOINTMENT_STATUS_CANCELLED":
+      return AppointmentStatus.APPOINTMENT_STATUS_CANCELLED;
+    case 8:
+    case "APPOINTMENT_STATUS_NOSHOW":
+      return AppointmentStatus.APPOINTMENT_STATUS_NOSHOW;
+    case 9:
+    case "APPOINTMENT_STATUS_ENTERED_IN_ERROR":
+      return AppointmentStatus.APPOINTMENT_STATUS_ENTERED_IN_ERROR;
+    case 10:
+    case "APPOINTMENT_STATUS_WAITLIST":
+      return AppointmentStatus.APPOINTMENT_STATUS_WAITLIST;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AppointmentStatus.UNRECOGNIZED;
+  }
+}
+
+export function appointmentStatusToJSON(object: AppointmentStatus): string {
+  switch (object) {
+    case AppointmentStatus.APPOINTMENT_STATUS_UNSPECIFIED:
+      return "APPOINTMENT_STATUS_UNSPECIFIED";
+    case AppointmentStatus.APPOINTMENT_STATUS_PROPOSED:
+      return "APPOINTMENT_STATUS_PROPOSED";
+    case AppointmentStatus.APPOINTMENT_STATUS_PENDING:
+      return "APPOINTMENT_STATUS_PENDING";
+    case AppointmentStatus.APPOINTMENT_STATUS_BOOKED:
+      return "APPOINTMENT_STATUS_BOOKED";
+    case AppointmentStatus.APPOINTMENT_STATUS_ARRIVED:
+      return "APPOINTMENT_STATUS_ARRIVED";
+    case AppointmentStatus.APPOINTMENT_STATUS_CHECKED_IN:
+      return "APPOINTMENT_STATUS_CHECKED_IN";
+    case AppointmentStatus.APPOINTMENT_STATUS_FULFILLED:
+      return "APPOINTMENT_STATUS_FULFILLED";
+    case AppointmentStatus.APPOINTMENT_STATUS_CANCELLED:
+      return "APPOINTMENT_STATUS_CANCELLED";
+    case AppointmentStatus.APPOINTMENT_STATUS_NOSHOW:
+      return "APPOINTMENT_STATUS_NOSHOW";
+    case AppointmentStatus.APPOINTMENT_STATUS_ENTERED_IN_ERROR:
+      return "APPOINTMENT_STATUS_ENTERED_IN_ERROR";
+    case AppointmentStatus.APPOINTMENT_STATUS_WAITLIST:
+      return "APPOINTMENT_STATUS_WAITLIST";
+    case AppointmentStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** FHIR Slot.status. */
+export enum SlotStatus {
+  SLOT_STATUS_UNSPECIFIED = 0,
+  SLOT_STATUS_FREE = 1,
+  SLOT_STATUS_BUSY = 2,
+  SLOT_STATUS_BUSY_UNAVAILABLE = 3,
+  SLOT_STATUS_BUSY_TENTATIVE = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function slotStatusFromJSON(object: any): SlotStatus {
+  switch (object) {
+    case 0:
+    case "SLOT_STATUS_UNSPECIFIED":
+      return SlotStatus.SLOT_STATUS_UNSPECIFIED;
+    case 1:
+    case "SLOT_STATUS_FREE":
+      return SlotStatus.SLOT_STATUS_FREE;
+    case 2:
+    case "SLOT_STATUS_BUSY":
+      return SlotStatus.SLOT_STATUS_BUSY;
+    case 3:
+    case "SLOT_STATUS_BUSY_UNAVAILABLE":
+      return SlotStatus.SLOT_STATUS_BUSY_UNAVAILABLE;
+    case 4:
+    case "SLOT_STATUS_BUSY_TENTATIVE":
+      return SlotStatus.SLOT_STATUS_BUSY_TENTATIVE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SlotStatus.UNRECOGNIZED;
+  }
+}
+
+export function slotStatusToJSON(object: SlotStatus): string {
+  switch (object) {
+    case SlotStatus.SLOT_STATUS_UNSPECIFIED:
+      return "SLOT_STATUS_UNSPECIFIED";
+    case SlotStatus.SLOT_STATUS_FREE:
+      return "SLOT_STATUS_FREE";
+    case SlotStatus.SLOT_STATUS_BUSY:
+      return "SLOT_STATUS_BUSY";
+    case SlotStatus.SLOT_STATUS_BUSY_UNAVAILABLE:
+      return "SLOT_STATUS_BUSY_UNAVAILABLE";
+    case SlotStatus.SLOT_STATUS_BUSY_TENTATIVE:
+      return "SLOT_STATUS_BUSY_TENTATIVE";
+    case SlotStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Why someone is on the follow-up list. */
+export enum FollowUpKind {
+  FOLLOW_UP_KIND_UNSPECIFIED = 0,
+  /** FOLLOW_UP_KIND_OVERDUE - A check is past its overdue date and nothing is booked for it. */
+  FOLLOW_UP_KIND_OVERDUE = 1,
+  /** FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP - Did not come to a booked appointment (no-show) and has not booked again, or overdue for more than 30 days. */
+  FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function followUpKindFromJSON(object: any): FollowUpKind {
+  switch (object) {
+    case 0:
+    case "FOLLOW_UP_KIND_UNSPECIFIED":
+      return FollowUpKind.FOLLOW_UP_KIND_UNSPECIFIED;
+    case 1:
+    case "FOLLOW_UP_KIND_OVERDUE":
+      return FollowUpKind.FOLLOW_UP_KIND_OVERDUE;
+    case 2:
+    case "FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP":
+      return FollowUpKind.FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FollowUpKind.UNRECOGNIZED;
+  }
+}
+
+export function followUpKindToJSON(object: FollowUpKind): string {
+  switch (object) {
+    case FollowUpKind.FOLLOW_UP_KIND_UNSPECIFIED:
+      return "FOLLOW_UP_KIND_UNSPECIFIED";
+    case FollowUpKind.FOLLOW_UP_KIND_OVERDUE:
+      return "FOLLOW_UP_KIND_OVERDUE";
+    case FollowUpKind.FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP:
+      return "FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP";
+    case FollowUpKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** One recurring weekly session of a service, in local time (Asia/Shanghai). */
+export interface WeeklySession {
+  service: ServiceType;
+  /** ISO weekday: 1 Monday ... 7 Sunday. */
+  weekday: number;
+  /** "HH:MM", local. */
+  startTime: string;
+  /** "HH:MM", local; after start_time. */
+  endTime: string;
+  /** Length of each slot, 5 to 240 minutes; the session is cut into whole slots. */
+  slotMinutes: number;
+  /** Patients per slot, 1 to 500. */
+  capacity: number;
+}
+
+/** A dated exception: closed (a holiday, for one service or all) or an extra session. */
+export interface ScheduleException {
+  /** YYYY-MM-DD, local. */
+  date: string;
+  /** Closed that day; for `service` only, or for every service when `service` is unspecified. */
+  closed: boolean;
+  service: ServiceType;
+  /** An extra session (when not closed): "HH:MM" local times, slot length and capacity as in WeeklySession. */
+  startTime: string;
+  endTime: string;
+  slotMinutes: number;
+  capacity: number;
+  /** e.g. "国庆节". */
+  reason: string;
+}
+
+/** An institution's schedule. */
+export interface Schedule {
+  institutionId: string;
+  sessions: WeeklySession[];
+  exceptions: ScheduleException[];
+  /** Bumped on every publication. */
+  version: number;
+  updatedAt?: Date | undefined;
+  updatedBy: string;
+}
+
+/** The whole schedule of an institution; replaces the previous one. Existing appointments stay booked. */
+export interface PublishScheduleRequest {
+  institutionId: string;
+  sessions: WeeklySession[];
+  exceptions: ScheduleException[];
+}
+
+/** The published schedule. */
+export interface PublishScheduleResponse {
+  schedule?: Schedule | undefined;
+}
+
+/** Names an institution. */
+export interface GetScheduleRequest {
+  institutionId: string;
+}
+
+/** Its schedule (empty sessions when it publishes none). */
+export interface GetScheduleResponse {
+  schedule?: Schedule | undefined;
+}
+
+/** A bookable slot with its occupancy. */
+export interface Slot {
+  institutionId: string;
+  institutionCode: string;
+  institutionName: string;
+  countyCode: string;
+  service: ServiceType;
+  start?: Date | undefined;
+  end?: Date | undefined;
+  capacity: number;
+  booked: number;
+  free: number;
+  status: SlotStatus;
+  location?:
+    | LatLng
+    | undefined;
+  /** Great-circle distance from the search's `near` point, in kilometres; absent without one. */
+  distanceKm?: number | undefined;
+}
+
+/** Slot search. */
+export interface SearchSlotsRequest {
+  service: ServiceType;
+  /** "lat,lon": nearest institutions first; without it, earliest first. */
+  near: string;
+  /** Now when unset; never in the past. */
+  from?:
+    | Date
+    | undefined;
+  /** 14 days after `from` when unset; at most 92 days after it. */
+  to?:
+    | Date
+    | undefined;
+  /** Only this institution (id or code). */
+  institution: string;
+  /** Only institutions of this county. */
+  county: string;
+  /** At most 200; 50 when unset. */
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Free slots, nearest institution first, then earliest. */
+export interface SearchSlotsResponse {
+  slots: Slot[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+/** An appointment (FHIR Appointment). */
+export interface Appointment {
+  id: string;
+  patientId: string;
+  institutionId: string;
+  service: ServiceType;
+  status: AppointmentStatus;
+  start?: Date | undefined;
+  end?:
+    | Date
+    | undefined;
+  /** The referral that led to it, when one did. */
+  referralId: string;
+  /** Who booked it (user id). */
+  bookedBy: string;
+  cancellationReason: string;
+  createdAt?: Date | undefined;
+  updatedAt?: Date | undefined;
+  institutionName: string;
+  /** How many times it was moved. */
+  rescheduleCount: number;
+}
+
+/**
+ * A booking. With `earliest_free_at_or_after` the first slot with free capacity at or after `start` (within 28
+ * days) is taken, for callers that do not know the exact slots (a referral being accepted).
+ */
+export interface BookAppointmentRequest {
+  patientId: string;
+  institutionId: string;
+  service: ServiceType;
+  /** The slot's start; must be in the future. */
+  start?:
+    | Date
+    | undefined;
+  /** The referral this appointment serves, if any. */
+  referralId: string;
+  earliestFreeAtOrAfter: boolean;
+}
+
+/** The booked appointment. */
+export interface BookAppointmentResponse {
+  appointment?: Appointment | undefined;
+}
+
+/** Names an appointment. */
+export interface GetAppointmentRequest {
+  appointmentId: string;
+}
+
+/** The appointment. */
+export interface GetAppointmentResponse {
+  appointment?: Appointment | undefined;
+}
+
+/** Cancellation. */
+export interface CancelAppointmentRequest {
+  appointmentId: string;
+  reason: string;
+}
+
+/** The cancelled appointment. */
+export interface CancelAppointmentResponse {
+  appointment?: Appointment | undefined;
+}
+
+/** A new slot for a booked appointment (at the same institution unless `institution_id` names another). */
+export interface RescheduleAppointmentRequest {
+  appointmentId: string;
+  start?: Date | undefined;
+  institutionId: string;
+  earliestFreeAtOrAfter: boolean;
+  reason: string;
+}
+
+/** The moved appointment. */
+export interface RescheduleAppointmentResponse {
+  appointment?: Appointment | undefined;
+}
+
+/** The patient arrived. */
+export interface MarkArrivedRequest {
+  appointmentId: string;
+}
+
+/** The appointment, now arrived. */
+export interface MarkArrivedResponse {
+  appointment?: Appointment | undefined;
+}
+
+/** The check was done. */
+export interface MarkFulfilledRequest {
+  appointmentId: string;
+}
+
+/** The appointment, now fulfilled. */
+export interface MarkFulfilledResponse {
+  appointment?: Appointment | undefined;
+}
+
+/** The patient did not come. */
+export interface MarkNoShowRequest {
+  appointmentId: string;
+}
+
+/** The appointment, now noshow. */
+export interface MarkNoShowResponse {
+  appointment?: Appointment | undefined;
+}
+
+/** A patient's appointments. */
+export interface ListPatientAppointmentsRequest {
+  patientId: string;
+  /** Past and cancelled ones too; only booked/arrived ones from today on when false. */
+  includePast: boolean;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** Appointments, soonest first. */
+export interface ListPatientAppointmentsResponse {
+  appointments: Appointment[];
+  nextPageToken: string;
+}
+
+/** An institution's appointments on one local day. */
+export interface ListInstitutionAppointmentsRequest {
+  institutionId: string;
+  /** YYYY-MM-DD, local; today when empty. */
+  date: string;
+  /** Only this service when set. */
+  service: ServiceType;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** The day list, by start time. */
+export interface ListInstitutionAppointmentsResponse {
+  appointments: Appointment[];
+  nextPageToken: string;
+}
+
+/** A patient's due checks. */
+export interface ListDueChecksRequest {
+  patientId: string;
+  /** "lat,lon" to find the nearest free slot from; the patient's county seat when empty. */
+  near: string;
+}
+
+/** One check from the schedule engine, with the appointment already booked for it or the nearest free slot. */
+export interface DueCheck {
+  /** The schedule item, e.g. "anc-16-20", "hepb-2". */
+  itemId: string;
+  labelZh: string;
+  labelEn: string;
+  /** "upcoming", "open", "due" or "overdue". */
+  status: string;
+  /** YYYY-MM-DD. */
+  opensOn: string;
+  dueOn: string;
+  overdueOn: string;
+  vaccine: string;
+  dose: number;
+  /** "pregnancy", "postpartum", "child" or "immunization". */
+  section: string;
+  scheduleId: string;
+  service: ServiceType;
+  /** The nearest free slot for the service from when the item opens (absent when none within 28 days). */
+  nearestSlot?:
+    | Slot
+    | undefined;
+  /** A booked appointment of that service at or after the item opens, if any. */
+  bookedAppointment?: Appointment | undefined;
+}
+
+/** Due checks, most urgent first. */
+export interface ListDueChecksResponse {
+  patientId: string;
+  /** YYYY-MM-DD, local. */
+  asOf: string;
+  checks: DueCheck[];
+}
+
+/** Follow-up list filters: exactly one of institution_id and county. */
+export interface ListFollowUpsRequest {
+  institutionId: string;
+  county: string;
+  /** Both kinds when unspecified. */
+  kind: FollowUpKind;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** A patient to follow up. */
+export interface FollowUp {
+  patientId: string;
+  kind: FollowUpKind;
+  /** The overdue schedule item, when that is why. */
+  itemId: string;
+  labelZh: string;
+  labelEn: string;
+  service: ServiceType;
+  /** YYYY-MM-DD. */
+  overdueOn: string;
+  /** The missed appointment, when that is why. */
+  appointmentId: string;
+  institutionId: string;
+  countyCode: string;
+  since?: Date | undefined;
+}
+
+/** The follow-up list, longest waiting first. */
+export interface ListFollowUpsResponse {
+  followUps: FollowUp[];
+  nextPageToken: string;
+}
+
+/** Audit events about one patient, newest first (wire-identical to mch.common.v1.ListAuditEventsRequest). */
+export interface ListAuditEventsRequest {
+  patientId: string;
+  pageSize: number;
+  /** Events strictly older than this (keyset pagination across services). */
+  before?: Date | undefined;
+}
+
+/** A page of audit events (wire-identical to mch.common.v1.ListAuditEventsResponse). */
+export interface ListAuditEventsResponse {
+  events: AuditEvent[];
+}
+
+function createBaseWeeklySession(): WeeklySession {
+  return { service: 0, weekday: 0, startTime: "", endTime: "", slotMinutes: 0, capacity: 0 };
+}
+
+export const WeeklySession: MessageFns<WeeklySession> = {
+  encode(message: WeeklySession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== 0) {
+      writer.uint32(8).int32(message.service);
+    }
+    if (message.weekday !== 0) {
+      writer.uint32(16).int32(message.weekday);
+    }
+    if (message.startTime !== "") {
+      writer.uint32(26).string(message.startTime);
+    }
+    if (message.endTime !== "") {
+      writer.uint32(34).string(message.endTime);
+    }
+    if (message.slotMinutes !== 0) {
+      writer.uint32(40).int32(message.slotMinutes);
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(48).int32(message.capacity);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeeklySession {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeeklySession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.weekday = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.startTime = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.endTime = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.slotMinutes = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.capacity = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WeeklySession {
+    return {
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      weekday: isSet(object.weekday) ? globalThis.Number(object.weekday) : 0,
+      startTime: isSet(object.startTime)
+        ? globalThis.String(object.startTime)
+        : isSet(object.start_time)
+        ? globalThis.String(object.start_time)
+        : "",
+      endTime: isSet(object.endTime)
+        ? globalThis.String(object.endTime)
+        : isSet(object.end_time)
+        ? globalThis.String(object.end_time)
+        : "",
+      slotMinutes: isSet(object.slotMinutes)
+        ? globalThis.Number(object.slotMinutes)
+        : isSet(object.slot_minutes)
+        ? globalThis.Number(object.slot_minutes)
+        : 0,
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+    };
+  },
+
+  toJSON(message: WeeklySession): unknown {
+    const obj: any = {};
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.weekday !== 0) {
+      obj.weekday = Math.round(message.weekday);
+    }
+    if (message.startTime !== "") {
+      obj.startTime = message.startTime;
+    }
+    if (message.endTime !== "") {
+      obj.endTime = message.endTime;
+    }
+    if (message.slotMinutes !== 0) {
+      obj.slotMinutes = Math.round(message.slotMinutes);
+    }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WeeklySession>): WeeklySession {
+    return WeeklySession.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WeeklySession>): WeeklySession {
+    const message = createBaseWeeklySession();
+    message.service = object.service ?? 0;
+    message.weekday = object.weekday ?? 0;
+    message.startTime = object.startTime ?? "";
+    message.endTime = object.endTime ?? "";
+    message.slotMinutes = object.slotMinutes ?? 0;
+    message.capacity = object.capacity ?? 0;
+    return message;
+  },
+};
+
+function createBaseScheduleException(): ScheduleException {
+  return { date: "", closed: false, service: 0, startTime: "", endTime: "", slotMinutes: 0, capacity: 0, reason: "" };
+}
+
+export const ScheduleException: MessageFns<ScheduleException> = {
+  encode(message: ScheduleException, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.date !== "") {
+      writer.uint32(10).string(message.date);
+    }
+    if (message.closed !== false) {
+      writer.uint32(16).bool(message.closed);
+    }
+    if (message.service !== 0) {
+      writer.uint32(24).int32(message.service);
+    }
+    if (message.startTime !== "") {
+      writer.uint32(34).string(message.startTime);
+    }
+    if (message.endTime !== "") {
+      writer.uint32(42).string(message.endTime);
+    }
+    if (message.slotMinutes !== 0) {
+      writer.uint32(48).int32(message.slotMinutes);
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(56).int32(message.capacity);
+    }
+    if (message.reason !== "") {
+      writer.uint32(66).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScheduleException {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScheduleException();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.date = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.closed = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.startTime = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.endTime = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.slotMinutes = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.capacity = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScheduleException {
+    return {
+      date: isSet(object.date) ? globalThis.String(object.date) : "",
+      closed: isSet(object.closed) ? globalThis.Boolean(object.closed) : false,
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      startTime: isSet(object.startTime)
+        ? globalThis.String(object.startTime)
+        : isSet(object.start_time)
+        ? globalThis.String(object.start_time)
+        : "",
+      endTime: isSet(object.endTime)
+        ? globalThis.String(object.endTime)
+        : isSet(object.end_time)
+        ? globalThis.String(object.end_time)
+        : "",
+      slotMinutes: isSet(object.slotMinutes)
+        ? globalThis.Number(object.slotMinutes)
+        : isSet(object.slot_minutes)
+        ? globalThis.Number(object.slot_minutes)
+        : 0,
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ScheduleException): unknown {
+    const obj: any = {};
+    if (message.date !== "") {
+      obj.date = message.date;
+    }
+    if (message.closed !== false) {
+      obj.closed = message.closed;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.startTime !== "") {
+      obj.startTime = message.startTime;
+    }
+    if (message.endTime !== "") {
+      obj.endTime = message.endTime;
+    }
+    if (message.slotMinutes !== 0) {
+      obj.slotMinutes = Math.round(message.slotMinutes);
+    }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScheduleException>): ScheduleException {
+    return ScheduleException.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScheduleException>): ScheduleException {
+    const message = createBaseScheduleException();
+    message.date = object.date ?? "";
+    message.closed = object.closed ?? false;
+    message.service = object.service ?? 0;
+    message.startTime = object.startTime ?? "";
+    message.endTime = object.endTime ?? "";
+    message.slotMinutes = object.slotMinutes ?? 0;
+    message.capacity = object.capacity ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseSchedule(): Schedule {
+  return { institutionId: "", sessions: [], exceptions: [], version: 0, updatedAt: undefined, updatedBy: "" };
+}
+
+export const Schedule: MessageFns<Schedule> = {
+  encode(message: Schedule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    for (const v of message.sessions) {
+      WeeklySession.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.exceptions) {
+      ScheduleException.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.version !== 0) {
+      writer.uint32(32).int32(message.version);
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.updatedBy !== "") {
+      writer.uint32(50).string(message.updatedBy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Schedule {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSchedule();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessions.push(WeeklySession.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.exceptions.push(ScheduleException.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.updatedBy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Schedule {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      sessions: globalThis.Array.isArray(object?.sessions)
+        ? object.sessions.map((e: any) => WeeklySession.fromJSON(e))
+        : [],
+      exceptions: globalThis.Array.isArray(object?.exceptions)
+        ? object.exceptions.map((e: any) => ScheduleException.fromJSON(e))
+        : [],
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      updatedBy: isSet(object.updatedBy)
+        ? globalThis.String(object.updatedBy)
+        : isSet(object.updated_by)
+        ? globalThis.String(object.updated_by)
+        : "",
+    };
+  },
+
+  toJSON(message: Schedule): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.sessions?.length) {
+      obj.sessions = message.sessions.map((e) => WeeklySession.toJSON(e));
+    }
+    if (message.exceptions?.length) {
+      obj.exceptions = message.exceptions.map((e) => ScheduleException.toJSON(e));
+    }
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.updatedBy !== "") {
+      obj.updatedBy = message.updatedBy;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Schedule>): Schedule {
+    return Schedule.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Schedule>): Schedule {
+    const message = createBaseSchedule();
+    message.institutionId = object.institutionId ?? "";
+    message.sessions = object.sessions?.map((e) => WeeklySession.fromPartial(e)) || [];
+    message.exceptions = object.exceptions?.map((e) => ScheduleException.fromPartial(e)) || [];
+    message.version = object.version ?? 0;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.updatedBy = object.updatedBy ?? "";
+    return message;
+  },
+};
+
+function createBasePublishScheduleRequest(): PublishScheduleRequest {
+  return { institutionId: "", sessions: [], exceptions: [] };
+}
+
+export const PublishScheduleRequest: MessageFns<PublishScheduleRequest> = {
+  encode(message: PublishScheduleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    for (const v of message.sessions) {
+      WeeklySession.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.exceptions) {
+      ScheduleException.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishScheduleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishScheduleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessions.push(WeeklySession.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.exceptions.push(ScheduleException.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishScheduleRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      sessions: globalThis.Array.isArray(object?.sessions)
+        ? object.sessions.map((e: any) => WeeklySession.fromJSON(e))
+        : [],
+      exceptions: globalThis.Array.isArray(object?.exceptions)
+        ? object.exceptions.map((e: any) => ScheduleException.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PublishScheduleRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.sessions?.length) {
+      obj.sessions = message.sessions.map((e) => WeeklySession.toJSON(e));
+    }
+    if (message.exceptions?.length) {
+      obj.exceptions = message.exceptions.map((e) => ScheduleException.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PublishScheduleRequest>): PublishScheduleRequest {
+    return PublishScheduleRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PublishScheduleRequest>): PublishScheduleRequest {
+    const message = createBasePublishScheduleRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.sessions = object.sessions?.map((e) => WeeklySession.fromPartial(e)) || [];
+    message.exceptions = object.exceptions?.map((e) => ScheduleException.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePublishScheduleResponse(): PublishScheduleResponse {
+  return { schedule: undefined };
+}
+
+export const PublishScheduleResponse: MessageFns<PublishScheduleResponse> = {
+  encode(message: PublishScheduleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.schedule !== undefined) {
+      Schedule.encode(message.schedule, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PublishScheduleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePublishScheduleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.schedule = Schedule.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PublishScheduleResponse {
+    return { schedule: isSet(object.schedule) ? Schedule.fromJSON(object.schedule) : undefined };
+  },
+
+  toJSON(message: PublishScheduleResponse): unknown {
+    const obj: any = {};
+    if (message.schedule !== undefined) {
+      obj.schedule = Schedule.toJSON(message.schedule);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PublishScheduleResponse>): PublishScheduleResponse {
+    return PublishScheduleResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PublishScheduleResponse>): PublishScheduleResponse {
+    const message = createBasePublishScheduleResponse();
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? Schedule.fromPartial(object.schedule)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetScheduleRequest(): GetScheduleRequest {
+  return { institutionId: "" };
+}
+
+export const GetScheduleRequest: MessageFns<GetScheduleRequest> = {
+  encode(message: GetScheduleRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetScheduleRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetScheduleRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetScheduleRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetScheduleRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetScheduleRequest>): GetScheduleRequest {
+    return GetScheduleRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetScheduleRequest>): GetScheduleRequest {
+    const message = createBaseGetScheduleRequest();
+    message.institutionId = object.institutionId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetScheduleResponse(): GetScheduleResponse {
+  return { schedule: undefined };
+}
+
+export const GetScheduleResponse: MessageFns<GetScheduleResponse> = {
+  encode(message: GetScheduleResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.schedule !== undefined) {
+      Schedule.encode(message.schedule, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetScheduleResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetScheduleResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.schedule = Schedule.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetScheduleResponse {
+    return { schedule: isSet(object.schedule) ? Schedule.fromJSON(object.schedule) : undefined };
+  },
+
+  toJSON(message: GetScheduleResponse): unknown {
+    const obj: any = {};
+    if (message.schedule !== undefined) {
+      obj.schedule = Schedule.toJSON(message.schedule);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetScheduleResponse>): GetScheduleResponse {
+    return GetScheduleResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetScheduleResponse>): GetScheduleResponse {
+    const message = createBaseGetScheduleResponse();
+    message.schedule = (object.schedule !== undefined && object.schedule !== null)
+      ? Schedule.fromPartial(object.schedule)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSlot(): Slot {
+  return {
+    institutionId: "",
+    institutionCode: "",
+    institutionName: "",
+    countyCode: "",
+    service: 0,
+    start: undefined,
+    end: undefined,
+    capacity: 0,
+    booked: 0,
+    free: 0,
+    status: 0,
+    location: undefined,
+    distanceKm: undefined,
+  };
+}
+
+export const Slot: MessageFns<Slot> = {
+  encode(message: Slot, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.institutionCode !== "") {
+      writer.uint32(18).string(message.institutionCode);
+    }
+    if (message.institutionName !== "") {
+      writer.uint32(26).string(message.institutionName);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(34).string(message.countyCode);
+    }
+    if (message.service !== 0) {
+      writer.uint32(40).int32(message.service);
+    }
+    if (message.start !== undefined) {
+      Timestamp.encode(toTimestamp(message.start), writer.uint32(50).fork()).join();
+    }
+    if (message.end !== undefined) {
+      Timestamp.encode(toTimestamp(message.end), writer.uint32(58).fork()).join();
+    }
+    if (message.capacity !== 0) {
+      writer.uint32(64).int32(message.capacity);
+    }
+    if (message.booked !== 0) {
+      writer.uint32(72).int32(message.booked);
+    }
+    if (message.free !== 0) {
+      writer.uint32(80).int32(message.free);
+    }
+    if (message.status !== 0) {
+      writer.uint32(88).int32(message.status);
+    }
+    if (message.location !== undefined) {
+      LatLng.encode(message.location, writer.uint32(98).fork()).join();
+    }
+    if (message.distanceKm !== undefined) {
+      writer.uint32(105).double(message.distanceKm);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Slot {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSlot();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.institutionCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.institutionName = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.start = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.end = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.capacity = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.booked = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.free = reader.int32();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.location = LatLng.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 105) {
+              break;
+            }
+
+            message.distanceKm = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Slot {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      institutionCode: isSet(object.institutionCode)
+        ? globalThis.String(object.institutionCode)
+        : isSet(object.institution_code)
+        ? globalThis.String(object.institution_code)
+        : "",
+      institutionName: isSet(object.institutionName)
+        ? globalThis.String(object.institutionName)
+        : isSet(object.institution_name)
+        ? globalThis.String(object.institution_name)
+        : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+      end: isSet(object.end) ? fromJsonTimestamp(object.end) : undefined,
+      capacity: isSet(object.capacity) ? globalThis.Number(object.capacity) : 0,
+      booked: isSet(object.booked) ? globalThis.Number(object.booked) : 0,
+      free: isSet(object.free) ? globalThis.Number(object.free) : 0,
+      status: isSet(object.status) ? slotStatusFromJSON(object.status) : 0,
+      location: isSet(object.location) ? LatLng.fromJSON(object.location) : undefined,
+      distanceKm: isSet(object.distanceKm)
+        ? globalThis.Number(object.distanceKm)
+        : isSet(object.distance_km)
+        ? globalThis.Number(object.distance_km)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Slot): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.institutionCode !== "") {
+      obj.institutionCode = message.institutionCode;
+    }
+    if (message.institutionName !== "") {
+      obj.institutionName = message.institutionName;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.start !== undefined) {
+      obj.start = message.start.toISOString();
+    }
+    if (message.end !== undefined) {
+      obj.end = message.end.toISOString();
+    }
+    if (message.capacity !== 0) {
+      obj.capacity = Math.round(message.capacity);
+    }
+    if (message.booked !== 0) {
+      obj.booked = Math.round(message.booked);
+    }
+    if (message.free !== 0) {
+      obj.free = Math.round(message.free);
+    }
+    if (message.status !== 0) {
+      obj.status = slotStatusToJSON(message.status);
+    }
+    if (message.location !== undefined) {
+      obj.location = LatLng.toJSON(message.location);
+    }
+    if (message.distanceKm !== undefined) {
+      obj.distanceKm = floatToJson(message.distanceKm);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Slot>): Slot {
+    return Slot.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Slot>): Slot {
+    const message = createBaseSlot();
+    message.institutionId = object.institutionId ?? "";
+    message.institutionCode = object.institutionCode ?? "";
+    message.institutionName = object.institutionName ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.service = object.service ?? 0;
+    message.start = object.start ?? undefined;
+    message.end = object.end ?? undefined;
+    message.capacity = object.capacity ?? 0;
+    message.booked = object.booked ?? 0;
+    message.free = object.free ?? 0;
+    message.status = object.status ?? 0;
+    message.location = (object.location !== undefined && object.location !== null)
+      ? LatLng.fromPartial(object.location)
+      : undefined;
+    message.distanceKm = object.distanceKm ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSearchSlotsRequest(): SearchSlotsRequest {
+  return {
+    service: 0,
+    near: "",
+    from: undefined,
+    to: undefined,
+    institution: "",
+    county: "",
+    pageSize: 0,
+    pageToken: "",
+  };
+}
+
+export const SearchSlotsRequest: MessageFns<SearchSlotsRequest> = {
+  encode(message: SearchSlotsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.service !== 0) {
+      writer.uint32(8).int32(message.service);
+    }
+    if (message.near !== "") {
+      writer.uint32(18).string(message.near);
+    }
+    if (message.from !== undefined) {
+      Timestamp.encode(toTimestamp(message.from), writer.uint32(26).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Timestamp.encode(toTimestamp(message.to), writer.uint32(34).fork()).join();
+    }
+    if (message.institution !== "") {
+      writer.uint32(42).string(message.institution);
+    }
+    if (message.county !== "") {
+      writer.uint32(50).string(message.county);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(56).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(66).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchSlotsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchSlotsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.near = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.from = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.to = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.institution = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchSlotsRequest {
+    return {
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      near: isSet(object.near) ? globalThis.String(object.near) : "",
+      from: isSet(object.from) ? fromJsonTimestamp(object.from) : undefined,
+      to: isSet(object.to) ? fromJsonTimestamp(object.to) : undefined,
+      institution: isSet(object.institution) ? globalThis.String(object.institution) : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: SearchSlotsRequest): unknown {
+    const obj: any = {};
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.near !== "") {
+      obj.near = message.near;
+    }
+    if (message.from !== undefined) {
+      obj.from = message.from.toISOString();
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to.toISOString();
+    }
+    if (message.institution !== "") {
+      obj.institution = message.institution;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SearchSlotsRequest>): SearchSlotsRequest {
+    return SearchSlotsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SearchSlotsRequest>): SearchSlotsRequest {
+    const message = createBaseSearchSlotsRequest();
+    message.service = object.service ?? 0;
+    message.near = object.near ?? "";
+    message.from = object.from ?? undefined;
+    message.to = object.to ?? undefined;
+    message.institution = object.institution ?? "";
+    message.county = object.county ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseSearchSlotsResponse(): SearchSlotsResponse {
+  return { slots: [], nextPageToken: "" };
+}
+
+export const SearchSlotsResponse: MessageFns<SearchSlotsResponse> = {
+  encode(message: SearchSlotsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.slots) {
+      Slot.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SearchSlotsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSearchSlotsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.slots.push(Slot.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SearchSlotsResponse {
+    return {
+      slots: globalThis.Array.isArray(object?.slots) ? object.slots.map((e: any) => Slot.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: SearchSlotsResponse): unknown {
+    const obj: any = {};
+    if (message.slots?.length) {
+      obj.slots = message.slots.map((e) => Slot.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SearchSlotsResponse>): SearchSlotsResponse {
+    return SearchSlotsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SearchSlotsResponse>): SearchSlotsResponse {
+    const message = createBaseSearchSlotsResponse();
+    message.slots = object.slots?.map((e) => Slot.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseAppointment(): Appointment {
+  return {
+    id: "",
+    patientId: "",
+    institutionId: "",
+    service: 0,
+    status: 0,
+    start: undefined,
+    end: undefined,
+    referralId: "",
+    bookedBy: "",
+    cancellationReason: "",
+    createdAt: undefined,
+    updatedAt: undefined,
+    institutionName: "",
+    rescheduleCount: 0,
+  };
+}
+
+export const Appointment: MessageFns<Appointment> = {
+  encode(message: Appointment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(26).string(message.institutionId);
+    }
+    if (message.service !== 0) {
+      writer.uint32(32).int32(message.service);
+    }
+    if (message.status !== 0) {
+      writer.uint32(40).int32(message.status);
+    }
+    if (message.start !== undefined) {
+      Timestamp.encode(toTimestamp(message.start), writer.uint32(50).fork()).join();
+    }
+    if (message.end !== undefined) {
+      Timestamp.encode(toTimestamp(message.end), writer.uint32(58).fork()).join();
+    }
+    if (message.referralId !== "") {
+      writer.uint32(66).string(message.referralId);
+    }
+    if (message.bookedBy !== "") {
+      writer.uint32(74).string(message.bookedBy);
+    }
+    if (message.cancellationReason !== "") {
+      writer.uint32(82).string(message.cancellationReason);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(90).fork()).join();
+    }
+    if (message.updatedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(98).fork()).join();
+    }
+    if (message.institutionName !== "") {
+      writer.uint32(106).string(message.institutionName);
+    }
+    if (message.rescheduleCount !== 0) {
+      writer.uint32(112).int32(message.rescheduleCount);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Appointment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAppointment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.start = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.end = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.bookedBy = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.cancellationReason = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.institutionName = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.rescheduleCount = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Appointment {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      status: isSet(object.status) ? appointmentStatusFromJSON(object.status) : 0,
+      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+      end: isSet(object.end) ? fromJsonTimestamp(object.end) : undefined,
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      bookedBy: isSet(object.bookedBy)
+        ? globalThis.String(object.bookedBy)
+        : isSet(object.booked_by)
+        ? globalThis.String(object.booked_by)
+        : "",
+      cancellationReason: isSet(object.cancellationReason)
+        ? globalThis.String(object.cancellationReason)
+        : isSet(object.cancellation_reason)
+        ? globalThis.String(object.cancellation_reason)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      updatedAt: isSet(object.updatedAt)
+        ? fromJsonTimestamp(object.updatedAt)
+        : isSet(object.updated_at)
+        ? fromJsonTimestamp(object.updated_at)
+        : undefined,
+      institutionName: isSet(object.institutionName)
+        ? globalThis.String(object.institutionName)
+        : isSet(object.institution_name)
+        ? globalThis.String(object.institution_name)
+        : "",
+      rescheduleCount: isSet(object.rescheduleCount)
+        ? globalThis.Number(object.rescheduleCount)
+        : isSet(object.reschedule_count)
+        ? globalThis.Number(object.reschedule_count)
+        : 0,
+    };
+  },
+
+  toJSON(message: Appointment): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.status !== 0) {
+      obj.status = appointmentStatusToJSON(message.status);
+    }
+    if (message.start !== undefined) {
+      obj.start = message.start.toISOString();
+    }
+    if (message.end !== undefined) {
+      obj.end = message.end.toISOString();
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.bookedBy !== "") {
+      obj.bookedBy = message.bookedBy;
+    }
+    if (message.cancellationReason !== "") {
+      obj.cancellationReason = message.cancellationReason;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.updatedAt !== undefined) {
+      obj.updatedAt = message.updatedAt.toISOString();
+    }
+    if (message.institutionName !== "") {
+      obj.institutionName = message.institutionName;
+    }
+    if (message.rescheduleCount !== 0) {
+      obj.rescheduleCount = Math.round(message.rescheduleCount);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Appointment>): Appointment {
+    return Appointment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Appointment>): Appointment {
+    const message = createBaseAppointment();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.service = object.service ?? 0;
+    message.status = object.status ?? 0;
+    message.start = object.start ?? undefined;
+    message.end = object.end ?? undefined;
+    message.referralId = object.referralId ?? "";
+    message.bookedBy = object.bookedBy ?? "";
+    message.cancellationReason = object.cancellationReason ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.updatedAt = object.updatedAt ?? undefined;
+    message.institutionName = object.institutionName ?? "";
+    message.rescheduleCount = object.rescheduleCount ?? 0;
+    return message;
+  },
+};
+
+function createBaseBookAppointmentRequest(): BookAppointmentRequest {
+  return {
+    patientId: "",
+    institutionId: "",
+    service: 0,
+    start: undefined,
+    referralId: "",
+    earliestFreeAtOrAfter: false,
+  };
+}
+
+export const BookAppointmentRequest: MessageFns<BookAppointmentRequest> = {
+  encode(message: BookAppointmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(18).string(message.institutionId);
+    }
+    if (message.service !== 0) {
+      writer.uint32(24).int32(message.service);
+    }
+    if (message.start !== undefined) {
+      Timestamp.encode(toTimestamp(message.start), writer.uint32(34).fork()).join();
+    }
+    if (message.referralId !== "") {
+      writer.uint32(42).string(message.referralId);
+    }
+    if (message.earliestFreeAtOrAfter !== false) {
+      writer.uint32(48).bool(message.earliestFreeAtOrAfter);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BookAppointmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBookAppointmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.start = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.referralId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.earliestFreeAtOrAfter = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BookAppointmentRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+      referralId: isSet(object.referralId)
+        ? globalThis.String(object.referralId)
+        : isSet(object.referral_id)
+        ? globalThis.String(object.referral_id)
+        : "",
+      earliestFreeAtOrAfter: isSet(object.earliestFreeAtOrAfter)
+        ? globalThis.Boolean(object.earliestFreeAtOrAfter)
+        : isSet(object.earliest_free_at_or_after)
+        ? globalThis.Boolean(object.earliest_free_at_or_after)
+        : false,
+    };
+  },
+
+  toJSON(message: BookAppointmentRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.start !== undefined) {
+      obj.start = message.start.toISOString();
+    }
+    if (message.referralId !== "") {
+      obj.referralId = message.referralId;
+    }
+    if (message.earliestFreeAtOrAfter !== false) {
+      obj.earliestFreeAtOrAfter = message.earliestFreeAtOrAfter;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BookAppointmentRequest>): BookAppointmentRequest {
+    return BookAppointmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BookAppointmentRequest>): BookAppointmentRequest {
+    const message = createBaseBookAppointmentRequest();
+    message.patientId = object.patientId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.service = object.service ?? 0;
+    message.start = object.start ?? undefined;
+    message.referralId = object.referralId ?? "";
+    message.earliestFreeAtOrAfter = object.earliestFreeAtOrAfter ?? false;
+    return message;
+  },
+};
+
+function createBaseBookAppointmentResponse(): BookAppointmentResponse {
+  return { appointment: undefined };
+}
+
+export const BookAppointmentResponse: MessageFns<BookAppointmentResponse> = {
+  encode(message: BookAppointmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BookAppointmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBookAppointmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BookAppointmentResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: BookAppointmentResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BookAppointmentResponse>): BookAppointmentResponse {
+    return BookAppointmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BookAppointmentResponse>): BookAppointmentResponse {
+    const message = createBaseBookAppointmentResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetAppointmentRequest(): GetAppointmentRequest {
+  return { appointmentId: "" };
+}
+
+export const GetAppointmentRequest: MessageFns<GetAppointmentRequest> = {
+  encode(message: GetAppointmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointmentId !== "") {
+      writer.uint32(10).string(message.appointmentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAppointmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAppointmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAppointmentRequest {
+    return {
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetAppointmentRequest): unknown {
+    const obj: any = {};
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAppointmentRequest>): GetAppointmentRequest {
+    return GetAppointmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAppointmentRequest>): GetAppointmentRequest {
+    const message = createBaseGetAppointmentRequest();
+    message.appointmentId = object.appointmentId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetAppointmentResponse(): GetAppointmentResponse {
+  return { appointment: undefined };
+}
+
+export const GetAppointmentResponse: MessageFns<GetAppointmentResponse> = {
+  encode(message: GetAppointmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAppointmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAppointmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAppointmentResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: GetAppointmentResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAppointmentResponse>): GetAppointmentResponse {
+    return GetAppointmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAppointmentResponse>): GetAppointmentResponse {
+    const message = createBaseGetAppointmentResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCancelAppointmentRequest(): CancelAppointmentRequest {
+  return { appointmentId: "", reason: "" };
+}
+
+export const CancelAppointmentRequest: MessageFns<CancelAppointmentRequest> = {
+  encode(message: CancelAppointmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointmentId !== "") {
+      writer.uint32(10).string(message.appointmentId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelAppointmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelAppointmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelAppointmentRequest {
+    return {
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: CancelAppointmentRequest): unknown {
+    const obj: any = {};
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelAppointmentRequest>): CancelAppointmentRequest {
+    return CancelAppointmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelAppointmentRequest>): CancelAppointmentRequest {
+    const message = createBaseCancelAppointmentRequest();
+    message.appointmentId = object.appointmentId ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelAppointmentResponse(): CancelAppointmentResponse {
+  return { appointment: undefined };
+}
+
+export const CancelAppointmentResponse: MessageFns<CancelAppointmentResponse> = {
+  encode(message: CancelAppointmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelAppointmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelAppointmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelAppointmentResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: CancelAppointmentResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelAppointmentResponse>): CancelAppointmentResponse {
+    return CancelAppointmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelAppointmentResponse>): CancelAppointmentResponse {
+    const message = createBaseCancelAppointmentResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRescheduleAppointmentRequest(): RescheduleAppointmentRequest {
+  return { appointmentId: "", start: undefined, institutionId: "", earliestFreeAtOrAfter: false, reason: "" };
+}
+
+export const RescheduleAppointmentRequest: MessageFns<RescheduleAppointmentRequest> = {
+  encode(message: RescheduleAppointmentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointmentId !== "") {
+      writer.uint32(10).string(message.appointmentId);
+    }
+    if (message.start !== undefined) {
+      Timestamp.encode(toTimestamp(message.start), writer.uint32(18).fork()).join();
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(26).string(message.institutionId);
+    }
+    if (message.earliestFreeAtOrAfter !== false) {
+      writer.uint32(32).bool(message.earliestFreeAtOrAfter);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RescheduleAppointmentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRescheduleAppointmentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.start = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.earliestFreeAtOrAfter = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RescheduleAppointmentRequest {
+    return {
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+      start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      earliestFreeAtOrAfter: isSet(object.earliestFreeAtOrAfter)
+        ? globalThis.Boolean(object.earliestFreeAtOrAfter)
+        : isSet(object.earliest_free_at_or_after)
+        ? globalThis.Boolean(object.earliest_free_at_or_after)
+        : false,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RescheduleAppointmentRequest): unknown {
+    const obj: any = {};
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    if (message.start !== undefined) {
+      obj.start = message.start.toISOString();
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.earliestFreeAtOrAfter !== false) {
+      obj.earliestFreeAtOrAfter = message.earliestFreeAtOrAfter;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RescheduleAppointmentRequest>): RescheduleAppointmentRequest {
+    return RescheduleAppointmentRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RescheduleAppointmentRequest>): RescheduleAppointmentRequest {
+    const message = createBaseRescheduleAppointmentRequest();
+    message.appointmentId = object.appointmentId ?? "";
+    message.start = object.start ?? undefined;
+    message.institutionId = object.institutionId ?? "";
+    message.earliestFreeAtOrAfter = object.earliestFreeAtOrAfter ?? false;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRescheduleAppointmentResponse(): RescheduleAppointmentResponse {
+  return { appointment: undefined };
+}
+
+export const RescheduleAppointmentResponse: MessageFns<RescheduleAppointmentResponse> = {
+  encode(message: RescheduleAppointmentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RescheduleAppointmentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRescheduleAppointmentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RescheduleAppointmentResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: RescheduleAppointmentResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RescheduleAppointmentResponse>): RescheduleAppointmentResponse {
+    return RescheduleAppointmentResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RescheduleAppointmentResponse>): RescheduleAppointmentResponse {
+    const message = createBaseRescheduleAppointmentResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMarkArrivedRequest(): MarkArrivedRequest {
+  return { appointmentId: "" };
+}
+
+export const MarkArrivedRequest: MessageFns<MarkArrivedRequest> = {
+  encode(message: MarkArrivedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointmentId !== "") {
+      writer.uint32(10).string(message.appointmentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkArrivedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkArrivedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkArrivedRequest {
+    return {
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MarkArrivedRequest): unknown {
+    const obj: any = {};
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkArrivedRequest>): MarkArrivedRequest {
+    return MarkArrivedRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkArrivedRequest>): MarkArrivedRequest {
+    const message = createBaseMarkArrivedRequest();
+    message.appointmentId = object.appointmentId ?? "";
+    return message;
+  },
+};
+
+function createBaseMarkArrivedResponse(): MarkArrivedResponse {
+  return { appointment: undefined };
+}
+
+export const MarkArrivedResponse: MessageFns<MarkArrivedResponse> = {
+  encode(message: MarkArrivedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkArrivedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkArrivedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkArrivedResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: MarkArrivedResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkArrivedResponse>): MarkArrivedResponse {
+    return MarkArrivedResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkArrivedResponse>): MarkArrivedResponse {
+    const message = createBaseMarkArrivedResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMarkFulfilledRequest(): MarkFulfilledRequest {
+  return { appointmentId: "" };
+}
+
+export const MarkFulfilledRequest: MessageFns<MarkFulfilledRequest> = {
+  encode(message: MarkFulfilledRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointmentId !== "") {
+      writer.uint32(10).string(message.appointmentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkFulfilledRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkFulfilledRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkFulfilledRequest {
+    return {
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MarkFulfilledRequest): unknown {
+    const obj: any = {};
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkFulfilledRequest>): MarkFulfilledRequest {
+    return MarkFulfilledRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkFulfilledRequest>): MarkFulfilledRequest {
+    const message = createBaseMarkFulfilledRequest();
+    message.appointmentId = object.appointmentId ?? "";
+    return message;
+  },
+};
+
+function createBaseMarkFulfilledResponse(): MarkFulfilledResponse {
+  return { appointment: undefined };
+}
+
+export const MarkFulfilledResponse: MessageFns<MarkFulfilledResponse> = {
+  encode(message: MarkFulfilledResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkFulfilledResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkFulfilledResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkFulfilledResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: MarkFulfilledResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkFulfilledResponse>): MarkFulfilledResponse {
+    return MarkFulfilledResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkFulfilledResponse>): MarkFulfilledResponse {
+    const message = createBaseMarkFulfilledResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMarkNoShowRequest(): MarkNoShowRequest {
+  return { appointmentId: "" };
+}
+
+export const MarkNoShowRequest: MessageFns<MarkNoShowRequest> = {
+  encode(message: MarkNoShowRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointmentId !== "") {
+      writer.uint32(10).string(message.appointmentId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkNoShowRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkNoShowRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkNoShowRequest {
+    return {
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MarkNoShowRequest): unknown {
+    const obj: any = {};
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkNoShowRequest>): MarkNoShowRequest {
+    return MarkNoShowRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkNoShowRequest>): MarkNoShowRequest {
+    const message = createBaseMarkNoShowRequest();
+    message.appointmentId = object.appointmentId ?? "";
+    return message;
+  },
+};
+
+function createBaseMarkNoShowResponse(): MarkNoShowResponse {
+  return { appointment: undefined };
+}
+
+export const MarkNoShowResponse: MessageFns<MarkNoShowResponse> = {
+  encode(message: MarkNoShowResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appointment !== undefined) {
+      Appointment.encode(message.appointment, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MarkNoShowResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMarkNoShowResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MarkNoShowResponse {
+    return { appointment: isSet(object.appointment) ? Appointment.fromJSON(object.appointment) : undefined };
+  },
+
+  toJSON(message: MarkNoShowResponse): unknown {
+    const obj: any = {};
+    if (message.appointment !== undefined) {
+      obj.appointment = Appointment.toJSON(message.appointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MarkNoShowResponse>): MarkNoShowResponse {
+    return MarkNoShowResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MarkNoShowResponse>): MarkNoShowResponse {
+    const message = createBaseMarkNoShowResponse();
+    message.appointment = (object.appointment !== undefined && object.appointment !== null)
+      ? Appointment.fromPartial(object.appointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListPatientAppointmentsRequest(): ListPatientAppointmentsRequest {
+  return { patientId: "", includePast: false, pageSize: 0, pageToken: "" };
+}
+
+export const ListPatientAppointmentsRequest: MessageFns<ListPatientAppointmentsRequest> = {
+  encode(message: ListPatientAppointmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.includePast !== false) {
+      writer.uint32(16).bool(message.includePast);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPatientAppointmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPatientAppointmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.includePast = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPatientAppointmentsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      includePast: isSet(object.includePast)
+        ? globalThis.Boolean(object.includePast)
+        : isSet(object.include_past)
+        ? globalThis.Boolean(object.include_past)
+        : false,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPatientAppointmentsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.includePast !== false) {
+      obj.includePast = message.includePast;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPatientAppointmentsRequest>): ListPatientAppointmentsRequest {
+    return ListPatientAppointmentsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPatientAppointmentsRequest>): ListPatientAppointmentsRequest {
+    const message = createBaseListPatientAppointmentsRequest();
+    message.patientId = object.patientId ?? "";
+    message.includePast = object.includePast ?? false;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListPatientAppointmentsResponse(): ListPatientAppointmentsResponse {
+  return { appointments: [], nextPageToken: "" };
+}
+
+export const ListPatientAppointmentsResponse: MessageFns<ListPatientAppointmentsResponse> = {
+  encode(message: ListPatientAppointmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.appointments) {
+      Appointment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPatientAppointmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPatientAppointmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointments.push(Appointment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPatientAppointmentsResponse {
+    return {
+      appointments: globalThis.Array.isArray(object?.appointments)
+        ? object.appointments.map((e: any) => Appointment.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListPatientAppointmentsResponse): unknown {
+    const obj: any = {};
+    if (message.appointments?.length) {
+      obj.appointments = message.appointments.map((e) => Appointment.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPatientAppointmentsResponse>): ListPatientAppointmentsResponse {
+    return ListPatientAppointmentsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPatientAppointmentsResponse>): ListPatientAppointmentsResponse {
+    const message = createBaseListPatientAppointmentsResponse();
+    message.appointments = object.appointments?.map((e) => Appointment.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListInstitutionAppointmentsRequest(): ListInstitutionAppointmentsRequest {
+  return { institutionId: "", date: "", service: 0, pageSize: 0, pageToken: "" };
+}
+
+export const ListInstitutionAppointmentsRequest: MessageFns<ListInstitutionAppointmentsRequest> = {
+  encode(message: ListInstitutionAppointmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.date !== "") {
+      writer.uint32(18).string(message.date);
+    }
+    if (message.service !== 0) {
+      writer.uint32(24).int32(message.service);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInstitutionAppointmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInstitutionAppointmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.date = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInstitutionAppointmentsRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      date: isSet(object.date) ? globalThis.String(object.date) : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListInstitutionAppointmentsRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.date !== "") {
+      obj.date = message.date;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListInstitutionAppointmentsRequest>): ListInstitutionAppointmentsRequest {
+    return ListInstitutionAppointmentsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListInstitutionAppointmentsRequest>): ListInstitutionAppointmentsRequest {
+    const message = createBaseListInstitutionAppointmentsRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.date = object.date ?? "";
+    message.service = object.service ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListInstitutionAppointmentsResponse(): ListInstitutionAppointmentsResponse {
+  return { appointments: [], nextPageToken: "" };
+}
+
+export const ListInstitutionAppointmentsResponse: MessageFns<ListInstitutionAppointmentsResponse> = {
+  encode(message: ListInstitutionAppointmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.appointments) {
+      Appointment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInstitutionAppointmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInstitutionAppointmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointments.push(Appointment.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInstitutionAppointmentsResponse {
+    return {
+      appointments: globalThis.Array.isArray(object?.appointments)
+        ? object.appointments.map((e: any) => Appointment.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListInstitutionAppointmentsResponse): unknown {
+    const obj: any = {};
+    if (message.appointments?.length) {
+      obj.appointments = message.appointments.map((e) => Appointment.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListInstitutionAppointmentsResponse>): ListInstitutionAppointmentsResponse {
+    return ListInstitutionAppointmentsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListInstitutionAppointmentsResponse>): ListInstitutionAppointmentsResponse {
+    const message = createBaseListInstitutionAppointmentsResponse();
+    message.appointments = object.appointments?.map((e) => Appointment.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListDueChecksRequest(): ListDueChecksRequest {
+  return { patientId: "", near: "" };
+}
+
+export const ListDueChecksRequest: MessageFns<ListDueChecksRequest> = {
+  encode(message: ListDueChecksRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.near !== "") {
+      writer.uint32(18).string(message.near);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDueChecksRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDueChecksRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.near = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDueChecksRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      near: isSet(object.near) ? globalThis.String(object.near) : "",
+    };
+  },
+
+  toJSON(message: ListDueChecksRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.near !== "") {
+      obj.near = message.near;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDueChecksRequest>): ListDueChecksRequest {
+    return ListDueChecksRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDueChecksRequest>): ListDueChecksRequest {
+    const message = createBaseListDueChecksRequest();
+    message.patientId = object.patientId ?? "";
+    message.near = object.near ?? "";
+    return message;
+  },
+};
+
+function createBaseDueCheck(): DueCheck {
+  return {
+    itemId: "",
+    labelZh: "",
+    labelEn: "",
+    status: "",
+    opensOn: "",
+    dueOn: "",
+    overdueOn: "",
+    vaccine: "",
+    dose: 0,
+    section: "",
+    scheduleId: "",
+    service: 0,
+    nearestSlot: undefined,
+    bookedAppointment: undefined,
+  };
+}
+
+export const DueCheck: MessageFns<DueCheck> = {
+  encode(message: DueCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.itemId !== "") {
+      writer.uint32(10).string(message.itemId);
+    }
+    if (message.labelZh !== "") {
+      writer.uint32(18).string(message.labelZh);
+    }
+    if (message.labelEn !== "") {
+      writer.uint32(26).string(message.labelEn);
+    }
+    if (message.status !== "") {
+      writer.uint32(34).string(message.status);
+    }
+    if (message.opensOn !== "") {
+      writer.uint32(42).string(message.opensOn);
+    }
+    if (message.dueOn !== "") {
+      writer.uint32(50).string(message.dueOn);
+    }
+    if (message.overdueOn !== "") {
+      writer.uint32(58).string(message.overdueOn);
+    }
+    if (message.vaccine !== "") {
+      writer.uint32(66).string(message.vaccine);
+    }
+    if (message.dose !== 0) {
+      writer.uint32(72).int32(message.dose);
+    }
+    if (message.section !== "") {
+      writer.uint32(82).string(message.section);
+    }
+    if (message.scheduleId !== "") {
+      writer.uint32(90).string(message.scheduleId);
+    }
+    if (message.service !== 0) {
+      writer.uint32(96).int32(message.service);
+    }
+    if (message.nearestSlot !== undefined) {
+      Slot.encode(message.nearestSlot, writer.uint32(106).fork()).join();
+    }
+    if (message.bookedAppointment !== undefined) {
+      Appointment.encode(message.bookedAppointment, writer.uint32(114).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DueCheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDueCheck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.itemId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.labelZh = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.labelEn = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.opensOn = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.dueOn = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.overdueOn = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.vaccine = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.dose = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.section = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.scheduleId = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.nearestSlot = Slot.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.bookedAppointment = Appointment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DueCheck {
+    return {
+      itemId: isSet(object.itemId)
+        ? globalThis.String(object.itemId)
+        : isSet(object.item_id)
+        ? globalThis.String(object.item_id)
+        : "",
+      labelZh: isSet(object.labelZh)
+        ? globalThis.String(object.labelZh)
+        : isSet(object.label_zh)
+        ? globalThis.String(object.label_zh)
+        : "",
+      labelEn: isSet(object.labelEn)
+        ? globalThis.String(object.labelEn)
+        : isSet(object.label_en)
+        ? globalThis.String(object.label_en)
+        : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      opensOn: isSet(object.opensOn)
+        ? globalThis.String(object.opensOn)
+        : isSet(object.opens_on)
+        ? globalThis.String(object.opens_on)
+        : "",
+      dueOn: isSet(object.dueOn)
+        ? globalThis.String(object.dueOn)
+        : isSet(object.due_on)
+        ? globalThis.String(object.due_on)
+        : "",
+      overdueOn: isSet(object.overdueOn)
+        ? globalThis.String(object.overdueOn)
+        : isSet(object.overdue_on)
+        ? globalThis.String(object.overdue_on)
+        : "",
+      vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
+      dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+      section: isSet(object.section) ? globalThis.String(object.section) : "",
+      scheduleId: isSet(object.scheduleId)
+        ? globalThis.String(object.scheduleId)
+        : isSet(object.schedule_id)
+        ? globalThis.String(object.schedule_id)
+        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      nearestSlot: isSet(object.nearestSlot)
+        ? Slot.fromJSON(object.nearestSlot)
+        : isSet(object.nearest_slot)
+        ? Slot.fromJSON(object.nearest_slot)
+        : undefined,
+      bookedAppointment: isSet(object.bookedAppointment)
+        ? Appointment.fromJSON(object.bookedAppointment)
+        : isSet(object.booked_appointment)
+        ? Appointment.fromJSON(object.booked_appointment)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DueCheck): unknown {
+    const obj: any = {};
+    if (message.itemId !== "") {
+      obj.itemId = message.itemId;
+    }
+    if (message.labelZh !== "") {
+      obj.labelZh = message.labelZh;
+    }
+    if (message.labelEn !== "") {
+      obj.labelEn = message.labelEn;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.opensOn !== "") {
+      obj.opensOn = message.opensOn;
+    }
+    if (message.dueOn !== "") {
+      obj.dueOn = message.dueOn;
+    }
+    if (message.overdueOn !== "") {
+      obj.overdueOn = message.overdueOn;
+    }
+    if (message.vaccine !== "") {
+      obj.vaccine = message.vaccine;
+    }
+    if (message.dose !== 0) {
+      obj.dose = Math.round(message.dose);
+    }
+    if (message.section !== "") {
+      obj.section = message.section;
+    }
+    if (message.scheduleId !== "") {
+      obj.scheduleId = message.scheduleId;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.nearestSlot !== undefined) {
+      obj.nearestSlot = Slot.toJSON(message.nearestSlot);
+    }
+    if (message.bookedAppointment !== undefined) {
+      obj.bookedAppointment = Appointment.toJSON(message.bookedAppointment);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DueCheck>): DueCheck {
+    return DueCheck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DueCheck>): DueCheck {
+    const message = createBaseDueCheck();
+    message.itemId = object.itemId ?? "";
+    message.labelZh = object.labelZh ?? "";
+    message.labelEn = object.labelEn ?? "";
+    message.status = object.status ?? "";
+    message.opensOn = object.opensOn ?? "";
+    message.dueOn = object.dueOn ?? "";
+    message.overdueOn = object.overdueOn ?? "";
+    message.vaccine = object.vaccine ?? "";
+    message.dose = object.dose ?? 0;
+    message.section = object.section ?? "";
+    message.scheduleId = object.scheduleId ?? "";
+    message.service = object.service ?? 0;
+    message.nearestSlot = (object.nearestSlot !== undefined && object.nearestSlot !== null)
+      ? Slot.fromPartial(object.nearestSlot)
+      : undefined;
+    message.bookedAppointment = (object.bookedAppointment !== undefined && object.bookedAppointment !== null)
+      ? Appointment.fromPartial(object.bookedAppointment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListDueChecksResponse(): ListDueChecksResponse {
+  return { patientId: "", asOf: "", checks: [] };
+}
+
+export const ListDueChecksResponse: MessageFns<ListDueChecksResponse> = {
+  encode(message: ListDueChecksResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.asOf !== "") {
+      writer.uint32(18).string(message.asOf);
+    }
+    for (const v of message.checks) {
+      DueCheck.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDueChecksResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDueChecksResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.asOf = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.checks.push(DueCheck.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDueChecksResponse {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      asOf: isSet(object.asOf)
+        ? globalThis.String(object.asOf)
+        : isSet(object.as_of)
+        ? globalThis.String(object.as_of)
+        : "",
+      checks: globalThis.Array.isArray(object?.checks) ? object.checks.map((e: any) => DueCheck.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListDueChecksResponse): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.asOf !== "") {
+      obj.asOf = message.asOf;
+    }
+    if (message.checks?.length) {
+      obj.checks = message.checks.map((e) => DueCheck.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDueChecksResponse>): ListDueChecksResponse {
+    return ListDueChecksResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDueChecksResponse>): ListDueChecksResponse {
+    const message = createBaseListDueChecksResponse();
+    message.patientId = object.patientId ?? "";
+    message.asOf = object.asOf ?? "";
+    message.checks = object.checks?.map((e) => DueCheck.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListFollowUpsRequest(): ListFollowUpsRequest {
+  return { institutionId: "", county: "", kind: 0, pageSize: 0, pageToken: "" };
+}
+
+export const ListFollowUpsRequest: MessageFns<ListFollowUpsRequest> = {
+  encode(message: ListFollowUpsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.county !== "") {
+      writer.uint32(18).string(message.county);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFollowUpsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFollowUpsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFollowUpsRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      kind: isSet(object.kind) ? followUpKindFromJSON(object.kind) : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListFollowUpsRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.kind !== 0) {
+      obj.kind = followUpKindToJSON(message.kind);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFollowUpsRequest>): ListFollowUpsRequest {
+    return ListFollowUpsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListFollowUpsRequest>): ListFollowUpsRequest {
+    const message = createBaseListFollowUpsRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.county = object.county ?? "";
+    message.kind = object.kind ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseFollowUp(): FollowUp {
+  return {
+    patientId: "",
+    kind: 0,
+    itemId: "",
+    labelZh: "",
+    labelEn: "",
+    service: 0,
+    overdueOn: "",
+    appointmentId: "",
+    institutionId: "",
+    countyCode: "",
+    since: undefined,
+  };
+}
+
+export const FollowUp: MessageFns<FollowUp> = {
+  encode(message: FollowUp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.kind !== 0) {
+      writer.uint32(16).int32(message.kind);
+    }
+    if (message.itemId !== "") {
+      writer.uint32(26).string(message.itemId);
+    }
+    if (message.labelZh !== "") {
+      writer.uint32(34).string(message.labelZh);
+    }
+    if (message.labelEn !== "") {
+      writer.uint32(42).string(message.labelEn);
+    }
+    if (message.service !== 0) {
+      writer.uint32(48).int32(message.service);
+    }
+    if (message.overdueOn !== "") {
+      writer.uint32(58).string(message.overdueOn);
+    }
+    if (message.appointmentId !== "") {
+      writer.uint32(66).string(message.appointmentId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(74).string(message.institutionId);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(82).string(message.countyCode);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FollowUp {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFollowUp();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.itemId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.labelZh = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.labelEn = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.overdueOn = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.appointmentId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FollowUp {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      kind: isSet(object.kind) ? followUpKindFromJSON(object.kind) : 0,
+      itemId: isSet(object.itemId)
+        ? globalThis.String(object.itemId)
+        : isSet(object.item_id)
+        ? globalThis.String(object.item_id)
+        : "",
+      labelZh: isSet(object.labelZh)
+        ? globalThis.String(object.labelZh)
+        : isSet(object.label_zh)
+        ? globalThis.String(object.label_zh)
+        : "",
+      labelEn: isSet(object.labelEn)
+        ? globalThis.String(object.labelEn)
+        : isSet(object.label_en)
+        ? globalThis.String(object.label_en)
+        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      overdueOn: isSet(object.overdueOn)
+        ? globalThis.String(object.overdueOn)
+        : isSet(object.overdue_on)
+        ? globalThis.String(object.overdue_on)
+        : "",
+      appointmentId: isSet(object.appointmentId)
+        ? globalThis.String(object.appointmentId)
+        : isSet(object.appointment_id)
+        ? globalThis.String(object.appointment_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+    };
+  },
+
+  toJSON(message: FollowUp): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.kind !== 0) {
+      obj.kind = followUpKindToJSON(message.kind);
+    }
+    if (message.itemId !== "") {
+      obj.itemId = message.itemId;
+    }
+    if (message.labelZh !== "") {
+      obj.labelZh = message.labelZh;
+    }
+    if (message.labelEn !== "") {
+      obj.labelEn = message.labelEn;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.overdueOn !== "") {
+      obj.overdueOn = message.overdueOn;
+    }
+    if (message.appointmentId !== "") {
+      obj.appointmentId = message.appointmentId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FollowUp>): FollowUp {
+    return FollowUp.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FollowUp>): FollowUp {
+    const message = createBaseFollowUp();
+    message.patientId = object.patientId ?? "";
+    message.kind = object.kind ?? 0;
+    message.itemId = object.itemId ?? "";
+    message.labelZh = object.labelZh ?? "";
+    message.labelEn = object.labelEn ?? "";
+    message.service = object.service ?? 0;
+    message.overdueOn = object.overdueOn ?? "";
+    message.appointmentId = object.appointmentId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.since = object.since ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListFollowUpsResponse(): ListFollowUpsResponse {
+  return { followUps: [], nextPageToken: "" };
+}
+
+export const ListFollowUpsResponse: MessageFns<ListFollowUpsResponse> = {
+  encode(message: ListFollowUpsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.followUps) {
+      FollowUp.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFollowUpsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFollowUpsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.followUps.push(FollowUp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFollowUpsResponse {
+    return {
+      followUps: globalThis.Array.isArray(object?.followUps)
+        ? object.followUps.map((e: any) => FollowUp.fromJSON(e))
+        : globalThis.Array.isArray(object?.follow_ups)
+        ? object.follow_ups.map((e: any) => FollowUp.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListFollowUpsResponse): unknown {
+    const obj: any = {};
+    if (message.followUps?.length) {
+      obj.followUps = message.followUps.map((e) => FollowUp.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFollowUpsResponse>): ListFollowUpsResponse {
+    return ListFollowUpsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListFollowUpsResponse>): ListFollowUpsResponse {
+    const message = createBaseListFollowUpsResponse();
+    message.followUps = object.followUps?.map((e) => FollowUp.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { patientId: "", pageSize: 0, before: undefined };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      Timestamp.encode(toTimestamp(message.before), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.before = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      before: isSet(object.before) ? fromJsonTimestamp(object.before) : undefined,
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.before !== undefined) {
+      obj.before = message.before.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.patientId = object.patientId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.before = object.before ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [] };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
 
 /** SchedulingService: see the package comment. */
 export type SchedulingServiceService = typeof SchedulingServiceService;
-export const SchedulingServiceService = {} as const;
+export const SchedulingServiceService = {
+  /** Publishes (replaces) an institution's weekly schedule and its exceptions (that institution's admins). */
+  publishSchedule: {
+    path: "/mch.scheduling.v1.SchedulingService/PublishSchedule" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PublishScheduleRequest): Buffer =>
+      Buffer.from(PublishScheduleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PublishScheduleRequest => PublishScheduleRequest.decode(value),
+    responseSerialize: (value: PublishScheduleResponse): Buffer =>
+      Buffer.from(PublishScheduleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PublishScheduleResponse => PublishScheduleResponse.decode(value),
+  },
+  /** An institution's current schedule. */
+  getSchedule: {
+    path: "/mch.scheduling.v1.SchedulingService/GetSchedule" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetScheduleRequest): Buffer => Buffer.from(GetScheduleRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetScheduleRequest => GetScheduleRequest.decode(value),
+    responseSerialize: (value: GetScheduleResponse): Buffer => Buffer.from(GetScheduleResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetScheduleResponse => GetScheduleResponse.decode(value),
+  },
+  /** Free slots for a service: nearest institution first (great-circle distance from `near`), then earliest. */
+  searchSlots: {
+    path: "/mch.scheduling.v1.SchedulingService/SearchSlots" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SearchSlotsRequest): Buffer => Buffer.from(SearchSlotsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SearchSlotsRequest => SearchSlotsRequest.decode(value),
+    responseSerialize: (value: SearchSlotsResponse): Buffer => Buffer.from(SearchSlotsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SearchSlotsResponse => SearchSlotsResponse.decode(value),
+  },
+  /**
+   * Books a slot for a patient. Also the method other services (referral) call over gRPC. A full slot and an
+   * overlapping appointment of the same patient are FAILED_PRECONDITION; idempotent under Idempotency-Key.
+   */
+  bookAppointment: {
+    path: "/mch.scheduling.v1.SchedulingService/BookAppointment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BookAppointmentRequest): Buffer =>
+      Buffer.from(BookAppointmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BookAppointmentRequest => BookAppointmentRequest.decode(value),
+    responseSerialize: (value: BookAppointmentResponse): Buffer =>
+      Buffer.from(BookAppointmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BookAppointmentResponse => BookAppointmentResponse.decode(value),
+  },
+  /** One appointment. */
+  getAppointment: {
+    path: "/mch.scheduling.v1.SchedulingService/GetAppointment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAppointmentRequest): Buffer =>
+      Buffer.from(GetAppointmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAppointmentRequest => GetAppointmentRequest.decode(value),
+    responseSerialize: (value: GetAppointmentResponse): Buffer =>
+      Buffer.from(GetAppointmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAppointmentResponse => GetAppointmentResponse.decode(value),
+  },
+  /** Cancels a booked appointment and frees its slot. */
+  cancelAppointment: {
+    path: "/mch.scheduling.v1.SchedulingService/CancelAppointment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelAppointmentRequest): Buffer =>
+      Buffer.from(CancelAppointmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelAppointmentRequest => CancelAppointmentRequest.decode(value),
+    responseSerialize: (value: CancelAppointmentResponse): Buffer =>
+      Buffer.from(CancelAppointmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelAppointmentResponse => CancelAppointmentResponse.decode(value),
+  },
+  /** Moves a booked appointment to another slot: frees the old one and takes the new one in one transaction. */
+  rescheduleAppointment: {
+    path: "/mch.scheduling.v1.SchedulingService/RescheduleAppointment" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RescheduleAppointmentRequest): Buffer =>
+      Buffer.from(RescheduleAppointmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RescheduleAppointmentRequest => RescheduleAppointmentRequest.decode(value),
+    responseSerialize: (value: RescheduleAppointmentResponse): Buffer =>
+      Buffer.from(RescheduleAppointmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RescheduleAppointmentResponse => RescheduleAppointmentResponse.decode(value),
+  },
+  /** The patient arrived (staff of the institution). */
+  markArrived: {
+    path: "/mch.scheduling.v1.SchedulingService/MarkArrived" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MarkArrivedRequest): Buffer => Buffer.from(MarkArrivedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MarkArrivedRequest => MarkArrivedRequest.decode(value),
+    responseSerialize: (value: MarkArrivedResponse): Buffer => Buffer.from(MarkArrivedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MarkArrivedResponse => MarkArrivedResponse.decode(value),
+  },
+  /** The check was done (staff of the institution). */
+  markFulfilled: {
+    path: "/mch.scheduling.v1.SchedulingService/MarkFulfilled" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MarkFulfilledRequest): Buffer => Buffer.from(MarkFulfilledRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MarkFulfilledRequest => MarkFulfilledRequest.decode(value),
+    responseSerialize: (value: MarkFulfilledResponse): Buffer =>
+      Buffer.from(MarkFulfilledResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MarkFulfilledResponse => MarkFulfilledResponse.decode(value),
+  },
+  /** The patient did not come (staff of the institution); she enters the follow-up list. */
+  markNoShow: {
+    path: "/mch.scheduling.v1.SchedulingService/MarkNoShow" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MarkNoShowRequest): Buffer => Buffer.from(MarkNoShowRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MarkNoShowRequest => MarkNoShowRequest.decode(value),
+    responseSerialize: (value: MarkNoShowResponse): Buffer => Buffer.from(MarkNoShowResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MarkNoShowResponse => MarkNoShowResponse.decode(value),
+  },
+  /** A patient's appointments, soonest first. */
+  listPatientAppointments: {
+    path: "/mch.scheduling.v1.SchedulingService/ListPatientAppointments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListPatientAppointmentsRequest): Buffer =>
+      Buffer.from(ListPatientAppointmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListPatientAppointmentsRequest => ListPatientAppointmentsRequest.decode(value),
+    responseSerialize: (value: ListPatientAppointmentsResponse): Buffer =>
+      Buffer.from(ListPatientAppointmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListPatientAppointmentsResponse =>
+      ListPatientAppointmentsResponse.decode(value),
+  },
+  /** An institution's day list for its staff. */
+  listInstitutionAppointments: {
+    path: "/mch.scheduling.v1.SchedulingService/ListInstitutionAppointments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListInstitutionAppointmentsRequest): Buffer =>
+      Buffer.from(ListInstitutionAppointmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListInstitutionAppointmentsRequest =>
+      ListInstitutionAppointmentsRequest.decode(value),
+    responseSerialize: (value: ListInstitutionAppointmentsResponse): Buffer =>
+      Buffer.from(ListInstitutionAppointmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListInstitutionAppointmentsResponse =>
+      ListInstitutionAppointmentsResponse.decode(value),
+  },
+  /** Upcoming and overdue checks from the records service's schedule engine, each with the nearest free slot. */
+  listDueChecks: {
+    path: "/mch.scheduling.v1.SchedulingService/ListDueChecks" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDueChecksRequest): Buffer => Buffer.from(ListDueChecksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDueChecksRequest => ListDueChecksRequest.decode(value),
+    responseSerialize: (value: ListDueChecksResponse): Buffer =>
+      Buffer.from(ListDueChecksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDueChecksResponse => ListDueChecksResponse.decode(value),
+  },
+  /** Women and children overdue or lost to follow-up, per institution or per county, for outreach. */
+  listFollowUps: {
+    path: "/mch.scheduling.v1.SchedulingService/ListFollowUps" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListFollowUpsRequest): Buffer => Buffer.from(ListFollowUpsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFollowUpsRequest => ListFollowUpsRequest.decode(value),
+    responseSerialize: (value: ListFollowUpsResponse): Buffer =>
+      Buffer.from(ListFollowUpsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFollowUpsResponse => ListFollowUpsResponse.decode(value),
+  },
+  /**
+   * Audit events that scheduling recorded for a patient, for identity's ListPatientAudit to gather
+   * (wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: {
+    path: "/mch.scheduling.v1.SchedulingService/ListAuditEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAuditEventsRequest): Buffer =>
+      Buffer.from(ListAuditEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAuditEventsRequest => ListAuditEventsRequest.decode(value),
+    responseSerialize: (value: ListAuditEventsResponse): Buffer =>
+      Buffer.from(ListAuditEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
+  },
+} as const;
 
 export interface SchedulingServiceServer extends UntypedServiceImplementation {
+  /** Publishes (replaces) an institution's weekly schedule and its exceptions (that institution's admins). */
+  publishSchedule: handleUnaryCall<PublishScheduleRequest, PublishScheduleResponse>;
+  /** An institution's current schedule. */
+  getSchedule: handleUnaryCall<GetScheduleRequest, GetScheduleResponse>;
+  /** Free slots for a service: nearest institution first (great-circle distance from `near`), then earliest. */
+  searchSlots: handleUnaryCall<SearchSlotsRequest, SearchSlotsResponse>;
+  /**
+   * Books a slot for a patient. Also the method other services (referral) call over gRPC. A full slot and an
+   * overlapping appointment of the same patient are FAILED_PRECONDITION; idempotent under Idempotency-Key.
+   */
+  bookAppointment: handleUnaryCall<BookAppointmentRequest, BookAppointmentResponse>;
+  /** One appointment. */
+  getAppointment: handleUnaryCall<GetAppointmentRequest, GetAppointmentResponse>;
+  /** Cancels a booked appointment and frees its slot. */
+  cancelAppointment: handleUnaryCall<CancelAppointmentRequest, CancelAppointmentResponse>;
+  /** Moves a booked appointment to another slot: frees the old one and takes the new one in one transaction. */
+  rescheduleAppointment: handleUnaryCall<RescheduleAppointmentRequest, RescheduleAppointmentResponse>;
+  /** The patient arrived (staff of the institution). */
+  markArrived: handleUnaryCall<MarkArrivedRequest, MarkArrivedResponse>;
+  /** The check was done (staff of the institution). */
+  markFulfilled: handleUnaryCall<MarkFulfilledRequest, MarkFulfilledResponse>;
+  /** The patient did not come (staff of the institution); she enters the follow-up list. */
+  markNoShow: handleUnaryCall<MarkNoShowRequest, MarkNoShowResponse>;
+  /** A patient's appointments, soonest first. */
+  listPatientAppointments: handleUnaryCall<ListPatientAppointmentsRequest, ListPatientAppointmentsResponse>;
+  /** An institution's day list for its staff. */
+  listInstitutionAppointments: handleUnaryCall<ListInstitutionAppointmentsRequest, ListInstitutionAppointmentsResponse>;
+  /** Upcoming and overdue checks from the records service's schedule engine, each with the nearest free slot. */
+  listDueChecks: handleUnaryCall<ListDueChecksRequest, ListDueChecksResponse>;
+  /** Women and children overdue or lost to follow-up, per institution or per county, for outreach. */
+  listFollowUps: handleUnaryCall<ListFollowUpsRequest, ListFollowUpsResponse>;
+  /**
+   * Audit events that scheduling recorded for a patient, for identity's ListPatientAudit to gather
+   * (wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
 }
 
 export interface SchedulingServiceClient extends Client {
+  /** Publishes (replaces) an institution's weekly schedule and its exceptions (that institution's admins). */
+  publishSchedule(
+    request: PublishScheduleRequest,
+    callback: (error: ServiceError | null, response: PublishScheduleResponse) => void,
+  ): ClientUnaryCall;
+  publishSchedule(
+    request: PublishScheduleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PublishScheduleResponse) => void,
+  ): ClientUnaryCall;
+  publishSchedule(
+    request: PublishScheduleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PublishScheduleResponse) => void,
+  ): ClientUnaryCall;
+  /** An institution's current schedule. */
+  getSchedule(
+    request: GetScheduleRequest,
+    callback: (error: ServiceError | null, response: GetScheduleResponse) => void,
+  ): ClientUnaryCall;
+  getSchedule(
+    request: GetScheduleRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetScheduleResponse) => void,
+  ): ClientUnaryCall;
+  getSchedule(
+    request: GetScheduleRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetScheduleResponse) => void,
+  ): ClientUnaryCall;
+  /** Free slots for a service: nearest institution first (great-circle distance from `near`), then earliest. */
+  searchSlots(
+    request: SearchSlotsRequest,
+    callback: (error: ServiceError | null, response: SearchSlotsResponse) => void,
+  ): ClientUnaryCall;
+  searchSlots(
+    request: SearchSlotsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SearchSlotsResponse) => void,
+  ): ClientUnaryCall;
+  searchSlots(
+    request: SearchSlotsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SearchSlotsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Books a slot for a patient. Also the method other services (referral) call over gRPC. A full slot and an
+   * overlapping appointment of the same patient are FAILED_PRECONDITION; idempotent under Idempotency-Key.
+   */
+  bookAppointment(
+    request: BookAppointmentRequest,
+    callback: (error: ServiceError | null, response: BookAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  bookAppointment(
+    request: BookAppointmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BookAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  bookAppointment(
+    request: BookAppointmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BookAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  /** One appointment. */
+  getAppointment(
+    request: GetAppointmentRequest,
+    callback: (error: ServiceError | null, response: GetAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  getAppointment(
+    request: GetAppointmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  getAppointment(
+    request: GetAppointmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  /** Cancels a booked appointment and frees its slot. */
+  cancelAppointment(
+    request: CancelAppointmentRequest,
+    callback: (error: ServiceError | null, response: CancelAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  cancelAppointment(
+    request: CancelAppointmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  cancelAppointment(
+    request: CancelAppointmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  /** Moves a booked appointment to another slot: frees the old one and takes the new one in one transaction. */
+  rescheduleAppointment(
+    request: RescheduleAppointmentRequest,
+    callback: (error: ServiceError | null, response: RescheduleAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  rescheduleAppointment(
+    request: RescheduleAppointmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RescheduleAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  rescheduleAppointment(
+    request: RescheduleAppointmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RescheduleAppointmentResponse) => void,
+  ): ClientUnaryCall;
+  /** The patient arrived (staff of the institution). */
+  markArrived(
+    request: MarkArrivedRequest,
+    callback: (error: ServiceError | null, response: MarkArrivedResponse) => void,
+  ): ClientUnaryCall;
+  markArrived(
+    request: MarkArrivedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MarkArrivedResponse) => void,
+  ): ClientUnaryCall;
+  markArrived(
+    request: MarkArrivedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MarkArrivedResponse) => void,
+  ): ClientUnaryCall;
+  /** The check was done (staff of the institution). */
+  markFulfilled(
+    request: MarkFulfilledRequest,
+    callback: (error: ServiceError | null, response: MarkFulfilledResponse) => void,
+  ): ClientUnaryCall;
+  markFulfilled(
+    request: MarkFulfilledRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MarkFulfilledResponse) => void,
+  ): ClientUnaryCall;
+  markFulfilled(
+    request: MarkFulfilledRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MarkFulfilledResponse) => void,
+  ): ClientUnaryCall;
+  /** The patient did not come (staff of the institution); she enters the follow-up list. */
+  markNoShow(
+    request: MarkNoShowRequest,
+    callback: (error: ServiceError | null, response: MarkNoShowResponse) => void,
+  ): ClientUnaryCall;
+  markNoShow(
+    request: MarkNoShowRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MarkNoShowResponse) => void,
+  ): ClientUnaryCall;
+  markNoShow(
+    request: MarkNoShowRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MarkNoShowResponse) => void,
+  ): ClientUnaryCall;
+  /** A patient's appointments, soonest first. */
+  listPatientAppointments(
+    request: ListPatientAppointmentsRequest,
+    callback: (error: ServiceError | null, response: ListPatientAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  listPatientAppointments(
+    request: ListPatientAppointmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListPatientAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  listPatientAppointments(
+    request: ListPatientAppointmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListPatientAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  /** An institution's day list for its staff. */
+  listInstitutionAppointments(
+    request: ListInstitutionAppointmentsRequest,
+    callback: (error: ServiceError | null, response: ListInstitutionAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  listInstitutionAppointments(
+    request: ListInstitutionAppointmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListInstitutionAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  listInstitutionAppointments(
+    request: ListInstitutionAppointmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListInstitutionAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  /** Upcoming and overdue checks from the records service's schedule engine, each with the nearest free slot. */
+  listDueChecks(
+    request: ListDueChecksRequest,
+    callback: (error: ServiceError | null, response: ListDueChecksResponse) => void,
+  ): ClientUnaryCall;
+  listDueChecks(
+    request: ListDueChecksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDueChecksResponse) => void,
+  ): ClientUnaryCall;
+  listDueChecks(
+    request: ListDueChecksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDueChecksResponse) => void,
+  ): ClientUnaryCall;
+  /** Women and children overdue or lost to follow-up, per institution or per county, for outreach. */
+  listFollowUps(
+    request: ListFollowUpsRequest,
+    callback: (error: ServiceError | null, response: ListFollowUpsResponse) => void,
+  ): ClientUnaryCall;
+  listFollowUps(
+    request: ListFollowUpsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListFollowUpsResponse) => void,
+  ): ClientUnaryCall;
+  listFollowUps(
+    request: ListFollowUpsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListFollowUpsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Audit events that scheduling recorded for a patient, for identity's ListPatientAudit to gather
+   * (wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
+   */
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  listAuditEvents(
+    request: ListAuditEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const SchedulingServiceClient = makeGenericClientConstructor(
@@ -40,3 +5712,50 @@ export const SchedulingServiceClient = makeGenericClientConstructor(
   service: typeof SchedulingServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
+
+type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+
+export type DeepPartial<T> = T extends Builtin ? T
+  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+  : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
+  : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000).toString();
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (globalThis.Number(t.seconds) || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function isSet(value: any): boolean {
+  return value !== null && value !== undefined;
+}
+
+export interface MessageFns<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromJSON(object: any): T;
+  toJSON(message: T): unknown;
+  create(base?: DeepPartial<T>): T;
+  fromPartial(object: DeepPartial<T>): T;
+}
