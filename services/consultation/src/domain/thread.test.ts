@@ -1,19 +1,10 @@
 // The rules of a thread: what a message may hold, and how its state moves.
 import { FailedPreconditionError, InvalidArgumentError } from '../../../common/src/errors';
 import { checkMessage, MAX_ATTACHMENTS, MAX_TEXT_CHARS, parseSequence, statusAfterClose, statusAfterJoin } from './thread';
+import { fieldsOf } from '../../../common/test/violations';
 
 const scan = { objectId: 'ab'.repeat(32), fileName: '超声 20 周.jpg' };
 const objectId = (i: number): string => i.toString(16).padStart(64, '0');
-
-function fieldsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((violation) => violation.field);
-    throw error;
-  }
-  return [];
-}
 
 describe('a message', () => {
   it('keeps trimmed text and its attachments', () => {

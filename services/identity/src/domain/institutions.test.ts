@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../../common/src/errors';
 import { encodePageToken, ListInstitutionsInput, MAX_PAGE_SIZE, parseListInstitutions, queryCacheKey } from './institutions';
+import { fieldsOf } from '../../../common/test/violations';
 
 const counties = new Set(['chuxiong', 'lufeng']);
 const input = (overrides: Partial<ListInstitutionsInput> = {}): ListInstitutionsInput => ({
@@ -11,16 +12,6 @@ const input = (overrides: Partial<ListInstitutionsInput> = {}): ListInstitutions
   pageToken: '',
   ...overrides,
 });
-
-function fieldsOf(attempt: () => unknown): string[] {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((v) => v.field);
-    throw error;
-  }
-  throw new Error('expected InvalidArgumentError');
-}
 
 describe('parseListInstitutions', () => {
   it('defaults the page size and accepts friendly level names', () => {

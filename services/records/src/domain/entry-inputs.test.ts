@@ -2,20 +2,11 @@ import { InvalidArgumentError } from '../../../common/src/errors';
 import { checkChildCheck, checkImagingStudy, checkPostpartumVisit, isDicomUid, withFieldPrefix } from './entry-inputs';
 import { defaultRecordsDataDir, loadRecordsReferenceData } from './reference-data';
 import { scheduleInForce } from './schedules/schedule';
+import { fieldsOf } from '../../../common/test/violations';
 
 const reference = loadRecordsReferenceData(defaultRecordsDataDir());
 const postpartum = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', '2026-03-01');
 const childHealth = scheduleInForce(reference.schedules, 'cn-bphs-child-health', '2026-03-01');
-
-function fieldsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((v) => v.field);
-    throw error;
-  }
-  throw new Error('expected InvalidArgumentError');
-}
 
 describe('checkPostpartumVisit', () => {
   const delivery = { deliveryDate: '2026-03-01', dischargeDate: '2026-03-04', schedule: postpartum };

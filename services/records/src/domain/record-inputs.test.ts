@@ -4,18 +4,9 @@ import { checkDelivery, checkPregnancyRegistration, checkVisit, pregnancyPicture
 import { proposeRiskGrade, screenForGrading } from './risk/grading';
 import { riskRuleSetInForce } from './risk/rule-set';
 import { scheduleInForce } from './schedules/schedule';
+import { fieldsOf } from '../../../common/test/violations';
 
 const reference = loadRecordsReferenceData(defaultRecordsDataDir());
-
-function fieldsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((v) => v.field);
-    throw error;
-  }
-  throw new Error('expected InvalidArgumentError');
-}
 
 describe('todayInChina', () => {
   it('is the calendar date at UTC+8', () => {

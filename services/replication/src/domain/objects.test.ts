@@ -1,18 +1,9 @@
 import { InvalidArgumentError } from '../../../common/src/errors';
 import { checkUpload, DEFAULT_CONTENT_TYPES, normaliseContentType, overLimit, parseReference } from './objects';
+import { fieldsOf as violations } from '../../../common/test/violations';
 
 const rules = { maxBytes: 1000, contentTypes: DEFAULT_CONTENT_TYPES };
 const patient = '3f2a6c1e-8b4d-4e1a-9c2b-7d5e6f708192';
-
-function violations(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((violation) => violation.field);
-    throw error;
-  }
-  return [];
-}
 
 describe('object uploads', () => {
   it('accept an allowed type, a size within the limit and a patient reference', () => {

@@ -3,22 +3,13 @@ import { InvalidArgumentError } from '../../../common/src/errors';
 import { demoScheduleRules } from './demo-schedule';
 import { addLocalDays, instantAt, isoWeekday, localDateOf, localMinuteOf } from './local-time';
 import { expandSlots, slotStartingAt, toProtoSessions, validateSchedule } from './schedule';
+import { fieldsOf } from '../../../common/test/violations';
 
 const ANC = ServiceType.SERVICE_TYPE_ANTENATAL_CHECK;
 const session = (overrides: Partial<WeeklySession> = {}): WeeklySession => ({ service: ANC, weekday: 1, startTime: '08:30', endTime: '11:30', slotMinutes: 30, capacity: 4, ...overrides });
 const exception = (overrides: Partial<ScheduleException>): ScheduleException => ({
   date: '2026-10-01', closed: false, service: ServiceType.SERVICE_TYPE_UNSPECIFIED, startTime: '', endTime: '', slotMinutes: 0, capacity: 0, reason: '', ...overrides,
 });
-
-function fieldsOf(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((violation) => violation.field);
-    throw error;
-  }
-  return [];
-}
 
 describe('Asia/Shanghai local time (+08:00, no daylight saving)', () => {
   it('maps a local wall-clock time to the instant eight hours earlier in UTC, the same in January and July', () => {
