@@ -3,20 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { SseStream } from '../../../loadtest/bench/sse-client';
 import { freePort, ServiceProcess, waitFor } from '../../common/test/processes';
-import { Api, HttpAnswer, nextFemaleId } from '../../identity/test/support';
+import { Api, fieldsOf, nextFemaleId, ok } from '../../identity/test/support';
+export { fieldsOf, ok };
 import type { TestPlatform } from '../../platform/test/platform-env';
 
 export const consultationPurpose = { 'x-mch-purpose': 'consultation' };
-
-export function fieldsOf(answer: HttpAnswer): string[] {
-  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
-}
-
-export async function ok(answer: Promise<HttpAnswer>): Promise<any> {
-  const settled = await answer;
-  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
-  return settled.body;
-}
 
 export interface Session {
   readonly token: string;

@@ -8,6 +8,18 @@ export interface HttpAnswer {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/** The fields an error answer's google.rpc.BadRequest names, in order. */
+export function fieldsOf(answer: HttpAnswer): string[] {
+  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
+}
+
+/** The body of a 200 answer; anything else fails the test with the status and body. */
+export async function ok(answer: Promise<HttpAnswer>): Promise<any> {
+  const settled = await answer;
+  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
+  return settled.body;
+}
+
 export class Api {
   constructor(readonly baseUrl: string) {}
 

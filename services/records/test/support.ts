@@ -6,7 +6,8 @@ import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import { AuditEvent } from '../../common/src/gen/mch/common/v1/audit';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { readTestPlatform } from '../../platform/test/platform-env';
-import { Api, HttpAnswer, nextFemaleId } from '../../identity/test/support';
+import { Api, HttpAnswer, nextFemaleId, fieldsOf, ok } from '../../identity/test/support';
+export { fieldsOf, ok };
 import { todayInChina } from '../src/domain/record-inputs';
 
 export const platform = readTestPlatform();
@@ -22,18 +23,8 @@ export async function loginAll(users: readonly string[]): Promise<void> {
   for (const user of users) tokens[user] = (await api.login(user)).accessToken;
 }
 
-export function fieldsOf(answer: HttpAnswer): string[] {
-  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
-}
-
 export async function call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   return api.call(method, route, { token: tokens[user], body, headers: { ...treatment, ...headers } });
-}
-
-export async function ok(answer: Promise<HttpAnswer>): Promise<any> {
-  const settled = await answer;
-  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
-  return settled.body;
 }
 
 /** A woman in Lufeng with a fresh resident ID (born on `birthDate`), registered by the Lufeng midwife. */

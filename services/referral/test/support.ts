@@ -1,21 +1,12 @@
 // Test support for referral through the gateway: demo logins, institution ids by code, a pregnancy graded red or
 // yellow by the Lufeng county clinician for a woman registered at the Guangtong township centre.
-import { Api, HttpAnswer, nextFemaleId } from '../../identity/test/support';
+import { Api, HttpAnswer, nextFemaleId, fieldsOf, ok } from '../../identity/test/support';
+export { fieldsOf, ok };
 
 export const DAY = 86_400_000;
 const todayChina = (): string => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 export const thisMonthInChina = (): string => todayChina().slice(0, 7);
 const daysBefore = (days: number): string => new Date(Date.parse(`${todayChina()}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
-
-export function fieldsOf(answer: HttpAnswer): string[] {
-  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
-}
-
-export async function ok(answer: Promise<HttpAnswer>): Promise<any> {
-  const settled = await answer;
-  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
-  return settled.body;
-}
 
 /** Polls `probe` until it finds something (bounded: a missing effect fails the test, naming it). */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, attempts = 240): Promise<T> {

@@ -1,6 +1,7 @@
 // Test support for scheduling through the gateway: patients registered in parallel batches, local times, fields.
 import { randomInt } from 'node:crypto';
-import { Api, HttpAnswer, residentId } from '../../identity/test/support';
+import { Api, fieldsOf, ok, residentId } from '../../identity/test/support';
+export { fieldsOf, ok };
 
 export const TREATMENT = { 'x-mch-purpose': 'treatment' };
 const DAY_MS = 86_400_000;
@@ -13,16 +14,6 @@ export function localDate(days: number): string {
 /** The RFC 3339 instant of a local date and wall-clock time. */
 export function at(date: string, clock: string): string {
   return new Date(`${date}T${clock}:00+08:00`).toISOString();
-}
-
-export function fieldsOf(answer: HttpAnswer): string[] {
-  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
-}
-
-export async function ok(answer: Promise<HttpAnswer>): Promise<any> {
-  const settled = await answer;
-  if (settled.status !== 200) throw new Error(`${settled.status} ${JSON.stringify(settled.body)}`);
-  return settled.body;
 }
 
 /**

@@ -4,6 +4,7 @@ import { defaultRecordsDataDir, loadRiskRuleSets } from '../reference-data';
 import { ClinicalPicture, FINDING_CODES, FindingCode } from './clinical-picture';
 import { checkRiskGrade, entersCaseManagement, proposeRiskGrade, screenForGrading, screenPositive } from './grading';
 import { findRiskRuleSet } from './rule-set';
+import { fieldsOf as violatedFields } from '../../../../common/test/violations';
 
 const catalogue = loadRiskRuleSets(`${defaultRecordsDataDir()}/risk-rules`);
 const fiveColour = findRiskRuleSet(catalogue, 'cn-2017-five-colour');
@@ -13,15 +14,6 @@ const grade = (picture: ClinicalPicture): ReturnType<typeof proposeRiskGrade> =>
 const fired = (picture: ClinicalPicture): string[] => grade(picture).firedRules.map((rule) => rule.ruleId);
 const colourOf = (picture: ClinicalPicture): string => grade(picture).colour;
 
-function violatedFields(attempt: () => unknown): string[] {
-  try {
-    attempt();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((v) => v.field);
-    throw error;
-  }
-  return [];
-}
 
 /** One picture per rule of the national set that fires that rule, with the colour it proposes. */
 const EVERY_RULE: readonly [ruleId: string, picture: ClinicalPicture, colour: string, beside: readonly string[]][] = [

@@ -5,6 +5,7 @@ import { addOffset, dayNumberOf, isoDateOf } from '../calendar';
 import { defaultRecordsDataDir, loadSchedules } from '../reference-data';
 import { DoseRecord, evaluateSchedule, ItemState, ItemStatus, ScheduleAnchors, ScheduleProgress, VisitRecord } from './engine';
 import { findSchedule, scheduleInForce } from './schedule';
+import { fieldsOf as fields } from '../../../../common/test/violations';
 
 const catalogue = loadSchedules(path.join(defaultRecordsDataDir(), 'schedules'));
 const nip = findSchedule(catalogue, 'cn-nip-2021');
@@ -334,15 +335,6 @@ describe('postpartum', () => {
 });
 
 describe('bad input names the field', () => {
-  function fields(attempt: () => unknown): string[] {
-    try {
-      attempt();
-    } catch (error) {
-      if (error instanceof InvalidArgumentError) return error.violations.map((v) => v.field);
-      throw error;
-    }
-    return [];
-  }
 
   it('dates, dose numbers and a discharge before birth', () => {
     expect(fields(() => evaluateSchedule(nip, { anchors: { birth: '2026-02-30' }, today: '2026-03-01' }))).toEqual(['anchors.birth']);
