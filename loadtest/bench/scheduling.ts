@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { platformStateFile, defaultDataDir } from '../../services/platform/src/platform';
-import { percentile, summarise, type Row } from './figures';
+import { closedLoop, percentile, type Row } from './figures';
 
 
 type Json = Record<string, any>;
@@ -62,28 +62,18 @@ export async function bookingThroughput(gatewayUrl: string, headers: Record<stri
     const j = Math.floor(Math.random() * (i + 1));
     [jobs[i], jobs[j]] = [jobs[j] as (typeof jobs)[number], jobs[i] as (typeof jobs)[number]];
   }
-  const latencies: number[] = [];
-  let non2xx = 0;
-  let errors = 0;
   let next = 0;
-  const began = Date.now();
-  const until = began + durationSeconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < until && next < jobs.length) {
-        const job = jobs[next++] as (typeof jobs)[number];
-        const started = process.hrtime.bigint();
-        try {
-          const answer = await post(gatewayUrl, '/v1/appointments', headers, { ...job, service: 'SERVICE_TYPE_ANTENATAL_CHECK' });
-          if (answer.status === 200) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
-          else non2xx++;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  return summarise(`POST /v1/appointments, ${concurrency} in flight (booked: ${latencies.length}; each a synchronous commit)`, latencies, (Date.now() - began) / 1000, errors, non2xx);
+  let booked = 0;
+  const row = await closedLoop('POST /v1/appointments', concurrency, durationSeconds, async () => {
+    const job = jobs[next++];
+    if (job === undefined) return undefined;
+    const answer = await post(gatewayUrl, '/v1/appointments', headers, { ...job, service: 'SERVICE_TYPE_ANTENATAL_CHECK' });
+    if (answer.status !== 200) return 'refused';
+    booked++;
+    return 'ok';
+  });
+  row.name = `POST /v1/appointments, ${concurrency} in flight (booked: ${booked}; each a synchronous commit)`;
+  return row;
 }
 
 /** The platform's read-write URL: MCH_DATABASE_URL, else the platform.json of MCH_DATA_DIR (as `npm start` writes it). */

@@ -258,6 +258,7 @@ class LocalPlatform implements Platform {
     private readonly services: readonly ResolvedService[],
     private readonly log: (line: string) => void,
     private readonly credentials: DatabaseCredentials,
+    private readonly account: OsAccount,
   ) {}
 
   get dataDir(): string { return this.endpoints.dataDir; }
@@ -276,11 +277,11 @@ class LocalPlatform implements Platform {
   get logDir(): string { return this.endpoints.logDir; }
 
   backup(type: BackupType = 'full'): Promise<BackupRun> {
-    return takeBackup(this.dataDir, platformAccount(() => undefined), this.credentials, type);
+    return takeBackup(this.dataDir, this.account, this.credentials, type);
   }
 
   backupInfo(): Promise<BackupInfo> {
-    return backupInfo(this.dataDir, platformAccount(() => undefined), this.credentials);
+    return backupInfo(this.dataDir, this.account, this.credentials);
   }
 
   status(): Promise<ClusterStatus> {
@@ -621,7 +622,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const supervisor = new Supervisor({ logDir, runDir, log });
   const agents = storeAgentsFor(services, repoRoot, dataDir, ports);
   const endpoints = endpointsOf(dataDir, ports, durability, credentials, services, agents);
-  const platform = new LocalPlatform(endpoints, supervisor, services, log, credentials);
+  const platform = new LocalPlatform(endpoints, supervisor, services, log, credentials, account);
   try {
     supervisor.add(etcdWitnessSpec({ dataDir, clientPort: ports.etcd, peerPort: ports.etcdPeer, account }));
     const backupSettings = options.backups ?? backupSettingsFrom(process.env);
