@@ -1,7 +1,7 @@
 // Per-client rate limits in Redis, shared by every gateway replica: a fixed window per client address and per
 // bearer token (each login is its own session; the address limit catches a client that mints junk tokens).
 // Over the limit: 429 with Retry-After. Redis unreachable: requests pass (the limits protect capacity, they
-// are not an access control) and the failure is counted and logged once per window.
+// are not an access control), the failure is logged once per window and /readyz says `rateLimits: unavailable`.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../common/src/logger';
@@ -46,7 +46,6 @@ export function decide(
 
 export class RateLimiter {
   private warnedAt = 0;
-  failures = 0;
 
   constructor(
     private readonly redis: Redis | undefined,
@@ -74,7 +73,6 @@ export class RateLimiter {
       const raw = (await this.redis.eval(COUNT_SCRIPT, limits.length, ...limits.map((limit) => limit.key), String(this.settings.windowSeconds * 1000))) as number[];
       return decide(limits.map((limit, index) => ({ scope: limit.scope, limit: limit.limit, count: Number(raw[2 * index]), ttlMs: Number(raw[2 * index + 1]) })));
     } catch (error) {
-      this.failures++;
       if (Date.now() - this.warnedAt > this.settings.windowSeconds * 1000) {
         this.warnedAt = Date.now();
         this.logger.warn({ err: error }, 'rate limits unavailable (Redis): requests pass unlimited');
