@@ -188,9 +188,9 @@ export class ConsultationService {
       { request: CreateConsultationRequest, response: CreateConsultationResponse },
       request,
       async () => {
-        const addressedLevel = await this.identity.institutionLevel(addressed, 'addressedInstitutionId', ctx);
+        const addressedLevel = await this.identity.institutionLevel(addressed, 'addressedInstitutionId');
         let callerLevel: InstitutionLevelName | undefined;
-        if (kind === 'clinician-specialist' && principal.institutionId) callerLevel = await this.identity.institutionLevel(principal.institutionId, 'addressedInstitutionId', ctx);
+        if (kind === 'clinician-specialist' && principal.institutionId) callerLevel = await this.identity.institutionLevel(principal.institutionId, 'addressedInstitutionId');
         await enforce(this.db, ctx, canOpenConsultation(principal, kind, patientId, ctx.purpose, callerLevel, addressedLevel), patientId, 'consultation.create');
         if (principal.kind === 'staff') await this.identity.requirePatient(patientId, ctx);
         // The thread does not exist yet: an opening attachment belongs to the patient.

@@ -1,19 +1,12 @@
-// What consultation asks identity: whether an institution is a member and at which level, and whether a patient
-// exists (staff open threads about any alliance patient). Levels change with the seed, so they are kept a while.
+// What consultation asks identity: whether an institution is a member and at which level (the kit's directory), and
+// whether a patient exists (staff open threads about any alliance patient).
 import { status as GrpcStatus, type Client } from '@grpc/grpc-js';
 import type { InstitutionLevelName } from '../../common/src/auth/policy';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnavailableError } from '../../common/src/errors';
 import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
 import type { CallContext } from '../../common/src/grpc/context';
-import { IdentityServiceService, InstitutionLevel } from '../../common/src/gen/mch/identity/v1/identity';
-
-const LEVELS: Partial<Record<InstitutionLevel, InstitutionLevelName>> = {
-  [InstitutionLevel.INSTITUTION_LEVEL_PREFECTURE]: 'prefecture',
-  [InstitutionLevel.INSTITUTION_LEVEL_COUNTY]: 'county',
-  [InstitutionLevel.INSTITUTION_LEVEL_TOWNSHIP]: 'township',
-};
-
-const LEVEL_TTL_MS = 5 * 60_000;
+import { IdentityServiceService } from '../../common/src/gen/mch/identity/v1/identity';
+import { InstitutionDirectory } from '../../common/src/institution-directory';
 
 function unavailable(what: string): UnavailableError {
   return new UnavailableError(`identity could not be asked about ${what}; retry with the same Idempotency-Key`);
@@ -21,27 +14,18 @@ function unavailable(what: string): UnavailableError {
 
 export class IdentityDirectory {
   private readonly client: Client;
-  private readonly levels = new Map<string, { level: InstitutionLevelName | undefined; at: number }>();
+  private readonly institutions: InstitutionDirectory;
 
   constructor(address: string) {
     this.client = createChannelClient(address);
+    this.institutions = new InstitutionDirectory(this.client);
   }
 
   /** The level of a member institution; INVALID_ARGUMENT naming `field` when there is no such institution. */
-  async institutionLevel(institutionId: string, field: string, ctx: CallContext): Promise<InstitutionLevelName | undefined> {
-    const cached = this.levels.get(institutionId);
-    if (cached && Date.now() - cached.at < LEVEL_TTL_MS) return cached.level;
-    try {
-      const response = await callUnary(this.client, IdentityServiceService.getInstitution, { id: institutionId }, { parent: ctx, idempotent: true });
-      const level = response.institution ? LEVELS[response.institution.level] : undefined;
-      this.levels.set(institutionId, { level, at: Date.now() });
-      return level;
-    } catch (error) {
-      if (isServiceError(error) && (error.code === GrpcStatus.NOT_FOUND || error.code === GrpcStatus.INVALID_ARGUMENT)) {
-        throw InvalidArgumentError.field(field, 'is not a member institution');
-      }
-      throw unavailable(`institution ${institutionId}`);
-    }
+  async institutionLevel(institutionId: string, field: string): Promise<InstitutionLevelName | undefined> {
+    const institution = await this.institutions.get(institutionId);
+    if (!institution) throw InvalidArgumentError.field(field, 'is not a member institution');
+    return institution.level;
   }
 
   /** Fails NOT_FOUND when identity has no such patient (read with the caller's token, so identity audits it). */

@@ -149,6 +149,11 @@ export async function ensureStanza(dataDir: string, account: OsAccount, credenti
   await mustRun(dataDir, account, credentials, ['stanza-create']);
 }
 
+/** Forces a WAL switch and waits until the segment is in the repository: everything committed so far is archived. */
+export async function checkArchive(dataDir: string, account: OsAccount, credentials: DatabaseCredentials): Promise<void> {
+  await mustRun(dataDir, account, credentials, ['check']);
+}
+
 export interface BackupRun {
   readonly type: BackupType;
   readonly ms: number;

@@ -36,6 +36,7 @@ import {
   backupInfo,
   backupRepoPath,
   backupSettingsFrom,
+  checkArchive,
   ensureStanza,
   restoreBootstrap,
   STANZA,
@@ -161,6 +162,8 @@ export interface Platform extends PlatformEndpoints {
   /** A base backup with pgBackRest into the platform's backup repository. */
   backup(type?: BackupType): Promise<BackupRun>;
   backupInfo(): Promise<BackupInfo>;
+  /** Returns once every commit made so far is in the backup repository's WAL archive (`pgbackrest check`). */
+  checkArchive(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -282,6 +285,10 @@ class LocalPlatform implements Platform {
 
   backupInfo(): Promise<BackupInfo> {
     return backupInfo(this.dataDir, this.account, this.credentials);
+  }
+
+  checkArchive(): Promise<void> {
+    return checkArchive(this.dataDir, this.account, this.credentials);
   }
 
   status(): Promise<ClusterStatus> {

@@ -4,17 +4,11 @@ import { status as GrpcStatus, type Client } from '@grpc/grpc-js';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../../common/src/errors';
 import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
 import type { CallContext } from '../../common/src/grpc/context';
-import { IdentityServiceService, InstitutionLevel, Patient, Sex } from '../../common/src/gen/mch/identity/v1/identity';
+import type { InstitutionLevelName } from '../../common/src/auth/policy';
+import { IdentityServiceService, Patient, Sex } from '../../common/src/gen/mch/identity/v1/identity';
+import { InstitutionDirectory } from '../../common/src/institution-directory';
 
-export type InstitutionLevelName = 'prefecture' | 'county' | 'township';
-
-const LEVELS: Partial<Record<InstitutionLevel, InstitutionLevelName>> = {
-  [InstitutionLevel.INSTITUTION_LEVEL_PREFECTURE]: 'prefecture',
-  [InstitutionLevel.INSTITUTION_LEVEL_COUNTY]: 'county',
-  [InstitutionLevel.INSTITUTION_LEVEL_TOWNSHIP]: 'township',
-};
-
-const LEVEL_TTL_MS = 5 * 60_000;
+export type { InstitutionLevelName };
 
 export interface NewbornRegistration {
   readonly motherNationalId: string;
@@ -39,10 +33,11 @@ function translate(error: unknown, what: string): never {
 
 export class IdentityClient {
   private readonly client: Client;
-  private readonly levels = new Map<string, { level: InstitutionLevelName | undefined; at: number }>();
+  private readonly institutions: InstitutionDirectory;
 
   constructor(address: string) {
     this.client = createChannelClient(address);
+    this.institutions = new InstitutionDirectory(this.client);
   }
 
   async patient(patientId: string, ctx: CallContext): Promise<Patient> {
@@ -56,19 +51,9 @@ export class IdentityClient {
     }
   }
 
-  /** The level of an institution (cached a few minutes: levels change with the seed, not with traffic). */
-  async institutionLevel(institutionId: string | undefined, ctx: CallContext): Promise<InstitutionLevelName | undefined> {
-    if (!institutionId) return undefined;
-    const cached = this.levels.get(institutionId);
-    if (cached && Date.now() - cached.at < LEVEL_TTL_MS) return cached.level;
-    try {
-      const response = await callUnary(this.client, IdentityServiceService.getInstitution, { id: institutionId }, { parent: ctx, idempotent: true });
-      const level = response.institution ? LEVELS[response.institution.level] : undefined;
-      this.levels.set(institutionId, { level, at: Date.now() });
-      return level;
-    } catch (error) {
-      return translate(error, `institution ${institutionId}`);
-    }
+  /** The level of an institution, from the kit's directory (undefined for an id the alliance does not know). */
+  async institutionLevel(institutionId: string | undefined): Promise<InstitutionLevelName | undefined> {
+    return institutionId ? (await this.institutions.get(institutionId))?.level : undefined;
   }
 
   /** Registers (or finds again, on a retry) a newborn by the newborn link, and links the mother as guardian. */

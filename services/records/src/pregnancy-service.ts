@@ -221,7 +221,7 @@ export class PregnancyService {
     if (day > parseIsoDate(today, 'today')) throw InvalidArgumentError.field('assessedOn', 'must not be in the future');
     if (day < parseIsoDate(known.lmp, 'lmp')) throw InvalidArgumentError.field('assessedOn', `must not be before the LMP (${known.lmp})`);
     const ruleSet = this.access.ruleSetOn(assessedOn);
-    const level = await this.identity.institutionLevel(ctx.principal?.institutionId, ctx);
+    const level = await this.identity.institutionLevel(ctx.principal?.institutionId);
     const gradeDecision = canGradePregnancyRisk(ctx.principal, level);
     const wantsColour = request.colour !== '' || request.besideColours.length > 0;
     // Township staff may screen; naming a colour is grading, which is refused (and audited) for them.

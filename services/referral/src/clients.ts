@@ -6,10 +6,11 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Unavailab
 import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
 import { CallContext, METADATA } from '../../common/src/grpc/context';
 import { ConsultationKind, ConsultationServiceService } from '../../common/src/gen/mch/consultation/v1/consultation';
-import { IdentityServiceService, Institution, InstitutionLevel } from '../../common/src/gen/mch/identity/v1/identity';
+import { IdentityServiceService } from '../../common/src/gen/mch/identity/v1/identity';
+import { InstitutionDirectory } from '../../common/src/institution-directory';
 import { ListRiskEventsResponse, PatientRecord, RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { SchedulingServiceService, ServiceType } from '../../common/src/gen/mch/scheduling/v1/scheduling';
-import type { CandidateInstitution, Level } from './domain/routing';
+import type { CandidateInstitution } from './domain/routing';
 
 /** Who a child call is made for: the user being served, or the service itself (a worker). */
 export type CallAuth = { readonly parent: CallContext } | { readonly metadata: Metadata };
@@ -25,12 +26,6 @@ function purposeDefault(ctx: CallContext): Metadata {
   return metadata;
 }
 
-const LEVELS: Partial<Record<InstitutionLevel, Level>> = {
-  [InstitutionLevel.INSTITUTION_LEVEL_PREFECTURE]: 'prefecture',
-  [InstitutionLevel.INSTITUTION_LEVEL_COUNTY]: 'county',
-  [InstitutionLevel.INSTITUTION_LEVEL_TOWNSHIP]: 'township',
-};
-
 /** Passes through refusals the caller should see as they are; anything else is a transient failure. */
 function translate(error: unknown, what: string): never {
   if (isServiceError(error)) {
@@ -40,54 +35,28 @@ function translate(error: unknown, what: string): never {
   throw new UnavailableError(`${what} could not be read; retry`);
 }
 
-const DIRECTORY_TTL_MS = 5 * 60_000;
-
-/** The alliance's institutions (public in identity, cached a few minutes) and the patient's county. */
+/** The alliance's institutions (the kit's directory of identity's public list) and the patient's county. */
 export class IdentityDirectory {
   private readonly client: Client;
-  private cached: { at: number; institutions: CandidateInstitution[] } | undefined;
+  private readonly directory: InstitutionDirectory;
 
   constructor(address: string) {
     this.client = createChannelClient(address);
+    this.directory = new InstitutionDirectory(this.client);
   }
 
+  /** The institutions a referral can be routed to: those with a level and a location. */
   async institutions(): Promise<CandidateInstitution[]> {
-    if (this.cached && Date.now() - this.cached.at < DIRECTORY_TTL_MS) return this.cached.institutions;
-    const all: Institution[] = [];
-    let pageToken = '';
-    try {
-      do {
-        const page = await callUnary(this.client, IdentityServiceService.listInstitutions, { county: '', level: '', capability: '', near: '', pageSize: 200, pageToken }, { idempotent: true, timeoutMs: 5_000 });
-        all.push(...page.institutions);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-    } catch (error) {
-      if (this.cached) return this.cached.institutions;
-      return translate(error, 'the institution directory');
-    }
-    const institutions = all.flatMap((institution): CandidateInstitution[] => {
-      const level = LEVELS[institution.level];
-      if (!level || !institution.location) return [];
-      return [
-        {
-          id: institution.id,
-          code: institution.code,
-          name: institution.name,
-          level,
-          countyCode: institution.countyCode,
-          location: { latitude: institution.location.latitude, longitude: institution.location.longitude },
-          capabilities: institution.capabilities,
-        },
-      ];
+    return [...(await this.directory.all()).values()].flatMap((institution): CandidateInstitution[] => {
+      const { level, location } = institution;
+      return level && location ? [{ ...institution, level, location }] : [];
     });
-    this.cached = { at: Date.now(), institutions };
-    return institutions;
   }
 
   async institution(id: string, field: string): Promise<CandidateInstitution> {
-    const found = (await this.institutions()).find((institution) => institution.id === id);
-    if (!found) throw InvalidArgumentError.field(field, `no member institution ${id}`);
-    return found;
+    const found = await this.directory.get(id);
+    if (!found?.level || !found.location) throw InvalidArgumentError.field(field, `no member institution ${id}`);
+    return { ...found, level: found.level, location: found.location };
   }
 
   /** The patient's county of residence (statistics count by it); NOT_FOUND for an unknown patient. */

@@ -74,7 +74,7 @@ export class BookingService {
     private readonly finder: SlotFinder,
   ) {}
 
-  private async institutionsById(): Promise<Map<string, InstitutionInfo>> {
+  private async institutionsById(): Promise<ReadonlyMap<string, InstitutionInfo>> {
     return this.identity.institutions.all();
   }
 

@@ -67,7 +67,7 @@ export class SlotFinder {
    * stops once enough slots are found (ranking is by distance first); without one, day by day across all of them.
    */
   async freeSlots(query: SlotQuery): Promise<FreeSlot[]> {
-    const distance = (institution: InstitutionInfo): number | undefined => (query.near ? greatCircleKm(query.near, institution.location) : undefined);
+    const distance = (institution: InstitutionInfo): number | undefined => (query.near && institution.location ? greatCircleKm(query.near, institution.location) : undefined);
     const ordered = [...query.candidates].sort((a, b) => (distance(a) ?? 0) - (distance(b) ?? 0) || a.code.localeCompare(b.code));
     const found: FreeSlot[] = [];
     if (ordered.length === 0 || query.to <= query.from) return found;

@@ -6,10 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { runPgBackRest } from '../backup';
-import { platformAccount } from '../account';
 import { startPlatform, type Platform } from '../platform';
-import { loadOrCreateCredentials } from '../secrets';
 import { sleep } from '../proc';
 
 export interface PitrOptions {
@@ -89,8 +86,7 @@ export async function runPitrDrill(options: PitrOptions): Promise<PitrReport> {
       await insertRange(client, 10 * rows, 10 * rows + writtenAfter, 'after-mistake');
     });
     log(`pitr: mistake at ${new Date(mistakeAt).toISOString()} (every row deleted), ${writtenAfter} rows written after it`);
-    const check = await runPgBackRest(sourceDir, platformAccount(() => undefined), loadOrCreateCredentials(sourceDir), ['check']);
-    if (check.status !== 0) throw new Error(`pgbackrest check: ${check.stderr || check.stdout}`);
+    await source.checkArchive();
     const archiveMs = Date.now() - mistakeAt;
 
     log(`pitr: restoring to ${target.toISOString()} into a fresh pair`);
