@@ -691,7 +691,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     for (const agent of agents) {
       // The agents run as the platform's own user, like the services.
       mkdirSync(agent.dir, { recursive: true, mode: 0o700 });
-      supervisor.add(storeAgentSpec(agent, repoRoot));
+      supervisor.add(storeAgentSpec(agent, repoRoot, ports.identity));
     }
     await Promise.all(
       agents.map(async (agent) => {

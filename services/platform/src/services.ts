@@ -167,7 +167,8 @@ export function storeAgentAddresses(agents: readonly StoreAgent[]): string {
   return agents.map((agent) => `${agent.zone}=${serviceAddress(agent.port)}`).join(',');
 }
 
-export function storeAgentSpec(agent: StoreAgent, repoRoot: string): ComponentSpec {
+/** A zone's store agent; it verifies the replication service's tokens with identity's keys (`identityPort`). */
+export function storeAgentSpec(agent: StoreAgent, repoRoot: string, identityPort: number): ComponentSpec {
   return {
     name: agent.component,
     command: process.execPath,
@@ -178,6 +179,7 @@ export function storeAgentSpec(agent: StoreAgent, repoRoot: string): ComponentSp
       AGENT_ZONE: agent.zone,
       AGENT_DATA_DIR: agent.dir,
       GRPC_PORT: String(agent.port),
+      IDENTITY_SERVICE_ADDR: serviceAddress(identityPort),
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
     },
     cwd: repoRoot,

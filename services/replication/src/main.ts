@@ -4,6 +4,7 @@ startTelemetry(process.env.SERVICE_NAME ?? 'replication');
 
 import { createServer } from 'node:http';
 import { runService } from '../../common/src/service';
+import { ConfigError } from '../../common/src/config';
 import { ReplicationServiceService } from '../../common/src/gen/mch/replication/v1/replication';
 import { loadReplicationConfig } from './config';
 import { replicationHandlers } from './handlers';
@@ -21,16 +22,17 @@ void runService({
   protoFile: 'mch/replication/v1/replication.proto',
   serviceName: 'mch.replication.v1.ReplicationService',
   definition: ReplicationServiceService,
-  async build({ config, db, logger }) {
+  async build({ config, db, logger, serviceIdentity }) {
     const engine = new PatroniClient(config.PATRONI_API_URLS);
     const observer = new ReplicationObserver(engine, db, config.MCH_DURABILITY, logger, config.REPLICATION_POLL_MS);
     const agents = parseAgentAddresses(config.OBJECT_STORE_AGENTS);
     let objects: ObjectStore | undefined;
     if (agents.size > 0) {
+      if (!serviceIdentity) throw new ConfigError(['OBJECT_STORE_AGENTS: needs the service\'s own credential (MCH_SERVICE_CREDENTIAL, IDENTITY_SERVICE_ADDR); the agents serve only the replication service']);
       const contentTypes = config.OBJECT_CONTENT_TYPES.split(',').map((type) => type.trim().toLowerCase()).filter(Boolean);
       objects = new ObjectStore(
         db,
-        new StoreAgents(agents),
+        new StoreAgents(agents, serviceIdentity),
         new ObjectAccess(db, new GrpcConsultationAccess(config.CONSULTATION_SERVICE_ADDR)),
         {
           rules: { maxBytes: config.OBJECT_MAX_BYTES, contentTypes: contentTypes.length > 0 ? contentTypes : DEFAULT_CONTENT_TYPES },

@@ -1,6 +1,8 @@
 // The replication service's view of the zones' store agents: one gRPC channel per zone, and the few calls the
-// object store makes (stream a blob in or out, check a copy, set a corrupt copy aside, ping).
-import type { Client, ClientReadableStream } from '@grpc/grpc-js';
+// object store makes (stream a blob in or out, check a copy, set a corrupt copy aside, ping). Every call carries the
+// replication service's own token (the agents serve no one else), also when made for a user's request.
+import type { Client, ClientReadableStream, Metadata } from '@grpc/grpc-js';
+import type { ServiceIdentity } from '../../../common/src/auth/service-identity';
 import { callUnary, ClientStreamCall, createChannelClient, openClientStream, openServerStream } from '../../../common/src/grpc/client';
 import type { CallContext } from '../../../common/src/grpc/context';
 import {
@@ -33,8 +35,12 @@ export interface StreamOptions {
 export class StoreAgents {
   private readonly clients = new Map<string, Client>();
 
-  constructor(addresses: ReadonlyMap<string, string>) {
+  constructor(addresses: ReadonlyMap<string, string>, private readonly identity: Pick<ServiceIdentity, 'metadata'>) {
     for (const [zone, address] of addresses) this.clients.set(zone, createChannelClient(address));
+  }
+
+  private metadata(): Promise<Metadata> {
+    return this.identity.metadata();
   }
 
   get zones(): string[] {
@@ -49,25 +55,25 @@ export class StoreAgents {
 
   /** Opens a PutBlob stream with its header written. */
   async openPut(zone: string, header: { sha256: string; size: number }, options: StreamOptions): Promise<ClientStreamCall<PutBlobRequest, PutBlobResponse>> {
-    const call = openClientStream(this.client(zone), Agent.putBlob, { parent: options.parent, timeoutMs: options.timeoutMs });
+    const call = openClientStream(this.client(zone), Agent.putBlob, { parent: options.parent, timeoutMs: options.timeoutMs, metadata: await this.metadata() });
     await call.write({ header: { sha256: header.sha256, size: String(header.size) } });
     return call;
   }
 
-  get(zone: string, sha256: string, options: StreamOptions): ClientReadableStream<GetBlobResponse> {
-    return openServerStream(this.client(zone), Agent.getBlob, { sha256 }, { parent: options.parent, timeoutMs: options.timeoutMs });
+  async get(zone: string, sha256: string, options: StreamOptions): Promise<ClientReadableStream<GetBlobResponse>> {
+    return openServerStream(this.client(zone), Agent.getBlob, { sha256 }, { parent: options.parent, timeoutMs: options.timeoutMs, metadata: await this.metadata() });
   }
 
-  check(zone: string, sha256: string, verify: boolean): Promise<HasBlobResponse> {
-    return callUnary(this.client(zone), Agent.hasBlob, { sha256, verify }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true });
+  async check(zone: string, sha256: string, verify: boolean): Promise<HasBlobResponse> {
+    return callUnary(this.client(zone), Agent.hasBlob, { sha256, verify }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true, metadata: await this.metadata() });
   }
 
   async list(zone: string, after: string, pageSize: number): Promise<string[]> {
-    return (await callUnary(this.client(zone), Agent.listBlobs, { after, pageSize }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true })).sha256s;
+    return (await callUnary(this.client(zone), Agent.listBlobs, { after, pageSize }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true, metadata: await this.metadata() })).sha256s;
   }
 
   async quarantine(zone: string, sha256: string): Promise<boolean> {
-    return (await callUnary(this.client(zone), Agent.deleteBlob, { sha256 }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true })).removed;
+    return (await callUnary(this.client(zone), Agent.deleteBlob, { sha256 }, { timeoutMs: CHECK_TIMEOUT_MS, idempotent: true, metadata: await this.metadata() })).removed;
   }
 
   /** Waits up to `timeoutMs` for the zone's channel to connect (at once when it is connected). */
@@ -79,7 +85,7 @@ export class StoreAgents {
   async reachable(zone: string): Promise<boolean> {
     if (!(await this.ready(zone, PING_TIMEOUT_MS))) return false;
     try {
-      await callUnary(this.client(zone), Agent.listBlobs, { after: '', pageSize: 1 }, { timeoutMs: PING_TIMEOUT_MS });
+      await callUnary(this.client(zone), Agent.listBlobs, { after: '', pageSize: 1 }, { timeoutMs: PING_TIMEOUT_MS, metadata: await this.metadata() });
       return true;
     } catch {
       return false;

@@ -243,7 +243,7 @@ export class ObjectStore {
     const order = [...this.agents.zones].sort((a, b) => rank(a) - rank(b));
     let lastError: unknown;
     for (const zone of order) {
-      const stream = this.agents.get(zone, id, { parent: ctx, timeoutMs: this.options.transferTimeoutMs });
+      const stream = await this.agents.get(zone, id, { parent: ctx, timeoutMs: this.options.transferTimeoutMs });
       const iterator = (stream as AsyncIterable<{ chunk: Buffer }>)[Symbol.asyncIterator]();
       let first: IteratorResult<{ chunk: Buffer }>;
       try {
@@ -346,7 +346,7 @@ export class ObjectStore {
       try {
         const upload = await this.agents.openPut(zone, { sha256: id, size }, { timeoutMs: this.options.transferTimeoutMs });
         try {
-          for await (const message of this.agents.get(source, id, { timeoutMs: this.options.transferTimeoutMs }) as AsyncIterable<{ chunk: Buffer }>) {
+          for await (const message of (await this.agents.get(source, id, { timeoutMs: this.options.transferTimeoutMs })) as AsyncIterable<{ chunk: Buffer }>) {
             await upload.write({ chunk: message.chunk });
           }
         } catch (error) {

@@ -1,4 +1,5 @@
-// The store agent's configuration: its zone, its directory, where it listens, the largest blob it takes.
+// The store agent's configuration: its zone, its directory, where it listens, the largest blob it takes, and the
+// identity service whose keys verify the replication service's token (the only caller it serves).
 import { ConfigOf, int, loadConfig, port, str } from '../../../common/src/config';
 
 export const storeAgentConfigSpec = {
@@ -8,6 +9,7 @@ export const storeAgentConfigSpec = {
   AGENT_DATA_DIR: str(),
   GRPC_HOST: str({ default: '127.0.0.1' }),
   GRPC_PORT: port(),
+  IDENTITY_SERVICE_ADDR: str(),
   AGENT_MAX_BLOB_BYTES: int({ default: 256 * 1024 * 1024, min: 1024 }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
 };

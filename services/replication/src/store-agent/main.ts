@@ -1,13 +1,15 @@
-// Store agent process: config -> the zone's directory -> gRPC server (health SERVING once the directory is ready)
-// -> drained shutdown on SIGTERM.
+// Store agent process: config -> the zone's directory -> gRPC server that verifies tokens with identity's keys (health
+// SERVING once the directory is ready) -> drained shutdown on SIGTERM.
 import { startTelemetry } from '../../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'store-agent');
 
+import { TokenVerifier } from '../../../common/src/auth/tokens';
 import { ConfigError } from '../../../common/src/config';
 import { StoreAgentServiceService } from '../../../common/src/gen/mch/replication/v1/store_agent';
 import { adaptService } from '../../../common/src/grpc/adapter';
 import { GrpcServer } from '../../../common/src/grpc/server';
 import { createLogger } from '../../../common/src/logger';
+import { identityJwksSource } from '../../../common/src/service';
 import { stopTelemetry } from '../../../common/src/telemetry';
 import { BlobStore } from './blob-store';
 import { loadStoreAgentConfig, StoreAgentConfig } from './config';
@@ -36,7 +38,11 @@ async function main(): Promise<void> {
       {
         name: 'mch.replication.v1.StoreAgentService',
         definition: StoreAgentServiceService,
-        implementation: adaptService(StoreAgentServiceService, storeAgentHandlers(store), { logger }),
+        // Every call carries a token identity signed; the handlers serve only the replication service's.
+        implementation: adaptService(StoreAgentServiceService, storeAgentHandlers(store), {
+          logger,
+          authentication: { verifier: new TokenVerifier(identityJwksSource(config.IDENTITY_SERVICE_ADDR)), publicMethods: new Set() },
+        }),
         protoFile: 'mch/replication/v1/store_agent.proto',
       },
     ],
