@@ -58,8 +58,24 @@ function toRecord(row: ObjectRow, zones: readonly string[]): ObjectRecord {
   };
 }
 
+export type LeaseName = 'scan' | 'repair';
+
 export class ObjectRepository {
   constructor(private readonly db: Database, private readonly zones: readonly string[]) {}
+
+  /**
+   * Takes or renews the lease for `ms`: true when this holder has it now (it was free, expired, or already its own),
+   * false while another replica holds it. The database's clock decides, so replicas' clocks need not agree.
+   */
+  async takeLease(name: LeaseName, holder: string, ms: number): Promise<boolean> {
+    const { rowCount } = await this.db.rw.query(
+      `INSERT INTO object_store_leases (name, holder, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       WHERE object_store_leases.expires_at <= now() OR object_store_leases.holder = EXCLUDED.holder`,
+      [name, holder, Math.max(1, Math.round(ms))],
+    );
+    return rowCount === 1;
+  }
 
   async find(id: string, target: Queryable = this.db.rw): Promise<ObjectRecord | undefined> {
     const { rows } = await target.query<ObjectRow>(SELECT_OBJECT, [id]);

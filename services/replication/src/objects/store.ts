@@ -2,7 +2,8 @@
 // agent holds a verified copy (with one agent down the write continues, flagged exposed, and the repair loop copies
 // it when the agent returns); a read comes from a zone whose copy verifies, falling back to the other; a periodic
 // (and on-demand) scan re-hashes every copy and repairs missing or corrupt ones from the good zone.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { recordAudit } from '../../../common/src/audit';
@@ -25,7 +26,7 @@ import type { Database } from '../../../common/src/pg/database';
 import { checkUpload, overLimit, SHA256_HEX, UploadRules } from '../domain/objects';
 import type { ObjectAccess } from './access';
 import type { StoreAgents } from './agents';
-import { CopyState, ObjectRepository } from './repository';
+import { CopyState, LeaseName, ObjectRepository } from './repository';
 
 export interface ObjectStoreOptions {
   readonly rules: UploadRules;
@@ -78,6 +79,8 @@ interface ZoneUpload {
 
 export class ObjectStore {
   private readonly repository: ObjectRepository;
+  /** This replica, as the holder of a background pass's lease. */
+  private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly reachable = new Map<string, boolean>();
   private current: ObjectStoreStatus;
   private repairTimer: NodeJS.Timeout | undefined;
@@ -105,10 +108,21 @@ export class ObjectStore {
 
   async start(): Promise<void> {
     await this.refreshStatus();
-    this.repairTimer = setInterval(() => void this.repairNow(), this.options.repairIntervalMs);
+    // With several replicas, the scheduled passes run in one of them at a time: the holder of the pass's lease,
+    // renewed at each of its ticks and long enough to outlast one interval (a dead holder's runs out).
+    this.repairTimer = setInterval(() => void this.scheduled('repair', this.options.repairIntervalMs, () => this.repairNow()), this.options.repairIntervalMs);
     this.repairTimer.unref();
-    this.scanTimer = setInterval(() => void this.verifyAll().catch((error: unknown) => this.logger.warn({ err: error }, 'object scan failed')), this.options.scanIntervalMs);
+    this.scanTimer = setInterval(() => void this.scheduled('scan', this.options.scanIntervalMs, () => this.verifyAll()), this.options.scanIntervalMs);
     this.scanTimer.unref();
+  }
+
+  private async scheduled(name: LeaseName, intervalMs: number, pass: () => Promise<unknown>): Promise<void> {
+    try {
+      if (!(await this.repository.takeLease(name, this.holder, intervalMs * 1.5))) return;
+      await pass();
+    } catch (error) {
+      this.logger.warn({ err: error }, `scheduled object ${name} failed`);
+    }
   }
 
   stop(): void {
