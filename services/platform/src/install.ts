@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 export const REQUIRED_PACKAGES = [
   'postgresql-15',
   'patroni',
+  // Patroni's etcd client: its package depends on any one DCS client, so with another present (pysyncobj) none is etcd's.
+  'python3-etcd',
   'etcd-server',
   'etcd-client',
   'haproxy',
