@@ -47,12 +47,17 @@ function scrubDeep(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/**
+ * An error as a log line holds it: its type, message and codes, never its stack (code paths and file names stay out
+ * of the logs; the trace id of the line finds the request) nor a database error's echo of the row or statement.
+ */
+const ERROR_KEYS_LEFT_OUT = ['stack', 'detail', 'where', 'internalQuery', 'query', 'hint', 'parameters'];
+
 function serializeError(error: Error): Record<string, unknown> {
   const serialized = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
-  for (const key of ['message', 'stack']) {
-    const text = serialized[key];
-    if (typeof text === 'string') serialized[key] = scrubIdentifiers(text);
-  }
+  for (const key of ERROR_KEYS_LEFT_OUT) delete serialized[key];
+  const message = serialized['message'];
+  if (typeof message === 'string') serialized['message'] = scrubIdentifiers(message);
   return serialized;
 }
 

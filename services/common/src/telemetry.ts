@@ -11,6 +11,12 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, ReadableSpan, SimpleSpanProcessor, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
+/** `a=1&b=2` of a request target as `a=&b=`: which parameters were given, not their values. */
+export function queryNames(target: string): string {
+  const query = target.includes('?') ? target.slice(target.indexOf('?') + 1) : '';
+  return query === '' ? '' : query.split('&').map((pair) => `${pair.split('=')[0] ?? ''}=`).join('&');
+}
+
 /** Writes finished spans as JSON lines; `MCH_TRACE_FILE` turns it on (tests read it back). */
 class JsonLinesSpanExporter implements SpanExporter {
   constructor(private readonly file: string) {}
@@ -66,7 +72,11 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     serviceName,
     spanProcessors: processors,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)/.test(request.url ?? '') }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => /^\/(healthz|readyz|metrics)/.test(request.url ?? ''),
+        // A query string can name a resident (GET /v1/patients?nationalId=…): spans keep its parameter names only.
+        startIncomingSpanHook: (request) => ({ 'url.query': queryNames(request.url ?? '') }),
+      }),
       new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
       // Statement text only: parameter values may be personal identifiers and never reach a trace.
       new PgInstrumentation({ enhancedDatabaseReporting: false }),

@@ -53,6 +53,9 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 /** Probes and scrapes are never rate limited. */
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/** The raw object upload, bounded by GATEWAY_OBJECT_TIMEOUT_MS rather than the JSON body bound. */
+const OBJECT_UPLOAD = /^\/v1\/objects\/?(\?|$)/;
+
 /** True when the client prefers CSV (`Accept: text/csv`) over JSON. */
 function wantsCsv(accept: string | undefined): boolean {
   return accept !== undefined && /(^|,)\s*text\/csv/i.test(accept);
@@ -80,9 +83,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const app = Fastify({
     logger: false,
     bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
-    requestTimeout: config.GATEWAY_CALL_TIMEOUT_MS + 5_000,
-    connectionTimeout: 30_000,
-    keepAliveTimeout: 65_000,
+    // Node's outer bound on receiving any request, object uploads included; JSON bodies have a tighter one below.
+    requestTimeout: Math.max(config.GATEWAY_OBJECT_TIMEOUT_MS, config.GATEWAY_BODY_TIMEOUT_MS, config.GATEWAY_HEADERS_TIMEOUT_MS) + 5_000,
+    connectionTimeout: config.GATEWAY_IDLE_TIMEOUT_MS,
+    keepAliveTimeout: config.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
+    // Node checks the header and request bounds on this interval (30 s by default, which would stretch a 10 s bound to 40 s).
+    http: { headersTimeout: config.GATEWAY_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(config.GATEWAY_HEADERS_TIMEOUT_MS / 4))) },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
@@ -98,6 +104,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
+    boundBodyTime(request, reply);
     if (!limiter.enabled || UNLIMITED_PATHS.has(request.url.split('?')[0] ?? '')) return;
     const authorization = request.headers.authorization;
     const decision = await limiter.check(request.ip, typeof authorization === 'string' ? authorization : undefined);
@@ -113,6 +120,22 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     metrics.requests.inc({ route, method: request.method, status: String(reply.statusCode) });
     metrics.duration.observe({ route, method: request.method }, reply.elapsedTime / 1000);
   });
+
+  /** A JSON body that has not fully arrived within the bound is answered 408 and its connection closed (slowloris). */
+  function boundBodyTime(request: FastifyRequest, reply: FastifyReply): void {
+    const hasBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
+    if (!hasBody || request.raw.complete || OBJECT_UPLOAD.test(request.url)) return;
+    const timer = setTimeout(() => {
+      if (request.raw.complete || reply.sent) return;
+      metrics.slowClients.inc({ phase: 'body' });
+      reply.raw.once('finish', () => request.raw.socket?.destroy());
+      send(reply.header('connection', 'close'), plainError(408, 4, `request body not received within ${config.GATEWAY_BODY_TIMEOUT_MS} ms`));
+    }, config.GATEWAY_BODY_TIMEOUT_MS);
+    timer.unref();
+    const clear = (): void => clearTimeout(timer);
+    request.raw.once('end', clear);
+    request.raw.once('close', clear);
+  }
 
   app.setNotFoundHandler((request, reply) => send(reply, plainError(404, 5, `no route for ${request.method} ${request.url.split('?')[0]}`)));
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
@@ -136,7 +159,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/openapi.json', async () => openApi);
   registerStatusPage(app, backends, codecs);
-  registerConsultationEvents(app, backends, codecs, config.GATEWAY_SSE_HEARTBEAT_MS);
+  registerConsultationEvents(app, backends, codecs, { heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS, firstFrameTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS, bufferBytes: config.GATEWAY_SSE_BUFFER_BYTES, onOverflow: () => metrics.slowClients.inc({ phase: 'stream' }) });
   registerObjectRoutes(app, backends, codecs, config);
 
   for (const route of routes) {
@@ -181,7 +204,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
           }
           return reply.type('application/json').send(json);
         } catch (error) {
-          if (isServiceError(error)) return send(reply, httpErrorFromGrpc(error as ServiceError, codecs));
+          if (isServiceError(error)) return send(reply, httpErrorFromGrpc(error as ServiceError, codecs, backend));
           throw error;
         }
       },

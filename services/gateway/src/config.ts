@@ -13,6 +13,20 @@ export const gatewayConfigSpec = {
   /** Deadline of one object upload or download. */
   GATEWAY_OBJECT_TIMEOUT_MS: int({ default: 120_000, min: 1_000 }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+  /**
+   * Slow clients. A request's headers must all arrive within GATEWAY_HEADERS_TIMEOUT_MS and a JSON body within
+   * GATEWAY_BODY_TIMEOUT_MS after them (408 and the connection closed), so a client trickling bytes (slowloris) holds
+   * a connection for a bounded time; object uploads are bounded by GATEWAY_OBJECT_TIMEOUT_MS instead. A connection
+   * silent for GATEWAY_IDLE_TIMEOUT_MS is closed. Behind a proxy that buffers requests (nginx ingress) these rarely
+   * fire; they guard the gateway when it is reached directly or the proxy streams.
+   */
+  GATEWAY_HEADERS_TIMEOUT_MS: int({ default: 10_000, min: 100 }),
+  GATEWAY_BODY_TIMEOUT_MS: int({ default: 30_000, min: 100 }),
+  GATEWAY_IDLE_TIMEOUT_MS: int({ default: 30_000, min: 100 }),
+  /** Longer than the idle timeout of the proxy or load balancer in front (60 s for nginx and cloud LBs), so it closes first. */
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: int({ default: 65_000, min: 100 }),
+  /** A server-sent event subscriber this far behind (bytes queued in the gateway) is disconnected; it reconnects with Last-Event-ID. */
+  GATEWAY_SSE_BUFFER_BYTES: int({ default: 1024 * 1024, min: 1024 }),
   /** A comment line on a quiet server-sent event stream after this long, so proxies and clients keep it open. */
   GATEWAY_SSE_HEARTBEAT_MS: int({ default: 15_000, min: 100 }),
   /** Proxies in front of the gateway whose X-Forwarded-For is believed (0 locally; the ingress hops in Kubernetes). */

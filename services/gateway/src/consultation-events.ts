@@ -8,7 +8,7 @@ import type { Backends } from './backends';
 import { send } from './forwarding';
 import { httpErrorFromLocal } from './http-errors';
 import type { MessageCodec } from './proto-registry';
-import { bridgeToSse, sseEvent } from './sse';
+import { bridgeToSse, SseBounds, sseEvent } from './sse';
 
 /** The sequence to resume after: the Last-Event-ID header, else the `lastEventId` query parameter, else 0. */
 export function resumeAfter(header: string | string[] | undefined, query: string | undefined): string {
@@ -19,7 +19,7 @@ export function resumeAfter(header: string | string[] | undefined, query: string
   return String(Number(value));
 }
 
-export function registerConsultationEvents(app: FastifyInstance, backends: Backends, codecs: ReadonlyMap<string, MessageCodec>, heartbeatMs: number): void {
+export function registerConsultationEvents(app: FastifyInstance, backends: Backends, codecs: ReadonlyMap<string, MessageCodec>, bounds: SseBounds): void {
   app.get('/v1/consultations/:id/events', (request, reply) => {
     const { id } = request.params as { id: string };
     let afterSequence: string;
@@ -37,7 +37,7 @@ export function registerConsultationEvents(app: FastifyInstance, backends: Backe
           ? sseEvent('message', Message.toJSON(frame.message), frame.message.sequence)
           : sseEvent('ready', { lastSequence: frame.started?.lastSequence ?? '0' }),
       interrupted: sseEvent('error', { message: 'consultation stream interrupted; reconnect with Last-Event-ID' }),
-      heartbeatMs,
+      ...bounds,
       retryMs: 1_000,
     });
   });

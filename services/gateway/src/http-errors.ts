@@ -26,12 +26,23 @@ function decodeDetails(details: ReadonlyArray<{ typeUrl: string; value: Uint8Arr
   });
 }
 
+/**
+ * When the backend itself did not answer (no status of its own: refused connection, no answer before the deadline),
+ * grpc-js's text names addresses and timings; the client is told which service instead.
+ */
+function transportMessage(code: number, backend: string | undefined): string | undefined {
+  const name = backend === undefined ? 'the backend service' : `the ${backend.toLowerCase()} service`;
+  if (code === 14) return `${name} is unavailable; retry later`;
+  if (code === 4) return `${name} did not answer in time; retry later`;
+  return undefined;
+}
+
 /** The answer for a failed backend call. Messages of INTERNAL/UNKNOWN are never passed through. */
-export function httpErrorFromGrpc(error: ServiceError, codecs: ReadonlyMap<string, MessageCodec>): HttpError {
+export function httpErrorFromGrpc(error: ServiceError, codecs: ReadonlyMap<string, MessageCodec>, backend?: string): HttpError {
   const code = typeof error.code === 'number' ? error.code : 2;
   const status = readStatusDetails(error.metadata);
   const opaque = code === 13 || code === 2 || code === 15;
-  const message = opaque ? 'internal error' : (status?.message ?? error.details ?? grpcCodeName(code));
+  const message = opaque ? 'internal error' : (status?.message ?? transportMessage(code, backend) ?? error.details ?? grpcCodeName(code));
   return {
     httpStatus: httpStatusForGrpcCode(code),
     body: { code, status: grpcCodeName(code), message, details: opaque ? [] : decodeDetails(status?.details ?? [], codecs) },

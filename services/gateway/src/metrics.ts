@@ -22,6 +22,12 @@ export class GatewayMetrics {
     labelNames: ['scope'] as const,
     registers: [this.registry],
   });
+  readonly slowClients = new Counter({
+    name: 'mch_gateway_slow_clients_total',
+    help: 'Clients cut off for being slow: a request body not received in time (body), a server-sent event subscriber too far behind (stream).',
+    labelNames: ['phase'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'mch_gateway_' });

@@ -8,7 +8,23 @@ import { forwardedMetadata, send } from './forwarding';
 import { httpErrorFromGrpc, plainError } from './http-errors';
 import type { MessageCodec } from './proto-registry';
 
-export interface SseBridge<Req, Res> {
+/** How long a stream may take to start, how often it beats while quiet, and how far a subscriber may fall behind. */
+export interface SseBounds {
+  /** A comment line is written after this long without a frame (0: never). */
+  readonly heartbeatMs?: number;
+  /** The backend must send its first frame within this (504 otherwise): a hung backend never holds a client unanswered. */
+  readonly firstFrameTimeoutMs?: number;
+  /**
+   * Bytes the gateway may hold for a subscriber that does not read (beyond what the socket took). Past it the
+   * stream is cut: the client reconnects with Last-Event-ID and is replayed what it missed, instead of the gateway
+   * buffering without bound.
+   */
+  readonly bufferBytes?: number;
+  /** Called when a subscriber is cut for being too far behind. */
+  readonly onOverflow?: () => void;
+}
+
+export interface SseBridge<Req, Res> extends SseBounds {
   /** Backend name, e.g. `CONSULTATION` (address from `<NAME>_SERVICE_ADDR`). */
   readonly backend: string;
   readonly method: MethodDefinition<Req, Res>;
@@ -17,8 +33,6 @@ export interface SseBridge<Req, Res> {
   readonly frame: (message: Res) => string;
   /** The event written when the backend stream fails after it started (the client reconnects). */
   readonly interrupted: string;
-  /** A comment line is written after this long without a frame (0: never). */
-  readonly heartbeatMs?: number;
   /** The reconnection delay suggested to EventSource clients (`retry:`). */
   readonly retryMs?: number;
 }
@@ -48,17 +62,33 @@ export function bridgeToSse<Req, Res>(
     return void send(reply, error);
   }
   const metadata = forwardedMetadata(request, undefined);
+  // No deadline on the stream itself (it lives as long as the subscriber), but its first frame has one.
   const stream: ClientReadableStream<Res> = client.makeServerStreamRequest(bridge.method.path, bridge.method.requestSerialize, bridge.method.responseDeserialize, bridge.request, metadata, {});
   let started = false;
   let heartbeat: NodeJS.Timeout | undefined;
   let lastWriteAt = Date.now();
+  const firstFrame =
+    bridge.firstFrameTimeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          if (started) return;
+          openStreams.delete(shutdown);
+          stream.cancel();
+          void send(reply, plainError(504, 4, `the ${bridge.backend.toLowerCase()} service did not start the stream within ${bridge.firstFrameTimeoutMs} ms; retry later`));
+        }, bridge.firstFrameTimeoutMs);
   const write = (text: string): void => {
     lastWriteAt = Date.now();
     reply.raw.write(text);
+    if (bridge.bufferBytes !== undefined && reply.raw.writableLength > bridge.bufferBytes) {
+      bridge.onOverflow?.();
+      shutdown();
+      reply.raw.destroy();
+    }
   };
   const start = (): void => {
     if (started) return;
     started = true;
+    clearTimeout(firstFrame);
     reply.hijack();
     reply.raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -78,6 +108,7 @@ export function bridgeToSse<Req, Res>(
     }
   };
   const finish = (): void => {
+    clearTimeout(firstFrame);
     openStreams.delete(shutdown);
     clearInterval(heartbeat);
     if (started && !reply.raw.writableEnded) reply.raw.end();
@@ -88,13 +119,15 @@ export function bridgeToSse<Req, Res>(
   };
   openStreams.add(shutdown);
   stream.on('data', (message: Res) => {
+    if (reply.raw.destroyed) return;
     start();
     write(bridge.frame(message));
   });
   stream.on('error', (error: Error & { code?: number }) => {
-    if (error.code === 1 && request.raw.destroyed) return finish();
+    if (error.code === 1 && (request.raw.destroyed || reply.sent)) return finish();
     if (!started) {
-      const answer = httpErrorFromGrpc(error as never, codecs);
+      clearTimeout(firstFrame);
+      const answer = httpErrorFromGrpc(error as never, codecs, bridge.backend);
       return void send(reply, answer);
     }
     write(bridge.interrupted);
@@ -102,6 +135,7 @@ export function bridgeToSse<Req, Res>(
   });
   stream.on('end', finish);
   request.raw.on('close', () => {
+    clearTimeout(firstFrame);
     openStreams.delete(shutdown);
     clearInterval(heartbeat);
     stream.cancel();
