@@ -3,17 +3,13 @@
 // with the ids of ANOTHER woman's data, and no answer may be a success. The routes come from the gateway's own
 // table, so a route added later is covered without editing this file; a control shows that the same resident
 // does read her own data, so the test can fail.
-import path from 'node:path';
-import { protoDir } from '../../common/src/paths';
-import { collectRoutes } from '../src/http-rules';
-import { findServiceProtos, loadProtoRoot } from '../src/proto-registry';
 import { readTestPlatform } from '../../platform/test/platform-env';
 import { Api, nextFemaleId } from '../../identity/test/support';
+import { gatewayRoutes } from './route-calls';
 
 const platform = readTestPlatform();
 const api = new Api(platform.gatewayUrl);
-const root = loadProtoRoot({ includeDirs: [protoDir(), path.join(protoDir(), 'third_party')], files: findServiceProtos(protoDir()), generatedDirs: [] });
-const routes = collectRoutes(root);
+const routes = gatewayRoutes();
 
 interface Woman {
   patientId: string;

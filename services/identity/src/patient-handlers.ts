@@ -159,7 +159,8 @@ export class PatientService {
 
   async search(request: SearchPatientsRequest, ctx: CallContext): Promise<SearchPatientsResponse> {
     refuse(ctx, canActForPatients(ctx.principal));
-    if (!ctx.purpose) throw InvalidArgumentError.field('X-MCH-Purpose', 'staff must state a purpose of use to search patients');
+    // A missing purpose is a refusal like on every other patient read (403), not bad input.
+    refuse(ctx, ctx.purpose ? { allowed: true } : { allowed: false, reason: 'staff must state a purpose of use (X-MCH-Purpose) to search patients' });
     const byId = request.nationalId.trim();
     const byName = request.name.trim();
     if ((byId ? 1 : 0) + (byName ? 1 : 0) !== 1) {

@@ -3,15 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { Metadata, status } from '@grpc/grpc-js';
 import { generateKeyPair, importJWK, SignJWT } from 'jose';
 import { Client } from 'pg';
-import { callUnary, createChannelClient, unaryMethod } from '../../common/src/grpc/client';
+import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import { IdentityServiceService } from '../../common/src/gen/mch/identity/v1/identity';
 import { readTestPlatform } from '../../platform/test/platform-env';
-import path from 'node:path';
-import { protoDir } from '../../common/src/paths';
 import { httpStatusForGrpcCode } from '../../common/src/status-codes';
-import { backendOf, collectRoutes } from '../../gateway/src/http-rules';
-import { findServiceProtos, loadCodecs, loadProtoRoot, MessageCodec } from '../../gateway/src/proto-registry';
-import { transcodeRequest } from '../../gateway/src/transcode';
+import { gatewayRoutes, GrpcRouteCaller } from '../../gateway/test/route-calls';
 import { Api, nextFemaleId } from './support';
 
 const platform = readTestPlatform();
@@ -283,37 +279,13 @@ describe('authorization matrix (identity routes)', () => {
 
   it('gives the same answers for every row when identity is called straight over gRPC, without the gateway', async () => {
     // The request each HTTP row stands for, built with the gateway's own route table and transcoding.
-    const protos = { includeDirs: [protoDir(), path.join(protoDir(), 'third_party')], files: findServiceProtos(protoDir()), generatedDirs: [path.join(__dirname, '../../common/src/gen')] };
-    const routes = collectRoutes(loadProtoRoot(protos)).filter((route) => backendOf(route.service) === 'IDENTITY');
-    const codecs = loadCodecs(protos.generatedDirs);
-    const client = createChannelClient(platform.serviceAddresses.identity as string);
+    const grpc = new GrpcRouteCaller(gatewayRoutes(), { identity: platform.serviceAddresses.identity as string });
     const failures: string[] = [];
     for (const [label, verb, target, make, expected] of cases()) {
-      const url = new URL(target, 'http://gateway');
-      const segments = url.pathname.split('/');
-      const route = routes.find((candidate) => {
-        const parts = candidate.fastifyPath.split('/');
-        return candidate.verb === verb && parts.length === segments.length && parts.every((part, i) => part.startsWith(':') || part === segments[i]);
-      });
-      if (!route) throw new Error(`no route for ${verb} ${target}`);
-      const params = Object.fromEntries(route.fastifyPath.split('/').flatMap((part, i) => (part.startsWith(':') ? [[part.slice(1), segments[i] as string]] : [])));
-      const query = Object.fromEntries(url.searchParams.entries());
-      const given = make();
-      const requestCodec = codecs.get(route.requestType.fullName.slice(1)) as MessageCodec;
-      const responseCodec = codecs.get(route.responseType.fullName.slice(1)) as MessageCodec;
-      const message = requestCodec.fromJSON(transcodeRequest(route, { params, query, body: given.body }));
-      const metadata = new Metadata();
-      if (given.token) metadata.set('authorization', `Bearer ${given.token}`);
-      for (const [name, value] of Object.entries(given.headers ?? {})) metadata.set(name, value);
-      if (verb !== 'GET') metadata.set('idempotency-key', `grpc-${randomBytes(8).toString('hex')}`);
-      const method = unaryMethod(route.grpcPath, requestCodec, responseCodec);
-      const code = await callUnary(client, method, message, { metadata }).then(
-        () => status.OK as number,
-        (error: { code: number }) => error.code,
-      );
+      const code = await grpc.call(verb, target, make());
       if (httpStatusForGrpcCode(code) !== expected) failures.push(`${label} ${verb} ${target}: gRPC ${code} (expected HTTP ${expected})`);
     }
-    client.close();
+    grpc.close();
     expect(failures).toEqual([]);
   });
 

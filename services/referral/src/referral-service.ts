@@ -149,7 +149,7 @@ export class ReferralService {
       if (!/^[a-z][a-z_]{1,40}$/.test(capability)) violations.add(`capabilities[${index}]`, 'must be a capability name, e.g. nicu');
     });
     violations.throwIfAny();
-    await enforce(this.db, ctx, canReferPatient(ctx.principal, patientId as string, ctx.purpose ?? 'referral'), patientId as string, 'referral.suggest');
+    await enforce(this.db, ctx, canReferPatient(ctx.principal, patientId as string, ctx.purpose), patientId as string, 'referral.suggest');
     const [record, institutions] = await Promise.all([this.options.records.record(patientId as string, { parent: ctx }), this.options.directory.institutions()]);
     const pregnancy = currentPregnancy(record);
     const risk = { colour: pregnancy?.risk?.colour ?? '', besideColours: pregnancy?.risk?.besideColours ?? [], screenPositive: pregnancy?.risk?.screenPositive ?? false };
@@ -270,7 +270,7 @@ export class ReferralService {
     const followUpPlan = text(violations, request.followUpPlan, 'followUpPlan');
     const suggestionId = request.suggestionId ? violations.check(() => requireId(request.suggestionId, 'suggestionId')) : undefined;
     violations.throwIfAny();
-    await enforce(this.db, ctx, canReferPatient(ctx.principal, patientId as string, ctx.purpose ?? 'referral'), patientId as string, 'referral.create');
+    await enforce(this.db, ctx, canReferPatient(ctx.principal, patientId as string, ctx.purpose), patientId as string, 'referral.create');
     const fromId = ctx.principal?.institutionId as string;
     if (toId === fromId) throw InvalidArgumentError.field('toInstitutionId', 'must be another institution than the caller\'s own');
     const [from, to] = await Promise.all([this.options.directory.institution(fromId, 'institution'), this.options.directory.institution(toId as string, 'toInstitutionId')]);

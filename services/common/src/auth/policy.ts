@@ -127,10 +127,13 @@ export function canGradePregnancyRisk(principal: Principal | undefined, institut
   return institutionLevel === 'prefecture' || institutionLevel === 'county' ? allow : deny('risk colours are graded at county (二级) level and above; township institutions screen');
 }
 
-/** The risk-change outbox and the high-risk case register: clinical staff (and other services acting for them). */
+/**
+ * The risk-change outbox and the high-risk case register (who is orange, red or purple, and where): clinical staff.
+ * Platform admins run the platform and take no part in care, so they read no list of patients.
+ */
 export function canReadRiskRegister(principal: Principal | undefined): Decision {
   if (!principal) return deny('not authenticated');
-  return isClinical(principal) || hasRole(principal, 'platform-admin') ? allow : deny('only clinical staff read the high-risk register');
+  return isClinical(principal) ? allow : deny('only clinical staff read the high-risk register');
 }
 
 /** The caller's relation to a referral: clinical staff of its sending or receiving institution, or neither. */
