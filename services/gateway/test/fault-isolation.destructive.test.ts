@@ -310,8 +310,8 @@ describe('what leaves the platform', () => {
       for (const line of readFileSync(spansFile, 'utf8').split('\n')) {
         if (line === '') continue;
         spans++;
-        // A span names its statement's operation and table; values and the rest are what must stay out.
-        scan('span', line.replace(/"db\.(statement|query\.text)":"(?:[^"\\]|\\.)*"/g, '"db.$1":"…"'), true);
+        // A span names its statement's operation and table (telemetry's statementSummary), never the statement.
+        scan('span', line, true);
       }
     }
     const kinds = new Map<string, number>();

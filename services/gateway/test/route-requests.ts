@@ -223,7 +223,7 @@ export class RouteWorld {
       'POST /v1/children/{child_patient_id}/screenings': () => ({ user: midwife, path: `/v1/children/${child()}/screenings`, body: { kind: 'SCREENING_KIND_DEVELOPMENTAL', instrument: 'ASQ-3', screenedOn: daysFrom(-8), score: 50, result: 'SCREENING_RESULT_NORMAL' } }),
       'POST /v1/pregnancies/{pregnancy_id}/postpartum-visits': () => ({ user: midwife, path: `/v1/pregnancies/${this.id('deliveredPregnancy')}/postpartum-visits`, body: { kind: 'home-visit', visitDate: daysFrom(-5) } }),
       'POST /v1/children/{child_patient_id}/checks': () => ({ user: midwife, path: `/v1/children/${child()}/checks`, body: { checkedOn: daysFrom(-5), service: 'newborn-home-visit', notes: 'well' } }),
-      'POST /v1/pregnancies/{pregnancy_id}/imaging': () => ({ user: clinician, path: `/v1/pregnancies/${pregnancy()}/imaging`, body: { studyInstanceUid: `1.2.156.${parseInt(this.run, 16)}`, modality: 'US', studyDate: daysFrom(-2), objectId: 'ab'.repeat(32), findings: 'single live fetus' } }),
+      'POST /v1/pregnancies/{pregnancy_id}/imaging': () => ({ user: clinician, path: `/v1/pregnancies/${pregnancy()}/imaging`, body: { studyInstanceUid: `1.2.156.${parseInt(this.run, 16)}`, modality: 'US', studyDate: daysFrom(-2), findings: 'single live fetus' } }),
       'GET /v1/high-risk-cases': () => ({ user: clinician, path: '/v1/high-risk-cases?county=lufeng&pageSize=10' }),
       'GET /v1/statistics': () => ({ user: 'pref.analyst', path: `/v1/statistics?from=${daysFrom(-60).slice(0, 7)}&to=${daysFrom(0).slice(0, 7)}` }),
       // referral

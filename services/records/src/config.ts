@@ -6,6 +6,8 @@ export const recordsConfigSpec = {
   IDENTITY_SERVICE_ADDR: str(),
   /** Referral's indicators join the statistics when it is set. */
   REFERRAL_SERVICE_ADDR: optionalStr(),
+  // The object store, which an imaging study's object id must name (an object stored for the same patient).
+  REPLICATION_SERVICE_ADDR: optionalStr(),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;

@@ -12,6 +12,7 @@ import { defaultRecordsDataDir, loadRecordsReferenceData } from './domain';
 import { recordsHandlers } from './handlers';
 import { ReferralIndicatorClient } from './referral-indicators';
 import { IdentityClient } from './identity-client';
+import { NO_OBJECT_STORE, ObjectStoreClient } from './object-store-client';
 import { PregnancyService } from './pregnancy-service';
 import { ReadService } from './read-service';
 import { RecordsRepository } from './repository';
@@ -30,7 +31,7 @@ void runService({
     const access = new RecordAccess(db, new RecordsRepository(db), reference);
     return recordsHandlers({
       db,
-      pregnancies: new PregnancyService(access, identity),
+      pregnancies: new PregnancyService(access, identity, config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE),
       children: new ChildService(access, identity),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
       reference,

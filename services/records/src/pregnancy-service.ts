@@ -42,6 +42,7 @@ import {
   todayInChina,
 } from './domain';
 import type { IdentityClient } from './identity-client';
+import type { PatientObjects } from './object-store-client';
 import type { PregnancyRow, VisitRow } from './repository';
 import { storedAnswer } from './replay';
 import { FULL_VISIBILITY, toAssessment, toDelivery, toImagingStudy, toPostpartumVisit, toPregnancy, toRiskStatus, toVisit } from './views';
@@ -72,6 +73,7 @@ export class PregnancyService {
   constructor(
     private readonly access: RecordAccess,
     private readonly identity: IdentityClient,
+    private readonly objects: PatientObjects,
   ) {}
 
   private get db() {
@@ -505,6 +507,8 @@ export class PregnancyService {
       { lmp: known.lmp },
       todayInChina(),
     );
+    // Asked before the transaction: the object must already be stored for her (its bytes are never re-checked here).
+    if (study.objectId) await this.objects.requireObjectOf(study.objectId, patientId, 'objectId', ctx);
     return runIdempotent(this.db, scopeFromContext(ctx), RecordImagingStudyRequest.encode(request).finish(), RecordImagingStudyResponse, async (tx) => {
       const change = await this.repository.beginChange(tx, patientId, request.expectedVersion);
       const row = await this.repository.insertImagingStudy(tx, {

@@ -6,10 +6,9 @@
 import Redis from 'ioredis';
 import { GetPatientRecordResponse } from '../../common/src/gen/mch/records/v1/records';
 import { HttpAnswer } from '../../identity/test/support';
-import { call, certificate, daysBefore, fieldsOf, loginAll, newMother, ok, platform, recordOf, recordsAuditOf, today } from './support';
+import { call, certificate, daysBefore, fieldsOf, loginAll, newMother, ok, platform, recordOf, recordsAuditOf, today, uploadFor } from './support';
 
 const STUDY_UID = '1.2.840.113619.2.55.3.604688119.969.1268071029.320';
-const OBJECT_ID = 'a'.repeat(40) + '0123456789abcdef01234567';
 
 let motherId: string;
 let pregnancyId: string;
@@ -162,6 +161,7 @@ describe('imaging study references', () => {
   const route = () => `/v1/pregnancies/${pregnancyId}/imaging`;
 
   it('records a PACS study with its object id; the record shows it', async () => {
+    const OBJECT_ID = await uploadFor('lufeng.midwife', motherId);
     const body = await ok(
       call('lufeng.midwife', 'POST', route(), { studyInstanceUid: STUDY_UID, modality: 'us', studyDate: daysBefore(200), objectId: OBJECT_ID.toUpperCase(), findings: 'singleton, growth on the 50th centile', expectedVersion: version }),
     );
@@ -181,6 +181,16 @@ describe('imaging study references', () => {
       [{ studyInstanceUid: '1.2.3', modality: 'XRAY', studyDate: daysBefore(340), objectId: 'not-a-sha256' }, ['modality', 'studyDate', 'objectId']],
     ];
     for (const [body, fields] of cases) await refused(motherId, () => call('lufeng.midwife', 'POST', route(), body), 400, fields);
+  });
+
+  it('refuses an object id the object store does not hold for her (absent, or stored for another woman) with 400 objectId', async () => {
+    const other = await newMother('1991-03-04');
+    const hers = await uploadFor('lufeng.midwife', other);
+    const absent = 'c'.repeat(64);
+    for (const objectId of [absent, hers]) {
+      // Both ids are well-formed: only the object store's answer can refuse them.
+      await refused(motherId, () => call('lufeng.midwife', 'POST', route(), { studyInstanceUid: `2.25.${Date.now()}`, modality: 'US', studyDate: daysBefore(20), objectId }), 400, ['objectId']);
+    }
   });
 
   it('a stale version is 409 ABORTED; a repeated key replays the first answer', async () => {

@@ -1,6 +1,6 @@
 // Test support for records through the gateway: the demo accounts' tokens, calls with a treatment purpose, dates
 // relative to today in China, mothers with a resident ID, reading a record, the field names of a 400.
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { Metadata } from '@grpc/grpc-js';
 import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import { AuditEvent } from '../../common/src/gen/mch/common/v1/audit';
@@ -52,3 +52,16 @@ export async function recordsAuditOf(patientId: string): Promise<AuditEvent[]> {
     records.close();
   }
 }
+
+/** Stores a small PNG in the object store for the patient (reference `patient:<id>`); returns its id. */
+export async function uploadFor(user: string, patientId: string, bytes: Buffer = randomBytes(64)): Promise<string> {
+  const response = await fetch(`${platform.gatewayUrl}/v1/objects?reference=patient:${patientId}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': 'image/png', 'x-mch-purpose': 'treatment', 'idempotency-key': randomBytes(8).toString('hex') },
+    body: new Uint8Array(bytes),
+  });
+  const body = (await response.json()) as { object?: { id: string } };
+  if (response.status !== 201 || !body.object) throw new Error(`upload: ${response.status} ${JSON.stringify(body)}`);
+  return body.object.id;
+}
+
