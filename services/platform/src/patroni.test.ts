@@ -1,4 +1,4 @@
-import { dynamicConfiguration, parseCluster } from './patroni';
+import { dynamicConfiguration, haTimingsFrom, parseCluster } from './patroni';
 
 // Shapes of Patroni 3.0.2's GET /cluster, as observed on this platform.
 const inSync = JSON.stringify({
@@ -36,11 +36,21 @@ describe('Patroni cluster view', () => {
 });
 
 describe('Patroni dynamic configuration', () => {
-  test('carries the timings measured in HA-NOTES and the durability setting', () => {
-    expect(dynamicConfiguration('available')).toMatchObject({ ttl: 5, loop_wait: 1, retry_timeout: 2, synchronous_mode: true, synchronous_mode_strict: false });
+  test('carries the HA timings and the durability setting', () => {
+    expect(dynamicConfiguration('available')).toMatchObject({ ttl: 4, loop_wait: 1, retry_timeout: 2, synchronous_mode: true, synchronous_mode_strict: false });
     expect(dynamicConfiguration('strict')).toMatchObject({ synchronous_mode_strict: true });
     expect(dynamicConfiguration('available')).toMatchObject({
       postgresql: { use_pg_rewind: true, use_slots: true, parameters: { wal_log_hints: 'on', hot_standby: 'on', wal_retrieve_retry_interval: '1s' } },
     });
+  });
+
+  test('timings from the environment are whole seconds Patroni 3.0.2 with etcd3 can run', () => {
+    expect(haTimingsFrom({ MCH_PATRONI_TTL: '5' })).toEqual({ ttl: 5, loop_wait: 1, retry_timeout: 2 });
+    // Patroni would run 1.5 as 1.
+    expect(() => haTimingsFrom({ MCH_PATRONI_RETRY_TIMEOUT: '1.5' })).toThrow('whole number');
+    // The standby could never take the leader key.
+    expect(() => haTimingsFrom({ MCH_PATRONI_TTL: '4', MCH_PATRONI_RETRY_TIMEOUT: '1' })).toThrow('at least 2');
+    // No second left for the leader to demote before its key expires.
+    expect(() => haTimingsFrom({ MCH_PATRONI_TTL: '3' })).toThrow('ttl >= loop_wait + retry_timeout + 1');
   });
 });

@@ -16,23 +16,44 @@ export const DCS_NAMESPACE = '/service/';
 const POSTGRES_BIN_DIR = '/usr/lib/postgresql/15/bin';
 
 /**
- * HA timings measured on this machine kind (HA-NOTES): ttl 5 / loop_wait 1 / retry_timeout 2 fail over in
- * ~5 s and stay stable under load; retry_timeout below 2 broke the cluster with etcd3.
+ * HA timings for Patroni 3.0.2 on a single etcd 3.4 witness, from its source and the drills (DRILLS.md):
+ *
+ * - Where a zone loss spends its time: the leader refreshes its etcd lease once per loop (loop_wait), so the key
+ *   outlives the kill by ttl − U(0, loop_wait); etcd 3.4 sweeps expired leases every 500 ms (+U(0, 0.5 s)); the
+ *   standby is woken by its watch, takes the key and promotes (~0.4 s under load, up to 1.3 s), HAProxy sees it,
+ *   the services' retries land (~0.25 s). With random kill times ttl 5 gave a client write gap of ~5.4 s median,
+ *   ttl 4 gives 4.6 s (20 kills).
+ * - All three are whole seconds: Patroni int()s them when it reads them from the DCS (1.5 runs as 1).
+ * - retry_timeout must be 2 or more with etcd3: attempt_to_acquire_leader (dcs/etcd3.py) refreshes the lease
+ *   under a retry deadline of retry_timeout, then raises "attempt_to_acquire_leader timeout" when less than 1 s
+ *   is left — with 1 it always is, and the standby logs only "Error communicating with DCS" and never takes over.
+ * - ttl 4 breaks Patroni's documented rule ttl >= loop_wait + 2 * retry_timeout (5) by one second. What the rule
+ *   guards: a leader cut off from etcd demotes once a lease refresh has failed for retry_timeout, i.e. within
+ *   loop_wait + retry_timeout (3 s) of its last refresh — before its key can expire (4 s + the sweep); only when
+ *   a cycle first waits retry_timeout for the DCS cache and then again for the refresh may it stay primary up to
+ *   ~1 s after the key expired. In synchronous mode nothing it commits then is acknowledged (its commits wait for
+ *   the standby that was just promoted, and only the lock holder may release them through the DCS), so no
+ *   acknowledged write can be lost; a read through it could be ~1 s stale. Hence the check in haTimingsFrom.
+ * - Slack against spurious failovers: a normal loop refreshes the lease every 1.0 s (3 s spare); the loop that
+ *   makes a returning zone synchronous sleeps 2 s after its refresh (ha.py process_sync_replication), so that
+ *   refresh comes ~2.3 s after the previous one under load (1.7 s spare). 20 kills at load average 14–21 made
+ *   exactly one leader change each and none between them. Later Patroni releases refuse such short timings.
  */
-export const HA_TIMINGS = { ttl: 5, loop_wait: 1, retry_timeout: 2 } as const;
+export const HA_TIMINGS = { ttl: 4, loop_wait: 1, retry_timeout: 2 } as const;
 
 export type HaTimings = { readonly ttl: number; readonly loop_wait: number; readonly retry_timeout: number };
 
 /**
- * HA_TIMINGS, or MCH_PATRONI_TTL / _LOOP_WAIT / _RETRY_TIMEOUT for experiments; Patroni needs
- * ttl >= loop_wait + 2 * retry_timeout.
+ * HA_TIMINGS, or MCH_PATRONI_TTL / _LOOP_WAIT / _RETRY_TIMEOUT for experiments: whole seconds, retry_timeout >= 2
+ * and ttl >= loop_wait + retry_timeout + 1 (why: HA_TIMINGS).
  */
 export function haTimingsFrom(env: NodeJS.ProcessEnv): HaTimings {
   const read = (name: string, fallback: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number of seconds, not ${raw}`);
+    // Patroni 3.0.2 truncates the three to int when it reads them from the DCS (config.py): 1.5 would run as 1.
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of seconds, not ${raw}`);
     return value;
   };
   const timings = {
@@ -40,8 +61,11 @@ export function haTimingsFrom(env: NodeJS.ProcessEnv): HaTimings {
     loop_wait: read('MCH_PATRONI_LOOP_WAIT', HA_TIMINGS.loop_wait),
     retry_timeout: read('MCH_PATRONI_RETRY_TIMEOUT', HA_TIMINGS.retry_timeout),
   };
-  if (timings.ttl < timings.loop_wait + 2 * timings.retry_timeout) {
-    throw new Error(`Patroni needs ttl >= loop_wait + 2 * retry_timeout (${timings.ttl} < ${timings.loop_wait} + 2 * ${timings.retry_timeout})`);
+  if (timings.retry_timeout < 2) {
+    throw new Error(`with etcd3, Patroni 3.0.2 can never take the leader key with retry_timeout ${timings.retry_timeout}: it needs at least 2`);
+  }
+  if (timings.ttl < timings.loop_wait + timings.retry_timeout + 1) {
+    throw new Error(`ttl must leave the leader 1 s to demote before its key expires: ttl >= loop_wait + retry_timeout + 1 (${timings.ttl} < ${timings.loop_wait} + ${timings.retry_timeout} + 1)`);
   }
   return timings;
 }
@@ -162,7 +186,7 @@ export function patroniConfiguration(options: ZoneOptions): Record<string, unkno
       remove_data_directory_on_diverged_timelines: true,
     },
     // No /dev/watchdog on this machine kind. A zero safety margin keeps Patroni 3.0 from warning on every
-    // loop that ttl 5 leaves no room for the default 5 s margin; the watchdog itself stays off.
+    // loop that a ttl of a few seconds leaves no room for the default 5 s margin; the watchdog itself stays off.
     watchdog: { mode: 'off', safety_margin: 0 },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
   };

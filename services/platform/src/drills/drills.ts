@@ -1,12 +1,12 @@
 // The zone-loss drills of issue "Zone-loss safety": each runs on a throwaway platform of its own, under real
 // writers through the gateway, and returns its figures, its ledger check and the expectations it broke.
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { drillRejoin } from '../failover';
-import { otherZone, waitForCluster, type ClusterStatus, type Zone } from '../patroni';
+import { HA_TIMINGS, otherZone, waitForCluster, type ClusterStatus, type Zone } from '../patroni';
 import { startPlatform, type Platform } from '../platform';
 import { sleep } from '../proc';
 import type { ServiceRequest } from '../services';
@@ -278,8 +278,17 @@ function ledgerProblems(summary: LedgerSummary, problems: string[]): void {
   if (summary.failedButPresent > 0) problems.push(`${summary.failedButPresent} refused writes present on ${where}`);
 }
 
-/** One zone loss under a running load: kill the primary zone, wait for writes, restart it, wait for sync. */
-async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch: ReplicationWatch, afterSeconds: number, log: (line: string) => void): Promise<ZoneLossCycle> {
+/**
+ * One zone loss under a running load: kill the primary zone, wait for writes, restart it, wait for sync.
+ *
+ * A zone fails at any moment, so the kill lands at a random point of Patroni's loop (loop_wait). Without the
+ * random pause every kill fell at the same point: the previous cycle ends when the leader's HA loop has made the
+ * restarted zone synchronous again, and the 1 s pause after it equals loop_wait, so the kill came right at the
+ * leader's next lease refresh — mostly just after it (the slowest failover: ttl + etcd's 0.5 s expiry sweep),
+ * otherwise just before — instead of a fair draw of ttl − U(0, loop_wait) + U(0, 0.5 s).
+ */
+async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch: ReplicationWatch, afterSeconds: number, loopWaitSeconds: number, log: (line: string) => void): Promise<ZoneLossCycle> {
+  await sleep(randomInt(Math.max(1, Math.round(loopWaitSeconds * 1000))));
   const before = await platform.waitForSync();
   const victim = before.leader as Zone;
   const survivor = otherZone(victim);
@@ -329,6 +338,11 @@ async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch:
     rejoinWriteGapMs: longestWriteGapMs(load.entries, restartAt, Date.now()),
     rejoinPhases: rejoinPhases(platform.logDir, victim, restartAt),
   };
+}
+
+/** loop_wait as the running cluster has it (read back from Patroni), else the platform's default. */
+function loopWaitOf(context: DrillContext): number {
+  return context.settings.patroni.loopWait ?? HA_TIMINGS.loop_wait;
 }
 
 async function withLoad<T>(
@@ -391,7 +405,7 @@ export function zoneLoss(options: DrillOptions): Promise<ZoneLossReport> {
         objectLoad.start();
         options.log(`objects: ${OBJECT_WRITERS} writers uploading 32–256 KB images and reading back what was acknowledged`);
       }
-      const { result: cycle, load, namePrefix } = await withLoad(context, (load, watch) => loseLeaderZone(platform, load, watch, options.seconds ?? 10, options.log));
+      const { result: cycle, load, namePrefix } = await withLoad(context, (load, watch) => loseLeaderZone(platform, load, watch, options.seconds ?? 10, loopWaitOf(context), options.log));
       await objectLoad?.stop();
       const { ledger, standbyLedger, finalCluster } = await checkBothZones(context, load, namePrefix);
       const problems: string[] = [];
@@ -422,7 +436,7 @@ export function repeatedZoneLoss(options: DrillOptions): Promise<RepeatedZoneLos
     const { load, namePrefix } = await withLoad(context, async (load, watch) => {
       for (let kill = 1; kill <= options.kills; kill++) {
         try {
-          const cycle = await loseLeaderZone(context.platform, load, watch, options.seconds ?? 3, (line) => options.log(`[${kill}/${options.kills}] ${line}`));
+          const cycle = await loseLeaderZone(context.platform, load, watch, options.seconds ?? 3, loopWaitOf(context), (line) => options.log(`[${kill}/${options.kills}] ${line}`));
           cycles.push(cycle);
           options.log(`[${kill}/${options.kills}] write gap ${cycle.writeGapMs} ms, rejoin ${cycle.rejoinMs} ms, ${load.entries.length} writes so far`);
         } catch (error) {
