@@ -169,7 +169,7 @@ afterAll(async () => {
 it('derives each service\'s clients from its configuration', () => {
   expect(Object.fromEntries(GRPC_SERVICES.map((service) => [service, clientsHeldBy(service)]))).toEqual({
     identity: [],
-    records: ['identity', 'referral'],
+    records: ['identity', 'referral', 'replication'],
     scheduling: ['identity', 'records'],
     referral: ['identity', 'records', 'scheduling', 'consultation'],
     consultation: ['identity', 'replication'],
