@@ -11,12 +11,13 @@ describe('backup configuration', () => {
     expect(conf).toContain('pg2-path=/srv/mch/az-b/pgdata\npg2-port=5434\npg2-socket-path=/srv/mch/az-b');
   });
 
-  it('archives every segment through pgBackRest, and a partly filled one after the archive timeout', () => {
-    expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 })).toEqual({
+  it("archives every segment through pgBackRest from the member's own data directory, and a partly filled one after the archive timeout", () => {
+    expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-b')).toEqual({
       archive_mode: 'on',
-      archive_command: '/usr/bin/pgbackrest --config=/srv/mch/backup/pgbackrest.conf --stanza=mch archive-push %p',
+      archive_command: '/usr/bin/pgbackrest --config=/srv/mch/backup/pgbackrest.conf --stanza=mch --pg1-path=/srv/mch/az-b/pgdata archive-push %p',
       archive_timeout: '45s',
     });
+    expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command).toContain('--pg1-path=/srv/mch/az-a/pgdata archive-push');
   });
 
   it('reads its settings from the environment and names a bad one', () => {

@@ -96,11 +96,15 @@ export function writeBackupConfiguration(options: BackupConfigOptions, account: 
   return path;
 }
 
-/** The PostgreSQL settings that archive every completed WAL segment from whichever zone leads. */
-export function archiveParameters(dataDir: string, settings: BackupSettings): Record<string, string> {
+/**
+ * The PostgreSQL settings of one zone's member that archive every completed WAL segment while it leads. archive-push
+ * takes the cluster it runs in as pg1 and refuses a data directory other than pg1-path, so each member names its
+ * own (with the configuration's pg1 = az-a alone, archiving stopped at the first failover to az-b).
+ */
+export function archiveParameters(dataDir: string, settings: BackupSettings, zone: Zone): Record<string, string> {
   return {
     archive_mode: 'on',
-    archive_command: `${PGBACKREST_BIN} --config=${backupConfigPath(dataDir)} --stanza=${STANZA} archive-push %p`,
+    archive_command: `${PGBACKREST_BIN} --config=${backupConfigPath(dataDir)} --stanza=${STANZA} --pg1-path=${pgDataDir(dataDir, zone)} archive-push %p`,
     archive_timeout: `${settings.archiveTimeoutSeconds}s`,
   };
 }

@@ -637,7 +637,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const restoring = options.restoreFrom !== undefined && !hasData(dataDir, 'az-a') && !hasData(dataDir, 'az-b');
     for (const zone of ZONES) {
       const zoneOptions = {
-        archive: archiveParameters(dataDir, backupSettings),
+        archive: archiveParameters(dataDir, backupSettings, zone),
         ...(restoring && zone === 'az-a' && options.restoreFrom !== undefined
           ? { bootstrapMethod: restoreBootstrap(writeRestoreScript(options.restoreFrom, dataDir, account)) }
           : {}),

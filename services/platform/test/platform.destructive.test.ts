@@ -98,3 +98,13 @@ test('az-a, restarted, rejoins as the synchronous standby without intervention',
   expect(report.status.syncStandby).toBe('az-a');
   expect(report.status.inSync).toBe(true);
 });
+
+test('with az-b leading, WAL is still archived and a backup is taken from it (point-in-time recovery survives the failover)', async () => {
+  expect((await platform.status()).leader).toBe('az-b');
+  const began = Date.now();
+  await platform.checkArchive();
+  const backup = await platform.backup('incr');
+  const info = await platform.backupInfo();
+  console.log(`after failover: archive check ${Date.now() - began - backup.ms} ms, incremental backup from az-b ${backup.ms} ms (${backup.label ?? '?'})`);
+  expect(info.backups.map((entry) => entry.label)).toContain(backup.label);
+});
