@@ -1,4 +1,4 @@
-import { describeBackups } from './backups';
+import { describeArchiver, describeBackups } from './backups';
 
 const checkedAt = new Date('2026-11-25T12:00:00Z');
 const backup = (stoppedAt: string) => ({
@@ -31,5 +31,16 @@ describe('backup status', () => {
     const unreadable = describeBackups(undefined, 'pgbackrest info: permission denied', checkedAt, day);
     expect(unreadable.status.repositoryStatus).toBe('pgbackrest info: permission denied');
     expect(unreadable.warnings).toEqual(['backups: the repository could not be read (pgbackrest info: permission denied)']);
+  });
+
+  it('warns while the primary\'s WAL archiving fails, and not once a segment was archived after the failure', () => {
+    const failedAt = new Date('2026-11-25T10:00:00Z');
+    expect(describeArchiver({ lastArchivedAt: new Date('2026-11-25T09:59:00Z'), lastFailedAt: failedAt, lastFailedWal: '000000020000000000000007' })).toEqual([
+      'backups: WAL archiving on the primary is failing (000000020000000000000007 at 2026-11-25T10:00:00.000Z; the last segment archived at 2026-11-25T09:59:00.000Z): point-in-time recovery stops there',
+    ]);
+    expect(describeArchiver({ lastArchivedAt: undefined, lastFailedAt: failedAt, lastFailedWal: undefined })[0]).toContain('no segment archived by this primary yet');
+    expect(describeArchiver({ lastArchivedAt: new Date('2026-11-25T10:00:30Z'), lastFailedAt: failedAt, lastFailedWal: 'x' })).toEqual([]);
+    expect(describeArchiver({ lastArchivedAt: new Date('2026-11-25T10:00:30Z'), lastFailedAt: undefined, lastFailedWal: undefined })).toEqual([]);
+    expect(describeArchiver(undefined)).toEqual([]);
   });
 });

@@ -16,7 +16,23 @@ export interface BackupMonitorOptions {
   readonly staleAfterMs: number;
   readonly logger: Logger;
   readonly read?: (configPath: string, stanza: string) => Promise<BackupInfo>;
+  /** The primary's WAL archiver (pg_stat_archiver): a failing archive_command stops point-in-time recovery. */
+  readonly archiver?: () => Promise<ArchiverState>;
   readonly now?: () => Date;
+}
+
+export interface ArchiverState {
+  readonly lastArchivedAt: Date | undefined;
+  readonly lastFailedAt: Date | undefined;
+  readonly lastFailedWal: string | undefined;
+}
+
+/** A warning when the primary's last archive attempt failed: every commit since is missing from the archive. */
+export function describeArchiver(state: ArchiverState | undefined): string[] {
+  if (!state?.lastFailedAt) return [];
+  if (state.lastArchivedAt && state.lastArchivedAt >= state.lastFailedAt) return [];
+  const since = state.lastArchivedAt ? `the last segment archived at ${state.lastArchivedAt.toISOString()}` : 'no segment archived by this primary yet';
+  return [`${BACKUP_WARNING} WAL archiving on the primary is failing (${state.lastFailedWal ?? 'a segment'} at ${state.lastFailedAt.toISOString()}; ${since}): point-in-time recovery stops there`];
 }
 
 /** The status fields and warnings for what the repository said (or failed to say). */
@@ -71,9 +87,12 @@ export class BackupMonitor {
     if (configPath === undefined) return;
     const read = this.options.read ?? readBackupInfo;
     const checkedAt = (this.options.now ?? (() => new Date()))();
+    // The archiver's state is one more warning; not being able to read it (a failover in progress) is none.
+    const archiver = await this.options.archiver?.().catch(() => undefined);
     try {
       const info = await read(configPath, this.options.stanza);
-      this.current = describeBackups(info, undefined, checkedAt, this.options.staleAfterMs);
+      const described = describeBackups(info, undefined, checkedAt, this.options.staleAfterMs);
+      this.current = { status: described.status, warnings: [...described.warnings, ...describeArchiver(archiver)] };
       this.lastError = undefined;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -56,6 +56,13 @@ void runService({
       intervalMs: config.BACKUP_CHECK_INTERVAL_MS,
       staleAfterMs: config.BACKUP_STALE_HOURS * 3_600_000,
       logger,
+      archiver: async () => {
+        const rows = await db.query<{ last_archived_time: Date | null; last_failed_time: Date | null; last_failed_wal: string | null }>(
+          'SELECT last_archived_time, last_failed_time, last_failed_wal FROM pg_stat_archiver',
+        );
+        const row = rows[0];
+        return { lastArchivedAt: row?.last_archived_time ?? undefined, lastFailedAt: row?.last_failed_time ?? undefined, lastFailedWal: row?.last_failed_wal ?? undefined };
+      },
     });
     await backups.start();
     observer.includeBackups(() => backups.status());
