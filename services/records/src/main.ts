@@ -14,6 +14,8 @@ import { ReferralIndicatorClient } from './referral-indicators';
 import { IdentityClient } from './identity-client';
 import { PregnancyService } from './pregnancy-service';
 import { ReadService } from './read-service';
+import { RecordImport } from './record-import';
+import { RecordImportRepository } from './import-repository';
 import { RecordsRepository } from './repository';
 
 void runService({
@@ -33,6 +35,7 @@ void runService({
       pregnancies: new PregnancyService(access, identity),
       children: new ChildService(access, identity),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
+      imports: new RecordImport(access, new RecordImportRepository(), identity),
       reference,
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });
