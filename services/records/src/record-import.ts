@@ -200,7 +200,8 @@ export class RecordImport {
     violations.throwIfAny();
     const child = { patient_id: patientId as string, birth_date: birthDate as string, sex: item.sex === ChildSex.CHILD_SEX_FEMALE ? ('female' as const) : ('male' as const) };
     const checkSchedule = scheduleInForce(this.access.reference.schedules, 'cn-bphs-child-health', child.birth_date, 'birthDate');
-    const doseSchedule = scheduleInForce(this.access.reference.schedules, 'cn-nip', child.birth_date, 'birthDate');
+    // Looked up only for a child with doses, as the single path looks it up only when a dose is recorded.
+    const doseSchedule = item.immunizations.length > 0 ? scheduleInForce(this.access.reference.schedules, 'cn-nip', child.birth_date, 'birthDate') : undefined;
     const growth: CopyValue[][] = [];
     const checks: CopyValue[][] = [];
     const immunizations: CopyValue[][] = [];
@@ -231,7 +232,7 @@ export class RecordImport {
       withFieldPrefix(`immunizations[${index}].`, () => {
         const institutionId = requireId(dose.institutionId, 'institutionId');
         const givenOn = checkChildDate(dose.givenOn, 'givenOn', child.birth_date, today);
-        const programmeVaccine = programmeVaccineOf(doseSchedule, dose.vaccine.trim(), dose.dose);
+        const programmeVaccine = programmeVaccineOf(doseSchedule as NonNullable<typeof doseSchedule>, dose.vaccine.trim(), dose.dose);
         if (dose.lotNumber.length > 50) throw InvalidArgumentError.field('lotNumber', 'must be at most 50 characters');
         // A dose of a programme vaccine is given once (the table's unique key would refuse the whole batch).
         if (doses.has(`${programmeVaccine}:${dose.dose}`)) throw InvalidArgumentError.field('dose', `${programmeVaccine} dose ${dose.dose} appears twice`);
