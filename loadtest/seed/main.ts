@@ -2,6 +2,7 @@
 // bulk import path, with a progress bar and the time left. Options: --scale (1 = 30,000 pregnancies and 200,000
 // children), --seed, --batch (families per call), --concurrency, --fresh (ignore the progress file). The platform is
 // found through MCH_DATA_DIR (its platform.json and secrets.json), as `npm start` leaves them.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultDataDir } from '../../services/platform/src/platform';
 import { platformConnection, seed, SeedProgress } from './seed';
@@ -56,12 +57,16 @@ async function main(args: readonly string[]): Promise<void> {
   const seconds = result.elapsedMs / 1000;
   const summary = {
     ...result,
+    plan: { seed: result.plan.seed, today: result.plan.today, pregnancies: result.plan.pregnancies, families: result.plan.families },
     seconds: Math.round(seconds),
     rowsPerSecond: Math.round(result.rows / seconds),
     generatorPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     credential: connection.credential ? 'seeder service identity' : 'platform admin login',
   };
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  // What `npm run bench -- --seeded` reads: which seeded people to read.
+  mkdirSync(path.join(dataDir, 'seed'), { recursive: true });
+  writeFileSync(path.join(dataDir, 'seed', 'last-summary.json'), JSON.stringify(summary, null, 2));
 }
 
 if (require.main === module) {

@@ -431,6 +431,7 @@ function childOf(random: Random, plan: Plan, mother: PatientSpec, places: Places
     const checkedOn = addOffset(due, { days: lateness + (item.service === 'newborn-home-visit' ? 3 : 0) });
     if (checkedOn > plan.today) continue;
     const median = growthMedian(daysBetween(birthDate, checkedOn) / 30.4375);
+    const lengthBounds = daysBetween(birthDate, checkedOn) < 730 ? ([46, 109] as const) : ([66, 119] as const);
     checks.push({
       institutionId: ageYears < 3 && random.chance(0.85) ? places.township.id : places.county.id,
       checkedOn,
@@ -439,7 +440,7 @@ function childOf(random: Random, plan: Plan, mother: PatientSpec, places: Places
       growth: {
         weightKg: Math.round(median.weight * (1 + 0.11 * centile + random.normal(0, 0.02)) * 100) / 100,
         // Within the WHO weight-for-length (45–110 cm, under two) and weight-for-height (65–120 cm) tables.
-        lengthHeightCm: Math.round(clamp(median.length * (1 + 0.037 * centile + random.normal(0, 0.006)), ...(daysBetween(birthDate, checkedOn) < 730 ? ([46, 109] as const) : ([66, 119] as const))) * 10) / 10,
+        lengthHeightCm: Math.round(clamp(median.length * (1 + 0.037 * centile + random.normal(0, 0.006)), lengthBounds[0], lengthBounds[1]) * 10) / 10,
         ...(ageYears < 3 ? { headCircumferenceCm: Math.round(median.head * (1 + 0.03 * centile) * 10) / 10 } : {}),
       },
     });

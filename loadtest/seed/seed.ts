@@ -63,7 +63,7 @@ export interface SeedProgress {
 }
 
 export interface SeedResult {
-  readonly plan: Omit<Plan, 'institutions'>;
+  readonly plan: Plan;
   readonly counts: SeedCounts;
   readonly rows: number;
   readonly elapsedMs: number;
@@ -289,6 +289,7 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
       counts.recordsSkipped += records.skippedExisting;
       counts.appointmentsCreated += booked?.created ?? 0;
       counts.appointmentsExisting += booked?.existing ?? 0;
+      counts.appointmentsUnplaced += booked?.slotFull ?? 0;
       counts.referralsCreated += referred?.created ?? 0;
       counts.referralsExisting += referred?.existing ?? 0;
       counts.referralTransitions += referred?.transitions ?? 0;
@@ -327,7 +328,7 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
     const first = family(plan, 0);
     const firstMother = plan.families > plan.pregnancies ? family(plan, plan.pregnancies) : first;
     return {
-      plan: { seed: plan.seed, today: plan.today, pregnancies: plan.pregnancies, families: plan.families },
+      plan,
       counts,
       rows: rowsOf(counts),
       elapsedMs: Date.now() - began,

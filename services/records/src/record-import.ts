@@ -7,7 +7,7 @@ import { recordAudits } from '../../common/src/audit';
 import { admitBatch, runBulkImport } from '../../common/src/bulk-import';
 import { InvalidArgumentError, Violations, withFieldPrefix } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
-import type { CopyValue } from '../../common/src/pg/copy';
+import { CopyValue, json } from '../../common/src/pg/copy';
 import { ChildSex, ImportedChild, ImportedPregnancy, ImportRecordsRequest, ImportRecordsResponse } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess, requireId } from './access';
 import { measureGrowth } from './child-service';
@@ -156,7 +156,7 @@ export class RecordImport {
         randomUUID(), pregnancyId, patient, visit.checked.visitDate, visit.checked.gestationalAgeDays, visit.institutionId, author.authorId,
         visit.input.systolicBp ?? null, visit.input.diastolicBp ?? null, visit.input.weightKg ?? null, visit.input.fundalHeightCm ?? null,
         visit.input.fetalHeartRate ?? null, visit.input.proteinuria, visit.input.haemoglobin ?? null, visit.input.plateletCount ?? null,
-        [...visit.checked.findings], labs, screen.positive, screen.reasons.map((r) => r.ruleId), 1,
+        [...visit.checked.findings], json(labs), screen.positive, screen.reasons.map((r) => r.ruleId), 1,
       ]);
     }
     const lastDay = ordered[ordered.length - 1]?.checked.visitDate ?? reg.registeredOn;
@@ -175,7 +175,7 @@ export class RecordImport {
       care.add(gradedAt);
       rows.assessments?.push([
         assessmentId, pregnancyId, patient, 'grade', lastDay, ruleSet.id, proposal.colour, [...proposal.besideColours],
-        proposal.firedRules.map((rule) => ({ ruleId: rule.ruleId, colour: rule.colour, labelZh: rule.label.zh, labelEn: rule.label.en })),
+        json(proposal.firedRules.map((rule) => ({ ruleId: rule.ruleId, colour: rule.colour, labelZh: rule.label.zh, labelEn: rule.label.en }))),
         [...proposal.unassessedMetrics], proposal.colour, [...proposal.besideColours], false, screen.positive, inCase, author.authorId, gradedAt, 1, at,
       ]);
       rows.riskEvents?.push([patient, pregnancyId, assessmentId, proposal.colour, [...proposal.besideColours], inCase, item.countyCode.trim(), gradedAt, at]);
@@ -217,7 +217,7 @@ export class RecordImport {
           growthId = randomUUID();
           growth.push([
             growthId, child.patient_id, measured.measured_on, measured.age_days, measured.weight_kg, measured.length_height_cm, measured.position,
-            measured.head_circumference_cm, measured.z_scores, institutionId, author.authorId, 1,
+            measured.head_circumference_cm, json(measured.z_scores), institutionId, author.authorId, 1,
           ]);
         }
         care.add(institutionId);
@@ -253,7 +253,7 @@ export class RecordImport {
       patientId,
       rows: {
         ...rows,
-        versions: [[patientId, 1, 'import', author.authorId, institution, 'bulk import', author.requestId, counts]],
+        versions: [[patientId, 1, 'import', author.authorId, institution, 'bulk import', author.requestId, json(counts)]],
         careInstitutions: [...care].map((id) => [patientId, id, noonInChina(since)]),
       },
       counts,

@@ -80,9 +80,19 @@ export class AppointmentImport {
 
     const response = await runBulkImport(this.db, ctx, ImportAppointmentsRequest.encode(request).finish(), ImportAppointmentsResponse, async (tx) => {
       await this.repository.ensureOccupancy(tx, booked);
+      // Bookings made since the generator planned its batch may have filled a slot: those items are left out.
+      const left = await this.repository.placesLeft(tx, booked);
+      const full = new Set<string>();
+      for (const { institutionId, slot, index } of booked) {
+        const key = `${institutionId}|${slot.service}|${slot.start.getTime()}`;
+        const places = left.get(key) ?? 0;
+        if (places > 0) left.set(key, places - 1);
+        else full.add(String(request.appointments[index]?.id.toLowerCase()));
+      }
+      const placed = rows.filter((row) => !full.has(row[0] as string));
       let created: Set<string>;
       try {
-        created = await this.repository.insertAppointments(tx, rows);
+        created = await this.repository.insertAppointments(tx, placed);
       } catch (error) {
         const constraint = (error as { constraint?: string }).constraint ?? '';
         if (constraint === 'slot_occupancy_within_capacity') throw new FailedPreconditionError('the batch books a slot beyond its capacity', 'SLOT_FULL');
@@ -100,7 +110,7 @@ export class AppointmentImport {
       await this.repository.insertReminders(tx, reminders);
       const patients = new Set(rows.filter((row) => created.has(row[0] as string)).map((row) => row[1] as string));
       await recordAudits(tx, ctx, [...patients].map((patientId) => ({ patientId, action: 'appointment.import', outcome: 'allowed', reason: 'bulk import' })));
-      return { created: created.size, existing: rows.length - created.size };
+      return { created: created.size, existing: placed.length - created.size, slotFull: full.size };
     });
     const changed = new Map(booked.map(({ institutionId, slot }) => [`${institutionId}:${slot.service}`, { institutionId, service: slot.service }]));
     await this.capacityChanged([...changed.values()]);

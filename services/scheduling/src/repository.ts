@@ -407,6 +407,19 @@ export class AppointmentImportRepository {
     );
   }
 
+  /** Places left in each of these slots, their occupancy rows locked until the batch commits. */
+  async placesLeft(tx: PoolClient, slots: ReadonlyArray<{ institutionId: string; slot: SlotTime }>): Promise<Map<string, number>> {
+    if (slots.length === 0) return new Map();
+    const { rows } = await tx.query<{ key: string; left: number }>(
+      `SELECT o.institution_id::text || '|' || o.service || '|' || (extract(epoch FROM o.starts_at) * 1000)::bigint AS key, o.capacity - o.booked AS left
+       FROM slot_occupancy o JOIN unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS s(institution_id, service, starts_at)
+         ON o.institution_id = s.institution_id AND o.service = s.service AND o.starts_at = s.starts_at
+       ORDER BY o.institution_id, o.service, o.starts_at FOR UPDATE OF o`,
+      [slots.map((s) => s.institutionId), slots.map((s) => s.slot.service), slots.map((s) => s.slot.start)],
+    );
+    return new Map(rows.map((row) => [row.key, Number(row.left)]));
+  }
+
   /** Inserts the appointments whose id is new (the occupancy trigger counts the booked ones); returns the new ids. */
   async insertAppointments(tx: PoolClient, rows: ReadonlyArray<readonly CopyValue[]>): Promise<Set<string>> {
     await tx.query('CREATE TEMPORARY TABLE appointment_import (LIKE appointments INCLUDING DEFAULTS) ON COMMIT DROP');

@@ -6,8 +6,15 @@ import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { PoolClient } from './database';
 
-/** A column value: text, number, boolean, a date, a text array, a JSON document (jsonb), or NULL. */
-export type CopyValue = string | number | boolean | Date | readonly string[] | object | null | undefined;
+/** A value for a jsonb column: an array would otherwise be read as a text[] literal (`[]` as `{}`). */
+export class JsonValue {
+  constructor(readonly value: unknown) {}
+}
+
+export const json = (value: unknown): JsonValue => new JsonValue(value);
+
+/** A column value: text, number, boolean, a date, a text array, a JSON document (`json(...)`), or NULL. */
+export type CopyValue = string | number | boolean | Date | readonly string[] | JsonValue | null | undefined;
 
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
@@ -30,8 +37,8 @@ export function copyField(value: CopyValue): string {
   }
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return escapeText(arrayLiteral(value as string[]));
-  return escapeText(JSON.stringify(value));
+  if (value instanceof JsonValue) return escapeText(JSON.stringify(value.value));
+  return escapeText(arrayLiteral(value as readonly string[]));
 }
 
 /** One row in COPY's text format, newline-terminated. */

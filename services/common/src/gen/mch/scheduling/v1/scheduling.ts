@@ -646,6 +646,8 @@ export interface ImportAppointmentsResponse {
   created: number;
   /** Already there under the same id. */
   existing: number;
+  /** Booked ones left out because their slot was full when the batch ran (bookings made meanwhile): never overbooked. */
+  slotFull: number;
 }
 
 function createBaseWeeklySession(): WeeklySession {
@@ -5512,7 +5514,7 @@ export const ImportedAppointment: MessageFns<ImportedAppointment> = {
 };
 
 function createBaseImportAppointmentsResponse(): ImportAppointmentsResponse {
-  return { created: 0, existing: 0 };
+  return { created: 0, existing: 0, slotFull: 0 };
 }
 
 export const ImportAppointmentsResponse: MessageFns<ImportAppointmentsResponse> = {
@@ -5522,6 +5524,9 @@ export const ImportAppointmentsResponse: MessageFns<ImportAppointmentsResponse> 
     }
     if (message.existing !== 0) {
       writer.uint32(16).int32(message.existing);
+    }
+    if (message.slotFull !== 0) {
+      writer.uint32(24).int32(message.slotFull);
     }
     return writer;
   },
@@ -5555,6 +5560,14 @@ export const ImportAppointmentsResponse: MessageFns<ImportAppointmentsResponse> 
             message.existing = reader.int32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.slotFull = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5571,6 +5584,11 @@ export const ImportAppointmentsResponse: MessageFns<ImportAppointmentsResponse> 
     return {
       created: isSet(object.created) ? globalThis.Number(object.created) : 0,
       existing: isSet(object.existing) ? globalThis.Number(object.existing) : 0,
+      slotFull: isSet(object.slotFull)
+        ? globalThis.Number(object.slotFull)
+        : isSet(object.slot_full)
+        ? globalThis.Number(object.slot_full)
+        : 0,
     };
   },
 
@@ -5582,6 +5600,9 @@ export const ImportAppointmentsResponse: MessageFns<ImportAppointmentsResponse> 
     if (message.existing !== 0) {
       obj.existing = Math.round(message.existing);
     }
+    if (message.slotFull !== 0) {
+      obj.slotFull = Math.round(message.slotFull);
+    }
     return obj;
   },
 
@@ -5592,6 +5613,7 @@ export const ImportAppointmentsResponse: MessageFns<ImportAppointmentsResponse> 
     const message = createBaseImportAppointmentsResponse();
     message.created = object.created ?? 0;
     message.existing = object.existing ?? 0;
+    message.slotFull = object.slotFull ?? 0;
     return message;
   },
 };
@@ -5780,7 +5802,7 @@ export const SchedulingServiceService = {
   /**
    * Internal bulk path of the data generator (no HTTP route): appointments written with COPY in one transaction.
    * Past ones are fulfilled, no-show or cancelled; future booked ones must start on a slot of the institution's
-   * schedule and never overbook it. One audit event per patient. The service principal `seeder` or platform admins;
+   * schedule and never overbook it (one whose slot is full is left out and counted). One audit event per patient. The service principal `seeder` or platform admins;
    * idempotent under its key.
    */
   importAppointments: {
@@ -5836,7 +5858,7 @@ export interface SchedulingServiceServer extends UntypedServiceImplementation {
   /**
    * Internal bulk path of the data generator (no HTTP route): appointments written with COPY in one transaction.
    * Past ones are fulfilled, no-show or cancelled; future booked ones must start on a slot of the institution's
-   * schedule and never overbook it. One audit event per patient. The service principal `seeder` or platform admins;
+   * schedule and never overbook it (one whose slot is full is left out and counted). One audit event per patient. The service principal `seeder` or platform admins;
    * idempotent under its key.
    */
   importAppointments: handleUnaryCall<ImportAppointmentsRequest, ImportAppointmentsResponse>;
@@ -6092,7 +6114,7 @@ export interface SchedulingServiceClient extends Client {
   /**
    * Internal bulk path of the data generator (no HTTP route): appointments written with COPY in one transaction.
    * Past ones are fulfilled, no-show or cancelled; future booked ones must start on a slot of the institution's
-   * schedule and never overbook it. One audit event per patient. The service principal `seeder` or platform admins;
+   * schedule and never overbook it (one whose slot is full is left out and counted). One audit event per patient. The service principal `seeder` or platform admins;
    * idempotent under its key.
    */
   importAppointments(
