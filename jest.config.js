@@ -17,7 +17,7 @@ module.exports = {
       displayName: 'integration',
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
-      testMatch: ['<rootDir>/services/**/*.int.test.ts'],
+      testMatch: ['<rootDir>/services/**/*.int.test.ts', '<rootDir>/loadtest/**/*.int.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/dist/'],
       globalSetup: '<rootDir>/services/platform/test/globalSetup.ts',
       globalTeardown: '<rootDir>/services/platform/test/globalTeardown.ts',

@@ -17,6 +17,8 @@ import { bookingThroughput, pgbench } from './scheduling';
 
 
 const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
+/** `--seeded`: the read rows read people of the seeded population (`npm run seed`) instead of a fresh bench patient. */
+const seeded = process.argv.includes('--seeded');
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
@@ -89,6 +91,21 @@ async function verifyInProcess(token: string): Promise<Row> {
   });
 }
 
+/** The seeded pregnant woman and child the generator named (its last summary), as patient ids. */
+async function seededPatients(headers: Record<string, string>): Promise<{ mother: string; child: string | undefined; rows: number }> {
+  const file = path.join(defaultDataDir(), 'seed', 'last-summary.json');
+  if (!existsSync(file)) throw new Error(`--seeded: no ${file}; run \`npm run seed\` against this platform first`);
+  const summary = JSON.parse(readFileSync(file, 'utf8')) as { rows: number; samples: { pregnantNationalId: string; childNationalId?: string } };
+  const idOf = async (nationalId: string): Promise<string> => {
+    const answer = (await (await fetch(`${gatewayUrl}/v1/patients?nationalId=${nationalId}`, { headers })).json()) as { patients?: Array<{ id: string }> };
+    const id = answer.patients?.[0]?.id;
+    if (!id) throw new Error(`--seeded: patient ${nationalId.slice(0, 6)}… not found; was this platform seeded?`);
+    return id;
+  };
+  const child = summary.samples.childNationalId ? await idOf(summary.samples.childNationalId) : undefined;
+  return { mother: await idOf(summary.samples.pregnantNationalId), child, rows: summary.rows };
+}
+
 async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
   const child = spawn(process.execPath, [path.join(__dirname, 'http-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
@@ -107,6 +124,7 @@ async function main(): Promise<void> {
     return row;
   };
 
+  let databaseNote = 'empty database (demo data and what earlier rows wrote)';
   const echo = await startEcho();
   const grpcEcho = await startGrpcEcho();
   const rows: Row[] = [];
@@ -133,9 +151,14 @@ async function main(): Promise<void> {
     rows.push(viaGateway(await measure('GET /v1/me (token verified by identity + one row)', `${gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } })));
     rows.push(progress(await verifyInProcess(token)));
 
-    // A woman with a registered pregnancy and a visit, read as her clinician would.
+    // A woman with a registered pregnancy and a visit, read as her clinician would (seeded: a woman of the population).
     const clinician = { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
-    const patientId = (await benchPatient(gatewayUrl, clinician))?.patientId;
+    const population = seeded ? await seededPatients(clinician) : undefined;
+    if (population) databaseNote = `seeded database (${population.rows.toLocaleString('en')} rows from npm run seed)`;
+    const patientId = population ? population.mother : (await benchPatient(gatewayUrl, clinician))?.patientId;
+    if (population?.child) {
+      rows.push(viaGateway(await measure('GET /v1/patients/{id}/record of a seeded child (checks, growth, doses)', `${gatewayUrl}/v1/patients/${population.child}/record`, { headers: clinician })));
+    }
     if (patientId) {
       rows.push(viaGateway(await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician })));
       const direct = await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds);
@@ -178,13 +201,24 @@ async function main(): Promise<void> {
     } else {
       process.stderr.write('scheduling rows skipped: GET /v1/slots does not answer\n');
     }
+
+    // Statistics of one county over the year so far, as its analyst reads them (every indicator, from the standby).
+    const analyst = (await (await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'pref.analyst', password: 'mch-demo-2026!' }) })).json()) as { tokens?: { accessToken: string } };
+    const year = new Date().toISOString().slice(0, 4);
+    const statistics = `${gatewayUrl}/v1/statistics?county=lufeng&from=${year}-01&to=${new Date().toISOString().slice(0, 7)}`;
+    const analystHeaders = { authorization: `Bearer ${analyst.tokens?.accessToken ?? ''}` };
+    if ((await fetch(statistics, { headers: analystHeaders })).status === 200) {
+      rows.push(viaGateway(await measure('GET /v1/statistics one county, year to date (analyst)', statistics, { headers: analystHeaders, connections: Math.min(connections, 10) })));
+    } else {
+      process.stderr.write('statistics row skipped: GET /v1/statistics does not answer 200\n');
+    }
   } finally {
     echo.child.kill('SIGTERM');
     grpcEcho.child.kill('SIGTERM');
   }
 
   const memory = platformMemory();
-  const header = `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${connections} connections, ${durationSeconds} s per row`;
+  const header = `${databaseNote}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${connections} connections, ${durationSeconds} s per row`;
   const table = [
     '| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | vs raw |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
@@ -203,7 +237,7 @@ async function main(): Promise<void> {
   process.stdout.write(report);
   const out = path.resolve(process.cwd(), 'bench-results');
   mkdirSync(out, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = `${seeded ? 'seeded-' : ''}${new Date().toISOString().replace(/[:.]/g, '-')}`;
   writeFileSync(path.join(out, `bench-${stamp}.json`), JSON.stringify({ header, rows, memory }, null, 2));
   writeFileSync(path.join(out, `bench-${stamp}.md`), report);
   process.stderr.write(`written: bench-results/bench-${stamp}.{json,md}\n`);

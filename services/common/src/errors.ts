@@ -61,8 +61,22 @@ export class Violations {
     return this.found.some((violation) => violation.field === field);
   }
 
+  count(): number {
+    return this.found.length;
+  }
+
   throwIfAny(): void {
     if (this.found.length > 0) throw new InvalidArgumentError([...this.found]);
+  }
+}
+
+/** Prefixes the fields of a validation error (a nested message's fields, e.g. `growth.weightKg`). */
+export function withFieldPrefix<T>(prefix: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(error.violations.map((v) => ({ ...v, field: `${prefix}${v.field}` })));
+    throw error;
   }
 }
 

@@ -7,6 +7,7 @@ import { isUuid } from './domain/ids';
 import { encodePageToken, parseListInstitutions, queryCacheKey } from './domain/institutions';
 import type { AuthService } from './auth-handlers';
 import type { PatientService } from './patient-handlers';
+import type { PatientImport } from './patient-import';
 import type { IdentityRepository } from './repository';
 import type { StaffService } from './staff-handlers';
 
@@ -14,10 +15,11 @@ export interface IdentityServices {
   readonly auth: AuthService;
   readonly staff: StaffService;
   readonly patients: PatientService;
+  readonly imports: PatientImport;
 }
 
 export function identityHandlers(repository: IdentityRepository, cache: Cache, services: IdentityServices): UnaryHandlers<typeof IdentityServiceService> {
-  const { auth, staff, patients } = services;
+  const { auth, staff, patients, imports } = services;
   return {
     login: (request, ctx) => auth.login(request, ctx),
     refresh: (request) => auth.refresh(request),
@@ -39,6 +41,7 @@ export function identityHandlers(repository: IdentityRepository, cache: Cache, s
     issueActivationCode: (request, ctx) => patients.issueActivationCode(request, ctx),
     activateResident: (request, ctx) => patients.activate(request, ctx),
     linkGuardian: (request, ctx) => patients.linkGuardian(request, ctx),
+    importPatients: (request, ctx) => imports.importPatients(request, ctx),
 
     async listInstitutions(request) {
       const query = parseListInstitutions(request, await repository.countyCodes());

@@ -11,7 +11,8 @@ import { loadIdentityConfig } from './config';
 import { identityHandlers } from './handlers';
 import { KeyStore } from './keys';
 import { PatientService } from './patient-handlers';
-import { PatientsRepository } from './patients-repository';
+import { PatientImport } from './patient-import';
+import { PatientImportRepository, PatientsRepository } from './patients-repository';
 import { IdentityRepository } from './repository';
 import { seedDemoAccounts, seedInstitutions } from './seed';
 import { localSender } from './sms';
@@ -44,6 +45,7 @@ void runService({
       auth,
       staff: new StaffService(db, accounts, institutions),
       patients: new PatientService(db, new PatientsRepository(db), accounts, institutions, auth, throttle, localSender(config.SMS_OUTBOX_FILE, logger), new AuditFanOut(process.env)),
+      imports: new PatientImport(db, new PatientImportRepository(db), institutions),
     });
   },
 });

@@ -1,4 +1,5 @@
 // SQL for the master patient index: patients, newborn links, blocking keys, the review queue, merges and guardians.
+import { copyRows } from '../../common/src/pg/copy';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 
 export interface PatientRow {
@@ -201,5 +202,76 @@ export class PatientsRepository {
       [prefixes.map((prefix) => `${prefix.replace(/[%_\\]/g, '\\$&')}%`), limit],
     );
     return rows;
+  }
+}
+
+/** A patient of a bulk import, validated, with the id it gets if it is new. */
+export interface ImportedPatientRow {
+  readonly id: string;
+  readonly nationalId: string;
+  readonly name: string;
+  readonly sex: string;
+  readonly birthDate: string;
+  readonly phone: string;
+  readonly countyCode: string;
+  readonly address: string;
+  readonly registeredAtInstitution: string | null;
+}
+
+/** The bulk import's SQL: COPY into a temporary table, then one INSERT that the resident ID's uniqueness decides. */
+export class PatientImportRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Which of these institution ids are member institutions. */
+  async knownInstitutions(ids: readonly string[]): Promise<Set<string>> {
+    const rows = await this.db.query<{ id: string }>('SELECT id::text FROM institutions WHERE id = ANY($1::uuid[])', [ids]);
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Inserts the patients whose resident ID is new; returns the ids of those created and of every ID of the batch. */
+  async insertPatients(tx: PoolClient, rows: readonly ImportedPatientRow[], registeredBy: string): Promise<{ created: Set<string>; idByNationalId: Map<string, string> }> {
+    await tx.query(
+      `CREATE TEMPORARY TABLE patient_import (id uuid, national_id text, name text, sex text, birth_date date, phone text, county_code text,
+                                              address text, registered_at_institution uuid) ON COMMIT DROP`,
+    );
+    await copyRows(
+      tx,
+      'patient_import',
+      ['id', 'national_id', 'name', 'sex', 'birth_date', 'phone', 'county_code', 'address', 'registered_at_institution'],
+      rows.map((row) => [row.id, row.nationalId, row.name, row.sex, row.birthDate, row.phone, row.countyCode, row.address, row.registeredAtInstitution]),
+    );
+    const inserted = await tx.query<{ id: string }>(
+      `INSERT INTO patients (id, national_id, name, sex, birth_date, phone, county_code, address, registered_by, registered_at_institution)
+       SELECT id, national_id, name, sex, birth_date, phone, county_code, address, $1, registered_at_institution FROM patient_import
+       ON CONFLICT (national_id) DO NOTHING RETURNING id`,
+      [registeredBy],
+    );
+    const found = await this.idsByNationalId(tx, rows.map((row) => row.nationalId));
+    return { created: new Set(inserted.rows.map((row) => row.id)), idByNationalId: found };
+  }
+
+  /** Live patient ids by resident ID (a merged duplicate resolves to its survivor). */
+  async idsByNationalId(tx: PoolClient, nationalIds: readonly string[]): Promise<Map<string, string>> {
+    const { rows } = await tx.query<{ national_id: string; id: string }>(
+      'SELECT national_id, coalesce(merged_into, id) AS id FROM patients WHERE national_id = ANY($1::text[])',
+      [nationalIds],
+    );
+    return new Map(rows.map((row) => [row.national_id, row.id]));
+  }
+
+  async insertBlockingKeys(tx: PoolClient, keys: ReadonlyArray<readonly [patientId: string, key: string]>): Promise<void> {
+    await copyRows(tx, 'patient_blocking_keys', ['patient_id', 'key'], keys);
+  }
+
+  /** Links children to their mothers; returns how many links are new. */
+  async linkMothers(tx: PoolClient, links: ReadonlyArray<readonly [childId: string, motherId: string]>, linkedBy: string): Promise<number> {
+    if (links.length === 0) return 0;
+    const { rowCount } = await tx.query(
+      `INSERT INTO guardians (child_id, guardian_id, relationship, linked_by)
+       SELECT child_id, guardian_id, 'mother', $3 FROM unnest($1::uuid[], $2::uuid[]) AS l(child_id, guardian_id) WHERE child_id <> guardian_id
+       ON CONFLICT DO NOTHING`,
+      [links.map((link) => link[0]), links.map((link) => link[1]), linkedBy],
+    );
+    return rowCount ?? 0;
   }
 }

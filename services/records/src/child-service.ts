@@ -26,6 +26,57 @@ import type { ChildRow, GrowthRow } from './repository';
 import { storedAnswer } from './replay';
 import { toChildCheck, toGrowth, toImmunization, toScreening } from './views';
 
+/**
+ * A measurement checked and assessed against the WHO references: the growth row to insert (without its id and
+ * version). `prefix` names the fields of a nested message (`growth.` in a child check).
+ */
+function authorOf(ctx: CallContext): { institutionId: string | null; authorId: string } {
+  return { institutionId: ctx.principal?.institutionId ?? null, authorId: ctx.caller };
+}
+
+export function measureGrowth(
+  standards: RecordAccess['reference']['growthStandards'],
+  child: Pick<ChildRow, 'patient_id' | 'birth_date' | 'sex'>,
+  measuredOn: string,
+  input: GrowthInput,
+  author: { readonly institutionId: string | null; readonly authorId: string },
+  prefix = '',
+): Omit<GrowthRow, 'id'> {
+  return withFieldPrefix(prefix, () => {
+    if (input.weightKg === undefined && input.lengthHeightCm === undefined && input.headCircumferenceCm === undefined) {
+      throw InvalidArgumentError.field('weightKg', 'give at least one of weightKg, lengthHeightCm and headCircumferenceCm');
+    }
+    const ageDays = ageInDays(child.birth_date, measuredOn);
+    const position = input.position ? (input.position as MeasurementPosition) : undefined;
+    const violations = new Violations();
+    // Every measurement is checked even when another is wrong, so one answer names every bad field.
+    for (const [field, value] of [['weightKg', input.weightKg], ['lengthHeightCm', input.lengthHeightCm], ['headCircumferenceCm', input.headCircumferenceCm]] as const) {
+      if (value !== undefined && (!Number.isFinite(value) || value <= 0)) violations.add(field, 'must be a positive number');
+    }
+    violations.throwIfAny();
+    const assessment = assessGrowth(standards, {
+      sex: child.sex,
+      ageDays,
+      weightKg: input.weightKg,
+      lengthHeightCm: input.lengthHeightCm,
+      position,
+      headCircumferenceCm: input.headCircumferenceCm,
+    });
+    return {
+      patient_id: child.patient_id,
+      measured_on: measuredOn,
+      age_days: ageDays,
+      weight_kg: input.weightKg === undefined ? null : String(input.weightKg),
+      length_height_cm: input.lengthHeightCm === undefined ? null : String(input.lengthHeightCm),
+      position: input.position,
+      head_circumference_cm: input.headCircumferenceCm === undefined ? null : String(input.headCircumferenceCm),
+      z_scores: (Object.values(assessment) as ZScoreResult[]).map((z) => ({ indicator: z.indicator, zScore: z.zScoreReported, restricted: z.restricted, reference: z.reference })),
+      institution_id: author.institutionId,
+      author_id: author.authorId,
+    };
+  });
+}
+
 export class ChildService {
   constructor(
     private readonly access: RecordAccess,
@@ -62,46 +113,6 @@ export class ChildService {
     };
   }
 
-  /**
-   * A measurement checked and assessed against the WHO references: the growth row to insert (without its version).
-   * `prefix` names the fields of a nested message (`growth.` in a child check).
-   */
-  private measure(child: ChildRow, measuredOn: string, input: GrowthInput, ctx: CallContext, prefix = ''): Omit<GrowthRow, 'id'> {
-    return withFieldPrefix(prefix, () => {
-      if (input.weightKg === undefined && input.lengthHeightCm === undefined && input.headCircumferenceCm === undefined) {
-        throw InvalidArgumentError.field('weightKg', 'give at least one of weightKg, lengthHeightCm and headCircumferenceCm');
-      }
-      const ageDays = ageInDays(child.birth_date, measuredOn);
-      const position = input.position ? (input.position as MeasurementPosition) : undefined;
-      const violations = new Violations();
-      // Every measurement is checked even when another is wrong, so one answer names every bad field.
-      for (const [field, value] of [['weightKg', input.weightKg], ['lengthHeightCm', input.lengthHeightCm], ['headCircumferenceCm', input.headCircumferenceCm]] as const) {
-        if (value !== undefined && (!Number.isFinite(value) || value <= 0)) violations.add(field, 'must be a positive number');
-      }
-      violations.throwIfAny();
-      const assessment = assessGrowth(this.access.reference.growthStandards, {
-        sex: child.sex,
-        ageDays,
-        weightKg: input.weightKg,
-        lengthHeightCm: input.lengthHeightCm,
-        position,
-        headCircumferenceCm: input.headCircumferenceCm,
-      });
-      return {
-        patient_id: child.patient_id,
-        measured_on: measuredOn,
-        age_days: ageDays,
-        weight_kg: input.weightKg === undefined ? null : String(input.weightKg),
-        length_height_cm: input.lengthHeightCm === undefined ? null : String(input.lengthHeightCm),
-        position: input.position,
-        head_circumference_cm: input.headCircumferenceCm === undefined ? null : String(input.headCircumferenceCm),
-        z_scores: (Object.values(assessment) as ZScoreResult[]).map((z) => ({ indicator: z.indicator, zScore: z.zScoreReported, restricted: z.restricted, reference: z.reference })),
-        institution_id: ctx.principal?.institutionId ?? null,
-        author_id: ctx.caller,
-      };
-    });
-  }
-
   async recordGrowth(request: RecordGrowthRequest, ctx: CallContext): Promise<RecordGrowthResponse> {
     const replay = await storedAnswer(this.access.db, ctx, RecordGrowthRequest.encode(request).finish(), RecordGrowthResponse);
     if (replay) return replay;
@@ -109,7 +120,7 @@ export class ChildService {
     await this.access.allowWrite(ctx, childPatientId, 'record.growth');
     const { row: child, known } = await this.child(childPatientId, ctx);
     const measuredOn = checkChildDate(request.measuredOn, 'measuredOn', child.birth_date, todayInChina());
-    const measurement = this.measure(child, measuredOn, request, ctx);
+    const measurement = measureGrowth(this.access.reference.growthStandards, child, measuredOn, request, authorOf(ctx));
     return runIdempotent(this.access.db, scopeFromContext(ctx), RecordGrowthRequest.encode(request).finish(), RecordGrowthResponse, async (tx) => {
       if (!known) await this.repository.ensureChild(tx, child);
       const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
@@ -133,7 +144,7 @@ export class ChildService {
     const check = violations.check(() =>
       checkChildCheck({ service: request.service, development: request.development, feeding: request.feeding, haemoglobin: request.haemoglobin, notes: request.notes }, schedule),
     );
-    const measurement = checkedOn !== undefined && request.growth ? violations.check(() => this.measure(child, checkedOn, request.growth as GrowthInput, ctx, 'growth.')) : undefined;
+    const measurement = checkedOn !== undefined && request.growth ? violations.check(() => measureGrowth(this.access.reference.growthStandards, child, checkedOn, request.growth as GrowthInput, authorOf(ctx), 'growth.')) : undefined;
     violations.throwIfAny();
     return runIdempotent(this.access.db, scopeFromContext(ctx), RecordChildCheckRequest.encode(request).finish(), RecordChildCheckResponse, async (tx) => {
       if (!known) await this.repository.ensureChild(tx, child);

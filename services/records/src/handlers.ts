@@ -5,6 +5,7 @@ import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/recor
 import type { ChildService } from './child-service';
 import type { PregnancyService } from './pregnancy-service';
 import type { ReadService } from './read-service';
+import type { RecordImport } from './record-import';
 import type { RecordsReferenceData } from './domain';
 import { readStatistics, ReferralIndicatorSource } from './statistics';
 
@@ -13,12 +14,13 @@ export interface RecordsServices {
   readonly pregnancies: PregnancyService;
   readonly children: ChildService;
   readonly reads: ReadService;
+  readonly imports: RecordImport;
   readonly reference: RecordsReferenceData;
   /** The referral service's indicators; undefined until records is wired to it. */
   readonly referrals?: ReferralIndicatorSource;
 }
 
-export function recordsHandlers({ db, pregnancies, children, reads, reference, referrals }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
+export function recordsHandlers({ db, pregnancies, children, reads, imports, reference, referrals }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
     listRecordHistory: (request, ctx) => reads.history(request, ctx),
@@ -38,5 +40,6 @@ export function recordsHandlers({ db, pregnancies, children, reads, reference, r
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),
+    importRecords: (request, ctx) => imports.importRecords(request, ctx),
   };
 }

@@ -15,6 +15,8 @@ import { IdentityClient } from './identity-client';
 import { NO_OBJECT_STORE, ObjectStoreClient } from './object-store-client';
 import { PregnancyService } from './pregnancy-service';
 import { ReadService } from './read-service';
+import { RecordImport } from './record-import';
+import { RecordImportRepository } from './import-repository';
 import { RecordsRepository } from './repository';
 
 void runService({
@@ -34,6 +36,7 @@ void runService({
       pregnancies: new PregnancyService(access, identity, config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE),
       children: new ChildService(access, identity),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
+      imports: new RecordImport(access, new RecordImportRepository(), identity),
       reference,
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });

@@ -7,13 +7,15 @@ import type { Database } from '../../common/src/pg/database';
 import { ReferralServiceService } from '../../common/src/gen/mch/referral/v1/referral';
 import { readIndicators } from './indicators';
 import { requireId } from '../../common/src/ids';
+import type { ReferralImport } from './referral-import';
 import type { ReferralService } from './referral-service';
 import type { ReferralRepository } from './repository';
 
-export function referralHandlers(db: Database, repository: ReferralRepository, referrals: ReferralService): UnaryHandlers<typeof ReferralServiceService> {
+export function referralHandlers(db: Database, repository: ReferralRepository, referrals: ReferralService, imports: ReferralImport): UnaryHandlers<typeof ReferralServiceService> {
   return {
     suggestReferralTargets: (request, ctx) => referrals.suggest(request, ctx),
     createReferral: (request, ctx) => referrals.create(request, ctx),
+    importReferrals: (request, ctx) => imports.importReferrals(request, ctx),
     getReferral: (request, ctx) => referrals.get(request, ctx),
     receiveReferral: (request, ctx) => referrals.receive(request, ctx),
     acceptReferral: (request, ctx) => referrals.accept(request, ctx),

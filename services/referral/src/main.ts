@@ -12,7 +12,8 @@ import { checkAcceptanceWindows } from './domain/deadlines';
 import { loadRoutingRules } from './domain/routing';
 import { referralHandlers } from './handlers';
 import { ReferralService, ServiceAuth } from './referral-service';
-import { ReferralRepository } from './repository';
+import { ReferralImport } from './referral-import';
+import { ReferralImportRepository, ReferralRepository } from './repository';
 import { BookingRetrier, repeat, RiskOutboxConsumer } from './workers';
 
 void runService({
@@ -51,6 +52,6 @@ void runService({
       logger.warn('no service credential (MCH_SERVICE_CREDENTIAL): the risk outbox is not read and pending bookings are not retried');
     }
     logger.info({ rules: rules.id, windows }, 'referral ready');
-    return referralHandlers(db, repository, referrals);
+    return referralHandlers(db, repository, referrals, new ReferralImport(db, new ReferralImportRepository(), () => directory.institutions(), windows));
   },
 });

@@ -1,5 +1,6 @@
 // SQL for the referral schema: referrals and their transitions, the booking outbox, pending suggestions and the
 // risk outbox cursor, and the indicators read from the read-only endpoint.
+import { copyRows, CopyValue } from '../../common/src/pg/copy';
 import { AlreadyExistsError, NotFoundError } from '../../common/src/errors';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 import type { Urgency } from './domain/deadlines';
@@ -388,5 +389,25 @@ export class ReferralRepository {
          FROM r GROUP BY county, month ORDER BY county, month`,
       [county, fromMonth, toMonth],
     );
+  }
+}
+
+export const IMPORTED_REFERRAL_COLUMNS = [
+  'id', 'patient_id', 'patient_county_code', 'direction', 'status', 'urgency', 'risk_colour', 'from_institution_id', 'to_institution_id', 'requester_id',
+  'reason', 'status_reason', 'acceptance_deadline', 'created_at', 'updated_at', 'accepted_at', 'completed_at',
+] as const;
+
+/** The bulk import's SQL: referrals through a temporary table (a replayed id is skipped), then their transitions. */
+export class ReferralImportRepository {
+  async insertReferrals(tx: PoolClient, rows: ReadonlyArray<readonly CopyValue[]>): Promise<Set<string>> {
+    await tx.query('CREATE TEMPORARY TABLE referral_import (LIKE referrals INCLUDING DEFAULTS) ON COMMIT DROP');
+    await copyRows(tx, 'referral_import', IMPORTED_REFERRAL_COLUMNS, rows);
+    const columns = IMPORTED_REFERRAL_COLUMNS.join(', ');
+    const { rows: inserted } = await tx.query<{ id: string }>(`INSERT INTO referrals (${columns}) SELECT ${columns} FROM referral_import ON CONFLICT (id) DO NOTHING RETURNING id::text`);
+    return new Set(inserted.map((row) => row.id));
+  }
+
+  async insertTransitions(tx: PoolClient, rows: ReadonlyArray<readonly CopyValue[]>): Promise<void> {
+    if (rows.length > 0) await copyRows(tx, 'referral_transitions', ['referral_id', 'action', 'from_status', 'to_status', 'actor_id', 'institution_id', 'reason', 'at'], rows);
   }
 }

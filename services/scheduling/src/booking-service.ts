@@ -129,7 +129,8 @@ export class BookingService {
     throw new FailedPreconditionError('every candidate slot was taken meanwhile', 'NO_FREE_SLOT');
   }
 
-  private reminderFor(row: AppointmentRow, institutions: ReadonlyMap<string, InstitutionInfo>): { message: string; sendAfter: Date } {
+  /** The reminder text of an appointment and when to send it (a day ahead, or now when nearer). */
+  reminderFor(row: Pick<AppointmentRow, 'institution_id' | 'service' | 'starts_at'>, institutions: ReadonlyMap<string, InstitutionInfo>): { message: string; sendAfter: Date } {
     const institution = institutions.get(row.institution_id);
     const local = `${localDateOf(row.starts_at)} ${formatClock(localMinuteOf(row.starts_at))}`;
     const message = `【妇幼联盟】您预约的${SERVICE_LABEL_ZH[row.service as ServiceCode] ?? row.service}在${local}，地点：${institution?.name ?? ''}。如需改约请在手册中操作。`;

@@ -1,6 +1,7 @@
 // Scheduling's gRPC handlers: each method to the service that owns it.
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import { SchedulingServiceService } from '../../common/src/gen/mch/scheduling/v1/scheduling';
+import type { AppointmentImport } from './appointment-import';
 import type { BookingService } from './booking-service';
 import type { DueCheckService } from './due-checks';
 import type { FollowUpService } from './follow-ups';
@@ -11,9 +12,10 @@ export interface SchedulingServices {
   readonly bookings: BookingService;
   readonly dueChecks: DueCheckService;
   readonly followUps: FollowUpService;
+  readonly imports: AppointmentImport;
 }
 
-export function schedulingHandlers({ schedules, bookings, dueChecks, followUps }: SchedulingServices): UnaryHandlers<typeof SchedulingServiceService> {
+export function schedulingHandlers({ schedules, bookings, dueChecks, followUps, imports }: SchedulingServices): UnaryHandlers<typeof SchedulingServiceService> {
   return {
     publishSchedule: (request, ctx) => schedules.publish(request, ctx),
     getSchedule: (request) => schedules.get(request),
@@ -30,5 +32,6 @@ export function schedulingHandlers({ schedules, bookings, dueChecks, followUps }
     listDueChecks: (request, ctx) => dueChecks.list(request, ctx),
     listFollowUps: (request, ctx) => followUps.list(request, ctx),
     listAuditEvents: (request, ctx) => followUps.auditEvents(request, ctx),
+    importAppointments: (request, ctx) => imports.importAppointments(request, ctx),
   };
 }

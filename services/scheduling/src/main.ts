@@ -9,11 +9,12 @@ import { BookingService } from './booking-service';
 import { loadSchedulingConfig } from './config';
 import { DueCheckService, DueSweep } from './due-checks';
 import { FollowUpService } from './follow-ups';
+import { AppointmentImport } from './appointment-import';
 import { schedulingHandlers } from './handlers';
 import { IdentityClient } from './identity-client';
 import { RecordsClient } from './records-client';
 import { localReminderSender, ReminderWorker } from './reminders';
-import { SchedulingRepository } from './repository';
+import { AppointmentImportRepository, SchedulingRepository } from './repository';
 import { ScheduleService } from './schedule-service';
 import { seedInBackground } from './seed';
 import { SlotFinder } from './slot-finder';
@@ -30,13 +31,15 @@ void runService({
     const records = new RecordsClient(config.RECORDS_SERVICE_ADDR);
     const finder = new SlotFinder(repository, cache);
     const schedules = new ScheduleService(db, repository, identity, finder);
+    const bookings = new BookingService(db, repository, identity, finder);
     if (config.SEED_DEMO_SCHEDULES) seedInBackground(db, repository, identity.institutions, logger);
     new ReminderWorker(db, repository, localReminderSender(config.REMINDER_OUTBOX_FILE, logger), logger, config.REMINDER_POLL_MS).start();
     if (serviceIdentity && config.DUE_SWEEP_INTERVAL_MS > 0) new DueSweep(db, repository, records, serviceIdentity, logger, config.DUE_SWEEP_INTERVAL_MS).start();
     else logger.info('due sweep off (no service identity, or DUE_SWEEP_INTERVAL_MS=0)');
     return schedulingHandlers({
       schedules,
-      bookings: new BookingService(db, repository, identity, finder),
+      bookings,
+      imports: new AppointmentImport(db, repository, new AppointmentImportRepository(), () => identity.institutions.all(), (appointment, institutions) => bookings.reminderFor(appointment, institutions), (changes) => finder.capacityChanged(changes)),
       dueChecks: new DueCheckService(db, repository, identity, records, schedules),
       followUps: new FollowUpService(db, repository, identity),
     });

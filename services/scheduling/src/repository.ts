@@ -1,4 +1,5 @@
 // SQL for scheduling's own schema: schedules, slot occupancy, appointments, reminders and follow-ups.
+import { copyRows, CopyValue } from '../../common/src/pg/copy';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 import type { ExceptionRule, ScheduleRules, SlotTime, WeeklyRule } from './domain/schedule';
 import type { ServiceCode } from './domain/service-types';
@@ -389,5 +390,54 @@ export class SchedulingRepository {
   async latestInstitution(patientId: string): Promise<string | undefined> {
     const rows = await this.db.query<{ institution_id: string }>('SELECT institution_id FROM appointments WHERE patient_id = $1 ORDER BY starts_at DESC LIMIT 1', [patientId]);
     return rows[0]?.institution_id;
+  }
+}
+
+/** Appointments of a bulk import, in the column order of `IMPORTED_APPOINTMENT_COLUMNS`. */
+export const IMPORTED_APPOINTMENT_COLUMNS = ['id', 'patient_id', 'institution_id', 'service', 'starts_at', 'ends_at', 'status', 'booked_by', 'county_code', 'cancellation_reason', 'created_at'] as const;
+
+/** The bulk import's SQL: occupancy rows for the booked slots, then COPY through a temporary table so a replayed id is skipped. */
+export class AppointmentImportRepository {
+  async ensureOccupancy(tx: PoolClient, slots: ReadonlyArray<{ institutionId: string; slot: SlotTime }>): Promise<void> {
+    if (slots.length === 0) return;
+    await tx.query(
+      `INSERT INTO slot_occupancy (institution_id, service, starts_at, ends_at, capacity)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[]) ON CONFLICT (institution_id, service, starts_at) DO NOTHING`,
+      [slots.map((s) => s.institutionId), slots.map((s) => s.slot.service), slots.map((s) => s.slot.start), slots.map((s) => s.slot.end), slots.map((s) => s.slot.capacity)],
+    );
+  }
+
+  /** Places left in each of these slots, their occupancy rows locked until the batch commits. */
+  async placesLeft(tx: PoolClient, slots: ReadonlyArray<{ institutionId: string; slot: SlotTime }>): Promise<Map<string, number>> {
+    if (slots.length === 0) return new Map();
+    const { rows } = await tx.query<{ key: string; left: number }>(
+      `SELECT o.institution_id::text || '|' || o.service || '|' || (extract(epoch FROM o.starts_at) * 1000)::bigint AS key, o.capacity - o.booked AS left
+       FROM slot_occupancy o JOIN unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS s(institution_id, service, starts_at)
+         ON o.institution_id = s.institution_id AND o.service = s.service AND o.starts_at = s.starts_at
+       ORDER BY o.institution_id, o.service, o.starts_at FOR UPDATE OF o`,
+      [slots.map((s) => s.institutionId), slots.map((s) => s.slot.service), slots.map((s) => s.slot.start)],
+    );
+    return new Map(rows.map((row) => [row.key, Number(row.left)]));
+  }
+
+  /** Inserts the appointments whose id is new (the occupancy trigger counts the booked ones); returns the new ids. */
+  async insertAppointments(tx: PoolClient, rows: ReadonlyArray<readonly CopyValue[]>): Promise<Set<string>> {
+    await tx.query('CREATE TEMPORARY TABLE appointment_import (LIKE appointments INCLUDING DEFAULTS) ON COMMIT DROP');
+    await copyRows(tx, 'appointment_import', IMPORTED_APPOINTMENT_COLUMNS, rows);
+    const columns = IMPORTED_APPOINTMENT_COLUMNS.join(', ');
+    const { rows: inserted } = await tx.query<{ id: string }>(
+      `INSERT INTO appointments (${columns}, updated_at) SELECT ${columns}, created_at FROM appointment_import ORDER BY starts_at ON CONFLICT (id) DO NOTHING RETURNING id::text`,
+    );
+    return new Set(inserted.map((row) => row.id));
+  }
+
+  async insertReminders(tx: PoolClient, reminders: ReadonlyArray<{ appointmentId: string; patientId: string; message: string; sendAfter: Date }>): Promise<void> {
+    if (reminders.length === 0) return;
+    await copyRows(
+      tx,
+      'reminders',
+      ['dedupe_key', 'kind', 'patient_id', 'appointment_id', 'message', 'send_after'],
+      reminders.map((r) => [`appointment:${r.appointmentId}`, 'appointment', r.patientId, r.appointmentId, r.message, r.sendAfter]),
+    );
   }
 }

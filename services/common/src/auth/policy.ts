@@ -104,6 +104,16 @@ export function canReadStatistics(principal: Principal | undefined, county: stri
   return principal.analystScope === county ? allow : deny(`analysts scoped to ${principal.analystScope ?? 'nothing'} see only that county`);
 }
 
+/**
+ * The bulk import paths of each service (internal, no HTTP route): the data generator acting as the `seeder`
+ * service, and platform admins. It writes whole records at once, so no clinician or service of the platform has it.
+ */
+export function canImportBulk(principal: Principal | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  if (isService(principal, 'seeder') || hasRole(principal, 'platform-admin')) return allow;
+  return deny('only the seeder service and platform admins import in bulk');
+}
+
 /** Replication operations (switchover): platform admins. */
 export function canOperatePlatform(principal: Principal | undefined): Decision {
   if (!principal) return deny('not authenticated');

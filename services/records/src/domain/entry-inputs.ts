@@ -1,6 +1,7 @@
 // Validation of the entries written after birth or beside the antenatal visits: postpartum visits (against the
 // postpartum schedule's items), child health checks (against the child health schedule's services) and imaging
 // study references (DICOM UID, modality, object id). Pure: every bad field is named at once.
+export { withFieldPrefix } from '../../../common/src/errors';
 import { InvalidArgumentError, Violations } from '../../../common/src/errors';
 import { IsoDate, parseIsoDate } from './calendar';
 import { dateField, measurement } from './record-inputs';
@@ -173,12 +174,3 @@ export function checkImagingStudy(input: ImagingStudyInput, pregnancy: { readonl
   return { studyInstanceUid: uid, modality, studyDate: input.studyDate, objectId: objectId || undefined };
 }
 
-/** Prefixes the fields of a validation error (a nested message's fields, e.g. `growth.weightKg`). */
-export function withFieldPrefix<T>(prefix: string, run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(error.violations.map((v) => ({ ...v, field: `${prefix}${v.field}` })));
-    throw error;
-  }
-}

@@ -607,6 +607,38 @@ export interface LinkGuardianResponse {
   patient?: Patient | undefined;
 }
 
+/**
+ * A batch of patients to register (at most 5,000). Every item is validated as RegisterPatient validates it; the
+ * first bad item's fields are named `patients[i].<field>` and nothing of the batch is written.
+ */
+export interface ImportPatientsRequest {
+  patients: ImportedPatient[];
+}
+
+export interface ImportedPatient {
+  /** 18-digit resident ID (required here: the bulk path matches by it). */
+  nationalId: string;
+  name: string;
+  sex: Sex;
+  birthDate: string;
+  phone: string;
+  countyCode: string;
+  address: string;
+  /** Where she was registered (a member institution). */
+  registeredAtInstitutionId: string;
+  /** A child's mother, by resident ID, in this batch or already registered: linked as guardian `mother`. */
+  motherNationalId: string;
+}
+
+export interface ImportPatientsResponse {
+  /** The patient id of each item, in request order. */
+  patientIds: string[];
+  created: number;
+  /** Already in the index under that resident ID. */
+  matched: number;
+  guardianLinks: number;
+}
+
 function createBaseInstitution(): Institution {
   return {
     id: "",
@@ -5910,6 +5942,429 @@ export const LinkGuardianResponse: MessageFns<LinkGuardianResponse> = {
   },
 };
 
+function createBaseImportPatientsRequest(): ImportPatientsRequest {
+  return { patients: [] };
+}
+
+export const ImportPatientsRequest: MessageFns<ImportPatientsRequest> = {
+  encode(message: ImportPatientsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.patients) {
+      ImportedPatient.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportPatientsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportPatientsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patients.push(ImportedPatient.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportPatientsRequest {
+    return {
+      patients: globalThis.Array.isArray(object?.patients)
+        ? object.patients.map((e: any) => ImportedPatient.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImportPatientsRequest): unknown {
+    const obj: any = {};
+    if (message.patients?.length) {
+      obj.patients = message.patients.map((e) => ImportedPatient.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportPatientsRequest>): ImportPatientsRequest {
+    return ImportPatientsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportPatientsRequest>): ImportPatientsRequest {
+    const message = createBaseImportPatientsRequest();
+    message.patients = object.patients?.map((e) => ImportedPatient.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportedPatient(): ImportedPatient {
+  return {
+    nationalId: "",
+    name: "",
+    sex: 0,
+    birthDate: "",
+    phone: "",
+    countyCode: "",
+    address: "",
+    registeredAtInstitutionId: "",
+    motherNationalId: "",
+  };
+}
+
+export const ImportedPatient: MessageFns<ImportedPatient> = {
+  encode(message: ImportedPatient, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nationalId !== "") {
+      writer.uint32(10).string(message.nationalId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.sex !== 0) {
+      writer.uint32(24).int32(message.sex);
+    }
+    if (message.birthDate !== "") {
+      writer.uint32(34).string(message.birthDate);
+    }
+    if (message.phone !== "") {
+      writer.uint32(42).string(message.phone);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(50).string(message.countyCode);
+    }
+    if (message.address !== "") {
+      writer.uint32(58).string(message.address);
+    }
+    if (message.registeredAtInstitutionId !== "") {
+      writer.uint32(66).string(message.registeredAtInstitutionId);
+    }
+    if (message.motherNationalId !== "") {
+      writer.uint32(74).string(message.motherNationalId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedPatient {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedPatient();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nationalId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sex = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.birthDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.phone = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.registeredAtInstitutionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.motherNationalId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedPatient {
+    return {
+      nationalId: isSet(object.nationalId)
+        ? globalThis.String(object.nationalId)
+        : isSet(object.national_id)
+        ? globalThis.String(object.national_id)
+        : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      sex: isSet(object.sex) ? sexFromJSON(object.sex) : 0,
+      birthDate: isSet(object.birthDate)
+        ? globalThis.String(object.birthDate)
+        : isSet(object.birth_date)
+        ? globalThis.String(object.birth_date)
+        : "",
+      phone: isSet(object.phone) ? globalThis.String(object.phone) : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      registeredAtInstitutionId: isSet(object.registeredAtInstitutionId)
+        ? globalThis.String(object.registeredAtInstitutionId)
+        : isSet(object.registered_at_institution_id)
+        ? globalThis.String(object.registered_at_institution_id)
+        : "",
+      motherNationalId: isSet(object.motherNationalId)
+        ? globalThis.String(object.motherNationalId)
+        : isSet(object.mother_national_id)
+        ? globalThis.String(object.mother_national_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ImportedPatient): unknown {
+    const obj: any = {};
+    if (message.nationalId !== "") {
+      obj.nationalId = message.nationalId;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.sex !== 0) {
+      obj.sex = sexToJSON(message.sex);
+    }
+    if (message.birthDate !== "") {
+      obj.birthDate = message.birthDate;
+    }
+    if (message.phone !== "") {
+      obj.phone = message.phone;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.registeredAtInstitutionId !== "") {
+      obj.registeredAtInstitutionId = message.registeredAtInstitutionId;
+    }
+    if (message.motherNationalId !== "") {
+      obj.motherNationalId = message.motherNationalId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedPatient>): ImportedPatient {
+    return ImportedPatient.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedPatient>): ImportedPatient {
+    const message = createBaseImportedPatient();
+    message.nationalId = object.nationalId ?? "";
+    message.name = object.name ?? "";
+    message.sex = object.sex ?? 0;
+    message.birthDate = object.birthDate ?? "";
+    message.phone = object.phone ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.address = object.address ?? "";
+    message.registeredAtInstitutionId = object.registeredAtInstitutionId ?? "";
+    message.motherNationalId = object.motherNationalId ?? "";
+    return message;
+  },
+};
+
+function createBaseImportPatientsResponse(): ImportPatientsResponse {
+  return { patientIds: [], created: 0, matched: 0, guardianLinks: 0 };
+}
+
+export const ImportPatientsResponse: MessageFns<ImportPatientsResponse> = {
+  encode(message: ImportPatientsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.patientIds) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.created !== 0) {
+      writer.uint32(16).int32(message.created);
+    }
+    if (message.matched !== 0) {
+      writer.uint32(24).int32(message.matched);
+    }
+    if (message.guardianLinks !== 0) {
+      writer.uint32(32).int32(message.guardianLinks);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportPatientsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportPatientsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.created = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.matched = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.guardianLinks = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportPatientsResponse {
+    return {
+      patientIds: globalThis.Array.isArray(object?.patientIds)
+        ? object.patientIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.patient_ids)
+        ? object.patient_ids.map((e: any) => globalThis.String(e))
+        : [],
+      created: isSet(object.created) ? globalThis.Number(object.created) : 0,
+      matched: isSet(object.matched) ? globalThis.Number(object.matched) : 0,
+      guardianLinks: isSet(object.guardianLinks)
+        ? globalThis.Number(object.guardianLinks)
+        : isSet(object.guardian_links)
+        ? globalThis.Number(object.guardian_links)
+        : 0,
+    };
+  },
+
+  toJSON(message: ImportPatientsResponse): unknown {
+    const obj: any = {};
+    if (message.patientIds?.length) {
+      obj.patientIds = message.patientIds;
+    }
+    if (message.created !== 0) {
+      obj.created = Math.round(message.created);
+    }
+    if (message.matched !== 0) {
+      obj.matched = Math.round(message.matched);
+    }
+    if (message.guardianLinks !== 0) {
+      obj.guardianLinks = Math.round(message.guardianLinks);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportPatientsResponse>): ImportPatientsResponse {
+    return ImportPatientsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportPatientsResponse>): ImportPatientsResponse {
+    const message = createBaseImportPatientsResponse();
+    message.patientIds = object.patientIds?.map((e) => e) || [];
+    message.created = object.created ?? 0;
+    message.matched = object.matched ?? 0;
+    message.guardianLinks = object.guardianLinks ?? 0;
+    return message;
+  },
+};
+
 /** IdentityService owns who is who in the alliance: institutions, accounts and patients. */
 export type IdentityServiceService = typeof IdentityServiceService;
 export const IdentityServiceService = {
@@ -6163,6 +6618,22 @@ export const IdentityServiceService = {
       Buffer.from(ListAuditEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
   },
+  /**
+   * Internal bulk path of the data generator (no HTTP route): registers a batch of patients by resident ID in one
+   * transaction (an ID already in the index is matched, not duplicated) with their blocking keys, guardian links and
+   * one audit event per patient. The service principal `seeder` or platform admins; idempotent under its key.
+   */
+  importPatients: {
+    path: "/mch.identity.v1.IdentityService/ImportPatients" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImportPatientsRequest): Buffer =>
+      Buffer.from(ImportPatientsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportPatientsRequest => ImportPatientsRequest.decode(value),
+    responseSerialize: (value: ImportPatientsResponse): Buffer =>
+      Buffer.from(ImportPatientsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportPatientsResponse => ImportPatientsResponse.decode(value),
+  },
 } as const;
 
 export interface IdentityServiceServer extends UntypedServiceImplementation {
@@ -6213,6 +6684,12 @@ export interface IdentityServiceServer extends UntypedServiceImplementation {
   linkGuardian: handleUnaryCall<LinkGuardianRequest, LinkGuardianResponse>;
   /** Audit events that identity itself recorded for a patient (gathered by ListPatientAudit). */
   listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): registers a batch of patients by resident ID in one
+   * transaction (an ID already in the index is matched, not duplicated) with their blocking keys, guardian links and
+   * one audit event per patient. The service principal `seeder` or platform admins; idempotent under its key.
+   */
+  importPatients: handleUnaryCall<ImportPatientsRequest, ImportPatientsResponse>;
 }
 
 export interface IdentityServiceClient extends Client {
@@ -6570,6 +7047,26 @@ export interface IdentityServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): registers a batch of patients by resident ID in one
+   * transaction (an ID already in the index is matched, not duplicated) with their blocking keys, guardian links and
+   * one audit event per patient. The service principal `seeder` or platform admins; idempotent under its key.
+   */
+  importPatients(
+    request: ImportPatientsRequest,
+    callback: (error: ServiceError | null, response: ImportPatientsResponse) => void,
+  ): ClientUnaryCall;
+  importPatients(
+    request: ImportPatientsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportPatientsResponse) => void,
+  ): ClientUnaryCall;
+  importPatients(
+    request: ImportPatientsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportPatientsResponse) => void,
   ): ClientUnaryCall;
 }
 

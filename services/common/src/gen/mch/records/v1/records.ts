@@ -1283,6 +1283,92 @@ export interface ListDueItemsResponse {
   sections: HandbookSection[];
 }
 
+/**
+ * A batch of records (at most 5,000 patients). Every entry is checked as its single write path checks it; bad input
+ * names the field (`pregnancies[i].visits[j].visitDate`) and nothing of the batch is written.
+ */
+export interface ImportRecordsRequest {
+  pregnancies: ImportedPregnancy[];
+  children: ImportedChild[];
+}
+
+export interface ImportedPregnancy {
+  patientId: string;
+  /** Her county and birth date as identity holds them (the single path reads them from identity). */
+  countyCode: string;
+  maternalBirthDate: string;
+  /** Where she registered. */
+  institutionId: string;
+  lmp: string;
+  registeredOn: string;
+  prePregnancyWeightKg?: number | undefined;
+  heightCm?: number | undefined;
+  findings: string[];
+  visits: ImportedVisit[];
+  /**
+   * A county (二级) or prefecture institution whose clinician confirmed the engine's proposed colour on the day of
+   * the last visit; empty when she has only been screened.
+   */
+  gradedAtInstitutionId: string;
+}
+
+export interface ImportedVisit {
+  institutionId: string;
+  visitDate: string;
+  systolicBp?: number | undefined;
+  diastolicBp?: number | undefined;
+  weightKg?: number | undefined;
+  fundalHeightCm?: number | undefined;
+  fetalHeartRate?: number | undefined;
+  proteinuria: Proteinuria;
+  haemoglobin?: number | undefined;
+  plateletCount?: number | undefined;
+  findings: string[];
+  labs: LabResult[];
+}
+
+export interface ImportedChild {
+  patientId: string;
+  motherPatientId: string;
+  birthDate: string;
+  sex: ChildSex;
+  countyCode: string;
+  checks: ImportedChildCheck[];
+  immunizations: ImportedImmunization[];
+}
+
+export interface ImportedChildCheck {
+  institutionId: string;
+  checkedOn: string;
+  /** "newborn-home-visit" or "child-health-check". */
+  service: string;
+  development: MilestoneStatus;
+  feeding: ChildFeeding;
+  haemoglobin?: number | undefined;
+  growth?: GrowthInput | undefined;
+}
+
+export interface ImportedImmunization {
+  institutionId: string;
+  vaccine: string;
+  dose: number;
+  givenOn: string;
+  lotNumber: string;
+}
+
+export interface ImportRecordsResponse {
+  pregnancies: number;
+  visits: number;
+  riskGrades: number;
+  highRiskCases: number;
+  children: number;
+  checks: number;
+  growthMeasurements: number;
+  immunizations: number;
+  /** Patients of the batch who already had a record: left as they were. */
+  skippedExisting: number;
+}
+
 function createBaseGestationalAge(): GestationalAge {
   return { weeks: 0, days: 0 };
 }
@@ -11850,6 +11936,1402 @@ export const ListDueItemsResponse: MessageFns<ListDueItemsResponse> = {
   },
 };
 
+function createBaseImportRecordsRequest(): ImportRecordsRequest {
+  return { pregnancies: [], children: [] };
+}
+
+export const ImportRecordsRequest: MessageFns<ImportRecordsRequest> = {
+  encode(message: ImportRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.pregnancies) {
+      ImportedPregnancy.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.children) {
+      ImportedChild.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancies.push(ImportedPregnancy.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.children.push(ImportedChild.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportRecordsRequest {
+    return {
+      pregnancies: globalThis.Array.isArray(object?.pregnancies)
+        ? object.pregnancies.map((e: any) => ImportedPregnancy.fromJSON(e))
+        : [],
+      children: globalThis.Array.isArray(object?.children)
+        ? object.children.map((e: any) => ImportedChild.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImportRecordsRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancies?.length) {
+      obj.pregnancies = message.pregnancies.map((e) => ImportedPregnancy.toJSON(e));
+    }
+    if (message.children?.length) {
+      obj.children = message.children.map((e) => ImportedChild.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportRecordsRequest>): ImportRecordsRequest {
+    return ImportRecordsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportRecordsRequest>): ImportRecordsRequest {
+    const message = createBaseImportRecordsRequest();
+    message.pregnancies = object.pregnancies?.map((e) => ImportedPregnancy.fromPartial(e)) || [];
+    message.children = object.children?.map((e) => ImportedChild.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportedPregnancy(): ImportedPregnancy {
+  return {
+    patientId: "",
+    countyCode: "",
+    maternalBirthDate: "",
+    institutionId: "",
+    lmp: "",
+    registeredOn: "",
+    prePregnancyWeightKg: undefined,
+    heightCm: undefined,
+    findings: [],
+    visits: [],
+    gradedAtInstitutionId: "",
+  };
+}
+
+export const ImportedPregnancy: MessageFns<ImportedPregnancy> = {
+  encode(message: ImportedPregnancy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(18).string(message.countyCode);
+    }
+    if (message.maternalBirthDate !== "") {
+      writer.uint32(26).string(message.maternalBirthDate);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(34).string(message.institutionId);
+    }
+    if (message.lmp !== "") {
+      writer.uint32(42).string(message.lmp);
+    }
+    if (message.registeredOn !== "") {
+      writer.uint32(50).string(message.registeredOn);
+    }
+    if (message.prePregnancyWeightKg !== undefined) {
+      writer.uint32(57).double(message.prePregnancyWeightKg);
+    }
+    if (message.heightCm !== undefined) {
+      writer.uint32(65).double(message.heightCm);
+    }
+    for (const v of message.findings) {
+      writer.uint32(74).string(v!);
+    }
+    for (const v of message.visits) {
+      ImportedVisit.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.gradedAtInstitutionId !== "") {
+      writer.uint32(90).string(message.gradedAtInstitutionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedPregnancy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedPregnancy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.maternalBirthDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lmp = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.registeredOn = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.prePregnancyWeightKg = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.heightCm = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.visits.push(ImportedVisit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.gradedAtInstitutionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedPregnancy {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      maternalBirthDate: isSet(object.maternalBirthDate)
+        ? globalThis.String(object.maternalBirthDate)
+        : isSet(object.maternal_birth_date)
+        ? globalThis.String(object.maternal_birth_date)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      lmp: isSet(object.lmp) ? globalThis.String(object.lmp) : "",
+      registeredOn: isSet(object.registeredOn)
+        ? globalThis.String(object.registeredOn)
+        : isSet(object.registered_on)
+        ? globalThis.String(object.registered_on)
+        : "",
+      prePregnancyWeightKg: isSet(object.prePregnancyWeightKg)
+        ? globalThis.Number(object.prePregnancyWeightKg)
+        : isSet(object.pre_pregnancy_weight_kg)
+        ? globalThis.Number(object.pre_pregnancy_weight_kg)
+        : undefined,
+      heightCm: isSet(object.heightCm)
+        ? globalThis.Number(object.heightCm)
+        : isSet(object.height_cm)
+        ? globalThis.Number(object.height_cm)
+        : undefined,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      visits: globalThis.Array.isArray(object?.visits)
+        ? object.visits.map((e: any) => ImportedVisit.fromJSON(e))
+        : [],
+      gradedAtInstitutionId: isSet(object.gradedAtInstitutionId)
+        ? globalThis.String(object.gradedAtInstitutionId)
+        : isSet(object.graded_at_institution_id)
+        ? globalThis.String(object.graded_at_institution_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ImportedPregnancy): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.maternalBirthDate !== "") {
+      obj.maternalBirthDate = message.maternalBirthDate;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.lmp !== "") {
+      obj.lmp = message.lmp;
+    }
+    if (message.registeredOn !== "") {
+      obj.registeredOn = message.registeredOn;
+    }
+    if (message.prePregnancyWeightKg !== undefined) {
+      obj.prePregnancyWeightKg = floatToJson(message.prePregnancyWeightKg);
+    }
+    if (message.heightCm !== undefined) {
+      obj.heightCm = floatToJson(message.heightCm);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.visits?.length) {
+      obj.visits = message.visits.map((e) => ImportedVisit.toJSON(e));
+    }
+    if (message.gradedAtInstitutionId !== "") {
+      obj.gradedAtInstitutionId = message.gradedAtInstitutionId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedPregnancy>): ImportedPregnancy {
+    return ImportedPregnancy.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedPregnancy>): ImportedPregnancy {
+    const message = createBaseImportedPregnancy();
+    message.patientId = object.patientId ?? "";
+    message.countyCode = object.countyCode ?? "";
+    message.maternalBirthDate = object.maternalBirthDate ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.lmp = object.lmp ?? "";
+    message.registeredOn = object.registeredOn ?? "";
+    message.prePregnancyWeightKg = object.prePregnancyWeightKg ?? undefined;
+    message.heightCm = object.heightCm ?? undefined;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.visits = object.visits?.map((e) => ImportedVisit.fromPartial(e)) || [];
+    message.gradedAtInstitutionId = object.gradedAtInstitutionId ?? "";
+    return message;
+  },
+};
+
+function createBaseImportedVisit(): ImportedVisit {
+  return {
+    institutionId: "",
+    visitDate: "",
+    systolicBp: undefined,
+    diastolicBp: undefined,
+    weightKg: undefined,
+    fundalHeightCm: undefined,
+    fetalHeartRate: undefined,
+    proteinuria: 0,
+    haemoglobin: undefined,
+    plateletCount: undefined,
+    findings: [],
+    labs: [],
+  };
+}
+
+export const ImportedVisit: MessageFns<ImportedVisit> = {
+  encode(message: ImportedVisit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.visitDate !== "") {
+      writer.uint32(18).string(message.visitDate);
+    }
+    if (message.systolicBp !== undefined) {
+      writer.uint32(24).int32(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      writer.uint32(32).int32(message.diastolicBp);
+    }
+    if (message.weightKg !== undefined) {
+      writer.uint32(41).double(message.weightKg);
+    }
+    if (message.fundalHeightCm !== undefined) {
+      writer.uint32(49).double(message.fundalHeightCm);
+    }
+    if (message.fetalHeartRate !== undefined) {
+      writer.uint32(56).int32(message.fetalHeartRate);
+    }
+    if (message.proteinuria !== 0) {
+      writer.uint32(64).int32(message.proteinuria);
+    }
+    if (message.haemoglobin !== undefined) {
+      writer.uint32(73).double(message.haemoglobin);
+    }
+    if (message.plateletCount !== undefined) {
+      writer.uint32(81).double(message.plateletCount);
+    }
+    for (const v of message.findings) {
+      writer.uint32(90).string(v!);
+    }
+    for (const v of message.labs) {
+      LabResult.encode(v!, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedVisit {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedVisit();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.visitDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.systolicBp = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.diastolicBp = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.weightKg = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.fundalHeightCm = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.fetalHeartRate = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.proteinuria = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.haemoglobin = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 81) {
+              break;
+            }
+
+            message.plateletCount = reader.double();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.findings.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.labs.push(LabResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedVisit {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      visitDate: isSet(object.visitDate)
+        ? globalThis.String(object.visitDate)
+        : isSet(object.visit_date)
+        ? globalThis.String(object.visit_date)
+        : "",
+      systolicBp: isSet(object.systolicBp)
+        ? globalThis.Number(object.systolicBp)
+        : isSet(object.systolic_bp)
+        ? globalThis.Number(object.systolic_bp)
+        : undefined,
+      diastolicBp: isSet(object.diastolicBp)
+        ? globalThis.Number(object.diastolicBp)
+        : isSet(object.diastolic_bp)
+        ? globalThis.Number(object.diastolic_bp)
+        : undefined,
+      weightKg: isSet(object.weightKg)
+        ? globalThis.Number(object.weightKg)
+        : isSet(object.weight_kg)
+        ? globalThis.Number(object.weight_kg)
+        : undefined,
+      fundalHeightCm: isSet(object.fundalHeightCm)
+        ? globalThis.Number(object.fundalHeightCm)
+        : isSet(object.fundal_height_cm)
+        ? globalThis.Number(object.fundal_height_cm)
+        : undefined,
+      fetalHeartRate: isSet(object.fetalHeartRate)
+        ? globalThis.Number(object.fetalHeartRate)
+        : isSet(object.fetal_heart_rate)
+        ? globalThis.Number(object.fetal_heart_rate)
+        : undefined,
+      proteinuria: isSet(object.proteinuria) ? proteinuriaFromJSON(object.proteinuria) : 0,
+      haemoglobin: isSet(object.haemoglobin) ? globalThis.Number(object.haemoglobin) : undefined,
+      plateletCount: isSet(object.plateletCount)
+        ? globalThis.Number(object.plateletCount)
+        : isSet(object.platelet_count)
+        ? globalThis.Number(object.platelet_count)
+        : undefined,
+      findings: globalThis.Array.isArray(object?.findings)
+        ? object.findings.map((e: any) => globalThis.String(e))
+        : [],
+      labs: globalThis.Array.isArray(object?.labs)
+        ? object.labs.map((e: any) => LabResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImportedVisit): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.visitDate !== "") {
+      obj.visitDate = message.visitDate;
+    }
+    if (message.systolicBp !== undefined) {
+      obj.systolicBp = Math.round(message.systolicBp);
+    }
+    if (message.diastolicBp !== undefined) {
+      obj.diastolicBp = Math.round(message.diastolicBp);
+    }
+    if (message.weightKg !== undefined) {
+      obj.weightKg = floatToJson(message.weightKg);
+    }
+    if (message.fundalHeightCm !== undefined) {
+      obj.fundalHeightCm = floatToJson(message.fundalHeightCm);
+    }
+    if (message.fetalHeartRate !== undefined) {
+      obj.fetalHeartRate = Math.round(message.fetalHeartRate);
+    }
+    if (message.proteinuria !== 0) {
+      obj.proteinuria = proteinuriaToJSON(message.proteinuria);
+    }
+    if (message.haemoglobin !== undefined) {
+      obj.haemoglobin = floatToJson(message.haemoglobin);
+    }
+    if (message.plateletCount !== undefined) {
+      obj.plateletCount = floatToJson(message.plateletCount);
+    }
+    if (message.findings?.length) {
+      obj.findings = message.findings;
+    }
+    if (message.labs?.length) {
+      obj.labs = message.labs.map((e) => LabResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedVisit>): ImportedVisit {
+    return ImportedVisit.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedVisit>): ImportedVisit {
+    const message = createBaseImportedVisit();
+    message.institutionId = object.institutionId ?? "";
+    message.visitDate = object.visitDate ?? "";
+    message.systolicBp = object.systolicBp ?? undefined;
+    message.diastolicBp = object.diastolicBp ?? undefined;
+    message.weightKg = object.weightKg ?? undefined;
+    message.fundalHeightCm = object.fundalHeightCm ?? undefined;
+    message.fetalHeartRate = object.fetalHeartRate ?? undefined;
+    message.proteinuria = object.proteinuria ?? 0;
+    message.haemoglobin = object.haemoglobin ?? undefined;
+    message.plateletCount = object.plateletCount ?? undefined;
+    message.findings = object.findings?.map((e) => e) || [];
+    message.labs = object.labs?.map((e) => LabResult.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportedChild(): ImportedChild {
+  return { patientId: "", motherPatientId: "", birthDate: "", sex: 0, countyCode: "", checks: [], immunizations: [] };
+}
+
+export const ImportedChild: MessageFns<ImportedChild> = {
+  encode(message: ImportedChild, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.motherPatientId !== "") {
+      writer.uint32(18).string(message.motherPatientId);
+    }
+    if (message.birthDate !== "") {
+      writer.uint32(26).string(message.birthDate);
+    }
+    if (message.sex !== 0) {
+      writer.uint32(32).int32(message.sex);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(42).string(message.countyCode);
+    }
+    for (const v of message.checks) {
+      ImportedChildCheck.encode(v!, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.immunizations) {
+      ImportedImmunization.encode(v!, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedChild {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedChild();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.motherPatientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.birthDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sex = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.checks.push(ImportedChildCheck.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.immunizations.push(ImportedImmunization.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedChild {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      motherPatientId: isSet(object.motherPatientId)
+        ? globalThis.String(object.motherPatientId)
+        : isSet(object.mother_patient_id)
+        ? globalThis.String(object.mother_patient_id)
+        : "",
+      birthDate: isSet(object.birthDate)
+        ? globalThis.String(object.birthDate)
+        : isSet(object.birth_date)
+        ? globalThis.String(object.birth_date)
+        : "",
+      sex: isSet(object.sex) ? childSexFromJSON(object.sex) : 0,
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      checks: globalThis.Array.isArray(object?.checks)
+        ? object.checks.map((e: any) => ImportedChildCheck.fromJSON(e))
+        : [],
+      immunizations: globalThis.Array.isArray(object?.immunizations)
+        ? object.immunizations.map((e: any) => ImportedImmunization.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImportedChild): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.motherPatientId !== "") {
+      obj.motherPatientId = message.motherPatientId;
+    }
+    if (message.birthDate !== "") {
+      obj.birthDate = message.birthDate;
+    }
+    if (message.sex !== 0) {
+      obj.sex = childSexToJSON(message.sex);
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.checks?.length) {
+      obj.checks = message.checks.map((e) => ImportedChildCheck.toJSON(e));
+    }
+    if (message.immunizations?.length) {
+      obj.immunizations = message.immunizations.map((e) => ImportedImmunization.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedChild>): ImportedChild {
+    return ImportedChild.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedChild>): ImportedChild {
+    const message = createBaseImportedChild();
+    message.patientId = object.patientId ?? "";
+    message.motherPatientId = object.motherPatientId ?? "";
+    message.birthDate = object.birthDate ?? "";
+    message.sex = object.sex ?? 0;
+    message.countyCode = object.countyCode ?? "";
+    message.checks = object.checks?.map((e) => ImportedChildCheck.fromPartial(e)) || [];
+    message.immunizations = object.immunizations?.map((e) => ImportedImmunization.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportedChildCheck(): ImportedChildCheck {
+  return {
+    institutionId: "",
+    checkedOn: "",
+    service: "",
+    development: 0,
+    feeding: 0,
+    haemoglobin: undefined,
+    growth: undefined,
+  };
+}
+
+export const ImportedChildCheck: MessageFns<ImportedChildCheck> = {
+  encode(message: ImportedChildCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.checkedOn !== "") {
+      writer.uint32(18).string(message.checkedOn);
+    }
+    if (message.service !== "") {
+      writer.uint32(26).string(message.service);
+    }
+    if (message.development !== 0) {
+      writer.uint32(32).int32(message.development);
+    }
+    if (message.feeding !== 0) {
+      writer.uint32(40).int32(message.feeding);
+    }
+    if (message.haemoglobin !== undefined) {
+      writer.uint32(49).double(message.haemoglobin);
+    }
+    if (message.growth !== undefined) {
+      GrowthInput.encode(message.growth, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedChildCheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedChildCheck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.checkedOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.service = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.development = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.feeding = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.haemoglobin = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.growth = GrowthInput.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedChildCheck {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      checkedOn: isSet(object.checkedOn)
+        ? globalThis.String(object.checkedOn)
+        : isSet(object.checked_on)
+        ? globalThis.String(object.checked_on)
+        : "",
+      service: isSet(object.service) ? globalThis.String(object.service) : "",
+      development: isSet(object.development) ? milestoneStatusFromJSON(object.development) : 0,
+      feeding: isSet(object.feeding) ? childFeedingFromJSON(object.feeding) : 0,
+      haemoglobin: isSet(object.haemoglobin) ? globalThis.Number(object.haemoglobin) : undefined,
+      growth: isSet(object.growth) ? GrowthInput.fromJSON(object.growth) : undefined,
+    };
+  },
+
+  toJSON(message: ImportedChildCheck): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.checkedOn !== "") {
+      obj.checkedOn = message.checkedOn;
+    }
+    if (message.service !== "") {
+      obj.service = message.service;
+    }
+    if (message.development !== 0) {
+      obj.development = milestoneStatusToJSON(message.development);
+    }
+    if (message.feeding !== 0) {
+      obj.feeding = childFeedingToJSON(message.feeding);
+    }
+    if (message.haemoglobin !== undefined) {
+      obj.haemoglobin = floatToJson(message.haemoglobin);
+    }
+    if (message.growth !== undefined) {
+      obj.growth = GrowthInput.toJSON(message.growth);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedChildCheck>): ImportedChildCheck {
+    return ImportedChildCheck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedChildCheck>): ImportedChildCheck {
+    const message = createBaseImportedChildCheck();
+    message.institutionId = object.institutionId ?? "";
+    message.checkedOn = object.checkedOn ?? "";
+    message.service = object.service ?? "";
+    message.development = object.development ?? 0;
+    message.feeding = object.feeding ?? 0;
+    message.haemoglobin = object.haemoglobin ?? undefined;
+    message.growth = (object.growth !== undefined && object.growth !== null)
+      ? GrowthInput.fromPartial(object.growth)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseImportedImmunization(): ImportedImmunization {
+  return { institutionId: "", vaccine: "", dose: 0, givenOn: "", lotNumber: "" };
+}
+
+export const ImportedImmunization: MessageFns<ImportedImmunization> = {
+  encode(message: ImportedImmunization, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.vaccine !== "") {
+      writer.uint32(18).string(message.vaccine);
+    }
+    if (message.dose !== 0) {
+      writer.uint32(24).int32(message.dose);
+    }
+    if (message.givenOn !== "") {
+      writer.uint32(34).string(message.givenOn);
+    }
+    if (message.lotNumber !== "") {
+      writer.uint32(42).string(message.lotNumber);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedImmunization {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedImmunization();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.vaccine = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dose = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.givenOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.lotNumber = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedImmunization {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
+      dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+      givenOn: isSet(object.givenOn)
+        ? globalThis.String(object.givenOn)
+        : isSet(object.given_on)
+        ? globalThis.String(object.given_on)
+        : "",
+      lotNumber: isSet(object.lotNumber)
+        ? globalThis.String(object.lotNumber)
+        : isSet(object.lot_number)
+        ? globalThis.String(object.lot_number)
+        : "",
+    };
+  },
+
+  toJSON(message: ImportedImmunization): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.vaccine !== "") {
+      obj.vaccine = message.vaccine;
+    }
+    if (message.dose !== 0) {
+      obj.dose = Math.round(message.dose);
+    }
+    if (message.givenOn !== "") {
+      obj.givenOn = message.givenOn;
+    }
+    if (message.lotNumber !== "") {
+      obj.lotNumber = message.lotNumber;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedImmunization>): ImportedImmunization {
+    return ImportedImmunization.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedImmunization>): ImportedImmunization {
+    const message = createBaseImportedImmunization();
+    message.institutionId = object.institutionId ?? "";
+    message.vaccine = object.vaccine ?? "";
+    message.dose = object.dose ?? 0;
+    message.givenOn = object.givenOn ?? "";
+    message.lotNumber = object.lotNumber ?? "";
+    return message;
+  },
+};
+
+function createBaseImportRecordsResponse(): ImportRecordsResponse {
+  return {
+    pregnancies: 0,
+    visits: 0,
+    riskGrades: 0,
+    highRiskCases: 0,
+    children: 0,
+    checks: 0,
+    growthMeasurements: 0,
+    immunizations: 0,
+    skippedExisting: 0,
+  };
+}
+
+export const ImportRecordsResponse: MessageFns<ImportRecordsResponse> = {
+  encode(message: ImportRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancies !== 0) {
+      writer.uint32(8).int32(message.pregnancies);
+    }
+    if (message.visits !== 0) {
+      writer.uint32(16).int32(message.visits);
+    }
+    if (message.riskGrades !== 0) {
+      writer.uint32(24).int32(message.riskGrades);
+    }
+    if (message.highRiskCases !== 0) {
+      writer.uint32(32).int32(message.highRiskCases);
+    }
+    if (message.children !== 0) {
+      writer.uint32(40).int32(message.children);
+    }
+    if (message.checks !== 0) {
+      writer.uint32(48).int32(message.checks);
+    }
+    if (message.growthMeasurements !== 0) {
+      writer.uint32(56).int32(message.growthMeasurements);
+    }
+    if (message.immunizations !== 0) {
+      writer.uint32(64).int32(message.immunizations);
+    }
+    if (message.skippedExisting !== 0) {
+      writer.uint32(72).int32(message.skippedExisting);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pregnancies = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.visits = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.riskGrades = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.highRiskCases = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.children = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.checks = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.growthMeasurements = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.immunizations = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.skippedExisting = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportRecordsResponse {
+    return {
+      pregnancies: isSet(object.pregnancies) ? globalThis.Number(object.pregnancies) : 0,
+      visits: isSet(object.visits) ? globalThis.Number(object.visits) : 0,
+      riskGrades: isSet(object.riskGrades)
+        ? globalThis.Number(object.riskGrades)
+        : isSet(object.risk_grades)
+        ? globalThis.Number(object.risk_grades)
+        : 0,
+      highRiskCases: isSet(object.highRiskCases)
+        ? globalThis.Number(object.highRiskCases)
+        : isSet(object.high_risk_cases)
+        ? globalThis.Number(object.high_risk_cases)
+        : 0,
+      children: isSet(object.children) ? globalThis.Number(object.children) : 0,
+      checks: isSet(object.checks) ? globalThis.Number(object.checks) : 0,
+      growthMeasurements: isSet(object.growthMeasurements)
+        ? globalThis.Number(object.growthMeasurements)
+        : isSet(object.growth_measurements)
+        ? globalThis.Number(object.growth_measurements)
+        : 0,
+      immunizations: isSet(object.immunizations) ? globalThis.Number(object.immunizations) : 0,
+      skippedExisting: isSet(object.skippedExisting)
+        ? globalThis.Number(object.skippedExisting)
+        : isSet(object.skipped_existing)
+        ? globalThis.Number(object.skipped_existing)
+        : 0,
+    };
+  },
+
+  toJSON(message: ImportRecordsResponse): unknown {
+    const obj: any = {};
+    if (message.pregnancies !== 0) {
+      obj.pregnancies = Math.round(message.pregnancies);
+    }
+    if (message.visits !== 0) {
+      obj.visits = Math.round(message.visits);
+    }
+    if (message.riskGrades !== 0) {
+      obj.riskGrades = Math.round(message.riskGrades);
+    }
+    if (message.highRiskCases !== 0) {
+      obj.highRiskCases = Math.round(message.highRiskCases);
+    }
+    if (message.children !== 0) {
+      obj.children = Math.round(message.children);
+    }
+    if (message.checks !== 0) {
+      obj.checks = Math.round(message.checks);
+    }
+    if (message.growthMeasurements !== 0) {
+      obj.growthMeasurements = Math.round(message.growthMeasurements);
+    }
+    if (message.immunizations !== 0) {
+      obj.immunizations = Math.round(message.immunizations);
+    }
+    if (message.skippedExisting !== 0) {
+      obj.skippedExisting = Math.round(message.skippedExisting);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportRecordsResponse>): ImportRecordsResponse {
+    return ImportRecordsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportRecordsResponse>): ImportRecordsResponse {
+    const message = createBaseImportRecordsResponse();
+    message.pregnancies = object.pregnancies ?? 0;
+    message.visits = object.visits ?? 0;
+    message.riskGrades = object.riskGrades ?? 0;
+    message.highRiskCases = object.highRiskCases ?? 0;
+    message.children = object.children ?? 0;
+    message.checks = object.checks ?? 0;
+    message.growthMeasurements = object.growthMeasurements ?? 0;
+    message.immunizations = object.immunizations ?? 0;
+    message.skippedExisting = object.skippedExisting ?? 0;
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -12072,6 +13554,22 @@ export const RecordsServiceService = {
       Buffer.from(ListDueItemsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDueItemsResponse => ListDueItemsResponse.decode(value),
   },
+  /**
+   * Internal bulk path of the data generator (no HTTP route): whole records of new patients (a pregnancy with its
+   * visits, screens and confirmed grade; a child with checks, growth and doses) written with COPY in one transaction,
+   * each record at version 1 with its version row and audit event. The service principal `seeder` or platform
+   * admins; idempotent under its key; a patient who already has a record is skipped.
+   */
+  importRecords: {
+    path: "/mch.records.v1.RecordsService/ImportRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImportRecordsRequest): Buffer => Buffer.from(ImportRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportRecordsRequest => ImportRecordsRequest.decode(value),
+    responseSerialize: (value: ImportRecordsResponse): Buffer =>
+      Buffer.from(ImportRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportRecordsResponse => ImportRecordsResponse.decode(value),
+  },
 } as const;
 
 export interface RecordsServiceServer extends UntypedServiceImplementation {
@@ -12121,6 +13619,13 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
    * engine, for the scheduling service to attach free slots to. Same access as the handbook.
    */
   listDueItems: handleUnaryCall<ListDueItemsRequest, ListDueItemsResponse>;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): whole records of new patients (a pregnancy with its
+   * visits, screens and confirmed grade; a child with checks, growth and doses) written with COPY in one transaction,
+   * each record at version 1 with its version row and audit event. The service principal `seeder` or platform
+   * admins; idempotent under its key; a patient who already has a record is skipped.
+   */
+  importRecords: handleUnaryCall<ImportRecordsRequest, ImportRecordsResponse>;
 }
 
 export interface RecordsServiceClient extends Client {
@@ -12421,6 +13926,27 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDueItemsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): whole records of new patients (a pregnancy with its
+   * visits, screens and confirmed grade; a child with checks, growth and doses) written with COPY in one transaction,
+   * each record at version 1 with its version row and audit event. The service principal `seeder` or platform
+   * admins; idempotent under its key; a patient who already has a record is skipped.
+   */
+  importRecords(
+    request: ImportRecordsRequest,
+    callback: (error: ServiceError | null, response: ImportRecordsResponse) => void,
+  ): ClientUnaryCall;
+  importRecords(
+    request: ImportRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportRecordsResponse) => void,
+  ): ClientUnaryCall;
+  importRecords(
+    request: ImportRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportRecordsResponse) => void,
   ): ClientUnaryCall;
 }
 

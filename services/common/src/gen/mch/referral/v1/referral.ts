@@ -706,6 +706,39 @@ export interface ListAuditEventsResponse {
   events: AuditEvent[];
 }
 
+/** A batch of referrals (at most 10,000); bad input names `referrals[i].<field>`, nothing is written. */
+export interface ImportReferralsRequest {
+  referrals: ImportedReferral[];
+}
+
+export interface ImportedReferral {
+  /** Client-chosen (UUID): a replayed item is not written twice. */
+  id: string;
+  patientId: string;
+  patientCountyCode: string;
+  direction: ReferralDirection;
+  urgency: ReferralUrgency;
+  riskColour: string;
+  fromInstitutionId: string;
+  toInstitutionId: string;
+  reason: string;
+  createdAt?:
+    | Date
+    | undefined;
+  /** The states it went through after `requested`, in order (e.g. RECEIVED, ACCEPTED, IN_PROGRESS, COMPLETED). */
+  path: ReferralStatus[];
+  /** Reason of a rejection, failure or cancellation at the end of the path. */
+  statusReason: string;
+  /** Hours between two transitions. */
+  hoursPerStep: number;
+}
+
+export interface ImportReferralsResponse {
+  created: number;
+  existing: number;
+  transitions: number;
+}
+
 function createBaseBookingRequest(): BookingRequest {
   return { service: 0, slotStart: undefined, earliestAtOrAfter: false };
 }
@@ -6907,6 +6940,501 @@ export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
   },
 };
 
+function createBaseImportReferralsRequest(): ImportReferralsRequest {
+  return { referrals: [] };
+}
+
+export const ImportReferralsRequest: MessageFns<ImportReferralsRequest> = {
+  encode(message: ImportReferralsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.referrals) {
+      ImportedReferral.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportReferralsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportReferralsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.referrals.push(ImportedReferral.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportReferralsRequest {
+    return {
+      referrals: globalThis.Array.isArray(object?.referrals)
+        ? object.referrals.map((e: any) => ImportedReferral.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImportReferralsRequest): unknown {
+    const obj: any = {};
+    if (message.referrals?.length) {
+      obj.referrals = message.referrals.map((e) => ImportedReferral.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportReferralsRequest>): ImportReferralsRequest {
+    return ImportReferralsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportReferralsRequest>): ImportReferralsRequest {
+    const message = createBaseImportReferralsRequest();
+    message.referrals = object.referrals?.map((e) => ImportedReferral.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportedReferral(): ImportedReferral {
+  return {
+    id: "",
+    patientId: "",
+    patientCountyCode: "",
+    direction: 0,
+    urgency: 0,
+    riskColour: "",
+    fromInstitutionId: "",
+    toInstitutionId: "",
+    reason: "",
+    createdAt: undefined,
+    path: [],
+    statusReason: "",
+    hoursPerStep: 0,
+  };
+}
+
+export const ImportedReferral: MessageFns<ImportedReferral> = {
+  encode(message: ImportedReferral, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.patientCountyCode !== "") {
+      writer.uint32(26).string(message.patientCountyCode);
+    }
+    if (message.direction !== 0) {
+      writer.uint32(32).int32(message.direction);
+    }
+    if (message.urgency !== 0) {
+      writer.uint32(40).int32(message.urgency);
+    }
+    if (message.riskColour !== "") {
+      writer.uint32(50).string(message.riskColour);
+    }
+    if (message.fromInstitutionId !== "") {
+      writer.uint32(58).string(message.fromInstitutionId);
+    }
+    if (message.toInstitutionId !== "") {
+      writer.uint32(66).string(message.toInstitutionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(74).string(message.reason);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(82).fork()).join();
+    }
+    if (message.path.length !== 0) {
+      writer.uint32(90).fork();
+      for (const v of message.path) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.statusReason !== "") {
+      writer.uint32(98).string(message.statusReason);
+    }
+    if (message.hoursPerStep !== 0) {
+      writer.uint32(104).int32(message.hoursPerStep);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedReferral {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedReferral();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patientCountyCode = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.urgency = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.riskColour = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fromInstitutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.toInstitutionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag === 88) {
+              message.path.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 90) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.path.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.statusReason = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.hoursPerStep = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedReferral {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      patientCountyCode: isSet(object.patientCountyCode)
+        ? globalThis.String(object.patientCountyCode)
+        : isSet(object.patient_county_code)
+        ? globalThis.String(object.patient_county_code)
+        : "",
+      direction: isSet(object.direction) ? referralDirectionFromJSON(object.direction) : 0,
+      urgency: isSet(object.urgency) ? referralUrgencyFromJSON(object.urgency) : 0,
+      riskColour: isSet(object.riskColour)
+        ? globalThis.String(object.riskColour)
+        : isSet(object.risk_colour)
+        ? globalThis.String(object.risk_colour)
+        : "",
+      fromInstitutionId: isSet(object.fromInstitutionId)
+        ? globalThis.String(object.fromInstitutionId)
+        : isSet(object.from_institution_id)
+        ? globalThis.String(object.from_institution_id)
+        : "",
+      toInstitutionId: isSet(object.toInstitutionId)
+        ? globalThis.String(object.toInstitutionId)
+        : isSet(object.to_institution_id)
+        ? globalThis.String(object.to_institution_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      path: globalThis.Array.isArray(object?.path)
+        ? object.path.map((e: any) => referralStatusFromJSON(e))
+        : [],
+      statusReason: isSet(object.statusReason)
+        ? globalThis.String(object.statusReason)
+        : isSet(object.status_reason)
+        ? globalThis.String(object.status_reason)
+        : "",
+      hoursPerStep: isSet(object.hoursPerStep)
+        ? globalThis.Number(object.hoursPerStep)
+        : isSet(object.hours_per_step)
+        ? globalThis.Number(object.hours_per_step)
+        : 0,
+    };
+  },
+
+  toJSON(message: ImportedReferral): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.patientCountyCode !== "") {
+      obj.patientCountyCode = message.patientCountyCode;
+    }
+    if (message.direction !== 0) {
+      obj.direction = referralDirectionToJSON(message.direction);
+    }
+    if (message.urgency !== 0) {
+      obj.urgency = referralUrgencyToJSON(message.urgency);
+    }
+    if (message.riskColour !== "") {
+      obj.riskColour = message.riskColour;
+    }
+    if (message.fromInstitutionId !== "") {
+      obj.fromInstitutionId = message.fromInstitutionId;
+    }
+    if (message.toInstitutionId !== "") {
+      obj.toInstitutionId = message.toInstitutionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.path?.length) {
+      obj.path = message.path.map((e) => referralStatusToJSON(e));
+    }
+    if (message.statusReason !== "") {
+      obj.statusReason = message.statusReason;
+    }
+    if (message.hoursPerStep !== 0) {
+      obj.hoursPerStep = Math.round(message.hoursPerStep);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedReferral>): ImportedReferral {
+    return ImportedReferral.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedReferral>): ImportedReferral {
+    const message = createBaseImportedReferral();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.patientCountyCode = object.patientCountyCode ?? "";
+    message.direction = object.direction ?? 0;
+    message.urgency = object.urgency ?? 0;
+    message.riskColour = object.riskColour ?? "";
+    message.fromInstitutionId = object.fromInstitutionId ?? "";
+    message.toInstitutionId = object.toInstitutionId ?? "";
+    message.reason = object.reason ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.path = object.path?.map((e) => e) || [];
+    message.statusReason = object.statusReason ?? "";
+    message.hoursPerStep = object.hoursPerStep ?? 0;
+    return message;
+  },
+};
+
+function createBaseImportReferralsResponse(): ImportReferralsResponse {
+  return { created: 0, existing: 0, transitions: 0 };
+}
+
+export const ImportReferralsResponse: MessageFns<ImportReferralsResponse> = {
+  encode(message: ImportReferralsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== 0) {
+      writer.uint32(8).int32(message.created);
+    }
+    if (message.existing !== 0) {
+      writer.uint32(16).int32(message.existing);
+    }
+    if (message.transitions !== 0) {
+      writer.uint32(24).int32(message.transitions);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportReferralsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportReferralsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.created = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.existing = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.transitions = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportReferralsResponse {
+    return {
+      created: isSet(object.created) ? globalThis.Number(object.created) : 0,
+      existing: isSet(object.existing) ? globalThis.Number(object.existing) : 0,
+      transitions: isSet(object.transitions) ? globalThis.Number(object.transitions) : 0,
+    };
+  },
+
+  toJSON(message: ImportReferralsResponse): unknown {
+    const obj: any = {};
+    if (message.created !== 0) {
+      obj.created = Math.round(message.created);
+    }
+    if (message.existing !== 0) {
+      obj.existing = Math.round(message.existing);
+    }
+    if (message.transitions !== 0) {
+      obj.transitions = Math.round(message.transitions);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportReferralsResponse>): ImportReferralsResponse {
+    return ImportReferralsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportReferralsResponse>): ImportReferralsResponse {
+    const message = createBaseImportReferralsResponse();
+    message.created = object.created ?? 0;
+    message.existing = object.existing ?? 0;
+    message.transitions = object.transitions ?? 0;
+    return message;
+  },
+};
+
 /** ReferralService: see the package comment. */
 export type ReferralServiceService = typeof ReferralServiceService;
 export const ReferralServiceService = {
@@ -7159,6 +7687,22 @@ export const ReferralServiceService = {
       Buffer.from(ListAuditEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
   },
+  /**
+   * Internal bulk path of the data generator (no HTTP route): referrals with their transitions written with COPY
+   * in one transaction; the path from `requested` to the status must be one the state machine allows. One audit
+   * event per patient. The service principal `seeder` or platform admins; idempotent under its key.
+   */
+  importReferrals: {
+    path: "/mch.referral.v1.ReferralService/ImportReferrals" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImportReferralsRequest): Buffer =>
+      Buffer.from(ImportReferralsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportReferralsRequest => ImportReferralsRequest.decode(value),
+    responseSerialize: (value: ImportReferralsResponse): Buffer =>
+      Buffer.from(ImportReferralsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportReferralsResponse => ImportReferralsResponse.decode(value),
+  },
 } as const;
 
 export interface ReferralServiceServer extends UntypedServiceImplementation {
@@ -7214,6 +7758,12 @@ export interface ReferralServiceServer extends UntypedServiceImplementation {
   getReferralIndicators: handleUnaryCall<GetReferralIndicatorsRequest, GetReferralIndicatorsResponse>;
   /** Audit events that referral recorded for a patient, wire-identical to mch.common.v1.ListAuditEvents{Request,Response}. */
   listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): referrals with their transitions written with COPY
+   * in one transaction; the path from `requested` to the status must be one the state machine allows. One audit
+   * event per patient. The service principal `seeder` or platform admins; idempotent under its key.
+   */
+  importReferrals: handleUnaryCall<ImportReferralsRequest, ImportReferralsResponse>;
 }
 
 export interface ReferralServiceClient extends Client {
@@ -7548,6 +8098,26 @@ export interface ReferralServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): referrals with their transitions written with COPY
+   * in one transaction; the path from `requested` to the status must be one the state machine allows. One audit
+   * event per patient. The service principal `seeder` or platform admins; idempotent under its key.
+   */
+  importReferrals(
+    request: ImportReferralsRequest,
+    callback: (error: ServiceError | null, response: ImportReferralsResponse) => void,
+  ): ClientUnaryCall;
+  importReferrals(
+    request: ImportReferralsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportReferralsResponse) => void,
+  ): ClientUnaryCall;
+  importReferrals(
+    request: ImportReferralsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportReferralsResponse) => void,
   ): ClientUnaryCall;
 }
 

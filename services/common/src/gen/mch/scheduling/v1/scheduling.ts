@@ -622,6 +622,34 @@ export interface ListAuditEventsResponse {
   events: AuditEvent[];
 }
 
+/** A batch of appointments (at most 10,000); bad input names `appointments[i].<field>`, nothing is written. */
+export interface ImportAppointmentsRequest {
+  appointments: ImportedAppointment[];
+}
+
+export interface ImportedAppointment {
+  /** Client-chosen (UUID): a replayed item is not written twice. */
+  id: string;
+  patientId: string;
+  institutionId: string;
+  service: ServiceType;
+  startsAt?:
+    | Date
+    | undefined;
+  /** BOOKED (future), FULFILLED, NOSHOW or CANCELLED (past). */
+  status: AppointmentStatus;
+  /** The patient's county of residence. */
+  countyCode: string;
+}
+
+export interface ImportAppointmentsResponse {
+  created: number;
+  /** Already there under the same id. */
+  existing: number;
+  /** Booked ones left out because their slot was full when the batch ran (bookings made meanwhile): never overbooked. */
+  slotFull: number;
+}
+
 function createBaseWeeklySession(): WeeklySession {
   return { service: 0, weekday: 0, startTime: "", endTime: "", slotMinutes: 0, capacity: 0 };
 }
@@ -5233,6 +5261,363 @@ export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
   },
 };
 
+function createBaseImportAppointmentsRequest(): ImportAppointmentsRequest {
+  return { appointments: [] };
+}
+
+export const ImportAppointmentsRequest: MessageFns<ImportAppointmentsRequest> = {
+  encode(message: ImportAppointmentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.appointments) {
+      ImportedAppointment.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportAppointmentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportAppointmentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appointments.push(ImportedAppointment.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportAppointmentsRequest {
+    return {
+      appointments: globalThis.Array.isArray(object?.appointments)
+        ? object.appointments.map((e: any) => ImportedAppointment.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ImportAppointmentsRequest): unknown {
+    const obj: any = {};
+    if (message.appointments?.length) {
+      obj.appointments = message.appointments.map((e) => ImportedAppointment.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportAppointmentsRequest>): ImportAppointmentsRequest {
+    return ImportAppointmentsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportAppointmentsRequest>): ImportAppointmentsRequest {
+    const message = createBaseImportAppointmentsRequest();
+    message.appointments = object.appointments?.map((e) => ImportedAppointment.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseImportedAppointment(): ImportedAppointment {
+  return { id: "", patientId: "", institutionId: "", service: 0, startsAt: undefined, status: 0, countyCode: "" };
+}
+
+export const ImportedAppointment: MessageFns<ImportedAppointment> = {
+  encode(message: ImportedAppointment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(26).string(message.institutionId);
+    }
+    if (message.service !== 0) {
+      writer.uint32(32).int32(message.service);
+    }
+    if (message.startsAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startsAt), writer.uint32(42).fork()).join();
+    }
+    if (message.status !== 0) {
+      writer.uint32(48).int32(message.status);
+    }
+    if (message.countyCode !== "") {
+      writer.uint32(58).string(message.countyCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportedAppointment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportedAppointment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.service = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.startsAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportedAppointment {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      service: isSet(object.service) ? serviceTypeFromJSON(object.service) : 0,
+      startsAt: isSet(object.startsAt)
+        ? fromJsonTimestamp(object.startsAt)
+        : isSet(object.starts_at)
+        ? fromJsonTimestamp(object.starts_at)
+        : undefined,
+      status: isSet(object.status) ? appointmentStatusFromJSON(object.status) : 0,
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+    };
+  },
+
+  toJSON(message: ImportedAppointment): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.service !== 0) {
+      obj.service = serviceTypeToJSON(message.service);
+    }
+    if (message.startsAt !== undefined) {
+      obj.startsAt = message.startsAt.toISOString();
+    }
+    if (message.status !== 0) {
+      obj.status = appointmentStatusToJSON(message.status);
+    }
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportedAppointment>): ImportedAppointment {
+    return ImportedAppointment.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportedAppointment>): ImportedAppointment {
+    const message = createBaseImportedAppointment();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.service = object.service ?? 0;
+    message.startsAt = object.startsAt ?? undefined;
+    message.status = object.status ?? 0;
+    message.countyCode = object.countyCode ?? "";
+    return message;
+  },
+};
+
+function createBaseImportAppointmentsResponse(): ImportAppointmentsResponse {
+  return { created: 0, existing: 0, slotFull: 0 };
+}
+
+export const ImportAppointmentsResponse: MessageFns<ImportAppointmentsResponse> = {
+  encode(message: ImportAppointmentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.created !== 0) {
+      writer.uint32(8).int32(message.created);
+    }
+    if (message.existing !== 0) {
+      writer.uint32(16).int32(message.existing);
+    }
+    if (message.slotFull !== 0) {
+      writer.uint32(24).int32(message.slotFull);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportAppointmentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImportAppointmentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.created = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.existing = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.slotFull = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImportAppointmentsResponse {
+    return {
+      created: isSet(object.created) ? globalThis.Number(object.created) : 0,
+      existing: isSet(object.existing) ? globalThis.Number(object.existing) : 0,
+      slotFull: isSet(object.slotFull)
+        ? globalThis.Number(object.slotFull)
+        : isSet(object.slot_full)
+        ? globalThis.Number(object.slot_full)
+        : 0,
+    };
+  },
+
+  toJSON(message: ImportAppointmentsResponse): unknown {
+    const obj: any = {};
+    if (message.created !== 0) {
+      obj.created = Math.round(message.created);
+    }
+    if (message.existing !== 0) {
+      obj.existing = Math.round(message.existing);
+    }
+    if (message.slotFull !== 0) {
+      obj.slotFull = Math.round(message.slotFull);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImportAppointmentsResponse>): ImportAppointmentsResponse {
+    return ImportAppointmentsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImportAppointmentsResponse>): ImportAppointmentsResponse {
+    const message = createBaseImportAppointmentsResponse();
+    message.created = object.created ?? 0;
+    message.existing = object.existing ?? 0;
+    message.slotFull = object.slotFull ?? 0;
+    return message;
+  },
+};
+
 /** SchedulingService: see the package comment. */
 export type SchedulingServiceService = typeof SchedulingServiceService;
 export const SchedulingServiceService = {
@@ -5414,6 +5799,23 @@ export const SchedulingServiceService = {
       Buffer.from(ListAuditEventsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAuditEventsResponse => ListAuditEventsResponse.decode(value),
   },
+  /**
+   * Internal bulk path of the data generator (no HTTP route): appointments written with COPY in one transaction.
+   * Past ones are fulfilled, no-show or cancelled; future booked ones must start on a slot of the institution's
+   * schedule and never overbook it (one whose slot is full is left out and counted). One audit event per patient. The service principal `seeder` or platform admins;
+   * idempotent under its key.
+   */
+  importAppointments: {
+    path: "/mch.scheduling.v1.SchedulingService/ImportAppointments" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ImportAppointmentsRequest): Buffer =>
+      Buffer.from(ImportAppointmentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ImportAppointmentsRequest => ImportAppointmentsRequest.decode(value),
+    responseSerialize: (value: ImportAppointmentsResponse): Buffer =>
+      Buffer.from(ImportAppointmentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ImportAppointmentsResponse => ImportAppointmentsResponse.decode(value),
+  },
 } as const;
 
 export interface SchedulingServiceServer extends UntypedServiceImplementation {
@@ -5453,6 +5855,13 @@ export interface SchedulingServiceServer extends UntypedServiceImplementation {
    * (wire-identical to mch.common.v1.ListAuditEvents{Request,Response}).
    */
   listAuditEvents: handleUnaryCall<ListAuditEventsRequest, ListAuditEventsResponse>;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): appointments written with COPY in one transaction.
+   * Past ones are fulfilled, no-show or cancelled; future booked ones must start on a slot of the institution's
+   * schedule and never overbook it (one whose slot is full is left out and counted). One audit event per patient. The service principal `seeder` or platform admins;
+   * idempotent under its key.
+   */
+  importAppointments: handleUnaryCall<ImportAppointmentsRequest, ImportAppointmentsResponse>;
 }
 
 export interface SchedulingServiceClient extends Client {
@@ -5701,6 +6110,27 @@ export interface SchedulingServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAuditEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Internal bulk path of the data generator (no HTTP route): appointments written with COPY in one transaction.
+   * Past ones are fulfilled, no-show or cancelled; future booked ones must start on a slot of the institution's
+   * schedule and never overbook it (one whose slot is full is left out and counted). One audit event per patient. The service principal `seeder` or platform admins;
+   * idempotent under its key.
+   */
+  importAppointments(
+    request: ImportAppointmentsRequest,
+    callback: (error: ServiceError | null, response: ImportAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  importAppointments(
+    request: ImportAppointmentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImportAppointmentsResponse) => void,
+  ): ClientUnaryCall;
+  importAppointments(
+    request: ImportAppointmentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImportAppointmentsResponse) => void,
   ): ClientUnaryCall;
 }
 
