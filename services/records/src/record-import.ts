@@ -101,7 +101,7 @@ export class RecordImport {
     const levels = new Map<string, string | undefined>();
     for (const id of ids) {
       if (!/^[0-9a-f-]{36}$/.test(id)) continue;
-      levels.set(id, await this.identity.institutionLevel(id, ctx).catch(() => undefined));
+      levels.set(id, await this.identity.institutionLevel(id).catch(() => undefined));
     }
     return levels;
   }

@@ -28,7 +28,7 @@ export class AppointmentImport {
     private readonly db: Database,
     private readonly schedules: SchedulingRepository,
     private readonly repository: AppointmentImportRepository,
-    private readonly institutions: () => Promise<Map<string, InstitutionInfo>>,
+    private readonly institutions: () => Promise<ReadonlyMap<string, InstitutionInfo>>,
     private readonly reminderFor: (appointment: { institution_id: string; service: string; starts_at: Date }, institutions: ReadonlyMap<string, InstitutionInfo>) => { message: string; sendAfter: Date },
     private readonly capacityChanged: (changes: Array<{ institutionId: string; service: SlotTime['service'] }>) => Promise<void>,
   ) {}
