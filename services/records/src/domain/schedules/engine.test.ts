@@ -313,6 +313,9 @@ describe('antenatal schedules for an LMP', () => {
   it('both antenatal models are selectable for the same pregnancy, each with its own programme', () => {
     expect(scheduleInForce(catalogue, 'cn-bphs-antenatal', '2026-05-26').id).toBe('cn-bphs-antenatal-2017');
     expect(scheduleInForce(catalogue, 'who-anc', '2026-05-26').id).toBe('who-anc-2016');
+    // Before every version held (a child born before the 2021 programme): the earliest one, not an error.
+    expect(scheduleInForce(catalogue, 'cn-nip', '2020-11-30').id).toBe('cn-nip-2021');
+    expect(() => scheduleInForce(catalogue, 'no-such-programme', '2026-05-26')).toThrow(/no version of no-such-programme/);
     const visits = [visit('antenatal-visit', '2026-03-02'), visit('antenatal-visit', '2026-05-18')];
     const national = evaluate(nationalAntenatal, { lmp }, '2026-05-26', { visits });
     const who = evaluate(whoAntenatal, { lmp }, '2026-05-26', { visits });
@@ -363,8 +366,8 @@ describe('choosing a version by the date it takes effect', () => {
     expect(evaluateSchedule(scheduleInForce(fixtures, 'test-checks', '2026-06-01'), { anchors: { birth: '2026-01-10' }, today: '2026-06-01' }).items).toHaveLength(2);
   });
 
-  it('refuses a date before any version, and an unknown id', () => {
-    expect(() => scheduleInForce(fixtures, 'test-checks', '2019-12-31')).toThrow('no version of test-checks was in force on 2019-12-31');
+  it('gives a date before every version the earliest one, and refuses an unknown id', () => {
+    expect(scheduleInForce(fixtures, 'test-checks', '2019-12-31').id).toBe('test-checks-2020');
     expect(() => findSchedule(catalogue, 'cn-nip-1978')).toThrow(InvalidArgumentError);
   });
 

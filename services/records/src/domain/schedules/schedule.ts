@@ -220,12 +220,14 @@ export function findSchedule(catalogue: ScheduleCatalogue, id: string, field = '
   return schedule;
 }
 
-/** The version of a programme in force on a date: the latest that took effect on or before it. */
+/**
+ * The version of a programme in force on a date: the latest that took effect on or before it. A date before every
+ * version held (a child born before the 2021 immunization programme, now 5 years old and still in care) gets the
+ * earliest one: its predecessors are not in the data, and each edition replaced the last for everyone still in care.
+ */
 export function scheduleInForce(catalogue: ScheduleCatalogue, programme: string, onDate: IsoDate, field = 'onDate'): Schedule {
   const day = parseIsoDate(onDate, field);
-  const inForce = catalogue.schedules
-    .filter((schedule) => schedule.programme === programme && parseIsoDate(schedule.effectiveFrom, 'effectiveFrom') <= day)
-    .sort((a, b) => b.effectiveFrom.localeCompare(a.effectiveFrom))[0];
-  if (!inForce) throw InvalidArgumentError.field(field, `no version of ${programme} was in force on ${onDate}`);
-  return inForce;
+  const versions = catalogue.schedules.filter((schedule) => schedule.programme === programme).sort((a, b) => b.effectiveFrom.localeCompare(a.effectiveFrom));
+  if (versions.length === 0) throw InvalidArgumentError.field(field, `no version of ${programme} is known`);
+  return versions.find((schedule) => parseIsoDate(schedule.effectiveFrom, 'effectiveFrom') <= day) ?? (versions.at(-1) as Schedule);
 }
