@@ -1,6 +1,6 @@
 // The master patient index: register-or-match, look-up, search, the review queue, residents' activation,
 // guardianship, and the audit trail of every access.
-import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
+import { enforce, listAuditEvents, recordAudit, recordAudits } from '../../common/src/audit';
 import { canAccessPatient, canActForPatients, canReadAudit, canReviewMatches, Decision, requireAllowed } from '../../common/src/auth/policy';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, Violations } from '../../common/src/errors';
 import { CallContext, firstMetadataValue, METADATA } from '../../common/src/grpc/context';
@@ -188,7 +188,7 @@ export class PatientService {
         .map((entry) => entry.row)
         .slice(offset, offset + limit + 1);
     }
-    for (const row of rows.slice(0, limit)) await recordAudit(this.db.rw, ctx, { patientId: row.id, action: 'patient.search', outcome: 'allowed' });
+    await recordAudits(this.db.rw, ctx, rows.slice(0, limit).map((row) => ({ patientId: row.id, action: 'patient.search', outcome: 'allowed' as const })));
     return { patients: rows.slice(0, limit).map((row) => toPatient(row, ctx.principal)), nextPageToken: nextOffsetToken(filters, offset, limit, rows.length) };
   }
 
@@ -232,7 +232,7 @@ export class PatientService {
     const matches = [];
     for (const row of rows.slice(0, limit)) {
       const [patient, candidate] = await Promise.all([this.patients.get(row.patient_id), this.patients.get(row.candidate_id)]);
-      for (const id of [row.patient_id, row.candidate_id]) await recordAudit(this.db.rw, ctx, { patientId: id, action: 'patient.match.read', outcome: 'allowed' });
+      await recordAudits(this.db.rw, ctx, [row.patient_id, row.candidate_id].map((id) => ({ patientId: id, action: 'patient.match.read', outcome: 'allowed' as const })));
       matches.push(toMatch(row, patient, candidate, ctx.principal));
     }
     return { matches, nextPageToken: nextOffsetToken({ status }, offset, limit, rows.length) };

@@ -1,7 +1,7 @@
 // Reading records: the whole record (sensitive parts by visibility), its version history, the handbook (cached
 // under the record version, audited on every read), the high-risk case register, the risk outbox and the audit
 // trail that identity gathers.
-import { enforce, listAuditEvents, recordAudit } from '../../common/src/audit';
+import { enforce, listAuditEvents, recordAudit, recordAudits } from '../../common/src/audit';
 import type { AuditBatcher } from '../../common/src/audit-batch';
 import { canReadAudit, canReadRiskOutbox, canReadRiskRegister } from '../../common/src/auth/policy';
 import type { Cache } from '../../common/src/cache';
@@ -184,7 +184,7 @@ export class ReadService {
     const rows = await this.repository.openCases(county, limit + 1, offset);
     const page = rows.slice(0, limit);
     const visibility = this.access.restrictedVisibility(todayInChina());
-    for (const row of page) await recordAudit(this.access.db.rw, ctx, { patientId: row.patient_id, action: 'record.high-risk-register.read', outcome: 'allowed' });
+    await recordAudits(this.access.db.rw, ctx, page.map((row) => ({ patientId: row.patient_id, action: 'record.high-risk-register.read', outcome: 'allowed' as const })));
     return { cases: page.map((row) => toHighRiskCase(row, visibility)), nextPageToken: nextOffsetToken({ county }, offset, limit, rows.length) };
   }
 

@@ -1,7 +1,7 @@
 // Referrals as the clinicians use them: where to refer her, the request, every transition under the referral's
 // row lock and the caller's idempotency key, acceptance with a record snapshot and a booking, redirection and
 // down-referral as one step each, worklists. Every read and write of a patient's referral is audited.
-import { enforce, recordAudit } from '../../common/src/audit';
+import { enforce, recordAudit, recordAudits } from '../../common/src/audit';
 import { canReadReferral, canReadReferralWorklist, canReferPatient, Decision, referralSide } from '../../common/src/auth/policy';
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError, UnavailableError, Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
@@ -207,7 +207,8 @@ export class ReferralService {
     const page = rows.slice(0, limit);
     const ids = page.map((row) => row.id);
     const bookings = new Map((await this.repository.bookingsOf(ids)).map((booking) => [booking.referral_id, booking]));
-    for (const patientId of new Set(page.map((row) => row.patient_id))) await recordAudit(this.db.rw, ctx, { patientId, action: 'referral.worklist.read', outcome: 'allowed' });
+    // One statement (one synchronous commit) for the page's patients, not one per patient.
+    await recordAudits(this.db.rw, ctx, [...new Set(page.map((row) => row.patient_id))].map((patientId) => ({ patientId, action: 'referral.worklist.read', outcome: 'allowed' as const })));
     const now = new Date();
     return {
       referrals: page.map((row) => toReferral(row, { booking: bookings.get(row.id) }, now)),
@@ -224,7 +225,7 @@ export class ReferralService {
     const offset = decodeOffsetToken(request.pageToken, { institutionId });
     const rows = await this.repository.pendingSuggestions(institutionId as string, (limit as number) + 1, offset);
     const page = rows.slice(0, limit);
-    for (const patientId of new Set(page.map((row) => row.patient_id))) await recordAudit(this.db.rw, ctx, { patientId, action: 'referral.suggestions.read', outcome: 'allowed' });
+    await recordAudits(this.db.rw, ctx, [...new Set(page.map((row) => row.patient_id))].map((patientId) => ({ patientId, action: 'referral.suggestions.read', outcome: 'allowed' as const })));
     return { suggestions: page.map(toSuggestion), nextPageToken: nextOffsetToken({ institutionId }, offset, limit as number, rows.length) };
   }
 
