@@ -16,7 +16,9 @@ export interface ServiceEvents {
   readonly unhandledRejections: number;
 }
 
-const SHUTDOWN_LINE = /shutting down/;
+// The service's own line when its SIGTERM/SIGINT handler runs (not PostgreSQL's "the database system is shutting down",
+// which a switchover puts in the services' error lines).
+const SHUTDOWN_LINE = /shutting down: NOT_SERVING/;
 
 /** Counts events in `logs/<service>.log` between `fromMs` and `toMs` (the platform's own stop excluded). */
 export function serviceEvents(logDir: string, service: string, fromMs: number, toMs: number): ServiceEvents {
