@@ -29,10 +29,10 @@ const CONCURRENCY = 16;
 const REQUEST_TIMEOUT_MS = 20_000;
 const ACCOUNTS = ['lufeng.clinician', 'lufeng.midwife', 'lufeng.admin', 'pref.clinician', 'pref.analyst', 'platform.admin'];
 /**
- * Tables that change whatever the requests do: the audit trail (it records denials too) and the replication
- * service's own event log of the cluster it watches.
+ * Tables that change whatever the requests do: the audit trail (it records denials too), the replication
+ * service's own event log of the cluster it watches, and its background passes' lease (renewed every 2 s).
  */
-const CHANGES_ON_REFUSAL = new Set(['audit_events', 'replication_events']);
+const CHANGES_ON_REFUSAL = new Set(['audit_events', 'replication_events', 'object_store_leases']);
 
 const log = (line: string): void => void process.stderr.write(`[fuzz] ${line}\n`);
 
