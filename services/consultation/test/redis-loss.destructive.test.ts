@@ -8,7 +8,7 @@ import Redis from 'ioredis';
 import { waitFor } from '../../common/test/processes';
 import { Api } from '../../identity/test/support';
 import { startPlatform, type Platform } from '../../platform/src/platform';
-import { consultationPurpose, newPatient, nextMessages, ok, session, Session, subscribe } from './support';
+import { consultationPurpose, newPatient, nextMessages, ok, openJoinedThread, session, Session, subscribe } from './support';
 
 jest.setTimeout(180_000);
 
@@ -39,14 +39,7 @@ test('with Redis killed, messages still arrive live and on reconnect; after it r
   const midwife: Session = await session(api, 'lufeng.midwife');
   const patientId = await newPatient(api, midwife);
   const post = (who: Session, id: string, text: string) => ok(api.call('POST', `/v1/consultations/${id}/messages`, { token: who.token, headers: consultationPurpose, body: { text } }));
-  const { consultation } = await ok(
-    api.call('POST', '/v1/consultations', {
-      token: county.token,
-      headers: consultationPurpose,
-      body: { kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST', patientId, addressedInstitutionId: specialist.institutionId, text: '请会诊' },
-    }),
-  );
-  await ok(api.call('POST', `/v1/consultations/${consultation.id}/join`, { token: specialist.token, headers: consultationPurpose, body: {} }));
+  const consultation = { id: await openJoinedThread(api, county, specialist, patientId) };
 
   const attached = await subscribe(platform.gatewayUrl, consultation.id, county, '2');
   const killed = await platform.killRedis();

@@ -27,6 +27,19 @@ export async function newPatient(api: Api, midwife: Session): Promise<string> {
   return body.patient.id;
 }
 
+/** A clinician-specialist thread about the patient, opened by `county` to `specialist`'s institution, which joined it. */
+export async function openJoinedThread(api: Api, county: Session, specialist: Session, patientId: string): Promise<string> {
+  const { consultation } = await ok(
+    api.call('POST', '/v1/consultations', {
+      token: county.token,
+      headers: consultationPurpose,
+      body: { kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST', patientId, addressedInstitutionId: specialist.institutionId, text: '请会诊' },
+    }),
+  );
+  await ok(api.call('POST', `/v1/consultations/${consultation.id}/join`, { token: specialist.token, headers: consultationPurpose, body: {} }));
+  return consultation.id;
+}
+
 /** A resident account activated for `patientId` with a code the clinician issued. */
 export async function newResident(api: Api, clinician: Session, patientId: string): Promise<Session> {
   const code = await ok(api.call('POST', `/v1/patients/${patientId}/activation-codes`, { token: clinician.token, headers: { 'x-mch-purpose': 'registration' }, body: {} }));

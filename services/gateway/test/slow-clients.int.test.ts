@@ -5,7 +5,7 @@
 import { connect, type Socket } from 'node:net';
 import { freePort, ServiceProcess, waitFor } from '../../common/test/processes';
 import { readTestPlatform } from '../../platform/test/platform-env';
-import { consultationPurpose, newPatient, nextMessages, ok, session, subscribe, type Session } from '../../consultation/test/support';
+import { consultationPurpose, newPatient, nextMessages, ok, openJoinedThread, session, subscribe, type Session } from '../../consultation/test/support';
 import { Api } from '../../identity/test/support';
 
 jest.setTimeout(120_000);
@@ -114,14 +114,7 @@ it('disconnects a live subscriber that stops reading once it is too far behind, 
   const specialist: Session = await session(api, 'pref.clinician');
   const midwife: Session = await session(api, 'lufeng.midwife');
   const patientId = await newPatient(api, midwife);
-  const { consultation } = await ok(
-    api.call('POST', '/v1/consultations', {
-      token: county.token,
-      headers: consultationPurpose,
-      body: { kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST', patientId, addressedInstitutionId: specialist.institutionId, text: '请会诊' },
-    }),
-  );
-  await ok(api.call('POST', `/v1/consultations/${consultation.id}/join`, { token: specialist.token, headers: consultationPurpose, body: {} }));
+  const consultation = { id: await openJoinedThread(api, county, specialist, patientId) };
   const reader = await subscribe(url, consultation.id, county, '2');
 
   // The subscriber that stops reading: it reads the answer's head, then never again.
