@@ -2,11 +2,12 @@
 // caller, whose token it checks) for the object: it must exist and belong to this thread (`consultation:<id>`) or,
 // for the opening message of a thread not yet created, to the thread's patient (`patient:<id>`). The stored
 // content type and size are the ones kept with the message.
-import { status as GrpcStatus, type Client } from '@grpc/grpc-js';
+import type { Client } from '@grpc/grpc-js';
 import { UnavailableError, Violations } from '../../common/src/errors';
-import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
+import type { StoredObject } from '../../common/src/gen/mch/replication/v1/replication';
+import { createChannelClient } from '../../common/src/grpc/client';
 import type { CallContext } from '../../common/src/grpc/context';
-import { ReplicationServiceService } from '../../common/src/gen/mch/replication/v1/replication';
+import { objectSeenBy } from '../../common/src/object-store';
 import type { CheckedAttachment, NamedAttachment } from './domain/thread';
 
 export class AttachmentStore {
@@ -30,20 +31,21 @@ export class AttachmentStore {
     const confirmed = await Promise.all(
       attachments.map(async (attachment, index): Promise<CheckedAttachment | undefined> => {
         const field = `attachments[${index}].objectId`;
+        let object: StoredObject | undefined;
         try {
-          const { object } = await callUnary(client, ReplicationServiceService.getObjectInfo, { id: attachment.objectId }, { parent: ctx, timeoutMs: 5_000, idempotent: true });
-          if (!object || !object.references.some((reference) => allowed.has(reference))) {
-            violations.add(field, owner.consultationId ? 'was not uploaded to this consultation (reference=consultation:<id>)' : 'was not uploaded for this patient (reference=patient:<id>)');
-            return undefined;
-          }
-          return { objectId: attachment.objectId, fileName: attachment.fileName, contentType: object.contentType, sizeBytes: Number(object.size) };
-        } catch (error) {
-          if (isServiceError(error) && [GrpcStatus.NOT_FOUND, GrpcStatus.PERMISSION_DENIED, GrpcStatus.INVALID_ARGUMENT].includes(error.code)) {
-            violations.add(field, 'is not an object this consultation may attach');
-            return undefined;
-          }
+          object = await objectSeenBy(client, attachment.objectId, ctx);
+        } catch {
           throw new UnavailableError('the object store could not confirm the attachments; retry with the same Idempotency-Key', 'OBJECT_STORE_UNAVAILABLE');
         }
+        if (!object) {
+          violations.add(field, 'is not an object this consultation may attach');
+          return undefined;
+        }
+        if (!object.references.some((reference) => allowed.has(reference))) {
+          violations.add(field, owner.consultationId ? 'was not uploaded to this consultation (reference=consultation:<id>)' : 'was not uploaded for this patient (reference=patient:<id>)');
+          return undefined;
+        }
+        return { objectId: attachment.objectId, fileName: attachment.fileName, contentType: object.contentType, sizeBytes: Number(object.size) };
       }),
     );
     violations.throwIfAny();

@@ -1,10 +1,11 @@
 // What records asks the object store (the replication service): that an imaging study's object is one stored for
 // this patient. Asked with the caller's own token, so the object store applies (and audits) its own read rule.
-import { status as GrpcStatus, type Client } from '@grpc/grpc-js';
+import type { Client } from '@grpc/grpc-js';
 import { InvalidArgumentError, UnavailableError } from '../../common/src/errors';
-import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
+import type { StoredObject } from '../../common/src/gen/mch/replication/v1/replication';
+import { createChannelClient } from '../../common/src/grpc/client';
 import type { CallContext } from '../../common/src/grpc/context';
-import { ReplicationServiceService } from '../../common/src/gen/mch/replication/v1/replication';
+import { objectSeenBy } from '../../common/src/object-store';
 
 export interface PatientObjects {
   /** Fails INVALID_ARGUMENT naming `field` unless the object exists and references `patient:<patientId>`. */
@@ -24,14 +25,13 @@ export class ObjectStoreClient implements PatientObjects {
   }
 
   async requireObjectOf(objectId: string, patientId: string, field: string, ctx: CallContext): Promise<void> {
-    let references: readonly string[];
+    let object: StoredObject | undefined;
     try {
-      references = (await callUnary(this.client, ReplicationServiceService.getObjectInfo, { id: objectId }, { parent: ctx, idempotent: true, timeoutMs: 5_000 })).object?.references ?? [];
-    } catch (error) {
-      if (isServiceError(error) && [GrpcStatus.NOT_FOUND, GrpcStatus.PERMISSION_DENIED, GrpcStatus.INVALID_ARGUMENT].includes(error.code)) throw notHers(field, patientId);
+      object = await objectSeenBy(this.client, objectId, ctx);
+    } catch {
       throw new UnavailableError(`the object store could not be asked about ${field}; retry with the same Idempotency-Key`);
     }
-    if (!references.includes(`patient:${patientId}`)) throw notHers(field, patientId);
+    if (!object?.references.includes(`patient:${patientId}`)) throw notHers(field, patientId);
   }
 
   close(): void {
