@@ -7,7 +7,7 @@ import { callUnary, createChannelClient, isServiceError } from '../../common/src
 import { CallContext, METADATA } from '../../common/src/grpc/context';
 import { ConsultationKind, ConsultationServiceService } from '../../common/src/gen/mch/consultation/v1/consultation';
 import { IdentityServiceService } from '../../common/src/gen/mch/identity/v1/identity';
-import { InstitutionDirectory } from '../../common/src/institution-directory';
+import { InstitutionDirectory, type InstitutionInfo } from '../../common/src/institution-directory';
 import { ListRiskEventsResponse, PatientRecord, RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { SchedulingServiceService, ServiceType } from '../../common/src/gen/mch/scheduling/v1/scheduling';
 import type { CandidateInstitution } from './domain/routing';
@@ -35,6 +35,12 @@ function translate(error: unknown, what: string): never {
   throw new UnavailableError(`${what} could not be read; retry`);
 }
 
+/** A member institution as a routing candidate; undefined without a level or a location (it cannot be ranked). */
+function asCandidate(institution: InstitutionInfo): CandidateInstitution | undefined {
+  const { level, location } = institution;
+  return level && location ? { ...institution, level, location } : undefined;
+}
+
 /** The alliance's institutions (the kit's directory of identity's public list) and the patient's county. */
 export class IdentityDirectory {
   private readonly client: Client;
@@ -47,16 +53,14 @@ export class IdentityDirectory {
 
   /** The institutions a referral can be routed to: those with a level and a location. */
   async institutions(): Promise<CandidateInstitution[]> {
-    return [...(await this.directory.all()).values()].flatMap((institution): CandidateInstitution[] => {
-      const { level, location } = institution;
-      return level && location ? [{ ...institution, level, location }] : [];
-    });
+    return [...(await this.directory.all()).values()].flatMap((institution) => asCandidate(institution) ?? []);
   }
 
   async institution(id: string, field: string): Promise<CandidateInstitution> {
     const found = await this.directory.get(id);
-    if (!found?.level || !found.location) throw InvalidArgumentError.field(field, `no member institution ${id}`);
-    return { ...found, level: found.level, location: found.location };
+    const candidate = found && asCandidate(found);
+    if (!candidate) throw InvalidArgumentError.field(field, `no member institution ${id}`);
+    return candidate;
   }
 
   /** The patient's county of residence (statistics count by it); NOT_FOUND for an unknown patient. */
