@@ -21,9 +21,12 @@ export async function session(api: Api, username: string): Promise<Session> {
   return { token: accessToken, accountId: me.account.id, institutionId: me.account.institutionId ?? '' };
 }
 
-/** A newly registered woman (by a Lufeng township midwife). */
-export async function newPatient(api: Api, midwife: Session): Promise<string> {
-  const body = await ok(api.call('POST', '/v1/patients', { token: midwife.token, headers: { 'x-mch-purpose': 'registration' }, body: { nationalId: nextFemaleId('1993-07-21'), name: '张丽华', countyCode: 'lufeng' } }));
+/**
+ * A newly registered woman (by a Lufeng township midwife). Resident IDs count up per test process from the birth
+ * date, so a file run beside these passes its own date to get women of its own.
+ */
+export async function newPatient(api: Api, midwife: Session, birthDate = '1993-07-21'): Promise<string> {
+  const body = await ok(api.call('POST', '/v1/patients', { token: midwife.token, headers: { 'x-mch-purpose': 'registration' }, body: { nationalId: nextFemaleId(birthDate), name: '张丽华', countyCode: 'lufeng' } }));
   return body.patient.id;
 }
 

@@ -6,7 +6,8 @@
 // admins, analysts and platform admins take no part in care.
 import { randomBytes } from 'node:crypto';
 import { readTestPlatform } from '../../platform/test/platform-env';
-import { Api, nextFemaleId } from '../../identity/test/support';
+import { Api, ok } from '../../identity/test/support';
+import { newPatient, newResident, session } from '../../consultation/test/support';
 
 const platform = readTestPlatform();
 const api = new Api(platform.gatewayUrl);
@@ -17,20 +18,6 @@ const tokens = new Map<Caller, string>();
 let ownPatient = '';
 let objectId = '';
 let consultationId = '';
-
-async function ok(promise: Promise<{ status: number; body: any }>, what: string): Promise<any> {
-  const answer = await promise;
-  if (answer.status < 200 || answer.status >= 300) throw new Error(`${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  return answer.body;
-}
-
-async function newResident(clinician: string): Promise<{ patientId: string; token: string }> {
-  const staff = { 'x-mch-purpose': 'registration' };
-  const { patient } = await ok(api.call('POST', '/v1/patients', { token: clinician, headers: staff, body: { nationalId: nextFemaleId('1995-02-03'), name: '矩阵', countyCode: 'lufeng' } }), 'register');
-  const { code } = await ok(api.call('POST', `/v1/patients/${patient.id}/activation-codes`, { token: clinician, headers: staff, body: {} }), 'activation code');
-  const activated = await ok(api.call('POST', '/v1/residents/activate', { body: { code, username: `hw.${randomBytes(4).toString('hex')}`, password: 'a resident passphrase' } }), 'activate');
-  return { patientId: patient.id, token: activated.tokens.accessToken };
-}
 
 /** The status the route answers with (a stream is closed as soon as its headers arrive). */
 async function statusOf(method: 'GET' | 'POST', path: string, caller: Caller, purpose: string | undefined, body?: Buffer): Promise<number> {
@@ -52,82 +39,62 @@ async function statusOf(method: 'GET' | 'POST', path: string, caller: Caller, pu
 
 beforeAll(async () => {
   for (const user of STAFF) tokens.set(user, (await api.login(user)).accessToken);
-  const clinician = tokens.get('lufeng.clinician') as string;
-  const own = await newResident(clinician);
-  const other = await newResident(clinician);
-  ownPatient = own.patientId;
-  tokens.set('resident (own)', own.token);
-  tokens.set('resident (other)', other.token);
+  const clinician = await session(api, 'lufeng.clinician');
+  // Women of this file's own (a birth date no other file registers with).
+  ownPatient = await newPatient(api, clinician, '1995-02-03');
+  tokens.set('resident (own)', (await newResident(api, clinician, ownPatient)).token);
+  tokens.set('resident (other)', (await newResident(api, clinician, await newPatient(api, clinician, '1995-02-03'))).token);
   const upload = await fetch(`${platform.gatewayUrl}/v1/objects?reference=patient:${ownPatient}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${clinician}`, 'x-mch-purpose': 'treatment', 'content-type': 'image/png', 'idempotency-key': `hw-${randomBytes(8).toString('hex')}` },
+    headers: { authorization: `Bearer ${clinician.token}`, 'x-mch-purpose': 'treatment', 'content-type': 'image/png', 'idempotency-key': `hw-${randomBytes(8).toString('hex')}` },
     body: new Uint8Array(randomBytes(256)),
   });
   objectId = ((await upload.json()) as { object: { id: string } }).object.id;
-  const institutions = await ok(api.call('GET', '/v1/institutions?pageSize=200'), 'institutions');
+  const institutions = await ok(api.call('GET', '/v1/institutions?pageSize=200'));
   const prefecture = institutions.institutions.find((institution: { code: string }) => institution.code === 'CX-PREF-MCH').id;
   consultationId = (
     await ok(
       api.call('POST', '/v1/consultations', {
-        token: clinician,
+        token: clinician.token,
         headers: { 'x-mch-purpose': 'consultation' },
         body: { kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST', patientId: ownPatient, addressedInstitutionId: prefecture, text: '请会诊' },
       }),
-      'consultation',
     )
   ).consultation.id;
 }, 120_000);
 
 it('answers every hand-written route as DESIGN.md says, for every caller', async () => {
-  const treatment = 'treatment';
+  // Per route: the purpose staff state (residents and anonymous callers state none) and each caller's answer.
+  const table: Array<[string, string | undefined, Partial<Record<Caller, number>>]> = [
+    [
+      `POST /v1/objects?reference=patient:${ownPatient}`,
+      'treatment',
+      { anonymous: 401, 'lufeng.clinician': 201, 'lufeng.midwife': 201, 'pref.clinician': 201, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 403, 'resident (other)': 403 },
+    ],
+    [
+      `GET /v1/objects/${objectId}`,
+      'treatment',
+      { anonymous: 401, 'lufeng.clinician': 200, 'pref.clinician': 200, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 200, 'resident (other)': 403 },
+    ],
+    [
+      `GET /v1/consultations/${consultationId}/events`,
+      'consultation',
+      { anonymous: 401, 'lufeng.clinician': 200, 'lufeng.midwife': 403, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 200, 'resident (own)': 403, 'resident (other)': 403 },
+    ],
+    ['GET /v1/replication/events', undefined, { anonymous: 401, 'lufeng.clinician': 403, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 200, 'resident (own)': 403 }],
+    ['GET /status', undefined, { anonymous: 200 }],
+  ];
   // [route, caller, purpose, expected status]
-  const rows: Array<[string, Caller, string | undefined, number]> = [];
-  const upload = `POST /v1/objects?reference=patient:${ownPatient}`;
-  const download = `GET /v1/objects/${objectId}`;
-  const events = `GET /v1/consultations/${consultationId}/events`;
-  const replicationEvents = 'GET /v1/replication/events';
-  for (const [caller, expected] of [
-    ['anonymous', 401],
-    ['lufeng.clinician', 201],
-    ['lufeng.midwife', 201],
-    ['pref.clinician', 201],
-    ['lufeng.admin', 403],
-    ['pref.analyst', 403],
-    ['platform.admin', 403],
-    ['resident (own)', 403],
-    ['resident (other)', 403],
-  ] as const) rows.push([upload, caller, caller === 'anonymous' || caller.startsWith('resident') ? undefined : treatment, expected]);
-  rows.push([upload, 'lufeng.clinician', undefined, 403]);
-  for (const [caller, expected] of [
-    ['anonymous', 401],
-    ['lufeng.clinician', 200],
-    ['pref.clinician', 200],
-    ['lufeng.admin', 403],
-    ['pref.analyst', 403],
-    ['platform.admin', 403],
-    ['resident (own)', 200],
-    ['resident (other)', 403],
-  ] as const) rows.push([download, caller, caller === 'anonymous' || caller.startsWith('resident') ? undefined : treatment, expected]);
-  rows.push([download, 'pref.clinician', undefined, 403]);
-  for (const [caller, expected] of [
-    ['anonymous', 401],
-    ['lufeng.clinician', 200],
-    ['lufeng.midwife', 403],
-    ['lufeng.admin', 403],
-    ['pref.analyst', 403],
-    ['platform.admin', 200],
-    ['resident (own)', 403],
-    ['resident (other)', 403],
-  ] as const) rows.push([events, caller, caller === 'anonymous' || caller.startsWith('resident') ? undefined : 'consultation', expected]);
-  for (const [caller, expected] of [
-    ['anonymous', 401],
-    ['lufeng.clinician', 403],
-    ['lufeng.admin', 403],
-    ['pref.analyst', 403],
-    ['platform.admin', 200],
-    ['resident (own)', 403],
-  ] as const) rows.push([replicationEvents, caller, undefined, expected]);
-  rows.push(['GET /status', 'anonymous', undefined, 200]);
+  const rows: Array<[string, Caller, string | undefined, number]> = table.flatMap(([route, purpose, answers]) =>
+    Object.entries(answers).map(([caller, expected]): [string, Caller, string | undefined, number] => [
+      route,
+      caller as Caller,
+      caller === 'anonymous' || caller.startsWith('resident') ? undefined : purpose,
+      expected,
+    ]),
+  );
+  // Staff touching a patient's data without a stated purpose are refused.
+  rows.push([table[0]![0], 'lufeng.clinician', undefined, 403], [table[1]![0], 'pref.clinician', undefined, 403]);
 
   const mismatches: string[] = [];
   for (const [route, caller, purpose, expected] of rows) {
