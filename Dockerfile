@@ -9,8 +9,8 @@
 #   docker build -t mch-alliance:$(git rev-parse --short HEAD) .
 #   docker build --target dev -t mch-alliance:dev .     (the Tilt image: sources, compiler, shell, tar)
 
-ARG NODE_BUILD_IMAGE=node:20-bookworm-slim
-ARG NODE_RUNTIME_IMAGE=gcr.io/distroless/nodejs20-debian12:nonroot
+ARG NODE_BUILD_IMAGE=node:24-bookworm-slim
+ARG NODE_RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
 
 # ---- all dependencies, for compiling ---------------------------------------------------------------
 FROM ${NODE_BUILD_IMAGE} AS deps

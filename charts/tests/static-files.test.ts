@@ -137,11 +137,11 @@ describe('Dockerfile', () => {
   const args = Object.fromEntries([...text.matchAll(/^ARG\s+(\w+)=(\S+)/gm)].map((match) => [match[1], match[2]]));
   const imageOf = (reference: string): string => reference.replace(/^\$\{(\w+)\}$/, (_all, name: string) => String(args[name]));
 
-  it('is multi-stage: build with Node 20, prod dependencies apart, a distroless Node 20 runtime last', () => {
+  it('is multi-stage: build with Node 24, prod dependencies apart, a distroless Node 24 runtime last', () => {
     expect(stages.map((stage) => stage.name)).toEqual(expect.arrayContaining(['deps', 'build', 'prod-deps', 'dev', 'runtime']));
     expect(stages[stages.length - 1]?.name).toBe('runtime');
-    expect(imageOf((stages.find((stage) => stage.name === 'deps') as { image: string }).image)).toBe('node:20-bookworm-slim');
-    expect(imageOf((stages.find((stage) => stage.name === 'runtime') as { image: string }).image)).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12/);
+    expect(imageOf((stages.find((stage) => stage.name === 'deps') as { image: string }).image)).toBe('node:24-bookworm-slim');
+    expect(imageOf((stages.find((stage) => stage.name === 'runtime') as { image: string }).image)).toMatch(/^gcr\.io\/distroless\/nodejs24-debian12/);
     expect(stageText('prod-deps')).toMatch(/npm ci --omit=dev/);
     expect(stageText('build')).toMatch(/npm run build/);
   });

@@ -9,7 +9,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, ReadableSpan, SimpleSpanProcessor, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BatchSpanProcessor, ReadableSpan, SimpleSpanProcessor, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 
 /** `a=1&b=2` of a request target as `a=&b=`: which parameters were given, not their values. */
 export function queryNames(target: string): string {
@@ -76,8 +76,8 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   // The standard switch: no instrumentation at all (trace ids then stay out of the logs).
   if (sdk || env.OTEL_SDK_DISABLED === 'true') return;
   const processors: SpanProcessor[] = [];
-  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
-  if (env.MCH_TRACE_FILE) processors.push(new SimpleSpanProcessor(new JsonLinesSpanExporter(env.MCH_TRACE_FILE)));
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+  if (env.MCH_TRACE_FILE) processors.push(new SimpleSpanProcessor({ exporter: new JsonLinesSpanExporter(env.MCH_TRACE_FILE) }));
   if (processors.length === 0) processors.push(new DiscardingSpanProcessor());
   sdk = new NodeSDK({
     serviceName,
