@@ -7,6 +7,7 @@ import { MissingPackagesError, installPrerequisites } from './install';
 import { formatMeasurements, measurePlatform } from './measure';
 import { clusterStatus, type ClusterStatus, type Durability } from './patroni';
 import {
+  assertNotRunning,
   defaultDataDir,
   platformPidFile,
   readPlatformState,
@@ -18,71 +19,92 @@ import {
 import { deriveServiceCredential, SERVICE_PRINCIPALS } from '../../common/src/auth/service-identity';
 import { backupInfo, STANZA, takeBackup, type BackupType, type RestoreSource } from './backup';
 import { platformAccount } from './account';
+import { booleanFlag, runCommand, stringFlag, UsageError, type CommandLine, type CommandShape } from './cli';
+import { main as drillMain } from './drills/main';
+import { formatEndpointLines } from './endpoint-lines';
 import { loadOrCreateCredentials } from './secrets';
 import { isAlive, sleep } from './proc';
 import { PLATFORM_SERVICES, type PlatformServiceName, type ServiceRequest } from './services';
 
-const USAGE = `usage: node dist/services/platform/src/main.js <command> [options]
-  up        start the platform in the foreground (Ctrl-C stops it)
-            --detach            start in the background and return once it is up
-            --strict            strict durability: writes wait for the other zone
-            --services a,b|none which services to run (default: all that are built)
-            --free-ports        unused ports instead of the defaults (a second platform beside the first)
-  status    print the cluster state of a running platform
-  down      stop a platform started in the background
-  zone kill|stop|start az-a|az-b
-            drill on a running platform: kill = SIGKILL of the zone's Patroni, postmaster and children
-            (stays down until 'zone start'); stop = graceful
-  objects kill|stop|start az-a|az-b
-            drill: the zone's object store agent only (kill = SIGKILL, stays down until 'objects start')
-  service kill|stop|start <name>
-            kill = SIGKILL as in a crash (the supervisor restarts it); stop/start = graceful
-  measure   cold start, warm restart, memory, failover and rejoin on a throwaway platform
-            --no-failover       skip the zone-loss drill
-  backup [full|diff|incr|info]
-            a base backup of the running platform with pgBackRest (WAL is archived continuously), or the
-            list of backups; 'up' takes one at first start and every MCH_BACKUP_INTERVAL_HOURS (24; 0 = off)
-            retention: MCH_BACKUP_RETENTION_FULL full backups (2); archive timeout MCH_BACKUP_ARCHIVE_TIMEOUT s (30)
-  up --restore-from <data dir> --restore-to <time>
-            start a fresh pair (MCH_DATA_DIR must be new) restored from that platform's backups to the time
-            (ISO 8601); az-a is restored and promoted by Patroni's pgBackRest bootstrap, az-b clones it
-  service-credentials
-            print each service's MCH_SERVICE_CREDENTIAL_<NAME> derived from MCH_SERVICE_SECRET (for a
-            Kubernetes Secret; identity gets MCH_SERVICE_SECRET itself)
-environment: MCH_DATA_DIR (default .data/platform), MCH_PORT_* (e.g. MCH_PORT_ETCD=2479), MCH_DURABILITY, LOG_LEVEL`;
+const CLI = 'npm run platform --';
+
+const ENVIRONMENT = `environment: MCH_DATA_DIR (default .data/platform in the checkout), MCH_PORT_* (e.g. MCH_PORT_ETCD=2479),
+  MCH_DURABILITY (available | strict), MCH_BACKUP_INTERVAL_HOURS, LOG_LEVEL`;
+
+const UP_USAGE = `usage: ${CLI} up [--detach] [--strict] [--services a,b|none] [--free-ports]
+       ${CLI} up --restore-from <data dir> --restore-to <time> [--free-ports]
+  start the platform in the foreground (Ctrl-C stops it); data survives a restart
+  --detach              start in the background and return once it is up
+  --strict              strict durability: writes wait for the other zone
+  --services a,b|none   which services to run (default: all that are built: ${PLATFORM_SERVICES.join(', ')})
+  --free-ports          unused ports instead of the defaults (a second platform beside the first)
+  --restore-from DIR    with --restore-to: a fresh pair (MCH_DATA_DIR must be new) restored from that platform's
+  --restore-to TIME     backups to the time (ISO 8601); az-a is restored by pgBackRest, az-b clones it
+  backups: a full one at first start and every MCH_BACKUP_INTERVAL_HOURS (24; 0 = off); retention
+  MCH_BACKUP_RETENTION_FULL (2); archive timeout MCH_BACKUP_ARCHIVE_TIMEOUT s (30)
+${ENVIRONMENT}`;
+
+const STATUS_USAGE = `usage: ${CLI} status
+  one line per endpoint of the running platform, "<name> <URL or host:port>" (gateway, each service, each
+  metrics endpoint, etcd, Patroni, PostgreSQL, HAProxy, Redis, object stores), then the cluster state as
+  lines starting with '#'; exit 3 when no platform runs on MCH_DATA_DIR`;
+
+const DOWN_USAGE = `usage: ${CLI} down
+  stop the platform running on MCH_DATA_DIR (started in the background or in another terminal)`;
+
+const DRILL_TARGET_USAGE = {
+  zone: `usage: ${CLI} zone kill|stop|start az-a|az-b
+  on a running platform: kill = SIGKILL of the zone's Patroni, postmaster and children (stays down until
+  'zone start'); stop = graceful`,
+  objects: `usage: ${CLI} objects kill|stop|start az-a|az-b
+  on a running platform: the zone's object store agent only (kill = SIGKILL, stays down until 'objects start')`,
+  service: `usage: ${CLI} service kill|stop|start <name>
+  on a running platform: kill = SIGKILL as in a crash (the supervisor restarts it); stop/start = graceful`,
+} as const;
+
+const MEASURE_USAGE = `usage: ${CLI} measure [--no-failover] [--services a,b] [--verbose]
+  cold start, warm restart, memory, failover and rejoin on a throwaway platform (temp dir, free ports)`;
+
+const BACKUP_USAGE = `usage: ${CLI} backup [full|diff|incr|info]
+  a base backup of the running platform with pgBackRest (default full; WAL is archived continuously), or
+  the list of backups (info)`;
+
+const CREDENTIALS_USAGE = `usage: ${CLI} service-credentials
+  print each service's MCH_SERVICE_CREDENTIAL_<NAME> derived from MCH_SERVICE_SECRET (for a Kubernetes
+  Secret; identity gets MCH_SERVICE_SECRET itself)`;
+
+const USAGE = `usage: ${CLI} <command> [options]      (each command: --help)
+  up                   start the platform (foreground; --detach for background; --restore-from for PITR)
+  status               every endpoint of the running platform, one "<name> <URL>" per line; cluster state
+  down                 stop a running platform
+  backup               take a backup or list them
+  drill <name>         run a drill (zone loss, switchover, PITR…) on a throwaway platform; 'drill --help'
+  zone | objects | service kill|stop|start <name>
+                       fault injection on a running platform
+  measure              start-up, memory and failover figures on a throwaway platform
+  service-credentials  service credentials for a Kubernetes Secret
+${ENVIRONMENT}`;
 
 function progress(line: string): void {
   console.log(`[${new Date().toISOString().slice(11, 23)}] ${line}`);
 }
 
-function hasFlag(args: readonly string[], flag: string): boolean {
-  return args.includes(flag);
-}
-
-function flagValue(args: readonly string[], flag: string): string | undefined {
-  const index = args.indexOf(flag);
-  return index >= 0 ? args[index + 1] : undefined;
-}
-
-function servicesFrom(args: readonly string[]): ServiceRequest[] | undefined {
-  const value = flagValue(args, '--services');
+function servicesFrom(value: string | undefined, usage: string): ServiceRequest[] | undefined {
   if (value === undefined) return undefined;
   if (value === 'none') return [];
   const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = names.filter((name) => !(PLATFORM_SERVICES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`unknown services: ${unknown.join(', ')} (known: ${PLATFORM_SERVICES.join(', ')})`);
+  if (unknown.length > 0) throw new UsageError(`--services: unknown services ${unknown.join(', ')} (known: ${PLATFORM_SERVICES.join(', ')})`, usage);
   return names as PlatformServiceName[];
 }
 
-function durabilityFrom(args: readonly string[]): Durability {
-  if (hasFlag(args, '--strict')) return 'strict';
+function durabilityFrom(strict: boolean): Durability {
+  if (strict) return 'strict';
   const fromEnv = process.env['MCH_DURABILITY'];
   if (fromEnv === undefined || fromEnv === '' || fromEnv === 'available') return 'available';
   if (fromEnv === 'strict') return 'strict';
   throw new Error(`MCH_DURABILITY=${fromEnv}: expected available or strict`);
 }
-
-const mask = (url: string): string => url.replace(/:[^:@/]+@/, ':***@');
 
 function clusterLines(status: ClusterStatus): string[] {
   const primary = status.leader === undefined ? 'NONE (no leader)' : `${status.leader} (timeline ${status.timeline ?? '?'})`;
@@ -100,24 +122,36 @@ function clusterLines(status: ClusterStatus): string[] {
 }
 
 function summaryLines(endpoints: PlatformEndpoints, status: ClusterStatus): string[] {
-  const services = Object.entries(endpoints.serviceAddresses);
-  const gatewayRunning = 'gateway' in endpoints.serviceAddresses;
   return [
-    `  gateway      ${endpoints.gatewayUrl}${gatewayRunning ? '' : ' (not running)'}`,
+    ...formatEndpointLines(endpoints).map((line) => `  ${line}`),
     ...clusterLines(status),
-    `  read-write   ${mask(endpoints.rwUrl)}`,
-    `  read-only    ${mask(endpoints.roUrl)}`,
-    `  redis        ${endpoints.redisUrl}`,
-    `  etcd         ${endpoints.etcdUrl}`,
-    `  patroni      az-a ${endpoints.patroniUrls['az-a']}, az-b ${endpoints.patroniUrls['az-b']}`,
-    `  haproxy      ${endpoints.haproxyStatsUrl} (stats)`,
-    `  services     ${services.length === 0 ? 'none' : services.map(([name, address]) => `${name} ${address}`).join(', ')}`,
     `  durability   ${endpoints.durability}`,
-    `  data dir     ${endpoints.dataDir} (full URLs in platform.json, passwords in secrets.json, logs in logs/)`,
+    `  data dir     ${endpoints.dataDir} (passwords in secrets.json, logs in logs/)`,
   ];
 }
 
+const UP_SHAPE = {
+  usage: UP_USAGE,
+  options: {
+    detach: { type: 'boolean' },
+    strict: { type: 'boolean' },
+    services: { type: 'string' },
+    'free-ports': { type: 'boolean' },
+    'restore-from': { type: 'string' },
+    'restore-to': { type: 'string' },
+  },
+} as const;
+
 async function up(args: readonly string[]): Promise<number> {
+  return runCommand(args, UP_SHAPE, (line) => upParsed(line, args));
+}
+
+async function upParsed(line: CommandLine, args: readonly string[]): Promise<number> {
+  const services = servicesFrom(stringFlag(line, 'services'), UP_USAGE);
+  const restoreFrom = restoreSourceFrom(stringFlag(line, 'restore-from'), stringFlag(line, 'restore-to'));
+  const durability = durabilityFrom(booleanFlag(line, 'strict'));
+  // Before anything else: a second start on the same data dir changes nothing.
+  assertNotRunning(defaultDataDir());
   try {
     installPrerequisites(progress);
   } catch (error) {
@@ -127,8 +161,7 @@ async function up(args: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  if (hasFlag(args, '--detach')) return upDetached(args);
-  const services = servicesFrom(args);
+  if (booleanFlag(line, 'detach')) return upDetached(args);
   // A signal during start-up must not kill this process before it has stopped what it started.
   let stopRequested: NodeJS.Signals | undefined;
   const onEarlySignal = (signal: NodeJS.Signals): void => {
@@ -137,12 +170,11 @@ async function up(args: readonly string[]): Promise<number> {
   };
   process.on('SIGINT', onEarlySignal);
   process.on('SIGTERM', onEarlySignal);
-  const restoreFrom = restoreSourceFrom(args);
   const platform = await startPlatform({
-    durability: durabilityFrom(args),
+    durability,
     ...(services === undefined ? {} : { services }),
     ...(restoreFrom === undefined ? {} : { restoreFrom }),
-    ...(hasFlag(args, '--free-ports') ? { ports: 'free' as const } : {}),
+    ...(booleanFlag(line, 'free-ports') ? { ports: 'free' as const } : {}),
     log: progress,
   });
   process.off('SIGINT', onEarlySignal);
@@ -187,11 +219,6 @@ async function up(args: readonly string[]): Promise<number> {
 /** Starts `up` as a detached process logging to logs/platform.log and waits until it reports its endpoints. */
 async function upDetached(args: readonly string[]): Promise<number> {
   const dataDir = defaultDataDir();
-  const already = runningPlatformPid(dataDir);
-  if (already !== undefined) {
-    console.error(`a platform is already running on ${dataDir} (pid ${already})`);
-    return 1;
-  }
   const logPath = join(dataDir, 'logs', 'platform.log');
   mkdirSync(join(dataDir, 'logs'), { recursive: true });
   const out = openSync(logPath, 'a');
@@ -210,7 +237,7 @@ async function upDetached(args: readonly string[]): Promise<number> {
     if (endpoints !== undefined && endpoints.pid === pid && isAlive(pid)) {
       const status = await clusterStatus(Object.values(endpoints.patroniUrls));
       console.log(['MCH Alliance platform is up (background)', ...summaryLines(endpoints, status)].join('\n'));
-      console.log('stop it with: node dist/services/platform/src/main.js down');
+      console.log(`stop it with: ${CLI} down`);
       return 0;
     }
     if (!isAlive(pid) || Date.now() > deadline) {
@@ -227,14 +254,15 @@ async function status(): Promise<number> {
   const endpoints = readPlatformState(dataDir);
   const pid = runningPlatformPid(dataDir);
   if (endpoints === undefined || pid === undefined || endpoints.pid !== pid) {
-    console.log(`no platform is running on ${dataDir}`);
+    console.error(`no platform is running on ${dataDir}`);
     return 3;
   }
   const cluster = await clusterStatus(Object.values(endpoints.patroniUrls));
-  console.log([`MCH Alliance platform (pid ${pid})`, ...summaryLines(endpoints, cluster)].join('\n'));
-  console.log('  members');
+  console.log(formatEndpointLines(endpoints).join('\n'));
+  console.log(`# platform pid ${pid}, durability ${endpoints.durability}, data dir ${dataDir}`);
+  for (const line of clusterLines(cluster)) console.log(`#${line}`);
   for (const member of cluster.members) {
-    console.log(`    ${member.name.padEnd(6)} ${member.role.padEnd(13)} ${member.state.padEnd(10)} timeline ${member.timeline ?? '-'}  lag ${member.lagBytes ?? '-'}`);
+    console.log(`#   ${member.name.padEnd(6)} ${member.role.padEnd(13)} ${member.state.padEnd(10)} timeline ${member.timeline ?? '-'}  lag ${member.lagBytes ?? '-'}`);
   }
   return 0;
 }
@@ -260,11 +288,10 @@ async function down(): Promise<number> {
   return 0;
 }
 
-async function drill(target: 'zone' | 'service' | 'objects', args: readonly string[]): Promise<number> {
-  const [action, name] = args;
-  if (action === undefined || name === undefined || !(CONTROL_ACTIONS as readonly string[]).includes(action)) {
-    console.error(USAGE);
-    return 2;
+async function fault(target: 'zone' | 'service' | 'objects', line: CommandLine): Promise<number> {
+  const [action, name] = line.positionals as [string, string];
+  if (!(CONTROL_ACTIONS as readonly string[]).includes(action)) {
+    throw new UsageError(`${target} ${action}: expected one of ${CONTROL_ACTIONS.join(', ')}`, DRILL_TARGET_USAGE[target]);
   }
   const dataDir = defaultDataDir();
   if (runningPlatformPid(dataDir) === undefined) {
@@ -276,25 +303,23 @@ async function drill(target: 'zone' | 'service' | 'objects', args: readonly stri
   return answer.ok ? 0 : 1;
 }
 
-async function measure(args: readonly string[]): Promise<number> {
-  const services = servicesFrom(args);
+async function measure(line: CommandLine): Promise<number> {
+  const services = servicesFrom(stringFlag(line, 'services'), MEASURE_USAGE);
   progress('measuring on a throwaway platform (fresh temp dir, free ports)');
   const figures = await measurePlatform({
-    withFailover: !hasFlag(args, '--no-failover'),
+    withFailover: !booleanFlag(line, 'no-failover'),
     ...(services === undefined ? {} : { services }),
-    log: hasFlag(args, '--verbose') ? progress : () => undefined,
+    log: booleanFlag(line, 'verbose') ? progress : () => undefined,
   });
   console.log(formatMeasurements(figures));
   return 0;
 }
 
-function restoreSourceFrom(args: readonly string[]): RestoreSource | undefined {
-  const from = flagValue(args, '--restore-from');
-  const to = flagValue(args, '--restore-to');
+function restoreSourceFrom(from: string | undefined, to: string | undefined): RestoreSource | undefined {
   if (from === undefined && to === undefined) return undefined;
-  if (from === undefined || to === undefined) throw new Error('--restore-from <data dir> and --restore-to <time> go together');
+  if (from === undefined || to === undefined) throw new UsageError('--restore-from <data dir> and --restore-to <time> go together', UP_USAGE);
   const target = new Date(to);
-  if (Number.isNaN(target.getTime())) throw new Error(`--restore-to ${to}: not a time (use ISO 8601, e.g. 2026-11-25T20:15:40Z)`);
+  if (Number.isNaN(target.getTime())) throw new UsageError(`--restore-to ${to}: not a time (use ISO 8601, e.g. 2026-11-25T20:15:40Z)`, UP_USAGE);
   return { dataDir: resolve(from), target };
 }
 
@@ -325,11 +350,13 @@ function scheduleBackups(platform: Platform, hours: number): NodeJS.Timeout | un
   return timer;
 }
 
-async function backupCommand(args: readonly string[]): Promise<number> {
+async function backupCommand(line: CommandLine): Promise<number> {
+  const kind = line.positionals[0] ?? 'full';
+  if (!['full', 'diff', 'incr', 'info'].includes(kind)) throw new UsageError(`backup ${kind}: expected full, diff, incr or info`, BACKUP_USAGE);
   const dataDir = defaultDataDir();
   const account = platformAccount(() => undefined);
   const credentials = loadOrCreateCredentials(dataDir);
-  if (args[0] === 'info') {
+  if (kind === 'info') {
     const info = await backupInfo(dataDir, account, credentials);
     console.log(`stanza ${STANZA}: ${info.status}; WAL archive ${info.archiveMin ?? '-'} .. ${info.archiveMax ?? '-'}`);
     for (const backup of info.backups) {
@@ -339,11 +366,7 @@ async function backupCommand(args: readonly string[]): Promise<number> {
     }
     return 0;
   }
-  const type = (args[0] ?? 'full') as BackupType;
-  if (!['full', 'diff', 'incr'].includes(type)) {
-    console.error(`backup ${type}: expected full, diff, incr or info`);
-    return 2;
-  }
+  const type = kind as BackupType;
   const run = await takeBackup(dataDir, account, credentials, type);
   console.log(`backup ${run.label ?? '?'} (${type}) in ${(run.ms / 1000).toFixed(1)} s`);
   return 0;
@@ -361,30 +384,42 @@ function serviceCredentials(): number {
   return 0;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/** The command line: `npm run platform -- <command> [options]`; every command takes --help. */
+export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
+  const faultShape = (target: keyof typeof DRILL_TARGET_USAGE): CommandShape => ({ usage: DRILL_TARGET_USAGE[target], positionals: { min: 2, max: 2 } });
   switch (command) {
     case 'up':
       return up(args);
     case 'status':
-      return status();
+      return runCommand(args, { usage: STATUS_USAGE }, status);
     case 'down':
-      return down();
+      return runCommand(args, { usage: DOWN_USAGE }, down);
     case 'zone':
-      return drill('zone', args);
     case 'service':
-      return drill('service', args);
     case 'objects':
-      return drill('objects', args);
+      return runCommand(args, faultShape(command), (line) => fault(command, line));
     case 'measure':
-      return measure(args);
+      return runCommand(
+        args,
+        { usage: MEASURE_USAGE, options: { 'no-failover': { type: 'boolean' }, services: { type: 'string' }, verbose: { type: 'boolean' } } },
+        measure,
+      );
     case 'backup':
-      return backupCommand(args);
+      return runCommand(args, { usage: BACKUP_USAGE, positionals: { min: 0, max: 1 } }, backupCommand);
+    case 'drill':
+      return drillMain(args);
     case 'service-credentials':
-      return serviceCredentials();
+      return runCommand(args, { usage: CREDENTIALS_USAGE }, serviceCredentials);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
     default:
-      console.error(USAGE);
-      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+      console.error(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+      return 2;
   }
 }
 
@@ -392,6 +427,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
+      // A second start on a running data dir, a missing package, a bad setting: the message, not a stack.
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);
     },

@@ -57,6 +57,7 @@ import {
   serviceSpec,
   storeAgentAddresses,
   storeAgentComponent,
+  serviceMetricsUrl,
   storeAgentEntry,
   storeAgentSpec,
   type ResolvedService,
@@ -98,6 +99,8 @@ export interface PlatformEndpoints {
   readonly patroniUrls: Readonly<Record<Zone, string>>;
   /** host:port of every started service, by name. */
   readonly serviceAddresses: Readonly<Record<string, string>>;
+  /** Each started service's Prometheus endpoint (`http://host:port/metrics`), by service name. */
+  readonly metricsUrls: Readonly<Record<string, string>>;
   /** Each zone's object store agent (when the replication service runs): its address and its directory. */
   readonly objectStores: Readonly<Partial<Record<Zone, { readonly address: string; readonly dir: string }>>>;
   /** The pid file each supervised component keeps current across restarts. */
@@ -213,6 +216,18 @@ function removeOwnPidFile(dataDir: string): void {
   if (readPid(platformPidFile(dataDir)) === process.pid) rmSync(platformPidFile(dataDir), { force: true });
 }
 
+/** Refuses a second platform on a data dir one already runs on. */
+export function assertNotRunning(dataDir: string): void {
+  const other = runningPlatformPid(dataDir);
+  if (other !== undefined) {
+    throw new PlatformRunningError(`a platform is already running on ${dataDir} (pid ${other}); stop it with: npm run platform -- down`);
+  }
+}
+
+export class PlatformRunningError extends Error {
+  override readonly name = 'PlatformRunningError';
+}
+
 /** The pid of a platform process already running on this data dir, if any. */
 export function runningPlatformPid(dataDir: string): number | undefined {
   const pid = readPid(platformPidFile(dataDir));
@@ -275,6 +290,7 @@ class LocalPlatform implements Platform {
   get haproxyStatsUrl(): string { return this.endpoints.haproxyStatsUrl; }
   get patroniUrls(): Readonly<Record<Zone, string>> { return this.endpoints.patroniUrls; }
   get serviceAddresses(): Readonly<Record<string, string>> { return this.endpoints.serviceAddresses; }
+  get metricsUrls(): Readonly<Record<string, string>> { return this.endpoints.metricsUrls; }
   get objectStores(): PlatformEndpoints['objectStores'] { return this.endpoints.objectStores; }
   get runDir(): string { return this.endpoints.runDir; }
   get logDir(): string { return this.endpoints.logDir; }
@@ -571,6 +587,10 @@ function endpointsOf(
     haproxyStatsUrl: statsUrl(ports.haproxyStats),
     patroniUrls: { 'az-a': patroniUrl(ports.patroniAzA), 'az-b': patroniUrl(ports.patroniAzB) },
     serviceAddresses: Object.fromEntries(services.map((service) => [service.name, serviceAddress(service.port)])),
+    metricsUrls: Object.fromEntries(services.flatMap((service) => {
+      const url = serviceMetricsUrl(service.name, ports);
+      return url === undefined ? [] : [[service.name, url]];
+    })),
     objectStores: Object.fromEntries(agents.map((agent) => [agent.zone, { address: serviceAddress(agent.port), dir: agent.dir }])),
     runDir: join(dataDir, 'run'),
     logDir: join(dataDir, 'logs'),
@@ -588,14 +608,22 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
   const durability = options.durability ?? 'available';
   const ports = options.ports === 'free' ? await pickFreePlatformPorts() : resolvePorts(process.env, options.ports ?? {});
+  assertNotRunning(dataDir);
+  // Files this process writes for the database tier's account (configuration it reads) must not depend on
+  // the caller's umask; secrets and data directories get explicit modes.
+  process.umask(0o022);
   const account = platformAccount(log);
 
-  ensureOwnedDirectory(dataDir, account, 0o750);
-  const other = runningPlatformPid(dataDir);
-  if (other !== undefined) {
-    throw new Error(`a platform is already running on ${dataDir} (pid ${other}); stop it with: node dist/services/platform/src/main.js down`);
+  ensureOwnedDirectory(dataDir, account, 0o750, log);
+  assertNotRunning(dataDir);
+  rmSync(platformPidFile(dataDir), { force: true });
+  try {
+    // Exclusive: of two platforms started at once on one data dir, one gets the pid file.
+    writeFileSync(platformPidFile(dataDir), `${process.pid}\n`, { flag: 'wx' });
+  } catch {
+    assertNotRunning(dataDir);
+    throw new Error(`another platform is starting on ${dataDir} (${platformPidFile(dataDir)})`);
   }
-  writeFileSync(platformPidFile(dataDir), `${process.pid}\n`);
   const logDir = join(dataDir, 'logs');
   const runDir = join(dataDir, 'run');
   const repoRoot = findRepoRoot();
@@ -619,8 +647,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
     if (options.restoreFrom !== undefined) prepareRestoreTarget(dataDir, options.restoreFrom, account);
     credentials = loadOrCreateCredentials(dataDir);
-    for (const zone of ZONES) ensureOwnedDirectory(zoneDir(dataDir, zone), account, 0o700);
-    ensureOwnedDirectory(join(dataDir, 'redis'), account, 0o700);
+    for (const zone of ZONES) ensureOwnedDirectory(zoneDir(dataDir, zone), account, 0o700, log);
+    ensureOwnedDirectory(join(dataDir, 'redis'), account, 0o700, log);
   } catch (error) {
     removeOwnPidFile(dataDir);
     throw error;

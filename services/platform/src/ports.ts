@@ -19,6 +19,8 @@ export const DEFAULT_PORTS = {
   referral: 50054,
   consultation: 50055,
   replication: 50056,
+  /** The replication service's Prometheus metrics (HTTP). */
+  replicationMetrics: 9464,
   storeAzA: 50070,
   storeAzB: 50071,
 } as const;

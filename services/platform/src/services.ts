@@ -97,6 +97,16 @@ export function serviceAddress(port: number): string {
   return `127.0.0.1:${port}`;
 }
 
+/**
+ * Where a service serves Prometheus metrics, if it does: the gateway on its own HTTP port, the replication
+ * service on a port of its own (its gRPC port speaks HTTP/2 only). The other services export traces only.
+ */
+export function serviceMetricsUrl(name: string, ports: PlatformPorts): string | undefined {
+  if (name === 'gateway') return `http://127.0.0.1:${ports.gateway}/metrics`;
+  if (name === 'replication') return `http://127.0.0.1:${ports.replicationMetrics}/metrics`;
+  return undefined;
+}
+
 export function serviceEnvironment(service: ResolvedService, context: ServiceContext): NodeJS.ProcessEnv {
   const addresses: Record<string, string> = {};
   for (const name of GRPC_SERVICES) addresses[serviceAddressEnvName(name)] = serviceAddress(context.ports[name]);
@@ -115,6 +125,7 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
     OBJECT_STORE_AGENTS: context.objectStoreAgents,
+    ...(service.name === 'replication' ? { METRICS_PORT: String(context.ports.replicationMetrics), METRICS_HOST: '127.0.0.1' } : {}),
     // The local platform serves one machine's tests and benchmarks from 127.0.0.1 with a handful of tokens:
     // the gateway's rate limits are off unless asked for (the chart keeps them on).
     GATEWAY_RATE_LIMIT_PER_ADDRESS: process.env['GATEWAY_RATE_LIMIT_PER_ADDRESS'] ?? '0',

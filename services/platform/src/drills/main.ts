@@ -25,8 +25,9 @@ import { describeSettings } from './settings';
 import { describeObjectLedger } from './objects';
 import { describeLedger } from './verify';
 import { PLATFORM_SERVICES, type PlatformServiceName } from '../services';
+import { booleanFlag, runCommand, stringFlag, UsageError, wholeNumberFlag, type CommandLine } from '../cli';
 
-const USAGE = `usage: node dist/services/platform/src/drills/main.js <drill> [options]
+const USAGE = `usage: npm run platform -- drill <drill> [options]      (or: npm run drill -- <drill> [options])
 drills:
   zone-loss            kill -9 of the primary zone under load; write gap, ledger; restart and time to sync
   standby-loss         kill -9 of the synchronous standby under load; write stall, RPO exposure; restart and time to sync
@@ -53,38 +54,43 @@ function stamp(line: string): string {
   return `[${new Date().toISOString().slice(11, 23)}] ${line}`;
 }
 
-function flag(args: readonly string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
-}
+const DRILL_SHAPE = {
+  usage: USAGE,
+  options: {
+    writers: { type: 'string' },
+    seconds: { type: 'string' },
+    warmup: { type: 'string' },
+    kills: { type: 'string' },
+    readers: { type: 'string' },
+    rows: { type: 'string' },
+    services: { type: 'string' },
+    json: { type: 'boolean' },
+    verbose: { type: 'boolean' },
+    'keep-data': { type: 'boolean' },
+  },
+  positionals: { min: 1, max: 1 },
+} as const;
 
-function positiveInteger(args: readonly string[], name: string): number | undefined {
-  const raw = flag(args, name);
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} ${raw}: expected a whole number`);
-  return value;
-}
-
-export function parseDrillOptions(args: readonly string[]): DrillOptions {
-  const services = flag(args, '--services');
+export function parseDrillOptions(line: CommandLine): DrillOptions {
+  const services = stringFlag(line, 'services');
   const names = services?.split(',').map((name) => name.trim()).filter((name) => name !== '');
   const unknown = (names ?? []).filter((name) => !(PLATFORM_SERVICES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new Error(`unknown services: ${unknown.join(', ')}`);
-  if (names !== undefined && !names.includes('identity')) throw new Error('--services must include identity (the drills register patients)');
-  if (names !== undefined && !names.includes('gateway')) throw new Error('--services must include gateway (the drills write through it)');
-  const seconds = positiveInteger(args, '--seconds');
+  if (unknown.length > 0) throw new UsageError(`--services: unknown services ${unknown.join(', ')}`, USAGE);
+  if (names !== undefined && !names.includes('identity')) throw new UsageError('--services must include identity (the drills register patients)', USAGE);
+  if (names !== undefined && !names.includes('gateway')) throw new UsageError('--services must include gateway (the drills write through it)', USAGE);
+  const whole = (name: string): number | undefined => wholeNumberFlag(line, name, USAGE);
+  const seconds = whole('seconds');
   return {
     ...DEFAULT_DRILL_OPTIONS,
-    writers: positiveInteger(args, '--writers') ?? DEFAULT_DRILL_OPTIONS.writers,
-    warmupSeconds: positiveInteger(args, '--warmup') ?? DEFAULT_DRILL_OPTIONS.warmupSeconds,
-    kills: positiveInteger(args, '--kills') ?? DEFAULT_DRILL_OPTIONS.kills,
-    readers: positiveInteger(args, '--readers') ?? DEFAULT_DRILL_OPTIONS.readers,
+    writers: whole('writers') ?? DEFAULT_DRILL_OPTIONS.writers,
+    warmupSeconds: whole('warmup') ?? DEFAULT_DRILL_OPTIONS.warmupSeconds,
+    kills: whole('kills') ?? DEFAULT_DRILL_OPTIONS.kills,
+    readers: whole('readers') ?? DEFAULT_DRILL_OPTIONS.readers,
     ...(seconds === undefined ? {} : { seconds }),
     ...(names === undefined ? {} : { services: names as PlatformServiceName[] }),
-    log: (line) => console.log(stamp(line)),
-    platformLog: args.includes('--verbose') ? (line) => console.log(stamp(`platform: ${line}`)) : () => undefined,
-    keepData: args.includes('--keep-data'),
+    log: (text) => console.log(stamp(text)),
+    platformLog: booleanFlag(line, 'verbose') ? (text) => console.log(stamp(`platform: ${text}`)) : () => undefined,
+    keepData: booleanFlag(line, 'keep-data'),
   };
 }
 
@@ -208,30 +214,31 @@ export function formatReport(report: DrillReport): string {
   return lines.join('\n');
 }
 
-async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help') {
+/** `npm run platform -- drill <drill> [options]` (or this file's own entry point). */
+export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === 'help') {
     console.log(USAGE);
     return 0;
   }
-  if (name === 'pitr') {
-    const rows = positiveInteger(args, '--rows') ?? DEFAULT_PITR_OPTIONS.rows;
-    console.log(stamp(`drill pitr: node ${process.argv.slice(1).join(' ')}`));
-    const report = await runPitrDrill({ rows, keepData: args.includes('--keep-data'), log: args.includes('--verbose') ? (line) => console.log(stamp(line)) : (line) => line.startsWith('pitr:') && console.log(stamp(line)) });
-    console.log(describePitr(report));
-    if (args.includes('--json')) console.log(JSON.stringify(report));
-    return report.passed ? 0 : 1;
-  }
-  if (!(DRILLS as readonly string[]).includes(name)) {
-    console.error(`unknown drill ${name}\n${USAGE}`);
-    return 2;
-  }
-  const options = parseDrillOptions(args);
-  console.log(stamp(`drill ${name}: node ${process.argv.slice(1).join(' ')}`));
-  const report = await runDrill(name as DrillName, options);
-  console.log(formatReport(report));
-  if (args.includes('--json')) console.log(JSON.stringify(report));
-  return report.problems.length === 0 ? 0 : 1;
+  return runCommand(argv, DRILL_SHAPE, async (line) => {
+    const name = line.positionals[0] as string;
+    if (name === 'pitr') {
+      const rows = wholeNumberFlag(line, 'rows', USAGE) ?? DEFAULT_PITR_OPTIONS.rows;
+      console.log(stamp(`drill pitr: ${argv.join(' ')}`));
+      const verbose = booleanFlag(line, 'verbose');
+      const report = await runPitrDrill({ rows, keepData: booleanFlag(line, 'keep-data'), log: verbose ? (text) => console.log(stamp(text)) : (text) => text.startsWith('pitr:') && console.log(stamp(text)) });
+      console.log(describePitr(report));
+      if (booleanFlag(line, 'json')) console.log(JSON.stringify(report));
+      return report.passed ? 0 : 1;
+    }
+    if (!(DRILLS as readonly string[]).includes(name)) throw new UsageError(`unknown drill ${name}`, USAGE);
+    const options = parseDrillOptions(line);
+    console.log(stamp(`drill ${name}: ${argv.join(' ')}`));
+    const report = await runDrill(name as DrillName, options);
+    console.log(formatReport(report));
+    if (booleanFlag(line, 'json')) console.log(JSON.stringify(report));
+    return report.problems.length === 0 ? 0 : 1;
+  });
 }
 
 if (require.main === module) {
