@@ -13,7 +13,13 @@ export const REQUIRED_PACKAGES = [
   'pgbackrest',
 ] as const;
 
-export type RequiredPackage = (typeof REQUIRED_PACKAGES)[number];
+/**
+ * Only when the platform runs as root: setfacl, to let the database tier's account search a folder above the
+ * data dir (a checkout under /root) without opening the folder to everyone.
+ */
+export const ROOT_PACKAGES = ['acl'] as const;
+
+export type RequiredPackage = (typeof REQUIRED_PACKAGES)[number] | (typeof ROOT_PACKAGES)[number];
 
 export class MissingPackagesError extends Error {
   constructor(readonly missing: readonly string[], readonly installCommand: string) {
@@ -27,8 +33,9 @@ export function isPackageInstalled(name: string): boolean {
   return result.status === 0 && result.stdout.includes('install ok installed');
 }
 
-export function missingPackages(): RequiredPackage[] {
-  return REQUIRED_PACKAGES.filter((name) => !isPackageInstalled(name));
+export function missingPackages(asRoot = process.getuid?.() === 0): RequiredPackage[] {
+  const required: readonly RequiredPackage[] = asRoot ? [...REQUIRED_PACKAGES, ...ROOT_PACKAGES] : REQUIRED_PACKAGES;
+  return required.filter((name) => !isPackageInstalled(name));
 }
 
 function runApt(args: readonly string[], log: (line: string) => void): void {
