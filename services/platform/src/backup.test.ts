@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { archiveParameters, backupConfiguration, backupSettingsFrom, recoveryTargetTime, restoreBootstrap, restoreScript } from './backup';
 import { parseBackupInfo } from '../../common/src/pgbackrest';
 
@@ -14,10 +15,14 @@ describe('backup configuration', () => {
   it("archives every segment through pgBackRest from the member's own data directory, and a partly filled one after the archive timeout", () => {
     expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-b')).toEqual({
       archive_mode: 'on',
-      archive_command: '/usr/bin/pgbackrest --config=/srv/mch/backup/pgbackrest.conf --stanza=mch --pg1-path=/srv/mch/az-b/pgdata archive-push %p',
+      archive_command: "/usr/bin/pgbackrest '--config=/srv/mch/backup/pgbackrest.conf' --stanza=mch '--pg1-path=/srv/mch/az-b/pgdata' archive-push %p",
       archive_timeout: '45s',
     });
-    expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command).toContain('--pg1-path=/srv/mch/az-a/pgdata archive-push');
+    expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command).toContain("'--pg1-path=/srv/mch/az-a/pgdata' archive-push");
+    // sh keeps a data dir with spaces and quotes as one argument
+    const command = archiveParameters("/srv/my mch's", { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command ?? '';
+    const words = spawnSync('sh', ['-c', `for word in ${command.replace(' %p', '')}; do echo "$word"; done`], { encoding: 'utf8' }).stdout.trim().split('\n');
+    expect(words).toEqual(['/usr/bin/pgbackrest', "--config=/srv/my mch's/backup/pgbackrest.conf", '--stanza=mch', "--pg1-path=/srv/my mch's/az-a/pgdata", 'archive-push']);
   });
 
   it('reads its settings from the environment and names a bad one', () => {

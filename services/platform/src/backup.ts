@@ -101,10 +101,16 @@ export function writeBackupConfiguration(options: BackupConfigOptions, account: 
  * takes the cluster it runs in as pg1 and refuses a data directory other than pg1-path, so each member names its
  * own (with the configuration's pg1 = az-a alone, archiving stopped at the first failover to az-b).
  */
+/** One word for sh, whatever the value holds (spaces, quotes). */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 export function archiveParameters(dataDir: string, settings: BackupSettings, zone: Zone): Record<string, string> {
   return {
     archive_mode: 'on',
-    archive_command: `${PGBACKREST_BIN} --config=${backupConfigPath(dataDir)} --stanza=${STANZA} --pg1-path=${pgDataDir(dataDir, zone)} archive-push %p`,
+    // PostgreSQL runs archive_command through sh: a data dir with spaces must stay one argument.
+    archive_command: `${PGBACKREST_BIN} ${shellQuote(`--config=${backupConfigPath(dataDir)}`)} --stanza=${STANZA} ${shellQuote(`--pg1-path=${pgDataDir(dataDir, zone)}`)} archive-push %p`,
     archive_timeout: `${settings.archiveTimeoutSeconds}s`,
   };
 }
@@ -194,20 +200,19 @@ export function recoveryTargetTime(target: Date): string {
  */
 export function restoreScript(source: RestoreSource, targetDataDir: string): string {
   const pgdata = pgDataDir(targetDataDir, 'az-a');
-  const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
   return [
     '#!/bin/sh',
     '# Written by the platform: bootstrap of a restored pair (see services/platform/src/backup.ts).',
     'set -eu',
-    `mkdir -p ${quote(pgdata)}`,
-    `chmod 700 ${quote(pgdata)}`,
+    `mkdir -p ${shellQuote(pgdata)}`,
+    `chmod 700 ${shellQuote(pgdata)}`,
     [
       PGBACKREST_BIN,
-      quote(`--config=${backupConfigPath(source.dataDir)}`),
+      shellQuote(`--config=${backupConfigPath(source.dataDir)}`),
       `--stanza=${STANZA}`,
-      quote(`--pg1-path=${pgdata}`),
+      shellQuote(`--pg1-path=${pgdata}`),
       '--type=time',
-      quote(`--target=${recoveryTargetTime(source.target)}`),
+      shellQuote(`--target=${recoveryTargetTime(source.target)}`),
       '--target-action=promote',
       '--log-level-console=info',
       'restore',

@@ -175,7 +175,8 @@ export function patroniConfiguration(options: ZoneOptions): Record<string, unkno
       },
       parameters: {
         // The system PostgreSQL owns /var/run/postgresql; each zone keeps its socket in its own directory.
-        unix_socket_directories: dir,
+        // A list setting: a directory with spaces or commas must be double-quoted to stay one entry.
+        unix_socket_directories: /[\s,"]/.test(dir) ? `"${dir.replace(/"/g, '""')}"` : dir,
         log_line_prefix: `%m ${options.zone} [%p] %q%u@%d `,
         ...(options.archive ?? {}),
       },

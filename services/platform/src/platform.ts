@@ -192,7 +192,10 @@ function writeClusterMemory(dataDir: string, memory: ClusterMemory): void {
 }
 
 export function defaultDataDir(): string {
-  return resolve(process.env['MCH_DATA_DIR'] ?? join(findRepoRoot(), '.data', 'platform'));
+  const given = process.env['MCH_DATA_DIR'];
+  if (given === undefined || given === '') return join(findRepoRoot(), '.data', 'platform');
+  // Relative to where the command was typed: npm runs scripts in the package root and keeps that in INIT_CWD.
+  return resolve(process.env['INIT_CWD'] ?? process.cwd(), given);
 }
 
 export function platformStateFile(dataDir: string): string {
