@@ -137,4 +137,7 @@ export const serviceConfigSpec = {
   IDENTITY_SERVICE_ADDR: optionalStr(),
   /** This service's own credential (see auth/service-identity.ts): lets background work call others as itself. */
   MCH_SERVICE_CREDENTIAL: optionalStr(),
+  /** Prometheus metrics (GET /metrics) on this port; 0: none. */
+  METRICS_PORT: port({ default: 0 }),
+  METRICS_HOST: str({ default: '127.0.0.1' }),
 };

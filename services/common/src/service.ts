@@ -17,6 +17,7 @@ import { createLogger, Logger } from './logger';
 import { Database } from './pg/database';
 import { isTransientBeforeCommit } from './pg/errors';
 import { migrate, migrationsFor } from './pg/migrate';
+import { serveMetrics, ServiceMetrics } from './metrics';
 import { stopTelemetry } from './telemetry';
 
 type ServiceConfig = ConfigOf<typeof serviceConfigSpec>;
@@ -28,6 +29,8 @@ export interface ServiceParts<C extends ServiceConfig> {
   readonly cache: Cache;
   /** The service acting as itself, when the platform gave it a credential (MCH_SERVICE_CREDENTIAL). */
   readonly serviceIdentity: ServiceIdentity | undefined;
+  /** Its Prometheus metrics (served on METRICS_PORT); a service may include a registry of its own. */
+  readonly metrics: ServiceMetrics;
 }
 
 export interface ServiceSpec<C extends ServiceConfig, D extends ServiceDefinition> {
@@ -176,9 +179,14 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
     logger,
   });
 
+  const metrics = new ServiceMetrics(config.SERVICE_NAME);
+  metrics.watchPool('rw', db.rw);
+  if (db.ro !== db.rw) metrics.watchPool('ro', db.ro);
+  metrics.watchRedis(cache.redis);
+
   const ref: { current?: UnaryHandlers<D> } = {};
   const serviceIdentity = serviceIdentityOf(config);
-  const parts = { config, logger, db, cache, serviceIdentity };
+  const parts = { config, logger, db, cache, serviceIdentity, metrics };
   const authentication: Authentication = {
     verifier: new TokenVerifier(spec.jwks ? spec.jwks(parts) : identityJwksSource(config.IDENTITY_SERVICE_ADDR)),
     publicMethods: new Set(spec.publicMethods ?? []),
@@ -192,12 +200,18 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
       {
         name: spec.serviceName,
         definition: spec.definition,
-        implementation: adaptService(spec.definition, deferredHandlers(spec.definition, ref), { logger, authentication }),
+        implementation: adaptService(spec.definition, deferredHandlers(spec.definition, ref), {
+          logger,
+          authentication,
+          observe: (method, code, seconds) => metrics.observeCall(method, code, seconds),
+        }),
         protoFile: spec.protoFile,
       },
     ],
   });
   const port = await server.listen();
+  const metricsServer = await serveMetrics(metrics, config.METRICS_PORT, config.METRICS_HOST);
+  if (metricsServer !== undefined) logger.info({ port: config.METRICS_PORT }, 'metrics on /metrics');
 
   let stopping = false;
   let watch: NodeJS.Timeout | undefined;
@@ -210,6 +224,7 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
     clearInterval(sweep);
     logger.info('shutting down: NOT_SERVING, draining calls in flight');
     await server.drain(config.SHUTDOWN_GRACE_MS);
+    metricsServer?.close();
     serviceIdentity?.close();
     await Promise.allSettled([db.close(), cache.close()]);
     await stopTelemetry().catch(() => undefined);
@@ -281,7 +296,7 @@ async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefin
   const cache = new Cache({ url: config.REDIS_URL, service: spec.service, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, defaultTtlSeconds: config.CACHE_TTL_SECONDS, logger });
   try {
     await waitForDatabase(db, logger);
-    await prepareSchema(spec, { config, logger, db, cache, serviceIdentity: undefined });
+    await prepareSchema(spec, { config, logger, db, cache, serviceIdentity: undefined, metrics: new ServiceMetrics(config.SERVICE_NAME) });
     logger.info('migrations and seed applied');
   } catch (error) {
     logger.fatal({ err: error }, 'migration failed');

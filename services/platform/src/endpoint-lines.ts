@@ -20,7 +20,7 @@ export function endpointLines(endpoints: PlatformEndpoints): EndpointLine[] {
     if (name !== 'gateway') lines.push({ name, address });
   }
   for (const [zone, store] of Object.entries(endpoints.objectStores)) {
-    if (store !== undefined) lines.push({ name: `object-store-${zone}`, address: store.address });
+    if (store !== undefined) lines.push({ name: `objects-${zone}`, address: store.address });
   }
   lines.push(
     { name: 'postgres-rw', address: withoutPassword(endpoints.rwUrl) },

@@ -567,7 +567,13 @@ async function startZones(context: StartContext): Promise<ClusterStatus> {
 /** One store agent per zone, when the replication service (which uses them) runs and the agent is built. */
 function storeAgentsFor(services: readonly ResolvedService[], repoRoot: string, dataDir: string, ports: PlatformPorts): StoreAgent[] {
   if (!services.some((service) => service.name === 'replication') || !existsSync(storeAgentEntry(repoRoot))) return [];
-  return ZONES.map((zone) => ({ zone, component: storeAgentComponent(zone), port: zone === 'az-a' ? ports.storeAzA : ports.storeAzB, dir: join(dataDir, 'objects', zone) }));
+  return ZONES.map((zone) => ({
+    zone,
+    component: storeAgentComponent(zone),
+    port: zone === 'az-a' ? ports.storeAzA : ports.storeAzB,
+    metricsPort: zone === 'az-a' ? ports.storeAzAMetrics : ports.storeAzBMetrics,
+    dir: join(dataDir, 'objects', zone),
+  }));
 }
 
 function endpointsOf(
@@ -590,10 +596,13 @@ function endpointsOf(
     haproxyStatsUrl: statsUrl(ports.haproxyStats),
     patroniUrls: { 'az-a': patroniUrl(ports.patroniAzA), 'az-b': patroniUrl(ports.patroniAzB) },
     serviceAddresses: Object.fromEntries(services.map((service) => [service.name, serviceAddress(service.port)])),
-    metricsUrls: Object.fromEntries(services.flatMap((service) => {
-      const url = serviceMetricsUrl(service.name, ports);
-      return url === undefined ? [] : [[service.name, url]];
-    })),
+    metricsUrls: Object.fromEntries([
+      ...services.flatMap((service) => {
+        const url = serviceMetricsUrl(service.name, ports);
+        return url === undefined ? [] : [[service.name, url]];
+      }),
+      ...agents.map((agent) => [agent.component, `http://127.0.0.1:${agent.metricsPort}/metrics`]),
+    ]),
     objectStores: Object.fromEntries(agents.map((agent) => [agent.zone, { address: serviceAddress(agent.port), dir: agent.dir }])),
     runDir: join(dataDir, 'run'),
     logDir: join(dataDir, 'logs'),

@@ -19,10 +19,17 @@ export const DEFAULT_PORTS = {
   referral: 50054,
   consultation: 50055,
   replication: 50056,
-  /** The replication service's Prometheus metrics (HTTP). */
-  replicationMetrics: 9464,
+  // Prometheus metrics (HTTP GET /metrics) of each gRPC service and store agent; the gateway serves its own.
+  identityMetrics: 9461,
+  recordsMetrics: 9462,
+  schedulingMetrics: 9463,
+  referralMetrics: 9464,
+  consultationMetrics: 9465,
+  replicationMetrics: 9466,
   storeAzA: 50070,
   storeAzB: 50071,
+  storeAzAMetrics: 9470,
+  storeAzBMetrics: 9471,
 } as const;
 
 export type PortName = keyof typeof DEFAULT_PORTS;

@@ -97,14 +97,15 @@ export function serviceAddress(port: number): string {
   return `127.0.0.1:${port}`;
 }
 
-/**
- * Where a service serves Prometheus metrics, if it does: the gateway on its own HTTP port, the replication
- * service on a port of its own (its gRPC port speaks HTTP/2 only). The other services export traces only.
- */
+/** The port of a gRPC service's Prometheus metrics (the gateway serves /metrics on its own HTTP port). */
+export function metricsPortOf(name: GrpcServiceName, ports: PlatformPorts): number {
+  return ports[`${name}Metrics`];
+}
+
+/** Where a service serves Prometheus metrics: every gRPC service on a port of its own, the gateway on its HTTP port. */
 export function serviceMetricsUrl(name: string, ports: PlatformPorts): string | undefined {
   if (name === 'gateway') return `http://127.0.0.1:${ports.gateway}/metrics`;
-  if (name === 'replication') return `http://127.0.0.1:${ports.replicationMetrics}/metrics`;
-  return undefined;
+  return (GRPC_SERVICES as readonly string[]).includes(name) ? `http://127.0.0.1:${metricsPortOf(name as GrpcServiceName, ports)}/metrics` : undefined;
 }
 
 export function serviceEnvironment(service: ResolvedService, context: ServiceContext): NodeJS.ProcessEnv {
@@ -125,7 +126,9 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
     OBJECT_STORE_AGENTS: context.objectStoreAgents,
-    ...(service.name === 'replication' ? { METRICS_PORT: String(context.ports.replicationMetrics), METRICS_HOST: '127.0.0.1' } : {}),
+    ...((GRPC_SERVICES as readonly string[]).includes(service.name)
+      ? { METRICS_PORT: String(metricsPortOf(service.name as GrpcServiceName, context.ports)), METRICS_HOST: '127.0.0.1' }
+      : {}),
     // The local platform serves one machine's tests and benchmarks from 127.0.0.1 with a handful of tokens:
     // the gateway's rate limits are off unless asked for (the chart keeps them on).
     GATEWAY_RATE_LIMIT_PER_ADDRESS: process.env['GATEWAY_RATE_LIMIT_PER_ADDRESS'] ?? '0',
@@ -162,6 +165,8 @@ export interface StoreAgent {
   readonly zone: string;
   readonly component: string;
   readonly port: number;
+  /** Its Prometheus metrics (HTTP GET /metrics). */
+  readonly metricsPort: number;
   readonly dir: string;
 }
 
@@ -190,6 +195,8 @@ export function storeAgentSpec(agent: StoreAgent, repoRoot: string, identityPort
       AGENT_ZONE: agent.zone,
       AGENT_DATA_DIR: agent.dir,
       GRPC_PORT: String(agent.port),
+      METRICS_PORT: String(agent.metricsPort),
+      METRICS_HOST: '127.0.0.1',
       IDENTITY_SERVICE_ADDR: serviceAddress(identityPort),
       LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
     },

@@ -19,9 +19,6 @@ export const replicationConfigSpec = {
   PATRONI_API_URLS: urlList(),
   MCH_DURABILITY: str({ default: 'available', oneOf: ['available', 'strict'] }),
   REPLICATION_POLL_MS: int({ default: 1_000, min: 100 }),
-  /** Prometheus metrics (exposure alarm, lag) on this port; off when unset. */
-  METRICS_PORT: port({ default: 0 }),
-  METRICS_HOST: optionalStr(),
   /** The store agent of each zone, `az-a=host:port,az-b=host:port`; empty: no object store. */
   OBJECT_STORE_AGENTS: str({ default: '' }),
   /** Largest object accepted, bytes. */

@@ -2,7 +2,6 @@
 import { startTelemetry } from '../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'replication');
 
-import { createServer } from 'node:http';
 import { runService } from '../../common/src/service';
 import { ConfigError } from '../../common/src/config';
 import { ReplicationServiceService } from '../../common/src/gen/mch/replication/v1/replication';
@@ -22,7 +21,7 @@ void runService({
   protoFile: 'mch/replication/v1/replication.proto',
   serviceName: 'mch.replication.v1.ReplicationService',
   definition: ReplicationServiceService,
-  async build({ config, db, logger, serviceIdentity }) {
+  async build({ config, db, logger, serviceIdentity, metrics }) {
     const engine = new PatroniClient(config.PATRONI_API_URLS);
     const observer = new ReplicationObserver(engine, db, config.MCH_DURABILITY, logger, config.REPLICATION_POLL_MS);
     const agents = parseAgentAddresses(config.OBJECT_STORE_AGENTS);
@@ -67,12 +66,8 @@ void runService({
     await backups.start();
     observer.includeBackups(() => backups.status());
     await observer.start();
-    if (config.METRICS_PORT > 0) {
-      createServer((request, response) => {
-        if (request.url !== '/metrics') return void response.writeHead(404).end();
-        void observer.metrics.metrics().then((text) => response.writeHead(200, { 'content-type': observer.metrics.contentType }).end(text));
-      }).listen(config.METRICS_PORT, config.METRICS_HOST ?? '127.0.0.1');
-    }
+    // Its RPO, lag and exposure gauges, served on METRICS_PORT with the service's call metrics.
+    metrics.include(observer.metrics);
     return replicationHandlers(observer, engine, objects, db);
   },
 });

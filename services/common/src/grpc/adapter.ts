@@ -14,6 +14,7 @@ import type {
   ServiceDefinition,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import { parsePurpose } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { bearerToken, TokenVerifier } from '../auth/tokens';
@@ -79,6 +80,13 @@ export interface Authentication {
 export interface AdapterOptions {
   readonly logger: Logger;
   readonly authentication?: Authentication;
+  /** Told of every answered call: its path (/package.Service/Method), gRPC status code, seconds (the service's metrics). */
+  readonly observe?: (method: string, code: number, seconds: number) => void;
+}
+
+/** Seconds since `started` (process.hrtime.bigint()). */
+function secondsSince(started: bigint): number {
+  return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
 async function authenticate(call: IncomingCall, name: string, authentication: Authentication | undefined): Promise<Principal | undefined> {
@@ -126,6 +134,7 @@ export async function contextFor(call: IncomingCall, method: string, name: strin
 export function adaptUnary<Req, Res>(method: string, name: string, handler: UnaryHandler<Req, Res>, options: AdapterOptions): handleUnaryCall<Req, Res> {
   const logger = options.logger;
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    const started = process.hrtime.bigint();
     let ctx: CallContext | undefined;
     contextFor(call as ServerUnaryCall<unknown, unknown>, method, name, options)
       .then((context) => {
@@ -133,8 +142,15 @@ export function adaptUnary<Req, Res>(method: string, name: string, handler: Unar
         return handler(checkRequestText(call.request), context);
       })
       .then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(failureStatus(error, ctx, logger, method)),
+        (response) => {
+          options.observe?.(method, grpcStatus.OK, secondsSince(started));
+          callback(null, response);
+        },
+        (error: unknown) => {
+          const failure = failureStatus(error, ctx, logger, method);
+          options.observe?.(method, failure.code ?? grpcStatus.UNKNOWN, secondsSince(started));
+          callback(failure);
+        },
       );
   };
 }
@@ -155,6 +171,7 @@ function failureStatus(error: unknown, ctx: CallContext | undefined, logger: Log
  */
 export function adaptClientStream<Req, Res>(method: string, name: string, handler: ClientStreamHandler<Req, Res>, options: AdapterOptions): handleClientStreamingCall<Req, Res> {
   return (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>): void => {
+    const started = process.hrtime.bigint();
     let ctx: CallContext | undefined;
     // One promise that rejects when the caller goes away: a read waiting for the next message must not hang.
     const gone = new Promise<never>((_resolve, reject) => call.once('cancelled', () => reject(new CancelledError())));
@@ -183,11 +200,17 @@ export function adaptClientStream<Req, Res>(method: string, name: string, handle
       })
       .then(
         (response) => {
+          options.observe?.(method, call.cancelled ? grpcStatus.CANCELLED : grpcStatus.OK, secondsSince(started));
           if (!call.cancelled) callback(null, response);
         },
         (error: unknown) => {
-          if (call.cancelled) return;
-          callback(failureStatus(error, ctx, options.logger, method));
+          if (call.cancelled) {
+            options.observe?.(method, grpcStatus.CANCELLED, secondsSince(started));
+            return;
+          }
+          const failure = failureStatus(error, ctx, options.logger, method);
+          options.observe?.(method, failure.code ?? grpcStatus.UNKNOWN, secondsSince(started));
+          callback(failure);
         },
       );
   };
@@ -204,6 +227,7 @@ class CancelledError extends Error {
 /** Wraps one server-streaming handler: each yielded message is written; errors end the stream with a status. */
 export function adaptServerStream<Req, Res>(method: string, name: string, handler: ServerStreamHandler<Req, Res>, options: AdapterOptions): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>): void => {
+    const started = process.hrtime.bigint();
     let ctx: CallContext | undefined;
     void (async () => {
       try {
@@ -212,13 +236,15 @@ export function adaptServerStream<Req, Res>(method: string, name: string, handle
           if (call.cancelled || ctx.signal.aborted) break;
           call.write(message);
         }
+        options.observe?.(method, call.cancelled ? grpcStatus.CANCELLED : grpcStatus.OK, secondsSince(started));
         if (!call.cancelled) call.end();
       } catch (error) {
         const log = ctx?.logger ?? options.logger.child({ method });
         if (isDomainError(error)) log.debug({ code: error.code, err: error }, 'stream refused');
         else log.error({ err: error }, 'unexpected error in stream handler');
-        if (call.cancelled) return;
         const wire = toWireStatus(error);
+        options.observe?.(method, call.cancelled ? grpcStatus.CANCELLED : wire.code, secondsSince(started));
+        if (call.cancelled) return;
         call.emit('error', { code: wire.code, details: wire.details, metadata: wire.metadata });
       }
     })();

@@ -12,6 +12,9 @@ export const storeAgentConfigSpec = {
   IDENTITY_SERVICE_ADDR: str(),
   AGENT_MAX_BLOB_BYTES: int({ default: 256 * 1024 * 1024, min: 1024 }),
   SHUTDOWN_GRACE_MS: int({ default: 10_000, min: 0 }),
+  /** Prometheus metrics (GET /metrics) on this port; 0: none. */
+  METRICS_PORT: port({ default: 0 }),
+  METRICS_HOST: str({ default: '127.0.0.1' }),
 };
 
 export type StoreAgentConfig = ConfigOf<typeof storeAgentConfigSpec>;

@@ -9,6 +9,7 @@ import { StoreAgentServiceService } from '../../../common/src/gen/mch/replicatio
 import { adaptService } from '../../../common/src/grpc/adapter';
 import { GrpcServer } from '../../../common/src/grpc/server';
 import { createLogger } from '../../../common/src/logger';
+import { serveMetrics, ServiceMetrics } from '../../../common/src/metrics';
 import { identityJwksSource } from '../../../common/src/service';
 import { stopTelemetry } from '../../../common/src/telemetry';
 import { BlobStore } from './blob-store';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL).child({ zone: config.AGENT_ZONE });
+  const metrics = new ServiceMetrics(config.SERVICE_NAME);
   const store = new BlobStore(config.AGENT_DATA_DIR, config.AGENT_MAX_BLOB_BYTES);
   await store.open();
   const server = new GrpcServer({
@@ -42,12 +44,14 @@ async function main(): Promise<void> {
         implementation: adaptService(StoreAgentServiceService, storeAgentHandlers(store), {
           logger,
           authentication: { verifier: new TokenVerifier(identityJwksSource(config.IDENTITY_SERVICE_ADDR)), publicMethods: new Set() },
+          observe: (method, code, seconds) => metrics.observeCall(method, code, seconds),
         }),
         protoFile: 'mch/replication/v1/store_agent.proto',
       },
     ],
   });
   const port = await server.listen();
+  const metricsServer = await serveMetrics(metrics, config.METRICS_PORT, config.METRICS_HOST);
   server.setServing(true);
   logger.info({ port, dir: config.AGENT_DATA_DIR }, 'store agent serving');
 
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await server.drain(config.SHUTDOWN_GRACE_MS);
+    metricsServer?.close();
     await stopTelemetry().catch(() => undefined);
     process.exit(0);
   };
