@@ -13,7 +13,7 @@ import { loadStoreAgentConfig } from '../../services/replication/src/store-agent
 import { loadSchedulingConfig } from '../../services/scheduling/src/config';
 import { callGraph, GRPC_SERVICES } from './lib/call-graph';
 import { at, CHART_DIR, mergeValues, readYamlFile, Values } from './lib/chart';
-import { byKind, KubeObject, lint, NAMESPACE, render, RELEASE, ValuesSet, VALUES_SETS } from './lib/helm';
+import { byKind, KubeObject, lint, NAMESPACE, PROD_MINIMUM, render, RELEASE, template as helmTemplate, ValuesSet, VALUES_SETS } from './lib/helm';
 import { crdFiles, crdManifest, crdModels, invalid, sha256File, ValidationResult, validateObjects } from './lib/kube-schemas';
 import { allowed, Endpoint, Port, selects } from './lib/network-policy';
 import { containerEnv, podSpec } from './lib/pod-env';
@@ -135,6 +135,29 @@ describe('the validators reject invalid objects', () => {
     const haveCrd = crdFiles().has('postgresql.cnpg.io_clusters.yaml');
     expect(result?.source).toBe(haveCrd ? 'crd' : 'none');
     expect(result?.errors.join(' ')).toMatch(haveCrd ? /dataDurability/ : /no schema/);
+  });
+});
+
+describe('values-prod.yaml without one value of the documented minimum', () => {
+  // Each group is one thing an operator sets; leaving it out must fail with a message naming it.
+  const groups: [string, string[], RegExp][] = [
+    ['image.repository', ['image.repository'], /image\.repository is required/],
+    ['ingress.host', ['ingress.host'], /ingress\.host is required/],
+    ['topology.dataZones[].zone', ['topology.dataZones[0].zone', 'topology.dataZones[1].zone'], /topology\.dataZones\[0\]\.zone is required/],
+    ['networkPolicy.kubeApiServer.cidrs', ['networkPolicy.kubeApiServer.cidrs[0]'], /networkPolicy\.kubeApiServer\.cidrs is required/],
+    ['networkPolicy.backupStorage.cidrs', ['networkPolicy.backupStorage.cidrs[0]'], /networkPolicy\.backupStorage\.cidrs is required/],
+  ];
+
+  it('the groups cover every key of the minimum but the ones values-prod.yaml presets', () => {
+    const covered = new Set(groups.flatMap(([, keys]) => keys));
+    expect(Object.keys(PROD_MINIMUM).filter((key) => !covered.has(key) && !/\.name$/.test(key) && key !== 'postgres.backup.destinationPath')).toEqual([]);
+  });
+
+  it.each(groups)('without %s helm refuses to render and says what to set', async (_name, keys, message) => {
+    const set = Object.fromEntries(Object.entries(PROD_MINIMUM).filter(([key]) => !keys.includes(key)));
+    const result = await helmTemplate({ name: 'prod-missing', files: ['values-prod.yaml'], set });
+    expect(result.ok).toBe(false);
+    expect(result.stderr).toMatch(message);
   });
 });
 

@@ -28,10 +28,11 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* The platform image: repository@digest when a digest is set, else repository:tag (tag defaults to appVersion). */}}
 {{- define "mch.image" -}}
+{{- $repository := required "image.repository is required: the registry and repository of the image built from the repository's Dockerfile (README.md, Values you must set)" .Values.image.repository -}}
 {{- if .Values.image.digest -}}
-{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{ $repository }}@{{ .Values.image.digest }}
 {{- else -}}
-{{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
+{{ $repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
 {{- end -}}
 {{- end -}}
 
