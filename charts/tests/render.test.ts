@@ -10,6 +10,9 @@ import { loadRecordsConfig } from '../../services/records/src/config';
 import { loadReferralConfig } from '../../services/referral/src/config';
 import { loadReplicationConfig } from '../../services/replication/src/config';
 import { loadStoreAgentConfig } from '../../services/replication/src/store-agent/config';
+import { CloudNativePgEngine, DATA_DURABILITY } from '../../services/replication/src/cloudnative-pg';
+import { EMPTY_MEMORY, observe } from '../../services/replication/src/domain/status';
+import { FakeKubeApi, healthyCluster, TOKEN } from '../../services/replication/test/kube-api-stand-in';
 import { loadSchedulingConfig } from '../../services/scheduling/src/config';
 import { callGraph, GRPC_SERVICES } from './lib/call-graph';
 import { at, CHART_DIR, mergeValues, readYamlFile, Values } from './lib/chart';
@@ -314,6 +317,38 @@ describe.each(VALUES_SETS)('helm with $name values', (values) => {
       checked.push(workload.metadata.name);
     }
     expect(checked.length).toBeGreaterThan(5);
+  });
+
+  it('the replication service starts with the chart\'s configuration and reports status from a CloudNativePG Cluster', async () => {
+    const { objects, values: v } = await renderOnce(values);
+    const deployment = byKind(objects, 'Deployment').find((candidate) => processOf(objects, candidate) === 'replication');
+    expect(deployment).toBeDefined();
+    const config = loadReplicationConfig(containerEnv(objects, podSpec(deployment as KubeObject).containers[0] as never, NAMESPACE));
+    expect(config).toMatchObject({ HA_ENGINE: 'cloudnative-pg', POSTGRES_CLUSTER: `${RELEASE}-pg`, POD_NAMESPACE: NAMESPACE });
+    // The durability the service reports is the one the Cluster enforces.
+    const cluster = byKind(objects, 'Cluster')[0] as KubeObject;
+    const synchronous = (cluster.spec as { postgresql: { synchronous?: { dataDurability: string } } }).postgresql.synchronous;
+    if (synchronous) expect(DATA_DURABILITY[config.MCH_DURABILITY]).toBe(synchronous.dataDurability);
+    const zones = (at(v, 'topology.dataZones') as { zone: string }[]).map((zone) => zone.zone);
+    const api = new FakeKubeApi();
+    api.cluster = healthyCluster([zones[0] as string, zones[1] as string]);
+    const apiUrl = await api.start();
+    try {
+      const engine = new CloudNativePgEngine({ cluster: config.POSTGRES_CLUSTER as string, namespace: config.POD_NAMESPACE as string, zones: config.CNPG_ZONES, apiUrl, token: () => TOKEN, standbys: async () => [{ application_name: 'mch-pg-2', state: 'streaming', sync_state: 'quorum', lag_bytes: 0 }] });
+      const { status } = observe(await engine.cluster(), new Map(), config.MCH_DURABILITY, EMPTY_MEMORY, new Date(), engine.description);
+      expect(status).toMatchObject({ primaryZone: 'az-a', inSync: true, exposed: false, warnings: [] });
+    } finally {
+      await api.stop();
+    }
+  });
+
+  it('grants the replication service exactly what it does with the Kubernetes API: get its Cluster, patch its status', async () => {
+    const { objects } = await renderOnce(values);
+    const role = byKind(objects, 'Role').find((candidate) => candidate.metadata.name === `${RELEASE}-replication`) as KubeObject;
+    expect(role['rules']).toEqual([
+      { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], resourceNames: [`${RELEASE}-pg`], verbs: ['get'] },
+      { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters/status'], resourceNames: [`${RELEASE}-pg`], verbs: ['patch'] },
+    ]);
   });
 
   it('every call the code makes between enabled processes has its address in the caller\'s environment', async () => {

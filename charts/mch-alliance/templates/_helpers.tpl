@@ -255,6 +255,9 @@ the store agent of each data zone (gRPC StoreAgentService).
   value: {{ include "mch.postgresCluster" . }}
 - name: MCH_DURABILITY
   value: {{ if eq .Values.postgres.synchronous.dataDurability "required" }}strict{{ else }}available{{ end }}
+# The service's zone ids and the node labels of the data zones; CloudNativePG records each instance's label.
+- name: CNPG_ZONES
+  value: {{ range $index, $zone := .Values.topology.dataZones }}{{ if $index }},{{ end }}az-{{ $zone.name }}={{ $zone.zone }}{{ end }}
 {{- if and .Values.objectStore.enabled (eq .Values.objectStore.mode "agents") }}
 {{- $fullname := include "mch.fullname" . }}
 {{- $svcDomain := include "mch.svcDomain" . }}

@@ -35,8 +35,12 @@ function placeholder(source: string): string {
   return `from-${source.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
 
-export function containerEnv(objects: readonly KubeObject[], container: Container): Record<string, string> {
-  const env: Record<string, string> = {};
+/** What the kubelet puts in every container's environment, whatever the pod says. */
+const KUBELET_ENV = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+
+/** `namespace`: the pod's, for the downward API's metadata.namespace. */
+export function containerEnv(objects: readonly KubeObject[], container: Container, namespace?: string): Record<string, string> {
+  const env: Record<string, string> = { ...KUBELET_ENV };
   for (const source of container.envFrom ?? []) {
     if (source.configMapRef) Object.assign(env, dataOf(objects, 'ConfigMap', source.configMapRef.name) ?? {});
     if (source.secretRef) Object.assign(env, dataOf(objects, 'Secret', source.secretRef.name) ?? {});
@@ -45,7 +49,8 @@ export function containerEnv(objects: readonly KubeObject[], container: Containe
     if (variable.value !== undefined) {
       env[variable.name] = variable.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole);
     } else if (variable.valueFrom?.fieldRef) {
-      env[variable.name] = placeholder(`field:${variable.valueFrom.fieldRef.fieldPath}`);
+      const path = variable.valueFrom.fieldRef.fieldPath;
+      env[variable.name] = path === 'metadata.namespace' && namespace ? namespace : placeholder(`field:${path}`);
     } else if (variable.valueFrom?.secretKeyRef) {
       const ref = variable.valueFrom.secretKeyRef;
       const rendered = dataOf(objects, 'Secret', ref.name);
