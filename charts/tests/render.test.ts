@@ -16,7 +16,7 @@ import { FakeKubeApi, healthyCluster, TOKEN } from '../../services/replication/t
 import { loadSchedulingConfig } from '../../services/scheduling/src/config';
 import { callGraph, GRPC_SERVICES } from './lib/call-graph';
 import { at, CHART_DIR, mergeValues, readYamlFile, Values } from './lib/chart';
-import { byKind, KubeObject, lint, NAMESPACE, PROD_MINIMUM, render, RELEASE, template as helmTemplate, ValuesSet, VALUES_SETS } from './lib/helm';
+import { byKind, KubeObject, lint, NAMESPACE, notes, PROD_MINIMUM, render, RELEASE, template as helmTemplate, ValuesSet, VALUES_SETS } from './lib/helm';
 import { crdFiles, crdManifest, crdModels, invalid, sha256File, ValidationResult, validateObjects } from './lib/kube-schemas';
 import { allowed, Endpoint, Port, selects } from './lib/network-policy';
 import { containerEnv, podSpec } from './lib/pod-env';
@@ -349,6 +349,18 @@ describe.each(VALUES_SETS)('helm with $name values', (values) => {
       { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters'], resourceNames: [`${RELEASE}-pg`], verbs: ['get'] },
       { apiGroups: ['postgresql.cnpg.io'], resources: ['clusters/status'], resourceNames: [`${RELEASE}-pg`], verbs: ['patch'] },
     ]);
+  });
+
+  it('NOTES name the prerequisites and how to reach the gateway, the operator page and the metrics', async () => {
+    const { values: v } = await renderOnce(values);
+    const text = await notes(values);
+    expect(text).toMatch(/CloudNativePG operator >= 1\.26/);
+    expect(text).toMatch(/StorageClass .* in each\s+data zone/);
+    if (at(v, 'ingress.enabled')) expect(text).toMatch(/an ingress controller/);
+    if (at(v, 'postgres.backup.enabled')) expect(text).toMatch(/Barman Cloud Plugin >= 0\.14/);
+    expect(text).toMatch(/port-forward svc\/mch-gateway 8080:8080/);
+    expect(text).toMatch(/\/status/);
+    expect(text).toMatch(/\/metrics/);
   });
 
   it('every call the code makes between enabled processes has its address in the caller\'s environment', async () => {

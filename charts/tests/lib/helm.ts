@@ -102,6 +102,15 @@ export async function render(values: ValuesSet, extraArgs: readonly string[] = [
   return parseObjects(result.stdout);
 }
 
+/** NOTES.txt as `helm install` prints it (a client-side dry run: `helm template` does not render NOTES). */
+export async function notes(values: ValuesSet): Promise<string> {
+  const result = await helm(['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--dry-run=client', ...valuesArgs(values)]);
+  if (!result.ok) throw new Error(`helm install --dry-run (${values.name}) failed: ${result.stderr}`);
+  const start = result.stdout.indexOf('NOTES:');
+  if (start < 0) throw new Error('helm printed no NOTES');
+  return result.stdout.slice(start);
+}
+
 export function byKind(objects: readonly KubeObject[], kind: string): KubeObject[] {
   return objects.filter((object) => object.kind === kind);
 }
