@@ -133,6 +133,12 @@ describe('Tiltfile', () => {
     expect(tiltfile).toMatch(/PG = RELEASE \+ '-pg'/);
   });
 
+  it('brings up the object store agent of every data zone with the replication service', () => {
+    const zones = (chartValues('values.yaml')['topology'] as { dataZones: { name: string }[] }).dataZones.map((zone) => `'${zone.name}'`);
+    expect(constant('DATA_ZONES')).toBe(`[${zones.join(', ')}]`);
+    expect(tiltfile).toMatch(/k8s_resource\('%s-objects-%s' % \(RELEASE, zone\)/);
+  });
+
   it('generates code in a local resource, live-updates sources, and labels its resources', () => {
     expect(tiltfile).toMatch(/local_resource\(\s*'codegen',\s*cmd='npm run gen'/);
     expect(tiltfile).toMatch(/live_update=\[/);
