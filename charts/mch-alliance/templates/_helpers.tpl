@@ -253,6 +253,10 @@ the store agent of each data zone (gRPC StoreAgentService).
   value: cloudnative-pg
 - name: POSTGRES_CLUSTER
   value: {{ include "mch.postgresCluster" . }}
+- name: METRICS_PORT
+  value: {{ .Values.replication.metricsPort | quote }}
+- name: METRICS_HOST
+  value: "0.0.0.0"
 - name: MCH_DURABILITY
   value: {{ if eq .Values.postgres.synchronous.dataDurability "required" }}strict{{ else }}available{{ end }}
 # The service's zone ids and the node labels of the data zones; CloudNativePG records each instance's label.

@@ -20,7 +20,7 @@ export interface ValidationResult {
   readonly apiVersion: string;
   readonly kind: string;
   /** Which schema judged it: the Kubernetes API's, a vendor CRD's, or none was found. */
-  readonly source: 'kubernetes' | 'crd' | 'none';
+  readonly source: 'kubernetes' | 'crd' | 'crd-package' | 'none';
   readonly errors: readonly string[];
 }
 

@@ -25,11 +25,19 @@ function customSchema(apiVersion, kind) {
   return undefined;
 }
 
+/** Model packages of kubernetes-models for operators' CRDs, used when no vendored CRD file is found. */
+const CRD_PACKAGES = { 'monitoring.coreos.com': '@kubernetes-models/prometheus-operator' };
+
 async function validatorOf(apiVersion, kind) {
   const custom = customSchema(apiVersion, kind);
   if (custom) {
     const { validate } = await import(custom);
     return { source: 'crd', validate: (object) => runValidateFunc(validate, object) };
+  }
+  const group = apiVersion.split('/')[0];
+  if (CRD_PACKAGES[group]) {
+    const module = await import(`${CRD_PACKAGES[group]}/${apiVersion}/${kind}`);
+    return { source: 'crd-package', validate: (object) => new module[kind](object).validate() };
   }
   try {
     const module = await import(builtInModule(apiVersion, kind));
