@@ -6,6 +6,8 @@ import path from 'node:path';
 import { loadConsultationConfig } from '../../services/consultation/src/config';
 import { loadGatewayConfig } from '../../services/gateway/src/config';
 import { loadIdentityConfig } from '../../services/identity/src/config';
+import { CREDENTIAL_HOLDERS, credentialKey, loadServiceCredentialsConfig } from '../../services/identity/src/service-credentials';
+import { deriveServiceCredential, verifyServiceCredential } from '../../services/common/src/auth/service-identity';
 import { loadRecordsConfig } from '../../services/records/src/config';
 import { loadReferralConfig } from '../../services/referral/src/config';
 import { loadReplicationConfig } from '../../services/replication/src/config';
@@ -52,12 +54,30 @@ function valuesOf(values: ValuesSet): Values {
   return copy;
 }
 
+/**
+ * The objects as the pods find them once the chart's service-credentials Job has run: the app Secret also holds each
+ * service's credential, derived from the Secret's own MCH_SERVICE_SECRET as the Job derives it.
+ */
+function afterCredentialsJob(objects: KubeObject[]): KubeObject[] {
+  const job = objects.find((object) => object.kind === 'Job' && object.metadata.name.startsWith(`${RELEASE}-service-credentials-`));
+  if (!job) return objects;
+  const secretName = podSpec(job).containers[0]?.env?.find((variable) => variable.name === 'APP_SECRET')?.value;
+  return objects.map((object) => {
+    if (object.kind !== 'Secret' || object.metadata.name !== secretName) return object;
+    const data = { ...(object['data'] as Record<string, string>) };
+    const serviceSecret = Buffer.from(data['MCH_SERVICE_SECRET'] ?? '', 'base64').toString('utf8');
+    for (const service of CREDENTIAL_HOLDERS) data[credentialKey(service)] = Buffer.from(deriveServiceCredential(serviceSecret, service)).toString('base64');
+    return { ...object, data };
+  });
+}
+
 function renderOnce(values: ValuesSet): Promise<Rendered> {
   let entry = rendered.get(values.name);
   if (!entry) {
     entry = (async () => {
-      const objects = await render(values);
-      return { objects, results: await validateObjects(objects, await crdModelDirs()), values: valuesOf(values) };
+      const manifest = await render(values);
+      const results = await validateObjects(manifest, await crdModelDirs());
+      return { objects: afterCredentialsJob(manifest), results, values: valuesOf(values) };
     })();
     rendered.set(values.name, entry);
   }
@@ -105,6 +125,7 @@ const LOADERS: Record<string, (env: NodeJS.ProcessEnv) => unknown> = {
   consultation: loadConsultationConfig,
   replication: loadReplicationConfig,
   gateway: loadGatewayConfig,
+  'service-credentials': loadServiceCredentialsConfig,
 };
 
 describe('vendor CRDs', () => {
@@ -342,6 +363,21 @@ describe.each(VALUES_SETS)('helm with $name values', (values) => {
     }
   });
 
+  it('every service that acts as itself gets a credential identity accepts (written by the Job, or from existingSecret)', async () => {
+    const { objects, values: v } = await renderOnce(values);
+    const envOf = (service: string): Record<string, string> => {
+      const deployment = byKind(objects, 'Deployment').find((candidate) => processOf(objects, candidate) === service) as KubeObject;
+      return containerEnv(objects, podSpec(deployment).containers[0] as never, NAMESPACE);
+    };
+    const serviceSecret = envOf('identity')['MCH_SERVICE_SECRET'];
+    for (const service of GRPC_SERVICES.filter((name) => name !== 'identity' && at(v, `services.${name}.enabled`))) {
+      const credential = envOf(service)['MCH_SERVICE_CREDENTIAL'];
+      expect({ service, hasCredential: Boolean(credential) }).toEqual({ service, hasCredential: true });
+      // A generated secret can be checked; an existing one is the operator's (a placeholder here).
+      if (!at(v, 'secrets.existingSecret')) expect({ service, valid: verifyServiceCredential(serviceSecret as string, service, credential as string) }).toEqual({ service, valid: true });
+    }
+  });
+
   it('grants the replication service exactly what it does with the Kubernetes API: get its Cluster, patch its status', async () => {
     const { objects } = await renderOnce(values);
     const role = byKind(objects, 'Role').find((candidate) => candidate.metadata.name === `${RELEASE}-replication`) as KubeObject;
@@ -434,7 +470,7 @@ function networkGraph(objects: readonly KubeObject[], v: Values): { endpoints: E
   const pods = new Map<string, Endpoint>();
   const portsOf = new Map<string, Port[]>();
   for (const workload of objects.filter((object) => WORKLOAD_KINDS.includes(object.kind))) {
-    const name = workload.kind === 'Job' ? `migrate-${processOf(objects, workload)}` : workload.kind === 'StatefulSet' && component(workload) === 'objects' ? processOf(objects, workload) : component(workload);
+    const name = workload.kind === 'Job' && component(workload) === 'migrations' ? `migrate-${processOf(objects, workload)}` : workload.kind === 'Job' ? component(workload) : workload.kind === 'StatefulSet' && component(workload) === 'objects' ? processOf(objects, workload) : component(workload);
     pods.set(name, { name, namespace: ns(NAMESPACE), labels: template(workload).metadata.labels });
     portsOf.set(name, template(workload).spec.containers.flatMap((container) => (container.ports ?? []).map((port) => ({ port: port.containerPort, protocol: (port.protocol ?? 'TCP') as 'TCP', name: port.name }))));
   }
@@ -481,7 +517,7 @@ function networkGraph(objects: readonly KubeObject[], v: Values): { endpoints: E
     if (env['DATABASE_URL']) for (const pg of [pgA, pgB]) add(pod, pg, pgPort);
     if (env['REDIS_URL']) add(pod, pods.get('redis'), tcp(at(v, 'redis.port') as number));
     if (env['OTEL_EXPORTER_OTLP_ENDPOINT']) add(pod, otel, tcp(np('otelCollector.port') as number));
-    if (name === 'replication') for (const target of apiServers) for (const port of np('kubeApiServer.ports') as number[]) add(pod, target, tcp(port));
+    if (name === 'replication' || name === 'credentials') for (const target of apiServers) for (const port of np('kubeApiServer.ports') as number[]) add(pod, target, tcp(port));
   }
   add(ingress, pods.get('gateway'), tcp(at(v, 'config.httpPort') as number));
   for (const pg of [pgA, pgB]) {

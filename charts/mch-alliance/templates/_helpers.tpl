@@ -229,7 +229,8 @@ lifecycle:
     secretKeyRef:
       name: {{ include "mch.appSecret" $root }}
       key: MCH_SERVICE_CREDENTIAL_{{ upper .name }}
-      optional: true
+      # Required: the pod waits for it (CreateContainerConfigError names the key) rather than run without its
+      # identity. The chart's service-credentials Job writes it; with secrets.existingSecret you put it there.
 {{- end }}
 {{- range $key, $value := $svc.env }}
 - name: {{ $key }}

@@ -14,7 +14,7 @@ interface EnvVar {
   };
 }
 
-interface Container {
+export interface Container {
   name: string;
   env?: EnvVar[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];

@@ -3,19 +3,15 @@
 // and planned switchovers asked for the way `kubectl cnpg promote` asks: a JSON merge patch of the Cluster's
 // `status` subresource setting targetPrimary and the "Switchover in progress" phase, under the object's
 // resourceVersion (optimistic lock). The operator then does the switchover; this service never promotes anything.
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import { KubeApi, MERGE_PATCH } from '../../common/src/kube-api';
 import { FailedPreconditionError, UnavailableError } from '../../common/src/errors';
 import type { EngineMember } from './domain/status';
 import type { HaEngine } from './engine';
 
-const SERVICE_ACCOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
-const REQUEST_TIMEOUT_MS = 3_000;
 const ZONE_LABEL = 'topology.kubernetes.io/zone';
 /** CloudNativePG's phase for a requested switchover (api/v1 PhaseSwitchover). */
 export const PHASE_SWITCHOVER = 'Switchover in progress';
-export const MERGE_PATCH = 'application/merge-patch+json';
+export { MERGE_PATCH };
 /** The design's durability setting (MCH_DURABILITY) as CloudNativePG's spec.postgresql.synchronous.dataDurability. */
 export const DATA_DURABILITY: Readonly<Record<string, 'preferred' | 'required'>> = { available: 'preferred', strict: 'required' };
 
@@ -57,43 +53,23 @@ export interface CnpgOptions {
 
 export const STANDBYS_SQL = `SELECT application_name, state, sync_state, pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint AS lag_bytes FROM pg_stat_replication`;
 
-interface ApiAnswer {
-  status: number;
-  body: string;
-}
-
-/** The in-cluster address of the API server, from the variables the kubelet sets. */
-export function inClusterApiUrl(host: string, port: string | undefined): string {
-  return `https://${host.includes(':') ? `[${host}]` : host}:${port ?? '443'}`;
-}
+export { inClusterApiUrl } from '../../common/src/kube-api';
 
 export class CloudNativePgEngine implements HaEngine {
   readonly description = 'CloudNativePG Cluster';
 
-  constructor(private readonly options: CnpgOptions) {}
+  private readonly api: KubeApi;
+
+  constructor(private readonly options: CnpgOptions) {
+    this.api = new KubeApi({ url: options.apiUrl, token: options.token, ca: options.ca });
+  }
 
   private get clusterPath(): string {
     return `/apis/postgresql.cnpg.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/clusters/${encodeURIComponent(this.options.cluster)}`;
   }
 
-  private request(method: string, path: string, body?: { contentType: string; text: string }): Promise<ApiAnswer> {
-    const url = new URL(path, this.options.apiUrl);
-    const token = this.options.token ? this.options.token() : readFileSync(`${SERVICE_ACCOUNT}/token`, 'utf8').trim();
-    const headers: Record<string, string> = { accept: 'application/json', authorization: `Bearer ${token}` };
-    if (body) headers['content-type'] = body.contentType;
-    const transport = url.protocol === 'https:' ? https : http;
-    const ca = url.protocol === 'https:' ? (this.options.ca ?? readFileSync(`${SERVICE_ACCOUNT}/ca.crt`, 'utf8')) : undefined;
-    return new Promise((resolve, reject) => {
-      const request = transport.request(url, { method, headers, ca, timeout: REQUEST_TIMEOUT_MS }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      });
-      request.on('timeout', () => request.destroy(new Error(`${method} ${url.pathname} timed out`)));
-      request.on('error', reject);
-      request.end(body?.text);
-    });
+  private request(method: string, path: string, body?: { contentType: string; text: string }): ReturnType<KubeApi['request']> {
+    return this.api.request(method, path, body);
   }
 
   async readCluster(): Promise<CnpgCluster> {
