@@ -1,7 +1,7 @@
-// The chart's, the image's and the Tiltfile's static files parse and agree with each other. Nothing is
-// rendered, built or deployed here: README.md lists the commands that check those on a real cluster.
+// The chart's, the image's and the Tiltfile's static files parse and agree with each other. What the chart renders
+// is checked on helm's own output in render.test.ts.
 import path from 'node:path';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { CHART_DIR, chartValues, exists, readText, readYamlFile, REPO_ROOT, templateFiles, TEMPLATES_DIR } from './lib/chart';
 
 const GRPC_SERVICES = ['identity', 'records', 'scheduling', 'referral', 'consultation', 'replication'];
@@ -25,33 +25,6 @@ describe('Chart.yaml', () => {
 });
 
 describe('template files', () => {
-  it('every YAML document without template actions parses', () => {
-    const problems: string[] = [];
-    let plainDocuments = 0;
-    for (const file of templateFiles().filter((name) => /\.ya?ml$/.test(name))) {
-      for (const chunk of readText(file).split(/^---\s*$/m)) {
-        if (chunk.includes('{{') || chunk.trim() === '') continue;
-        plainDocuments++;
-        for (const document of parseAllDocuments(chunk)) {
-          for (const error of document.errors) problems.push(`${path.basename(file)}: ${error.message}`);
-        }
-      }
-    }
-    expect(problems).toEqual([]);
-    expect(plainDocuments).toBeGreaterThanOrEqual(0);
-  });
-
-  it('every template sets the release namespace on what it creates', () => {
-    const missing: string[] = [];
-    for (const file of templateFiles().filter((name) => /\.ya?ml$/.test(name))) {
-      const text = readText(file);
-      const kinds = (text.match(/^kind: \w+/gm) ?? []).length;
-      const namespaces = (text.match(/^ {2}namespace: \{\{ \$?\.Release\.Namespace \}\}/gm) ?? []).length;
-      if (kinds !== namespaces) missing.push(`${path.basename(file)}: ${kinds} objects, ${namespaces} with metadata.namespace`);
-    }
-    expect(missing).toEqual([]);
-  });
-
   it('the values files and NOTES parse', () => {
     for (const file of ['values.yaml', 'values-dev.yaml', 'values-prod.yaml']) expect(() => chartValues(file)).not.toThrow();
     expect(readText(path.join(TEMPLATES_DIR, 'NOTES.txt')).length).toBeGreaterThan(0);
@@ -62,67 +35,6 @@ describe('template files', () => {
     const jobs = readText(path.join(TEMPLATES_DIR, 'migrations-jobs.yaml'));
     expect(jobs).toMatch(/kind: Job/);
     expect(jobs).toMatch(/args: \[dist\/services\/\{\{ \$name \}\}\/src\/main\.js, migrate\]/);
-  });
-
-  it('gRPC services are reached through headless Services, probed with native gRPC probes', () => {
-    const text = readText(path.join(TEMPLATES_DIR, 'grpc-services.yaml'));
-    expect(text).toMatch(/clusterIP: None/);
-    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
-      expect(text).toMatch(new RegExp(`${probe}:\\n\\s+grpc:\\n\\s+port: \\{\\{ \\$\\.Values\\.config\\.grpcPort \\}\\}`));
-    }
-    const helpers = readText(path.join(TEMPLATES_DIR, '_helpers.tpl'));
-    expect(helpers).toMatch(/dns:\/\/\/\{\{ include "mch\.fullname" \.root \}\}-\{\{ \.name \}\}-headless\./);
-  });
-});
-
-describe('NetworkPolicy ports agree with the ports services listen on', () => {
-  /** The value behind `port:` in a template line, written the same way whatever the scope (`$.`, `.`, `$root.`). */
-  function normalise(expression: string): string {
-    return expression
-      .replace(/^\{\{-?\s*|\s*-?\}\}$/g, '')
-      .replace(/(^|\s)(\$root|\$|\.root)?\.Values\./g, '$1Values.')
-      .replace(/\$agents\./g, 'Values.objectStore.agents.')
-      .replace(/\s+(\$|\.)$/, '')
-      .trim();
-  }
-
-  function ports(file: string, key: RegExp): Set<string> {
-    const found = new Set<string>();
-    for (const match of readText(path.join(TEMPLATES_DIR, file)).matchAll(key)) found.add(normalise(match[1] as string));
-    return found;
-  }
-
-  const listening = new Set<string>([
-    ...ports('grpc-services.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
-    ...ports('gateway.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
-    ...ports('redis.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
-    ...ports('object-store-agents.yaml', /(?:containerPort|port): (\{\{[^}]+\}\}|\d+)/g),
-    // CloudNativePG's port, as the services' DATABASE_URL uses it.
-    ...ports('configmap.yaml', /\((include "mch\.postgresPort") \.\)/g),
-  ]);
-  const allowed = ports('networkpolicies.yaml', /port: (\{\{[^}]+\}\}|\d+)/g);
-
-  // Ports of things outside the chart's Services, each checked elsewhere or fixed by CloudNativePG.
-  const external = new Set([
-    'Values.networkPolicy.dns.port',
-    '$np.dns.port',
-    'Values.networkPolicy.otelCollector.port', // equals otel.endpoint's port (values-schema.test.ts)
-    '$port', // CIDR targets: API server, backup and object storage
-    '8000', // CloudNativePG instance manager (operator <-> instances)
-    '9187', // CloudNativePG metrics exporter
-  ]);
-
-  it('finds ports on both sides', () => {
-    expect(listening.size).toBeGreaterThanOrEqual(5);
-    expect(allowed.size).toBeGreaterThanOrEqual(5);
-  });
-
-  it('every port a NetworkPolicy opens is one a Service listens on (or a documented external one)', () => {
-    expect([...allowed].filter((port) => !listening.has(port) && !external.has(port))).toEqual([]);
-  });
-
-  it('every port a Service listens on has a NetworkPolicy rule', () => {
-    expect([...listening].filter((port) => !allowed.has(port))).toEqual([]);
   });
 });
 
@@ -219,6 +131,12 @@ describe('Tiltfile', () => {
     expect(tiltfile).toMatch(/'%s-migrate-%s-r1' % \(RELEASE, name\)/);
     expect(readText(path.join(TEMPLATES_DIR, '_helpers.tpl'))).toMatch(/printf "%s-pg" \(include "mch\.fullname" \.\)/);
     expect(tiltfile).toMatch(/PG = RELEASE \+ '-pg'/);
+  });
+
+  it('brings up the object store agent of every data zone with the replication service', () => {
+    const zones = (chartValues('values.yaml')['topology'] as { dataZones: { name: string }[] }).dataZones.map((zone) => `'${zone.name}'`);
+    expect(constant('DATA_ZONES')).toBe(`[${zones.join(', ')}]`);
+    expect(tiltfile).toMatch(/k8s_resource\('%s-objects-%s' % \(RELEASE, zone\)/);
   });
 
   it('generates code in a local resource, live-updates sources, and labels its resources', () => {

@@ -28,10 +28,11 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* The platform image: repository@digest when a digest is set, else repository:tag (tag defaults to appVersion). */}}
 {{- define "mch.image" -}}
+{{- $repository := required "image.repository is required: the registry and repository of the image built from the repository's Dockerfile (README.md, Values you must set)" .Values.image.repository -}}
 {{- if .Values.image.digest -}}
-{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{ $repository }}@{{ .Values.image.digest }}
 {{- else -}}
-{{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
+{{ $repository }}:{{ default .Chart.AppVersion .Values.image.tag }}
 {{- end -}}
 {{- end -}}
 
@@ -228,7 +229,8 @@ lifecycle:
     secretKeyRef:
       name: {{ include "mch.appSecret" $root }}
       key: MCH_SERVICE_CREDENTIAL_{{ upper .name }}
-      optional: true
+      # Required: the pod waits for it (CreateContainerConfigError names the key) rather than run without its
+      # identity. The chart's service-credentials Job writes it; with secrets.existingSecret you put it there.
 {{- end }}
 {{- range $key, $value := $svc.env }}
 - name: {{ $key }}
@@ -252,8 +254,15 @@ the store agent of each data zone (gRPC StoreAgentService).
   value: cloudnative-pg
 - name: POSTGRES_CLUSTER
   value: {{ include "mch.postgresCluster" . }}
+- name: METRICS_PORT
+  value: {{ .Values.replication.metricsPort | quote }}
+- name: METRICS_HOST
+  value: "0.0.0.0"
 - name: MCH_DURABILITY
   value: {{ if eq .Values.postgres.synchronous.dataDurability "required" }}strict{{ else }}available{{ end }}
+# The service's zone ids and the node labels of the data zones; CloudNativePG records each instance's label.
+- name: CNPG_ZONES
+  value: {{ range $index, $zone := .Values.topology.dataZones }}{{ if $index }},{{ end }}az-{{ $zone.name }}={{ $zone.zone }}{{ end }}
 {{- if and .Values.objectStore.enabled (eq .Values.objectStore.mode "agents") }}
 {{- $fullname := include "mch.fullname" . }}
 {{- $svcDomain := include "mch.svcDomain" . }}

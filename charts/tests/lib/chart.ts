@@ -5,8 +5,10 @@ import path from 'node:path';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
+import { repoRoot } from '../../../services/common/src/paths';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The repository root, also when this file runs compiled elsewhere (npm run chart:values-table). */
+export const REPO_ROOT = repoRoot();
 export const CHART_DIR = path.join(REPO_ROOT, 'charts', 'mch-alliance');
 export const TEMPLATES_DIR = path.join(CHART_DIR, 'templates');
 export const FIXTURES_DIR = path.join(REPO_ROOT, 'charts', 'tests', 'fixtures');

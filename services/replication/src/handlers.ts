@@ -9,7 +9,7 @@ import type { CallContext } from '../../common/src/grpc/context';
 import { MemberRole, ReplicationServiceService, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
 import type { ObjectStore } from './objects/store';
 import type { ReplicationObserver } from './observer';
-import type { PatroniClient } from './patroni';
+import type { HaEngine } from './engine';
 
 const HEARTBEAT_MS = 5_000;
 const SWITCHOVER_WAIT_MS = 30_000;
@@ -28,7 +28,7 @@ function requireObjects(objects: ObjectStore | undefined): ObjectStore {
   return objects;
 }
 
-export function replicationHandlers(observer: ReplicationObserver, engine: PatroniClient, objects: ObjectStore | undefined, db: Database): UnaryHandlers<typeof ReplicationServiceService> {
+export function replicationHandlers(observer: ReplicationObserver, engine: HaEngine, objects: ObjectStore | undefined, db: Database): UnaryHandlers<typeof ReplicationServiceService> {
   return {
     async getStatus(_request, ctx) {
       requirePlatformAdmin(ctx);

@@ -14,6 +14,8 @@ import { ObjectStore } from './objects/store';
 import { ReplicationObserver } from './observer';
 import { BackupMonitor } from './backups';
 import { PatroniClient } from './patroni';
+import { CloudNativePgEngine, inClusterApiUrl, STANDBYS_SQL, type StandbyRow } from './cloudnative-pg';
+import type { HaEngine } from './engine';
 
 void runService({
   service: 'replication',
@@ -22,7 +24,16 @@ void runService({
   serviceName: 'mch.replication.v1.ReplicationService',
   definition: ReplicationServiceService,
   async build({ config, db, logger, serviceIdentity, metrics }) {
-    const engine = new PatroniClient(config.PATRONI_API_URLS);
+    const engine: HaEngine =
+      config.HA_ENGINE === 'cloudnative-pg'
+        ? new CloudNativePgEngine({
+            cluster: config.POSTGRES_CLUSTER as string,
+            namespace: config.POD_NAMESPACE as string,
+            zones: config.CNPG_ZONES,
+            apiUrl: config.KUBERNETES_API_URL ?? inClusterApiUrl(config.KUBERNETES_SERVICE_HOST as string, config.KUBERNETES_SERVICE_PORT),
+            standbys: () => db.query<StandbyRow>(STANDBYS_SQL),
+          })
+        : new PatroniClient(config.PATRONI_API_URLS);
     const observer = new ReplicationObserver(engine, db, config.MCH_DURABILITY, logger, config.REPLICATION_POLL_MS);
     const agents = parseAgentAddresses(config.OBJECT_STORE_AGENTS);
     let objects: ObjectStore | undefined;

@@ -8,7 +8,7 @@ import type { Database } from '../../common/src/pg/database';
 import { BackupStatus, ObjectStoreStatus, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
 import { BACKUP_WARNING } from './backups';
 import { EMPTY_MEMORY, ObservedEvent, observe, ObserverMemory, statusChanged } from './domain/status';
-import type { PatroniClient } from './patroni';
+import type { HaEngine } from './engine';
 
 const OBJECT_WARNING = 'object store';
 
@@ -27,7 +27,7 @@ export class ReplicationObserver {
   private readonly exposedSecondsGauge = new Gauge({ name: 'mch_replication_exposed_seconds', help: 'How long the current exposure has lasted.', registers: [this.metrics] });
 
   constructor(
-    private readonly engine: PatroniClient,
+    private readonly engine: HaEngine,
     private readonly db: Database,
     private readonly durability: string,
     private readonly logger: Logger,
@@ -104,7 +104,7 @@ export class ReplicationObserver {
   private async observeOnce(): Promise<ReplicationStatus> {
     const members = await this.engine.cluster();
     const replayLag = await this.replayLag();
-    const observed = observe(members, replayLag, this.durability, this.memory, new Date());
+    const observed = observe(members, replayLag, this.durability, this.memory, new Date(), this.engine.description);
     const { memory, events } = observed;
     const status = this.withObjectStore(observed.status);
     this.memory = memory;

@@ -2,11 +2,14 @@
 // for the whole cluster, so each is tried in turn.
 import { FailedPreconditionError, UnavailableError } from '../../common/src/errors';
 import type { EngineMember } from './domain/status';
+import type { HaEngine } from './engine';
 
 const REQUEST_TIMEOUT_MS = 1_500;
 const PROBE_TIMEOUT_MS = 500;
 
-export class PatroniClient {
+export class PatroniClient implements HaEngine {
+  readonly description = 'Patroni REST API';
+
   constructor(private readonly apiUrls: readonly string[]) {}
 
   /**

@@ -57,9 +57,10 @@ export function observe(
   durability: string,
   memory: ObserverMemory,
   now: Date,
+  engineName = 'Patroni REST API',
 ): { status: ReplicationStatus; memory: ObserverMemory; events: ObservedEvent[] } {
   const warnings: string[] = [];
-  if (!engineMembers) warnings.push('the HA engine (Patroni REST API) did not answer in either zone');
+  if (!engineMembers) warnings.push(`the HA engine (${engineName}) did not answer`);
   const byName = new Map((engineMembers ?? []).map((member) => [member.name, member]));
   const members: ZoneMember[] = ZONES.map((zone) => {
     const member = byName.get(zone);
