@@ -85,7 +85,7 @@ function renderOnce(values: ValuesSet): Promise<Rendered> {
 }
 
 interface PodTemplate {
-  metadata: { labels: Record<string, string> };
+  metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
   spec: {
     securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type: string } };
     topologySpreadConstraints?: { topologyKey: string; whenUnsatisfiable: string; labelSelector: { matchLabels: Record<string, string> } }[];
@@ -387,19 +387,29 @@ describe.each(VALUES_SETS)('helm with $name values', (values) => {
     ]);
   });
 
-  it('the replication service serves its metrics where the PodMonitor scrapes them, and the monitors select real pods', async () => {
+  it('every gRPC service and store agent serves its metrics where the annotations and PodMonitors say, and the monitors select real pods', async () => {
     const { objects, values: v } = await renderOnce(values);
-    const replication = byKind(objects, 'Deployment').find((candidate) => processOf(objects, candidate) === 'replication') as KubeObject;
-    const env = containerEnv(objects, podSpec(replication).containers[0] as never, NAMESPACE);
-    const config = loadReplicationConfig(env);
-    expect(template(replication).spec.containers[0]?.ports?.find((port) => port.name === 'metrics')?.containerPort).toBe(config.METRICS_PORT);
-    expect(config.METRICS_HOST).toBe('0.0.0.0');
+    const scrapedComponents = new Set<string>([...GRPC_SERVICES, 'objects']);
+    const workloads = [...byKind(objects, 'Deployment'), ...byKind(objects, 'StatefulSet')].filter((workload) => scrapedComponents.has(component(workload)));
+    const scraped = workloads.filter((workload) => template(workload).metadata.annotations?.['prometheus.io/scrape'] === 'true');
+    expect(scraped.map((workload) => workload.metadata.name).sort()).toEqual(workloads.map((workload) => workload.metadata.name).sort());
+    for (const workload of workloads) {
+      const name = workload.metadata.name;
+      const process = processOf(objects, workload);
+      const env = containerEnv(objects, podSpec(workload).containers[0] as never, NAMESPACE);
+      // The process's own configuration loader reads the port it will serve on.
+      const config = (workload.kind === 'StatefulSet' ? loadStoreAgentConfig(env) : (LOADERS[process] as (e: NodeJS.ProcessEnv) => { METRICS_PORT: number; METRICS_HOST: string })(env)) as { METRICS_PORT: number; METRICS_HOST: string };
+      const port = template(workload).spec.containers[0]?.ports?.find((candidate) => candidate.name === 'metrics')?.containerPort;
+      expect({ name, port, host: config.METRICS_HOST }).toEqual({ name, port: config.METRICS_PORT, host: '0.0.0.0' });
+      expect({ name, annotated: Number(template(workload).metadata.annotations?.['prometheus.io/port']) }).toEqual({ name, annotated: config.METRICS_PORT });
+    }
     const monitors = objects.filter((object) => object.apiVersion === 'monitoring.coreos.com/v1');
-    expect(monitors.map((monitor) => monitor.kind).sort()).toEqual(at(v, 'serviceMonitor.enabled') ? ['PodMonitor', 'ServiceMonitor'] : []);
+    if (!at(v, 'serviceMonitor.enabled')) expect(monitors).toEqual([]);
+    else expect(monitors.filter((monitor) => monitor.kind === 'PodMonitor')).toHaveLength(new Set(workloads.map((workload) => processOf(objects, workload).replace(/^objects-.*/, 'objects'))).size);
     for (const monitor of monitors) {
       const selector = (monitor.spec as { selector: { matchLabels: Record<string, string> } }).selector;
-      const targets = monitor.kind === 'ServiceMonitor' ? byKind(objects, 'Service').map((service) => service.metadata.labels ?? {}) : byKind(objects, 'Deployment').map((deployment) => template(deployment).metadata.labels);
-      expect(targets.filter((labels) => selects(selector, labels)).length).toBeGreaterThan(0);
+      const targets = monitor.kind === 'ServiceMonitor' ? byKind(objects, 'Service').map((service) => service.metadata.labels ?? {}) : workloads.map((workload) => template(workload).metadata.labels);
+      expect({ monitor: monitor.metadata.name, targets: targets.filter((labels) => selects(selector, labels)).length > 0 }).toEqual({ monitor: monitor.metadata.name, targets: true });
     }
   });
 
@@ -529,8 +539,11 @@ function networkGraph(objects: readonly KubeObject[], v: Values): { endpoints: E
   }
   if (np('monitoring.enabled')) {
     add(prometheus, pods.get('gateway'), tcp(at(v, 'config.httpPort') as number));
-    const metrics = portsOf.get('replication')?.find((port) => port.name === 'metrics');
-    if (metrics) add(prometheus, pods.get('replication'), metrics);
+    // Every pod that declares a metrics port (each gRPC service, each store agent) is scraped there.
+    for (const [name, list] of portsOf) {
+      const metrics = list.find((port) => port.name === 'metrics');
+      if (metrics) add(prometheus, pods.get(name), metrics);
+    }
   }
 
   const ports = new Map<string, Port>();

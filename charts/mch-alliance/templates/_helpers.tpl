@@ -246,6 +246,16 @@ lifecycle:
 {{- end -}}
 
 {{/*
+The prometheus.io/* annotations of a pod serving METRICS_PORT (for a Prometheus that scrapes by annotation; the
+Prometheus operator uses the PodMonitors of monitoring.yaml instead).
+*/}}
+{{- define "mch.scrapeAnnotations" -}}
+prometheus.io/scrape: "true"
+prometheus.io/port: {{ .Values.config.metricsPort | quote }}
+prometheus.io/path: /metrics
+{{- end -}}
+
+{{/*
 What the replication service needs beyond the kit: the HA engine to observe, the durability setting, and
 the store agent of each data zone (gRPC StoreAgentService).
 */}}
@@ -254,10 +264,6 @@ the store agent of each data zone (gRPC StoreAgentService).
   value: cloudnative-pg
 - name: POSTGRES_CLUSTER
   value: {{ include "mch.postgresCluster" . }}
-- name: METRICS_PORT
-  value: {{ .Values.replication.metricsPort | quote }}
-- name: METRICS_HOST
-  value: "0.0.0.0"
 - name: MCH_DURABILITY
   value: {{ if eq .Values.postgres.synchronous.dataDurability "required" }}strict{{ else }}available{{ end }}
 # The service's zone ids and the node labels of the data zones; CloudNativePG records each instance's label.
