@@ -57,6 +57,7 @@ import {
   serviceSpec,
   storeAgentAddresses,
   storeAgentComponent,
+  metricsUrl,
   serviceMetricsUrl,
   storeAgentEntry,
   storeAgentSpec,
@@ -601,7 +602,7 @@ function endpointsOf(
         const url = serviceMetricsUrl(service.name, ports);
         return url === undefined ? [] : [[service.name, url]];
       }),
-      ...agents.map((agent) => [agent.component, `http://127.0.0.1:${agent.metricsPort}/metrics`]),
+      ...agents.map((agent) => [agent.component, metricsUrl(agent.metricsPort)]),
     ]),
     objectStores: Object.fromEntries(agents.map((agent) => [agent.zone, { address: serviceAddress(agent.port), dir: agent.dir }])),
     runDir: join(dataDir, 'run'),
@@ -627,8 +628,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const account = platformAccount(log);
 
   ensureOwnedDirectory(dataDir, account, 0o750, log);
-  assertNotRunning(dataDir);
-  rmSync(platformPidFile(dataDir), { force: true });
+  rmSync(platformPidFile(dataDir), { force: true }); // a stale one: assertNotRunning saw no live owner
   try {
     // Exclusive: of two platforms started at once on one data dir, one gets the pid file.
     writeFileSync(platformPidFile(dataDir), `${process.pid}\n`, { flag: 'wx' });

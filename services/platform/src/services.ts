@@ -97,15 +97,24 @@ export function serviceAddress(port: number): string {
   return `127.0.0.1:${port}`;
 }
 
+function isGrpcServiceName(name: string): name is GrpcServiceName {
+  return (GRPC_SERVICES as readonly string[]).includes(name);
+}
+
 /** The port of a gRPC service's Prometheus metrics (the gateway serves /metrics on its own HTTP port). */
 export function metricsPortOf(name: GrpcServiceName, ports: PlatformPorts): number {
   return ports[`${name}Metrics`];
 }
 
+/** The Prometheus endpoint of a process serving metrics on `port` of this machine. */
+export function metricsUrl(port: number): string {
+  return `http://127.0.0.1:${port}/metrics`;
+}
+
 /** Where a service serves Prometheus metrics: every gRPC service on a port of its own, the gateway on its HTTP port. */
 export function serviceMetricsUrl(name: string, ports: PlatformPorts): string | undefined {
-  if (name === 'gateway') return `http://127.0.0.1:${ports.gateway}/metrics`;
-  return (GRPC_SERVICES as readonly string[]).includes(name) ? `http://127.0.0.1:${metricsPortOf(name as GrpcServiceName, ports)}/metrics` : undefined;
+  if (name === 'gateway') return metricsUrl(ports.gateway);
+  return isGrpcServiceName(name) ? metricsUrl(metricsPortOf(name, ports)) : undefined;
 }
 
 export function serviceEnvironment(service: ResolvedService, context: ServiceContext): NodeJS.ProcessEnv {
@@ -126,9 +135,7 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
     OBJECT_STORE_AGENTS: context.objectStoreAgents,
-    ...((GRPC_SERVICES as readonly string[]).includes(service.name)
-      ? { METRICS_PORT: String(metricsPortOf(service.name as GrpcServiceName, context.ports)), METRICS_HOST: '127.0.0.1' }
-      : {}),
+    ...(isGrpcServiceName(service.name) ? { METRICS_PORT: String(metricsPortOf(service.name, context.ports)), METRICS_HOST: '127.0.0.1' } : {}),
     // The local platform serves one machine's tests and benchmarks from 127.0.0.1 with a handful of tokens:
     // the gateway's rate limits are off unless asked for (the chart keeps them on).
     GATEWAY_RATE_LIMIT_PER_ADDRESS: process.env['GATEWAY_RATE_LIMIT_PER_ADDRESS'] ?? '0',

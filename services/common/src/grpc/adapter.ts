@@ -84,9 +84,10 @@ export interface AdapterOptions {
   readonly observe?: (method: string, code: number, seconds: number) => void;
 }
 
-/** Seconds since `started` (process.hrtime.bigint()). */
-function secondsSince(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e9;
+/** Started when a call arrives; tells `observe` (if any) the call's status code and seconds once it is answered. */
+function callTimer(method: string, options: AdapterOptions): (code: number) => void {
+  const started = process.hrtime.bigint();
+  return (code) => options.observe?.(method, code, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 async function authenticate(call: IncomingCall, name: string, authentication: Authentication | undefined): Promise<Principal | undefined> {
@@ -134,7 +135,7 @@ export async function contextFor(call: IncomingCall, method: string, name: strin
 export function adaptUnary<Req, Res>(method: string, name: string, handler: UnaryHandler<Req, Res>, options: AdapterOptions): handleUnaryCall<Req, Res> {
   const logger = options.logger;
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    const started = process.hrtime.bigint();
+    const answered = callTimer(method, options);
     let ctx: CallContext | undefined;
     contextFor(call as ServerUnaryCall<unknown, unknown>, method, name, options)
       .then((context) => {
@@ -143,12 +144,12 @@ export function adaptUnary<Req, Res>(method: string, name: string, handler: Unar
       })
       .then(
         (response) => {
-          options.observe?.(method, grpcStatus.OK, secondsSince(started));
+          answered(grpcStatus.OK);
           callback(null, response);
         },
         (error: unknown) => {
           const failure = failureStatus(error, ctx, logger, method);
-          options.observe?.(method, failure.code ?? grpcStatus.UNKNOWN, secondsSince(started));
+          answered(failure.code ?? grpcStatus.UNKNOWN);
           callback(failure);
         },
       );
@@ -171,7 +172,7 @@ function failureStatus(error: unknown, ctx: CallContext | undefined, logger: Log
  */
 export function adaptClientStream<Req, Res>(method: string, name: string, handler: ClientStreamHandler<Req, Res>, options: AdapterOptions): handleClientStreamingCall<Req, Res> {
   return (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>): void => {
-    const started = process.hrtime.bigint();
+    const answered = callTimer(method, options);
     let ctx: CallContext | undefined;
     // One promise that rejects when the caller goes away: a read waiting for the next message must not hang.
     const gone = new Promise<never>((_resolve, reject) => call.once('cancelled', () => reject(new CancelledError())));
@@ -200,16 +201,16 @@ export function adaptClientStream<Req, Res>(method: string, name: string, handle
       })
       .then(
         (response) => {
-          options.observe?.(method, call.cancelled ? grpcStatus.CANCELLED : grpcStatus.OK, secondsSince(started));
+          answered(call.cancelled ? grpcStatus.CANCELLED : grpcStatus.OK);
           if (!call.cancelled) callback(null, response);
         },
         (error: unknown) => {
           if (call.cancelled) {
-            options.observe?.(method, grpcStatus.CANCELLED, secondsSince(started));
+            answered(grpcStatus.CANCELLED);
             return;
           }
           const failure = failureStatus(error, ctx, options.logger, method);
-          options.observe?.(method, failure.code ?? grpcStatus.UNKNOWN, secondsSince(started));
+          answered(failure.code ?? grpcStatus.UNKNOWN);
           callback(failure);
         },
       );
@@ -227,7 +228,7 @@ class CancelledError extends Error {
 /** Wraps one server-streaming handler: each yielded message is written; errors end the stream with a status. */
 export function adaptServerStream<Req, Res>(method: string, name: string, handler: ServerStreamHandler<Req, Res>, options: AdapterOptions): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>): void => {
-    const started = process.hrtime.bigint();
+    const answered = callTimer(method, options);
     let ctx: CallContext | undefined;
     void (async () => {
       try {
@@ -236,14 +237,14 @@ export function adaptServerStream<Req, Res>(method: string, name: string, handle
           if (call.cancelled || ctx.signal.aborted) break;
           call.write(message);
         }
-        options.observe?.(method, call.cancelled ? grpcStatus.CANCELLED : grpcStatus.OK, secondsSince(started));
+        answered(call.cancelled ? grpcStatus.CANCELLED : grpcStatus.OK);
         if (!call.cancelled) call.end();
       } catch (error) {
         const log = ctx?.logger ?? options.logger.child({ method });
         if (isDomainError(error)) log.debug({ code: error.code, err: error }, 'stream refused');
         else log.error({ err: error }, 'unexpected error in stream handler');
         const wire = toWireStatus(error);
-        options.observe?.(method, call.cancelled ? grpcStatus.CANCELLED : wire.code, secondsSince(started));
+        answered(call.cancelled ? grpcStatus.CANCELLED : wire.code);
         if (call.cancelled) return;
         call.emit('error', { code: wire.code, details: wire.details, metadata: wire.metadata });
       }
