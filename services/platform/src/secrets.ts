@@ -31,7 +31,7 @@ function isCredentials(value: unknown): value is Omit<DatabaseCredentials, 'serv
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   return ['superuserPassword', 'replicationPassword', 'rewindPassword', 'appPassword'].every(
-    (key) => typeof record[key] === 'string' && (record[key] as string).length > 0,
+    (key) => typeof record[key] === 'string' && (record[key]).length > 0,
   );
 }
 
