@@ -624,6 +624,8 @@ export interface AntenatalVisit {
   /** The township screen on this visit: flagged for grading. */
   screenPositive: boolean;
   screenReasons: string[];
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A risk assessment: a clinician's grade (with the engine's proposal) or a township screen. */
@@ -648,7 +650,11 @@ export interface RiskAssessment {
   inCaseManagement: boolean;
   assessorId: string;
   institutionId: string;
-  recordedAt?: Date | undefined;
+  recordedAt?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A newborn of a delivery, registered as a child patient. */
@@ -802,7 +808,11 @@ export interface RecordVersion {
   authorId: string;
   institutionId: string;
   reason: string;
-  recordedAt?: Date | undefined;
+  recordedAt?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** One record's history. */
@@ -841,6 +851,11 @@ export interface RegisterPregnancyRequest {
     | undefined;
   /** Why (kept with the version). */
   reason: string;
+  /**
+   * The author states the free text (reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The registered pregnancy and the new record version. */
@@ -866,6 +881,11 @@ export interface RecordAntenatalVisitRequest {
   notes: string;
   expectedVersion?: number | undefined;
   reason: string;
+  /**
+   * The author states the free text (notes and reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The visit, the pregnancy's risk status after it, and the new record version. */
@@ -886,7 +906,14 @@ export interface AssessRiskRequest {
   colour: string;
   besideColours: string[];
   reason: string;
-  expectedVersion?: number | undefined;
+  expectedVersion?:
+    | number
+    | undefined;
+  /**
+   * The author states the free text (reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The assessment, the pregnancy's risk status and the new record version. */
@@ -1008,6 +1035,8 @@ export interface PostpartumVisit {
   notes: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A postpartum visit of a delivered pregnancy. */
@@ -1028,6 +1057,11 @@ export interface RecordPostpartumVisitRequest {
   notes: string;
   expectedVersion?: number | undefined;
   reason: string;
+  /**
+   * The author states the free text (notes and reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The visit and the mother's new record version. */
@@ -1053,6 +1087,8 @@ export interface ChildCheck {
   growthMeasurementId: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** The measurements of a growth measurement (as in RecordGrowthRequest). */
@@ -1104,6 +1140,8 @@ export interface ImagingStudy {
   findings: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** An imaging study reference for a pregnancy. */
@@ -1979,6 +2017,7 @@ function createBaseAntenatalVisit(): AntenatalVisit {
     notes: "",
     screenPositive: false,
     screenReasons: [],
+    textWithheld: false,
   };
 }
 
@@ -2037,6 +2076,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     }
     for (const v of message.screenReasons) {
       writer.uint32(146).string(v!);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(152).bool(message.textWithheld);
     }
     return writer;
   },
@@ -2198,6 +2240,14 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
             message.screenReasons.push(reader.string());
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2282,6 +2332,11 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
         : globalThis.Array.isArray(object?.screen_reasons)
         ? object.screen_reasons.map((e: any) => globalThis.String(e))
         : [],
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -2341,6 +2396,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     if (message.screenReasons?.length) {
       obj.screenReasons = message.screenReasons;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -2369,6 +2427,7 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     message.notes = object.notes ?? "";
     message.screenPositive = object.screenPositive ?? false;
     message.screenReasons = object.screenReasons?.map((e) => e) || [];
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -2392,6 +2451,7 @@ function createBaseRiskAssessment(): RiskAssessment {
     assessorId: "",
     institutionId: "",
     recordedAt: undefined,
+    textWithheld: false,
   };
 }
 
@@ -2447,6 +2507,9 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     }
     if (message.recordedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(138).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(144).bool(message.textWithheld);
     }
     return writer;
   },
@@ -2600,6 +2663,14 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
             message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2683,6 +2754,11 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
         : isSet(object.recorded_at)
         ? fromJsonTimestamp(object.recorded_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -2739,6 +2815,9 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     if (message.recordedAt !== undefined) {
       obj.recordedAt = message.recordedAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -2764,6 +2843,7 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     message.assessorId = object.assessorId ?? "";
     message.institutionId = object.institutionId ?? "";
     message.recordedAt = object.recordedAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -4873,7 +4953,16 @@ export const GetPatientRecordResponse: MessageFns<GetPatientRecordResponse> = {
 };
 
 function createBaseRecordVersion(): RecordVersion {
-  return { version: 0, change: "", entityId: "", authorId: "", institutionId: "", reason: "", recordedAt: undefined };
+  return {
+    version: 0,
+    change: "",
+    entityId: "",
+    authorId: "",
+    institutionId: "",
+    reason: "",
+    recordedAt: undefined,
+    textWithheld: false,
+  };
 }
 
 export const RecordVersion: MessageFns<RecordVersion> = {
@@ -4898,6 +4987,9 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     }
     if (message.recordedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(64).bool(message.textWithheld);
     }
     return writer;
   },
@@ -4971,6 +5063,14 @@ export const RecordVersion: MessageFns<RecordVersion> = {
             message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5008,6 +5108,11 @@ export const RecordVersion: MessageFns<RecordVersion> = {
         : isSet(object.recorded_at)
         ? fromJsonTimestamp(object.recorded_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -5034,6 +5139,9 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     if (message.recordedAt !== undefined) {
       obj.recordedAt = message.recordedAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -5049,6 +5157,7 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     message.institutionId = object.institutionId ?? "";
     message.reason = object.reason ?? "";
     message.recordedAt = object.recordedAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -5288,6 +5397,7 @@ function createBaseRegisterPregnancyRequest(): RegisterPregnancyRequest {
     findings: [],
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -5319,6 +5429,9 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(74).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(80).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5408,6 +5521,14 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5457,6 +5578,11 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5489,6 +5615,9 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5508,6 +5637,7 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     message.findings = object.findings?.map((e) => e) || [];
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -5620,6 +5750,7 @@ function createBaseRecordAntenatalVisitRequest(): RecordAntenatalVisitRequest {
     notes: "",
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -5669,6 +5800,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     }
     if (message.reason !== "") {
       writer.uint32(122).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(128).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5806,6 +5940,14 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
             message.reason = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5875,6 +6017,11 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5925,6 +6072,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5948,6 +6098,7 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     message.notes = object.notes ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -6062,7 +6213,15 @@ export const RecordAntenatalVisitResponse: MessageFns<RecordAntenatalVisitRespon
 };
 
 function createBaseAssessRiskRequest(): AssessRiskRequest {
-  return { pregnancyId: "", assessedOn: "", colour: "", besideColours: [], reason: "", expectedVersion: undefined };
+  return {
+    pregnancyId: "",
+    assessedOn: "",
+    colour: "",
+    besideColours: [],
+    reason: "",
+    expectedVersion: undefined,
+    textNotSensitive: false,
+  };
 }
 
 export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
@@ -6084,6 +6243,9 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     }
     if (message.expectedVersion !== undefined) {
       writer.uint32(48).int32(message.expectedVersion);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(56).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -6149,6 +6311,14 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
             message.expectedVersion = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6185,6 +6355,11 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
         : isSet(object.expected_version)
         ? globalThis.Number(object.expected_version)
         : undefined,
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -6208,6 +6383,9 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     if (message.expectedVersion !== undefined) {
       obj.expectedVersion = Math.round(message.expectedVersion);
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -6222,6 +6400,7 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     message.besideColours = object.besideColours?.map((e) => e) || [];
     message.reason = object.reason ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -7711,6 +7890,7 @@ function createBasePostpartumVisit(): PostpartumVisit {
     notes: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -7760,6 +7940,9 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     }
     if (message.authorId !== "") {
       writer.uint32(122).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(128).bool(message.textWithheld);
     }
     return writer;
   },
@@ -7897,6 +8080,14 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
             message.authorId = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7960,6 +8151,11 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -8010,6 +8206,9 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -8033,6 +8232,7 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     message.notes = object.notes ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -8053,6 +8253,7 @@ function createBaseRecordPostpartumVisitRequest(): RecordPostpartumVisitRequest 
     notes: "",
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -8099,6 +8300,9 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     }
     if (message.reason !== "") {
       writer.uint32(114).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(120).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -8228,6 +8432,14 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
             message.reason = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8286,6 +8498,11 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -8333,6 +8550,9 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -8355,6 +8575,7 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     message.notes = object.notes ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -8463,6 +8684,7 @@ function createBaseChildCheck(): ChildCheck {
     growthMeasurementId: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -8500,6 +8722,9 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     }
     if (message.authorId !== "") {
       writer.uint32(90).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(96).bool(message.textWithheld);
     }
     return writer;
   },
@@ -8605,6 +8830,14 @@ export const ChildCheck: MessageFns<ChildCheck> = {
             message.authorId = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8650,6 +8883,11 @@ export const ChildCheck: MessageFns<ChildCheck> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -8688,6 +8926,9 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -8707,6 +8948,7 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     message.growthMeasurementId = object.growthMeasurementId ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -9197,6 +9439,7 @@ function createBaseImagingStudy(): ImagingStudy {
     findings: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -9225,6 +9468,9 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     }
     if (message.authorId !== "") {
       writer.uint32(66).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(72).bool(message.textWithheld);
     }
     return writer;
   },
@@ -9306,6 +9552,14 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
             message.authorId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9348,6 +9602,11 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -9377,6 +9636,9 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -9393,6 +9655,7 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     message.findings = object.findings ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
