@@ -89,7 +89,7 @@ export class RecordImport {
         for (const [kind, kindRows] of Object.entries(record.rows) as Array<[keyof ImportRows, CopyValue[][]]>) rows[kind].push(...kindRows);
         for (const [name, count] of Object.entries(record.counts) as Array<[keyof ImportRecordsResponse, number]>) response[name] += count;
       }
-      await this.repository.write(tx, rows);
+      await this.repository.write(tx, rows, [...fresh]);
       await recordAudits(tx, ctx, [...fresh].map((patientId) => ({ patientId, action: 'record.import', outcome: 'allowed', reason: 'bulk import' })));
       return response;
     });

@@ -344,8 +344,16 @@ const SNAPSHOT = `SELECT
 
 const asDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
 
+/** What keeps derived data (the statistics facts) in step with each change, in its transaction. */
+export interface ChangeListener {
+  refresh(tx: PoolClient, patientIds: readonly string[]): Promise<void>;
+}
+
 export class RecordsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly statistics?: ChangeListener,
+  ) {}
 
   /** The record's current version (0 when nothing was ever recorded). */
   async currentVersion(patientId: string, target: Queryable = this.db.rw): Promise<number> {
@@ -381,6 +389,8 @@ export class RecordsRepository {
       [change.patientId, change.version, entry.change, entry.entityId ?? null, ctx.caller, institution, entry.reason, entry.reasonSensitivity, ctx.requestId, JSON.stringify(entry.summary)],
     );
     if (institution) await this.addCareInstitution(change.tx, change.patientId, institution);
+    // Last, so the facts see every row the change wrote.
+    await this.statistics?.refresh(change.tx, [change.patientId]);
   }
 
   async addCareInstitution(tx: Queryable, patientId: string, institutionId: string): Promise<void> {

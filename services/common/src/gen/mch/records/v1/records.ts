@@ -1225,6 +1225,15 @@ export interface GetStatisticsRequest {
   from: string;
   /** Last month, YYYY-MM; this month when empty. */
   to: string;
+  /** "county" (residence, the default) or "institution" (where the care was given). */
+  groupBy: string;
+  /**
+   * "month" (the default), "quarter" (calendar) or "year" (the reporting year 1 October – 30 September,
+   * Asia/Shanghai, named by the year it ends in); "calendar-year" on request.
+   */
+  period: string;
+  /** Only these indicators (ids of the catalogue); all when empty. */
+  indicators: string[];
 }
 
 /** One indicator in one county and month. */
@@ -1239,6 +1248,16 @@ export interface IndicatorValue {
   denominator: string;
   /** What is counted over what. */
   definition: string;
+  /** With group_by=institution: the institution ("" when the facts name none). */
+  institutionId: string;
+  /** The period: YYYY-MM, YYYY-Qn, or the reporting year YYYY (calendar-year: YYYY). */
+  period: string;
+  /** "%", "‰", "‱", "per 100,000 live births", or "" for a count. */
+  unit: string;
+  /** Where the definition comes from (document and table), and whether that text was confirmed. */
+  source: string;
+  /** "confirmed" or "unconfirmed". */
+  confirmation: string;
 }
 
 /** Indicators, by indicator, county and month. */
@@ -10833,7 +10852,7 @@ export const ListRiskEventsResponse: MessageFns<ListRiskEventsResponse> = {
 };
 
 function createBaseGetStatisticsRequest(): GetStatisticsRequest {
-  return { county: "", from: "", to: "" };
+  return { county: "", from: "", to: "", groupBy: "", period: "", indicators: [] };
 }
 
 export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
@@ -10846,6 +10865,15 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
     }
     if (message.to !== "") {
       writer.uint32(26).string(message.to);
+    }
+    if (message.groupBy !== "") {
+      writer.uint32(34).string(message.groupBy);
+    }
+    if (message.period !== "") {
+      writer.uint32(42).string(message.period);
+    }
+    for (const v of message.indicators) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -10887,6 +10915,30 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
             message.to = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.groupBy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.period = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.indicators.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10904,6 +10956,15 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
       county: isSet(object.county) ? globalThis.String(object.county) : "",
       from: isSet(object.from) ? globalThis.String(object.from) : "",
       to: isSet(object.to) ? globalThis.String(object.to) : "",
+      groupBy: isSet(object.groupBy)
+        ? globalThis.String(object.groupBy)
+        : isSet(object.group_by)
+        ? globalThis.String(object.group_by)
+        : "",
+      period: isSet(object.period) ? globalThis.String(object.period) : "",
+      indicators: globalThis.Array.isArray(object?.indicators)
+        ? object.indicators.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -10918,6 +10979,15 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
     if (message.to !== "") {
       obj.to = message.to;
     }
+    if (message.groupBy !== "") {
+      obj.groupBy = message.groupBy;
+    }
+    if (message.period !== "") {
+      obj.period = message.period;
+    }
+    if (message.indicators?.length) {
+      obj.indicators = message.indicators;
+    }
     return obj;
   },
 
@@ -10929,12 +10999,27 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
     message.county = object.county ?? "";
     message.from = object.from ?? "";
     message.to = object.to ?? "";
+    message.groupBy = object.groupBy ?? "";
+    message.period = object.period ?? "";
+    message.indicators = object.indicators?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseIndicatorValue(): IndicatorValue {
-  return { indicator: "", county: "", month: "", numerator: "0", denominator: "0", definition: "" };
+  return {
+    indicator: "",
+    county: "",
+    month: "",
+    numerator: "0",
+    denominator: "0",
+    definition: "",
+    institutionId: "",
+    period: "",
+    unit: "",
+    source: "",
+    confirmation: "",
+  };
 }
 
 export const IndicatorValue: MessageFns<IndicatorValue> = {
@@ -10956,6 +11041,21 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     }
     if (message.definition !== "") {
       writer.uint32(50).string(message.definition);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(58).string(message.institutionId);
+    }
+    if (message.period !== "") {
+      writer.uint32(66).string(message.period);
+    }
+    if (message.unit !== "") {
+      writer.uint32(74).string(message.unit);
+    }
+    if (message.source !== "") {
+      writer.uint32(82).string(message.source);
+    }
+    if (message.confirmation !== "") {
+      writer.uint32(90).string(message.confirmation);
     }
     return writer;
   },
@@ -11021,6 +11121,46 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
             message.definition = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.period = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.unit = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.confirmation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -11041,6 +11181,15 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
       numerator: isSet(object.numerator) ? globalThis.String(object.numerator) : "0",
       denominator: isSet(object.denominator) ? globalThis.String(object.denominator) : "0",
       definition: isSet(object.definition) ? globalThis.String(object.definition) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      period: isSet(object.period) ? globalThis.String(object.period) : "",
+      unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      confirmation: isSet(object.confirmation) ? globalThis.String(object.confirmation) : "",
     };
   },
 
@@ -11064,6 +11213,21 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     if (message.definition !== "") {
       obj.definition = message.definition;
     }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.period !== "") {
+      obj.period = message.period;
+    }
+    if (message.unit !== "") {
+      obj.unit = message.unit;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.confirmation !== "") {
+      obj.confirmation = message.confirmation;
+    }
     return obj;
   },
 
@@ -11078,6 +11242,11 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     message.numerator = object.numerator ?? "0";
     message.denominator = object.denominator ?? "0";
     message.definition = object.definition ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.period = object.period ?? "";
+    message.unit = object.unit ?? "";
+    message.source = object.source ?? "";
+    message.confirmation = object.confirmation ?? "";
     return message;
   },
 };
