@@ -104,7 +104,7 @@ export async function migrate(options: MigrateOptions): Promise<string[]> {
 }
 
 /**
- * Least privilege (DESIGN.md "Database roles"): the service role may use its own schema and nothing else in it
+ * Least privilege (issue #28): the service role may use its own schema and nothing else in it
  * but rows: SELECT, INSERT, UPDATE, DELETE on its tables, now and (default privileges of the owner running this)
  * on every table a later migration creates, except the tables listed in `service_role_grants`, which get exactly the
  * privileges listed there (the audit: SELECT, INSERT). It never owns anything, so it cannot alter, drop, truncate
