@@ -57,7 +57,7 @@ export class RecordImport {
     admitBatch(ctx, 'pregnancies', request.pregnancies.length + request.children.length, MAX_IMPORTED_RECORDS);
     const today = todayInChina();
     const author: Author = { authorId: ctx.caller, requestId: ctx.requestId };
-    const gradingLevels = await this.gradingLevels(request, ctx);
+    const gradingLevels = await this.gradingLevels(request);
     const violations = new Violations();
     const records: PatientRows[] = [];
     const seen = new Set<string>();
@@ -96,7 +96,7 @@ export class RecordImport {
   }
 
   /** The level of every institution named as where a grade was confirmed (identity's answer, cached). */
-  private async gradingLevels(request: ImportRecordsRequest, ctx: CallContext): Promise<Map<string, string | undefined>> {
+  private async gradingLevels(request: ImportRecordsRequest): Promise<Map<string, string | undefined>> {
     const ids = [...new Set(request.pregnancies.map((p) => p.gradedAtInstitutionId.toLowerCase()).filter((id) => id !== ''))];
     const levels = new Map<string, string | undefined>();
     for (const id of ids) {
@@ -148,7 +148,7 @@ export class RecordImport {
         haemoglobin: visit.input.haemoglobin,
         plateletCount: visit.input.plateletCount,
         findings: visit.checked.findings,
-        labs: labs as never,
+        labs: labs,
       });
       // Each visit's screen reads her pregnancy as it stood with that visit, as the single path does.
       const screen = screenForGrading(this.access.ruleSetOn(visit.checked.visitDate), pregnancyPicture(base, pictureVisits));

@@ -624,6 +624,8 @@ export interface AntenatalVisit {
   /** The township screen on this visit: flagged for grading. */
   screenPositive: boolean;
   screenReasons: string[];
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A risk assessment: a clinician's grade (with the engine's proposal) or a township screen. */
@@ -648,7 +650,11 @@ export interface RiskAssessment {
   inCaseManagement: boolean;
   assessorId: string;
   institutionId: string;
-  recordedAt?: Date | undefined;
+  recordedAt?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A newborn of a delivery, registered as a child patient. */
@@ -802,7 +808,11 @@ export interface RecordVersion {
   authorId: string;
   institutionId: string;
   reason: string;
-  recordedAt?: Date | undefined;
+  recordedAt?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** One record's history. */
@@ -841,6 +851,11 @@ export interface RegisterPregnancyRequest {
     | undefined;
   /** Why (kept with the version). */
   reason: string;
+  /**
+   * The author states the free text (reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The registered pregnancy and the new record version. */
@@ -866,6 +881,11 @@ export interface RecordAntenatalVisitRequest {
   notes: string;
   expectedVersion?: number | undefined;
   reason: string;
+  /**
+   * The author states the free text (notes and reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The visit, the pregnancy's risk status after it, and the new record version. */
@@ -886,7 +906,14 @@ export interface AssessRiskRequest {
   colour: string;
   besideColours: string[];
   reason: string;
-  expectedVersion?: number | undefined;
+  expectedVersion?:
+    | number
+    | undefined;
+  /**
+   * The author states the free text (reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The assessment, the pregnancy's risk status and the new record version. */
@@ -1008,6 +1035,8 @@ export interface PostpartumVisit {
   notes: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A postpartum visit of a delivered pregnancy. */
@@ -1028,6 +1057,11 @@ export interface RecordPostpartumVisitRequest {
   notes: string;
   expectedVersion?: number | undefined;
   reason: string;
+  /**
+   * The author states the free text (notes and reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The visit and the mother's new record version. */
@@ -1053,6 +1087,8 @@ export interface ChildCheck {
   growthMeasurementId: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** The measurements of a growth measurement (as in RecordGrowthRequest). */
@@ -1104,6 +1140,8 @@ export interface ImagingStudy {
   findings: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** An imaging study reference for a pregnancy. */
@@ -2014,6 +2052,7 @@ function createBaseAntenatalVisit(): AntenatalVisit {
     notes: "",
     screenPositive: false,
     screenReasons: [],
+    textWithheld: false,
   };
 }
 
@@ -2072,6 +2111,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     }
     for (const v of message.screenReasons) {
       writer.uint32(146).string(v!);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(152).bool(message.textWithheld);
     }
     return writer;
   },
@@ -2233,6 +2275,14 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
             message.screenReasons.push(reader.string());
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2317,6 +2367,11 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
         : globalThis.Array.isArray(object?.screen_reasons)
         ? object.screen_reasons.map((e: any) => globalThis.String(e))
         : [],
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -2376,6 +2431,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     if (message.screenReasons?.length) {
       obj.screenReasons = message.screenReasons;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -2404,6 +2462,7 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     message.notes = object.notes ?? "";
     message.screenPositive = object.screenPositive ?? false;
     message.screenReasons = object.screenReasons?.map((e) => e) || [];
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -2427,6 +2486,7 @@ function createBaseRiskAssessment(): RiskAssessment {
     assessorId: "",
     institutionId: "",
     recordedAt: undefined,
+    textWithheld: false,
   };
 }
 
@@ -2482,6 +2542,9 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     }
     if (message.recordedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(138).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(144).bool(message.textWithheld);
     }
     return writer;
   },
@@ -2635,6 +2698,14 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
             message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2718,6 +2789,11 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
         : isSet(object.recorded_at)
         ? fromJsonTimestamp(object.recorded_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -2774,6 +2850,9 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     if (message.recordedAt !== undefined) {
       obj.recordedAt = message.recordedAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -2799,6 +2878,7 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     message.assessorId = object.assessorId ?? "";
     message.institutionId = object.institutionId ?? "";
     message.recordedAt = object.recordedAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -4908,7 +4988,16 @@ export const GetPatientRecordResponse: MessageFns<GetPatientRecordResponse> = {
 };
 
 function createBaseRecordVersion(): RecordVersion {
-  return { version: 0, change: "", entityId: "", authorId: "", institutionId: "", reason: "", recordedAt: undefined };
+  return {
+    version: 0,
+    change: "",
+    entityId: "",
+    authorId: "",
+    institutionId: "",
+    reason: "",
+    recordedAt: undefined,
+    textWithheld: false,
+  };
 }
 
 export const RecordVersion: MessageFns<RecordVersion> = {
@@ -4933,6 +5022,9 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     }
     if (message.recordedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(64).bool(message.textWithheld);
     }
     return writer;
   },
@@ -5006,6 +5098,14 @@ export const RecordVersion: MessageFns<RecordVersion> = {
             message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5043,6 +5143,11 @@ export const RecordVersion: MessageFns<RecordVersion> = {
         : isSet(object.recorded_at)
         ? fromJsonTimestamp(object.recorded_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -5069,6 +5174,9 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     if (message.recordedAt !== undefined) {
       obj.recordedAt = message.recordedAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -5084,6 +5192,7 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     message.institutionId = object.institutionId ?? "";
     message.reason = object.reason ?? "";
     message.recordedAt = object.recordedAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -5323,6 +5432,7 @@ function createBaseRegisterPregnancyRequest(): RegisterPregnancyRequest {
     findings: [],
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -5354,6 +5464,9 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(74).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(80).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5443,6 +5556,14 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5492,6 +5613,11 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5524,6 +5650,9 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5543,6 +5672,7 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     message.findings = object.findings?.map((e) => e) || [];
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -5655,6 +5785,7 @@ function createBaseRecordAntenatalVisitRequest(): RecordAntenatalVisitRequest {
     notes: "",
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -5704,6 +5835,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     }
     if (message.reason !== "") {
       writer.uint32(122).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(128).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5841,6 +5975,14 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
             message.reason = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5910,6 +6052,11 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5960,6 +6107,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5983,6 +6133,7 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     message.notes = object.notes ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -6097,7 +6248,15 @@ export const RecordAntenatalVisitResponse: MessageFns<RecordAntenatalVisitRespon
 };
 
 function createBaseAssessRiskRequest(): AssessRiskRequest {
-  return { pregnancyId: "", assessedOn: "", colour: "", besideColours: [], reason: "", expectedVersion: undefined };
+  return {
+    pregnancyId: "",
+    assessedOn: "",
+    colour: "",
+    besideColours: [],
+    reason: "",
+    expectedVersion: undefined,
+    textNotSensitive: false,
+  };
 }
 
 export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
@@ -6119,6 +6278,9 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     }
     if (message.expectedVersion !== undefined) {
       writer.uint32(48).int32(message.expectedVersion);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(56).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -6184,6 +6346,14 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
             message.expectedVersion = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6220,6 +6390,11 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
         : isSet(object.expected_version)
         ? globalThis.Number(object.expected_version)
         : undefined,
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -6243,6 +6418,9 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     if (message.expectedVersion !== undefined) {
       obj.expectedVersion = Math.round(message.expectedVersion);
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -6257,6 +6435,7 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     message.besideColours = object.besideColours?.map((e) => e) || [];
     message.reason = object.reason ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -7746,6 +7925,7 @@ function createBasePostpartumVisit(): PostpartumVisit {
     notes: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -7795,6 +7975,9 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     }
     if (message.authorId !== "") {
       writer.uint32(122).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(128).bool(message.textWithheld);
     }
     return writer;
   },
@@ -7932,6 +8115,14 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
             message.authorId = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7995,6 +8186,11 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -8045,6 +8241,9 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -8068,6 +8267,7 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     message.notes = object.notes ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -8088,6 +8288,7 @@ function createBaseRecordPostpartumVisitRequest(): RecordPostpartumVisitRequest 
     notes: "",
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -8134,6 +8335,9 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     }
     if (message.reason !== "") {
       writer.uint32(114).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(120).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -8263,6 +8467,14 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
             message.reason = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8321,6 +8533,11 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -8368,6 +8585,9 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -8390,6 +8610,7 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     message.notes = object.notes ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -8498,6 +8719,7 @@ function createBaseChildCheck(): ChildCheck {
     growthMeasurementId: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -8535,6 +8757,9 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     }
     if (message.authorId !== "") {
       writer.uint32(90).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(96).bool(message.textWithheld);
     }
     return writer;
   },
@@ -8640,6 +8865,14 @@ export const ChildCheck: MessageFns<ChildCheck> = {
             message.authorId = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8685,6 +8918,11 @@ export const ChildCheck: MessageFns<ChildCheck> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -8723,6 +8961,9 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -8742,6 +8983,7 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     message.growthMeasurementId = object.growthMeasurementId ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -9232,6 +9474,7 @@ function createBaseImagingStudy(): ImagingStudy {
     findings: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -9260,6 +9503,9 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     }
     if (message.authorId !== "") {
       writer.uint32(66).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(72).bool(message.textWithheld);
     }
     return writer;
   },
@@ -9341,6 +9587,14 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
             message.authorId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9383,6 +9637,11 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -9412,6 +9671,9 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -9428,6 +9690,7 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     message.findings = object.findings ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
