@@ -8,14 +8,14 @@ import { Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { statisticsPeriod } from '../../common/src/months';
 import type { Database } from '../../common/src/pg/database';
-import type { GetStatisticsRequest, GetStatisticsResponse, IndicatorValue } from '../../common/src/gen/mch/records/v1/records';
+import type { GetStatisticsRequest, GetStatisticsResponse, IndicatorDefinition as IndicatorDefinitionMessage, IndicatorValue } from '../../common/src/gen/mch/records/v1/records';
 import { todayInChina } from './domain';
 import { definitionLine, indicatorDefinition, reportingYearOf } from './domain/statistics-catalogue';
 
 export { statisticsPeriod };
 
-const REFERRAL_SOURCE = { unit: '', source: 'platform (DESIGN.md §2.6), referral service', confirmation: 'confirmed' };
-const REFERRAL_DEFINITIONS: Record<string, { definition: string; unit: string; source: string; confirmation: string }> = {
+const REFERRAL_SOURCE = { unit: '', confirmation: 'confirmed' };
+const REFERRAL_DEFINITIONS: Record<string, { definition: string; unit: string; confirmation: string }> = {
   referrals_up: { ...REFERRAL_SOURCE, definition: 'referrals up requested in the month (referral service; no denominator)' },
   referrals_down: { ...REFERRAL_SOURCE, definition: 'referrals down requested in the month (referral service; no denominator)' },
   referrals_accepted: { ...REFERRAL_SOURCE, unit: '%', definition: 'referrals accepted ÷ referrals requested in the month (referral service)' },
@@ -52,7 +52,7 @@ export function referralIndicatorValues(rows: readonly ReferralIndicatorRow[]): 
     const [up, down, accepted] = [Number(row.referralsUp), Number(row.referralsDown), Number(row.accepted)];
     const requested = up + down;
     const value = (indicator: string, numerator: number, denominator: number): IndicatorValue => ({
-      ...(REFERRAL_DEFINITIONS[indicator] ?? { definition: '', unit: '', source: '', confirmation: 'unconfirmed' }),
+      ...(REFERRAL_DEFINITIONS[indicator] ?? { definition: '', unit: '', confirmation: 'unconfirmed' }),
       indicator,
       county: row.county,
       month: row.month,
@@ -157,7 +157,6 @@ export async function readStatistics(db: Database, referrals: ReferralIndicatorS
         denominator: row.denominator,
         definition: definition ? definitionLine(definition) : '',
         unit: definition?.unit ?? '',
-        source: definition?.source ?? '',
         confirmation: definition?.confirmation ?? 'unconfirmed',
       };
     });
@@ -170,5 +169,11 @@ export async function readStatistics(db: Database, referrals: ReferralIndicatorS
   const values = byPeriod([...counted, ...referralsWanted], periodKind).sort(
     (a, b) => a.indicator.localeCompare(b.indicator) || a.county.localeCompare(b.county) || a.institutionId.localeCompare(b.institutionId) || a.month.localeCompare(b.month),
   );
-  return { values, source: 'read-only endpoint: monthly rollups of facts written with each record change, folded in within seconds (may lag the primary by that and the replication delay)', unavailable };
+  const catalogue = [...new Set(values.map((value) => value.indicator))].map((indicator): IndicatorDefinitionMessage => {
+    const definition = indicatorDefinition(indicator);
+    if (definition) return { indicator, titleZh: definition.titleZh, numerator: definition.numerator, denominator: definition.denominator, unit: definition.unit, source: definition.source, confirmation: definition.confirmation, filed: definition.filed };
+    const referral = REFERRAL_DEFINITIONS[indicator];
+    return { indicator, titleZh: '', numerator: referral?.definition ?? '', denominator: '', unit: referral?.unit ?? '', source: 'platform (DESIGN.md §2.6), referral service', confirmation: 'confirmed', filed: 'month' };
+  });
+  return { values, catalogue, source: 'read-only endpoint: monthly rollups of facts written with each record change, folded in within seconds (may lag the primary by that and the replication delay)', unavailable };
 }

@@ -278,7 +278,7 @@ describe('coverage statistics', () => {
     const month = daysBefore(10).slice(0, 7);
     const query = (groupBy: string) =>
       `/v1/statistics?county=lufeng&from=${month}&to=${month}&groupBy=${groupBy}&indicators=live_births&indicators=caesarean_rate&indicators=antenatal_check_rate`;
-    type Value = { indicator: string; institutionId?: string; numerator?: string; denominator?: string; unit?: string; source?: string; confirmation?: string };
+    type Value = { indicator: string; institutionId?: string; numerator?: string; denominator?: string; unit?: string; confirmation?: string };
     const sums = (values: Value[]): Record<string, [number, number]> => {
       const out: Record<string, [number, number]> = {};
       for (const v of values) {
@@ -312,9 +312,11 @@ describe('coverage statistics', () => {
     expect(grown(after, 'live_births')).toEqual([2, 0]);
     expect(grown(after, 'antenatal_check_rate')).toEqual([1, 2]);
     expect(grown(after, 'caesarean_rate')).toEqual([2, 2]);
-    const rate = county.find((v) => v.indicator === 'antenatal_check_rate');
-    expect(rate).toMatchObject({ unit: '%', confirmation: 'confirmed' });
-    expect(rate?.source).toContain('卫统41');
+    expect(county.find((v) => v.indicator === 'antenatal_check_rate')).toMatchObject({ unit: '%', confirmation: 'confirmed' });
+    // The answer's catalogue defines each indicator once, with its source.
+    const catalogue = (await ok(call('lufeng.analyst', 'GET', query('county')))).catalogue as Array<{ indicator: string; denominator: string; source: string }>;
+    expect(catalogue.map((d) => d.indicator).sort()).toEqual(['antenatal_check_rate', 'caesarean_rate', 'live_births']);
+    expect(catalogue.find((d) => d.indicator === 'antenatal_check_rate')).toMatchObject({ denominator: 'live births (活产数)', source: expect.stringContaining('卫统41') });
     // By institution the same totals, split by where the care was given: the delivering institution has the births.
     const byInstitution = (await ok(call('lufeng.analyst', 'GET', query('institution')))).values as Value[];
     expect(sums(byInstitution)).toEqual(after);

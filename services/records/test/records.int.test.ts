@@ -342,8 +342,8 @@ describe('privacy and the handbook', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    // The first columns as before; the catalogue's institution, period, unit, source and confirmation follow.
-    expect(lines[0]).toBe('indicator,county,month,numerator,denominator,definition,institutionId,period,unit,source,confirmation');
+    // The first columns as before; institution, period, unit and confirmation follow.
+    expect(lines[0]).toBe('indicator,county,month,numerator,denominator,definition,institutionId,period,unit,confirmation');
     expect(lines.length).toBe(mine.values.length + 1);
     expect(lines.slice(1).every((line) => line.split(',')[1] === 'lufeng')).toBe(true);
   });

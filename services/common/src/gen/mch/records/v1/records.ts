@@ -1254,10 +1254,24 @@ export interface IndicatorValue {
   period: string;
   /** "%", "‰", "‱", "per 100,000 live births", or "" for a count. */
   unit: string;
-  /** Where the definition comes from (document and table), and whether that text was confirmed. */
+  /** "confirmed" or "unconfirmed": whether the definition's text was read in its source (the answer's catalogue). */
+  confirmation: string;
+}
+
+/** One indicator of the statistics catalogue: what it counts, over what, and where that definition comes from. */
+export interface IndicatorDefinition {
+  indicator: string;
+  titleZh: string;
+  numerator: string;
+  /** "(none: a count)" for counts. */
+  denominator: string;
+  unit: string;
+  /** Document, table and where the formula was read. */
   source: string;
   /** "confirmed" or "unconfirmed". */
   confirmation: string;
+  /** "month" (filed under the month of the event counted) or "reporting-year" (under the year's first month, October). */
+  filed: string;
 }
 
 /** Indicators, by indicator, county and month. */
@@ -1267,6 +1281,8 @@ export interface GetStatisticsResponse {
   source: string;
   /** Indicators that could not be computed this time and why, e.g. "referrals: the referral service did not answer". */
   unavailable: string[];
+  /** The definition of every indicator in `values`, once each. */
+  catalogue: IndicatorDefinition[];
 }
 
 /** A handbook item with its schedule state. */
@@ -11017,7 +11033,6 @@ function createBaseIndicatorValue(): IndicatorValue {
     institutionId: "",
     period: "",
     unit: "",
-    source: "",
     confirmation: "",
   };
 }
@@ -11051,11 +11066,8 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     if (message.unit !== "") {
       writer.uint32(74).string(message.unit);
     }
-    if (message.source !== "") {
-      writer.uint32(82).string(message.source);
-    }
     if (message.confirmation !== "") {
-      writer.uint32(90).string(message.confirmation);
+      writer.uint32(82).string(message.confirmation);
     }
     return writer;
   },
@@ -11150,14 +11162,6 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
               break;
             }
 
-            message.source = reader.string();
-            continue;
-          }
-          case 11: {
-            if (tag !== 90) {
-              break;
-            }
-
             message.confirmation = reader.string();
             continue;
           }
@@ -11188,7 +11192,6 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
         : "",
       period: isSet(object.period) ? globalThis.String(object.period) : "",
       unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
-      source: isSet(object.source) ? globalThis.String(object.source) : "",
       confirmation: isSet(object.confirmation) ? globalThis.String(object.confirmation) : "",
     };
   },
@@ -11222,9 +11225,6 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     if (message.unit !== "") {
       obj.unit = message.unit;
     }
-    if (message.source !== "") {
-      obj.source = message.source;
-    }
     if (message.confirmation !== "") {
       obj.confirmation = message.confirmation;
     }
@@ -11245,14 +11245,207 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     message.institutionId = object.institutionId ?? "";
     message.period = object.period ?? "";
     message.unit = object.unit ?? "";
-    message.source = object.source ?? "";
     message.confirmation = object.confirmation ?? "";
     return message;
   },
 };
 
+function createBaseIndicatorDefinition(): IndicatorDefinition {
+  return {
+    indicator: "",
+    titleZh: "",
+    numerator: "",
+    denominator: "",
+    unit: "",
+    source: "",
+    confirmation: "",
+    filed: "",
+  };
+}
+
+export const IndicatorDefinition: MessageFns<IndicatorDefinition> = {
+  encode(message: IndicatorDefinition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.indicator !== "") {
+      writer.uint32(10).string(message.indicator);
+    }
+    if (message.titleZh !== "") {
+      writer.uint32(18).string(message.titleZh);
+    }
+    if (message.numerator !== "") {
+      writer.uint32(26).string(message.numerator);
+    }
+    if (message.denominator !== "") {
+      writer.uint32(34).string(message.denominator);
+    }
+    if (message.unit !== "") {
+      writer.uint32(42).string(message.unit);
+    }
+    if (message.source !== "") {
+      writer.uint32(50).string(message.source);
+    }
+    if (message.confirmation !== "") {
+      writer.uint32(58).string(message.confirmation);
+    }
+    if (message.filed !== "") {
+      writer.uint32(66).string(message.filed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): IndicatorDefinition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseIndicatorDefinition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.indicator = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.titleZh = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.numerator = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.denominator = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.unit = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.confirmation = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.filed = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): IndicatorDefinition {
+    return {
+      indicator: isSet(object.indicator) ? globalThis.String(object.indicator) : "",
+      titleZh: isSet(object.titleZh)
+        ? globalThis.String(object.titleZh)
+        : isSet(object.title_zh)
+        ? globalThis.String(object.title_zh)
+        : "",
+      numerator: isSet(object.numerator) ? globalThis.String(object.numerator) : "",
+      denominator: isSet(object.denominator) ? globalThis.String(object.denominator) : "",
+      unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      confirmation: isSet(object.confirmation) ? globalThis.String(object.confirmation) : "",
+      filed: isSet(object.filed) ? globalThis.String(object.filed) : "",
+    };
+  },
+
+  toJSON(message: IndicatorDefinition): unknown {
+    const obj: any = {};
+    if (message.indicator !== "") {
+      obj.indicator = message.indicator;
+    }
+    if (message.titleZh !== "") {
+      obj.titleZh = message.titleZh;
+    }
+    if (message.numerator !== "") {
+      obj.numerator = message.numerator;
+    }
+    if (message.denominator !== "") {
+      obj.denominator = message.denominator;
+    }
+    if (message.unit !== "") {
+      obj.unit = message.unit;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.confirmation !== "") {
+      obj.confirmation = message.confirmation;
+    }
+    if (message.filed !== "") {
+      obj.filed = message.filed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<IndicatorDefinition>): IndicatorDefinition {
+    return IndicatorDefinition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<IndicatorDefinition>): IndicatorDefinition {
+    const message = createBaseIndicatorDefinition();
+    message.indicator = object.indicator ?? "";
+    message.titleZh = object.titleZh ?? "";
+    message.numerator = object.numerator ?? "";
+    message.denominator = object.denominator ?? "";
+    message.unit = object.unit ?? "";
+    message.source = object.source ?? "";
+    message.confirmation = object.confirmation ?? "";
+    message.filed = object.filed ?? "";
+    return message;
+  },
+};
+
 function createBaseGetStatisticsResponse(): GetStatisticsResponse {
-  return { values: [], source: "", unavailable: [] };
+  return { values: [], source: "", unavailable: [], catalogue: [] };
 }
 
 export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
@@ -11265,6 +11458,9 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
     }
     for (const v of message.unavailable) {
       writer.uint32(26).string(v!);
+    }
+    for (const v of message.catalogue) {
+      IndicatorDefinition.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -11306,6 +11502,14 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
             message.unavailable.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.catalogue.push(IndicatorDefinition.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -11325,6 +11529,9 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
       unavailable: globalThis.Array.isArray(object?.unavailable)
         ? object.unavailable.map((e: any) => globalThis.String(e))
         : [],
+      catalogue: globalThis.Array.isArray(object?.catalogue)
+        ? object.catalogue.map((e: any) => IndicatorDefinition.fromJSON(e))
+        : [],
     };
   },
 
@@ -11339,6 +11546,9 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
     if (message.unavailable?.length) {
       obj.unavailable = message.unavailable;
     }
+    if (message.catalogue?.length) {
+      obj.catalogue = message.catalogue.map((e) => IndicatorDefinition.toJSON(e));
+    }
     return obj;
   },
 
@@ -11350,6 +11560,7 @@ export const GetStatisticsResponse: MessageFns<GetStatisticsResponse> = {
     message.values = object.values?.map((e) => IndicatorValue.fromPartial(e)) || [];
     message.source = object.source ?? "";
     message.unavailable = object.unavailable?.map((e) => e) || [];
+    message.catalogue = object.catalogue?.map((e) => IndicatorDefinition.fromPartial(e)) || [];
     return message;
   },
 };
