@@ -240,6 +240,66 @@ describe.each(VALUES_SETS)('helm with $name values', (values) => {
     expect([...images]).toEqual([expected]);
   });
 
+  it("gives each gRPC service its own CloudNativePG managed role (no superuser, CREATEROLE or CREATEDB; pg_monitor for replication only) and Secret, which its pods log in with; the migration Jobs log in as the owner", async () => {
+    const { objects, values: v } = await renderOnce(values);
+    const owner = at(v, 'postgres.owner') as string;
+    const enabled = GRPC_SERVICES.filter((name) => at(v, `services.${name}.enabled`) === true);
+    expect(enabled.length).toBeGreaterThan(0);
+    const [cluster] = byKind(objects, 'Cluster');
+    const spec = cluster?.spec as { managed?: { roles?: Record<string, unknown>[] }; bootstrap?: { initdb?: { postInitApplicationSQL?: string[] } } };
+    const roles = spec.managed?.roles ?? [];
+    expect(roles.map((role) => role['name']).sort()).toEqual(enabled.map((name) => `${owner}_${name}`).sort());
+    // The owner role is no longer granted anything at bootstrap: pg_monitor went to the replication role.
+    expect((spec.bootstrap?.initdb?.postInitApplicationSQL ?? []).filter((sql) => /GRANT/i.test(sql))).toEqual([]);
+    for (const name of enabled) {
+      const roleName = `${owner}_${name}`;
+      const role = roles.find((candidate) => candidate['name'] === roleName) as Record<string, unknown>;
+      expect({ role: roleName, ensure: role['ensure'], login: role['login'], superuser: role['superuser'], createrole: role['createrole'], createdb: role['createdb'], replication: role['replication'], bypassrls: role['bypassrls'], inRoles: role['inRoles'] }).toEqual({
+        role: roleName,
+        ensure: 'present',
+        login: true,
+        superuser: false,
+        createrole: false,
+        createdb: false,
+        replication: false,
+        bypassrls: false,
+        inRoles: name === 'replication' ? ['pg_monitor'] : [],
+      });
+      const secretName = (role['passwordSecret'] as { name: string }).name;
+      const secret = objects.find((object) => object.kind === 'Secret' && object.metadata.name === secretName);
+      expect({ role: roleName, type: secret?.['type'], username: Buffer.from((secret?.['data'] as Record<string, string>)['username'] ?? '', 'base64').toString('utf8') }).toEqual({ role: roleName, type: 'kubernetes.io/basic-auth', username: roleName });
+      const password = Buffer.from((secret?.['data'] as Record<string, string>)['password'] ?? '', 'base64').toString('utf8');
+      expect(password.length).toBeGreaterThanOrEqual(32);
+
+      const deployment = byKind(objects, 'Deployment').find((workload) => processOf(objects, workload) === name);
+      const pod = containerEnv(objects, podSpec(deployment as KubeObject).containers[0] as never);
+      expect({ service: name, user: pod['PGUSER'], password: pod['PGPASSWORD'] === password, urlUser: new URL(pod['DATABASE_URL'] ?? '').username, migrates: pod['MIGRATE_ON_START'] }).toEqual({ service: name, user: roleName, password: true, urlUser: '', migrates: 'false' });
+      const job = byKind(objects, 'Job').find((workload) => workload.metadata.name.includes(`-migrate-${name}-`));
+      if (at(v, 'migrations.enabled') === true && at(v, `services.${name}.migrate`) === true) {
+        const migration = containerEnv(objects, podSpec(job as KubeObject).containers[0] as never);
+        expect({ service: name, user: migration['PGUSER'], confines: migration['DATABASE_SERVICE_ROLE'], password: migration['PGPASSWORD'] === password }).toEqual({ service: name, user: owner, confines: roleName, password: false });
+      }
+    }
+    // Each service's expired idempotency keys are deleted hourly by a CronJob that runs its sweep as the owner.
+    const sweeps = byKind(objects, 'CronJob');
+    expect(sweeps.map((cron) => cron.metadata.name).sort()).toEqual(enabled.map((name) => `${RELEASE}-mch-alliance-sweep-${name}`.replace(`${RELEASE}-mch-alliance`, sweeps[0]?.metadata.name.replace(/-sweep-.*$/, '') ?? '')).sort());
+    for (const cron of sweeps) {
+      const container = (cron.spec as { jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } }).jobTemplate.spec.template.spec.containers[0];
+      const env = containerEnv(objects, container as never);
+      const service = cron.metadata.name.replace(/^.*-sweep-/, '');
+      expect({ cron: cron.metadata.name, args: container?.args, user: env['PGUSER'] }).toEqual({ cron: cron.metadata.name, args: [`dist/services/${service}/src/main.js`, 'sweep'], user: owner });
+    }
+    // A service role's password reaches that service's pods and nothing else.
+    const secretOf = new Map(roles.map((role) => [(role['passwordSecret'] as { name: string }).name, (role['name'] as string).slice(owner.length + 1)]));
+    for (const workload of objects.filter((object) => WORKLOAD_KINDS.includes(object.kind))) {
+      const holders = podSpec(workload)
+        .containers.flatMap((container) => ((container as { env?: { valueFrom?: { secretKeyRef?: { name: string } } }[] }).env ?? []).map((variable) => variable.valueFrom?.secretKeyRef?.name))
+        .flatMap((ref) => (ref !== undefined && secretOf.has(ref) ? [secretOf.get(ref) as string] : []));
+      const own = workload.kind === 'Deployment' && enabled.includes(processOf(objects, workload) as never) ? [processOf(objects, workload)] : [];
+      expect({ workload: workload.metadata.name, holders }).toEqual({ workload: workload.metadata.name, holders: own });
+    }
+  });
+
   it('probes every long-running container: gRPC services and agents with native gRPC probes on their port, the gateway over HTTP', async () => {
     const { objects } = await renderOnce(values);
     const problems: string[] = [];

@@ -4,14 +4,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import type { JSONWebKeySet } from 'jose';
 import { TokenVerifier } from '../../services/common/src/auth/tokens';
-import { benchPatient } from './patient';
+import { benchPatient, seededPatients } from './patient';
 import { defaultDataDir, platformStateFile } from '../../services/platform/src/platform';
 import { memoryOf, processTree } from '../../services/platform/src/proc';
 import { postmasterPid, ZONES } from '../../services/platform/src/patroni';
-import { closedLoop, share, summarise, type Row } from './figures';
+import { closedLoop, share, type Row } from './figures';
+import { measureHttp, type Target } from './http-measure';
+import { statisticsRows } from './statistics';
 import { grpcEchoRow, grpcRecordRow, startGrpcEcho } from './grpc';
 import { bookingThroughput, pgbench } from './scheduling';
 
@@ -22,28 +23,8 @@ const seeded = process.argv.includes('--seeded');
 const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
-interface Target {
-  readonly method?: 'GET' | 'POST';
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-  readonly connections?: number;
-  readonly requests?: autocannon.Request[];
-}
-
-async function measure(name: string, url: string, target: Target = {}): Promise<Row> {
-  const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body, ...(target.requests ? { requests: target.requests } : {}) };
-  // Warm up caches and connections, then measure; every answer's latency is kept for p95 (autocannon has p90, p97.5).
-  await autocannon({ ...options, duration: 2 });
-  const latencies: number[] = [];
-  const began = Date.now();
-  const instance = autocannon({ ...options, duration: durationSeconds }) as unknown as NodeJS.EventEmitter;
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-  });
-  const result = await (instance as unknown as Promise<autocannon.Result>);
-  const row = summarise(name, latencies, (Date.now() - began) / 1000, result.errors + result.timeouts, result.non2xx);
-  row.requestsPerSecond = Math.round(result.requests.average);
-  return row;
+function measure(name: string, url: string, target: Target = {}): Promise<Row> {
+  return measureHttp(name, url, target, { durationSeconds, connections });
 }
 
 /** Resident memory of every platform process (the components' pid files, PostgreSQL's postmasters), as `npm start` runs them. */
@@ -89,21 +70,6 @@ async function verifyInProcess(token: string): Promise<Row> {
     await verifier.verify(token);
     return 'ok';
   });
-}
-
-/** The seeded pregnant woman and child the generator named (its last summary), as patient ids. */
-async function seededPatients(headers: Record<string, string>): Promise<{ mother: string; child: string | undefined; rows: number }> {
-  const file = path.join(defaultDataDir(), 'seed', 'last-summary.json');
-  if (!existsSync(file)) throw new Error(`--seeded: no ${file}; run \`npm run seed\` against this platform first`);
-  const summary = JSON.parse(readFileSync(file, 'utf8')) as { rows: number; samples: { pregnantNationalId: string; childNationalId?: string } };
-  const idOf = async (nationalId: string): Promise<string> => {
-    const answer = (await (await fetch(`${gatewayUrl}/v1/patients?nationalId=${nationalId}`, { headers })).json()) as { patients?: Array<{ id: string }> };
-    const id = answer.patients?.[0]?.id;
-    if (!id) throw new Error(`--seeded: patient ${nationalId.slice(0, 6)}… not found; was this platform seeded?`);
-    return id;
-  };
-  const child = summary.samples.childNationalId ? await idOf(summary.samples.childNationalId) : undefined;
-  return { mother: await idOf(summary.samples.pregnantNationalId), child, rows: summary.rows };
 }
 
 async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
@@ -153,14 +119,24 @@ async function main(): Promise<void> {
 
     // A woman with a registered pregnancy and a visit, read as her clinician would (seeded: a woman of the population).
     const clinician = { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
-    const population = seeded ? await seededPatients(clinician) : undefined;
+    const population = seeded ? await seededPatients(gatewayUrl, clinician) : undefined;
     if (population) databaseNote = `seeded database (${population.rows.toLocaleString('en')} rows from npm run seed)`;
     const patientId = population ? population.mother : (await benchPatient(gatewayUrl, clinician))?.patientId;
+    // The record read the statistics rows compare with: the seeded child's, else the woman's.
+    let plainRecord: Row | undefined;
+    let recordUrl: string | undefined;
     if (population?.child) {
-      rows.push(viaGateway(await measure('GET /v1/patients/{id}/record of a seeded child (checks, growth, doses)', `${gatewayUrl}/v1/patients/${population.child}/record`, { headers: clinician })));
+      recordUrl = `${gatewayUrl}/v1/patients/${population.child}/record`;
+      plainRecord = viaGateway(await measure('GET /v1/patients/{id}/record of a seeded child (checks, growth, doses)', recordUrl, { headers: clinician }));
+      rows.push(plainRecord);
     }
     if (patientId) {
-      rows.push(viaGateway(await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician })));
+      const womanRow = viaGateway(await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician }));
+      rows.push(womanRow);
+      if (!plainRecord) {
+        plainRecord = womanRow;
+        recordUrl = `${gatewayUrl}/v1/patients/${patientId}/record`;
+      }
       const direct = await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds);
       direct.ratio = share(direct, rawGrpc, 'raw gRPC');
       rows.push(progress(direct));
@@ -202,15 +178,9 @@ async function main(): Promise<void> {
       process.stderr.write('scheduling rows skipped: GET /v1/slots does not answer\n');
     }
 
-    // Statistics of one county over the year so far, as its analyst reads them (every indicator, from the standby).
-    const analyst = (await (await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'pref.analyst', password: 'mch-demo-2026!' }) })).json()) as { tokens?: { accessToken: string } };
-    const year = new Date().toISOString().slice(0, 4);
-    const statistics = `${gatewayUrl}/v1/statistics?county=lufeng&from=${year}-01&to=${new Date().toISOString().slice(0, 7)}`;
-    const analystHeaders = { authorization: `Bearer ${analyst.tokens?.accessToken ?? ''}` };
-    if ((await fetch(statistics, { headers: analystHeaders })).status === 200) {
-      rows.push(viaGateway(await measure('GET /v1/statistics one county, year to date (analyst)', statistics, { headers: analystHeaders, connections: Math.min(connections, 10) })));
-    } else {
-      process.stderr.write('statistics row skipped: GET /v1/statistics does not answer 200\n');
+    // Statistics: one county's and the prefecture's tables, and a record read beside them (loadtest/bench/statistics.ts).
+    if (plainRecord && recordUrl) {
+      rows.push(...(await statisticsRows({ gatewayUrl, plainRecord, recordUrl, recordHeaders: clinician, durationSeconds, connections, progress })));
     }
   } finally {
     echo.child.kill('SIGTERM');

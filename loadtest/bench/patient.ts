@@ -1,4 +1,8 @@
-// A bench patient: a woman with a registered pregnancy and one antenatal visit, written through the gateway.
+// A bench patient: a woman with a registered pregnancy and one antenatal visit, written through the gateway; or
+// the seeded population's sample woman and child.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { defaultDataDir } from '../../services/platform/src/platform';
 
 /** Registers a patient with a pregnancy and one visit; undefined when the records service is not running. */
 export async function benchPatient(gatewayUrl: string, headers: Record<string, string>): Promise<{ patientId: string; pregnancyId: string } | undefined> {
@@ -19,3 +23,19 @@ export async function benchPatient(gatewayUrl: string, headers: Record<string, s
     return undefined;
   }
 }
+
+/** The seeded pregnant woman and child the generator named (its last summary), as patient ids. */
+export async function seededPatients(gatewayUrl: string, headers: Record<string, string>): Promise<{ mother: string; child: string | undefined; rows: number }> {
+  const file = path.join(defaultDataDir(), 'seed', 'last-summary.json');
+  if (!existsSync(file)) throw new Error(`--seeded: no ${file}; run \`npm run seed\` against this platform first`);
+  const summary = JSON.parse(readFileSync(file, 'utf8')) as { rows: number; samples: { pregnantNationalId: string; childNationalId?: string } };
+  const idOf = async (nationalId: string): Promise<string> => {
+    const answer = (await (await fetch(`${gatewayUrl}/v1/patients?nationalId=${nationalId}`, { headers })).json()) as { patients?: Array<{ id: string }> };
+    const id = answer.patients?.[0]?.id;
+    if (!id) throw new Error(`--seeded: patient ${nationalId.slice(0, 6)}… not found; was this platform seeded?`);
+    return id;
+  };
+  const child = summary.samples.childNationalId ? await idOf(summary.samples.childNationalId) : undefined;
+  return { mother: await idOf(summary.samples.pregnantNationalId), child, rows: summary.rows };
+}
+

@@ -51,6 +51,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-app" (include "mch.fullname" .)) .Values.secrets.existingSecret -}}
 {{- end -}}
 
+{{/* A gRPC service's own database role (least privilege: only its schema; the owner runs migrations and sweeps). */}}
+{{- define "mch.serviceRole" -}}
+{{- printf "%s_%s" .root.Values.postgres.owner .name -}}
+{{- end -}}
+
+{{/* The Secret (kubernetes.io/basic-auth) holding a service role's password, for CloudNativePG and the service's pods. */}}
+{{- define "mch.serviceRoleSecret" -}}
+{{- printf "%s-db-%s" (include "mch.postgresCluster" .root) .name -}}
+{{- end -}}
+
 {{/* The CNPG port, fixed by the operator. */}}
 {{- define "mch.postgresPort" -}}5432{{- end -}}
 
@@ -201,12 +211,27 @@ lifecycle:
       fieldPath: metadata.namespace
 - name: OTEL_RESOURCE_ATTRIBUTES
   value: service.namespace=mch-alliance,k8s.namespace.name=$(POD_NAMESPACE),k8s.pod.name=$(POD_NAME)
-# node-postgres takes the password from PGPASSWORD when DATABASE_URL carries none.
+# node-postgres takes the user and password from PGUSER and PGPASSWORD (DATABASE_URL carries neither): the
+# service's own role (CloudNativePG managed role, postgres.yaml), or the owner role for migrations and sweeps.
+{{- if .asOwner }}
+- name: PGUSER
+  value: {{ $root.Values.postgres.owner }}
 - name: PGPASSWORD
   valueFrom:
     secretKeyRef:
       name: {{ include "mch.postgresCluster" $root }}-app
       key: password
+- name: DATABASE_SERVICE_ROLE
+  value: {{ include "mch.serviceRole" (dict "root" $root "name" .name) }}
+{{- else }}
+- name: PGUSER
+  value: {{ include "mch.serviceRole" (dict "root" $root "name" .name) }}
+- name: PGPASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "mch.serviceRoleSecret" (dict "root" $root "name" .name) }}
+      key: password
+{{- end }}
 {{- include "mch.redisEnv" $root | nindent 0 }}
 {{- range $callee := include "mch.callees" (dict "root" $root "name" .name) | trim | splitList " " | compact }}
 - name: {{ include "mch.addressEnvName" (dict "name" $callee) }}

@@ -38,7 +38,7 @@ export function mergeValues(base: Values, overlay: Values): Values {
     if (value === null) {
       delete merged[key];
     } else if (isPlainObject(value) && isPlainObject(merged[key])) {
-      merged[key] = mergeValues(merged[key] as Values, value);
+      merged[key] = mergeValues(merged[key], value);
     } else {
       merged[key] = value;
     }

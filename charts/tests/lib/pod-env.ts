@@ -72,5 +72,5 @@ export function containerEnv(objects: readonly KubeObject[], container: Containe
 
 /** The pod template of a workload (Deployment, StatefulSet, Job). */
 export function podSpec(object: KubeObject): { containers: Container[]; [key: string]: unknown } {
-  return ((object.spec as { template: { spec: { containers: Container[] } } }).template.spec) as { containers: Container[] };
+  return ((object.spec as { template: { spec: { containers: Container[] } } }).template.spec);
 }

@@ -133,6 +133,11 @@ export const serviceConfigSpec = {
   REDIS_COMMAND_TIMEOUT_MS: int({ default: 250, min: 10 }),
   CACHE_TTL_SECONDS: int({ default: 300, min: 1 }),
   MIGRATE_ON_START: bool({ default: true }),
+  /**
+   * The service's own database role, confined to its schema by the `migrate` command (run with the owner role's
+   * DATABASE_URL); unset: no confinement (a test running everything as one role).
+   */
+  DATABASE_SERVICE_ROLE: optionalStr(),
   /** Where token keys are fetched from (every service but identity). */
   IDENTITY_SERVICE_ADDR: optionalStr(),
   /** This service's own credential (see auth/service-identity.ts): lets background work call others as itself. */

@@ -96,7 +96,7 @@ export async function previousAnswer<T>(db: Database, scope: IdempotencyScope | 
   return codec.decode(first.response);
 }
 
-/** Deletes keys past retention; run periodically by each service. Returns how many were removed. */
+/** Deletes keys past retention, as the owner role (each service's `sweep` command). Returns how many were removed. */
 export async function sweepIdempotencyKeys(db: Database, retentionHours = IDEMPOTENCY_RETENTION_HOURS): Promise<number> {
   const rows = await db.query<{ n: string }>(
     `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) RETURNING 1)

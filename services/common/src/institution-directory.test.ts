@@ -35,7 +35,7 @@ beforeAll(async () => {
       const next = start + 2 < members.length ? String(start + 2) : '';
       callback(null, ListInstitutionsResponse.fromPartial({ institutions: page, nextPageToken: next, totalSize: members.length }));
     },
-  } as never);
+  });
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
   address = `127.0.0.1:${port}`;
 });

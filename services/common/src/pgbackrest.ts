@@ -73,7 +73,7 @@ export function readBackupInfo(configPath: string, stanza: string, timeoutMs = 1
         try {
           resolve(parseBackupInfo(stdout));
         } catch (parseError) {
-          reject(parseError as Error);
+          reject(parseError);
         }
       },
     );

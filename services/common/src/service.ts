@@ -144,13 +144,20 @@ function deferredHandlers<D extends ServiceDefinition>(definition: D, ref: { cur
 
 /** Applies the service's migrations, then its seed. */
 async function prepareSchema<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, parts: ServiceParts<C>): Promise<void> {
-  await migrate({ url: parts.config.DATABASE_URL, schema: spec.service, migrations: migrationsFor(spec.service), logger: parts.logger });
+  await migrate({
+    url: parts.config.DATABASE_URL,
+    schema: spec.service,
+    migrations: migrationsFor(spec.service),
+    logger: parts.logger,
+    ...(parts.config.DATABASE_SERVICE_ROLE ? { serviceRole: parts.config.DATABASE_SERVICE_ROLE } : {}),
+  });
   await spec.seed?.(parts);
 }
 
 /**
  * Runs the service; `main.js migrate` instead applies migrations and seed, then exits (the Kubernetes
- * migrations Job runs that, with MIGRATE_ON_START=false on the Deployments).
+ * migrations Job runs that, with MIGRATE_ON_START=false on the Deployments), and `main.js sweep` deletes expired
+ * idempotency keys, then exits. Both run with the owner role's DATABASE_URL: the service's own role may not delete.
  */
 export async function runService<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>): Promise<RunningService | undefined> {
   const config = loadOrExit(spec.loadConfig);
@@ -158,6 +165,10 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
   if (process.argv[2] === 'migrate') {
     await runMigrateCommand(spec, config, logger);
+    return undefined;
+  }
+  if (process.argv[2] === 'sweep') {
+    await runSweepCommand(spec, config, logger);
     return undefined;
   }
 
@@ -215,13 +226,11 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
 
   let stopping = false;
   let watch: NodeJS.Timeout | undefined;
-  let sweep: NodeJS.Timeout | undefined;
 
   const stop = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     clearInterval(watch);
-    clearInterval(sweep);
     logger.info('shutting down: NOT_SERVING, draining calls in flight');
     await server.drain(config.SHUTDOWN_GRACE_MS);
     metricsServer?.close();
@@ -275,10 +284,6 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
     );
   }, DEPENDENCY_CHECK_MS);
   watch.unref();
-  sweep = setInterval(() => {
-    sweepIdempotencyKeys(db).catch((error: unknown) => logger.warn({ err: error }, 'idempotency sweep failed'));
-  }, 60 * 60_000);
-  sweep.unref();
 
   return { port, stop };
 }
@@ -303,6 +308,29 @@ async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefin
     process.exitCode = 1;
   } finally {
     await Promise.allSettled([db.close(), cache.close()]);
+    await stopTelemetry().catch(() => undefined);
+  }
+}
+
+/** Deletes the idempotency keys past retention, as the owner role (the local platform schedules it hourly). */
+async function runSweepCommand<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger): Promise<void> {
+  const db = new Database({
+    rwUrl: config.DATABASE_URL,
+    schema: spec.service,
+    applicationName: `${config.SERVICE_NAME}-sweep`,
+    poolMax: 1,
+    statementTimeoutMs: 600_000,
+    commitUnknownAfterMs: config.PG_COMMIT_UNKNOWN_AFTER_MS,
+    logger,
+  });
+  try {
+    const deleted = await sweepIdempotencyKeys(db);
+    logger.info({ deleted }, 'idempotency keys past retention deleted');
+  } catch (error) {
+    logger.fatal({ err: error }, 'sweep failed');
+    process.exitCode = 1;
+  } finally {
+    await db.close().catch(() => undefined);
     await stopTelemetry().catch(() => undefined);
   }
 }

@@ -10,7 +10,7 @@ export enum HealthCheckResponse_ServingStatus {
   SERVICE_UNKNOWN = 'SERVICE_UNKNOWN',
 }
 
-const healthPackage = loadPackageDefinition(loadSync(protoPath, { enums: String })) as GrpcObject;
+const healthPackage = loadPackageDefinition(loadSync(protoPath, { enums: String }));
 const HealthClient = ((healthPackage.grpc as GrpcObject).health as GrpcObject).v1 as GrpcObject;
 
 export interface HealthWatch {

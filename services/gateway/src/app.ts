@@ -1,7 +1,6 @@
 // The HTTP/JSON gateway: a route for every annotated RPC, one error shape, request ids, idempotency keys
 // carried to the services, health, readiness, metrics and the OpenAPI document.
 import { randomUUID } from 'node:crypto';
-import { ServiceError } from '@grpc/grpc-js';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidArgumentError } from '../../common/src/errors';
 import { callUnary, isServiceError, unaryMethod } from '../../common/src/grpc/client';
@@ -204,7 +203,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
           }
           return reply.type('application/json').send(json);
         } catch (error) {
-          if (isServiceError(error)) return send(reply, httpErrorFromGrpc(error as ServiceError, codecs, backend));
+          if (isServiceError(error)) return send(reply, httpErrorFromGrpc(error, codecs, backend));
           throw error;
         }
       },

@@ -35,7 +35,7 @@ interface RawHttpRule {
 function httpRuleOf(method: protobuf.Method): RawHttpRule | undefined {
   for (const option of method.parsedOptions ?? []) {
     const rule = (option as Record<string, unknown>)['(google.api.http)'];
-    if (rule) return rule as RawHttpRule;
+    if (rule) return rule;
   }
   return undefined;
 }

@@ -33,7 +33,7 @@ class SchemaBuilder {
   }
 
   field(field: protobuf.Field): Schema {
-    if (field.resolvedType) return this.ref(field.resolvedType as protobuf.Type | protobuf.Enum);
+    if (field.resolvedType) return this.ref(field.resolvedType);
     switch (field.type) {
       case 'string':
         return { type: 'string' };

@@ -213,7 +213,7 @@ export function transcodeRequest(route: HttpRoute, input: HttpInput): Record<str
     }
   } else if (route.body) {
     if (input.body !== undefined && input.body !== null) request[route.body] = input.body;
-  } else if (input.body !== undefined && input.body !== null && !(typeof input.body === 'object' && Object.keys(input.body as object).length === 0)) {
+  } else if (input.body !== undefined && input.body !== null && !(typeof input.body === 'object' && Object.keys(input.body).length === 0)) {
     checker.fail('(body)', 'this route takes no body');
   }
 

@@ -146,7 +146,7 @@ function requestFor(route: HttpRoute): fc.Arbitrary<FuzzRequest> {
   return fc.record({ pathValues, query, rawBody, token, key: badIdempotencyKeys, purpose: purposes, contentType: contentTypes }).map((r) => {
     let url = route.template;
     params.forEach((param, i) => {
-      const value = (r.pathValues as string[])[i] ?? '';
+      const value = (r.pathValues)[i] ?? '';
       const field = route.pathParams.get(param) ?? param;
       url = url.replace(new RegExp(`\\{${field.replace('.', '\\.')}(=[^}]*)?\\}`), encodeURIComponent(value) || '%20');
     });
@@ -370,7 +370,7 @@ describe(`gRPC fuzzing (seed ${SEED})`, () => {
   function messageFor(type: protobuf.Type, depth = 0): fc.Arbitrary<Record<string, unknown>> {
     const fields = depth > 2 ? [] : type.fieldsArray;
     if (fields.length === 0) return fc.constant({});
-    return fc.record(Object.fromEntries(fields.map((field) => [field.name, valueFor(field)])), { requiredKeys: [] }) as fc.Arbitrary<Record<string, unknown>>;
+    return fc.record(Object.fromEntries(fields.map((field) => [field.name, valueFor(field)])), { requiredKeys: [] });
   }
 
   it('answers generated messages and random bytes to every method of every service without INTERNAL, UNKNOWN or a crash', async () => {

@@ -30,7 +30,7 @@ import {
   SearchPatientsRequest,
   SearchPatientsResponse,
 } from '../../common/src/gen/mch/identity/v1/identity';
-import type { AccountRow, AccountsRepository } from './accounts-repository';
+import type { AccountsRepository } from './accounts-repository';
 import type { AuditFanOut } from './audit-fanout';
 import type { AuthService } from './auth-handlers';
 import { checkUsername, passwordProblem } from './domain/accounts';
@@ -317,7 +317,7 @@ export class PatientService {
         createdBy: 'activation',
       });
       await recordAudit(tx, { ...ctx, principal: undefined, caller: account.id }, { patientId: patient.id, action: 'resident.activate', outcome: 'allowed' });
-      return { account: account as AccountRow, tokens: await this.auth.issueTokens(tx, account) };
+      return { account: account, tokens: await this.auth.issueTokens(tx, account) };
     });
     if (!outcome) {
       await this.throttle.fail('activation', address);

@@ -109,6 +109,7 @@ describe('status endpoint lines', () => {
     durability: 'available',
     ports,
     rwUrl: 'postgres://mch_app:s3cr%2Ft@127.0.0.1:5500/mch',
+    serviceDatabaseUrls: {},
     roUrl: 'postgres://mch_app:s3cr%2Ft@127.0.0.1:5501/mch',
     redisUrl: 'redis://127.0.0.1:6380',
     gatewayUrl: 'http://127.0.0.1:8080',

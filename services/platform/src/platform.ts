@@ -2,7 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureOwnedDirectory, giveToAccount, platformAccount, type OsAccount } from './account';
-import { appDatabaseUrl, postgresUrl, provisionAppDatabase } from './database';
+import { appDatabaseUrl, postgresUrl, provisionAppDatabase, serviceDatabaseUrl } from './database';
 import { ETCD_COMPONENT, etcdGet, etcdUrl, etcdWitnessSpec } from './etcd';
 import { HAPROXY_COMPONENT, haproxySpec, statsUrl } from './haproxy';
 import {
@@ -29,7 +29,7 @@ import { assertPortsFree, pickFreePlatformPorts, platformPortClaims, resolvePort
 import { isAlive, memoryOf, processTree, signalAll, sleep, type MemoryUse } from './proc';
 import { httpRequest } from './probes';
 import { REDIS_COMPONENT, redisSpec, redisUrl } from './redis';
-import { SUPERUSER, loadOrCreateCredentials, type DatabaseCredentials } from './secrets';
+import { APP_USER, DATABASE_SERVICES, SUPERUSER, loadOrCreateCredentials, serviceRoleName, type DatabaseCredentials } from './secrets';
 import {
   archiveParameters,
   backupConfigPath,
@@ -53,6 +53,7 @@ import {
   PLATFORM_SERVICES,
   findRepoRoot,
   resolveServices,
+  runOwnerCommand,
   serviceAddress,
   serviceSpec,
   storeAgentAddresses,
@@ -62,6 +63,7 @@ import {
   storeAgentEntry,
   storeAgentSpec,
   type ResolvedService,
+  type ServiceDatabaseUrls,
   type StoreAgent,
   type ServiceContext,
   type ServiceRequest,
@@ -91,8 +93,11 @@ export interface PlatformEndpoints {
   readonly dataDir: string;
   readonly durability: Durability;
   readonly ports: PlatformPorts;
+  /** The owner role `mch` (migrations, sweeps, tests' own fixtures). */
   readonly rwUrl: string;
   readonly roUrl: string;
+  /** Each gRPC service's own role `mch_<service>`, confined to its schema: what the service connects as. */
+  readonly serviceDatabaseUrls: Readonly<Record<string, ServiceDatabaseUrls>>;
   readonly redisUrl: string;
   readonly gatewayUrl: string;
   readonly etcdUrl: string;
@@ -174,6 +179,8 @@ export interface Platform extends PlatformEndpoints {
 const ETCD_READY_MS = 15_000;
 const LEADER_MS = 90_000;
 const SERVICE_READY_MS = 120_000;
+/** How often each service's expired idempotency keys are deleted (they are kept at least 24 hours). */
+const SWEEP_EVERY_MS = 60 * 60_000;
 const SYNC_MS = 120_000;
 
 interface ClusterMemory {
@@ -268,6 +275,7 @@ function describeCluster(status: ClusterStatus, durability: Durability): string 
 
 class LocalPlatform implements Platform {
   private watcher: NodeJS.Timeout | undefined;
+  private sweeper: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private lastDescription = '';
   private rememberedLeader: Zone | undefined;
@@ -288,6 +296,7 @@ class LocalPlatform implements Platform {
   get ports(): PlatformPorts { return this.endpoints.ports; }
   get rwUrl(): string { return this.endpoints.rwUrl; }
   get roUrl(): string { return this.endpoints.roUrl; }
+  get serviceDatabaseUrls(): PlatformEndpoints['serviceDatabaseUrls'] { return this.endpoints.serviceDatabaseUrls; }
   get redisUrl(): string { return this.endpoints.redisUrl; }
   get gatewayUrl(): string { return this.endpoints.gatewayUrl; }
   get etcdUrl(): string { return this.endpoints.etcdUrl; }
@@ -458,6 +467,23 @@ class LocalPlatform implements Platform {
     this.watcher.unref();
   }
 
+  /** Every `everyMs`, each service's `sweep` as the owner role (its own role may not delete expired keys). */
+  scheduleSweeps(services: readonly ResolvedService[], context: ServiceContext, everyMs: number): void {
+    let busy = false;
+    this.sweeper = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      Promise.all(
+        services.map((service) =>
+          runOwnerCommand(service, context, 'sweep', join(this.logDir, `${service.name}-sweep.log`)).catch((error: unknown) =>
+            this.log(`${service.name}: sweep failed: ${error instanceof Error ? error.message : String(error)}`),
+          ),
+        ),
+      ).finally(() => (busy = false));
+    }, everyMs);
+    this.sweeper.unref();
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.stopInOrder();
     return this.stopping;
@@ -465,6 +491,7 @@ class LocalPlatform implements Platform {
 
   private async stopInOrder(): Promise<void> {
     if (this.watcher !== undefined) clearInterval(this.watcher);
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
     // A frozen PostgreSQL cannot shut down.
     for (const zone of [...this.frozen.keys()]) this.thawDatabase(zone);
     let leader: Zone | undefined;
@@ -591,6 +618,12 @@ function endpointsOf(
     ports,
     rwUrl: appDatabaseUrl(credentials, ports.readWrite),
     roUrl: appDatabaseUrl(credentials, ports.readOnly),
+    serviceDatabaseUrls: Object.fromEntries(
+      DATABASE_SERVICES.map((service) => [
+        service,
+        { role: serviceRoleName(service), rw: serviceDatabaseUrl(credentials, service, ports.readWrite), ro: serviceDatabaseUrl(credentials, service, ports.readOnly) },
+      ]),
+    ),
     redisUrl: redisUrl(ports.redis),
     gatewayUrl: `http://127.0.0.1:${ports.gateway}`,
     etcdUrl: etcdUrl(ports.etcd),
@@ -720,6 +753,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       ports,
       databaseUrl: endpoints.rwUrl,
       databaseReadOnlyUrl: endpoints.roUrl,
+      serviceDatabaseUrls: endpoints.serviceDatabaseUrls,
       redisUrl: endpoints.redisUrl,
       patroniUrls: Object.values(endpoints.patroniUrls),
       etcdUrl: endpoints.etcdUrl,
@@ -741,8 +775,13 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     );
     for (const service of services) supervisor.add(serviceSpec(service, serviceContext));
     const grpcServices = services.filter((service) => service.protocol === 'grpc');
+    const ownRole = (service: ResolvedService): boolean => endpoints.serviceDatabaseUrls[service.name] !== undefined;
     await Promise.all(
       grpcServices.map(async (service) => {
+        if (ownRole(service)) {
+          await runOwnerCommand(service, serviceContext, 'migrate', join(logDir, `${service.name}-migrate.log`));
+          log(`${service.name}: migrated as ${APP_USER}, confined ${serviceRoleName(service.name)} to schema ${service.name}`);
+        }
         await supervisor.start(service.name, SERVICE_READY_MS);
         log(`${service.name}: ready on ${serviceAddress(service.port)}`);
       }),
@@ -758,6 +797,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const state: PlatformState = { ...endpoints, pid: process.pid };
     writeFileSync(platformStateFile(dataDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
     platform.watchCluster();
+    platform.scheduleSweeps(grpcServices.filter(ownRole), serviceContext, SWEEP_EVERY_MS);
     return platform;
   } catch (error) {
     log(`start failed: ${error instanceof Error ? error.message : String(error)}`);

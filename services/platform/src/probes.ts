@@ -83,7 +83,7 @@ function decodeHealthResponse(bytes: Buffer): ServingStatus {
   for (let offset = 0; offset + 1 < bytes.length; ) {
     const tag = bytes[offset];
     const value = bytes[offset + 1];
-    if (tag === 0x08 && value !== undefined) return value as ServingStatus;
+    if (tag === 0x08 && value !== undefined) return value;
     offset += 2;
   }
   return ServingStatus.UNKNOWN;

@@ -1,5 +1,6 @@
 // The application services the platform runs: which exist, their ports, addresses, environment and readiness.
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deriveServiceCredential, isServicePrincipalName } from '../../common/src/auth/service-identity';
 import type { PlatformPorts } from './ports';
@@ -35,8 +36,11 @@ export interface ResolvedService {
 export interface ServiceContext {
   readonly repoRoot: string;
   readonly ports: PlatformPorts;
+  /** The owner role's endpoints: its migrations and sweeps, and a service without a role of its own (a fixture). */
   readonly databaseUrl: string;
   readonly databaseReadOnlyUrl: string;
+  /** Each service's own role (database.ts): a service listed here connects as it and migrates apart, as the owner. */
+  readonly serviceDatabaseUrls?: Readonly<Record<string, ServiceDatabaseUrls>>;
   readonly redisUrl: string;
   readonly patroniUrls: readonly string[];
   readonly etcdUrl: string;
@@ -47,6 +51,13 @@ export interface ServiceContext {
   readonly serviceSecret: string;
   /** pgBackRest's configuration, for the replication service's backup status. */
   readonly backupConfigPath?: string;
+}
+
+/** A service's own role on the read-write and read-only endpoints, and that role's name. */
+export interface ServiceDatabaseUrls {
+  readonly role: string;
+  readonly rw: string;
+  readonly ro: string;
 }
 
 /** The directory holding the root package.json, found from this module's location (source or dist). */
@@ -120,13 +131,16 @@ export function serviceMetricsUrl(name: string, ports: PlatformPorts): string | 
 export function serviceEnvironment(service: ResolvedService, context: ServiceContext): NodeJS.ProcessEnv {
   const addresses: Record<string, string> = {};
   for (const name of GRPC_SERVICES) addresses[serviceAddressEnvName(name)] = serviceAddress(context.ports[name]);
+  const own = context.serviceDatabaseUrls?.[service.name];
   return {
     ...process.env,
     ...addresses,
     SERVICE_NAME: service.name,
     ...(service.protocol === 'grpc' ? { GRPC_PORT: String(service.port) } : { HTTP_PORT: String(service.port) }),
-    DATABASE_URL: context.databaseUrl,
-    DATABASE_RO_URL: context.databaseReadOnlyUrl,
+    DATABASE_URL: own?.rw ?? context.databaseUrl,
+    DATABASE_RO_URL: own?.ro ?? context.databaseReadOnlyUrl,
+    // A service with a role of its own cannot migrate: the platform ran `migrate` as the owner before (ownerCommand).
+    ...(own === undefined ? {} : { MIGRATE_ON_START: 'false' }),
     REDIS_URL: context.redisUrl,
     LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
     // For the replication service, which observes Patroni and asks it for switchovers.
@@ -146,6 +160,36 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
         ? { MCH_SERVICE_CREDENTIAL: deriveServiceCredential(context.serviceSecret, service.name) }
         : {}),
   };
+}
+
+/** The work a service's own role may not do, as the owner role: `migrate` (and seed) or `sweep` (expired keys). */
+export type OwnerCommand = 'migrate' | 'sweep';
+
+/**
+ * Runs `node <entry> <command>` with the owner role's DATABASE_URL and the service's role to confine (migrate), its
+ * output appended to `logFile`; resolves when it exits 0.
+ */
+export async function runOwnerCommand(service: ResolvedService, context: ServiceContext, command: OwnerCommand, logFile: string): Promise<void> {
+  const own = context.serviceDatabaseUrls?.[service.name];
+  if (own === undefined) throw new Error(`${service.name} has no database role of its own`);
+  const env: NodeJS.ProcessEnv = {
+    ...serviceEnvironment(service, context),
+    DATABASE_URL: context.databaseUrl,
+    DATABASE_RO_URL: context.databaseUrl,
+    DATABASE_SERVICE_ROLE: own.role,
+    METRICS_PORT: '0',
+  };
+  const fd = openSync(logFile, 'a');
+  try {
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [service.entry, command], { cwd: context.repoRoot, env, stdio: ['ignore', fd, fd] });
+      child.once('error', reject);
+      child.once('exit', (exitCode) => resolve(exitCode));
+    });
+    if (code !== 0) throw new Error(`${service.name} ${command} exited with ${String(code)} (see ${logFile})`);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function serviceReadiness(service: ResolvedService): () => Promise<boolean> {

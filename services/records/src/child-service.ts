@@ -24,7 +24,8 @@ import { ageInDays, assessGrowth, checkChildCheck, checkChildDate, MeasurementPo
 import type { IdentityClient } from './identity-client';
 import type { ChildRow, GrowthRow } from './repository';
 import { storedAnswer } from './replay';
-import { toChildCheck, toGrowth, toImmunization, toScreening } from './views';
+import { classifyWriteText } from './text-sensitivity';
+import { FULL_VISIBILITY, toChildCheck, toGrowth, toImmunization, toScreening } from './views';
 
 /**
  * A measurement checked and assessed against the WHO references: the growth row to insert (without its id and
@@ -125,7 +126,8 @@ export class ChildService {
       if (!known) await this.repository.ensureChild(tx, child);
       const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
       const row = await this.repository.insertGrowth(tx, { ...measurement, record_version: change.version });
-      await this.repository.commitChange(change, ctx, { change: 'growth', entityId: row.id, reason: request.reason, summary: { measuredOn, ageDays: row.age_days } });
+      const text = await classifyWriteText(tx, ctx, childPatientId, 'growth', { reason: request.reason }, { accompaniesSensitiveFact: false, authorMarkedNotSensitive: false });
+      await this.repository.commitChange(change, ctx, { change: 'growth', entityId: row.id, reason: request.reason, reasonSensitivity: text.reason, summary: { measuredOn, ageDays: row.age_days } });
       await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.growth', outcome: 'allowed' });
       return { measurement: toGrowth(row), recordVersion: change.version };
     });
@@ -150,6 +152,7 @@ export class ChildService {
       if (!known) await this.repository.ensureChild(tx, child);
       const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
       const growth = measurement ? await this.repository.insertGrowth(tx, { ...measurement, record_version: change.version }) : undefined;
+      const text = await classifyWriteText(tx, ctx, childPatientId, 'child_check', { notes: request.notes, reason: request.reason }, { accompaniesSensitiveFact: false, authorMarkedNotSensitive: false });
       const row = await this.repository.insertChildCheck(tx, {
         patient_id: childPatientId,
         service: (check as { service: string }).service,
@@ -159,6 +162,7 @@ export class ChildService {
         feeding: request.feeding,
         haemoglobin: request.haemoglobin === undefined ? null : String(request.haemoglobin),
         notes: request.notes,
+        notes_sensitivity: text.notes,
         growth_measurement_id: growth?.id ?? null,
         institution_id: ctx.principal?.institutionId ?? null,
         author_id: ctx.caller,
@@ -168,10 +172,11 @@ export class ChildService {
         change: 'child.check',
         entityId: row.id,
         reason: request.reason,
+        reasonSensitivity: text.reason,
         summary: { checkedOn: row.checked_on, service: row.service, ageDays: row.age_days, growthMeasurementId: growth?.id },
       });
       await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.child.check', outcome: 'allowed' });
-      return { check: toChildCheck(row), measurement: growth ? toGrowth(growth) : undefined, recordVersion: change.version };
+      return { check: toChildCheck(row, FULL_VISIBILITY), measurement: growth ? toGrowth(growth) : undefined, recordVersion: change.version };
     });
   }
 
@@ -202,10 +207,12 @@ export class ChildService {
         record_version: change.version,
       });
       if (!row) throw new AlreadyExistsError(`${programmeVaccine} dose ${request.dose} is already recorded for this child`, 'DOSE_ALREADY_RECORDED');
+      const text = await classifyWriteText(tx, ctx, childPatientId, 'immunization', { reason: request.reason }, { accompaniesSensitiveFact: false, authorMarkedNotSensitive: false });
       await this.repository.commitChange(change, ctx, {
         change: 'immunization',
         entityId: row.id,
         reason: request.reason,
+        reasonSensitivity: text.reason,
         summary: { vaccine: row.vaccine, dose: row.dose, givenOn: row.given_on },
       });
       await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.immunization', outcome: 'allowed' });
@@ -243,8 +250,9 @@ export class ChildService {
         author_id: ctx.caller,
         record_version: change.version,
       });
-      // The version log says a screening was added, never what it found.
-      await this.repository.commitChange(change, ctx, { change: 'screening', entityId: row.id, reason: request.reason, summary: { screenedOn: row.screened_on } });
+      // The version log says a screening was added, never what it found; its reason stands beside the screening.
+      const text = await classifyWriteText(tx, ctx, childPatientId, 'screening', { notes: request.notes, reason: request.reason }, { accompaniesSensitiveFact: true, authorMarkedNotSensitive: false });
+      await this.repository.commitChange(change, ctx, { change: 'screening', entityId: row.id, reason: request.reason, reasonSensitivity: text.reason, summary: { screenedOn: row.screened_on } });
       await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.screening', outcome: 'allowed' });
       return { screening: toScreening(row), recordVersion: change.version };
     });

@@ -1,5 +1,5 @@
 // Records' configuration: the kit's keys; identity's address is required (patients, institutions, newborns).
-import { ConfigOf, loadConfig, optionalStr, serviceConfigSpec, str } from '../../common/src/config';
+import { ConfigOf, int, loadConfig, optionalStr, serviceConfigSpec, str } from '../../common/src/config';
 
 export const recordsConfigSpec = {
   ...serviceConfigSpec,
@@ -8,6 +8,8 @@ export const recordsConfigSpec = {
   REFERRAL_SERVICE_ADDR: optionalStr(),
   // The object store, which an imaging study's object id must name (an object stored for the same patient).
   REPLICATION_SERVICE_ADDR: optionalStr(),
+  /** How often changed months of the statistics facts are folded into the rollups the statistics read. */
+  STATISTICS_ROLLUP_INTERVAL_MS: int({ default: 2_000, min: 100 }),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;

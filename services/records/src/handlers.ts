@@ -36,7 +36,7 @@ export function recordsHandlers({ db, pregnancies, children, reads, imports, ref
     recordChildCheck: (request, ctx) => children.recordChildCheck(request, ctx),
     recordImagingStudy: (request, ctx) => pregnancies.recordImagingStudy(request, ctx),
     listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
-    getStatistics: (request, ctx) => readStatistics(db, reference, referrals, request, ctx),
+    getStatistics: (request, ctx) => readStatistics(db, referrals, request, ctx),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),

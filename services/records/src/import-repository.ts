@@ -64,6 +64,9 @@ const TABLES: ReadonlyArray<readonly [keyof ImportRows, string]> = [
 ];
 
 export class RecordImportRepository {
+  /** `statistics`: builds the imported patients' statistics facts in the batch's transaction, in bulk. */
+  constructor(private readonly statistics?: { refresh(tx: PoolClient, patientIds: readonly string[]): Promise<void> }) {}
+
   /**
    * Creates the records of the patients that have none, at version 1, and returns their ids: the others are left
    * alone. The insert takes the new rows' locks, so a concurrent import of the same patient waits, then skips them.
@@ -76,9 +79,10 @@ export class RecordImportRepository {
     return new Set(rows.map((row) => row.patient_id));
   }
 
-  async write(tx: PoolClient, rows: ImportRows): Promise<void> {
+  async write(tx: PoolClient, rows: ImportRows, patientIds: readonly string[] = []): Promise<void> {
     for (const [kind, table] of TABLES) {
       if (rows[kind].length > 0) await copyRows(tx, table, IMPORT_COLUMNS[kind], rows[kind]);
     }
+    await this.statistics?.refresh(tx, patientIds);
   }
 }

@@ -18,6 +18,7 @@ import { ReadService } from './read-service';
 import { RecordImport } from './record-import';
 import { RecordImportRepository } from './import-repository';
 import { RecordsRepository } from './repository';
+import { startRollups, StatisticsFacts } from './statistics-facts';
 
 void runService({
   service: 'records',
@@ -30,13 +31,16 @@ void runService({
     const reference = loadRecordsReferenceData(defaultRecordsDataDir());
     logger.info({ ruleSets: reference.riskRuleSets.ruleSets.map((ruleSet) => ruleSet.id) }, 'records reference data loaded');
     const identity = new IdentityClient(config.IDENTITY_SERVICE_ADDR);
-    const access = new RecordAccess(db, new RecordsRepository(db), reference);
+    // Statistics facts move with every record change; the rollups the statistics read follow within seconds.
+    const statistics = new StatisticsFacts(reference);
+    const access = new RecordAccess(db, new RecordsRepository(db, statistics), reference);
+    startRollups(db, logger, config.STATISTICS_ROLLUP_INTERVAL_MS);
     return recordsHandlers({
       db,
       pregnancies: new PregnancyService(access, identity, config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE),
       children: new ChildService(access, identity),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
-      imports: new RecordImport(access, new RecordImportRepository(), identity),
+      imports: new RecordImport(access, new RecordImportRepository(statistics), identity),
       reference,
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });

@@ -45,6 +45,7 @@ import type { IdentityClient } from './identity-client';
 import type { PatientObjects } from './object-store-client';
 import type { PregnancyRow, VisitRow } from './repository';
 import { storedAnswer } from './replay';
+import { carriesSensitiveFact, classifyWriteText } from './text-sensitivity';
 import { FULL_VISIBILITY, toAssessment, toDelivery, toImagingStudy, toPostpartumVisit, toPregnancy, toRiskStatus, toVisit } from './views';
 
 function visitPicture(pregnancy: PregnancyRow, visits: readonly Omit<VisitRow, 'id'>[]): ReturnType<typeof pregnancyPicture> {
@@ -135,10 +136,15 @@ export class PregnancyService {
       // Registration facts alone (age, BMI, history) may already flag her for grading.
       const screen = screenForGrading(ruleSet, visitPicture(pregnancy, []));
       pregnancy = await this.repository.updateRiskStatus(tx, pregnancy.id, { screenPositive: screen.positive, screenReasons: screen.reasons.map((r) => r.ruleId) });
+      const text = await classifyWriteText(tx, ctx, patientId, 'pregnancy', { reason: request.reason }, {
+        accompaniesSensitiveFact: carriesSensitiveFact({ findings: pregnancy.findings }, this.access.restrictedVisibility(registration.registeredOn)),
+        authorMarkedNotSensitive: request.textNotSensitive,
+      });
       await this.repository.commitChange(change, ctx, {
         change: 'pregnancy.register',
         entityId: pregnancy.id,
         reason: request.reason,
+        reasonSensitivity: text.reason,
         summary: { lmp: pregnancy.lmp, edd: pregnancy.edd, datingMethod: pregnancy.dating_method, registeredOn: pregnancy.registered_on },
       });
       await recordAudit(tx, ctx, { patientId, action: 'record.pregnancy.register', outcome: 'allowed' });
@@ -174,6 +180,12 @@ export class PregnancyService {
       const change = await this.repository.beginChange(tx, known.patient_id, request.expectedVersion);
       const pregnancy = await this.lockedActivePregnancy(tx, pregnancyId);
       const previous = await this.repository.visitsOf([pregnancyId], tx);
+      const notes = request.notes.slice(0, 2000);
+      const restricted = this.access.restrictedVisibility(visit.visitDate);
+      const text = await classifyWriteText(tx, ctx, pregnancy.patient_id, 'antenatal_visit', { notes, reason: request.reason }, {
+        accompaniesSensitiveFact: carriesSensitiveFact({ findings: visit.findings, labs: visit.labs }, restricted),
+        authorMarkedNotSensitive: request.textNotSensitive,
+      });
       const fields: Omit<VisitRow, 'id'> = {
         pregnancy_id: pregnancyId,
         patient_id: pregnancy.patient_id,
@@ -191,7 +203,8 @@ export class PregnancyService {
         platelet_count: request.plateletCount === undefined ? null : String(request.plateletCount),
         findings: [...visit.findings],
         labs: visit.labs.map((lab) => ({ code: lab.code, result: lab.result, resultedOn: lab.resultedOn ?? visit.visitDate })),
-        notes: request.notes.slice(0, 2000),
+        notes,
+        notes_sensitivity: text.notes,
         screen_positive: false,
         screen_reasons: [],
         record_version: change.version,
@@ -204,6 +217,7 @@ export class PregnancyService {
         change: 'antenatal.visit',
         entityId: row.id,
         reason: request.reason,
+        reasonSensitivity: text.reason,
         summary: { pregnancyId, visitDate: row.visit_date, screenPositive: screenAfter.positive },
       });
       await recordAudit(tx, ctx, { patientId: pregnancy.patient_id, action: 'record.antenatal.visit', outcome: 'allowed' });
@@ -244,6 +258,14 @@ export class PregnancyService {
         throw InvalidArgumentError.field('reason', `state why the grade differs from the proposed ${[proposal.colour, ...proposal.besideColours].join('+')}`);
       }
       const inCase = confirmed ? entersCaseManagement(ruleSet, confirmed) : false;
+      // The reason explains a grade: it stands beside the colours it names and the rules that fired.
+      const text = await classifyWriteText(tx, ctx, patientId, 'risk_assessment', { reason: request.reason.trim() }, {
+        accompaniesSensitiveFact: carriesSensitiveFact(
+          { colours: [...(confirmed?.besideColours ?? []), ...proposal.besideColours], ruleIds: [...proposal.firedRules.map((rule) => rule.ruleId), ...screenReasons] },
+          this.access.restrictedVisibility(assessedOn),
+        ),
+        authorMarkedNotSensitive: request.textNotSensitive,
+      });
       const assessment = await this.repository.insertAssessment(tx, {
         pregnancy_id: pregnancyId,
         patient_id: patientId,
@@ -259,6 +281,7 @@ export class PregnancyService {
         beside_colours: confirmed ? [...confirmed.besideColours] : [],
         overrides_proposal: overrides,
         reason: request.reason.trim(),
+        reason_sensitivity: text.reason,
         screen_positive: screen.positive,
         in_case_management: confirmed ? inCase : pregnancy.in_case_management,
         assessor_id: ctx.caller,
@@ -281,6 +304,7 @@ export class PregnancyService {
         change: confirmed ? 'risk.grade' : 'risk.screen',
         entityId: assessment.id,
         reason: request.reason.trim(),
+        reasonSensitivity: text.reason,
         summary: confirmed ? { pregnancyId, overridesProposal: overrides, inCaseManagement: inCase } : { pregnancyId, screenPositive: screen.positive },
       });
       await recordAudit(tx, ctx, { patientId, action: confirmed ? 'record.risk.grade' : 'record.risk.screen', outcome: 'allowed' });
@@ -394,10 +418,12 @@ export class PregnancyService {
         record_version: change.version,
       });
       await this.repository.endPregnancy(tx, pregnancyId);
+      const text = await classifyWriteText(tx, ctx, patientId, 'delivery', { reason: request.reason }, { accompaniesSensitiveFact: false, authorMarkedNotSensitive: false });
       await this.repository.commitChange(change, ctx, {
         change: 'delivery',
         entityId: pregnancyId,
         reason: request.reason,
+        reasonSensitivity: text.reason,
         summary: { pregnancyId, deliveryDate: row.delivery_date, newborns: children.map((child) => child.childPatientId) },
       });
       await recordAudit(tx, ctx, { patientId, action: 'record.delivery', outcome: 'allowed' });
@@ -420,6 +446,7 @@ export class PregnancyService {
           change: 'birth',
           entityId: childPatientId,
           reason: request.reason,
+          reasonSensitivity: text.reason,
           summary: { motherPatientId: patientId, pregnancyId, birthOrder: newborn.birthOrder },
         });
         await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.birth', outcome: 'allowed' });
@@ -464,6 +491,10 @@ export class PregnancyService {
     );
     return runIdempotent(this.db, scopeFromContext(ctx), RecordPostpartumVisitRequest.encode(request).finish(), RecordPostpartumVisitResponse, async (tx) => {
       const change = await this.repository.beginChange(tx, patientId, request.expectedVersion);
+      const text = await classifyWriteText(tx, ctx, patientId, 'postpartum_visit', { notes: request.notes, reason: request.reason }, {
+        accompaniesSensitiveFact: carriesSensitiveFact({ findings: visit.findings }, this.access.restrictedVisibility(visit.visitDate)),
+        authorMarkedNotSensitive: request.textNotSensitive,
+      });
       const row = await this.repository.insertPostpartumVisit(tx, {
         pregnancy_id: pregnancyId,
         patient_id: patientId,
@@ -480,6 +511,7 @@ export class PregnancyService {
         wound: request.wound,
         findings: [...visit.findings],
         notes: request.notes,
+        notes_sensitivity: text.notes,
         institution_id: ctx.principal?.institutionId ?? null,
         author_id: ctx.caller,
         record_version: change.version,
@@ -488,6 +520,7 @@ export class PregnancyService {
         change: 'postpartum.visit',
         entityId: row.id,
         reason: request.reason,
+        reasonSensitivity: text.reason,
         summary: { pregnancyId, kind: row.kind, visitDate: row.visit_date },
       });
       await recordAudit(tx, ctx, { patientId, action: 'record.postpartum.visit', outcome: 'allowed' });
@@ -512,6 +545,7 @@ export class PregnancyService {
     if (study.objectId) await this.objects.requireObjectOf(study.objectId, patientId, 'objectId', ctx);
     return runIdempotent(this.db, scopeFromContext(ctx), RecordImagingStudyRequest.encode(request).finish(), RecordImagingStudyResponse, async (tx) => {
       const change = await this.repository.beginChange(tx, patientId, request.expectedVersion);
+      const text = await classifyWriteText(tx, ctx, patientId, 'imaging_study', { findings: request.findings, reason: request.reason }, { accompaniesSensitiveFact: false, authorMarkedNotSensitive: false });
       const row = await this.repository.insertImagingStudy(tx, {
         pregnancy_id: pregnancyId,
         patient_id: patientId,
@@ -520,6 +554,7 @@ export class PregnancyService {
         study_date: study.studyDate,
         object_id: study.objectId ?? null,
         findings: request.findings,
+        findings_sensitivity: text.findings,
         institution_id: ctx.principal?.institutionId ?? null,
         author_id: ctx.caller,
         record_version: change.version,
@@ -529,10 +564,11 @@ export class PregnancyService {
         change: 'imaging.study',
         entityId: row.id,
         reason: request.reason,
+        reasonSensitivity: text.reason,
         summary: { pregnancyId, modality: row.modality, studyDate: row.study_date },
       });
       await recordAudit(tx, ctx, { patientId, action: 'record.imaging', outcome: 'allowed' });
-      return { study: toImagingStudy(row), recordVersion: change.version };
+      return { study: toImagingStudy(row, FULL_VISIBILITY), recordVersion: change.version };
     });
   }
 }

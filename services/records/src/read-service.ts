@@ -28,7 +28,7 @@ import {
 import { RecordAccess, requireId } from './access';
 import { parseIsoDate, todayInChina } from './domain';
 import { handbookSections } from './handbook';
-import { decodeRiskCursor, toChildRecord, toHighRiskCase, toPregnancy, toRiskEvent, Visibility } from './views';
+import { decodeRiskCursor, toChildRecord, toHighRiskCase, toPregnancy, toRecordVersion, toRiskEvent, Visibility } from './views';
 
 const HANDBOOK_TTL_SECONDS = 600;
 const RECORD_TTL_SECONDS = 600;
@@ -99,21 +99,17 @@ export class ReadService {
     const limit = checkPageSize(request.pageSize, 200, 50);
     // The token carries the last version of the previous page (keyset): writes meanwhile do not shift pages.
     const after = decodeOffsetToken(request.pageToken, { patientId });
-    const current = await this.repository.currentVersion(patientId);
+    // A version's reason may name what the record withholds: the history shows it to those who may see the record's
+    // sensitive parts.
+    const header = await this.repository.recordHeaderWithTeam(patientId);
+    const current = header.version;
+    const { visibility, auditReason } = this.access.visibilityFor(ctx, patientId, header.careInstitutions, todayInChina());
     const rows = await this.repository.history(patientId, after > 0 ? after : current + 1, limit + 1);
-    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.history.read', outcome: 'allowed' });
+    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.history.read', outcome: 'allowed', reason: auditReason });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      versions: page.map((row) => ({
-        version: row.version,
-        change: row.change,
-        entityId: row.entity_id ?? '',
-        authorId: row.author_id,
-        institutionId: row.institution_id,
-        reason: row.reason,
-        recordedAt: row.recorded_at,
-      })),
+      versions: page.map((row) => toRecordVersion(row, visibility)),
       nextPageToken: rows.length > limit && last ? encodeOffsetToken({ patientId }, last.version) : '',
       currentVersion: current,
     };

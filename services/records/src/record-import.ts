@@ -57,7 +57,7 @@ export class RecordImport {
     admitBatch(ctx, 'pregnancies', request.pregnancies.length + request.children.length, MAX_IMPORTED_RECORDS);
     const today = todayInChina();
     const author: Author = { authorId: ctx.caller, requestId: ctx.requestId };
-    const gradingLevels = await this.gradingLevels(request, ctx);
+    const gradingLevels = await this.gradingLevels(request);
     const violations = new Violations();
     const records: PatientRows[] = [];
     const seen = new Set<string>();
@@ -89,14 +89,14 @@ export class RecordImport {
         for (const [kind, kindRows] of Object.entries(record.rows) as Array<[keyof ImportRows, CopyValue[][]]>) rows[kind].push(...kindRows);
         for (const [name, count] of Object.entries(record.counts) as Array<[keyof ImportRecordsResponse, number]>) response[name] += count;
       }
-      await this.repository.write(tx, rows);
+      await this.repository.write(tx, rows, [...fresh]);
       await recordAudits(tx, ctx, [...fresh].map((patientId) => ({ patientId, action: 'record.import', outcome: 'allowed', reason: 'bulk import' })));
       return response;
     });
   }
 
   /** The level of every institution named as where a grade was confirmed (identity's answer, cached). */
-  private async gradingLevels(request: ImportRecordsRequest, ctx: CallContext): Promise<Map<string, string | undefined>> {
+  private async gradingLevels(request: ImportRecordsRequest): Promise<Map<string, string | undefined>> {
     const ids = [...new Set(request.pregnancies.map((p) => p.gradedAtInstitutionId.toLowerCase()).filter((id) => id !== ''))];
     const levels = new Map<string, string | undefined>();
     for (const id of ids) {
@@ -149,7 +149,7 @@ export class RecordImport {
         plateletCount: visit.input.plateletCount,
         proteinuria: visit.input.proteinuria,
         findings: visit.checked.findings,
-        labs: labs as never,
+        labs: labs,
       });
       // Each visit's screen reads her pregnancy as it stood with that visit, as the single path does.
       const screen = screenForGrading(this.access.ruleSetOn(visit.checked.visitDate), pregnancyPicture(base, pictureVisits));

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AbortedError, NotFoundError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database, PoolClient } from '../../common/src/pg/database';
+import type { TextSensitivity } from '../../common/src/sensitive-text';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -57,6 +58,7 @@ export interface VisitRow {
   findings: string[];
   labs: LabJson[];
   notes: string;
+  notes_sensitivity: TextSensitivity;
   screen_positive: boolean;
   screen_reasons: string[];
   record_version: number;
@@ -84,6 +86,7 @@ export interface AssessmentRow {
   beside_colours: string[];
   overrides_proposal: boolean;
   reason: string;
+  reason_sensitivity: TextSensitivity;
   screen_positive: boolean;
   in_case_management: boolean;
   assessor_id: string;
@@ -190,6 +193,7 @@ export interface PostpartumVisitRow {
   wound: number;
   findings: string[];
   notes: string;
+  notes_sensitivity: TextSensitivity;
   institution_id: string | null;
   author_id: string;
   record_version: number;
@@ -205,6 +209,7 @@ export interface ChildCheckRow {
   feeding: number;
   haemoglobin: string | null;
   notes: string;
+  notes_sensitivity: TextSensitivity;
   growth_measurement_id: string | null;
   institution_id: string | null;
   author_id: string;
@@ -220,6 +225,7 @@ export interface ImagingStudyRow {
   study_date: string;
   object_id: string | null;
   findings: string;
+  findings_sensitivity: TextSensitivity;
   institution_id: string | null;
   author_id: string;
   record_version: number;
@@ -233,6 +239,7 @@ export interface VersionRow {
   author_id: string;
   institution_id: string;
   reason: string;
+  reason_sensitivity: TextSensitivity;
   recorded_at: Date;
 }
 
@@ -281,10 +288,10 @@ const PREGNANCY_COLUMNS = `id, patient_id, county_code, maternal_birth_date::tex
   screen_positive, screen_reasons, in_case_management, record_version, created_at`;
 const VISIT_COLUMNS = `id, pregnancy_id, patient_id, visit_date::text, ga_days, institution_id, author_id, systolic_bp, diastolic_bp,
   weight_kg::text, fundal_height_cm::text, fetal_heart_rate, proteinuria, haemoglobin::text, platelet_count::text, findings, labs, notes,
-  screen_positive, screen_reasons, record_version`;
+  notes_sensitivity, screen_positive, screen_reasons, record_version`;
 const ASSESSMENT_COLUMNS = `id, pregnancy_id, patient_id, kind, assessed_on::text, rule_set_id, proposed_colour, proposed_beside, fired_rules,
-  unassessed_metrics, colour, beside_colours, overrides_proposal, reason, screen_positive, in_case_management, assessor_id, institution_id,
-  record_version, recorded_at`;
+  unassessed_metrics, colour, beside_colours, overrides_proposal, reason, reason_sensitivity, screen_positive, in_case_management, assessor_id,
+  institution_id, record_version, recorded_at`;
 const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version`;
 const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::text, sex, discharge_date::text, birth_order, birth_weight_grams,
   birth_length_cm::text, county_code`;
@@ -293,10 +300,11 @@ const GROWTH_COLUMNS = `id, patient_id, measured_on::text, age_days, weight_kg::
 const IMMUNIZATION_COLUMNS = `id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id`;
 const SCREENING_COLUMNS = `id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id`;
 const POSTPARTUM_COLUMNS = `id, pregnancy_id, patient_id, kind, service, visit_date::text, days_after_delivery, systolic_bp, diastolic_bp, temperature_c::text,
-  breastfeeding, uterine_involution, lochia, wound, findings, notes, institution_id, author_id, record_version`;
-const CHILD_CHECK_COLUMNS = `id, patient_id, service, checked_on::text, age_days, development, feeding, haemoglobin::text, notes, growth_measurement_id,
-  institution_id, author_id, record_version`;
-const IMAGING_COLUMNS = `id, pregnancy_id, patient_id, study_instance_uid, modality, study_date::text, object_id, findings, institution_id, author_id, record_version`;
+  breastfeeding, uterine_involution, lochia, wound, findings, notes, notes_sensitivity, institution_id, author_id, record_version`;
+const CHILD_CHECK_COLUMNS = `id, patient_id, service, checked_on::text, age_days, development, feeding, haemoglobin::text, notes, notes_sensitivity,
+  growth_measurement_id, institution_id, author_id, record_version`;
+const IMAGING_COLUMNS = `id, pregnancy_id, patient_id, study_instance_uid, modality, study_date::text, object_id, findings, findings_sensitivity, institution_id, author_id,
+  record_version`;
 
 /** Every entry of one record, read in one statement (one snapshot, one round trip). */
 export interface RecordSnapshot {
@@ -336,8 +344,16 @@ const SNAPSHOT = `SELECT
 
 const asDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
 
+/** What keeps derived data (the statistics facts) in step with each change, in its transaction. */
+export interface ChangeListener {
+  refresh(tx: PoolClient, patientIds: readonly string[]): Promise<void>;
+}
+
 export class RecordsRepository {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly statistics?: ChangeListener,
+  ) {}
 
   /** The record's current version (0 when nothing was ever recorded). */
   async currentVersion(patientId: string, target: Queryable = this.db.rw): Promise<number> {
@@ -363,16 +379,18 @@ export class RecordsRepository {
   async commitChange(
     change: RecordChange,
     ctx: CallContext,
-    entry: { change: string; entityId: string | undefined; reason: string; summary: Record<string, unknown> },
+    entry: { change: string; entityId: string | undefined; reason: string; reasonSensitivity: TextSensitivity; summary: Record<string, unknown> },
   ): Promise<void> {
     const institution = ctx.principal?.institutionId ?? '';
     await change.tx.query('UPDATE patient_records SET version = $2, updated_at = now() WHERE patient_id = $1', [change.patientId, change.version]);
     await change.tx.query(
-      `INSERT INTO record_versions (patient_id, version, change, entity_id, author_id, institution_id, reason, request_id, entry)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [change.patientId, change.version, entry.change, entry.entityId ?? null, ctx.caller, institution, entry.reason, ctx.requestId, JSON.stringify(entry.summary)],
+      `INSERT INTO record_versions (patient_id, version, change, entity_id, author_id, institution_id, reason, reason_sensitivity, request_id, entry)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [change.patientId, change.version, entry.change, entry.entityId ?? null, ctx.caller, institution, entry.reason, entry.reasonSensitivity, ctx.requestId, JSON.stringify(entry.summary)],
     );
     if (institution) await this.addCareInstitution(change.tx, change.patientId, institution);
+    // Last, so the facts see every row the change wrote.
+    await this.statistics?.refresh(change.tx, [change.patientId]);
   }
 
   async addCareInstitution(tx: Queryable, patientId: string, institutionId: string): Promise<void> {
@@ -416,7 +434,7 @@ export class RecordsRepository {
 
   async history(patientId: string, beforeVersion: number, limit: number): Promise<VersionRow[]> {
     const { rows } = await this.db.rw.query<VersionRow>(
-      `SELECT patient_id, version, change, entity_id, author_id, institution_id, reason, recorded_at FROM record_versions
+      `SELECT patient_id, version, change, entity_id, author_id, institution_id, reason, reason_sensitivity, recorded_at FROM record_versions
        WHERE patient_id = $1 AND version < $2 ORDER BY version DESC LIMIT $3`,
       [patientId, beforeVersion, limit],
     );
@@ -479,11 +497,11 @@ export class RecordsRepository {
   async insertVisit(tx: Queryable, row: Omit<VisitRow, 'id'>): Promise<VisitRow> {
     const { rows } = await tx.query<VisitRow>(
       `INSERT INTO antenatal_visits (id, pregnancy_id, patient_id, visit_date, ga_days, institution_id, author_id, systolic_bp, diastolic_bp, weight_kg,
-         fundal_height_cm, fetal_heart_rate, proteinuria, haemoglobin, platelet_count, findings, labs, notes, screen_positive, screen_reasons, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING ${VISIT_COLUMNS}`,
+         fundal_height_cm, fetal_heart_rate, proteinuria, haemoglobin, platelet_count, findings, labs, notes, notes_sensitivity, screen_positive, screen_reasons, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING ${VISIT_COLUMNS}`,
       [randomUUID(), row.pregnancy_id, row.patient_id, row.visit_date, row.ga_days, row.institution_id, row.author_id, row.systolic_bp, row.diastolic_bp,
         row.weight_kg, row.fundal_height_cm, row.fetal_heart_rate, row.proteinuria, row.haemoglobin, row.platelet_count, row.findings,
-        JSON.stringify(row.labs), row.notes, row.screen_positive, row.screen_reasons, row.record_version],
+        JSON.stringify(row.labs), row.notes, row.notes_sensitivity, row.screen_positive, row.screen_reasons, row.record_version],
     );
     return rows[0] as VisitRow;
   }
@@ -497,11 +515,12 @@ export class RecordsRepository {
   async insertAssessment(tx: Queryable, row: Omit<AssessmentRow, 'id' | 'recorded_at'>): Promise<AssessmentRow> {
     const { rows } = await tx.query<AssessmentRow>(
       `INSERT INTO risk_assessments (id, pregnancy_id, patient_id, kind, assessed_on, rule_set_id, proposed_colour, proposed_beside, fired_rules,
-         unassessed_metrics, colour, beside_colours, overrides_proposal, reason, screen_positive, in_case_management, assessor_id, institution_id, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${ASSESSMENT_COLUMNS}`,
+         unassessed_metrics, colour, beside_colours, overrides_proposal, reason, reason_sensitivity, screen_positive, in_case_management, assessor_id, institution_id,
+         record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING ${ASSESSMENT_COLUMNS}`,
       [randomUUID(), row.pregnancy_id, row.patient_id, row.kind, row.assessed_on, row.rule_set_id, row.proposed_colour, row.proposed_beside,
-        JSON.stringify(row.fired_rules), row.unassessed_metrics, row.colour, row.beside_colours, row.overrides_proposal, row.reason, row.screen_positive,
-        row.in_case_management, row.assessor_id, row.institution_id, row.record_version],
+        JSON.stringify(row.fired_rules), row.unassessed_metrics, row.colour, row.beside_colours, row.overrides_proposal, row.reason, row.reason_sensitivity,
+        row.screen_positive, row.in_case_management, row.assessor_id, row.institution_id, row.record_version],
     );
     return rows[0] as AssessmentRow;
   }
@@ -526,10 +545,11 @@ export class RecordsRepository {
   async insertPostpartumVisit(tx: Queryable, row: Omit<PostpartumVisitRow, 'id'>): Promise<PostpartumVisitRow> {
     const { rows } = await tx.query<PostpartumVisitRow>(
       `INSERT INTO postpartum_visits (id, pregnancy_id, patient_id, kind, service, visit_date, days_after_delivery, systolic_bp, diastolic_bp, temperature_c,
-         breastfeeding, uterine_involution, lochia, wound, findings, notes, institution_id, author_id, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING ${POSTPARTUM_COLUMNS}`,
+         breastfeeding, uterine_involution, lochia, wound, findings, notes, notes_sensitivity, institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING ${POSTPARTUM_COLUMNS}`,
       [randomUUID(), row.pregnancy_id, row.patient_id, row.kind, row.service, row.visit_date, row.days_after_delivery, row.systolic_bp, row.diastolic_bp,
-        row.temperature_c, row.breastfeeding, row.uterine_involution, row.lochia, row.wound, row.findings, row.notes, row.institution_id, row.author_id, row.record_version],
+        row.temperature_c, row.breastfeeding, row.uterine_involution, row.lochia, row.wound, row.findings, row.notes, row.notes_sensitivity, row.institution_id, row.author_id,
+        row.record_version],
     );
     return rows[0] as PostpartumVisitRow;
   }
@@ -538,9 +558,11 @@ export class RecordsRepository {
   /** Inserts a study reference; undefined when the pregnancy already refers to that study. */
   async insertImagingStudy(tx: Queryable, row: Omit<ImagingStudyRow, 'id'>): Promise<ImagingStudyRow | undefined> {
     const { rows } = await tx.query<ImagingStudyRow>(
-      `INSERT INTO imaging_studies (id, pregnancy_id, patient_id, study_instance_uid, modality, study_date, object_id, findings, institution_id, author_id, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (pregnancy_id, study_instance_uid) DO NOTHING RETURNING ${IMAGING_COLUMNS}`,
-      [randomUUID(), row.pregnancy_id, row.patient_id, row.study_instance_uid, row.modality, row.study_date, row.object_id, row.findings, row.institution_id, row.author_id, row.record_version],
+      `INSERT INTO imaging_studies (id, pregnancy_id, patient_id, study_instance_uid, modality, study_date, object_id, findings, findings_sensitivity, institution_id,
+         author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (pregnancy_id, study_instance_uid) DO NOTHING RETURNING ${IMAGING_COLUMNS}`,
+      [randomUUID(), row.pregnancy_id, row.patient_id, row.study_instance_uid, row.modality, row.study_date, row.object_id, row.findings, row.findings_sensitivity, row.institution_id,
+        row.author_id, row.record_version],
     );
     return rows[0];
   }
@@ -578,9 +600,11 @@ export class RecordsRepository {
 
   async insertChildCheck(tx: Queryable, row: Omit<ChildCheckRow, 'id'>): Promise<ChildCheckRow> {
     const { rows } = await tx.query<ChildCheckRow>(
-      `INSERT INTO child_checks (id, patient_id, service, checked_on, age_days, development, feeding, haemoglobin, notes, growth_measurement_id, institution_id, author_id, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING ${CHILD_CHECK_COLUMNS}`,
-      [randomUUID(), row.patient_id, row.service, row.checked_on, row.age_days, row.development, row.feeding, row.haemoglobin, row.notes, row.growth_measurement_id,
+      `INSERT INTO child_checks (id, patient_id, service, checked_on, age_days, development, feeding, haemoglobin, notes, notes_sensitivity, growth_measurement_id,
+         institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${CHILD_CHECK_COLUMNS}`,
+      [randomUUID(), row.patient_id, row.service, row.checked_on, row.age_days, row.development, row.feeding, row.haemoglobin, row.notes, row.notes_sensitivity,
+        row.growth_measurement_id,
         row.institution_id, row.author_id, row.record_version],
     );
     return rows[0] as ChildCheckRow;

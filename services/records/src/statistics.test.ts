@@ -1,35 +1,10 @@
 import { defaultRecordsDataDir, evaluateSchedule, loadRecordsReferenceData, scheduleInForce } from './domain';
 import { handbookSections } from './handbook';
 import type { ChildRow, DeliveryRow, PregnancyRow } from './repository';
-import { CoverageCounter, referralIndicatorValues, statisticsPeriod } from './statistics';
+import { periodOf, referralIndicatorValues } from './statistics';
 
 const reference = loadRecordsReferenceData(defaultRecordsDataDir());
 const postpartum = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', '2026-03-01');
-
-describe('CoverageCounter', () => {
-  const period = statisticsPeriod({ from: '2026-01', to: '2026-06' }, '2026-06-30');
-
-  it('counts an item as due once its overdue date has passed, and on time when done before it', () => {
-    const counter = new CoverageCounter();
-    const anchors = { delivery: '2026-03-01', discharge: '2026-03-03' };
-    const visited = evaluateSchedule(postpartum, { anchors, progress: { visits: [{ service: 'postpartum-home-visit', date: '2026-03-06' }] }, today: '2026-06-30' }).items;
-    const late = evaluateSchedule(postpartum, { anchors, progress: { visits: [{ service: 'postpartum-home-visit', date: '2026-03-20' }] }, today: '2026-06-30' }).items;
-    const missed = evaluateSchedule(postpartum, { anchors, today: '2026-06-30' }).items;
-    for (const items of [visited, late, missed]) counter.add('postpartum_visit_coverage', 'lufeng', items.filter((item) => item.itemId === 'home-visit'), period, '2026-06-30', '2026-03');
-    expect(counter.values()).toEqual([expect.objectContaining({ indicator: 'postpartum_visit_coverage', county: 'lufeng', month: '2026-03', numerator: '1', denominator: '3' })]);
-  });
-
-  it('leaves out what is not yet overdue unless it was done, and months outside the period', () => {
-    const counter = new CoverageCounter();
-    const anchors = { delivery: '2026-06-27', discharge: '2026-06-29' };
-    const pending = evaluateSchedule(postpartum, { anchors, today: '2026-06-30' }).items.filter((item) => item.itemId === 'home-visit');
-    const done = evaluateSchedule(postpartum, { anchors, progress: { visits: [{ service: 'postpartum-home-visit', date: '2026-06-30' }] }, today: '2026-06-30' }).items.filter((item) => item.itemId === 'home-visit');
-    counter.add('postpartum_visit_coverage', 'lufeng', pending, period, '2026-06-30', '2026-06');
-    counter.add('postpartum_visit_coverage', 'lufeng', done, period, '2026-06-30', '2026-06');
-    counter.add('postpartum_visit_coverage', 'lufeng', done, period, '2026-06-30', '2025-12');
-    expect(counter.values()).toEqual([expect.objectContaining({ month: '2026-06', numerator: '1', denominator: '1' })]);
-  });
-});
 
 describe('referralIndicatorValues', () => {
   it('gives counts, acceptance over requested, and the median over the accepted', () => {
@@ -73,5 +48,14 @@ describe('handbook sections after birth', () => {
     const items = sections.find((section) => section.kind === 'child')?.items ?? [];
     const status = (id: string): string | undefined => items.find((item) => item.itemId === id)?.doneOn || items.find((item) => item.itemId === id)?.status;
     expect([status('newborn-home-visit'), status('check-28-30-days'), status('check-3-months'), status('check-6-months')]).toEqual(['2026-01-05', '2026-01-30', '2026-03-28', 'upcoming']);
+  });
+});
+
+describe('periodOf', () => {
+  it('files months into calendar quarters, reporting years (October to September, named by the year they end) and calendar years', () => {
+    expect(['2025-09', '2025-10', '2026-01', '2026-12'].map((month) => periodOf(month, 'quarter'))).toEqual(['2025-Q3', '2025-Q4', '2026-Q1', '2026-Q4']);
+    expect(['2025-09', '2025-10', '2026-09', '2026-10'].map((month) => periodOf(month, 'year'))).toEqual(['2025', '2026', '2026', '2027']);
+    expect(periodOf('2025-10', 'calendar-year')).toBe('2025');
+    expect(periodOf('2025-10', 'month')).toBe('2025-10');
   });
 });

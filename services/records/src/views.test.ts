@@ -22,6 +22,7 @@ const visit: VisitRow = {
   findings: ['twins', 'hiv'],
   labs: [{ code: 'HIV', result: 'positive', resultedOn: '2026-05-01' }],
   notes: '',
+  notes_sensitivity: 'plain',
   screen_positive: true,
   screen_reasons: ['twins', 'hiv'],
   record_version: 3,
@@ -60,6 +61,21 @@ describe('withholding sensitive entries', () => {
     expect(view.firedRules.map((rule) => rule.ruleId)).toEqual(['twins']);
     expect(view.besideColours).toEqual([]);
     expect(view.proposedBesideColours).toEqual([]);
+  });
+});
+
+describe('withholding sensitive free text', () => {
+  it('a grading reason classified sensitive is withheld where purple is, and the assessment says so', () => {
+    const assessment = { proposed_beside: [], beside_colours: ['purple'], fired_rules: [], reason: '重度高血压; HIV', reason_sensitivity: 'names-sensitive', institution_id: null } as unknown as AssessmentRow;
+    expect(toAssessment(assessment, restricted)).toMatchObject({ reason: '', textWithheld: true, besideColours: [] });
+    expect(toAssessment(assessment, FULL_VISIBILITY)).toMatchObject({ reason: '重度高血压; HIV', textWithheld: false, besideColours: ['purple'] });
+  });
+
+  it('visit notes: sensitive and unclassified notes are withheld, plain and author-cleared ones are not', () => {
+    expect(toVisit({ ...visit, notes: 'RPR 1:8', notes_sensitivity: 'names-sensitive' }, restricted)).toMatchObject({ notes: '', textWithheld: true });
+    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'unclassified' }, restricted)).toMatchObject({ notes: '', textWithheld: true });
+    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'author-cleared' }, restricted)).toMatchObject({ notes: '复查', textWithheld: false });
+    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'plain' }, restricted)).toMatchObject({ notes: '复查', textWithheld: false });
   });
 });
 

@@ -1,5 +1,6 @@
 // Rows -> API messages. Sensitive content (infectious-disease labs and findings, colours that stand beside such
-// as purple, screenings) is left out unless the caller may see it; the record then says so.
+// as purple, screenings, and free text classified sensitive when written) is left out unless the caller may see it;
+// the record then says so, and each entry whose text was withheld says that too.
 import {
   AntenatalVisit,
   ChildCheck,
@@ -13,11 +14,13 @@ import {
   Immunization,
   PostpartumVisit,
   Pregnancy,
+  RecordVersion,
   RiskAssessment,
   RiskEvent,
   RiskStatus,
   Screening,
 } from '../../common/src/gen/mch/records/v1/records';
+import { textWithheld, visibleText } from '../../common/src/sensitive-text';
 import { SENSITIVE_FINDINGS } from './domain';
 import type {
   AssessmentRow,
@@ -32,6 +35,7 @@ import type {
   PregnancyRow,
   RiskEventRow,
   ScreeningRow,
+  VersionRow,
   VisitRow,
 } from './repository';
 
@@ -93,9 +97,10 @@ export function toVisit(row: VisitRow, visibility: Visibility): AntenatalVisit {
     findings: visibleFindings(row.findings, visibility),
     // Every coded lab (HBsAg, syphilis, HIV, TB) is an infectious-disease result.
     labs: visibility.sensitive ? row.labs.map((lab) => ({ code: lab.code, result: lab.result, resultedOn: lab.resultedOn })) : [],
-    notes: row.notes,
+    notes: visibleText(row.notes, row.notes_sensitivity, visibility.sensitive),
     screenPositive: row.screen_positive,
     screenReasons: visibleReasons(row.screen_reasons, visibility),
+    textWithheld: textWithheld(row.notes, row.notes_sensitivity, visibility.sensitive),
   };
 }
 
@@ -114,12 +119,13 @@ export function toAssessment(row: AssessmentRow, visibility: Visibility): RiskAs
     colour: row.colour,
     besideColours: visibleColours(row.beside_colours, visibility),
     overridesProposal: row.overrides_proposal,
-    reason: row.reason,
+    reason: visibleText(row.reason, row.reason_sensitivity, visibility.sensitive),
     screenPositive: row.screen_positive,
     inCaseManagement: row.in_case_management,
     assessorId: row.assessor_id,
     institutionId: row.institution_id ?? '',
     recordedAt: row.recorded_at,
+    textWithheld: textWithheld(row.reason, row.reason_sensitivity, visibility.sensitive),
   };
 }
 
@@ -162,26 +168,28 @@ export function toPostpartumVisit(row: PostpartumVisitRow, visibility: Visibilit
     lochia: row.lochia,
     wound: row.wound,
     findings: visibleFindings(row.findings, visibility),
-    notes: row.notes,
+    notes: visibleText(row.notes, row.notes_sensitivity, visibility.sensitive),
     institutionId: row.institution_id ?? '',
     authorId: row.author_id,
+    textWithheld: textWithheld(row.notes, row.notes_sensitivity, visibility.sensitive),
   };
 }
 
-export function toImagingStudy(row: ImagingStudyRow): ImagingStudy {
+export function toImagingStudy(row: ImagingStudyRow, visibility: Visibility): ImagingStudy {
   return {
     id: row.id,
     studyInstanceUid: row.study_instance_uid,
     modality: row.modality,
     studyDate: row.study_date,
     objectId: row.object_id ?? '',
-    findings: row.findings,
+    findings: visibleText(row.findings, row.findings_sensitivity, visibility.sensitive),
     institutionId: row.institution_id ?? '',
     authorId: row.author_id,
+    textWithheld: textWithheld(row.findings, row.findings_sensitivity, visibility.sensitive),
   };
 }
 
-export function toChildCheck(row: ChildCheckRow): ChildCheck {
+export function toChildCheck(row: ChildCheckRow, visibility: Visibility): ChildCheck {
   return {
     id: row.id,
     service: row.service,
@@ -190,10 +198,11 @@ export function toChildCheck(row: ChildCheckRow): ChildCheck {
     development: row.development,
     feeding: row.feeding,
     haemoglobin: num(row.haemoglobin),
-    notes: row.notes,
+    notes: visibleText(row.notes, row.notes_sensitivity, visibility.sensitive),
     growthMeasurementId: row.growth_measurement_id ?? '',
     institutionId: row.institution_id ?? '',
     authorId: row.author_id,
+    textWithheld: textWithheld(row.notes, row.notes_sensitivity, visibility.sensitive),
   };
 }
 
@@ -230,7 +239,7 @@ export function toPregnancy(
     riskAssessments: parts.assessments.map((assessment) => toAssessment(assessment, visibility)),
     delivery: parts.delivery ? toDelivery(parts.delivery) : undefined,
     postpartumVisits: (parts.postpartumVisits ?? []).map((visit) => toPostpartumVisit(visit, visibility)),
-    imagingStudies: (parts.imagingStudies ?? []).map(toImagingStudy),
+    imagingStudies: (parts.imagingStudies ?? []).map((study) => toImagingStudy(study, visibility)),
   };
 }
 
@@ -289,7 +298,20 @@ export function toChildRecord(
     growth: parts.growth.map(toGrowth),
     immunizations: parts.immunizations.map(toImmunization),
     screenings: visibility.sensitive ? parts.screenings.map(toScreening) : [],
-    checks: parts.checks.map(toChildCheck),
+    checks: parts.checks.map((check) => toChildCheck(check, visibility)),
+  };
+}
+
+export function toRecordVersion(row: VersionRow, visibility: Visibility): RecordVersion {
+  return {
+    version: row.version,
+    change: row.change,
+    entityId: row.entity_id ?? '',
+    authorId: row.author_id,
+    institutionId: row.institution_id,
+    reason: visibleText(row.reason, row.reason_sensitivity, visibility.sensitive),
+    recordedAt: row.recorded_at,
+    textWithheld: textWithheld(row.reason, row.reason_sensitivity, visibility.sensitive),
   };
 }
 

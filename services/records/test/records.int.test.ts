@@ -8,6 +8,7 @@ import { callUnary, createChannelClient } from '../../common/src/grpc/client';
 import Redis from 'ioredis';
 import { GetHandbookResponse, RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { HttpAnswer } from '../../identity/test/support';
+import { waitFor } from '../../common/test/processes';
 import { api, call, certificate, daysBefore, fieldsOf, loginAll, newMother, ok, platform, recordOf, recordsAuditOf, today, tokens } from './support';
 
 beforeAll(async () => {
@@ -323,7 +324,12 @@ describe('privacy and the handbook', () => {
   });
 
   it('statistics: analysts within scope only', async () => {
-    const mine = await ok(call('lufeng.analyst', 'GET', `/v1/statistics?county=lufeng`));
+    // The rollups follow the writes within seconds.
+    let mine: any;
+    await waitFor(async () => {
+      mine = await ok(call('lufeng.analyst', 'GET', `/v1/statistics?county=lufeng`));
+      return mine.values.some((v: { indicator: string }) => v.indicator === 'pregnancies_registered');
+    }, 20_000, 'the registrations in the statistics');
     const registered = mine.values.filter((v: { indicator: string }) => v.indicator === 'pregnancies_registered');
     expect(registered.length).toBeGreaterThan(0);
     expect(registered.every((v: { county: string }) => v.county === 'lufeng')).toBe(true);
@@ -336,7 +342,8 @@ describe('privacy and the handbook', () => {
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('indicator,county,month,numerator,denominator,definition');
+    // The first columns as before; the catalogue's institution, period, unit, source and confirmation follow.
+    expect(lines[0]).toBe('indicator,county,month,numerator,denominator,definition,institutionId,period,unit,source,confirmation');
     expect(lines.length).toBe(mine.values.length + 1);
     expect(lines.slice(1).every((line) => line.split(',')[1] === 'lufeng')).toBe(true);
   });

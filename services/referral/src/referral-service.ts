@@ -461,7 +461,7 @@ export class ReferralService {
       UpdateBusinessStatusRequest,
       ctx,
       { reason: value, validate: (v) => text(v, request.businessStatus, 'businessStatus', { required: true, max: 200 }) },
-      async (tx, row, to) => {
+      async (tx, row) => {
         const updated = await this.repository.updateReferral(tx, row.id, { business_status: value });
         return { referral: await this.view(updated, tx) };
       },

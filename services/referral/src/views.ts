@@ -10,7 +10,7 @@ import {
   ReferralTransition,
   ReferralUrgency,
 } from '../../common/src/gen/mch/referral/v1/referral';
-import { ServiceType, serviceTypeFromJSON } from '../../common/src/gen/mch/scheduling/v1/scheduling';
+import { serviceTypeFromJSON } from '../../common/src/gen/mch/scheduling/v1/scheduling';
 import { isOverdue, Urgency } from './domain/deadlines';
 import type { ReferralDirectionName, ReferralState } from './domain/workflow';
 import type { BookingRow, ReferralRow, SnapshotJson, SuggestionRow, TransitionRow } from './repository';
@@ -53,7 +53,7 @@ const BOOKING_STATUS_OF: Readonly<Record<BookingRow['status'], BookingStatus>> =
 export function toBooking(row: BookingRow): Booking {
   return {
     status: BOOKING_STATUS_OF[row.status],
-    service: serviceTypeFromJSON(row.service_type) as ServiceType,
+    service: serviceTypeFromJSON(row.service_type),
     requestedStart: row.requested_start,
     earliestAtOrAfter: row.earliest_at_or_after,
     appointmentId: row.appointment_id,

@@ -1,6 +1,6 @@
 // Replication's configuration: the kit's keys plus which HA engine it observes and where that answers: Patroni's
 // REST API of each zone, or a CloudNativePG Cluster through the Kubernetes API.
-import { ConfigError, ConfigOf, ConfigField, int, loadConfig, optionalStr, port, serviceConfigSpec, str } from '../../common/src/config';
+import { ConfigError, ConfigOf, ConfigField, int, loadConfig, optionalStr, serviceConfigSpec, str } from '../../common/src/config';
 
 function urlList(): ConfigField<string[]> {
   return {

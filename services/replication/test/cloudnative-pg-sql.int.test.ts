@@ -11,7 +11,9 @@ const platform = readTestPlatform();
 let client: Client;
 
 beforeAll(async () => {
-  client = new Client({ connectionString: platform.rwUrl });
+  const own = platform.serviceDatabaseUrls['replication'];
+  if (own === undefined) throw new Error('the platform gave the replication service no role of its own');
+  client = new Client({ connectionString: own.rw });
   await client.connect();
 });
 

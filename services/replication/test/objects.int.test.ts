@@ -227,7 +227,7 @@ describe('objects through the gateway', () => {
         controller.enqueue(new Uint8Array(piece));
       },
     });
-    const answer = await upload('lufeng.midwife', oversized as ReadableStream<Uint8Array>, 'application/pdf', `patient:${patientId}`).catch(
+    const answer = await upload('lufeng.midwife', oversized, 'application/pdf', `patient:${patientId}`).catch(
       (error: unknown) => ({ status: 0, error }) as unknown as Answer,
     );
     // The gateway answers 413 and closes the connection; a client still sending may see the close instead.

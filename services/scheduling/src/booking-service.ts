@@ -58,7 +58,7 @@ const SERVICE_LABEL_ZH: Readonly<Record<ServiceCode, string>> = {
 };
 
 function pgError(error: unknown): { code?: string; constraint?: string } {
-  return typeof error === 'object' && error !== null ? (error as { code?: string; constraint?: string }) : {};
+  return typeof error === 'object' && error !== null ? (error) : {};
 }
 
 function startOf(violations: Violations, start: Date | undefined, earliest: boolean, now: Date): void {

@@ -62,7 +62,7 @@ export class TokenVerifier {
       clockTolerance: 5,
       requiredClaims: ['sub', 'exp', 'iat', 'jti'],
     });
-    return payload as JWTPayload & Partial<AccessClaims>;
+    return payload;
   }
 }
 

@@ -232,7 +232,7 @@ export function adaptServerStream<Req, Res>(method: string, name: string, handle
     let ctx: CallContext | undefined;
     void (async () => {
       try {
-        ctx = await contextFor(call as ServerWritableStream<unknown, unknown>, method, name, options);
+        ctx = await contextFor(call, method, name, options);
         for await (const message of handler(checkRequestText(call.request), ctx)) {
           if (call.cancelled || ctx.signal.aborted) break;
           call.write(message);

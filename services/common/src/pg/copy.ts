@@ -38,7 +38,7 @@ export function copyField(value: CopyValue): string {
   if (typeof value === 'boolean') return value ? 't' : 'f';
   if (value instanceof Date) return value.toISOString();
   if (value instanceof JsonValue) return escapeText(JSON.stringify(value.value));
-  return escapeText(arrayLiteral(value as readonly string[]));
+  return escapeText(arrayLiteral(value));
 }
 
 /** One row in COPY's text format, newline-terminated. */

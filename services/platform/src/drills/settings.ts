@@ -41,8 +41,8 @@ export async function settingsInForce(platform: Platform, client: ClientPolicy, 
       // the other zone may answer
     }
   }
-  const num = (key: string): number | undefined => (typeof config[key] === 'number' ? (config[key] as number) : undefined);
-  const bool = (key: string): boolean | undefined => (typeof config[key] === 'boolean' ? (config[key] as boolean) : undefined);
+  const num = (key: string): number | undefined => (typeof config[key] === 'number' ? (config[key]) : undefined);
+  const bool = (key: string): boolean | undefined => (typeof config[key] === 'boolean' ? (config[key]) : undefined);
   const patroni = {
     ...(num('ttl') === undefined ? {} : { ttl: num('ttl') }),
     ...(num('loop_wait') === undefined ? {} : { loopWait: num('loop_wait') }),

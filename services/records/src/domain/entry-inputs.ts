@@ -2,7 +2,7 @@
 // postpartum schedule's items), child health checks (against the child health schedule's services) and imaging
 // study references (DICOM UID, modality, object id). Pure: every bad field is named at once.
 export { withFieldPrefix } from '../../../common/src/errors';
-import { InvalidArgumentError, Violations } from '../../../common/src/errors';
+import { Violations } from '../../../common/src/errors';
 import { IsoDate, parseIsoDate } from './calendar';
 import { dateField, measurement } from './record-inputs';
 import type { Schedule } from './schedules/schedule';
@@ -77,7 +77,7 @@ export function checkPostpartumVisit(
   if (visitDay !== undefined) {
     const anchorDischarge = item?.anchor === 'discharge' && delivery.dischargeDate !== undefined;
     if (visitDay < deliveryDay) violations.add('visitDate', `must not be before the delivery (${delivery.deliveryDate})`);
-    else if (anchorDischarge && visitDay < parseIsoDate(delivery.dischargeDate as IsoDate, 'dischargeDate')) {
+    else if (anchorDischarge && visitDay < parseIsoDate(delivery.dischargeDate, 'dischargeDate')) {
       violations.add('visitDate', `a home visit must not be before the discharge (${delivery.dischargeDate})`);
     } else if (visitDay > parseIsoDate(today, 'today')) violations.add('visitDate', 'must not be in the future');
     else if (visitDay - deliveryDay > 365) violations.add('visitDate', 'is more than a year after the delivery');

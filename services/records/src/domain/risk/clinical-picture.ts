@@ -177,10 +177,10 @@ export function checkClinicalPicture(picture: ClinicalPicture): CheckedClinicalP
       }
     }
     if (!codeOk || !resultOk) return;
-    const previous = latest.get(lab.code as LabCode);
+    const previous = latest.get(lab.code);
     // Same day (or undated) results: a positive is kept, so a screen never loses a positive to ordering.
     if (!previous || day > previous.day || (day === previous.day && lab.result === 'positive')) {
-      latest.set(lab.code as LabCode, { result: lab.result as LabResultValue, day });
+      latest.set(lab.code, { result: lab.result, day });
     }
   });
   if (violations.length > 0) throw new InvalidArgumentError(violations);

@@ -624,6 +624,8 @@ export interface AntenatalVisit {
   /** The township screen on this visit: flagged for grading. */
   screenPositive: boolean;
   screenReasons: string[];
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A risk assessment: a clinician's grade (with the engine's proposal) or a township screen. */
@@ -648,7 +650,11 @@ export interface RiskAssessment {
   inCaseManagement: boolean;
   assessorId: string;
   institutionId: string;
-  recordedAt?: Date | undefined;
+  recordedAt?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A newborn of a delivery, registered as a child patient. */
@@ -802,7 +808,11 @@ export interface RecordVersion {
   authorId: string;
   institutionId: string;
   reason: string;
-  recordedAt?: Date | undefined;
+  recordedAt?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** One record's history. */
@@ -841,6 +851,11 @@ export interface RegisterPregnancyRequest {
     | undefined;
   /** Why (kept with the version). */
   reason: string;
+  /**
+   * The author states the free text (reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The registered pregnancy and the new record version. */
@@ -866,6 +881,11 @@ export interface RecordAntenatalVisitRequest {
   notes: string;
   expectedVersion?: number | undefined;
   reason: string;
+  /**
+   * The author states the free text (notes and reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The visit, the pregnancy's risk status after it, and the new record version. */
@@ -886,7 +906,14 @@ export interface AssessRiskRequest {
   colour: string;
   besideColours: string[];
   reason: string;
-  expectedVersion?: number | undefined;
+  expectedVersion?:
+    | number
+    | undefined;
+  /**
+   * The author states the free text (reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The assessment, the pregnancy's risk status and the new record version. */
@@ -1008,6 +1035,8 @@ export interface PostpartumVisit {
   notes: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A postpartum visit of a delivered pregnancy. */
@@ -1028,6 +1057,11 @@ export interface RecordPostpartumVisitRequest {
   notes: string;
   expectedVersion?: number | undefined;
   reason: string;
+  /**
+   * The author states the free text (notes and reason) names no sensitive condition, so it need not be withheld with the
+   * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The visit and the mother's new record version. */
@@ -1053,6 +1087,8 @@ export interface ChildCheck {
   growthMeasurementId: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** The measurements of a growth measurement (as in RecordGrowthRequest). */
@@ -1104,6 +1140,8 @@ export interface ImagingStudy {
   findings: string;
   institutionId: string;
   authorId: string;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** An imaging study reference for a pregnancy. */
@@ -1187,6 +1225,15 @@ export interface GetStatisticsRequest {
   from: string;
   /** Last month, YYYY-MM; this month when empty. */
   to: string;
+  /** "county" (residence, the default) or "institution" (where the care was given). */
+  groupBy: string;
+  /**
+   * "month" (the default), "quarter" (calendar) or "year" (the reporting year 1 October – 30 September,
+   * Asia/Shanghai, named by the year it ends in); "calendar-year" on request.
+   */
+  period: string;
+  /** Only these indicators (ids of the catalogue); all when empty. */
+  indicators: string[];
 }
 
 /** One indicator in one county and month. */
@@ -1201,6 +1248,16 @@ export interface IndicatorValue {
   denominator: string;
   /** What is counted over what. */
   definition: string;
+  /** With group_by=institution: the institution ("" when the facts name none). */
+  institutionId: string;
+  /** The period: YYYY-MM, YYYY-Qn, or the reporting year YYYY (calendar-year: YYYY). */
+  period: string;
+  /** "%", "‰", "‱", "per 100,000 live births", or "" for a count. */
+  unit: string;
+  /** Where the definition comes from (document and table), and whether that text was confirmed. */
+  source: string;
+  /** "confirmed" or "unconfirmed". */
+  confirmation: string;
 }
 
 /** Indicators, by indicator, county and month. */
@@ -1979,6 +2036,7 @@ function createBaseAntenatalVisit(): AntenatalVisit {
     notes: "",
     screenPositive: false,
     screenReasons: [],
+    textWithheld: false,
   };
 }
 
@@ -2037,6 +2095,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     }
     for (const v of message.screenReasons) {
       writer.uint32(146).string(v!);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(152).bool(message.textWithheld);
     }
     return writer;
   },
@@ -2198,6 +2259,14 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
             message.screenReasons.push(reader.string());
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2282,6 +2351,11 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
         : globalThis.Array.isArray(object?.screen_reasons)
         ? object.screen_reasons.map((e: any) => globalThis.String(e))
         : [],
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -2341,6 +2415,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     if (message.screenReasons?.length) {
       obj.screenReasons = message.screenReasons;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -2369,6 +2446,7 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     message.notes = object.notes ?? "";
     message.screenPositive = object.screenPositive ?? false;
     message.screenReasons = object.screenReasons?.map((e) => e) || [];
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -2392,6 +2470,7 @@ function createBaseRiskAssessment(): RiskAssessment {
     assessorId: "",
     institutionId: "",
     recordedAt: undefined,
+    textWithheld: false,
   };
 }
 
@@ -2447,6 +2526,9 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     }
     if (message.recordedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(138).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(144).bool(message.textWithheld);
     }
     return writer;
   },
@@ -2600,6 +2682,14 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
             message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2683,6 +2773,11 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
         : isSet(object.recorded_at)
         ? fromJsonTimestamp(object.recorded_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -2739,6 +2834,9 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     if (message.recordedAt !== undefined) {
       obj.recordedAt = message.recordedAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -2764,6 +2862,7 @@ export const RiskAssessment: MessageFns<RiskAssessment> = {
     message.assessorId = object.assessorId ?? "";
     message.institutionId = object.institutionId ?? "";
     message.recordedAt = object.recordedAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -4873,7 +4972,16 @@ export const GetPatientRecordResponse: MessageFns<GetPatientRecordResponse> = {
 };
 
 function createBaseRecordVersion(): RecordVersion {
-  return { version: 0, change: "", entityId: "", authorId: "", institutionId: "", reason: "", recordedAt: undefined };
+  return {
+    version: 0,
+    change: "",
+    entityId: "",
+    authorId: "",
+    institutionId: "",
+    reason: "",
+    recordedAt: undefined,
+    textWithheld: false,
+  };
 }
 
 export const RecordVersion: MessageFns<RecordVersion> = {
@@ -4898,6 +5006,9 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     }
     if (message.recordedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(64).bool(message.textWithheld);
     }
     return writer;
   },
@@ -4971,6 +5082,14 @@ export const RecordVersion: MessageFns<RecordVersion> = {
             message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5008,6 +5127,11 @@ export const RecordVersion: MessageFns<RecordVersion> = {
         : isSet(object.recorded_at)
         ? fromJsonTimestamp(object.recorded_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -5034,6 +5158,9 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     if (message.recordedAt !== undefined) {
       obj.recordedAt = message.recordedAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -5049,6 +5176,7 @@ export const RecordVersion: MessageFns<RecordVersion> = {
     message.institutionId = object.institutionId ?? "";
     message.reason = object.reason ?? "";
     message.recordedAt = object.recordedAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -5288,6 +5416,7 @@ function createBaseRegisterPregnancyRequest(): RegisterPregnancyRequest {
     findings: [],
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -5319,6 +5448,9 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(74).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(80).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5408,6 +5540,14 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5457,6 +5597,11 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5489,6 +5634,9 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5508,6 +5656,7 @@ export const RegisterPregnancyRequest: MessageFns<RegisterPregnancyRequest> = {
     message.findings = object.findings?.map((e) => e) || [];
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -5620,6 +5769,7 @@ function createBaseRecordAntenatalVisitRequest(): RecordAntenatalVisitRequest {
     notes: "",
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -5669,6 +5819,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     }
     if (message.reason !== "") {
       writer.uint32(122).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(128).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5806,6 +5959,14 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
             message.reason = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5875,6 +6036,11 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5925,6 +6091,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5948,6 +6117,7 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     message.notes = object.notes ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -6062,7 +6232,15 @@ export const RecordAntenatalVisitResponse: MessageFns<RecordAntenatalVisitRespon
 };
 
 function createBaseAssessRiskRequest(): AssessRiskRequest {
-  return { pregnancyId: "", assessedOn: "", colour: "", besideColours: [], reason: "", expectedVersion: undefined };
+  return {
+    pregnancyId: "",
+    assessedOn: "",
+    colour: "",
+    besideColours: [],
+    reason: "",
+    expectedVersion: undefined,
+    textNotSensitive: false,
+  };
 }
 
 export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
@@ -6084,6 +6262,9 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     }
     if (message.expectedVersion !== undefined) {
       writer.uint32(48).int32(message.expectedVersion);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(56).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -6149,6 +6330,14 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
             message.expectedVersion = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6185,6 +6374,11 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
         : isSet(object.expected_version)
         ? globalThis.Number(object.expected_version)
         : undefined,
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -6208,6 +6402,9 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     if (message.expectedVersion !== undefined) {
       obj.expectedVersion = Math.round(message.expectedVersion);
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -6222,6 +6419,7 @@ export const AssessRiskRequest: MessageFns<AssessRiskRequest> = {
     message.besideColours = object.besideColours?.map((e) => e) || [];
     message.reason = object.reason ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -7711,6 +7909,7 @@ function createBasePostpartumVisit(): PostpartumVisit {
     notes: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -7760,6 +7959,9 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     }
     if (message.authorId !== "") {
       writer.uint32(122).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(128).bool(message.textWithheld);
     }
     return writer;
   },
@@ -7897,6 +8099,14 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
             message.authorId = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7960,6 +8170,11 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -8010,6 +8225,9 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -8033,6 +8251,7 @@ export const PostpartumVisit: MessageFns<PostpartumVisit> = {
     message.notes = object.notes ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -8053,6 +8272,7 @@ function createBaseRecordPostpartumVisitRequest(): RecordPostpartumVisitRequest 
     notes: "",
     expectedVersion: undefined,
     reason: "",
+    textNotSensitive: false,
   };
 }
 
@@ -8099,6 +8319,9 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     }
     if (message.reason !== "") {
       writer.uint32(114).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(120).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -8228,6 +8451,14 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
             message.reason = reader.string();
             continue;
           }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8286,6 +8517,11 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -8333,6 +8569,9 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -8355,6 +8594,7 @@ export const RecordPostpartumVisitRequest: MessageFns<RecordPostpartumVisitReque
     message.notes = object.notes ?? "";
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -8463,6 +8703,7 @@ function createBaseChildCheck(): ChildCheck {
     growthMeasurementId: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -8500,6 +8741,9 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     }
     if (message.authorId !== "") {
       writer.uint32(90).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(96).bool(message.textWithheld);
     }
     return writer;
   },
@@ -8605,6 +8849,14 @@ export const ChildCheck: MessageFns<ChildCheck> = {
             message.authorId = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -8650,6 +8902,11 @@ export const ChildCheck: MessageFns<ChildCheck> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -8688,6 +8945,9 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -8707,6 +8967,7 @@ export const ChildCheck: MessageFns<ChildCheck> = {
     message.growthMeasurementId = object.growthMeasurementId ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -9197,6 +9458,7 @@ function createBaseImagingStudy(): ImagingStudy {
     findings: "",
     institutionId: "",
     authorId: "",
+    textWithheld: false,
   };
 }
 
@@ -9225,6 +9487,9 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     }
     if (message.authorId !== "") {
       writer.uint32(66).string(message.authorId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(72).bool(message.textWithheld);
     }
     return writer;
   },
@@ -9306,6 +9571,14 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
             message.authorId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9348,6 +9621,11 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -9377,6 +9655,9 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -9393,6 +9674,7 @@ export const ImagingStudy: MessageFns<ImagingStudy> = {
     message.findings = object.findings ?? "";
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -10570,7 +10852,7 @@ export const ListRiskEventsResponse: MessageFns<ListRiskEventsResponse> = {
 };
 
 function createBaseGetStatisticsRequest(): GetStatisticsRequest {
-  return { county: "", from: "", to: "" };
+  return { county: "", from: "", to: "", groupBy: "", period: "", indicators: [] };
 }
 
 export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
@@ -10583,6 +10865,15 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
     }
     if (message.to !== "") {
       writer.uint32(26).string(message.to);
+    }
+    if (message.groupBy !== "") {
+      writer.uint32(34).string(message.groupBy);
+    }
+    if (message.period !== "") {
+      writer.uint32(42).string(message.period);
+    }
+    for (const v of message.indicators) {
+      writer.uint32(50).string(v!);
     }
     return writer;
   },
@@ -10624,6 +10915,30 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
             message.to = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.groupBy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.period = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.indicators.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10641,6 +10956,15 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
       county: isSet(object.county) ? globalThis.String(object.county) : "",
       from: isSet(object.from) ? globalThis.String(object.from) : "",
       to: isSet(object.to) ? globalThis.String(object.to) : "",
+      groupBy: isSet(object.groupBy)
+        ? globalThis.String(object.groupBy)
+        : isSet(object.group_by)
+        ? globalThis.String(object.group_by)
+        : "",
+      period: isSet(object.period) ? globalThis.String(object.period) : "",
+      indicators: globalThis.Array.isArray(object?.indicators)
+        ? object.indicators.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -10655,6 +10979,15 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
     if (message.to !== "") {
       obj.to = message.to;
     }
+    if (message.groupBy !== "") {
+      obj.groupBy = message.groupBy;
+    }
+    if (message.period !== "") {
+      obj.period = message.period;
+    }
+    if (message.indicators?.length) {
+      obj.indicators = message.indicators;
+    }
     return obj;
   },
 
@@ -10666,12 +10999,27 @@ export const GetStatisticsRequest: MessageFns<GetStatisticsRequest> = {
     message.county = object.county ?? "";
     message.from = object.from ?? "";
     message.to = object.to ?? "";
+    message.groupBy = object.groupBy ?? "";
+    message.period = object.period ?? "";
+    message.indicators = object.indicators?.map((e) => e) || [];
     return message;
   },
 };
 
 function createBaseIndicatorValue(): IndicatorValue {
-  return { indicator: "", county: "", month: "", numerator: "0", denominator: "0", definition: "" };
+  return {
+    indicator: "",
+    county: "",
+    month: "",
+    numerator: "0",
+    denominator: "0",
+    definition: "",
+    institutionId: "",
+    period: "",
+    unit: "",
+    source: "",
+    confirmation: "",
+  };
 }
 
 export const IndicatorValue: MessageFns<IndicatorValue> = {
@@ -10693,6 +11041,21 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     }
     if (message.definition !== "") {
       writer.uint32(50).string(message.definition);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(58).string(message.institutionId);
+    }
+    if (message.period !== "") {
+      writer.uint32(66).string(message.period);
+    }
+    if (message.unit !== "") {
+      writer.uint32(74).string(message.unit);
+    }
+    if (message.source !== "") {
+      writer.uint32(82).string(message.source);
+    }
+    if (message.confirmation !== "") {
+      writer.uint32(90).string(message.confirmation);
     }
     return writer;
   },
@@ -10758,6 +11121,46 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
             message.definition = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.period = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.unit = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.confirmation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -10778,6 +11181,15 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
       numerator: isSet(object.numerator) ? globalThis.String(object.numerator) : "0",
       denominator: isSet(object.denominator) ? globalThis.String(object.denominator) : "0",
       definition: isSet(object.definition) ? globalThis.String(object.definition) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      period: isSet(object.period) ? globalThis.String(object.period) : "",
+      unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      confirmation: isSet(object.confirmation) ? globalThis.String(object.confirmation) : "",
     };
   },
 
@@ -10801,6 +11213,21 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     if (message.definition !== "") {
       obj.definition = message.definition;
     }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.period !== "") {
+      obj.period = message.period;
+    }
+    if (message.unit !== "") {
+      obj.unit = message.unit;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.confirmation !== "") {
+      obj.confirmation = message.confirmation;
+    }
     return obj;
   },
 
@@ -10815,6 +11242,11 @@ export const IndicatorValue: MessageFns<IndicatorValue> = {
     message.numerator = object.numerator ?? "0";
     message.denominator = object.denominator ?? "0";
     message.definition = object.definition ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.period = object.period ?? "";
+    message.unit = object.unit ?? "";
+    message.source = object.source ?? "";
+    message.confirmation = object.confirmation ?? "";
     return message;
   },
 };
