@@ -1,5 +1,5 @@
 // The records walk through the gateway against the real platform: a pregnancy registered at a township at
-// 10 weeks, visits, a severe-hypertension visit that flags her, the county clinician's red grade (register and
+// 10 weeks, visits, a visit with BP 168/112 and proteinuria 2+ that flags her, the county clinician's orange grade (severe pre-eclampsia) (register and
 // outbox), the delivery of twins (two child patients in identity, linked to her), their growth and doses; and
 // the refusals: bad input is 400 naming the field and writes nothing, a stale version is 409.
 import { randomInt } from 'node:crypto';
