@@ -84,12 +84,12 @@ export class RouteWorld {
     this.ids['specialistAccount'] = (await this.ok('pref.clinician', 'GET', '/v1/me')).account.id;
     this.ids['midwifeAccount'] = (await this.ok('lufeng.midwife', 'GET', '/v1/me')).account.id;
 
-    // A woman in her third trimester, graded red after a severe-hypertension visit.
+    // A woman in her third trimester, graded red after a visit with severe pre-eclampsia and hypertensive heart disease.
     this.ids['mother'] = await this.woman('1996-04-10', '李秀英');
     this.ids['pregnancy'] = (
       await this.ok('lufeng.midwife', 'POST', `/v1/patients/${this.id('mother')}/pregnancies`, { lmp: daysFrom(-220), registeredOn: daysFrom(-150), prePregnancyWeightKg: 55, heightCm: 158 })
     ).pregnancy.id;
-    await this.ok('lufeng.midwife', 'POST', `/v1/pregnancies/${this.id('pregnancy')}/visits`, { visitDate: daysFrom(-1), systolicBp: 172, diastolicBp: 114, proteinuria: 'PROTEINURIA_PLUS_2' });
+    await this.ok('lufeng.midwife', 'POST', `/v1/pregnancies/${this.id('pregnancy')}/visits`, { visitDate: daysFrom(-1), systolicBp: 172, diastolicBp: 114, proteinuria: 'PROTEINURIA_PLUS_2', findings: ['hypertensive_heart_disease'] });
     await this.ok('lufeng.clinician', 'POST', `/v1/pregnancies/${this.id('pregnancy')}/risk-assessments`, {});
     // A mother delivered ten days ago, and her daughter.
     this.ids['delivered'] = await this.woman('1994-08-02', '张丽华');

@@ -41,7 +41,10 @@ export class RecordAccess {
   restrictedVisibility(today: string): Visibility {
     const ruleSet = this.ruleSetOn(today);
     const sensitiveColours = new Set(ruleSet.colours.filter((colour) => colour.standsBeside).map((colour) => colour.code));
-    const sensitiveRules = new Set(ruleSet.rules.filter((rule) => sensitiveColours.has(rule.colour)).map((rule) => rule.id));
+    const sensitiveRules = new Set([
+      ...ruleSet.rules.filter((rule) => rule.sensitive || sensitiveColours.has(rule.colour)).map((rule) => rule.id),
+      ...ruleSet.screening.filter((rule) => rule.sensitive).map((rule) => rule.id),
+    ]);
     return { sensitive: false, sensitiveColours, sensitiveRules };
   }
 

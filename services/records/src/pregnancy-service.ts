@@ -62,6 +62,7 @@ function visitPicture(pregnancy: PregnancyRow, visits: readonly Omit<VisitRow, '
       diastolicBp: visit.diastolic_bp ?? undefined,
       haemoglobin: visit.haemoglobin === null ? undefined : Number(visit.haemoglobin),
       plateletCount: visit.platelet_count === null ? undefined : Number(visit.platelet_count),
+      proteinuria: visit.proteinuria,
       findings: visit.findings,
       labs: visit.labs.map((lab) => ({ code: lab.code as never, result: lab.result as never, resultedOn: lab.resultedOn })),
     })),

@@ -147,6 +147,7 @@ export class RecordImport {
         diastolicBp: visit.input.diastolicBp,
         haemoglobin: visit.input.haemoglobin,
         plateletCount: visit.input.plateletCount,
+        proteinuria: visit.input.proteinuria,
         findings: visit.checked.findings,
         labs: labs,
       });

@@ -1,5 +1,5 @@
 // The records walk through the gateway against the real platform: a pregnancy registered at a township at
-// 10 weeks, visits, a severe-hypertension visit that flags her, the county clinician's red grade (register and
+// 10 weeks, visits, a visit with BP 168/112 and proteinuria 2+ that flags her, the county clinician's orange grade (severe pre-eclampsia) (register and
 // outbox), the delivery of twins (two child patients in identity, linked to her), their growth and doses; and
 // the refusals: bad input is 400 naming the field and writes nothing, a stale version is 409.
 import { randomInt } from 'node:crypto';
@@ -89,13 +89,13 @@ describe('the pregnancy walk', () => {
     version = (answers.find((a) => a.status === 200) as HttpAnswer).body.recordVersion;
   });
 
-  it('flags her on a visit with severe hypertension; the township may screen but not grade', async () => {
+  it('flags her on a visit with BP 168/112 and proteinuria 2+ (severe pre-eclampsia); the township may screen but not grade', async () => {
     const body = await ok(
       call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, { visitDate: atWeek(230), systolicBp: 168, diastolicBp: 112, proteinuria: 'PROTEINURIA_PLUS_2' }),
     );
     version = body.recordVersion;
     expect(body.risk.screenPositive).toBe(true);
-    expect(body.risk.screenReasons).toContain('severe-hypertension');
+    expect(body.risk.screenReasons).toContain('severe-pre-eclampsia');
     expect(body.risk.colour ?? '').toBe('');
     const grade = await call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, { colour: 'red' });
     expect(grade.status).toBe(403);
@@ -103,13 +103,13 @@ describe('the pregnancy walk', () => {
     expect(screen.assessment.kind).toBe('screen');
     expect(screen.assessment.colour ?? '').toBe('');
     expect(screen.assessment.proposedColour ?? '').toBe('');
-    expect(screen.assessment.firedRules.map((rule: { ruleId: string }) => rule.ruleId)).toContain('severe-hypertension');
+    expect(screen.assessment.firedRules.map((rule: { ruleId: string }) => rule.ruleId)).toContain('severe-pre-eclampsia');
     expect(screen.assessment.firedRules.every((rule: { colour?: string }) => (rule.colour ?? '') === '')).toBe(true);
     expect(screen.assessment.screenPositive).toBe(true);
     version = screen.recordVersion;
   });
 
-  it('the county clinician confirms red: the case register and a cursor reader of ListRiskEvents see it', async () => {
+  it('the county clinician confirms orange (severe pre-eclampsia, not red): the case register and a cursor reader of ListRiskEvents see it', async () => {
     const records = createChannelClient(platform.serviceAddresses.records as string);
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${tokens['pref.clinician']}`);
@@ -126,8 +126,8 @@ describe('the pregnancy walk', () => {
 
     const graded = await ok(call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, { expectedVersion: version }));
     expect(graded.assessment.kind).toBe('grade');
-    expect(graded.assessment.proposedColour).toBe('red');
-    expect(graded.assessment.colour).toBe('red');
+    expect(graded.assessment.proposedColour).toBe('orange');
+    expect(graded.assessment.colour).toBe('orange');
     expect(graded.assessment.overridesProposal ?? false).toBe(false);
     expect(graded.risk.inCaseManagement).toBe(true);
     version = graded.recordVersion;
@@ -142,12 +142,12 @@ describe('the pregnancy walk', () => {
       if (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatchObject({ patientId: motherId, previousColour: '', colour: 'red', inCaseManagement: true, countyCode: 'lufeng' });
+    expect(seen[0]).toMatchObject({ patientId: motherId, previousColour: '', colour: 'orange', inCaseManagement: true, countyCode: 'lufeng' });
     records.close();
   });
 
   it('a grade other than the proposal needs a reason', async () => {
-    const answer = await call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, { colour: 'orange' });
+    const answer = await call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, { colour: 'red' });
     expect(answer.status).toBe(400);
     expect(fieldsOf(answer)).toEqual(['reason']);
   });

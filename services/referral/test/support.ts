@@ -47,7 +47,7 @@ export class ReferralWorld {
   /** A woman registered at the Guangtong township centre, graded `colour` by the Lufeng county clinician. */
   async gradedPregnancy(colour: 'red' | 'yellow'): Promise<{ patientId: string; pregnancyId: string }> {
     const treatment = { 'x-mch-purpose': 'treatment' };
-    // Age 38 is yellow by the national rules; red comes from a severe-hypertension visit.
+    // Age 38 is yellow by the national rules; red comes from a visit with severe pre-eclampsia and hypertensive heart disease.
     const birth = colour === 'yellow' ? '1988-03-08' : '1996-04-10';
     const patient = await ok(this.call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birth), name: '王桂英', countyCode: 'lufeng' }, treatment));
     const patientId = patient.patient.id as string;
@@ -56,7 +56,7 @@ export class ReferralWorld {
     );
     const pregnancyId = registered.pregnancy.id as string;
     if (colour === 'red') {
-      await ok(this.call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, { visitDate: daysBefore(1), systolicBp: 172, diastolicBp: 114, proteinuria: 'PROTEINURIA_PLUS_2' }, treatment));
+      await ok(this.call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, { visitDate: daysBefore(1), systolicBp: 172, diastolicBp: 114, proteinuria: 'PROTEINURIA_PLUS_2', findings: ['hypertensive_heart_disease'] }, treatment));
     }
     const graded = await ok(this.call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, {}, treatment));
     if (graded.assessment.colour !== colour) throw new Error(`graded ${graded.assessment.colour}, not ${colour}`);

@@ -90,7 +90,18 @@ describe('pregnancyPicture', () => {
     expect(proposeRiskGrade(ruleSet, pregnancyPicture(pregnancy, visits)).colour).toBe('green');
     // Order of the list does not matter, only the visit dates: the high reading dated last decides.
     const highLast = [{ ...visits[0], visitDate: '2026-07-01' } as (typeof visits)[number], visits[1] as (typeof visits)[number]];
-    expect(proposeRiskGrade(ruleSet, pregnancyPicture(pregnancy, highLast)).colour).toBe('red');
+    // Severe-range BP alone is orange (managed as severe pre-eclampsia), no longer red.
+    expect(proposeRiskGrade(ruleSet, pregnancyPicture(pregnancy, highLast)).colour).toBe('orange');
+  });
+
+  it('reads the dipstick as its plus count: 3+ with BP 168/112 is severe pre-eclampsia; negative, trace and untested are not protein', () => {
+    const visit = { visitDate: '2026-05-01', systolicBp: 168, diastolicBp: 112, findings: [], labs: [] };
+    const fired = (proteinuria: number): string[] => proposeRiskGrade(ruleSet, pregnancyPicture(pregnancy, [{ ...visit, proteinuria }])).firedRules.map((rule) => rule.ruleId);
+    expect(fired(5)).toContain('severe-pre-eclampsia'); // PROTEINURIA_PLUS_3
+    expect(fired(3)).toContain('severe-pre-eclampsia'); // PROTEINURIA_PLUS_1
+    for (const notProtein of [0, 1, 2]) expect(fired(notProtein)).not.toContain('severe-pre-eclampsia');
+    expect(pregnancyPicture(pregnancy, [{ ...visit, proteinuria: 0 }]).proteinuria).toBeUndefined();
+    expect(pregnancyPicture(pregnancy, [{ ...visit, proteinuria: 2 }]).proteinuria).toBe(0);
   });
 
   it('keeps every finding and lab of the pregnancy: twins and a positive HBsAg make yellow beside purple', () => {

@@ -179,6 +179,8 @@ export function pregnancyPicture(
     readonly diastolicBp?: number;
     readonly haemoglobin?: number;
     readonly plateletCount?: number;
+    /** The proto's Proteinuria value (0 unspecified). */
+    readonly proteinuria?: number;
     readonly findings: readonly string[];
     readonly labs: readonly LabResult[];
   }[],
@@ -197,16 +199,30 @@ export function pregnancyPicture(
   };
   if (pregnancy.maternalBirthDate) picture.maternalAge = maternalAgeAt(pregnancy.maternalBirthDate, pregnancy.edd);
   if (pregnancy.prePregnancyBmi !== undefined) picture.prePregnancyBmi = pregnancy.prePregnancyBmi;
-  const metrics = { systolicBp: latest((v) => v.systolicBp), diastolicBp: latest((v) => v.diastolicBp), haemoglobin: latest((v) => v.haemoglobin), plateletCount: latest((v) => v.plateletCount) };
+  const metrics = { systolicBp: latest((v) => v.systolicBp), diastolicBp: latest((v) => v.diastolicBp), haemoglobin: latest((v) => v.haemoglobin), plateletCount: latest((v) => v.plateletCount), proteinuria: latest((v) => dipstickPlus(v.proteinuria)) };
   for (const [metric, value] of Object.entries(metrics)) if (value !== undefined) (picture as Record<string, unknown>)[metric] = value;
   return picture;
+}
+
+/**
+ * The proto's Proteinuria (1 negative, 2 trace, 3-6 for 1+ to 4+; 0 not tested) as the plus count rules compare:
+ * negative and trace are 0, not tested is unknown.
+ */
+export function dipstickPlus(proteinuria: number | undefined): number | undefined {
+  if (proteinuria === undefined || proteinuria <= 0 || proteinuria > 6) return undefined;
+  return Math.max(0, proteinuria - 2);
 }
 
 /**
  * Findings that reveal an infectious disease (sensitive, like the labs that show them) or a suspected mental
  * illness (sensitive, like psychological screenings).
  */
-export const SENSITIVE_FINDINGS: ReadonlySet<string> = new Set(['hepatitis_b', 'syphilis', 'hiv', 'tuberculosis', 'severe_infectious_pneumonia', 'postpartum_depression_suspected']);
+export const SENSITIVE_FINDINGS: ReadonlySet<string> = new Set([
+  'hepatitis_b', 'hepatitis_c', 'viral_hepatitis_other', 'hepatitis_virus_carrier', 'syphilis', 'hiv', 'tuberculosis',
+  'severe_infectious_pneumonia', 'special_viral_infection', 'sexually_transmitted_disease', 'sti_history', 'genital_ulcer_or_growth',
+  'genital_purulent_discharge', 'postpartum_depression_suspected', 'postpartum_depression', 'psychosis_acute', 'psychosis_in_remission',
+  'communication_or_mental_symptoms',
+]);
 
 export interface NewbornInput {
   readonly sex: 'female' | 'male' | undefined;

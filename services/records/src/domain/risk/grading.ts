@@ -56,9 +56,16 @@ export function proposeRiskGrade(ruleSet: RiskRuleSet, picture: ClinicalPicture)
   };
 }
 
-/** The township screen: any rule that would raise her above the default colour flags her for grading. */
+/**
+ * The township screen: any line of the screening table, or any rule that would raise her above the default colour,
+ * flags her for grading. Graded rules come first, then the screening table's lines.
+ */
 export function screenForGrading(ruleSet: RiskRuleSet, picture: ClinicalPicture): PregnancyScreen {
-  const reasons = firedRules(ruleSet, checkClinicalPicture(picture)).map(({ ruleId, label }) => ({ ruleId, label }));
+  const checked = checkClinicalPicture(picture);
+  const reasons = [
+    ...firedRules(ruleSet, checked).map(({ ruleId, label }) => ({ ruleId, label })),
+    ...ruleSet.screening.filter((rule) => holds(rule.when, checked)).map((rule) => ({ ruleId: rule.id, label: rule.label })),
+  ];
   return { positive: reasons.length > 0, reasons };
 }
 

@@ -28,9 +28,30 @@ export type RiskCondition =
   | { readonly kind: 'any'; readonly conditions: readonly RiskCondition[] }
   | { readonly kind: 'all'; readonly conditions: readonly RiskCondition[] };
 
-export interface RiskRule {
+/** Where a rule comes from: the line of the published form it encodes, in the form's words. */
+export interface RuleProvenance {
+  /** The line: colour and number on the assessment table ("橙色 2.1.1"), the number on the screening table ("6.1"). */
+  readonly section?: string;
+  /** The form's wording of that line. */
+  readonly wording?: string;
+  /** A key of the rule set's `sources`. */
+  readonly source?: string;
+  /** True only where the wording was checked against a copy of the source; false marks it for checking. */
+  readonly confirmed?: boolean;
+  /** Its reason reveals a sensitive condition (infection, mental illness): withheld like purple outside the treating team. */
+  readonly sensitive: boolean;
+}
+
+export interface RiskRule extends RuleProvenance {
   readonly id: string;
   readonly colour: string;
+  readonly label: BilingualLabel;
+  readonly when: RiskCondition;
+}
+
+/** A line of the screening table: a positive screen flags her for grading and is not itself a colour. */
+export interface ScreeningRule extends RuleProvenance {
+  readonly id: string;
   readonly label: BilingualLabel;
   readonly when: RiskCondition;
 }
@@ -47,6 +68,10 @@ export interface RiskRuleSet {
   /** Ordered by rank, lowest first. */
   readonly colours: readonly RiskColour[];
   readonly rules: readonly RiskRule[];
+  /** The screening table's lines (none in a set without one). */
+  readonly screening: readonly ScreeningRule[];
+  /** The documents the rules cite, by key. */
+  readonly sources: Readonly<Record<string, string>>;
   /** Every metric some rule reads, so a proposal can say which it could not assess. */
   readonly metricsRead: readonly Metric[];
 }
@@ -56,9 +81,15 @@ const CODE_PATTERN = /^[a-z][a-z0-9_-]*$/;
 /** Parses and validates one rule-set file; any fault is a DataFileError naming the file and the place in it. */
 export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
   const root = JsonNode.parse(file, text);
-  root.onlyKeys(['id', 'title', 'jurisdiction', 'effectiveFrom', 'source', 'notes', 'defaultColour', 'colours', 'rules']);
+  root.onlyKeys(['id', 'title', 'jurisdiction', 'effectiveFrom', 'source', 'sources', 'notes', 'defaultColour', 'colours', 'rules', 'screening']);
   const id = code(root.field('id'));
   root.optionalField('notes')?.array().forEach((note) => note.string());
+  const sourcesNode = root.optionalField('sources');
+  const sources: Record<string, string> = {};
+  if (sourcesNode) {
+    if (!sourcesNode.isObject()) sourcesNode.fail('"sources" must map keys to citations');
+    for (const key of sourcesNode.keys()) sources[key] = sourcesNode.field(key).string();
+  }
 
   const colours = root
     .field('colours')
@@ -95,7 +126,7 @@ export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
     .field('rules')
     .nonEmptyArray()
     .map((node): RiskRule => {
-      node.onlyKeys(['id', 'colour', 'label', 'when', 'note']);
+      node.onlyKeys(['id', 'colour', 'label', 'when', 'note', ...PROVENANCE_KEYS]);
       node.optionalField('note')?.string();
       const ruleId = code(node.field('id'));
       if (ruleIds.has(ruleId)) node.field('id').fail(`rule id "${ruleId}" is used twice`);
@@ -104,8 +135,16 @@ export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
       const colour = colourNode.string();
       if (!byCode.has(colour)) colourNode.fail(`unknown colour "${colour}" (colours: ${[...byCode.keys()].join(', ')})`);
       if (colour === defaultColour) colourNode.fail(`a rule cannot propose the default colour "${colour}"`);
-      return { id: ruleId, colour, label: node.field('label').label(), when: parseCondition(node.field('when'), metricsRead) };
+      return { id: ruleId, colour, label: node.field('label').label(), when: parseCondition(node.field('when'), metricsRead), ...provenance(node, sources) };
     });
+  const screening = (root.optionalField('screening')?.array() ?? []).map((node): ScreeningRule => {
+    node.onlyKeys(['id', 'label', 'when', 'note', ...PROVENANCE_KEYS]);
+    node.optionalField('note')?.string();
+    const ruleId = code(node.field('id'));
+    if (ruleIds.has(ruleId)) node.field('id').fail(`rule id "${ruleId}" is used twice`);
+    ruleIds.add(ruleId);
+    return { id: ruleId, label: node.field('label').label(), when: parseCondition(node.field('when'), metricsRead), ...provenance(node, sources) };
+  });
 
   return {
     id,
@@ -116,7 +155,27 @@ export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
     defaultColour,
     colours: [...colours].sort((a, b) => a.rank - b.rank),
     rules,
+    screening,
+    sources,
     metricsRead: METRIC_NAMES.filter((metric) => metricsRead.has(metric)),
+  };
+}
+
+const PROVENANCE_KEYS = ['section', 'wording', 'source', 'confirmed', 'sensitive'];
+
+function provenance(node: JsonNode, sources: Readonly<Record<string, string>>): RuleProvenance {
+  const sourceNode = node.optionalField('source');
+  const source = sourceNode?.string();
+  if (sourceNode && source !== undefined && !(source in sources)) {
+    sourceNode.fail(`unknown source "${source}" (sources: ${Object.keys(sources).join(', ') || 'none declared'})`);
+  }
+  const optional = <T>(value: T | undefined, key: string): Record<string, T> => (value === undefined ? {} : { [key]: value });
+  return {
+    ...optional(node.optionalField('section')?.string(), 'section'),
+    ...optional(node.optionalField('wording')?.string(), 'wording'),
+    ...optional(source, 'source'),
+    ...optional(node.optionalField('confirmed')?.boolean(), 'confirmed'),
+    sensitive: node.optionalField('sensitive')?.boolean() ?? false,
   };
 }
 
