@@ -288,16 +288,21 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   return { port, stop };
 }
 
-async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger): Promise<void> {
-  const db = new Database({
+/** The database connection of a one-shot command (migrate, sweep): the owner's URL, long statements allowed. */
+function commandDatabase<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger, command: string, poolMax: number): Database {
+  return new Database({
     rwUrl: config.DATABASE_URL,
     schema: spec.service,
-    applicationName: `${config.SERVICE_NAME}-migrate`,
-    poolMax: 2,
+    applicationName: `${config.SERVICE_NAME}-${command}`,
+    poolMax,
     statementTimeoutMs: 600_000,
     commitUnknownAfterMs: config.PG_COMMIT_UNKNOWN_AFTER_MS,
     logger,
   });
+}
+
+async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger): Promise<void> {
+  const db = commandDatabase(spec, config, logger, 'migrate', 2);
   const cache = new Cache({ url: config.REDIS_URL, service: spec.service, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, defaultTtlSeconds: config.CACHE_TTL_SECONDS, logger });
   try {
     await waitForDatabase(db, logger);
@@ -314,15 +319,7 @@ async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefin
 
 /** Deletes the idempotency keys past retention, as the owner role (the local platform schedules it hourly). */
 async function runSweepCommand<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger): Promise<void> {
-  const db = new Database({
-    rwUrl: config.DATABASE_URL,
-    schema: spec.service,
-    applicationName: `${config.SERVICE_NAME}-sweep`,
-    poolMax: 1,
-    statementTimeoutMs: 600_000,
-    commitUnknownAfterMs: config.PG_COMMIT_UNKNOWN_AFTER_MS,
-    logger,
-  });
+  const db = commandDatabase(spec, config, logger, 'sweep', 1);
   try {
     const deleted = await sweepIdempotencyKeys(db);
     logger.info({ deleted }, 'idempotency keys past retention deleted');
