@@ -1,5 +1,9 @@
 // Test support for identity through the gateway: log in as the demo accounts, make residents, call routes.
 import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { TEST_PLATFORM_ENV } from '../../platform/test/platform-env';
 
 export const DEMO_PASSWORD = 'mch-demo-2026!';
 
@@ -48,9 +52,35 @@ export function residentId(birthDate: string, seq: number, region = '532301'): s
   return first17 + '10X98765432'[sum % 11];
 }
 
-let sequence = 100;
+/**
+ * The region code of this test file's resident IDs. Files share one platform and each starts its own module
+ * state, so a counter alone repeats IDs across files (the second file "registers" the first one's woman and
+ * finds her pregnancy); every file claims a region of its own instead, by creating a marker file beside the
+ * run's platform description (53 4000–53 8999: apart from the fixed codes other tests use).
+ */
+function claimRegion(): string {
+  const beside = process.env[TEST_PLATFORM_ENV];
+  const dir = join(beside ? dirname(beside) : tmpdir(), 'test-resident-regions');
+  mkdirSync(dir, { recursive: true });
+  for (let n = 0; n < 5000; n += 1) {
+    try {
+      closeSync(openSync(join(dir, String(n)), 'wx'));
+      return `53${String(4000 + n)}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new Error(`no free test region left in ${dir}`);
+}
+
+let region: string | undefined;
+let sequence = 0;
 /** A fresh, unused resident ID of a woman born on `birthDate`. */
 export function nextFemaleId(birthDate = '1995-03-08'): string {
   sequence += 2;
-  return residentId(birthDate, sequence % 1000);
+  if (region === undefined || sequence > 998) {
+    region = claimRegion();
+    sequence = 2;
+  }
+  return residentId(birthDate, sequence, region);
 }
