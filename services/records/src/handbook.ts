@@ -1,8 +1,28 @@
 // The resident's handbook (母子健康手册) assembled from the record: each schedule in force evaluated on today's
 // date against what was done. Pure: the caller loads the rows.
 import { HandbookItem, HandbookSection } from '../../common/src/gen/mch/records/v1/records';
-import { evaluateSchedule, ItemState, RecordsReferenceData, Schedule, ScheduleAnchors, ScheduleProgress, scheduleInForce, VisitRecord } from './domain';
-import type { ChildCheckRow, ChildRow, DeliveryRow, GrowthRow, ImmunizationRow, PostpartumVisitRow, PregnancyRow, VisitRow } from './repository';
+import {
+  ChildFacts,
+  evaluateSchedule,
+  ItemState,
+  RecordsReferenceData,
+  Schedule,
+  ScheduleAnchors,
+  scheduleForChild,
+  ScheduleProgress,
+  scheduleInForce,
+  VisitRecord,
+} from './domain';
+import type {
+  ChildCheckRow,
+  ChildRow,
+  DeliveryRow,
+  GrowthRow,
+  ImmunizationRow,
+  PostpartumVisitRow,
+  PregnancyRow,
+  VisitRow,
+} from './repository';
 
 function item(state: ItemState): HandbookItem {
   return {
@@ -20,8 +40,16 @@ function item(state: ItemState): HandbookItem {
   };
 }
 
-function section(kind: string, schedule: Schedule, anchors: ScheduleAnchors, progress: ScheduleProgress, today: string, pregnancyId = ''): HandbookSection {
-  const evaluation = evaluateSchedule(schedule, { anchors, progress, today });
+function section(
+  kind: string,
+  schedule: Schedule,
+  anchors: ScheduleAnchors,
+  progress: ScheduleProgress,
+  today: string,
+  pregnancyId = '',
+  facts?: ChildFacts,
+): HandbookSection {
+  const evaluation = evaluateSchedule(schedule, { anchors, progress, today, ...(facts ? { facts } : {}) });
   return { kind, title: schedule.title.zh, scheduleId: schedule.id, pregnancyId, items: evaluation.items.map(item) };
 }
 
@@ -37,7 +65,9 @@ export function childHealthVisits(
   const atChecks = new Set(checks.map((check) => check.growth_measurement_id));
   return [
     ...checks.map((check) => ({ service: check.service, date: check.checked_on })),
-    ...growth.filter((measurement) => !atChecks.has(measurement.id)).map((measurement) => ({ service: 'child-health-check', date: measurement.measured_on })),
+    ...growth
+      .filter((measurement) => !atChecks.has(measurement.id))
+      .map((measurement) => ({ service: 'child-health-check', date: measurement.measured_on })),
   ];
 }
 
@@ -55,6 +85,8 @@ export interface HandbookInput {
     readonly growth: readonly GrowthRow[];
     readonly immunizations: readonly ImmunizationRow[];
     readonly checks?: readonly ChildCheckRow[];
+    /** Birth facts for the immunization programme's special rules (HBsAg-exposed, low birth weight, preterm). */
+    readonly facts?: ChildFacts;
   };
 }
 
@@ -66,22 +98,49 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
     const { row, visits, delivery } = input.pregnancy;
     const antenatal = scheduleInForce(reference.schedules, 'cn-bphs-antenatal', row.registered_on);
     const anchors: ScheduleAnchors = { edd: row.edd, ...(delivery ? { delivery: delivery.delivery_date } : {}) };
-    sections.push(section('pregnancy', antenatal, anchors, { visits: visits.map((visit) => ({ service: 'antenatal-visit', date: visit.visit_date })) }, today, row.id));
+    sections.push(
+      section(
+        'pregnancy',
+        antenatal,
+        anchors,
+        { visits: visits.map((visit) => ({ service: 'antenatal-visit', date: visit.visit_date })) },
+        today,
+        row.id,
+      ),
+    );
     if (delivery) {
       const postpartum = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', delivery.delivery_date);
-      const postpartumAnchors: ScheduleAnchors = { delivery: delivery.delivery_date, ...(delivery.discharge_date ? { discharge: delivery.discharge_date } : {}) };
-      const done = (input.pregnancy.postpartumVisits ?? []).map((visit) => ({ service: visit.service, date: visit.visit_date }));
+      const postpartumAnchors: ScheduleAnchors = {
+        delivery: delivery.delivery_date,
+        ...(delivery.discharge_date ? { discharge: delivery.discharge_date } : {}),
+      };
+      const done = (input.pregnancy.postpartumVisits ?? []).map((visit) => ({
+        service: visit.service,
+        date: visit.visit_date,
+      }));
       sections.push(section('postpartum', postpartum, postpartumAnchors, { visits: done }, today, row.id));
     }
   }
   if (input.child) {
-    const { row, growth, immunizations, checks = [] } = input.child;
-    const anchors: ScheduleAnchors = { birth: row.birth_date, ...(row.discharge_date ? { discharge: row.discharge_date } : {}) };
+    const { row, growth, immunizations, checks = [], facts } = input.child;
+    const anchors: ScheduleAnchors = {
+      birth: row.birth_date,
+      ...(row.discharge_date ? { discharge: row.discharge_date } : {}),
+    };
     const childHealth = scheduleInForce(reference.schedules, 'cn-bphs-child-health', row.birth_date);
     sections.push(section('child', childHealth, anchors, { visits: childHealthVisits(checks, growth) }, today));
-    const programme = scheduleInForce(reference.schedules, 'cn-nip', row.birth_date);
+    // The edition by birth date, or the later one a transition moved the child to.
+    const programme = scheduleForChild(reference.schedules, 'cn-nip', row.birth_date);
     sections.push(
-      section('immunization', programme, anchors, { doses: immunizations.map((dose) => ({ vaccine: dose.vaccine, dose: dose.dose, date: dose.given_on })) }, today),
+      section(
+        'immunization',
+        programme,
+        anchors,
+        { doses: immunizations.map((dose) => ({ vaccine: dose.vaccine, dose: dose.dose, date: dose.given_on })) },
+        today,
+        '',
+        facts,
+      ),
     );
   }
   return sections;

@@ -2,13 +2,22 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataFileError } from './data-file';
-import { defaultRecordsDataDir, loadGrowthStandards, loadRecordsReferenceData, loadRiskRuleSets, loadSchedules } from './reference-data';
+import {
+  defaultRecordsDataDir,
+  loadGrowthStandards,
+  loadRecordsReferenceData,
+  loadRiskRuleSets,
+  loadSchedules,
+} from './reference-data';
 
 describe('records reference data', () => {
   const data = loadRecordsReferenceData(defaultRecordsDataDir());
 
   it('loads both risk rule sets, all nine WHO tables and every schedule from the repository', () => {
-    expect(data.riskRuleSets.ruleSets.map((ruleSet) => ruleSet.id).sort()).toEqual(['cn-2017-five-colour', 'example-six-colour']);
+    expect(data.riskRuleSets.ruleSets.map((ruleSet) => ruleSet.id).sort()).toEqual([
+      'cn-2017-five-colour',
+      'example-six-colour',
+    ]);
     expect(Object.keys(data.growthStandards).sort()).toEqual([
       'bmiForAge2006',
       'bmiForAge2007',
@@ -25,6 +34,7 @@ describe('records reference data', () => {
       'cn-bphs-child-health-2017',
       'cn-bphs-postpartum-2017',
       'cn-nip-2021',
+      'cn-nip-2025',
       'who-anc-2016',
     ]);
   });
@@ -59,14 +69,18 @@ describe('bad reference files stop the load and name themselves', () => {
       (json.rules as { colour: string }[])[0]!.colour = 'pink';
     });
     expect(() => loadRiskRuleSets(target)).toThrow(DataFileError);
-    expect(() => loadRiskRuleSets(target)).toThrow('risk-rules/cn-2017-five-colour.json: rules[0].colour: unknown colour "pink"');
+    expect(() => loadRiskRuleSets(target)).toThrow(
+      'risk-rules/cn-2017-five-colour.json: rules[0].colour: unknown colour "pink"',
+    );
   });
 
   it('a schedule whose dose numbers skip', () => {
     const target = rewrite(path.join(defaultRecordsDataDir(), 'schedules'), 'cn-nip-2021.json', (json) => {
       (json.items as { dose: number }[])[2]!.dose = 4;
     });
-    expect(() => loadSchedules(target)).toThrow('schedules/cn-nip-2021.json: items[2].dose: HepB dose 4 follows 2 earlier dose(s); expected dose 3');
+    expect(() => loadSchedules(target)).toThrow(
+      'schedules/cn-nip-2021.json: items[2].dose: HepB dose 4 follows 2 earlier dose(s); expected dose 3',
+    );
   });
 
   it('two files that define the same schedule', () => {
@@ -82,6 +96,8 @@ describe('bad reference files stop the load and name themselves', () => {
     const file = path.join(target, 'wflanthro.txt');
     const lines = readFileSync(file, 'utf8').split('\n');
     writeFileSync(file, [...lines.slice(0, 10), ...lines.slice(11)].join('\n'));
-    expect(() => loadGrowthStandards(target)).toThrow('who-growth/wflanthro.txt: (top level): rows for sex male are not contiguous from 450 to 1100');
+    expect(() => loadGrowthStandards(target)).toThrow(
+      'who-growth/wflanthro.txt: (top level): rows for sex male are not contiguous from 450 to 1100',
+    );
   });
 });

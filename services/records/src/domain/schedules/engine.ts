@@ -4,7 +4,16 @@ import { FieldViolation, InvalidArgumentError } from '../../../../common/src/err
 import { addOffset, DayNumber, IsoDate, isoDateOf, parseIsoDate } from '../calendar';
 import { BilingualLabel } from '../data-file';
 import { DAYS_FROM_LMP_TO_EDD } from './gestation';
-import { Anchor, DoseItem, Schedule, ScheduleItem, VisitItem } from './schedule';
+import {
+  adjustedItem,
+  Anchor,
+  DoseItem,
+  MaternalHbsag,
+  Schedule,
+  ScheduleItem,
+  SpecialCondition,
+  VisitItem,
+} from './schedule';
 
 export type ItemStatus = 'upcoming' | 'open' | 'due' | 'overdue' | 'done' | 'not-applicable';
 
@@ -33,6 +42,16 @@ export interface DoseRecord {
   readonly vaccine: string;
   readonly dose: number;
   readonly date: IsoDate;
+}
+
+/**
+ * What the record knows of a child's birth, for the special rules: the mother's HBsAg in the pregnancy the child was
+ * born of (absent when that pregnancy is not in the record), birth weight and gestational age at birth.
+ */
+export interface ChildFacts {
+  readonly maternalHbsag?: MaternalHbsag;
+  readonly birthWeightGrams?: number;
+  readonly gestationalAgeDays?: number;
 }
 
 export interface ScheduleProgress {
@@ -68,6 +87,10 @@ export interface ScheduleEvaluation {
   readonly programme: string;
   readonly today: IsoDate;
   readonly items: readonly ItemState[];
+  /** The special rules that applied to this child, in file order. */
+  readonly specialRules: readonly string[];
+  /** The route followed in each route group (`je` → `JE-I`). */
+  readonly routes: Readonly<Record<string, string>>;
 }
 
 interface Window {
@@ -80,16 +103,33 @@ interface Window {
 /** Evaluates every item of a schedule for one pregnancy or child on `today`. */
 export function evaluateSchedule(
   schedule: Schedule,
-  input: { readonly anchors: ScheduleAnchors; readonly progress?: ScheduleProgress; readonly today: IsoDate },
+  input: {
+    readonly anchors: ScheduleAnchors;
+    readonly progress?: ScheduleProgress;
+    readonly today: IsoDate;
+    readonly facts?: ChildFacts;
+  },
 ): ScheduleEvaluation {
   const today = parseIsoDate(input.today, 'today');
   const anchors = anchorDays(input.anchors);
   const { visits, doses } = progressRecords(input.progress ?? {});
   const pregnancyEnded = schedule.kind === 'antenatal' ? anchors.delivery : undefined;
+  const personal = personalItems(schedule, input.facts ?? {}, doses);
+  const switchOn = schedule.transitionFrom ? parseIsoDate(schedule.transitionFrom.switchOn, 'switchOn') : undefined;
 
   const usedVisits = new Set<number>();
   const states = new Map<string, { state: ItemState; window: Window | undefined; done: DayNumber | undefined }>();
-  const items = schedule.items.map((item): ItemState => {
+  const items = personal.items.map((scheduled): ItemState => {
+    const given = scheduled.type === 'dose' ? givenOn(scheduled, doses) : undefined;
+    // A dose given before a transition's switch date is judged by the edition the child left.
+    const item =
+      scheduled.type === 'dose' &&
+      scheduled.previous &&
+      given !== undefined &&
+      switchOn !== undefined &&
+      given < switchOn
+        ? scheduled.previous
+        : scheduled;
     const anchor = anchors[item.anchor];
     const common = identify(item);
     if (anchor === undefined) {
@@ -108,7 +148,7 @@ export function evaluateSchedule(
     if (item.type === 'visit') {
       done = matchVisit(item, window, visits, usedVisits);
     } else {
-      done = doses.filter((record) => item.products.includes(record.vaccine) && record.dose === item.dose).reduce<DayNumber | undefined>(earliest, undefined);
+      done = given;
       const interval = intervalOpening(item, states, today);
       if (interval !== undefined && interval > window.opens) {
         window = shiftedWindow(window, interval);
@@ -125,7 +165,86 @@ export function evaluateSchedule(
     states.set(item.id, { state, window, done });
     return state;
   });
-  return { scheduleId: schedule.id, programme: schedule.programme, today: isoDateOf(today), items };
+  return {
+    scheduleId: schedule.id,
+    programme: schedule.programme,
+    today: isoDateOf(today),
+    items,
+    specialRules: personal.specialRules,
+    routes: personal.routes,
+  };
+}
+
+function givenOn(
+  item: DoseItem,
+  doses: readonly { vaccine: string; dose: number; day: DayNumber }[],
+): DayNumber | undefined {
+  return doses
+    .filter((record) => item.products.includes(record.vaccine) && record.dose === item.dose)
+    .reduce<DayNumber | undefined>(earliest, undefined);
+}
+
+/** Whether every condition of a special rule holds for the child; a fact the record lacks makes its condition false. */
+export function conditionHolds(when: SpecialCondition, facts: ChildFacts): boolean {
+  if (when.maternalHbsag && (facts.maternalHbsag === undefined || !when.maternalHbsag.includes(facts.maternalHbsag)))
+    return false;
+  if (
+    when.birthWeightBelowGrams !== undefined &&
+    (facts.birthWeightGrams === undefined || !(facts.birthWeightGrams < when.birthWeightBelowGrams))
+  )
+    return false;
+  if (
+    when.gestationalDaysAtLeast !== undefined &&
+    (facts.gestationalAgeDays === undefined || facts.gestationalAgeDays < when.gestationalDaysAtLeast)
+  )
+    return false;
+  if (
+    when.gestationalDaysBelow !== undefined &&
+    (facts.gestationalAgeDays === undefined || !(facts.gestationalAgeDays < when.gestationalDaysBelow))
+  )
+    return false;
+  return true;
+}
+
+/**
+ * The child's own items: the special rules that apply adjust and add items (in file order, so a later rule may adjust
+ * what an earlier one added); in each route group only the route followed stays, the route of the earliest recorded
+ * dose of the group, else the group's default.
+ */
+function personalItems(
+  schedule: Schedule,
+  facts: ChildFacts,
+  doses: readonly { vaccine: string; dose: number; day: DayNumber }[],
+): { items: ScheduleItem[]; specialRules: string[]; routes: Record<string, string> } {
+  let items: ScheduleItem[] = [...schedule.items];
+  const specialRules: string[] = [];
+  for (const rule of schedule.special) {
+    if (!conditionHolds(rule.when, facts)) continue;
+    specialRules.push(rule.id);
+    items = [...items, ...rule.add];
+    for (const adjustment of rule.adjust)
+      items = items.map((item) => (item.id === adjustment.item ? adjustedItem(item, adjustment) : item));
+  }
+  const routes: Record<string, string> = {};
+  for (const group of schedule.routes) {
+    const firstOf = (vaccine: string): DayNumber | undefined =>
+      items
+        .filter((item): item is DoseItem => item.type === 'dose' && item.vaccine === vaccine)
+        .map((item) => givenOn(item, doses))
+        .reduce<DayNumber | undefined>(
+          (found, day) => (day === undefined ? found : found === undefined || day < found ? day : found),
+          undefined,
+        );
+    const started = group.vaccines
+      .map((vaccine) => ({ vaccine, day: firstOf(vaccine) }))
+      .filter((route): route is { vaccine: string; day: DayNumber } => route.day !== undefined);
+    const followed = started.sort((a, b) => a.day - b.day)[0]?.vaccine ?? group.default;
+    routes[group.id] = followed;
+    items = items.filter(
+      (item) => item.type !== 'dose' || !group.vaccines.includes(item.vaccine) || item.vaccine === followed,
+    );
+  }
+  return { items, specialRules, routes };
 }
 
 function identify(item: ScheduleItem): Pick<ItemState, 'itemId' | 'label' | 'type' | 'service' | 'vaccine' | 'dose'> {
@@ -134,7 +253,12 @@ function identify(item: ScheduleItem): Pick<ItemState, 'itemId' | 'label' | 'typ
     : { itemId: item.id, label: item.label, type: 'dose', vaccine: item.vaccine, dose: item.dose };
 }
 
-function statusOf(window: Window, done: DayNumber | undefined, today: DayNumber, pregnancyEnded: DayNumber | undefined): Pick<ItemState, 'status' | 'reason'> {
+function statusOf(
+  window: Window,
+  done: DayNumber | undefined,
+  today: DayNumber,
+  pregnancyEnded: DayNumber | undefined,
+): Pick<ItemState, 'status' | 'reason'> {
   if (done !== undefined) return { status: 'done' };
   if (pregnancyEnded !== undefined) {
     // After delivery no antenatal item can be done: one that had not yet fallen late simply no longer applies.
@@ -150,7 +274,11 @@ function statusOf(window: Window, done: DayNumber | undefined, today: DayNumber,
   return { status: 'overdue' };
 }
 
-function doneDetails(item: ScheduleItem, window: Window, done: DayNumber): Pick<ItemState, 'doneOn' | 'onTime' | 'givenEarly'> {
+function doneDetails(
+  item: ScheduleItem,
+  window: Window,
+  done: DayNumber,
+): Pick<ItemState, 'doneOn' | 'onTime' | 'givenEarly'> {
   return {
     doneOn: isoDateOf(done),
     onTime: done < window.overdue,
@@ -171,10 +299,17 @@ function dates(window: Window): Pick<ItemState, 'opensOn' | 'dueOn' | 'overdueOn
  * The first visit of the item's service inside its window. Window items take visits in schedule order and each visit
  * satisfies one of them; a `first` item reads the first visit without taking it.
  */
-function matchVisit(item: VisitItem, window: Window, visits: readonly { service: string; day: DayNumber; index: number }[], used: Set<number>): DayNumber | undefined {
+function matchVisit(
+  item: VisitItem,
+  window: Window,
+  visits: readonly { service: string; day: DayNumber; index: number }[],
+  used: Set<number>,
+): DayNumber | undefined {
   const candidates = visits.filter((visit) => visit.service === item.service && visit.day >= window.opens);
   if (item.match === 'first') return candidates[0]?.day;
-  const visit = candidates.find((candidate) => !used.has(candidate.index) && (window.closes === undefined || candidate.day < window.closes));
+  const visit = candidates.find(
+    (candidate) => !used.has(candidate.index) && (window.closes === undefined || candidate.day < window.closes),
+  );
   if (!visit) return undefined;
   used.add(visit.index);
   return visit.day;
@@ -248,12 +383,15 @@ function progressRecords(progress: ScheduleProgress): {
     }
   };
   const visits = (progress.visits ?? []).map((visit, index) => {
-    if (typeof visit.service !== 'string' || visit.service === '') violations.push({ field: `visits[${index}].service`, description: 'must name the service' });
+    if (typeof visit.service !== 'string' || visit.service === '')
+      violations.push({ field: `visits[${index}].service`, description: 'must name the service' });
     return { service: visit.service, day: day(visit.date, `visits[${index}].date`), index };
   });
   const doses = (progress.doses ?? []).map((record, index) => {
-    if (typeof record.vaccine !== 'string' || record.vaccine === '') violations.push({ field: `doses[${index}].vaccine`, description: 'must name the vaccine' });
-    if (!Number.isInteger(record.dose) || record.dose < 1) violations.push({ field: `doses[${index}].dose`, description: 'must be a dose number from 1' });
+    if (typeof record.vaccine !== 'string' || record.vaccine === '')
+      violations.push({ field: `doses[${index}].vaccine`, description: 'must name the vaccine' });
+    if (!Number.isInteger(record.dose) || record.dose < 1)
+      violations.push({ field: `doses[${index}].dose`, description: 'must be a dose number from 1' });
     return { vaccine: record.vaccine, dose: record.dose, day: day(record.date, `doses[${index}].date`) };
   });
   if (violations.length > 0) throw new InvalidArgumentError(violations);
