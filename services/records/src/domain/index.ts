@@ -11,6 +11,7 @@ export * from './growth/tables';
 export * from './growth/indicators';
 export * from './schedules/schedule';
 export * from './schedules/engine';
+export * from './schedules/child-facts';
 export * from './schedules/gestation';
 export * from './record-inputs';
 export * from './entry-inputs';

@@ -193,8 +193,10 @@ export function parseSchedule(file: string, text: string): Schedule {
     if (items.some((earlier) => earlier.id === item.id)) node.field('id').fail(`item id "${item.id}" is used twice`);
     items.push(item);
   }
+  // The rules see the file's items and the items earlier rules add; the schedule's own items stay the file's.
+  const known = [...items];
   const special = (root.optionalField('special')?.array() ?? []).map((node) =>
-    parseSpecialRule(node, allowedAnchors, items),
+    parseSpecialRule(node, allowedAnchors, known),
   );
   const routes = (root.optionalField('routes')?.array() ?? []).map((node) => parseRoute(node));
   const basedOnNode = root.optionalField('basedOn');
