@@ -12,6 +12,8 @@ import {
   RecordChildCheckResponse,
   RecordGrowthRequest,
   RecordGrowthResponse,
+  RecordImmunizationDeferralRequest,
+  RecordImmunizationDeferralResponse,
   RecordImmunizationRequest,
   RecordImmunizationResponse,
   RecordScreeningRequest,
@@ -25,7 +27,9 @@ import {
   assessGrowth,
   checkChildCheck,
   checkChildDate,
+  isoDateOf,
   MeasurementPosition,
+  parseIsoDate,
   programmeVaccineOf,
   scheduleForChild,
   scheduleInForce,
@@ -37,7 +41,7 @@ import type { IdentityClient } from './identity-client';
 import type { ChildRow, GrowthRow } from './repository';
 import { storedAnswer } from './replay';
 import { classifyWriteText } from './text-sensitivity';
-import { FULL_VISIBILITY, toChildCheck, toGrowth, toImmunization, toScreening } from './views';
+import { FULL_VISIBILITY, toChildCheck, toDeferral, toGrowth, toImmunization, toScreening } from './views';
 
 /**
  * A measurement checked and assessed against the WHO references: the growth row to insert (without its id and
@@ -350,6 +354,93 @@ export class ChildService {
         });
         await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.immunization', outcome: 'allowed' });
         return { immunization: toImmunization(row), recordVersion: change.version };
+      },
+    );
+  }
+
+  /**
+   * A programme dose deferred for a contraindication of the programme data (`deferralReasons`), with notes; "other"
+   * needs notes saying which. The dose leaves the due list while the deferral holds, then falls due as a catch-up
+   * dose. Idempotent under the client's key like every write; the version log names the dose, never the reason.
+   */
+  async recordImmunizationDeferral(
+    request: RecordImmunizationDeferralRequest,
+    ctx: CallContext,
+  ): Promise<RecordImmunizationDeferralResponse> {
+    const replay = await storedAnswer(
+      this.access.db,
+      ctx,
+      RecordImmunizationDeferralRequest.encode(request).finish(),
+      RecordImmunizationDeferralResponse,
+    );
+    if (replay) return replay;
+    const childPatientId = requireId(request.childPatientId, 'childPatientId');
+    await this.access.allowWrite(ctx, childPatientId, 'record.immunization.deferral');
+    const { row: child, known } = await this.child(childPatientId, ctx);
+    const violations = new Violations();
+    const today = todayInChina();
+    const deferredOn = violations.check(() =>
+      checkChildDate(request.deferredOn, 'deferredOn', child.birth_date, today),
+    );
+    let deferredUntil: string | undefined;
+    if (request.deferredUntil !== '') {
+      deferredUntil = violations.check(() => isoDateOf(parseIsoDate(request.deferredUntil, 'deferredUntil')));
+      if (deferredUntil !== undefined && deferredOn !== undefined && !(deferredUntil > deferredOn)) {
+        violations.add('deferredUntil', 'must be after deferredOn (leave it empty for a deferral until reviewed)');
+      }
+    }
+    const schedule = scheduleForChild(this.access.reference.schedules, 'cn-nip', child.birth_date, 'birthDate');
+    const programmeVaccine = violations.check(() => programmeVaccineOf(schedule, request.vaccine.trim(), request.dose));
+    const contraindication = request.contraindication.trim();
+    const codes = schedule.deferralReasons.map((reason) => reason.code);
+    if (!codes.includes(contraindication)) violations.add('contraindication', `must be one of ${codes.join(', ')}`);
+    if (request.notes.length > 2000) violations.add('notes', 'must be at most 2000 characters');
+    if (contraindication === 'other' && request.notes.trim() === '')
+      violations.add('notes', 'say which contraindication ("other")');
+    violations.throwIfAny();
+    return runIdempotent(
+      this.access.db,
+      scopeFromContext(ctx),
+      RecordImmunizationDeferralRequest.encode(request).finish(),
+      RecordImmunizationDeferralResponse,
+      async (tx) => {
+        if (!known) await this.repository.ensureChild(tx, child);
+        const change = await this.repository.beginChange(tx, childPatientId, request.expectedVersion);
+        // Abnormal immune function is itself a sensitive fact: the notes beside it are treated as such.
+        const text = await classifyWriteText(
+          tx,
+          ctx,
+          childPatientId,
+          'immunization_deferral',
+          { notes: request.notes, reason: request.reason },
+          { accompaniesSensitiveFact: contraindication === 'immunodeficiency', authorMarkedNotSensitive: false },
+        );
+        const row = await this.repository.insertDeferral(tx, {
+          patient_id: childPatientId,
+          programme_vaccine: programmeVaccine as string,
+          dose: request.dose,
+          contraindication,
+          deferred_on: deferredOn as string,
+          deferred_until: deferredUntil ?? null,
+          notes: request.notes.trim(),
+          notes_sensitivity: text.notes,
+          institution_id: ctx.principal?.institutionId ?? null,
+          author_id: ctx.caller,
+          record_version: change.version,
+        });
+        await this.repository.commitChange(change, ctx, {
+          change: 'immunization.deferral',
+          entityId: row.id,
+          reason: request.reason,
+          reasonSensitivity: text.reason,
+          summary: { vaccine: row.programme_vaccine, dose: row.dose, deferredOn: row.deferred_on },
+        });
+        await recordAudit(tx, ctx, {
+          patientId: childPatientId,
+          action: 'record.immunization.deferral',
+          outcome: 'allowed',
+        });
+        return { deferral: toDeferral(row), recordVersion: change.version };
       },
     );
   }

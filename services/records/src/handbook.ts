@@ -18,6 +18,7 @@ import type {
   ChildRow,
   DeliveryRow,
   GrowthRow,
+  ImmunizationDeferralRow,
   ImmunizationRow,
   PostpartumVisitRow,
   PregnancyRow,
@@ -84,6 +85,8 @@ export interface HandbookInput {
     readonly row: ChildRow;
     readonly growth: readonly GrowthRow[];
     readonly immunizations: readonly ImmunizationRow[];
+    /** Contraindication deferrals: a deferred dose leaves the due list while the deferral holds. */
+    readonly deferrals?: readonly ImmunizationDeferralRow[];
     readonly checks?: readonly ChildCheckRow[];
     /** Birth facts for the immunization programme's special rules (HBsAg-exposed, low birth weight, preterm). */
     readonly facts?: ChildFacts;
@@ -122,7 +125,7 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
     }
   }
   if (input.child) {
-    const { row, growth, immunizations, checks = [], facts } = input.child;
+    const { row, growth, immunizations, checks = [], facts, deferrals = [] } = input.child;
     const anchors: ScheduleAnchors = {
       birth: row.birth_date,
       ...(row.discharge_date ? { discharge: row.discharge_date } : {}),
@@ -136,7 +139,16 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
         'immunization',
         programme,
         anchors,
-        { doses: immunizations.map((dose) => ({ vaccine: dose.vaccine, dose: dose.dose, date: dose.given_on })) },
+        {
+          doses: immunizations.map((dose) => ({ vaccine: dose.vaccine, dose: dose.dose, date: dose.given_on })),
+          deferrals: deferrals.map((deferral) => ({
+            vaccine: deferral.programme_vaccine,
+            dose: deferral.dose,
+            on: deferral.deferred_on,
+            ...(deferral.deferred_until ? { until: deferral.deferred_until } : {}),
+            reason: deferral.contraindication,
+          })),
+        },
         today,
         '',
         facts,

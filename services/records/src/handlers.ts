@@ -20,7 +20,15 @@ export interface RecordsServices {
   readonly referrals?: ReferralIndicatorSource;
 }
 
-export function recordsHandlers({ db, pregnancies, children, reads, imports, reference, referrals }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
+export function recordsHandlers({
+  db,
+  pregnancies,
+  children,
+  reads,
+  imports,
+  reference,
+  referrals,
+}: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
     listRecordHistory: (request, ctx) => reads.history(request, ctx),
@@ -31,6 +39,7 @@ export function recordsHandlers({ db, pregnancies, children, reads, imports, ref
     recordDelivery: (request, ctx) => pregnancies.recordDelivery(request, ctx),
     recordGrowth: (request, ctx) => children.recordGrowth(request, ctx),
     recordImmunization: (request, ctx) => children.recordImmunization(request, ctx),
+    recordImmunizationDeferral: (request, ctx) => children.recordImmunizationDeferral(request, ctx),
     recordScreening: (request, ctx) => children.recordScreening(request, ctx),
     recordPostpartumVisit: (request, ctx) => pregnancies.recordPostpartumVisit(request, ctx),
     recordChildCheck: (request, ctx) => children.recordChildCheck(request, ctx),

@@ -230,7 +230,14 @@ export class ReadService {
         })
       : undefined;
     const childPart = child
-      ? { row: child, growth: snapshot.growth, immunizations: snapshot.immunizations, checks: snapshot.checks, facts }
+      ? {
+          row: child,
+          growth: snapshot.growth,
+          immunizations: snapshot.immunizations,
+          deferrals: snapshot.deferrals,
+          checks: snapshot.checks,
+          facts,
+        }
       : undefined;
     return {
       patientId,

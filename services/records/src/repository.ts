@@ -163,6 +163,20 @@ export interface ImmunizationRow {
   author_id: string;
 }
 
+export interface ImmunizationDeferralRow {
+  id: string;
+  patient_id: string;
+  programme_vaccine: string;
+  dose: number;
+  contraindication: string;
+  deferred_on: string;
+  deferred_until: string | null;
+  notes: string;
+  notes_sensitivity: TextSensitivity;
+  institution_id: string | null;
+  author_id: string;
+}
+
 export interface ScreeningRow {
   id: string;
   patient_id: string;
@@ -297,6 +311,7 @@ const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::
   birth_length_cm::text, county_code`;
 
 const GROWTH_COLUMNS = `id, patient_id, measured_on::text, age_days, weight_kg::text, length_height_cm::text, position, head_circumference_cm::text, z_scores, institution_id, author_id`;
+const DEFERRAL_COLUMNS = `id, patient_id, programme_vaccine, dose, contraindication, deferred_on::text, deferred_until::text, notes, notes_sensitivity, institution_id, author_id`;
 const IMMUNIZATION_COLUMNS = `id, patient_id, vaccine, programme_vaccine, dose, given_on::text, lot_number, institution_id, author_id`;
 const SCREENING_COLUMNS = `id, patient_id, kind, instrument, screened_on::text, score::text, result, notes, institution_id, author_id`;
 const POSTPARTUM_COLUMNS = `id, pregnancy_id, patient_id, kind, service, visit_date::text, days_after_delivery, systolic_bp, diastolic_bp, temperature_c::text,
@@ -319,6 +334,7 @@ export interface RecordSnapshot {
   readonly child: ChildRow | undefined;
   readonly growth: GrowthRow[];
   readonly immunizations: ImmunizationRow[];
+  readonly deferrals: ImmunizationDeferralRow[];
   readonly screenings: ScreeningRow[];
   readonly checks: ChildCheckRow[];
 }
@@ -339,6 +355,7 @@ const SNAPSHOT = `SELECT
   (SELECT row_to_json(t) FROM (SELECT ${CHILD_COLUMNS} FROM children WHERE patient_id = $1) t) AS child,
   ${rowsOf(GROWTH_COLUMNS, 'growth_measurements', 't.measured_on, t.id')} AS growth,
   ${rowsOf(IMMUNIZATION_COLUMNS, 'immunizations', 't.given_on, t.programme_vaccine, t.dose')} AS immunizations,
+  ${rowsOf(DEFERRAL_COLUMNS, 'immunization_deferrals', 't.deferred_on, t.id')} AS deferrals,
   ${rowsOf(SCREENING_COLUMNS, 'screenings', 't.screened_on, t.id')} AS screenings,
   ${rowsOf(CHILD_CHECK_COLUMNS, 'child_checks', 't.checked_on, t.id')} AS checks`;
 
@@ -459,6 +476,7 @@ export class RecordsRepository {
       child: (row.child as ChildRow | null) ?? undefined,
       growth: row.growth as GrowthRow[],
       immunizations: row.immunizations as ImmunizationRow[],
+      deferrals: row.deferrals as ImmunizationDeferralRow[],
       screenings: row.screenings as ScreeningRow[],
       checks: row.checks as ChildCheckRow[],
     };
@@ -837,6 +855,32 @@ export class RecordsRepository {
   }
 
   /** Inserts a dose; undefined when that dose of that programme vaccine is already recorded. */
+  async insertDeferral(
+    tx: Queryable,
+    row: Omit<ImmunizationDeferralRow, 'id'> & { record_version: number },
+  ): Promise<ImmunizationDeferralRow> {
+    const { rows } = await tx.query<ImmunizationDeferralRow>(
+      `INSERT INTO immunization_deferrals (id, patient_id, programme_vaccine, dose, contraindication, deferred_on, deferred_until, notes, notes_sensitivity,
+         institution_id, author_id, record_version)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING ${DEFERRAL_COLUMNS}`,
+      [
+        randomUUID(),
+        row.patient_id,
+        row.programme_vaccine,
+        row.dose,
+        row.contraindication,
+        row.deferred_on,
+        row.deferred_until,
+        row.notes,
+        row.notes_sensitivity,
+        row.institution_id,
+        row.author_id,
+        row.record_version,
+      ],
+    );
+    return rows[0] as ImmunizationDeferralRow;
+  }
+
   async insertImmunization(
     tx: Queryable,
     row: Omit<ImmunizationRow, 'id'> & { record_version: number },

@@ -12,6 +12,7 @@ import {
   HighRiskCase,
   ImagingStudy,
   Immunization,
+  ImmunizationDeferral,
   PostpartumVisit,
   Pregnancy,
   RecordVersion,
@@ -30,6 +31,7 @@ import type {
   GrowthRow,
   HighRiskCaseRow,
   ImagingStudyRow,
+  ImmunizationDeferralRow,
   ImmunizationRow,
   PostpartumVisitRow,
   PregnancyRow,
@@ -96,7 +98,9 @@ export function toVisit(row: VisitRow, visibility: Visibility): AntenatalVisit {
     plateletCount: num(row.platelet_count),
     findings: visibleFindings(row.findings, visibility),
     // Every coded lab (HBsAg, syphilis, HIV, TB) is an infectious-disease result.
-    labs: visibility.sensitive ? row.labs.map((lab) => ({ code: lab.code, result: lab.result, resultedOn: lab.resultedOn })) : [],
+    labs: visibility.sensitive
+      ? row.labs.map((lab) => ({ code: lab.code, result: lab.result, resultedOn: lab.resultedOn }))
+      : [],
     notes: visibleText(row.notes, row.notes_sensitivity, visibility.sensitive),
     screenPositive: row.screen_positive,
     screenReasons: visibleReasons(row.screen_reasons, visibility),
@@ -113,7 +117,11 @@ export function toAssessment(row: AssessmentRow, visibility: Visibility): RiskAs
     proposedColour: row.proposed_colour,
     proposedBesideColours: visibleColours(row.proposed_beside, visibility),
     firedRules: row.fired_rules
-      .filter((rule) => visibility.sensitive || !(visibility.sensitiveColours.has(rule.colour) || visibility.sensitiveRules.has(rule.ruleId)))
+      .filter(
+        (rule) =>
+          visibility.sensitive ||
+          !(visibility.sensitiveColours.has(rule.colour) || visibility.sensitiveRules.has(rule.ruleId)),
+      )
       .map((rule) => ({ ruleId: rule.ruleId, colour: rule.colour, labelZh: rule.labelZh, labelEn: rule.labelEn })),
     unassessedMetrics: row.unassessed_metrics,
     colour: row.colour,
@@ -230,7 +238,10 @@ export function toPregnancy(
     datingMethod: row.dating_method === 'lmp' ? 1 : 2,
     registeredOn: row.registered_on,
     gestationalAgeAtRegistration: gestationalAge(row.registered_ga_days),
-    gestationalAgeToday: row.status === 'active' && todayDays !== undefined && todayDays >= 0 && todayDays <= 45 * 7 ? gestationalAge(todayDays) : undefined,
+    gestationalAgeToday:
+      row.status === 'active' && todayDays !== undefined && todayDays >= 0 && todayDays <= 45 * 7
+        ? gestationalAge(todayDays)
+        : undefined,
     registeredAtInstitutionId: row.registered_at ?? '',
     prePregnancyBmi: num(row.pre_pregnancy_bmi),
     findings: visibleFindings(row.findings, visibility),
@@ -252,7 +263,27 @@ export function toGrowth(row: GrowthRow): GrowthMeasurement {
     lengthHeightCm: num(row.length_height_cm),
     position: row.position,
     headCircumferenceCm: num(row.head_circumference_cm),
-    zScores: row.z_scores.map((z) => ({ indicator: z.indicator, zScore: z.zScore, restricted: z.restricted, reference: z.reference })),
+    zScores: row.z_scores.map((z) => ({
+      indicator: z.indicator,
+      zScore: z.zScore,
+      restricted: z.restricted,
+      reference: z.reference,
+    })),
+    institutionId: row.institution_id ?? '',
+    authorId: row.author_id,
+  };
+}
+
+/** A deferral as the writer gets it back (the record view does not list deferrals yet). */
+export function toDeferral(row: ImmunizationDeferralRow): ImmunizationDeferral {
+  return {
+    id: row.id,
+    vaccine: row.programme_vaccine,
+    dose: row.dose,
+    contraindication: row.contraindication,
+    deferredOn: row.deferred_on,
+    deferredUntil: row.deferred_until ?? '',
+    notes: row.notes,
     institutionId: row.institution_id ?? '',
     authorId: row.author_id,
   };
@@ -286,7 +317,12 @@ export function toScreening(row: ScreeningRow): Screening {
 
 export function toChildRecord(
   row: ChildRow,
-  parts: { growth: readonly GrowthRow[]; immunizations: readonly ImmunizationRow[]; screenings: readonly ScreeningRow[]; checks: readonly ChildCheckRow[] },
+  parts: {
+    growth: readonly GrowthRow[];
+    immunizations: readonly ImmunizationRow[];
+    screenings: readonly ScreeningRow[];
+    checks: readonly ChildCheckRow[];
+  },
   visibility: Visibility,
 ): ChildRecord {
   return {

@@ -2,7 +2,7 @@
 // DTaP not DT at 6 years), and an infant under 2000 g of an HBsAg-positive mother (HepB and HBIG within 12 hours,
 // the extra HepB dose, serology), read from the mother's pregnancy in the record; the handbook and scheduling's
 // due checks agree, and the HBIG dose can be recorded.
-import { call, certificate, fieldsOf, loginAll, newMother, ok } from './support';
+import { call, certificate, daysBefore, fieldsOf, loginAll, newMother, ok, today } from './support';
 
 beforeAll(async () => {
   await loginAll(['lufeng.midwife', 'pref.clinician']);
@@ -115,6 +115,62 @@ describe('a child born 2025-05-20 of an HBsAg-negative mother', () => {
     const { items } = await immunizationSection(childId);
     expect(item(items, 'dtap-2')).toMatchObject({ status: 'done', dueOn: '2025-09-20' });
     expect(item(items, 'dtap-3')).toMatchObject({ dueOn: '2025-11-20', overdueOn: '2026-05-20', status: 'overdue' });
+  });
+
+  it('DTaP dose 3 deferred for an acute illness leaves the due list until the date given; the write is idempotent and checks its fields', async () => {
+    const until = daysBefore(-14);
+    const body = {
+      vaccine: 'DTaP',
+      dose: 3,
+      contraindication: 'acute-illness',
+      deferredOn: today,
+      deferredUntil: until,
+      notes: '发热38.5℃',
+    };
+    const key = { 'idempotency-key': `defer-dtap-3-${childId}` };
+    const first = await ok(call('lufeng.midwife', 'POST', `/v1/children/${childId}/immunization-deferrals`, body, key));
+    expect(first.deferral).toMatchObject({
+      vaccine: 'DTaP',
+      dose: 3,
+      contraindication: 'acute-illness',
+      deferredOn: today,
+      deferredUntil: until,
+    });
+    // A retry under the same key gets the first answer; the same key with another body is refused.
+    expect(
+      await ok(call('lufeng.midwife', 'POST', `/v1/children/${childId}/immunization-deferrals`, body, key)),
+    ).toEqual(first);
+    const reused = await call(
+      'lufeng.midwife',
+      'POST',
+      `/v1/children/${childId}/immunization-deferrals`,
+      { ...body, notes: 'other' },
+      key,
+    );
+    expect(reused.status).toBe(400);
+    expect(fieldsOf(reused)).toEqual(['Idempotency-Key']);
+
+    const { items } = await immunizationSection(childId);
+    expect(item(items, 'dtap-3')).toMatchObject({ status: 'deferred', dueOn: '2025-11-20' });
+    const answer = await ok(call('lufeng.midwife', 'GET', `/v1/patients/${childId}/due-checks`));
+    expect((answer.checks as Array<{ itemId: string }>).map((check) => check.itemId)).not.toContain('dtap-3');
+
+    const bad = await call('lufeng.midwife', 'POST', `/v1/children/${childId}/immunization-deferrals`, {
+      vaccine: 'DTaP',
+      dose: 9,
+      contraindication: 'flu',
+      deferredOn: today,
+      deferredUntil: daysBefore(3),
+    });
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad).sort()).toEqual(['contraindication', 'deferredUntil', 'dose']);
+    const other = await call('lufeng.midwife', 'POST', `/v1/children/${childId}/immunization-deferrals`, {
+      vaccine: 'DTaP',
+      dose: 3,
+      contraindication: 'other',
+      deferredOn: today,
+    });
+    expect(fieldsOf(other)).toEqual(['notes']);
   });
 });
 

@@ -15,7 +15,8 @@ import {
   VisitItem,
 } from './schedule';
 
-export type ItemStatus = 'upcoming' | 'open' | 'due' | 'overdue' | 'done' | 'not-applicable';
+/** `deferred`: a contraindication deferral recorded for the dose holds on this date (it leaves the due list). */
+export type ItemStatus = 'upcoming' | 'open' | 'due' | 'overdue' | 'done' | 'not-applicable' | 'deferred';
 
 /**
  * Why an item is not applicable: its anchor date is not recorded yet (no discharge date, not yet delivered), the
@@ -57,6 +58,17 @@ export interface ChildFacts {
 export interface ScheduleProgress {
   readonly visits?: readonly VisitRecord[];
   readonly doses?: readonly DoseRecord[];
+  readonly deferrals?: readonly DeferralRecord[];
+}
+
+/** A dose deferred for a contraindication from `on` until `until` (open-ended without it); the latest one counts. */
+export interface DeferralRecord {
+  /** The programme vaccine (`HepB`, `DTaP`), as the items name it. */
+  readonly vaccine: string;
+  readonly dose: number;
+  readonly on: IsoDate;
+  readonly until?: IsoDate;
+  readonly reason: string;
 }
 
 export interface ItemState {
@@ -80,6 +92,9 @@ export interface ItemState {
   readonly onTime?: boolean;
   /** A dose given before `opensOn`; programmes do not count such a dose, so the clinician should review it. */
   readonly givenEarly?: boolean;
+  /** For a deferred dose: until when (absent: until reviewed) and the contraindication code. */
+  readonly deferredUntil?: IsoDate;
+  readonly deferralReason?: string;
 }
 
 export interface ScheduleEvaluation {
@@ -91,6 +106,30 @@ export interface ScheduleEvaluation {
   readonly specialRules: readonly string[];
   /** The route followed in each route group (`je` → `JE-I`). */
   readonly routes: Readonly<Record<string, string>>;
+}
+
+interface ItemEntry {
+  readonly state: ItemState;
+  readonly window: Window | undefined;
+  readonly done: DayNumber | undefined;
+  /** A deferred dose: until when (infinite when open-ended). */
+  readonly deferredUntil?: DayNumber | undefined;
+}
+
+interface Deferral {
+  readonly vaccine: string;
+  readonly dose: number;
+  readonly on: DayNumber;
+  readonly until: DayNumber | undefined;
+  readonly reason: string;
+}
+
+/** The latest deferral of the dose, when it holds today: recorded on or before today and not yet expired. */
+function activeDeferral(item: DoseItem, deferrals: readonly Deferral[], today: DayNumber): Deferral | undefined {
+  const latest = deferrals
+    .filter((deferral) => deferral.vaccine === item.vaccine && deferral.dose === item.dose && deferral.on <= today)
+    .sort((a, b) => b.on - a.on)[0];
+  return latest && (latest.until === undefined || today < latest.until) ? latest : undefined;
 }
 
 interface Window {
@@ -112,13 +151,13 @@ export function evaluateSchedule(
 ): ScheduleEvaluation {
   const today = parseIsoDate(input.today, 'today');
   const anchors = anchorDays(input.anchors);
-  const { visits, doses } = progressRecords(input.progress ?? {});
+  const { visits, doses, deferrals } = progressRecords(input.progress ?? {});
   const pregnancyEnded = schedule.kind === 'antenatal' ? anchors.delivery : undefined;
   const personal = personalItems(schedule, input.facts ?? {}, doses);
   const switchOn = schedule.transitionFrom ? parseIsoDate(schedule.transitionFrom.switchOn, 'switchOn') : undefined;
 
   const usedVisits = new Set<number>();
-  const states = new Map<string, { state: ItemState; window: Window | undefined; done: DayNumber | undefined }>();
+  const states = new Map<string, ItemEntry>();
   const items = personal.items.map((scheduled): ItemState => {
     const given = scheduled.type === 'dose' ? givenOn(scheduled, doses) : undefined;
     // A dose given before a transition's switch date is judged by the edition the child left.
@@ -155,14 +194,31 @@ export function evaluateSchedule(
         intervalAfter = item.minInterval?.after;
       }
     }
+    let status = statusOf(window, done, today, pregnancyEnded);
+    const deferral =
+      item.type === 'dose' && done === undefined && status.status !== 'not-applicable'
+        ? activeDeferral(item, deferrals, today)
+        : undefined;
+    if (deferral) status = { status: 'deferred' };
     const state: ItemState = {
       ...common,
       ...dates(window),
       ...(intervalAfter !== undefined ? { intervalAfter } : {}),
-      ...statusOf(window, done, today, pregnancyEnded),
+      ...status,
+      ...(deferral
+        ? {
+            deferralReason: deferral.reason,
+            ...(deferral.until !== undefined ? { deferredUntil: isoDateOf(deferral.until) } : {}),
+          }
+        : {}),
       ...(done !== undefined ? doneDetails(item, window, done) : {}),
     };
-    states.set(item.id, { state, window, done });
+    states.set(item.id, {
+      state,
+      window,
+      done,
+      deferredUntil: deferral ? (deferral.until ?? Number.POSITIVE_INFINITY) : undefined,
+    });
     return state;
   });
   return {
@@ -322,13 +378,16 @@ function matchVisit(
  */
 function intervalOpening(
   item: DoseItem,
-  states: ReadonlyMap<string, { state: ItemState; window: Window | undefined; done: DayNumber | undefined }>,
+  states: ReadonlyMap<string, ItemEntry>,
   today: DayNumber,
 ): DayNumber | undefined {
   if (!item.minInterval) return undefined;
   const previous = states.get(item.minInterval.after);
   if (!previous?.window || previous.state.status === 'not-applicable') return undefined;
-  const from = previous.done ?? Math.max(previous.window.opens, today);
+  // A dose deferred until a date can be given from that date at the soonest; one deferred open-ended, from today.
+  const deferredTo =
+    previous.deferredUntil !== undefined && Number.isFinite(previous.deferredUntil) ? previous.deferredUntil : today;
+  const from = previous.done ?? Math.max(previous.window.opens, today, deferredTo);
   return addOffset(from, item.minInterval);
 }
 
@@ -371,6 +430,7 @@ function anchorDays(anchors: ScheduleAnchors): Partial<Record<Anchor, DayNumber>
 function progressRecords(progress: ScheduleProgress): {
   visits: { service: string; day: DayNumber; index: number }[];
   doses: { vaccine: string; dose: number; day: DayNumber }[];
+  deferrals: Deferral[];
 } {
   const violations: FieldViolation[] = [];
   const day = (value: string, field: string): DayNumber => {
@@ -394,8 +454,19 @@ function progressRecords(progress: ScheduleProgress): {
       violations.push({ field: `doses[${index}].dose`, description: 'must be a dose number from 1' });
     return { vaccine: record.vaccine, dose: record.dose, day: day(record.date, `doses[${index}].date`) };
   });
+  const deferrals = (progress.deferrals ?? []).map((record, index): Deferral => {
+    if (typeof record.vaccine !== 'string' || record.vaccine === '')
+      violations.push({ field: `deferrals[${index}].vaccine`, description: 'must name the vaccine' });
+    if (!Number.isInteger(record.dose) || record.dose < 1)
+      violations.push({ field: `deferrals[${index}].dose`, description: 'must be a dose number from 1' });
+    const on = day(record.on, `deferrals[${index}].on`);
+    const until = record.until === undefined ? undefined : day(record.until, `deferrals[${index}].until`);
+    if (until !== undefined && !(until > on))
+      violations.push({ field: `deferrals[${index}].until`, description: 'must be after the day it was deferred' });
+    return { vaccine: record.vaccine, dose: record.dose, on, until, reason: record.reason };
+  });
   if (violations.length > 0) throw new InvalidArgumentError(violations);
   // Matching takes the earliest visit first, whatever order the record listed them in.
   visits.sort((a, b) => a.day - b.day || a.index - b.index);
-  return { visits, doses };
+  return { visits, doses, deferrals };
 }

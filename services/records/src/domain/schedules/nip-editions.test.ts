@@ -146,3 +146,71 @@ describe('children born before 2025 (the transition)', () => {
     });
   });
 });
+
+describe('contraindication deferrals', () => {
+  const deferral = (until?: string): ScheduleProgress['deferrals'] => [
+    { vaccine: 'DTaP', dose: 1, on: '2025-05-12', ...(until ? { until } : {}), reason: 'acute-illness' },
+  ];
+
+  it('a deferred dose is deferred (off the due list) until the date given, and the next dose waits its interval from then', () => {
+    const child = states('2025-03-10', '2025-05-12', { deferrals: deferral('2025-07-01') });
+    expect(item(child, 'dtap-1')).toMatchObject({
+      status: 'deferred',
+      deferredUntil: '2025-07-01',
+      deferralReason: 'acute-illness',
+      dueOn: '2025-05-10',
+    });
+    // 28 days after 2025-07-01, later than 4 months (2025-07-10).
+    expect(item(child, 'dtap-2')).toMatchObject({ opensOn: '2025-07-29', intervalAfter: 'dtap-1' });
+  });
+
+  it('from the end of the deferral the dose is a catch-up dose again; an open-ended one holds until a later record', () => {
+    expect(item(states('2025-03-10', '2025-07-01', { deferrals: deferral('2025-07-01') }), 'dtap-1').status).toBe(
+      'overdue',
+    );
+    const open = states('2025-03-10', '2025-08-01', { deferrals: deferral() });
+    expect(item(open, 'dtap-1').status).toBe('deferred');
+    expect(item(open, 'dtap-1').deferredUntil).toBeUndefined();
+    // A later deferral replaces it: ended by 2025-08-01, so the dose is overdue again.
+    const replaced = states('2025-03-10', '2025-08-01', {
+      deferrals: [
+        ...(deferral() ?? []),
+        { vaccine: 'DTaP', dose: 1, on: '2025-07-01', until: '2025-07-15', reason: 'acute-illness' },
+      ],
+    });
+    expect(item(replaced, 'dtap-1').status).toBe('overdue');
+  });
+
+  it('a dose given is done whatever was deferred; a deferral not yet begun does not hold', () => {
+    expect(
+      item(states('2025-03-10', '2025-06-01', { doses: [dtap(1, '2025-05-20')], deferrals: deferral() }), 'dtap-1')
+        .status,
+    ).toBe('done');
+    expect(item(states('2025-03-10', '2025-05-11', { deferrals: deferral() }), 'dtap-1').status).toBe('due');
+  });
+
+  it('names the field of a bad deferral', () => {
+    const schedule = scheduleForChild(catalogue, 'cn-nip', '2025-03-10');
+    expect(() =>
+      evaluateSchedule(schedule, {
+        anchors: { birth: '2025-03-10' },
+        today: '2025-05-12',
+        progress: { deferrals: [{ vaccine: 'DTaP', dose: 1, on: '2025-05-12', until: '2025-05-12', reason: 'x' }] },
+      }),
+    ).toThrow(/deferrals\[0\]\.until/);
+  });
+
+  it('the programme data lists the contraindications a dose can be deferred for, each with its source, unconfirmed', () => {
+    const schedule = scheduleForChild(catalogue, 'cn-nip', '2025-03-10');
+    expect(schedule.deferralReasons.map((reason) => reason.code)).toEqual([
+      'acute-illness',
+      'severe-allergy',
+      'immunodeficiency',
+      'neurological',
+      'awaiting-assessment',
+      'other',
+    ]);
+    for (const reason of schedule.deferralReasons)
+      expect(reason).toMatchObject({ confirmation: 'unconfirmed', source: expect.stringContaining('2021年版') });
+  });
+});

@@ -120,6 +120,15 @@ export interface RouteGroup {
   readonly evidence: string;
 }
 
+/** A contraindication a dose can be deferred for (the programme's general principles), with its source. */
+export interface DeferralReason {
+  readonly code: string;
+  readonly label: BilingualLabel;
+  readonly source: string;
+  readonly confirmation: Confirmation;
+  readonly evidence: string;
+}
+
 /** An edition that is an earlier one with some vaccines' doses replaced. */
 export interface ScheduleBasis {
   readonly schedule: string;
@@ -147,6 +156,7 @@ export interface Schedule {
   readonly items: readonly ScheduleItem[];
   readonly special: readonly SpecialRule[];
   readonly routes: readonly RouteGroup[];
+  readonly deferralReasons: readonly DeferralReason[];
   readonly basedOn?: ScheduleBasis;
   readonly transition?: ScheduleTransition;
   /** Set on the schedule of a child who moved to this edition part-way: the edition it left and the switch date. */
@@ -174,6 +184,7 @@ export function parseSchedule(file: string, text: string): Schedule {
     'items',
     'special',
     'routes',
+    'deferralReasons',
     'basedOn',
     'transition',
   ]);
@@ -199,6 +210,11 @@ export function parseSchedule(file: string, text: string): Schedule {
     parseSpecialRule(node, allowedAnchors, known),
   );
   const routes = (root.optionalField('routes')?.array() ?? []).map((node) => parseRoute(node));
+  const deferralReasons = (root.optionalField('deferralReasons')?.array() ?? []).map((node) =>
+    parseDeferralReason(node),
+  );
+  if (new Set(deferralReasons.map((reason) => reason.code)).size !== deferralReasons.length)
+    root.field('deferralReasons').fail('a code is used twice');
   const basedOnNode = root.optionalField('basedOn');
   const transitionNode = root.optionalField('transition');
   if (transitionNode && !basedOnNode)
@@ -213,6 +229,7 @@ export function parseSchedule(file: string, text: string): Schedule {
     items,
     special,
     routes,
+    deferralReasons,
     ...(basedOnNode ? { basedOn: parseBasis(basedOnNode) } : {}),
     ...(transitionNode ? { transition: parseTransition(transitionNode) } : {}),
   };
@@ -334,6 +351,17 @@ function parseRoute(node: JsonNode): RouteGroup {
     id: code(node.field('id')),
     vaccines,
     default: defaultNode.string(),
+    source: node.field('source').string(),
+    confirmation: confirmationOf(node.field('confirmation')),
+    evidence: node.field('evidence').string(),
+  };
+}
+
+function parseDeferralReason(node: JsonNode): DeferralReason {
+  node.onlyKeys(['code', 'label', 'source', 'confirmation', 'evidence']);
+  return {
+    code: code(node.field('code')),
+    label: node.field('label').label(),
     source: node.field('source').string(),
     confirmation: confirmationOf(node.field('confirmation')),
     evidence: node.field('evidence').string(),
@@ -558,7 +586,13 @@ function onBasis(schedule: Schedule, base: Schedule): Schedule {
         );
     }
   }
-  return { ...schedule, items, special, routes: [...base.routes, ...schedule.routes] };
+  return {
+    ...schedule,
+    items,
+    special,
+    routes: [...base.routes, ...schedule.routes],
+    deferralReasons: [...base.deferralReasons, ...schedule.deferralReasons],
+  };
 }
 
 export function findSchedule(catalogue: ScheduleCatalogue, id: string, field = 'scheduleId'): Schedule {

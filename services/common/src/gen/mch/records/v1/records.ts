@@ -993,6 +993,42 @@ export interface RecordImmunizationResponse {
   recordVersion: number;
 }
 
+/** A dose deferred for a contraindication. */
+export interface ImmunizationDeferral {
+  id: string;
+  /** The programme vaccine, e.g. "HepB", "DTaP", "BCG". */
+  vaccine: string;
+  dose: number;
+  /** A contraindication code of the programme data (deferralReasons), e.g. "acute-illness". */
+  contraindication: string;
+  deferredOn: string;
+  /** Empty: deferred until reviewed (a later deferral or the dose replaces it). */
+  deferredUntil: string;
+  notes: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** A deferral of one programme dose. */
+export interface RecordImmunizationDeferralRequest {
+  childPatientId: string;
+  /** Product or programme vaccine code, as for RecordImmunization. */
+  vaccine: string;
+  dose: number;
+  contraindication: string;
+  deferredOn: string;
+  deferredUntil: string;
+  notes: string;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The deferral and the child's new record version. */
+export interface RecordImmunizationDeferralResponse {
+  deferral?: ImmunizationDeferral | undefined;
+  recordVersion: number;
+}
+
 /** A screening. */
 export interface RecordScreeningRequest {
   childPatientId: string;
@@ -7598,6 +7634,543 @@ export const RecordImmunizationResponse: MessageFns<RecordImmunizationResponse> 
   },
 };
 
+function createBaseImmunizationDeferral(): ImmunizationDeferral {
+  return {
+    id: "",
+    vaccine: "",
+    dose: 0,
+    contraindication: "",
+    deferredOn: "",
+    deferredUntil: "",
+    notes: "",
+    institutionId: "",
+    authorId: "",
+  };
+}
+
+export const ImmunizationDeferral: MessageFns<ImmunizationDeferral> = {
+  encode(message: ImmunizationDeferral, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.vaccine !== "") {
+      writer.uint32(18).string(message.vaccine);
+    }
+    if (message.dose !== 0) {
+      writer.uint32(24).int32(message.dose);
+    }
+    if (message.contraindication !== "") {
+      writer.uint32(34).string(message.contraindication);
+    }
+    if (message.deferredOn !== "") {
+      writer.uint32(42).string(message.deferredOn);
+    }
+    if (message.deferredUntil !== "") {
+      writer.uint32(50).string(message.deferredUntil);
+    }
+    if (message.notes !== "") {
+      writer.uint32(58).string(message.notes);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(66).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(74).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImmunizationDeferral {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImmunizationDeferral();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.vaccine = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dose = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contraindication = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.deferredOn = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.deferredUntil = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ImmunizationDeferral {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
+      dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+      contraindication: isSet(object.contraindication) ? globalThis.String(object.contraindication) : "",
+      deferredOn: isSet(object.deferredOn)
+        ? globalThis.String(object.deferredOn)
+        : isSet(object.deferred_on)
+        ? globalThis.String(object.deferred_on)
+        : "",
+      deferredUntil: isSet(object.deferredUntil)
+        ? globalThis.String(object.deferredUntil)
+        : isSet(object.deferred_until)
+        ? globalThis.String(object.deferred_until)
+        : "",
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ImmunizationDeferral): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.vaccine !== "") {
+      obj.vaccine = message.vaccine;
+    }
+    if (message.dose !== 0) {
+      obj.dose = Math.round(message.dose);
+    }
+    if (message.contraindication !== "") {
+      obj.contraindication = message.contraindication;
+    }
+    if (message.deferredOn !== "") {
+      obj.deferredOn = message.deferredOn;
+    }
+    if (message.deferredUntil !== "") {
+      obj.deferredUntil = message.deferredUntil;
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ImmunizationDeferral>): ImmunizationDeferral {
+    return ImmunizationDeferral.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ImmunizationDeferral>): ImmunizationDeferral {
+    const message = createBaseImmunizationDeferral();
+    message.id = object.id ?? "";
+    message.vaccine = object.vaccine ?? "";
+    message.dose = object.dose ?? 0;
+    message.contraindication = object.contraindication ?? "";
+    message.deferredOn = object.deferredOn ?? "";
+    message.deferredUntil = object.deferredUntil ?? "";
+    message.notes = object.notes ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordImmunizationDeferralRequest(): RecordImmunizationDeferralRequest {
+  return {
+    childPatientId: "",
+    vaccine: "",
+    dose: 0,
+    contraindication: "",
+    deferredOn: "",
+    deferredUntil: "",
+    notes: "",
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordImmunizationDeferralRequest: MessageFns<RecordImmunizationDeferralRequest> = {
+  encode(message: RecordImmunizationDeferralRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.vaccine !== "") {
+      writer.uint32(18).string(message.vaccine);
+    }
+    if (message.dose !== 0) {
+      writer.uint32(24).int32(message.dose);
+    }
+    if (message.contraindication !== "") {
+      writer.uint32(34).string(message.contraindication);
+    }
+    if (message.deferredOn !== "") {
+      writer.uint32(42).string(message.deferredOn);
+    }
+    if (message.deferredUntil !== "") {
+      writer.uint32(50).string(message.deferredUntil);
+    }
+    if (message.notes !== "") {
+      writer.uint32(58).string(message.notes);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(64).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(74).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordImmunizationDeferralRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordImmunizationDeferralRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.vaccine = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dose = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contraindication = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.deferredOn = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.deferredUntil = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordImmunizationDeferralRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      vaccine: isSet(object.vaccine) ? globalThis.String(object.vaccine) : "",
+      dose: isSet(object.dose) ? globalThis.Number(object.dose) : 0,
+      contraindication: isSet(object.contraindication) ? globalThis.String(object.contraindication) : "",
+      deferredOn: isSet(object.deferredOn)
+        ? globalThis.String(object.deferredOn)
+        : isSet(object.deferred_on)
+        ? globalThis.String(object.deferred_on)
+        : "",
+      deferredUntil: isSet(object.deferredUntil)
+        ? globalThis.String(object.deferredUntil)
+        : isSet(object.deferred_until)
+        ? globalThis.String(object.deferred_until)
+        : "",
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordImmunizationDeferralRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.vaccine !== "") {
+      obj.vaccine = message.vaccine;
+    }
+    if (message.dose !== 0) {
+      obj.dose = Math.round(message.dose);
+    }
+    if (message.contraindication !== "") {
+      obj.contraindication = message.contraindication;
+    }
+    if (message.deferredOn !== "") {
+      obj.deferredOn = message.deferredOn;
+    }
+    if (message.deferredUntil !== "") {
+      obj.deferredUntil = message.deferredUntil;
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordImmunizationDeferralRequest>): RecordImmunizationDeferralRequest {
+    return RecordImmunizationDeferralRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordImmunizationDeferralRequest>): RecordImmunizationDeferralRequest {
+    const message = createBaseRecordImmunizationDeferralRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.vaccine = object.vaccine ?? "";
+    message.dose = object.dose ?? 0;
+    message.contraindication = object.contraindication ?? "";
+    message.deferredOn = object.deferredOn ?? "";
+    message.deferredUntil = object.deferredUntil ?? "";
+    message.notes = object.notes ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordImmunizationDeferralResponse(): RecordImmunizationDeferralResponse {
+  return { deferral: undefined, recordVersion: 0 };
+}
+
+export const RecordImmunizationDeferralResponse: MessageFns<RecordImmunizationDeferralResponse> = {
+  encode(message: RecordImmunizationDeferralResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deferral !== undefined) {
+      ImmunizationDeferral.encode(message.deferral, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordImmunizationDeferralResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordImmunizationDeferralResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deferral = ImmunizationDeferral.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordImmunizationDeferralResponse {
+    return {
+      deferral: isSet(object.deferral) ? ImmunizationDeferral.fromJSON(object.deferral) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordImmunizationDeferralResponse): unknown {
+    const obj: any = {};
+    if (message.deferral !== undefined) {
+      obj.deferral = ImmunizationDeferral.toJSON(message.deferral);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordImmunizationDeferralResponse>): RecordImmunizationDeferralResponse {
+    return RecordImmunizationDeferralResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordImmunizationDeferralResponse>): RecordImmunizationDeferralResponse {
+    const message = createBaseRecordImmunizationDeferralResponse();
+    message.deferral = (object.deferral !== undefined && object.deferral !== null)
+      ? ImmunizationDeferral.fromPartial(object.deferral)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
 function createBaseRecordScreeningRequest(): RecordScreeningRequest {
   return {
     childPatientId: "",
@@ -14084,6 +14657,23 @@ export const RecordsServiceService = {
       Buffer.from(RecordImmunizationResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordImmunizationResponse => RecordImmunizationResponse.decode(value),
   },
+  /**
+   * Defers a programme dose for a contraindication, with its reason: the dose leaves the due list until the date
+   * given (or until recorded again), then falls due as a catch-up dose.
+   */
+  recordImmunizationDeferral: {
+    path: "/mch.records.v1.RecordsService/RecordImmunizationDeferral" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordImmunizationDeferralRequest): Buffer =>
+      Buffer.from(RecordImmunizationDeferralRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordImmunizationDeferralRequest =>
+      RecordImmunizationDeferralRequest.decode(value),
+    responseSerialize: (value: RecordImmunizationDeferralResponse): Buffer =>
+      Buffer.from(RecordImmunizationDeferralResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordImmunizationDeferralResponse =>
+      RecordImmunizationDeferralResponse.decode(value),
+  },
   /** Records a psychological or developmental screening (sensitive). */
   recordScreening: {
     path: "/mch.records.v1.RecordsService/RecordScreening" as const,
@@ -14237,6 +14827,11 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
   recordGrowth: handleUnaryCall<RecordGrowthRequest, RecordGrowthResponse>;
   /** Records a vaccine dose given. */
   recordImmunization: handleUnaryCall<RecordImmunizationRequest, RecordImmunizationResponse>;
+  /**
+   * Defers a programme dose for a contraindication, with its reason: the dose leaves the due list until the date
+   * given (or until recorded again), then falls due as a catch-up dose.
+   */
+  recordImmunizationDeferral: handleUnaryCall<RecordImmunizationDeferralRequest, RecordImmunizationDeferralResponse>;
   /** Records a psychological or developmental screening (sensitive). */
   recordScreening: handleUnaryCall<RecordScreeningRequest, RecordScreeningResponse>;
   /** Records a postpartum visit (the home visit after discharge or the 42-day check) after the delivery. */
@@ -14418,6 +15013,25 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordImmunizationResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Defers a programme dose for a contraindication, with its reason: the dose leaves the due list until the date
+   * given (or until recorded again), then falls due as a catch-up dose.
+   */
+  recordImmunizationDeferral(
+    request: RecordImmunizationDeferralRequest,
+    callback: (error: ServiceError | null, response: RecordImmunizationDeferralResponse) => void,
+  ): ClientUnaryCall;
+  recordImmunizationDeferral(
+    request: RecordImmunizationDeferralRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordImmunizationDeferralResponse) => void,
+  ): ClientUnaryCall;
+  recordImmunizationDeferral(
+    request: RecordImmunizationDeferralRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordImmunizationDeferralResponse) => void,
   ): ClientUnaryCall;
   /** Records a psychological or developmental screening (sensitive). */
   recordScreening(
