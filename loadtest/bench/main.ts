@@ -1,15 +1,14 @@
 // `npm run bench`: figures for this machine, each beside the raw ceiling it is bounded by. Runs against a
 // platform already started with `npm start` (MCH_GATEWAY_URL, default http://127.0.0.1:8080).
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { TokenVerifier } from '../../services/common/src/auth/tokens';
 import { benchPatient, seededPatients } from './patient';
 import { defaultDataDir, platformStateFile } from '../../services/platform/src/platform';
-import { memoryOf, processTree } from '../../services/platform/src/proc';
-import { postmasterPid, ZONES } from '../../services/platform/src/patroni';
+import { platformMemory } from './memory';
 import { closedLoop, share, type Row } from './figures';
 import { measureHttp, type Target } from './http-measure';
 import { statisticsRows } from './statistics';
@@ -25,29 +24,6 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
 function measure(name: string, url: string, target: Target = {}): Promise<Row> {
   return measureHttp(name, url, target, { durationSeconds, connections });
-}
-
-/** Resident memory of every platform process (the components' pid files, PostgreSQL's postmasters), as `npm start` runs them. */
-function platformMemory(): Array<{ component: string; processes: number; rssMiB: number; pssMiB: number }> {
-  const dataDir = defaultDataDir();
-  const runDir = path.join(dataDir, 'run');
-  if (!existsSync(runDir)) return [];
-  const rows: Array<{ component: string; processes: number; rssMiB: number; pssMiB: number }> = [];
-  for (const file of readdirSync(runDir).filter((name) => name.endsWith('.pid')).sort()) {
-    const component = file.replace(/\.pid$/, '');
-    let pid: number | undefined;
-    try {
-      pid = (JSON.parse(readFileSync(path.join(runDir, file), 'utf8')) as { pid?: number }).pid;
-    } catch {
-      pid = undefined;
-    }
-    if (pid === undefined) continue;
-    const roots = [pid, ...((ZONES as readonly string[]).includes(component) ? [postmasterPid(dataDir, component as (typeof ZONES)[number])].filter((p): p is number => p !== undefined) : [])];
-    const pids = processTree(roots);
-    const memory = memoryOf(pids);
-    rows.push({ component, processes: pids.length, rssMiB: Math.round(memory.rssKiB / 1024), pssMiB: Math.round(memory.pssKiB / 1024) });
-  }
-  return rows;
 }
 
 /** The running platform's records address (platform.json), else the default port. */
