@@ -107,7 +107,8 @@ const ERROR_RESPONSES: Readonly<Record<string, string>> = {
   '409':
     'ALREADY_EXISTS / FAILED_PRECONDITION / ABORTED: the state does not allow it (details: google.rpc.ErrorInfo reason)',
   '429': 'RESOURCE_EXHAUSTED: rate limited (Retry-After says when to retry)',
-  '503': 'UNAVAILABLE: the backend service is unavailable; retry (with the same Idempotency-Key for writes)',
+  '503':
+    'UNAVAILABLE: the backend service is unavailable, or this gateway replica is at its bound for this class of route (Retry-After); retry, with the same Idempotency-Key for writes',
 };
 
 /** `responses` entries for the errors, by reference. */
@@ -418,6 +419,11 @@ export function gatewayRoutesOpenApi(): Paths {
         status: { type: 'string', enum: ['ready', 'draining'] },
         backends: { type: 'object', additionalProperties: true },
         rateLimits: { type: 'object', additionalProperties: true },
+        load: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'Requests in flight per route class, and their bounds',
+        },
       },
     }),
     '/metrics': staticFileOperation('Gateway.Metrics', 'Prometheus metrics (text exposition format)', 'text/plain'),
