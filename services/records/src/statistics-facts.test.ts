@@ -33,7 +33,8 @@ const woman = (id: string, overrides: Partial<PregnancyFactsInput>): PregnancyFa
   ...overrides,
 });
 
-const visitsAt = (...gaDays: number[]): PregnancyFactsInput['visits'] => gaDays.map((ga, index) => ({ date: `2025-${String(8 + index).padStart(2, '0')}-01`, gaDays: ga }));
+const visitsAt = (...gaDays: number[]): PregnancyFactsInput['visits'] =>
+  gaDays.map((ga, index) => ({ date: `2025-${String(8 + index).padStart(2, '0')}-01`, gaDays: ga }));
 
 describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', () => {
   // Twins by caesarean, one under 2500 g; checked from 11+3 weeks, 6 checks, visited on day 3; graded yellow.
@@ -41,17 +42,44 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
     gradedColours: ['yellow'],
     riskColour: 'yellow',
     visits: visitsAt(80, 120, 160, 200, 230, 250),
-    delivery: { date: '2026-03-01', dischargeDate: '2026-03-03', mode: 3, outcome: 1, gaDays: 259, institutionId: 'inst-county', newbornWeights: [2400, 2600] },
+    delivery: {
+      date: '2026-03-01',
+      dischargeDate: '2026-03-03',
+      mode: 3,
+      outcome: 1,
+      gaDays: 259,
+      institutionId: 'inst-county',
+      newbornWeights: [2400, 2600],
+    },
     postpartumVisits: [{ service: 'postpartum-home-visit', date: '2026-03-04', daysAfterDelivery: 3 }],
   });
   // A stillbirth at 30 weeks: a woman delivered (产妇), no live birth; first checked at 14+2 weeks, two checks.
   const stillbirth = woman('still', {
     registeredGaDays: 100,
     visits: visitsAt(100, 150),
-    delivery: { date: '2026-03-20', dischargeDate: null, mode: 1, outcome: 2, gaDays: 210, institutionId: 'inst-county', newbornWeights: [] },
+    delivery: {
+      date: '2026-03-20',
+      dischargeDate: null,
+      mode: 1,
+      outcome: 2,
+      gaDays: 210,
+      institutionId: 'inst-county',
+      newbornWeights: [],
+    },
   });
   // A miscarriage at 10 weeks: no 产妇, no live birth; nothing of the national tables.
-  const miscarriage = woman('miscarriage', { registeredGaDays: 60, delivery: { date: '2025-09-20', dischargeDate: null, mode: 0, outcome: 3, gaDays: 70, institutionId: null, newbornWeights: [] } });
+  const miscarriage = woman('miscarriage', {
+    registeredGaDays: 60,
+    delivery: {
+      date: '2025-09-20',
+      dischargeDate: null,
+      mode: 0,
+      outcome: 3,
+      gaDays: 70,
+      institutionId: null,
+      newbornWeights: [],
+    },
+  });
 
   it('counts twins as two live births and the woman once in each numerator', () => {
     const sums = totals(pregnancyFacts(twins, reference, TODAY));
@@ -83,12 +111,19 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
 
   it('files delivery facts under the delivery month and the delivering institution, registration under its own', () => {
     const facts = pregnancyFacts(twins, reference, TODAY);
-    expect(facts.find((fact) => fact.indicator === 'live_births')).toMatchObject({ month: '2026-03-01', institutionId: 'inst-county', county: 'lufeng' });
+    expect(facts.find((fact) => fact.indicator === 'live_births')).toMatchObject({
+      month: '2026-03-01',
+      institutionId: 'inst-county',
+      county: 'lufeng',
+    });
     expect(facts.find((fact) => fact.indicator === 'pregnancies_registered')).toMatchObject({ month: '2025-08-01' });
   });
 
   it('counts a postpartum visit after day 28 for no one, and the home visit on time only within its window', () => {
-    const late = { ...twins, postpartumVisits: [{ service: 'postpartum-home-visit', date: '2026-04-01', daysAfterDelivery: 31 }] };
+    const late = {
+      ...twins,
+      postpartumVisits: [{ service: 'postpartum-home-visit', date: '2026-04-01', daysAfterDelivery: 31 }],
+    };
     const sums = totals(pregnancyFacts(late, reference, TODAY));
     expect(sums.postpartum_visit_rate).toEqual([0, 2]);
     expect(sums.maternal_system_management_rate).toEqual([0, 2]);
@@ -97,7 +132,15 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
   });
 
   it('leaves a scheduled item out of the denominator until it falls overdue', () => {
-    const recent = { ...twins, delivery: { ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>), date: '2026-06-27', dischargeDate: '2026-06-29' }, postpartumVisits: [] };
+    const recent = {
+      ...twins,
+      delivery: {
+        ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>),
+        date: '2026-06-27',
+        dischargeDate: '2026-06-29',
+      },
+      postpartumVisits: [],
+    };
     const facts = pregnancyFacts(recent, reference, TODAY);
     expect(totals(facts).postpartum_visit_coverage).toBeUndefined();
     expect(totals(facts, '2026-07-08').postpartum_visit_coverage).toEqual([0, 1]);
@@ -115,9 +158,18 @@ describe('child facts (卫统42 7岁以下儿童保健和健康情况年报表)'
     doses: [],
     ...overrides,
   });
-  const check = (checkedOn: string): ChildFactsInput['checks'][number] => ({ service: 'child-health-check', checkedOn, growthMeasurementId: null, institutionId: 'inst-township' });
+  const check = (checkedOn: string): ChildFactsInput['checks'][number] => ({
+    service: 'child-health-check',
+    checkedOn,
+    growthMeasurementId: null,
+    institutionId: 'inst-township',
+  });
   const yearFacts = (facts: StatisticsFact[], indicator: string): Record<string, [number, number]> =>
-    Object.fromEntries(facts.filter((fact) => fact.indicator === indicator).map((fact) => [fact.month, [fact.numerator, fact.denominator]]));
+    Object.fromEntries(
+      facts
+        .filter((fact) => fact.indicator === indicator)
+        .map((fact) => [fact.month, [fact.numerator, fact.denominator]]),
+    );
 
   it('a child who turns three mid-year: only the checks due before the third birthday decide the under-three rate', () => {
     // Reporting year 2025-10-01 – 2026-09-30: third birthday 2026-05-10; the 30-month check (due 2025-11-10) is the only
@@ -135,7 +187,10 @@ describe('child facts (卫统42 7岁以下儿童保健和健康情况年报表)'
   });
 
   it('a child past three has no under-three fact; a growth measurement alone counts as a health check of the year', () => {
-    const older = child({ birthDate: '2021-01-15', growth: [{ id: 'g1', measuredOn: '2026-01-20', institutionId: 'inst-township' }] });
+    const older = child({
+      birthDate: '2021-01-15',
+      growth: [{ id: 'g1', measuredOn: '2026-01-20', institutionId: 'inst-township' }],
+    });
     const facts = childFacts(older, reference, TODAY);
     expect(yearFacts(facts, 'under3_system_management_rate')['2025-10-01']).toBeUndefined();
     expect(yearFacts(facts, 'under7_health_management_rate')['2025-10-01']).toEqual([1, 1]);
@@ -144,11 +199,44 @@ describe('child facts (卫统42 7岁以下儿童保健和健康情况年报表)'
   });
 
   it('HepB dose 1 on the day after birth is on time, two days after is not', () => {
-    const dose = (givenOn: string): ChildFactsInput['doses'][number] => ({ vaccine: 'HepB', programmeVaccine: 'HepB', dose: 1, givenOn, institutionId: null });
-    const onTime = totals(childFacts(child({ birthDate: '2026-05-01', doses: [dose('2026-05-02')] }), reference, TODAY));
+    const dose = (givenOn: string): ChildFactsInput['doses'][number] => ({
+      vaccine: 'HepB',
+      programmeVaccine: 'HepB',
+      dose: 1,
+      givenOn,
+      institutionId: null,
+    });
+    const onTime = totals(
+      childFacts(child({ birthDate: '2026-05-01', doses: [dose('2026-05-02')] }), reference, TODAY),
+    );
     const late = totals(childFacts(child({ birthDate: '2026-05-01', doses: [dose('2026-05-03')] }), reference, TODAY));
     expect(onTime.immunization_hepb1_on_time).toEqual([1, 1]);
     expect(late.immunization_hepb1_on_time).toEqual([0, 1]);
+  });
+
+  it('immunization coverage follows the child’s edition and special rules: an HBsAg-exposed infant’s HBIG is a dose', () => {
+    const items = (facts: StatisticsFact[]): string[] =>
+      facts.filter((fact) => fact.indicator === 'immunization_coverage').map((fact) => fact.item);
+    const born2025 = child({ birthDate: '2025-03-10' });
+    const exposed = items(childFacts({ ...born2025, facts: { maternalHbsag: 'positive' } }, reference, TODAY));
+    expect(exposed).toEqual(expect.arrayContaining(['hbig-1', 'dtap-1']));
+    expect(exposed).not.toContain('dt-1');
+    expect(items(childFacts(born2025, reference, TODAY))).not.toContain('hbig-1');
+    // HBIG given on the day of birth counts on time in the month it fell overdue (the day after birth).
+    const given = childFacts(
+      {
+        ...born2025,
+        facts: { maternalHbsag: 'positive' },
+        doses: [{ vaccine: 'HBIG', programmeVaccine: 'HBIG', dose: 1, givenOn: '2025-03-10', institutionId: null }],
+      },
+      reference,
+      TODAY,
+    );
+    expect(given.find((fact) => fact.indicator === 'immunization_coverage' && fact.item === 'hbig-1')).toMatchObject({
+      month: '2025-03-01',
+      numerator: 1,
+      denominator: 1,
+    });
   });
 });
 
@@ -159,7 +247,11 @@ describe('the catalogue', () => {
       expect(definition.source.length).toBeGreaterThan(0);
       expect(['confirmed', 'unconfirmed']).toContain(definition.confirmation);
       // A count has no denominator; a rate has one.
-      expect(definition.unit === '' ? definition.denominator.startsWith('(none') : !definition.denominator.startsWith('(none')).toBe(true);
+      expect(
+        definition.unit === ''
+          ? definition.denominator.startsWith('(none')
+          : !definition.denominator.startsWith('(none'),
+      ).toBe(true);
     }
   });
 
@@ -168,13 +260,34 @@ describe('the catalogue', () => {
       ...pregnancyFacts(
         {
           ...woman('any', { visits: visitsAt(80) }),
-          delivery: { date: '2026-03-01', dischargeDate: null, mode: 1, outcome: 1, gaDays: 270, institutionId: null, newbornWeights: [3000] },
+          delivery: {
+            date: '2026-03-01',
+            dischargeDate: null,
+            mode: 1,
+            outcome: 1,
+            gaDays: 270,
+            institutionId: null,
+            newbornWeights: [3000],
+          },
         },
         reference,
         TODAY,
       ),
-      ...childFacts({ patientId: 'c', county: 'lufeng', birthDate: '2024-01-01', dischargeDate: null, checks: [], growth: [], doses: [] }, reference, TODAY),
+      ...childFacts(
+        {
+          patientId: 'c',
+          county: 'lufeng',
+          birthDate: '2024-01-01',
+          dischargeDate: null,
+          checks: [],
+          growth: [],
+          doses: [],
+        },
+        reference,
+        TODAY,
+      ),
     ];
-    for (const indicator of new Set(facts.map((fact) => fact.indicator))) expect(indicatorDefinition(indicator)).toBeDefined();
+    for (const indicator of new Set(facts.map((fact) => fact.indicator)))
+      expect(indicatorDefinition(indicator)).toBeDefined();
   });
 });

@@ -8,8 +8,11 @@ import type { Database, PoolClient } from '../../common/src/pg/database';
 
 type Queryable = Pick<PoolClient, 'query'>;
 import {
+  ChildFacts,
+  childFactsOf,
   evaluateSchedule,
   ItemState,
+  LabResult,
   RecordsReferenceData,
   scheduleForChild,
   ScheduleProgress,
@@ -86,6 +89,8 @@ export interface ChildFactsInput {
     readonly givenOn: string;
     readonly institutionId: string | null;
   }[];
+  /** Birth facts for the programme's special rules (the HBsAg-exposed infant's HBIG counts as a programme dose). */
+  readonly facts?: ChildFacts;
 }
 
 const LIVE_BIRTH = 1;
@@ -267,8 +272,12 @@ export function childFacts(child: ChildFactsInput, reference: RecordsReferenceDa
   const anchors = { birth: child.birthDate, discharge: child.dischargeDate ?? child.birthDate };
   // The immunization edition is the child's (by birth date, or the one a transition moved the child to).
   const evaluate = (programme: string, progress: ScheduleProgress): readonly ItemState[] =>
-    evaluateSchedule(scheduleForChild(reference.schedules, programme, child.birthDate), { anchors, progress, today })
-      .items;
+    evaluateSchedule(scheduleForChild(reference.schedules, programme, child.birthDate), {
+      anchors,
+      progress,
+      today,
+      ...(child.facts ? { facts: child.facts } : {}),
+    }).items;
   const checkVisits = childHealthVisits(
     child.checks.map((check) => ({
       service: check.service,
@@ -371,6 +380,10 @@ interface ChildInputRow {
   checks: { service: string; checkedOn: string; growthMeasurementId: string | null; institutionId: string | null }[];
   growth: { id: string; measuredOn: string; institutionId: string | null }[];
   doses: { vaccine: string; programmeVaccine: string; dose: number; givenOn: string; institutionId: string | null }[];
+  birth_weight_grams: number | null;
+  birth_pregnancy_known: boolean;
+  birth_ga_days: number | null;
+  birth_labs: LabResult[];
 }
 
 /** Writes facts with the record changes and keeps the rollups up to date. */
@@ -398,7 +411,11 @@ export class StatisticsFacts {
                           FROM child_checks k WHERE k.patient_id = c.patient_id), '[]') AS checks,
                 coalesce((SELECT json_agg(json_build_object('id', g.id, 'measuredOn', g.measured_on, 'institutionId', g.institution_id)) FROM growth_measurements g WHERE g.patient_id = c.patient_id), '[]') AS growth,
                 coalesce((SELECT json_agg(json_build_object('vaccine', i.vaccine, 'programmeVaccine', i.programme_vaccine, 'dose', i.dose, 'givenOn', i.given_on, 'institutionId', i.institution_id))
-                          FROM immunizations i WHERE i.patient_id = c.patient_id), '[]') AS doses
+                          FROM immunizations i WHERE i.patient_id = c.patient_id), '[]') AS doses,
+                c.birth_weight_grams,
+                EXISTS (SELECT 1 FROM pregnancies p WHERE p.id = c.pregnancy_id) AS birth_pregnancy_known,
+                (SELECT d.ga_days FROM deliveries d WHERE d.pregnancy_id = c.pregnancy_id) AS birth_ga_days,
+                coalesce((SELECT json_agg(lab) FROM antenatal_visits v, jsonb_array_elements(v.labs) lab WHERE v.pregnancy_id = c.pregnancy_id), '[]') AS birth_labs
          FROM children c WHERE c.patient_id = ANY($1::uuid[])`,
         [patientIds],
       ),
@@ -453,6 +470,13 @@ export class StatisticsFacts {
             checks: row.checks,
             growth: row.growth,
             doses: row.doses,
+            // The same facts as the handbook's: the mother's HBsAg from the child's birth pregnancy, weight, gestation.
+            facts: childFactsOf({
+              birthWeightGrams: row.birth_weight_grams,
+              ...(row.birth_pregnancy_known
+                ? { pregnancy: { labs: row.birth_labs, gestationalAgeDays: row.birth_ga_days } }
+                : {}),
+            }),
           },
           this.reference,
           today,
