@@ -534,6 +534,8 @@ export class ReferralService {
             patientId: row.patient_id,
             receiverInstitutionId: row.to_institution_id,
             subject: `Referral: ${reason}`,
+            // A referral written beside her sensitive facts opens a thread whose text accompanies them too.
+            accompaniesSensitive: row.accompanies_sensitive,
           },
           ctx,
         );
