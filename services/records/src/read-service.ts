@@ -28,6 +28,7 @@ import {
 import { RecordAccess, requireId } from './access';
 import { childFactsOf, LabResult, parseIsoDate, todayInChina } from './domain';
 import { handbookSections } from './handbook';
+import type { RecordSnapshot } from './repository';
 import {
   decodeRiskCursor,
   toChildRecord,
@@ -37,6 +38,42 @@ import {
   toRiskEvent,
   Visibility,
 } from './views';
+
+/**
+ * The whole record of one patient from her rows, as a reader with `visibility` may see it (pure: the privacy rules
+ * test reads every field of it as each kind of reader).
+ */
+export function assembleRecord(
+  patientId: string,
+  snapshot: RecordSnapshot,
+  visibility: Visibility,
+  today: string,
+): PatientRecord {
+  const todayDay = parseIsoDate(today, 'today');
+  const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] =>
+    rows.filter((row) => row.pregnancy_id === pregnancyId);
+  return {
+    patientId,
+    version: snapshot.version,
+    pregnancies: snapshot.pregnancies.map((pregnancy) =>
+      toPregnancy(
+        pregnancy,
+        {
+          visits: of(snapshot.visits, pregnancy.id),
+          assessments: of(snapshot.assessments, pregnancy.id),
+          delivery: snapshot.deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
+          postpartumVisits: of(snapshot.postpartumVisits, pregnancy.id),
+          imagingStudies: of(snapshot.imagingStudies, pregnancy.id),
+        },
+        visibility,
+        todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
+      ),
+    ),
+    child: snapshot.child ? toChildRecord(snapshot.child, snapshot, visibility) : undefined,
+    sensitiveWithheld: !visibility.sensitive,
+    updatedAt: snapshot.updatedAt,
+  };
+}
 
 const HANDBOOK_TTL_SECONDS = 600;
 const RECORD_TTL_SECONDS = 600;
@@ -53,31 +90,7 @@ export class ReadService {
   }
 
   private async assemble(patientId: string, visibility: Visibility, today: string): Promise<PatientRecord> {
-    const snapshot = await this.repository.recordSnapshot(patientId);
-    const todayDay = parseIsoDate(today, 'today');
-    const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] =>
-      rows.filter((row) => row.pregnancy_id === pregnancyId);
-    return {
-      patientId,
-      version: snapshot.version,
-      pregnancies: snapshot.pregnancies.map((pregnancy) =>
-        toPregnancy(
-          pregnancy,
-          {
-            visits: of(snapshot.visits, pregnancy.id),
-            assessments: of(snapshot.assessments, pregnancy.id),
-            delivery: snapshot.deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
-            postpartumVisits: of(snapshot.postpartumVisits, pregnancy.id),
-            imagingStudies: of(snapshot.imagingStudies, pregnancy.id),
-          },
-          visibility,
-          todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
-        ),
-      ),
-      child: snapshot.child ? toChildRecord(snapshot.child, snapshot, visibility) : undefined,
-      sensitiveWithheld: !visibility.sensitive,
-      updatedAt: snapshot.updatedAt,
-    };
+    return assembleRecord(patientId, await this.repository.recordSnapshot(patientId), visibility, today);
   }
 
   /**
