@@ -21,6 +21,7 @@ import { RateLimiter } from './rate-limit';
 import { createRedis } from '../../common/src/cache';
 import { loadCodecs, loadProtoRoot, ProtoSources } from './proto-registry';
 import { transcodeRequest } from './transcode';
+import { registerFhirRoutes } from './fhir/routes';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -160,6 +161,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   registerStatusPage(app, backends, codecs);
   registerConsultationEvents(app, backends, codecs, { heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS, firstFrameTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS, bufferBytes: config.GATEWAY_SSE_BUFFER_BYTES, onOverflow: () => metrics.slowClients.inc({ phase: 'stream' }) });
   registerObjectRoutes(app, backends, codecs, config);
+  registerFhirRoutes(app, { backends, callTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS, logger, version: process.env.npm_package_version ?? '0.1.0' });
 
   for (const route of routes) {
     const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));
