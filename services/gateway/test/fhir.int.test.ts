@@ -22,6 +22,7 @@ import {
   today,
   tokens,
 } from '../../records/test/support';
+import { IDENTIFIER_SYSTEMS } from '../src/fhir/canonical';
 import { validationErrors } from './fhir-validator';
 
 const run = promisify(execFile);
@@ -272,6 +273,59 @@ describe('a FHIR client reading the shared record', () => {
         JSON.stringify(childPart, (key, value: unknown) => (key === 'vaccineCode' ? undefined : value)),
       ),
     ).toEqual([]);
+  });
+
+  it('break-glass through FHIR opens what it opens on the REST API, with the reason audited', async () => {
+    const glass = {
+      'x-mch-purpose': 'break-glass',
+      'x-mch-break-glass-reason': 'eclampsia emergency, treating team unreachable',
+    };
+    const answer = await fetch(`${FHIR_BASE}/RiskAssessment?patient=Patient/${motherId}`, {
+      headers: { authorization: `Bearer ${tokens['shuangbai.midwife']}`, ...glass },
+    });
+    expect(answer.status).toBe(200);
+    const bundle = (await answer.json()) as Bundle;
+    const grade = gradeOf((bundle.entry ?? []).map((entry) => entry.resource as Resource));
+    expect(grade?.prediction?.map((prediction) => prediction.qualitativeRisk?.coding?.[0]?.code)).toEqual([
+      'red',
+      'purple',
+    ]);
+    expect(validationErrors(bundle)).toEqual([]);
+    const events = await recordsAuditOf(motherId);
+    expect(
+      events.some(
+        (event) =>
+          event.action === 'record.read' && event.reason === `break-glass: ${glass['x-mch-break-glass-reason']}`,
+      ),
+    ).toBe(true);
+  });
+
+  it('finds her by her resident ID (the documented identifier system) and by MPI id; a search with no criterion is refused', async () => {
+    const rest = await ok(call('lufeng.midwife', 'GET', `/v1/patients/${motherId}`));
+    const headers = {
+      authorization: `Bearer ${tokens['lufeng.midwife']}`,
+      'x-mch-purpose': 'treatment',
+      accept: 'application/fhir+json',
+    };
+    const byResidentId = (await (
+      await fetch(
+        `${FHIR_BASE}/Patient?identifier=${encodeURIComponent(`${IDENTIFIER_SYSTEMS.residentId}|${rest.patient.nationalId}`)}`,
+        { headers },
+      )
+    ).json()) as Bundle;
+    expect(byResidentId).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
+    expect(byResidentId.entry?.map((entry) => entry.resource?.id)).toEqual([motherId]);
+    expect(byResidentId.entry?.[0]?.resource).toEqual(treating.patients.mother);
+    const byMpi = (await (
+      await fetch(
+        `${FHIR_BASE}/Patient?identifier=${encodeURIComponent(`${IDENTIFIER_SYSTEMS.mpiPatient}|${motherId}`)}&_format=json`,
+        { headers },
+      )
+    ).json()) as Bundle;
+    expect(byMpi.entry?.map((entry) => entry.resource?.id)).toEqual([motherId]);
+    const none = await fetch(`${FHIR_BASE}/Patient`, { headers });
+    expect(none.status).toBe(400);
+    expect(((await none.json()) as { issue: { code: string }[] }).issue[0]?.code).toBe('too-costly');
   });
 
   it("the records service audits the FHIR reads as reads of her record, restricted for the other county's midwife", async () => {
