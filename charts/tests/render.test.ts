@@ -153,12 +153,24 @@ describe('the validators reject invalid objects', () => {
     expect(result).toMatchObject({ source: 'none' });
   });
 
-  it('a CloudNativePG Cluster with a durability the operator does not know fails the CRD model (or, without the CRD file, is reported unvalidated)', async () => {
+  it('a CloudNativePG Cluster with a durability the operator does not know fails the CRD model, or without the CRD file the API types package', async () => {
     const broken: KubeObject = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'Cluster', metadata: { name: 'pg' }, spec: { instances: 2, storage: { size: '1Gi' }, postgresql: { synchronous: { method: 'any', number: 1, dataDurability: 'strict' } } } };
     const [result] = await validateObjects([broken], await crdModelDirs());
-    const haveCrd = crdFiles().has('postgresql.cnpg.io_clusters.yaml');
-    expect(result?.source).toBe(haveCrd ? 'crd' : 'none');
-    expect(result?.errors.join(' ')).toMatch(haveCrd ? /dataDurability/ : /no schema/);
+    expect(result?.source).toBe(crdFiles().has('postgresql.cnpg.io_clusters.yaml') ? 'crd' : 'crd-package');
+    expect(result?.errors.join(' ')).toMatch(/dataDurability/);
+  });
+
+  it('a ScheduledBackup with a method CloudNativePG does not offer fails', async () => {
+    const broken: KubeObject = { apiVersion: 'postgresql.cnpg.io/v1', kind: 'ScheduledBackup', metadata: { name: 'b' }, spec: { schedule: '0 0 0 * * *', cluster: { name: 'pg' }, method: 'tape' } };
+    const [result] = await validateObjects([broken], await crdModelDirs());
+    expect(result?.errors.join(' ')).toMatch(/method/);
+  });
+
+  it('a Barman Cloud ObjectStore whose configuration lacks its destination fails (without the CRD file, on spec.configuration)', async () => {
+    const broken: KubeObject = { apiVersion: 'barmancloud.cnpg.io/v1', kind: 'ObjectStore', metadata: { name: 'o' }, spec: { configuration: { s3Credentials: { inheritFromIAMRole: 'yes' } } } };
+    const [result] = await validateObjects([broken], await crdModelDirs());
+    expect(result?.source).toBe(crdFiles().has('barmancloud.cnpg.io_objectstores.yaml') ? 'crd' : 'crd-package-partial');
+    expect(result?.errors.join(' ')).toMatch(/destinationPath|inheritFromIAMRole/);
   });
 });
 
@@ -198,12 +210,14 @@ describe.each(VALUES_SETS)('helm with $name values', (values) => {
     for (const object of objects) expect({ object: `${object.kind}/${object.metadata.name}`, namespace: object.metadata.namespace }).toEqual({ object: `${object.kind}/${object.metadata.name}`, namespace: NAMESPACE });
   });
 
-  it('every custom object is of a kind crds.json names, and validates against its CRD model where the CRD file is present', async () => {
+  it('every custom object is of a kind crds.json names, and validates against its CRD model, or without the CRD file against the operator API types package', async () => {
     const { results } = await renderOnce(values);
     const known = new Set(crdManifest().flatMap((crd) => crd.kinds));
     const custom = results.filter((result) => result.source !== 'kubernetes');
     expect(custom.filter((result) => !known.has(`${result.apiVersion} ${result.kind}`)).map((result) => result.name)).toEqual([]);
-    expect(invalid(custom.filter((result) => result.source === 'crd' || result.source === 'crd-package'))).toEqual([]);
+    expect(invalid(custom.filter((result) => result.source !== 'none'))).toEqual([]);
+    const partial = [...new Set(custom.filter((result) => result.source === 'crd-package-partial').map((result) => `${result.apiVersion} ${result.kind} (${result.judged ?? '?'} only)`))];
+    if (partial.length > 0) console.warn(`${values.name}: without the CRD file, partly validated: ${partial.join(', ')} (charts/tests/crds/README.md)`);
     const missing = [...new Set(custom.filter((result) => result.source === 'none').map((result) => `${result.apiVersion} ${result.kind}`))];
     // Absent CRD files are named here (see charts/tests/crds/README.md for where they come from); present ones must judge.
     if (missing.length > 0) console.warn(`${values.name}: no CRD file for ${missing.join(', ')}: not validated (charts/tests/crds/README.md)`);

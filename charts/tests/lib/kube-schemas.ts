@@ -19,8 +19,13 @@ export interface ValidationResult {
   readonly name: string;
   readonly apiVersion: string;
   readonly kind: string;
-  /** Which schema judged it: the Kubernetes API's, a vendor CRD's, or none was found. */
-  readonly source: 'kubernetes' | 'crd' | 'crd-package' | 'none';
+  /**
+   * Which schema judged it: the Kubernetes API's, a vendor CRD's, a kubernetes-models package of the operator's API
+   * types, such a package for one part of the object only (`judged` names the part), or none was found.
+   */
+  readonly source: 'kubernetes' | 'crd' | 'crd-package' | 'crd-package-partial' | 'none';
+  /** For crd-package-partial: the part of the object that was judged (e.g. `spec.configuration`). */
+  readonly judged?: string;
   readonly errors: readonly string[];
 }
 

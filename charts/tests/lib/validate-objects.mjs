@@ -25,8 +25,28 @@ function customSchema(apiVersion, kind) {
   return undefined;
 }
 
-/** Model packages of kubernetes-models for operators' CRDs, used when no vendored CRD file is found. */
-const CRD_PACKAGES = { 'monitoring.coreos.com': '@kubernetes-models/prometheus-operator' };
+/**
+ * Model packages of kubernetes-models for operators' CRDs, used when no vendored CRD file is found:
+ * prometheus-operator's, and CloudNativePG's (generated from its Go API types, `api/v1`).
+ */
+const CRD_PACKAGES = {
+  'monitoring.coreos.com': '@kubernetes-models/prometheus-operator',
+  'postgresql.cnpg.io': '@kubernetes-models/cloudnative-pg',
+};
+
+/**
+ * The Barman Cloud plugin's ObjectStore has no model package; its spec embeds barman-cloud's
+ * BarmanObjectStoreConfiguration, which @kubernetes-models/cloudnative-pg does model (barman-cloud `pkg/api`). Without
+ * the vendored CRD, `spec.configuration` is judged by that model, and the result says the rest was not.
+ */
+const PARTIAL_PACKAGES = {
+  'barmancloud.cnpg.io/v1 ObjectStore': {
+    module: '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration',
+    model: 'BarmanObjectStoreConfiguration',
+    field: (object) => object.spec?.configuration,
+    judged: 'spec.configuration',
+  },
+};
 
 async function validatorOf(apiVersion, kind) {
   const custom = customSchema(apiVersion, kind);
@@ -38,6 +58,12 @@ async function validatorOf(apiVersion, kind) {
   if (CRD_PACKAGES[group]) {
     const module = await import(`${CRD_PACKAGES[group]}/${apiVersion}/${kind}`);
     return { source: 'crd-package', validate: (object) => new module[kind](object).validate() };
+  }
+  const partial = PARTIAL_PACKAGES[`${apiVersion} ${kind}`];
+  if (partial) {
+    const module = await import(partial.module);
+    const validate = (object) => new module[partial.model](partial.field(object) ?? {}).validate();
+    return { source: 'crd-package-partial', judged: partial.judged, validate };
   }
   try {
     const module = await import(builtInModule(apiVersion, kind));
@@ -57,11 +83,13 @@ for (const object of input.objects) {
     results.push({ name, apiVersion: object.apiVersion, kind: object.kind, source: 'none', errors: [`no schema for ${object.apiVersion} ${object.kind}`] });
     continue;
   }
+  const result = { name, apiVersion: object.apiVersion, kind: object.kind, source: validator.source };
+  if (validator.judged) result.judged = validator.judged;
   try {
     validator.validate(object);
-    results.push({ name, apiVersion: object.apiVersion, kind: object.kind, source: validator.source, errors: [] });
+    results.push({ ...result, errors: [] });
   } catch (error) {
-    results.push({ name, apiVersion: object.apiVersion, kind: object.kind, source: validator.source, errors: [String(error?.message ?? error)] });
+    results.push({ ...result, errors: [String(error?.message ?? error)] });
   }
 }
 process.stdout.write(JSON.stringify(results));
