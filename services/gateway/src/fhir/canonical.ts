@@ -54,5 +54,7 @@ export const CODE_SYSTEMS = {
   vaccineProduct: `${PROJECT_BASE}/CodeSystem/vaccine-product`,
 } as const;
 
+/** Where the gateway serves FHIR R4. */
+export const FHIR_PREFIX = '/fhir/R4';
 export const FHIR_VERSION = '4.0.1';
 export const FHIR_JSON = 'application/fhir+json';

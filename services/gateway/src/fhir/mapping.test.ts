@@ -3,11 +3,14 @@
 // check, growth and its z-scores, and doses; the same record as a reader who may not see sensitive entries gets it.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Observation, RiskAssessment } from '@medplum/fhirtypes';
+import Fastify from 'fastify';
+import type { Observation, OperationOutcome, RiskAssessment } from '@medplum/fhirtypes';
 import { Sex, Patient } from '../../../common/src/gen/mch/identity/v1/identity';
 import { PatientRecord } from '../../../common/src/gen/mch/records/v1/records';
 import { serviceDir } from '../../../common/src/paths';
 import { validationErrors } from '../../test/fhir-validator';
+import { send } from '../forwarding';
+import { plainError } from '../http-errors';
 import { searchset } from './bundle';
 import { CODE_SYSTEMS, IDENTIFIER_SYSTEMS, SYSTEMS } from './canonical';
 import { capabilityStatement } from './capability-statement';
@@ -550,5 +553,33 @@ describe("the server's own resources", () => {
     // Base R4 allows an Observation without a subject; the vital signs profile does not.
     expect(validationErrors({ ...(weight as Observation), subject: undefined })).not.toEqual([]);
     expect(validationErrors({ ...(weight as Observation), effectiveDateTime: undefined })).not.toEqual([]);
+  });
+});
+
+describe("the gateway's own refusals under /fhir/R4", () => {
+  it('load shedding, rate limits and slow bodies answer FHIR clients with an OperationOutcome, everyone else with google.rpc.Status', async () => {
+    const app = Fastify();
+    app.get('/fhir/R4/Observation', (_request, reply) =>
+      send(reply, plainError(429, 8, 'rate limit: at most 1 requests per 60 s per access token')),
+    );
+    app.get('/v1/me', (_request, reply) => send(reply, plainError(429, 8, 'rate limit')));
+    const fhir = await app.inject({ method: 'GET', url: '/fhir/R4/Observation' });
+    expect(fhir.statusCode).toBe(429);
+    expect(fhir.headers['content-type']).toContain('application/fhir+json');
+    const outcome = fhir.json<OperationOutcome>();
+    expect(outcome).toEqual({
+      resourceType: 'OperationOutcome',
+      issue: [
+        {
+          severity: 'error',
+          code: 'throttled',
+          diagnostics: 'rate limit: at most 1 requests per 60 s per access token',
+        },
+      ],
+    });
+    expect(validationErrors(outcome)).toEqual([]);
+    const rest = await app.inject({ method: 'GET', url: '/v1/me' });
+    expect(rest.json()).toMatchObject({ code: 8, status: 'RESOURCE_EXHAUSTED' });
+    await app.close();
   });
 });

@@ -48,6 +48,11 @@ const ISSUE_BY_GRPC_CODE: Readonly<Record<number, IssueCode>> = {
   16: 'login',
 };
 
+/** The OperationOutcome for an answer in the gateway's google.rpc.Status shape (shed, rate limited, slow body). */
+export function outcomeOfStatus(code: number, message: string): OperationOutcome {
+  return operationOutcome([{ severity: 'error', code: ISSUE_BY_GRPC_CODE[code] ?? 'exception', diagnostics: message }]);
+}
+
 /** The OperationOutcome of a failed backend call. Messages of INTERNAL/UNKNOWN are never passed on. */
 export function fromServiceError(error: ServiceError, backend: string): FhirError {
   const code: number = typeof error.code === 'number' ? Number(error.code) : 2;

@@ -11,7 +11,7 @@ import type { Logger } from '../../../common/src/logger';
 import type { Backends } from '../backends';
 import { forwardedMetadata } from '../forwarding';
 import { searchset } from './bundle';
-import { FHIR_JSON, IDENTIFIER_SYSTEMS } from './canonical';
+import { FHIR_JSON, FHIR_PREFIX, IDENTIFIER_SYSTEMS } from './canonical';
 import { capabilityStatement } from './capability-statement';
 import { PROJECT_CODE_SYSTEMS, PROJECT_NAMING_SYSTEMS } from './code-systems';
 import { FhirError, fromServiceError, operationOutcome } from './operation-outcome';
@@ -19,8 +19,6 @@ import { toFhirPatient } from './patient';
 import { isRecordResourceType, recordResources } from './record-resources';
 import { parseEntryResourceId, isUuid } from './ids';
 import { parseEntrySearch, parsePaging, parsePatientSearch, type Query } from './search';
-
-export const FHIR_PREFIX = '/fhir/R4';
 
 export interface FhirOptions {
   readonly backends: Backends;
