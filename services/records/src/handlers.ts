@@ -8,6 +8,7 @@ import type { ReadService } from './read-service';
 import type { RecordImport } from './record-import';
 import type { RecordsReferenceData } from './domain';
 import { readStatistics, ReferralIndicatorSource } from './statistics';
+import { listRiskCatalogue } from './risk-catalogue';
 
 export interface RecordsServices {
   readonly db: Database;
@@ -37,6 +38,7 @@ export function recordsHandlers({ db, pregnancies, children, reads, imports, ref
     recordImagingStudy: (request, ctx) => pregnancies.recordImagingStudy(request, ctx),
     listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
     getStatistics: (request, ctx) => readStatistics(db, referrals, request, ctx),
+    listRiskCatalogue: (request, ctx) => Promise.resolve(listRiskCatalogue(reference.riskRuleSets, request, ctx)),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),

@@ -118,10 +118,11 @@ export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): 
           operationOutcome([{ severity: 'error', code: 'exception', diagnostics: 'internal error' }]),
         );
       });
+      // No route: an interaction this server does not offer (405 for a write, 404 for an unknown path).
       scope.setNotFoundHandler((request, reply) =>
         send(
           reply,
-          404,
+          request.method === 'GET' || request.method === 'HEAD' ? 404 : 405,
           operationOutcome([
             {
               severity: 'error',
@@ -262,13 +263,6 @@ export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): 
         return send(reply, 200, found.resource);
       });
 
-      scope.all('/*', (request) => {
-        throw FhirError.of(
-          request.method === 'GET' || request.method === 'HEAD' ? 404 : 405,
-          'not-supported',
-          `${request.method} ${request.url.split('?')[0] ?? ''}: this server reads and searches only`,
-        );
-      });
       done();
     },
     { prefix: FHIR_PREFIX },
