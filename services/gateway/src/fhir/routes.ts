@@ -52,6 +52,17 @@ function baseUrl(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}${FHIR_PREFIX}`;
 }
 
+/**
+ * Patient data needs a bearer token: without one the answer is 401 at once, before any parameter is judged (the
+ * services verify the token itself; a request without one cannot be anyone's).
+ */
+function requireBearer(request: FastifyRequest): void {
+  const authorization = request.headers.authorization;
+  if (typeof authorization !== 'string' || !/^Bearer\s+\S/i.test(authorization)) {
+    throw FhirError.of(401, 'login', 'a bearer token is required (Authorization: Bearer <access token>)');
+  }
+}
+
 export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): void {
   const { backends, logger } = options;
 
@@ -174,6 +185,7 @@ export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): 
       }
 
       scope.get('/Patient', async (request, reply) => {
+        requireBearer(request);
         const query = request.query as Query;
         const search = parsePatientSearch(query, IDENTIFIER_SYSTEMS);
         const paging = parsePaging(query);
@@ -218,12 +230,14 @@ export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): 
       });
 
       scope.get('/Patient/:id', async (request, reply) => {
+        requireBearer(request);
         const { id } = request.params as { id: string };
         if (!isUuid(id)) throw FhirError.of(404, 'not-found', `Patient/${id} is not known`);
         return send(reply, 200, toFhirPatient(await readPatient(request, id.toLowerCase())));
       });
 
       scope.get('/:type', async (request, reply) => {
+        requireBearer(request);
         const { type } = request.params as { type: string };
         if (!isRecordResourceType(type))
           throw FhirError.of(404, 'not-supported', `resource type ${type} is not served here (see /fhir/R4/metadata)`);
@@ -252,6 +266,7 @@ export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): 
       });
 
       scope.get('/:type/:id', async (request, reply) => {
+        requireBearer(request);
         const { type, id } = request.params as { type: string; id: string };
         if (!isRecordResourceType(type))
           throw FhirError.of(404, 'not-supported', `resource type ${type} is not served here (see /fhir/R4/metadata)`);
