@@ -215,7 +215,7 @@ const cvx = (code: string, display: string): StandardCode => ({
 });
 
 /**
- * The vaccine products the national immunization programme schedule (records' cn-nip-2021) accepts, with CVX where a
+ * The vaccine products the national immunization programme schedule (records' cn-nip-2021 and 2025) accepts, with CVX where a
  * CVX code names the same vaccine and was confirmed. China's national programme publishes no code system with a URI
  * (its product codes are names such as 乙肝疫苗), so the project's product code is always sent; the live attenuated
  * JE (SA14-14-2) and hepatitis A vaccines, bivalent OPV, and group A / A+C meningococcal polysaccharide vaccines have
@@ -247,6 +247,11 @@ export const VACCINES: Readonly<Record<string, { readonly display: string; reado
     MenAC: { display: 'A群C群流脑多糖疫苗 Meningococcal group A and C polysaccharide vaccine', cvx: undefined },
     HepA: { display: '甲肝疫苗 Hepatitis A vaccine', cvx: undefined },
     'HepA-L': { display: '甲肝减毒活疫苗 Hepatitis A vaccine, live attenuated', cvx: undefined },
+    // The inactivated routes and the HBsAg-exposed infant's immunoglobulin (records' special rules); no CVX code was
+    // confirmed for them here, so they go with the project's code alone.
+    'JE-I': { display: '乙脑灭活疫苗 Japanese encephalitis vaccine, inactivated', cvx: undefined },
+    'HepA-I': { display: '甲肝灭活疫苗 Hepatitis A vaccine, inactivated', cvx: undefined },
+    HBIG: { display: '乙肝免疫球蛋白 Hepatitis B immune globulin', cvx: undefined },
   };
 
 export function coding(standard: StandardCode): Coding {
