@@ -449,7 +449,7 @@ const EXPECTATIONS: Record<string, Expectation> = {
   ),
   'POST /v1/pregnancies/{pregnancy_id}/delivery': recordWrite(
     (x) => `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/delivery`,
-    () => ({ deliveryDate: today(), dischargeDate: today(), mode: 'DELIVERY_MODE_VAGINAL', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', newborns: [{ sex: 'CHILD_SEX_FEMALE', birthOrder: 1, birthWeightGrams: 3100, birthCertificateNumber: `O${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}` }] }),
+    () => ({ deliveryDate: today(), dischargeDate: today(), mode: 'DELIVERY_MODE_VAGINAL', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL', newborns: [{ sex: 'CHILD_SEX_FEMALE', birthOrder: 1, birthWeightGrams: 3100, birthCertificateNumber: `O${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}` }] }),
   ),
   'POST /v1/children/{child_patient_id}/growth': recordWrite((x) => `/v1/children/${fixtures.children[x.patient ?? 'own']}/growth`, () => ({ measuredOn: today(), weightKg: 4.2, lengthHeightCm: 54 })),
   'POST /v1/children/{child_patient_id}/immunizations': recordWrite((x) => `/v1/children/${fixtures.children[x.patient ?? 'own']}/immunizations`, () => ({ vaccine: 'HepB', dose: 2, givenOn: today() })),

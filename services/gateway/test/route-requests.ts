@@ -98,7 +98,7 @@ export class RouteWorld {
       deliveryDate: daysFrom(-10),
       dischargeDate: daysFrom(-7),
       mode: 'DELIVERY_MODE_VAGINAL',
-      outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+      outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
       newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: `O${Date.now() % 1_000_000_000}`, birthWeightGrams: 3200, birthLengthCm: 50 }],
     });
     this.ids['child'] = delivery.delivery.newborns[0].childPatientId ?? delivery.delivery.newborns[0].patientId;
@@ -217,7 +217,7 @@ export class RouteWorld {
       'POST /v1/patients/{patient_id}/pregnancies': () => ({ user: midwife, path: `/v1/patients/${this.id('unregistered')}/pregnancies`, body: { lmp: daysFrom(-60) } }),
       'POST /v1/pregnancies/{pregnancy_id}/visits': () => ({ user: midwife, path: `/v1/pregnancies/${pregnancy()}/visits`, body: { visitDate: daysFrom(0), systolicBp: 150, diastolicBp: 100, weightKg: 66 } }),
       'POST /v1/pregnancies/{pregnancy_id}/risk-assessments': () => ({ user: clinician, path: `/v1/pregnancies/${pregnancy()}/risk-assessments`, body: {} }),
-      'POST /v1/pregnancies/{pregnancy_id}/delivery': () => ({ user: clinician, path: `/v1/pregnancies/${this.id('deliveredPregnancy')}/delivery`, body: { deliveryDate: daysFrom(-10), mode: 'DELIVERY_MODE_VAGINAL', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', newborns: [{ sex: 'CHILD_SEX_MALE', birthCertificateNumber: 'O123456789', birthWeightGrams: 3000 }] } }),
+      'POST /v1/pregnancies/{pregnancy_id}/delivery': () => ({ user: clinician, path: `/v1/pregnancies/${this.id('deliveredPregnancy')}/delivery`, body: { deliveryDate: daysFrom(-10), mode: 'DELIVERY_MODE_VAGINAL', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL', newborns: [{ sex: 'CHILD_SEX_MALE', birthCertificateNumber: 'O123456789', birthWeightGrams: 3000 }] } }),
       'POST /v1/children/{child_patient_id}/growth': () => ({ user: midwife, path: `/v1/children/${child()}/growth`, body: { measuredOn: daysFrom(-1), weightKg: 3.4, lengthHeightCm: 51 } }),
       'POST /v1/children/{child_patient_id}/immunizations': () => ({ user: midwife, path: `/v1/children/${child()}/immunizations`, body: { vaccine: 'HepB', dose: 1, givenOn: daysFrom(-9), lotNumber: 'HB2026-11' } }),
       'POST /v1/children/{child_patient_id}/screenings': () => ({ user: midwife, path: `/v1/children/${child()}/screenings`, body: { kind: 'SCREENING_KIND_DEVELOPMENTAL', instrument: 'ASQ-3', screenedOn: daysFrom(-8), score: 50, result: 'SCREENING_RESULT_NORMAL' } }),

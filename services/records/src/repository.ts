@@ -96,12 +96,17 @@ export interface AssessmentRow {
 }
 
 export interface NewbornJson {
+  /** '' for a stillborn baby. */
   childPatientId: string;
   birthOrder: number;
-  sex: 'female' | 'male';
+  /** Absent for a stillborn baby whose sex was not recorded. */
+  sex?: 'female' | 'male';
+  /** 0: a stillborn baby not weighed. */
   birthWeightGrams: number;
   birthLengthCm?: number;
   birthCertificateNumber: string;
+  /** Absent on deliveries recorded before babies had their own outcome: the delivery's outcome. */
+  outcome?: 'live' | 'stillborn';
 }
 
 export interface DeliveryRow {
@@ -115,6 +120,8 @@ export interface DeliveryRow {
   institution_id: string | null;
   newborns: NewbornJson[];
   record_version: number;
+  /** PlaceOfDelivery 1–6; null on deliveries recorded before it was asked, and on miscarriages without one. */
+  place_of_delivery: number | null;
 }
 
 export interface ChildRow {
@@ -292,7 +299,7 @@ const VISIT_COLUMNS = `id, pregnancy_id, patient_id, visit_date::text, ga_days, 
 const ASSESSMENT_COLUMNS = `id, pregnancy_id, patient_id, kind, assessed_on::text, rule_set_id, proposed_colour, proposed_beside, fired_rules,
   unassessed_metrics, colour, beside_colours, overrides_proposal, reason, reason_sensitivity, screen_positive, in_case_management, assessor_id,
   institution_id, record_version, recorded_at`;
-const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version`;
+const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version, place_of_delivery`;
 const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::text, sex, discharge_date::text, birth_order, birth_weight_grams,
   birth_length_cm::text, county_code`;
 
@@ -342,7 +349,8 @@ const SNAPSHOT = `SELECT
   ${rowsOf(SCREENING_COLUMNS, 'screenings', 't.screened_on, t.id')} AS screenings,
   ${rowsOf(CHILD_CHECK_COLUMNS, 'child_checks', 't.checked_on, t.id')} AS checks`;
 
-const asDate = (value: unknown): Date | null => (value === null || value === undefined ? null : new Date(value as string));
+const asDate = (value: unknown): Date | null =>
+  value === null || value === undefined ? null : new Date(value as string);
 
 /** What keeps derived data (the statistics facts) in step with each change, in its transaction. */
 export interface ChangeListener {
@@ -357,7 +365,10 @@ export class RecordsRepository {
 
   /** The record's current version (0 when nothing was ever recorded). */
   async currentVersion(patientId: string, target: Queryable = this.db.rw): Promise<number> {
-    const { rows } = await target.query<{ version: number }>('SELECT version FROM patient_records WHERE patient_id = $1', [patientId]);
+    const { rows } = await target.query<{ version: number }>(
+      'SELECT version FROM patient_records WHERE patient_id = $1',
+      [patientId],
+    );
     return rows[0]?.version ?? 0;
   }
 
@@ -366,11 +377,20 @@ export class RecordsRepository {
    * ABORTED, and returns the version the change will create.
    */
   async beginChange(tx: PoolClient, patientId: string, expectedVersion: number | undefined): Promise<RecordChange> {
-    await tx.query('INSERT INTO patient_records (patient_id, version) VALUES ($1, 0) ON CONFLICT (patient_id) DO NOTHING', [patientId]);
-    const { rows } = await tx.query<{ version: number }>('SELECT version FROM patient_records WHERE patient_id = $1 FOR UPDATE', [patientId]);
+    await tx.query(
+      'INSERT INTO patient_records (patient_id, version) VALUES ($1, 0) ON CONFLICT (patient_id) DO NOTHING',
+      [patientId],
+    );
+    const { rows } = await tx.query<{ version: number }>(
+      'SELECT version FROM patient_records WHERE patient_id = $1 FOR UPDATE',
+      [patientId],
+    );
     const current = rows[0]?.version ?? 0;
     if (expectedVersion !== undefined && expectedVersion !== current) {
-      throw new AbortedError(`the record is at version ${current}, not ${expectedVersion}: re-read it and retry`, 'STALE_RECORD_VERSION');
+      throw new AbortedError(
+        `the record is at version ${current}, not ${expectedVersion}: re-read it and retry`,
+        'STALE_RECORD_VERSION',
+      );
     }
     return { tx, patientId, version: current + 1 };
   }
@@ -379,14 +399,34 @@ export class RecordsRepository {
   async commitChange(
     change: RecordChange,
     ctx: CallContext,
-    entry: { change: string; entityId: string | undefined; reason: string; reasonSensitivity: TextSensitivity; summary: Record<string, unknown> },
+    entry: {
+      change: string;
+      entityId: string | undefined;
+      reason: string;
+      reasonSensitivity: TextSensitivity;
+      summary: Record<string, unknown>;
+    },
   ): Promise<void> {
     const institution = ctx.principal?.institutionId ?? '';
-    await change.tx.query('UPDATE patient_records SET version = $2, updated_at = now() WHERE patient_id = $1', [change.patientId, change.version]);
+    await change.tx.query('UPDATE patient_records SET version = $2, updated_at = now() WHERE patient_id = $1', [
+      change.patientId,
+      change.version,
+    ]);
     await change.tx.query(
       `INSERT INTO record_versions (patient_id, version, change, entity_id, author_id, institution_id, reason, reason_sensitivity, request_id, entry)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [change.patientId, change.version, entry.change, entry.entityId ?? null, ctx.caller, institution, entry.reason, entry.reasonSensitivity, ctx.requestId, JSON.stringify(entry.summary)],
+      [
+        change.patientId,
+        change.version,
+        entry.change,
+        entry.entityId ?? null,
+        ctx.caller,
+        institution,
+        entry.reason,
+        entry.reasonSensitivity,
+        ctx.requestId,
+        JSON.stringify(entry.summary),
+      ],
     );
     if (institution) await this.addCareInstitution(change.tx, change.patientId, institution);
     // Last, so the facts see every row the change wrote.
@@ -394,7 +434,10 @@ export class RecordsRepository {
   }
 
   async addCareInstitution(tx: Queryable, patientId: string, institutionId: string): Promise<void> {
-    await tx.query('INSERT INTO care_institutions (patient_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [patientId, institutionId]);
+    await tx.query(
+      'INSERT INTO care_institutions (patient_id, institution_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [patientId, institutionId],
+    );
   }
 
   /** The whole record in one statement: the read path's one round trip on a cache miss. */
@@ -402,8 +445,15 @@ export class RecordsRepository {
     const { rows } = await this.db.rw.query<Record<string, unknown>>(SNAPSHOT, [patientId]);
     const row = rows[0] ?? {};
     // JSON carries timestamps as text: the row readers expect Dates where the driver would give them.
-    const pregnancies = (row.pregnancies as PregnancyRow[]).map((p) => ({ ...p, risk_graded_at: asDate(p.risk_graded_at), created_at: asDate(p.created_at) as Date }));
-    const assessments = (row.assessments as AssessmentRow[]).map((a) => ({ ...a, recorded_at: asDate(a.recorded_at) as Date }));
+    const pregnancies = (row.pregnancies as PregnancyRow[]).map((p) => ({
+      ...p,
+      risk_graded_at: asDate(p.risk_graded_at),
+      created_at: asDate(p.created_at) as Date,
+    }));
+    const assessments = (row.assessments as AssessmentRow[]).map((a) => ({
+      ...a,
+      recorded_at: asDate(a.recorded_at) as Date,
+    }));
     return {
       version: (row.version as number | null) ?? 0,
       updatedAt: (row.updated_at as Date | null) ?? undefined,
@@ -443,24 +493,57 @@ export class RecordsRepository {
 
   // Pregnancies
 
-  async insertPregnancy(tx: Queryable, row: Omit<PregnancyRow, 'id' | 'status' | 'risk_colour' | 'risk_beside' | 'risk_graded_at' | 'screen_positive' | 'screen_reasons' | 'in_case_management' | 'created_at'>): Promise<PregnancyRow> {
+  async insertPregnancy(
+    tx: Queryable,
+    row: Omit<
+      PregnancyRow,
+      | 'id'
+      | 'status'
+      | 'risk_colour'
+      | 'risk_beside'
+      | 'risk_graded_at'
+      | 'screen_positive'
+      | 'screen_reasons'
+      | 'in_case_management'
+      | 'created_at'
+    >,
+  ): Promise<PregnancyRow> {
     const { rows } = await tx.query<PregnancyRow>(
       `INSERT INTO pregnancies (id, patient_id, county_code, maternal_birth_date, lmp, edd, dating_method, registered_on, registered_ga_days,
          registered_at, registered_by, pre_pregnancy_bmi, findings, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${PREGNANCY_COLUMNS}`,
-      [randomUUID(), row.patient_id, row.county_code, row.maternal_birth_date, row.lmp, row.edd, row.dating_method, row.registered_on, row.registered_ga_days,
-        row.registered_at, row.registered_by, row.pre_pregnancy_bmi, row.findings, row.record_version],
+      [
+        randomUUID(),
+        row.patient_id,
+        row.county_code,
+        row.maternal_birth_date,
+        row.lmp,
+        row.edd,
+        row.dating_method,
+        row.registered_on,
+        row.registered_ga_days,
+        row.registered_at,
+        row.registered_by,
+        row.pre_pregnancy_bmi,
+        row.findings,
+        row.record_version,
+      ],
     );
     return rows[0] as PregnancyRow;
   }
 
   async activePregnancy(tx: Queryable, patientId: string): Promise<PregnancyRow | undefined> {
-    const { rows } = await tx.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE patient_id = $1 AND status = 'active'`, [patientId]);
+    const { rows } = await tx.query<PregnancyRow>(
+      `SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE patient_id = $1 AND status = 'active'`,
+      [patientId],
+    );
     return rows[0];
   }
 
   async pregnancy(id: string, target: Queryable = this.db.rw): Promise<PregnancyRow | undefined> {
-    const { rows } = await target.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE id = $1`, [id]);
+    const { rows } = await target.query<PregnancyRow>(`SELECT ${PREGNANCY_COLUMNS} FROM pregnancies WHERE id = $1`, [
+      id,
+    ]);
     return rows[0];
   }
 
@@ -470,23 +553,32 @@ export class RecordsRepository {
     return row;
   }
 
-
   async updateRiskStatus(
     tx: Queryable,
     pregnancyId: string,
-    status: { screenPositive: boolean; screenReasons: readonly string[]; graded?: { colour: string; beside: readonly string[]; inCaseManagement: boolean } },
+    status: {
+      screenPositive: boolean;
+      screenReasons: readonly string[];
+      graded?: { colour: string; beside: readonly string[]; inCaseManagement: boolean };
+    },
   ): Promise<PregnancyRow> {
     const { rows } = status.graded
       ? await tx.query<PregnancyRow>(
           `UPDATE pregnancies SET screen_positive = $2, screen_reasons = $3, risk_colour = $4, risk_beside = $5, in_case_management = $6, risk_graded_at = now()
            WHERE id = $1 RETURNING ${PREGNANCY_COLUMNS}`,
-          [pregnancyId, status.screenPositive, status.screenReasons, status.graded.colour, status.graded.beside, status.graded.inCaseManagement],
+          [
+            pregnancyId,
+            status.screenPositive,
+            status.screenReasons,
+            status.graded.colour,
+            status.graded.beside,
+            status.graded.inCaseManagement,
+          ],
         )
-      : await tx.query<PregnancyRow>(`UPDATE pregnancies SET screen_positive = $2, screen_reasons = $3 WHERE id = $1 RETURNING ${PREGNANCY_COLUMNS}`, [
-          pregnancyId,
-          status.screenPositive,
-          status.screenReasons,
-        ]);
+      : await tx.query<PregnancyRow>(
+          `UPDATE pregnancies SET screen_positive = $2, screen_reasons = $3 WHERE id = $1 RETURNING ${PREGNANCY_COLUMNS}`,
+          [pregnancyId, status.screenPositive, status.screenReasons],
+        );
     return rows[0] as PregnancyRow;
   }
 
@@ -499,16 +591,40 @@ export class RecordsRepository {
       `INSERT INTO antenatal_visits (id, pregnancy_id, patient_id, visit_date, ga_days, institution_id, author_id, systolic_bp, diastolic_bp, weight_kg,
          fundal_height_cm, fetal_heart_rate, proteinuria, haemoglobin, platelet_count, findings, labs, notes, notes_sensitivity, screen_positive, screen_reasons, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING ${VISIT_COLUMNS}`,
-      [randomUUID(), row.pregnancy_id, row.patient_id, row.visit_date, row.ga_days, row.institution_id, row.author_id, row.systolic_bp, row.diastolic_bp,
-        row.weight_kg, row.fundal_height_cm, row.fetal_heart_rate, row.proteinuria, row.haemoglobin, row.platelet_count, row.findings,
-        JSON.stringify(row.labs), row.notes, row.notes_sensitivity, row.screen_positive, row.screen_reasons, row.record_version],
+      [
+        randomUUID(),
+        row.pregnancy_id,
+        row.patient_id,
+        row.visit_date,
+        row.ga_days,
+        row.institution_id,
+        row.author_id,
+        row.systolic_bp,
+        row.diastolic_bp,
+        row.weight_kg,
+        row.fundal_height_cm,
+        row.fetal_heart_rate,
+        row.proteinuria,
+        row.haemoglobin,
+        row.platelet_count,
+        row.findings,
+        JSON.stringify(row.labs),
+        row.notes,
+        row.notes_sensitivity,
+        row.screen_positive,
+        row.screen_reasons,
+        row.record_version,
+      ],
     );
     return rows[0] as VisitRow;
   }
 
   async visitsOf(pregnancyIds: readonly string[], target: Queryable = this.db.rw): Promise<VisitRow[]> {
     if (pregnancyIds.length === 0) return [];
-    const { rows } = await target.query<VisitRow>(`SELECT ${VISIT_COLUMNS} FROM antenatal_visits WHERE pregnancy_id = ANY($1) ORDER BY visit_date, id`, [pregnancyIds]);
+    const { rows } = await target.query<VisitRow>(
+      `SELECT ${VISIT_COLUMNS} FROM antenatal_visits WHERE pregnancy_id = ANY($1) ORDER BY visit_date, id`,
+      [pregnancyIds],
+    );
     return rows;
   }
 
@@ -518,27 +634,58 @@ export class RecordsRepository {
          unassessed_metrics, colour, beside_colours, overrides_proposal, reason, reason_sensitivity, screen_positive, in_case_management, assessor_id, institution_id,
          record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING ${ASSESSMENT_COLUMNS}`,
-      [randomUUID(), row.pregnancy_id, row.patient_id, row.kind, row.assessed_on, row.rule_set_id, row.proposed_colour, row.proposed_beside,
-        JSON.stringify(row.fired_rules), row.unassessed_metrics, row.colour, row.beside_colours, row.overrides_proposal, row.reason, row.reason_sensitivity,
-        row.screen_positive, row.in_case_management, row.assessor_id, row.institution_id, row.record_version],
+      [
+        randomUUID(),
+        row.pregnancy_id,
+        row.patient_id,
+        row.kind,
+        row.assessed_on,
+        row.rule_set_id,
+        row.proposed_colour,
+        row.proposed_beside,
+        JSON.stringify(row.fired_rules),
+        row.unassessed_metrics,
+        row.colour,
+        row.beside_colours,
+        row.overrides_proposal,
+        row.reason,
+        row.reason_sensitivity,
+        row.screen_positive,
+        row.in_case_management,
+        row.assessor_id,
+        row.institution_id,
+        row.record_version,
+      ],
     );
     return rows[0] as AssessmentRow;
   }
 
-
   async insertDelivery(tx: Queryable, row: DeliveryRow): Promise<DeliveryRow> {
     const { rows } = await tx.query<DeliveryRow>(
-      `INSERT INTO deliveries (pregnancy_id, patient_id, delivery_date, discharge_date, mode, outcome, ga_days, institution_id, newborns, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${DELIVERY_COLUMNS}`,
-      [row.pregnancy_id, row.patient_id, row.delivery_date, row.discharge_date, row.mode, row.outcome, row.ga_days, row.institution_id, JSON.stringify(row.newborns), row.record_version],
+      `INSERT INTO deliveries (pregnancy_id, patient_id, delivery_date, discharge_date, mode, outcome, ga_days, institution_id, newborns, record_version, place_of_delivery)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${DELIVERY_COLUMNS}`,
+      [
+        row.pregnancy_id,
+        row.patient_id,
+        row.delivery_date,
+        row.discharge_date,
+        row.mode,
+        row.outcome,
+        row.ga_days,
+        row.institution_id,
+        JSON.stringify(row.newborns),
+        row.record_version,
+        row.place_of_delivery,
+      ],
     );
     return rows[0] as DeliveryRow;
   }
 
-
   /** The delivery of a pregnancy, read in the write's transaction. */
   async delivery(tx: Queryable, pregnancyId: string): Promise<DeliveryRow | undefined> {
-    const { rows } = await tx.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE pregnancy_id = $1`, [pregnancyId]);
+    const { rows } = await tx.query<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE pregnancy_id = $1`, [
+      pregnancyId,
+    ]);
     return rows[0];
   }
 
@@ -547,13 +694,31 @@ export class RecordsRepository {
       `INSERT INTO postpartum_visits (id, pregnancy_id, patient_id, kind, service, visit_date, days_after_delivery, systolic_bp, diastolic_bp, temperature_c,
          breastfeeding, uterine_involution, lochia, wound, findings, notes, notes_sensitivity, institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING ${POSTPARTUM_COLUMNS}`,
-      [randomUUID(), row.pregnancy_id, row.patient_id, row.kind, row.service, row.visit_date, row.days_after_delivery, row.systolic_bp, row.diastolic_bp,
-        row.temperature_c, row.breastfeeding, row.uterine_involution, row.lochia, row.wound, row.findings, row.notes, row.notes_sensitivity, row.institution_id, row.author_id,
-        row.record_version],
+      [
+        randomUUID(),
+        row.pregnancy_id,
+        row.patient_id,
+        row.kind,
+        row.service,
+        row.visit_date,
+        row.days_after_delivery,
+        row.systolic_bp,
+        row.diastolic_bp,
+        row.temperature_c,
+        row.breastfeeding,
+        row.uterine_involution,
+        row.lochia,
+        row.wound,
+        row.findings,
+        row.notes,
+        row.notes_sensitivity,
+        row.institution_id,
+        row.author_id,
+        row.record_version,
+      ],
     );
     return rows[0] as PostpartumVisitRow;
   }
-
 
   /** Inserts a study reference; undefined when the pregnancy already refers to that study. */
   async insertImagingStudy(tx: Queryable, row: Omit<ImagingStudyRow, 'id'>): Promise<ImagingStudyRow | undefined> {
@@ -561,27 +726,54 @@ export class RecordsRepository {
       `INSERT INTO imaging_studies (id, pregnancy_id, patient_id, study_instance_uid, modality, study_date, object_id, findings, findings_sensitivity, institution_id,
          author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (pregnancy_id, study_instance_uid) DO NOTHING RETURNING ${IMAGING_COLUMNS}`,
-      [randomUUID(), row.pregnancy_id, row.patient_id, row.study_instance_uid, row.modality, row.study_date, row.object_id, row.findings, row.findings_sensitivity, row.institution_id,
-        row.author_id, row.record_version],
+      [
+        randomUUID(),
+        row.pregnancy_id,
+        row.patient_id,
+        row.study_instance_uid,
+        row.modality,
+        row.study_date,
+        row.object_id,
+        row.findings,
+        row.findings_sensitivity,
+        row.institution_id,
+        row.author_id,
+        row.record_version,
+      ],
     );
     return rows[0];
   }
 
-
   // Children
 
   async child(patientId: string, target: Queryable = this.db.rw): Promise<ChildRow | undefined> {
-    const { rows } = await target.query<ChildRow>(`SELECT ${CHILD_COLUMNS} FROM children WHERE patient_id = $1`, [patientId]);
+    const { rows } = await target.query<ChildRow>(`SELECT ${CHILD_COLUMNS} FROM children WHERE patient_id = $1`, [
+      patientId,
+    ]);
     return rows[0];
   }
 
   /** The child's row (births recorded here, or children first seen through identity); kept if it exists. */
   async ensureChild(tx: Queryable, row: ChildRow): Promise<void> {
-    await tx.query('INSERT INTO patient_records (patient_id, version) VALUES ($1, 0) ON CONFLICT (patient_id) DO NOTHING', [row.patient_id]);
+    await tx.query(
+      'INSERT INTO patient_records (patient_id, version) VALUES ($1, 0) ON CONFLICT (patient_id) DO NOTHING',
+      [row.patient_id],
+    );
     await tx.query(
       `INSERT INTO children (patient_id, mother_patient_id, pregnancy_id, birth_date, sex, discharge_date, birth_order, birth_weight_grams, birth_length_cm, county_code)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (patient_id) DO NOTHING`,
-      [row.patient_id, row.mother_patient_id, row.pregnancy_id, row.birth_date, row.sex, row.discharge_date, row.birth_order, row.birth_weight_grams, row.birth_length_cm, row.county_code],
+      [
+        row.patient_id,
+        row.mother_patient_id,
+        row.pregnancy_id,
+        row.birth_date,
+        row.sex,
+        row.discharge_date,
+        row.birth_order,
+        row.birth_weight_grams,
+        row.birth_length_cm,
+        row.county_code,
+      ],
     );
   }
 
@@ -591,48 +783,98 @@ export class RecordsRepository {
          institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        RETURNING ${GROWTH_COLUMNS}`,
-      [randomUUID(), row.patient_id, row.measured_on, row.age_days, row.weight_kg, row.length_height_cm, row.position, row.head_circumference_cm,
-        JSON.stringify(row.z_scores), row.institution_id, row.author_id, row.record_version],
+      [
+        randomUUID(),
+        row.patient_id,
+        row.measured_on,
+        row.age_days,
+        row.weight_kg,
+        row.length_height_cm,
+        row.position,
+        row.head_circumference_cm,
+        JSON.stringify(row.z_scores),
+        row.institution_id,
+        row.author_id,
+        row.record_version,
+      ],
     );
     return rows[0] as GrowthRow;
   }
-
 
   async insertChildCheck(tx: Queryable, row: Omit<ChildCheckRow, 'id'>): Promise<ChildCheckRow> {
     const { rows } = await tx.query<ChildCheckRow>(
       `INSERT INTO child_checks (id, patient_id, service, checked_on, age_days, development, feeding, haemoglobin, notes, notes_sensitivity, growth_measurement_id,
          institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${CHILD_CHECK_COLUMNS}`,
-      [randomUUID(), row.patient_id, row.service, row.checked_on, row.age_days, row.development, row.feeding, row.haemoglobin, row.notes, row.notes_sensitivity,
+      [
+        randomUUID(),
+        row.patient_id,
+        row.service,
+        row.checked_on,
+        row.age_days,
+        row.development,
+        row.feeding,
+        row.haemoglobin,
+        row.notes,
+        row.notes_sensitivity,
         row.growth_measurement_id,
-        row.institution_id, row.author_id, row.record_version],
+        row.institution_id,
+        row.author_id,
+        row.record_version,
+      ],
     );
     return rows[0] as ChildCheckRow;
   }
 
-
   /** Inserts a dose; undefined when that dose of that programme vaccine is already recorded. */
-  async insertImmunization(tx: Queryable, row: Omit<ImmunizationRow, 'id'> & { record_version: number }): Promise<ImmunizationRow | undefined> {
+  async insertImmunization(
+    tx: Queryable,
+    row: Omit<ImmunizationRow, 'id'> & { record_version: number },
+  ): Promise<ImmunizationRow | undefined> {
     const { rows } = await tx.query<ImmunizationRow>(
       `INSERT INTO immunizations (id, patient_id, vaccine, programme_vaccine, dose, given_on, lot_number, institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (patient_id, programme_vaccine, dose) DO NOTHING
        RETURNING ${IMMUNIZATION_COLUMNS}`,
-      [randomUUID(), row.patient_id, row.vaccine, row.programme_vaccine, row.dose, row.given_on, row.lot_number, row.institution_id, row.author_id, row.record_version],
+      [
+        randomUUID(),
+        row.patient_id,
+        row.vaccine,
+        row.programme_vaccine,
+        row.dose,
+        row.given_on,
+        row.lot_number,
+        row.institution_id,
+        row.author_id,
+        row.record_version,
+      ],
     );
     return rows[0];
   }
 
-
-  async insertScreening(tx: Queryable, row: Omit<ScreeningRow, 'id'> & { record_version: number }): Promise<ScreeningRow> {
+  async insertScreening(
+    tx: Queryable,
+    row: Omit<ScreeningRow, 'id'> & { record_version: number },
+  ): Promise<ScreeningRow> {
     const { rows } = await tx.query<ScreeningRow>(
       `INSERT INTO screenings (id, patient_id, kind, instrument, screened_on, score, result, notes, institution_id, author_id, record_version)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        RETURNING ${SCREENING_COLUMNS}`,
-      [randomUUID(), row.patient_id, row.kind, row.instrument, row.screened_on, row.score, row.result, row.notes, row.institution_id, row.author_id, row.record_version],
+      [
+        randomUUID(),
+        row.patient_id,
+        row.kind,
+        row.instrument,
+        row.screened_on,
+        row.score,
+        row.result,
+        row.notes,
+        row.institution_id,
+        row.author_id,
+        row.record_version,
+      ],
     );
     return rows[0] as ScreeningRow;
   }
-
 
   // The risk outbox and the case register
 
@@ -640,7 +882,18 @@ export class RecordsRepository {
     await tx.query(
       `INSERT INTO risk_events (patient_id, pregnancy_id, assessment_id, previous_colour, previous_beside, colour, beside_colours, in_case_management, county_code, institution_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [row.patient_id, row.pregnancy_id, row.assessment_id, row.previous_colour, row.previous_beside, row.colour, row.beside_colours, row.in_case_management, row.county_code, row.institution_id],
+      [
+        row.patient_id,
+        row.pregnancy_id,
+        row.assessment_id,
+        row.previous_colour,
+        row.previous_beside,
+        row.colour,
+        row.beside_colours,
+        row.in_case_management,
+        row.county_code,
+        row.institution_id,
+      ],
     );
   }
 
@@ -670,7 +923,10 @@ export class RecordsRepository {
   }
 
   async closeCase(tx: Queryable, pregnancyId: string): Promise<void> {
-    await tx.query('UPDATE high_risk_cases SET closed_at = now(), updated_at = now() WHERE pregnancy_id = $1 AND closed_at IS NULL', [pregnancyId]);
+    await tx.query(
+      'UPDATE high_risk_cases SET closed_at = now(), updated_at = now() WHERE pregnancy_id = $1 AND closed_at IS NULL',
+      [pregnancyId],
+    );
   }
 
   async openCases(county: string, limit: number, offset: number): Promise<HighRiskCaseRow[]> {

@@ -33,7 +33,15 @@ const woman = (id: string, overrides: Partial<PregnancyFactsInput>): PregnancyFa
   ...overrides,
 });
 
-const visitsAt = (...gaDays: number[]): PregnancyFactsInput['visits'] => gaDays.map((ga, index) => ({ date: `2025-${String(8 + index).padStart(2, '0')}-01`, gaDays: ga }));
+const live = (weightGrams: number | null) => ({ outcome: 'live' as const, weightGrams });
+const stillborn = (weightGrams: number | null) => ({ outcome: 'stillborn' as const, weightGrams });
+// PlaceOfDelivery values.
+const COUNTY_HOSPITAL = 2;
+const TOWNSHIP_HOSPITAL = 3;
+const HOME = 5;
+
+const visitsAt = (...gaDays: number[]): PregnancyFactsInput['visits'] =>
+  gaDays.map((ga, index) => ({ date: `2025-${String(8 + index).padStart(2, '0')}-01`, gaDays: ga }));
 
 describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', () => {
   // Twins by caesarean, one under 2500 g; checked from 11+3 weeks, 6 checks, visited on day 3; graded yellow.
@@ -41,17 +49,47 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
     gradedColours: ['yellow'],
     riskColour: 'yellow',
     visits: visitsAt(80, 120, 160, 200, 230, 250),
-    delivery: { date: '2026-03-01', dischargeDate: '2026-03-03', mode: 3, outcome: 1, gaDays: 259, institutionId: 'inst-county', newbornWeights: [2400, 2600] },
+    delivery: {
+      date: '2026-03-01',
+      dischargeDate: '2026-03-03',
+      mode: 3,
+      outcome: 1,
+      gaDays: 259,
+      institutionId: 'inst-county',
+      newborns: [live(2400), live(2600)],
+      placeOfDelivery: COUNTY_HOSPITAL,
+    },
     postpartumVisits: [{ service: 'postpartum-home-visit', date: '2026-03-04', daysAfterDelivery: 3 }],
   });
   // A stillbirth at 30 weeks: a woman delivered (产妇), no live birth; first checked at 14+2 weeks, two checks.
   const stillbirth = woman('still', {
     registeredGaDays: 100,
     visits: visitsAt(100, 150),
-    delivery: { date: '2026-03-20', dischargeDate: null, mode: 1, outcome: 2, gaDays: 210, institutionId: 'inst-county', newbornWeights: [] },
+    delivery: {
+      date: '2026-03-20',
+      dischargeDate: null,
+      mode: 1,
+      outcome: 2,
+      gaDays: 210,
+      institutionId: 'inst-county',
+      newborns: [stillborn(1200)],
+      placeOfDelivery: COUNTY_HOSPITAL,
+    },
   });
   // A miscarriage at 10 weeks: no 产妇, no live birth; nothing of the national tables.
-  const miscarriage = woman('miscarriage', { registeredGaDays: 60, delivery: { date: '2025-09-20', dischargeDate: null, mode: 0, outcome: 3, gaDays: 70, institutionId: null, newbornWeights: [] } });
+  const miscarriage = woman('miscarriage', {
+    registeredGaDays: 60,
+    delivery: {
+      date: '2025-09-20',
+      dischargeDate: null,
+      mode: 0,
+      outcome: 3,
+      gaDays: 70,
+      institutionId: null,
+      newborns: [],
+      placeOfDelivery: null,
+    },
+  });
 
   it('counts twins as two live births and the woman once in each numerator', () => {
     const sums = totals(pregnancyFacts(twins, reference, TODAY));
@@ -81,14 +119,95 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
     expect(sums.early_registration).toEqual([2, 3]);
   });
 
+  // A home delivery of one baby of 2300 g, and twins at a township hospital of whom one was stillborn (1900 g).
+  const home = woman('home', {
+    visits: visitsAt(85, 120),
+    delivery: {
+      date: '2026-04-02',
+      dischargeDate: null,
+      mode: 1,
+      outcome: 1,
+      gaDays: 275,
+      institutionId: null,
+      newborns: [live(2300)],
+      placeOfDelivery: HOME,
+    },
+  });
+  const mixedTwins = woman('mixed', {
+    visits: visitsAt(95, 130, 170),
+    delivery: {
+      date: '2026-04-10',
+      dischargeDate: '2026-04-12',
+      mode: 1,
+      outcome: 1,
+      gaDays: 245,
+      institutionId: 'inst-township',
+      newborns: [live(2700), stillborn(1900)],
+      placeOfDelivery: TOWNSHIP_HOSPITAL,
+    },
+  });
+
+  it('住院分娩率, 低出生体重 and 剖宫产率 over live births: twins, a stillbirth, a home delivery, twins with one stillborn', () => {
+    const sums = totals(
+      [twins, stillbirth, home, mixedTwins].flatMap((each) => pregnancyFacts(each, reference, TODAY)),
+    );
+    // Live births: twins 2, the stillbirth 0, home 1, the mixed twins 1 (the stillborn twin is none) = 4.
+    expect(sums.live_births).toEqual([4, 0]);
+    // In hospital: the twins (county, 2) and the live twin (township, 1); the home birth is not: 3 of 4.
+    expect(sums.hospital_delivery_rate).toEqual([3, 4]);
+    // Weighed live births 2400, 2600, 2300, 2700: two under 2500 g; the stillborn 1200 g and 1900 g are not counted.
+    expect(sums.low_birth_weight_rate).toEqual([2, 4]);
+    // Only the twins were by caesarean: 2 of 4.
+    expect(sums.caesarean_rate).toEqual([2, 4]);
+    // Four women delivered (产妇): the stillbirth at 30 weeks is one.
+    expect(sums.high_risk_rate).toEqual([1, 4]);
+    expect(sums.place_of_delivery_unrecorded).toEqual([0, 0]);
+  });
+
+  it('a delivery recorded before the place was asked is not in hospital and is counted as unrecorded', () => {
+    const older = {
+      ...home,
+      delivery: { ...(home.delivery as NonNullable<PregnancyFactsInput['delivery']>), placeOfDelivery: null },
+    };
+    const sums = totals(pregnancyFacts(older, reference, TODAY));
+    expect(sums.hospital_delivery_rate).toEqual([0, 1]);
+    expect(sums.place_of_delivery_unrecorded).toEqual([1, 0]);
+  });
+
+  it('a live birth on an older row without per-baby outcomes counts every baby live, and a live birth without babies as one', () => {
+    const legacy = {
+      ...twins,
+      delivery: {
+        ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>),
+        newborns: [
+          { outcome: null, weightGrams: 2400 },
+          { outcome: null, weightGrams: 2600 },
+        ],
+      },
+    };
+    expect(totals(pregnancyFacts(legacy, reference, TODAY)).live_births).toEqual([2, 0]);
+    const bare = {
+      ...twins,
+      delivery: { ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>), newborns: [] },
+    };
+    expect(totals(pregnancyFacts(bare, reference, TODAY)).hospital_delivery_rate).toEqual([1, 1]);
+  });
+
   it('files delivery facts under the delivery month and the delivering institution, registration under its own', () => {
     const facts = pregnancyFacts(twins, reference, TODAY);
-    expect(facts.find((fact) => fact.indicator === 'live_births')).toMatchObject({ month: '2026-03-01', institutionId: 'inst-county', county: 'lufeng' });
+    expect(facts.find((fact) => fact.indicator === 'live_births')).toMatchObject({
+      month: '2026-03-01',
+      institutionId: 'inst-county',
+      county: 'lufeng',
+    });
     expect(facts.find((fact) => fact.indicator === 'pregnancies_registered')).toMatchObject({ month: '2025-08-01' });
   });
 
   it('counts a postpartum visit after day 28 for no one, and the home visit on time only within its window', () => {
-    const late = { ...twins, postpartumVisits: [{ service: 'postpartum-home-visit', date: '2026-04-01', daysAfterDelivery: 31 }] };
+    const late = {
+      ...twins,
+      postpartumVisits: [{ service: 'postpartum-home-visit', date: '2026-04-01', daysAfterDelivery: 31 }],
+    };
     const sums = totals(pregnancyFacts(late, reference, TODAY));
     expect(sums.postpartum_visit_rate).toEqual([0, 2]);
     expect(sums.maternal_system_management_rate).toEqual([0, 2]);
@@ -97,7 +216,15 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
   });
 
   it('leaves a scheduled item out of the denominator until it falls overdue', () => {
-    const recent = { ...twins, delivery: { ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>), date: '2026-06-27', dischargeDate: '2026-06-29' }, postpartumVisits: [] };
+    const recent = {
+      ...twins,
+      delivery: {
+        ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>),
+        date: '2026-06-27',
+        dischargeDate: '2026-06-29',
+      },
+      postpartumVisits: [],
+    };
     const facts = pregnancyFacts(recent, reference, TODAY);
     expect(totals(facts).postpartum_visit_coverage).toBeUndefined();
     expect(totals(facts, '2026-07-08').postpartum_visit_coverage).toEqual([0, 1]);
@@ -115,9 +242,18 @@ describe('child facts (卫统42 7岁以下儿童保健和健康情况年报表)'
     doses: [],
     ...overrides,
   });
-  const check = (checkedOn: string): ChildFactsInput['checks'][number] => ({ service: 'child-health-check', checkedOn, growthMeasurementId: null, institutionId: 'inst-township' });
+  const check = (checkedOn: string): ChildFactsInput['checks'][number] => ({
+    service: 'child-health-check',
+    checkedOn,
+    growthMeasurementId: null,
+    institutionId: 'inst-township',
+  });
   const yearFacts = (facts: StatisticsFact[], indicator: string): Record<string, [number, number]> =>
-    Object.fromEntries(facts.filter((fact) => fact.indicator === indicator).map((fact) => [fact.month, [fact.numerator, fact.denominator]]));
+    Object.fromEntries(
+      facts
+        .filter((fact) => fact.indicator === indicator)
+        .map((fact) => [fact.month, [fact.numerator, fact.denominator]]),
+    );
 
   it('a child who turns three mid-year: only the checks due before the third birthday decide the under-three rate', () => {
     // Reporting year 2025-10-01 – 2026-09-30: third birthday 2026-05-10; the 30-month check (due 2025-11-10) is the only
@@ -135,7 +271,10 @@ describe('child facts (卫统42 7岁以下儿童保健和健康情况年报表)'
   });
 
   it('a child past three has no under-three fact; a growth measurement alone counts as a health check of the year', () => {
-    const older = child({ birthDate: '2021-01-15', growth: [{ id: 'g1', measuredOn: '2026-01-20', institutionId: 'inst-township' }] });
+    const older = child({
+      birthDate: '2021-01-15',
+      growth: [{ id: 'g1', measuredOn: '2026-01-20', institutionId: 'inst-township' }],
+    });
     const facts = childFacts(older, reference, TODAY);
     expect(yearFacts(facts, 'under3_system_management_rate')['2025-10-01']).toBeUndefined();
     expect(yearFacts(facts, 'under7_health_management_rate')['2025-10-01']).toEqual([1, 1]);
@@ -144,8 +283,16 @@ describe('child facts (卫统42 7岁以下儿童保健和健康情况年报表)'
   });
 
   it('HepB dose 1 on the day after birth is on time, two days after is not', () => {
-    const dose = (givenOn: string): ChildFactsInput['doses'][number] => ({ vaccine: 'HepB', programmeVaccine: 'HepB', dose: 1, givenOn, institutionId: null });
-    const onTime = totals(childFacts(child({ birthDate: '2026-05-01', doses: [dose('2026-05-02')] }), reference, TODAY));
+    const dose = (givenOn: string): ChildFactsInput['doses'][number] => ({
+      vaccine: 'HepB',
+      programmeVaccine: 'HepB',
+      dose: 1,
+      givenOn,
+      institutionId: null,
+    });
+    const onTime = totals(
+      childFacts(child({ birthDate: '2026-05-01', doses: [dose('2026-05-02')] }), reference, TODAY),
+    );
     const late = totals(childFacts(child({ birthDate: '2026-05-01', doses: [dose('2026-05-03')] }), reference, TODAY));
     expect(onTime.immunization_hepb1_on_time).toEqual([1, 1]);
     expect(late.immunization_hepb1_on_time).toEqual([0, 1]);
@@ -159,7 +306,11 @@ describe('the catalogue', () => {
       expect(definition.source.length).toBeGreaterThan(0);
       expect(['confirmed', 'unconfirmed']).toContain(definition.confirmation);
       // A count has no denominator; a rate has one.
-      expect(definition.unit === '' ? definition.denominator.startsWith('(none') : !definition.denominator.startsWith('(none')).toBe(true);
+      expect(
+        definition.unit === ''
+          ? definition.denominator.startsWith('(none')
+          : !definition.denominator.startsWith('(none'),
+      ).toBe(true);
     }
   });
 
@@ -168,13 +319,35 @@ describe('the catalogue', () => {
       ...pregnancyFacts(
         {
           ...woman('any', { visits: visitsAt(80) }),
-          delivery: { date: '2026-03-01', dischargeDate: null, mode: 1, outcome: 1, gaDays: 270, institutionId: null, newbornWeights: [3000] },
+          delivery: {
+            date: '2026-03-01',
+            dischargeDate: null,
+            mode: 1,
+            outcome: 1,
+            gaDays: 270,
+            institutionId: null,
+            newborns: [live(3000)],
+            placeOfDelivery: null,
+          },
         },
         reference,
         TODAY,
       ),
-      ...childFacts({ patientId: 'c', county: 'lufeng', birthDate: '2024-01-01', dischargeDate: null, checks: [], growth: [], doses: [] }, reference, TODAY),
+      ...childFacts(
+        {
+          patientId: 'c',
+          county: 'lufeng',
+          birthDate: '2024-01-01',
+          dischargeDate: null,
+          checks: [],
+          growth: [],
+          doses: [],
+        },
+        reference,
+        TODAY,
+      ),
     ];
-    for (const indicator of new Set(facts.map((fact) => fact.indicator))) expect(indicatorDefinition(indicator)).toBeDefined();
+    for (const indicator of new Set(facts.map((fact) => fact.indicator)))
+      expect(indicatorDefinition(indicator)).toBeDefined();
   });
 });

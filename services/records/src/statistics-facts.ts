@@ -7,7 +7,14 @@ import { copyRows } from '../../common/src/pg/copy';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 
 type Queryable = Pick<PoolClient, 'query'>;
-import { evaluateSchedule, ItemState, RecordsReferenceData, ScheduleProgress, scheduleInForce, todayInChina } from './domain';
+import {
+  evaluateSchedule,
+  ItemState,
+  RecordsReferenceData,
+  ScheduleProgress,
+  scheduleInForce,
+  todayInChina,
+} from './domain';
 import { reportingYearStart } from './domain/statistics-catalogue';
 import { childHealthVisits } from './handbook';
 
@@ -46,9 +53,19 @@ export interface PregnancyFactsInput {
     readonly outcome: number;
     readonly gaDays: number;
     readonly institutionId: string | null;
-    readonly newbornWeights: readonly (number | null)[];
+    /** Each baby: its own outcome (null on older rows: the delivery's) and weight (null or 0: not weighed). */
+    readonly newborns: readonly {
+      readonly outcome: 'live' | 'stillborn' | null;
+      readonly weightGrams: number | null;
+    }[];
+    /** PlaceOfDelivery 1–6, null when not recorded. */
+    readonly placeOfDelivery: number | null;
   };
-  readonly postpartumVisits: readonly { readonly service: string; readonly date: string; readonly daysAfterDelivery: number }[];
+  readonly postpartumVisits: readonly {
+    readonly service: string;
+    readonly date: string;
+    readonly daysAfterDelivery: number;
+  }[];
 }
 
 export interface ChildFactsInput {
@@ -56,9 +73,24 @@ export interface ChildFactsInput {
   readonly county: string;
   readonly birthDate: string;
   readonly dischargeDate: string | null;
-  readonly checks: readonly { readonly service: string; readonly checkedOn: string; readonly growthMeasurementId: string | null; readonly institutionId: string | null }[];
-  readonly growth: readonly { readonly id: string; readonly measuredOn: string; readonly institutionId: string | null }[];
-  readonly doses: readonly { readonly vaccine: string; readonly programmeVaccine: string; readonly dose: number; readonly givenOn: string; readonly institutionId: string | null }[];
+  readonly checks: readonly {
+    readonly service: string;
+    readonly checkedOn: string;
+    readonly growthMeasurementId: string | null;
+    readonly institutionId: string | null;
+  }[];
+  readonly growth: readonly {
+    readonly id: string;
+    readonly measuredOn: string;
+    readonly institutionId: string | null;
+  }[];
+  readonly doses: readonly {
+    readonly vaccine: string;
+    readonly programmeVaccine: string;
+    readonly dose: number;
+    readonly givenOn: string;
+    readonly institutionId: string | null;
+  }[];
 }
 
 const LIVE_BIRTH = 1;
@@ -68,6 +100,8 @@ const FIRST_TRIMESTER_DAYS = 91;
 /** 产后访视: within 28 days of delivery. */
 const POSTPARTUM_VISIT_DAYS = 28;
 const LOW_BIRTH_WEIGHT_GRAMS = 2500;
+/** 住院分娩: PlaceOfDelivery prefecture, county or township hospital (乡镇卫生院及以上). */
+const HOSPITAL_PLACES = new Set([1, 2, 3]);
 /** 产妇: a woman delivered at 28 weeks or later, or of a live birth (a miscarriage is none). */
 const DELIVERY_MIN_GA_DAYS = 196;
 const HIGH_RISK_COLOURS = new Set(['yellow', 'orange', 'red', 'purple']);
@@ -84,25 +118,60 @@ function addYears(day: string, years: number): string {
 }
 
 /** The facts of one pregnancy: registration under its month, delivery and postpartum under the delivery's. */
-export function pregnancyFacts(pregnancy: PregnancyFactsInput, reference: RecordsReferenceData, today: string): StatisticsFact[] {
+export function pregnancyFacts(
+  pregnancy: PregnancyFactsInput,
+  reference: RecordsReferenceData,
+  today: string,
+): StatisticsFact[] {
   const facts: StatisticsFact[] = [];
   const base = { patientId: pregnancy.patientId, subjectId: pregnancy.id, county: pregnancy.county, countedFrom: null };
-  const registered = { ...base, item: '', institutionId: pregnancy.registeredAt, month: monthOf(pregnancy.registeredOn) };
+  const registered = {
+    ...base,
+    item: '',
+    institutionId: pregnancy.registeredAt,
+    month: monthOf(pregnancy.registeredOn),
+  };
   facts.push({ ...registered, indicator: 'pregnancies_registered', numerator: 1, denominator: 0 });
-  facts.push({ ...registered, indicator: 'early_registration', numerator: pregnancy.registeredGaDays < FIRST_TRIMESTER_DAYS ? 1 : 0, denominator: 1 });
-  facts.push({ ...registered, indicator: 'high_risk_cases_opened', numerator: pregnancy.caseOpened ? 1 : 0, denominator: 1 });
+  facts.push({
+    ...registered,
+    indicator: 'early_registration',
+    numerator: pregnancy.registeredGaDays < FIRST_TRIMESTER_DAYS ? 1 : 0,
+    denominator: 1,
+  });
+  facts.push({
+    ...registered,
+    indicator: 'high_risk_cases_opened',
+    numerator: pregnancy.caseOpened ? 1 : 0,
+    denominator: 1,
+  });
   const colour = pregnancy.riskColour || 'ungraded';
-  for (const each of RISK_COLOURS) facts.push({ ...registered, indicator: `risk_colour_${each}`, numerator: each === colour ? 1 : 0, denominator: 1 });
+  for (const each of RISK_COLOURS)
+    facts.push({ ...registered, indicator: `risk_colour_${each}`, numerator: each === colour ? 1 : 0, denominator: 1 });
 
   const delivery = pregnancy.delivery;
   if (!delivery) return facts;
   const delivered = { ...base, item: '', institutionId: delivery.institutionId, month: monthOf(delivery.date) };
   const visits = pregnancy.visits.length;
-  const liveBirths = delivery.outcome === LIVE_BIRTH ? Math.max(1, delivery.newbornWeights.length) : 0;
-  const weighed = delivery.outcome === LIVE_BIRTH ? delivery.newbornWeights.filter((weight): weight is number => weight !== null && weight > 0) : [];
-  const firstTrimester = pregnancy.registeredGaDays < FIRST_TRIMESTER_DAYS || pregnancy.visits.some((visit) => visit.gaDays < FIRST_TRIMESTER_DAYS);
-  const visitedPostpartum = pregnancy.postpartumVisits.some((visit) => visit.daysAfterDelivery <= POSTPARTUM_VISIT_DAYS);
-  const woman = (indicator: string, counted: boolean): StatisticsFact => ({ ...delivered, indicator, numerator: counted ? 1 : 0, denominator: liveBirths });
+  const liveBorn =
+    delivery.outcome === LIVE_BIRTH ? delivery.newborns.filter((baby) => (baby.outcome ?? 'live') === 'live') : [];
+  // A live birth recorded without its babies is one live birth.
+  const liveBirths = delivery.outcome === LIVE_BIRTH ? Math.max(1, liveBorn.length) : 0;
+  const weighed = liveBorn
+    .map((baby) => baby.weightGrams)
+    .filter((weight): weight is number => weight !== null && weight > 0);
+  const inHospital = delivery.placeOfDelivery !== null && HOSPITAL_PLACES.has(delivery.placeOfDelivery);
+  const firstTrimester =
+    pregnancy.registeredGaDays < FIRST_TRIMESTER_DAYS ||
+    pregnancy.visits.some((visit) => visit.gaDays < FIRST_TRIMESTER_DAYS);
+  const visitedPostpartum = pregnancy.postpartumVisits.some(
+    (visit) => visit.daysAfterDelivery <= POSTPARTUM_VISIT_DAYS,
+  );
+  const woman = (indicator: string, counted: boolean): StatisticsFact => ({
+    ...delivered,
+    indicator,
+    numerator: counted ? 1 : 0,
+    denominator: liveBirths,
+  });
   facts.push({ ...delivered, indicator: 'anc_coverage', numerator: visits >= 5 ? 1 : 0, denominator: 1 });
   // The national tables count 产妇 over live births: a stillbirth at 28 weeks adds a woman and no live birth.
   if (liveBirths > 0 || delivery.gaDays >= DELIVERY_MIN_GA_DAYS) {
@@ -113,9 +182,36 @@ export function pregnancyFacts(pregnancy: PregnancyFactsInput, reference: Record
       woman('antenatal_5_plus_rate', visits >= 5),
       woman('postpartum_visit_rate', visitedPostpartum),
       woman('maternal_system_management_rate', firstTrimester && visits >= 5 && visitedPostpartum),
-      { ...delivered, indicator: 'high_risk_rate', numerator: [colour, ...pregnancy.gradedColours].some((each) => HIGH_RISK_COLOURS.has(each)) ? 1 : 0, denominator: 1 },
-      { ...delivered, indicator: 'caesarean_rate', numerator: delivery.mode === CAESAREAN ? liveBirths : 0, denominator: liveBirths },
-      { ...delivered, indicator: 'low_birth_weight_rate', numerator: weighed.filter((weight) => weight < LOW_BIRTH_WEIGHT_GRAMS).length, denominator: weighed.length },
+      {
+        ...delivered,
+        indicator: 'high_risk_rate',
+        numerator: [colour, ...pregnancy.gradedColours].some((each) => HIGH_RISK_COLOURS.has(each)) ? 1 : 0,
+        denominator: 1,
+      },
+      {
+        ...delivered,
+        indicator: 'caesarean_rate',
+        numerator: delivery.mode === CAESAREAN ? liveBirths : 0,
+        denominator: liveBirths,
+      },
+      {
+        ...delivered,
+        indicator: 'low_birth_weight_rate',
+        numerator: weighed.filter((weight) => weight < LOW_BIRTH_WEIGHT_GRAMS).length,
+        denominator: weighed.length,
+      },
+      {
+        ...delivered,
+        indicator: 'hospital_delivery_rate',
+        numerator: inHospital ? liveBirths : 0,
+        denominator: liveBirths,
+      },
+      {
+        ...delivered,
+        indicator: 'place_of_delivery_unrecorded',
+        numerator: delivery.placeOfDelivery === null ? 1 : 0,
+        denominator: 0,
+      },
     );
   }
 
@@ -123,8 +219,15 @@ export function pregnancyFacts(pregnancy: PregnancyFactsInput, reference: Record
   const schedule = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', delivery.date);
   // Without a recorded discharge the home visit counts from the delivery: a missing date must not hide a missed visit.
   const anchors = { delivery: delivery.date, discharge: delivery.dischargeDate ?? delivery.date };
-  const items = evaluateSchedule(schedule, { anchors, progress: { visits: pregnancy.postpartumVisits.map((visit) => ({ service: visit.service, date: visit.date })) }, today }).items;
-  for (const [indicator, itemId] of [['postpartum_visit_coverage', 'home-visit'], ['postpartum_42_day_check_coverage', 'check-42-day']] as const) {
+  const items = evaluateSchedule(schedule, {
+    anchors,
+    progress: { visits: pregnancy.postpartumVisits.map((visit) => ({ service: visit.service, date: visit.date })) },
+    today,
+  }).items;
+  for (const [indicator, itemId] of [
+    ['postpartum_visit_coverage', 'home-visit'],
+    ['postpartum_42_day_check_coverage', 'check-42-day'],
+  ] as const) {
     for (const item of items.filter((each) => each.itemId === itemId)) {
       const fact = itemFact(item, { ...base, institutionId: delivery.institutionId }, indicator, delivered.month);
       if (fact) facts.push(fact);
@@ -142,25 +245,57 @@ function itemFact(
 ): StatisticsFact | undefined {
   if (item.overdueOn === undefined) return undefined;
   const onTime = item.status === 'done' && item.onTime === true;
-  return { ...base, indicator, item: item.itemId, month: month ?? monthOf(item.overdueOn), countedFrom: item.overdueOn, numerator: onTime ? 1 : 0, denominator: 1 };
+  return {
+    ...base,
+    indicator,
+    item: item.itemId,
+    month: month ?? monthOf(item.overdueOn),
+    countedFrom: item.overdueOn,
+    numerator: onTime ? 1 : 0,
+    denominator: 1,
+  };
 }
 
 /** The facts of one child: birth, scheduled checks and doses, and one row per reporting year of 0–6. */
 export function childFacts(child: ChildFactsInput, reference: RecordsReferenceData, today: string): StatisticsFact[] {
-  const latest = [...child.checks.map((c) => [c.checkedOn, c.institutionId] as const), ...child.growth.map((g) => [g.measuredOn, g.institutionId] as const), ...child.doses.map((d) => [d.givenOn, d.institutionId] as const)]
+  const latest = [
+    ...child.checks.map((c) => [c.checkedOn, c.institutionId] as const),
+    ...child.growth.map((g) => [g.measuredOn, g.institutionId] as const),
+    ...child.doses.map((d) => [d.givenOn, d.institutionId] as const),
+  ]
     .filter(([, institution]) => institution !== null)
     .sort(([a], [b]) => b.localeCompare(a))[0];
   // Filed by institution: the one that last cared for the child.
-  const base = { patientId: child.patientId, subjectId: child.patientId, county: child.county, institutionId: latest?.[1] ?? null };
+  const base = {
+    patientId: child.patientId,
+    subjectId: child.patientId,
+    county: child.county,
+    institutionId: latest?.[1] ?? null,
+  };
   const facts: StatisticsFact[] = [];
-  const hepB1 = child.doses.some((dose) => dose.programmeVaccine === 'HepB' && dose.dose === 1 && dose.givenOn <= addDays(child.birthDate, 1));
-  facts.push({ ...base, indicator: 'immunization_hepb1_on_time', item: '', month: monthOf(child.birthDate), countedFrom: null, numerator: hepB1 ? 1 : 0, denominator: 1 });
+  const hepB1 = child.doses.some(
+    (dose) => dose.programmeVaccine === 'HepB' && dose.dose === 1 && dose.givenOn <= addDays(child.birthDate, 1),
+  );
+  facts.push({
+    ...base,
+    indicator: 'immunization_hepb1_on_time',
+    item: '',
+    month: monthOf(child.birthDate),
+    countedFrom: null,
+    numerator: hepB1 ? 1 : 0,
+    denominator: 1,
+  });
 
   const anchors = { birth: child.birthDate, discharge: child.dischargeDate ?? child.birthDate };
   const evaluate = (programme: string, progress: ScheduleProgress): readonly ItemState[] =>
-    evaluateSchedule(scheduleInForce(reference.schedules, programme, child.birthDate), { anchors, progress, today }).items;
+    evaluateSchedule(scheduleInForce(reference.schedules, programme, child.birthDate), { anchors, progress, today })
+      .items;
   const checkVisits = childHealthVisits(
-    child.checks.map((check) => ({ service: check.service, checked_on: check.checkedOn, growth_measurement_id: check.growthMeasurementId })),
+    child.checks.map((check) => ({
+      service: check.service,
+      checked_on: check.checkedOn,
+      growth_measurement_id: check.growthMeasurementId,
+    })),
     child.growth.map((measurement) => ({ id: measurement.id, measured_on: measurement.measuredOn })),
   );
   const checkItems = evaluate('cn-bphs-child-health', { visits: checkVisits });
@@ -168,7 +303,9 @@ export function childFacts(child: ChildFactsInput, reference: RecordsReferenceDa
     const fact = itemFact(item, base, 'child_check_coverage');
     if (fact) facts.push(fact);
   }
-  for (const item of evaluate('cn-nip', { doses: child.doses.map((dose) => ({ vaccine: dose.vaccine, dose: dose.dose, date: dose.givenOn })) })) {
+  for (const item of evaluate('cn-nip', {
+    doses: child.doses.map((dose) => ({ vaccine: dose.vaccine, dose: dose.dose, date: dose.givenOn })),
+  })) {
     const fact = itemFact(item, base, 'immunization_coverage');
     if (fact) facts.push(fact);
   }
@@ -178,20 +315,53 @@ export function childFacts(child: ChildFactsInput, reference: RecordsReferenceDa
   const thirdBirthday = addYears(child.birthDate, 3);
   const seventhBirthday = addYears(child.birthDate, 7);
   const lastYear = reportingYearStart(today);
-  for (let start = reportingYearStart(child.birthDate); start <= lastYear && start < seventhBirthday; start = addYears(start, 1)) {
+  for (
+    let start = reportingYearStart(child.birthDate);
+    start <= lastYear && start < seventhBirthday;
+    start = addYears(start, 1)
+  ) {
     const end = addYears(start, 1);
     const year = { ...base, item: start.slice(0, 4), month: start, countedFrom: null };
     const checkedInYear = [...seen].some((day) => day >= start && day < end);
-    facts.push({ ...year, indicator: 'under7_health_management_rate', numerator: checkedInYear ? 1 : 0, denominator: 1 });
+    facts.push({
+      ...year,
+      indicator: 'under7_health_management_rate',
+      numerator: checkedInYear ? 1 : 0,
+      denominator: 1,
+    });
     if (start < thirdBirthday) {
-      const due = checkItems.filter((item) => item.dueOn !== undefined && item.dueOn >= start && item.dueOn < end && item.dueOn < thirdBirthday && (item.status !== 'not-applicable' || item.reason === 'window-closed'));
-      if (due.length > 0) facts.push({ ...year, indicator: 'under3_system_management_rate', numerator: due.every((item) => item.status === 'done') ? 1 : 0, denominator: 1 });
+      const due = checkItems.filter(
+        (item) =>
+          item.dueOn !== undefined &&
+          item.dueOn >= start &&
+          item.dueOn < end &&
+          item.dueOn < thirdBirthday &&
+          (item.status !== 'not-applicable' || item.reason === 'window-closed'),
+      );
+      if (due.length > 0)
+        facts.push({
+          ...year,
+          indicator: 'under3_system_management_rate',
+          numerator: due.every((item) => item.status === 'done') ? 1 : 0,
+          denominator: 1,
+        });
     }
   }
   return facts;
 }
 
-const FACT_COLUMNS = ['patient_id', 'indicator', 'subject_id', 'item', 'county_code', 'institution_id', 'month', 'counted_from', 'numerator', 'denominator'] as const;
+const FACT_COLUMNS = [
+  'patient_id',
+  'indicator',
+  'subject_id',
+  'item',
+  'county_code',
+  'institution_id',
+  'month',
+  'counted_from',
+  'numerator',
+  'denominator',
+] as const;
 
 interface PregnancyInputRow {
   id: string;
@@ -210,7 +380,8 @@ interface PregnancyInputRow {
   outcome: number | null;
   ga_days: number | null;
   delivery_institution: string | null;
-  weights: (number | null)[] | null;
+  place_of_delivery: number | null;
+  babies: { outcome: 'live' | 'stillborn' | null; weightGrams: number | null }[];
   postpartum: { service: string; date: string; days: number }[];
 }
 
@@ -236,8 +407,8 @@ export class StatisticsFacts {
                 ARRAY(SELECT DISTINCT a.colour FROM risk_assessments a WHERE a.pregnancy_id = p.id AND a.kind = 'grade') AS graded,
                 EXISTS (SELECT 1 FROM high_risk_cases h WHERE h.pregnancy_id = p.id) AS case_opened,
                 coalesce((SELECT json_agg(json_build_object('date', v.visit_date, 'gaDays', v.ga_days)) FROM antenatal_visits v WHERE v.pregnancy_id = p.id), '[]') AS visits,
-                d.delivery_date::text, d.discharge_date::text, d.mode, d.outcome, d.ga_days, d.institution_id AS delivery_institution,
-                ARRAY(SELECT (n ->> 'birthWeightGrams')::integer FROM jsonb_array_elements(d.newborns) n) AS weights,
+                d.delivery_date::text, d.discharge_date::text, d.mode, d.outcome, d.ga_days, d.institution_id AS delivery_institution, d.place_of_delivery,
+                coalesce((SELECT json_agg(json_build_object('outcome', n ->> 'outcome', 'weightGrams', (n ->> 'birthWeightGrams')::integer)) FROM jsonb_array_elements(d.newborns) n), '[]') AS babies,
                 coalesce((SELECT json_agg(json_build_object('service', k.service, 'date', k.visit_date, 'days', k.days_after_delivery)) FROM postpartum_visits k WHERE k.pregnancy_id = p.id), '[]') AS postpartum
          FROM pregnancies p LEFT JOIN deliveries d ON d.pregnancy_id = p.id
          WHERE p.patient_id = ANY($1::uuid[])`,
@@ -278,11 +449,16 @@ export class StatisticsFacts {
                     outcome: row.outcome ?? 0,
                     gaDays: row.ga_days ?? 0,
                     institutionId: row.delivery_institution,
-                    newbornWeights: row.weights ?? [],
+                    newborns: row.babies,
+                    placeOfDelivery: row.place_of_delivery,
                   },
                 }
               : {}),
-            postpartumVisits: row.postpartum.map((visit) => ({ service: visit.service, date: visit.date, daysAfterDelivery: visit.days })),
+            postpartumVisits: row.postpartum.map((visit) => ({
+              service: visit.service,
+              date: visit.date,
+              daysAfterDelivery: visit.days,
+            })),
           },
           this.reference,
           today,
@@ -292,7 +468,15 @@ export class StatisticsFacts {
     for (const row of children.rows) {
       facts.push(
         ...childFacts(
-          { patientId: row.patient_id, county: row.county_code, birthDate: row.birth_date, dischargeDate: row.discharge_date, checks: row.checks, growth: row.growth, doses: row.doses },
+          {
+            patientId: row.patient_id,
+            county: row.county_code,
+            birthDate: row.birth_date,
+            dischargeDate: row.discharge_date,
+            checks: row.checks,
+            growth: row.growth,
+            doses: row.doses,
+          },
           this.reference,
           today,
         ),
@@ -308,17 +492,33 @@ export class StatisticsFacts {
   async refresh(tx: PoolClient, patientIds: readonly string[]): Promise<void> {
     if (patientIds.length === 0) return;
     const facts = await this.compute(tx, patientIds);
-    const { rows: removed } = await tx.query<{ month: string }>('DELETE FROM statistics_facts WHERE patient_id = ANY($1::uuid[]) RETURNING month::text', [patientIds]);
+    const { rows: removed } = await tx.query<{ month: string }>(
+      'DELETE FROM statistics_facts WHERE patient_id = ANY($1::uuid[]) RETURNING month::text',
+      [patientIds],
+    );
     if (facts.length > 0) {
       await copyRows(
         tx,
         'statistics_facts',
         FACT_COLUMNS,
-        facts.map((fact) => [fact.patientId, fact.indicator, fact.subjectId, fact.item, fact.county, fact.institutionId, fact.month, fact.countedFrom, fact.numerator, fact.denominator]),
+        facts.map((fact) => [
+          fact.patientId,
+          fact.indicator,
+          fact.subjectId,
+          fact.item,
+          fact.county,
+          fact.institutionId,
+          fact.month,
+          fact.countedFrom,
+          fact.numerator,
+          fact.denominator,
+        ]),
       );
     }
     const months = [...new Set([...removed.map((row) => row.month), ...facts.map((fact) => fact.month)])].sort();
-    await tx.query('INSERT INTO statistics_dirty_months (month) SELECT unnest($1::date[]) ON CONFLICT DO NOTHING', [months]);
+    await tx.query('INSERT INTO statistics_dirty_months (month) SELECT unnest($1::date[]) ON CONFLICT DO NOTHING', [
+      months,
+    ]);
   }
 }
 
@@ -333,13 +533,20 @@ const MONTHS_PER_PASS = 3;
  */
 export async function rollUpStatistics(db: Database, today = todayInChina()): Promise<string[]> {
   const marked = await db.withTransaction(async (tx) => {
-    const { rows: lock } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [ROLLUP_LOCK]);
+    const { rows: lock } = await tx.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+      [ROLLUP_LOCK],
+    );
     if (!lock[0]?.locked) return false;
-    const { rows: state } = await tx.query<{ as_of: string | null }>('SELECT rolled_up_as_of::text AS as_of FROM statistics_state FOR UPDATE');
+    const { rows: state } = await tx.query<{ as_of: string | null }>(
+      'SELECT rolled_up_as_of::text AS as_of FROM statistics_state FOR UPDATE',
+    );
     const asOf = state[0]?.as_of ?? null;
     if (asOf === today) return true;
     if (asOf === null) {
-      await tx.query('INSERT INTO statistics_dirty_months (month) SELECT DISTINCT month FROM statistics_facts ON CONFLICT DO NOTHING');
+      await tx.query(
+        'INSERT INTO statistics_dirty_months (month) SELECT DISTINCT month FROM statistics_facts ON CONFLICT DO NOTHING',
+      );
     } else {
       await tx.query(
         `INSERT INTO statistics_dirty_months (month) SELECT DISTINCT month FROM statistics_facts WHERE counted_from > $1::date AND counted_from <= $2::date ON CONFLICT DO NOTHING`,
@@ -353,7 +560,10 @@ export async function rollUpStatistics(db: Database, today = todayInChina()): Pr
   const rolled: string[] = [];
   for (;;) {
     const months = await db.withTransaction(async (tx) => {
-      const { rows: lock } = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [ROLLUP_LOCK]);
+      const { rows: lock } = await tx.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked',
+        [ROLLUP_LOCK],
+      );
       if (!lock[0]?.locked) return [];
       const { rows } = await tx.query<{ month: string }>(
         `DELETE FROM statistics_dirty_months WHERE month IN (SELECT month FROM statistics_dirty_months ORDER BY month LIMIT $1) RETURNING month::text`,
@@ -381,13 +591,24 @@ export async function rollUpStatistics(db: Database, today = todayInChina()): Pr
  * Rebuilds every fact from the records (after a definition or schedule changes, or to backfill), in batches of
  * patients with its progress in statistics_state, then rolls every month up.
  */
-export async function rebuildStatistics(db: Database, facts: StatisticsFacts, logger: Logger, batchSize = 500): Promise<{ patients: number }> {
+export async function rebuildStatistics(
+  db: Database,
+  facts: StatisticsFacts,
+  logger: Logger,
+  batchSize = 500,
+): Promise<{ patients: number }> {
   const { rows: total } = await db.rw.query<{ n: number }>('SELECT count(*)::int AS n FROM patient_records');
-  await db.rw.query('UPDATE statistics_state SET rebuild_started_at = now(), rebuild_done = 0, rebuild_total = $1, rebuild_finished_at = NULL', [total[0]?.n ?? 0]);
+  await db.rw.query(
+    'UPDATE statistics_state SET rebuild_started_at = now(), rebuild_done = 0, rebuild_total = $1, rebuild_finished_at = NULL',
+    [total[0]?.n ?? 0],
+  );
   let after = '00000000-0000-0000-0000-000000000000';
   let done = 0;
   for (;;) {
-    const { rows } = await db.rw.query<{ patient_id: string }>('SELECT patient_id::text FROM patient_records WHERE patient_id > $1::uuid ORDER BY patient_id LIMIT $2', [after, batchSize]);
+    const { rows } = await db.rw.query<{ patient_id: string }>(
+      'SELECT patient_id::text FROM patient_records WHERE patient_id > $1::uuid ORDER BY patient_id LIMIT $2',
+      [after, batchSize],
+    );
     if (rows.length === 0) break;
     const ids = rows.map((row) => row.patient_id);
     await db.withTransaction((tx) => facts.refresh(tx, ids));

@@ -12,8 +12,11 @@ import {
   HighRiskCase,
   ImagingStudy,
   Immunization,
+  NewbornOutcome,
+  PlaceOfDelivery,
   PostpartumVisit,
   Pregnancy,
+  PregnancyOutcome,
   RecordVersion,
   RiskAssessment,
   RiskEvent,
@@ -96,7 +99,9 @@ export function toVisit(row: VisitRow, visibility: Visibility): AntenatalVisit {
     plateletCount: num(row.platelet_count),
     findings: visibleFindings(row.findings, visibility),
     // Every coded lab (HBsAg, syphilis, HIV, TB) is an infectious-disease result.
-    labs: visibility.sensitive ? row.labs.map((lab) => ({ code: lab.code, result: lab.result, resultedOn: lab.resultedOn })) : [],
+    labs: visibility.sensitive
+      ? row.labs.map((lab) => ({ code: lab.code, result: lab.result, resultedOn: lab.resultedOn }))
+      : [],
     notes: visibleText(row.notes, row.notes_sensitivity, visibility.sensitive),
     screenPositive: row.screen_positive,
     screenReasons: visibleReasons(row.screen_reasons, visibility),
@@ -113,7 +118,11 @@ export function toAssessment(row: AssessmentRow, visibility: Visibility): RiskAs
     proposedColour: row.proposed_colour,
     proposedBesideColours: visibleColours(row.proposed_beside, visibility),
     firedRules: row.fired_rules
-      .filter((rule) => visibility.sensitive || !(visibility.sensitiveColours.has(rule.colour) || visibility.sensitiveRules.has(rule.ruleId)))
+      .filter(
+        (rule) =>
+          visibility.sensitive ||
+          !(visibility.sensitiveColours.has(rule.colour) || visibility.sensitiveRules.has(rule.ruleId)),
+      )
       .map((rule) => ({ ruleId: rule.ruleId, colour: rule.colour, labelZh: rule.labelZh, labelEn: rule.labelEn })),
     unassessedMetrics: row.unassessed_metrics,
     colour: row.colour,
@@ -146,11 +155,17 @@ export function toDelivery(row: DeliveryRow): Delivery {
     newborns: row.newborns.map((newborn) => ({
       childPatientId: newborn.childPatientId,
       birthOrder: newborn.birthOrder,
-      sex: childSex(newborn.sex),
+      sex: newborn.sex ? childSex(newborn.sex) : ChildSex.CHILD_SEX_UNSPECIFIED,
       birthWeightGrams: newborn.birthWeightGrams,
       birthLengthCm: newborn.birthLengthCm,
       birthCertificateNumber: newborn.birthCertificateNumber,
+      outcome:
+        (newborn.outcome ??
+          (row.outcome === (PregnancyOutcome.PREGNANCY_OUTCOME_STILLBIRTH as number) ? 'stillborn' : 'live')) === 'live'
+          ? NewbornOutcome.NEWBORN_OUTCOME_LIVE_BIRTH
+          : NewbornOutcome.NEWBORN_OUTCOME_STILLBIRTH,
     })),
+    placeOfDelivery: row.place_of_delivery ?? PlaceOfDelivery.PLACE_OF_DELIVERY_UNSPECIFIED,
   };
 }
 
@@ -230,7 +245,10 @@ export function toPregnancy(
     datingMethod: row.dating_method === 'lmp' ? 1 : 2,
     registeredOn: row.registered_on,
     gestationalAgeAtRegistration: gestationalAge(row.registered_ga_days),
-    gestationalAgeToday: row.status === 'active' && todayDays !== undefined && todayDays >= 0 && todayDays <= 45 * 7 ? gestationalAge(todayDays) : undefined,
+    gestationalAgeToday:
+      row.status === 'active' && todayDays !== undefined && todayDays >= 0 && todayDays <= 45 * 7
+        ? gestationalAge(todayDays)
+        : undefined,
     registeredAtInstitutionId: row.registered_at ?? '',
     prePregnancyBmi: num(row.pre_pregnancy_bmi),
     findings: visibleFindings(row.findings, visibility),
@@ -252,7 +270,12 @@ export function toGrowth(row: GrowthRow): GrowthMeasurement {
     lengthHeightCm: num(row.length_height_cm),
     position: row.position,
     headCircumferenceCm: num(row.head_circumference_cm),
-    zScores: row.z_scores.map((z) => ({ indicator: z.indicator, zScore: z.zScore, restricted: z.restricted, reference: z.reference })),
+    zScores: row.z_scores.map((z) => ({
+      indicator: z.indicator,
+      zScore: z.zScore,
+      restricted: z.restricted,
+      reference: z.reference,
+    })),
     institutionId: row.institution_id ?? '',
     authorId: row.author_id,
   };
@@ -286,7 +309,12 @@ export function toScreening(row: ScreeningRow): Screening {
 
 export function toChildRecord(
   row: ChildRow,
-  parts: { growth: readonly GrowthRow[]; immunizations: readonly ImmunizationRow[]; screenings: readonly ScreeningRow[]; checks: readonly ChildCheckRow[] },
+  parts: {
+    growth: readonly GrowthRow[];
+    immunizations: readonly ImmunizationRow[];
+    screenings: readonly ScreeningRow[];
+    checks: readonly ChildCheckRow[];
+  },
   visibility: Visibility,
 ): ChildRecord {
   return {

@@ -103,7 +103,7 @@ describe('due checks', () => {
         deliveryDate: birth,
         dischargeDate: discharge,
         mode: 'DELIVERY_MODE_VAGINAL',
-        outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
         newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: `O${randomInt(100_000_000, 999_999_999)}`, birthWeightGrams: 3200 }],
       }),
     );

@@ -235,6 +235,121 @@ export function pregnancyOutcomeToJSON(object: PregnancyOutcome): string {
   }
 }
 
+/**
+ * Where the delivery took place: the categories of 分娩地点 on the national 孕产妇死亡报告卡, by the level of the
+ * institution. The first three are midwifery institutions (住院分娩); a village delivery room (村接生室) or any
+ * other place of care is OTHER_INSTITUTION.
+ */
+export enum PlaceOfDelivery {
+  PLACE_OF_DELIVERY_UNSPECIFIED = 0,
+  /** PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL - 省(地、市)级医院: a prefecture-level or higher hospital. */
+  PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL = 1,
+  /** PLACE_OF_DELIVERY_COUNTY_HOSPITAL - 区县级医院. */
+  PLACE_OF_DELIVERY_COUNTY_HOSPITAL = 2,
+  /** PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL - 街道(乡镇)卫生院. */
+  PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL = 3,
+  /** PLACE_OF_DELIVERY_OTHER_INSTITUTION - 村接生室 or another institution that is not a midwifery institution. */
+  PLACE_OF_DELIVERY_OTHER_INSTITUTION = 4,
+  /** PLACE_OF_DELIVERY_HOME - 家中. */
+  PLACE_OF_DELIVERY_HOME = 5,
+  /** PLACE_OF_DELIVERY_EN_ROUTE - 途中: on the way to care. */
+  PLACE_OF_DELIVERY_EN_ROUTE = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function placeOfDeliveryFromJSON(object: any): PlaceOfDelivery {
+  switch (object) {
+    case 0:
+    case "PLACE_OF_DELIVERY_UNSPECIFIED":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_UNSPECIFIED;
+    case 1:
+    case "PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL;
+    case 2:
+    case "PLACE_OF_DELIVERY_COUNTY_HOSPITAL":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_COUNTY_HOSPITAL;
+    case 3:
+    case "PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL;
+    case 4:
+    case "PLACE_OF_DELIVERY_OTHER_INSTITUTION":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_OTHER_INSTITUTION;
+    case 5:
+    case "PLACE_OF_DELIVERY_HOME":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_HOME;
+    case 6:
+    case "PLACE_OF_DELIVERY_EN_ROUTE":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_EN_ROUTE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PlaceOfDelivery.UNRECOGNIZED;
+  }
+}
+
+export function placeOfDeliveryToJSON(object: PlaceOfDelivery): string {
+  switch (object) {
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_UNSPECIFIED:
+      return "PLACE_OF_DELIVERY_UNSPECIFIED";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL:
+      return "PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_COUNTY_HOSPITAL:
+      return "PLACE_OF_DELIVERY_COUNTY_HOSPITAL";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL:
+      return "PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_OTHER_INSTITUTION:
+      return "PLACE_OF_DELIVERY_OTHER_INSTITUTION";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_HOME:
+      return "PLACE_OF_DELIVERY_HOME";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_EN_ROUTE:
+      return "PLACE_OF_DELIVERY_EN_ROUTE";
+    case PlaceOfDelivery.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How one baby of a delivery was born. */
+export enum NewbornOutcome {
+  NEWBORN_OUTCOME_UNSPECIFIED = 0,
+  NEWBORN_OUTCOME_LIVE_BIRTH = 1,
+  /** NEWBORN_OUTCOME_STILLBIRTH - Born dead (死胎、死产): recorded with its weight, never registered as a child patient. */
+  NEWBORN_OUTCOME_STILLBIRTH = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function newbornOutcomeFromJSON(object: any): NewbornOutcome {
+  switch (object) {
+    case 0:
+    case "NEWBORN_OUTCOME_UNSPECIFIED":
+      return NewbornOutcome.NEWBORN_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "NEWBORN_OUTCOME_LIVE_BIRTH":
+      return NewbornOutcome.NEWBORN_OUTCOME_LIVE_BIRTH;
+    case 2:
+    case "NEWBORN_OUTCOME_STILLBIRTH":
+      return NewbornOutcome.NEWBORN_OUTCOME_STILLBIRTH;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NewbornOutcome.UNRECOGNIZED;
+  }
+}
+
+export function newbornOutcomeToJSON(object: NewbornOutcome): string {
+  switch (object) {
+    case NewbornOutcome.NEWBORN_OUTCOME_UNSPECIFIED:
+      return "NEWBORN_OUTCOME_UNSPECIFIED";
+    case NewbornOutcome.NEWBORN_OUTCOME_LIVE_BIRTH:
+      return "NEWBORN_OUTCOME_LIVE_BIRTH";
+    case NewbornOutcome.NEWBORN_OUTCOME_STILLBIRTH:
+      return "NEWBORN_OUTCOME_STILLBIRTH";
+    case NewbornOutcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Sex of a newborn or child. */
 export enum ChildSex {
   CHILD_SEX_UNSPECIFIED = 0,
@@ -665,6 +780,8 @@ export interface DeliveredNewborn {
   birthWeightGrams: number;
   birthLengthCm?: number | undefined;
   birthCertificateNumber: string;
+  /** Live birth or stillbirth; a stillborn baby has no child patient id and no birth certificate. */
+  outcome: NewbornOutcome;
 }
 
 /** The end of a pregnancy. */
@@ -678,6 +795,8 @@ export interface Delivery {
   gestationalAge?: GestationalAge | undefined;
   institutionId: string;
   newborns: DeliveredNewborn[];
+  /** Unspecified on deliveries recorded before the place was asked. */
+  placeOfDelivery: PlaceOfDelivery;
 }
 
 /** One pregnancy episode. */
@@ -932,8 +1051,17 @@ export interface NewbornInput {
   name: string;
   /** 出生医学证明编号, e.g. "O530012345". */
   birthCertificateNumber: string;
+  /** Grams; required for a live birth, 0 for a stillborn baby not weighed. */
   birthWeightGrams: number;
-  birthLengthCm?: number | undefined;
+  birthLengthCm?:
+    | number
+    | undefined;
+  /**
+   * Live birth or stillbirth; unspecified takes the delivery's outcome (live birth or stillbirth). A stillborn
+   * baby needs no birth certificate or sex and is not registered as a patient; twins with one stillborn are a
+   * live-birth delivery with one entry of each.
+   */
+  outcome: NewbornOutcome;
 }
 
 /** A delivery. */
@@ -946,6 +1074,8 @@ export interface RecordDeliveryRequest {
   newborns: NewbornInput[];
   expectedVersion?: number | undefined;
   reason: string;
+  /** Required for a live birth or a stillbirth. */
+  placeOfDelivery: PlaceOfDelivery;
 }
 
 /** The delivery (with the child patient ids) and the mother's new record version. */
@@ -2891,6 +3021,7 @@ function createBaseDeliveredNewborn(): DeliveredNewborn {
     birthWeightGrams: 0,
     birthLengthCm: undefined,
     birthCertificateNumber: "",
+    outcome: 0,
   };
 }
 
@@ -2913,6 +3044,9 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
     }
     if (message.birthCertificateNumber !== "") {
       writer.uint32(50).string(message.birthCertificateNumber);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(56).int32(message.outcome);
     }
     return writer;
   },
@@ -2978,6 +3112,14 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
             message.birthCertificateNumber = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3018,6 +3160,7 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
         : isSet(object.birth_certificate_number)
         ? globalThis.String(object.birth_certificate_number)
         : "",
+      outcome: isSet(object.outcome) ? newbornOutcomeFromJSON(object.outcome) : 0,
     };
   },
 
@@ -3041,6 +3184,9 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
     if (message.birthCertificateNumber !== "") {
       obj.birthCertificateNumber = message.birthCertificateNumber;
     }
+    if (message.outcome !== 0) {
+      obj.outcome = newbornOutcomeToJSON(message.outcome);
+    }
     return obj;
   },
 
@@ -3055,6 +3201,7 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
     message.birthWeightGrams = object.birthWeightGrams ?? 0;
     message.birthLengthCm = object.birthLengthCm ?? undefined;
     message.birthCertificateNumber = object.birthCertificateNumber ?? "";
+    message.outcome = object.outcome ?? 0;
     return message;
   },
 };
@@ -3068,6 +3215,7 @@ function createBaseDelivery(): Delivery {
     gestationalAge: undefined,
     institutionId: "",
     newborns: [],
+    placeOfDelivery: 0,
   };
 }
 
@@ -3093,6 +3241,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     for (const v of message.newborns) {
       DeliveredNewborn.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.placeOfDelivery !== 0) {
+      writer.uint32(64).int32(message.placeOfDelivery);
     }
     return writer;
   },
@@ -3166,6 +3317,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.newborns.push(DeliveredNewborn.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.placeOfDelivery = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3205,6 +3364,11 @@ export const Delivery: MessageFns<Delivery> = {
       newborns: globalThis.Array.isArray(object?.newborns)
         ? object.newborns.map((e: any) => DeliveredNewborn.fromJSON(e))
         : [],
+      placeOfDelivery: isSet(object.placeOfDelivery)
+        ? placeOfDeliveryFromJSON(object.placeOfDelivery)
+        : isSet(object.place_of_delivery)
+        ? placeOfDeliveryFromJSON(object.place_of_delivery)
+        : 0,
     };
   },
 
@@ -3231,6 +3395,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.newborns?.length) {
       obj.newborns = message.newborns.map((e) => DeliveredNewborn.toJSON(e));
     }
+    if (message.placeOfDelivery !== 0) {
+      obj.placeOfDelivery = placeOfDeliveryToJSON(message.placeOfDelivery);
+    }
     return obj;
   },
 
@@ -3248,6 +3415,7 @@ export const Delivery: MessageFns<Delivery> = {
       : undefined;
     message.institutionId = object.institutionId ?? "";
     message.newborns = object.newborns?.map((e) => DeliveredNewborn.fromPartial(e)) || [];
+    message.placeOfDelivery = object.placeOfDelivery ?? 0;
     return message;
   },
 };
@@ -6550,7 +6718,15 @@ export const AssessRiskResponse: MessageFns<AssessRiskResponse> = {
 };
 
 function createBaseNewbornInput(): NewbornInput {
-  return { sex: 0, birthOrder: 0, name: "", birthCertificateNumber: "", birthWeightGrams: 0, birthLengthCm: undefined };
+  return {
+    sex: 0,
+    birthOrder: 0,
+    name: "",
+    birthCertificateNumber: "",
+    birthWeightGrams: 0,
+    birthLengthCm: undefined,
+    outcome: 0,
+  };
 }
 
 export const NewbornInput: MessageFns<NewbornInput> = {
@@ -6572,6 +6748,9 @@ export const NewbornInput: MessageFns<NewbornInput> = {
     }
     if (message.birthLengthCm !== undefined) {
       writer.uint32(49).double(message.birthLengthCm);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(56).int32(message.outcome);
     }
     return writer;
   },
@@ -6637,6 +6816,14 @@ export const NewbornInput: MessageFns<NewbornInput> = {
             message.birthLengthCm = reader.double();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6673,6 +6860,7 @@ export const NewbornInput: MessageFns<NewbornInput> = {
         : isSet(object.birth_length_cm)
         ? globalThis.Number(object.birth_length_cm)
         : undefined,
+      outcome: isSet(object.outcome) ? newbornOutcomeFromJSON(object.outcome) : 0,
     };
   },
 
@@ -6696,6 +6884,9 @@ export const NewbornInput: MessageFns<NewbornInput> = {
     if (message.birthLengthCm !== undefined) {
       obj.birthLengthCm = floatToJson(message.birthLengthCm);
     }
+    if (message.outcome !== 0) {
+      obj.outcome = newbornOutcomeToJSON(message.outcome);
+    }
     return obj;
   },
 
@@ -6710,6 +6901,7 @@ export const NewbornInput: MessageFns<NewbornInput> = {
     message.birthCertificateNumber = object.birthCertificateNumber ?? "";
     message.birthWeightGrams = object.birthWeightGrams ?? 0;
     message.birthLengthCm = object.birthLengthCm ?? undefined;
+    message.outcome = object.outcome ?? 0;
     return message;
   },
 };
@@ -6724,6 +6916,7 @@ function createBaseRecordDeliveryRequest(): RecordDeliveryRequest {
     newborns: [],
     expectedVersion: undefined,
     reason: "",
+    placeOfDelivery: 0,
   };
 }
 
@@ -6752,6 +6945,9 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(66).string(message.reason);
+    }
+    if (message.placeOfDelivery !== 0) {
+      writer.uint32(72).int32(message.placeOfDelivery);
     }
     return writer;
   },
@@ -6833,6 +7029,14 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.placeOfDelivery = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6873,6 +7077,11 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      placeOfDelivery: isSet(object.placeOfDelivery)
+        ? placeOfDeliveryFromJSON(object.placeOfDelivery)
+        : isSet(object.place_of_delivery)
+        ? placeOfDeliveryFromJSON(object.place_of_delivery)
+        : 0,
     };
   },
 
@@ -6902,6 +7111,9 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.placeOfDelivery !== 0) {
+      obj.placeOfDelivery = placeOfDeliveryToJSON(message.placeOfDelivery);
+    }
     return obj;
   },
 
@@ -6918,6 +7130,7 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
     message.newborns = object.newborns?.map((e) => NewbornInput.fromPartial(e)) || [];
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.placeOfDelivery = object.placeOfDelivery ?? 0;
     return message;
   },
 };
