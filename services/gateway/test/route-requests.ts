@@ -102,6 +102,17 @@ export class RouteWorld {
       newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: `O${Date.now() % 1_000_000_000}`, birthWeightGrams: 3200, birthLengthCm: 50 }],
     });
     this.ids['child'] = delivery.delivery.newborns[0].childPatientId ?? delivery.delivery.newborns[0].patientId;
+    // A mother who died five days after her delivery, and her son who died at four days; their death reports.
+    this.ids['deceased'] = await this.woman('1993-09-09', '陈桂芳');
+    const deceasedPregnancy = (await this.ok('lufeng.midwife', 'POST', `/v1/patients/${this.id('deceased')}/pregnancies`, { lmp: daysFrom(-285) })).pregnancy.id;
+    const deceasedDelivery = await this.ok('lufeng.clinician', 'POST', `/v1/pregnancies/${deceasedPregnancy}/delivery`, {
+      deliveryDate: daysFrom(-6),
+      mode: 'DELIVERY_MODE_CAESAREAN',
+      outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+      placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
+      newborns: [{ sex: 'CHILD_SEX_MALE', birthCertificateNumber: `O${(Date.now() + 7) % 1_000_000_000}`, birthWeightGrams: 2100 }],
+    });
+    this.ids['deceasedChild'] = deceasedDelivery.delivery.newborns[0].childPatientId;
     // A woman with no pregnancy yet, for the registration route.
     this.ids['unregistered'] = await this.woman('1999-01-15', '王桂英');
     // Women with activation codes, one per pass.
@@ -224,6 +235,17 @@ export class RouteWorld {
       'POST /v1/pregnancies/{pregnancy_id}/postpartum-visits': () => ({ user: midwife, path: `/v1/pregnancies/${this.id('deliveredPregnancy')}/postpartum-visits`, body: { kind: 'home-visit', visitDate: daysFrom(-5) } }),
       'POST /v1/children/{child_patient_id}/checks': () => ({ user: midwife, path: `/v1/children/${child()}/checks`, body: { checkedOn: daysFrom(-5), service: 'newborn-home-visit', notes: 'well' } }),
       'POST /v1/pregnancies/{pregnancy_id}/imaging': () => ({ user: clinician, path: `/v1/pregnancies/${pregnancy()}/imaging`, body: { studyInstanceUid: `1.2.156.${parseInt(this.run, 16)}`, modality: 'US', studyDate: daysFrom(-2), findings: 'single live fetus' } }),
+      'POST /v1/patients/{patient_id}/maternal-death': () => ({
+        user: clinician,
+        path: `/v1/patients/${this.id('deceased')}/maternal-death`,
+        body: { deathDate: daysFrom(-1), timing: 'MATERNAL_DEATH_TIMING_POSTPARTUM', placeOfDeath: 'PLACE_OF_DEATH_COUNTY_HOSPITAL', causeGroup: 'amniotic_fluid_embolism', diagnosisBasis: 'DEATH_DIAGNOSIS_BASIS_CLINICAL' },
+      }),
+      'POST /v1/children/{child_patient_id}/death': () => ({
+        user: clinician,
+        path: `/v1/children/${this.id('deceasedChild')}/death`,
+        body: { deathDate: daysFrom(-2), placeOfDeath: 'PLACE_OF_DEATH_COUNTY_HOSPITAL', causeGroup: 'birth_asphyxia', diagnosisBasis: 'DEATH_DIAGNOSIS_BASIS_CLINICAL', treatment: 'CHILD_DEATH_TREATMENT_INPATIENT', highestDiagnosisLevel: 'DIAGNOSIS_LEVEL_COUNTY' },
+      }),
+      'GET /v1/patients/{patient_id}/death-report': () => ({ user: clinician, path: `/v1/patients/${this.id('deceased')}/death-report` }),
       'GET /v1/high-risk-cases': () => ({ user: clinician, path: '/v1/high-risk-cases?county=lufeng&pageSize=10' }),
       'GET /v1/statistics': () => ({ user: 'pref.analyst', path: `/v1/statistics?from=${daysFrom(-60).slice(0, 7)}&to=${daysFrom(0).slice(0, 7)}` }),
       // referral

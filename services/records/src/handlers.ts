@@ -3,6 +3,7 @@ import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { Database } from '../../common/src/pg/database';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import type { ChildService } from './child-service';
+import type { DeathService } from './death-service';
 import type { PregnancyService } from './pregnancy-service';
 import type { ReadService } from './read-service';
 import type { RecordImport } from './record-import';
@@ -13,6 +14,7 @@ export interface RecordsServices {
   readonly db: Database;
   readonly pregnancies: PregnancyService;
   readonly children: ChildService;
+  readonly deaths: DeathService;
   readonly reads: ReadService;
   readonly imports: RecordImport;
   readonly reference: RecordsReferenceData;
@@ -20,7 +22,7 @@ export interface RecordsServices {
   readonly referrals?: ReferralIndicatorSource;
 }
 
-export function recordsHandlers({ db, pregnancies, children, reads, imports, reference, referrals }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
+export function recordsHandlers({ db, pregnancies, children, deaths, reads, imports, reference, referrals }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
     listRecordHistory: (request, ctx) => reads.history(request, ctx),
@@ -37,6 +39,9 @@ export function recordsHandlers({ db, pregnancies, children, reads, imports, ref
     recordImagingStudy: (request, ctx) => pregnancies.recordImagingStudy(request, ctx),
     listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
     getStatistics: (request, ctx) => readStatistics(db, referrals, request, ctx),
+    recordMaternalDeath: (request, ctx) => deaths.recordMaternalDeath(request, ctx),
+    recordChildDeath: (request, ctx) => deaths.recordChildDeath(request, ctx),
+    getDeathReport: (request, ctx) => deaths.getDeathReport(request, ctx),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),

@@ -1,7 +1,15 @@
 // The statistics facts on small hand-built cohorts, each answer worked by hand from the catalogue's definitions.
 import { defaultRecordsDataDir, loadRecordsReferenceData } from './domain';
 import { INDICATOR_CATALOGUE, indicatorDefinition } from './domain/statistics-catalogue';
-import { ChildFactsInput, childFacts, PregnancyFactsInput, pregnancyFacts, StatisticsFact } from './statistics-facts';
+import {
+  ChildFactsInput,
+  childFacts,
+  deathFacts,
+  DeathFactsInput,
+  PregnancyFactsInput,
+  pregnancyFacts,
+  StatisticsFact,
+} from './statistics-facts';
 
 const reference = loadRecordsReferenceData(defaultRecordsDataDir());
 const TODAY = '2026-06-30';
@@ -162,6 +170,42 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
     // Four women delivered (产妇): the stillbirth at 30 weeks is one.
     expect(sums.high_risk_rate).toEqual([1, 4]);
     expect(sums.place_of_delivery_unrecorded).toEqual([0, 0]);
+  });
+
+  it('mortality over the live births: a maternal death, a neonatal, an infant and a three-year-old child death', () => {
+    const death = (id: string, kind: DeathFactsInput['kind'], ageGroup: string | null): DeathFactsInput => ({
+      id,
+      patientId: `${id}-patient`,
+      kind,
+      county: 'lufeng',
+      institutionId: null,
+      deathDate: '2026-04-20',
+      ageGroup,
+    });
+    const deaths = [
+      death('m', 'maternal', null),
+      death('n', 'child', 'neonatal'),
+      death('i', 'child', 'infant'),
+      death('u', 'child', 'under-5'),
+    ];
+    const sums = totals([
+      ...[twins, stillbirth, home, mixedTwins].flatMap((each) => pregnancyFacts(each, reference, TODAY)),
+      ...deaths.flatMap(deathFacts),
+    ]);
+    // 4 live births (twins 2, home 1, the live twin 1; the stillbirth none). Maternal 1/4 = 25,000 per 100,000 live
+    // births; neonatal 1/4; infant (the neonatal and the infant death) 2/4; under five (all three children) 3/4.
+    expect(sums.maternal_mortality_ratio).toEqual([1, 4]);
+    expect(sums.neonatal_mortality_rate).toEqual([1, 4]);
+    expect(sums.infant_mortality_rate).toEqual([2, 4]);
+    expect(sums.under5_mortality_rate).toEqual([3, 4]);
+    // Filed under the month of death.
+    expect(deathFacts(deaths[0] as DeathFactsInput)[0]).toMatchObject({
+      month: '2026-04-01',
+      numerator: 1,
+      denominator: 0,
+    });
+    expect(indicatorDefinition('maternal_mortality_ratio')?.unit).toBe('per 100,000 live births');
+    expect(indicatorDefinition('under5_mortality_rate')?.unit).toBe('‰');
   });
 
   it('a delivery recorded before the place was asked is not in hospital and is counted as unrecorded', () => {

@@ -117,6 +117,52 @@ function addYears(day: string, years: number): string {
   return `${String(Number(day.slice(0, 4)) + years).padStart(4, '0')}${day.slice(4)}`;
 }
 
+/** Deaths over live births: the live births of each delivery are their denominators (deathFacts their numerators). */
+const MORTALITY_INDICATORS = [
+  'maternal_mortality_ratio',
+  'neonatal_mortality_rate',
+  'infant_mortality_rate',
+  'under5_mortality_rate',
+] as const;
+
+export interface DeathFactsInput {
+  readonly id: string;
+  readonly patientId: string;
+  readonly kind: 'maternal' | 'child';
+  readonly county: string;
+  readonly institutionId: string | null;
+  readonly deathDate: string;
+  /** Child deaths: 'neonatal', 'infant' or 'under-5'. */
+  readonly ageGroup: string | null;
+}
+
+/**
+ * A death report's numerators, under the month of death and the county of residence: a maternal death counts for
+ * the maternal mortality ratio; a child's death for under-5 mortality, and for infant and neonatal mortality by age.
+ */
+export function deathFacts(death: DeathFactsInput): StatisticsFact[] {
+  const base = {
+    patientId: death.patientId,
+    subjectId: death.id,
+    item: '',
+    county: death.county,
+    institutionId: death.institutionId,
+    month: monthOf(death.deathDate),
+    countedFrom: null,
+    denominator: 0,
+  };
+  if (death.kind === 'maternal') return [{ ...base, indicator: 'maternal_mortality_ratio', numerator: 1 }];
+  return [
+    { ...base, indicator: 'under5_mortality_rate', numerator: 1 },
+    {
+      ...base,
+      indicator: 'infant_mortality_rate',
+      numerator: death.ageGroup === 'neonatal' || death.ageGroup === 'infant' ? 1 : 0,
+    },
+    { ...base, indicator: 'neonatal_mortality_rate', numerator: death.ageGroup === 'neonatal' ? 1 : 0 },
+  ];
+}
+
 /** The facts of one pregnancy: registration under its month, delivery and postpartum under the delivery's. */
 export function pregnancyFacts(
   pregnancy: PregnancyFactsInput,
@@ -212,6 +258,8 @@ export function pregnancyFacts(
         numerator: delivery.placeOfDelivery === null ? 1 : 0,
         denominator: 0,
       },
+      // The mortality indicators are over the period's live births; their deaths come from the death reports.
+      ...MORTALITY_INDICATORS.map((indicator) => ({ ...delivered, indicator, numerator: 0, denominator: liveBirths })),
     );
   }
 
@@ -401,7 +449,7 @@ export class StatisticsFacts {
 
   /** Every fact of these patients, from their rows as the transaction sees them. */
   async compute(tx: Queryable, patientIds: readonly string[], today = todayInChina()): Promise<StatisticsFact[]> {
-    const [pregnancies, children] = await Promise.all([
+    const [pregnancies, children, deaths] = await Promise.all([
       tx.query<PregnancyInputRow>(
         `SELECT p.id, p.patient_id, p.county_code, p.registered_on::text, p.registered_ga_days, p.registered_at, p.risk_colour,
                 ARRAY(SELECT DISTINCT a.colour FROM risk_assessments a WHERE a.pregnancy_id = p.id AND a.kind = 'grade') AS graded,
@@ -424,8 +472,34 @@ export class StatisticsFacts {
          FROM children c WHERE c.patient_id = ANY($1::uuid[])`,
         [patientIds],
       ),
+      tx.query<{
+        id: string;
+        patient_id: string;
+        kind: 'maternal' | 'child';
+        county_code: string;
+        reporting_institution_id: string | null;
+        death_date: string;
+        age_group: string | null;
+      }>(
+        `SELECT id, patient_id, kind, county_code, reporting_institution_id, death_date::text, details ->> 'ageGroup' AS age_group
+         FROM death_reports WHERE patient_id = ANY($1::uuid[])`,
+        [patientIds],
+      ),
     ]);
     const facts: StatisticsFact[] = [];
+    for (const row of deaths.rows) {
+      facts.push(
+        ...deathFacts({
+          id: row.id,
+          patientId: row.patient_id,
+          kind: row.kind,
+          county: row.county_code,
+          institutionId: row.reporting_institution_id,
+          deathDate: row.death_date,
+          ageGroup: row.age_group,
+        }),
+      );
+    }
     for (const row of pregnancies.rows) {
       facts.push(
         ...pregnancyFacts(

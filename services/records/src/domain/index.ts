@@ -14,3 +14,4 @@ export * from './schedules/engine';
 export * from './schedules/gestation';
 export * from './record-inputs';
 export * from './entry-inputs';
+export * from './death-reports';

@@ -34,6 +34,14 @@ const YEAR_PAGE = 'https://m.163wenku.com/p-5083906.html';
 const CHILD_PAGE = 'https://m.daumloan.com/p-447148135.html';
 /** 住院分娩率: 年内在乡镇卫生院及乡镇以上医疗保健机构分娩的人数与活产数之比, 百分率, 取自妇幼卫生年报. */
 const HOSPITAL_DELIVERY_PAGE = 'https://twwiki.net/wiki/jekwz8k28o6r63z.html';
+/** 孕产妇死亡率: 从妊娠开始到产后42天内, 因各种原因(除意外事故外)造成的孕产妇死亡数占同年活产数的比率; 5岁以下儿童死亡率: 一年内未满5岁儿童死亡人数与当年活产数之比. */
+const MORTALITY_PAGE = 'https://www.tsu.tw/xiyi/94391.html';
+/** 孕产妇死亡率 = 年内孕产妇死亡人数 / 年内活产数 × 1/10万 (a prefecture's analysis of its 孕产妇死亡报告卡). */
+const MMR_FORMULA_PAGE = 'http://xiaoduweb.com/html/DirDu/2005/06/19/62/41/89.htm';
+/** 婴儿死亡率: 一年内未满1岁儿童的死亡总数与当年活产婴儿出生总数之比, 以千分率表示. */
+const IMR_PAGE = 'http://www.ctoth.com/dictionary/458516.html';
+/** 新生儿死亡率 = 期内生后28日内新生儿死亡数 / 期内活产数 × 1000‰. */
+const NMR_PAGE = 'http://empfolio.com/yiyao/wszg/nwf/fck/fdjh/2567254.html';
 /** The national 孕产妇死亡报告卡 as printed: 分娩地点 1 省(地、市)级医院 2 区县级医院 3 街道(乡镇)卫生院 4 村接生室 5 家中 6 途中 7 其他. */
 const MATERNAL_DEATH_CARD_PAGE = 'https://renrendoc.com/paper/338964605.html';
 
@@ -249,6 +257,47 @@ const NATIONAL: readonly IndicatorDefinition[] = [
     filed: 'month',
   },
   {
+    id: 'maternal_mortality_ratio',
+    titleZh: '孕产妇死亡率',
+    numerator:
+      'maternal deaths reported in the period (from the start of pregnancy to 42 days after its end, accidents excluded; county of residence of her pregnancy record)',
+    denominator: 'live births (活产数) in the period',
+    unit: 'per 100,000 live births',
+    source: `${T41}; ${MORTALITY_PAGE}; ${MMR_FORMULA_PAGE}`,
+    confirmation: 'confirmed',
+    filed: 'month',
+  },
+  {
+    id: 'neonatal_mortality_rate',
+    titleZh: '新生儿死亡率',
+    numerator: 'deaths reported in the period of children under 28 days old',
+    denominator: 'live births (活产数) in the period',
+    unit: '‰',
+    source: `${T42}; ${NMR_PAGE}`,
+    confirmation: 'confirmed',
+    filed: 'month',
+  },
+  {
+    id: 'infant_mortality_rate',
+    titleZh: '婴儿死亡率',
+    numerator: 'deaths reported in the period of children before their first birthday',
+    denominator: 'live births (活产数) in the period',
+    unit: '‰',
+    source: `${T42}; ${IMR_PAGE}`,
+    confirmation: 'confirmed',
+    filed: 'month',
+  },
+  {
+    id: 'under5_mortality_rate',
+    titleZh: '5岁以下儿童死亡率',
+    numerator: 'deaths reported in the period of children before their fifth birthday',
+    denominator: 'live births (活产数) in the period',
+    unit: '‰',
+    source: `${T42}; ${MORTALITY_PAGE}`,
+    confirmation: 'confirmed',
+    filed: 'month',
+  },
+  {
     id: 'under3_system_management_rate',
     titleZh: '3岁以下儿童系统管理率',
     numerator:
@@ -272,13 +321,10 @@ const NATIONAL: readonly IndicatorDefinition[] = [
 ];
 
 /**
- * Indicators of the tables that need data the record does not hold yet (place of delivery, death reports,
+ * Indicators of the tables that need data the record does not hold yet (
  * nutrition classes): named so the answer can say why they are missing.
  */
 export const INDICATORS_NEEDING_DATA: readonly { id: string; titleZh: string; needs: string }[] = [
-  { id: 'maternal_mortality_ratio', titleZh: '孕产妇死亡率', needs: 'maternal death reports' },
-  { id: 'infant_mortality_rate', titleZh: '婴儿死亡率', needs: 'child death reports' },
-  { id: 'under5_mortality_rate', titleZh: '5岁以下儿童死亡率', needs: 'child death reports' },
   {
     id: 'under5_malnutrition_prevalence',
     titleZh: '5岁以下儿童低体重/生长迟缓/消瘦患病率',
