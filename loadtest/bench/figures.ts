@@ -2,6 +2,8 @@
 // `concurrency` callers for a fixed time (gRPC, bookings), each reduced to requests per second and p50/p95/p99.
 
 export interface Row {
+  /** A stable id for the rows checks read (raw-http, raw-grpc, composed-floor, institution-cached, record-gateway, record-grpc, booking, pgbench). */
+  id?: string;
   name: string;
   requestsPerSecond: number;
   p50Ms: number;
@@ -10,6 +12,8 @@ export interface Row {
   errors: number;
   non2xx: number;
   ratio?: string;
+  /** Computed from other rows, not measured: no latencies. */
+  computed?: boolean;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -69,4 +73,19 @@ export async function closedLoop(
 export function share(row: Row, base: Row | undefined, of: string): string | undefined {
   if (!base || base.requestsPerSecond === 0) return undefined;
   return `${((row.requestsPerSecond / base.requestsPerSecond) * 100).toFixed(1)}% of ${of}`;
+}
+
+/** The row with its stable id. */
+export function withId(id: string, row: Row): Row {
+  row.id = id;
+  return row;
+}
+
+/**
+ * The floor of one gateway hop: an HTTP request in and one gRPC call out, each at its raw ceiling, take
+ * 1/raw HTTP + 1/raw gRPC seconds of the machine, so no gateway row can beat 1/(1/raw HTTP + 1/raw gRPC).
+ */
+export function composedFloor(rawHttp: Row, rawGrpc: Row): Row {
+  const perSecond = rawHttp.requestsPerSecond > 0 && rawGrpc.requestsPerSecond > 0 ? 1 / (1 / rawHttp.requestsPerSecond + 1 / rawGrpc.requestsPerSecond) : 0;
+  return { id: 'composed-floor', name: 'composed floor of one gateway hop: 1/(1/raw HTTP + 1/raw gRPC)', requestsPerSecond: Math.round(perSecond), p50Ms: 0, p95Ms: 0, p99Ms: 0, errors: 0, non2xx: 0, computed: true };
 }

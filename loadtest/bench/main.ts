@@ -1,16 +1,15 @@
 // `npm run bench`: figures for this machine, each beside the raw ceiling it is bounded by. Runs against a
 // platform already started with `npm start` (MCH_GATEWAY_URL, default http://127.0.0.1:8080).
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import type { JSONWebKeySet } from 'jose';
 import { TokenVerifier } from '../../services/common/src/auth/tokens';
 import { benchPatient, seededPatients } from './patient';
 import { defaultDataDir, platformStateFile } from '../../services/platform/src/platform';
-import { memoryOf, processTree } from '../../services/platform/src/proc';
-import { postmasterPid, ZONES } from '../../services/platform/src/patroni';
-import { closedLoop, share, type Row } from './figures';
+import { platformMemory } from './memory';
+import { closedLoop, composedFloor, share, withId, type Row } from './figures';
 import { measureHttp, type Target } from './http-measure';
 import { statisticsRows } from './statistics';
 import { grpcEchoRow, grpcRecordRow, startGrpcEcho } from './grpc';
@@ -25,29 +24,6 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 
 function measure(name: string, url: string, target: Target = {}): Promise<Row> {
   return measureHttp(name, url, target, { durationSeconds, connections });
-}
-
-/** Resident memory of every platform process (the components' pid files, PostgreSQL's postmasters), as `npm start` runs them. */
-function platformMemory(): Array<{ component: string; processes: number; rssMiB: number; pssMiB: number }> {
-  const dataDir = defaultDataDir();
-  const runDir = path.join(dataDir, 'run');
-  if (!existsSync(runDir)) return [];
-  const rows: Array<{ component: string; processes: number; rssMiB: number; pssMiB: number }> = [];
-  for (const file of readdirSync(runDir).filter((name) => name.endsWith('.pid')).sort()) {
-    const component = file.replace(/\.pid$/, '');
-    let pid: number | undefined;
-    try {
-      pid = (JSON.parse(readFileSync(path.join(runDir, file), 'utf8')) as { pid?: number }).pid;
-    } catch {
-      pid = undefined;
-    }
-    if (pid === undefined) continue;
-    const roots = [pid, ...((ZONES as readonly string[]).includes(component) ? [postmasterPid(dataDir, component as (typeof ZONES)[number])].filter((p): p is number => p !== undefined) : [])];
-    const pids = processTree(roots);
-    const memory = memoryOf(pids);
-    rows.push({ component, processes: pids.length, rssMiB: Math.round(memory.rssKiB / 1024), pssMiB: Math.round(memory.pssKiB / 1024) });
-  }
-  return rows;
 }
 
 /** The running platform's records address (platform.json), else the default port. */
@@ -96,16 +72,19 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     // The machine's ceilings: bare Node HTTP and bare grpc-js, each in a process of its own.
-    const raw = progress(await measure('raw Node HTTP echo', `http://127.0.0.1:${echo.port}/`));
+    const raw = progress(withId('raw-http', await measure('raw Node HTTP echo', `http://127.0.0.1:${echo.port}/`)));
     rows.push(raw);
-    const rawGrpc = progress(await grpcEchoRow(grpcEcho.port, connections, durationSeconds));
+    const rawGrpc = progress(withId('raw-grpc', await grpcEchoRow(grpcEcho.port, connections, durationSeconds)));
     rows.push(rawGrpc);
+    const floor = composedFloor(raw, rawGrpc);
+    rows.push(progress(floor));
+    // Gateway rows beside raw HTTP (as in the earlier tables) and beside the composed floor (the targets' base).
     const viaGateway = (row: Row): Row => {
-      row.ratio = share(row, raw, 'raw HTTP');
+      row.ratio = [share(row, raw, 'raw HTTP'), share(row, floor, 'composed floor')].filter(Boolean).join(', ');
       return progress(row);
     };
 
-    rows.push(viaGateway(await measure('institution by id, cached (gateway -> identity -> Redis)', `${gatewayUrl}/v1/institutions/${institutionId}`)));
+    rows.push(viaGateway(withId('institution-cached', await measure('institution by id, cached (gateway -> identity -> Redis)', `${gatewayUrl}/v1/institutions/${institutionId}`))));
     rows.push(viaGateway(await measure('institutions near a point, cached list of 50', `${gatewayUrl}/v1/institutions?near=25.03,101.55`)));
     const login = JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' });
     const json = { 'content-type': 'application/json' };
@@ -131,13 +110,13 @@ async function main(): Promise<void> {
       rows.push(plainRecord);
     }
     if (patientId) {
-      const womanRow = viaGateway(await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician }));
+      const womanRow = viaGateway(withId('record-gateway', await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician })));
       rows.push(womanRow);
       if (!plainRecord) {
         plainRecord = womanRow;
         recordUrl = `${gatewayUrl}/v1/patients/${patientId}/record`;
       }
-      const direct = await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds);
+      const direct = withId('record-grpc', await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds));
       direct.ratio = share(direct, rawGrpc, 'raw gRPC');
       rows.push(progress(direct));
       rows.push(viaGateway(await measure('GET /v1/patients/{id}/handbook (cached, audited)', `${gatewayUrl}/v1/patients/${patientId}/handbook`, { headers: clinician })));
@@ -171,9 +150,9 @@ async function main(): Promise<void> {
       const database = await pgbench(durationSeconds, connections);
       if (booking) {
         booking.ratio = share(booking, database, 'pgbench tps');
-        rows.push(progress(booking));
+        rows.push(progress(withId('booking', booking)));
       }
-      if (database) rows.push(progress(database));
+      if (database) rows.push(progress(withId('pgbench', database)));
     } else {
       process.stderr.write('scheduling rows skipped: GET /v1/slots does not answer\n');
     }
@@ -192,7 +171,7 @@ async function main(): Promise<void> {
   const table = [
     '| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | vs raw |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`),
+    ...rows.map((r) => (r.computed ? `| ${r.name} | ${r.requestsPerSecond} | - | - | - | - | - | computed |` : `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio || '-'} |`)),
   ].join('\n');
   const memoryTable =
     memory.length === 0

@@ -18,6 +18,7 @@ import { objectRoutesOpenApi, registerObjectRoutes } from './objects';
 import { forwardedMetadata, idempotencyKeyOf, send } from './forwarding';
 import { registerStatusPage } from './status-page';
 import { RateLimiter } from './rate-limit';
+import { ConcurrencyLimits, PROBE_PATHS, RETRY_AFTER_SECONDS, ROUTE_CLASSES, routeClassOf } from './load-shedding';
 import { createRedis } from '../../common/src/cache';
 import { loadCodecs, loadProtoRoot, ProtoSources } from './proto-registry';
 import { transcodeRequest } from './transcode';
@@ -49,9 +50,6 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-/** Probes and scrapes are never rate limited. */
-const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-
 /** The raw object upload, bounded by GATEWAY_OBJECT_TIMEOUT_MS rather than the JSON body bound. */
 const OBJECT_UPLOAD = /^\/v1\/objects\/?(\?|$)/;
 
@@ -77,6 +75,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     { perAddress: config.GATEWAY_RATE_LIMIT_PER_ADDRESS, perToken: config.GATEWAY_RATE_LIMIT_PER_TOKEN, windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS },
     logger,
   );
+  const concurrency = new ConcurrencyLimits({
+    read: config.GATEWAY_MAX_IN_FLIGHT_READS,
+    write: config.GATEWAY_MAX_IN_FLIGHT_WRITES,
+    heavy: config.GATEWAY_MAX_IN_FLIGHT_HEAVY,
+    stream: config.GATEWAY_MAX_STREAMS,
+  });
+  metrics.inFlight.reset();
+  for (const routeClass of ROUTE_CLASSES) metrics.inFlight.set({ class: routeClass }, 0);
   let draining = false;
 
   const app = Fastify({
@@ -104,7 +110,23 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     reply.header('x-request-id', request.id);
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) reply.header(name, value);
     boundBodyTime(request, reply);
-    if (!limiter.enabled || UNLIMITED_PATHS.has(request.url.split('?')[0] ?? '')) return;
+    // Shed before anything that costs (the rate limit's Redis call, the backend call): the slot is held until the
+    // response is finished or its connection closes, which for a stream is when the subscriber leaves.
+    const routeClass = routeClassOf(request.method, request.url);
+    if (routeClass !== undefined) {
+      if (!concurrency.tryAcquire(routeClass)) {
+        metrics.shed.inc({ class: routeClass });
+        reply.header('retry-after', String(RETRY_AFTER_SECONDS[routeClass]));
+        const { limit } = concurrency.state()[routeClass];
+        return send(reply, plainError(503, 14, `gateway at capacity: ${limit} ${routeClass} requests in flight; retry after ${RETRY_AFTER_SECONDS[routeClass]} s`));
+      }
+      metrics.inFlight.inc({ class: routeClass });
+      reply.raw.once('close', () => {
+        concurrency.release(routeClass);
+        metrics.inFlight.dec({ class: routeClass });
+      });
+    }
+    if (!limiter.enabled || PROBE_PATHS.has(request.url.split('?')[0] ?? '')) return;
     const authorization = request.headers.authorization;
     const decision = await limiter.check(request.ip, typeof authorization === 'string' ? authorization : undefined);
     if (!decision.allowed) {
@@ -153,7 +175,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const backendStates = backends.states(new Set(routes.map((route) => backendOf(route.service))));
-    return reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ready', backends: backendStates, rateLimits: limiter.state() });
+    return reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ready', backends: backendStates, rateLimits: limiter.state(), load: concurrency.state() });
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   app.get('/openapi.json', async () => openApi);

@@ -39,6 +39,15 @@ export const gatewayConfigSpec = {
   /** Requests per window per bearer token (0: off). */
   GATEWAY_RATE_LIMIT_PER_TOKEN: int({ default: 1_200, min: 0 }),
   GATEWAY_RATE_LIMIT_WINDOW_SECONDS: int({ default: 60, min: 1, max: 3_600 }),
+  /**
+   * Load shedding (load-shedding.ts): requests one gateway replica works on at once, per class of route; past the
+   * bound a request is answered 503 with Retry-After at once (0: unbounded). Reads are unary GETs, writes every other
+   * unary verb, heavy the object transfers, statistics and bulk exports, streams the server-sent event subscriptions.
+   */
+  GATEWAY_MAX_IN_FLIGHT_READS: int({ default: 256, min: 0 }),
+  GATEWAY_MAX_IN_FLIGHT_WRITES: int({ default: 128, min: 0 }),
+  GATEWAY_MAX_IN_FLIGHT_HEAVY: int({ default: 16, min: 0 }),
+  GATEWAY_MAX_STREAMS: int({ default: 2_000, min: 0 }),
 };
 
 export type GatewayConfig = ConfigOf<typeof gatewayConfigSpec>;

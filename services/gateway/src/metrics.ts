@@ -1,5 +1,5 @@
 // Prometheus metrics of the gateway: requests by route and status, latency, and the process defaults.
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -26,6 +26,19 @@ export class GatewayMetrics {
     name: 'mch_gateway_slow_clients_total',
     help: 'Clients cut off for being slow: a request body not received in time (body), a server-sent event subscriber too far behind (stream).',
     labelNames: ['phase'] as const,
+    registers: [this.registry],
+  });
+
+  readonly shed = new Counter({
+    name: 'mch_gateway_shed_total',
+    help: 'Requests answered 503 at once because their class of route was at its concurrency bound, by class.',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
+  readonly inFlight = new Gauge({
+    name: 'mch_gateway_in_flight',
+    help: 'Requests being worked on, by class of route (the load-shedding counts).',
+    labelNames: ['class'] as const,
     registers: [this.registry],
   });
 
