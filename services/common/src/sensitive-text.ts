@@ -41,7 +41,13 @@ export interface SensitiveTermList {
  */
 export type TextSensitivity = 'plain' | 'author-cleared' | 'accompanies-sensitive' | 'names-sensitive' | 'unclassified';
 
-export const TEXT_SENSITIVITIES: readonly TextSensitivity[] = ['plain', 'author-cleared', 'accompanies-sensitive', 'names-sensitive', 'unclassified'];
+export const TEXT_SENSITIVITIES: readonly TextSensitivity[] = [
+  'plain',
+  'author-cleared',
+  'accompanies-sensitive',
+  'names-sensitive',
+  'unclassified',
+];
 
 export function isSensitiveText(sensitivity: TextSensitivity): boolean {
   return sensitivity !== 'plain' && sensitivity !== 'author-cleared';
@@ -52,7 +58,7 @@ export function normaliseText(text: string): string {
   return text.normalize('NFKC').toLowerCase();
 }
 
-const LATIN_TERM = /^[a-z0-9][a-z0-9 .\-]*$/;
+const LATIN_TERM = /^[a-z0-9][a-z0-9 .-]*$/;
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function compileTerm(term: string, prefix: boolean, caseSensitive: boolean): RegExp {
@@ -68,10 +74,13 @@ function fail(file: string, where: string, problem: string): never {
 }
 
 /** Reads and checks a term list; a bad edit stops the service at start-up with the place to fix. */
-export function loadSensitiveTerms(file: string = path.join(serviceDir('common'), 'data', 'sensitive-terms.json')): SensitiveTermList {
+export function loadSensitiveTerms(
+  file: string = path.join(serviceDir('common'), 'data', 'sensitive-terms.json'),
+): SensitiveTermList {
   const raw = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown; categories?: unknown; terms?: unknown };
   if (typeof raw.version !== 'string' || !raw.version) fail(file, 'version', 'must be a non-empty string');
-  if (!Array.isArray(raw.categories) || raw.categories.length === 0) fail(file, 'categories', 'must be a non-empty array');
+  if (!Array.isArray(raw.categories) || raw.categories.length === 0)
+    fail(file, 'categories', 'must be a non-empty array');
   if (!Array.isArray(raw.terms) || raw.terms.length === 0) fail(file, 'terms', 'must be a non-empty array');
   const categories = new Map<string, SensitiveCategory>();
   raw.categories.forEach((entry: Record<string, unknown>, index: number) => {
@@ -79,16 +88,23 @@ export function loadSensitiveTerms(file: string = path.join(serviceDir('common')
     for (const key of ['code', 'labelZh', 'labelEn', 'source'] as const) {
       if (typeof entry[key] !== 'string' || !entry[key]) fail(file, `${where}.${key}`, 'must be a non-empty string');
     }
-    if (entry.status !== 'confirmed' && entry.status !== 'unconfirmed') fail(file, `${where}.status`, "must be 'confirmed' or 'unconfirmed'");
+    if (entry.status !== 'confirmed' && entry.status !== 'unconfirmed')
+      fail(file, `${where}.status`, "must be 'confirmed' or 'unconfirmed'");
     if (categories.has(entry.code as string)) fail(file, `${where}.code`, `${String(entry.code)} appears twice`);
     categories.set(entry.code as string, entry as unknown as SensitiveCategory);
   });
   const terms = raw.terms.map((entry: Record<string, unknown>, index: number): CompiledTerm => {
     const where = `terms[${index}]`;
     if (typeof entry.term !== 'string' || !entry.term.trim()) fail(file, `${where}.term`, 'must be a non-empty string');
-    if (typeof entry.category !== 'string' || !categories.has(entry.category)) fail(file, `${where}.category`, `must be one of ${[...categories.keys()].join(', ')}`);
+    if (typeof entry.category !== 'string' || !categories.has(entry.category))
+      fail(file, `${where}.category`, `must be one of ${[...categories.keys()].join(', ')}`);
     const caseSensitive = entry.caseSensitive === true;
-    return { term: entry.term, category: entry.category, caseSensitive, pattern: compileTerm(entry.term, entry.prefix === true, caseSensitive) };
+    return {
+      term: entry.term,
+      category: entry.category,
+      caseSensitive,
+      pattern: compileTerm(entry.term, entry.prefix === true, caseSensitive),
+    };
   });
   return { version: raw.version, categories, terms };
 }
@@ -128,7 +144,11 @@ export interface TextContext {
 }
 
 /** The classification stored beside a free-text field when it is written. */
-export function classifyText(text: string, context: TextContext, list: SensitiveTermList = sensitiveTerms()): TextClassification {
+export function classifyText(
+  text: string,
+  context: TextContext,
+  list: SensitiveTermList = sensitiveTerms(),
+): TextClassification {
   if (!text.trim()) return { sensitivity: 'plain', categories: [] };
   const categories = matchSensitiveTerms(text, list);
   if (categories.length > 0) return { sensitivity: 'names-sensitive', categories };
@@ -157,7 +177,13 @@ export interface ClassifiedField {
  * categories and the list version (never the text), under `text.sensitive-terms`, so a reviewer reading the
  * patient's audit trail sees what was classified and why.
  */
-export async function auditSensitiveText(tx: Pick<PoolClient, 'query'>, ctx: CallContext, patientId: string, fields: readonly ClassifiedField[], list: SensitiveTermList = sensitiveTerms()): Promise<void> {
+export async function auditSensitiveText(
+  tx: Pick<PoolClient, 'query'>,
+  ctx: CallContext,
+  patientId: string,
+  fields: readonly ClassifiedField[],
+  list: SensitiveTermList = sensitiveTerms(),
+): Promise<void> {
   const matched = fields.filter((field) => field.classification.categories.length > 0);
   await recordAudits(
     tx,
@@ -169,4 +195,32 @@ export async function auditSensitiveText(tx: Pick<PoolClient, 'query'>, ctx: Cal
       reason: `field=${field.field}; categories=${field.classification.categories.join(',')}; list=${list.version}`,
     })),
   );
+}
+
+/**
+ * Classifies each named text of a write (`entity.field` in the audit), audits the term matches in the write's
+ * transaction and returns each field's classification to store beside it.
+ */
+export async function classifyWriteText<Field extends string>(
+  tx: Pick<PoolClient, 'query'>,
+  ctx: CallContext,
+  patientId: string,
+  entity: string,
+  texts: Readonly<Record<Field, string>>,
+  context: TextContext,
+): Promise<Record<Field, TextSensitivity>> {
+  const fields = (Object.keys(texts) as Field[]).map((field) => ({
+    field,
+    classification: classifyText(texts[field], context),
+  }));
+  await auditSensitiveText(
+    tx,
+    ctx,
+    patientId,
+    fields.map(({ field, classification }) => ({ field: `${entity}.${field}`, classification })),
+  );
+  return Object.fromEntries(fields.map(({ field, classification }) => [field, classification.sensitivity])) as Record<
+    Field,
+    TextSensitivity
+  >;
 }

@@ -8,6 +8,7 @@ import { UnavailableError } from './errors';
 import { TokenVerifier, JwksSource } from './auth/tokens';
 import { ServiceIdentity } from './auth/service-identity';
 import { adaptService, Authentication, UnaryHandlers } from './grpc/adapter';
+import { serviceRules } from './grpc/proto-rules';
 import type { CallContext } from './grpc/context';
 import { callUnary, createChannelClient } from './grpc/client';
 import { IdentityServiceService } from './gen/mch/identity/v1/identity';
@@ -45,8 +46,6 @@ export interface ServiceSpec<C extends ServiceConfig, D extends ServiceDefinitio
   readonly seed?: (parts: ServiceParts<C>) => Promise<void>;
   /** Wires repositories and returns the handlers; runs after migrations. */
   readonly build: (parts: ServiceParts<C>) => Promise<UnaryHandlers<D>>;
-  /** Methods callable without a token; every other method is UNAUTHENTICATED without a valid one. */
-  readonly publicMethods?: readonly (keyof D & string)[];
   /** Where token keys come from; by default identity's GetJwks over gRPC (IDENTITY_SERVICE_ADDR). */
   readonly jwks?: (parts: ServiceParts<C>) => JwksSource;
 }
@@ -57,7 +56,12 @@ export function identityJwksSource(address: string | undefined): JwksSource {
     if (!address) throw new Error('IDENTITY_SERVICE_ADDR is not set: tokens cannot be verified');
     const client = createChannelClient(address);
     try {
-      const response = await callUnary(client, IdentityServiceService.getJwks, {}, { timeoutMs: 3_000, idempotent: true });
+      const response = await callUnary(
+        client,
+        IdentityServiceService.getJwks,
+        {},
+        { timeoutMs: 3_000, idempotent: true },
+      );
       return { keys: response.keys.map((key) => ({ ...key })) };
     } finally {
       client.close();
@@ -67,7 +71,11 @@ export function identityJwksSource(address: string | undefined): JwksSource {
 
 function serviceIdentityOf(config: ServiceConfig): ServiceIdentity | undefined {
   if (!config.MCH_SERVICE_CREDENTIAL || !config.IDENTITY_SERVICE_ADDR) return undefined;
-  return new ServiceIdentity({ serviceName: config.SERVICE_NAME, credential: config.MCH_SERVICE_CREDENTIAL, identityAddress: config.IDENTITY_SERVICE_ADDR });
+  return new ServiceIdentity({
+    serviceName: config.SERVICE_NAME,
+    credential: config.MCH_SERVICE_CREDENTIAL,
+    identityAddress: config.IDENTITY_SERVICE_ADDR,
+  });
 }
 
 export interface RunningService {
@@ -124,7 +132,10 @@ async function startUp(steps: () => Promise<void>, logger: Logger): Promise<void
 }
 
 /** Handlers that answer UNAVAILABLE until the real ones are built. */
-function deferredHandlers<D extends ServiceDefinition>(definition: D, ref: { current?: UnaryHandlers<D> }): UnaryHandlers<D> {
+function deferredHandlers<D extends ServiceDefinition>(
+  definition: D,
+  ref: { current?: UnaryHandlers<D> },
+): UnaryHandlers<D> {
   type AnyHandler = (request: unknown, ctx: CallContext) => unknown;
   const handlers: Record<string, AnyHandler> = {};
   const current = (name: string): AnyHandler => {
@@ -143,7 +154,10 @@ function deferredHandlers<D extends ServiceDefinition>(definition: D, ref: { cur
 }
 
 /** Applies the service's migrations, then its seed. */
-async function prepareSchema<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, parts: ServiceParts<C>): Promise<void> {
+async function prepareSchema<C extends ServiceConfig, D extends ServiceDefinition>(
+  spec: ServiceSpec<C, D>,
+  parts: ServiceParts<C>,
+): Promise<void> {
   await migrate({
     url: parts.config.DATABASE_URL,
     schema: spec.service,
@@ -159,7 +173,9 @@ async function prepareSchema<C extends ServiceConfig, D extends ServiceDefinitio
  * migrations Job runs that, with MIGRATE_ON_START=false on the Deployments), and `main.js sweep` deletes expired
  * idempotency keys, then exits. Both run with the owner role's DATABASE_URL: the service's own role may not delete.
  */
-export async function runService<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>): Promise<RunningService | undefined> {
+export async function runService<C extends ServiceConfig, D extends ServiceDefinition>(
+  spec: ServiceSpec<C, D>,
+): Promise<RunningService | undefined> {
   const config = loadOrExit(spec.loadConfig);
   const logger = createLogger(config.SERVICE_NAME, config.LOG_LEVEL);
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
@@ -198,9 +214,11 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
   const ref: { current?: UnaryHandlers<D> } = {};
   const serviceIdentity = serviceIdentityOf(config);
   const parts = { config, logger, db, cache, serviceIdentity, metrics };
+  const rules = serviceRules(spec.protoFile, spec.serviceName, spec.definition);
   const authentication: Authentication = {
     verifier: new TokenVerifier(spec.jwks ? spec.jwks(parts) : identityJwksSource(config.IDENTITY_SERVICE_ADDR)),
-    publicMethods: new Set(spec.publicMethods ?? []),
+    // Methods callable without a token: the proto's `(mch.common.v1.public)` (every other one needs a valid token).
+    publicMethods: rules.publicMethods,
   };
   const server = new GrpcServer({
     host: config.GRPC_HOST,
@@ -215,6 +233,7 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
           logger,
           authentication,
           observe: (method, code, seconds) => metrics.observeCall(method, code, seconds),
+          required: rules.required,
         }),
         protoFile: spec.protoFile,
       },
@@ -264,8 +283,13 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
     db.primaryIdentity().then(
       (current) => {
         if (primary !== undefined && current !== primary) {
-          logger.warn({ previous: primary, current }, 'the primary changed (failover or switchover): cache generation bumped');
-          cache.bumpGeneration().catch((error: unknown) => logger.warn({ err: error }, 'could not bump the cache generation'));
+          logger.warn(
+            { previous: primary, current },
+            'the primary changed (failover or switchover): cache generation bumped',
+          );
+          cache
+            .bumpGeneration()
+            .catch((error: unknown) => logger.warn({ err: error }, 'could not bump the cache generation'));
         }
         primary = current;
         if (failures >= DEPENDENCY_FAILURES_BEFORE_NOT_SERVING && !stopping) {
@@ -289,7 +313,13 @@ export async function runService<C extends ServiceConfig, D extends ServiceDefin
 }
 
 /** The database connection of a one-shot command (migrate, sweep): the owner's URL, long statements allowed. */
-function commandDatabase<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger, command: string, poolMax: number): Database {
+function commandDatabase<C extends ServiceConfig, D extends ServiceDefinition>(
+  spec: ServiceSpec<C, D>,
+  config: C,
+  logger: Logger,
+  command: string,
+  poolMax: number,
+): Database {
   return new Database({
     rwUrl: config.DATABASE_URL,
     schema: spec.service,
@@ -301,12 +331,29 @@ function commandDatabase<C extends ServiceConfig, D extends ServiceDefinition>(s
   });
 }
 
-async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger): Promise<void> {
+async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefinition>(
+  spec: ServiceSpec<C, D>,
+  config: C,
+  logger: Logger,
+): Promise<void> {
   const db = commandDatabase(spec, config, logger, 'migrate', 2);
-  const cache = new Cache({ url: config.REDIS_URL, service: spec.service, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, defaultTtlSeconds: config.CACHE_TTL_SECONDS, logger });
+  const cache = new Cache({
+    url: config.REDIS_URL,
+    service: spec.service,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
+    defaultTtlSeconds: config.CACHE_TTL_SECONDS,
+    logger,
+  });
   try {
     await waitForDatabase(db, logger);
-    await prepareSchema(spec, { config, logger, db, cache, serviceIdentity: undefined, metrics: new ServiceMetrics(config.SERVICE_NAME) });
+    await prepareSchema(spec, {
+      config,
+      logger,
+      db,
+      cache,
+      serviceIdentity: undefined,
+      metrics: new ServiceMetrics(config.SERVICE_NAME),
+    });
     logger.info('migrations and seed applied');
   } catch (error) {
     logger.fatal({ err: error }, 'migration failed');
@@ -318,7 +365,11 @@ async function runMigrateCommand<C extends ServiceConfig, D extends ServiceDefin
 }
 
 /** Deletes the idempotency keys past retention, as the owner role (the local platform schedules it hourly). */
-async function runSweepCommand<C extends ServiceConfig, D extends ServiceDefinition>(spec: ServiceSpec<C, D>, config: C, logger: Logger): Promise<void> {
+async function runSweepCommand<C extends ServiceConfig, D extends ServiceDefinition>(
+  spec: ServiceSpec<C, D>,
+  config: C,
+  logger: Logger,
+): Promise<void> {
   const db = commandDatabase(spec, config, logger, 'sweep', 1);
   try {
     const deleted = await sweepIdempotencyKeys(db);

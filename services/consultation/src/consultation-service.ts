@@ -16,7 +16,13 @@ import {
   InstitutionLevelName,
 } from '../../common/src/auth/policy';
 import type { Principal } from '../../common/src/auth/principal';
-import { InvalidArgumentError, NotFoundError, PermissionDeniedError, UnauthenticatedError, Violations } from '../../common/src/errors';
+import {
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  Violations,
+} from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { requireId } from '../../common/src/ids';
 import { previousAnswer, ResponseCodec, runIdempotent, scopeFromContext } from '../../common/src/idempotency';
@@ -28,6 +34,7 @@ import {
   CloseConsultationRequest,
   CloseConsultationResponse,
   Consultation,
+  ConsultationStatus,
   CreateConsultationRequest,
   CreateConsultationResponse,
   GetConsultationRequest,
@@ -66,8 +73,8 @@ import type { AttachmentStore } from './attachments';
 import type { IdentityDirectory } from './identity-client';
 import type { LiveFeed } from './live';
 import type { ConsultationRepository, ConsultationRow, MessageRow, NewMessage, ParticipantRow } from './repository';
-import { KIND_NAMES, STATUS_NAMES, toConsultation, toMessage } from './views';
-
+import { attachmentNames, classifyWriteText, consultationTextAccess, type TextAccess } from './text-sensitivity';
+import { KIND_NAMES, messageFor, messageView, STATUS_NAMES, toConsultation, toMessage } from './views';
 
 /** A message's request bytes and response codec, for the idempotency store. */
 interface Wire<Req, Res> {
@@ -77,7 +84,8 @@ interface Wire<Req, Res> {
 
 /** A thread's participants are people: a service acting as itself never takes part (the policy denies it first). */
 function participantKind(principal: Principal): 'staff' | 'resident' {
-  if (principal.kind === 'service') throw new PermissionDeniedError('services do not take part in consultations', 'ACCESS_DENIED');
+  if (principal.kind === 'service')
+    throw new PermissionDeniedError('services do not take part in consultations', 'ACCESS_DENIED');
   return principal.kind;
 }
 
@@ -118,7 +126,10 @@ export class ConsultationService {
     return result;
   }
 
-  private async standing(ctx: CallContext, row: ConsultationRow): Promise<{ standing: ConsultationStanding; participant: ParticipantRow | undefined }> {
+  private async standing(
+    ctx: CallContext,
+    row: ConsultationRow,
+  ): Promise<{ standing: ConsultationStanding; participant: ParticipantRow | undefined }> {
     const participant = ctx.principal ? await this.repository.participant(row.id, ctx.caller) : undefined;
     return {
       participant,
@@ -133,32 +144,86 @@ export class ConsultationService {
   }
 
   /** Applies a decision about a thread; a denial is audited against its patient and refused. */
-  private async decide(ctx: CallContext, row: ConsultationRow, action: string, decide: (standing: ConsultationStanding) => Decision): Promise<{ decision: Decision; participant: ParticipantRow | undefined }> {
+  private async decide(
+    ctx: CallContext,
+    row: ConsultationRow,
+    action: string,
+    decide: (standing: ConsultationStanding) => Decision,
+  ): Promise<{ decision: Decision; participant: ParticipantRow | undefined }> {
     const { standing, participant } = await this.standing(ctx, row);
     const decision = decide(standing);
     await enforce(this.db, ctx, decision, row.patient_id, action);
     return { decision, participant };
   }
 
-  /** Allows a read of the thread and audits it (a platform admin's read as an operation). */
-  private async allowRead(ctx: CallContext, consultationId: string, action: string): Promise<{ row: ConsultationRow; participant: ParticipantRow | undefined }> {
+  /**
+   * Allows a read of the thread and audits it (a platform admin's read as an operation, a break-glass read with its
+   * reason); answers what the reader may see of its sensitive text.
+   */
+  private async allowRead(
+    ctx: CallContext,
+    consultationId: string,
+    action: string,
+  ): Promise<{ row: ConsultationRow; participant: ParticipantRow | undefined; access: TextAccess }> {
     const row = await this.repository.requireConsultation(requireId(consultationId, 'consultationId'));
-    const { decision, participant } = await this.decide(ctx, row, action, (standing) => canReadConsultation(ctx.principal, standing));
+    const { decision, participant } = await this.decide(ctx, row, action, (standing) =>
+      canReadConsultation(ctx.principal, standing),
+    );
     const operator = decision.allowed && decision.operator === true;
-    await recordAudit(this.db.rw, ctx, { patientId: row.patient_id, action, outcome: 'allowed', reason: operator ? 'platform operations' : undefined });
-    return { row, participant };
+    const access = consultationTextAccess(ctx, row);
+    const reason = operator
+      ? 'platform operations'
+      : access.breakGlass
+        ? `break-glass: ${ctx.breakGlassReason ?? ''}`
+        : access.maySeeSensitive
+          ? undefined
+          : 'sensitive text withheld';
+    await recordAudit(this.db.rw, ctx, { patientId: row.patient_id, action, outcome: 'allowed', reason });
+    return { row, participant, access };
   }
 
-  private async consultationView(row: ConsultationRow, tx?: PoolClient): Promise<Consultation> {
-    return toConsultation(row, await this.repository.participants([row.id], tx));
+  private async consultationView(row: ConsultationRow, ctx: CallContext, tx?: PoolClient): Promise<Consultation> {
+    return toConsultation(row, await this.repository.participants([row.id], tx), consultationTextAccess(ctx, row));
   }
 
-  private postOf(ctx: CallContext, text: string, attachments: readonly CheckedAttachment[]): NewMessage {
-    return { kind: 'post', senderAccountId: ctx.caller, senderInstitutionId: ctx.principal?.institutionId, text, attachments };
+  /** A post whose text and attachment names are classified (and their term matches audited) in the write's transaction. */
+  private async postOf(
+    tx: PoolClient,
+    ctx: CallContext,
+    thread: { patientId: string; accompaniesSensitive: boolean; authorMarkedNotSensitive: boolean },
+    text: string,
+    attachments: readonly CheckedAttachment[],
+  ): Promise<NewMessage> {
+    const classified = await classifyWriteText(
+      tx,
+      ctx,
+      thread.patientId,
+      'consultation_message',
+      { text, attachments: attachmentNames(attachments) },
+      {
+        accompaniesSensitiveFact: thread.accompaniesSensitive,
+        authorMarkedNotSensitive: thread.authorMarkedNotSensitive,
+      },
+    );
+    return {
+      kind: 'post',
+      senderAccountId: ctx.caller,
+      senderInstitutionId: ctx.principal?.institutionId,
+      text,
+      attachments,
+      textSensitivity: classified.text,
+      attachmentsSensitivity: classified.attachments,
+    };
   }
 
   private eventOf(ctx: CallContext, event: string, accountId: string): NewMessage {
-    return { kind: 'event', senderAccountId: ctx.caller, senderInstitutionId: ctx.principal?.institutionId, event, eventAccountId: accountId };
+    return {
+      kind: 'event',
+      senderAccountId: ctx.caller,
+      senderInstitutionId: ctx.principal?.institutionId,
+      event,
+      eventAccountId: accountId,
+    };
   }
 
   async create(request: CreateConsultationRequest, ctx: CallContext): Promise<CreateConsultationResponse> {
@@ -166,19 +231,30 @@ export class ConsultationService {
     if (!principal) throw new UnauthenticatedError('a bearer token is required', 'TOKEN_MISSING');
     const violations = new Violations();
     const kind = KIND_NAMES.get(request.kind);
-    if (!kind) violations.add('kind', 'must be CONSULTATION_KIND_RESIDENT_CLINICIAN or CONSULTATION_KIND_CLINICIAN_SPECIALIST');
-    const patientId = violations.check(() => requireId(request.patientId || (principal.kind === 'resident' ? principal.patientId ?? '' : ''), 'patientId'));
+    if (!kind)
+      violations.add('kind', 'must be CONSULTATION_KIND_RESIDENT_CLINICIAN or CONSULTATION_KIND_CLINICIAN_SPECIALIST');
+    const patientId = violations.check(() =>
+      requireId(request.patientId || (principal.kind === 'resident' ? (principal.patientId ?? '') : ''), 'patientId'),
+    );
     const ownInstitution = principal.kind === 'staff' && kind === 'resident-clinician';
-    const addressedRaw = ownInstitution && request.addressedInstitutionId === '' ? principal.institutionId ?? '' : request.addressedInstitutionId;
+    const addressedRaw =
+      ownInstitution && request.addressedInstitutionId === ''
+        ? (principal.institutionId ?? '')
+        : request.addressedInstitutionId;
     const addressed = violations.check(() => requireId(addressedRaw, 'addressedInstitutionId'));
-    if (ownInstitution && addressed && addressed !== principal.institutionId) violations.add('addressedInstitutionId', 'staff open resident consultations at their own institution');
+    if (ownInstitution && addressed && addressed !== principal.institutionId)
+      violations.add('addressedInstitutionId', 'staff open resident consultations at their own institution');
     const subject = checkNote(violations, 'subject', request.subject, MAX_SUBJECT_CHARS);
     let referralId: string | undefined;
     if (request.referralId !== '') {
-      if (kind !== 'clinician-specialist') violations.add('referralId', 'only a clinician–specialist consultation belongs to a referral');
+      if (kind !== 'clinician-specialist')
+        violations.add('referralId', 'only a clinician–specialist consultation belongs to a referral');
       else referralId = violations.check(() => requireId(request.referralId, 'referralId'));
     }
-    const opening = request.text !== '' || request.attachments.length > 0 ? violations.check(() => checkMessage(request.text, request.attachments)) : undefined;
+    const opening =
+      request.text !== '' || request.attachments.length > 0
+        ? violations.check(() => checkMessage(request.text, request.attachments))
+        : undefined;
     violations.throwIfAny();
     if (!kind || !patientId || !addressed) throw new Error('unreachable: validated above');
     let openingAttachments: CheckedAttachment[] = [];
@@ -190,13 +266,29 @@ export class ConsultationService {
       async () => {
         const addressedLevel = await this.identity.institutionLevel(addressed, 'addressedInstitutionId');
         let callerLevel: InstitutionLevelName | undefined;
-        if (kind === 'clinician-specialist' && principal.institutionId) callerLevel = await this.identity.institutionLevel(principal.institutionId, 'addressedInstitutionId');
-        await enforce(this.db, ctx, canOpenConsultation(principal, kind, patientId, ctx.purpose, callerLevel, addressedLevel), patientId, 'consultation.create');
+        if (kind === 'clinician-specialist' && principal.institutionId)
+          callerLevel = await this.identity.institutionLevel(principal.institutionId, 'addressedInstitutionId');
+        await enforce(
+          this.db,
+          ctx,
+          canOpenConsultation(principal, kind, patientId, ctx.purpose, callerLevel, addressedLevel),
+          patientId,
+          'consultation.create',
+        );
         if (principal.kind === 'staff') await this.identity.requirePatient(patientId, ctx);
         // The thread does not exist yet: an opening attachment belongs to the patient.
         if (opening) openingAttachments = await this.attachments.confirm(ctx, opening.attachments, { patientId });
       },
       async (tx, announce) => {
+        const accompanies = request.accompaniesSensitive;
+        const subjectText = await classifyWriteText(
+          tx,
+          ctx,
+          patientId,
+          'consultation',
+          { subject },
+          { accompaniesSensitiveFact: accompanies, authorMarkedNotSensitive: request.textNotSensitive },
+        );
         const row = await this.repository.insertConsultation(tx, {
           id: randomUUID(),
           kind,
@@ -206,16 +298,34 @@ export class ConsultationService {
           requester_account_id: ctx.caller,
           requester_institution_id: principal.institutionId ?? null,
           addressed_institution_id: addressed,
+          subject_sensitivity: subjectText.subject,
+          accompanies_sensitive: accompanies,
         });
-        await this.repository.activateParticipant(tx, row.id, ctx.caller, participantKind(principal), principal.institutionId);
+        await this.repository.activateParticipant(
+          tx,
+          row.id,
+          ctx.caller,
+          participantKind(principal),
+          principal.institutionId,
+        );
         let message: Message | undefined;
         if (opening) {
-          const stored = await this.repository.appendMessage(tx, row.id, this.postOf(ctx, opening.text, openingAttachments));
+          const post = await this.postOf(
+            tx,
+            ctx,
+            { patientId, accompaniesSensitive: accompanies, authorMarkedNotSensitive: request.textNotSensitive },
+            opening.text,
+            openingAttachments,
+          );
+          const stored = await this.repository.appendMessage(tx, row.id, post);
           announce(stored);
-          message = toMessage(stored);
+          message = messageView(stored, consultationTextAccess(ctx, row));
         }
         await recordAudit(tx, ctx, { patientId, action: 'consultation.create', outcome: 'allowed' });
-        return { consultation: await this.consultationView(await this.repository.requireConsultation(row.id, tx), tx), message };
+        return {
+          consultation: await this.consultationView(await this.repository.requireConsultation(row.id, tx), ctx, tx),
+          message,
+        };
       },
     );
   }
@@ -225,7 +335,7 @@ export class ConsultationService {
     const lastRead = Number(participant?.last_read_sequence ?? 0);
     return {
       summary: {
-        consultation: await this.consultationView(row),
+        consultation: await this.consultationView(row, ctx),
         lastReadSequence: String(lastRead),
         unreadCount: participant ? await this.repository.unreadCount(row.id, ctx.caller, lastRead) : 0,
       },
@@ -235,8 +345,12 @@ export class ConsultationService {
   async listMine(request: ListMyConsultationsRequest, ctx: CallContext): Promise<ListMyConsultationsResponse> {
     if (!ctx.principal) throw new UnauthenticatedError('a bearer token is required', 'TOKEN_MISSING');
     const limit = checkPageSize(request.pageSize, LIST_PAGE_MAX, 20);
-    const status = request.status === 0 ? undefined : STATUS_NAMES.get(request.status);
-    if (request.status !== 0 && !status) throw InvalidArgumentError.field('status', 'is not a consultation status');
+    const status =
+      request.status === ConsultationStatus.CONSULTATION_STATUS_UNSPECIFIED
+        ? undefined
+        : STATUS_NAMES.get(request.status);
+    if (request.status !== ConsultationStatus.CONSULTATION_STATUS_UNSPECIFIED && !status)
+      throw InvalidArgumentError.field('status', 'is not a consultation status');
     const filters = { account: ctx.caller, status: status ?? '' };
     const offset = decodeOffsetToken(request.pageToken, filters);
     const rows = await this.repository.listForAccount(ctx.caller, status, limit + 1, offset);
@@ -244,7 +358,7 @@ export class ConsultationService {
     const participants = await this.repository.participants(page.map((row) => row.id));
     return {
       consultations: page.map((row) => ({
-        consultation: toConsultation(row, participants),
+        consultation: toConsultation(row, participants, consultationTextAccess(ctx, row)),
         lastReadSequence: String(row.last_read_sequence),
         unreadCount: row.unread_count,
       })),
@@ -263,30 +377,52 @@ export class ConsultationService {
       request,
       async () => {
         const row = await this.repository.requireConsultation(consultationId);
-        await this.decide(ctx, row, 'consultation.message.post', (standing) => canPostToConsultation(ctx.principal, standing));
-        attachments = await this.attachments.confirm(ctx, message.attachments, { consultationId, patientId: row.patient_id });
+        await this.decide(ctx, row, 'consultation.message.post', (standing) =>
+          canPostToConsultation(ctx.principal, standing),
+        );
+        attachments = await this.attachments.confirm(ctx, message.attachments, {
+          consultationId,
+          patientId: row.patient_id,
+        });
       },
       async (tx, announce) => {
         const row = await this.repository.lockConsultation(tx, consultationId);
         requireOpen(row.status);
-        const stored = await this.repository.appendMessage(tx, consultationId, this.postOf(ctx, message.text, attachments));
-        await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'consultation.message.post', outcome: 'allowed' });
+        const post = await this.postOf(
+          tx,
+          ctx,
+          {
+            patientId: row.patient_id,
+            accompaniesSensitive: row.accompanies_sensitive,
+            authorMarkedNotSensitive: request.textNotSensitive,
+          },
+          message.text,
+          attachments,
+        );
+        const stored = await this.repository.appendMessage(tx, consultationId, post);
+        await recordAudit(tx, ctx, {
+          patientId: row.patient_id,
+          action: 'consultation.message.post',
+          outcome: 'allowed',
+        });
         announce(stored);
-        return { message: toMessage(stored) };
+        return { message: messageView(stored, consultationTextAccess(ctx, row)) };
       },
     );
   }
 
   async listMessages(request: ListMessagesRequest, ctx: CallContext): Promise<ListMessagesResponse> {
-    const { row } = await this.allowRead(ctx, request.consultationId, 'consultation.messages.read');
+    const { row, access } = await this.allowRead(ctx, request.consultationId, 'consultation.messages.read');
     const limit = checkPageSize(request.pageSize, MESSAGE_PAGE_MAX, 50);
     const filters = { consultation: row.id };
-    const after = request.pageToken ? decodeOffsetToken(request.pageToken, filters) : parseSequence(request.afterSequence, 'afterSequence');
+    const after = request.pageToken
+      ? decodeOffsetToken(request.pageToken, filters)
+      : parseSequence(request.afterSequence, 'afterSequence');
     const rows = await this.repository.messagesAfter(row.id, after, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      messages: page.map(toMessage),
+      messages: page.map((message) => messageView(message, access)),
       nextPageToken: rows.length > limit && last ? encodeOffsetToken(filters, Number(last.sequence)) : '',
       lastSequence: String(row.last_sequence),
     };
@@ -301,8 +437,14 @@ export class ConsultationService {
       request,
       async () => {
         const row = await this.repository.requireConsultation(consultationId);
-        await this.decide(ctx, row, 'consultation.read-mark', (standing) => canPostToConsultation(ctx.principal, standing));
-        if (upTo > Number(row.last_sequence)) throw InvalidArgumentError.field('upToSequence', `is beyond the thread's last message (${row.last_sequence})`);
+        await this.decide(ctx, row, 'consultation.read-mark', (standing) =>
+          canPostToConsultation(ctx.principal, standing),
+        );
+        if (upTo > Number(row.last_sequence))
+          throw InvalidArgumentError.field(
+            'upToSequence',
+            `is beyond the thread's last message (${row.last_sequence})`,
+          );
       },
       async (tx) => {
         const marked = await this.repository.markRead(tx, consultationId, ctx.caller, upTo);
@@ -320,20 +462,42 @@ export class ConsultationService {
       request,
       async () => {
         const row = await this.repository.requireConsultation(consultationId);
-        await this.decide(ctx, row, 'consultation.join', (standing) => canJoinConsultation(principal, standing, ctx.purpose));
+        await this.decide(ctx, row, 'consultation.join', (standing) =>
+          canJoinConsultation(principal, standing, ctx.purpose),
+        );
       },
       async (tx, announce) => {
         const row = await this.repository.lockConsultation(tx, consultationId);
-        const current = (await this.repository.participants([consultationId], tx)).find((participant) => participant.account_id === ctx.caller);
+        const current = (await this.repository.participants([consultationId], tx)).find(
+          (participant) => participant.account_id === ctx.caller,
+        );
         if (current?.state !== 'active' && principal) {
           const status = statusAfterJoin(row.status, ctx.caller === row.requester_account_id);
-          await this.repository.activateParticipant(tx, consultationId, ctx.caller, participantKind(principal), principal.institutionId);
+          await this.repository.activateParticipant(
+            tx,
+            consultationId,
+            ctx.caller,
+            participantKind(principal),
+            principal.institutionId,
+          );
           if (status !== row.status) await this.repository.updateStatus(tx, consultationId, status);
-          announce(await this.repository.appendMessage(tx, consultationId, this.eventOf(ctx, 'participant.joined', ctx.caller)));
+          announce(
+            await this.repository.appendMessage(
+              tx,
+              consultationId,
+              this.eventOf(ctx, 'participant.joined', ctx.caller),
+            ),
+          );
           // Joining opens the patient's thread to this account: audited like a record access, with the stated purpose.
           await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'consultation.join', outcome: 'allowed' });
         }
-        return { consultation: await this.consultationView(await this.repository.requireConsultation(consultationId, tx), tx) };
+        return {
+          consultation: await this.consultationView(
+            await this.repository.requireConsultation(consultationId, tx),
+            ctx,
+            tx,
+          ),
+        };
       },
     );
   }
@@ -348,18 +512,39 @@ export class ConsultationService {
       request,
       async () => {
         const row = await this.repository.requireConsultation(consultationId);
-        await this.decide(ctx, row, 'consultation.participant.invite', (standing) => canManageConsultation(ctx.principal, standing));
+        await this.decide(ctx, row, 'consultation.participant.invite', (standing) =>
+          canManageConsultation(ctx.principal, standing),
+        );
       },
       async (tx, announce) => {
         const row = await this.repository.lockConsultation(tx, consultationId);
         requireOpen(row.status);
-        const current = (await this.repository.participants([consultationId], tx)).find((participant) => participant.account_id === accountId);
+        const current = (await this.repository.participants([consultationId], tx)).find(
+          (participant) => participant.account_id === accountId,
+        );
         if (current?.state !== 'active' && current?.state !== 'invited') {
           await this.repository.inviteParticipant(tx, consultationId, accountId, ctx.caller);
-          announce(await this.repository.appendMessage(tx, consultationId, this.eventOf(ctx, 'participant.invited', accountId)));
-          await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'consultation.participant.invite', outcome: 'allowed', reason: `invited ${accountId}` });
+          announce(
+            await this.repository.appendMessage(
+              tx,
+              consultationId,
+              this.eventOf(ctx, 'participant.invited', accountId),
+            ),
+          );
+          await recordAudit(tx, ctx, {
+            patientId: row.patient_id,
+            action: 'consultation.participant.invite',
+            outcome: 'allowed',
+            reason: `invited ${accountId}`,
+          });
         }
-        return { consultation: await this.consultationView(await this.repository.requireConsultation(consultationId, tx), tx) };
+        return {
+          consultation: await this.consultationView(
+            await this.repository.requireConsultation(consultationId, tx),
+            ctx,
+            tx,
+          ),
+        };
       },
     );
   }
@@ -381,12 +566,28 @@ export class ConsultationService {
       async (tx, announce) => {
         const row = await this.repository.lockConsultation(tx, consultationId);
         requireOpen(row.status);
-        const current = (await this.repository.participants([consultationId], tx)).find((participant) => participant.account_id === accountId);
-        if (!current || current.state === 'removed') throw new NotFoundError(`${accountId} is not a participant of consultation ${consultationId}`);
+        const current = (await this.repository.participants([consultationId], tx)).find(
+          (participant) => participant.account_id === accountId,
+        );
+        if (!current || current.state === 'removed')
+          throw new NotFoundError(`${accountId} is not a participant of consultation ${consultationId}`);
         await this.repository.removeParticipant(tx, consultationId, accountId);
-        announce(await this.repository.appendMessage(tx, consultationId, this.eventOf(ctx, 'participant.removed', accountId)));
-        await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'consultation.participant.remove', outcome: 'allowed', reason: `removed ${accountId}` });
-        return { consultation: await this.consultationView(await this.repository.requireConsultation(consultationId, tx), tx) };
+        announce(
+          await this.repository.appendMessage(tx, consultationId, this.eventOf(ctx, 'participant.removed', accountId)),
+        );
+        await recordAudit(tx, ctx, {
+          patientId: row.patient_id,
+          action: 'consultation.participant.remove',
+          outcome: 'allowed',
+          reason: `removed ${accountId}`,
+        });
+        return {
+          consultation: await this.consultationView(
+            await this.repository.requireConsultation(consultationId, tx),
+            ctx,
+            tx,
+          ),
+        };
       },
     );
   }
@@ -407,31 +608,80 @@ export class ConsultationService {
       async (tx, announce) => {
         const row = await this.repository.lockConsultation(tx, consultationId);
         const status = statusAfterClose(row.status);
-        await this.repository.updateStatus(tx, consultationId, status, { by: ctx.caller, outcome });
-        announce(await this.repository.appendMessage(tx, consultationId, this.eventOf(ctx, 'consultation.closed', ctx.caller)));
+        const outcomeText = await classifyWriteText(
+          tx,
+          ctx,
+          row.patient_id,
+          'consultation',
+          { outcome },
+          {
+            accompaniesSensitiveFact: row.accompanies_sensitive,
+            authorMarkedNotSensitive: request.textNotSensitive,
+          },
+        );
+        await this.repository.updateStatus(tx, consultationId, status, {
+          by: ctx.caller,
+          outcome,
+          outcomeSensitivity: outcomeText.outcome,
+        });
+        announce(
+          await this.repository.appendMessage(tx, consultationId, this.eventOf(ctx, 'consultation.closed', ctx.caller)),
+        );
         await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'consultation.close', outcome: 'allowed' });
-        return { consultation: await this.consultationView(await this.repository.requireConsultation(consultationId, tx), tx) };
+        return {
+          consultation: await this.consultationView(
+            await this.repository.requireConsultation(consultationId, tx),
+            ctx,
+            tx,
+          ),
+        };
       },
     );
   }
 
   async *subscribe(request: SubscribeRequest, ctx: CallContext): AsyncGenerator<SubscribeResponse> {
     const after = parseSequence(request.afterSequence, 'afterSequence');
-    const { row } = await this.allowRead(ctx, request.consultationId, 'consultation.subscribe');
+    const { row, access } = await this.allowRead(ctx, request.consultationId, 'consultation.subscribe');
     for await (const item of this.live.messages(row.id, after, ctx.signal)) {
       if (item === 'live') {
         yield { started: { lastSequence: String(row.last_sequence) } };
         continue;
       }
-      yield { message: item };
+      yield { message: await this.liveView(item, access) };
       // A participant removed while subscribed sees its removal, then the stream ends (a reconnect is refused).
-      if (item.kind === MessageKind.MESSAGE_KIND_EVENT && item.event === 'participant.removed' && item.eventAccountId === ctx.caller) return;
+      if (
+        item.kind === MessageKind.MESSAGE_KIND_EVENT &&
+        item.event === 'participant.removed' &&
+        item.eventAccountId === ctx.caller
+      )
+        return;
     }
+  }
+
+  /**
+   * A live message as this subscriber may see it. The feed carries messages whole between processes; a subscriber
+   * who may not see her sensitive facts gets each post as its stored classification allows (read from Postgres).
+   */
+  private async liveView(message: Message, access: TextAccess): Promise<Message> {
+    if (access.maySeeSensitive || message.kind !== MessageKind.MESSAGE_KIND_POST) return message;
+    return messageFor(
+      message,
+      await this.repository.messageSensitivity(message.consultationId, message.sequence),
+      access,
+    );
   }
 
   async listAuditEvents(request: ListAuditEventsRequest, ctx: CallContext): Promise<ListAuditEventsResponse> {
     const patientId = requireId(request.patientId, 'patientId');
     await enforce(this.db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
-    return { events: await listAuditEvents(this.db, 'consultation', patientId, request.before, checkPageSize(request.pageSize, 200, 50)) };
+    return {
+      events: await listAuditEvents(
+        this.db,
+        'consultation',
+        patientId,
+        request.before,
+        checkPageSize(request.pageSize, 200, 50),
+      ),
+    };
   }
 }

@@ -26,13 +26,16 @@ class Store {
       event: '',
       event_account_id: '',
       sent_at: new Date(),
+      text_sensitivity: 'plain',
+      attachments_sensitivity: 'plain',
     };
     this.rows.push(row);
     return toMessage(row);
   }
   repository(): ConsultationRepository {
     return {
-      messagesAfter: async (_id: string, after: number, limit: number) => this.rows.filter((row) => Number(row.sequence) > after).slice(0, limit),
+      messagesAfter: async (_id: string, after: number, limit: number) =>
+        this.rows.filter((row) => Number(row.sequence) > after).slice(0, limit),
       lastSequences: async (ids: readonly string[]) => new Map(ids.map((id) => [id, this.rows.length])),
     } as unknown as ConsultationRepository;
   }
@@ -52,13 +55,18 @@ class FakeRedis extends EventEmitter {
   }
   async publish(channel: string, payload: Buffer): Promise<number> {
     if (this.status !== 'ready') throw new Error('Connection is closed.');
-    if (!this.drop && this.subscriber?.channels.has(channel)) this.subscriber.emit('messageBuffer', Buffer.from(channel), payload);
+    if (!this.drop && this.subscriber?.channels.has(channel))
+      this.subscriber.emit('messageBuffer', Buffer.from(channel), payload);
     return 1;
   }
   disconnect(): void {}
 }
 
-function collect(feed: LiveFeed, after: number, signal: AbortSignal): { texts: string[]; live: Promise<void>; done: Promise<void> } {
+function collect(
+  feed: LiveFeed,
+  after: number,
+  signal: AbortSignal,
+): { texts: string[]; live: Promise<void>; done: Promise<void> } {
   const texts: string[] = [];
   let markLive!: () => void;
   const live = new Promise<void>((resolve) => (markLive = resolve));
@@ -87,7 +95,13 @@ describe('the live feed', () => {
     publisher = new FakeRedis();
     subscriber = new FakeRedis();
     publisher.subscriber = subscriber;
-    feed = new LiveFeed(store.repository(), publisher as unknown as Redis, subscriber as unknown as Redis, { fallbackPollMs: 20, safetyPollMs: 60_000 }, logger);
+    feed = new LiveFeed(
+      store.repository(),
+      publisher as unknown as Redis,
+      subscriber as unknown as Redis,
+      { fallbackPollMs: 20, safetyPollMs: 60_000 },
+      logger,
+    );
   });
   afterEach(() => feed.close());
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError } from '../../common/src/errors';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 import type { ConsultationKindName } from '../../common/src/auth/policy';
+import type { TextSensitivity } from '../../common/src/sensitive-text';
 import type { CheckedAttachment, ConsultationStatusName } from './domain/thread';
 
 type Queryable = Pick<PoolClient, 'query'>;
@@ -24,6 +25,10 @@ export interface ConsultationRow {
   closed_at: Date | null;
   closed_by: string | null;
   outcome: string;
+  subject_sensitivity: TextSensitivity;
+  outcome_sensitivity: TextSensitivity;
+  /** Opened beside a sensitive fact of hers: its free text accompanies that fact too. */
+  accompanies_sensitive: boolean;
 }
 
 export type ParticipantStateName = 'invited' | 'active' | 'removed';
@@ -52,6 +57,8 @@ export interface MessageRow {
   event: string;
   event_account_id: string;
   sent_at: Date;
+  text_sensitivity: TextSensitivity;
+  attachments_sensitivity: TextSensitivity;
 }
 
 export interface NewMessage {
@@ -62,6 +69,9 @@ export interface NewMessage {
   readonly attachments?: readonly CheckedAttachment[];
   readonly event?: string;
   readonly eventAccountId?: string;
+  /** Posts: the classification of the text and of the attachments' names (events are plain). */
+  readonly textSensitivity?: TextSensitivity;
+  readonly attachmentsSensitivity?: TextSensitivity;
 }
 
 export interface SummaryRow extends ConsultationRow {
@@ -72,18 +82,45 @@ export interface SummaryRow extends ConsultationRow {
 export class ConsultationRepository {
   constructor(private readonly db: Database) {}
 
-  async insertConsultation(tx: Queryable, row: Omit<ConsultationRow, 'status' | 'last_sequence' | 'created_at' | 'updated_at' | 'closed_at' | 'closed_by' | 'outcome'>): Promise<ConsultationRow> {
+  async insertConsultation(
+    tx: Queryable,
+    row: Omit<
+      ConsultationRow,
+      | 'status'
+      | 'last_sequence'
+      | 'created_at'
+      | 'updated_at'
+      | 'closed_at'
+      | 'closed_by'
+      | 'outcome'
+      | 'outcome_sensitivity'
+    >,
+  ): Promise<ConsultationRow> {
     const { rows } = await tx.query<ConsultationRow>(
-      `INSERT INTO consultations (id, kind, patient_id, subject, referral_id, requester_account_id, requester_institution_id, addressed_institution_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-      [row.id, row.kind, row.patient_id, row.subject, row.referral_id, row.requester_account_id, row.requester_institution_id, row.addressed_institution_id],
+      `INSERT INTO consultations (id, kind, patient_id, subject, referral_id, requester_account_id, requester_institution_id, addressed_institution_id,
+                                  subject_sensitivity, accompanies_sensitive)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      [
+        row.id,
+        row.kind,
+        row.patient_id,
+        row.subject,
+        row.referral_id,
+        row.requester_account_id,
+        row.requester_institution_id,
+        row.addressed_institution_id,
+        row.subject_sensitivity,
+        row.accompanies_sensitive,
+      ],
     );
     return rows[0] as ConsultationRow;
   }
 
   /** The thread, read on the primary; NOT_FOUND when there is none. */
   async requireConsultation(id: string, tx?: Queryable): Promise<ConsultationRow> {
-    const rows = tx ? (await tx.query<ConsultationRow>('SELECT * FROM consultations WHERE id = $1', [id])).rows : await this.db.query<ConsultationRow>('SELECT * FROM consultations WHERE id = $1', [id]);
+    const rows = tx
+      ? (await tx.query<ConsultationRow>('SELECT * FROM consultations WHERE id = $1', [id])).rows
+      : await this.db.query<ConsultationRow>('SELECT * FROM consultations WHERE id = $1', [id]);
     const row = rows[0];
     if (!row) throw new NotFoundError(`consultation ${id} not found`);
     return row;
@@ -97,12 +134,18 @@ export class ConsultationRepository {
     return row;
   }
 
-  async updateStatus(tx: Queryable, id: string, status: ConsultationStatusName, closing?: { by: string; outcome: string }): Promise<void> {
+  async updateStatus(
+    tx: Queryable,
+    id: string,
+    status: ConsultationStatusName,
+    closing?: { by: string; outcome: string; outcomeSensitivity: TextSensitivity },
+  ): Promise<void> {
     await tx.query(
       `UPDATE consultations SET status = $2, updated_at = now(),
-         closed_at = CASE WHEN $3::text IS NULL THEN closed_at ELSE now() END, closed_by = coalesce($3, closed_by), outcome = coalesce($4, outcome)
+         closed_at = CASE WHEN $3::text IS NULL THEN closed_at ELSE now() END, closed_by = coalesce($3, closed_by), outcome = coalesce($4, outcome),
+         outcome_sensitivity = coalesce($5, outcome_sensitivity)
        WHERE id = $1`,
-      [id, status, closing?.by ?? null, closing?.outcome ?? null],
+      [id, status, closing?.by ?? null, closing?.outcome ?? null, closing?.outcomeSensitivity ?? null],
     );
   }
 
@@ -115,8 +158,9 @@ export class ConsultationRepository {
     const sequence = numbered[0]?.last_sequence;
     if (sequence === undefined) throw new NotFoundError(`consultation ${consultationId} not found`);
     const { rows } = await tx.query<MessageRow>(
-      `INSERT INTO messages (consultation_id, sequence, id, kind, sender_account_id, sender_institution_id, text, attachments, event, event_account_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+      `INSERT INTO messages (consultation_id, sequence, id, kind, sender_account_id, sender_institution_id, text, attachments, event, event_account_id,
+                             text_sensitivity, attachments_sensitivity)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING *`,
       [
         consultationId,
         sequence,
@@ -128,23 +172,37 @@ export class ConsultationRepository {
         JSON.stringify(message.attachments ?? []),
         message.event ?? '',
         message.eventAccountId ?? '',
+        message.textSensitivity ?? 'plain',
+        message.attachmentsSensitivity ?? 'plain',
       ],
     );
     return rows[0] as MessageRow;
   }
 
   async participants(consultationIds: readonly string[], tx?: Queryable): Promise<ParticipantRow[]> {
-    const sql = 'SELECT * FROM participants WHERE consultation_id = ANY($1::uuid[]) ORDER BY joined_at NULLS LAST, account_id';
-    return tx ? (await tx.query<ParticipantRow>(sql, [consultationIds])).rows : this.db.query<ParticipantRow>(sql, [consultationIds]);
+    const sql =
+      'SELECT * FROM participants WHERE consultation_id = ANY($1::uuid[]) ORDER BY joined_at NULLS LAST, account_id';
+    return tx
+      ? (await tx.query<ParticipantRow>(sql, [consultationIds])).rows
+      : this.db.query<ParticipantRow>(sql, [consultationIds]);
   }
 
   async participant(consultationId: string, accountId: string): Promise<ParticipantRow | undefined> {
-    const rows = await this.db.query<ParticipantRow>('SELECT * FROM participants WHERE consultation_id = $1 AND account_id = $2', [consultationId, accountId]);
+    const rows = await this.db.query<ParticipantRow>(
+      'SELECT * FROM participants WHERE consultation_id = $1 AND account_id = $2',
+      [consultationId, accountId],
+    );
     return rows[0];
   }
 
   /** Makes the account an active participant (joined now) whatever it was before. */
-  async activateParticipant(tx: Queryable, consultationId: string, accountId: string, kind: 'staff' | 'resident', institutionId: string | undefined): Promise<void> {
+  async activateParticipant(
+    tx: Queryable,
+    consultationId: string,
+    accountId: string,
+    kind: 'staff' | 'resident',
+    institutionId: string | undefined,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO participants (consultation_id, account_id, account_kind, institution_id, state, joined_at)
        VALUES ($1, $2, $3, $4, 'active', now())
@@ -163,11 +221,19 @@ export class ConsultationRepository {
   }
 
   async removeParticipant(tx: Queryable, consultationId: string, accountId: string): Promise<void> {
-    await tx.query(`UPDATE participants SET state = 'removed', removed_at = now() WHERE consultation_id = $1 AND account_id = $2`, [consultationId, accountId]);
+    await tx.query(
+      `UPDATE participants SET state = 'removed', removed_at = now() WHERE consultation_id = $1 AND account_id = $2`,
+      [consultationId, accountId],
+    );
   }
 
   /** Moves the read mark forward (never back); returns the mark and the posts by others after it. */
-  async markRead(tx: Queryable, consultationId: string, accountId: string, upTo: number): Promise<{ lastRead: number; unread: number }> {
+  async markRead(
+    tx: Queryable,
+    consultationId: string,
+    accountId: string,
+    upTo: number,
+  ): Promise<{ lastRead: number; unread: number }> {
     const { rows } = await tx.query<{ last_read_sequence: string; unread: number }>(
       `WITH marked AS (
          UPDATE participants SET last_read_sequence = GREATEST(last_read_sequence, $3)
@@ -192,17 +258,40 @@ export class ConsultationRepository {
 
   /** Messages with a sequence number above `after`, oldest first. */
   async messagesAfter(consultationId: string, after: number, limit: number): Promise<MessageRow[]> {
-    return this.db.query<MessageRow>('SELECT * FROM messages WHERE consultation_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3', [consultationId, after, limit]);
+    return this.db.query<MessageRow>(
+      'SELECT * FROM messages WHERE consultation_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3',
+      [consultationId, after, limit],
+    );
+  }
+
+  /** How a message's text and attachment names were classified (the live stream withholds by it). */
+  async messageSensitivity(
+    consultationId: string,
+    sequence: string,
+  ): Promise<Pick<MessageRow, 'text_sensitivity' | 'attachments_sensitivity'> | undefined> {
+    const rows = await this.db.query<Pick<MessageRow, 'text_sensitivity' | 'attachments_sensitivity'>>(
+      'SELECT text_sensitivity, attachments_sensitivity FROM messages WHERE consultation_id = $1 AND sequence = $2',
+      [consultationId, sequence],
+    );
+    return rows[0];
   }
 
   /** The latest sequence number of each thread (the live feed's poll). */
   async lastSequences(consultationIds: readonly string[]): Promise<Map<string, number>> {
-    const rows = await this.db.query<{ id: string; last_sequence: string }>('SELECT id, last_sequence FROM consultations WHERE id = ANY($1::uuid[])', [consultationIds]);
+    const rows = await this.db.query<{ id: string; last_sequence: string }>(
+      'SELECT id, last_sequence FROM consultations WHERE id = ANY($1::uuid[])',
+      [consultationIds],
+    );
     return new Map(rows.map((row) => [row.id, Number(row.last_sequence)]));
   }
 
   /** The account's active threads, most recently active first, with their unread counts. */
-  async listForAccount(accountId: string, status: ConsultationStatusName | undefined, limit: number, offset: number): Promise<SummaryRow[]> {
+  async listForAccount(
+    accountId: string,
+    status: ConsultationStatusName | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<SummaryRow[]> {
     return this.db.query<SummaryRow>(
       `SELECT c.*, p.last_read_sequence,
               (SELECT count(*) FROM messages m WHERE m.consultation_id = c.id AND m.sequence > p.last_read_sequence

@@ -10,8 +10,10 @@ import {
   Participant,
   ParticipantState,
 } from '../../common/src/gen/mch/consultation/v1/consultation';
+import { isSensitiveText, textWithheld, visibleText, type TextSensitivity } from '../../common/src/sensitive-text';
 import type { ConsultationStatusName } from './domain/thread';
 import type { ConsultationRow, MessageRow, ParticipantRow, ParticipantStateName } from './repository';
+import type { TextAccess } from './text-sensitivity';
 
 export const KIND_NAMES: ReadonlyMap<ConsultationKind, ConsultationKindName> = new Map([
   [ConsultationKind.CONSULTATION_KIND_RESIDENT_CLINICIAN, 'resident-clinician'],
@@ -54,13 +56,19 @@ export function toParticipant(row: ParticipantRow): Participant {
   };
 }
 
-export function toConsultation(row: ConsultationRow, participants: readonly ParticipantRow[]): Consultation {
+/** A thread as this reader may see it: a sensitive subject or outcome withheld, and `text_withheld` saying so. */
+export function toConsultation(
+  row: ConsultationRow,
+  participants: readonly ParticipantRow[],
+  access: TextAccess,
+): Consultation {
+  const may = access.maySeeSensitive;
   return {
     id: row.id,
     kind: KINDS[row.kind],
     status: STATUSES[row.status],
     patientId: row.patient_id,
-    subject: row.subject,
+    subject: visibleText(row.subject, row.subject_sensitivity, may),
     referralId: row.referral_id ?? '',
     requesterAccountId: row.requester_account_id,
     requesterInstitutionId: row.requester_institution_id ?? '',
@@ -70,10 +78,14 @@ export function toConsultation(row: ConsultationRow, participants: readonly Part
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     closedAt: row.closed_at ?? undefined,
-    outcome: row.outcome,
+    outcome: visibleText(row.outcome, row.outcome_sensitivity, may),
+    textWithheld:
+      textWithheld(row.subject, row.subject_sensitivity, may) ||
+      textWithheld(row.outcome, row.outcome_sensitivity, may),
   };
 }
 
+/** A stored message, whole: what the live feed carries between processes, before any reader's view. */
 export function toMessage(row: MessageRow): Message {
   return {
     id: row.id,
@@ -88,5 +100,36 @@ export function toMessage(row: MessageRow): Message {
     event: row.event,
     eventAccountId: row.event_account_id,
     sentAt: row.sent_at,
+    textWithheld: false,
   };
+}
+
+export interface MessageSensitivity {
+  readonly text_sensitivity: TextSensitivity;
+  readonly attachments_sensitivity: TextSensitivity;
+}
+
+/**
+ * A message as this reader may see it: sensitive text withheld, and the attachments left out when their names are
+ * sensitive (the name is their description, and the object goes with it); `text_withheld` says so.
+ */
+export function messageFor(message: Message, sensitivity: MessageSensitivity | undefined, access: TextAccess): Message {
+  if (access.maySeeSensitive || message.kind !== MessageKind.MESSAGE_KIND_POST) return message;
+  // A message whose classification cannot be read is treated as written before classification: sensitive.
+  const textClass = sensitivity?.text_sensitivity ?? 'unclassified';
+  const attachmentsClass = sensitivity?.attachments_sensitivity ?? 'unclassified';
+  const hideAttachments = message.attachments.length > 0 && isSensitiveText(attachmentsClass);
+  const hideText = textWithheld(message.text, textClass, false);
+  if (!hideText && !hideAttachments) return message;
+  return {
+    ...message,
+    text: hideText ? '' : message.text,
+    attachments: hideAttachments ? [] : message.attachments,
+    textWithheld: true,
+  };
+}
+
+/** A stored message as this reader may see it. */
+export function messageView(row: MessageRow, access: TextAccess): Message {
+  return messageFor(toMessage(row), row, access);
 }

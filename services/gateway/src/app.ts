@@ -11,12 +11,18 @@ import { httpErrorFromGrpc, httpErrorFromLocal, plainError } from './http-errors
 import { backendOf, collectRoutes, HttpRoute } from './http-rules';
 import { GatewayMetrics } from './metrics';
 import { csvRowsField, toCsv } from './csv';
-import { buildOpenApi } from './openapi';
-import { registerConsultationEvents } from './consultation-events';
+import { buildOpenApi, gatewayRoutesOpenApi, Paths, SchemaBuilder } from './openapi';
+import { consultationEventsOpenApi, registerConsultationEvents } from './consultation-events';
+import { docsPageOpenApi, registerDocsPage } from './docs-page';
 import { endAllStreams } from './sse';
 import { objectRoutesOpenApi, registerObjectRoutes } from './objects';
 import { forwardedMetadata, idempotencyKeyOf, send } from './forwarding';
-import { registerStatusPage } from './status-page';
+import {
+  registerReplicationEvents,
+  registerStatusPage,
+  replicationEventsOpenApi,
+  statusPageOpenApi,
+} from './status-page';
 import { RateLimiter } from './rate-limit';
 import { ConcurrencyLimits, PROBE_PATHS, RETRY_AFTER_SECONDS, ROUTE_CLASSES, routeClassOf } from './load-shedding';
 import { createRedis } from '../../common/src/cache';
@@ -30,9 +36,17 @@ export interface GatewayOptions {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** A route the HTTP server serves, as Fastify registered it (`/v1/institutions/:p0`). */
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+}
+
 export interface Gateway {
   readonly app: FastifyInstance;
   readonly routes: readonly HttpRoute[];
+  /** Every route registered on the server (Fastify's onRoute), hand-written ones and HEAD included; complete once the app is ready. */
+  readonly registeredRoutes: readonly RegisteredRoute[];
   /** Marks the gateway not ready (from SIGTERM) so load balancers stop sending before it closes. */
   setDraining(): void;
   close(): Promise<void>;
@@ -58,7 +72,6 @@ function wantsCsv(accept: string | undefined): boolean {
   return accept !== undefined && /(^|,)\s*text\/csv/i.test(accept);
 }
 
-
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const root = loadProtoRoot(options.protos);
@@ -66,13 +79,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const codecs = loadCodecs(options.protos.generatedDirs);
   const backends = new Backends(options.env);
   const metrics = new GatewayMetrics();
-  const openApi = buildOpenApi(routes, process.env.npm_package_version ?? '0.1.0');
-  // Described when the replication service's contract is loaded (its StoredObject schema is then in the document).
-  if (routes.some((route) => backendOf(route.service) === 'REPLICATION')) Object.assign(openApi.paths as Record<string, unknown>, objectRoutesOpenApi(config.GATEWAY_OBJECT_LIMIT_BYTES));
+  const loaded = new Set(routes.map((route) => backendOf(route.service)));
   const redis = config.REDIS_URL ? createRedis(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS, logger) : undefined;
   const limiter = new RateLimiter(
     redis,
-    { perAddress: config.GATEWAY_RATE_LIMIT_PER_ADDRESS, perToken: config.GATEWAY_RATE_LIMIT_PER_TOKEN, windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS },
+    {
+      perAddress: config.GATEWAY_RATE_LIMIT_PER_ADDRESS,
+      perToken: config.GATEWAY_RATE_LIMIT_PER_TOKEN,
+      windowSeconds: config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS,
+    },
     logger,
   );
   const concurrency = new ConcurrencyLimits({
@@ -89,11 +104,16 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     logger: false,
     bodyLimit: config.GATEWAY_BODY_LIMIT_BYTES,
     // Node's outer bound on receiving any request, object uploads included; JSON bodies have a tighter one below.
-    requestTimeout: Math.max(config.GATEWAY_OBJECT_TIMEOUT_MS, config.GATEWAY_BODY_TIMEOUT_MS, config.GATEWAY_HEADERS_TIMEOUT_MS) + 5_000,
+    requestTimeout:
+      Math.max(config.GATEWAY_OBJECT_TIMEOUT_MS, config.GATEWAY_BODY_TIMEOUT_MS, config.GATEWAY_HEADERS_TIMEOUT_MS) +
+      5_000,
     connectionTimeout: config.GATEWAY_IDLE_TIMEOUT_MS,
     keepAliveTimeout: config.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
     // Node checks the header and request bounds on this interval (30 s by default, which would stretch a 10 s bound to 40 s).
-    http: { headersTimeout: config.GATEWAY_HEADERS_TIMEOUT_MS, connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(config.GATEWAY_HEADERS_TIMEOUT_MS / 4))) },
+    http: {
+      headersTimeout: config.GATEWAY_HEADERS_TIMEOUT_MS,
+      connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(config.GATEWAY_HEADERS_TIMEOUT_MS / 4))),
+    },
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
@@ -101,6 +121,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // The client address feeds login throttling: only believe forwarded addresses from known proxy hops.
     trustProxy: (_address: string, hop: number) => hop < config.GATEWAY_TRUSTED_PROXY_HOPS,
+  });
+
+  const registeredRoutes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of Array.isArray(route.method) ? route.method : [route.method])
+      registeredRoutes.push({ method, url: route.url });
   });
 
   // JSON only: any other body is a 415 before it reaches a route.
@@ -118,7 +144,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         metrics.shed.inc({ class: routeClass });
         reply.header('retry-after', String(RETRY_AFTER_SECONDS[routeClass]));
         const { limit } = concurrency.state()[routeClass];
-        return send(reply, plainError(503, 14, `gateway at capacity: ${limit} ${routeClass} requests in flight; retry after ${RETRY_AFTER_SECONDS[routeClass]} s`));
+        return send(
+          reply,
+          plainError(
+            503,
+            14,
+            `gateway at capacity: ${limit} ${routeClass} requests in flight; retry after ${RETRY_AFTER_SECONDS[routeClass]} s`,
+          ),
+        );
       }
       metrics.inFlight.inc({ class: routeClass });
       reply.raw.once('close', () => {
@@ -133,7 +166,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.rateLimited.inc({ scope: decision.scope });
       reply.header('retry-after', String(decision.retryAfterSeconds));
       const per = decision.scope === 'address' ? 'client address' : 'access token';
-      return send(reply, plainError(429, 8, `rate limit: at most ${decision.limit} requests per ${config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS} s per ${per}; retry after ${decision.retryAfterSeconds} s`));
+      return send(
+        reply,
+        plainError(
+          429,
+          8,
+          `rate limit: at most ${decision.limit} requests per ${config.GATEWAY_RATE_LIMIT_WINDOW_SECONDS} s per ${per}; retry after ${decision.retryAfterSeconds} s`,
+        ),
+      );
     }
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -144,13 +184,19 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
 
   /** A JSON body that has not fully arrived within the bound is answered 408 and its connection closed (slowloris). */
   function boundBodyTime(request: FastifyRequest, reply: FastifyReply): void {
-    const hasBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      request.headers['content-length'] !== undefined
+        ? request.headers['content-length'] !== '0'
+        : request.headers['transfer-encoding'] !== undefined;
     if (!hasBody || request.raw.complete || OBJECT_UPLOAD.test(request.url)) return;
     const timer = setTimeout(() => {
       if (request.raw.complete || reply.sent) return;
       metrics.slowClients.inc({ phase: 'body' });
       reply.raw.once('finish', () => request.raw.socket?.destroy());
-      send(reply.header('connection', 'close'), plainError(408, 4, `request body not received within ${config.GATEWAY_BODY_TIMEOUT_MS} ms`));
+      send(
+        reply.header('connection', 'close'),
+        plainError(408, 4, `request body not received within ${config.GATEWAY_BODY_TIMEOUT_MS} ms`),
+      );
     }, config.GATEWAY_BODY_TIMEOUT_MS);
     timer.unref();
     const clear = (): void => clearTimeout(timer);
@@ -158,10 +204,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     request.raw.once('close', clear);
   }
 
-  app.setNotFoundHandler((request, reply) => send(reply, plainError(404, 5, `no route for ${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, plainError(404, 5, `no route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, plainError(413, 3, `request body exceeds ${config.GATEWAY_BODY_LIMIT_BYTES} bytes`));
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, plainError(415, 3, 'Content-Type must be application/json'));
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return send(reply, plainError(413, 3, `request body exceeds ${config.GATEWAY_BODY_LIMIT_BYTES} bytes`));
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      return send(reply, plainError(415, 3, 'Content-Type must be application/json'));
     if (error.statusCode === 400 || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') {
       return send(reply, httpErrorFromLocal(InvalidArgumentError.field('(body)', 'is not valid JSON'), codecs));
     }
@@ -175,13 +225,39 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     const backendStates = backends.states(new Set(routes.map((route) => backendOf(route.service))));
-    return reply.code(draining ? 503 : 200).send({ status: draining ? 'draining' : 'ready', backends: backendStates, rateLimits: limiter.state(), load: concurrency.state() });
+    return reply.code(draining ? 503 : 200).send({
+      status: draining ? 'draining' : 'ready',
+      backends: backendStates,
+      rateLimits: limiter.state(),
+      load: concurrency.state(),
+    });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  app.get('/openapi.json', async () => openApi);
-  registerStatusPage(app, backends, codecs);
-  registerConsultationEvents(app, backends, codecs, { heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS, firstFrameTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS, bufferBytes: config.GATEWAY_SSE_BUFFER_BYTES, onOverflow: () => metrics.slowClients.inc({ phase: 'stream' }) });
-  registerObjectRoutes(app, backends, codecs, config);
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  // Each hand-written route is registered with its description in /openapi.json; those that stream a backend's RPC
+  // only when that backend's contract is loaded (its messages are then the document's schemas).
+  const handWritten: Array<(schemas: SchemaBuilder) => Paths> = [
+    gatewayRoutesOpenApi,
+    statusPageOpenApi,
+    docsPageOpenApi,
+  ];
+  registerStatusPage(app);
+  registerDocsPage(app);
+  if (loaded.has('CONSULTATION')) {
+    registerConsultationEvents(app, backends, codecs, {
+      heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS,
+      firstFrameTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
+      bufferBytes: config.GATEWAY_SSE_BUFFER_BYTES,
+      onOverflow: () => metrics.slowClients.inc({ phase: 'stream' }),
+    });
+    handWritten.push(consultationEventsOpenApi);
+  }
+  if (loaded.has('REPLICATION')) {
+    registerReplicationEvents(app, backends, codecs);
+    registerObjectRoutes(app, backends, codecs, config);
+    handWritten.push(replicationEventsOpenApi, objectRoutesOpenApi(config.GATEWAY_OBJECT_LIMIT_BYTES));
+  }
 
   for (const route of routes) {
     const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));
@@ -221,7 +297,10 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
           });
           const json = responseCodec.toJSON(response) as Record<string, unknown>;
           if (csvField && wantsCsv(request.headers.accept)) {
-            return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${route.method.name}.csv"`).send(toCsv(csvField, json));
+            return reply
+              .type('text/csv; charset=utf-8')
+              .header('content-disposition', `attachment; filename="${route.method.name}.csv"`)
+              .send(toCsv(csvField, json));
           }
           return reply.type('application/json').send(json);
         } catch (error) {
@@ -232,9 +311,13 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
 
+  const openApi = buildOpenApi({ root, routes, version: process.env.npm_package_version ?? '0.1.0', handWritten });
+  app.get('/openapi.json', async () => openApi);
+
   return {
     app,
     routes,
+    registeredRoutes,
     setDraining: () => {
       draining = true;
     },

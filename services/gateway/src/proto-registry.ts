@@ -3,7 +3,8 @@
 // becomes a route without gateway code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { loadProtoRoot as loadRoot } from '../../common/src/grpc/proto-rules';
 
 /** A ts-proto message codec. */
 export interface MessageCodec {
@@ -36,21 +37,9 @@ export function findServiceProtos(dir: string, under = 'mch'): string[] {
   return found.sort();
 }
 
+/** The gateway's protos, loaded with their imports (the kit's loader, which the services' annotations are read with too). */
 export function loadProtoRoot(sources: ProtoSources): protobuf.Root {
-  const root = new protobuf.Root();
-  root.resolvePath = (origin, target) => {
-    if (path.isAbsolute(target) && existsSync(target)) return target;
-    for (const dir of sources.includeDirs) {
-      const candidate = path.join(dir, target);
-      if (existsSync(candidate)) return candidate;
-    }
-    // google/protobuf/*: descriptor.proto ships with protobufjs; the other well-known types are built in.
-    const bundled = path.join(path.dirname(require.resolve('protobufjs/package.json')), target);
-    return existsSync(bundled) ? bundled : target;
-  };
-  root.loadSync([...sources.files], { keepCase: false, alternateCommentMode: true });
-  root.resolveAll();
-  return root;
+  return loadRoot(sources.includeDirs, sources.files);
 }
 
 /** Finds every generated message codec, keyed by its fully qualified proto name (`mch.identity.v1.Institution`). */
@@ -71,7 +60,11 @@ export function loadCodecs(generatedDirs: readonly string[]): Map<string, Messag
     for (const entry of readdirSync(dir)) {
       const full = path.join(dir, entry);
       if (statSync(full).isDirectory()) walk(full);
-      else if ((entry.endsWith('.js') || (entry.endsWith('.ts') && !entry.endsWith('.d.ts'))) && !entry.endsWith('.test.ts')) visit(full);
+      else if (
+        (entry.endsWith('.js') || (entry.endsWith('.ts') && !entry.endsWith('.d.ts'))) &&
+        !entry.endsWith('.test.ts')
+      )
+        visit(full);
     }
   };
   for (const dir of generatedDirs) walk(dir);

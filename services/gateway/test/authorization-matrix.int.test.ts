@@ -497,6 +497,9 @@ const EXPECTATIONS: Record<string, Expectation> = {
     request: async (x) => ({ path: `/v1/statistics?from=2026-01&to=2026-02${x.county ? `&county=${x.county}` : ''}` }),
   },
 
+  // The risk form as data (#25 §1): reference data for staff screens, no patient in it.
+  'GET /v1/risk-catalogue': { contexts: ONE, may: (c) => c.kind === 'staff', request: get('/v1/risk-catalogue?pageSize=5') },
+
   // ---- referral (§2.4): up and down between institutions; the sender and the receiver act on it.
   'GET /v1/referrals/suggestions': {
     contexts: PATIENTS,

@@ -9,6 +9,7 @@ import { InvalidArgumentError } from '../../common/src/errors';
 import { buildGateway, Gateway } from '../src/app';
 import { loadGatewayConfig } from '../src/config';
 import { FixtureServiceService } from './fixtures/gen/mch/fixture/v1/fixture';
+import { documentedOperations, documentMismatch, servedOperations } from './openapi-checks';
 
 const logger = createLogger('fixture-test', 'silent');
 
@@ -35,7 +36,9 @@ describe('a route from a fixture proto, with no gateway code', () => {
       ),
     );
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      ),
     );
     gateway = await buildGateway({
       config: loadGatewayConfig({ HTTP_PORT: '0' }),
@@ -62,7 +65,14 @@ describe('a route from a fixture proto, with no gateway code', () => {
     });
     expect(response.statusCode).toBe(200);
     expect(response.headers['x-request-id']).toBe('req-1');
-    expect(response.json()).toEqual({ name: 'mei', count: 3, loud: true, tags: ['a', 'b'], ratio: 0.5, requestId: 'req-1' });
+    expect(response.json()).toEqual({
+      name: 'mei',
+      count: 3,
+      loud: true,
+      tags: ['a', 'b'],
+      ratio: 0.5,
+      requestId: 'req-1',
+    });
   });
 
   it('serves POST with a body field, path field, timestamp and int64, and carries the idempotency key', async () => {
@@ -73,11 +83,17 @@ describe('a route from a fixture proto, with no gateway code', () => {
       payload: { text: 'hello', writtenAt: '2026-03-01T09:30:00+08:00', words: '12' },
     });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ parentId: 'p-9', note: { text: 'hello', writtenAt: '2026-03-01T01:30:00.000Z', words: '12' } });
+    expect(response.json()).toEqual({
+      parentId: 'p-9',
+      note: { text: 'hello', writtenAt: '2026-03-01T01:30:00.000Z', words: '12' },
+    });
   });
 
   it('answers bad query and body fields with 400 naming each field', async () => {
-    const query = await gateway.app.inject({ method: 'GET', url: '/v1/fixture/echoes/mei?count=many&loud=maybe&colour=red' });
+    const query = await gateway.app.inject({
+      method: 'GET',
+      url: '/v1/fixture/echoes/mei?count=many&loud=maybe&colour=red',
+    });
     expect(query.statusCode).toBe(400);
     const fields = (query.json().details[0].fieldViolations as Array<{ field: string }>).map((v) => v.field).sort();
     expect(fields).toEqual(['colour', 'count', 'loud']);
@@ -93,7 +109,11 @@ describe('a route from a fixture proto, with no gateway code', () => {
   });
 
   it("passes a service's field violation through to the client", async () => {
-    const response = await gateway.app.inject({ method: 'POST', url: '/v1/fixture/parents/p-9/notes', payload: { text: 'bad' } });
+    const response = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/fixture/parents/p-9/notes',
+      payload: { text: 'bad' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({
       code: 3,
@@ -103,18 +123,41 @@ describe('a route from a fixture proto, with no gateway code', () => {
   });
 
   it('refuses malformed JSON, a wrong content type and a bad Idempotency-Key', async () => {
-    const malformed = await gateway.app.inject({ method: 'POST', url: '/v1/fixture/parents/p/notes', headers: { 'content-type': 'application/json' }, payload: '{"text":' });
+    const malformed = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/fixture/parents/p/notes',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"text":',
+    });
     expect(malformed.statusCode).toBe(400);
-    const wrongType = await gateway.app.inject({ method: 'POST', url: '/v1/fixture/parents/p/notes', headers: { 'content-type': 'text/plain' }, payload: 'hi' });
+    const wrongType = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/fixture/parents/p/notes',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'hi',
+    });
     expect(wrongType.statusCode).toBe(415);
-    const badKey = await gateway.app.inject({ method: 'POST', url: '/v1/fixture/parents/p/notes', headers: { 'idempotency-key': 'short' }, payload: { text: 'x' } });
+    const badKey = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/fixture/parents/p/notes',
+      headers: { 'idempotency-key': 'short' },
+      payload: { text: 'x' },
+    });
     expect(badKey.statusCode).toBe(400);
     expect(badKey.json().details[0].fieldViolations[0].field).toBe('Idempotency-Key');
   });
 
   it('lists the fixture route in /openapi.json', async () => {
     const document = (await gateway.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(document.paths)).toEqual(['/v1/fixture/echoes/{name}', '/v1/fixture/parents/{parent_id}/notes']);
+    // The fixture's two routes beside the gateway's own (health, metrics, the document, its page, the operator page).
+    expect(Object.keys(document.paths).filter((route) => route.startsWith('/v1/'))).toEqual([
+      '/v1/fixture/echoes/{name}',
+      '/v1/fixture/parents/{parent_id}/notes',
+    ]);
+    expect(documentMismatch(servedOperations(gateway.registeredRoutes), documentedOperations(document))).toEqual({
+      servedButUndocumented: [],
+      documentedButNotServed: [],
+    });
     expect(document.paths['/v1/fixture/parents/{parent_id}/notes'].post.requestBody).toBeDefined();
   });
 

@@ -25,9 +25,11 @@ void runService({
   protoFile: 'mch/identity/v1/identity.proto',
   serviceName: 'mch.identity.v1.IdentityService',
   definition: IdentityServiceService,
-  publicMethods: ['listInstitutions', 'getInstitution', 'login', 'refresh', 'logout', 'getJwks', 'activateResident', 'issueServiceToken'],
   // Identity verifies tokens against its own key store.
-  jwks: ({ db }) => () => new KeyStore(db).jwks(),
+  jwks:
+    ({ db }) =>
+    () =>
+      new KeyStore(db).jwks(),
   async seed({ config, db, logger }) {
     await new KeyStore(db).ensureCurrentKey();
     if (!config.SEED_ON_START) return;
@@ -44,7 +46,16 @@ void runService({
     return identityHandlers(institutions, cache, {
       auth,
       staff: new StaffService(db, accounts, institutions),
-      patients: new PatientService(db, new PatientsRepository(db), accounts, institutions, auth, throttle, localSender(config.SMS_OUTBOX_FILE, logger), new AuditFanOut(process.env)),
+      patients: new PatientService(
+        db,
+        new PatientsRepository(db),
+        accounts,
+        institutions,
+        auth,
+        throttle,
+        localSender(config.SMS_OUTBOX_FILE, logger),
+        new AuditFanOut(process.env),
+      ),
       imports: new PatientImport(db, new PatientImportRepository(db), institutions),
     });
   },

@@ -9,6 +9,7 @@ import type { ReadService } from './read-service';
 import type { RecordImport } from './record-import';
 import type { RecordsReferenceData } from './domain';
 import { readStatistics, ReferralIndicatorSource } from './statistics';
+import { listRiskCatalogue } from './risk-catalogue';
 
 export interface RecordsServices {
   readonly db: Database;
@@ -42,6 +43,7 @@ export function recordsHandlers({ db, pregnancies, children, deaths, reads, impo
     recordMaternalDeath: (request, ctx) => deaths.recordMaternalDeath(request, ctx),
     recordChildDeath: (request, ctx) => deaths.recordChildDeath(request, ctx),
     getDeathReport: (request, ctx) => deaths.getDeathReport(request, ctx),
+    listRiskCatalogue: (request, ctx) => Promise.resolve(listRiskCatalogue(reference.riskRuleSets, request, ctx)),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),

@@ -28,7 +28,52 @@ import {
 import { RecordAccess, requireId } from './access';
 import { parseIsoDate, todayInChina } from './domain';
 import { handbookSections } from './handbook';
-import { decodeRiskCursor, toChildRecord, toHighRiskCase, toPregnancy, toRecordVersion, toRiskEvent, Visibility } from './views';
+import type { RecordSnapshot } from './repository';
+import {
+  decodeRiskCursor,
+  toChildRecord,
+  toHighRiskCase,
+  toPregnancy,
+  toRecordVersion,
+  toRiskEvent,
+  Visibility,
+} from './views';
+
+/**
+ * The whole record of one patient from her rows, as a reader with `visibility` may see it (pure: the privacy rules
+ * test reads every field of it as each kind of reader).
+ */
+export function assembleRecord(
+  patientId: string,
+  snapshot: RecordSnapshot,
+  visibility: Visibility,
+  today: string,
+): PatientRecord {
+  const todayDay = parseIsoDate(today, 'today');
+  const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] =>
+    rows.filter((row) => row.pregnancy_id === pregnancyId);
+  return {
+    patientId,
+    version: snapshot.version,
+    pregnancies: snapshot.pregnancies.map((pregnancy) =>
+      toPregnancy(
+        pregnancy,
+        {
+          visits: of(snapshot.visits, pregnancy.id),
+          assessments: of(snapshot.assessments, pregnancy.id),
+          delivery: snapshot.deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
+          postpartumVisits: of(snapshot.postpartumVisits, pregnancy.id),
+          imagingStudies: of(snapshot.imagingStudies, pregnancy.id),
+        },
+        visibility,
+        todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
+      ),
+    ),
+    child: snapshot.child ? toChildRecord(snapshot.child, snapshot, visibility) : undefined,
+    sensitiveWithheld: !visibility.sensitive,
+    updatedAt: snapshot.updatedAt,
+  };
+}
 
 const HANDBOOK_TTL_SECONDS = 600;
 const RECORD_TTL_SECONDS = 600;
@@ -45,30 +90,7 @@ export class ReadService {
   }
 
   private async assemble(patientId: string, visibility: Visibility, today: string): Promise<PatientRecord> {
-    const snapshot = await this.repository.recordSnapshot(patientId);
-    const todayDay = parseIsoDate(today, 'today');
-    const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] => rows.filter((row) => row.pregnancy_id === pregnancyId);
-    return {
-      patientId,
-      version: snapshot.version,
-      pregnancies: snapshot.pregnancies.map((pregnancy) =>
-        toPregnancy(
-          pregnancy,
-          {
-            visits: of(snapshot.visits, pregnancy.id),
-            assessments: of(snapshot.assessments, pregnancy.id),
-            delivery: snapshot.deliveries.find((delivery) => delivery.pregnancy_id === pregnancy.id),
-            postpartumVisits: of(snapshot.postpartumVisits, pregnancy.id),
-            imagingStudies: of(snapshot.imagingStudies, pregnancy.id),
-          },
-          visibility,
-          todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
-        ),
-      ),
-      child: snapshot.child ? toChildRecord(snapshot.child, snapshot, visibility) : undefined,
-      sensitiveWithheld: !visibility.sensitive,
-      updatedAt: snapshot.updatedAt,
-    };
+    return assembleRecord(patientId, await this.repository.recordSnapshot(patientId), visibility, today);
   }
 
   /**
@@ -83,12 +105,25 @@ export class ReadService {
     const today = todayInChina();
     const header = await this.repository.recordHeaderWithTeam(patientId);
     const { visibility, auditReason } = this.access.visibilityFor(ctx, patientId, header.careInstitutions, today);
-    const key = this.cache.key('record', `${patientId}:v${header.version}:${visibility.sensitive ? 'full' : 'restricted'}:${today}`);
+    const key = this.cache.key(
+      'record',
+      `${patientId}:v${header.version}:${visibility.sensitive ? 'full' : 'restricted'}:${today}`,
+    );
     // The audit event commits while the answer is fetched or assembled: the answer waits for both, so no read is
     // answered unaudited (a read that then fails was still attempted, and stays audited).
     const [{ value }] = await Promise.all([
-      this.cache.getOrLoad(key, GetPatientRecordResponse, async () => ({ record: await this.assemble(patientId, visibility, today) }), RECORD_TTL_SECONDS),
-      this.audit.record(ctx, { patientId, action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive', outcome: 'allowed', reason: auditReason }),
+      this.cache.getOrLoad(
+        key,
+        GetPatientRecordResponse,
+        async () => ({ record: await this.assemble(patientId, visibility, today) }),
+        RECORD_TTL_SECONDS,
+      ),
+      this.audit.record(ctx, {
+        patientId,
+        action: visibility.sensitive ? 'record.read' : 'record.read.non-sensitive',
+        outcome: 'allowed',
+        reason: auditReason,
+      }),
     ]);
     return value;
   }
@@ -103,9 +138,19 @@ export class ReadService {
     // sensitive parts.
     const header = await this.repository.recordHeaderWithTeam(patientId);
     const current = header.version;
-    const { visibility, auditReason } = this.access.visibilityFor(ctx, patientId, header.careInstitutions, todayInChina());
+    const { visibility, auditReason } = this.access.visibilityFor(
+      ctx,
+      patientId,
+      header.careInstitutions,
+      todayInChina(),
+    );
     const rows = await this.repository.history(patientId, after > 0 ? after : current + 1, limit + 1);
-    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.history.read', outcome: 'allowed', reason: auditReason });
+    await recordAudit(this.access.db.rw, ctx, {
+      patientId,
+      action: 'record.history.read',
+      outcome: 'allowed',
+      reason: auditReason,
+    });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -124,7 +169,12 @@ export class ReadService {
     const key = this.cache.key('handbook', `${patientId}:v${version}:${today}`);
     // Audited whether or not the answer came from the cache (a cached read is still an access), committed beside it.
     const [{ value }] = await Promise.all([
-      this.cache.getOrLoad(key, GetHandbookResponse, () => this.loadHandbook(patientId, version, today), HANDBOOK_TTL_SECONDS),
+      this.cache.getOrLoad(
+        key,
+        GetHandbookResponse,
+        () => this.loadHandbook(patientId, version, today),
+        HANDBOOK_TTL_SECONDS,
+      ),
       this.audit.record(ctx, { patientId, action: 'record.handbook.read', outcome: 'allowed' }),
     ]);
     return value;
@@ -140,7 +190,14 @@ export class ReadService {
     const handbook = await this.loadHandbook(patientId, version, asOf);
     await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.due-items.read', outcome: 'allowed' });
     const open = new Set(['upcoming', 'open', 'due', 'overdue']);
-    return { patientId, asOf, sections: handbook.sections.map((section) => ({ ...section, items: section.items.filter((item) => open.has(item.status)) })) };
+    return {
+      patientId,
+      asOf,
+      sections: handbook.sections.map((section) => ({
+        ...section,
+        items: section.items.filter((item) => open.has(item.status)),
+      })),
+    };
   }
 
   private async loadHandbook(patientId: string, version: number, today: string): Promise<GetHandbookResponse> {
@@ -155,11 +212,23 @@ export class ReadService {
     if (latest) {
       const delivery = snapshot.deliveries.find((row) => row.pregnancy_id === latest.id);
       const visits = snapshot.visits.filter((row) => row.pregnancy_id === latest.id);
-      pregnancy = { row: latest, visits, delivery, postpartumVisits: snapshot.postpartumVisits.filter((row) => row.pregnancy_id === latest.id) };
-      const summary = toPregnancy(latest, { visits: [], assessments: [], delivery }, visibility, parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'));
+      pregnancy = {
+        row: latest,
+        visits,
+        delivery,
+        postpartumVisits: snapshot.postpartumVisits.filter((row) => row.pregnancy_id === latest.id),
+      };
+      const summary = toPregnancy(
+        latest,
+        { visits: [], assessments: [], delivery },
+        visibility,
+        parseIsoDate(today, 'today') - parseIsoDate(latest.lmp, 'lmp'),
+      );
       currentPregnancy = { ...summary, findings: [] };
     }
-    const childPart = snapshot.child ? { row: snapshot.child, growth: snapshot.growth, immunizations: snapshot.immunizations, checks: snapshot.checks } : undefined;
+    const childPart = snapshot.child
+      ? { row: snapshot.child, growth: snapshot.growth, immunizations: snapshot.immunizations, checks: snapshot.checks }
+      : undefined;
     return {
       patientId,
       recordVersion: version,
@@ -172,16 +241,32 @@ export class ReadService {
   async listHighRiskCases(request: ListHighRiskCasesRequest, ctx: CallContext): Promise<ListHighRiskCasesResponse> {
     const decision = canReadRiskRegister(ctx.principal);
     if (!decision.allowed) await enforce(this.access.db, ctx, decision, '', 'record.high-risk-register.read');
-    if (!ctx.purpose) throw InvalidArgumentError.field('X-MCH-Purpose', 'staff must state a purpose of use to read the high-risk register');
+    if (!ctx.purpose)
+      throw InvalidArgumentError.field(
+        'X-MCH-Purpose',
+        'staff must state a purpose of use to read the high-risk register',
+      );
     const county = request.county.trim().toLowerCase();
-    if (county && !/^[a-z][a-z-]{1,30}$/.test(county)) throw InvalidArgumentError.field('county', 'must be a county code, e.g. lufeng');
+    if (county && !/^[a-z][a-z-]{1,30}$/.test(county))
+      throw InvalidArgumentError.field('county', 'must be a county code, e.g. lufeng');
     const limit = checkPageSize(request.pageSize, 200, 50);
     const offset = decodeOffsetToken(request.pageToken, { county });
     const rows = await this.repository.openCases(county, limit + 1, offset);
     const page = rows.slice(0, limit);
     const visibility = this.access.restrictedVisibility(todayInChina());
-    await recordAudits(this.access.db.rw, ctx, page.map((row) => ({ patientId: row.patient_id, action: 'record.high-risk-register.read', outcome: 'allowed' as const })));
-    return { cases: page.map((row) => toHighRiskCase(row, visibility)), nextPageToken: nextOffsetToken({ county }, offset, limit, rows.length) };
+    await recordAudits(
+      this.access.db.rw,
+      ctx,
+      page.map((row) => ({
+        patientId: row.patient_id,
+        action: 'record.high-risk-register.read',
+        outcome: 'allowed' as const,
+      })),
+    );
+    return {
+      cases: page.map((row) => toHighRiskCase(row, visibility)),
+      nextPageToken: nextOffsetToken({ county }, offset, limit, rows.length),
+    };
   }
 
   async listRiskEvents(request: ListRiskEventsRequest, ctx: CallContext): Promise<ListRiskEventsResponse> {
@@ -198,6 +283,14 @@ export class ReadService {
   async listAuditEvents(request: ListAuditEventsRequest, ctx: CallContext): Promise<ListAuditEventsResponse> {
     const patientId = requireId(request.patientId, 'patientId');
     await enforce(this.access.db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
-    return { events: await listAuditEvents(this.access.db, 'records', patientId, request.before, checkPageSize(request.pageSize, 200, 50)) };
+    return {
+      events: await listAuditEvents(
+        this.access.db,
+        'records',
+        patientId,
+        request.before,
+        checkPageSize(request.pageSize, 200, 50),
+      ),
+    };
   }
 }

@@ -2,21 +2,35 @@
 // colour and a record snapshot, the risk outbox) and scheduling (booking on acceptance). A call is made either
 // for the user being served (`parent`: her token, purpose, deadline) or by a background worker as the service.
 import { Metadata, status as GrpcStatus, type Client } from '@grpc/grpc-js';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../common/src/errors';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  UnavailableError,
+} from '../../common/src/errors';
 import { callUnary, createChannelClient, isServiceError } from '../../common/src/grpc/client';
 import { CallContext, METADATA } from '../../common/src/grpc/context';
 import { ConsultationKind, ConsultationServiceService } from '../../common/src/gen/mch/consultation/v1/consultation';
 import { IdentityServiceService } from '../../common/src/gen/mch/identity/v1/identity';
 import { InstitutionDirectory, type InstitutionInfo } from '../../common/src/institution-directory';
-import { ListRiskEventsResponse, PatientRecord, RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
+import {
+  ListRiskEventsResponse,
+  PatientRecord,
+  RecordsServiceService,
+} from '../../common/src/gen/mch/records/v1/records';
 import { SchedulingServiceService, ServiceType } from '../../common/src/gen/mch/scheduling/v1/scheduling';
 import type { CandidateInstitution } from './domain/routing';
 
 /** Who a child call is made for: the user being served, or the service itself (a worker). */
 export type CallAuth = { readonly parent: CallContext } | { readonly metadata: Metadata };
 
-function optionsFor(auth: CallAuth, timeoutMs?: number): { parent?: CallContext; metadata?: Metadata; timeoutMs?: number } {
-  return 'parent' in auth ? { parent: auth.parent, ...(timeoutMs ? { timeoutMs } : {}), metadata: purposeDefault(auth.parent) } : { metadata: auth.metadata, ...(timeoutMs ? { timeoutMs } : {}) };
+function optionsFor(
+  auth: CallAuth,
+  timeoutMs?: number,
+): { parent?: CallContext; metadata?: Metadata; timeoutMs?: number } {
+  return 'parent' in auth
+    ? { parent: auth.parent, ...(timeoutMs ? { timeoutMs } : {}), metadata: purposeDefault(auth.parent) }
+    : { metadata: auth.metadata, ...(timeoutMs ? { timeoutMs } : {}) };
 }
 
 /** Referral's routes are themselves a purpose of use: a caller who stated none reads the record for "referral". */
@@ -66,7 +80,12 @@ export class IdentityDirectory {
   /** The patient's county of residence (statistics count by it); NOT_FOUND for an unknown patient. */
   async patientCounty(patientId: string, auth: CallAuth): Promise<{ id: string; countyCode: string }> {
     try {
-      const response = await callUnary(this.client, IdentityServiceService.getPatient, { id: patientId }, { ...optionsFor(auth), idempotent: true });
+      const response = await callUnary(
+        this.client,
+        IdentityServiceService.getPatient,
+        { id: patientId },
+        { ...optionsFor(auth), idempotent: true },
+      );
       if (!response.patient) throw new NotFoundError(`patient ${patientId} not found`);
       return { id: response.patient.id, countyCode: response.patient.countyCode };
     } catch (error) {
@@ -90,7 +109,12 @@ export class RecordsReader {
 
   async record(patientId: string, auth: CallAuth): Promise<PatientRecord> {
     try {
-      const response = await callUnary(this.client, RecordsServiceService.getPatientRecord, { patientId }, { ...optionsFor(auth), idempotent: true });
+      const response = await callUnary(
+        this.client,
+        RecordsServiceService.getPatientRecord,
+        { patientId },
+        { ...optionsFor(auth), idempotent: true },
+      );
       if (!response.record) throw new NotFoundError(`record of ${patientId} not found`);
       return response.record;
     } catch (error) {
@@ -100,7 +124,12 @@ export class RecordsReader {
   }
 
   async riskEvents(afterCursor: string, limit: number, auth: CallAuth): Promise<ListRiskEventsResponse> {
-    return callUnary(this.client, RecordsServiceService.listRiskEvents, { afterCursor, limit }, { ...optionsFor(auth, 5_000), idempotent: true });
+    return callUnary(
+      this.client,
+      RecordsServiceService.listRiskEvents,
+      { afterCursor, limit },
+      { ...optionsFor(auth, 5_000), idempotent: true },
+    );
   }
 
   close(): void {
@@ -153,7 +182,10 @@ export class SchedulingBooker implements AppointmentBooker {
     this.client = address ? createChannelClient(address) : undefined;
   }
 
-  private prepare(auth: CallAuth, idempotencyKey: string): { client: Client; options: ReturnType<typeof optionsFor> & { metadata: Metadata } } {
+  private prepare(
+    auth: CallAuth,
+    idempotencyKey: string,
+  ): { client: Client; options: ReturnType<typeof optionsFor> & { metadata: Metadata } } {
     if (!this.client) throw new UnavailableError('scheduling is not configured (SCHEDULING_SERVICE_ADDR)');
     const base = optionsFor(auth, BOOKING_TIMEOUT_MS);
     const metadata = base.metadata?.clone() ?? new Metadata();
@@ -164,7 +196,12 @@ export class SchedulingBooker implements AppointmentBooker {
   async cancel(appointmentId: string, idempotencyKey: string, reason: string, auth: CallAuth): Promise<void> {
     const { client, options } = this.prepare(auth, idempotencyKey);
     try {
-      await callUnary(client, SchedulingServiceService.cancelAppointment, { appointmentId, reason: reason.slice(0, 500) }, { ...options, idempotent: true });
+      await callUnary(
+        client,
+        SchedulingServiceService.cancelAppointment,
+        { appointmentId, reason: reason.slice(0, 500) },
+        { ...options, idempotent: true },
+      );
     } catch (error) {
       schedulingFailure(error, 'cancellation');
     }
@@ -206,7 +243,8 @@ function schedulingFailure(error: unknown, what: 'booking' | 'cancellation'): ne
       GrpcStatus.PERMISSION_DENIED,
       GrpcStatus.UNAUTHENTICATED,
     ];
-    if (definite.includes(error.code)) throw new BookingRefusedError(`scheduling refused the ${what}: ${error.details}`, undefined);
+    if (definite.includes(error.code))
+      throw new BookingRefusedError(`scheduling refused the ${what}: ${error.details}`, undefined);
   }
   if (error instanceof UnavailableError) throw error;
   throw new UnavailableError(`scheduling could not be reached; the ${what} will be completed later`);
@@ -217,6 +255,8 @@ export interface ConsultationOrder {
   readonly patientId: string;
   readonly receiverInstitutionId: string;
   readonly subject: string;
+  /** The referral's text accompanies a sensitive fact of hers: so does the thread's. */
+  readonly accompaniesSensitive: boolean;
 }
 
 /**
@@ -247,6 +287,8 @@ export class ConsultationOpener {
           referralId: order.referralId,
           text: '',
           attachments: [],
+          textNotSensitive: false,
+          accompaniesSensitive: order.accompaniesSensitive,
         },
         { parent: ctx, metadata, timeoutMs: 3_000, idempotent: true },
       );

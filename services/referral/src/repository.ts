@@ -3,6 +3,7 @@
 import { copyRows, CopyValue } from '../../common/src/pg/copy';
 import { AlreadyExistsError, NotFoundError } from '../../common/src/errors';
 import type { Database, PoolClient } from '../../common/src/pg/database';
+import type { TextSensitivity } from '../../common/src/sensitive-text';
 import type { Urgency } from './domain/deadlines';
 import type { ReferralDirectionName, ReferralState } from './domain/workflow';
 
@@ -57,6 +58,13 @@ export interface ReferralRow {
   suggestion_id: string | null;
   snapshot: SnapshotJson | null;
   consultation_id: string;
+  reason_sensitivity: TextSensitivity;
+  follow_up_plan_sensitivity: TextSensitivity;
+  feedback_sensitivity: TextSensitivity;
+  status_reason_sensitivity: TextSensitivity;
+  business_status_sensitivity: TextSensitivity;
+  /** Written beside a sensitive fact of her record: its later text accompanies that fact too. */
+  accompanies_sensitive: boolean;
 }
 
 export type NewReferral = Pick<
@@ -78,6 +86,9 @@ export type NewReferral = Pick<
   | 'parent_referral_id'
   | 'suggestion_id'
   | 'created_at'
+  | 'reason_sensitivity'
+  | 'follow_up_plan_sensitivity'
+  | 'accompanies_sensitive'
 >;
 
 export interface TransitionRow {
@@ -89,6 +100,7 @@ export interface TransitionRow {
   actor_id: string;
   institution_id: string;
   reason: string;
+  reason_sensitivity: TextSensitivity;
   at: Date;
 }
 
@@ -121,6 +133,7 @@ export interface SuggestionRow {
   status: 'pending' | 'referred' | 'dismissed';
   referral_id: string | null;
   dismiss_reason: string;
+  dismiss_reason_sensitivity: TextSensitivity;
   created_at: Date;
 }
 
@@ -150,8 +163,9 @@ export class ReferralRepository {
     try {
       const { rows } = await tx.query<ReferralRow>(
         `INSERT INTO referrals (patient_id, pregnancy_id, patient_county_code, direction, status, urgency, risk_colour, from_institution_id, to_institution_id,
-                                receiver_critical_care, requester_id, reason, follow_up_plan, acceptance_deadline, redirected_from, parent_referral_id, suggestion_id, created_at)
-         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING *`,
+                                receiver_critical_care, requester_id, reason, follow_up_plan, acceptance_deadline, redirected_from, parent_referral_id, suggestion_id, created_at,
+                                reason_sensitivity, follow_up_plan_sensitivity, accompanies_sensitive)
+         VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING *`,
         [
           referral.patient_id,
           referral.pregnancy_id,
@@ -170,14 +184,21 @@ export class ReferralRepository {
           referral.parent_referral_id,
           referral.suggestion_id,
           referral.created_at,
+          referral.reason_sensitivity,
+          referral.follow_up_plan_sensitivity,
+          referral.accompanies_sensitive,
         ],
       );
       return rows[0] as ReferralRow;
     } catch (error) {
       if (isUniqueViolation(error, 'referrals_one_open_per_pair')) {
-        throw new AlreadyExistsError('she already has an open referral between these two institutions', 'REFERRAL_ALREADY_OPEN');
+        throw new AlreadyExistsError(
+          'she already has an open referral between these two institutions',
+          'REFERRAL_ALREADY_OPEN',
+        );
       }
-      if (isUniqueViolation(error, 'referrals_one_per_suggestion')) throw new AlreadyExistsError('a referral already acts on this suggestion', 'SUGGESTION_ALREADY_REFERRED');
+      if (isUniqueViolation(error, 'referrals_one_per_suggestion'))
+        throw new AlreadyExistsError('a referral already acts on this suggestion', 'SUGGESTION_ALREADY_REFERRED');
       throw error;
     }
   }
@@ -199,7 +220,22 @@ export class ReferralRepository {
     tx: Queryable,
     id: string,
     patch: Partial<
-      Pick<ReferralRow, 'status' | 'status_reason' | 'business_status' | 'accepted_at' | 'completed_at' | 'feedback' | 'redirected_to' | 'down_referral_id' | 'snapshot' | 'consultation_id'>
+      Pick<
+        ReferralRow,
+        | 'status'
+        | 'status_reason'
+        | 'status_reason_sensitivity'
+        | 'business_status'
+        | 'business_status_sensitivity'
+        | 'accepted_at'
+        | 'completed_at'
+        | 'feedback'
+        | 'feedback_sensitivity'
+        | 'redirected_to'
+        | 'down_referral_id'
+        | 'snapshot'
+        | 'consultation_id'
+      >
     >,
   ): Promise<ReferralRow> {
     const sets: string[] = ['updated_at = now()'];
@@ -209,39 +245,82 @@ export class ReferralRepository {
       values.push(column === 'snapshot' ? JSON.stringify(value) : value);
       sets.push(`${column} = $${values.length}`);
     }
-    const { rows } = await tx.query<ReferralRow>(`UPDATE referrals SET ${sets.join(', ')} WHERE id = $1 RETURNING *`, values);
+    const { rows } = await tx.query<ReferralRow>(
+      `UPDATE referrals SET ${sets.join(', ')} WHERE id = $1 RETURNING *`,
+      values,
+    );
     return rows[0] as ReferralRow;
   }
 
   async insertTransition(tx: Queryable, transition: Omit<TransitionRow, 'id' | 'at'>): Promise<void> {
     await tx.query(
-      `INSERT INTO referral_transitions (referral_id, action, from_status, to_status, actor_id, institution_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [transition.referral_id, transition.action, transition.from_status, transition.to_status, transition.actor_id, transition.institution_id, transition.reason],
+      `INSERT INTO referral_transitions (referral_id, action, from_status, to_status, actor_id, institution_id, reason, reason_sensitivity) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        transition.referral_id,
+        transition.action,
+        transition.from_status,
+        transition.to_status,
+        transition.actor_id,
+        transition.institution_id,
+        transition.reason,
+        transition.reason_sensitivity,
+      ],
     );
   }
 
   async transitionsOf(referralIds: readonly string[], tx?: Queryable): Promise<TransitionRow[]> {
     if (referralIds.length === 0) return [];
-    const { rows } = await (tx ?? this.db.rw).query<TransitionRow>('SELECT * FROM referral_transitions WHERE referral_id = ANY($1) ORDER BY id', [referralIds]);
+    const { rows } = await (tx ?? this.db.rw).query<TransitionRow>(
+      'SELECT * FROM referral_transitions WHERE referral_id = ANY($1) ORDER BY id',
+      [referralIds],
+    );
     return rows;
   }
 
   async bookingsOf(referralIds: readonly string[], tx?: Queryable): Promise<BookingRow[]> {
     if (referralIds.length === 0) return [];
-    const { rows } = await (tx ?? this.db.rw).query<BookingRow>('SELECT * FROM referral_bookings WHERE referral_id = ANY($1)', [referralIds]);
+    const { rows } = await (tx ?? this.db.rw).query<BookingRow>(
+      'SELECT * FROM referral_bookings WHERE referral_id = ANY($1)',
+      [referralIds],
+    );
     return rows;
   }
 
-  async insertBooking(tx: Queryable, booking: Pick<BookingRow, 'referral_id' | 'patient_id' | 'institution_id' | 'service_type' | 'requested_start' | 'earliest_at_or_after' | 'idempotency_key'>): Promise<BookingRow> {
+  async insertBooking(
+    tx: Queryable,
+    booking: Pick<
+      BookingRow,
+      | 'referral_id'
+      | 'patient_id'
+      | 'institution_id'
+      | 'service_type'
+      | 'requested_start'
+      | 'earliest_at_or_after'
+      | 'idempotency_key'
+    >,
+  ): Promise<BookingRow> {
     const { rows } = await tx.query<BookingRow>(
       `INSERT INTO referral_bookings (referral_id, status, patient_id, institution_id, service_type, requested_start, earliest_at_or_after, idempotency_key)
        VALUES ($1, 'pending', $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [booking.referral_id, booking.patient_id, booking.institution_id, booking.service_type, booking.requested_start, booking.earliest_at_or_after, booking.idempotency_key],
+      [
+        booking.referral_id,
+        booking.patient_id,
+        booking.institution_id,
+        booking.service_type,
+        booking.requested_start,
+        booking.earliest_at_or_after,
+        booking.idempotency_key,
+      ],
     );
     return rows[0] as BookingRow;
   }
 
-  async markBooked(tx: Queryable, referralId: string, appointmentId: string, slotStart: Date | undefined): Promise<BookingRow> {
+  async markBooked(
+    tx: Queryable,
+    referralId: string,
+    appointmentId: string,
+    slotStart: Date | undefined,
+  ): Promise<BookingRow> {
     const { rows } = await tx.query<BookingRow>(
       `UPDATE referral_bookings SET status = 'booked', appointment_id = $2, slot_start = $3, attempts = attempts + 1, last_error = '', updated_at = now()
        WHERE referral_id = $1 RETURNING *`,
@@ -268,7 +347,12 @@ export class ReferralRepository {
   }
 
   /** Moves a booking to `status` (cancelling, cancelled, or back to booked when scheduling refused to cancel). */
-  async setBookingStatus(tx: Queryable, referralId: string, status: BookingRow['status'], error = ''): Promise<BookingRow> {
+  async setBookingStatus(
+    tx: Queryable,
+    referralId: string,
+    status: BookingRow['status'],
+    error = '',
+  ): Promise<BookingRow> {
     const { rows } = await tx.query<BookingRow>(
       `UPDATE referral_bookings SET status = $2, last_error = $3, next_attempt_at = now(), updated_at = now() WHERE referral_id = $1 RETURNING *`,
       [referralId, status, error.slice(0, 500)],
@@ -286,9 +370,19 @@ export class ReferralRepository {
   }
 
   /** A worklist page: overdue first, then awaiting acceptance by nearest deadline, then the rest newest first. */
-  async worklist(institutionId: string, direction: 'incoming' | 'outgoing' | undefined, statuses: readonly string[] | undefined, limit: number, offset: number): Promise<ReferralRow[]> {
+  async worklist(
+    institutionId: string,
+    direction: 'incoming' | 'outgoing' | undefined,
+    statuses: readonly string[] | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<ReferralRow[]> {
     const side =
-      direction === 'incoming' ? 'to_institution_id = $1' : direction === 'outgoing' ? 'from_institution_id = $1' : '(to_institution_id = $1 OR from_institution_id = $1)';
+      direction === 'incoming'
+        ? 'to_institution_id = $1'
+        : direction === 'outgoing'
+          ? 'from_institution_id = $1'
+          : '(to_institution_id = $1 OR from_institution_id = $1)';
     const rows = await this.db.query<ReferralRow>(
       `SELECT * FROM referrals
         WHERE ${side} AND ($2::text[] IS NULL OR status = ANY($2))
@@ -305,7 +399,20 @@ export class ReferralRepository {
   // Pending suggestions
 
   /** Raises (or refreshes) the pending suggestion of a pregnancy at an institution; replaying the same event changes nothing. */
-  async upsertSuggestion(tx: Queryable, suggestion: Pick<SuggestionRow, 'patient_id' | 'pregnancy_id' | 'institution_id' | 'colour' | 'previous_colour' | 'county_code' | 'last_event' | 'graded_at'>): Promise<void> {
+  async upsertSuggestion(
+    tx: Queryable,
+    suggestion: Pick<
+      SuggestionRow,
+      | 'patient_id'
+      | 'pregnancy_id'
+      | 'institution_id'
+      | 'colour'
+      | 'previous_colour'
+      | 'county_code'
+      | 'last_event'
+      | 'graded_at'
+    >,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO referral_suggestions (patient_id, pregnancy_id, institution_id, colour, previous_colour, county_code, last_event, graded_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -313,14 +420,23 @@ export class ReferralRepository {
        DO UPDATE SET colour = EXCLUDED.colour, previous_colour = EXCLUDED.previous_colour, last_event = EXCLUDED.last_event,
                      graded_at = EXCLUDED.graded_at, updated_at = now()
        WHERE referral_suggestions.last_event <> EXCLUDED.last_event`,
-      [suggestion.patient_id, suggestion.pregnancy_id, suggestion.institution_id, suggestion.colour, suggestion.previous_colour, suggestion.county_code, suggestion.last_event, suggestion.graded_at],
+      [
+        suggestion.patient_id,
+        suggestion.pregnancy_id,
+        suggestion.institution_id,
+        suggestion.colour,
+        suggestion.previous_colour,
+        suggestion.county_code,
+        suggestion.last_event,
+        suggestion.graded_at,
+      ],
     );
   }
 
   /** A grade that dropped below the suggesting colours withdraws the pregnancy's pending suggestions. */
   async withdrawSuggestions(tx: Queryable, pregnancyId: string, reason: string): Promise<void> {
     await tx.query(
-      `UPDATE referral_suggestions SET status = 'dismissed', dismiss_reason = $2, closed_by = 'referral', updated_at = now() WHERE pregnancy_id = $1 AND status = 'pending'`,
+      `UPDATE referral_suggestions SET status = 'dismissed', dismiss_reason = $2, dismiss_reason_sensitivity = 'plain', closed_by = 'referral', updated_at = now() WHERE pregnancy_id = $1 AND status = 'pending'`,
       [pregnancyId, reason],
     );
   }
@@ -339,10 +455,20 @@ export class ReferralRepository {
     return rows[0];
   }
 
-  async closeSuggestion(tx: Queryable, id: string, close: { status: 'referred' | 'dismissed'; referralId?: string; reason?: string; by: string }): Promise<SuggestionRow> {
+  async closeSuggestion(
+    tx: Queryable,
+    id: string,
+    close: {
+      status: 'referred' | 'dismissed';
+      referralId?: string;
+      reason?: string;
+      reasonSensitivity?: TextSensitivity;
+      by: string;
+    },
+  ): Promise<SuggestionRow> {
     const { rows } = await tx.query<SuggestionRow>(
-      `UPDATE referral_suggestions SET status = $2, referral_id = $3, dismiss_reason = $4, closed_by = $5, updated_at = now() WHERE id = $1 RETURNING *`,
-      [id, close.status, close.referralId ?? null, close.reason ?? '', close.by],
+      `UPDATE referral_suggestions SET status = $2, referral_id = $3, dismiss_reason = $4, dismiss_reason_sensitivity = $6, closed_by = $5, updated_at = now() WHERE id = $1 RETURNING *`,
+      [id, close.status, close.referralId ?? null, close.reason ?? '', close.by, close.reasonSensitivity ?? 'plain'],
     );
     return rows[0] as SuggestionRow;
   }
@@ -350,14 +476,21 @@ export class ReferralRepository {
   // The risk outbox cursor
 
   async cursor(source: string): Promise<string> {
-    const rows = await this.db.query<{ cursor: string }>('SELECT cursor FROM outbox_cursors WHERE source = $1', [source]);
+    const rows = await this.db.query<{ cursor: string }>('SELECT cursor FROM outbox_cursors WHERE source = $1', [
+      source,
+    ]);
     return rows[0]?.cursor ?? '';
   }
 
   /** Locks the cursor row (creating it at the start) and returns where it stands. */
   async lockCursor(tx: Queryable, source: string): Promise<string> {
-    await tx.query(`INSERT INTO outbox_cursors (source, cursor) VALUES ($1, '') ON CONFLICT (source) DO NOTHING`, [source]);
-    const { rows } = await tx.query<{ cursor: string }>('SELECT cursor FROM outbox_cursors WHERE source = $1 FOR UPDATE', [source]);
+    await tx.query(`INSERT INTO outbox_cursors (source, cursor) VALUES ($1, '') ON CONFLICT (source) DO NOTHING`, [
+      source,
+    ]);
+    const { rows } = await tx.query<{ cursor: string }>(
+      'SELECT cursor FROM outbox_cursors WHERE source = $1 FOR UPDATE',
+      [source],
+    );
     return rows[0]?.cursor ?? '';
   }
 
@@ -393,8 +526,29 @@ export class ReferralRepository {
 }
 
 export const IMPORTED_REFERRAL_COLUMNS = [
-  'id', 'patient_id', 'patient_county_code', 'direction', 'status', 'urgency', 'risk_colour', 'from_institution_id', 'to_institution_id', 'requester_id',
-  'reason', 'status_reason', 'acceptance_deadline', 'created_at', 'updated_at', 'accepted_at', 'completed_at',
+  'id',
+  'patient_id',
+  'patient_county_code',
+  'direction',
+  'status',
+  'urgency',
+  'risk_colour',
+  'from_institution_id',
+  'to_institution_id',
+  'requester_id',
+  'reason',
+  'status_reason',
+  'acceptance_deadline',
+  'created_at',
+  'updated_at',
+  'accepted_at',
+  'completed_at',
+  'reason_sensitivity',
+  'status_reason_sensitivity',
+  'follow_up_plan_sensitivity',
+  'feedback_sensitivity',
+  'business_status_sensitivity',
+  'accompanies_sensitive',
 ] as const;
 
 /** The bulk import's SQL: referrals through a temporary table (a replayed id is skipped), then their transitions. */
@@ -403,11 +557,29 @@ export class ReferralImportRepository {
     await tx.query('CREATE TEMPORARY TABLE referral_import (LIKE referrals INCLUDING DEFAULTS) ON COMMIT DROP');
     await copyRows(tx, 'referral_import', IMPORTED_REFERRAL_COLUMNS, rows);
     const columns = IMPORTED_REFERRAL_COLUMNS.join(', ');
-    const { rows: inserted } = await tx.query<{ id: string }>(`INSERT INTO referrals (${columns}) SELECT ${columns} FROM referral_import ON CONFLICT (id) DO NOTHING RETURNING id::text`);
+    const { rows: inserted } = await tx.query<{ id: string }>(
+      `INSERT INTO referrals (${columns}) SELECT ${columns} FROM referral_import ON CONFLICT (id) DO NOTHING RETURNING id::text`,
+    );
     return new Set(inserted.map((row) => row.id));
   }
 
   async insertTransitions(tx: PoolClient, rows: ReadonlyArray<readonly CopyValue[]>): Promise<void> {
-    if (rows.length > 0) await copyRows(tx, 'referral_transitions', ['referral_id', 'action', 'from_status', 'to_status', 'actor_id', 'institution_id', 'reason', 'at'], rows);
+    if (rows.length > 0)
+      await copyRows(
+        tx,
+        'referral_transitions',
+        [
+          'referral_id',
+          'action',
+          'from_status',
+          'to_status',
+          'actor_id',
+          'institution_id',
+          'reason',
+          'at',
+          'reason_sensitivity',
+        ],
+        rows,
+      );
   }
 }

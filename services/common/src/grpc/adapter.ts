@@ -18,7 +18,7 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { parsePurpose } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { bearerToken, TokenVerifier } from '../auth/tokens';
-import { InvalidArgumentError, isDomainError, UnauthenticatedError, toWireStatus } from '../errors';
+import { FieldViolation, InvalidArgumentError, isDomainError, UnauthenticatedError, toWireStatus } from '../errors';
 import type { Logger } from '../logger';
 import { CallContext, firstMetadataValue, METADATA } from './context';
 import { checkRequestText } from './request-text';
@@ -52,7 +52,8 @@ export type UnaryHandlers<D extends ServiceDefinition> = {
 };
 
 /** Any server call whose metadata, deadline and cancellation a context is built from. */
-type IncomingCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerReadableStream<unknown, unknown>;
+type IncomingCall =
+  ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerReadableStream<unknown, unknown>;
 
 const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{8,128}$/;
 
@@ -82,6 +83,20 @@ export interface AdapterOptions {
   readonly authentication?: Authentication;
   /** Told of every answered call: its path (/package.Service/Method), gRPC status code, seconds (the service's metrics). */
   readonly observe?: (method: string, code: number, seconds: number) => void;
+  /**
+   * Per method name: the request's missing required fields (the proto's `(mch.common.v1.required)`, see
+   * proto-rules.ts). A request with any is refused INVALID_ARGUMENT naming them, after authentication and before
+   * the handler.
+   */
+  readonly required?: ReadonlyMap<string, (request: unknown) => FieldViolation[]>;
+}
+
+/** The request, checked for unusable text and for the required fields its method's annotations name. */
+function checkedRequest<Req>(request: Req, name: string, options: AdapterOptions): Req {
+  const checked = checkRequestText(request);
+  const violations = options.required?.get(name)?.(checked) ?? [];
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
+  return checked;
 }
 
 /** Started when a call arrives; tells `observe` (if any) the call's status code and seconds once it is answered. */
@@ -90,7 +105,11 @@ function callTimer(method: string, options: AdapterOptions): (code: number) => v
   return (code) => options.observe?.(method, code, Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-async function authenticate(call: IncomingCall, name: string, authentication: Authentication | undefined): Promise<Principal | undefined> {
+async function authenticate(
+  call: IncomingCall,
+  name: string,
+  authentication: Authentication | undefined,
+): Promise<Principal | undefined> {
   if (!authentication) return undefined;
   const token = bearerToken(firstMetadataValue(call.metadata, METADATA.authorization));
   if (token === undefined) {
@@ -109,10 +128,17 @@ function decodeHeaderText(value: string): string {
   }
 }
 
-export async function contextFor(call: IncomingCall, method: string, name: string, options: AdapterOptions): Promise<CallContext> {
+export async function contextFor(
+  call: IncomingCall,
+  method: string,
+  name: string,
+  options: AdapterOptions,
+): Promise<CallContext> {
   const requestId = firstMetadataValue(call.metadata, METADATA.requestId) ?? randomUUID();
   const controller = new AbortController();
-  (call as ServerUnaryCall<unknown, unknown>).on('cancelled', () => controller.abort(new Error('call cancelled by the client')));
+  (call as ServerUnaryCall<unknown, unknown>).on('cancelled', () =>
+    controller.abort(new Error('call cancelled by the client')),
+  );
   const principal = await authenticate(call, name, options.authentication);
   const breakGlassReason = firstMetadataValue(call.metadata, METADATA.breakGlassReason);
   return {
@@ -132,7 +158,12 @@ export async function contextFor(call: IncomingCall, method: string, name: strin
 }
 
 /** Wraps one async handler as a grpc-js unary handler. */
-export function adaptUnary<Req, Res>(method: string, name: string, handler: UnaryHandler<Req, Res>, options: AdapterOptions): handleUnaryCall<Req, Res> {
+export function adaptUnary<Req, Res>(
+  method: string,
+  name: string,
+  handler: UnaryHandler<Req, Res>,
+  options: AdapterOptions,
+): handleUnaryCall<Req, Res> {
   const logger = options.logger;
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
     const answered = callTimer(method, options);
@@ -140,7 +171,7 @@ export function adaptUnary<Req, Res>(method: string, name: string, handler: Unar
     contextFor(call as ServerUnaryCall<unknown, unknown>, method, name, options)
       .then((context) => {
         ctx = context;
-        return handler(checkRequestText(call.request), context);
+        return handler(checkedRequest(call.request, name, options), context);
       })
       .then(
         (response) => {
@@ -157,7 +188,12 @@ export function adaptUnary<Req, Res>(method: string, name: string, handler: Unar
 }
 
 /** Logs a failed call once (refusals at debug, the unexpected at error) and returns the status to send. */
-function failureStatus(error: unknown, ctx: CallContext | undefined, logger: Logger, method: string): Partial<ServiceError> {
+function failureStatus(
+  error: unknown,
+  ctx: CallContext | undefined,
+  logger: Logger,
+  method: string,
+): Partial<ServiceError> {
   const log = ctx?.logger ?? logger.child({ method });
   if (isDomainError(error)) log.debug({ code: error.code, err: error }, 'request refused');
   else log.error({ err: error }, 'unexpected error in handler');
@@ -170,7 +206,12 @@ function failureStatus(error: unknown, ctx: CallContext | undefined, logger: Log
  * read; the handler's answer (or its error, mapped once) ends the call. Messages the handler leaves unread are
  * dropped; a caller that cancels makes the iteration throw, so the handler's clean-up runs.
  */
-export function adaptClientStream<Req, Res>(method: string, name: string, handler: ClientStreamHandler<Req, Res>, options: AdapterOptions): handleClientStreamingCall<Req, Res> {
+export function adaptClientStream<Req, Res>(
+  method: string,
+  name: string,
+  handler: ClientStreamHandler<Req, Res>,
+  options: AdapterOptions,
+): handleClientStreamingCall<Req, Res> {
   return (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>): void => {
     const answered = callTimer(method, options);
     let ctx: CallContext | undefined;
@@ -226,14 +267,19 @@ class CancelledError extends Error {
 }
 
 /** Wraps one server-streaming handler: each yielded message is written; errors end the stream with a status. */
-export function adaptServerStream<Req, Res>(method: string, name: string, handler: ServerStreamHandler<Req, Res>, options: AdapterOptions): handleServerStreamingCall<Req, Res> {
+export function adaptServerStream<Req, Res>(
+  method: string,
+  name: string,
+  handler: ServerStreamHandler<Req, Res>,
+  options: AdapterOptions,
+): handleServerStreamingCall<Req, Res> {
   return (call: ServerWritableStream<Req, Res>): void => {
     const answered = callTimer(method, options);
     let ctx: CallContext | undefined;
     void (async () => {
       try {
         ctx = await contextFor(call, method, name, options);
-        for await (const message of handler(checkRequestText(call.request), ctx)) {
+        for await (const message of handler(checkedRequest(call.request, name, options), ctx)) {
           if (call.cancelled || ctx.signal.aborted) break;
           call.write(message);
         }
@@ -253,17 +299,32 @@ export function adaptServerStream<Req, Res>(method: string, name: string, handle
 }
 
 /** Adapts every handler of a service definition. */
-export function adaptService<D extends ServiceDefinition>(definition: D, handlers: UnaryHandlers<D>, options: AdapterOptions | Logger): UntypedServiceImplementation {
+export function adaptService<D extends ServiceDefinition>(
+  definition: D,
+  handlers: UnaryHandlers<D>,
+  options: AdapterOptions | Logger,
+): UntypedServiceImplementation {
   const adapterOptions: AdapterOptions = 'logger' in options ? options : { logger: options };
   const implementation: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition)) {
     const handler = (handlers as Record<string, UnaryHandler<unknown, unknown> | undefined>)[name];
     if (!handler) throw new Error(`no handler for ${method.path}`);
-    if (method.requestStream && method.responseStream) throw new Error(`${method.path}: bidirectional streaming is not supported by the adapter`);
+    if (method.requestStream && method.responseStream)
+      throw new Error(`${method.path}: bidirectional streaming is not supported by the adapter`);
     implementation[name] = method.requestStream
-      ? adaptClientStream(method.path, name, handler as unknown as ClientStreamHandler<unknown, unknown>, adapterOptions)
+      ? adaptClientStream(
+          method.path,
+          name,
+          handler as unknown as ClientStreamHandler<unknown, unknown>,
+          adapterOptions,
+        )
       : method.responseStream
-        ? adaptServerStream(method.path, name, handler as unknown as ServerStreamHandler<unknown, unknown>, adapterOptions)
+        ? adaptServerStream(
+            method.path,
+            name,
+            handler as unknown as ServerStreamHandler<unknown, unknown>,
+            adapterOptions,
+          )
         : adaptUnary(method.path, name, handler, adapterOptions);
   }
   return implementation;

@@ -293,6 +293,11 @@ export interface Consultation {
     | undefined;
   /** The closing note. */
   outcome: string;
+  /**
+   * Its free text was withheld: it names or accompanies a sensitive condition this caller may not see.
+   * (Its subject or outcome.)
+   */
+  textWithheld: boolean;
 }
 
 /**
@@ -325,7 +330,14 @@ export interface Message {
   event: string;
   /** Event messages: the account the event is about. */
   eventAccountId: string;
-  sentAt?: Date | undefined;
+  sentAt?:
+    | Date
+    | undefined;
+  /**
+   * Its free text was withheld: it names or accompanies a sensitive condition this caller may not see.
+   * (Its text, or its attachments when their names are sensitive: they are left out.)
+   */
+  textWithheld: boolean;
 }
 
 /** A thread and the caller's place in it. */
@@ -356,6 +368,16 @@ export interface CreateConsultationRequest {
   /** An opening message (optional). */
   text: string;
   attachments: Attachment[];
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
+  /**
+   * The thread is opened beside a sensitive fact of hers (e.g. by a referral whose text accompanies one): its free
+   * text accompanies that fact too.
+   */
+  accompaniesSensitive: boolean;
 }
 
 /** The thread opened. */
@@ -402,6 +424,11 @@ export interface PostMessageRequest {
   text: string;
   /** At most 10. */
   attachments: Attachment[];
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The message stored. */
@@ -479,6 +506,11 @@ export interface CloseConsultationRequest {
   consultationId: string;
   /** The closing note (conclusion, advice), at most 2000 characters. */
   outcome: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The closed thread. */
@@ -705,6 +737,7 @@ function createBaseConsultation(): Consultation {
     updatedAt: undefined,
     closedAt: undefined,
     outcome: "",
+    textWithheld: false,
   };
 }
 
@@ -754,6 +787,9 @@ export const Consultation: MessageFns<Consultation> = {
     }
     if (message.outcome !== "") {
       writer.uint32(122).string(message.outcome);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(128).bool(message.textWithheld);
     }
     return writer;
   },
@@ -891,6 +927,14 @@ export const Consultation: MessageFns<Consultation> = {
             message.outcome = reader.string();
             continue;
           }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -958,6 +1002,11 @@ export const Consultation: MessageFns<Consultation> = {
         ? fromJsonTimestamp(object.closed_at)
         : undefined,
       outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -1008,6 +1057,9 @@ export const Consultation: MessageFns<Consultation> = {
     if (message.outcome !== "") {
       obj.outcome = message.outcome;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -1031,6 +1083,7 @@ export const Consultation: MessageFns<Consultation> = {
     message.updatedAt = object.updatedAt ?? undefined;
     message.closedAt = object.closedAt ?? undefined;
     message.outcome = object.outcome ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -1182,6 +1235,7 @@ function createBaseMessage(): Message {
     event: "",
     eventAccountId: "",
     sentAt: undefined,
+    textWithheld: false,
   };
 }
 
@@ -1222,6 +1276,9 @@ export const Message: MessageFns<Message> = {
     }
     if (message.sentAt !== undefined) {
       Timestamp.encode(toTimestamp(message.sentAt), writer.uint32(98).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(104).bool(message.textWithheld);
     }
     return writer;
   },
@@ -1335,6 +1392,14 @@ export const Message: MessageFns<Message> = {
             message.sentAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1383,6 +1448,11 @@ export const Message: MessageFns<Message> = {
         : isSet(object.sent_at)
         ? fromJsonTimestamp(object.sent_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -1424,6 +1494,9 @@ export const Message: MessageFns<Message> = {
     if (message.sentAt !== undefined) {
       obj.sentAt = message.sentAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -1444,6 +1517,7 @@ export const Message: MessageFns<Message> = {
     message.event = object.event ?? "";
     message.eventAccountId = object.eventAccountId ?? "";
     message.sentAt = object.sentAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -1560,7 +1634,17 @@ export const ConsultationSummary: MessageFns<ConsultationSummary> = {
 };
 
 function createBaseCreateConsultationRequest(): CreateConsultationRequest {
-  return { kind: 0, patientId: "", addressedInstitutionId: "", subject: "", referralId: "", text: "", attachments: [] };
+  return {
+    kind: 0,
+    patientId: "",
+    addressedInstitutionId: "",
+    subject: "",
+    referralId: "",
+    text: "",
+    attachments: [],
+    textNotSensitive: false,
+    accompaniesSensitive: false,
+  };
 }
 
 export const CreateConsultationRequest: MessageFns<CreateConsultationRequest> = {
@@ -1585,6 +1669,12 @@ export const CreateConsultationRequest: MessageFns<CreateConsultationRequest> = 
     }
     for (const v of message.attachments) {
       Attachment.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(64).bool(message.textNotSensitive);
+    }
+    if (message.accompaniesSensitive !== false) {
+      writer.uint32(72).bool(message.accompaniesSensitive);
     }
     return writer;
   },
@@ -1658,6 +1748,22 @@ export const CreateConsultationRequest: MessageFns<CreateConsultationRequest> = 
             message.attachments.push(Attachment.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.accompaniesSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1693,6 +1799,16 @@ export const CreateConsultationRequest: MessageFns<CreateConsultationRequest> = 
       attachments: globalThis.Array.isArray(object?.attachments)
         ? object.attachments.map((e: any) => Attachment.fromJSON(e))
         : [],
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
+      accompaniesSensitive: isSet(object.accompaniesSensitive)
+        ? globalThis.Boolean(object.accompaniesSensitive)
+        : isSet(object.accompanies_sensitive)
+        ? globalThis.Boolean(object.accompanies_sensitive)
+        : false,
     };
   },
 
@@ -1719,6 +1835,12 @@ export const CreateConsultationRequest: MessageFns<CreateConsultationRequest> = 
     if (message.attachments?.length) {
       obj.attachments = message.attachments.map((e) => Attachment.toJSON(e));
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
+    if (message.accompaniesSensitive !== false) {
+      obj.accompaniesSensitive = message.accompaniesSensitive;
+    }
     return obj;
   },
 
@@ -1734,6 +1856,8 @@ export const CreateConsultationRequest: MessageFns<CreateConsultationRequest> = 
     message.referralId = object.referralId ?? "";
     message.text = object.text ?? "";
     message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
+    message.textNotSensitive = object.textNotSensitive ?? false;
+    message.accompaniesSensitive = object.accompaniesSensitive ?? false;
     return message;
   },
 };
@@ -2190,7 +2314,7 @@ export const ListMyConsultationsResponse: MessageFns<ListMyConsultationsResponse
 };
 
 function createBasePostMessageRequest(): PostMessageRequest {
-  return { consultationId: "", text: "", attachments: [] };
+  return { consultationId: "", text: "", attachments: [], textNotSensitive: false };
 }
 
 export const PostMessageRequest: MessageFns<PostMessageRequest> = {
@@ -2203,6 +2327,9 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     }
     for (const v of message.attachments) {
       Attachment.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(32).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -2244,6 +2371,14 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
             message.attachments.push(Attachment.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2267,6 +2402,11 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
       attachments: globalThis.Array.isArray(object?.attachments)
         ? object.attachments.map((e: any) => Attachment.fromJSON(e))
         : [],
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -2281,6 +2421,9 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     if (message.attachments?.length) {
       obj.attachments = message.attachments.map((e) => Attachment.toJSON(e));
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -2292,6 +2435,7 @@ export const PostMessageRequest: MessageFns<PostMessageRequest> = {
     message.consultationId = object.consultationId ?? "";
     message.text = object.text ?? "";
     message.attachments = object.attachments?.map((e) => Attachment.fromPartial(e)) || [];
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -3260,7 +3404,7 @@ export const RemoveParticipantResponse: MessageFns<RemoveParticipantResponse> = 
 };
 
 function createBaseCloseConsultationRequest(): CloseConsultationRequest {
-  return { consultationId: "", outcome: "" };
+  return { consultationId: "", outcome: "", textNotSensitive: false };
 }
 
 export const CloseConsultationRequest: MessageFns<CloseConsultationRequest> = {
@@ -3270,6 +3414,9 @@ export const CloseConsultationRequest: MessageFns<CloseConsultationRequest> = {
     }
     if (message.outcome !== "") {
       writer.uint32(18).string(message.outcome);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -3303,6 +3450,14 @@ export const CloseConsultationRequest: MessageFns<CloseConsultationRequest> = {
             message.outcome = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3323,6 +3478,11 @@ export const CloseConsultationRequest: MessageFns<CloseConsultationRequest> = {
         ? globalThis.String(object.consultation_id)
         : "",
       outcome: isSet(object.outcome) ? globalThis.String(object.outcome) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -3334,6 +3494,9 @@ export const CloseConsultationRequest: MessageFns<CloseConsultationRequest> = {
     if (message.outcome !== "") {
       obj.outcome = message.outcome;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -3344,6 +3507,7 @@ export const CloseConsultationRequest: MessageFns<CloseConsultationRequest> = {
     const message = createBaseCloseConsultationRequest();
     message.consultationId = object.consultationId ?? "";
     message.outcome = object.outcome ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };

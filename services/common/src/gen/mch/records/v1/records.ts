@@ -2028,6 +2028,55 @@ export interface GetDeathReportResponse {
   child?: ChildDeathReport | undefined;
 }
 
+export interface ListRiskCatalogueRequest {
+  /** A rule set id (for example cn-2017-five-colour); empty: the national rule set in force today. */
+  ruleSetId: string;
+  /** `assessment` (lines that give a colour) or `screening` (lines that flag her for grading); both when empty. */
+  table: string;
+  /** A colour code of the rule set (green, yellow, orange, red, purple); every colour when empty. */
+  colour: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** One line of the form in one colour (a condition listed in three colours is three items). */
+export interface RiskCatalogueItem {
+  /** The rule's id, as grading reasons name it. */
+  id: string;
+  /** `assessment` or `screening`. */
+  table: string;
+  /** The colour the line gives; empty on the screening table. */
+  colour: string;
+  /** The line on the form: colour and number on the assessment table (红色 1.1.8), the number on the screening table. */
+  section: string;
+  /** The form's wording of the line. */
+  wording: string;
+  labelZh: string;
+  labelEn: string;
+  /** What the line reads from the record: `finding:<code>`, `lab:<code>=<result>`, `metric:<name>`. */
+  codes: string[];
+  /** The condition in words, for example `systolicBp >= 160 and finding:proteinuria_positive`. */
+  condition: string;
+  /** The document the line comes from, as cited. */
+  source: string;
+  /** True only where the wording was checked against a copy of the source; false marks it for checking. */
+  confirmed: boolean;
+  /** Its reason reveals a sensitive condition: withheld like purple outside the treating team when graded. */
+  sensitive: boolean;
+}
+
+export interface ListRiskCatalogueResponse {
+  ruleSetId: string;
+  titleZh: string;
+  titleEn: string;
+  /** The date the rule set took effect (YYYY-MM-DD). */
+  effectiveFrom: string;
+  items: RiskCatalogueItem[];
+  nextPageToken: string;
+  /** Items matching the filters, over every page. */
+  totalItems: number;
+}
+
 function createBaseGestationalAge(): GestationalAge {
   return { weeks: 0, days: 0 };
 }
@@ -16547,6 +16596,608 @@ export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
   },
 };
 
+function createBaseListRiskCatalogueRequest(): ListRiskCatalogueRequest {
+  return { ruleSetId: "", table: "", colour: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListRiskCatalogueRequest: MessageFns<ListRiskCatalogueRequest> = {
+  encode(message: ListRiskCatalogueRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ruleSetId !== "") {
+      writer.uint32(10).string(message.ruleSetId);
+    }
+    if (message.table !== "") {
+      writer.uint32(18).string(message.table);
+    }
+    if (message.colour !== "") {
+      writer.uint32(26).string(message.colour);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRiskCatalogueRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRiskCatalogueRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ruleSetId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.table = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRiskCatalogueRequest {
+    return {
+      ruleSetId: isSet(object.ruleSetId)
+        ? globalThis.String(object.ruleSetId)
+        : isSet(object.rule_set_id)
+        ? globalThis.String(object.rule_set_id)
+        : "",
+      table: isSet(object.table) ? globalThis.String(object.table) : "",
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListRiskCatalogueRequest): unknown {
+    const obj: any = {};
+    if (message.ruleSetId !== "") {
+      obj.ruleSetId = message.ruleSetId;
+    }
+    if (message.table !== "") {
+      obj.table = message.table;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRiskCatalogueRequest>): ListRiskCatalogueRequest {
+    return ListRiskCatalogueRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRiskCatalogueRequest>): ListRiskCatalogueRequest {
+    const message = createBaseListRiskCatalogueRequest();
+    message.ruleSetId = object.ruleSetId ?? "";
+    message.table = object.table ?? "";
+    message.colour = object.colour ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseRiskCatalogueItem(): RiskCatalogueItem {
+  return {
+    id: "",
+    table: "",
+    colour: "",
+    section: "",
+    wording: "",
+    labelZh: "",
+    labelEn: "",
+    codes: [],
+    condition: "",
+    source: "",
+    confirmed: false,
+    sensitive: false,
+  };
+}
+
+export const RiskCatalogueItem: MessageFns<RiskCatalogueItem> = {
+  encode(message: RiskCatalogueItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.table !== "") {
+      writer.uint32(18).string(message.table);
+    }
+    if (message.colour !== "") {
+      writer.uint32(26).string(message.colour);
+    }
+    if (message.section !== "") {
+      writer.uint32(34).string(message.section);
+    }
+    if (message.wording !== "") {
+      writer.uint32(42).string(message.wording);
+    }
+    if (message.labelZh !== "") {
+      writer.uint32(50).string(message.labelZh);
+    }
+    if (message.labelEn !== "") {
+      writer.uint32(58).string(message.labelEn);
+    }
+    for (const v of message.codes) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.condition !== "") {
+      writer.uint32(74).string(message.condition);
+    }
+    if (message.source !== "") {
+      writer.uint32(82).string(message.source);
+    }
+    if (message.confirmed !== false) {
+      writer.uint32(88).bool(message.confirmed);
+    }
+    if (message.sensitive !== false) {
+      writer.uint32(96).bool(message.sensitive);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RiskCatalogueItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRiskCatalogueItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.table = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.section = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.wording = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.labelZh = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.labelEn = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.codes.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.condition = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.confirmed = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.sensitive = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RiskCatalogueItem {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      table: isSet(object.table) ? globalThis.String(object.table) : "",
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      section: isSet(object.section) ? globalThis.String(object.section) : "",
+      wording: isSet(object.wording) ? globalThis.String(object.wording) : "",
+      labelZh: isSet(object.labelZh)
+        ? globalThis.String(object.labelZh)
+        : isSet(object.label_zh)
+        ? globalThis.String(object.label_zh)
+        : "",
+      labelEn: isSet(object.labelEn)
+        ? globalThis.String(object.labelEn)
+        : isSet(object.label_en)
+        ? globalThis.String(object.label_en)
+        : "",
+      codes: globalThis.Array.isArray(object?.codes) ? object.codes.map((e: any) => globalThis.String(e)) : [],
+      condition: isSet(object.condition) ? globalThis.String(object.condition) : "",
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      confirmed: isSet(object.confirmed) ? globalThis.Boolean(object.confirmed) : false,
+      sensitive: isSet(object.sensitive) ? globalThis.Boolean(object.sensitive) : false,
+    };
+  },
+
+  toJSON(message: RiskCatalogueItem): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.table !== "") {
+      obj.table = message.table;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.section !== "") {
+      obj.section = message.section;
+    }
+    if (message.wording !== "") {
+      obj.wording = message.wording;
+    }
+    if (message.labelZh !== "") {
+      obj.labelZh = message.labelZh;
+    }
+    if (message.labelEn !== "") {
+      obj.labelEn = message.labelEn;
+    }
+    if (message.codes?.length) {
+      obj.codes = message.codes;
+    }
+    if (message.condition !== "") {
+      obj.condition = message.condition;
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.confirmed !== false) {
+      obj.confirmed = message.confirmed;
+    }
+    if (message.sensitive !== false) {
+      obj.sensitive = message.sensitive;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RiskCatalogueItem>): RiskCatalogueItem {
+    return RiskCatalogueItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RiskCatalogueItem>): RiskCatalogueItem {
+    const message = createBaseRiskCatalogueItem();
+    message.id = object.id ?? "";
+    message.table = object.table ?? "";
+    message.colour = object.colour ?? "";
+    message.section = object.section ?? "";
+    message.wording = object.wording ?? "";
+    message.labelZh = object.labelZh ?? "";
+    message.labelEn = object.labelEn ?? "";
+    message.codes = object.codes?.map((e) => e) || [];
+    message.condition = object.condition ?? "";
+    message.source = object.source ?? "";
+    message.confirmed = object.confirmed ?? false;
+    message.sensitive = object.sensitive ?? false;
+    return message;
+  },
+};
+
+function createBaseListRiskCatalogueResponse(): ListRiskCatalogueResponse {
+  return { ruleSetId: "", titleZh: "", titleEn: "", effectiveFrom: "", items: [], nextPageToken: "", totalItems: 0 };
+}
+
+export const ListRiskCatalogueResponse: MessageFns<ListRiskCatalogueResponse> = {
+  encode(message: ListRiskCatalogueResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ruleSetId !== "") {
+      writer.uint32(10).string(message.ruleSetId);
+    }
+    if (message.titleZh !== "") {
+      writer.uint32(18).string(message.titleZh);
+    }
+    if (message.titleEn !== "") {
+      writer.uint32(26).string(message.titleEn);
+    }
+    if (message.effectiveFrom !== "") {
+      writer.uint32(34).string(message.effectiveFrom);
+    }
+    for (const v of message.items) {
+      RiskCatalogueItem.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(50).string(message.nextPageToken);
+    }
+    if (message.totalItems !== 0) {
+      writer.uint32(56).int32(message.totalItems);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRiskCatalogueResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRiskCatalogueResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ruleSetId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.titleZh = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.titleEn = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.effectiveFrom = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.items.push(RiskCatalogueItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.totalItems = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListRiskCatalogueResponse {
+    return {
+      ruleSetId: isSet(object.ruleSetId)
+        ? globalThis.String(object.ruleSetId)
+        : isSet(object.rule_set_id)
+        ? globalThis.String(object.rule_set_id)
+        : "",
+      titleZh: isSet(object.titleZh)
+        ? globalThis.String(object.titleZh)
+        : isSet(object.title_zh)
+        ? globalThis.String(object.title_zh)
+        : "",
+      titleEn: isSet(object.titleEn)
+        ? globalThis.String(object.titleEn)
+        : isSet(object.title_en)
+        ? globalThis.String(object.title_en)
+        : "",
+      effectiveFrom: isSet(object.effectiveFrom)
+        ? globalThis.String(object.effectiveFrom)
+        : isSet(object.effective_from)
+        ? globalThis.String(object.effective_from)
+        : "",
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => RiskCatalogueItem.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      totalItems: isSet(object.totalItems)
+        ? globalThis.Number(object.totalItems)
+        : isSet(object.total_items)
+        ? globalThis.Number(object.total_items)
+        : 0,
+    };
+  },
+
+  toJSON(message: ListRiskCatalogueResponse): unknown {
+    const obj: any = {};
+    if (message.ruleSetId !== "") {
+      obj.ruleSetId = message.ruleSetId;
+    }
+    if (message.titleZh !== "") {
+      obj.titleZh = message.titleZh;
+    }
+    if (message.titleEn !== "") {
+      obj.titleEn = message.titleEn;
+    }
+    if (message.effectiveFrom !== "") {
+      obj.effectiveFrom = message.effectiveFrom;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => RiskCatalogueItem.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.totalItems !== 0) {
+      obj.totalItems = Math.round(message.totalItems);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRiskCatalogueResponse>): ListRiskCatalogueResponse {
+    return ListRiskCatalogueResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListRiskCatalogueResponse>): ListRiskCatalogueResponse {
+    const message = createBaseListRiskCatalogueResponse();
+    message.ruleSetId = object.ruleSetId ?? "";
+    message.titleZh = object.titleZh ?? "";
+    message.titleEn = object.titleEn ?? "";
+    message.effectiveFrom = object.effectiveFrom ?? "";
+    message.items = object.items?.map((e) => RiskCatalogueItem.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.totalItems = object.totalItems ?? 0;
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -16770,6 +17421,22 @@ export const RecordsServiceService = {
       Buffer.from(GetDeathReportResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetDeathReportResponse => GetDeathReportResponse.decode(value),
   },
+  /**
+   * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
+   * its wording, the codes it reads and its source, so clinics' screens are built from the rules the grading applies
+   * (any staff account).
+   */
+  listRiskCatalogue: {
+    path: "/mch.records.v1.RecordsService/ListRiskCatalogue" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListRiskCatalogueRequest): Buffer =>
+      Buffer.from(ListRiskCatalogueRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListRiskCatalogueRequest => ListRiskCatalogueRequest.decode(value),
+    responseSerialize: (value: ListRiskCatalogueResponse): Buffer =>
+      Buffer.from(ListRiskCatalogueResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListRiskCatalogueResponse => ListRiskCatalogueResponse.decode(value),
+  },
   /** The risk-change outbox for other services: confirmed grade changes after a cursor, in commit order. */
   listRiskEvents: {
     path: "/mch.records.v1.RecordsService/ListRiskEvents" as const,
@@ -16877,6 +17544,12 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
    * break-glass with a reason; every read and refusal audited. NOT_FOUND when none was reported.
    */
   getDeathReport: handleUnaryCall<GetDeathReportRequest, GetDeathReportResponse>;
+  /**
+   * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
+   * its wording, the codes it reads and its source, so clinics' screens are built from the rules the grading applies
+   * (any staff account).
+   */
+  listRiskCatalogue: handleUnaryCall<ListRiskCatalogueRequest, ListRiskCatalogueResponse>;
   /** The risk-change outbox for other services: confirmed grade changes after a cursor, in commit order. */
   listRiskEvents: handleUnaryCall<ListRiskEventsRequest, ListRiskEventsResponse>;
   /**
@@ -17197,6 +17870,26 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDeathReportResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
+   * its wording, the codes it reads and its source, so clinics' screens are built from the rules the grading applies
+   * (any staff account).
+   */
+  listRiskCatalogue(
+    request: ListRiskCatalogueRequest,
+    callback: (error: ServiceError | null, response: ListRiskCatalogueResponse) => void,
+  ): ClientUnaryCall;
+  listRiskCatalogue(
+    request: ListRiskCatalogueRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListRiskCatalogueResponse) => void,
+  ): ClientUnaryCall;
+  listRiskCatalogue(
+    request: ListRiskCatalogueRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListRiskCatalogueResponse) => void,
   ): ClientUnaryCall;
   /** The risk-change outbox for other services: confirmed grade changes after a cursor, in commit order. */
   listRiskEvents(

@@ -323,7 +323,11 @@ export interface ReferralTransition {
   actorId: string;
   institutionId: string;
   reason: string;
-  at?: Date | undefined;
+  at?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** A referral (FHIR Task). */
@@ -380,6 +384,11 @@ export interface Referral {
    * consultation service answered; empty otherwise.
    */
   consultationId: string;
+  /**
+   * Its free text was withheld: it names or accompanies a sensitive condition this caller may not see.
+   * (Its reason, notes, plan, feedback or statuses, its transitions' reasons, or its snapshot's sensitive entries.)
+   */
+  textWithheld: boolean;
 }
 
 /** Suggestions for one patient. */
@@ -444,6 +453,11 @@ export interface CreateReferralRequest {
   followUpPlan: string;
   /** The pending suggestion this referral acts on (it is then closed). */
   suggestionId: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The requested referral. */
@@ -465,6 +479,11 @@ export interface GetReferralResponse {
 export interface ReceiveReferralRequest {
   referralId: string;
   note: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -476,7 +495,14 @@ export interface ReceiveReferralResponse {
 export interface AcceptReferralRequest {
   referralId: string;
   note: string;
-  booking?: BookingRequest | undefined;
+  booking?:
+    | BookingRequest
+    | undefined;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition, with the booking (booked, or pending when scheduling was unavailable). */
@@ -488,6 +514,11 @@ export interface AcceptReferralResponse {
 export interface RejectReferralRequest {
   referralId: string;
   reason: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -501,6 +532,11 @@ export interface RedirectReferralRequest {
   toInstitutionId: string;
   /** Why she goes elsewhere (no bed, no specialist). */
   reason: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The ended referral and the new one. */
@@ -513,6 +549,11 @@ export interface RedirectReferralResponse {
 export interface StartReferralRequest {
   referralId: string;
   note: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -524,6 +565,11 @@ export interface StartReferralResponse {
 export interface HoldReferralRequest {
   referralId: string;
   reason: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -535,6 +581,11 @@ export interface HoldReferralResponse {
 export interface ResumeReferralRequest {
   referralId: string;
   note: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -546,6 +597,11 @@ export interface ResumeReferralResponse {
 export interface CompleteReferralRequest {
   referralId: string;
   feedback: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -557,6 +613,11 @@ export interface CompleteReferralResponse {
 export interface FailReferralRequest {
   referralId: string;
   reason: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -568,6 +629,11 @@ export interface FailReferralResponse {
 export interface CancelReferralRequest {
   referralId: string;
   reason: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral after the transition. */
@@ -579,6 +645,11 @@ export interface CancelReferralResponse {
 export interface UpdateBusinessStatusRequest {
   referralId: string;
   businessStatus: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The referral with its business status. */
@@ -595,6 +666,11 @@ export interface ReferBackRequest {
   /** Feedback to the sender (outcome, treatment given). */
   feedback: string;
   urgency: ReferralUrgency;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The completed up-referral and the new down-referral. */
@@ -635,7 +711,11 @@ export interface PendingSuggestion {
   referralId: string;
   dismissReason: string;
   gradedAt?: Date | undefined;
-  createdAt?: Date | undefined;
+  createdAt?:
+    | Date
+    | undefined;
+  /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
+  textWithheld: boolean;
 }
 
 /** An institution's pending suggestions. */
@@ -655,6 +735,11 @@ export interface ListPendingSuggestionsResponse {
 export interface DismissSuggestionRequest {
   suggestionId: string;
   reason: string;
+  /**
+   * The author states the free text names no sensitive condition, so it need not be withheld with the sensitive
+   * facts it accompanies. Text that names a condition on the sensitive term list is withheld whatever this says.
+   */
+  textNotSensitive: boolean;
 }
 
 /** The dismissed suggestion. */
@@ -1460,7 +1545,16 @@ export const RecordSnapshot: MessageFns<RecordSnapshot> = {
 };
 
 function createBaseReferralTransition(): ReferralTransition {
-  return { action: "", fromStatus: 0, toStatus: 0, actorId: "", institutionId: "", reason: "", at: undefined };
+  return {
+    action: "",
+    fromStatus: 0,
+    toStatus: 0,
+    actorId: "",
+    institutionId: "",
+    reason: "",
+    at: undefined,
+    textWithheld: false,
+  };
 }
 
 export const ReferralTransition: MessageFns<ReferralTransition> = {
@@ -1485,6 +1579,9 @@ export const ReferralTransition: MessageFns<ReferralTransition> = {
     }
     if (message.at !== undefined) {
       Timestamp.encode(toTimestamp(message.at), writer.uint32(58).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(64).bool(message.textWithheld);
     }
     return writer;
   },
@@ -1558,6 +1655,14 @@ export const ReferralTransition: MessageFns<ReferralTransition> = {
             message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1595,6 +1700,11 @@ export const ReferralTransition: MessageFns<ReferralTransition> = {
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
       at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -1621,6 +1731,9 @@ export const ReferralTransition: MessageFns<ReferralTransition> = {
     if (message.at !== undefined) {
       obj.at = message.at.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -1636,6 +1749,7 @@ export const ReferralTransition: MessageFns<ReferralTransition> = {
     message.institutionId = object.institutionId ?? "";
     message.reason = object.reason ?? "";
     message.at = object.at ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -1673,6 +1787,7 @@ function createBaseReferral(): Referral {
     patientCountyCode: "",
     updatedAt: undefined,
     consultationId: "",
+    textWithheld: false,
   };
 }
 
@@ -1770,6 +1885,9 @@ export const Referral: MessageFns<Referral> = {
     }
     if (message.consultationId !== "") {
       writer.uint32(250).string(message.consultationId);
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(256).bool(message.textWithheld);
     }
     return writer;
   },
@@ -2035,6 +2153,14 @@ export const Referral: MessageFns<Referral> = {
             message.consultationId = reader.string();
             continue;
           }
+          case 32: {
+            if (tag !== 256) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2170,6 +2296,11 @@ export const Referral: MessageFns<Referral> = {
         : isSet(object.consultation_id)
         ? globalThis.String(object.consultation_id)
         : "",
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -2268,6 +2399,9 @@ export const Referral: MessageFns<Referral> = {
     if (message.consultationId !== "") {
       obj.consultationId = message.consultationId;
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -2311,6 +2445,7 @@ export const Referral: MessageFns<Referral> = {
     message.patientCountyCode = object.patientCountyCode ?? "";
     message.updatedAt = object.updatedAt ?? undefined;
     message.consultationId = object.consultationId ?? "";
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -3030,6 +3165,7 @@ function createBaseCreateReferralRequest(): CreateReferralRequest {
     reason: "",
     followUpPlan: "",
     suggestionId: "",
+    textNotSensitive: false,
   };
 }
 
@@ -3055,6 +3191,9 @@ export const CreateReferralRequest: MessageFns<CreateReferralRequest> = {
     }
     if (message.suggestionId !== "") {
       writer.uint32(58).string(message.suggestionId);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(64).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -3128,6 +3267,14 @@ export const CreateReferralRequest: MessageFns<CreateReferralRequest> = {
             message.suggestionId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3165,6 +3312,11 @@ export const CreateReferralRequest: MessageFns<CreateReferralRequest> = {
         : isSet(object.suggestion_id)
         ? globalThis.String(object.suggestion_id)
         : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -3191,6 +3343,9 @@ export const CreateReferralRequest: MessageFns<CreateReferralRequest> = {
     if (message.suggestionId !== "") {
       obj.suggestionId = message.suggestionId;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -3206,6 +3361,7 @@ export const CreateReferralRequest: MessageFns<CreateReferralRequest> = {
     message.reason = object.reason ?? "";
     message.followUpPlan = object.followUpPlan ?? "";
     message.suggestionId = object.suggestionId ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -3422,7 +3578,7 @@ export const GetReferralResponse: MessageFns<GetReferralResponse> = {
 };
 
 function createBaseReceiveReferralRequest(): ReceiveReferralRequest {
-  return { referralId: "", note: "" };
+  return { referralId: "", note: "", textNotSensitive: false };
 }
 
 export const ReceiveReferralRequest: MessageFns<ReceiveReferralRequest> = {
@@ -3432,6 +3588,9 @@ export const ReceiveReferralRequest: MessageFns<ReceiveReferralRequest> = {
     }
     if (message.note !== "") {
       writer.uint32(18).string(message.note);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -3465,6 +3624,14 @@ export const ReceiveReferralRequest: MessageFns<ReceiveReferralRequest> = {
             message.note = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3485,6 +3652,11 @@ export const ReceiveReferralRequest: MessageFns<ReceiveReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       note: isSet(object.note) ? globalThis.String(object.note) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -3496,6 +3668,9 @@ export const ReceiveReferralRequest: MessageFns<ReceiveReferralRequest> = {
     if (message.note !== "") {
       obj.note = message.note;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -3506,6 +3681,7 @@ export const ReceiveReferralRequest: MessageFns<ReceiveReferralRequest> = {
     const message = createBaseReceiveReferralRequest();
     message.referralId = object.referralId ?? "";
     message.note = object.note ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -3580,7 +3756,7 @@ export const ReceiveReferralResponse: MessageFns<ReceiveReferralResponse> = {
 };
 
 function createBaseAcceptReferralRequest(): AcceptReferralRequest {
-  return { referralId: "", note: "", booking: undefined };
+  return { referralId: "", note: "", booking: undefined, textNotSensitive: false };
 }
 
 export const AcceptReferralRequest: MessageFns<AcceptReferralRequest> = {
@@ -3593,6 +3769,9 @@ export const AcceptReferralRequest: MessageFns<AcceptReferralRequest> = {
     }
     if (message.booking !== undefined) {
       BookingRequest.encode(message.booking, writer.uint32(26).fork()).join();
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(32).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -3634,6 +3813,14 @@ export const AcceptReferralRequest: MessageFns<AcceptReferralRequest> = {
             message.booking = BookingRequest.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3655,6 +3842,11 @@ export const AcceptReferralRequest: MessageFns<AcceptReferralRequest> = {
         : "",
       note: isSet(object.note) ? globalThis.String(object.note) : "",
       booking: isSet(object.booking) ? BookingRequest.fromJSON(object.booking) : undefined,
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -3669,6 +3861,9 @@ export const AcceptReferralRequest: MessageFns<AcceptReferralRequest> = {
     if (message.booking !== undefined) {
       obj.booking = BookingRequest.toJSON(message.booking);
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -3682,6 +3877,7 @@ export const AcceptReferralRequest: MessageFns<AcceptReferralRequest> = {
     message.booking = (object.booking !== undefined && object.booking !== null)
       ? BookingRequest.fromPartial(object.booking)
       : undefined;
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -3756,7 +3952,7 @@ export const AcceptReferralResponse: MessageFns<AcceptReferralResponse> = {
 };
 
 function createBaseRejectReferralRequest(): RejectReferralRequest {
-  return { referralId: "", reason: "" };
+  return { referralId: "", reason: "", textNotSensitive: false };
 }
 
 export const RejectReferralRequest: MessageFns<RejectReferralRequest> = {
@@ -3766,6 +3962,9 @@ export const RejectReferralRequest: MessageFns<RejectReferralRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -3799,6 +3998,14 @@ export const RejectReferralRequest: MessageFns<RejectReferralRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3819,6 +4026,11 @@ export const RejectReferralRequest: MessageFns<RejectReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -3830,6 +4042,9 @@ export const RejectReferralRequest: MessageFns<RejectReferralRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -3840,6 +4055,7 @@ export const RejectReferralRequest: MessageFns<RejectReferralRequest> = {
     const message = createBaseRejectReferralRequest();
     message.referralId = object.referralId ?? "";
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -3914,7 +4130,7 @@ export const RejectReferralResponse: MessageFns<RejectReferralResponse> = {
 };
 
 function createBaseRedirectReferralRequest(): RedirectReferralRequest {
-  return { referralId: "", toInstitutionId: "", reason: "" };
+  return { referralId: "", toInstitutionId: "", reason: "", textNotSensitive: false };
 }
 
 export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
@@ -3927,6 +4143,9 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(26).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(32).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -3968,6 +4187,14 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3993,6 +4220,11 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
         ? globalThis.String(object.to_institution_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -4007,6 +4239,9 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -4018,6 +4253,7 @@ export const RedirectReferralRequest: MessageFns<RedirectReferralRequest> = {
     message.referralId = object.referralId ?? "";
     message.toInstitutionId = object.toInstitutionId ?? "";
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -4116,7 +4352,7 @@ export const RedirectReferralResponse: MessageFns<RedirectReferralResponse> = {
 };
 
 function createBaseStartReferralRequest(): StartReferralRequest {
-  return { referralId: "", note: "" };
+  return { referralId: "", note: "", textNotSensitive: false };
 }
 
 export const StartReferralRequest: MessageFns<StartReferralRequest> = {
@@ -4126,6 +4362,9 @@ export const StartReferralRequest: MessageFns<StartReferralRequest> = {
     }
     if (message.note !== "") {
       writer.uint32(18).string(message.note);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -4159,6 +4398,14 @@ export const StartReferralRequest: MessageFns<StartReferralRequest> = {
             message.note = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4179,6 +4426,11 @@ export const StartReferralRequest: MessageFns<StartReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       note: isSet(object.note) ? globalThis.String(object.note) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -4190,6 +4442,9 @@ export const StartReferralRequest: MessageFns<StartReferralRequest> = {
     if (message.note !== "") {
       obj.note = message.note;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -4200,6 +4455,7 @@ export const StartReferralRequest: MessageFns<StartReferralRequest> = {
     const message = createBaseStartReferralRequest();
     message.referralId = object.referralId ?? "";
     message.note = object.note ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -4274,7 +4530,7 @@ export const StartReferralResponse: MessageFns<StartReferralResponse> = {
 };
 
 function createBaseHoldReferralRequest(): HoldReferralRequest {
-  return { referralId: "", reason: "" };
+  return { referralId: "", reason: "", textNotSensitive: false };
 }
 
 export const HoldReferralRequest: MessageFns<HoldReferralRequest> = {
@@ -4284,6 +4540,9 @@ export const HoldReferralRequest: MessageFns<HoldReferralRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -4317,6 +4576,14 @@ export const HoldReferralRequest: MessageFns<HoldReferralRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4337,6 +4604,11 @@ export const HoldReferralRequest: MessageFns<HoldReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -4348,6 +4620,9 @@ export const HoldReferralRequest: MessageFns<HoldReferralRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -4358,6 +4633,7 @@ export const HoldReferralRequest: MessageFns<HoldReferralRequest> = {
     const message = createBaseHoldReferralRequest();
     message.referralId = object.referralId ?? "";
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -4432,7 +4708,7 @@ export const HoldReferralResponse: MessageFns<HoldReferralResponse> = {
 };
 
 function createBaseResumeReferralRequest(): ResumeReferralRequest {
-  return { referralId: "", note: "" };
+  return { referralId: "", note: "", textNotSensitive: false };
 }
 
 export const ResumeReferralRequest: MessageFns<ResumeReferralRequest> = {
@@ -4442,6 +4718,9 @@ export const ResumeReferralRequest: MessageFns<ResumeReferralRequest> = {
     }
     if (message.note !== "") {
       writer.uint32(18).string(message.note);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -4475,6 +4754,14 @@ export const ResumeReferralRequest: MessageFns<ResumeReferralRequest> = {
             message.note = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4495,6 +4782,11 @@ export const ResumeReferralRequest: MessageFns<ResumeReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       note: isSet(object.note) ? globalThis.String(object.note) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -4506,6 +4798,9 @@ export const ResumeReferralRequest: MessageFns<ResumeReferralRequest> = {
     if (message.note !== "") {
       obj.note = message.note;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -4516,6 +4811,7 @@ export const ResumeReferralRequest: MessageFns<ResumeReferralRequest> = {
     const message = createBaseResumeReferralRequest();
     message.referralId = object.referralId ?? "";
     message.note = object.note ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -4590,7 +4886,7 @@ export const ResumeReferralResponse: MessageFns<ResumeReferralResponse> = {
 };
 
 function createBaseCompleteReferralRequest(): CompleteReferralRequest {
-  return { referralId: "", feedback: "" };
+  return { referralId: "", feedback: "", textNotSensitive: false };
 }
 
 export const CompleteReferralRequest: MessageFns<CompleteReferralRequest> = {
@@ -4600,6 +4896,9 @@ export const CompleteReferralRequest: MessageFns<CompleteReferralRequest> = {
     }
     if (message.feedback !== "") {
       writer.uint32(18).string(message.feedback);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -4633,6 +4932,14 @@ export const CompleteReferralRequest: MessageFns<CompleteReferralRequest> = {
             message.feedback = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4653,6 +4960,11 @@ export const CompleteReferralRequest: MessageFns<CompleteReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       feedback: isSet(object.feedback) ? globalThis.String(object.feedback) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -4664,6 +4976,9 @@ export const CompleteReferralRequest: MessageFns<CompleteReferralRequest> = {
     if (message.feedback !== "") {
       obj.feedback = message.feedback;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -4674,6 +4989,7 @@ export const CompleteReferralRequest: MessageFns<CompleteReferralRequest> = {
     const message = createBaseCompleteReferralRequest();
     message.referralId = object.referralId ?? "";
     message.feedback = object.feedback ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -4748,7 +5064,7 @@ export const CompleteReferralResponse: MessageFns<CompleteReferralResponse> = {
 };
 
 function createBaseFailReferralRequest(): FailReferralRequest {
-  return { referralId: "", reason: "" };
+  return { referralId: "", reason: "", textNotSensitive: false };
 }
 
 export const FailReferralRequest: MessageFns<FailReferralRequest> = {
@@ -4758,6 +5074,9 @@ export const FailReferralRequest: MessageFns<FailReferralRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -4791,6 +5110,14 @@ export const FailReferralRequest: MessageFns<FailReferralRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4811,6 +5138,11 @@ export const FailReferralRequest: MessageFns<FailReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -4822,6 +5154,9 @@ export const FailReferralRequest: MessageFns<FailReferralRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -4832,6 +5167,7 @@ export const FailReferralRequest: MessageFns<FailReferralRequest> = {
     const message = createBaseFailReferralRequest();
     message.referralId = object.referralId ?? "";
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -4906,7 +5242,7 @@ export const FailReferralResponse: MessageFns<FailReferralResponse> = {
 };
 
 function createBaseCancelReferralRequest(): CancelReferralRequest {
-  return { referralId: "", reason: "" };
+  return { referralId: "", reason: "", textNotSensitive: false };
 }
 
 export const CancelReferralRequest: MessageFns<CancelReferralRequest> = {
@@ -4916,6 +5252,9 @@ export const CancelReferralRequest: MessageFns<CancelReferralRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -4949,6 +5288,14 @@ export const CancelReferralRequest: MessageFns<CancelReferralRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4969,6 +5316,11 @@ export const CancelReferralRequest: MessageFns<CancelReferralRequest> = {
         ? globalThis.String(object.referral_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -4980,6 +5332,9 @@ export const CancelReferralRequest: MessageFns<CancelReferralRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -4990,6 +5345,7 @@ export const CancelReferralRequest: MessageFns<CancelReferralRequest> = {
     const message = createBaseCancelReferralRequest();
     message.referralId = object.referralId ?? "";
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -5064,7 +5420,7 @@ export const CancelReferralResponse: MessageFns<CancelReferralResponse> = {
 };
 
 function createBaseUpdateBusinessStatusRequest(): UpdateBusinessStatusRequest {
-  return { referralId: "", businessStatus: "" };
+  return { referralId: "", businessStatus: "", textNotSensitive: false };
 }
 
 export const UpdateBusinessStatusRequest: MessageFns<UpdateBusinessStatusRequest> = {
@@ -5074,6 +5430,9 @@ export const UpdateBusinessStatusRequest: MessageFns<UpdateBusinessStatusRequest
     }
     if (message.businessStatus !== "") {
       writer.uint32(18).string(message.businessStatus);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5107,6 +5466,14 @@ export const UpdateBusinessStatusRequest: MessageFns<UpdateBusinessStatusRequest
             message.businessStatus = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5131,6 +5498,11 @@ export const UpdateBusinessStatusRequest: MessageFns<UpdateBusinessStatusRequest
         : isSet(object.business_status)
         ? globalThis.String(object.business_status)
         : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5142,6 +5514,9 @@ export const UpdateBusinessStatusRequest: MessageFns<UpdateBusinessStatusRequest
     if (message.businessStatus !== "") {
       obj.businessStatus = message.businessStatus;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5152,6 +5527,7 @@ export const UpdateBusinessStatusRequest: MessageFns<UpdateBusinessStatusRequest
     const message = createBaseUpdateBusinessStatusRequest();
     message.referralId = object.referralId ?? "";
     message.businessStatus = object.businessStatus ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -5226,7 +5602,7 @@ export const UpdateBusinessStatusResponse: MessageFns<UpdateBusinessStatusRespon
 };
 
 function createBaseReferBackRequest(): ReferBackRequest {
-  return { referralId: "", toInstitutionId: "", followUpPlan: "", feedback: "", urgency: 0 };
+  return { referralId: "", toInstitutionId: "", followUpPlan: "", feedback: "", urgency: 0, textNotSensitive: false };
 }
 
 export const ReferBackRequest: MessageFns<ReferBackRequest> = {
@@ -5245,6 +5621,9 @@ export const ReferBackRequest: MessageFns<ReferBackRequest> = {
     }
     if (message.urgency !== 0) {
       writer.uint32(40).int32(message.urgency);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(48).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -5302,6 +5681,14 @@ export const ReferBackRequest: MessageFns<ReferBackRequest> = {
             message.urgency = reader.int32() as any;
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5333,6 +5720,11 @@ export const ReferBackRequest: MessageFns<ReferBackRequest> = {
         : "",
       feedback: isSet(object.feedback) ? globalThis.String(object.feedback) : "",
       urgency: isSet(object.urgency) ? referralUrgencyFromJSON(object.urgency) : 0,
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -5353,6 +5745,9 @@ export const ReferBackRequest: MessageFns<ReferBackRequest> = {
     if (message.urgency !== 0) {
       obj.urgency = referralUrgencyToJSON(message.urgency);
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -5366,6 +5761,7 @@ export const ReferBackRequest: MessageFns<ReferBackRequest> = {
     message.followUpPlan = object.followUpPlan ?? "";
     message.feedback = object.feedback ?? "";
     message.urgency = object.urgency ?? 0;
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
@@ -5713,6 +6109,7 @@ function createBasePendingSuggestion(): PendingSuggestion {
     dismissReason: "",
     gradedAt: undefined,
     createdAt: undefined,
+    textWithheld: false,
   };
 }
 
@@ -5753,6 +6150,9 @@ export const PendingSuggestion: MessageFns<PendingSuggestion> = {
     }
     if (message.createdAt !== undefined) {
       Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(98).fork()).join();
+    }
+    if (message.textWithheld !== false) {
+      writer.uint32(104).bool(message.textWithheld);
     }
     return writer;
   },
@@ -5866,6 +6266,14 @@ export const PendingSuggestion: MessageFns<PendingSuggestion> = {
             message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.textWithheld = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5928,6 +6336,11 @@ export const PendingSuggestion: MessageFns<PendingSuggestion> = {
         : isSet(object.created_at)
         ? fromJsonTimestamp(object.created_at)
         : undefined,
+      textWithheld: isSet(object.textWithheld)
+        ? globalThis.Boolean(object.textWithheld)
+        : isSet(object.text_withheld)
+        ? globalThis.Boolean(object.text_withheld)
+        : false,
     };
   },
 
@@ -5969,6 +6382,9 @@ export const PendingSuggestion: MessageFns<PendingSuggestion> = {
     if (message.createdAt !== undefined) {
       obj.createdAt = message.createdAt.toISOString();
     }
+    if (message.textWithheld !== false) {
+      obj.textWithheld = message.textWithheld;
+    }
     return obj;
   },
 
@@ -5989,6 +6405,7 @@ export const PendingSuggestion: MessageFns<PendingSuggestion> = {
     message.dismissReason = object.dismissReason ?? "";
     message.gradedAt = object.gradedAt ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
+    message.textWithheld = object.textWithheld ?? false;
     return message;
   },
 };
@@ -6198,7 +6615,7 @@ export const ListPendingSuggestionsResponse: MessageFns<ListPendingSuggestionsRe
 };
 
 function createBaseDismissSuggestionRequest(): DismissSuggestionRequest {
-  return { suggestionId: "", reason: "" };
+  return { suggestionId: "", reason: "", textNotSensitive: false };
 }
 
 export const DismissSuggestionRequest: MessageFns<DismissSuggestionRequest> = {
@@ -6208,6 +6625,9 @@ export const DismissSuggestionRequest: MessageFns<DismissSuggestionRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(18).string(message.reason);
+    }
+    if (message.textNotSensitive !== false) {
+      writer.uint32(24).bool(message.textNotSensitive);
     }
     return writer;
   },
@@ -6241,6 +6661,14 @@ export const DismissSuggestionRequest: MessageFns<DismissSuggestionRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.textNotSensitive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6261,6 +6689,11 @@ export const DismissSuggestionRequest: MessageFns<DismissSuggestionRequest> = {
         ? globalThis.String(object.suggestion_id)
         : "",
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      textNotSensitive: isSet(object.textNotSensitive)
+        ? globalThis.Boolean(object.textNotSensitive)
+        : isSet(object.text_not_sensitive)
+        ? globalThis.Boolean(object.text_not_sensitive)
+        : false,
     };
   },
 
@@ -6272,6 +6705,9 @@ export const DismissSuggestionRequest: MessageFns<DismissSuggestionRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.textNotSensitive !== false) {
+      obj.textNotSensitive = message.textNotSensitive;
+    }
     return obj;
   },
 
@@ -6282,6 +6718,7 @@ export const DismissSuggestionRequest: MessageFns<DismissSuggestionRequest> = {
     const message = createBaseDismissSuggestionRequest();
     message.suggestionId = object.suggestionId ?? "";
     message.reason = object.reason ?? "";
+    message.textNotSensitive = object.textNotSensitive ?? false;
     return message;
   },
 };
