@@ -28,6 +28,8 @@ import { ConcurrencyLimits, PROBE_PATHS, RETRY_AFTER_SECONDS, ROUTE_CLASSES, rou
 import { createRedis } from '../../common/src/cache';
 import { loadCodecs, loadProtoRoot, ProtoSources } from './proto-registry';
 import { transcodeRequest } from './transcode';
+import { registerFhirRoutes } from './fhir/routes';
+import { fhirRoutesOpenApi } from './fhir/openapi';
 
 export interface GatewayOptions {
   readonly config: GatewayConfig;
@@ -258,6 +260,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     registerObjectRoutes(app, backends, codecs, config);
     handWritten.push(replicationEventsOpenApi, objectRoutesOpenApi(config.GATEWAY_OBJECT_LIMIT_BYTES));
   }
+  // FHIR R4: its CapabilityStatement (/fhir/R4/metadata) describes it; /openapi.json lists its routes.
+  registerFhirRoutes(app, {
+    backends,
+    callTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
+    logger,
+    version: process.env.npm_package_version ?? '0.1.0',
+  });
+  handWritten.push(fhirRoutesOpenApi);
 
   for (const route of routes) {
     const requestCodec = codecs.get(route.requestType.fullName.replace(/^\./, ''));

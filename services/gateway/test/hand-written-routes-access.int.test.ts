@@ -3,7 +3,8 @@
 // consultation's live events (its participants, platform admins as audited operators), the replication events
 // stream (platform admins) and the public operator page. Expectations are DESIGN.md's: clinicians of any member
 // institution write and read any patient's record with a stated purpose; a resident reads her own; institution
-// admins, analysts and platform admins take no part in care.
+// admins, analysts and platform admins take no part in care. The FHIR R4 reads answer exactly as the REST reads they
+// are made from.
 import { randomBytes } from 'node:crypto';
 import { readTestPlatform } from '../../platform/test/platform-env';
 import { Api, ok } from '../../identity/test/support';
@@ -83,6 +84,20 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
     ],
     ['GET /v1/replication/events', undefined, { anonymous: 401, 'lufeng.clinician': 403, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 200, 'resident (own)': 403 }],
     ['GET /status', undefined, { anonymous: 200 }],
+    // FHIR R4: the same callers, purposes and answers as the REST reads it is made from (identity's GetPatient,
+    // records' GetPatientRecord); the CapabilityStatement and the project's code systems need no token.
+    ['GET /fhir/R4/metadata', undefined, { anonymous: 200, 'resident (own)': 200 }],
+    ['GET /fhir/R4/CodeSystem/pregnancy-risk-colour', undefined, { anonymous: 200 }],
+    [
+      `GET /fhir/R4/Patient/${ownPatient}`,
+      'treatment',
+      { anonymous: 401, 'lufeng.clinician': 200, 'lufeng.midwife': 200, 'pref.clinician': 200, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 200, 'resident (other)': 403 },
+    ],
+    [
+      `GET /fhir/R4/Observation?patient=Patient/${ownPatient}`,
+      'treatment',
+      { anonymous: 401, 'lufeng.clinician': 200, 'lufeng.midwife': 200, 'pref.clinician': 200, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 200, 'resident (other)': 403 },
+    ],
   ];
   // [route, caller, purpose, expected status]
   const rows: Array<[string, Caller, string | undefined, number]> = table.flatMap(([route, purpose, answers]) =>
@@ -95,6 +110,7 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
   );
   // Staff touching a patient's data without a stated purpose are refused.
   rows.push([table[0]![0], 'lufeng.clinician', undefined, 403], [table[1]![0], 'pref.clinician', undefined, 403]);
+  rows.push([table[7]![0], 'lufeng.clinician', undefined, 403], [table[8]![0], 'pref.clinician', undefined, 403]);
 
   const mismatches: string[] = [];
   for (const [route, caller, purpose, expected] of rows) {
@@ -102,6 +118,6 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
     const status = await statusOf(method, path, caller, purpose, method === 'POST' ? randomBytes(128) : undefined);
     if (status !== expected) mismatches.push(`${route.replace(/[0-9a-f-]{36}|[0-9a-f]{64}/g, '…')} as ${caller}${purpose ? ` (${purpose})` : ''}: ${status}, expected ${expected}`);
   }
-  process.stderr.write(`[hand-written routes] ${rows.length} rows over 5 routes; ${mismatches.length} mismatches\n`);
+  process.stderr.write(`[hand-written routes] ${rows.length} rows over ${table.length} routes; ${mismatches.length} mismatches\n`);
   expect(mismatches).toEqual([]);
 });
