@@ -23,7 +23,16 @@ export interface RecordsServices {
   readonly referrals?: ReferralIndicatorSource;
 }
 
-export function recordsHandlers({ db, pregnancies, children, deaths, reads, imports, reference, referrals }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
+export function recordsHandlers({
+  db,
+  pregnancies,
+  children,
+  deaths,
+  reads,
+  imports,
+  reference,
+  referrals,
+}: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
     listRecordHistory: (request, ctx) => reads.history(request, ctx),

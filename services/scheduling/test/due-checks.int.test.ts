@@ -17,7 +17,13 @@ let database: Client;
 const DAY_MS = 86_400_000;
 const LUFENG_SEAT = '25.155,102.08';
 
-async function call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+async function call(
+  user: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return api.call(method, route, { token: tokens[user], body, headers: { ...TREATMENT, ...headers } });
 }
 
@@ -32,7 +38,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 }
 
 beforeAll(async () => {
-  for (const user of ['lufeng.midwife', 'pref.admin', 'pref.clinician', 'shuangbai.midwife']) tokens[user] = (await api.login(user)).accessToken;
+  for (const user of ['lufeng.midwife', 'pref.admin', 'pref.clinician', 'shuangbai.midwife'])
+    tokens[user] = (await api.login(user)).accessToken;
   database = new Client({ connectionString: platform.rwUrl });
   await database.connect();
 });
@@ -43,14 +50,32 @@ afterAll(async () => {
 
 describe('demo schedules', () => {
   it('are seeded for the prefecture hospital and every county hospital, offering what each can do', async () => {
-    const institutions = (await ok(api.call('GET', '/v1/institutions?pageSize=200'))).institutions as Array<{ id: string; code: string; level: string }>;
-    const leading = institutions.filter((institution) => institution.level === 'INSTITUTION_LEVEL_PREFECTURE' || institution.level === 'INSTITUTION_LEVEL_COUNTY');
+    const institutions = (await ok(api.call('GET', '/v1/institutions?pageSize=200'))).institutions as Array<{
+      id: string;
+      code: string;
+      level: string;
+    }>;
+    const leading = institutions.filter(
+      (institution) =>
+        institution.level === 'INSTITUTION_LEVEL_PREFECTURE' || institution.level === 'INSTITUTION_LEVEL_COUNTY',
+    );
     expect(leading).toHaveLength(11);
     await waitFor('demo schedules', async () => {
-      const rows = await database.query<{ n: string }>('SELECT count(*)::text AS n FROM scheduling.schedules WHERE institution_id = ANY($1::uuid[])', [leading.map((i) => i.id)]);
+      const rows = await database.query<{ n: string }>(
+        'SELECT count(*)::text AS n FROM scheduling.schedules WHERE institution_id = ANY($1::uuid[])',
+        [leading.map((i) => i.id)],
+      );
       return Number(rows.rows[0]?.n) === 11 ? true : undefined;
     });
-    const found = (await ok(call('pref.clinician', 'GET', `/v1/slots?service=SERVICE_TYPE_ULTRASOUND&institution=CX-PREF-MCH&to=${encodeURIComponent(new Date(Date.now() + 8 * DAY_MS).toISOString())}`))).slots;
+    const found = (
+      await ok(
+        call(
+          'pref.clinician',
+          'GET',
+          `/v1/slots?service=SERVICE_TYPE_ULTRASOUND&institution=CX-PREF-MCH&to=${encodeURIComponent(new Date(Date.now() + 8 * DAY_MS).toISOString())}`,
+        ),
+      )
+    ).slots;
     expect(found.length).toBeGreaterThan(0);
   });
 });
@@ -97,14 +122,26 @@ describe('due checks', () => {
   beforeAll(async () => {
     const [mother] = (await registerWomen(api, tokens['lufeng.midwife'] as string, 1)) as [string];
     const lmp = localDate(-100 - 276);
-    const pregnancy = await ok(call('lufeng.midwife', 'POST', `/v1/patients/${mother}/pregnancies`, { lmp, registeredOn: localDate(-100 - 200) }));
+    const pregnancy = await ok(
+      call('lufeng.midwife', 'POST', `/v1/patients/${mother}/pregnancies`, {
+        lmp,
+        registeredOn: localDate(-100 - 200),
+      }),
+    );
     const delivery = await ok(
       call('pref.clinician', 'POST', `/v1/pregnancies/${pregnancy.pregnancy.id}/delivery`, {
         deliveryDate: birth,
         dischargeDate: discharge,
         mode: 'DELIVERY_MODE_VAGINAL',
-        outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
-        newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: `O${randomInt(100_000_000, 999_999_999)}`, birthWeightGrams: 3200 }],
+        outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
+        newborns: [
+          {
+            sex: 'CHILD_SEX_FEMALE',
+            birthCertificateNumber: `O${randomInt(100_000_000, 999_999_999)}`,
+            birthWeightGrams: 3200,
+          },
+        ],
       }),
     );
     childId = delivery.delivery.newborns[0].childPatientId;
@@ -115,14 +152,40 @@ describe('due checks', () => {
     const today: string = answer.asOf;
     expect(today).toBe(localDate(0));
     const expected = [
-      ...dataFile('cn-bphs-child-health-2017').items.map((item) => ({ item, section: 'child', scheduleId: 'cn-bphs-child-health-2017' })),
+      ...dataFile('cn-bphs-child-health-2017').items.map((item) => ({
+        item,
+        section: 'child',
+        scheduleId: 'cn-bphs-child-health-2017',
+      })),
       ...dataFile('cn-nip-2021').items.map((item) => ({ item, section: 'immunization', scheduleId: 'cn-nip-2021' })),
     ]
       .map(({ item, section, scheduleId }) => {
         const anchor = item.anchor === 'discharge' ? discharge : birth;
-        const dates = { opensOn: addOffset(anchor, item.opens), dueOn: addOffset(anchor, item.due), overdueOn: addOffset(anchor, item.overdue), closesOn: item.closes ? addOffset(anchor, item.closes) : undefined };
-        const status = today < dates.opensOn ? 'upcoming' : today < dates.dueOn ? 'open' : today < dates.overdueOn ? 'due' : 'overdue';
-        return { itemId: item.id, section, scheduleId, dueOn: dates.dueOn, overdueOn: dates.overdueOn, closed: dates.closesOn !== undefined && today >= dates.closesOn, status, opensOn: dates.opensOn, interval: item.minInterval !== undefined };
+        const dates = {
+          opensOn: addOffset(anchor, item.opens),
+          dueOn: addOffset(anchor, item.due),
+          overdueOn: addOffset(anchor, item.overdue),
+          closesOn: item.closes ? addOffset(anchor, item.closes) : undefined,
+        };
+        const status =
+          today < dates.opensOn
+            ? 'upcoming'
+            : today < dates.dueOn
+              ? 'open'
+              : today < dates.overdueOn
+                ? 'due'
+                : 'overdue';
+        return {
+          itemId: item.id,
+          section,
+          scheduleId,
+          dueOn: dates.dueOn,
+          overdueOn: dates.overdueOn,
+          closed: dates.closesOn !== undefined && today >= dates.closesOn,
+          status,
+          opensOn: dates.opensOn,
+          interval: item.minInterval !== undefined,
+        };
       })
       .filter((item) => !item.closed);
     const got = answer.checks as any[];
@@ -133,14 +196,31 @@ describe('due checks', () => {
       // comparison below holds those items to records' own answer instead.
       if (item.interval) continue;
       const check = got.find((candidate) => key(candidate) === key(item)) as Record<string, any>;
-      expect({ id: key(item), opensOn: check.opensOn, dueOn: check.dueOn, overdueOn: check.overdueOn, status: check.status, scheduleId: check.scheduleId }).toEqual({
-        id: key(item), opensOn: item.opensOn, dueOn: item.dueOn, overdueOn: item.overdueOn, status: item.status, scheduleId: item.scheduleId,
+      expect({
+        id: key(item),
+        opensOn: check.opensOn,
+        dueOn: check.dueOn,
+        overdueOn: check.overdueOn,
+        status: check.status,
+        scheduleId: check.scheduleId,
+      }).toEqual({
+        id: key(item),
+        opensOn: item.opensOn,
+        dueOn: item.dueOn,
+        overdueOn: item.overdueOn,
+        status: item.status,
+        scheduleId: item.scheduleId,
       });
     }
     // The same as the handbook shows, item for item.
     const handbook = await ok(call('lufeng.midwife', 'GET', `/v1/patients/${childId}/handbook`));
-    const line = (section: string, item: any): string => `${section}/${item.itemId}/${item.status}/${item.opensOn}/${item.dueOn}/${item.overdueOn}`;
-    const open = handbook.sections.flatMap((section: any) => section.items.filter((item: any) => ['upcoming', 'open', 'due', 'overdue'].includes(item.status)).map((item: any) => line(section.kind, item)));
+    const line = (section: string, item: any): string =>
+      `${section}/${item.itemId}/${item.status}/${item.opensOn}/${item.dueOn}/${item.overdueOn}`;
+    const open = handbook.sections.flatMap((section: any) =>
+      section.items
+        .filter((item: any) => ['upcoming', 'open', 'due', 'overdue'].includes(item.status))
+        .map((item: any) => line(section.kind, item)),
+    );
     expect(got.map((check) => line(check.section, check)).sort()).toEqual(open.sort());
   });
 
@@ -160,28 +240,40 @@ describe('due checks', () => {
 
   it('queue due reminders in the outbox, which the worker drains', async () => {
     await waitFor('a due reminder sent', async () => {
-      const rows = await database.query(`SELECT sent_at FROM scheduling.reminders WHERE patient_id = $1 AND kind = 'due-check' AND sent_at IS NOT NULL`, [childId]);
+      const rows = await database.query(
+        `SELECT sent_at FROM scheduling.reminders WHERE patient_id = $1 AND kind = 'due-check' AND sent_at IS NOT NULL`,
+        [childId],
+      );
       return rows.rowCount ? true : undefined;
     });
   }, 90_000);
 
-  it('put an overdue child on the follow-up list of the caller\'s institution and county', async () => {
+  it("put an overdue child on the follow-up list of the caller's institution and county", async () => {
     const list = await ok(call('lufeng.midwife', 'GET', `/v1/follow-ups?county=lufeng&pageSize=200`));
     const mine = (list.followUps ?? []).filter((entry: any) => entry.patientId === childId);
     expect(mine.length).toBeGreaterThan(0);
-    expect(mine.every((entry: any) => entry.kind === 'FOLLOW_UP_KIND_OVERDUE' || entry.kind === 'FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP')).toBe(true);
+    expect(
+      mine.every(
+        (entry: any) => entry.kind === 'FOLLOW_UP_KIND_OVERDUE' || entry.kind === 'FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP',
+      ),
+    ).toBe(true);
   });
 
   it('refuse bad input and outsiders', async () => {
     const bad = await call('lufeng.midwife', 'GET', `/v1/patients/${childId}/due-checks?near=95,300`);
     expect([bad.status, fieldsOf(bad)]).toEqual([400, ['near']]);
-    expect((await api.call('GET', `/v1/patients/${childId}/due-checks`, { token: tokens['lufeng.midwife'] })).status).toBe(403);
+    expect(
+      (await api.call('GET', `/v1/patients/${childId}/due-checks`, { token: tokens['lufeng.midwife'] })).status,
+    ).toBe(403);
   });
 });
 
 describe('no-shows and the follow-up list', () => {
-  it('a missed appointment puts her on her institution\'s and county\'s lists until she books again', async () => {
-    const institutions = (await ok(api.call('GET', '/v1/institutions?pageSize=200'))).institutions as Array<{ id: string; code: string }>;
+  it("a missed appointment puts her on her institution's and county's lists until she books again", async () => {
+    const institutions = (await ok(api.call('GET', '/v1/institutions?pageSize=200'))).institutions as Array<{
+      id: string;
+      code: string;
+    }>;
     const prefecture = institutions.find((institution) => institution.code === 'CX-PREF-MCH')?.id as string;
     // A session that starts within the next minute or two, so that it can be missed during the test.
     const startMs = Math.ceil((Date.now() + 20_000) / 60_000) * 60_000;
@@ -192,32 +284,78 @@ describe('no-shows and the follow-up list', () => {
     await ok(
       call('pref.admin', 'POST', `/v1/institutions/${prefecture}/schedules`, {
         // Its weekly delivery assessments make way, so that the extra session overlaps nothing at any hour.
-        sessions: (current.sessions ?? []).filter((session: { service: string }) => session.service !== 'SERVICE_TYPE_DELIVERY_ASSESSMENT'),
+        sessions: (current.sessions ?? []).filter(
+          (session: { service: string }) => session.service !== 'SERVICE_TYPE_DELIVERY_ASSESSMENT',
+        ),
         exceptions: [
           ...(current.exceptions ?? []),
-          { date, service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', startTime: clock, endTime: endClock, slotMinutes: 5, capacity: 1, reason: 'no-show test' },
-          { date: localDate(2), service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', startTime: '03:00', endTime: '04:00', slotMinutes: 30, capacity: 5, reason: 'booking again' },
+          {
+            date,
+            service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT',
+            startTime: clock,
+            endTime: endClock,
+            slotMinutes: 5,
+            capacity: 1,
+            reason: 'no-show test',
+          },
+          {
+            date: localDate(2),
+            service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT',
+            startTime: '03:00',
+            endTime: '04:00',
+            slotMinutes: 30,
+            capacity: 5,
+            reason: 'booking again',
+          },
         ],
       }),
     );
     const [woman] = (await registerWomen(api, tokens['lufeng.midwife'] as string, 1)) as [string];
-    const booked = await ok(call('pref.clinician', 'POST', '/v1/appointments', { patientId: woman, institutionId: prefecture, service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', start: new Date(startMs).toISOString() }));
+    const booked = await ok(
+      call('pref.clinician', 'POST', '/v1/appointments', {
+        patientId: woman,
+        institutionId: prefecture,
+        service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT',
+        start: new Date(startMs).toISOString(),
+      }),
+    );
     const early = await call('pref.clinician', 'POST', `/v1/appointments/${booked.appointment.id}/no-show`, {});
     expect(early.status).toBe(409);
-    expect((await call('shuangbai.midwife', 'POST', `/v1/appointments/${booked.appointment.id}/no-show`, {})).status).toBe(403);
+    expect(
+      (await call('shuangbai.midwife', 'POST', `/v1/appointments/${booked.appointment.id}/no-show`, {})).status,
+    ).toBe(403);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, startMs - Date.now() + 1_000)));
     const missed = await ok(call('pref.clinician', 'POST', `/v1/appointments/${booked.appointment.id}/no-show`, {}));
     expect(missed.appointment.status).toBe('APPOINTMENT_STATUS_NOSHOW');
 
-    const onList = async (route: string, user = 'pref.clinician'): Promise<any[]> => ((await ok(call(user, 'GET', route))).followUps ?? []).filter((entry: any) => entry.patientId === woman);
-    const byInstitution = await onList(`/v1/follow-ups?institutionId=${prefecture}&kind=FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP&pageSize=200`);
-    expect(byInstitution).toEqual([expect.objectContaining({ kind: 'FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP', appointmentId: booked.appointment.id, institutionId: prefecture, countyCode: 'lufeng', service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT' })]);
+    const onList = async (route: string, user = 'pref.clinician'): Promise<any[]> =>
+      ((await ok(call(user, 'GET', route))).followUps ?? []).filter((entry: any) => entry.patientId === woman);
+    const byInstitution = await onList(
+      `/v1/follow-ups?institutionId=${prefecture}&kind=FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP&pageSize=200`,
+    );
+    expect(byInstitution).toEqual([
+      expect.objectContaining({
+        kind: 'FOLLOW_UP_KIND_LOST_TO_FOLLOW_UP',
+        appointmentId: booked.appointment.id,
+        institutionId: prefecture,
+        countyCode: 'lufeng',
+        service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT',
+      }),
+    ]);
     expect(await onList('/v1/follow-ups?county=lufeng&pageSize=200', 'lufeng.midwife')).toHaveLength(1);
     expect((await call('shuangbai.midwife', 'GET', '/v1/follow-ups?county=lufeng')).status).toBe(403);
     const both = await call('pref.clinician', 'GET', `/v1/follow-ups?county=lufeng&institutionId=${prefecture}`);
     expect([both.status, fieldsOf(both)]).toEqual([400, ['institutionId']]);
 
-    await ok(call('pref.clinician', 'POST', '/v1/appointments', { patientId: woman, institutionId: prefecture, service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT', start: at(localDate(1), '00:00'), earliestFreeAtOrAfter: true }));
+    await ok(
+      call('pref.clinician', 'POST', '/v1/appointments', {
+        patientId: woman,
+        institutionId: prefecture,
+        service: 'SERVICE_TYPE_DELIVERY_ASSESSMENT',
+        start: at(localDate(1), '00:00'),
+        earliestFreeAtOrAfter: true,
+      }),
+    );
     expect(await onList(`/v1/follow-ups?institutionId=${prefecture}&pageSize=200`)).toEqual([]);
   }, 150_000);
 });
