@@ -131,6 +131,7 @@ export default function () {
           dischargeDate: chinaDate(-1),
           mode: 'DELIVERY_MODE_VAGINAL',
           outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+          placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
           newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: `O${randomInt(100000000, 999999999)}`, birthWeightGrams: 3200, birthLengthCm: 50 }],
         },
         { params: { pregnancy_id: registered.pregnancy.id }, purpose: 'treatment' },

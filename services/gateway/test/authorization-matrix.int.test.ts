@@ -134,6 +134,8 @@ const fixtures: {
   pregnancies: Record<'own' | 'other', string>;
   objects: Record<'own' | 'other', string>;
   guardian: string;
+  /** A woman whose pregnancy L registered and whose death L reported: L is her whole treating team. */
+  deceased: string;
   /** A clinician at L who is none of the callers: the one invited into threads. */
   invitee: string;
   schedules: Partial<Record<Place, { sessions: unknown[]; exceptions: unknown[] }>>;
@@ -441,6 +443,20 @@ const recordWrite = (
 });
 
 const today = (): string => new Date().toISOString().slice(0, 10);
+const maternalDeath = (): unknown => ({
+  deathDate: today(),
+  timing: 'MATERNAL_DEATH_TIMING_ANTEPARTUM',
+  placeOfDeath: 'PLACE_OF_DEATH_COUNTY_HOSPITAL',
+  causeGroup: 'hypertensive_disorders',
+  diagnosisBasis: 'DEATH_DIAGNOSIS_BASIS_CLINICAL',
+});
+/**
+ * §2.8 privacy, stricter for deaths (issue #23): her treating team, staff of a county-level institution of her county
+ * (L for a Lufeng woman) and of the prefecture level (P), clinicians or institution admins, stating a purpose; not a
+ * township that does not treat her (T, S), not analysts, residents or platform admins.
+ */
+const deathReader = (c: Caller, x: Context): boolean =>
+  x.purpose && (clinical(c) || c.role === 'institution-admin') && (c.place === 'L' || c.place === 'P');
 /** §2.4: the receiving institution's clinicians act on a referral; the sending one's may withdraw it. */
 const receiver = (c: Caller): boolean => clinical(c) && c.place === 'P';
 const sender = (c: Caller): boolean => clinical(c) && c.place === 'T';
@@ -703,6 +719,7 @@ const EXPECTATIONS: Record<string, Expectation> = {
       dischargeDate: today(),
       mode: 'DELIVERY_MODE_VAGINAL',
       outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+      placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
       newborns: [
         {
           sex: 'CHILD_SEX_FEMALE',
@@ -746,6 +763,27 @@ const EXPECTATIONS: Record<string, Expectation> = {
     (x) => `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/imaging`,
     () => ({ studyInstanceUid: `1.2.826.0.1.${Date.now()}`, modality: 'US', studyDate: today(), findings: 'normal' }),
   ),
+  'POST /v1/patients/{patient_id}/maternal-death': recordWrite(
+    (x) => `/v1/patients/${patientOf(x)}/maternal-death`,
+    maternalDeath,
+  ),
+  // The matrix's children are registered in identity only: an allowed row finds no child record (404).
+  'POST /v1/children/{child_patient_id}/death': recordWrite(
+    (x) => `/v1/children/${fixtures.children[x.patient ?? 'own']}/death`,
+    () => ({
+      deathDate: today(),
+      placeOfDeath: 'PLACE_OF_DEATH_HOME',
+      causeGroup: 'pneumonia',
+      diagnosisBasis: 'DEATH_DIAGNOSIS_BASIS_INFERRED',
+      treatment: 'CHILD_DEATH_TREATMENT_OUTPATIENT',
+      highestDiagnosisLevel: 'DIAGNOSIS_LEVEL_TOWNSHIP',
+    }),
+  ),
+  'GET /v1/patients/{patient_id}/death-report': {
+    contexts: WITH_AND_WITHOUT_PURPOSE,
+    may: deathReader,
+    request: () => Promise.resolve({ path: `/v1/patients/${fixtures.deceased}/death-report` }),
+  },
   // High-risk case management (§4: orange, red, purple) is clinical work; platform admins run the platform, not care.
   'GET /v1/high-risk-cases': { contexts: ONE, may: clinical, request: get('/v1/high-risk-cases?pageSize=2') },
   // §1/§2.6: health administrators (analysts) read statistics, a county bureau for its own county.
@@ -1050,6 +1088,16 @@ beforeAll(async () => {
   fixtures.pregnancies = { own: ownPregnancy, other: otherPregnancy };
   fixtures.objects = { own: ownObject, other: otherObject };
   fixtures.guardian = guardian;
+  fixtures.deceased = await registerPatient();
+  await pregnancy(fixtures.deceased);
+  await ok(
+    api.call('POST', `/v1/patients/${fixtures.deceased}/maternal-death`, {
+      token: tokens['lufeng.clinician'],
+      headers: staffHeaders('treatment'),
+      body: maternalDeath(),
+    }),
+    'maternal death',
+  );
   fixtures.schedules = {};
   for (const place of ['L', 'P', 'T'] as Place[]) {
     const { schedule } = await ok(

@@ -127,6 +127,7 @@ beforeAll(async () => {
       dischargeDate: daysBefore(3),
       mode: 'DELIVERY_MODE_CAESAREAN',
       outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+      placeOfDelivery: 'PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL',
       newborns: [
         { sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: certificate(), birthWeightGrams: 2900, birthLengthCm: 48 },
       ],

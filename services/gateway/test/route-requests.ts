@@ -143,6 +143,7 @@ export class RouteWorld {
         dischargeDate: daysFrom(-7),
         mode: 'DELIVERY_MODE_VAGINAL',
         outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
         newborns: [
           {
             sex: 'CHILD_SEX_FEMALE',
@@ -154,6 +155,32 @@ export class RouteWorld {
       },
     );
     this.ids['child'] = delivery.delivery.newborns[0].childPatientId ?? delivery.delivery.newborns[0].patientId;
+    // A mother who died five days after her delivery, and her son who died at four days; their death reports.
+    this.ids['deceased'] = await this.woman('1993-09-09', '陈桂芳');
+    const deceasedPregnancy = (
+      await this.ok('lufeng.midwife', 'POST', `/v1/patients/${this.id('deceased')}/pregnancies`, {
+        lmp: daysFrom(-285),
+      })
+    ).pregnancy.id;
+    const deceasedDelivery = await this.ok(
+      'lufeng.clinician',
+      'POST',
+      `/v1/pregnancies/${deceasedPregnancy}/delivery`,
+      {
+        deliveryDate: daysFrom(-6),
+        mode: 'DELIVERY_MODE_CAESAREAN',
+        outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
+        newborns: [
+          {
+            sex: 'CHILD_SEX_MALE',
+            birthCertificateNumber: `O${(Date.now() + 7) % 1_000_000_000}`,
+            birthWeightGrams: 2100,
+          },
+        ],
+      },
+    );
+    this.ids['deceasedChild'] = deceasedDelivery.delivery.newborns[0].childPatientId;
     // A woman with no pregnancy yet, for the registration route.
     this.ids['unregistered'] = await this.woman('1999-01-15', '王桂英');
     // Women with activation codes, one per pass.
@@ -436,6 +463,7 @@ export class RouteWorld {
           deliveryDate: daysFrom(-10),
           mode: 'DELIVERY_MODE_VAGINAL',
           outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+          placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
           newborns: [{ sex: 'CHILD_SEX_MALE', birthCertificateNumber: 'O123456789', birthWeightGrams: 3000 }],
         },
       }),
@@ -490,6 +518,33 @@ export class RouteWorld {
           studyDate: daysFrom(-2),
           findings: 'single live fetus',
         },
+      }),
+      'POST /v1/patients/{patient_id}/maternal-death': () => ({
+        user: clinician,
+        path: `/v1/patients/${this.id('deceased')}/maternal-death`,
+        body: {
+          deathDate: daysFrom(-1),
+          timing: 'MATERNAL_DEATH_TIMING_POSTPARTUM',
+          placeOfDeath: 'PLACE_OF_DEATH_COUNTY_HOSPITAL',
+          causeGroup: 'amniotic_fluid_embolism',
+          diagnosisBasis: 'DEATH_DIAGNOSIS_BASIS_CLINICAL',
+        },
+      }),
+      'POST /v1/children/{child_patient_id}/death': () => ({
+        user: clinician,
+        path: `/v1/children/${this.id('deceasedChild')}/death`,
+        body: {
+          deathDate: daysFrom(-2),
+          placeOfDeath: 'PLACE_OF_DEATH_COUNTY_HOSPITAL',
+          causeGroup: 'birth_asphyxia',
+          diagnosisBasis: 'DEATH_DIAGNOSIS_BASIS_CLINICAL',
+          treatment: 'CHILD_DEATH_TREATMENT_INPATIENT',
+          highestDiagnosisLevel: 'DIAGNOSIS_LEVEL_COUNTY',
+        },
+      }),
+      'GET /v1/patients/{patient_id}/death-report': () => ({
+        user: clinician,
+        path: `/v1/patients/${this.id('deceased')}/death-report`,
       }),
       'GET /v1/high-risk-cases': () => ({ user: clinician, path: '/v1/high-risk-cases?county=lufeng&pageSize=10' }),
       'GET /v1/statistics': () => ({

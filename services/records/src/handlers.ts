@@ -3,6 +3,7 @@ import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { Database } from '../../common/src/pg/database';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import type { ChildService } from './child-service';
+import type { DeathService } from './death-service';
 import type { PregnancyService } from './pregnancy-service';
 import type { ReadService } from './read-service';
 import type { RecordImport } from './record-import';
@@ -14,6 +15,7 @@ export interface RecordsServices {
   readonly db: Database;
   readonly pregnancies: PregnancyService;
   readonly children: ChildService;
+  readonly deaths: DeathService;
   readonly reads: ReadService;
   readonly imports: RecordImport;
   readonly reference: RecordsReferenceData;
@@ -25,6 +27,7 @@ export function recordsHandlers({
   db,
   pregnancies,
   children,
+  deaths,
   reads,
   imports,
   reference,
@@ -47,6 +50,9 @@ export function recordsHandlers({
     recordImagingStudy: (request, ctx) => pregnancies.recordImagingStudy(request, ctx),
     listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
     getStatistics: (request, ctx) => readStatistics(db, referrals, request, ctx),
+    recordMaternalDeath: (request, ctx) => deaths.recordMaternalDeath(request, ctx),
+    recordChildDeath: (request, ctx) => deaths.recordChildDeath(request, ctx),
+    getDeathReport: (request, ctx) => deaths.getDeathReport(request, ctx),
     listRiskCatalogue: (request, ctx) => Promise.resolve(listRiskCatalogue(reference.riskRuleSets, request, ctx)),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),

@@ -56,6 +56,12 @@ export class IdentityClient {
     return institutionId ? (await this.institutions.get(institutionId))?.level : undefined;
   }
 
+  /** The institution's level and county from the kit's directory (undefined for an id the alliance does not know). */
+  async institution(institutionId: string | undefined): Promise<{ level: InstitutionLevelName | undefined; countyCode: string } | undefined> {
+    const found = institutionId ? await this.institutions.get(institutionId) : undefined;
+    return found ? { level: found.level, countyCode: found.countyCode } : undefined;
+  }
+
   /** Registers (or finds again, on a retry) a newborn by the newborn link, and links the mother as guardian. */
   async registerNewborn(newborn: NewbornRegistration, motherPatientId: string, ctx: CallContext): Promise<string> {
     try {

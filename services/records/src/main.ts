@@ -7,8 +7,9 @@ import { runService } from '../../common/src/service';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess } from './access';
 import { ChildService } from './child-service';
+import { DeathService } from './death-service';
 import { loadRecordsConfig } from './config';
-import { defaultRecordsDataDir, loadRecordsReferenceData } from './domain';
+import { defaultRecordsDataDir, loadDeathCauseGroups, loadRecordsReferenceData } from './domain';
 import { recordsHandlers } from './handlers';
 import { ReferralIndicatorClient } from './referral-indicators';
 import { IdentityClient } from './identity-client';
@@ -39,6 +40,7 @@ void runService({
       db,
       pregnancies: new PregnancyService(access, identity, config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE),
       children: new ChildService(access, identity),
+      deaths: new DeathService(access, identity, loadDeathCauseGroups(defaultRecordsDataDir())),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
       imports: new RecordImport(access, new RecordImportRepository(statistics), identity),
       reference,

@@ -165,6 +165,7 @@ function completeRecord(): RecordSnapshot {
         ga_days: 215,
         institution_id: INSTITUTIONS['treating, her county'],
         record_version: 3,
+        place_of_delivery: 2,
         newborns: [
           {
             childPatientId: CHILD,

@@ -96,12 +96,17 @@ export interface AssessmentRow {
 }
 
 export interface NewbornJson {
+  /** '' for a stillborn baby. */
   childPatientId: string;
   birthOrder: number;
-  sex: 'female' | 'male';
+  /** Absent for a stillborn baby whose sex was not recorded. */
+  sex?: 'female' | 'male';
+  /** 0: a stillborn baby not weighed. */
   birthWeightGrams: number;
   birthLengthCm?: number;
   birthCertificateNumber: string;
+  /** Absent on deliveries recorded before babies had their own outcome: the delivery's outcome. */
+  outcome?: 'live' | 'stillborn';
 }
 
 export interface DeliveryRow {
@@ -115,6 +120,8 @@ export interface DeliveryRow {
   institution_id: string | null;
   newborns: NewbornJson[];
   record_version: number;
+  /** PlaceOfDelivery 1–6; null on deliveries recorded before it was asked, and on miscarriages without one. */
+  place_of_delivery: number | null;
 }
 
 export interface ChildRow {
@@ -306,7 +313,7 @@ const VISIT_COLUMNS = `id, pregnancy_id, patient_id, visit_date::text, ga_days, 
 const ASSESSMENT_COLUMNS = `id, pregnancy_id, patient_id, kind, assessed_on::text, rule_set_id, proposed_colour, proposed_beside, fired_rules,
   unassessed_metrics, colour, beside_colours, overrides_proposal, reason, reason_sensitivity, screen_positive, in_case_management, assessor_id,
   institution_id, record_version, recorded_at`;
-const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version`;
+const DELIVERY_COLUMNS = `pregnancy_id, patient_id, delivery_date::text, discharge_date::text, mode, outcome, ga_days, institution_id, newborns, record_version, place_of_delivery`;
 const CHILD_COLUMNS = `patient_id, mother_patient_id, pregnancy_id, birth_date::text, sex, discharge_date::text, birth_order, birth_weight_grams,
   birth_length_cm::text, county_code`;
 
@@ -673,8 +680,8 @@ export class RecordsRepository {
 
   async insertDelivery(tx: Queryable, row: DeliveryRow): Promise<DeliveryRow> {
     const { rows } = await tx.query<DeliveryRow>(
-      `INSERT INTO deliveries (pregnancy_id, patient_id, delivery_date, discharge_date, mode, outcome, ga_days, institution_id, newborns, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${DELIVERY_COLUMNS}`,
+      `INSERT INTO deliveries (pregnancy_id, patient_id, delivery_date, discharge_date, mode, outcome, ga_days, institution_id, newborns, record_version, place_of_delivery)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${DELIVERY_COLUMNS}`,
       [
         row.pregnancy_id,
         row.patient_id,
@@ -686,6 +693,7 @@ export class RecordsRepository {
         row.institution_id,
         JSON.stringify(row.newborns),
         row.record_version,
+        row.place_of_delivery,
       ],
     );
     return rows[0] as DeliveryRow;

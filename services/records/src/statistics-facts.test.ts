@@ -1,7 +1,15 @@
 // The statistics facts on small hand-built cohorts, each answer worked by hand from the catalogue's definitions.
 import { defaultRecordsDataDir, loadRecordsReferenceData } from './domain';
 import { INDICATOR_CATALOGUE, indicatorDefinition } from './domain/statistics-catalogue';
-import { ChildFactsInput, childFacts, PregnancyFactsInput, pregnancyFacts, StatisticsFact } from './statistics-facts';
+import {
+  ChildFactsInput,
+  childFacts,
+  deathFacts,
+  DeathFactsInput,
+  PregnancyFactsInput,
+  pregnancyFacts,
+  StatisticsFact,
+} from './statistics-facts';
 
 const reference = loadRecordsReferenceData(defaultRecordsDataDir());
 const TODAY = '2026-06-30';
@@ -33,6 +41,13 @@ const woman = (id: string, overrides: Partial<PregnancyFactsInput>): PregnancyFa
   ...overrides,
 });
 
+const live = (weightGrams: number | null) => ({ outcome: 'live' as const, weightGrams });
+const stillborn = (weightGrams: number | null) => ({ outcome: 'stillborn' as const, weightGrams });
+// PlaceOfDelivery values.
+const COUNTY_HOSPITAL = 2;
+const TOWNSHIP_HOSPITAL = 3;
+const HOME = 5;
+
 const visitsAt = (...gaDays: number[]): PregnancyFactsInput['visits'] =>
   gaDays.map((ga, index) => ({ date: `2025-${String(8 + index).padStart(2, '0')}-01`, gaDays: ga }));
 
@@ -49,7 +64,8 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
       outcome: 1,
       gaDays: 259,
       institutionId: 'inst-county',
-      newbornWeights: [2400, 2600],
+      newborns: [live(2400), live(2600)],
+      placeOfDelivery: COUNTY_HOSPITAL,
     },
     postpartumVisits: [{ service: 'postpartum-home-visit', date: '2026-03-04', daysAfterDelivery: 3 }],
   });
@@ -64,7 +80,8 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
       outcome: 2,
       gaDays: 210,
       institutionId: 'inst-county',
-      newbornWeights: [],
+      newborns: [stillborn(1200)],
+      placeOfDelivery: COUNTY_HOSPITAL,
     },
   });
   // A miscarriage at 10 weeks: no 产妇, no live birth; nothing of the national tables.
@@ -77,7 +94,8 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
       outcome: 3,
       gaDays: 70,
       institutionId: null,
-      newbornWeights: [],
+      newborns: [],
+      placeOfDelivery: null,
     },
   });
 
@@ -107,6 +125,116 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
     // Registration indicators keep every pregnancy: 3 registered, 2 of them before 13 weeks (80 and 60 days).
     expect(sums.pregnancies_registered).toEqual([3, 0]);
     expect(sums.early_registration).toEqual([2, 3]);
+  });
+
+  // A home delivery of one baby of 2300 g, and twins at a township hospital of whom one was stillborn (1900 g).
+  const home = woman('home', {
+    visits: visitsAt(85, 120),
+    delivery: {
+      date: '2026-04-02',
+      dischargeDate: null,
+      mode: 1,
+      outcome: 1,
+      gaDays: 275,
+      institutionId: null,
+      newborns: [live(2300)],
+      placeOfDelivery: HOME,
+    },
+  });
+  const mixedTwins = woman('mixed', {
+    visits: visitsAt(95, 130, 170),
+    delivery: {
+      date: '2026-04-10',
+      dischargeDate: '2026-04-12',
+      mode: 1,
+      outcome: 1,
+      gaDays: 245,
+      institutionId: 'inst-township',
+      newborns: [live(2700), stillborn(1900)],
+      placeOfDelivery: TOWNSHIP_HOSPITAL,
+    },
+  });
+
+  it('住院分娩率, 低出生体重 and 剖宫产率 over live births: twins, a stillbirth, a home delivery, twins with one stillborn', () => {
+    const sums = totals(
+      [twins, stillbirth, home, mixedTwins].flatMap((each) => pregnancyFacts(each, reference, TODAY)),
+    );
+    // Live births: twins 2, the stillbirth 0, home 1, the mixed twins 1 (the stillborn twin is none) = 4.
+    expect(sums.live_births).toEqual([4, 0]);
+    // In hospital: the twins (county, 2) and the live twin (township, 1); the home birth is not: 3 of 4.
+    expect(sums.hospital_delivery_rate).toEqual([3, 4]);
+    // Weighed live births 2400, 2600, 2300, 2700: two under 2500 g; the stillborn 1200 g and 1900 g are not counted.
+    expect(sums.low_birth_weight_rate).toEqual([2, 4]);
+    // Only the twins were by caesarean: 2 of 4.
+    expect(sums.caesarean_rate).toEqual([2, 4]);
+    // Four women delivered (产妇): the stillbirth at 30 weeks is one.
+    expect(sums.high_risk_rate).toEqual([1, 4]);
+    expect(sums.place_of_delivery_unrecorded).toEqual([0, 0]);
+  });
+
+  it('mortality over the live births: a maternal death, a neonatal, an infant and a three-year-old child death', () => {
+    const death = (id: string, kind: DeathFactsInput['kind'], ageGroup: string | null): DeathFactsInput => ({
+      id,
+      patientId: `${id}-patient`,
+      kind,
+      county: 'lufeng',
+      institutionId: null,
+      deathDate: '2026-04-20',
+      ageGroup,
+    });
+    const deaths = [
+      death('m', 'maternal', null),
+      death('n', 'child', 'neonatal'),
+      death('i', 'child', 'infant'),
+      death('u', 'child', 'under-5'),
+    ];
+    const sums = totals([
+      ...[twins, stillbirth, home, mixedTwins].flatMap((each) => pregnancyFacts(each, reference, TODAY)),
+      ...deaths.flatMap(deathFacts),
+    ]);
+    // 4 live births (twins 2, home 1, the live twin 1; the stillbirth none). Maternal 1/4 = 25,000 per 100,000 live
+    // births; neonatal 1/4; infant (the neonatal and the infant death) 2/4; under five (all three children) 3/4.
+    expect(sums.maternal_mortality_ratio).toEqual([1, 4]);
+    expect(sums.neonatal_mortality_rate).toEqual([1, 4]);
+    expect(sums.infant_mortality_rate).toEqual([2, 4]);
+    expect(sums.under5_mortality_rate).toEqual([3, 4]);
+    // Filed under the month of death.
+    expect(deathFacts(deaths[0] as DeathFactsInput)[0]).toMatchObject({
+      month: '2026-04-01',
+      numerator: 1,
+      denominator: 0,
+    });
+    expect(indicatorDefinition('maternal_mortality_ratio')?.unit).toBe('per 100,000 live births');
+    expect(indicatorDefinition('under5_mortality_rate')?.unit).toBe('‰');
+  });
+
+  it('a delivery recorded before the place was asked is not in hospital and is counted as unrecorded', () => {
+    const older = {
+      ...home,
+      delivery: { ...(home.delivery as NonNullable<PregnancyFactsInput['delivery']>), placeOfDelivery: null },
+    };
+    const sums = totals(pregnancyFacts(older, reference, TODAY));
+    expect(sums.hospital_delivery_rate).toEqual([0, 1]);
+    expect(sums.place_of_delivery_unrecorded).toEqual([1, 0]);
+  });
+
+  it('a live birth on an older row without per-baby outcomes counts every baby live, and a live birth without babies as one', () => {
+    const legacy = {
+      ...twins,
+      delivery: {
+        ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>),
+        newborns: [
+          { outcome: null, weightGrams: 2400 },
+          { outcome: null, weightGrams: 2600 },
+        ],
+      },
+    };
+    expect(totals(pregnancyFacts(legacy, reference, TODAY)).live_births).toEqual([2, 0]);
+    const bare = {
+      ...twins,
+      delivery: { ...(twins.delivery as NonNullable<PregnancyFactsInput['delivery']>), newborns: [] },
+    };
+    expect(totals(pregnancyFacts(bare, reference, TODAY)).hospital_delivery_rate).toEqual([1, 1]);
   });
 
   it('files delivery facts under the delivery month and the delivering institution, registration under its own', () => {
@@ -267,7 +395,8 @@ describe('the catalogue', () => {
             outcome: 1,
             gaDays: 270,
             institutionId: null,
-            newbornWeights: [3000],
+            newborns: [live(3000)],
+            placeOfDelivery: null,
           },
         },
         reference,

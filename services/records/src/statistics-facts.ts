@@ -57,7 +57,13 @@ export interface PregnancyFactsInput {
     readonly outcome: number;
     readonly gaDays: number;
     readonly institutionId: string | null;
-    readonly newbornWeights: readonly (number | null)[];
+    /** Each baby: its own outcome (null on older rows: the delivery's) and weight (null or 0: not weighed). */
+    readonly newborns: readonly {
+      readonly outcome: 'live' | 'stillborn' | null;
+      readonly weightGrams: number | null;
+    }[];
+    /** PlaceOfDelivery 1–6, null when not recorded. */
+    readonly placeOfDelivery: number | null;
   };
   readonly postpartumVisits: readonly {
     readonly service: string;
@@ -100,6 +106,8 @@ const FIRST_TRIMESTER_DAYS = 91;
 /** 产后访视: within 28 days of delivery. */
 const POSTPARTUM_VISIT_DAYS = 28;
 const LOW_BIRTH_WEIGHT_GRAMS = 2500;
+/** 住院分娩: PlaceOfDelivery prefecture, county or township hospital (乡镇卫生院及以上). */
+const HOSPITAL_PLACES = new Set([1, 2, 3]);
 /** 产妇: a woman delivered at 28 weeks or later, or of a live birth (a miscarriage is none). */
 const DELIVERY_MIN_GA_DAYS = 196;
 const HIGH_RISK_COLOURS = new Set(['yellow', 'orange', 'red', 'purple']);
@@ -113,6 +121,52 @@ function addDays(day: string, days: number): string {
 
 function addYears(day: string, years: number): string {
   return `${String(Number(day.slice(0, 4)) + years).padStart(4, '0')}${day.slice(4)}`;
+}
+
+/** Deaths over live births: the live births of each delivery are their denominators (deathFacts their numerators). */
+const MORTALITY_INDICATORS = [
+  'maternal_mortality_ratio',
+  'neonatal_mortality_rate',
+  'infant_mortality_rate',
+  'under5_mortality_rate',
+] as const;
+
+export interface DeathFactsInput {
+  readonly id: string;
+  readonly patientId: string;
+  readonly kind: 'maternal' | 'child';
+  readonly county: string;
+  readonly institutionId: string | null;
+  readonly deathDate: string;
+  /** Child deaths: 'neonatal', 'infant' or 'under-5'. */
+  readonly ageGroup: string | null;
+}
+
+/**
+ * A death report's numerators, under the month of death and the county of residence: a maternal death counts for
+ * the maternal mortality ratio; a child's death for under-5 mortality, and for infant and neonatal mortality by age.
+ */
+export function deathFacts(death: DeathFactsInput): StatisticsFact[] {
+  const base = {
+    patientId: death.patientId,
+    subjectId: death.id,
+    item: '',
+    county: death.county,
+    institutionId: death.institutionId,
+    month: monthOf(death.deathDate),
+    countedFrom: null,
+    denominator: 0,
+  };
+  if (death.kind === 'maternal') return [{ ...base, indicator: 'maternal_mortality_ratio', numerator: 1 }];
+  return [
+    { ...base, indicator: 'under5_mortality_rate', numerator: 1 },
+    {
+      ...base,
+      indicator: 'infant_mortality_rate',
+      numerator: death.ageGroup === 'neonatal' || death.ageGroup === 'infant' ? 1 : 0,
+    },
+    { ...base, indicator: 'neonatal_mortality_rate', numerator: death.ageGroup === 'neonatal' ? 1 : 0 },
+  ];
 }
 
 /** The facts of one pregnancy: registration under its month, delivery and postpartum under the delivery's. */
@@ -150,11 +204,14 @@ export function pregnancyFacts(
   if (!delivery) return facts;
   const delivered = { ...base, item: '', institutionId: delivery.institutionId, month: monthOf(delivery.date) };
   const visits = pregnancy.visits.length;
-  const liveBirths = delivery.outcome === LIVE_BIRTH ? Math.max(1, delivery.newbornWeights.length) : 0;
-  const weighed =
-    delivery.outcome === LIVE_BIRTH
-      ? delivery.newbornWeights.filter((weight): weight is number => weight !== null && weight > 0)
-      : [];
+  const liveBorn =
+    delivery.outcome === LIVE_BIRTH ? delivery.newborns.filter((baby) => (baby.outcome ?? 'live') === 'live') : [];
+  // A live birth recorded without its babies is one live birth.
+  const liveBirths = delivery.outcome === LIVE_BIRTH ? Math.max(1, liveBorn.length) : 0;
+  const weighed = liveBorn
+    .map((baby) => baby.weightGrams)
+    .filter((weight): weight is number => weight !== null && weight > 0);
+  const inHospital = delivery.placeOfDelivery !== null && HOSPITAL_PLACES.has(delivery.placeOfDelivery);
   const firstTrimester =
     pregnancy.registeredGaDays < FIRST_TRIMESTER_DAYS ||
     pregnancy.visits.some((visit) => visit.gaDays < FIRST_TRIMESTER_DAYS);
@@ -195,6 +252,20 @@ export function pregnancyFacts(
         numerator: weighed.filter((weight) => weight < LOW_BIRTH_WEIGHT_GRAMS).length,
         denominator: weighed.length,
       },
+      {
+        ...delivered,
+        indicator: 'hospital_delivery_rate',
+        numerator: inHospital ? liveBirths : 0,
+        denominator: liveBirths,
+      },
+      {
+        ...delivered,
+        indicator: 'place_of_delivery_unrecorded',
+        numerator: delivery.placeOfDelivery === null ? 1 : 0,
+        denominator: 0,
+      },
+      // The mortality indicators are over the period's live births; their deaths come from the death reports.
+      ...MORTALITY_INDICATORS.map((indicator) => ({ ...delivered, indicator, numerator: 0, denominator: liveBirths })),
     );
   }
 
@@ -368,7 +439,8 @@ interface PregnancyInputRow {
   outcome: number | null;
   ga_days: number | null;
   delivery_institution: string | null;
-  weights: (number | null)[] | null;
+  place_of_delivery: number | null;
+  babies: { outcome: 'live' | 'stillborn' | null; weightGrams: number | null }[];
   postpartum: { service: string; date: string; days: number }[];
 }
 
@@ -392,14 +464,14 @@ export class StatisticsFacts {
 
   /** Every fact of these patients, from their rows as the transaction sees them. */
   async compute(tx: Queryable, patientIds: readonly string[], today = todayInChina()): Promise<StatisticsFact[]> {
-    const [pregnancies, children] = await Promise.all([
+    const [pregnancies, children, deaths] = await Promise.all([
       tx.query<PregnancyInputRow>(
         `SELECT p.id, p.patient_id, p.county_code, p.registered_on::text, p.registered_ga_days, p.registered_at, p.risk_colour,
                 ARRAY(SELECT DISTINCT a.colour FROM risk_assessments a WHERE a.pregnancy_id = p.id AND a.kind = 'grade') AS graded,
                 EXISTS (SELECT 1 FROM high_risk_cases h WHERE h.pregnancy_id = p.id) AS case_opened,
                 coalesce((SELECT json_agg(json_build_object('date', v.visit_date, 'gaDays', v.ga_days)) FROM antenatal_visits v WHERE v.pregnancy_id = p.id), '[]') AS visits,
-                d.delivery_date::text, d.discharge_date::text, d.mode, d.outcome, d.ga_days, d.institution_id AS delivery_institution,
-                ARRAY(SELECT (n ->> 'birthWeightGrams')::integer FROM jsonb_array_elements(d.newborns) n) AS weights,
+                d.delivery_date::text, d.discharge_date::text, d.mode, d.outcome, d.ga_days, d.institution_id AS delivery_institution, d.place_of_delivery,
+                coalesce((SELECT json_agg(json_build_object('outcome', n ->> 'outcome', 'weightGrams', (n ->> 'birthWeightGrams')::integer)) FROM jsonb_array_elements(d.newborns) n), '[]') AS babies,
                 coalesce((SELECT json_agg(json_build_object('service', k.service, 'date', k.visit_date, 'days', k.days_after_delivery)) FROM postpartum_visits k WHERE k.pregnancy_id = p.id), '[]') AS postpartum
          FROM pregnancies p LEFT JOIN deliveries d ON d.pregnancy_id = p.id
          WHERE p.patient_id = ANY($1::uuid[])`,
@@ -419,8 +491,34 @@ export class StatisticsFacts {
          FROM children c WHERE c.patient_id = ANY($1::uuid[])`,
         [patientIds],
       ),
+      tx.query<{
+        id: string;
+        patient_id: string;
+        kind: 'maternal' | 'child';
+        county_code: string;
+        reporting_institution_id: string | null;
+        death_date: string;
+        age_group: string | null;
+      }>(
+        `SELECT id, patient_id, kind, county_code, reporting_institution_id, death_date::text, details ->> 'ageGroup' AS age_group
+         FROM death_reports WHERE patient_id = ANY($1::uuid[])`,
+        [patientIds],
+      ),
     ]);
     const facts: StatisticsFact[] = [];
+    for (const row of deaths.rows) {
+      facts.push(
+        ...deathFacts({
+          id: row.id,
+          patientId: row.patient_id,
+          kind: row.kind,
+          county: row.county_code,
+          institutionId: row.reporting_institution_id,
+          deathDate: row.death_date,
+          ageGroup: row.age_group,
+        }),
+      );
+    }
     for (const row of pregnancies.rows) {
       facts.push(
         ...pregnancyFacts(
@@ -444,7 +542,8 @@ export class StatisticsFacts {
                     outcome: row.outcome ?? 0,
                     gaDays: row.ga_days ?? 0,
                     institutionId: row.delivery_institution,
-                    newbornWeights: row.weights ?? [],
+                    newborns: row.babies,
+                    placeOfDelivery: row.place_of_delivery,
                   },
                 }
               : {}),

@@ -13,8 +13,11 @@ import {
   ImagingStudy,
   Immunization,
   ImmunizationDeferral,
+  NewbornOutcome,
+  PlaceOfDelivery,
   PostpartumVisit,
   Pregnancy,
+  PregnancyOutcome,
   RecordVersion,
   RiskAssessment,
   RiskEvent,
@@ -154,11 +157,17 @@ export function toDelivery(row: DeliveryRow): Delivery {
     newborns: row.newborns.map((newborn) => ({
       childPatientId: newborn.childPatientId,
       birthOrder: newborn.birthOrder,
-      sex: childSex(newborn.sex),
+      sex: newborn.sex ? childSex(newborn.sex) : ChildSex.CHILD_SEX_UNSPECIFIED,
       birthWeightGrams: newborn.birthWeightGrams,
       birthLengthCm: newborn.birthLengthCm,
       birthCertificateNumber: newborn.birthCertificateNumber,
+      outcome:
+        (newborn.outcome ??
+          (row.outcome === (PregnancyOutcome.PREGNANCY_OUTCOME_STILLBIRTH as number) ? 'stillborn' : 'live')) === 'live'
+          ? NewbornOutcome.NEWBORN_OUTCOME_LIVE_BIRTH
+          : NewbornOutcome.NEWBORN_OUTCOME_STILLBIRTH,
     })),
+    placeOfDelivery: row.place_of_delivery ?? PlaceOfDelivery.PLACE_OF_DELIVERY_UNSPECIFIED,
   };
 }
 

@@ -47,7 +47,7 @@ describe('postpartum visits', () => {
   it('after the delivery: the home visit and the 42-day check are recorded and the handbook marks both done', async () => {
     const delivered = await ok(
       call('pref.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/delivery`, {
-        deliveryDate: daysBefore(50), dischargeDate: daysBefore(47), mode: 'DELIVERY_MODE_VAGINAL', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        deliveryDate: daysBefore(50), dischargeDate: daysBefore(47), mode: 'DELIVERY_MODE_VAGINAL', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
         newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: certificate(), birthWeightGrams: 3200, birthLengthCm: 50 }],
       }),
     );
@@ -294,7 +294,7 @@ describe('coverage statistics', () => {
     await ok(call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancy}/visits`, { visitDate: daysBefore(150) }));
     await ok(
       call('pref.clinician', 'POST', `/v1/pregnancies/${pregnancy}/delivery`, {
-        deliveryDate: daysBefore(10), mode: 'DELIVERY_MODE_CAESAREAN', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        deliveryDate: daysBefore(10), mode: 'DELIVERY_MODE_CAESAREAN', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
         newborns: [
           { sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: certificate(), birthWeightGrams: 2300 },
           { sex: 'CHILD_SEX_MALE', birthCertificateNumber: certificate(), birthWeightGrams: 2450 },

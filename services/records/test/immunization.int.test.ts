@@ -43,6 +43,7 @@ async function childBornOf(
       dischargeDate: deliveryDate,
       mode: 'DELIVERY_MODE_VAGINAL',
       outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+      placeOfDelivery: 'PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL',
       newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: certificate(), birthWeightGrams }],
     }),
   );

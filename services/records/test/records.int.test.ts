@@ -154,7 +154,7 @@ describe('the pregnancy walk', () => {
 
   it('the delivery of twins creates two child patients in identity, linked to her as guardian; a retry gets the first answer', async () => {
     const delivery = {
-      deliveryDate: daysBefore(5), dischargeDate: daysBefore(2), mode: 'DELIVERY_MODE_CAESAREAN', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', expectedVersion: version,
+      deliveryDate: daysBefore(5), dischargeDate: daysBefore(2), mode: 'DELIVERY_MODE_CAESAREAN', outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH', placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL', expectedVersion: version,
       newborns: [
         { sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: certificate(), birthWeightGrams: 2350, birthLengthCm: 46 },
         { sex: 'CHILD_SEX_MALE', birthCertificateNumber: certificate(), birthWeightGrams: 2500, birthLengthCm: 47 },

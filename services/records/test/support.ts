@@ -27,9 +27,9 @@ export async function call(user: string, method: string, route: string, body?: u
   return api.call(method, route, { token: tokens[user], body, headers: { ...treatment, ...headers } });
 }
 
-/** A woman in Lufeng with a fresh resident ID (born on `birthDate`), registered by the Lufeng midwife. */
-export async function newMother(birthDate = '1994-05-12'): Promise<string> {
-  const body = await ok(call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birthDate), name: '李秀英', countyCode: 'lufeng' }));
+/** A woman of `countyCode` (Lufeng by default) with a fresh resident ID (born on `birthDate`), registered by the Lufeng midwife. */
+export async function newMother(birthDate = '1994-05-12', countyCode = 'lufeng'): Promise<string> {
+  const body = await ok(call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birthDate), name: '李秀英', countyCode }));
   return body.patient.id;
 }
 

@@ -171,6 +171,7 @@ describe('due checks', () => {
         dischargeDate: discharge,
         mode: 'DELIVERY_MODE_VAGINAL',
         outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        placeOfDelivery: 'PLACE_OF_DELIVERY_COUNTY_HOSPITAL',
         newborns: [
           {
             sex: 'CHILD_SEX_FEMALE',

@@ -75,6 +75,42 @@ export function canActForPatients(principal: Principal | undefined): Decision {
   return isClinical(principal) ? allow : deny('only clinicians and midwives register and look up patients');
 }
 
+/** Who may ask for death reports at all (before the report is known): clinical staff and institution admins stating a purpose. */
+export function mayReadDeathReports(principal: Principal | undefined, purpose: Purpose | undefined): Decision {
+  if (!principal) return deny('not authenticated');
+  if (principal.kind === 'resident') return deny('death reports are read by the treating team and the MCH administration, not through the resident app');
+  if (!isClinical(principal) && !hasRole(principal, 'institution-admin')) return deny('only clinical staff and institution admins read death reports; analysts see aggregates only');
+  if (!purpose) return deny('staff must state a purpose of use (X-MCH-Purpose)');
+  return allow;
+}
+
+/**
+ * A death report (maternal or under five): more sensitive than the record. The treating team (clinical staff of an
+ * institution that treats the patient); staff (clinicians, midwives, institution admins) of a county-level
+ * institution of the patient's county or of a prefecture-level institution, who run the county and prefecture MCH
+ * administration and the death review panels (评审); or break-glass with a reason. Not other clinicians, not a
+ * township of another county, not analysts (aggregates only), not residents. `callerInstitution` is the caller's
+ * institution as the alliance directory has it.
+ */
+export function canReadDeathReport(
+  principal: Principal | undefined,
+  patient: { readonly county: string; readonly treatingInstitutionIds: readonly string[] },
+  callerInstitution: { readonly level: InstitutionLevelName | undefined; readonly countyCode: string } | undefined,
+  purpose: Purpose | undefined,
+  breakGlassReason: string | undefined,
+): Decision {
+  const base = mayReadDeathReports(principal, purpose);
+  if (!base.allowed || !principal) return base;
+  if (isClinical(principal) && principal.institutionId && patient.treatingInstitutionIds.includes(principal.institutionId)) return allow;
+  if (callerInstitution?.level === 'prefecture') return allow;
+  if (callerInstitution?.level === 'county' && callerInstitution.countyCode === patient.county) return allow;
+  if (purpose === 'break-glass' && isClinical(principal)) {
+    if (!breakGlassReason || breakGlassReason.trim().length < 10) return deny('break-glass needs a reason of at least 10 characters (X-MCH-Break-Glass-Reason)');
+    return { allowed: true, breakGlass: true };
+  }
+  return deny('death reports are visible only to the treating team and to county (of her county) and prefecture MCH staff, or by break-glass with a reason');
+}
+
 /** Staff management: only the admins of that institution. */
 export function canManageInstitution(principal: Principal | undefined, institutionId: string): Decision {
   if (!principal) return deny('not authenticated');

@@ -15,3 +15,4 @@ export * from './schedules/child-facts';
 export * from './schedules/gestation';
 export * from './record-inputs';
 export * from './entry-inputs';
+export * from './death-reports';

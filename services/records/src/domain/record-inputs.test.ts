@@ -206,6 +206,7 @@ describe('checkDelivery', () => {
     mode: 3,
     outcome: 1,
     liveBirth: true,
+    placeOfDelivery: 2,
     newborns: [twin(1, 'O530000001'), twin(2, 'O530000002')],
   };
 
@@ -229,11 +230,70 @@ describe('checkDelivery', () => {
     ]);
   });
 
-  it('needs a newborn for a live birth and none otherwise', () => {
+  it('needs a live-born newborn for a live birth, and no live-born baby for a stillbirth', () => {
     expect(fieldsOf(() => checkDelivery({ ...delivery, newborns: [] }, pregnancy, '2026-09-25'))).toEqual(['newborns']);
+    // Stillborn by default under a stillbirth: the certificates are refused.
     expect(
       fieldsOf(() => checkDelivery({ ...delivery, outcome: 2, liveBirth: false }, pregnancy, '2026-09-25')),
+    ).toEqual(['newborns[0].birthCertificateNumber', 'newborns[1].birthCertificateNumber']);
+    expect(
+      fieldsOf(() =>
+        checkDelivery(
+          { ...delivery, outcome: 2, liveBirth: false, newborns: [{ ...twin(1, ''), outcome: 1 }] },
+          pregnancy,
+          '2026-09-25',
+        ),
+      ),
+    ).toEqual(['newborns[0].outcome']);
+    expect(
+      fieldsOf(() =>
+        checkDelivery({ ...delivery, newborns: [{ ...twin(1, ''), outcome: 2 }] }, pregnancy, '2026-09-25'),
+      ),
     ).toEqual(['newborns']);
+    expect(
+      fieldsOf(() =>
+        checkDelivery({ ...delivery, outcome: 3, liveBirth: false, placeOfDelivery: 0 }, pregnancy, '2026-09-25'),
+      ),
+    ).toEqual(['newborns']);
+  });
+
+  it('keeps twins with one stillborn: the live twin is registered, the stillborn twin needs no certificate or sex', () => {
+    const checked = checkDelivery(
+      {
+        ...delivery,
+        newborns: [twin(1, 'O530000001'), { ...twin(2, ''), sex: undefined, birthWeightGrams: 1900, outcome: 2 }],
+      },
+      pregnancy,
+      '2026-09-25',
+    );
+    expect(checked.newborns.map((n) => n.outcome)).toEqual(['live', 'stillborn']);
+    expect(checked.liveBorn.map((n) => n.birthOrder)).toEqual([1]);
+    expect(checked.placeOfDelivery).toBe(2);
+  });
+
+  it('needs the place of a live birth or stillbirth, not of a miscarriage, and refuses an unknown place', () => {
+    expect(fieldsOf(() => checkDelivery({ ...delivery, placeOfDelivery: 0 }, pregnancy, '2026-09-25'))).toEqual([
+      'placeOfDelivery',
+    ]);
+    expect(
+      fieldsOf(() =>
+        checkDelivery(
+          { ...delivery, outcome: 2, liveBirth: false, newborns: [], placeOfDelivery: undefined },
+          pregnancy,
+          '2026-09-25',
+        ),
+      ),
+    ).toEqual(['placeOfDelivery']);
+    expect(fieldsOf(() => checkDelivery({ ...delivery, placeOfDelivery: 9 }, pregnancy, '2026-09-25'))).toEqual([
+      'placeOfDelivery',
+    ]);
+    expect(
+      checkDelivery(
+        { ...delivery, outcome: 3, liveBirth: false, newborns: [], placeOfDelivery: 0 },
+        pregnancy,
+        '2026-09-25',
+      ).placeOfDelivery,
+    ).toBeNull();
   });
 });
 

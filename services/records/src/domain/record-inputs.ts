@@ -304,6 +304,8 @@ export interface NewbornInput {
   readonly birthCertificateNumber: string;
   readonly birthWeightGrams: number;
   readonly birthLengthCm?: number;
+  /** Proto NewbornOutcome: 1 live birth, 2 stillbirth; 0 takes the delivery's outcome. */
+  readonly outcome?: number;
 }
 
 export interface DeliveryInput {
@@ -314,21 +316,41 @@ export interface DeliveryInput {
   readonly outcome: number;
   readonly liveBirth: boolean;
   readonly newborns: readonly NewbornInput[];
+  /** Proto PlaceOfDelivery; 0 is unspecified. */
+  readonly placeOfDelivery?: number;
 }
+
+export type LiveBornNewborn = Omit<NewbornInput, 'outcome'> & {
+  readonly outcome: 'live';
+  readonly sex: 'female' | 'male';
+  readonly birthCertificateNumber: string;
+};
+export type CheckedNewborn = LiveBornNewborn | (Omit<NewbornInput, 'outcome'> & { readonly outcome: 'stillborn' });
 
 export interface CheckedDelivery {
   readonly deliveryDate: IsoDate;
   readonly dischargeDate: IsoDate | undefined;
   readonly gestationalAgeDays: number;
-  readonly newborns: readonly (NewbornInput & {
-    readonly sex: 'female' | 'male';
-    readonly birthCertificateNumber: string;
-  })[];
+  /** Every baby, live-born and stillborn, in the order given. */
+  readonly newborns: readonly CheckedNewborn[];
+  /** The live-born babies, each to be registered as a child patient. */
+  readonly liveBorn: readonly LiveBornNewborn[];
+  /** 1–6 (PlaceOfDelivery), or null for a miscarriage or termination recorded without one. */
+  readonly placeOfDelivery: number | null;
 }
 
 const BIRTH_CERTIFICATE = /^[A-Z]\d{9}$/;
+const LIVE_BIRTH_OUTCOME = 1;
+const STILLBIRTH_OUTCOME = 2;
+/** PlaceOfDelivery: prefecture, county and township hospitals, other institution, home, en route. */
+const PLACES_OF_DELIVERY = 6;
 
-/** A delivery of an active pregnancy: dates in order, a mode and outcome, one entry per live-born baby. */
+/**
+ * A delivery of an active pregnancy: dates in order, a mode and outcome, the place of a birth, one entry per baby.
+ * Each entry is a live birth (sex, certificate and weight required; registered as a child) or a stillbirth (weight
+ * if weighed). A live-birth delivery has at least one live-born baby (twins with one stillborn are one of each); a
+ * stillbirth delivery has only stillborn entries, or none (one stillborn baby, not described).
+ */
 export function checkDelivery(
   input: DeliveryInput,
   pregnancy: { readonly lmp: IsoDate; readonly active: boolean },
@@ -355,19 +377,55 @@ export function checkDelivery(
   }
   if (input.mode <= 0 || input.mode > 3) violations.add('mode', 'is required: vaginal, assisted vaginal or caesarean');
   if (input.outcome <= 0 || input.outcome > 4) violations.add('outcome', 'is required');
-  if (input.liveBirth && input.newborns.length === 0)
-    violations.add('newborns', 'a live birth needs at least one newborn');
-  if (!input.liveBirth && input.newborns.length > 0) violations.add('newborns', 'only a live birth registers newborns');
+  const birth = input.outcome === LIVE_BIRTH_OUTCOME || input.outcome === STILLBIRTH_OUTCOME;
+  const place = input.placeOfDelivery ?? 0;
+  if (!Number.isInteger(place) || place < 0 || place > PLACES_OF_DELIVERY)
+    violations.add('placeOfDelivery', 'is not a known place of delivery');
+  else if (birth && place === 0) {
+    violations.add(
+      'placeOfDelivery',
+      'is required for a live birth or stillbirth: prefecture, county or township hospital, other institution, home or en route',
+    );
+  }
+  if (!birth && input.newborns.length > 0) violations.add('newborns', 'only a live birth or stillbirth lists babies');
   if (input.newborns.length > 6) violations.add('newborns', 'at most 6 newborns');
   const orders = new Set<number>();
   const certificates = new Set<string>();
-  const newborns = input.newborns.map((newborn, index) => {
+  // A miscarriage's babies are refused as a whole (above), not one by one.
+  const newborns = (birth ? input.newborns : []).map((newborn, index): CheckedNewborn => {
     const field = `newborns[${index}]`;
     const birthOrder = newborn.birthOrder || index + 1;
     if (!Number.isInteger(birthOrder) || birthOrder < 1 || birthOrder > input.newborns.length)
       violations.add(`${field}.birthOrder`, `must be from 1 to ${input.newborns.length}`);
     else if (orders.has(birthOrder)) violations.add(`${field}.birthOrder`, 'is given twice');
     orders.add(birthOrder);
+    const given = newborn.outcome ?? 0;
+    if (given < 0 || given > STILLBIRTH_OUTCOME) violations.add(`${field}.outcome`, 'must be live birth or stillbirth');
+    else if (given === LIVE_BIRTH_OUTCOME && input.outcome === STILLBIRTH_OUTCOME)
+      violations.add(
+        `${field}.outcome`,
+        'a stillbirth delivery has no live-born baby; record the delivery as a live birth',
+      );
+    const live =
+      input.outcome !== STILLBIRTH_OUTCOME &&
+      (given === LIVE_BIRTH_OUTCOME || (given === 0 && input.outcome === LIVE_BIRTH_OUTCOME));
+    if ([...newborn.name].length > 50) violations.add(`${field}.name`, 'must be at most 50 characters');
+    measurement(violations, newborn.birthLengthCm, `${field}.birthLengthCm`, 20, 70, 'cm');
+    if (!live) {
+      if (newborn.birthCertificateNumber.trim() !== '')
+        violations.add(`${field}.birthCertificateNumber`, 'a stillborn baby has no birth certificate (出生医学证明)');
+      if (newborn.birthWeightGrams !== 0)
+        measurement(
+          violations,
+          newborn.birthWeightGrams,
+          `${field}.birthWeightGrams`,
+          100,
+          7000,
+          'g; 0 when not weighed',
+          true,
+        );
+      return { ...newborn, birthOrder, outcome: 'stillborn' };
+    }
     if (!newborn.sex) violations.add(`${field}.sex`, 'is required');
     const certificate = newborn.birthCertificateNumber.trim().toUpperCase();
     if (!BIRTH_CERTIFICATE.test(certificate))
@@ -375,10 +433,17 @@ export function checkDelivery(
     else if (certificates.has(certificate)) violations.add(`${field}.birthCertificateNumber`, 'is given twice');
     certificates.add(certificate);
     measurement(violations, newborn.birthWeightGrams, `${field}.birthWeightGrams`, 300, 7000, 'g', true);
-    measurement(violations, newborn.birthLengthCm, `${field}.birthLengthCm`, 20, 70, 'cm');
-    if ([...newborn.name].length > 50) violations.add(`${field}.name`, 'must be at most 50 characters');
-    return { ...newborn, birthOrder, birthCertificateNumber: certificate, sex: newborn.sex as 'female' | 'male' };
+    return {
+      ...newborn,
+      birthOrder,
+      outcome: 'live',
+      birthCertificateNumber: certificate,
+      sex: newborn.sex as 'female' | 'male',
+    };
   });
+  const liveBorn = newborns.filter((newborn): newborn is LiveBornNewborn => newborn.outcome === 'live');
+  if (input.outcome === LIVE_BIRTH_OUTCOME && liveBorn.length === 0)
+    violations.add('newborns', 'a live birth needs at least one live-born newborn');
   violations.throwIfAny();
   if (!pregnancy.active) throw InvalidArgumentError.field('pregnancyId', 'the pregnancy has already ended');
   return {
@@ -386,6 +451,8 @@ export function checkDelivery(
     dischargeDate,
     gestationalAgeDays: (delivered as number) - lmpDay,
     newborns,
+    liveBorn,
+    placeOfDelivery: place === 0 ? null : place,
   };
 }
 

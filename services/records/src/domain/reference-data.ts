@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serviceDir } from '../../../common/src/paths';
+import { DeathCauseGroups, parseDeathCauseGroups } from './death-reports';
 import { parseLmsTable, GrowthStandards, WHO_TABLE_FILES, WhoTableName, LmsTable } from './growth/tables';
 import { parseRiskRuleSet, riskRuleSetCatalogue, RiskRuleSetCatalogue } from './risk/rule-set';
 import { parseSchedule, scheduleCatalogue, ScheduleCatalogue } from './schedules/schedule';
@@ -26,6 +27,11 @@ export function loadRecordsReferenceData(dataDir: string): RecordsReferenceData 
     growthStandards: loadGrowthStandards(path.join(dataDir, 'who-growth')),
     schedules: loadSchedules(path.join(dataDir, 'schedules')),
   };
+}
+
+/** The cause groups of the national death reports (`death-causes.json`). */
+export function loadDeathCauseGroups(dataDir: string): DeathCauseGroups {
+  return parseDeathCauseGroups(readFileSync(path.join(dataDir, 'death-causes.json'), 'utf8'));
 }
 
 /** Every `*.json` in the directory is one rule set. */

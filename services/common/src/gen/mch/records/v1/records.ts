@@ -235,6 +235,121 @@ export function pregnancyOutcomeToJSON(object: PregnancyOutcome): string {
   }
 }
 
+/**
+ * Where the delivery took place: the categories of 分娩地点 on the national 孕产妇死亡报告卡, by the level of the
+ * institution. The first three are midwifery institutions (住院分娩); a village delivery room (村接生室) or any
+ * other place of care is OTHER_INSTITUTION.
+ */
+export enum PlaceOfDelivery {
+  PLACE_OF_DELIVERY_UNSPECIFIED = 0,
+  /** PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL - 省(地、市)级医院: a prefecture-level or higher hospital. */
+  PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL = 1,
+  /** PLACE_OF_DELIVERY_COUNTY_HOSPITAL - 区县级医院. */
+  PLACE_OF_DELIVERY_COUNTY_HOSPITAL = 2,
+  /** PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL - 街道(乡镇)卫生院. */
+  PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL = 3,
+  /** PLACE_OF_DELIVERY_OTHER_INSTITUTION - 村接生室 or another institution that is not a midwifery institution. */
+  PLACE_OF_DELIVERY_OTHER_INSTITUTION = 4,
+  /** PLACE_OF_DELIVERY_HOME - 家中. */
+  PLACE_OF_DELIVERY_HOME = 5,
+  /** PLACE_OF_DELIVERY_EN_ROUTE - 途中: on the way to care. */
+  PLACE_OF_DELIVERY_EN_ROUTE = 6,
+  UNRECOGNIZED = -1,
+}
+
+export function placeOfDeliveryFromJSON(object: any): PlaceOfDelivery {
+  switch (object) {
+    case 0:
+    case "PLACE_OF_DELIVERY_UNSPECIFIED":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_UNSPECIFIED;
+    case 1:
+    case "PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL;
+    case 2:
+    case "PLACE_OF_DELIVERY_COUNTY_HOSPITAL":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_COUNTY_HOSPITAL;
+    case 3:
+    case "PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL;
+    case 4:
+    case "PLACE_OF_DELIVERY_OTHER_INSTITUTION":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_OTHER_INSTITUTION;
+    case 5:
+    case "PLACE_OF_DELIVERY_HOME":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_HOME;
+    case 6:
+    case "PLACE_OF_DELIVERY_EN_ROUTE":
+      return PlaceOfDelivery.PLACE_OF_DELIVERY_EN_ROUTE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PlaceOfDelivery.UNRECOGNIZED;
+  }
+}
+
+export function placeOfDeliveryToJSON(object: PlaceOfDelivery): string {
+  switch (object) {
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_UNSPECIFIED:
+      return "PLACE_OF_DELIVERY_UNSPECIFIED";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL:
+      return "PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_COUNTY_HOSPITAL:
+      return "PLACE_OF_DELIVERY_COUNTY_HOSPITAL";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL:
+      return "PLACE_OF_DELIVERY_TOWNSHIP_HOSPITAL";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_OTHER_INSTITUTION:
+      return "PLACE_OF_DELIVERY_OTHER_INSTITUTION";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_HOME:
+      return "PLACE_OF_DELIVERY_HOME";
+    case PlaceOfDelivery.PLACE_OF_DELIVERY_EN_ROUTE:
+      return "PLACE_OF_DELIVERY_EN_ROUTE";
+    case PlaceOfDelivery.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How one baby of a delivery was born. */
+export enum NewbornOutcome {
+  NEWBORN_OUTCOME_UNSPECIFIED = 0,
+  NEWBORN_OUTCOME_LIVE_BIRTH = 1,
+  /** NEWBORN_OUTCOME_STILLBIRTH - Born dead (死胎、死产): recorded with its weight, never registered as a child patient. */
+  NEWBORN_OUTCOME_STILLBIRTH = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function newbornOutcomeFromJSON(object: any): NewbornOutcome {
+  switch (object) {
+    case 0:
+    case "NEWBORN_OUTCOME_UNSPECIFIED":
+      return NewbornOutcome.NEWBORN_OUTCOME_UNSPECIFIED;
+    case 1:
+    case "NEWBORN_OUTCOME_LIVE_BIRTH":
+      return NewbornOutcome.NEWBORN_OUTCOME_LIVE_BIRTH;
+    case 2:
+    case "NEWBORN_OUTCOME_STILLBIRTH":
+      return NewbornOutcome.NEWBORN_OUTCOME_STILLBIRTH;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NewbornOutcome.UNRECOGNIZED;
+  }
+}
+
+export function newbornOutcomeToJSON(object: NewbornOutcome): string {
+  switch (object) {
+    case NewbornOutcome.NEWBORN_OUTCOME_UNSPECIFIED:
+      return "NEWBORN_OUTCOME_UNSPECIFIED";
+    case NewbornOutcome.NEWBORN_OUTCOME_LIVE_BIRTH:
+      return "NEWBORN_OUTCOME_LIVE_BIRTH";
+    case NewbornOutcome.NEWBORN_OUTCOME_STILLBIRTH:
+      return "NEWBORN_OUTCOME_STILLBIRTH";
+    case NewbornOutcome.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Sex of a newborn or child. */
 export enum ChildSex {
   CHILD_SEX_UNSPECIFIED = 0,
@@ -547,6 +662,346 @@ export function childFeedingToJSON(object: ChildFeeding): string {
   }
 }
 
+/** Where a death took place: the 死亡地点 categories of the national death report cards. */
+export enum PlaceOfDeath {
+  PLACE_OF_DEATH_UNSPECIFIED = 0,
+  /** PLACE_OF_DEATH_PREFECTURE_HOSPITAL - 省(地、市)级医院. */
+  PLACE_OF_DEATH_PREFECTURE_HOSPITAL = 1,
+  /** PLACE_OF_DEATH_COUNTY_HOSPITAL - 区县级医院. */
+  PLACE_OF_DEATH_COUNTY_HOSPITAL = 2,
+  /** PLACE_OF_DEATH_TOWNSHIP_HOSPITAL - 街道(乡镇)卫生院. */
+  PLACE_OF_DEATH_TOWNSHIP_HOSPITAL = 3,
+  /** PLACE_OF_DEATH_OTHER_INSTITUTION - 村卫生室/村接生室 or another institution. */
+  PLACE_OF_DEATH_OTHER_INSTITUTION = 4,
+  PLACE_OF_DEATH_HOME = 5,
+  PLACE_OF_DEATH_EN_ROUTE = 6,
+  PLACE_OF_DEATH_OTHER = 7,
+  UNRECOGNIZED = -1,
+}
+
+export function placeOfDeathFromJSON(object: any): PlaceOfDeath {
+  switch (object) {
+    case 0:
+    case "PLACE_OF_DEATH_UNSPECIFIED":
+      return PlaceOfDeath.PLACE_OF_DEATH_UNSPECIFIED;
+    case 1:
+    case "PLACE_OF_DEATH_PREFECTURE_HOSPITAL":
+      return PlaceOfDeath.PLACE_OF_DEATH_PREFECTURE_HOSPITAL;
+    case 2:
+    case "PLACE_OF_DEATH_COUNTY_HOSPITAL":
+      return PlaceOfDeath.PLACE_OF_DEATH_COUNTY_HOSPITAL;
+    case 3:
+    case "PLACE_OF_DEATH_TOWNSHIP_HOSPITAL":
+      return PlaceOfDeath.PLACE_OF_DEATH_TOWNSHIP_HOSPITAL;
+    case 4:
+    case "PLACE_OF_DEATH_OTHER_INSTITUTION":
+      return PlaceOfDeath.PLACE_OF_DEATH_OTHER_INSTITUTION;
+    case 5:
+    case "PLACE_OF_DEATH_HOME":
+      return PlaceOfDeath.PLACE_OF_DEATH_HOME;
+    case 6:
+    case "PLACE_OF_DEATH_EN_ROUTE":
+      return PlaceOfDeath.PLACE_OF_DEATH_EN_ROUTE;
+    case 7:
+    case "PLACE_OF_DEATH_OTHER":
+      return PlaceOfDeath.PLACE_OF_DEATH_OTHER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PlaceOfDeath.UNRECOGNIZED;
+  }
+}
+
+export function placeOfDeathToJSON(object: PlaceOfDeath): string {
+  switch (object) {
+    case PlaceOfDeath.PLACE_OF_DEATH_UNSPECIFIED:
+      return "PLACE_OF_DEATH_UNSPECIFIED";
+    case PlaceOfDeath.PLACE_OF_DEATH_PREFECTURE_HOSPITAL:
+      return "PLACE_OF_DEATH_PREFECTURE_HOSPITAL";
+    case PlaceOfDeath.PLACE_OF_DEATH_COUNTY_HOSPITAL:
+      return "PLACE_OF_DEATH_COUNTY_HOSPITAL";
+    case PlaceOfDeath.PLACE_OF_DEATH_TOWNSHIP_HOSPITAL:
+      return "PLACE_OF_DEATH_TOWNSHIP_HOSPITAL";
+    case PlaceOfDeath.PLACE_OF_DEATH_OTHER_INSTITUTION:
+      return "PLACE_OF_DEATH_OTHER_INSTITUTION";
+    case PlaceOfDeath.PLACE_OF_DEATH_HOME:
+      return "PLACE_OF_DEATH_HOME";
+    case PlaceOfDeath.PLACE_OF_DEATH_EN_ROUTE:
+      return "PLACE_OF_DEATH_EN_ROUTE";
+    case PlaceOfDeath.PLACE_OF_DEATH_OTHER:
+      return "PLACE_OF_DEATH_OTHER";
+    case PlaceOfDeath.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** When a maternal death happened relative to the pregnancy. */
+export enum MaternalDeathTiming {
+  MATERNAL_DEATH_TIMING_UNSPECIFIED = 0,
+  /** MATERNAL_DEATH_TIMING_ANTEPARTUM - 妊娠期: before labour (including an ectopic pregnancy or an abortion in progress). */
+  MATERNAL_DEATH_TIMING_ANTEPARTUM = 1,
+  /** MATERNAL_DEATH_TIMING_INTRAPARTUM - 分娩期: in labour or delivery. */
+  MATERNAL_DEATH_TIMING_INTRAPARTUM = 2,
+  /** MATERNAL_DEATH_TIMING_POSTPARTUM - 产褥期: within 42 days after the pregnancy ended (delivery, miscarriage or termination). */
+  MATERNAL_DEATH_TIMING_POSTPARTUM = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function maternalDeathTimingFromJSON(object: any): MaternalDeathTiming {
+  switch (object) {
+    case 0:
+    case "MATERNAL_DEATH_TIMING_UNSPECIFIED":
+      return MaternalDeathTiming.MATERNAL_DEATH_TIMING_UNSPECIFIED;
+    case 1:
+    case "MATERNAL_DEATH_TIMING_ANTEPARTUM":
+      return MaternalDeathTiming.MATERNAL_DEATH_TIMING_ANTEPARTUM;
+    case 2:
+    case "MATERNAL_DEATH_TIMING_INTRAPARTUM":
+      return MaternalDeathTiming.MATERNAL_DEATH_TIMING_INTRAPARTUM;
+    case 3:
+    case "MATERNAL_DEATH_TIMING_POSTPARTUM":
+      return MaternalDeathTiming.MATERNAL_DEATH_TIMING_POSTPARTUM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MaternalDeathTiming.UNRECOGNIZED;
+  }
+}
+
+export function maternalDeathTimingToJSON(object: MaternalDeathTiming): string {
+  switch (object) {
+    case MaternalDeathTiming.MATERNAL_DEATH_TIMING_UNSPECIFIED:
+      return "MATERNAL_DEATH_TIMING_UNSPECIFIED";
+    case MaternalDeathTiming.MATERNAL_DEATH_TIMING_ANTEPARTUM:
+      return "MATERNAL_DEATH_TIMING_ANTEPARTUM";
+    case MaternalDeathTiming.MATERNAL_DEATH_TIMING_INTRAPARTUM:
+      return "MATERNAL_DEATH_TIMING_INTRAPARTUM";
+    case MaternalDeathTiming.MATERNAL_DEATH_TIMING_POSTPARTUM:
+      return "MATERNAL_DEATH_TIMING_POSTPARTUM";
+    case MaternalDeathTiming.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** 死因诊断依据: what the cause of death rests on. */
+export enum DeathDiagnosisBasis {
+  DEATH_DIAGNOSIS_BASIS_UNSPECIFIED = 0,
+  DEATH_DIAGNOSIS_BASIS_AUTOPSY = 1,
+  DEATH_DIAGNOSIS_BASIS_PATHOLOGY = 2,
+  DEATH_DIAGNOSIS_BASIS_CLINICAL = 3,
+  /** DEATH_DIAGNOSIS_BASIS_INFERRED - 死后推断: inferred after death (verbal autopsy). */
+  DEATH_DIAGNOSIS_BASIS_INFERRED = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function deathDiagnosisBasisFromJSON(object: any): DeathDiagnosisBasis {
+  switch (object) {
+    case 0:
+    case "DEATH_DIAGNOSIS_BASIS_UNSPECIFIED":
+      return DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_UNSPECIFIED;
+    case 1:
+    case "DEATH_DIAGNOSIS_BASIS_AUTOPSY":
+      return DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_AUTOPSY;
+    case 2:
+    case "DEATH_DIAGNOSIS_BASIS_PATHOLOGY":
+      return DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_PATHOLOGY;
+    case 3:
+    case "DEATH_DIAGNOSIS_BASIS_CLINICAL":
+      return DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_CLINICAL;
+    case 4:
+    case "DEATH_DIAGNOSIS_BASIS_INFERRED":
+      return DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_INFERRED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DeathDiagnosisBasis.UNRECOGNIZED;
+  }
+}
+
+export function deathDiagnosisBasisToJSON(object: DeathDiagnosisBasis): string {
+  switch (object) {
+    case DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_UNSPECIFIED:
+      return "DEATH_DIAGNOSIS_BASIS_UNSPECIFIED";
+    case DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_AUTOPSY:
+      return "DEATH_DIAGNOSIS_BASIS_AUTOPSY";
+    case DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_PATHOLOGY:
+      return "DEATH_DIAGNOSIS_BASIS_PATHOLOGY";
+    case DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_CLINICAL:
+      return "DEATH_DIAGNOSIS_BASIS_CLINICAL";
+    case DeathDiagnosisBasis.DEATH_DIAGNOSIS_BASIS_INFERRED:
+      return "DEATH_DIAGNOSIS_BASIS_INFERRED";
+    case DeathDiagnosisBasis.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** 死前治疗: the care a child had before dying. */
+export enum ChildDeathTreatment {
+  CHILD_DEATH_TREATMENT_UNSPECIFIED = 0,
+  CHILD_DEATH_TREATMENT_INPATIENT = 1,
+  CHILD_DEATH_TREATMENT_OUTPATIENT = 2,
+  /** CHILD_DEATH_TREATMENT_NONE - 未治疗: no treatment sought or given; the reason is required. */
+  CHILD_DEATH_TREATMENT_NONE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function childDeathTreatmentFromJSON(object: any): ChildDeathTreatment {
+  switch (object) {
+    case 0:
+    case "CHILD_DEATH_TREATMENT_UNSPECIFIED":
+      return ChildDeathTreatment.CHILD_DEATH_TREATMENT_UNSPECIFIED;
+    case 1:
+    case "CHILD_DEATH_TREATMENT_INPATIENT":
+      return ChildDeathTreatment.CHILD_DEATH_TREATMENT_INPATIENT;
+    case 2:
+    case "CHILD_DEATH_TREATMENT_OUTPATIENT":
+      return ChildDeathTreatment.CHILD_DEATH_TREATMENT_OUTPATIENT;
+    case 3:
+    case "CHILD_DEATH_TREATMENT_NONE":
+      return ChildDeathTreatment.CHILD_DEATH_TREATMENT_NONE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ChildDeathTreatment.UNRECOGNIZED;
+  }
+}
+
+export function childDeathTreatmentToJSON(object: ChildDeathTreatment): string {
+  switch (object) {
+    case ChildDeathTreatment.CHILD_DEATH_TREATMENT_UNSPECIFIED:
+      return "CHILD_DEATH_TREATMENT_UNSPECIFIED";
+    case ChildDeathTreatment.CHILD_DEATH_TREATMENT_INPATIENT:
+      return "CHILD_DEATH_TREATMENT_INPATIENT";
+    case ChildDeathTreatment.CHILD_DEATH_TREATMENT_OUTPATIENT:
+      return "CHILD_DEATH_TREATMENT_OUTPATIENT";
+    case ChildDeathTreatment.CHILD_DEATH_TREATMENT_NONE:
+      return "CHILD_DEATH_TREATMENT_NONE";
+    case ChildDeathTreatment.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** 诊断级别: the highest level of care that saw the child before death. */
+export enum DiagnosisLevel {
+  DIAGNOSIS_LEVEL_UNSPECIFIED = 0,
+  DIAGNOSIS_LEVEL_PREFECTURE = 1,
+  DIAGNOSIS_LEVEL_COUNTY = 2,
+  DIAGNOSIS_LEVEL_TOWNSHIP = 3,
+  DIAGNOSIS_LEVEL_VILLAGE = 4,
+  /** DIAGNOSIS_LEVEL_NOT_SEEN - 未就医. */
+  DIAGNOSIS_LEVEL_NOT_SEEN = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function diagnosisLevelFromJSON(object: any): DiagnosisLevel {
+  switch (object) {
+    case 0:
+    case "DIAGNOSIS_LEVEL_UNSPECIFIED":
+      return DiagnosisLevel.DIAGNOSIS_LEVEL_UNSPECIFIED;
+    case 1:
+    case "DIAGNOSIS_LEVEL_PREFECTURE":
+      return DiagnosisLevel.DIAGNOSIS_LEVEL_PREFECTURE;
+    case 2:
+    case "DIAGNOSIS_LEVEL_COUNTY":
+      return DiagnosisLevel.DIAGNOSIS_LEVEL_COUNTY;
+    case 3:
+    case "DIAGNOSIS_LEVEL_TOWNSHIP":
+      return DiagnosisLevel.DIAGNOSIS_LEVEL_TOWNSHIP;
+    case 4:
+    case "DIAGNOSIS_LEVEL_VILLAGE":
+      return DiagnosisLevel.DIAGNOSIS_LEVEL_VILLAGE;
+    case 5:
+    case "DIAGNOSIS_LEVEL_NOT_SEEN":
+      return DiagnosisLevel.DIAGNOSIS_LEVEL_NOT_SEEN;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return DiagnosisLevel.UNRECOGNIZED;
+  }
+}
+
+export function diagnosisLevelToJSON(object: DiagnosisLevel): string {
+  switch (object) {
+    case DiagnosisLevel.DIAGNOSIS_LEVEL_UNSPECIFIED:
+      return "DIAGNOSIS_LEVEL_UNSPECIFIED";
+    case DiagnosisLevel.DIAGNOSIS_LEVEL_PREFECTURE:
+      return "DIAGNOSIS_LEVEL_PREFECTURE";
+    case DiagnosisLevel.DIAGNOSIS_LEVEL_COUNTY:
+      return "DIAGNOSIS_LEVEL_COUNTY";
+    case DiagnosisLevel.DIAGNOSIS_LEVEL_TOWNSHIP:
+      return "DIAGNOSIS_LEVEL_TOWNSHIP";
+    case DiagnosisLevel.DIAGNOSIS_LEVEL_VILLAGE:
+      return "DIAGNOSIS_LEVEL_VILLAGE";
+    case DiagnosisLevel.DIAGNOSIS_LEVEL_NOT_SEEN:
+      return "DIAGNOSIS_LEVEL_NOT_SEEN";
+    case DiagnosisLevel.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** 未治疗或未就医的主要原因. */
+export enum NoTreatmentReason {
+  NO_TREATMENT_REASON_UNSPECIFIED = 0,
+  NO_TREATMENT_REASON_FINANCIAL = 1,
+  NO_TREATMENT_REASON_DISTANCE_OR_TRANSPORT = 2,
+  NO_TREATMENT_REASON_NOT_THOUGHT_SERIOUS = 3,
+  NO_TREATMENT_REASON_TOO_LATE = 4,
+  NO_TREATMENT_REASON_OTHER = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function noTreatmentReasonFromJSON(object: any): NoTreatmentReason {
+  switch (object) {
+    case 0:
+    case "NO_TREATMENT_REASON_UNSPECIFIED":
+      return NoTreatmentReason.NO_TREATMENT_REASON_UNSPECIFIED;
+    case 1:
+    case "NO_TREATMENT_REASON_FINANCIAL":
+      return NoTreatmentReason.NO_TREATMENT_REASON_FINANCIAL;
+    case 2:
+    case "NO_TREATMENT_REASON_DISTANCE_OR_TRANSPORT":
+      return NoTreatmentReason.NO_TREATMENT_REASON_DISTANCE_OR_TRANSPORT;
+    case 3:
+    case "NO_TREATMENT_REASON_NOT_THOUGHT_SERIOUS":
+      return NoTreatmentReason.NO_TREATMENT_REASON_NOT_THOUGHT_SERIOUS;
+    case 4:
+    case "NO_TREATMENT_REASON_TOO_LATE":
+      return NoTreatmentReason.NO_TREATMENT_REASON_TOO_LATE;
+    case 5:
+    case "NO_TREATMENT_REASON_OTHER":
+      return NoTreatmentReason.NO_TREATMENT_REASON_OTHER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return NoTreatmentReason.UNRECOGNIZED;
+  }
+}
+
+export function noTreatmentReasonToJSON(object: NoTreatmentReason): string {
+  switch (object) {
+    case NoTreatmentReason.NO_TREATMENT_REASON_UNSPECIFIED:
+      return "NO_TREATMENT_REASON_UNSPECIFIED";
+    case NoTreatmentReason.NO_TREATMENT_REASON_FINANCIAL:
+      return "NO_TREATMENT_REASON_FINANCIAL";
+    case NoTreatmentReason.NO_TREATMENT_REASON_DISTANCE_OR_TRANSPORT:
+      return "NO_TREATMENT_REASON_DISTANCE_OR_TRANSPORT";
+    case NoTreatmentReason.NO_TREATMENT_REASON_NOT_THOUGHT_SERIOUS:
+      return "NO_TREATMENT_REASON_NOT_THOUGHT_SERIOUS";
+    case NoTreatmentReason.NO_TREATMENT_REASON_TOO_LATE:
+      return "NO_TREATMENT_REASON_TOO_LATE";
+    case NoTreatmentReason.NO_TREATMENT_REASON_OTHER:
+      return "NO_TREATMENT_REASON_OTHER";
+    case NoTreatmentReason.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Completed weeks and days, e.g. 12+3. */
 export interface GestationalAge {
   weeks: number;
@@ -665,6 +1120,8 @@ export interface DeliveredNewborn {
   birthWeightGrams: number;
   birthLengthCm?: number | undefined;
   birthCertificateNumber: string;
+  /** Live birth or stillbirth; a stillborn baby has no child patient id and no birth certificate. */
+  outcome: NewbornOutcome;
 }
 
 /** The end of a pregnancy. */
@@ -678,6 +1135,8 @@ export interface Delivery {
   gestationalAge?: GestationalAge | undefined;
   institutionId: string;
   newborns: DeliveredNewborn[];
+  /** Unspecified on deliveries recorded before the place was asked. */
+  placeOfDelivery: PlaceOfDelivery;
 }
 
 /** One pregnancy episode. */
@@ -932,8 +1391,17 @@ export interface NewbornInput {
   name: string;
   /** 出生医学证明编号, e.g. "O530012345". */
   birthCertificateNumber: string;
+  /** Grams; required for a live birth, 0 for a stillborn baby not weighed. */
   birthWeightGrams: number;
-  birthLengthCm?: number | undefined;
+  birthLengthCm?:
+    | number
+    | undefined;
+  /**
+   * Live birth or stillbirth; unspecified takes the delivery's outcome (live birth or stillbirth). A stillborn
+   * baby needs no birth certificate or sex and is not registered as a patient; twins with one stillborn are a
+   * live-birth delivery with one entry of each.
+   */
+  outcome: NewbornOutcome;
 }
 
 /** A delivery. */
@@ -946,6 +1414,8 @@ export interface RecordDeliveryRequest {
   newborns: NewbornInput[];
   expectedVersion?: number | undefined;
   reason: string;
+  /** Required for a live birth or a stillbirth. */
+  placeOfDelivery: PlaceOfDelivery;
 }
 
 /** The delivery (with the child patient ids) and the mother's new record version. */
@@ -1476,6 +1946,122 @@ export interface ImportRecordsResponse {
   immunizations: number;
   /** Patients of the batch who already had a record: left as they were. */
   skippedExisting: number;
+}
+
+/** A maternal death (孕产妇死亡: from the start of pregnancy to 42 days after its end, accidents excluded). */
+export interface MaternalDeathReport {
+  id: string;
+  patientId: string;
+  pregnancyId: string;
+  /** YYYY-MM-DD. */
+  deathDate: string;
+  timing: MaternalDeathTiming;
+  /** Days from the end of the pregnancy to death (postpartum deaths). */
+  daysAfterPregnancyEnd?: number | undefined;
+  placeOfDeath: PlaceOfDeath;
+  /** A cause group of services/records/data/death-causes.json (maternal), e.g. "obstetric_haemorrhage". */
+  causeGroup: string;
+  causeGroupZh: string;
+  /** "direct" or "indirect" obstetric death, from the cause group. */
+  causeKind: string;
+  /** ICD-10 code of the underlying cause, e.g. "O72.1"; empty when not coded. */
+  icd10: string;
+  /** 致死的主要疾病诊断 as the reporter wrote it. */
+  causeText: string;
+  diagnosisBasis: DeathDiagnosisBasis;
+  /** Care received: 产前检查 (有/无), 初检孕周, 产检次数, and whether she was transferred from another hospital. */
+  hadAntenatalCare: boolean;
+  firstAntenatalGaWeeks?: number | undefined;
+  antenatalVisits: number;
+  transferred: boolean;
+  reportingInstitutionId: string;
+  reportedBy: string;
+  reportedAt?: Date | undefined;
+  county: string;
+}
+
+/** A death of a child under five. */
+export interface ChildDeathReport {
+  id: string;
+  childPatientId: string;
+  deathDate: string;
+  /** Age at death in days, from the birth date on the child's record. */
+  ageDays: number;
+  /** "neonatal" (< 28 days), "infant" (< 1 year) or "under-5" (< 5 years). */
+  ageGroup: string;
+  placeOfDeath: PlaceOfDeath;
+  /** A cause group of services/records/data/death-causes.json (child), e.g. "pneumonia". */
+  causeGroup: string;
+  causeGroupZh: string;
+  icd10: string;
+  causeText: string;
+  diagnosisBasis: DeathDiagnosisBasis;
+  treatment: ChildDeathTreatment;
+  highestDiagnosisLevel: DiagnosisLevel;
+  noTreatmentReason: NoTreatmentReason;
+  reportingInstitutionId: string;
+  reportedBy: string;
+  reportedAt?: Date | undefined;
+  county: string;
+}
+
+/** A maternal death report. */
+export interface RecordMaternalDeathRequest {
+  patientId: string;
+  /** The pregnancy she died in or after; her latest pregnancy when empty. */
+  pregnancyId: string;
+  deathDate: string;
+  timing: MaternalDeathTiming;
+  /** Required for a postpartum death when no delivery is recorded: the day the pregnancy ended. */
+  pregnancyEndDate: string;
+  placeOfDeath: PlaceOfDeath;
+  causeGroup: string;
+  icd10: string;
+  causeText: string;
+  diagnosisBasis: DeathDiagnosisBasis;
+  hadAntenatalCare: boolean;
+  firstAntenatalGaWeeks?: number | undefined;
+  antenatalVisits: number;
+  transferred: boolean;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+export interface RecordMaternalDeathResponse {
+  report?: MaternalDeathReport | undefined;
+  recordVersion: number;
+}
+
+/** A child death report. */
+export interface RecordChildDeathRequest {
+  childPatientId: string;
+  deathDate: string;
+  placeOfDeath: PlaceOfDeath;
+  causeGroup: string;
+  icd10: string;
+  causeText: string;
+  diagnosisBasis: DeathDiagnosisBasis;
+  treatment: ChildDeathTreatment;
+  highestDiagnosisLevel: DiagnosisLevel;
+  /** Required when treatment is NONE. */
+  noTreatmentReason: NoTreatmentReason;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+export interface RecordChildDeathResponse {
+  report?: ChildDeathReport | undefined;
+  recordVersion: number;
+}
+
+export interface GetDeathReportRequest {
+  patientId: string;
+}
+
+/** One of the two, whichever the patient has. */
+export interface GetDeathReportResponse {
+  maternal?: MaternalDeathReport | undefined;
+  child?: ChildDeathReport | undefined;
 }
 
 export interface ListRiskCatalogueRequest {
@@ -2976,6 +3562,7 @@ function createBaseDeliveredNewborn(): DeliveredNewborn {
     birthWeightGrams: 0,
     birthLengthCm: undefined,
     birthCertificateNumber: "",
+    outcome: 0,
   };
 }
 
@@ -2998,6 +3585,9 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
     }
     if (message.birthCertificateNumber !== "") {
       writer.uint32(50).string(message.birthCertificateNumber);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(56).int32(message.outcome);
     }
     return writer;
   },
@@ -3063,6 +3653,14 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
             message.birthCertificateNumber = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3103,6 +3701,7 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
         : isSet(object.birth_certificate_number)
         ? globalThis.String(object.birth_certificate_number)
         : "",
+      outcome: isSet(object.outcome) ? newbornOutcomeFromJSON(object.outcome) : 0,
     };
   },
 
@@ -3126,6 +3725,9 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
     if (message.birthCertificateNumber !== "") {
       obj.birthCertificateNumber = message.birthCertificateNumber;
     }
+    if (message.outcome !== 0) {
+      obj.outcome = newbornOutcomeToJSON(message.outcome);
+    }
     return obj;
   },
 
@@ -3140,6 +3742,7 @@ export const DeliveredNewborn: MessageFns<DeliveredNewborn> = {
     message.birthWeightGrams = object.birthWeightGrams ?? 0;
     message.birthLengthCm = object.birthLengthCm ?? undefined;
     message.birthCertificateNumber = object.birthCertificateNumber ?? "";
+    message.outcome = object.outcome ?? 0;
     return message;
   },
 };
@@ -3153,6 +3756,7 @@ function createBaseDelivery(): Delivery {
     gestationalAge: undefined,
     institutionId: "",
     newborns: [],
+    placeOfDelivery: 0,
   };
 }
 
@@ -3178,6 +3782,9 @@ export const Delivery: MessageFns<Delivery> = {
     }
     for (const v of message.newborns) {
       DeliveredNewborn.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.placeOfDelivery !== 0) {
+      writer.uint32(64).int32(message.placeOfDelivery);
     }
     return writer;
   },
@@ -3251,6 +3858,14 @@ export const Delivery: MessageFns<Delivery> = {
             message.newborns.push(DeliveredNewborn.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.placeOfDelivery = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3290,6 +3905,11 @@ export const Delivery: MessageFns<Delivery> = {
       newborns: globalThis.Array.isArray(object?.newborns)
         ? object.newborns.map((e: any) => DeliveredNewborn.fromJSON(e))
         : [],
+      placeOfDelivery: isSet(object.placeOfDelivery)
+        ? placeOfDeliveryFromJSON(object.placeOfDelivery)
+        : isSet(object.place_of_delivery)
+        ? placeOfDeliveryFromJSON(object.place_of_delivery)
+        : 0,
     };
   },
 
@@ -3316,6 +3936,9 @@ export const Delivery: MessageFns<Delivery> = {
     if (message.newborns?.length) {
       obj.newborns = message.newborns.map((e) => DeliveredNewborn.toJSON(e));
     }
+    if (message.placeOfDelivery !== 0) {
+      obj.placeOfDelivery = placeOfDeliveryToJSON(message.placeOfDelivery);
+    }
     return obj;
   },
 
@@ -3333,6 +3956,7 @@ export const Delivery: MessageFns<Delivery> = {
       : undefined;
     message.institutionId = object.institutionId ?? "";
     message.newborns = object.newborns?.map((e) => DeliveredNewborn.fromPartial(e)) || [];
+    message.placeOfDelivery = object.placeOfDelivery ?? 0;
     return message;
   },
 };
@@ -6635,7 +7259,15 @@ export const AssessRiskResponse: MessageFns<AssessRiskResponse> = {
 };
 
 function createBaseNewbornInput(): NewbornInput {
-  return { sex: 0, birthOrder: 0, name: "", birthCertificateNumber: "", birthWeightGrams: 0, birthLengthCm: undefined };
+  return {
+    sex: 0,
+    birthOrder: 0,
+    name: "",
+    birthCertificateNumber: "",
+    birthWeightGrams: 0,
+    birthLengthCm: undefined,
+    outcome: 0,
+  };
 }
 
 export const NewbornInput: MessageFns<NewbornInput> = {
@@ -6657,6 +7289,9 @@ export const NewbornInput: MessageFns<NewbornInput> = {
     }
     if (message.birthLengthCm !== undefined) {
       writer.uint32(49).double(message.birthLengthCm);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(56).int32(message.outcome);
     }
     return writer;
   },
@@ -6722,6 +7357,14 @@ export const NewbornInput: MessageFns<NewbornInput> = {
             message.birthLengthCm = reader.double();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6758,6 +7401,7 @@ export const NewbornInput: MessageFns<NewbornInput> = {
         : isSet(object.birth_length_cm)
         ? globalThis.Number(object.birth_length_cm)
         : undefined,
+      outcome: isSet(object.outcome) ? newbornOutcomeFromJSON(object.outcome) : 0,
     };
   },
 
@@ -6781,6 +7425,9 @@ export const NewbornInput: MessageFns<NewbornInput> = {
     if (message.birthLengthCm !== undefined) {
       obj.birthLengthCm = floatToJson(message.birthLengthCm);
     }
+    if (message.outcome !== 0) {
+      obj.outcome = newbornOutcomeToJSON(message.outcome);
+    }
     return obj;
   },
 
@@ -6795,6 +7442,7 @@ export const NewbornInput: MessageFns<NewbornInput> = {
     message.birthCertificateNumber = object.birthCertificateNumber ?? "";
     message.birthWeightGrams = object.birthWeightGrams ?? 0;
     message.birthLengthCm = object.birthLengthCm ?? undefined;
+    message.outcome = object.outcome ?? 0;
     return message;
   },
 };
@@ -6809,6 +7457,7 @@ function createBaseRecordDeliveryRequest(): RecordDeliveryRequest {
     newborns: [],
     expectedVersion: undefined,
     reason: "",
+    placeOfDelivery: 0,
   };
 }
 
@@ -6837,6 +7486,9 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
     }
     if (message.reason !== "") {
       writer.uint32(66).string(message.reason);
+    }
+    if (message.placeOfDelivery !== 0) {
+      writer.uint32(72).int32(message.placeOfDelivery);
     }
     return writer;
   },
@@ -6918,6 +7570,14 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
             message.reason = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.placeOfDelivery = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6958,6 +7618,11 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
         ? globalThis.Number(object.expected_version)
         : undefined,
       reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      placeOfDelivery: isSet(object.placeOfDelivery)
+        ? placeOfDeliveryFromJSON(object.placeOfDelivery)
+        : isSet(object.place_of_delivery)
+        ? placeOfDeliveryFromJSON(object.place_of_delivery)
+        : 0,
     };
   },
 
@@ -6987,6 +7652,9 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
     if (message.reason !== "") {
       obj.reason = message.reason;
     }
+    if (message.placeOfDelivery !== 0) {
+      obj.placeOfDelivery = placeOfDeliveryToJSON(message.placeOfDelivery);
+    }
     return obj;
   },
 
@@ -7003,6 +7671,7 @@ export const RecordDeliveryRequest: MessageFns<RecordDeliveryRequest> = {
     message.newborns = object.newborns?.map((e) => NewbornInput.fromPartial(e)) || [];
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
+    message.placeOfDelivery = object.placeOfDelivery ?? 0;
     return message;
   },
 };
@@ -14597,6 +15266,1909 @@ export const ImportRecordsResponse: MessageFns<ImportRecordsResponse> = {
   },
 };
 
+function createBaseMaternalDeathReport(): MaternalDeathReport {
+  return {
+    id: "",
+    patientId: "",
+    pregnancyId: "",
+    deathDate: "",
+    timing: 0,
+    daysAfterPregnancyEnd: undefined,
+    placeOfDeath: 0,
+    causeGroup: "",
+    causeGroupZh: "",
+    causeKind: "",
+    icd10: "",
+    causeText: "",
+    diagnosisBasis: 0,
+    hadAntenatalCare: false,
+    firstAntenatalGaWeeks: undefined,
+    antenatalVisits: 0,
+    transferred: false,
+    reportingInstitutionId: "",
+    reportedBy: "",
+    reportedAt: undefined,
+    county: "",
+  };
+}
+
+export const MaternalDeathReport: MessageFns<MaternalDeathReport> = {
+  encode(message: MaternalDeathReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(26).string(message.pregnancyId);
+    }
+    if (message.deathDate !== "") {
+      writer.uint32(34).string(message.deathDate);
+    }
+    if (message.timing !== 0) {
+      writer.uint32(40).int32(message.timing);
+    }
+    if (message.daysAfterPregnancyEnd !== undefined) {
+      writer.uint32(48).int32(message.daysAfterPregnancyEnd);
+    }
+    if (message.placeOfDeath !== 0) {
+      writer.uint32(56).int32(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      writer.uint32(66).string(message.causeGroup);
+    }
+    if (message.causeGroupZh !== "") {
+      writer.uint32(74).string(message.causeGroupZh);
+    }
+    if (message.causeKind !== "") {
+      writer.uint32(82).string(message.causeKind);
+    }
+    if (message.icd10 !== "") {
+      writer.uint32(90).string(message.icd10);
+    }
+    if (message.causeText !== "") {
+      writer.uint32(98).string(message.causeText);
+    }
+    if (message.diagnosisBasis !== 0) {
+      writer.uint32(104).int32(message.diagnosisBasis);
+    }
+    if (message.hadAntenatalCare !== false) {
+      writer.uint32(112).bool(message.hadAntenatalCare);
+    }
+    if (message.firstAntenatalGaWeeks !== undefined) {
+      writer.uint32(120).int32(message.firstAntenatalGaWeeks);
+    }
+    if (message.antenatalVisits !== 0) {
+      writer.uint32(128).int32(message.antenatalVisits);
+    }
+    if (message.transferred !== false) {
+      writer.uint32(136).bool(message.transferred);
+    }
+    if (message.reportingInstitutionId !== "") {
+      writer.uint32(146).string(message.reportingInstitutionId);
+    }
+    if (message.reportedBy !== "") {
+      writer.uint32(154).string(message.reportedBy);
+    }
+    if (message.reportedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.reportedAt), writer.uint32(162).fork()).join();
+    }
+    if (message.county !== "") {
+      writer.uint32(170).string(message.county);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaternalDeathReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaternalDeathReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deathDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timing = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.daysAfterPregnancyEnd = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.placeOfDeath = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.causeGroup = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.causeGroupZh = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.causeKind = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.icd10 = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.causeText = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.diagnosisBasis = reader.int32() as any;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.hadAntenatalCare = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.firstAntenatalGaWeeks = reader.int32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.antenatalVisits = reader.int32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.transferred = reader.bool();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.reportingInstitutionId = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.reportedBy = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.reportedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaternalDeathReport {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      deathDate: isSet(object.deathDate)
+        ? globalThis.String(object.deathDate)
+        : isSet(object.death_date)
+        ? globalThis.String(object.death_date)
+        : "",
+      timing: isSet(object.timing) ? maternalDeathTimingFromJSON(object.timing) : 0,
+      daysAfterPregnancyEnd: isSet(object.daysAfterPregnancyEnd)
+        ? globalThis.Number(object.daysAfterPregnancyEnd)
+        : isSet(object.days_after_pregnancy_end)
+        ? globalThis.Number(object.days_after_pregnancy_end)
+        : undefined,
+      placeOfDeath: isSet(object.placeOfDeath)
+        ? placeOfDeathFromJSON(object.placeOfDeath)
+        : isSet(object.place_of_death)
+        ? placeOfDeathFromJSON(object.place_of_death)
+        : 0,
+      causeGroup: isSet(object.causeGroup)
+        ? globalThis.String(object.causeGroup)
+        : isSet(object.cause_group)
+        ? globalThis.String(object.cause_group)
+        : "",
+      causeGroupZh: isSet(object.causeGroupZh)
+        ? globalThis.String(object.causeGroupZh)
+        : isSet(object.cause_group_zh)
+        ? globalThis.String(object.cause_group_zh)
+        : "",
+      causeKind: isSet(object.causeKind)
+        ? globalThis.String(object.causeKind)
+        : isSet(object.cause_kind)
+        ? globalThis.String(object.cause_kind)
+        : "",
+      icd10: isSet(object.icd10) ? globalThis.String(object.icd10) : "",
+      causeText: isSet(object.causeText)
+        ? globalThis.String(object.causeText)
+        : isSet(object.cause_text)
+        ? globalThis.String(object.cause_text)
+        : "",
+      diagnosisBasis: isSet(object.diagnosisBasis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosisBasis)
+        : isSet(object.diagnosis_basis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosis_basis)
+        : 0,
+      hadAntenatalCare: isSet(object.hadAntenatalCare)
+        ? globalThis.Boolean(object.hadAntenatalCare)
+        : isSet(object.had_antenatal_care)
+        ? globalThis.Boolean(object.had_antenatal_care)
+        : false,
+      firstAntenatalGaWeeks: isSet(object.firstAntenatalGaWeeks)
+        ? globalThis.Number(object.firstAntenatalGaWeeks)
+        : isSet(object.first_antenatal_ga_weeks)
+        ? globalThis.Number(object.first_antenatal_ga_weeks)
+        : undefined,
+      antenatalVisits: isSet(object.antenatalVisits)
+        ? globalThis.Number(object.antenatalVisits)
+        : isSet(object.antenatal_visits)
+        ? globalThis.Number(object.antenatal_visits)
+        : 0,
+      transferred: isSet(object.transferred) ? globalThis.Boolean(object.transferred) : false,
+      reportingInstitutionId: isSet(object.reportingInstitutionId)
+        ? globalThis.String(object.reportingInstitutionId)
+        : isSet(object.reporting_institution_id)
+        ? globalThis.String(object.reporting_institution_id)
+        : "",
+      reportedBy: isSet(object.reportedBy)
+        ? globalThis.String(object.reportedBy)
+        : isSet(object.reported_by)
+        ? globalThis.String(object.reported_by)
+        : "",
+      reportedAt: isSet(object.reportedAt)
+        ? fromJsonTimestamp(object.reportedAt)
+        : isSet(object.reported_at)
+        ? fromJsonTimestamp(object.reported_at)
+        : undefined,
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+    };
+  },
+
+  toJSON(message: MaternalDeathReport): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.deathDate !== "") {
+      obj.deathDate = message.deathDate;
+    }
+    if (message.timing !== 0) {
+      obj.timing = maternalDeathTimingToJSON(message.timing);
+    }
+    if (message.daysAfterPregnancyEnd !== undefined) {
+      obj.daysAfterPregnancyEnd = Math.round(message.daysAfterPregnancyEnd);
+    }
+    if (message.placeOfDeath !== 0) {
+      obj.placeOfDeath = placeOfDeathToJSON(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      obj.causeGroup = message.causeGroup;
+    }
+    if (message.causeGroupZh !== "") {
+      obj.causeGroupZh = message.causeGroupZh;
+    }
+    if (message.causeKind !== "") {
+      obj.causeKind = message.causeKind;
+    }
+    if (message.icd10 !== "") {
+      obj.icd10 = message.icd10;
+    }
+    if (message.causeText !== "") {
+      obj.causeText = message.causeText;
+    }
+    if (message.diagnosisBasis !== 0) {
+      obj.diagnosisBasis = deathDiagnosisBasisToJSON(message.diagnosisBasis);
+    }
+    if (message.hadAntenatalCare !== false) {
+      obj.hadAntenatalCare = message.hadAntenatalCare;
+    }
+    if (message.firstAntenatalGaWeeks !== undefined) {
+      obj.firstAntenatalGaWeeks = Math.round(message.firstAntenatalGaWeeks);
+    }
+    if (message.antenatalVisits !== 0) {
+      obj.antenatalVisits = Math.round(message.antenatalVisits);
+    }
+    if (message.transferred !== false) {
+      obj.transferred = message.transferred;
+    }
+    if (message.reportingInstitutionId !== "") {
+      obj.reportingInstitutionId = message.reportingInstitutionId;
+    }
+    if (message.reportedBy !== "") {
+      obj.reportedBy = message.reportedBy;
+    }
+    if (message.reportedAt !== undefined) {
+      obj.reportedAt = message.reportedAt.toISOString();
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MaternalDeathReport>): MaternalDeathReport {
+    return MaternalDeathReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MaternalDeathReport>): MaternalDeathReport {
+    const message = createBaseMaternalDeathReport();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.deathDate = object.deathDate ?? "";
+    message.timing = object.timing ?? 0;
+    message.daysAfterPregnancyEnd = object.daysAfterPregnancyEnd ?? undefined;
+    message.placeOfDeath = object.placeOfDeath ?? 0;
+    message.causeGroup = object.causeGroup ?? "";
+    message.causeGroupZh = object.causeGroupZh ?? "";
+    message.causeKind = object.causeKind ?? "";
+    message.icd10 = object.icd10 ?? "";
+    message.causeText = object.causeText ?? "";
+    message.diagnosisBasis = object.diagnosisBasis ?? 0;
+    message.hadAntenatalCare = object.hadAntenatalCare ?? false;
+    message.firstAntenatalGaWeeks = object.firstAntenatalGaWeeks ?? undefined;
+    message.antenatalVisits = object.antenatalVisits ?? 0;
+    message.transferred = object.transferred ?? false;
+    message.reportingInstitutionId = object.reportingInstitutionId ?? "";
+    message.reportedBy = object.reportedBy ?? "";
+    message.reportedAt = object.reportedAt ?? undefined;
+    message.county = object.county ?? "";
+    return message;
+  },
+};
+
+function createBaseChildDeathReport(): ChildDeathReport {
+  return {
+    id: "",
+    childPatientId: "",
+    deathDate: "",
+    ageDays: 0,
+    ageGroup: "",
+    placeOfDeath: 0,
+    causeGroup: "",
+    causeGroupZh: "",
+    icd10: "",
+    causeText: "",
+    diagnosisBasis: 0,
+    treatment: 0,
+    highestDiagnosisLevel: 0,
+    noTreatmentReason: 0,
+    reportingInstitutionId: "",
+    reportedBy: "",
+    reportedAt: undefined,
+    county: "",
+  };
+}
+
+export const ChildDeathReport: MessageFns<ChildDeathReport> = {
+  encode(message: ChildDeathReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.childPatientId !== "") {
+      writer.uint32(18).string(message.childPatientId);
+    }
+    if (message.deathDate !== "") {
+      writer.uint32(26).string(message.deathDate);
+    }
+    if (message.ageDays !== 0) {
+      writer.uint32(32).int32(message.ageDays);
+    }
+    if (message.ageGroup !== "") {
+      writer.uint32(42).string(message.ageGroup);
+    }
+    if (message.placeOfDeath !== 0) {
+      writer.uint32(48).int32(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      writer.uint32(58).string(message.causeGroup);
+    }
+    if (message.causeGroupZh !== "") {
+      writer.uint32(66).string(message.causeGroupZh);
+    }
+    if (message.icd10 !== "") {
+      writer.uint32(74).string(message.icd10);
+    }
+    if (message.causeText !== "") {
+      writer.uint32(82).string(message.causeText);
+    }
+    if (message.diagnosisBasis !== 0) {
+      writer.uint32(88).int32(message.diagnosisBasis);
+    }
+    if (message.treatment !== 0) {
+      writer.uint32(96).int32(message.treatment);
+    }
+    if (message.highestDiagnosisLevel !== 0) {
+      writer.uint32(104).int32(message.highestDiagnosisLevel);
+    }
+    if (message.noTreatmentReason !== 0) {
+      writer.uint32(112).int32(message.noTreatmentReason);
+    }
+    if (message.reportingInstitutionId !== "") {
+      writer.uint32(122).string(message.reportingInstitutionId);
+    }
+    if (message.reportedBy !== "") {
+      writer.uint32(130).string(message.reportedBy);
+    }
+    if (message.reportedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.reportedAt), writer.uint32(138).fork()).join();
+    }
+    if (message.county !== "") {
+      writer.uint32(146).string(message.county);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChildDeathReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChildDeathReport();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deathDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.ageDays = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ageGroup = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.placeOfDeath = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.causeGroup = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.causeGroupZh = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.icd10 = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.causeText = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.diagnosisBasis = reader.int32() as any;
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.treatment = reader.int32() as any;
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.highestDiagnosisLevel = reader.int32() as any;
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.noTreatmentReason = reader.int32() as any;
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.reportingInstitutionId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.reportedBy = reader.string();
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.reportedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChildDeathReport {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      deathDate: isSet(object.deathDate)
+        ? globalThis.String(object.deathDate)
+        : isSet(object.death_date)
+        ? globalThis.String(object.death_date)
+        : "",
+      ageDays: isSet(object.ageDays)
+        ? globalThis.Number(object.ageDays)
+        : isSet(object.age_days)
+        ? globalThis.Number(object.age_days)
+        : 0,
+      ageGroup: isSet(object.ageGroup)
+        ? globalThis.String(object.ageGroup)
+        : isSet(object.age_group)
+        ? globalThis.String(object.age_group)
+        : "",
+      placeOfDeath: isSet(object.placeOfDeath)
+        ? placeOfDeathFromJSON(object.placeOfDeath)
+        : isSet(object.place_of_death)
+        ? placeOfDeathFromJSON(object.place_of_death)
+        : 0,
+      causeGroup: isSet(object.causeGroup)
+        ? globalThis.String(object.causeGroup)
+        : isSet(object.cause_group)
+        ? globalThis.String(object.cause_group)
+        : "",
+      causeGroupZh: isSet(object.causeGroupZh)
+        ? globalThis.String(object.causeGroupZh)
+        : isSet(object.cause_group_zh)
+        ? globalThis.String(object.cause_group_zh)
+        : "",
+      icd10: isSet(object.icd10) ? globalThis.String(object.icd10) : "",
+      causeText: isSet(object.causeText)
+        ? globalThis.String(object.causeText)
+        : isSet(object.cause_text)
+        ? globalThis.String(object.cause_text)
+        : "",
+      diagnosisBasis: isSet(object.diagnosisBasis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosisBasis)
+        : isSet(object.diagnosis_basis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosis_basis)
+        : 0,
+      treatment: isSet(object.treatment) ? childDeathTreatmentFromJSON(object.treatment) : 0,
+      highestDiagnosisLevel: isSet(object.highestDiagnosisLevel)
+        ? diagnosisLevelFromJSON(object.highestDiagnosisLevel)
+        : isSet(object.highest_diagnosis_level)
+        ? diagnosisLevelFromJSON(object.highest_diagnosis_level)
+        : 0,
+      noTreatmentReason: isSet(object.noTreatmentReason)
+        ? noTreatmentReasonFromJSON(object.noTreatmentReason)
+        : isSet(object.no_treatment_reason)
+        ? noTreatmentReasonFromJSON(object.no_treatment_reason)
+        : 0,
+      reportingInstitutionId: isSet(object.reportingInstitutionId)
+        ? globalThis.String(object.reportingInstitutionId)
+        : isSet(object.reporting_institution_id)
+        ? globalThis.String(object.reporting_institution_id)
+        : "",
+      reportedBy: isSet(object.reportedBy)
+        ? globalThis.String(object.reportedBy)
+        : isSet(object.reported_by)
+        ? globalThis.String(object.reported_by)
+        : "",
+      reportedAt: isSet(object.reportedAt)
+        ? fromJsonTimestamp(object.reportedAt)
+        : isSet(object.reported_at)
+        ? fromJsonTimestamp(object.reported_at)
+        : undefined,
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+    };
+  },
+
+  toJSON(message: ChildDeathReport): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.deathDate !== "") {
+      obj.deathDate = message.deathDate;
+    }
+    if (message.ageDays !== 0) {
+      obj.ageDays = Math.round(message.ageDays);
+    }
+    if (message.ageGroup !== "") {
+      obj.ageGroup = message.ageGroup;
+    }
+    if (message.placeOfDeath !== 0) {
+      obj.placeOfDeath = placeOfDeathToJSON(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      obj.causeGroup = message.causeGroup;
+    }
+    if (message.causeGroupZh !== "") {
+      obj.causeGroupZh = message.causeGroupZh;
+    }
+    if (message.icd10 !== "") {
+      obj.icd10 = message.icd10;
+    }
+    if (message.causeText !== "") {
+      obj.causeText = message.causeText;
+    }
+    if (message.diagnosisBasis !== 0) {
+      obj.diagnosisBasis = deathDiagnosisBasisToJSON(message.diagnosisBasis);
+    }
+    if (message.treatment !== 0) {
+      obj.treatment = childDeathTreatmentToJSON(message.treatment);
+    }
+    if (message.highestDiagnosisLevel !== 0) {
+      obj.highestDiagnosisLevel = diagnosisLevelToJSON(message.highestDiagnosisLevel);
+    }
+    if (message.noTreatmentReason !== 0) {
+      obj.noTreatmentReason = noTreatmentReasonToJSON(message.noTreatmentReason);
+    }
+    if (message.reportingInstitutionId !== "") {
+      obj.reportingInstitutionId = message.reportingInstitutionId;
+    }
+    if (message.reportedBy !== "") {
+      obj.reportedBy = message.reportedBy;
+    }
+    if (message.reportedAt !== undefined) {
+      obj.reportedAt = message.reportedAt.toISOString();
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChildDeathReport>): ChildDeathReport {
+    return ChildDeathReport.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChildDeathReport>): ChildDeathReport {
+    const message = createBaseChildDeathReport();
+    message.id = object.id ?? "";
+    message.childPatientId = object.childPatientId ?? "";
+    message.deathDate = object.deathDate ?? "";
+    message.ageDays = object.ageDays ?? 0;
+    message.ageGroup = object.ageGroup ?? "";
+    message.placeOfDeath = object.placeOfDeath ?? 0;
+    message.causeGroup = object.causeGroup ?? "";
+    message.causeGroupZh = object.causeGroupZh ?? "";
+    message.icd10 = object.icd10 ?? "";
+    message.causeText = object.causeText ?? "";
+    message.diagnosisBasis = object.diagnosisBasis ?? 0;
+    message.treatment = object.treatment ?? 0;
+    message.highestDiagnosisLevel = object.highestDiagnosisLevel ?? 0;
+    message.noTreatmentReason = object.noTreatmentReason ?? 0;
+    message.reportingInstitutionId = object.reportingInstitutionId ?? "";
+    message.reportedBy = object.reportedBy ?? "";
+    message.reportedAt = object.reportedAt ?? undefined;
+    message.county = object.county ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordMaternalDeathRequest(): RecordMaternalDeathRequest {
+  return {
+    patientId: "",
+    pregnancyId: "",
+    deathDate: "",
+    timing: 0,
+    pregnancyEndDate: "",
+    placeOfDeath: 0,
+    causeGroup: "",
+    icd10: "",
+    causeText: "",
+    diagnosisBasis: 0,
+    hadAntenatalCare: false,
+    firstAntenatalGaWeeks: undefined,
+    antenatalVisits: 0,
+    transferred: false,
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordMaternalDeathRequest: MessageFns<RecordMaternalDeathRequest> = {
+  encode(message: RecordMaternalDeathRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(18).string(message.pregnancyId);
+    }
+    if (message.deathDate !== "") {
+      writer.uint32(26).string(message.deathDate);
+    }
+    if (message.timing !== 0) {
+      writer.uint32(32).int32(message.timing);
+    }
+    if (message.pregnancyEndDate !== "") {
+      writer.uint32(42).string(message.pregnancyEndDate);
+    }
+    if (message.placeOfDeath !== 0) {
+      writer.uint32(48).int32(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      writer.uint32(58).string(message.causeGroup);
+    }
+    if (message.icd10 !== "") {
+      writer.uint32(66).string(message.icd10);
+    }
+    if (message.causeText !== "") {
+      writer.uint32(74).string(message.causeText);
+    }
+    if (message.diagnosisBasis !== 0) {
+      writer.uint32(80).int32(message.diagnosisBasis);
+    }
+    if (message.hadAntenatalCare !== false) {
+      writer.uint32(88).bool(message.hadAntenatalCare);
+    }
+    if (message.firstAntenatalGaWeeks !== undefined) {
+      writer.uint32(96).int32(message.firstAntenatalGaWeeks);
+    }
+    if (message.antenatalVisits !== 0) {
+      writer.uint32(104).int32(message.antenatalVisits);
+    }
+    if (message.transferred !== false) {
+      writer.uint32(112).bool(message.transferred);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(120).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(130).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordMaternalDeathRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordMaternalDeathRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.deathDate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.timing = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pregnancyEndDate = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.placeOfDeath = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.causeGroup = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.icd10 = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.causeText = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.diagnosisBasis = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.hadAntenatalCare = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.firstAntenatalGaWeeks = reader.int32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.antenatalVisits = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.transferred = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordMaternalDeathRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      deathDate: isSet(object.deathDate)
+        ? globalThis.String(object.deathDate)
+        : isSet(object.death_date)
+        ? globalThis.String(object.death_date)
+        : "",
+      timing: isSet(object.timing) ? maternalDeathTimingFromJSON(object.timing) : 0,
+      pregnancyEndDate: isSet(object.pregnancyEndDate)
+        ? globalThis.String(object.pregnancyEndDate)
+        : isSet(object.pregnancy_end_date)
+        ? globalThis.String(object.pregnancy_end_date)
+        : "",
+      placeOfDeath: isSet(object.placeOfDeath)
+        ? placeOfDeathFromJSON(object.placeOfDeath)
+        : isSet(object.place_of_death)
+        ? placeOfDeathFromJSON(object.place_of_death)
+        : 0,
+      causeGroup: isSet(object.causeGroup)
+        ? globalThis.String(object.causeGroup)
+        : isSet(object.cause_group)
+        ? globalThis.String(object.cause_group)
+        : "",
+      icd10: isSet(object.icd10) ? globalThis.String(object.icd10) : "",
+      causeText: isSet(object.causeText)
+        ? globalThis.String(object.causeText)
+        : isSet(object.cause_text)
+        ? globalThis.String(object.cause_text)
+        : "",
+      diagnosisBasis: isSet(object.diagnosisBasis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosisBasis)
+        : isSet(object.diagnosis_basis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosis_basis)
+        : 0,
+      hadAntenatalCare: isSet(object.hadAntenatalCare)
+        ? globalThis.Boolean(object.hadAntenatalCare)
+        : isSet(object.had_antenatal_care)
+        ? globalThis.Boolean(object.had_antenatal_care)
+        : false,
+      firstAntenatalGaWeeks: isSet(object.firstAntenatalGaWeeks)
+        ? globalThis.Number(object.firstAntenatalGaWeeks)
+        : isSet(object.first_antenatal_ga_weeks)
+        ? globalThis.Number(object.first_antenatal_ga_weeks)
+        : undefined,
+      antenatalVisits: isSet(object.antenatalVisits)
+        ? globalThis.Number(object.antenatalVisits)
+        : isSet(object.antenatal_visits)
+        ? globalThis.Number(object.antenatal_visits)
+        : 0,
+      transferred: isSet(object.transferred) ? globalThis.Boolean(object.transferred) : false,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordMaternalDeathRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.deathDate !== "") {
+      obj.deathDate = message.deathDate;
+    }
+    if (message.timing !== 0) {
+      obj.timing = maternalDeathTimingToJSON(message.timing);
+    }
+    if (message.pregnancyEndDate !== "") {
+      obj.pregnancyEndDate = message.pregnancyEndDate;
+    }
+    if (message.placeOfDeath !== 0) {
+      obj.placeOfDeath = placeOfDeathToJSON(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      obj.causeGroup = message.causeGroup;
+    }
+    if (message.icd10 !== "") {
+      obj.icd10 = message.icd10;
+    }
+    if (message.causeText !== "") {
+      obj.causeText = message.causeText;
+    }
+    if (message.diagnosisBasis !== 0) {
+      obj.diagnosisBasis = deathDiagnosisBasisToJSON(message.diagnosisBasis);
+    }
+    if (message.hadAntenatalCare !== false) {
+      obj.hadAntenatalCare = message.hadAntenatalCare;
+    }
+    if (message.firstAntenatalGaWeeks !== undefined) {
+      obj.firstAntenatalGaWeeks = Math.round(message.firstAntenatalGaWeeks);
+    }
+    if (message.antenatalVisits !== 0) {
+      obj.antenatalVisits = Math.round(message.antenatalVisits);
+    }
+    if (message.transferred !== false) {
+      obj.transferred = message.transferred;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordMaternalDeathRequest>): RecordMaternalDeathRequest {
+    return RecordMaternalDeathRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordMaternalDeathRequest>): RecordMaternalDeathRequest {
+    const message = createBaseRecordMaternalDeathRequest();
+    message.patientId = object.patientId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.deathDate = object.deathDate ?? "";
+    message.timing = object.timing ?? 0;
+    message.pregnancyEndDate = object.pregnancyEndDate ?? "";
+    message.placeOfDeath = object.placeOfDeath ?? 0;
+    message.causeGroup = object.causeGroup ?? "";
+    message.icd10 = object.icd10 ?? "";
+    message.causeText = object.causeText ?? "";
+    message.diagnosisBasis = object.diagnosisBasis ?? 0;
+    message.hadAntenatalCare = object.hadAntenatalCare ?? false;
+    message.firstAntenatalGaWeeks = object.firstAntenatalGaWeeks ?? undefined;
+    message.antenatalVisits = object.antenatalVisits ?? 0;
+    message.transferred = object.transferred ?? false;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordMaternalDeathResponse(): RecordMaternalDeathResponse {
+  return { report: undefined, recordVersion: 0 };
+}
+
+export const RecordMaternalDeathResponse: MessageFns<RecordMaternalDeathResponse> = {
+  encode(message: RecordMaternalDeathResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.report !== undefined) {
+      MaternalDeathReport.encode(message.report, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordMaternalDeathResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordMaternalDeathResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.report = MaternalDeathReport.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordMaternalDeathResponse {
+    return {
+      report: isSet(object.report) ? MaternalDeathReport.fromJSON(object.report) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordMaternalDeathResponse): unknown {
+    const obj: any = {};
+    if (message.report !== undefined) {
+      obj.report = MaternalDeathReport.toJSON(message.report);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordMaternalDeathResponse>): RecordMaternalDeathResponse {
+    return RecordMaternalDeathResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordMaternalDeathResponse>): RecordMaternalDeathResponse {
+    const message = createBaseRecordMaternalDeathResponse();
+    message.report = (object.report !== undefined && object.report !== null)
+      ? MaternalDeathReport.fromPartial(object.report)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseRecordChildDeathRequest(): RecordChildDeathRequest {
+  return {
+    childPatientId: "",
+    deathDate: "",
+    placeOfDeath: 0,
+    causeGroup: "",
+    icd10: "",
+    causeText: "",
+    diagnosisBasis: 0,
+    treatment: 0,
+    highestDiagnosisLevel: 0,
+    noTreatmentReason: 0,
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordChildDeathRequest: MessageFns<RecordChildDeathRequest> = {
+  encode(message: RecordChildDeathRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.deathDate !== "") {
+      writer.uint32(18).string(message.deathDate);
+    }
+    if (message.placeOfDeath !== 0) {
+      writer.uint32(24).int32(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      writer.uint32(34).string(message.causeGroup);
+    }
+    if (message.icd10 !== "") {
+      writer.uint32(42).string(message.icd10);
+    }
+    if (message.causeText !== "") {
+      writer.uint32(50).string(message.causeText);
+    }
+    if (message.diagnosisBasis !== 0) {
+      writer.uint32(56).int32(message.diagnosisBasis);
+    }
+    if (message.treatment !== 0) {
+      writer.uint32(64).int32(message.treatment);
+    }
+    if (message.highestDiagnosisLevel !== 0) {
+      writer.uint32(72).int32(message.highestDiagnosisLevel);
+    }
+    if (message.noTreatmentReason !== 0) {
+      writer.uint32(80).int32(message.noTreatmentReason);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(88).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(98).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordChildDeathRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordChildDeathRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deathDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.placeOfDeath = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.causeGroup = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.icd10 = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.causeText = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.diagnosisBasis = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.treatment = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.highestDiagnosisLevel = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.noTreatmentReason = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordChildDeathRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      deathDate: isSet(object.deathDate)
+        ? globalThis.String(object.deathDate)
+        : isSet(object.death_date)
+        ? globalThis.String(object.death_date)
+        : "",
+      placeOfDeath: isSet(object.placeOfDeath)
+        ? placeOfDeathFromJSON(object.placeOfDeath)
+        : isSet(object.place_of_death)
+        ? placeOfDeathFromJSON(object.place_of_death)
+        : 0,
+      causeGroup: isSet(object.causeGroup)
+        ? globalThis.String(object.causeGroup)
+        : isSet(object.cause_group)
+        ? globalThis.String(object.cause_group)
+        : "",
+      icd10: isSet(object.icd10) ? globalThis.String(object.icd10) : "",
+      causeText: isSet(object.causeText)
+        ? globalThis.String(object.causeText)
+        : isSet(object.cause_text)
+        ? globalThis.String(object.cause_text)
+        : "",
+      diagnosisBasis: isSet(object.diagnosisBasis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosisBasis)
+        : isSet(object.diagnosis_basis)
+        ? deathDiagnosisBasisFromJSON(object.diagnosis_basis)
+        : 0,
+      treatment: isSet(object.treatment) ? childDeathTreatmentFromJSON(object.treatment) : 0,
+      highestDiagnosisLevel: isSet(object.highestDiagnosisLevel)
+        ? diagnosisLevelFromJSON(object.highestDiagnosisLevel)
+        : isSet(object.highest_diagnosis_level)
+        ? diagnosisLevelFromJSON(object.highest_diagnosis_level)
+        : 0,
+      noTreatmentReason: isSet(object.noTreatmentReason)
+        ? noTreatmentReasonFromJSON(object.noTreatmentReason)
+        : isSet(object.no_treatment_reason)
+        ? noTreatmentReasonFromJSON(object.no_treatment_reason)
+        : 0,
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordChildDeathRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.deathDate !== "") {
+      obj.deathDate = message.deathDate;
+    }
+    if (message.placeOfDeath !== 0) {
+      obj.placeOfDeath = placeOfDeathToJSON(message.placeOfDeath);
+    }
+    if (message.causeGroup !== "") {
+      obj.causeGroup = message.causeGroup;
+    }
+    if (message.icd10 !== "") {
+      obj.icd10 = message.icd10;
+    }
+    if (message.causeText !== "") {
+      obj.causeText = message.causeText;
+    }
+    if (message.diagnosisBasis !== 0) {
+      obj.diagnosisBasis = deathDiagnosisBasisToJSON(message.diagnosisBasis);
+    }
+    if (message.treatment !== 0) {
+      obj.treatment = childDeathTreatmentToJSON(message.treatment);
+    }
+    if (message.highestDiagnosisLevel !== 0) {
+      obj.highestDiagnosisLevel = diagnosisLevelToJSON(message.highestDiagnosisLevel);
+    }
+    if (message.noTreatmentReason !== 0) {
+      obj.noTreatmentReason = noTreatmentReasonToJSON(message.noTreatmentReason);
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordChildDeathRequest>): RecordChildDeathRequest {
+    return RecordChildDeathRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordChildDeathRequest>): RecordChildDeathRequest {
+    const message = createBaseRecordChildDeathRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.deathDate = object.deathDate ?? "";
+    message.placeOfDeath = object.placeOfDeath ?? 0;
+    message.causeGroup = object.causeGroup ?? "";
+    message.icd10 = object.icd10 ?? "";
+    message.causeText = object.causeText ?? "";
+    message.diagnosisBasis = object.diagnosisBasis ?? 0;
+    message.treatment = object.treatment ?? 0;
+    message.highestDiagnosisLevel = object.highestDiagnosisLevel ?? 0;
+    message.noTreatmentReason = object.noTreatmentReason ?? 0;
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordChildDeathResponse(): RecordChildDeathResponse {
+  return { report: undefined, recordVersion: 0 };
+}
+
+export const RecordChildDeathResponse: MessageFns<RecordChildDeathResponse> = {
+  encode(message: RecordChildDeathResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.report !== undefined) {
+      ChildDeathReport.encode(message.report, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordChildDeathResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordChildDeathResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.report = ChildDeathReport.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordChildDeathResponse {
+    return {
+      report: isSet(object.report) ? ChildDeathReport.fromJSON(object.report) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordChildDeathResponse): unknown {
+    const obj: any = {};
+    if (message.report !== undefined) {
+      obj.report = ChildDeathReport.toJSON(message.report);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordChildDeathResponse>): RecordChildDeathResponse {
+    return RecordChildDeathResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordChildDeathResponse>): RecordChildDeathResponse {
+    const message = createBaseRecordChildDeathResponse();
+    message.report = (object.report !== undefined && object.report !== null)
+      ? ChildDeathReport.fromPartial(object.report)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetDeathReportRequest(): GetDeathReportRequest {
+  return { patientId: "" };
+}
+
+export const GetDeathReportRequest: MessageFns<GetDeathReportRequest> = {
+  encode(message: GetDeathReportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeathReportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeathReportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeathReportRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetDeathReportRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDeathReportRequest>): GetDeathReportRequest {
+    return GetDeathReportRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDeathReportRequest>): GetDeathReportRequest {
+    const message = createBaseGetDeathReportRequest();
+    message.patientId = object.patientId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDeathReportResponse(): GetDeathReportResponse {
+  return { maternal: undefined, child: undefined };
+}
+
+export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
+  encode(message: GetDeathReportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.maternal !== undefined) {
+      MaternalDeathReport.encode(message.maternal, writer.uint32(10).fork()).join();
+    }
+    if (message.child !== undefined) {
+      ChildDeathReport.encode(message.child, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDeathReportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDeathReportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.maternal = MaternalDeathReport.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.child = ChildDeathReport.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDeathReportResponse {
+    return {
+      maternal: isSet(object.maternal) ? MaternalDeathReport.fromJSON(object.maternal) : undefined,
+      child: isSet(object.child) ? ChildDeathReport.fromJSON(object.child) : undefined,
+    };
+  },
+
+  toJSON(message: GetDeathReportResponse): unknown {
+    const obj: any = {};
+    if (message.maternal !== undefined) {
+      obj.maternal = MaternalDeathReport.toJSON(message.maternal);
+    }
+    if (message.child !== undefined) {
+      obj.child = ChildDeathReport.toJSON(message.child);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDeathReportResponse>): GetDeathReportResponse {
+    return GetDeathReportResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDeathReportResponse>): GetDeathReportResponse {
+    const message = createBaseGetDeathReportResponse();
+    message.maternal = (object.maternal !== undefined && object.maternal !== null)
+      ? MaternalDeathReport.fromPartial(object.maternal)
+      : undefined;
+    message.child = (object.child !== undefined && object.child !== null)
+      ? ChildDeathReport.fromPartial(object.child)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseListRiskCatalogueRequest(): ListRiskCatalogueRequest {
   return { ruleSetId: "", table: "", colour: "", pageSize: 0, pageToken: "" };
 }
@@ -15397,6 +17969,49 @@ export const RecordsServiceService = {
     responseDeserialize: (value: Buffer): GetStatisticsResponse => GetStatisticsResponse.decode(value),
   },
   /**
+   * Reports a maternal death (孕产妇死亡报告卡) of a woman with a recorded pregnancy: one report per woman, a new
+   * record version; sensitive (GetDeathReport decides who reads it). The pregnancy ends with it.
+   */
+  recordMaternalDeath: {
+    path: "/mch.records.v1.RecordsService/RecordMaternalDeath" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordMaternalDeathRequest): Buffer =>
+      Buffer.from(RecordMaternalDeathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordMaternalDeathRequest => RecordMaternalDeathRequest.decode(value),
+    responseSerialize: (value: RecordMaternalDeathResponse): Buffer =>
+      Buffer.from(RecordMaternalDeathResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordMaternalDeathResponse => RecordMaternalDeathResponse.decode(value),
+  },
+  /** Reports the death of a child under five (5岁以下儿童死亡报告卡): one report per child, a new record version. */
+  recordChildDeath: {
+    path: "/mch.records.v1.RecordsService/RecordChildDeath" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordChildDeathRequest): Buffer =>
+      Buffer.from(RecordChildDeathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordChildDeathRequest => RecordChildDeathRequest.decode(value),
+    responseSerialize: (value: RecordChildDeathResponse): Buffer =>
+      Buffer.from(RecordChildDeathResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordChildDeathResponse => RecordChildDeathResponse.decode(value),
+  },
+  /**
+   * The death report of a patient (maternal or child), for her treating team, staff of a county-level institution
+   * of her county or of a prefecture-level institution (the MCH administration and the review panels), or by
+   * break-glass with a reason; every read and refusal audited. NOT_FOUND when none was reported.
+   */
+  getDeathReport: {
+    path: "/mch.records.v1.RecordsService/GetDeathReport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDeathReportRequest): Buffer =>
+      Buffer.from(GetDeathReportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDeathReportRequest => GetDeathReportRequest.decode(value),
+    responseSerialize: (value: GetDeathReportResponse): Buffer =>
+      Buffer.from(GetDeathReportResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDeathReportResponse => GetDeathReportResponse.decode(value),
+  },
+  /**
    * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
    * its wording, the codes it reads and its source, so clinics' screens are built from the rules the grading applies
    * (any staff account).
@@ -15511,6 +18126,19 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
   listHighRiskCases: handleUnaryCall<ListHighRiskCasesRequest, ListHighRiskCasesResponse>;
   /** Indicators by county of residence and month, with numerator and denominator (analysts, within scope). */
   getStatistics: handleUnaryCall<GetStatisticsRequest, GetStatisticsResponse>;
+  /**
+   * Reports a maternal death (孕产妇死亡报告卡) of a woman with a recorded pregnancy: one report per woman, a new
+   * record version; sensitive (GetDeathReport decides who reads it). The pregnancy ends with it.
+   */
+  recordMaternalDeath: handleUnaryCall<RecordMaternalDeathRequest, RecordMaternalDeathResponse>;
+  /** Reports the death of a child under five (5岁以下儿童死亡报告卡): one report per child, a new record version. */
+  recordChildDeath: handleUnaryCall<RecordChildDeathRequest, RecordChildDeathResponse>;
+  /**
+   * The death report of a patient (maternal or child), for her treating team, staff of a county-level institution
+   * of her county or of a prefecture-level institution (the MCH administration and the review panels), or by
+   * break-glass with a reason; every read and refusal audited. NOT_FOUND when none was reported.
+   */
+  getDeathReport: handleUnaryCall<GetDeathReportRequest, GetDeathReportResponse>;
   /**
    * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
    * its wording, the codes it reads and its source, so clinics' screens are built from the rules the grading applies
@@ -15801,6 +18429,61 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStatisticsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reports a maternal death (孕产妇死亡报告卡) of a woman with a recorded pregnancy: one report per woman, a new
+   * record version; sensitive (GetDeathReport decides who reads it). The pregnancy ends with it.
+   */
+  recordMaternalDeath(
+    request: RecordMaternalDeathRequest,
+    callback: (error: ServiceError | null, response: RecordMaternalDeathResponse) => void,
+  ): ClientUnaryCall;
+  recordMaternalDeath(
+    request: RecordMaternalDeathRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordMaternalDeathResponse) => void,
+  ): ClientUnaryCall;
+  recordMaternalDeath(
+    request: RecordMaternalDeathRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordMaternalDeathResponse) => void,
+  ): ClientUnaryCall;
+  /** Reports the death of a child under five (5岁以下儿童死亡报告卡): one report per child, a new record version. */
+  recordChildDeath(
+    request: RecordChildDeathRequest,
+    callback: (error: ServiceError | null, response: RecordChildDeathResponse) => void,
+  ): ClientUnaryCall;
+  recordChildDeath(
+    request: RecordChildDeathRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordChildDeathResponse) => void,
+  ): ClientUnaryCall;
+  recordChildDeath(
+    request: RecordChildDeathRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordChildDeathResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The death report of a patient (maternal or child), for her treating team, staff of a county-level institution
+   * of her county or of a prefecture-level institution (the MCH administration and the review panels), or by
+   * break-glass with a reason; every read and refusal audited. NOT_FOUND when none was reported.
+   */
+  getDeathReport(
+    request: GetDeathReportRequest,
+    callback: (error: ServiceError | null, response: GetDeathReportResponse) => void,
+  ): ClientUnaryCall;
+  getDeathReport(
+    request: GetDeathReportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDeathReportResponse) => void,
+  ): ClientUnaryCall;
+  getDeathReport(
+    request: GetDeathReportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDeathReportResponse) => void,
   ): ClientUnaryCall;
   /**
    * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
