@@ -3,6 +3,7 @@
 // at a slot of capacity 1 give exactly one appointment (capacity 5: exactly five), and the database agrees; an
 // idempotent retry returns the same appointment; an overlapping booking of the same patient is 409; cancel and
 // reschedule free and take capacity; a no-show puts her on the follow-up list; bad input is 400 naming the field.
+import { RETRY_AFTER_SECONDS } from '../../gateway/src/load-shedding';
 import { Client } from 'pg';
 import { readTestPlatform } from '../../platform/test/platform-env';
 import { Api, HttpAnswer } from '../../identity/test/support';
@@ -34,6 +35,19 @@ function booking(patientId: string, start: string, extra: Record<string, unknown
 
 async function slots(query: string): Promise<any[]> {
   return (await ok(call('lufeng.clinician', 'GET', `/v1/slots?${query}`))).slots ?? [];
+}
+
+/**
+ * A booking as a client makes it: one idempotency key, and an answer the gateway shed for being at its bound of
+ * writes in flight (503 "gateway at capacity", load-shedding.ts) retried after its Retry-After under the same key.
+ */
+async function book(patientId: string, start: string): Promise<HttpAnswer> {
+  const key = { 'idempotency-key': `book-${patientId}-${start}` };
+  for (let attempt = 0; ; attempt++) {
+    const answer = await call('lufeng.clinician', 'POST', '/v1/appointments', booking(patientId, start), key);
+    if (answer.status !== 503 || !/gateway at capacity/.test(answer.body?.message ?? '') || attempt >= 20) return answer;
+    await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_SECONDS.write * 1000));
+  }
 }
 
 const window = (date: string): string => `from=${encodeURIComponent(at(date, '00:00'))}&to=${encodeURIComponent(at(date, '23:59'))}`;
@@ -148,7 +162,7 @@ describe('booking under concurrency', () => {
   it('200 parallel bookings by 200 patients at a slot of capacity 1: exactly one succeeds, every other is 409, the database agrees, search forgets it', async () => {
     // Search first, so that a cached page exists that the booking must invalidate.
     expect((await slots(`service=${CONSULTATION}&institution=CX-LFS-MCH&${window(DAY)}`)).map((slot) => slot.start)).toContain(SLOT_CAPACITY_1);
-    const answers = await Promise.all(women.map((patientId) => call('lufeng.clinician', 'POST', '/v1/appointments', booking(patientId, SLOT_CAPACITY_1))));
+    const answers = await Promise.all(women.map((patientId) => book(patientId, SLOT_CAPACITY_1)));
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
     expect(statuses.filter((status) => status === 409)).toHaveLength(199);
@@ -159,7 +173,7 @@ describe('booking under concurrency', () => {
   }, 120_000);
 
   it('the same at a slot of capacity 5 ends with exactly five appointments', async () => {
-    const answers = await Promise.all(women.map((patientId) => call('lufeng.clinician', 'POST', '/v1/appointments', booking(patientId, SLOT_CAPACITY_5))));
+    const answers = await Promise.all(women.map((patientId) => book(patientId, SLOT_CAPACITY_5)));
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(5);
     expect(statuses.filter((status) => status === 409)).toHaveLength(195);
