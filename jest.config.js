@@ -10,7 +10,11 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       transform: { '^.+\\.ts$': tsJest },
-      testMatch: ['<rootDir>/services/**/*.test.ts', '<rootDir>/charts/**/*.test.ts', '<rootDir>/loadtest/**/*.test.ts'],
+      testMatch: [
+        '<rootDir>/services/**/*.test.ts',
+        '<rootDir>/charts/**/*.test.ts',
+        '<rootDir>/loadtest/**/*.test.ts',
+      ],
       testPathIgnorePatterns: ['\\.int\\.test\\.ts$', '\\.destructive\\.test\\.ts$', '/node_modules/', '/dist/'],
     },
     {

@@ -50,7 +50,9 @@ function residentId() {
   return first17 + '10X98765432'[sum % 11];
 }
 
-const login = await call('POST', '/v1/auth/login', { body: { username: 'lufeng.midwife', password: 'mch-demo-2026!' } });
+const login = await call('POST', '/v1/auth/login', {
+  body: { username: 'lufeng.midwife', password: 'mch-demo-2026!' },
+});
 expectStatus('login as lufeng.midwife', login, 200);
 const token = login.json.tokens.accessToken;
 
@@ -64,7 +66,7 @@ if (step === 'register') {
   });
   if (created.status !== 200 && created.status !== 201) expectStatus('register a woman', created, 201);
   patient = created.json.patient ?? created.json;
-  if (typeof patient?.id !== "string") {
+  if (typeof patient?.id !== 'string') {
     console.error(`newcomer: register answered without an id: ${created.text.slice(0, 500)}`);
     process.exit(1);
   }
@@ -82,5 +84,8 @@ if (woman?.id !== patient.id || woman?.name !== '新手测试' || woman?.nationa
   console.error(`newcomer: read back a different woman: ${read.text.slice(0, 500)}`);
   process.exit(1);
 }
-const record = await call('GET', `/v1/patients/${patient.id}/record`, { token, headers: { 'x-mch-purpose': 'treatment' } });
+const record = await call('GET', `/v1/patients/${patient.id}/record`, {
+  token,
+  headers: { 'x-mch-purpose': 'treatment' },
+});
 expectStatus(`read her record ${patient.id}`, record, 200);

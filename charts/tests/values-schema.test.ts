@@ -106,13 +106,41 @@ describe('values files against values.schema.json', () => {
 
   it.each<[string, Values, string]>([
     ['an unknown service', { services: { identiy: {} } }, '/services: must NOT have additional properties (identiy)'],
-    ['a durability that is not a CloudNativePG one', { postgres: { synchronous: { dataDurability: 'strict' } } }, '/postgres/synchronous/dataDurability: must be equal to one of the allowed values'],
-    ['a postgresql.conf parameter that is not a string', { postgres: { parameters: { max_connections: 400 } } }, '/postgres/parameters/max_connections: must be string'],
-    ['a misspelt spread mode', { topology: { spread: { whenUnsatisfiable: 'DoNotScedule' } } }, '/topology/spread/whenUnsatisfiable: must be equal to one of the allowed values'],
-    ['a caller that is not a service', { services: { records: { callers: ['gateway', 'billing'] } } }, '/services/records/callers/1: must be equal to one of the allowed values'],
-    ['a retention CloudNativePG rejects', { postgres: { backup: { retentionPolicy: '30 days' } } }, '/postgres/backup/retentionPolicy: must match pattern "^[1-9][0-9]*[dwm]$"'],
-    ['a five-field cron for a ScheduledBackup', { postgres: { backup: { schedule: '0 2 * * *' } } }, '/postgres/backup/schedule: must match pattern "^\\S+( \\S+){5}$"'],
-    ['callers on the gateway', { services: { gateway: { callers: ['identity'] } } }, '/services/gateway: must NOT have additional properties (callers)'],
+    [
+      'a durability that is not a CloudNativePG one',
+      { postgres: { synchronous: { dataDurability: 'strict' } } },
+      '/postgres/synchronous/dataDurability: must be equal to one of the allowed values',
+    ],
+    [
+      'a postgresql.conf parameter that is not a string',
+      { postgres: { parameters: { max_connections: 400 } } },
+      '/postgres/parameters/max_connections: must be string',
+    ],
+    [
+      'a misspelt spread mode',
+      { topology: { spread: { whenUnsatisfiable: 'DoNotScedule' } } },
+      '/topology/spread/whenUnsatisfiable: must be equal to one of the allowed values',
+    ],
+    [
+      'a caller that is not a service',
+      { services: { records: { callers: ['gateway', 'billing'] } } },
+      '/services/records/callers/1: must be equal to one of the allowed values',
+    ],
+    [
+      'a retention CloudNativePG rejects',
+      { postgres: { backup: { retentionPolicy: '30 days' } } },
+      '/postgres/backup/retentionPolicy: must match pattern "^[1-9][0-9]*[dwm]$"',
+    ],
+    [
+      'a five-field cron for a ScheduledBackup',
+      { postgres: { backup: { schedule: '0 2 * * *' } } },
+      '/postgres/backup/schedule: must match pattern "^\\S+( \\S+){5}$"',
+    ],
+    [
+      'callers on the gateway',
+      { services: { gateway: { callers: ['identity'] } } },
+      '/services/gateway: must NOT have additional properties (callers)',
+    ],
   ])('rejects %s', (_what, overlay, expected) => {
     expect(fullErrors(mergeValues(chartValues('values.yaml'), overlay))).toContain(expected);
   });
@@ -132,7 +160,8 @@ describe('rules between values', () => {
 
   it.each(DEFAULT_AND_MERGED)('%s: the grace period covers the preStop sleep and the drain', (_name, values) => {
     const graceMs = (at(values, 'global.terminationGracePeriodSeconds') as number) * 1000;
-    const needMs = (at(values, 'global.preStopSleepSeconds') as number) * 1000 + (at(values, 'config.shutdownGraceMs') as number);
+    const needMs =
+      (at(values, 'global.preStopSleepSeconds') as number) * 1000 + (at(values, 'config.shutdownGraceMs') as number);
     expect(graceMs).toBeGreaterThan(needMs);
   });
 
@@ -141,8 +170,10 @@ describe('rules between values', () => {
     for (const name of ALL_SERVICES) {
       const svc = service(values, name);
       if (!svc.autoscaling.enabled) continue;
-      if (svc.resources.requests?.cpu === undefined) problems.push(`${name}: an HPA on CPU needs resources.requests.cpu`);
-      if (svc.autoscaling.minReplicas > svc.autoscaling.maxReplicas) problems.push(`${name}: minReplicas > maxReplicas`);
+      if (svc.resources.requests?.cpu === undefined)
+        problems.push(`${name}: an HPA on CPU needs resources.requests.cpu`);
+      if (svc.autoscaling.minReplicas > svc.autoscaling.maxReplicas)
+        problems.push(`${name}: minReplicas > maxReplicas`);
     }
     expect(problems).toEqual([]);
   });
@@ -158,7 +189,7 @@ describe('rules between values', () => {
     expect({ needed, maxConnections, fits: needed <= maxConnections }).toEqual({ needed, maxConnections, fits: true });
   });
 
-  it.each(DEFAULT_AND_MERGED)('%s: the OpenTelemetry NetworkPolicy port is the endpoint\'s port', (_name, values) => {
+  it.each(DEFAULT_AND_MERGED)("%s: the OpenTelemetry NetworkPolicy port is the endpoint's port", (_name, values) => {
     const endpoint = at(values, 'otel.endpoint') as string;
     if (!endpoint) return;
     const url = new URL(endpoint);
@@ -176,7 +207,9 @@ describe('rules between values', () => {
 
   it.each(DEFAULT_AND_MERGED)('%s: synchronous replication has a standby to wait for', (_name, values) => {
     if (!at(values, 'postgres.synchronous.enabled')) return;
-    expect(at(values, 'postgres.instances') as number).toBeGreaterThan(at(values, 'postgres.synchronous.number') as number);
+    expect(at(values, 'postgres.instances') as number).toBeGreaterThan(
+      at(values, 'postgres.synchronous.number') as number,
+    );
   });
 });
 
@@ -229,7 +262,12 @@ describe('values-dev.yaml (merged on values.yaml)', () => {
 
   it('runs one pod of every service, without PDBs or HPAs', () => {
     for (const name of ALL_SERVICES) {
-      expect({ name, replicas: service(dev, name).replicas, pdb: service(dev, name).pdb.enabled, hpa: service(dev, name).autoscaling.enabled }).toEqual({
+      expect({
+        name,
+        replicas: service(dev, name).replicas,
+        pdb: service(dev, name).pdb.enabled,
+        hpa: service(dev, name).autoscaling.enabled,
+      }).toEqual({
         name,
         replicas: 1,
         pdb: false,
@@ -260,7 +298,9 @@ describe('values.yaml documents every parameter', () => {
       node.items.forEach((pair, index) => {
         if (!isPair(pair) || !isScalar(pair.key)) return;
         const key = String(pair.key.value);
-        const own = Boolean(pair.key.commentBefore || (index === 0 && node.commentBefore) || (isScalar(pair.value) && pair.value.comment));
+        const own = Boolean(
+          pair.key.commentBefore || (index === 0 && node.commentBefore) || (isScalar(pair.value) && pair.value.comment),
+        );
         // A mapping is documented through its entries; every other value needs a comment.
         if (isMap(pair.value) && pair.value.items.length > 0) visit(pair.value, `${where}${key}.`, documented || own);
         else if (!documented && !own) undocumented.push(`${where}${key}`);

@@ -7,7 +7,12 @@ it('the chart README lists every value as values.yaml and the schema give it (np
   expect(readme).toBe(readmeWithTable(readme));
   const rows = valuesRows();
   expect(rows.length).toBeGreaterThan(100);
-  for (const value of ['postgres.synchronous.dataDurability', 'serviceMonitor.enabled', 'networkPolicy.kubeApiServer.anyAddressWhenUnknown', 'services.replication.enabled']) {
+  for (const value of [
+    'postgres.synchronous.dataDurability',
+    'serviceMonitor.enabled',
+    'networkPolicy.kubeApiServer.anyAddressWhenUnknown',
+    'services.replication.enabled',
+  ]) {
     expect(rows.some((row) => row.startsWith(`| \`${value}\` |`))).toBe(true);
   }
 });

@@ -21,12 +21,22 @@ interface Session {
   institutionId: string;
 }
 
-async function call(gatewayUrl: string, method: string, route: string, token: string | undefined, body?: unknown): Promise<any> {
+async function call(
+  gatewayUrl: string,
+  method: string,
+  route: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<any> {
   const headers: Record<string, string> = { 'x-mch-purpose': 'consultation' };
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET') headers['idempotency-key'] = `fanout-${randomUUID()}`;
-  const response = await fetch(`${gatewayUrl}${route}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${gatewayUrl}${route}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
   return text ? JSON.parse(text) : undefined;
@@ -51,7 +61,11 @@ async function measure(gatewayUrl: string): Promise<void> {
   const first17 = `53230119920304${seq}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   const sum = [...first17].reduce((total, digit, i) => total + Number(digit) * (weights[i] as number), 0);
-  const { patient } = await call(gatewayUrl, 'POST', '/v1/patients', midwife.token, { nationalId: first17 + '10X98765432'[sum % 11], name: '测试', countyCode: 'lufeng' });
+  const { patient } = await call(gatewayUrl, 'POST', '/v1/patients', midwife.token, {
+    nationalId: first17 + '10X98765432'[sum % 11],
+    name: '测试',
+    countyCode: 'lufeng',
+  });
   const { consultation } = await call(gatewayUrl, 'POST', '/v1/consultations', county.token, {
     kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST',
     patientId: patient.id,
@@ -89,14 +103,23 @@ async function measure(gatewayUrl: string): Promise<void> {
   const postLatencies: number[] = [];
   for (let i = 0; i < MESSAGES; i++) {
     const started = performance.now();
-    const { message } = await call(gatewayUrl, 'POST', `/v1/consultations/${consultation.id}/messages`, i % 2 === 0 ? county.token : specialist.token, { text: `fan-out ${i}` });
+    const { message } = await call(
+      gatewayUrl,
+      'POST',
+      `/v1/consultations/${consultation.id}/messages`,
+      i % 2 === 0 ? county.token : specialist.token,
+      { text: `fan-out ${i}` },
+    );
     postLatencies.push(performance.now() - started);
     postedAt.set(Number(message.sequence), started);
     await new Promise((resolve) => setTimeout(resolve, GAP_MS));
   }
   // Let the last deliveries arrive: every subscriber has every sequence, or 10 s passed.
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && !received.every((seen) => [...postedAt.keys()].every((sequence) => seen.has(sequence)))) {
+  while (
+    Date.now() < deadline &&
+    !received.every((seen) => [...postedAt.keys()].every((sequence) => seen.has(sequence)))
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   for (const stream of streams) stream.close();
@@ -140,8 +163,15 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mch-fanout-'));
   let platform: Platform | undefined;
   try {
-    process.stderr.write('starting a platform of its own (identity, consultation, gateway); set MCH_GATEWAY_URL to use a running one\n');
-    platform = await startPlatform({ dataDir, ports: 'free', services: ['identity', 'consultation', 'gateway'], log: (line) => process.stderr.write(`[platform] ${line}\n`) });
+    process.stderr.write(
+      'starting a platform of its own (identity, consultation, gateway); set MCH_GATEWAY_URL to use a running one\n',
+    );
+    platform = await startPlatform({
+      dataDir,
+      ports: 'free',
+      services: ['identity', 'consultation', 'gateway'],
+      log: (line) => process.stderr.write(`[platform] ${line}\n`),
+    });
     await platform.waitForSync();
     await measure(platform.gatewayUrl);
   } finally {

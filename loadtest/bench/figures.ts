@@ -21,7 +21,13 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** A row from latencies (ms) of the calls that succeeded over `elapsedSeconds`. */
-export function summarise(name: string, latencies: number[], elapsedSeconds: number, errors: number, non2xx: number): Row {
+export function summarise(
+  name: string,
+  latencies: number[],
+  elapsedSeconds: number,
+  errors: number,
+  non2xx: number,
+): Row {
   latencies.sort((a, b) => a - b);
   return {
     name,
@@ -86,6 +92,19 @@ export function withId(id: string, row: Row): Row {
  * 1/raw HTTP + 1/raw gRPC seconds of the machine, so no gateway row can beat 1/(1/raw HTTP + 1/raw gRPC).
  */
 export function composedFloor(rawHttp: Row, rawGrpc: Row): Row {
-  const perSecond = rawHttp.requestsPerSecond > 0 && rawGrpc.requestsPerSecond > 0 ? 1 / (1 / rawHttp.requestsPerSecond + 1 / rawGrpc.requestsPerSecond) : 0;
-  return { id: 'composed-floor', name: 'composed floor of one gateway hop: 1/(1/raw HTTP + 1/raw gRPC)', requestsPerSecond: Math.round(perSecond), p50Ms: 0, p95Ms: 0, p99Ms: 0, errors: 0, non2xx: 0, computed: true };
+  const perSecond =
+    rawHttp.requestsPerSecond > 0 && rawGrpc.requestsPerSecond > 0
+      ? 1 / (1 / rawHttp.requestsPerSecond + 1 / rawGrpc.requestsPerSecond)
+      : 0;
+  return {
+    id: 'composed-floor',
+    name: 'composed floor of one gateway hop: 1/(1/raw HTTP + 1/raw gRPC)',
+    requestsPerSecond: Math.round(perSecond),
+    p50Ms: 0,
+    p95Ms: 0,
+    p99Ms: 0,
+    errors: 0,
+    non2xx: 0,
+    computed: true,
+  };
 }

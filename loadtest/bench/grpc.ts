@@ -8,17 +8,31 @@ import { RecordsServiceService } from '../../services/common/src/gen/mch/records
 import { closedLoop, type Row } from './figures';
 
 export async function startGrpcEcho(): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'grpc-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  const child = spawn(process.execPath, [path.join(__dirname, 'grpc-echo.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+  );
   return { port, child };
 }
 
 export async function grpcEchoRow(port: number, concurrency: number, durationSeconds: number): Promise<Row> {
   const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure());
-  const payload = Buffer.from(JSON.stringify({ institution: { id: '3521a4f9-c6a3-5aa0-8c94-d331b31fe472', name: 'echo' } }));
+  const payload = Buffer.from(
+    JSON.stringify({ institution: { id: '3521a4f9-c6a3-5aa0-8c94-d331b31fe472', name: 'echo' } }),
+  );
   const once = (): Promise<'ok'> =>
     new Promise((resolve, reject) =>
-      client.makeUnaryRequest('/mch.bench.Echo/Echo', (b: Buffer) => b, (b: Buffer) => b, payload, new Metadata(), {}, (error) => (error ? reject(error) : resolve('ok'))),
+      client.makeUnaryRequest(
+        '/mch.bench.Echo/Echo',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        payload,
+        new Metadata(),
+        {},
+        (error) => (error ? reject(error) : resolve('ok')),
+      ),
     );
   try {
     for (let i = 0; i < 200; i++) await once();
@@ -29,7 +43,13 @@ export async function grpcEchoRow(port: number, concurrency: number, durationSec
 }
 
 /** GetPatientRecord straight to records, as a clinician (token and purpose in metadata): audited like any read. */
-export async function grpcRecordRow(address: string, token: string, patientId: string, concurrency: number, durationSeconds: number): Promise<Row> {
+export async function grpcRecordRow(
+  address: string,
+  token: string,
+  patientId: string,
+  concurrency: number,
+  durationSeconds: number,
+): Promise<Row> {
   const client = createChannelClient(address);
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${token}`);
@@ -40,7 +60,12 @@ export async function grpcRecordRow(address: string, token: string, patientId: s
   };
   try {
     for (let i = 0; i < 20; i++) await once();
-    return await closedLoop('GetPatientRecord straight to records over gRPC (audited)', concurrency, durationSeconds, once);
+    return await closedLoop(
+      'GetPatientRecord straight to records over gRPC (audited)',
+      concurrency,
+      durationSeconds,
+      once,
+    );
   } finally {
     client.close();
   }

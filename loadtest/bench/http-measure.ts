@@ -11,9 +11,21 @@ export interface Target {
 }
 
 /** An HTTP row by autocannon: 2 s of warm-up, then `durationSeconds` with every 2xx answer's latency kept. */
-export async function measureHttp(name: string, url: string, target: Target, run: { durationSeconds: number; connections: number }): Promise<Row> {
+export async function measureHttp(
+  name: string,
+  url: string,
+  target: Target,
+  run: { durationSeconds: number; connections: number },
+): Promise<Row> {
   const { durationSeconds, connections } = run;
-  const options = { url, connections: target.connections ?? connections, method: target.method ?? 'GET', headers: target.headers, body: target.body, ...(target.requests ? { requests: target.requests } : {}) };
+  const options = {
+    url,
+    connections: target.connections ?? connections,
+    method: target.method ?? 'GET',
+    headers: target.headers,
+    body: target.body,
+    ...(target.requests ? { requests: target.requests } : {}),
+  };
   // Warm up caches and connections, then measure; every answer's latency is kept for p95 (autocannon has p90, p97.5).
   await autocannon({ ...options, duration: 2 });
   const latencies: number[] = [];
@@ -27,4 +39,3 @@ export async function measureHttp(name: string, url: string, target: Target, run
   row.requestsPerSecond = Math.round(result.requests.average);
   return row;
 }
-

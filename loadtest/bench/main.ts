@@ -15,7 +15,6 @@ import { statisticsRows } from './statistics';
 import { grpcEchoRow, grpcRecordRow, startGrpcEcho } from './grpc';
 import { bookingThroughput, pgbench } from './scheduling';
 
-
 const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
 /** `--seeded`: the read rows read people of the seeded population (`npm run seed`) instead of a fresh bench patient. */
 const seeded = process.argv.includes('--seeded');
@@ -31,7 +30,8 @@ function recordsAddress(): string {
   if (process.env.MCH_RECORDS_ADDR) return process.env.MCH_RECORDS_ADDR;
   const state = platformStateFile(defaultDataDir());
   if (existsSync(state)) {
-    const address = (JSON.parse(readFileSync(state, 'utf8')) as { serviceAddresses?: Record<string, string> }).serviceAddresses?.['records'];
+    const address = (JSON.parse(readFileSync(state, 'utf8')) as { serviceAddresses?: Record<string, string> })
+      .serviceAddresses?.['records'];
     if (address) return address;
   }
   return '127.0.0.1:50052';
@@ -49,15 +49,21 @@ async function verifyInProcess(token: string): Promise<Row> {
 }
 
 async function startEcho(): Promise<{ port: number; child: ChildProcess }> {
-  const child = spawn(process.execPath, [path.join(__dirname, 'http-echo.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))));
+  const child = spawn(process.execPath, [path.join(__dirname, 'http-echo.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim()))),
+  );
   return { port, child };
 }
 
 async function main(): Promise<void> {
   const probe = await fetch(`${gatewayUrl}/v1/institutions?pageSize=1`).catch(() => undefined);
   if (!probe || probe.status !== 200) {
-    process.stderr.write(`no platform answers at ${gatewayUrl}; start it with \`npm start\` (or set MCH_GATEWAY_URL)\n`);
+    process.stderr.write(
+      `no platform answers at ${gatewayUrl}; start it with \`npm start\` (or set MCH_GATEWAY_URL)\n`,
+    );
     process.exit(2);
   }
   const institutionId = ((await probe.json()) as { institutions: Array<{ id: string }> }).institutions[0]?.id;
@@ -84,16 +90,46 @@ async function main(): Promise<void> {
       return progress(row);
     };
 
-    rows.push(viaGateway(withId('institution-cached', await measure('institution by id, cached (gateway -> identity -> Redis)', `${gatewayUrl}/v1/institutions/${institutionId}`))));
-    rows.push(viaGateway(await measure('institutions near a point, cached list of 50', `${gatewayUrl}/v1/institutions?near=25.03,101.55`)));
+    rows.push(
+      viaGateway(
+        withId(
+          'institution-cached',
+          await measure(
+            'institution by id, cached (gateway -> identity -> Redis)',
+            `${gatewayUrl}/v1/institutions/${institutionId}`,
+          ),
+        ),
+      ),
+    );
+    rows.push(
+      viaGateway(
+        await measure(
+          'institutions near a point, cached list of 50',
+          `${gatewayUrl}/v1/institutions?near=25.03,101.55`,
+        ),
+      ),
+    );
     const login = JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' });
     const json = { 'content-type': 'application/json' };
-    const logins = await measure('login (Argon2id 19 MiB, t=2) through the gateway', `${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: login, connections: 8 });
+    const logins = await measure('login (Argon2id 19 MiB, t=2) through the gateway', `${gatewayUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: json,
+      body: login,
+      connections: 8,
+    });
     logins.ratio = 'bounded by the password hash, by design';
     rows.push(progress(logins));
-    const tokens = (await (await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: login })).json()) as { tokens: { accessToken: string } };
+    const tokens = (await (
+      await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: json, body: login })
+    ).json()) as { tokens: { accessToken: string } };
     const token = tokens.tokens.accessToken;
-    rows.push(viaGateway(await measure('GET /v1/me (token verified by identity + one row)', `${gatewayUrl}/v1/me`, { headers: { authorization: `Bearer ${token}` } })));
+    rows.push(
+      viaGateway(
+        await measure('GET /v1/me (token verified by identity + one row)', `${gatewayUrl}/v1/me`, {
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      ),
+    );
     rows.push(progress(await verifyInProcess(token)));
 
     // A woman with a registered pregnancy and a visit, read as her clinician would (seeded: a woman of the population).
@@ -106,28 +142,66 @@ async function main(): Promise<void> {
     let recordUrl: string | undefined;
     if (population?.child) {
       recordUrl = `${gatewayUrl}/v1/patients/${population.child}/record`;
-      plainRecord = viaGateway(await measure('GET /v1/patients/{id}/record of a seeded child (checks, growth, doses)', recordUrl, { headers: clinician }));
+      plainRecord = viaGateway(
+        await measure('GET /v1/patients/{id}/record of a seeded child (checks, growth, doses)', recordUrl, {
+          headers: clinician,
+        }),
+      );
       rows.push(plainRecord);
     }
     if (patientId) {
-      const womanRow = viaGateway(withId('record-gateway', await measure('GET /v1/patients/{id}/record through the gateway (cached per version, audited)', `${gatewayUrl}/v1/patients/${patientId}/record`, { headers: clinician })));
+      const womanRow = viaGateway(
+        withId(
+          'record-gateway',
+          await measure(
+            'GET /v1/patients/{id}/record through the gateway (cached per version, audited)',
+            `${gatewayUrl}/v1/patients/${patientId}/record`,
+            { headers: clinician },
+          ),
+        ),
+      );
       rows.push(womanRow);
       if (!plainRecord) {
         plainRecord = womanRow;
         recordUrl = `${gatewayUrl}/v1/patients/${patientId}/record`;
       }
-      const direct = withId('record-grpc', await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds));
+      const direct = withId(
+        'record-grpc',
+        await grpcRecordRow(recordsAddress(), token, patientId, connections, durationSeconds),
+      );
       direct.ratio = share(direct, rawGrpc, 'raw gRPC');
       rows.push(progress(direct));
-      rows.push(viaGateway(await measure('GET /v1/patients/{id}/handbook (cached, audited)', `${gatewayUrl}/v1/patients/${patientId}/handbook`, { headers: clinician })));
+      rows.push(
+        viaGateway(
+          await measure(
+            'GET /v1/patients/{id}/handbook (cached, audited)',
+            `${gatewayUrl}/v1/patients/${patientId}/handbook`,
+            { headers: clinician },
+          ),
+        ),
+      );
       // Where to refer her: her record read from records with the caller's token, 127 institutions ranked, audited.
       const referral = { ...clinician, 'x-mch-purpose': 'referral' };
       const suggestions = `${gatewayUrl}/v1/referrals/suggestions?patientId=${patientId}`;
       if ((await fetch(suggestions, { headers: referral })).status === 200) {
-        rows.push(viaGateway(await measure('GET /v1/referrals/suggestions (records read + ranking of 127, audited)', suggestions, { headers: referral })));
-        const county = (await (await fetch(`${gatewayUrl}/v1/institutions?county=lufeng&level=county`)).json()) as { institutions: Array<{ id: string }> };
+        rows.push(
+          viaGateway(
+            await measure('GET /v1/referrals/suggestions (records read + ranking of 127, audited)', suggestions, {
+              headers: referral,
+            }),
+          ),
+        );
+        const county = (await (await fetch(`${gatewayUrl}/v1/institutions?county=lufeng&level=county`)).json()) as {
+          institutions: Array<{ id: string }>;
+        };
         const worklist = `${gatewayUrl}/v1/institutions/${county.institutions[0]?.id ?? ''}/referrals?status=open`;
-        rows.push(viaGateway(await measure('GET /v1/institutions/{id}/referrals worklist page (overdue first)', worklist, { headers: referral })));
+        rows.push(
+          viaGateway(
+            await measure('GET /v1/institutions/{id}/referrals worklist page (overdue first)', worklist, {
+              headers: referral,
+            }),
+          ),
+        );
       } else {
         process.stderr.write('referral rows skipped: GET /v1/referrals/suggestions does not answer\n');
       }
@@ -136,14 +210,29 @@ async function main(): Promise<void> {
     // Scheduling: the resident app's home screen (nearest free slots), and bookings beside pgbench on the same pair.
     const nearest = `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&near=25.03,101.55`;
     if ((await fetch(nearest, { headers: clinician })).status === 200) {
-      rows.push(viaGateway(await measure('GET /v1/slots nearest free antenatal slots (cached page)', nearest, { headers: clinician })));
+      rows.push(
+        viaGateway(
+          await measure('GET /v1/slots nearest free antenatal slots (cached page)', nearest, { headers: clinician }),
+        ),
+      );
       const week = encodeURIComponent(new Date(Date.now() + 7 * 86_400_000).toISOString());
       rows.push(
         viaGateway(
-          await measure('GET /v1/slots from a random point (cache misses)', `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&to=${week}`, {
-            headers: clinician,
-            requests: [{ setupRequest: (request) => ({ ...request, path: `${request.path}&near=${(24.6 + Math.random() * 1.5).toFixed(4)},${(101.1 + Math.random() * 1.3).toFixed(4)}` }) }],
-          }),
+          await measure(
+            'GET /v1/slots from a random point (cache misses)',
+            `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&to=${week}`,
+            {
+              headers: clinician,
+              requests: [
+                {
+                  setupRequest: (request) => ({
+                    ...request,
+                    path: `${request.path}&near=${(24.6 + Math.random() * 1.5).toFixed(4)},${(101.1 + Math.random() * 1.3).toFixed(4)}`,
+                  }),
+                },
+              ],
+            },
+          ),
         ),
       );
       const booking = await bookingThroughput(gatewayUrl, clinician, durationSeconds, connections);
@@ -159,7 +248,17 @@ async function main(): Promise<void> {
 
     // Statistics: one county's and the prefecture's tables, and a record read beside them (loadtest/bench/statistics.ts).
     if (plainRecord && recordUrl) {
-      rows.push(...(await statisticsRows({ gatewayUrl, plainRecord, recordUrl, recordHeaders: clinician, durationSeconds, connections, progress })));
+      rows.push(
+        ...(await statisticsRows({
+          gatewayUrl,
+          plainRecord,
+          recordUrl,
+          recordHeaders: clinician,
+          durationSeconds,
+          connections,
+          progress,
+        })),
+      );
     }
   } finally {
     echo.child.kill('SIGTERM');
@@ -167,11 +266,17 @@ async function main(): Promise<void> {
   }
 
   const memory = platformMemory();
-  const header = `${databaseNote}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; ${connections} connections, ${durationSeconds} s per row`;
+  const header = `${databaseNote}; machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; ${connections} connections, ${durationSeconds} s per row`;
   const table = [
     '| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | vs raw |',
     '|---|---:|---:|---:|---:|---:|---:|---|',
-    ...rows.map((r) => (r.computed ? `| ${r.name} | ${r.requestsPerSecond} | - | - | - | - | - | computed |` : `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio || '-'} |`)),
+    ...rows.map((r) =>
+      r.computed
+        ? `| ${r.name} | ${r.requestsPerSecond} | - | - | - | - | - | computed |`
+        : `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio || '-'} |`,
+    ),
   ].join('\n');
   const memoryTable =
     memory.length === 0

@@ -18,7 +18,9 @@ export function platformMemory(): ComponentMemory[] {
   const runDir = path.join(dataDir, 'run');
   if (!existsSync(runDir)) return [];
   const rows: ComponentMemory[] = [];
-  for (const file of readdirSync(runDir).filter((name) => name.endsWith('.pid')).sort()) {
+  for (const file of readdirSync(runDir)
+    .filter((name) => name.endsWith('.pid'))
+    .sort()) {
     const component = file.replace(/\.pid$/, '');
     let pid: number | undefined;
     try {
@@ -27,10 +29,20 @@ export function platformMemory(): ComponentMemory[] {
       pid = undefined;
     }
     if (pid === undefined) continue;
-    const roots = [pid, ...((ZONES as readonly string[]).includes(component) ? [postmasterPid(dataDir, component as (typeof ZONES)[number])].filter((p): p is number => p !== undefined) : [])];
+    const roots = [
+      pid,
+      ...((ZONES as readonly string[]).includes(component)
+        ? [postmasterPid(dataDir, component as (typeof ZONES)[number])].filter((p): p is number => p !== undefined)
+        : []),
+    ];
     const pids = processTree(roots);
     const memory = memoryOf(pids);
-    rows.push({ component, processes: pids.length, rssMiB: Math.round(memory.rssKiB / 1024), pssMiB: Math.round(memory.pssKiB / 1024) });
+    rows.push({
+      component,
+      processes: pids.length,
+      rssMiB: Math.round(memory.rssKiB / 1024),
+      pssMiB: Math.round(memory.pssKiB / 1024),
+    });
   }
   return rows;
 }

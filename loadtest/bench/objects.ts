@@ -26,7 +26,11 @@ interface Figures {
 }
 
 async function login(gatewayUrl: string, username: string): Promise<string> {
-  const response = await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }) });
+  const response = await fetch(`${gatewayUrl}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+  });
   if (!response.ok) throw new Error(`login ${username}: ${response.status}`);
   return ((await response.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
 }
@@ -34,7 +38,12 @@ async function login(gatewayUrl: string, username: string): Promise<string> {
 async function registerPatient(gatewayUrl: string, token: string): Promise<string> {
   const response = await fetch(`${gatewayUrl}/v1/patients`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-mch-purpose': 'registration', 'idempotency-key': `bench-${Date.now()}-${Math.random()}` },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'x-mch-purpose': 'registration',
+      'idempotency-key': `bench-${Date.now()}-${Math.random()}`,
+    },
     body: JSON.stringify({ name: '基准影像', birthDate: '1994-06-01', sex: 'SEX_FEMALE', countyCode: 'lufeng' }),
   });
   if (!response.ok) throw new Error(`register: ${response.status} ${await response.text()}`);
@@ -42,7 +51,11 @@ async function registerPatient(gatewayUrl: string, token: string): Promise<strin
 }
 
 /** Runs `count` tasks, `concurrency` at a time; returns each task's duration and the wall time. */
-async function timed(count: number, concurrency: number, task: (index: number) => Promise<boolean>): Promise<{ durations: number[]; wallMs: number; failures: number }> {
+async function timed(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<boolean>,
+): Promise<{ durations: number[]; wallMs: number; failures: number }> {
   const durations: number[] = [];
   let failures = 0;
   let next = 0;
@@ -59,7 +72,13 @@ async function timed(count: number, concurrency: number, task: (index: number) =
   return { durations, wallMs: Date.now() - began, failures };
 }
 
-function figures(label: string, zones: string, direction: 'upload' | 'download', bytes: number, run: { durations: number[]; wallMs: number; failures: number }): Figures {
+function figures(
+  label: string,
+  zones: string,
+  direction: 'upload' | 'download',
+  bytes: number,
+  run: { durations: number[]; wallMs: number; failures: number },
+): Figures {
   const sorted = [...run.durations].sort((a, b) => a - b);
   return {
     label,
@@ -73,7 +92,13 @@ function figures(label: string, zones: string, direction: 'upload' | 'download',
   };
 }
 
-async function measure(platform: Platform, token: string, patientId: string, zones: string, sizes: typeof SIZES = SIZES): Promise<Figures[]> {
+async function measure(
+  platform: Platform,
+  token: string,
+  patientId: string,
+  zones: string,
+  sizes: typeof SIZES = SIZES,
+): Promise<Figures[]> {
   const rows: Figures[] = [];
   for (const size of sizes) {
     // Distinct bytes per object (content addressing would otherwise make every upload after the first a no-op).
@@ -82,19 +107,28 @@ async function measure(platform: Platform, token: string, patientId: string, zon
     const upload = await timed(size.count, size.concurrency, async (index) => {
       const response = await fetch(`${platform.gatewayUrl}/v1/objects?reference=patient:${patientId}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment', 'content-type': 'application/dicom', 'idempotency-key': `bench-${Date.now()}-${index}-${Math.random()}` },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-mch-purpose': 'treatment',
+          'content-type': 'application/dicom',
+          'idempotency-key': `bench-${Date.now()}-${index}-${Math.random()}`,
+        },
         body: bodies[index],
       });
       await response.arrayBuffer();
       if (response.status !== 201) return false;
-      ids[index] = createHash('sha256').update(bodies[index] as Buffer).digest('hex');
+      ids[index] = createHash('sha256')
+        .update(bodies[index] as Buffer)
+        .digest('hex');
       return true;
     });
     rows.push(figures(size.label, zones, 'upload', size.bytes, upload));
     const download = await timed(size.count, size.concurrency, async (index) => {
       const id = ids[index];
       if (!id) return false;
-      const response = await fetch(`${platform.gatewayUrl}/v1/objects/${id}`, { headers: { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' } });
+      const response = await fetch(`${platform.gatewayUrl}/v1/objects/${id}`, {
+        headers: { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' },
+      });
       const body = Buffer.from(await response.arrayBuffer());
       return response.status === 200 && body.length === size.bytes;
     });
@@ -105,7 +139,12 @@ async function measure(platform: Platform, token: string, patientId: string, zon
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mch-bench-objects-'));
-  const platform = await startPlatform({ dataDir, ports: 'free', services: ['identity', 'replication', 'gateway'], log: () => undefined });
+  const platform = await startPlatform({
+    dataDir,
+    ports: 'free',
+    services: ['identity', 'replication', 'gateway'],
+    log: () => undefined,
+  });
   try {
     const token = await login(platform.gatewayUrl, 'lufeng.midwife');
     const patientId = await registerPatient(platform.gatewayUrl, token);
@@ -115,9 +154,18 @@ async function main(): Promise<void> {
     await platform.stopObjectStore('az-b');
     rows.push(...(await measure(platform, token, patientId, 'az-b agent down')));
     await platform.startObjectStore('az-b');
-    console.log(`object throughput through the gateway (loopback, ${cpus().length} cores, load average ${loadavg().map((load) => load.toFixed(1)).join(' ')}): concurrency 4 for 1 MB, 2 for 20 MB`);
+    console.log(
+      `object throughput through the gateway (loopback, ${cpus().length} cores, load average ${loadavg()
+        .map((load) => load.toFixed(1))
+        .join(' ')}): concurrency 4 for 1 MB, 2 for 20 MB`,
+    );
     console.log(['size', 'zones', 'direction', 'objects', 'MB/s', 'p50 ms', 'max ms', 'failed'].join('\t'));
-    for (const row of rows) console.log([row.label, row.zones, row.direction, row.objects, row.mbPerSecond, row.p50Ms, row.maxMs, row.failures].join('\t'));
+    for (const row of rows)
+      console.log(
+        [row.label, row.zones, row.direction, row.objects, row.mbPerSecond, row.p50Ms, row.maxMs, row.failures].join(
+          '\t',
+        ),
+      );
   } finally {
     await platform.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -24,7 +24,11 @@ async function timed(run: () => Promise<Response>): Promise<number> {
 const json = { 'content-type': 'application/json' };
 
 async function clinicianOf(gateway: string): Promise<Record<string, string>> {
-  const login = await fetch(`${gateway}/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' }) });
+  const login = await fetch(`${gateway}/v1/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' }),
+  });
   if (!login.ok) throw new Error(`login: ${login.status}`);
   const token = ((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken;
   return { authorization: `Bearer ${token}`, 'x-mch-purpose': 'treatment' };
@@ -33,7 +37,10 @@ async function clinicianOf(gateway: string): Promise<Record<string, string>> {
 /** Alternating rounds against this gateway and BENCH_COMPARE_URL. */
 async function compare(otherUrl: string): Promise<void> {
   const targets: [string, { url: string; headers: Record<string, string> }][] = [];
-  for (const [name, gateway] of [['compared', otherUrl], ['this', gatewayUrl]] as const) {
+  for (const [name, gateway] of [
+    ['compared', otherUrl],
+    ['this', gatewayUrl],
+  ] as const) {
     const headers = await clinicianOf(gateway);
     const bench = await benchPatient(gateway, headers);
     if (!bench) process.exit(2);
@@ -46,7 +53,10 @@ async function compare(otherUrl: string): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const [name, target] of round % 2 ? [...targets].reverse() : targets) {
         const result = await autocannon({ ...target, connections, duration: 5 });
-        figures.set(name, [...(figures.get(name) ?? []), `${Math.round(result.requests.average)}/s p50 ${result.latency.p50} ms`]);
+        figures.set(name, [
+          ...(figures.get(name) ?? []),
+          `${Math.round(result.requests.average)}/s p50 ${result.latency.p50} ms`,
+        ]);
       }
     }
     for (const [name, list] of figures) lines.push(`${connections} connections, ${name}: ${list.join(' | ')}`);
@@ -93,7 +103,9 @@ async function main(): Promise<void> {
     const options = { url: recordUrl, connections, headers };
     await autocannon({ ...options, duration: 2 });
     const result = await autocannon({ ...options, duration: durationSeconds });
-    lines.push(`| ${connections} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p90} | ${result.latency.p99} | ${result.errors + result.timeouts} | ${result.non2xx} |`);
+    lines.push(
+      `| ${connections} | ${Math.round(result.requests.average)} | ${result.latency.p50} | ${result.latency.p90} | ${result.latency.p99} | ${result.errors + result.timeouts} | ${result.non2xx} |`,
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }

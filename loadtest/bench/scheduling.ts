@@ -8,30 +8,47 @@ import { Client } from 'pg';
 import { platformStateFile, defaultDataDir } from '../../services/platform/src/platform';
 import { closedLoop, percentile, type Row } from './figures';
 
-
 type Json = Record<string, any>;
 
-async function post(gatewayUrl: string, route: string, headers: Record<string, string>, body: unknown): Promise<{ status: number; body: Json }> {
+async function post(
+  gatewayUrl: string,
+  route: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<{ status: number; body: Json }> {
   const response = await fetch(`${gatewayUrl}${route}`, {
     method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json', 'idempotency-key': `bench-${Date.now()}-${Math.random()}` },
+    headers: {
+      ...headers,
+      'content-type': 'application/json',
+      'idempotency-key': `bench-${Date.now()}-${Math.random()}`,
+    },
     body: JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Json };
 }
 
-
 /**
  * Books free antenatal slots of the next two weeks across every institution, `concurrency` at a time, each for a
  * woman who holds nothing at that time, for `durationSeconds` or until the jobs run out.
  */
-export async function bookingThroughput(gatewayUrl: string, headers: Record<string, string>, durationSeconds: number, concurrency: number): Promise<Row | undefined> {
+export async function bookingThroughput(
+  gatewayUrl: string,
+  headers: Record<string, string>,
+  durationSeconds: number,
+  concurrency: number,
+): Promise<Row | undefined> {
   const women: string[] = [];
   for (let batch = 0; batch < 10; batch++) {
     const registered = await Promise.all(
       Array.from({ length: 20 }, async () => {
         const birthDate = `198${Math.floor(Math.random() * 9)}-0${1 + Math.floor(Math.random() * 8)}-1${Math.floor(Math.random() * 9)}`;
-        const answer = await post(gatewayUrl, '/v1/patients', headers, { name: `bench${Math.random().toString(36).slice(2, 8)}`, birthDate, sex: 'SEX_FEMALE', countyCode: 'lufeng' });
+        const answer = await post(gatewayUrl, '/v1/patients', headers, {
+          name: `bench${Math.random().toString(36).slice(2, 8)}`,
+          birthDate,
+          sex: 'SEX_FEMALE',
+          countyCode: 'lufeng',
+        });
         return answer.status === 200 ? (answer.body.patient.id as string) : undefined;
       }),
     );
@@ -44,7 +61,10 @@ export async function bookingThroughput(gatewayUrl: string, headers: Record<stri
   const takenAt = new Map<string, number>();
   let pageToken = '';
   do {
-    const response = await fetch(`${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&from=${encodeURIComponent(from)}&pageSize=200&pageToken=${pageToken}`, { headers });
+    const response = await fetch(
+      `${gatewayUrl}/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&from=${encodeURIComponent(from)}&pageSize=200&pageToken=${pageToken}`,
+      { headers },
+    );
     if (response.status !== 200) return undefined;
     const page = (await response.json()) as Json;
     for (const slot of page.slots ?? []) {
@@ -67,7 +87,10 @@ export async function bookingThroughput(gatewayUrl: string, headers: Record<stri
   const row = await closedLoop('POST /v1/appointments', concurrency, durationSeconds, async () => {
     const job = jobs[next++];
     if (job === undefined) return undefined;
-    const answer = await post(gatewayUrl, '/v1/appointments', headers, { ...job, service: 'SERVICE_TYPE_ANTENATAL_CHECK' });
+    const answer = await post(gatewayUrl, '/v1/appointments', headers, {
+      ...job,
+      service: 'SERVICE_TYPE_ANTENATAL_CHECK',
+    });
     if (answer.status !== 200) return 'refused';
     booked++;
     return 'ok';
@@ -80,7 +103,9 @@ export async function bookingThroughput(gatewayUrl: string, headers: Record<stri
 function databaseUrl(): string | undefined {
   if (process.env.MCH_DATABASE_URL) return process.env.MCH_DATABASE_URL;
   const state = platformStateFile(defaultDataDir());
-  return existsSync(state) ? ((JSON.parse(readFileSync(state, 'utf8')) as { rwUrl?: string }).rwUrl ?? undefined) : undefined;
+  return existsSync(state)
+    ? ((JSON.parse(readFileSync(state, 'utf8')) as { rwUrl?: string }).rwUrl ?? undefined)
+    : undefined;
 }
 
 /**
@@ -105,7 +130,21 @@ export async function pgbench(durationSeconds: number, clients: number): Promise
     return undefined;
   }
   const logDir = mkdtempSync(path.join(tmpdir(), 'mch-pgbench-'));
-  const run = spawnSync(binary, ['-c', String(clients), '-j', '2', '-T', String(durationSeconds), '-l', `--log-prefix=${path.join(logDir, 'tx')}`, url], { env, encoding: 'utf8', cwd: logDir });
+  const run = spawnSync(
+    binary,
+    [
+      '-c',
+      String(clients),
+      '-j',
+      '2',
+      '-T',
+      String(durationSeconds),
+      '-l',
+      `--log-prefix=${path.join(logDir, 'tx')}`,
+      url,
+    ],
+    { env, encoding: 'utf8', cwd: logDir },
+  );
   // Per-transaction log lines: client, transaction, latency in µs, ...
   const latencies: number[] = [];
   for (const file of readdirSync(logDir)) {

@@ -24,7 +24,10 @@ export class SseStream {
   /** Opens the stream; a non-200 answer is returned as a closed stream with its status and JSON body. */
   static async open(url: string, headers: Record<string, string>): Promise<SseStream> {
     const controller = new AbortController();
-    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+    const response = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...headers },
+      signal: controller.signal,
+    });
     if (response.status !== 200 || !response.body) {
       const text = await response.text();
       const stream = new SseStream(response.status, text ? JSON.parse(text) : undefined, controller);

@@ -27,7 +27,11 @@ function reportingYearSoFar(now = new Date()): { from: string; to: string } {
 }
 
 async function analystToken(gatewayUrl: string): Promise<string> {
-  const answer = await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'pref.analyst', password: 'mch-demo-2026!' }) });
+  const answer = await fetch(`${gatewayUrl}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'pref.analyst', password: 'mch-demo-2026!' }),
+  });
   const body = (await answer.json()) as { tokens?: { accessToken: string } };
   if (!body.tokens) throw new Error(`pref.analyst could not log in: ${answer.status}`);
   return body.tokens.accessToken;
@@ -53,15 +57,35 @@ export async function statisticsRows(bench: StatisticsBench): Promise<Row[]> {
     row.ratio = ratio;
     rows.push(bench.progress(row));
   };
-  const countyRow = await measureHttp('GET /v1/statistics one county, every indicator by month, reporting year to date (analyst)', county, { headers }, run);
+  const countyRow = await measureHttp(
+    'GET /v1/statistics one county, every indicator by month, reporting year to date (analyst)',
+    county,
+    { headers },
+    run,
+  );
   add(countyRow, ratioOf(countyRow, bench.plainRecord, 'p95'));
-  const prefectureRow = await measureHttp('GET /v1/statistics prefecture, every indicator by county and month, reporting year to date', prefecture, { headers }, run);
+  const prefectureRow = await measureHttp(
+    'GET /v1/statistics prefecture, every indicator by county and month, reporting year to date',
+    prefecture,
+    { headers },
+    run,
+  );
   add(prefectureRow, ratioOf(prefectureRow, bench.plainRecord, 'p95'));
-  const institutionRow = await measureHttp('GET /v1/statistics prefecture, every indicator by institution, the reporting year', prefectureYear, { headers }, run);
+  const institutionRow = await measureHttp(
+    'GET /v1/statistics prefecture, every indicator by institution, the reporting year',
+    prefectureYear,
+    { headers },
+    run,
+  );
   add(institutionRow, ratioOf(institutionRow, bench.plainRecord, 'p95'));
   // Both at once: the record read's p99 while 10 analysts read the prefecture's table back to back.
   const [underLoad, beside] = await Promise.all([
-    measureHttp('GET /v1/patients/{id}/record while the prefecture statistics are read (10 connections)', bench.recordUrl, { headers: bench.recordHeaders }, { durationSeconds: bench.durationSeconds, connections: bench.connections }),
+    measureHttp(
+      'GET /v1/patients/{id}/record while the prefecture statistics are read (10 connections)',
+      bench.recordUrl,
+      { headers: bench.recordHeaders },
+      { durationSeconds: bench.durationSeconds, connections: bench.connections },
+    ),
     measureHttp('GET /v1/statistics prefecture beside the record reads', prefecture, { headers }, run),
   ]);
   add(underLoad, ratioOf(underLoad, bench.plainRecord, 'p99'));
@@ -73,23 +97,53 @@ async function main(): Promise<void> {
   const gatewayUrl = process.env.MCH_GATEWAY_URL ?? 'http://127.0.0.1:8080';
   const durationSeconds = Number(process.env.BENCH_DURATION_SECONDS ?? 10);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-  const login = await fetch(`${gatewayUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' }) });
-  const clinician = { authorization: `Bearer ${((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken}`, 'x-mch-purpose': 'treatment' };
+  const login = await fetch(`${gatewayUrl}/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'lufeng.clinician', password: 'mch-demo-2026!' }),
+  });
+  const clinician = {
+    authorization: `Bearer ${((await login.json()) as { tokens: { accessToken: string } }).tokens.accessToken}`,
+    'x-mch-purpose': 'treatment',
+  };
   const population = await seededPatients(gatewayUrl, clinician);
   const recordUrl = `${gatewayUrl}/v1/patients/${population.child ?? population.mother}/record`;
   const progress = (row: Row): Row => {
-    process.stderr.write(`  ${row.name}: ${row.requestsPerSecond}/s, p50 ${row.p50Ms} / p95 ${row.p95Ms} / p99 ${row.p99Ms} ms ${row.ratio ?? ''}\n`);
+    process.stderr.write(
+      `  ${row.name}: ${row.requestsPerSecond}/s, p50 ${row.p50Ms} / p95 ${row.p95Ms} / p99 ${row.p99Ms} ms ${row.ratio ?? ''}\n`,
+    );
     return row;
   };
-  const plainRecord = progress(await measureHttp('GET /v1/patients/{id}/record of a seeded child, plain', recordUrl, { headers: clinician }, { durationSeconds, connections }));
-  const rows = [plainRecord, ...(await statisticsRows({ gatewayUrl, plainRecord, recordUrl, recordHeaders: clinician, durationSeconds, connections, progress }))];
+  const plainRecord = progress(
+    await measureHttp(
+      'GET /v1/patients/{id}/record of a seeded child, plain',
+      recordUrl,
+      { headers: clinician },
+      { durationSeconds, connections },
+    ),
+  );
+  const rows = [
+    plainRecord,
+    ...(await statisticsRows({
+      gatewayUrl,
+      plainRecord,
+      recordUrl,
+      recordHeaders: clinician,
+      durationSeconds,
+      connections,
+      progress,
+    })),
+  ];
   process.stdout.write(
     [
       `${population.rows.toLocaleString('en')} seeded rows; ${durationSeconds} s per row`,
       '',
       '| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | vs plain record read |',
       '|---|---:|---:|---:|---:|---:|---:|---|',
-      ...rows.map((r) => `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`),
+      ...rows.map(
+        (r) =>
+          `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p95Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.ratio ?? '-'} |`,
+      ),
       '',
     ].join('\n'),
   );

@@ -7,7 +7,16 @@
 import grpc from 'k6/net/grpc';
 import exec from 'k6/execution';
 import { account, envNumber, envString, latencyBudget, PROTO_IMPORT_PATHS, RECORDS_GRPC } from './lib/config.js';
-import { chinaDate, inTurn, login, newIdempotencyKey, recordVisit, registerPregnancy, registerWoman, required } from './lib/api.js';
+import {
+  chinaDate,
+  inTurn,
+  login,
+  newIdempotencyKey,
+  recordVisit,
+  registerPregnancy,
+  registerWoman,
+  required,
+} from './lib/api.js';
 import { connectOnce, expectStatusOk, grpcParams, invokeWrite } from './lib/grpc.js';
 
 const client = new grpc.Client();
@@ -27,8 +36,24 @@ const WRITES_PER_SECOND = envNumber('MCH_GRPC_WRITES_PER_SECOND', 2);
 /** @type {import('k6/options').Options} */
 export const options = {
   scenarios: {
-    reads: { executor: 'constant-arrival-rate', exec: 'reads', rate: READS_PER_SECOND, timeUnit: '1s', duration: DURATION, preAllocatedVUs: Math.max(2, Math.ceil(READS_PER_SECOND / 10)), maxVUs: Math.max(10, Math.ceil(READS_PER_SECOND)) },
-    writes: { executor: 'constant-arrival-rate', exec: 'writes', rate: WRITES_PER_SECOND, timeUnit: '1s', duration: DURATION, preAllocatedVUs: Math.max(1, Math.ceil(WRITES_PER_SECOND / 4)), maxVUs: Math.max(5, WRITES_PER_SECOND * 2) },
+    reads: {
+      executor: 'constant-arrival-rate',
+      exec: 'reads',
+      rate: READS_PER_SECOND,
+      timeUnit: '1s',
+      duration: DURATION,
+      preAllocatedVUs: Math.max(2, Math.ceil(READS_PER_SECOND / 10)),
+      maxVUs: Math.max(10, Math.ceil(READS_PER_SECOND)),
+    },
+    writes: {
+      executor: 'constant-arrival-rate',
+      exec: 'writes',
+      rate: WRITES_PER_SECOND,
+      timeUnit: '1s',
+      duration: DURATION,
+      preAllocatedVUs: Math.max(1, Math.ceil(WRITES_PER_SECOND / 4)),
+      maxVUs: Math.max(5, WRITES_PER_SECOND * 2),
+    },
   },
   thresholds: {
     checks: ['rate>0.99'],
@@ -64,7 +89,11 @@ export function reads(data) {
   const { patientId } = inTurn(data.pregnancies);
   if (exec.scenario.iterationInTest % 2 === 0) {
     const res = client.invoke(`${SERVICE}/GetPatientRecord`, { patientId }, grpcParams(data.session, 'read'));
-    expectStatusOk(res, 'GetPatientRecord', (m) => m.record.patientId === patientId && m.record.pregnancies.length === 1);
+    expectStatusOk(
+      res,
+      'GetPatientRecord',
+      (m) => m.record.patientId === patientId && m.record.pregnancies.length === 1,
+    );
   } else {
     const res = client.invoke(`${SERVICE}/GetHandbook`, { patientId }, grpcParams(data.session, 'read'));
     expectStatusOk(res, 'GetHandbook', (m) => m.patientId === patientId && m.sections.length > 0);
@@ -75,7 +104,23 @@ export function reads(data) {
 export function writes(data) {
   connectOnce(client, RECORDS_GRPC);
   const { pregnancyId } = inTurn(data.pregnancies);
-  const request = { pregnancyId, visitDate: chinaDate(0), systolicBp: 116, diastolicBp: 74, weightKg: 61.5, reason: 'k6 gRPC write' };
-  const res = invokeWrite(client, `${SERVICE}/RecordAntenatalVisit`, request, grpcParams(data.session, 'write', newIdempotencyKey()));
-  expectStatusOk(res, 'RecordAntenatalVisit', (m) => typeof m.visit.id === 'string' && m.visit.id !== '' && m.recordVersion > 1);
+  const request = {
+    pregnancyId,
+    visitDate: chinaDate(0),
+    systolicBp: 116,
+    diastolicBp: 74,
+    weightKg: 61.5,
+    reason: 'k6 gRPC write',
+  };
+  const res = invokeWrite(
+    client,
+    `${SERVICE}/RecordAntenatalVisit`,
+    request,
+    grpcParams(data.session, 'write', newIdempotencyKey()),
+  );
+  expectStatusOk(
+    res,
+    'RecordAntenatalVisit',
+    (m) => typeof m.visit.id === 'string' && m.visit.id !== '' && m.recordVersion > 1,
+  );
 }

@@ -7,7 +7,15 @@
 import grpc from 'k6/net/grpc';
 import { check } from 'k6';
 import { Rate } from 'k6/metrics';
-import { account, envNumber, envString, latencyBudget, PLACES, PROTO_IMPORT_PATHS, SCHEDULING_GRPC } from './lib/config.js';
+import {
+  account,
+  envNumber,
+  envString,
+  latencyBudget,
+  PLACES,
+  PROTO_IMPORT_PATHS,
+  SCHEDULING_GRPC,
+} from './lib/config.js';
 import { inTurn, login, newIdempotencyKey, pickOne, registerWoman, required } from './lib/api.js';
 import { connectOnce, expectStatusOk, grpcParams, invokeWrite } from './lib/grpc.js';
 
@@ -33,8 +41,24 @@ const bookingConflicts = new Rate('mch_booking_conflicts');
 /** @type {import('k6/options').Options} */
 export const options = {
   scenarios: {
-    search: { executor: 'constant-arrival-rate', exec: 'search', rate: SEARCHES_PER_SECOND, timeUnit: '1s', duration: DURATION, preAllocatedVUs: Math.max(2, Math.ceil(SEARCHES_PER_SECOND / 10)), maxVUs: Math.max(10, Math.ceil(SEARCHES_PER_SECOND)) },
-    bookings: { executor: 'constant-arrival-rate', exec: 'bookings', rate: BOOKINGS_PER_SECOND, timeUnit: '1s', duration: DURATION, preAllocatedVUs: Math.max(1, Math.ceil(BOOKINGS_PER_SECOND / 2)), maxVUs: Math.max(5, BOOKINGS_PER_SECOND * 3) },
+    search: {
+      executor: 'constant-arrival-rate',
+      exec: 'search',
+      rate: SEARCHES_PER_SECOND,
+      timeUnit: '1s',
+      duration: DURATION,
+      preAllocatedVUs: Math.max(2, Math.ceil(SEARCHES_PER_SECOND / 10)),
+      maxVUs: Math.max(10, Math.ceil(SEARCHES_PER_SECOND)),
+    },
+    bookings: {
+      executor: 'constant-arrival-rate',
+      exec: 'bookings',
+      rate: BOOKINGS_PER_SECOND,
+      timeUnit: '1s',
+      duration: DURATION,
+      preAllocatedVUs: Math.max(1, Math.ceil(BOOKINGS_PER_SECOND / 2)),
+      maxVUs: Math.max(5, BOOKINGS_PER_SECOND * 3),
+    },
   },
   thresholds: {
     checks: ['rate>0.99'],
@@ -61,14 +85,23 @@ export function setup() {
   const midwife = required(login(account('LUFENG_MIDWIFE')), 'log in as the Lufeng midwife');
   const clinician = required(login(account('LUFENG_CLINICIAN')), 'log in as the Lufeng clinician');
   const patients = [];
-  for (let i = 0; i < envNumber('MCH_GRPC_PATIENTS', Math.max(5, BOOKINGS_PER_SECOND * 4)); i++) patients.push(required(registerWoman(midwife), 'register a woman').id);
+  for (let i = 0; i < envNumber('MCH_GRPC_PATIENTS', Math.max(5, BOOKINGS_PER_SECOND * 4)); i++)
+    patients.push(required(registerWoman(midwife), 'register a woman').id);
   return { session: clinician, patients };
 }
 
 /** The free slots of a nearest-first search from the Lufeng county seat, or undefined after a failed check. @param {TestData} data @returns {any[] | undefined} */
 function freeSlots(data) {
-  const res = client.invoke(`${SERVICE}/SearchSlots`, { service: SERVICE_TYPE, near: PLACES.lufeng, pageSize: 20 }, grpcParams(data.session, 'read'));
-  const found = expectStatusOk(res, 'SearchSlots', (m) => m.slots.length > 0 && m.slots.every((/** @type {any} */ s) => s.service === SERVICE_TYPE));
+  const res = client.invoke(
+    `${SERVICE}/SearchSlots`,
+    { service: SERVICE_TYPE, near: PLACES.lufeng, pageSize: 20 },
+    grpcParams(data.session, 'read'),
+  );
+  const found = expectStatusOk(
+    res,
+    'SearchSlots',
+    (m) => m.slots.length > 0 && m.slots.every((/** @type {any} */ s) => s.service === SERVICE_TYPE),
+  );
   return found ? found.slots.filter((/** @type {any} */ s) => s.free > 0) : undefined;
 }
 
@@ -85,14 +118,28 @@ export function bookings(data) {
   if (!free || !check(free, { 'SearchSlots: a free slot': (slots) => slots.length > 0 })) return;
   const slot = pickOne(free);
   const patientId = inTurn(data.patients);
-  const res = invokeWrite(client, `${SERVICE}/BookAppointment`, { patientId, institutionId: slot.institutionId, service: SERVICE_TYPE, start: slot.start }, grpcParams(data.session, 'write', newIdempotencyKey()));
+  const res = invokeWrite(
+    client,
+    `${SERVICE}/BookAppointment`,
+    { patientId, institutionId: slot.institutionId, service: SERVICE_TYPE, start: slot.start },
+    grpcParams(data.session, 'write', newIdempotencyKey()),
+  );
   if (res.status === grpc.StatusFailedPrecondition) {
     bookingConflicts.add(true);
     return;
   }
   bookingConflicts.add(false);
-  const booked = expectStatusOk(res, 'BookAppointment', (m) => m.appointment.status === 'APPOINTMENT_STATUS_BOOKED' && m.appointment.patientId === patientId);
+  const booked = expectStatusOk(
+    res,
+    'BookAppointment',
+    (m) => m.appointment.status === 'APPOINTMENT_STATUS_BOOKED' && m.appointment.patientId === patientId,
+  );
   if (!booked) return;
-  const cancelled = invokeWrite(client, `${SERVICE}/CancelAppointment`, { appointmentId: booked.appointment.id, reason: 'k6 gRPC: frees the slot again' }, grpcParams(data.session, 'write', newIdempotencyKey()));
+  const cancelled = invokeWrite(
+    client,
+    `${SERVICE}/CancelAppointment`,
+    { appointmentId: booked.appointment.id, reason: 'k6 gRPC: frees the slot again' },
+    grpcParams(data.session, 'write', newIdempotencyKey()),
+  );
   expectStatusOk(cancelled, 'CancelAppointment', (m) => m.appointment.status === 'APPOINTMENT_STATUS_CANCELLED');
 }

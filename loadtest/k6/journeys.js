@@ -123,14 +123,26 @@ const thresholds = {
 let offeredIterations = 0;
 for (const journey of ENABLED) {
   const vus = vusFor(journey);
-  scenarios[journey] = { executor: 'constant-arrival-rate', exec: journey, rate: PER_MINUTE[journey], timeUnit: '1m', duration: DURATION, preAllocatedVUs: vus.preAllocatedVUs, maxVUs: vus.maxVUs };
+  scenarios[journey] = {
+    executor: 'constant-arrival-rate',
+    exec: journey,
+    rate: PER_MINUTE[journey],
+    timeUnit: '1m',
+    duration: DURATION,
+    preAllocatedVUs: vus.preAllocatedVUs,
+    maxVUs: vus.maxVUs,
+  };
   offeredIterations += (PER_MINUTE[journey] * seconds(DURATION)) / 60;
   thresholds[`http_req_failed{scenario:${journey}}`] = ['rate<0.01'];
   thresholds[`checks{scenario:${journey}}`] = ['rate>0.99'];
   const budget = BUDGETS[journey];
   for (const op of /** @type {Array<'read' | 'write'>} */ (['read', 'write'])) {
     const limits = op === 'read' ? budget.read : 'write' in budget ? budget.write : undefined;
-    if (limits) thresholds[`http_req_duration{scenario:${journey},op:${op}}`] = [latencyBudget('p(95)', limits[0]), latencyBudget('p(99)', limits[1])];
+    if (limits)
+      thresholds[`http_req_duration{scenario:${journey},op:${op}}`] = [
+        latencyBudget('p(95)', limits[0]),
+        latencyBudget('p(99)', limits[1]),
+      ];
   }
 }
 // The platform kept up with the offered rate: at most 1% of the iterations found no free VU.
@@ -139,7 +151,12 @@ if (ENABLED.includes('residents')) thresholds.mch_booking_conflicts = ['rate<0.0
 if (ENABLED.includes('receivers')) thresholds.mch_referral_races = ['rate<0.1'];
 
 /** @type {import('k6/options').Options} */
-export const options = { scenarios, thresholds, setupTimeout: '10m', summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'] };
+export const options = {
+  scenarios,
+  thresholds,
+  setupTimeout: '10m',
+  summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+};
 
 /**
  * @typedef {import('./lib/api.js').Session} Session
@@ -159,7 +176,8 @@ function staff(key) {
 /** @returns {TestData} */
 export function setup() {
   const institutions = institutionsByCode();
-  if (Object.keys(institutions).length === 0) throw new Error('no platform answers GET /v1/institutions at MCH_BASE_URL (start it with `npm start`)');
+  if (Object.keys(institutions).length === 0)
+    throw new Error('no platform answers GET /v1/institutions at MCH_BASE_URL (start it with `npm start`)');
   const county = institutionId(institutions, INSTITUTIONS.lufengCounty);
   const prefecture = institutionId(institutions, INSTITUTIONS.prefecture);
   const midwife = staff('LUFENG_MIDWIFE');
@@ -175,7 +193,10 @@ export function setup() {
   for (let i = 0; i < residentCount; i++) {
     const woman = required(registerWoman(midwife), 'register a resident');
     required(registerPregnancy(midwife, woman.id, randomInt(12, 30)), 'register her pregnancy');
-    const session = required(activateResident(midwife, woman.id, `k6.${label}.${i}`, RESIDENT_PASSWORD), 'activate her account');
+    const session = required(
+      activateResident(midwife, woman.id, `k6.${label}.${i}`, RESIDENT_PASSWORD),
+      'activate her account',
+    );
     residents.push({ patientId: woman.id, session });
   }
   return {
@@ -202,27 +223,53 @@ export function residents(data) {
   const resident = inTurn(data.residents);
   const session = freshSession(resident.session);
   const patientId = resident.patientId;
-  const handbook = expectOk(apiGet(session, '/v1/patients/{patient_id}/handbook', { params: { patient_id: patientId } }), 'resident handbook', (b) =>
-    b.patientId === patientId && b.sections.some((/** @type {any} */ s) => s.kind === 'pregnancy'),
+  const handbook = expectOk(
+    apiGet(session, '/v1/patients/{patient_id}/handbook', { params: { patient_id: patientId } }),
+    'resident handbook',
+    (b) => b.patientId === patientId && b.sections.some((/** @type {any} */ s) => s.kind === 'pregnancy'),
   );
   if (!handbook) return;
-  const found = expectOk(apiGet(session, '/v1/slots', { query: { service: 'SERVICE_TYPE_ANTENATAL_CHECK', near: PLACES.lufeng, pageSize: 20 } }), 'search slots', (b) => Array.isArray(b.slots));
+  const found = expectOk(
+    apiGet(session, '/v1/slots', {
+      query: { service: 'SERVICE_TYPE_ANTENATAL_CHECK', near: PLACES.lufeng, pageSize: 20 },
+    }),
+    'search slots',
+    (b) => Array.isArray(b.slots),
+  );
   if (!found) return;
   const free = found.slots.filter((/** @type {any} */ slot) => slot.free > 0);
   if (!check(free, { 'search slots: a free slot near her': (slots) => slots.length > 0 })) return;
   // A random one of the nearest free slots, as people choose by the time that suits them.
   const slot = pickOne(free);
-  const res = apiPost(session, '/v1/appointments', { patientId, institutionId: slot.institutionId, service: 'SERVICE_TYPE_ANTENATAL_CHECK', start: slot.start }, { expected: [200, 409] });
+  const res = apiPost(
+    session,
+    '/v1/appointments',
+    { patientId, institutionId: slot.institutionId, service: 'SERVICE_TYPE_ANTENATAL_CHECK', start: slot.start },
+    { expected: [200, 409] },
+  );
   if (res.status === 409) {
     bookingConflicts.add(true);
-    check(res, { 'book appointment: a conflict is FAILED_PRECONDITION': (r) => (bodyOf(r) || {}).status === 'FAILED_PRECONDITION' });
+    check(res, {
+      'book appointment: a conflict is FAILED_PRECONDITION': (r) => (bodyOf(r) || {}).status === 'FAILED_PRECONDITION',
+    });
     return;
   }
   bookingConflicts.add(false);
-  const booked = expectOk(res, 'book appointment', (b) => b.appointment.status === 'APPOINTMENT_STATUS_BOOKED' && b.appointment.patientId === patientId);
+  const booked = expectOk(
+    res,
+    'book appointment',
+    (b) => b.appointment.status === 'APPOINTMENT_STATUS_BOOKED' && b.appointment.patientId === patientId,
+  );
   if (!booked) return;
-  expectOk(apiPost(session, '/v1/appointments/{appointment_id}/cancel', { reason: 'k6 journey: frees the slot again' }, { params: { appointment_id: booked.appointment.id } }), 'cancel appointment', (b) =>
-    b.appointment.status === 'APPOINTMENT_STATUS_CANCELLED',
+  expectOk(
+    apiPost(
+      session,
+      '/v1/appointments/{appointment_id}/cancel',
+      { reason: 'k6 journey: frees the slot again' },
+      { params: { appointment_id: booked.appointment.id } },
+    ),
+    'cancel appointment',
+    (b) => b.appointment.status === 'APPOINTMENT_STATUS_CANCELLED',
   );
 }
 
@@ -235,11 +282,24 @@ export function clinicians(data) {
   const pregnancy = registerPregnancy(session, woman.id, randomInt(10, 32));
   if (!pregnancy) return;
   if (!recordVisit(session, pregnancy.id)) return;
-  expectOk(apiGet(session, '/v1/referrals/suggestions', { query: { patientId: woman.id }, purpose: 'referral' }), 'referral suggestions', (b) =>
-    b.patientId === woman.id && b.targets.length > 0,
+  expectOk(
+    apiGet(session, '/v1/referrals/suggestions', { query: { patientId: woman.id }, purpose: 'referral' }),
+    'referral suggestions',
+    (b) => b.patientId === woman.id && b.targets.length > 0,
   );
   expectOk(
-    apiPost(session, '/v1/referrals', { patientId: woman.id, toInstitutionId: sender.toInstitutionId, direction: 'REFERRAL_DIRECTION_UP', urgency: 'REFERRAL_URGENCY_ROUTINE', reason: 'k6 journey: delivery planning' }, { purpose: 'referral' }),
+    apiPost(
+      session,
+      '/v1/referrals',
+      {
+        patientId: woman.id,
+        toInstitutionId: sender.toInstitutionId,
+        direction: 'REFERRAL_DIRECTION_UP',
+        urgency: 'REFERRAL_URGENCY_ROUTINE',
+        reason: 'k6 journey: delivery planning',
+      },
+      { purpose: 'referral' },
+    ),
     'create referral',
     (b) => b.referral.status === 'REFERRAL_STATUS_REQUESTED' && b.referral.patientId === woman.id,
   );
@@ -250,7 +310,11 @@ export function receivers(data) {
   const receiver = inTurn(data.receivers);
   const session = freshSession(receiver.session);
   const worklist = expectOk(
-    apiGet(session, '/v1/institutions/{institution_id}/referrals', { params: { institution_id: receiver.institutionId }, query: { direction: 'incoming', status: 'requested', pageSize: 20 }, purpose: 'referral' }),
+    apiGet(session, '/v1/institutions/{institution_id}/referrals', {
+      params: { institution_id: receiver.institutionId },
+      query: { direction: 'incoming', status: 'requested', pageSize: 20 },
+      purpose: 'referral',
+    }),
     'referral worklist',
     (b) => (b.referrals || []).every((/** @type {any} */ r) => r.toInstitutionId === receiver.institutionId),
   );
@@ -260,7 +324,12 @@ export function receivers(data) {
     return;
   }
   const referral = pickOne(worklist.referrals).id;
-  const receipt = apiPost(session, '/v1/referrals/{referral_id}/receive', { note: 'k6 journey' }, { params: { referral_id: referral }, purpose: 'referral', expected: [200, 409] });
+  const receipt = apiPost(
+    session,
+    '/v1/referrals/{referral_id}/receive',
+    { note: 'k6 journey' },
+    { params: { referral_id: referral }, purpose: 'referral', expected: [200, 409] },
+  );
   if (receipt.status === 409) {
     // Another receiver moved it on since the worklist was read: the state machine refused the second step.
     referralRaces.add(true);
@@ -270,7 +339,12 @@ export function receivers(data) {
   if (!expectOk(receipt, 'receive referral', (b) => b.referral.status === 'REFERRAL_STATUS_RECEIVED')) return;
   const slotStart = new Date(`${chinaDate(1)}T00:00:00+08:00`).toISOString();
   expectOk(
-    apiPost(session, '/v1/referrals/{referral_id}/accept', { note: 'k6 journey', booking: { service: 'SERVICE_TYPE_ANTENATAL_CHECK', slotStart, earliestAtOrAfter: true } }, { params: { referral_id: referral }, purpose: 'referral' }),
+    apiPost(
+      session,
+      '/v1/referrals/{referral_id}/accept',
+      { note: 'k6 journey', booking: { service: 'SERVICE_TYPE_ANTENATAL_CHECK', slotStart, earliestAtOrAfter: true } },
+      { params: { referral_id: referral }, purpose: 'referral' },
+    ),
     'accept referral',
     (b) => b.referral.status === 'REFERRAL_STATUS_ACCEPTED' && typeof b.referral.booking.status === 'string',
   );
@@ -285,12 +359,16 @@ export function analysts(data) {
     const csv = apiGet(session, '/v1/statistics', { query, accept: 'text/csv' });
     const passed = check(csv, {
       'statistics csv: status 200': (r) => r.status === 200,
-      'statistics csv: body': (r) => typeof r.body === 'string' && r.body.indexOf('indicator,county,month,numerator,denominator,definition') === 0,
+      'statistics csv: body': (r) =>
+        typeof r.body === 'string' && r.body.indexOf('indicator,county,month,numerator,denominator,definition') === 0,
     });
     if (!passed) console.warn(`statistics csv: ${describeFailure(csv)}`);
     return;
   }
-  expectOk(apiGet(session, '/v1/statistics', { query }), 'statistics', (b) =>
-    b.values.length > 0 && (!analyst.county || b.values.every((/** @type {any} */ v) => v.county === analyst.county)),
+  expectOk(
+    apiGet(session, '/v1/statistics', { query }),
+    'statistics',
+    (b) =>
+      b.values.length > 0 && (!analyst.county || b.values.every((/** @type {any} */ v) => v.county === analyst.county)),
   );
 }

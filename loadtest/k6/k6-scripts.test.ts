@@ -22,7 +22,10 @@ function loadProgram(): { program: ts.Program; configErrors: readonly ts.Diagnos
   const read = ts.readConfigFile(configPath, ts.sys.readFile);
   if (read.error) return { program: ts.createProgram([], {}), configErrors: [read.error] };
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, K6_DIR, undefined, configPath);
-  return { program: ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options }), configErrors: parsed.errors };
+  return {
+    program: ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options }),
+    configErrors: parsed.errors,
+  };
 }
 
 const formatHost: ts.FormatDiagnosticsHost = {
@@ -41,21 +44,40 @@ function portabilityProblems(source: ts.SourceFile): string[] {
   const problems: string[] = [];
   const visit = (node: ts.Node): void => {
     // k6 before v0.49 ran scripts through goja with a Babel pass that lacks these (grafana/k6#2168, fixed in #3456).
-    if ((ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node) || ts.isCallExpression(node)) && node.questionDotToken) {
+    if (
+      (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node) || ts.isCallExpression(node)) &&
+      node.questionDotToken
+    ) {
       problems.push(`${where(source, node)} optional chaining (?.) does not parse on k6 v0.48`);
     }
     if (ts.isBinaryExpression(node)) {
       const operator = node.operatorToken.kind;
-      if (operator === ts.SyntaxKind.QuestionQuestionToken) problems.push(`${where(source, node)} nullish coalescing (??) does not parse on k6 v0.48`);
-      if (operator === ts.SyntaxKind.QuestionQuestionEqualsToken || operator === ts.SyntaxKind.BarBarEqualsToken || operator === ts.SyntaxKind.AmpersandAmpersandEqualsToken) {
+      if (operator === ts.SyntaxKind.QuestionQuestionToken)
+        problems.push(`${where(source, node)} nullish coalescing (??) does not parse on k6 v0.48`);
+      if (
+        operator === ts.SyntaxKind.QuestionQuestionEqualsToken ||
+        operator === ts.SyntaxKind.BarBarEqualsToken ||
+        operator === ts.SyntaxKind.AmpersandAmpersandEqualsToken
+      ) {
         problems.push(`${where(source, node)} logical assignment does not parse on k6 v0.48`);
       }
     }
-    if (ts.isPrivateIdentifier(node)) problems.push(`${where(source, node)} private class members do not parse on k6 v0.48`);
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (ts.isPrivateIdentifier(node))
+      problems.push(`${where(source, node)} private class members do not parse on k6 v0.48`);
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       const specifier = node.moduleSpecifier.text;
-      if (!/^k6(\/|$)/.test(specifier) && !/^\.\.?\//.test(specifier)) problems.push(`${where(source, node)} imports "${specifier}": only k6 built-ins and relative modules exist at run time`);
-      if (/^\.\.?\//.test(specifier) && !specifier.endsWith('.js')) problems.push(`${where(source, node)} imports "${specifier}" without its .js extension (k6 resolves the path as written)`);
+      if (!/^k6(\/|$)/.test(specifier) && !/^\.\.?\//.test(specifier))
+        problems.push(
+          `${where(source, node)} imports "${specifier}": only k6 built-ins and relative modules exist at run time`,
+        );
+      if (/^\.\.?\//.test(specifier) && !specifier.endsWith('.js'))
+        problems.push(
+          `${where(source, node)} imports "${specifier}" without its .js extension (k6 resolves the path as written)`,
+        );
     }
     ts.forEachChild(node, visit);
   };

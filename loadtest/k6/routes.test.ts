@@ -76,12 +76,23 @@ function routesUsed(): { uses: RouteUse[]; problems: string[] } {
   const uses: RouteUse[] = [];
   const problems: string[] = [];
   for (const file of scripts()) {
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2020, true, ts.ScriptKind.JS);
-    const at = (node: ts.Node): string => `${path.relative(K6_DIR, file)}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
+    const source = ts.createSourceFile(
+      file,
+      readFileSync(file, 'utf8'),
+      ts.ScriptTarget.ES2020,
+      true,
+      ts.ScriptKind.JS,
+    );
+    const at = (node: ts.Node): string =>
+      `${path.relative(K6_DIR, file)}:${source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1}`;
     const routeArguments = new Set<ts.Node>();
     const visit = (node: ts.Node): void => {
       if (ts.isCallExpression(node)) {
-        const callee = ts.isIdentifier(node.expression) ? node.expression.text : ts.isPropertyAccessExpression(node.expression) ? node.expression.name.text : '';
+        const callee = ts.isIdentifier(node.expression)
+          ? node.expression.text
+          : ts.isPropertyAccessExpression(node.expression)
+            ? node.expression.name.text
+            : '';
         const verb = CALLERS.get(callee);
         if (verb) {
           const route = node.arguments[1];
@@ -93,8 +104,14 @@ function routesUsed(): { uses: RouteUse[]; problems: string[] } {
           }
         }
       }
-      if ((ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)) && /^\/v1\//.test(node.text) && !routeArguments.has(node)) {
-        problems.push(`${at(node)}: "${node.text}" is a gateway path outside apiGet/apiPost, where this test cannot see it`);
+      if (
+        (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)) &&
+        /^\/v1\//.test(node.text) &&
+        !routeArguments.has(node)
+      ) {
+        problems.push(
+          `${at(node)}: "${node.text}" is a gateway path outside apiGet/apiPost, where this test cannot see it`,
+        );
       }
       ts.forEachChild(node, visit);
     };
@@ -105,7 +122,11 @@ function routesUsed(): { uses: RouteUse[]; problems: string[] } {
 
 function protoRoutes(): Set<string> {
   const dir = protoDir();
-  const root = loadProtoRoot({ includeDirs: [dir, path.join(dir, 'third_party')], files: findServiceProtos(dir), generatedDirs: [] });
+  const root = loadProtoRoot({
+    includeDirs: [dir, path.join(dir, 'third_party')],
+    files: findServiceProtos(dir),
+    generatedDirs: [],
+  });
   return new Set(collectRoutes(root).map((route) => `${route.verb} ${blank(route.template)}`));
 }
 
@@ -117,13 +138,19 @@ describe('the routes the k6 scripts call', () => {
   });
 
   it('include every main route in the smoke test (and its helpers)', () => {
-    const smoke = new Set(uses.filter((use) => use.at.startsWith('smoke.js') || use.at.startsWith(path.join('lib', 'api.js'))).map((use) => use.route));
+    const smoke = new Set(
+      uses
+        .filter((use) => use.at.startsWith('smoke.js') || use.at.startsWith(path.join('lib', 'api.js')))
+        .map((use) => use.route),
+    );
     expect(MAIN_ROUTES.filter((route) => !smoke.has(route))).toEqual([]);
   });
 
   it('exist in the google.api.http annotations of proto/ (scheduling, referral and consultation since their merge)', () => {
     const served = protoRoutes();
-    const missing = uses.filter((use) => !served.has(`${use.route.split(' ')[0]} ${blank(use.route.split(' ')[1] as string)}`)).map((use) => `${use.route} (${use.at})`);
+    const missing = uses
+      .filter((use) => !served.has(`${use.route.split(' ')[0]} ${blank(use.route.split(' ')[1] as string)}`))
+      .map((use) => `${use.route} (${use.at})`);
     expect([...new Set(missing)].sort()).toEqual([]);
   });
 });

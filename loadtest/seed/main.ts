@@ -14,7 +14,9 @@ function flag(args: readonly string[], name: string): string | undefined {
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 /** One line, redrawn: bar, families, rows/s and the time left at the rate so far. */
@@ -36,7 +38,9 @@ async function main(args: readonly string[]): Promise<void> {
   const concurrency = Number(flag(args, '--concurrency') ?? 3);
   const dataDir = defaultDataDir();
   const connection = platformConnection(dataDir);
-  const progressFile = args.includes('--fresh') ? undefined : path.join(dataDir, 'seed', `progress-${seedName}-${scale}.json`);
+  const progressFile = args.includes('--fresh')
+    ? undefined
+    : path.join(dataDir, 'seed', `progress-${seedName}-${scale}.json`);
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   const result = await seed({
@@ -57,7 +61,12 @@ async function main(args: readonly string[]): Promise<void> {
   const seconds = result.elapsedMs / 1000;
   const summary = {
     ...result,
-    plan: { seed: result.plan.seed, today: result.plan.today, pregnancies: result.plan.pregnancies, families: result.plan.families },
+    plan: {
+      seed: result.plan.seed,
+      today: result.plan.today,
+      pregnancies: result.plan.pregnancies,
+      families: result.plan.families,
+    },
     seconds: Math.round(seconds),
     rowsPerSecond: Math.round(result.rows / seconds),
     generatorPeakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),

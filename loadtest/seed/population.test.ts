@@ -6,13 +6,26 @@ import { demoScheduleRules } from '../../services/scheduling/src/domain/demo-sch
 import { addOffset, family, Family, Institution, planFor, SCHEDULES } from './population';
 import { SlotPlanner } from './seed';
 
-const COUNTIES = ['chuxiong', 'lufeng', 'shuangbai', 'mouding', 'nanhua', 'yaoan', 'dayao', 'yongren', 'yuanmou', 'wuding'];
+const COUNTIES = [
+  'chuxiong',
+  'lufeng',
+  'shuangbai',
+  'mouding',
+  'nanhua',
+  'yaoan',
+  'dayao',
+  'yongren',
+  'yuanmou',
+  'wuding',
+];
 const uuid = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const ALL = ['anc', 'ultrasound', 'child_health', 'vaccination', 'delivery'];
 const INSTITUTIONS: Institution[] = [
   { id: uuid(1), level: 'prefecture', countyCode: 'chuxiong', capabilities: ALL },
   ...COUNTIES.map((countyCode, i) => ({ id: uuid(10 + i), level: 'county' as const, countyCode, capabilities: ALL })),
-  ...COUNTIES.flatMap((countyCode, i) => [0, 1, 2].map((k) => ({ id: uuid(100 + i * 10 + k), level: 'township' as const, countyCode, capabilities: ALL }))),
+  ...COUNTIES.flatMap((countyCode, i) =>
+    [0, 1, 2].map((k) => ({ id: uuid(100 + i * 10 + k), level: 'township' as const, countyCode, capabilities: ALL })),
+  ),
 ];
 const TODAY = '2026-11-25';
 const plan = planFor(0.1, 'unit', INSTITUTIONS, TODAY);
@@ -23,7 +36,9 @@ const weeks = (from: string, to: string): number => (Date.parse(to) - Date.parse
 describe('the population', () => {
   it('is the same for the same seed and another for another seed', () => {
     expect(family(plan, 123)).toEqual(family(plan, 123));
-    expect(family(planFor(0.1, 'other', INSTITUTIONS, TODAY), 123).mother.birthDate).not.toBe(family(plan, 123).mother.birthDate);
+    expect(family(planFor(0.1, 'other', INSTITUTIONS, TODAY), 123).mother.birthDate).not.toBe(
+      family(plan, 123).mother.birthDate,
+    );
   });
 
   it('gives everyone a valid resident ID of their sex and birth date, and no two people the same', () => {
@@ -46,7 +61,8 @@ describe('the population', () => {
   });
 
   it('registers four in five pregnancies before 13 weeks, and every woman is pregnant today', () => {
-    const early = pregnant.filter((f) => weeks(f.pregnancy!.lmp, f.pregnancy!.registeredOn) < 13).length / pregnant.length;
+    const early =
+      pregnant.filter((f) => weeks(f.pregnancy!.lmp, f.pregnancy!.registeredOn) < 13).length / pregnant.length;
     expect(early).toBeGreaterThan(0.75);
     expect(early).toBeLessThan(0.85);
     for (const f of pregnant) {
@@ -62,19 +78,27 @@ describe('the population', () => {
       expect(visits[0]?.visitDate).toBe(registeredOn);
       for (const visit of visits.slice(1)) {
         expect(visit.visitDate <= TODAY).toBe(true);
-        expect(windows.some((w) => visit.visitDate >= addOffset(lmp, w.opens) && visit.visitDate < addOffset(lmp, w.overdue))).toBe(true);
+        expect(
+          windows.some(
+            (w) => visit.visitDate >= addOffset(lmp, w.opens) && visit.visitDate < addOffset(lmp, w.overdue),
+          ),
+        ).toBe(true);
       }
     }
   });
 
   it('has a realistic risk mix: a tenth 35 or older, about 6 % hepatitis B carriers, a few severe hypertensives', () => {
-    const older = pregnant.filter((f) => weeks(f.mother.birthDate, f.pregnancy!.lmp) / 52.18 >= 35).length / pregnant.length;
+    const older =
+      pregnant.filter((f) => weeks(f.mother.birthDate, f.pregnancy!.lmp) / 52.18 >= 35).length / pregnant.length;
     expect(older).toBeGreaterThan(0.05);
     expect(older).toBeLessThan(0.2);
-    const hbv = pregnant.filter((f) => f.pregnancy!.visits[0]?.labs.some((l) => l.code === 'HBsAg' && l.result === 'positive')).length / pregnant.length;
+    const hbv =
+      pregnant.filter((f) => f.pregnancy!.visits[0]?.labs.some((l) => l.code === 'HBsAg' && l.result === 'positive'))
+        .length / pregnant.length;
     expect(hbv).toBeGreaterThan(0.03);
     expect(hbv).toBeLessThan(0.09);
-    const severe = pregnant.filter((f) => f.pregnancy!.visits.some((v) => v.systolicBp >= 160)).length / pregnant.length;
+    const severe =
+      pregnant.filter((f) => f.pregnancy!.visits.some((v) => v.systolicBp >= 160)).length / pregnant.length;
     expect(severe).toBeGreaterThan(0.002);
     expect(severe).toBeLessThan(0.03);
     const graded = pregnant.filter((f) => f.pregnancy!.gradedAt).length / pregnant.length;
@@ -86,10 +110,13 @@ describe('the population', () => {
     const children = families.flatMap((f) => f.children);
     expect(children.length).toBeGreaterThan(1000);
     for (const child of children) {
-      for (const check of child.checks) expect(check.checkedOn >= child.patient.birthDate && check.checkedOn <= TODAY).toBe(true);
+      for (const check of child.checks)
+        expect(check.checkedOn >= child.patient.birthDate && check.checkedOn <= TODAY).toBe(true);
       const seen = new Map<string, string>();
       for (const dose of child.doses) {
-        const item = SCHEDULES.immunization.find((i) => (i.products?.[0] ?? i.vaccine) === dose.vaccine && i.dose === dose.dose);
+        const item = SCHEDULES.immunization.find(
+          (i) => (i.products?.[0] ?? i.vaccine) === dose.vaccine && i.dose === dose.dose,
+        );
         expect(item).toBeDefined();
         expect(dose.givenOn >= addOffset(child.patient.birthDate, item!.opens)).toBe(true);
         expect(seen.has(`${item!.vaccine}:${dose.dose}`)).toBe(false);
@@ -103,8 +130,13 @@ describe('the population', () => {
       // Only the 2021 programme is known to records: older children have no doses it could record.
       if (child.patient.birthDate < SCHEDULES.immunizationFrom) expect(child.doses).toEqual([]);
     }
-    const covered = children.filter((c) => c.patient.birthDate >= SCHEDULES.immunizationFrom && c.doses.some((d) => d.vaccine === 'HepB' && d.dose === 1)).length;
-    expect(covered / children.filter((c) => c.patient.birthDate >= SCHEDULES.immunizationFrom).length).toBeGreaterThan(0.9);
+    const covered = children.filter(
+      (c) =>
+        c.patient.birthDate >= SCHEDULES.immunizationFrom && c.doses.some((d) => d.vaccine === 'HepB' && d.dose === 1),
+    ).length;
+    expect(covered / children.filter((c) => c.patient.birthDate >= SCHEDULES.immunizationFrom).length).toBeGreaterThan(
+      0.9,
+    );
   });
 
   it('ends every referral path before today and refers up to a higher level', () => {
@@ -112,7 +144,9 @@ describe('the population', () => {
     expect(referrals.length).toBeGreaterThan(10);
     const level = new Map(INSTITUTIONS.map((i) => [i.id, ['township', 'county', 'prefecture'].indexOf(i.level)]));
     for (const r of referrals) {
-      expect(r.createdAt.getTime() + r.path.length * r.hoursPerStep * 3_600_000).toBeLessThan(Date.parse(`${TODAY}T00:00:00+08:00`));
+      expect(r.createdAt.getTime() + r.path.length * r.hoursPerStep * 3_600_000).toBeLessThan(
+        Date.parse(`${TODAY}T00:00:00+08:00`),
+      );
       if (r.direction === 'up') expect(level.get(r.toInstitutionId)!).toBeGreaterThan(level.get(r.fromInstitutionId)!);
     }
   });
@@ -124,14 +158,29 @@ describe('the slot planner', () => {
     const planner = new SlotPlanner(new Map([[uuid(100), rules]]));
     const day = addOffset(new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10), { days: 9 });
     const placed = Array.from({ length: 500 }, (_, i) =>
-      planner.place({ id: `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`, patientNationalId: '', institutionId: uuid(100), service: 'vaccination', day, status: 'booked' }),
+      planner.place({
+        id: `${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`,
+        patientNationalId: '',
+        institutionId: uuid(100),
+        service: 'vaccination',
+        day,
+        status: 'booked',
+      }),
     ).filter((start): start is Date => start !== undefined);
     const perSlot = new Map<number, number>();
     for (const start of placed) perSlot.set(start.getTime(), (perSlot.get(start.getTime()) ?? 0) + 1);
-    const capacity = expandSlots(rules, 'vaccination', new Date(Date.now()), new Date(Date.now() + 30 * 86_400_000))[0]?.capacity ?? 0;
+    const capacity =
+      expandSlots(rules, 'vaccination', new Date(Date.now()), new Date(Date.now() + 30 * 86_400_000))[0]?.capacity ?? 0;
     expect(Math.max(...perSlot.values())).toBeLessThanOrEqual(capacity);
     expect(placed.length).toBeGreaterThan(0);
-    const past = planner.place({ id: 'ab000000-0000-4000-8000-000000000000', patientNationalId: '', institutionId: uuid(100), service: 'antenatal-check', day: '2026-06-03', status: 'fulfilled' });
+    const past = planner.place({
+      id: 'ab000000-0000-4000-8000-000000000000',
+      patientNationalId: '',
+      institutionId: uuid(100),
+      service: 'antenatal-check',
+      day: '2026-06-03',
+      status: 'fulfilled',
+    });
     expect(past && expandSlots(rules, 'antenatal-check', past, new Date(past.getTime() + 1)).length).toBe(1);
   });
 });

@@ -22,8 +22,16 @@ export interface Institution {
 
 /** Relative population of the ten county-level divisions (2020 census, rounded, ten thousands). */
 export const COUNTY_WEIGHTS: ReadonlyArray<readonly [string, number]> = [
-  ['chuxiong', 63], ['lufeng', 48], ['shuangbai', 14], ['mouding', 19], ['nanhua', 23],
-  ['yaoan', 20], ['dayao', 27], ['yongren', 11], ['yuanmou', 21], ['wuding', 27],
+  ['chuxiong', 63],
+  ['lufeng', 48],
+  ['shuangbai', 14],
+  ['mouding', 19],
+  ['nanhua', 23],
+  ['yaoan', 20],
+  ['dayao', 27],
+  ['yongren', 11],
+  ['yuanmou', 21],
+  ['wuding', 27],
 ];
 
 export interface PatientSpec {
@@ -129,7 +137,10 @@ export function dayMs(iso: string): number {
 }
 
 /** `iso` plus a calendar offset (months by calendar, as the schedules count them). */
-export function addOffset(iso: string, offset: { years?: number; months?: number; weeks?: number; days?: number }): string {
+export function addOffset(
+  iso: string,
+  offset: { years?: number; months?: number; weeks?: number; days?: number },
+): string {
   const [y, m, d] = iso.split('-').map(Number) as [number, number, number];
   const months = (offset.years ?? 0) * 12 + (offset.months ?? 0);
   const target = new Date(Date.UTC(y, m - 1 + months, 1));
@@ -183,8 +194,56 @@ export const SCHEDULES = {
 
 // People
 
-const SURNAMES = ['李', '王', '张', '杨', '刘', '陈', '赵', '普', '罗', '何', '鲁', '施', '毕', '起', '自', '苏', '周', '吴', '徐', '孙'];
-const GIVEN = ['秀', '英', '芳', '丽', '梅', '兰', '娟', '霞', '琼', '玉', '华', '春', '燕', '红', '艳', '明', '伟', '强', '杰', '涛', '浩', '宇', '欣', '怡', '晨', '雨'];
+const SURNAMES = [
+  '李',
+  '王',
+  '张',
+  '杨',
+  '刘',
+  '陈',
+  '赵',
+  '普',
+  '罗',
+  '何',
+  '鲁',
+  '施',
+  '毕',
+  '起',
+  '自',
+  '苏',
+  '周',
+  '吴',
+  '徐',
+  '孙',
+];
+const GIVEN = [
+  '秀',
+  '英',
+  '芳',
+  '丽',
+  '梅',
+  '兰',
+  '娟',
+  '霞',
+  '琼',
+  '玉',
+  '华',
+  '春',
+  '燕',
+  '红',
+  '艳',
+  '明',
+  '伟',
+  '强',
+  '杰',
+  '涛',
+  '浩',
+  '宇',
+  '欣',
+  '怡',
+  '晨',
+  '雨',
+];
 
 function personName(random: Random): string {
   return random.pick(SURNAMES) + random.pick(GIVEN) + (random.chance(0.7) ? random.pick(GIVEN) : '');
@@ -223,7 +282,17 @@ export function planFor(scale: number, seed: string, institutions: readonly Inst
 }
 
 function childCount(random: Random, pregnant: boolean): number {
-  return pregnant ? random.weighted([[0, 0.45], [1, 0.45], [2, 0.1]]) : random.weighted([[1, 0.6], [2, 0.35], [3, 0.05]]);
+  return pregnant
+    ? random.weighted([
+        [0, 0.45],
+        [1, 0.45],
+        [2, 0.1],
+      ])
+    : random.weighted([
+        [1, 0.6],
+        [2, 0.35],
+        [3, 0.05],
+      ]);
 }
 
 interface Places {
@@ -238,7 +307,11 @@ function placesFor(random: Random, institutions: readonly Institution[], county:
   const countyHospital = inCounty.find((i) => i.level === 'county') ?? institutions.find((i) => i.level === 'county');
   const prefecture = institutions.find((i) => i.level === 'prefecture');
   if (!countyHospital || !prefecture) throw new Error('the reference data lacks county or prefecture institutions');
-  return { township: townships.length > 0 ? random.pick(townships) : countyHospital, county: countyHospital, prefecture };
+  return {
+    township: townships.length > 0 ? random.pick(townships) : countyHospital,
+    county: countyHospital,
+    prefecture,
+  };
 }
 
 /** Family `index` of the plan. */
@@ -271,11 +344,24 @@ export function family(plan: Plan, index: number): Family {
 
 /** Findings known at registration and how often (history and the 五色 form's conditions). */
 const HISTORY: ReadonlyArray<readonly [string, number]> = [
-  ['scarred_uterus', 0.12], ['ivf', 0.02], ['twins', 0.015], ['thyroid', 0.03], ['diabetes', 0.008], ['heart_disease', 0.005],
-  ['epilepsy', 0.003], ['autoimmune', 0.004],
+  ['scarred_uterus', 0.12],
+  ['ivf', 0.02],
+  ['twins', 0.015],
+  ['thyroid', 0.03],
+  ['diabetes', 0.008],
+  ['heart_disease', 0.005],
+  ['epilepsy', 0.003],
+  ['autoimmune', 0.004],
 ];
 
-function pregnancyOf(random: Random, plan: Plan, mother: PatientSpec, places: Places, appointments: AppointmentSpec[], referrals: ReferralSpec[]): PregnancySpec {
+function pregnancyOf(
+  random: Random,
+  plan: Plan,
+  mother: PatientSpec,
+  places: Places,
+  appointments: AppointmentSpec[],
+  referrals: ReferralSpec[],
+): PregnancySpec {
   const todayMs = dayMs(plan.today);
   // Registered between 6 and 20 weeks, four in five before 13 weeks; she is between that and 41 weeks today.
   const registeredGaDays = random.chance(0.8) ? random.int(42, 90) : random.int(91, 140);
@@ -287,8 +373,17 @@ function pregnancyOf(random: Random, plan: Plan, mother: PatientSpec, places: Pl
   const prePregnancyWeightKg = Math.round(bmi * (heightCm / 100) ** 2 * 10) / 10;
   const findings = HISTORY.filter(([, p]) => random.chance(p)).map(([code]) => code);
   const anaemic = random.chance(0.22);
-  const hypertensive = random.weighted([['no', 0.92], ['mild', 0.065], ['severe', 0.015]] as const);
-  const infection = random.weighted([['none', 0.935], ['HBsAg', 0.058], ['TPPA', 0.005], ['HIV', 0.002]] as const);
+  const hypertensive = random.weighted([
+    ['no', 0.92],
+    ['mild', 0.065],
+    ['severe', 0.015],
+  ] as const);
+  const infection = random.weighted([
+    ['none', 0.935],
+    ['HBsAg', 0.058],
+    ['TPPA', 0.005],
+    ['HIV', 0.002],
+  ] as const);
   const gdm = random.chance(0.09);
 
   // The first visit at registration, then one in each window of the national schedule that has opened, if she came.
@@ -307,7 +402,14 @@ function pregnancyOf(random: Random, plan: Plan, mother: PatientSpec, places: Pl
     const mild = hypertensive === 'mild' && ga >= 140;
     const systolic = Math.round(severe ? random.normal(165, 5) : mild ? random.normal(145, 4) : random.normal(112, 9));
     const diastolic = Math.round(severe ? random.normal(108, 4) : mild ? random.normal(92, 2) : random.normal(72, 7));
-    const labs = n === 0 ? (['HBsAg', 'TPPA', 'HIV'] as const).map((code) => ({ code, result: infection === code ? 'positive' : 'negative', resultedOn: visitDate })) : [];
+    const labs =
+      n === 0
+        ? (['HBsAg', 'TPPA', 'HIV'] as const).map((code) => ({
+            code,
+            result: infection === code ? 'positive' : 'negative',
+            resultedOn: visitDate,
+          }))
+        : [];
     return {
       institutionId: n > 0 && random.chance(0.2) ? places.county.id : places.township.id,
       visitDate,
@@ -316,37 +418,84 @@ function pregnancyOf(random: Random, plan: Plan, mother: PatientSpec, places: Pl
       weightKg: Math.round((prePregnancyWeightKg + Math.max(0, ga - 90) * 0.07) * 10) / 10,
       haemoglobin: Math.round(anaemic ? random.normal(102, 6) : random.normal(122, 8)),
       plateletCount: Math.round(Math.max(60, random.normal(225, 50))),
-      ...(ga >= 140 ? { fundalHeightCm: Math.round(Math.max(12, ga / 7 - 2 + random.normal(0, 1.5)) * 10) / 10, fetalHeartRate: random.int(120, 160) } : {}),
+      ...(ga >= 140
+        ? {
+            fundalHeightCm: Math.round(Math.max(12, ga / 7 - 2 + random.normal(0, 1.5)) * 10) / 10,
+            fetalHeartRate: random.int(120, 160),
+          }
+        : {}),
       findings: gdm && ga >= 168 ? ['gdm'] : [],
       labs,
     };
   });
   const lastVisit = visits[visits.length - 1] as VisitSpec;
   // Graded at her county hospital when she went there or was flagged (most flagged women are).
-  const flagged = hypertensive !== 'no' || infection !== 'none' || anaemic || gdm || findings.length > 0 || mother.birthDate < addOffset(plan.today, { years: -35 });
+  const flagged =
+    hypertensive !== 'no' ||
+    infection !== 'none' ||
+    anaemic ||
+    gdm ||
+    findings.length > 0 ||
+    mother.birthDate < addOffset(plan.today, { years: -35 });
   const graded = visits.some((v) => v.institutionId === places.county.id) || (flagged && random.chance(0.75));
-  const gradedAt = graded ? (places.county.countyCode === 'chuxiong' && random.chance(0.3) ? places.prefecture.id : places.county.id) : undefined;
+  const gradedAt = graded
+    ? places.county.countyCode === 'chuxiong' && random.chance(0.3)
+      ? places.prefecture.id
+      : places.county.id
+    : undefined;
 
   // Online bookings exist for the last 90 days: past visits in that time were booked (some missed or cancelled
   // and came another day), and a third of the women have their next check booked within four weeks.
   for (const visit of visits) {
     if (daysBetween(visit.visitDate, plan.today) > 90 || visit.visitDate >= plan.today) continue;
-    if (random.chance(0.06)) appointments.push({ id: random.uuid(), patientNationalId: mother.nationalId, institutionId: visit.institutionId, service: 'antenatal-check', day: addOffset(visit.visitDate, { days: -7 }), status: random.chance(0.5) ? 'noshow' : 'cancelled' });
-    appointments.push({ id: random.uuid(), patientNationalId: mother.nationalId, institutionId: visit.institutionId, service: 'antenatal-check', day: visit.visitDate, status: 'fulfilled' });
+    if (random.chance(0.06))
+      appointments.push({
+        id: random.uuid(),
+        patientNationalId: mother.nationalId,
+        institutionId: visit.institutionId,
+        service: 'antenatal-check',
+        day: addOffset(visit.visitDate, { days: -7 }),
+        status: random.chance(0.5) ? 'noshow' : 'cancelled',
+      });
+    appointments.push({
+      id: random.uuid(),
+      patientNationalId: mother.nationalId,
+      institutionId: visit.institutionId,
+      service: 'antenatal-check',
+      day: visit.visitDate,
+      status: 'fulfilled',
+    });
   }
   if (daysBetween(lmp, plan.today) < 38 * 7 && random.chance(0.35)) {
-    appointments.push({ id: random.uuid(), patientNationalId: mother.nationalId, institutionId: places.township.id, service: 'antenatal-check', day: addOffset(plan.today, { days: random.int(2, 27) }), status: 'booked' });
+    appointments.push({
+      id: random.uuid(),
+      patientNationalId: mother.nationalId,
+      institutionId: places.township.id,
+      service: 'antenatal-check',
+      day: addOffset(plan.today, { days: random.int(2, 27) }),
+      status: 'booked',
+    });
   }
 
   // Up-referrals: most women with severe hypertension, an infection or serious history are referred to the level
   // that manages them; most referrals run their course, some are still open, a few are rejected or withdrawn.
-  const serious = hypertensive === 'severe' || infection === 'HIV' || infection === 'TPPA' || findings.includes('heart_disease');
+  const serious =
+    hypertensive === 'severe' || infection === 'HIV' || infection === 'TPPA' || findings.includes('heart_disease');
   if ((serious && random.chance(0.8)) || (flagged && random.chance(0.08))) {
     const target = hypertensive === 'severe' || findings.includes('heart_disease') ? places.prefecture : places.county;
     const from = places.township.id === target.id ? places.county : places.township;
     if (from.id !== target.id && from.level !== 'prefecture') {
-      const createdAt = new Date(Math.min(dayMs(lastVisit.visitDate), todayMs - DAY_MS) + random.int(9, 16) * 3_600_000);
-      const outcome = random.weighted([['completed', 0.62], ['in-progress', 0.12], ['accepted', 0.08], ['requested', 0.06], ['rejected', 0.06], ['cancelled', 0.06]] as const);
+      const createdAt = new Date(
+        Math.min(dayMs(lastVisit.visitDate), todayMs - DAY_MS) + random.int(9, 16) * 3_600_000,
+      );
+      const outcome = random.weighted([
+        ['completed', 0.62],
+        ['in-progress', 0.12],
+        ['accepted', 0.08],
+        ['requested', 0.06],
+        ['rejected', 0.06],
+        ['cancelled', 0.06],
+      ] as const);
       const paths: Record<typeof outcome, ReferralSpec['path']> = {
         completed: ['received', 'accepted', 'in-progress', 'completed'],
         'in-progress': ['received', 'accepted', 'in-progress'],
@@ -366,10 +515,18 @@ function pregnancyOf(random: Random, plan: Plan, mother: PatientSpec, places: Pl
         urgency: hypertensive === 'severe' ? 'urgent' : 'routine',
         fromInstitutionId: from.id,
         toInstitutionId: target.id,
-        reason: hypertensive === 'severe' ? '重度高血压，需三级医院评估 (severe hypertension)' : '高危妊娠转诊管理 (high-risk pregnancy management)',
+        reason:
+          hypertensive === 'severe'
+            ? '重度高血压，需三级医院评估 (severe hypertension)'
+            : '高危妊娠转诊管理 (high-risk pregnancy management)',
         createdAt,
         path: stepsFit ? paths[outcome] : [],
-        statusReason: outcome === 'rejected' ? '床位已满，请转上级 (no bed)' : outcome === 'cancelled' ? '孕妇自行就诊 (went on her own)' : '',
+        statusReason:
+          outcome === 'rejected'
+            ? '床位已满，请转上级 (no bed)'
+            : outcome === 'cancelled'
+              ? '孕妇自行就诊 (went on her own)'
+              : '',
         hoursPerStep,
       };
       referrals.push(up);
@@ -377,18 +534,49 @@ function pregnancyOf(random: Random, plan: Plan, mother: PatientSpec, places: Pl
       if (up.path.includes('completed') && random.chance(0.4)) {
         const downAt = new Date(createdAt.getTime() + (up.path.length * hoursPerStep + 48) * 3_600_000);
         if (downAt.getTime() + 4 * 3_600_000 < todayMs) {
-          referrals.push({ ...up, id: random.uuid(), direction: 'down', urgency: 'routine', fromInstitutionId: target.id, toInstitutionId: from.id, reason: '病情稳定，回社区随访 (stable: follow-up in the community)', createdAt: downAt, path: ['received', 'accepted'], statusReason: '', hoursPerStep: 2 });
+          referrals.push({
+            ...up,
+            id: random.uuid(),
+            direction: 'down',
+            urgency: 'routine',
+            fromInstitutionId: target.id,
+            toInstitutionId: from.id,
+            reason: '病情稳定，回社区随访 (stable: follow-up in the community)',
+            createdAt: downAt,
+            path: ['received', 'accepted'],
+            statusReason: '',
+            hoursPerStep: 2,
+          });
         }
       }
     }
   }
-  return { lmp, registeredOn, institutionId: places.township.id, prePregnancyWeightKg, heightCm, findings, visits, gradedAt };
+  return {
+    lmp,
+    registeredOn,
+    institutionId: places.township.id,
+    prePregnancyWeightKg,
+    heightCm,
+    findings,
+    visits,
+    gradedAt,
+  };
 }
 
 /** WHO-like medians by age in months (weight kg, length/height cm, head circumference cm), interpolated. */
 const GROWTH_MEDIANS: ReadonlyArray<readonly [months: number, weight: number, length: number, head: number]> = [
-  [0, 3.3, 49.9, 34.5], [1, 4.5, 54.7, 37.3], [3, 6.4, 61.4, 40.5], [6, 7.9, 67.6, 43.3], [8, 8.6, 70.6, 44.3], [12, 9.6, 75.7, 45.8],
-  [18, 10.9, 82.3, 47.1], [24, 12.2, 87.1, 48.0], [30, 13.3, 91.9, 48.7], [36, 14.3, 96.1, 49.3], [48, 16.3, 103.3, 50.0], [60, 18.3, 110.0, 50.6],
+  [0, 3.3, 49.9, 34.5],
+  [1, 4.5, 54.7, 37.3],
+  [3, 6.4, 61.4, 40.5],
+  [6, 7.9, 67.6, 43.3],
+  [8, 8.6, 70.6, 44.3],
+  [12, 9.6, 75.7, 45.8],
+  [18, 10.9, 82.3, 47.1],
+  [24, 12.2, 87.1, 48.0],
+  [30, 13.3, 91.9, 48.7],
+  [36, 14.3, 96.1, 49.3],
+  [48, 16.3, 103.3, 50.0],
+  [60, 18.3, 110.0, 50.6],
   [72, 20.5, 116.0, 51.1],
 ];
 
@@ -406,7 +594,14 @@ export function growthMedian(ageMonths: number): { weight: number; length: numbe
   return { weight: last[1], length: last[2], head: last[3] };
 }
 
-function childOf(random: Random, plan: Plan, mother: PatientSpec, places: Places, personNumber: number, appointments: AppointmentSpec[]): ChildSpec {
+function childOf(
+  random: Random,
+  plan: Plan,
+  mother: PatientSpec,
+  places: Places,
+  personNumber: number,
+  appointments: AppointmentSpec[],
+): ChildSpec {
   const todayMs = dayMs(plan.today);
   const sex = random.chance(0.52) ? 'male' : 'female';
   const birthDate = isoDay(todayMs - random.int(1, 7 * 365 - 1) * DAY_MS);
@@ -436,11 +631,17 @@ function childOf(random: Random, plan: Plan, mother: PatientSpec, places: Places
       institutionId: ageYears < 3 && random.chance(0.85) ? places.township.id : places.county.id,
       checkedOn,
       service: item.service ?? 'child-health-check',
-      ...([6, 12, 24, 36].some((m) => item.id === `check-${m}-months`) ? { haemoglobin: Math.round(random.normal(121, 10)) } : {}),
+      ...([6, 12, 24, 36].some((m) => item.id === `check-${m}-months`)
+        ? { haemoglobin: Math.round(random.normal(121, 10)) }
+        : {}),
       growth: {
         weightKg: Math.round(median.weight * (1 + 0.11 * centile + random.normal(0, 0.02)) * 100) / 100,
         // Within the WHO weight-for-length (45–110 cm, under two) and weight-for-height (65–120 cm) tables.
-        lengthHeightCm: Math.round(clamp(median.length * (1 + 0.037 * centile + random.normal(0, 0.006)), lengthBounds[0], lengthBounds[1]) * 10) / 10,
+        lengthHeightCm:
+          Math.round(
+            clamp(median.length * (1 + 0.037 * centile + random.normal(0, 0.006)), lengthBounds[0], lengthBounds[1]) *
+              10,
+          ) / 10,
         ...(ageYears < 3 ? { headCircumferenceCm: Math.round(median.head * (1 + 0.03 * centile) * 10) / 10 } : {}),
       },
     });
@@ -472,17 +673,42 @@ function childOf(random: Random, plan: Plan, mother: PatientSpec, places: Places
   }
   // Bookings of the last 90 days for checks and doses, and a fifth of the children booked for what is next.
   for (const check of checks) {
-    if (daysBetween(check.checkedOn, plan.today) <= 90 && check.checkedOn < plan.today && check.service === 'child-health-check') {
-      appointments.push({ id: random.uuid(), patientNationalId: patient.nationalId, institutionId: check.institutionId, service: 'child-health-check', day: check.checkedOn, status: 'fulfilled' });
+    if (
+      daysBetween(check.checkedOn, plan.today) <= 90 &&
+      check.checkedOn < plan.today &&
+      check.service === 'child-health-check'
+    ) {
+      appointments.push({
+        id: random.uuid(),
+        patientNationalId: patient.nationalId,
+        institutionId: check.institutionId,
+        service: 'child-health-check',
+        day: check.checkedOn,
+        status: 'fulfilled',
+      });
     }
   }
   for (const dose of doses) {
     if (daysBetween(dose.givenOn, plan.today) <= 90 && dose.givenOn < plan.today) {
-      appointments.push({ id: random.uuid(), patientNationalId: patient.nationalId, institutionId: dose.institutionId, service: 'vaccination', day: dose.givenOn, status: random.chance(0.96) ? 'fulfilled' : 'noshow' });
+      appointments.push({
+        id: random.uuid(),
+        patientNationalId: patient.nationalId,
+        institutionId: dose.institutionId,
+        service: 'vaccination',
+        day: dose.givenOn,
+        status: random.chance(0.96) ? 'fulfilled' : 'noshow',
+      });
     }
   }
   if (daysBetween(birthDate, plan.today) < 3 * 365 && random.chance(0.2)) {
-    appointments.push({ id: random.uuid(), patientNationalId: patient.nationalId, institutionId: places.township.id, service: random.chance(0.5) ? 'vaccination' : 'child-health-check', day: addOffset(plan.today, { days: random.int(2, 27) }), status: 'booked' });
+    appointments.push({
+      id: random.uuid(),
+      patientNationalId: patient.nationalId,
+      institutionId: places.township.id,
+      service: random.chance(0.5) ? 'vaccination' : 'child-health-check',
+      day: addOffset(plan.today, { days: random.int(2, 27) }),
+      status: 'booked',
+    });
   }
   return { patient, checks, doses };
 }

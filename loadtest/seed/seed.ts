@@ -9,10 +9,33 @@ import { Client, Metadata } from '@grpc/grpc-js';
 import { deriveServiceCredential, ServiceIdentity } from '../../services/common/src/auth/service-identity';
 import { callUnary, createChannelClient } from '../../services/common/src/grpc/client';
 import { METADATA } from '../../services/common/src/grpc/context';
-import { IdentityServiceService, ImportPatientsResponse, InstitutionLevel, Sex } from '../../services/common/src/gen/mch/identity/v1/identity';
-import { ChildFeeding, ChildSex, ImportRecordsResponse, MilestoneStatus, Proteinuria, RecordsServiceService } from '../../services/common/src/gen/mch/records/v1/records';
-import { ImportReferralsResponse, ReferralDirection, ReferralServiceService, ReferralStatus, ReferralUrgency } from '../../services/common/src/gen/mch/referral/v1/referral';
-import { AppointmentStatus, ImportAppointmentsResponse, SchedulingServiceService, ServiceType } from '../../services/common/src/gen/mch/scheduling/v1/scheduling';
+import {
+  IdentityServiceService,
+  ImportPatientsResponse,
+  InstitutionLevel,
+  Sex,
+} from '../../services/common/src/gen/mch/identity/v1/identity';
+import {
+  ChildFeeding,
+  ChildSex,
+  ImportRecordsResponse,
+  MilestoneStatus,
+  Proteinuria,
+  RecordsServiceService,
+} from '../../services/common/src/gen/mch/records/v1/records';
+import {
+  ImportReferralsResponse,
+  ReferralDirection,
+  ReferralServiceService,
+  ReferralStatus,
+  ReferralUrgency,
+} from '../../services/common/src/gen/mch/referral/v1/referral';
+import {
+  AppointmentStatus,
+  ImportAppointmentsResponse,
+  SchedulingServiceService,
+  ServiceType,
+} from '../../services/common/src/gen/mch/scheduling/v1/scheduling';
 import { expandSlots, ScheduleRules, validateSchedule } from '../../services/scheduling/src/domain/schedule';
 import { AppointmentSpec, dayMs, DAY_MS, Family, family, Institution, isoDay, Plan, planFor } from './population';
 
@@ -22,7 +45,12 @@ export interface SeedOptions {
   /** Families per range (one call to each service). */
   readonly batch: number;
   readonly concurrency: number;
-  readonly addresses: { readonly identity: string; readonly records: string; readonly scheduling: string; readonly referral: string };
+  readonly addresses: {
+    readonly identity: string;
+    readonly records: string;
+    readonly scheduling: string;
+    readonly referral: string;
+  };
   /** The seeder's credential (derived from the platform's service secret), else a platform admin's login. */
   readonly credential?: string;
   readonly adminLogin?: { readonly username: string; readonly password: string };
@@ -72,15 +100,42 @@ export interface SeedResult {
 }
 
 const emptyCounts = (): SeedCounts => ({
-  patientsCreated: 0, patientsMatched: 0, guardianLinks: 0, pregnancies: 0, visits: 0, riskGrades: 0, highRiskCases: 0, children: 0, checks: 0,
-  growthMeasurements: 0, immunizations: 0, recordsSkipped: 0, appointmentsCreated: 0, appointmentsExisting: 0, appointmentsUnplaced: 0,
-  referralsCreated: 0, referralsExisting: 0, referralTransitions: 0,
+  patientsCreated: 0,
+  patientsMatched: 0,
+  guardianLinks: 0,
+  pregnancies: 0,
+  visits: 0,
+  riskGrades: 0,
+  highRiskCases: 0,
+  children: 0,
+  checks: 0,
+  growthMeasurements: 0,
+  immunizations: 0,
+  recordsSkipped: 0,
+  appointmentsCreated: 0,
+  appointmentsExisting: 0,
+  appointmentsUnplaced: 0,
+  referralsCreated: 0,
+  referralsExisting: 0,
+  referralTransitions: 0,
 });
 
 /** Rows written: everything counted except what was already there. */
 export function rowsOf(counts: SeedCounts): number {
-  return counts.patientsCreated + counts.guardianLinks + counts.pregnancies + counts.visits + counts.riskGrades + counts.children + counts.checks +
-    counts.growthMeasurements + counts.immunizations + counts.appointmentsCreated + counts.referralsCreated + counts.referralTransitions;
+  return (
+    counts.patientsCreated +
+    counts.guardianLinks +
+    counts.pregnancies +
+    counts.visits +
+    counts.riskGrades +
+    counts.children +
+    counts.checks +
+    counts.growthMeasurements +
+    counts.immunizations +
+    counts.appointmentsCreated +
+    counts.referralsCreated +
+    counts.referralTransitions
+  );
 }
 
 const LEVELS: Partial<Record<InstitutionLevel, Institution['level']>> = {
@@ -157,11 +212,16 @@ class Caller {
   async metadata(key?: string): Promise<Metadata> {
     let metadata: Metadata;
     if (this.options.credential) {
-      this.service ??= new ServiceIdentity({ serviceName: 'seeder', credential: this.options.credential, identityAddress: this.options.addresses.identity });
+      this.service ??= new ServiceIdentity({
+        serviceName: 'seeder',
+        credential: this.options.credential,
+        identityAddress: this.options.addresses.identity,
+      });
       metadata = await this.service.metadata();
     } else {
       const login = this.options.adminLogin ?? { username: 'platform.admin', password: 'mch-demo-2026!' };
-      this.adminToken ??= (await callUnary(this.identity, IdentityServiceService.login, login, { timeoutMs: 10_000 })).tokens?.accessToken;
+      this.adminToken ??= (await callUnary(this.identity, IdentityServiceService.login, login, { timeoutMs: 10_000 }))
+        .tokens?.accessToken;
       metadata = new Metadata();
       metadata.set(METADATA.authorization, `Bearer ${this.adminToken ?? ''}`);
     }
@@ -170,17 +230,33 @@ class Caller {
   }
 
   /** A batch call, retried on transient failures with the same key (an unknown outcome is replayed, not repeated). */
-  async batch<Req, Res>(client: 'identity' | 'records' | 'scheduling' | 'referral', method: Parameters<typeof callUnary<Req, Res>>[1], request: Req, key: string): Promise<Res> {
+  async batch<Req, Res>(
+    client: 'identity' | 'records' | 'scheduling' | 'referral',
+    method: Parameters<typeof callUnary<Req, Res>>[1],
+    request: Req,
+    key: string,
+  ): Promise<Res> {
     return callUnary(this[client], method, request, {
       metadata: await this.metadata(key),
       timeoutMs: 300_000,
       idempotent: true,
-      retryPolicy: { maxAttempts: 6, initialBackoffMs: 500, maxBackoffMs: 5_000, backoffMultiplier: 2, retryableCodes: [14, 4, 10] },
+      retryPolicy: {
+        maxAttempts: 6,
+        initialBackoffMs: 500,
+        maxBackoffMs: 5_000,
+        backoffMultiplier: 2,
+        retryableCodes: [14, 4, 10],
+      },
     });
   }
 
   async institutions(): Promise<Institution[]> {
-    const response = await callUnary(this.identity, IdentityServiceService.listInstitutions, { county: '', level: '', capability: '', near: '', pageSize: 200, pageToken: '' }, { timeoutMs: 10_000 });
+    const response = await callUnary(
+      this.identity,
+      IdentityServiceService.listInstitutions,
+      { county: '', level: '', capability: '', near: '', pageSize: 200, pageToken: '' },
+      { timeoutMs: 10_000 },
+    );
     return response.institutions.flatMap((i) => {
       const level = LEVELS[i.level];
       return level ? [{ id: i.id, level, countyCode: i.countyCode, capabilities: i.capabilities }] : [];
@@ -191,8 +267,14 @@ class Caller {
     const out = new Map<string, ScheduleRules>();
     const metadata = await this.metadata();
     for (const institution of institutions) {
-      const response = await callUnary(this.scheduling, SchedulingServiceService.getSchedule, { institutionId: institution.id }, { metadata, timeoutMs: 10_000 });
-      if (response.schedule && response.schedule.sessions.length > 0) out.set(institution.id, validateSchedule(response.schedule.sessions, response.schedule.exceptions));
+      const response = await callUnary(
+        this.scheduling,
+        SchedulingServiceService.getSchedule,
+        { institutionId: institution.id },
+        { metadata, timeoutMs: 10_000 },
+      );
+      if (response.schedule && response.schedule.sessions.length > 0)
+        out.set(institution.id, validateSchedule(response.schedule.sessions, response.schedule.exceptions));
     }
     return out;
   }
@@ -215,7 +297,9 @@ interface ProgressState {
 function readProgress(file: string | undefined, options: SeedOptions): ProgressState | undefined {
   if (!file || !existsSync(file)) return undefined;
   const state = JSON.parse(readFileSync(file, 'utf8')) as ProgressState;
-  return state.seed === options.seed && state.scale === options.scale && state.batch === options.batch ? state : undefined;
+  return state.seed === options.seed && state.scale === options.scale && state.batch === options.batch
+    ? state
+    : undefined;
 }
 
 /** Seeds the platform; resolves with what each service reported. */
@@ -231,49 +315,122 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
     const counts = previous ? { ...previous.counts } : emptyCounts();
     const done = new Set(previous?.done ?? []);
     const ranges = Math.ceil(plan.families / options.batch);
-    const key = (service: string, range: number): string => `seed:${options.seed}:${options.scale}:${today}:${options.batch}:${range}:${service}`;
+    const key = (service: string, range: number): string =>
+      `seed:${options.seed}:${options.scale}:${today}:${options.batch}:${range}:${service}`;
     const save = (): void => {
       if (!options.progressFile) return;
       mkdirSync(path.dirname(options.progressFile), { recursive: true });
-      const state: ProgressState = { seed: options.seed, scale: options.scale, batch: options.batch, today, done: [...done].sort((a, b) => a - b), counts };
+      const state: ProgressState = {
+        seed: options.seed,
+        scale: options.scale,
+        batch: options.batch,
+        today,
+        done: [...done].sort((a, b) => a - b),
+        counts,
+      };
       writeFileSync(options.progressFile, JSON.stringify(state));
     };
     let familiesDone = 0;
     const report = (): void =>
-      options.onProgress?.({ familiesDone, families: plan.families, rows: rowsOf(counts), elapsedMs: Date.now() - began, skippedRanges: previous?.done.length ?? 0 });
+      options.onProgress?.({
+        familiesDone,
+        families: plan.families,
+        rows: rowsOf(counts),
+        elapsedMs: Date.now() - began,
+        skippedRanges: previous?.done.length ?? 0,
+      });
 
     const sendRange = async (range: number, families: Family[]): Promise<void> => {
       const patients = families.flatMap((f) => [f.mother, ...f.children.map((c) => c.patient)]);
-      const registered = await caller.batch<unknown, ImportPatientsResponse>('identity', IdentityServiceService.importPatients as never, {
-        patients: patients.map((p) => ({
-          nationalId: p.nationalId, name: p.name, sex: p.sex === 'female' ? Sex.SEX_FEMALE : Sex.SEX_MALE, birthDate: p.birthDate, phone: '', countyCode: p.countyCode,
-          address: '', registeredAtInstitutionId: p.institutionId, motherNationalId: p.motherNationalId ?? '',
-        })),
-      }, key('identity', range));
+      const registered = await caller.batch<unknown, ImportPatientsResponse>(
+        'identity',
+        IdentityServiceService.importPatients as never,
+        {
+          patients: patients.map((p) => ({
+            nationalId: p.nationalId,
+            name: p.name,
+            sex: p.sex === 'female' ? Sex.SEX_FEMALE : Sex.SEX_MALE,
+            birthDate: p.birthDate,
+            phone: '',
+            countyCode: p.countyCode,
+            address: '',
+            registeredAtInstitutionId: p.institutionId,
+            motherNationalId: p.motherNationalId ?? '',
+          })),
+        },
+        key('identity', range),
+      );
       const idOf = new Map(patients.map((p, i) => [p.nationalId, registered.patientIds[i] as string]));
-      const recordsCall = caller.batch<unknown, ImportRecordsResponse>('records', RecordsServiceService.importRecords as never, recordsRequest(families, idOf), key('records', range));
-      const appointments = families.flatMap((f) => f.appointments).flatMap((a) => {
-        const startsAt = planner.place(a);
-        if (!startsAt) {
-          counts.appointmentsUnplaced++;
-          return [];
-        }
-        const person = families.find((f) => f.mother.nationalId === a.patientNationalId)?.mother ?? families.flatMap((f) => f.children).find((c) => c.patient.nationalId === a.patientNationalId)?.patient;
-        return [{ id: a.id, patientId: idOf.get(a.patientNationalId) as string, institutionId: a.institutionId, service: SERVICE[a.service], startsAt, status: STATUS[a.status], countyCode: person?.countyCode ?? '' }];
-      });
-      const appointmentsCall = appointments.length > 0
-        ? caller.batch<unknown, ImportAppointmentsResponse>('scheduling', SchedulingServiceService.importAppointments as never, { appointments }, key('scheduling', range))
-        : Promise.resolve(undefined);
-      const referrals = families.flatMap((f) => f.referrals).map((r) => ({
-        id: r.id, patientId: idOf.get(r.patientNationalId) as string, patientCountyCode: r.countyCode,
-        direction: r.direction === 'up' ? ReferralDirection.REFERRAL_DIRECTION_UP : ReferralDirection.REFERRAL_DIRECTION_DOWN,
-        urgency: r.urgency === 'urgent' ? ReferralUrgency.REFERRAL_URGENCY_URGENT : r.urgency === 'emergency' ? ReferralUrgency.REFERRAL_URGENCY_EMERGENCY : ReferralUrgency.REFERRAL_URGENCY_ROUTINE,
-        riskColour: '', fromInstitutionId: r.fromInstitutionId, toInstitutionId: r.toInstitutionId, reason: r.reason, createdAt: r.createdAt,
-        path: r.path.map((s) => REFERRAL_STATUS[s] as ReferralStatus), statusReason: r.statusReason, hoursPerStep: r.hoursPerStep,
-      }));
-      const referralsCall = referrals.length > 0
-        ? caller.batch<unknown, ImportReferralsResponse>('referral', ReferralServiceService.importReferrals as never, { referrals }, key('referral', range))
-        : Promise.resolve(undefined);
+      const recordsCall = caller.batch<unknown, ImportRecordsResponse>(
+        'records',
+        RecordsServiceService.importRecords as never,
+        recordsRequest(families, idOf),
+        key('records', range),
+      );
+      const appointments = families
+        .flatMap((f) => f.appointments)
+        .flatMap((a) => {
+          const startsAt = planner.place(a);
+          if (!startsAt) {
+            counts.appointmentsUnplaced++;
+            return [];
+          }
+          const person =
+            families.find((f) => f.mother.nationalId === a.patientNationalId)?.mother ??
+            families.flatMap((f) => f.children).find((c) => c.patient.nationalId === a.patientNationalId)?.patient;
+          return [
+            {
+              id: a.id,
+              patientId: idOf.get(a.patientNationalId) as string,
+              institutionId: a.institutionId,
+              service: SERVICE[a.service],
+              startsAt,
+              status: STATUS[a.status],
+              countyCode: person?.countyCode ?? '',
+            },
+          ];
+        });
+      const appointmentsCall =
+        appointments.length > 0
+          ? caller.batch<unknown, ImportAppointmentsResponse>(
+              'scheduling',
+              SchedulingServiceService.importAppointments as never,
+              { appointments },
+              key('scheduling', range),
+            )
+          : Promise.resolve(undefined);
+      const referrals = families
+        .flatMap((f) => f.referrals)
+        .map((r) => ({
+          id: r.id,
+          patientId: idOf.get(r.patientNationalId) as string,
+          patientCountyCode: r.countyCode,
+          direction:
+            r.direction === 'up' ? ReferralDirection.REFERRAL_DIRECTION_UP : ReferralDirection.REFERRAL_DIRECTION_DOWN,
+          urgency:
+            r.urgency === 'urgent'
+              ? ReferralUrgency.REFERRAL_URGENCY_URGENT
+              : r.urgency === 'emergency'
+                ? ReferralUrgency.REFERRAL_URGENCY_EMERGENCY
+                : ReferralUrgency.REFERRAL_URGENCY_ROUTINE,
+          riskColour: '',
+          fromInstitutionId: r.fromInstitutionId,
+          toInstitutionId: r.toInstitutionId,
+          reason: r.reason,
+          createdAt: r.createdAt,
+          path: r.path.map((s) => REFERRAL_STATUS[s] as ReferralStatus),
+          statusReason: r.statusReason,
+          hoursPerStep: r.hoursPerStep,
+        }));
+      const referralsCall =
+        referrals.length > 0
+          ? caller.batch<unknown, ImportReferralsResponse>(
+              'referral',
+              ReferralServiceService.importReferrals as never,
+              { referrals },
+              key('referral', range),
+            )
+          : Promise.resolve(undefined);
       const [records, booked, referred] = await Promise.all([recordsCall, appointmentsCall, referralsCall]);
       counts.patientsCreated += registered.created;
       counts.patientsMatched += registered.matched;
@@ -332,7 +489,10 @@ export async function seed(options: SeedOptions): Promise<SeedResult> {
       counts,
       rows: rowsOf(counts),
       elapsedMs: Date.now() - began,
-      samples: { pregnantNationalId: first.mother.nationalId, childNationalId: firstMother.children[0]?.patient.nationalId },
+      samples: {
+        pregnantNationalId: first.mother.nationalId,
+        childNationalId: firstMother.children[0]?.patient.nationalId,
+      },
     };
   } finally {
     caller.close();
@@ -344,18 +504,38 @@ function recordsRequest(families: readonly Family[], idOf: ReadonlyMap<string, s
     pregnancies: families.flatMap((f) => {
       const p = f.pregnancy;
       if (!p) return [];
-      return [{
-        patientId: idOf.get(f.mother.nationalId), countyCode: f.mother.countyCode, maternalBirthDate: f.mother.birthDate, institutionId: p.institutionId,
-        lmp: p.lmp, registeredOn: p.registeredOn, prePregnancyWeightKg: p.prePregnancyWeightKg, heightCm: p.heightCm, findings: p.findings,
-        gradedAtInstitutionId: p.gradedAt ?? '',
-        visits: p.visits.map((v) => ({ ...v, proteinuria: Proteinuria.PROTEINURIA_NEGATIVE })),
-      }];
+      return [
+        {
+          patientId: idOf.get(f.mother.nationalId),
+          countyCode: f.mother.countyCode,
+          maternalBirthDate: f.mother.birthDate,
+          institutionId: p.institutionId,
+          lmp: p.lmp,
+          registeredOn: p.registeredOn,
+          prePregnancyWeightKg: p.prePregnancyWeightKg,
+          heightCm: p.heightCm,
+          findings: p.findings,
+          gradedAtInstitutionId: p.gradedAt ?? '',
+          visits: p.visits.map((v) => ({ ...v, proteinuria: Proteinuria.PROTEINURIA_NEGATIVE })),
+        },
+      ];
     }),
     children: families.flatMap((f) =>
       f.children.map((c) => ({
-        patientId: idOf.get(c.patient.nationalId), motherPatientId: idOf.get(f.mother.nationalId) ?? '', birthDate: c.patient.birthDate,
-        sex: c.patient.sex === 'female' ? ChildSex.CHILD_SEX_FEMALE : ChildSex.CHILD_SEX_MALE, countyCode: c.patient.countyCode,
-        checks: c.checks.map((k) => ({ ...k, development: MilestoneStatus.MILESTONE_STATUS_OK, feeding: k.service === 'newborn-home-visit' ? ChildFeeding.CHILD_FEEDING_EXCLUSIVE_BREASTFEEDING : ChildFeeding.CHILD_FEEDING_UNSPECIFIED, growth: { ...k.growth, position: '' } })),
+        patientId: idOf.get(c.patient.nationalId),
+        motherPatientId: idOf.get(f.mother.nationalId) ?? '',
+        birthDate: c.patient.birthDate,
+        sex: c.patient.sex === 'female' ? ChildSex.CHILD_SEX_FEMALE : ChildSex.CHILD_SEX_MALE,
+        countyCode: c.patient.countyCode,
+        checks: c.checks.map((k) => ({
+          ...k,
+          development: MilestoneStatus.MILESTONE_STATUS_OK,
+          feeding:
+            k.service === 'newborn-home-visit'
+              ? ChildFeeding.CHILD_FEEDING_EXCLUSIVE_BREASTFEEDING
+              : ChildFeeding.CHILD_FEEDING_UNSPECIFIED,
+          growth: { ...k.growth, position: '' },
+        })),
         immunizations: c.doses,
       })),
     ),
@@ -364,8 +544,11 @@ function recordsRequest(families: readonly Family[], idOf: ReadonlyMap<string, s
 
 /** The platform's service addresses and the seeder's credential, from a running platform's data dir. */
 export function platformConnection(dataDir: string): Pick<SeedOptions, 'addresses' | 'credential'> {
-  const state = JSON.parse(readFileSync(path.join(dataDir, 'platform.json'), 'utf8')) as { serviceAddresses?: Record<string, string> };
-  const address = (name: string, port: number): string => process.env[`MCH_${name.toUpperCase()}_ADDR`] ?? state.serviceAddresses?.[name] ?? `127.0.0.1:${port}`;
+  const state = JSON.parse(readFileSync(path.join(dataDir, 'platform.json'), 'utf8')) as {
+    serviceAddresses?: Record<string, string>;
+  };
+  const address = (name: string, port: number): string =>
+    process.env[`MCH_${name.toUpperCase()}_ADDR`] ?? state.serviceAddresses?.[name] ?? `127.0.0.1:${port}`;
   let credential = process.env.MCH_SERVICE_CREDENTIAL_SEEDER;
   const secrets = path.join(dataDir, 'secrets.json');
   if (!credential && existsSync(secrets)) {
@@ -373,7 +556,12 @@ export function platformConnection(dataDir: string): Pick<SeedOptions, 'addresse
     if (secret) credential = deriveServiceCredential(secret, 'seeder');
   }
   return {
-    addresses: { identity: address('identity', 50051), records: address('records', 50052), scheduling: address('scheduling', 50053), referral: address('referral', 50054) },
+    addresses: {
+      identity: address('identity', 50051),
+      records: address('records', 50052),
+      scheduling: address('scheduling', 50053),
+      referral: address('referral', 50054),
+    },
     credential,
   };
 }

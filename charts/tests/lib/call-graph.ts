@@ -43,7 +43,11 @@ const ADDRESS_KEY = /^([A-Z]+)_SERVICE_ADDR$/;
 
 /** Backends the gateway serves routes for: every service with a google.api.http route, plus the hand-written routes'. */
 function gatewayBackends(): string[] {
-  const root = loadProtoRoot({ includeDirs: [protoDir(), path.join(protoDir(), 'third_party')], files: findServiceProtos(protoDir()), generatedDirs: [] });
+  const root = loadProtoRoot({
+    includeDirs: [protoDir(), path.join(protoDir(), 'third_party')],
+    files: findServiceProtos(protoDir()),
+    generatedDirs: [],
+  });
   const backends = new Set(collectRoutes(root).map((route) => backendOf(route.service)));
   // Objects and the status page (replication), live events (consultation): gateway/src/objects.ts, status-page.ts,
   // consultation-events.ts name these backends.
@@ -70,4 +74,3 @@ export function callGraph(): Call[] {
   if ('OBJECT_STORE_AGENTS' in replicationConfigSpec) add('replication', 'objects', 'OBJECT_STORE_AGENTS');
   return [...calls.values()].sort((a, b) => `${a.from}->${a.to}`.localeCompare(`${b.from}->${b.to}`));
 }
-

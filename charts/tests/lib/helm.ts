@@ -68,7 +68,14 @@ export interface HelmResult {
 async function helm(args: readonly string[]): Promise<HelmResult> {
   const binary = await helmBinary();
   try {
-    const { stdout, stderr } = await run(binary, [...args], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, HELM_CACHE_HOME: path.join(CHART_DIR, '..', '..', '.tools', 'helm-cache'), HELM_CONFIG_HOME: path.join(CHART_DIR, '..', '..', '.tools', 'helm-config') } });
+    const { stdout, stderr } = await run(binary, [...args], {
+      maxBuffer: 64 * 1024 * 1024,
+      env: {
+        ...process.env,
+        HELM_CACHE_HOME: path.join(CHART_DIR, '..', '..', '.tools', 'helm-cache'),
+        HELM_CONFIG_HOME: path.join(CHART_DIR, '..', '..', '.tools', 'helm-config'),
+      },
+    });
     return { ok: true, stdout, stderr };
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
@@ -77,18 +84,38 @@ async function helm(args: readonly string[]): Promise<HelmResult> {
 }
 
 export function lint(values: ValuesSet): Promise<HelmResult> {
-  return helm(['lint', '--strict', CHART_DIR, '--kube-version', KUBE_VERSION, '--namespace', NAMESPACE, ...valuesArgs(values)]);
+  return helm([
+    'lint',
+    '--strict',
+    CHART_DIR,
+    '--kube-version',
+    KUBE_VERSION,
+    '--namespace',
+    NAMESPACE,
+    ...valuesArgs(values),
+  ]);
 }
 
 /** `helm template` output, or the error helm printed. */
 export function template(values: ValuesSet, extraArgs: readonly string[] = []): Promise<HelmResult> {
-  return helm(['template', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--kube-version', KUBE_VERSION, ...valuesArgs(values), ...extraArgs]);
+  return helm([
+    'template',
+    RELEASE,
+    CHART_DIR,
+    '--namespace',
+    NAMESPACE,
+    '--kube-version',
+    KUBE_VERSION,
+    ...valuesArgs(values),
+    ...extraArgs,
+  ]);
 }
 
 export function parseObjects(manifest: string): KubeObject[] {
   const objects: KubeObject[] = [];
   for (const document of parseAllDocuments(manifest)) {
-    if (document.errors.length > 0) throw new Error(`helm rendered invalid YAML: ${document.errors.map((error) => error.message).join('; ')}`);
+    if (document.errors.length > 0)
+      throw new Error(`helm rendered invalid YAML: ${document.errors.map((error) => error.message).join('; ')}`);
     const value: unknown = document.toJS();
     if (value !== null && value !== undefined) objects.push(value as KubeObject);
   }
@@ -104,7 +131,15 @@ export async function render(values: ValuesSet, extraArgs: readonly string[] = [
 
 /** NOTES.txt as `helm install` prints it (a client-side dry run: `helm template` does not render NOTES). */
 export async function notes(values: ValuesSet): Promise<string> {
-  const result = await helm(['install', RELEASE, CHART_DIR, '--namespace', NAMESPACE, '--dry-run=client', ...valuesArgs(values)]);
+  const result = await helm([
+    'install',
+    RELEASE,
+    CHART_DIR,
+    '--namespace',
+    NAMESPACE,
+    '--dry-run=client',
+    ...valuesArgs(values),
+  ]);
   if (!result.ok) throw new Error(`helm install --dry-run (${values.name}) failed: ${result.stderr}`);
   const start = result.stdout.indexOf('NOTES:');
   if (start < 0) throw new Error('helm printed no NOTES');
@@ -117,6 +152,9 @@ export function byKind(objects: readonly KubeObject[], kind: string): KubeObject
 
 export function named(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
   const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
-  if (!found) throw new Error(`no ${kind} ${name} among ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no ${kind} ${name} among ${objects.map((object) => `${object.kind}/${object.metadata.name}`).join(', ')}`,
+    );
   return found;
 }

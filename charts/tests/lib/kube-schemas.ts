@@ -42,7 +42,9 @@ export function crdDirs(): string[] {
 export function crdFiles(dirs = crdDirs()): Map<string, string> {
   const files = new Map<string, string>();
   for (const dir of dirs) {
-    for (const file of readdirSync(dir).filter((name) => /\.ya?ml$/.test(name)).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort()) {
       if (!files.has(file)) files.set(file, path.join(dir, file));
     }
   }
@@ -85,7 +87,10 @@ export async function crdModels(crdFile: string): Promise<string> {
 }
 
 /** Every object validated in one child process (see validate-objects.mjs for why a child). */
-export async function validateObjects(objects: readonly KubeObject[], crdModelDirs: readonly string[]): Promise<ValidationResult[]> {
+export async function validateObjects(
+  objects: readonly KubeObject[],
+  crdModelDirs: readonly string[],
+): Promise<ValidationResult[]> {
   const child = run(process.execPath, [VALIDATOR], { maxBuffer: 64 * 1024 * 1024, cwd: REPO_ROOT });
   child.child.stdin?.end(JSON.stringify({ objects, crdModelDirs }));
   const { stdout } = await child;

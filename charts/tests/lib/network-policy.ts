@@ -50,10 +50,13 @@ export function selects(selector: LabelSelector | undefined, labels: Readonly<Re
     const value = labels[expression.key];
     const values = expression.values ?? [];
     const ok =
-      expression.operator === 'In' ? value !== undefined && values.includes(value)
-      : expression.operator === 'NotIn' ? value === undefined || !values.includes(value)
-      : expression.operator === 'Exists' ? value !== undefined
-      : value === undefined;
+      expression.operator === 'In'
+        ? value !== undefined && values.includes(value)
+        : expression.operator === 'NotIn'
+          ? value === undefined || !values.includes(value)
+          : expression.operator === 'Exists'
+            ? value !== undefined
+            : value === undefined;
     if (!ok) return false;
   }
   return true;
@@ -73,7 +76,10 @@ function peerMatches(peer: Peer, policyNamespace: string, endpoint: Endpoint): b
   if (peer.ipBlock) {
     // An ipBlock is meant for addresses outside the cluster's pods (Kubernetes leaves pod IPs in it undefined).
     if (!endpoint.ip) return false;
-    return inCidr(endpoint.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((cidr) => inCidr(endpoint.ip as string, cidr));
+    return (
+      inCidr(endpoint.ip, peer.ipBlock.cidr) &&
+      !(peer.ipBlock.except ?? []).some((cidr) => inCidr(endpoint.ip as string, cidr))
+    );
   }
   if (!endpoint.namespace || !endpoint.labels) return false;
   if (peer.namespaceSelector) {
@@ -90,27 +96,48 @@ function portMatches(rulePorts: Rule['ports'], port: Port): boolean {
     if ((candidate.protocol ?? 'TCP') !== port.protocol) return false;
     if (candidate.port === undefined) return true;
     if (typeof candidate.port === 'string') return candidate.port === port.name;
-    return candidate.endPort ? port.port >= candidate.port && port.port <= candidate.endPort : candidate.port === port.port;
+    return candidate.endPort
+      ? port.port >= candidate.port && port.port <= candidate.endPort
+      : candidate.port === port.port;
   });
 }
 
 function policiesOf(objects: readonly KubeObject[]): { namespace: string; spec: PolicySpec }[] {
-  return objects.filter((object) => object.kind === 'NetworkPolicy').map((object) => ({ namespace: object.metadata.namespace ?? 'default', spec: object.spec as unknown as PolicySpec }));
+  return objects
+    .filter((object) => object.kind === 'NetworkPolicy')
+    .map((object) => ({
+      namespace: object.metadata.namespace ?? 'default',
+      spec: object.spec as unknown as PolicySpec,
+    }));
 }
 
 function types(spec: PolicySpec): string[] {
   return spec.policyTypes ?? ['Ingress', ...(spec.egress ? ['Egress'] : [])];
 }
 
-function allowedOneWay(objects: readonly KubeObject[], direction: 'Ingress' | 'Egress', subject: Endpoint, peer: Endpoint, port: Port): boolean {
+function allowedOneWay(
+  objects: readonly KubeObject[],
+  direction: 'Ingress' | 'Egress',
+  subject: Endpoint,
+  peer: Endpoint,
+  port: Port,
+): boolean {
   // Endpoints outside the namespace (or not pods) are not governed by these policies.
   if (!subject.namespace || !subject.labels) return true;
-  const applying = policiesOf(objects).filter((policy) => policy.namespace === subject.namespace?.name && types(policy.spec).includes(direction) && selects(policy.spec.podSelector, subject.labels ?? {}));
+  const applying = policiesOf(objects).filter(
+    (policy) =>
+      policy.namespace === subject.namespace?.name &&
+      types(policy.spec).includes(direction) &&
+      selects(policy.spec.podSelector, subject.labels ?? {}),
+  );
   if (applying.length === 0) return true;
   return applying.some((policy) =>
     (direction === 'Ingress' ? policy.spec.ingress : policy.spec.egress)?.some((rule) => {
       const peers = direction === 'Ingress' ? rule.from : rule.to;
-      return (!peers || peers.length === 0 || peers.some((candidate) => peerMatches(candidate, policy.namespace, peer))) && portMatches(rule.ports, port);
+      return (
+        (!peers || peers.length === 0 || peers.some((candidate) => peerMatches(candidate, policy.namespace, peer))) &&
+        portMatches(rule.ports, port)
+      );
     }),
   );
 }

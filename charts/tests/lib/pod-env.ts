@@ -20,7 +20,11 @@ export interface Container {
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
 }
 
-function dataOf(objects: readonly KubeObject[], kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> | undefined {
+function dataOf(
+  objects: readonly KubeObject[],
+  kind: 'ConfigMap' | 'Secret',
+  name: string,
+): Record<string, string> | undefined {
   const object = objects.find((candidate) => candidate.kind === kind && candidate.metadata.name === name);
   if (!object) return undefined;
   const data: Record<string, string> = { ...((object['stringData'] as Record<string, string> | undefined) ?? {}) };
@@ -39,7 +43,11 @@ function placeholder(source: string): string {
 const KUBELET_ENV = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
 
 /** `namespace`: the pod's, for the downward API's metadata.namespace. */
-export function containerEnv(objects: readonly KubeObject[], container: Container, namespace?: string): Record<string, string> {
+export function containerEnv(
+  objects: readonly KubeObject[],
+  container: Container,
+  namespace?: string,
+): Record<string, string> {
   const env: Record<string, string> = { ...KUBELET_ENV };
   for (const source of container.envFrom ?? []) {
     if (source.configMapRef) Object.assign(env, dataOf(objects, 'ConfigMap', source.configMapRef.name) ?? {});
@@ -47,7 +55,10 @@ export function containerEnv(objects: readonly KubeObject[], container: Containe
   }
   for (const variable of container.env ?? []) {
     if (variable.value !== undefined) {
-      env[variable.name] = variable.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole);
+      env[variable.name] = variable.value.replace(
+        /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g,
+        (whole, name: string) => env[name] ?? whole,
+      );
     } else if (variable.valueFrom?.fieldRef) {
       const path = variable.valueFrom.fieldRef.fieldPath;
       env[variable.name] = path === 'metadata.namespace' && namespace ? namespace : placeholder(`field:${path}`);
@@ -56,7 +67,10 @@ export function containerEnv(objects: readonly KubeObject[], container: Containe
       const rendered = dataOf(objects, 'Secret', ref.name);
       if (rendered) {
         if (ref.key in rendered) env[variable.name] = rendered[ref.key] as string;
-        else if (!ref.optional) throw new Error(`${container.name}: ${variable.name} names key ${ref.key} of Secret ${ref.name}, which the chart renders without it`);
+        else if (!ref.optional)
+          throw new Error(
+            `${container.name}: ${variable.name} names key ${ref.key} of Secret ${ref.name}, which the chart renders without it`,
+          );
       } else if (!ref.optional) {
         env[variable.name] = placeholder(`secret:${ref.name}/${ref.key}`);
       }
@@ -64,7 +78,8 @@ export function containerEnv(objects: readonly KubeObject[], container: Containe
       const ref = variable.valueFrom.configMapKeyRef;
       const value = dataOf(objects, 'ConfigMap', ref.name)?.[ref.key];
       if (value !== undefined) env[variable.name] = value;
-      else if (!ref.optional) throw new Error(`${container.name}: ${variable.name} names a missing ConfigMap key ${ref.name}/${ref.key}`);
+      else if (!ref.optional)
+        throw new Error(`${container.name}: ${variable.name} names a missing ConfigMap key ${ref.name}/${ref.key}`);
     }
   }
   return env;
@@ -72,5 +87,5 @@ export function containerEnv(objects: readonly KubeObject[], container: Containe
 
 /** The pod template of a workload (Deployment, StatefulSet, Job). */
 export function podSpec(object: KubeObject): { containers: Container[]; [key: string]: unknown } {
-  return ((object.spec as { template: { spec: { containers: Container[] } } }).template.spec);
+  return (object.spec as { template: { spec: { containers: Container[] } } }).template.spec;
 }

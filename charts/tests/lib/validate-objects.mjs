@@ -41,7 +41,8 @@ const CRD_PACKAGES = {
  */
 const PARTIAL_PACKAGES = {
   'barmancloud.cnpg.io/v1 ObjectStore': {
-    module: '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration',
+    module:
+      '@kubernetes-models/cloudnative-pg/github.com/cloudnative-pg/barman-cloud/pkg/api/BarmanObjectStoreConfiguration',
     model: 'BarmanObjectStoreConfiguration',
     field: (object) => object.spec?.configuration,
     judged: 'spec.configuration',
@@ -68,7 +69,8 @@ async function validatorOf(apiVersion, kind) {
   try {
     const module = await import(builtInModule(apiVersion, kind));
     const Model = module[kind];
-    if (typeof Model === 'function') return { source: 'kubernetes', validate: (object) => new Model(object).validate() };
+    if (typeof Model === 'function')
+      return { source: 'kubernetes', validate: (object) => new Model(object).validate() };
   } catch (error) {
     if (error?.code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED' && error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
   }
@@ -80,7 +82,13 @@ for (const object of input.objects) {
   const name = `${object.kind}/${object.metadata?.name ?? '?'}`;
   const validator = await validatorOf(String(object.apiVersion), String(object.kind));
   if (!validator) {
-    results.push({ name, apiVersion: object.apiVersion, kind: object.kind, source: 'none', errors: [`no schema for ${object.apiVersion} ${object.kind}`] });
+    results.push({
+      name,
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      source: 'none',
+      errors: [`no schema for ${object.apiVersion} ${object.kind}`],
+    });
     continue;
   }
   const result = { name, apiVersion: object.apiVersion, kind: object.kind, source: validator.source };

@@ -15,7 +15,14 @@ type SchemaNode = Record<string, unknown>;
 function resolve(schema: SchemaNode, node: unknown): SchemaNode | undefined {
   if (!isPlainObject(node)) return undefined;
   const ref = node['$ref'];
-  if (typeof ref === 'string') return resolve(schema, ref.replace(/^#\//, '').split('/').reduce<unknown>((at, key) => (isPlainObject(at) ? at[key] : undefined), schema));
+  if (typeof ref === 'string')
+    return resolve(
+      schema,
+      ref
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce<unknown>((at, key) => (isPlainObject(at) ? at[key] : undefined), schema),
+    );
   return node;
 }
 
@@ -30,7 +37,8 @@ function typeOf(schema: SchemaNode, node: SchemaNode | undefined): string {
   if (Array.isArray(node['enum'])) return (node['enum'] as unknown[]).map((value) => String(value)).join(' \\| ');
   const type = node['type'];
   if (Array.isArray(type)) return type.join(' \\| ');
-  if (typeof type === 'string') return type === 'array' ? `array of ${typeOf(schema, resolve(schema, node['items'])) || 'items'}` : type;
+  if (typeof type === 'string')
+    return type === 'array' ? `array of ${typeOf(schema, resolve(schema, node['items'])) || 'items'}` : type;
   return Array.isArray(node['oneOf']) || Array.isArray(node['anyOf']) ? 'see schema' : '';
 }
 
@@ -39,7 +47,12 @@ function comment(text: string | null | undefined): string {
   const paragraphs = (text ?? '').split(/\n\s*#?\s*\n/);
   return (paragraphs[paragraphs.length - 1] ?? '')
     .split('\n')
-    .map((line) => line.replace(/^\s*#?\s?/, '').replace(/^-- ?/, '').trim())
+    .map((line) =>
+      line
+        .replace(/^\s*#?\s?/, '')
+        .replace(/^-- ?/, '')
+        .trim(),
+    )
     .filter(Boolean)
     .join(' ')
     .replace(/\|/g, '\\|');
@@ -55,15 +68,23 @@ export function valuesRows(): string[] {
     node.items.forEach((pair, index) => {
       if (!isPair(pair) || !isScalar(pair.key)) return;
       const key = String(pair.key.value);
-      const own = comment(pair.key.commentBefore ?? (index === 0 ? node.commentBefore : undefined)) || (isScalar(pair.value) ? comment(pair.value.comment) : '');
+      const own =
+        comment(pair.key.commentBefore ?? (index === 0 ? node.commentBefore : undefined)) ||
+        (isScalar(pair.value) ? comment(pair.value.comment) : '');
       const valueSchema = child(schema, schemaNode, key);
       const dotted = where ? `${where}.${key}` : key;
       if (isMap(pair.value) && pair.value.items.length > 0) {
         visit(pair.value, dotted, valueSchema, own || inherited);
         return;
       }
-      const value: unknown = isScalar(pair.value) ? pair.value.value : isSeq(pair.value) || isMap(pair.value) ? pair.value.toJSON() : null;
-      rows.push(`| \`${dotted}\` | ${typeOf(schema, valueSchema)} | \`${JSON.stringify(value).replace(/\|/g, '\\|')}\` | ${own || inherited} |`);
+      const value: unknown = isScalar(pair.value)
+        ? pair.value.value
+        : isSeq(pair.value) || isMap(pair.value)
+          ? pair.value.toJSON()
+          : null;
+      rows.push(
+        `| \`${dotted}\` | ${typeOf(schema, valueSchema)} | \`${JSON.stringify(value).replace(/\|/g, '\\|')}\` | ${own || inherited} |`,
+      );
     });
   };
   visit(document.contents, '', schema, '');

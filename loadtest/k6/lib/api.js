@@ -79,7 +79,10 @@ function call(session, method, route, body, options) {
     headers['idempotency-key'] = opts.idempotencyKey || newIdempotencyKey();
   }
   /** @type {import('k6/http').Params} */
-  const params = { headers, tags: { name: `${method} ${route}`, op: opts.op || (method === 'GET' ? 'read' : 'write') } };
+  const params = {
+    headers,
+    tags: { name: `${method} ${route}`, op: opts.op || (method === 'GET' ? 'read' : 'write') },
+  };
   if (opts.expected) params.responseCallback = http.expectedStatuses(...opts.expected);
   const payload = body === undefined ? null : JSON.stringify(body);
   let res = http.request(method, url, payload, params);
@@ -172,7 +175,12 @@ export function required(value, what) {
  * @returns {Session | undefined}
  */
 export function login(credentials) {
-  const res = apiPost(null, '/v1/auth/login', { username: credentials.username, password: credentials.password }, { op: 'auth' });
+  const res = apiPost(
+    null,
+    '/v1/auth/login',
+    { username: credentials.username, password: credentials.password },
+    { op: 'auth' },
+  );
   const body = expectOk(res, 'login', (b) => b.tokens.accessToken && b.tokens.refreshToken);
   if (!body) return undefined;
   return sessionFrom(credentials, body.tokens);
@@ -185,7 +193,13 @@ export function login(credentials) {
  */
 export function sessionFrom(credentials, tokens) {
   const lifetimeMs = (tokens.expiresIn || 600) * 1000;
-  return { username: credentials.username, password: credentials.password, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: Date.now() + lifetimeMs };
+  return {
+    username: credentials.username,
+    password: credentials.password,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresAt: Date.now() + lifetimeMs,
+  };
 }
 
 /** Sessions this VU renewed, by username (each VU has its own copy of this module). @type {Record<string, Session>} */
@@ -273,10 +287,18 @@ export function registerWoman(staff, options) {
     const res = apiPost(
       staff,
       '/v1/patients',
-      { nationalId: randomFemaleId(opts.bornFrom, opts.bornTo), name: pickOne(NAMES), countyCode: opts.countyCode || 'lufeng' },
+      {
+        nationalId: randomFemaleId(opts.bornFrom, opts.bornTo),
+        name: pickOne(NAMES),
+        countyCode: opts.countyCode || 'lufeng',
+      },
       { purpose: 'registration' },
     );
-    const body = expectOk(res, 'register patient', (b) => typeof b.patient.id === 'string' && typeof b.outcome === 'string');
+    const body = expectOk(
+      res,
+      'register patient',
+      (b) => typeof b.patient.id === 'string' && typeof b.outcome === 'string',
+    );
     if (!body) return undefined;
     if (body.outcome !== 'REGISTRATION_OUTCOME_MATCHED') return body.patient;
   }
@@ -290,8 +312,17 @@ export function registerWoman(staff, options) {
  * @returns {any}
  */
 export function registerPregnancy(staff, patientId, weeks) {
-  const res = apiPost(staff, '/v1/patients/{patient_id}/pregnancies', { lmp: chinaDate(-weeks * 7) }, { params: { patient_id: patientId }, purpose: 'treatment' });
-  const body = expectOk(res, 'register pregnancy', (b) => typeof b.pregnancy.id === 'string' && b.pregnancy.status === 'active' && b.recordVersion >= 1);
+  const res = apiPost(
+    staff,
+    '/v1/patients/{patient_id}/pregnancies',
+    { lmp: chinaDate(-weeks * 7) },
+    { params: { patient_id: patientId }, purpose: 'treatment' },
+  );
+  const body = expectOk(
+    res,
+    'register pregnancy',
+    (b) => typeof b.pregnancy.id === 'string' && b.pregnancy.status === 'active' && b.recordVersion >= 1,
+  );
   return body ? body.pregnancy : undefined;
 }
 
@@ -304,7 +335,12 @@ export function recordVisit(staff, pregnancyId) {
   const res = apiPost(
     staff,
     '/v1/pregnancies/{pregnancy_id}/visits',
-    { visitDate: chinaDate(0), systolicBp: randomInt(105, 125), diastolicBp: randomInt(65, 80), weightKg: randomInt(550, 680) / 10 },
+    {
+      visitDate: chinaDate(0),
+      systolicBp: randomInt(105, 125),
+      diastolicBp: randomInt(65, 80),
+      weightKg: randomInt(550, 680) / 10,
+    },
     { params: { pregnancy_id: pregnancyId }, purpose: 'treatment' },
   );
   return expectOk(res, 'record visit', (b) => typeof b.visit.id === 'string' && b.recordVersion >= 2);
@@ -318,7 +354,12 @@ export function recordVisit(staff, pregnancyId) {
  */
 export function activateResident(staff, patientId, username, password) {
   const issued = expectOk(
-    apiPost(staff, '/v1/patients/{patient_id}/activation-codes', { delivery: 'handover' }, { params: { patient_id: patientId }, purpose: 'registration' }),
+    apiPost(
+      staff,
+      '/v1/patients/{patient_id}/activation-codes',
+      { delivery: 'handover' },
+      { params: { patient_id: patientId }, purpose: 'registration' },
+    ),
     'issue activation code',
     (b) => typeof b.code === 'string' && b.code.length > 0,
   );
@@ -326,7 +367,8 @@ export function activateResident(staff, patientId, username, password) {
   const activated = expectOk(
     apiPost(null, '/v1/residents/activate', { code: issued.code, username, password }, { op: 'auth' }),
     'activate resident',
-    (b) => b.account.kind === 'resident' && b.account.patientId === patientId && typeof b.tokens.accessToken === 'string',
+    (b) =>
+      b.account.kind === 'resident' && b.account.patientId === patientId && typeof b.tokens.accessToken === 'string',
   );
   return activated ? sessionFrom({ username, password }, activated.tokens) : undefined;
 }
@@ -336,7 +378,11 @@ export function activateResident(staff, patientId, username, password) {
  * @returns {Record<string, any>}
  */
 export function institutionsByCode() {
-  const body = expectOk(apiGet(null, '/v1/institutions', { query: { pageSize: 200 } }), 'list institutions', (b) => b.institutions.length > 100);
+  const body = expectOk(
+    apiGet(null, '/v1/institutions', { query: { pageSize: 200 } }),
+    'list institutions',
+    (b) => b.institutions.length > 100,
+  );
   /** @type {Record<string, any>} */
   const byCode = {};
   if (body) for (const institution of body.institutions) byCode[institution.code] = institution;

@@ -62,7 +62,10 @@ const DEMO_USERNAMES = {
 
 /** @param {AccountKey} key @returns {Credentials} */
 export function account(key) {
-  return { username: envString(`MCH_USER_${key}`, DEMO_USERNAMES[key]), password: envString(`MCH_PASSWORD_${key}`, DEMO_PASSWORD) };
+  return {
+    username: envString(`MCH_USER_${key}`, DEMO_USERNAMES[key]),
+    password: envString(`MCH_PASSWORD_${key}`, DEMO_PASSWORD),
+  };
 }
 
 /** Seeded institutions the scripts act at (codes from services/identity/seed/institutions.json). */

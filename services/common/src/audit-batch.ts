@@ -24,7 +24,18 @@ export class AuditBatcher {
   /** Resolves once the event is committed (on both zones when replication is synchronous). */
   record(ctx: CallContext, entry: AuditEntry): Promise<void> {
     const actor = actorOf(ctx.principal);
-    const row = [actor.id, actor.kind, `{${actor.roles.map((role) => JSON.stringify(role)).join(',')}}`, actor.institution, entry.patientId, entry.action, ctx.purpose ?? '', entry.outcome, entry.reason ?? '', ctx.requestId];
+    const row = [
+      actor.id,
+      actor.kind,
+      `{${actor.roles.map((role) => JSON.stringify(role)).join(',')}}`,
+      actor.institution,
+      entry.patientId,
+      entry.action,
+      ctx.purpose ?? '',
+      entry.outcome,
+      entry.reason ?? '',
+      ctx.requestId,
+    ];
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ row, resolve, reject });
       if (!this.flushing) void this.flush();

@@ -17,7 +17,12 @@ export interface AuditEntry {
 
 type Queryable = Pick<PoolClient, 'query'>;
 
-export function actorOf(principal: Principal | undefined): { id: string; kind: string; roles: readonly string[]; institution: string } {
+export function actorOf(principal: Principal | undefined): {
+  id: string;
+  kind: string;
+  roles: readonly string[];
+  institution: string;
+} {
   return {
     id: principal?.subject ?? 'anonymous',
     kind: principal?.kind ?? 'anonymous',
@@ -31,7 +36,18 @@ export async function recordAudit(target: Queryable, ctx: CallContext, entry: Au
   await target.query(
     `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [actor.id, actor.kind, actor.roles, actor.institution, entry.patientId, entry.action, ctx.purpose ?? '', entry.outcome, entry.reason ?? '', ctx.requestId],
+    [
+      actor.id,
+      actor.kind,
+      actor.roles,
+      actor.institution,
+      entry.patientId,
+      entry.action,
+      ctx.purpose ?? '',
+      entry.outcome,
+      entry.reason ?? '',
+      ctx.requestId,
+    ],
   );
 }
 
@@ -61,10 +77,16 @@ export async function recordAudits(target: Queryable, ctx: CallContext, entries:
  * Applies a policy decision about a patient: a denial is audited, then refused (401 without a principal,
  * 403 otherwise); an allowed break-glass is audited with its reason by the caller's own audit write.
  */
-export async function enforce(db: Database, ctx: CallContext, decision: Decision, patientId: string, action: string): Promise<void> {
+export async function enforce(
+  db: Database,
+  ctx: CallContext,
+  decision: Decision,
+  patientId: string,
+  action: string,
+): Promise<void> {
   if (decision.allowed) return;
-  await recordAudit(db.rw, ctx, { patientId, action, outcome: 'denied', reason: decision.reason }).catch((error: unknown) =>
-    ctx.logger.error({ err: error }, 'could not audit a denied access'),
+  await recordAudit(db.rw, ctx, { patientId, action, outcome: 'denied', reason: decision.reason }).catch(
+    (error: unknown) => ctx.logger.error({ err: error }, 'could not audit a denied access'),
   );
   requireAllowed(ctx.principal, decision);
 }
@@ -88,7 +110,13 @@ interface AuditRow {
 }
 
 /** A patient's audit events, newest first, strictly before `before`. */
-export async function listAuditEvents(db: Database, service: string, patientId: string, before: Date | undefined, pageSize: number): Promise<AuditEvent[]> {
+export async function listAuditEvents(
+  db: Database,
+  service: string,
+  patientId: string,
+  before: Date | undefined,
+  pageSize: number,
+): Promise<AuditEvent[]> {
   // A timestamp the wire allows but Postgres does not (invalid, or before year 1 / after 9999) is bad input, not a 500.
   if (before !== undefined && !(before.getTime() >= MIN_AUDIT_TIME && before.getTime() <= MAX_AUDIT_TIME)) {
     throw InvalidArgumentError.field('before', 'must be a time between the years 1 and 9999');

@@ -19,7 +19,13 @@ export function admitBatch(ctx: CallContext, field: string, size: number, max: n
 }
 
 /** Runs a batch's writes in one transaction under its Idempotency-Key: a replayed batch returns the first answer. */
-export function runBulkImport<T>(db: Database, ctx: CallContext, requestBytes: Uint8Array, codec: ResponseCodec<T>, effect: (tx: PoolClient) => Promise<T>): Promise<T> {
+export function runBulkImport<T>(
+  db: Database,
+  ctx: CallContext,
+  requestBytes: Uint8Array,
+  codec: ResponseCodec<T>,
+  effect: (tx: PoolClient) => Promise<T>,
+): Promise<T> {
   return runIdempotent(db, scopeFromContext(ctx), requestBytes, codec, async (tx) => {
     await tx.query(`SET LOCAL statement_timeout = ${BULK_STATEMENT_TIMEOUT_MS}`);
     return effect(tx);

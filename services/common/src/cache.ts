@@ -69,7 +69,12 @@ export class Cache {
   }
 
   /** Returns the cached value of `key`, or loads, stores and returns it. A Redis failure is a miss. */
-  async getOrLoad<T>(key: string, codec: Codec<T>, load: () => Promise<T>, ttlSeconds = this.options.defaultTtlSeconds): Promise<{ value: T; hit: boolean }> {
+  async getOrLoad<T>(
+    key: string,
+    codec: Codec<T>,
+    load: () => Promise<T>,
+    ttlSeconds = this.options.defaultTtlSeconds,
+  ): Promise<{ value: T; hit: boolean }> {
     let fullKey: string | undefined;
     try {
       fullKey = `${key}:g${await this.currentGeneration()}`;

@@ -29,16 +29,20 @@ describe('protos and generated code', () => {
   it.each([
     ['buf.gen.yaml', 'services/common/src/gen'],
     ['services/gateway/test/fixtures/buf.gen.yaml', 'services/gateway/test/fixtures/gen'],
-  ])('%s output is up to date in %s (run `npm run gen`)', (template, out) => {
-    const scratch = mkdtempSync(path.join(tmpdir(), 'mch-gen-'));
-    try {
-      execFileSync(buf, ['generate', '--template', template, '-o', scratch], { cwd: root, stdio: 'pipe' });
-      const fresh = filesUnder(path.join(scratch, out));
-      const committed = filesUnder(path.join(root, out));
-      expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
-      for (const [file, text] of fresh) expect({ file, text: committed.get(file) }).toEqual({ file, text });
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
-  }, 60_000);
+  ])(
+    '%s output is up to date in %s (run `npm run gen`)',
+    (template, out) => {
+      const scratch = mkdtempSync(path.join(tmpdir(), 'mch-gen-'));
+      try {
+        execFileSync(buf, ['generate', '--template', template, '-o', scratch], { cwd: root, stdio: 'pipe' });
+        const fresh = filesUnder(path.join(scratch, out));
+        const committed = filesUnder(path.join(root, out));
+        expect([...committed.keys()].sort()).toEqual([...fresh.keys()].sort());
+        for (const [file, text] of fresh) expect({ file, text: committed.get(file) }).toEqual({ file, text });
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });

@@ -2,13 +2,21 @@ import { ConfigError, int, loadConfig, port, serviceConfigSpec, str, url } from 
 
 describe('loadConfig', () => {
   it('parses typed values and applies defaults', () => {
-    const config = loadConfig({ NAME: str(), PORT: port({ default: 8080 }), POOL: int({ default: 5, min: 1 }) }, { NAME: 'identity', POOL: '12' });
+    const config = loadConfig(
+      { NAME: str(), PORT: port({ default: 8080 }), POOL: int({ default: 5, min: 1 }) },
+      { NAME: 'identity', POOL: '12' },
+    );
     expect(config).toEqual({ NAME: 'identity', PORT: 8080, POOL: 12 });
   });
 
   it('fails listing every invalid key at once', () => {
     const attempt = (): unknown =>
-      loadConfig(serviceConfigSpec, { GRPC_PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', PG_POOL_MAX: '0' });
+      loadConfig(serviceConfigSpec, {
+        GRPC_PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+        PG_POOL_MAX: '0',
+      });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -19,7 +27,9 @@ describe('loadConfig', () => {
   });
 
   it('treats blank values as missing', () => {
-    expect(() => loadConfig({ DATABASE_URL: url({ protocols: ['postgres'] }) }, { DATABASE_URL: '  ' })).toThrow(/DATABASE_URL: is required/);
+    expect(() => loadConfig({ DATABASE_URL: url({ protocols: ['postgres'] }) }, { DATABASE_URL: '  ' })).toThrow(
+      /DATABASE_URL: is required/,
+    );
   });
 
   it('rejects out-of-range ports', () => {

@@ -49,7 +49,8 @@ export function str(options: { default?: string; oneOf?: readonly string[] } = {
   return {
     parse: (raw) =>
       required(raw, options.default, (value) => {
-        if (options.oneOf && !options.oneOf.includes(value)) throw new Error(`must be one of ${options.oneOf.join(', ')}`);
+        if (options.oneOf && !options.oneOf.includes(value))
+          throw new Error(`must be one of ${options.oneOf.join(', ')}`);
         return value;
       }),
   };
@@ -110,7 +111,8 @@ export function address(options: { default?: string } = {}): ConfigField<string>
   return {
     parse: (raw) =>
       required(raw, options.default, (value) => {
-        if (!/^([a-z]+:\/\/\/?)?[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(value)) throw new Error(`must be host:port, got "${value}"`);
+        if (!/^([a-z]+:\/\/\/?)?[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(value))
+          throw new Error(`must be host:port, got "${value}"`);
         return value;
       }),
   };

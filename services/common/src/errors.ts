@@ -75,7 +75,8 @@ export function withFieldPrefix<T>(prefix: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(error.violations.map((v) => ({ ...v, field: `${prefix}${v.field}` })));
+    if (error instanceof InvalidArgumentError)
+      throw new InvalidArgumentError(error.violations.map((v) => ({ ...v, field: `${prefix}${v.field}` })));
     throw error;
   }
 }
@@ -157,19 +158,29 @@ export function toWireStatus(error: unknown): WireStatus {
   const details: Any[] = [];
   if (error instanceof InvalidArgumentError) {
     details.push(
-      pack('google.rpc.BadRequest', BadRequest.encode({ fieldViolations: error.violations.map((v) => ({ ...v, reason: '' })) }).finish()),
+      pack(
+        'google.rpc.BadRequest',
+        BadRequest.encode({ fieldViolations: error.violations.map((v) => ({ ...v, reason: '' })) }).finish(),
+      ),
     );
   }
   if (error instanceof FailedPreconditionError && error.reason) {
     details.push(
       pack(
         'google.rpc.PreconditionFailure',
-        PreconditionFailure.encode({ violations: [{ type: error.reason, subject: '', description: error.message }] }).finish(),
+        PreconditionFailure.encode({
+          violations: [{ type: error.reason, subject: '', description: error.message }],
+        }).finish(),
       ),
     );
   }
   if (error.reason && !(error instanceof InvalidArgumentError)) {
-    details.push(pack('google.rpc.ErrorInfo', ErrorInfo.encode({ reason: error.reason, domain: 'mch.alliance', metadata: {} }).finish()));
+    details.push(
+      pack(
+        'google.rpc.ErrorInfo',
+        ErrorInfo.encode({ reason: error.reason, domain: 'mch.alliance', metadata: {} }).finish(),
+      ),
+    );
   }
   return withDetails(error.code, error.message, details);
 }
@@ -200,7 +211,8 @@ export function fieldViolationsOf(status: Status | undefined): FieldViolation[] 
   const violations: FieldViolation[] = [];
   for (const detail of status?.details ?? []) {
     if (detail.typeUrl === TYPE_URL_PREFIX + 'google.rpc.BadRequest') {
-      for (const v of BadRequest.decode(detail.value).fieldViolations) violations.push({ field: v.field, description: v.description });
+      for (const v of BadRequest.decode(detail.value).fieldViolations)
+        violations.push({ field: v.field, description: v.description });
     }
   }
   return violations;

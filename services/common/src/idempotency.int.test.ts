@@ -20,11 +20,24 @@ describe('idempotency store', () => {
   let admin: Client;
 
   beforeAll(async () => {
-    await migrate({ url: platform.rwUrl, schema, migrations: readMigrations('kit', path.join(serviceDir('common'), 'migrations')), logger });
+    await migrate({
+      url: platform.rwUrl,
+      schema,
+      migrations: readMigrations('kit', path.join(serviceDir('common'), 'migrations')),
+      logger,
+    });
     admin = new Client({ connectionString: platform.rwUrl });
     await admin.connect();
     await admin.query(`CREATE TABLE ${schema}.effects (id serial PRIMARY KEY, key text)`);
-    db = new Database({ rwUrl: platform.rwUrl, schema, applicationName: 'idem-test', poolMax: 8, statementTimeoutMs: 5_000, commitUnknownAfterMs: 30_000, logger });
+    db = new Database({
+      rwUrl: platform.rwUrl,
+      schema,
+      applicationName: 'idem-test',
+      poolMax: 8,
+      statementTimeoutMs: 5_000,
+      commitUnknownAfterMs: 30_000,
+      logger,
+    });
   });
 
   afterAll(async () => {
@@ -34,11 +47,14 @@ describe('idempotency store', () => {
   });
 
   const request = (latitude: number): Uint8Array => LatLng.encode({ latitude, longitude: 101.55 }).finish();
-  const effect = (key: string, latitude: number) => async (tx: import('pg').PoolClient): Promise<LatLng> => {
-    const { rows } = await tx.query<{ id: number }>('INSERT INTO effects (key) VALUES ($1) RETURNING id', [key]);
-    return { latitude, longitude: rows[0]?.id ?? -1 };
-  };
-  const effectsFor = async (key: string): Promise<number> => (await admin.query(`SELECT 1 FROM ${schema}.effects WHERE key = $1`, [key])).rowCount ?? 0;
+  const effect =
+    (key: string, latitude: number) =>
+    async (tx: import('pg').PoolClient): Promise<LatLng> => {
+      const { rows } = await tx.query<{ id: number }>('INSERT INTO effects (key) VALUES ($1) RETURNING id', [key]);
+      return { latitude, longitude: rows[0]?.id ?? -1 };
+    };
+  const effectsFor = async (key: string): Promise<number> =>
+    (await admin.query(`SELECT 1 FROM ${schema}.effects WHERE key = $1`, [key])).rowCount ?? 0;
 
   it('replays the first result for a repeated key and runs the effect once', async () => {
     const scope = { caller: 'clinician-1', method: '/test/Book', key: 'key-replay-0001' };
@@ -59,7 +75,9 @@ describe('idempotency store', () => {
 
   it('runs the effect once when duplicates race', async () => {
     const scope = { caller: 'resident-7', method: '/test/Book', key: 'key-race-000001' };
-    const results = await Promise.all(Array.from({ length: 8 }, () => runIdempotent(db, scope, request(24), LatLng, effect(scope.key, 24))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => runIdempotent(db, scope, request(24), LatLng, effect(scope.key, 24))),
+    );
     expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
     expect(await effectsFor(scope.key)).toBe(1);
   });

@@ -25,7 +25,9 @@ export function requestHash(method: string, requestBytes: Uint8Array): Buffer {
 }
 
 export function scopeFromContext(ctx: CallContext): IdempotencyScope | undefined {
-  return ctx.idempotencyKey === undefined ? undefined : { caller: ctx.caller, method: ctx.method, key: ctx.idempotencyKey };
+  return ctx.idempotencyKey === undefined
+    ? undefined
+    : { caller: ctx.caller, method: ctx.method, key: ctx.idempotencyKey };
 }
 
 /**
@@ -77,7 +79,12 @@ export async function runIdempotent<T>(
  * the first call changed (a pregnancy ended, a version moved on), a client retrying an unknown outcome must get
  * its first answer, not a refusal. A key still in flight, or unknown, returns undefined: `runIdempotent` decides.
  */
-export async function previousAnswer<T>(db: Database, scope: IdempotencyScope | undefined, requestBytes: Uint8Array, codec: ResponseCodec<T>): Promise<T | undefined> {
+export async function previousAnswer<T>(
+  db: Database,
+  scope: IdempotencyScope | undefined,
+  requestBytes: Uint8Array,
+  codec: ResponseCodec<T>,
+): Promise<T | undefined> {
   if (!scope) return undefined;
   // Read under a row lock in a transaction of its own: its COMMIT then waits for the synchronous standby, so a
   // first answer whose commit wait was cut short is not confirmed by its replay before the other zone has it.
@@ -92,12 +99,16 @@ export async function previousAnswer<T>(db: Database, scope: IdempotencyScope | 
   );
   const first = rows[0];
   if (!first || first.response === null) return undefined;
-  if (!first.request_hash.equals(requestHash(scope.method, requestBytes))) throw InvalidArgumentError.field('Idempotency-Key', 'was already used for a different request');
+  if (!first.request_hash.equals(requestHash(scope.method, requestBytes)))
+    throw InvalidArgumentError.field('Idempotency-Key', 'was already used for a different request');
   return codec.decode(first.response);
 }
 
 /** Deletes keys past retention, as the owner role (each service's `sweep` command). Returns how many were removed. */
-export async function sweepIdempotencyKeys(db: Database, retentionHours = IDEMPOTENCY_RETENTION_HOURS): Promise<number> {
+export async function sweepIdempotencyKeys(
+  db: Database,
+  retentionHours = IDEMPOTENCY_RETENTION_HOURS,
+): Promise<number> {
   const rows = await db.query<{ n: string }>(
     `WITH gone AS (DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) RETURNING 1)
      SELECT count(*)::text AS n FROM gone`,

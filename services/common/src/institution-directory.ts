@@ -41,7 +41,10 @@ export class InstitutionDirectory {
   private readonly timeoutMs: number;
 
   /** `identity` is a channel to the identity service; the directory is public, so no caller's token is sent. */
-  constructor(private readonly identity: Client, options: InstitutionDirectoryOptions = {}) {
+  constructor(
+    private readonly identity: Client,
+    options: InstitutionDirectoryOptions = {},
+  ) {
     this.ttlMs = options.ttlMs ?? 5 * 60_000;
     this.missRefreshMs = options.missRefreshMs ?? 5_000;
     this.timeoutMs = options.timeoutMs ?? 5_000;
@@ -97,7 +100,9 @@ export class InstitutionDirectory {
           name: institution.name,
           countyCode: institution.countyCode,
           level: INSTITUTION_LEVELS[institution.level],
-          location: institution.location ? { latitude: institution.location.latitude, longitude: institution.location.longitude } : undefined,
+          location: institution.location
+            ? { latitude: institution.location.latitude, longitude: institution.location.longitude }
+            : undefined,
           capabilities: institution.capabilities,
         });
       }

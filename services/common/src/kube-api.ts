@@ -39,12 +39,18 @@ export class KubeApi {
     const secure = url.protocol === 'https:';
     const ca = secure ? (this.options.ca ?? readFileSync(`${SERVICE_ACCOUNT}/ca.crt`, 'utf8')) : undefined;
     return new Promise((resolve, reject) => {
-      const request = (secure ? https : http).request(url, { method, headers, ca, timeout: REQUEST_TIMEOUT_MS }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', reject);
-      });
+      const request = (secure ? https : http).request(
+        url,
+        { method, headers, ca, timeout: REQUEST_TIMEOUT_MS },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          response.on('error', reject);
+        },
+      );
       request.on('timeout', () => request.destroy(new Error(`${method} ${url.pathname} timed out`)));
       request.on('error', reject);
       request.end(body?.text);

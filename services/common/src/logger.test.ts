@@ -15,7 +15,10 @@ function capture(): { lines: string[]; stream: Writable } {
 describe('logs never carry a resident identifier', () => {
   it('redacts identifying keys at any depth', () => {
     const { lines, stream } = capture();
-    createLogger('test', 'info', stream).info({ patient: { nationalId: '53230119900101002X', name: '李梅', phone: '13812345678' }, institution: 'CX-PREF-MCH' }, 'registered');
+    createLogger('test', 'info', stream).info(
+      { patient: { nationalId: '53230119900101002X', name: '李梅', phone: '13812345678' }, institution: 'CX-PREF-MCH' },
+      'registered',
+    );
     const line = lines.join('');
     expect(line).not.toContain('53230119900101002X');
     expect(line).not.toContain('李梅');

@@ -12,9 +12,13 @@ describe('service metrics', () => {
     metrics.observeCall('/mch.records.v1.RecordsService/GetRecord', status.OK, 0.02);
     metrics.observeCall('/mch.records.v1.RecordsService/GetRecord', status.INVALID_ARGUMENT, 0.001);
     const { body } = await metrics.text();
-    expect(body).toContain('mch_grpc_server_handled_total{grpc_service="mch.records.v1.RecordsService",grpc_method="GetRecord",grpc_code="OK",service="records"} 2');
+    expect(body).toContain(
+      'mch_grpc_server_handled_total{grpc_service="mch.records.v1.RecordsService",grpc_method="GetRecord",grpc_code="OK",service="records"} 2',
+    );
     expect(body).toContain('grpc_code="INVALID_ARGUMENT",service="records"} 1');
-    expect(body).toContain('mch_grpc_server_handling_seconds_count{service="records",grpc_service="mch.records.v1.RecordsService",grpc_method="GetRecord"} 3');
+    expect(body).toContain(
+      'mch_grpc_server_handling_seconds_count{service="records",grpc_service="mch.records.v1.RecordsService",grpc_method="GetRecord"} 3',
+    );
     expect(body).toMatch(/^nodejs_eventloop_lag_seconds\{service="records"\} /m);
     expect(body).toMatch(/^process_resident_memory_bytes\{service="records"\} /m);
   });

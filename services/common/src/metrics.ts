@@ -63,8 +63,16 @@ export class ServiceMetrics {
       });
     };
     gauge('mch_db_pool_connections', 'Database connections open, by pool (rw, ro).', (pool) => pool.totalCount);
-    gauge('mch_db_pool_in_use', 'Database connections checked out by a query or transaction, by pool.', (pool) => pool.totalCount - pool.idleCount);
-    gauge('mch_db_pool_waiting', 'Queries waiting for a free database connection, by pool.', (pool) => pool.waitingCount);
+    gauge(
+      'mch_db_pool_in_use',
+      'Database connections checked out by a query or transaction, by pool.',
+      (pool) => pool.totalCount - pool.idleCount,
+    );
+    gauge(
+      'mch_db_pool_waiting',
+      'Queries waiting for a free database connection, by pool.',
+      (pool) => pool.waitingCount,
+    );
   }
 
   /** One answered call: its path (`/mch.records.v1.RecordsService/GetRecord`), gRPC status code and seconds taken. */
@@ -106,7 +114,8 @@ export async function serveMetrics(metrics: ServiceMetrics, port: number, host: 
     }
     metrics.text().then(
       ({ contentType, body }) => response.writeHead(200, { 'content-type': contentType }).end(body),
-      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`),
+      (error: unknown) =>
+        response.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${String(error)}\n`),
     );
   });
   await new Promise<void>((resolve, reject) => {

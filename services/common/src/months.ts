@@ -14,7 +14,10 @@ function monthOf(index: number): string {
 }
 
 /** The months asked for: `to` defaults to this month, `from` to 11 months before it; at most three years. */
-export function statisticsPeriod(request: { from: string; to: string }, today: string): { from: string; to: string; firstDay: string; endDay: string } {
+export function statisticsPeriod(
+  request: { from: string; to: string },
+  today: string,
+): { from: string; to: string; firstDay: string; endDay: string } {
   const violations = new Violations();
   const to = request.to || today.slice(0, 7);
   if (!MONTH.test(to)) violations.add('to', 'must be a month YYYY-MM');
@@ -22,7 +25,8 @@ export function statisticsPeriod(request: { from: string; to: string }, today: s
   if (!MONTH.test(from)) violations.add('from', 'must be a month YYYY-MM');
   violations.throwIfAny();
   if (monthIndex(from) > monthIndex(to)) violations.add('from', 'must not be after to');
-  else if (monthIndex(to) - monthIndex(from) >= MAX_MONTHS) violations.add('from', `at most ${MAX_MONTHS} months at a time`);
+  else if (monthIndex(to) - monthIndex(from) >= MAX_MONTHS)
+    violations.add('from', `at most ${MAX_MONTHS} months at a time`);
   violations.throwIfAny();
   return { from, to, firstDay: `${from}-01`, endDay: `${monthOf(monthIndex(to) + 1)}-01` };
 }

@@ -24,7 +24,9 @@ describe('paging', () => {
     expect(decodeOffsetToken(token, { status: 'open' })).toBe(40);
     expect(fieldOf(() => decodeOffsetToken(token, { status: 'merged' }))).toBe('pageToken');
     expect(fieldOf(() => decodeOffsetToken('garbage', {}))).toBe('pageToken');
-    expect(fieldOf(() => decodeOffsetToken(Buffer.from('{"o":-1,"f":"x"}').toString('base64url'), {}))).toBe('pageToken');
+    expect(fieldOf(() => decodeOffsetToken(Buffer.from('{"o":-1,"f":"x"}').toString('base64url'), {}))).toBe(
+      'pageToken',
+    );
     expect(decodeOffsetToken('', {})).toBe(0);
   });
 

@@ -5,12 +5,16 @@ import { InvalidArgumentError } from './errors';
 
 /** Validates `pageSize` (0 means the default). */
 export function checkPageSize(pageSize: number, max: number, fallback: number): number {
-  if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > max) throw InvalidArgumentError.field('pageSize', `must be between 1 and ${max}`);
+  if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > max)
+    throw InvalidArgumentError.field('pageSize', `must be between 1 and ${max}`);
   return pageSize || fallback;
 }
 
 function fingerprint(filters: unknown): string {
-  return createHash('sha256').update(JSON.stringify(filters ?? null)).digest('base64url').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify(filters ?? null))
+    .digest('base64url')
+    .slice(0, 12);
 }
 
 /** A token for the page starting at `offset` of the query with `filters`. */
@@ -27,10 +31,17 @@ export function decodeOffsetToken(token: string, filters: unknown): number {
   } catch {
     parsed = undefined;
   }
-  if (!parsed || typeof parsed.o !== 'number' || !Number.isInteger(parsed.o) || parsed.o < 0 || typeof parsed.f !== 'string') {
+  if (
+    !parsed ||
+    typeof parsed.o !== 'number' ||
+    !Number.isInteger(parsed.o) ||
+    parsed.o < 0 ||
+    typeof parsed.f !== 'string'
+  ) {
     throw InvalidArgumentError.field('pageToken', 'is not a token this API issued');
   }
-  if (parsed.f !== fingerprint(filters)) throw InvalidArgumentError.field('pageToken', 'belongs to a query with other filters');
+  if (parsed.f !== fingerprint(filters))
+    throw InvalidArgumentError.field('pageToken', 'belongs to a query with other filters');
   return parsed.o;
 }
 

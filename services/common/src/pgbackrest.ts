@@ -57,16 +57,27 @@ export function parseBackupInfo(json: string): BackupInfo {
   };
 }
 
-
 /**
  * `pgbackrest info` for one stanza, without writing a log file (the service may run as another OS user than the
  * repository's owner); rejects when the command fails or times out.
  */
-export function readBackupInfo(configPath: string, stanza: string, timeoutMs = 15_000, binary = '/usr/bin/pgbackrest'): Promise<BackupInfo> {
+export function readBackupInfo(
+  configPath: string,
+  stanza: string,
+  timeoutMs = 15_000,
+  binary = '/usr/bin/pgbackrest',
+): Promise<BackupInfo> {
   return new Promise((resolve, reject) => {
     execFile(
       binary,
-      [`--config=${configPath}`, `--stanza=${stanza}`, '--output=json', '--log-level-file=off', '--log-level-console=off', 'info'],
+      [
+        `--config=${configPath}`,
+        `--stanza=${stanza}`,
+        '--output=json',
+        '--log-level-file=off',
+        '--log-level-console=off',
+        'info',
+      ],
       { timeout: timeoutMs, env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' } },
       (error, stdout, stderr) => {
         if (error) return reject(new Error(`pgbackrest info: ${(stderr || error.message).trim().slice(0, 300)}`));

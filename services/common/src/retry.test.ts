@@ -5,7 +5,14 @@ describe('retry policy', () => {
   it('retries UNAVAILABLE only, and only while attempts remain', () => {
     expect(isRetryable(DEFAULT_RETRY_POLICY, status.UNAVAILABLE, 1)).toBe(true);
     expect(isRetryable(DEFAULT_RETRY_POLICY, status.UNAVAILABLE, DEFAULT_RETRY_POLICY.maxAttempts)).toBe(false);
-    for (const code of [status.INVALID_ARGUMENT, status.FAILED_PRECONDITION, status.ABORTED, status.DEADLINE_EXCEEDED, status.INTERNAL, status.RESOURCE_EXHAUSTED]) {
+    for (const code of [
+      status.INVALID_ARGUMENT,
+      status.FAILED_PRECONDITION,
+      status.ABORTED,
+      status.DEADLINE_EXCEEDED,
+      status.INTERNAL,
+      status.RESOURCE_EXHAUSTED,
+    ]) {
       expect(isRetryable(DEFAULT_RETRY_POLICY, code, 1)).toBe(false);
     }
     expect(isRetryable(DEFAULT_RETRY_POLICY, undefined, 1)).toBe(false);

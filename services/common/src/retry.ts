@@ -33,6 +33,9 @@ export function isRetryable(policy: RetryPolicy, code: GrpcStatus | undefined, a
  * [0, min(max, initial * multiplier^(attempt-1))], so clients retrying after a failover do not stampede.
  */
 export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxBackoffMs, policy.initialBackoffMs * policy.backoffMultiplier ** Math.max(0, attempt - 1));
+  const ceiling = Math.min(
+    policy.maxBackoffMs,
+    policy.initialBackoffMs * policy.backoffMultiplier ** Math.max(0, attempt - 1),
+  );
   return Math.floor(random() * ceiling);
 }

@@ -1,7 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { classifyText, loadSensitiveTerms, matchSensitiveTerms, sensitiveTerms, textWithheld, visibleText } from './sensitive-text';
+import {
+  classifyText,
+  loadSensitiveTerms,
+  matchSensitiveTerms,
+  sensitiveTerms,
+  textWithheld,
+  visibleText,
+} from './sensitive-text';
 
 describe('the sensitive term list', () => {
   it('loads, every category cites a source and says whether it was confirmed', () => {
@@ -11,12 +18,22 @@ describe('the sensitive term list', () => {
       expect(category.source.length).toBeGreaterThan(10);
       expect(['confirmed', 'unconfirmed']).toContain(category.status);
     }
-    for (const code of ['hiv', 'syphilis', 'hepatitis_b', 'tuberculosis', 'mental_health']) expect(list.categories.has(code)).toBe(true);
+    for (const code of ['hiv', 'syphilis', 'hepatitis_b', 'tuberculosis', 'mental_health'])
+      expect(list.categories.has(code)).toBe(true);
   });
 
   it('refuses a term of an unknown category, naming the place', () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'terms-')), 'terms.json');
-    writeFileSync(file, JSON.stringify({ version: 'x', categories: [{ code: 'hiv', labelZh: '艾滋病', labelEn: 'HIV', source: 'a regulation, article 39', status: 'confirmed' }], terms: [{ term: 'TB', category: 'tb' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        version: 'x',
+        categories: [
+          { code: 'hiv', labelZh: '艾滋病', labelEn: 'HIV', source: 'a regulation, article 39', status: 'confirmed' },
+        ],
+        terms: [{ term: 'TB', category: 'tb' }],
+      }),
+    );
     expect(() => loadSensitiveTerms(file)).toThrow(/terms\[0\]\.category/);
   });
 });
@@ -41,7 +58,14 @@ describe('matching free text', () => {
     expect(matchSensitiveTerms(text)).toEqual(categories);
   });
 
-  it.each(['HIVE hives urticaria', 'gestational hypertension 重度高血压', 'She trusts the midwife', 'TBD next visit', 'uses walking aids', ''])('%j names nothing', (text) => {
+  it.each([
+    'HIVE hives urticaria',
+    'gestational hypertension 重度高血压',
+    'She trusts the midwife',
+    'TBD next visit',
+    'uses walking aids',
+    '',
+  ])('%j names nothing', (text) => {
     expect(matchSensitiveTerms(text)).toEqual([]);
   });
 });
@@ -51,13 +75,17 @@ describe('classifying a field at write time', () => {
   const sensitiveEntry = { accompaniesSensitiveFact: true, authorMarkedNotSensitive: false };
 
   it('a term makes it sensitive whatever the author says', () => {
-    expect(classifyText('重度高血压; HIV', { accompaniesSensitiveFact: true, authorMarkedNotSensitive: true })).toEqual({ sensitivity: 'names-sensitive', categories: ['hiv'] });
+    expect(classifyText('重度高血压; HIV', { accompaniesSensitiveFact: true, authorMarkedNotSensitive: true })).toEqual(
+      { sensitivity: 'names-sensitive', categories: ['hiv'] },
+    );
     expect(classifyText('HIV', plainEntry).sensitivity).toBe('names-sensitive');
   });
 
   it('text beside a sensitive fact is sensitive unless its author clears it', () => {
     expect(classifyText('复查', sensitiveEntry).sensitivity).toBe('accompanies-sensitive');
-    expect(classifyText('复查', { accompaniesSensitiveFact: true, authorMarkedNotSensitive: true }).sensitivity).toBe('author-cleared');
+    expect(classifyText('复查', { accompaniesSensitiveFact: true, authorMarkedNotSensitive: true }).sensitivity).toBe(
+      'author-cleared',
+    );
     expect(classifyText('复查', plainEntry).sensitivity).toBe('plain');
     expect(classifyText('  ', sensitiveEntry).sensitivity).toBe('plain');
   });

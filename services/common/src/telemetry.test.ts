@@ -13,7 +13,11 @@ test.each([
   ['  insert into identity.audit_events (id) values ($1)', 'INSERT', 'identity.audit_events'],
   ['UPDATE appointments SET status = $2 WHERE id = $1', 'UPDATE', 'appointments'],
   ['DELETE FROM "object_copies" WHERE object_id = $1', 'DELETE', 'object_copies'],
-  ['/* lease */ INSERT INTO object_store_leases (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET holder = $2', 'INSERT', 'object_store_leases'],
+  [
+    '/* lease */ INSERT INTO object_store_leases (name) VALUES ($1) ON CONFLICT (name) DO UPDATE SET holder = $2',
+    'INSERT',
+    'object_store_leases',
+  ],
   ['WITH d AS (SELECT 1 FROM deliveries) SELECT count(*) FROM d', 'WITH', 'deliveries'],
   ['BEGIN', 'BEGIN', undefined],
   ['LOCK TABLE ONLY slots IN SHARE MODE', 'LOCK', 'slots'],
@@ -35,20 +39,36 @@ describe('the standard OTEL_* variables, with nothing pushed unless asked for', 
   });
 
   it('an OTLP endpoint turns on OTLP for every signal whose exporter variable is unset', () => {
-    const settings = telemetrySettings('records', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_METRICS_EXPORTER: 'prometheus', OTEL_LOGS_EXPORTER: 'none' });
+    const settings = telemetrySettings('records', {
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_LOGS_EXPORTER: 'none',
+    });
     expect([settings.traces, settings.metrics, settings.logs]).toEqual([['otlp'], ['prometheus'], []]);
-    expect(telemetrySettings('records', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }).traces).toEqual(['otlp']);
-    expect(telemetrySettings('records', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }).logs).toEqual([]);
+    expect(
+      telemetrySettings('records', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }).traces,
+    ).toEqual(['otlp']);
+    expect(
+      telemetrySettings('records', { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://c:4318/v1/traces' }).logs,
+    ).toEqual([]);
   });
 
   it('an exporter variable says what it says, none wins, duplicates collapse', () => {
-    expect(telemetrySettings('x', { OTEL_TRACES_EXPORTER: 'console,otlp,console' }).traces).toEqual(['console', 'otlp']);
-    expect(telemetrySettings('x', { OTEL_TRACES_EXPORTER: 'otlp,none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).traces).toEqual([]);
+    expect(telemetrySettings('x', { OTEL_TRACES_EXPORTER: 'console,otlp,console' }).traces).toEqual([
+      'console',
+      'otlp',
+    ]);
+    expect(
+      telemetrySettings('x', { OTEL_TRACES_EXPORTER: 'otlp,none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })
+        .traces,
+    ).toEqual([]);
     expect(telemetrySettings('x', { OTEL_LOGS_EXPORTER: 'otlp' }).logs).toEqual(['otlp']);
   });
 
   it('an unknown exporter is an error naming the variable', () => {
-    expect(() => telemetrySettings('x', { OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow('OTEL_TRACES_EXPORTER=jaeger: jaeger is not one of otlp, console, none');
+    expect(() => telemetrySettings('x', { OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow(
+      'OTEL_TRACES_EXPORTER=jaeger: jaeger is not one of otlp, console, none',
+    );
     expect(() => telemetrySettings('x', { OTEL_LOGS_EXPORTER: 'prometheus' })).toThrow('OTEL_LOGS_EXPORTER=prometheus');
   });
 

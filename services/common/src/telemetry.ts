@@ -30,7 +30,12 @@ import {
 /** `a=1&b=2` of a request target as `a=&b=`: which parameters were given, not their values. */
 export function queryNames(target: string): string {
   const query = target.includes('?') ? target.slice(target.indexOf('?') + 1) : '';
-  return query === '' ? '' : query.split('&').map((pair) => `${pair.split('=')[0] ?? ''}=`).join('&');
+  return query === ''
+    ? ''
+    : query
+        .split('&')
+        .map((pair) => `${pair.split('=')[0] ?? ''}=`)
+        .join('&');
 }
 
 /**
@@ -40,7 +45,9 @@ export function queryNames(target: string): string {
 export function statementSummary(text: string): { operation: string; table: string | undefined } {
   const withoutComments = text.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
   const operation = /^\s*\(?\s*([A-Za-z]+)/.exec(withoutComments)?.[1]?.toUpperCase() ?? 'QUERY';
-  const table = /\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+(?:ONLY\s+)?("?[A-Za-z_][\w$]*"?(?:\."?[A-Za-z_][\w$]*"?)?)/i.exec(withoutComments)?.[1]?.replace(/"/g, '');
+  const table = /\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+(?:ONLY\s+)?("?[A-Za-z_][\w$]*"?(?:\."?[A-Za-z_][\w$]*"?)?)/i
+    .exec(withoutComments)?.[1]
+    ?.replace(/"/g, '');
   return { operation, table };
 }
 
@@ -106,13 +113,28 @@ class TelemetryConfigError extends Error {
   override readonly name = 'TelemetryConfigError';
 }
 
-function exportersOf(env: NodeJS.ProcessEnv, variable: string, signalEndpoint: string, allowed: readonly Exporter[]): Exporter[] {
+function exportersOf(
+  env: NodeJS.ProcessEnv,
+  variable: string,
+  signalEndpoint: string,
+  allowed: readonly Exporter[],
+): Exporter[] {
   const raw = env[variable]?.trim();
   if (raw === undefined || raw === '') return env.OTEL_EXPORTER_OTLP_ENDPOINT || env[signalEndpoint] ? ['otlp'] : [];
-  const names = [...new Set(raw.split(',').map((name) => name.trim()).filter((name) => name !== ''))];
+  const names = [
+    ...new Set(
+      raw
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+    ),
+  ];
   if (names.includes('none')) return [];
   const unknown = names.filter((name) => !(allowed as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new TelemetryConfigError(`${variable}=${raw}: ${unknown.join(', ')} is not one of ${[...allowed, 'none'].join(', ')}`);
+  if (unknown.length > 0)
+    throw new TelemetryConfigError(
+      `${variable}=${raw}: ${unknown.join(', ')} is not one of ${[...allowed, 'none'].join(', ')}`,
+    );
   return names as Exporter[];
 }
 
@@ -122,7 +144,11 @@ export function telemetrySettings(defaultServiceName: string, env: NodeJS.Proces
   return {
     serviceName: env.OTEL_SERVICE_NAME?.trim() || defaultServiceName,
     traces: exportersOf(env, 'OTEL_TRACES_EXPORTER', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', ['otlp', 'console']),
-    metrics: exportersOf(env, 'OTEL_METRICS_EXPORTER', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', ['otlp', 'console', 'prometheus']),
+    metrics: exportersOf(env, 'OTEL_METRICS_EXPORTER', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', [
+      'otlp',
+      'console',
+      'prometheus',
+    ]),
     logs: exportersOf(env, 'OTEL_LOGS_EXPORTER', 'OTEL_EXPORTER_OTLP_LOGS_ENDPOINT', ['otlp', 'console']),
     defaultSampler: sampler ? undefined : env.MCH_TRACE_FILE ? 'always_on' : 'parentbased_traceidratio 0.1',
     traceFile: env.MCH_TRACE_FILE || undefined,
@@ -148,8 +174,10 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   }
   const processors: SpanProcessor[] = [];
   if (settings.traces.includes('otlp')) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
-  if (settings.traces.includes('console')) processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
-  if (settings.traceFile) processors.push(new SimpleSpanProcessor({ exporter: new JsonLinesSpanExporter(settings.traceFile) }));
+  if (settings.traces.includes('console'))
+    processors.push(new SimpleSpanProcessor({ exporter: new ConsoleSpanExporter() }));
+  if (settings.traceFile)
+    processors.push(new SimpleSpanProcessor({ exporter: new JsonLinesSpanExporter(settings.traceFile) }));
   if (processors.length === 0) processors.push(new DiscardingSpanProcessor());
   const pushMetrics = settings.metrics.some((exporter) => exporter !== 'prometheus');
   const pushLogs = settings.logs.length > 0;

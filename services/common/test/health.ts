@@ -1,5 +1,11 @@
 // Test support: a grpc.health.v1 Watch client that records every status a server reports.
-import { credentials, loadPackageDefinition, ClientReadableStream, GrpcObject, ServiceClientConstructor } from '@grpc/grpc-js';
+import {
+  credentials,
+  loadPackageDefinition,
+  ClientReadableStream,
+  GrpcObject,
+  ServiceClientConstructor,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
 
@@ -22,7 +28,11 @@ export function watchHealth(address: string, service = ''): HealthWatch {
   const Client = HealthClient.Health as ServiceClientConstructor;
   const client = new Client(address, credentials.createInsecure());
   const statuses: HealthCheckResponse_ServingStatus[] = [];
-  const stream = (client as unknown as { watch(request: { service: string }): ClientReadableStream<{ status: HealthCheckResponse_ServingStatus }> }).watch({ service });
+  const stream = (
+    client as unknown as {
+      watch(request: { service: string }): ClientReadableStream<{ status: HealthCheckResponse_ServingStatus }>;
+    }
+  ).watch({ service });
   stream.on('data', (message) => statuses.push(message.status));
   stream.on('error', () => undefined);
   return {

@@ -22,8 +22,12 @@ export class ServiceProcess {
 
   start(): this {
     const entry = path.join(repoRoot(), 'dist/services', this.name, 'src/main.js');
-    this.child = spawn(process.execPath, [entry], { env: { ...process.env, LOG_LEVEL: 'warn', ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [this.child.stdout, this.child.stderr]) stream?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
+    this.child = spawn(process.execPath, [entry], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [this.child.stdout, this.child.stderr])
+      stream?.on('data', (chunk: Buffer) => this.output.push(chunk.toString()));
     return this;
   }
 

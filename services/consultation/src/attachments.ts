@@ -22,11 +22,22 @@ export class AttachmentStore {
    * The attachments as stored; 400 naming `attachments[i].objectId` for an object that is not there or not this
    * thread's (or, with `consultationId` undefined, not the patient's); 503 when the store cannot be asked.
    */
-  async confirm(ctx: CallContext, attachments: readonly NamedAttachment[], owner: { consultationId?: string; patientId: string }): Promise<CheckedAttachment[]> {
+  async confirm(
+    ctx: CallContext,
+    attachments: readonly NamedAttachment[],
+    owner: { consultationId?: string; patientId: string },
+  ): Promise<CheckedAttachment[]> {
     if (attachments.length === 0) return [];
     const client = this.client;
-    if (!client) throw new UnavailableError('the object store is not configured: attachments cannot be confirmed', 'OBJECT_STORE_UNAVAILABLE');
-    const allowed = new Set([`patient:${owner.patientId}`, ...(owner.consultationId ? [`consultation:${owner.consultationId}`] : [])]);
+    if (!client)
+      throw new UnavailableError(
+        'the object store is not configured: attachments cannot be confirmed',
+        'OBJECT_STORE_UNAVAILABLE',
+      );
+    const allowed = new Set([
+      `patient:${owner.patientId}`,
+      ...(owner.consultationId ? [`consultation:${owner.consultationId}`] : []),
+    ]);
     const violations = new Violations();
     const confirmed = await Promise.all(
       attachments.map(async (attachment, index): Promise<CheckedAttachment | undefined> => {
@@ -35,17 +46,30 @@ export class AttachmentStore {
         try {
           object = await objectSeenBy(client, attachment.objectId, ctx);
         } catch {
-          throw new UnavailableError('the object store could not confirm the attachments; retry with the same Idempotency-Key', 'OBJECT_STORE_UNAVAILABLE');
+          throw new UnavailableError(
+            'the object store could not confirm the attachments; retry with the same Idempotency-Key',
+            'OBJECT_STORE_UNAVAILABLE',
+          );
         }
         if (!object) {
           violations.add(field, 'is not an object this consultation may attach');
           return undefined;
         }
         if (!object.references.some((reference) => allowed.has(reference))) {
-          violations.add(field, owner.consultationId ? 'was not uploaded to this consultation (reference=consultation:<id>)' : 'was not uploaded for this patient (reference=patient:<id>)');
+          violations.add(
+            field,
+            owner.consultationId
+              ? 'was not uploaded to this consultation (reference=consultation:<id>)'
+              : 'was not uploaded for this patient (reference=patient:<id>)',
+          );
           return undefined;
         }
-        return { objectId: attachment.objectId, fileName: attachment.fileName, contentType: object.contentType, sizeBytes: Number(object.size) };
+        return {
+          objectId: attachment.objectId,
+          fileName: attachment.fileName,
+          contentType: object.contentType,
+          sizeBytes: Number(object.size),
+        };
       }),
     );
     violations.throwIfAny();

@@ -3,7 +3,9 @@ import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import { ConsultationServiceService } from '../../common/src/gen/mch/consultation/v1/consultation';
 import type { ConsultationService } from './consultation-service';
 
-export function consultationHandlers(consultations: ConsultationService): UnaryHandlers<typeof ConsultationServiceService> {
+export function consultationHandlers(
+  consultations: ConsultationService,
+): UnaryHandlers<typeof ConsultationServiceService> {
   return {
     createConsultation: (request, ctx) => consultations.create(request, ctx),
     getConsultation: (request, ctx) => consultations.get(request, ctx),

@@ -31,13 +31,19 @@ export class IdentityDirectory {
   /** Fails NOT_FOUND when identity has no such patient (read with the caller's token, so identity audits it). */
   async requirePatient(patientId: string, ctx: CallContext): Promise<void> {
     try {
-      const response = await callUnary(this.client, IdentityServiceService.getPatient, { id: patientId }, { parent: ctx, idempotent: true });
+      const response = await callUnary(
+        this.client,
+        IdentityServiceService.getPatient,
+        { id: patientId },
+        { parent: ctx, idempotent: true },
+      );
       if (!response.patient) throw new NotFoundError(`patient ${patientId} not found`);
     } catch (error) {
       if (error instanceof NotFoundError) throw error;
       if (isServiceError(error)) {
         if (error.code === GrpcStatus.NOT_FOUND) throw new NotFoundError(`patient ${patientId} not found`);
-        if (error.code === GrpcStatus.PERMISSION_DENIED) throw new PermissionDeniedError(error.details, 'ACCESS_DENIED');
+        if (error.code === GrpcStatus.PERMISSION_DENIED)
+          throw new PermissionDeniedError(error.details, 'ACCESS_DENIED');
       }
       throw unavailable(`patient ${patientId}`);
     }

@@ -73,13 +73,19 @@ export class LiveFeed {
     // Channels asked for while Redis was away, and what was published meanwhile, are caught up when it returns.
     subscriber.on('ready', () => {
       const channels = [...this.listeners.keys()].map(channelOf);
-      if (channels.length > 0) subscriber.subscribe(...channels).catch((error: unknown) => this.logger.debug({ err: error }, 'resubscribe failed'));
+      if (channels.length > 0)
+        subscriber
+          .subscribe(...channels)
+          .catch((error: unknown) => this.logger.debug({ err: error }, 'resubscribe failed'));
       void this.poll();
     });
-    this.timer = setInterval(() => {
-      const interval = this.redisLive() ? options.safetyPollMs : options.fallbackPollMs;
-      if (Date.now() - this.lastPollAt >= interval) void this.poll();
-    }, Math.min(options.fallbackPollMs, options.safetyPollMs));
+    this.timer = setInterval(
+      () => {
+        const interval = this.redisLive() ? options.safetyPollMs : options.fallbackPollMs;
+        if (Date.now() - this.lastPollAt >= interval) void this.poll();
+      },
+      Math.min(options.fallbackPollMs, options.safetyPollMs),
+    );
     this.timer.unref();
   }
 
@@ -89,9 +95,11 @@ export class LiveFeed {
 
   /** Announces a committed message to every process; a failure only delays delivery until the next poll. */
   publish(message: Message): void {
-    this.publisher.publish(channelOf(message.consultationId), Buffer.from(Message.encode(message).finish())).catch((error: unknown) => {
-      this.logger.debug({ err: error }, 'publish failed; subscribers catch up from Postgres');
-    });
+    this.publisher
+      .publish(channelOf(message.consultationId), Buffer.from(Message.encode(message).finish()))
+      .catch((error: unknown) => {
+        this.logger.debug({ err: error }, 'publish failed; subscribers catch up from Postgres');
+      });
   }
 
   private onPublished(channel: string, payload: Buffer): void {
@@ -130,7 +138,9 @@ export class LiveFeed {
       queues = new Set();
       this.listeners.set(consultationId, queues);
       if (this.redisLive()) {
-        this.subscriber.subscribe(channelOf(consultationId)).catch((error: unknown) => this.logger.debug({ err: error }, 'subscribe failed; polling'));
+        this.subscriber
+          .subscribe(channelOf(consultationId))
+          .catch((error: unknown) => this.logger.debug({ err: error }, 'subscribe failed; polling'));
       }
     }
     queues.add(queue);
@@ -150,7 +160,11 @@ export class LiveFeed {
    * Every message of the thread after `afterSequence`, in sequence order, each once, until `signal` aborts: first
    * `'live'` once the subscriber is attached, then the replay from Postgres, then live ones.
    */
-  async *messages(consultationId: string, afterSequence: number, signal: AbortSignal): AsyncGenerator<Message | 'live'> {
+  async *messages(
+    consultationId: string,
+    afterSequence: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<Message | 'live'> {
     const queue = new FeedQueue();
     // Attached before the replay reads: a message committed meanwhile is either in the replay or in the queue.
     this.attach(consultationId, queue);

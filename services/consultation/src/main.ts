@@ -31,6 +31,8 @@ void runService({
       logger,
     );
     const attachments = new AttachmentStore(config.REPLICATION_SERVICE_ADDR);
-    return consultationHandlers(new ConsultationService(db, repository, new IdentityDirectory(config.IDENTITY_SERVICE_ADDR), live, attachments));
+    return consultationHandlers(
+      new ConsultationService(db, repository, new IdentityDirectory(config.IDENTITY_SERVICE_ADDR), live, attachments),
+    );
   },
 });

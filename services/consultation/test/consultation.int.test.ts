@@ -9,7 +9,18 @@ import Redis from 'ioredis';
 import { freePort, waitFor } from '../../common/test/processes';
 import { Api } from '../../identity/test/support';
 import { readTestPlatform } from '../../platform/test/platform-env';
-import { consultationPurpose, ExtraStack, fieldsOf, newPatient, newResident, nextMessages, ok, session, Session, subscribe } from './support';
+import {
+  consultationPurpose,
+  ExtraStack,
+  fieldsOf,
+  newPatient,
+  newResident,
+  nextMessages,
+  ok,
+  session,
+  Session,
+  subscribe,
+} from './support';
 
 jest.setTimeout(120_000);
 
@@ -44,7 +55,12 @@ function png(label: string): Buffer {
 async function upload(who: Session, reference: string, bytes: Buffer): Promise<{ id: string; size: string }> {
   const response = await fetch(`${platform.gatewayUrl}/v1/objects?reference=${encodeURIComponent(reference)}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${who.token}`, ...consultationPurpose, 'content-type': 'image/png', 'idempotency-key': `upload-${randomUUID()}` },
+    headers: {
+      authorization: `Bearer ${who.token}`,
+      ...consultationPurpose,
+      'content-type': 'image/png',
+      'idempotency-key': `upload-${randomUUID()}`,
+    },
     body: bytes,
   });
   const body = (await response.json()) as any;
@@ -53,13 +69,26 @@ async function upload(who: Session, reference: string, bytes: Buffer): Promise<{
 }
 
 async function post(who: Session, consultationId: string, text: string, baseUrl = platform.gatewayUrl): Promise<any> {
-  const answer = await new Api(baseUrl).call('POST', `/v1/consultations/${consultationId}/messages`, { token: who.token, headers: consultationPurpose, body: { text } });
+  const answer = await new Api(baseUrl).call('POST', `/v1/consultations/${consultationId}/messages`, {
+    token: who.token,
+    headers: consultationPurpose,
+    body: { text },
+  });
   if (answer.status !== 200) throw new Error(`${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.message;
 }
 
 beforeAll(async () => {
-  for (const user of ['lufeng.clinician', 'lufeng.midwife', 'pref.clinician', 'shuangbai.midwife', 'platform.admin', 'lufeng.admin', 'pref.analyst']) staff[user] = await session(api, user);
+  for (const user of [
+    'lufeng.clinician',
+    'lufeng.midwife',
+    'pref.clinician',
+    'shuangbai.midwife',
+    'platform.admin',
+    'lufeng.admin',
+    'pref.analyst',
+  ])
+    staff[user] = await session(api, user);
   patientId = await newPatient(api, staff['lufeng.midwife']!);
 });
 
@@ -82,7 +111,12 @@ describe('a clinician–specialist consultation', () => {
     thread = created.consultation;
     expect(thread.status).toBe('CONSULTATION_STATUS_REQUESTED');
     expect(thread.lastSequence).toBe('1');
-    expect(created.message).toMatchObject({ sequence: '1', text: '请协助评估分娩时机', status: 'MESSAGE_STATUS_COMPLETED', attachments: [{ objectId: scan.id, fileName: 'ultrasound.png', contentType: 'image/png', sizeBytes: scan.size }] });
+    expect(created.message).toMatchObject({
+      sequence: '1',
+      text: '请协助评估分娩时机',
+      status: 'MESSAGE_STATUS_COMPLETED',
+      attachments: [{ objectId: scan.id, fileName: 'ultrasound.png', contentType: 'image/png', sizeBytes: scan.size }],
+    });
 
     const joined = await ok(as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/join`, {}));
     expect(joined.consultation.status).toBe('CONSULTATION_STATUS_IN_PROGRESS');
@@ -105,18 +139,31 @@ describe('a clinician–specialist consultation', () => {
     expect(before.summary.unreadCount).toBe(1);
     const mine = await ok(as(staff['lufeng.clinician']!, 'GET', '/v1/consultations?pageSize=100'));
     expect(mine.consultations.find((c: any) => c.consultation.id === thread.id).unreadCount).toBe(1);
-    const marked = await ok(as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/read`, { upToSequence: before.summary.consultation.lastSequence }));
+    const marked = await ok(
+      as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/read`, {
+        upToSequence: before.summary.consultation.lastSequence,
+      }),
+    );
     expect(marked).toMatchObject({ lastReadSequence: before.summary.consultation.lastSequence });
     expect(marked.unreadCount ?? 0).toBe(0);
-    const beyond = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/read`, { upToSequence: '999' });
+    const beyond = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/read`, {
+      upToSequence: '999',
+    });
     expect([beyond.status, fieldsOf(beyond)]).toEqual([400, ['upToSequence']]);
   });
 
   it('is closed as completed, then takes no more messages (409)', async () => {
     const other = await openSpecialistThread();
-    const closed = await ok(as(staff['pref.clinician']!, 'POST', `/v1/consultations/${other.id}/close`, { outcome: '建议 34 周择期剖宫产' }));
-    expect(closed.consultation).toMatchObject({ status: 'CONSULTATION_STATUS_COMPLETED', outcome: '建议 34 周择期剖宫产' });
-    const late = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${other.id}/messages`, { text: '补充' });
+    const closed = await ok(
+      as(staff['pref.clinician']!, 'POST', `/v1/consultations/${other.id}/close`, { outcome: '建议 34 周择期剖宫产' }),
+    );
+    expect(closed.consultation).toMatchObject({
+      status: 'CONSULTATION_STATUS_COMPLETED',
+      outcome: '建议 34 周择期剖宫产',
+    });
+    const late = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${other.id}/messages`, {
+      text: '补充',
+    });
     expect(late.status).toBe(409);
   });
 
@@ -142,62 +189,113 @@ describe('a clinician–specialist consultation', () => {
     expect((await as(outsider, 'GET', `/v1/consultations/${randomUUID()}`)).status).toBe(404);
   });
 
-  it('is read by a platform admin as an audited operation, and the specialist\'s join is in the patient\'s audit trail', async () => {
+  it("is read by a platform admin as an audited operation, and the specialist's join is in the patient's audit trail", async () => {
     expect((await as(staff['platform.admin']!, 'GET', `/v1/consultations/${thread.id}`)).status).toBe(200);
-    expect((await as(staff['platform.admin']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: 'x' })).status).toBe(403);
+    expect(
+      (await as(staff['platform.admin']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: 'x' })).status,
+    ).toBe(403);
     const audit = await ok(as(staff['lufeng.admin']!, 'GET', `/v1/patients/${patientId}/audit?pageSize=100`));
     const consultationEvents = audit.events.filter((e: any) => e.service === 'consultation');
     expect(consultationEvents).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ action: 'consultation.join', actorId: staff['pref.clinician']!.accountId, purpose: 'consultation', outcome: 'allowed' }),
-        expect.objectContaining({ action: 'consultation.read', actorId: staff['platform.admin']!.accountId, reason: 'platform operations' }),
-        expect.objectContaining({ action: 'consultation.read', actorId: staff['shuangbai.midwife']!.accountId, outcome: 'denied' }),
+        expect.objectContaining({
+          action: 'consultation.join',
+          actorId: staff['pref.clinician']!.accountId,
+          purpose: 'consultation',
+          outcome: 'allowed',
+        }),
+        expect.objectContaining({
+          action: 'consultation.read',
+          actorId: staff['platform.admin']!.accountId,
+          reason: 'platform operations',
+        }),
+        expect.objectContaining({
+          action: 'consultation.read',
+          actorId: staff['shuangbai.midwife']!.accountId,
+          outcome: 'denied',
+        }),
       ]),
     );
   });
 
   it('refuses an oversized message and too many attachments with 400 naming the field, and stores nothing', async () => {
-    const before = (await ok(as(staff['lufeng.clinician']!, 'GET', `/v1/consultations/${thread.id}`))).summary.consultation.lastSequence;
-    const long = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '血'.repeat(4001) });
+    const before = (await ok(as(staff['lufeng.clinician']!, 'GET', `/v1/consultations/${thread.id}`))).summary
+      .consultation.lastSequence;
+    const long = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, {
+      text: '血'.repeat(4001),
+    });
     expect([long.status, fieldsOf(long)]).toEqual([400, ['text']]);
-    const attachments = Array.from({ length: 11 }, (_, i) => ({ objectId: i.toString(16).padStart(64, '0'), fileName: `${i}.jpg` }));
-    const many = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: 'x', attachments });
+    const attachments = Array.from({ length: 11 }, (_, i) => ({
+      objectId: i.toString(16).padStart(64, '0'),
+      fileName: `${i}.jpg`,
+    }));
+    const many = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, {
+      text: 'x',
+      attachments,
+    });
     expect([many.status, fieldsOf(many)]).toEqual([400, ['attachments']]);
-    const after = (await ok(as(staff['lufeng.clinician']!, 'GET', `/v1/consultations/${thread.id}`))).summary.consultation.lastSequence;
+    const after = (await ok(as(staff['lufeng.clinician']!, 'GET', `/v1/consultations/${thread.id}`))).summary
+      .consultation.lastSequence;
     expect(after).toBe(before);
   });
 
-  it('carries attachments from the object store that only the thread\'s participants download, and refuses others\' objects', async () => {
+  it("carries attachments from the object store that only the thread's participants download, and refuses others' objects", async () => {
     const bytes = png('胎心监护图');
     const trace = await upload(staff['pref.clinician']!, `consultation:${thread.id}`, bytes);
-    const posted = await ok(as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '胎心监护见附件', attachments: [{ objectId: trace.id, fileName: 'ctg.png' }] }));
-    expect(posted.message.attachments).toEqual([{ objectId: trace.id, fileName: 'ctg.png', contentType: 'image/png', sizeBytes: String(bytes.length) }]);
-    const download = async (who: Session) => fetch(`${platform.gatewayUrl}/v1/objects/${trace.id}`, { headers: { authorization: `Bearer ${who.token}`, ...consultationPurpose } });
+    const posted = await ok(
+      as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, {
+        text: '胎心监护见附件',
+        attachments: [{ objectId: trace.id, fileName: 'ctg.png' }],
+      }),
+    );
+    expect(posted.message.attachments).toEqual([
+      { objectId: trace.id, fileName: 'ctg.png', contentType: 'image/png', sizeBytes: String(bytes.length) },
+    ]);
+    const download = async (who: Session) =>
+      fetch(`${platform.gatewayUrl}/v1/objects/${trace.id}`, {
+        headers: { authorization: `Bearer ${who.token}`, ...consultationPurpose },
+      });
     const theirs = await download(staff['lufeng.clinician']!);
     expect([theirs.status, Buffer.from(await theirs.arrayBuffer()).equals(bytes)]).toEqual([200, true]);
     expect((await download(staff['shuangbai.midwife']!)).status).toBe(403);
 
     const elsewhere = await openSpecialistThread();
     const foreign = await upload(staff['pref.clinician']!, `consultation:${elsewhere.id}`, png('another thread'));
-    const misplaced = await as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { attachments: [{ objectId: foreign.id, fileName: 'x.png' }] });
+    const misplaced = await as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, {
+      attachments: [{ objectId: foreign.id, fileName: 'x.png' }],
+    });
     expect([misplaced.status, fieldsOf(misplaced)]).toEqual([400, ['attachments[0].objectId']]);
-    const missing = await as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { attachments: [{ objectId: 'f'.repeat(64), fileName: 'x.png' }] });
+    const missing = await as(staff['pref.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, {
+      attachments: [{ objectId: 'f'.repeat(64), fileName: 'x.png' }],
+    });
     expect([missing.status, fieldsOf(missing)]).toEqual([400, ['attachments[0].objectId']]);
   });
 
   it('posts once per Idempotency-Key, and refuses the key with another message', async () => {
     const key = { 'idempotency-key': `post-${randomUUID()}` };
-    const first = await ok(as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '化验单已上传' }, key));
-    const again = await ok(as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '化验单已上传' }, key));
+    const first = await ok(
+      as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '化验单已上传' }, key),
+    );
+    const again = await ok(
+      as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '化验单已上传' }, key),
+    );
     expect(again.message).toEqual(first.message);
-    const other = await as(staff['lufeng.clinician']!, 'POST', `/v1/consultations/${thread.id}/messages`, { text: '另一条' }, key);
+    const other = await as(
+      staff['lufeng.clinician']!,
+      'POST',
+      `/v1/consultations/${thread.id}/messages`,
+      { text: '另一条' },
+      key,
+    );
     expect([other.status, fieldsOf(other)]).toEqual([400, ['Idempotency-Key']]);
   });
 
   it('numbers 30 concurrent posts without a gap or a duplicate', async () => {
     const fresh = await openSpecialistThread();
     const posted = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => post(i % 2 ? staff['lufeng.clinician']! : staff['pref.clinician']!, fresh.id, `并发 ${i}`)),
+      Array.from({ length: 30 }, (_, i) =>
+        post(i % 2 ? staff['lufeng.clinician']! : staff['pref.clinician']!, fresh.id, `并发 ${i}`),
+      ),
     );
     const sequences = posted.map((m) => Number(m.sequence)).sort((a, b) => a - b);
     // Sequence 1 is the opening message, 2 the specialist's join.
@@ -211,7 +309,11 @@ describe('a resident–clinician consultation', () => {
     const created = await ok(
       api.call('POST', '/v1/consultations', {
         token: resident.token,
-        body: { kind: 'CONSULTATION_KIND_RESIDENT_CLINICIAN', addressedInstitutionId: staff['lufeng.clinician']!.institutionId, text: '最近头痛，眼花，需要去医院吗？' },
+        body: {
+          kind: 'CONSULTATION_KIND_RESIDENT_CLINICIAN',
+          addressedInstitutionId: staff['lufeng.clinician']!.institutionId,
+          text: '最近头痛，眼花，需要去医院吗？',
+        },
       }),
     );
     const id = created.consultation.id;
@@ -226,7 +328,11 @@ describe('a resident–clinician consultation', () => {
     // A resident cannot open a specialist consultation, nor one about someone else.
     const specialist = await api.call('POST', '/v1/consultations', {
       token: resident.token,
-      body: { kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST', addressedInstitutionId: staff['pref.clinician']!.institutionId, text: 'x' },
+      body: {
+        kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST',
+        addressedInstitutionId: staff['pref.clinician']!.institutionId,
+        text: 'x',
+      },
     });
     expect(specialist.status).toBe(403);
     const unknownInstitution = await api.call('POST', '/v1/consultations', {
@@ -245,7 +351,10 @@ describe('live delivery', () => {
 
   beforeAll(async () => {
     await Promise.all([viaRedisOnly.start(), third.start()]);
-    await Promise.all([viaRedisOnly.ready(staff['lufeng.clinician']!.token), third.ready(staff['lufeng.clinician']!.token)]);
+    await Promise.all([
+      viaRedisOnly.ready(staff['lufeng.clinician']!.token),
+      third.ready(staff['lufeng.clinician']!.token),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([viaRedisOnly.stop(), third.stop()]);
@@ -287,14 +396,22 @@ describe('live delivery', () => {
     const thread = await openSpecialistThread();
     const channel = `consultation:thread:${thread.id}`;
     const redis = new Redis(platform.redisUrl);
-    const listeners = async (): Promise<number> => Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    const listeners = async (): Promise<number> =>
+      Number(((await redis.pubsub('NUMSUB', channel)) as [string, number])[1]);
     try {
       const controller = new AbortController();
       const response = await fetch(`${third.gatewayUrl}/v1/consultations/${thread.id}/events`, {
-        headers: { authorization: `Bearer ${staff['lufeng.clinician']!.token}`, ...consultationPurpose, 'last-event-id': '2' },
+        headers: {
+          authorization: `Bearer ${staff['lufeng.clinician']!.token}`,
+          ...consultationPurpose,
+          'last-event-id': '2',
+        },
         signal: controller.signal,
       });
-      expect([response.status, response.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
+      expect([response.status, response.headers.get('content-type')]).toEqual([
+        200,
+        'text/event-stream; charset=utf-8',
+      ]);
       let text = '';
       const decoder = new TextDecoder();
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -313,7 +430,13 @@ describe('live delivery', () => {
   it('ends the stream of a participant who is removed, and refuses its reconnect', async () => {
     const thread = await openSpecialistThread();
     const removed = await subscribe(viaRedisOnly.gatewayUrl, thread.id, staff['pref.clinician']!, '2');
-    await ok(as(staff['lufeng.clinician']!, 'DELETE', `/v1/consultations/${thread.id}/participants/${staff['pref.clinician']!.accountId}`));
+    await ok(
+      as(
+        staff['lufeng.clinician']!,
+        'DELETE',
+        `/v1/consultations/${thread.id}/participants/${staff['pref.clinician']!.accountId}`,
+      ),
+    );
     expect(await nextMessages(removed, 1)).toEqual(['3:participant.removed']);
     expect(await removed.next()).toBeUndefined();
     const again = await subscribe(viaRedisOnly.gatewayUrl, thread.id, staff['pref.clinician']!, '3');
@@ -323,7 +446,10 @@ describe('live delivery', () => {
   it('refuses a Last-Event-ID that is not a sequence number with 400 naming it', async () => {
     const thread = await openSpecialistThread();
     const stream = await subscribe(platform.gatewayUrl, thread.id, staff['lufeng.clinician']!, 'abc');
-    expect([stream.status, (stream.errorBody as any).details[0].fieldViolations[0].field]).toEqual([400, 'Last-Event-ID']);
+    expect([stream.status, (stream.errorBody as any).details[0].fieldViolations[0].field]).toEqual([
+      400,
+      'Last-Event-ID',
+    ]);
   });
 
   describe('through a consultation process whose Redis is gone', () => {

@@ -8,7 +8,16 @@ import Redis from 'ioredis';
 import { waitFor } from '../../common/test/processes';
 import { Api } from '../../identity/test/support';
 import { startPlatform, type Platform } from '../../platform/src/platform';
-import { consultationPurpose, newPatient, nextMessages, ok, openJoinedThread, session, Session, subscribe } from './support';
+import {
+  consultationPurpose,
+  newPatient,
+  nextMessages,
+  ok,
+  openJoinedThread,
+  session,
+  Session,
+  subscribe,
+} from './support';
 
 jest.setTimeout(180_000);
 
@@ -38,7 +47,14 @@ test('with Redis killed, messages still arrive live and on reconnect; after it r
   const specialist: Session = await session(api, 'pref.clinician');
   const midwife: Session = await session(api, 'lufeng.midwife');
   const patientId = await newPatient(api, midwife);
-  const post = (who: Session, id: string, text: string) => ok(api.call('POST', `/v1/consultations/${id}/messages`, { token: who.token, headers: consultationPurpose, body: { text } }));
+  const post = (who: Session, id: string, text: string) =>
+    ok(
+      api.call('POST', `/v1/consultations/${id}/messages`, {
+        token: who.token,
+        headers: consultationPurpose,
+        body: { text },
+      }),
+    );
   const consultation = { id: await openJoinedThread(api, county, specialist, patientId) };
 
   const attached = await subscribe(platform.gatewayUrl, consultation.id, county, '2');
@@ -58,7 +74,13 @@ test('with Redis killed, messages still arrive live and on reconnect; after it r
     // The consultation process subscribes to the thread's channel again on the new Redis by itself.
     const redis = new Redis(platform.redisUrl);
     try {
-      await waitFor(async () => Number(((await redis.pubsub('NUMSUB', `consultation:thread:${consultation.id}`)) as [string, number])[1]) === 1, 30_000, 'the resubscription');
+      await waitFor(
+        async () =>
+          Number(((await redis.pubsub('NUMSUB', `consultation:thread:${consultation.id}`)) as [string, number])[1]) ===
+          1,
+        30_000,
+        'the resubscription',
+      );
     } finally {
       redis.disconnect();
     }

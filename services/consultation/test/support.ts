@@ -26,27 +26,63 @@ export async function session(api: Api, username: string): Promise<Session> {
  * date, so a file run beside these passes its own date to get women of its own.
  */
 export async function newPatient(api: Api, midwife: Session, birthDate = '1993-07-21'): Promise<string> {
-  const body = await ok(api.call('POST', '/v1/patients', { token: midwife.token, headers: { 'x-mch-purpose': 'registration' }, body: { nationalId: nextFemaleId(birthDate), name: '张丽华', countyCode: 'lufeng' } }));
+  const body = await ok(
+    api.call('POST', '/v1/patients', {
+      token: midwife.token,
+      headers: { 'x-mch-purpose': 'registration' },
+      body: { nationalId: nextFemaleId(birthDate), name: '张丽华', countyCode: 'lufeng' },
+    }),
+  );
   return body.patient.id;
 }
 
 /** A clinician-specialist thread about the patient, opened by `county` to `specialist`'s institution, which joined it. */
-export async function openJoinedThread(api: Api, county: Session, specialist: Session, patientId: string): Promise<string> {
+export async function openJoinedThread(
+  api: Api,
+  county: Session,
+  specialist: Session,
+  patientId: string,
+): Promise<string> {
   const { consultation } = await ok(
     api.call('POST', '/v1/consultations', {
       token: county.token,
       headers: consultationPurpose,
-      body: { kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST', patientId, addressedInstitutionId: specialist.institutionId, text: '请会诊' },
+      body: {
+        kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST',
+        patientId,
+        addressedInstitutionId: specialist.institutionId,
+        text: '请会诊',
+      },
     }),
   );
-  await ok(api.call('POST', `/v1/consultations/${consultation.id}/join`, { token: specialist.token, headers: consultationPurpose, body: {} }));
+  await ok(
+    api.call('POST', `/v1/consultations/${consultation.id}/join`, {
+      token: specialist.token,
+      headers: consultationPurpose,
+      body: {},
+    }),
+  );
   return consultation.id;
 }
 
 /** A resident account activated for `patientId` with a code the clinician issued. */
 export async function newResident(api: Api, clinician: Session, patientId: string): Promise<Session> {
-  const code = await ok(api.call('POST', `/v1/patients/${patientId}/activation-codes`, { token: clinician.token, headers: { 'x-mch-purpose': 'registration' }, body: {} }));
-  const activated = await ok(api.call('POST', '/v1/residents/activate', { body: { code: code.code, username: `resident.${randomBytes(4).toString('hex')}`, password: 'a resident passphrase' } }));
+  const code = await ok(
+    api.call('POST', `/v1/patients/${patientId}/activation-codes`, {
+      token: clinician.token,
+      headers: { 'x-mch-purpose': 'registration' },
+      body: {},
+    }),
+  );
+  const activated = await ok(
+    api.call('POST', '/v1/residents/activate', {
+      body: {
+        code: code.code,
+        username: `resident.${randomBytes(4).toString('hex')}`,
+        password: 'a resident passphrase',
+      },
+    }),
+  );
   const token = activated.tokens.accessToken;
   const me = await ok(api.call('GET', '/v1/me', { token }));
   return { token, accountId: me.account.id, institutionId: '' };
@@ -95,7 +131,16 @@ export class ExtraStack {
 
   /** Waits until a consultation read through this stack answers. */
   async ready(token: string): Promise<void> {
-    await waitFor(async () => (await fetch(`${this.gatewayUrl}/v1/consultations?pageSize=1`, { headers: { authorization: `Bearer ${token}` } })).status === 200, 60_000, 'the extra consultation stack');
+    await waitFor(
+      async () =>
+        (
+          await fetch(`${this.gatewayUrl}/v1/consultations?pageSize=1`, {
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status === 200,
+      60_000,
+      'the extra consultation stack',
+    );
   }
 
   async stop(): Promise<void> {
@@ -104,7 +149,12 @@ export class ExtraStack {
 }
 
 /** A live subscriber of a thread through `gatewayUrl`, attached (its `ready` event seen) when this resolves. */
-export async function subscribe(gatewayUrl: string, consultationId: string, session: Session, lastEventId?: string): Promise<SseStream> {
+export async function subscribe(
+  gatewayUrl: string,
+  consultationId: string,
+  session: Session,
+  lastEventId?: string,
+): Promise<SseStream> {
   const stream = await SseStream.open(`${gatewayUrl}/v1/consultations/${consultationId}/events`, {
     authorization: `Bearer ${session.token}`,
     ...consultationPurpose,
@@ -120,7 +170,8 @@ export async function nextMessages(stream: SseStream, count: number): Promise<st
   while (texts.length < count) {
     const event = await stream.nextOf('message');
     const message = JSON.parse(event.data);
-    if (event.id !== message.sequence) throw new Error(`event id ${event.id} is not the message's sequence ${message.sequence}`);
+    if (event.id !== message.sequence)
+      throw new Error(`event id ${event.id} is not the message's sequence ${message.sequence}`);
     texts.push(`${message.sequence}:${message.text ?? message.event}`);
   }
   return texts;

@@ -28,7 +28,9 @@ export class Backends {
     const states: Record<string, string> = {};
     for (const backend of backends) {
       const client = this.client(backend);
-      states[backend.toLowerCase()] = client ? connectivityState[client.getChannel().getConnectivityState(true)] ?? 'UNKNOWN' : 'NOT_CONFIGURED';
+      states[backend.toLowerCase()] = client
+        ? (connectivityState[client.getChannel().getConnectivityState(true)] ?? 'UNKNOWN')
+        : 'NOT_CONFIGURED';
     }
     return states;
   }

@@ -8,7 +8,9 @@ export function csvRowsField(responseType: protobuf.Type): protobuf.Field | unde
     (field) =>
       field.repeated &&
       field.resolvedType instanceof protobuf.Type &&
-      field.resolvedType.fieldsArray.every((inner) => !inner.repeated && !(inner.resolvedType instanceof protobuf.Type)),
+      field.resolvedType.fieldsArray.every(
+        (inner) => !inner.repeated && !(inner.resolvedType instanceof protobuf.Type),
+      ),
   );
 }
 
@@ -24,5 +26,8 @@ function cell(value: unknown): string {
 export function toCsv(field: protobuf.Field, json: Record<string, unknown>): string {
   const columns = (field.resolvedType as protobuf.Type).fieldsArray.map((inner) => inner.name);
   const rows = (json[field.name] as Array<Record<string, unknown>> | undefined) ?? [];
-  return [columns.join(','), ...rows.map((row) => columns.map((column) => cell(row[column])).join(','))].join('\r\n') + '\r\n';
+  return (
+    [columns.join(','), ...rows.map((row) => columns.map((column) => cell(row[column])).join(','))].join('\r\n') +
+    '\r\n'
+  );
 }

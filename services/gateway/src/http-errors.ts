@@ -18,7 +18,10 @@ export interface HttpError {
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
-function decodeDetails(details: ReadonlyArray<{ typeUrl: string; value: Uint8Array }>, codecs: ReadonlyMap<string, MessageCodec>): Array<Record<string, unknown>> {
+function decodeDetails(
+  details: ReadonlyArray<{ typeUrl: string; value: Uint8Array }>,
+  codecs: ReadonlyMap<string, MessageCodec>,
+): Array<Record<string, unknown>> {
   return details.map((detail) => {
     const codec = codecs.get(detail.typeUrl.replace(TYPE_URL_PREFIX, ''));
     if (!codec) return { '@type': detail.typeUrl };
@@ -38,14 +41,25 @@ function transportMessage(code: number, backend: string | undefined): string | u
 }
 
 /** The answer for a failed backend call. Messages of INTERNAL/UNKNOWN are never passed through. */
-export function httpErrorFromGrpc(error: ServiceError, codecs: ReadonlyMap<string, MessageCodec>, backend?: string): HttpError {
+export function httpErrorFromGrpc(
+  error: ServiceError,
+  codecs: ReadonlyMap<string, MessageCodec>,
+  backend?: string,
+): HttpError {
   const code = typeof error.code === 'number' ? error.code : 2;
   const status = readStatusDetails(error.metadata);
   const opaque = code === 13 || code === 2 || code === 15;
-  const message = opaque ? 'internal error' : (status?.message ?? transportMessage(code, backend) ?? error.details ?? grpcCodeName(code));
+  const message = opaque
+    ? 'internal error'
+    : (status?.message ?? transportMessage(code, backend) ?? error.details ?? grpcCodeName(code));
   return {
     httpStatus: httpStatusForGrpcCode(code),
-    body: { code, status: grpcCodeName(code), message, details: opaque ? [] : decodeDetails(status?.details ?? [], codecs) },
+    body: {
+      code,
+      status: grpcCodeName(code),
+      message,
+      details: opaque ? [] : decodeDetails(status?.details ?? [], codecs),
+    },
   };
 }
 

@@ -55,12 +55,16 @@ export function toFastifyPath(template: string): { path: string; params: Map<str
   const verb = /(?<=[}\w]):([A-Za-z][\w-]*)$/.exec(template);
   const base = verb ? template.slice(0, verb.index) : template;
   let index = 0;
-  const converted = base.replace(/\{([A-Za-z_][A-Za-z0-9_.]*)(=[^}]*)?\}/g, (_match, field: string, pattern?: string) => {
-    if (pattern && pattern !== '=*') throw new Error(`path template ${template}: only single-segment variables are supported`);
-    const name = `p${index++}`;
-    params.set(name, field);
-    return `:${name}`;
-  });
+  const converted = base.replace(
+    /\{([A-Za-z_][A-Za-z0-9_.]*)(=[^}]*)?\}/g,
+    (_match, field: string, pattern?: string) => {
+      if (pattern && pattern !== '=*')
+        throw new Error(`path template ${template}: only single-segment variables are supported`);
+      const name = `p${index++}`;
+      params.set(name, field);
+      return `:${name}`;
+    },
+  );
   return { path: verb ? `${converted}::${verb[1]}` : converted, params };
 }
 
@@ -87,7 +91,8 @@ function routesOfRule(rule: RawHttpRule, service: protobuf.Service, method: prot
     });
   }
   const extra = rule.additional_bindings ?? rule.additionalBindings;
-  for (const binding of Array.isArray(extra) ? extra : extra ? [extra] : []) routes.push(...routesOfRule(binding, service, method));
+  for (const binding of Array.isArray(extra) ? extra : extra ? [extra] : [])
+    routes.push(...routesOfRule(binding, service, method));
   return routes;
 }
 

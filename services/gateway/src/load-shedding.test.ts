@@ -20,7 +20,8 @@ describe('load-shedding route classes', () => {
   });
 
   it('never sheds probes and scrapes', () => {
-    for (const url of ['/healthz', '/readyz', '/metrics', '/readyz?verbose=1']) expect(routeClassOf('GET', url)).toBeUndefined();
+    for (const url of ['/healthz', '/readyz', '/metrics', '/readyz?verbose=1'])
+      expect(routeClassOf('GET', url)).toBeUndefined();
   });
 
   it('does not take a path that merely starts like a heavy one', () => {
@@ -32,12 +33,21 @@ describe('load-shedding route classes', () => {
 describe('concurrency limits', () => {
   it('refuses past the bound of a class and admits again once a slot is released, each class apart', () => {
     const limits = new ConcurrencyLimits({ read: 2, write: 1, heavy: 0, stream: 1 });
-    expect([limits.tryAcquire('read'), limits.tryAcquire('read'), limits.tryAcquire('read')]).toEqual([true, true, false]);
+    expect([limits.tryAcquire('read'), limits.tryAcquire('read'), limits.tryAcquire('read')]).toEqual([
+      true,
+      true,
+      false,
+    ]);
     expect(limits.tryAcquire('write')).toBe(true);
     expect(limits.tryAcquire('write')).toBe(false);
     limits.release('read');
     expect(limits.tryAcquire('read')).toBe(true);
-    expect(limits.state()).toEqual({ read: { inFlight: 2, limit: 2 }, write: { inFlight: 1, limit: 1 }, heavy: { inFlight: 0, limit: 0 }, stream: { inFlight: 0, limit: 1 } });
+    expect(limits.state()).toEqual({
+      read: { inFlight: 2, limit: 2 },
+      write: { inFlight: 1, limit: 1 },
+      heavy: { inFlight: 0, limit: 0 },
+      stream: { inFlight: 0, limit: 1 },
+    });
   });
 
   it('treats a bound of 0 as unbounded, and never counts below zero', () => {

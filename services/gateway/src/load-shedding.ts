@@ -13,11 +13,23 @@ export const ROUTE_CLASSES = ['read', 'write', 'heavy', 'stream'] as const;
 export type RouteClass = (typeof ROUTE_CLASSES)[number];
 
 /** What each class holds: how it is chosen and why it has its own bound. */
-export const ROUTE_CLASS_RULES: readonly { readonly routeClass: RouteClass; readonly pattern: RegExp; readonly why: string }[] = [
+export const ROUTE_CLASS_RULES: readonly {
+  readonly routeClass: RouteClass;
+  readonly pattern: RegExp;
+  readonly why: string;
+}[] = [
   // Server-sent events hold a connection and a gRPC stream for minutes; they must not starve unary calls.
-  { routeClass: 'stream', pattern: /^\/v1\/(consultations\/[^/]+\/events|replication\/events)\/?$/, why: 'long-lived server-sent event streams' },
+  {
+    routeClass: 'stream',
+    pattern: /^\/v1\/(consultations\/[^/]+\/events|replication\/events)\/?$/,
+    why: 'long-lived server-sent event streams',
+  },
   // Objects move megabytes; statistics and exports scan many rows: few at once, so they cannot crowd out the rest.
-  { routeClass: 'heavy', pattern: /^\/(v1\/objects|v1\/statistics|fhir\/R4\/(\$export|Group\/[^/]+\/\$export))(\/|\?|$)/, why: 'object transfers, statistics and bulk exports' },
+  {
+    routeClass: 'heavy',
+    pattern: /^\/(v1\/objects|v1\/statistics|fhir\/R4\/(\$export|Group\/[^/]+\/\$export))(\/|\?|$)/,
+    why: 'object transfers, statistics and bulk exports',
+  },
 ];
 
 /**

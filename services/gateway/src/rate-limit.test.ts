@@ -3,7 +3,12 @@ import { decide, limiterKey } from './rate-limit';
 describe('rate limit decisions', () => {
   it('allows up to the limit and refuses the next, with the seconds left in the window', () => {
     expect(decide([{ scope: 'address', count: 10, ttlMs: 4_000, limit: 10 }])).toEqual({ allowed: true });
-    expect(decide([{ scope: 'address', count: 11, ttlMs: 4_001, limit: 10 }])).toEqual({ allowed: false, scope: 'address', limit: 10, retryAfterSeconds: 5 });
+    expect(decide([{ scope: 'address', count: 11, ttlMs: 4_001, limit: 10 }])).toEqual({
+      allowed: false,
+      scope: 'address',
+      limit: 10,
+      retryAfterSeconds: 5,
+    });
   });
 
   it('names the first limit exceeded, and never says retry after 0 s', () => {

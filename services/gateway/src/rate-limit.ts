@@ -14,7 +14,14 @@ export interface RateLimitSettings {
   readonly windowSeconds: number;
 }
 
-export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number; readonly limit: number; readonly scope: 'address' | 'token' };
+export type RateDecision =
+  | { readonly allowed: true }
+  | {
+      readonly allowed: false;
+      readonly retryAfterSeconds: number;
+      readonly limit: number;
+      readonly scope: 'address' | 'token';
+    };
 
 // KEYS: the counters; ARGV[1]: window ms. Returns, per key, its count and the ms left in its window.
 const COUNT_SCRIPT = `
@@ -39,7 +46,8 @@ export function decide(
   counts: readonly { scope: 'address' | 'token'; count: number; ttlMs: number; limit: number }[],
 ): RateDecision {
   for (const { scope, count, ttlMs, limit } of counts) {
-    if (limit > 0 && count > limit) return { allowed: false, scope, limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
+    if (limit > 0 && count > limit)
+      return { allowed: false, scope, limit, retryAfterSeconds: Math.max(1, Math.ceil(ttlMs / 1000)) };
   }
   return { allowed: true };
 }
@@ -66,12 +74,26 @@ export class RateLimiter {
   async check(address: string, bearer: string | undefined): Promise<RateDecision> {
     if (!this.redis || !this.enabled) return { allowed: true };
     const limits: { scope: 'address' | 'token'; key: string; limit: number }[] = [];
-    if (this.settings.perAddress > 0) limits.push({ scope: 'address', key: limiterKey('address', address), limit: this.settings.perAddress });
-    if (this.settings.perToken > 0 && bearer) limits.push({ scope: 'token', key: limiterKey('token', bearer), limit: this.settings.perToken });
+    if (this.settings.perAddress > 0)
+      limits.push({ scope: 'address', key: limiterKey('address', address), limit: this.settings.perAddress });
+    if (this.settings.perToken > 0 && bearer)
+      limits.push({ scope: 'token', key: limiterKey('token', bearer), limit: this.settings.perToken });
     if (limits.length === 0) return { allowed: true };
     try {
-      const raw = (await this.redis.eval(COUNT_SCRIPT, limits.length, ...limits.map((limit) => limit.key), String(this.settings.windowSeconds * 1000))) as number[];
-      return decide(limits.map((limit, index) => ({ scope: limit.scope, limit: limit.limit, count: Number(raw[2 * index]), ttlMs: Number(raw[2 * index + 1]) })));
+      const raw = (await this.redis.eval(
+        COUNT_SCRIPT,
+        limits.length,
+        ...limits.map((limit) => limit.key),
+        String(this.settings.windowSeconds * 1000),
+      )) as number[];
+      return decide(
+        limits.map((limit, index) => ({
+          scope: limit.scope,
+          limit: limit.limit,
+          count: Number(raw[2 * index]),
+          ttlMs: Number(raw[2 * index + 1]),
+        })),
+      );
     } catch (error) {
       if (Date.now() - this.warnedAt > this.settings.windowSeconds * 1000) {
         this.warnedAt = Date.now();

@@ -63,7 +63,14 @@ export function bridgeToSse<Req, Res>(
   }
   const metadata = forwardedMetadata(request, undefined);
   // No deadline on the stream itself (it lives as long as the subscriber), but its first frame has one.
-  const stream: ClientReadableStream<Res> = client.makeServerStreamRequest(bridge.method.path, bridge.method.requestSerialize, bridge.method.responseDeserialize, bridge.request, metadata, {});
+  const stream: ClientReadableStream<Res> = client.makeServerStreamRequest(
+    bridge.method.path,
+    bridge.method.requestSerialize,
+    bridge.method.responseDeserialize,
+    bridge.request,
+    metadata,
+    {},
+  );
   let started = false;
   let heartbeat: NodeJS.Timeout | undefined;
   let lastWriteAt = Date.now();
@@ -74,7 +81,14 @@ export function bridgeToSse<Req, Res>(
           if (started) return;
           openStreams.delete(shutdown);
           stream.cancel();
-          void send(reply, plainError(504, 4, `the ${bridge.backend.toLowerCase()} service did not start the stream within ${bridge.firstFrameTimeoutMs} ms; retry later`));
+          void send(
+            reply,
+            plainError(
+              504,
+              4,
+              `the ${bridge.backend.toLowerCase()} service did not start the stream within ${bridge.firstFrameTimeoutMs} ms; retry later`,
+            ),
+          );
         }, bridge.firstFrameTimeoutMs);
   const write = (text: string): void => {
     lastWriteAt = Date.now();
@@ -102,9 +116,12 @@ export function bridgeToSse<Req, Res>(
     if (bridge.retryMs !== undefined) write(`retry: ${bridge.retryMs}\n\n`);
     const every = bridge.heartbeatMs ?? 0;
     if (every > 0) {
-      heartbeat = setInterval(() => {
-        if (Date.now() - lastWriteAt >= every) write(': heartbeat\n\n');
-      }, Math.max(50, Math.floor(every / 2)));
+      heartbeat = setInterval(
+        () => {
+          if (Date.now() - lastWriteAt >= every) write(': heartbeat\n\n');
+        },
+        Math.max(50, Math.floor(every / 2)),
+      );
     }
   };
   const finish = (): void => {

@@ -34,10 +34,13 @@ class Checker {
 
   message(type: protobuf.Type, value: unknown, path: string, depth = 0): Record<string, Json> | undefined {
     if (depth > MAX_DEPTH) return this.fail(path || '(body)', 'is nested too deeply');
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return this.fail(path || '(body)', 'must be a JSON object');
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return this.fail(path || '(body)', 'must be a JSON object');
     const out: Record<string, Json> = {};
     for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-      const field = type.fields[key] ?? type.fieldsArray.find((candidate) => fieldJsonName(candidate) === key || originalName(candidate) === key);
+      const field =
+        type.fields[key] ??
+        type.fieldsArray.find((candidate) => fieldJsonName(candidate) === key || originalName(candidate) === key);
       const fieldPath = path ? `${path}.${key}` : key;
       if (!field) {
         this.fail(fieldPath, 'is not a field of this request');
@@ -57,7 +60,8 @@ class Checker {
 
   field(field: protobuf.Field, value: unknown, path: string, depth: number): Json | undefined {
     if (field instanceof protobuf.MapField) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) return this.fail(path, 'must be a JSON object (a map)');
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        return this.fail(path, 'must be a JSON object (a map)');
       const out: Record<string, Json> = {};
       for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
         const checked = this.scalarOrMessage(field, inner, `${path}.${key}`, depth);
@@ -88,7 +92,12 @@ class Checker {
   enumValue(enumType: protobuf.Enum, value: unknown, path: string): Json | undefined {
     if (typeof value === 'string' && value in enumType.values) return value;
     if (typeof value === 'number' && Object.values(enumType.values).includes(value)) return value;
-    return this.fail(path, `must be one of ${Object.keys(enumType.values).filter((name) => !name.endsWith('_UNSPECIFIED')).join(', ')}`);
+    return this.fail(
+      path,
+      `must be one of ${Object.keys(enumType.values)
+        .filter((name) => !name.endsWith('_UNSPECIFIED'))
+        .join(', ')}`,
+    );
   }
 
   wellKnownOrMessage(type: protobuf.Type, value: unknown, path: string, depth: number): Json | undefined {
@@ -100,10 +109,15 @@ class Checker {
       return value;
     }
     if (name === '.google.protobuf.Duration') {
-      if (typeof value !== 'string' || !/^-?\d+(\.\d{1,9})?s$/.test(value)) return this.fail(path, 'must be a duration such as "1.5s"');
+      if (typeof value !== 'string' || !/^-?\d+(\.\d{1,9})?s$/.test(value))
+        return this.fail(path, 'must be a duration such as "1.5s"');
       return value;
     }
-    if (name === '.google.protobuf.Struct' || name === '.google.protobuf.Value' || name === '.google.protobuf.ListValue') {
+    if (
+      name === '.google.protobuf.Struct' ||
+      name === '.google.protobuf.Value' ||
+      name === '.google.protobuf.ListValue'
+    ) {
       return value as Json;
     }
     if (WRAPPERS.has(name)) {
@@ -117,7 +131,8 @@ class Checker {
     if (protoType === 'string') {
       if (typeof value !== 'string') return this.fail(path, 'must be a string');
       if (value.length > MAX_STRING_LENGTH) return this.fail(path, `must be at most ${MAX_STRING_LENGTH} characters`);
-      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) return this.fail(path, 'is not valid Unicode');
+      if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value))
+        return this.fail(path, 'is not valid Unicode');
       return value;
     }
     if (protoType === 'bool') {
@@ -139,12 +154,18 @@ class Checker {
       return INT64.has(protoType) ? text : Number(text);
     }
     if (protoType === 'double' || protoType === 'float') {
-      const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value) ? Number(value) : NaN;
+      const number =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(value)
+            ? Number(value)
+            : NaN;
       if (!Number.isFinite(number)) return this.fail(path, 'must be a finite number');
       return number;
     }
     if (protoType === 'bytes') {
-      if (typeof value !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) return this.fail(path, 'must be base64');
+      if (typeof value !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value))
+        return this.fail(path, 'must be base64');
       return value;
     }
     return this.fail(path, `has an unsupported type ${protoType}`);
@@ -213,7 +234,11 @@ export function transcodeRequest(route: HttpRoute, input: HttpInput): Record<str
     }
   } else if (route.body) {
     if (input.body !== undefined && input.body !== null) request[route.body] = input.body;
-  } else if (input.body !== undefined && input.body !== null && !(typeof input.body === 'object' && Object.keys(input.body).length === 0)) {
+  } else if (
+    input.body !== undefined &&
+    input.body !== null &&
+    !(typeof input.body === 'object' && Object.keys(input.body).length === 0)
+  ) {
     checker.fail('(body)', 'this route takes no body');
   }
 
@@ -225,14 +250,19 @@ export function transcodeRequest(route: HttpRoute, input: HttpInput): Record<str
         checker.fail(key, 'is not a query parameter of this route');
         continue;
       }
-      if (field.resolvedType instanceof protobuf.Type && !WRAPPERS.has(field.resolvedType.fullName) && field.resolvedType.fullName !== '.google.protobuf.Timestamp') {
+      if (
+        field.resolvedType instanceof protobuf.Type &&
+        !WRAPPERS.has(field.resolvedType.fullName) &&
+        field.resolvedType.fullName !== '.google.protobuf.Timestamp'
+      ) {
         checker.fail(key, 'cannot be given as a query parameter');
         continue;
       }
       setPath(request, key, queryValue(field, raw));
     }
   } else {
-    for (const key of Object.keys(input.query)) checker.fail(key, 'this route takes its fields in the body, not the query');
+    for (const key of Object.keys(input.query))
+      checker.fail(key, 'this route takes its fields in the body, not the query');
   }
 
   for (const [param, fieldPath] of route.pathParams) {

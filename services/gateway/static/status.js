@@ -28,7 +28,9 @@ function setList(list, rows) {
 }
 
 function change(event) {
-  return event ? `${event.fromZone} → ${event.toZone} at ${new Date(event.at).toLocaleString()} (timeline ${event.timeline})` : 'none seen';
+  return event
+    ? `${event.fromZone} → ${event.toZone} at ${new Date(event.at).toLocaleString()} (timeline ${event.timeline})`
+    : 'none seen';
 }
 
 function render(status) {
@@ -64,7 +66,10 @@ function render(status) {
   for (const zone of (objectStore && objectStore.zones) || []) {
     const list = document.querySelector(`#zone-${zone.zone} dl`);
     if (!list) continue;
-    for (const [term, value] of [['object store', zone.reachable ? 'agent up' : 'AGENT DOWN'], ['copies to repair', zone.missingCopies || 0]]) {
+    for (const [term, value] of [
+      ['object store', zone.reachable ? 'agent up' : 'AGENT DOWN'],
+      ['copies to repair', zone.missingCopies || 0],
+    ]) {
       const dt = document.createElement('dt');
       dt.textContent = term;
       const dd = document.createElement('dd');
@@ -79,8 +84,18 @@ function render(status) {
     return `${new Date(backups.lastBackupAt).toLocaleString()} (${backups.lastBackupType}, ${backups.backups} kept; WAL archived to ${backups.newestArchivedWal || '?'}; repository: ${backups.repositoryStatus})`;
   };
   setList(document.getElementById('events'), [
-    ['objects', objectStore ? `${objectStore.objects || 0} stored, ${objectStore.exposedObjects || 0} in one zone only${objectStore.exposed ? ' — OBJECT EXPOSURE' : ''}` : 'no object store'],
-    ['last object scan', objectStore && objectStore.lastScanAt ? `${new Date(objectStore.lastScanAt).toLocaleString()}: ${objectStore.lastScanChecked || 0} checked, ${objectStore.lastScanRepaired || 0} repaired` : 'none yet'],
+    [
+      'objects',
+      objectStore
+        ? `${objectStore.objects || 0} stored, ${objectStore.exposedObjects || 0} in one zone only${objectStore.exposed ? ' — OBJECT EXPOSURE' : ''}`
+        : 'no object store',
+    ],
+    [
+      'last object scan',
+      objectStore && objectStore.lastScanAt
+        ? `${new Date(objectStore.lastScanAt).toLocaleString()}: ${objectStore.lastScanChecked || 0} checked, ${objectStore.lastScanRepaired || 0} repaired`
+        : 'none yet',
+    ],
     ['last backup', backupLine(status.backups)],
     ['durability', status.durability],
     ['last failover', change(status.lastFailover)],
@@ -103,7 +118,12 @@ function drawLag() {
       line.setAttribute('fill', 'none');
       line.setAttribute('stroke', colours[zone]);
       line.setAttribute('stroke-width', '2');
-      line.setAttribute('points', points.map(([at, lag]) => `${(600 * (at - (now - WINDOW_MS))) / WINDOW_MS},${118 - (116 * lag) / top}`).join(' '));
+      line.setAttribute(
+        'points',
+        points
+          .map(([at, lag]) => `${(600 * (at - (now - WINDOW_MS))) / WINDOW_MS},${118 - (116 * lag) / top}`)
+          .join(' '),
+      );
       return line;
     }),
   );
@@ -150,7 +170,10 @@ document.getElementById('login').addEventListener('submit', async (event) => {
   const response = await fetch('/v1/auth/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: document.getElementById('username').value, password: document.getElementById('password').value }),
+    body: JSON.stringify({
+      username: document.getElementById('username').value,
+      password: document.getElementById('password').value,
+    }),
   });
   const body = await response.json();
   if (!response.ok) {

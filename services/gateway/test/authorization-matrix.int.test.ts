@@ -798,7 +798,11 @@ const EXPECTATIONS: Record<string, Expectation> = {
   },
 
   // The risk form as data (#25 §1): reference data for staff screens, no patient in it.
-  'GET /v1/risk-catalogue': { contexts: ONE, may: (c) => c.kind === 'staff', request: get('/v1/risk-catalogue?pageSize=5') },
+  'GET /v1/risk-catalogue': {
+    contexts: ONE,
+    may: (c) => c.kind === 'staff',
+    request: get('/v1/risk-catalogue?pageSize=5'),
+  },
 
   // ---- referral (§2.4): up and down between institutions; the sender and the receiver act on it.
   'GET /v1/referrals/suggestions': {

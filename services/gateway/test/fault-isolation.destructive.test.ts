@@ -32,7 +32,13 @@ const DEADLINE_MS = 3_000;
 const HANG_MS = DEADLINE_MS + 3_000;
 
 const log = (line: string): void => void process.stderr.write(`[fault isolation] ${line}\n`);
-const routes = collectRoutes(loadProtoRoot({ includeDirs: [protoDir(), path.join(protoDir(), 'third_party')], files: findServiceProtos(protoDir()), generatedDirs: [] }));
+const routes = collectRoutes(
+  loadProtoRoot({
+    includeDirs: [protoDir(), path.join(protoDir(), 'third_party')],
+    files: findServiceProtos(protoDir()),
+    generatedDirs: [],
+  }),
+);
 const keyOf = (route: HttpRoute): string => `${route.verb} ${route.template}`;
 const serviceOf = (route: HttpRoute): string => backendOf(route.service).toLowerCase();
 
@@ -61,7 +67,7 @@ function clientsHeldBy(service: GrpcServiceName): GrpcServiceName[] {
 /** The services whose routes may fail while `stopped` is down: itself and every service that reaches it. */
 function needing(stopped: GrpcServiceName): Set<string> {
   const result = new Set<string>([stopped]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const service of GRPC_SERVICES) {
       if (!result.has(service) && clientsHeldBy(service).some((held) => result.has(held))) {
@@ -126,15 +132,18 @@ async function pass(only: readonly HttpRoute[] = routes): Promise<Map<string, An
   return answers;
 }
 
-const statusClass = (answer: Answer | undefined): string => (typeof answer?.status === 'number' ? `${Math.floor(answer.status / 100)}xx` : String(answer?.status));
-const describe503 = (key: string, answer: Answer | undefined): string => `${key} → ${answer?.status} in ${answer?.ms} ms: ${answer?.body.slice(0, 160)}`;
+const statusClass = (answer: Answer | undefined): string =>
+  typeof answer?.status === 'number' ? `${Math.floor(answer.status / 100)}xx` : String(answer?.status);
+const describe503 = (key: string, answer: Answer | undefined): string =>
+  `${key} → ${answer?.status} in ${answer?.ms} ms: ${answer?.body.slice(0, 160)}`;
 
 /** Routes whose answer differs from the baseline's class, as readable lines. */
 function changed(answers: Map<string, Answer>, keys: Iterable<string>): string[] {
   const lines: string[] = [];
   for (const key of keys) {
     const answer = answers.get(key);
-    if (statusClass(answer) !== statusClass(baseline.get(key))) lines.push(`${key}: ${baseline.get(key)?.status} before, now ${describe503(key, answer)}`);
+    if (statusClass(answer) !== statusClass(baseline.get(key)))
+      lines.push(`${key}: ${baseline.get(key)?.status} before, now ${describe503(key, answer)}`);
   }
   return lines;
 }
@@ -155,18 +164,35 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const key of ['GATEWAY_CALL_TIMEOUT_MS', 'GATEWAY_RATE_LIMIT_PER_TOKEN', 'GATEWAY_RATE_LIMIT_PER_ADDRESS', 'MCH_TRACE_FILE']) delete process.env[key];
+  for (const key of [
+    'GATEWAY_CALL_TIMEOUT_MS',
+    'GATEWAY_RATE_LIMIT_PER_TOKEN',
+    'GATEWAY_RATE_LIMIT_PER_ADDRESS',
+    'MCH_TRACE_FILE',
+  ])
+    delete process.env[key];
   if (table.length > 0) {
-    const header = ['stopped', 'needs it', 'own routes', '503 (own)', 'dependants 503', 'others as before', 'max 503 ms', 'back after start (ms)'];
+    const header = [
+      'stopped',
+      'needs it',
+      'own routes',
+      '503 (own)',
+      'dependants 503',
+      'others as before',
+      'max 503 ms',
+      'back after start (ms)',
+    ];
     const widths = header.map((title, i) => Math.max(title.length, ...table.map((row) => (row[i] ?? '').length)));
     const line = (cells: readonly string[]): string => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ');
-    log(`per-service isolation (${routes.length} routes, deadline ${DEADLINE_MS} ms):\n${[line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n')}`);
+    log(
+      `per-service isolation (${routes.length} routes, deadline ${DEADLINE_MS} ms):\n${[line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n')}`,
+    );
   }
   await platform?.stop();
   if (dataDir !== undefined && !process.env['FAULTS_KEEP']) rmSync(dataDir, { recursive: true, force: true });
 }, 120_000);
 
-it('derives each service\'s clients from its configuration', () => {
+it("derives each service's clients from its configuration", () => {
   expect(Object.fromEntries(GRPC_SERVICES.map((service) => [service, clientsHeldBy(service)]))).toEqual({
     identity: [],
     records: ['identity', 'referral', 'replication'],
@@ -187,7 +213,9 @@ describe.each([...GRPC_SERVICES])('with %s stopped', (stopped) => {
 
     await platform.stopService(stopped);
     const down = await pass();
-    const notUnavailable = own.filter((key) => down.get(key)?.status !== 503).map((key) => describe503(key, down.get(key)));
+    const notUnavailable = own
+      .filter((key) => down.get(key)?.status !== 503)
+      .map((key) => describe503(key, down.get(key)));
     const unclear = own.filter((key) => {
       const body = JSON.parse(down.get(key)?.body ?? '{}') as { status?: string; message?: string };
       return body.status !== 'UNAVAILABLE' || !body.message?.includes(stopped);
@@ -196,7 +224,10 @@ describe.each([...GRPC_SERVICES])('with %s stopped', (stopped) => {
       const answer = down.get(key);
       return answer?.status !== 503 && statusClass(answer) !== statusClass(baseline.get(key));
     });
-    const slowest503 = Math.max(0, ...[...down.values()].filter((answer) => answer.status === 503).map((answer) => answer.ms));
+    const slowest503 = Math.max(
+      0,
+      ...[...down.values()].filter((answer) => answer.status === 503).map((answer) => answer.ms),
+    );
 
     const began = Date.now();
     await platform.startService(stopped);
@@ -235,7 +266,9 @@ describe('with Redis killed', () => {
     try {
       const down = await pass();
       expect(changed(down, baseline.keys())).toEqual([]);
-      log(`Redis down: ${down.size} routes, ${[...down.values()].filter((answer) => answer.status === 200).length} answered 200, ${changed(down, baseline.keys()).length} differ from the baseline`);
+      log(
+        `Redis down: ${down.size} routes, ${[...down.values()].filter((answer) => answer.status === 200).length} answered 200, ${changed(down, baseline.keys()).length} differ from the baseline`,
+      );
     } finally {
       await platform.startRedis();
     }
@@ -255,13 +288,18 @@ describe('a hung peer (SIGSTOP)', () => {
   }
   const route = (key: string): HttpRoute => routes.find((candidate) => keyOf(candidate) === key) as HttpRoute;
 
-  it('is answered 504 within the deadline when the gateway\'s own backend hangs, 503/504 when one a hop down hangs', async () => {
+  it("is answered 504 within the deadline when the gateway's own backend hangs, 503/504 when one a hop down hangs", async () => {
     const direct = await frozen('records', () => ask(route('GET /v1/patients/{patient_id}/record'), passes++));
     // scheduling's due checks ask records: the gateway -> scheduling -> records chain with records hung.
     const chain = await frozen('records', () => ask(route('GET /v1/patients/{patient_id}/due-checks'), passes++));
-    log(`records hung: its own route ${direct.status} after ${direct.ms} ms; scheduling's due checks ${chain.status} after ${chain.ms} ms`);
+    log(
+      `records hung: its own route ${direct.status} after ${direct.ms} ms; scheduling's due checks ${chain.status} after ${chain.ms} ms`,
+    );
     expect(direct.status).toBe(504);
-    expect(JSON.parse(direct.body)).toMatchObject({ status: 'DEADLINE_EXCEEDED', message: expect.stringContaining('records') });
+    expect(JSON.parse(direct.body)).toMatchObject({
+      status: 'DEADLINE_EXCEEDED',
+      message: expect.stringContaining('records'),
+    });
     expect([503, 504]).toContain(chain.status);
     for (const answer of [direct, chain]) expect(answer.ms).toBeLessThanOrEqual(DEADLINE_MS + 1_000);
     // And it is back once the peer runs again.
@@ -274,28 +312,49 @@ describe('what leaves the platform', () => {
     // Errors of every kind were driven above (stopped services, hung ones, conflicts, not-found); add bad input.
     const token = (await world.api.login('lufeng.clinician')).accessToken;
     const bad = [
-      await world.api.call('POST', '/v1/patients', { token, headers: { 'x-mch-purpose': 'registration' }, body: { nationalId: world.personal.nationalIds[0], name: world.personal.names[0], countyCode: 'nowhere' } }),
-      await world.api.call('POST', '/v1/patients', { token, headers: { 'x-mch-purpose': 'registration' }, body: { nationalId: `${world.personal.nationalIds[0]?.slice(0, 17)}0`, name: world.personal.names[1] } }),
+      await world.api.call('POST', '/v1/patients', {
+        token,
+        headers: { 'x-mch-purpose': 'registration' },
+        body: { nationalId: world.personal.nationalIds[0], name: world.personal.names[0], countyCode: 'nowhere' },
+      }),
+      await world.api.call('POST', '/v1/patients', {
+        token,
+        headers: { 'x-mch-purpose': 'registration' },
+        body: { nationalId: `${world.personal.nationalIds[0]?.slice(0, 17)}0`, name: world.personal.names[1] },
+      }),
       await world.api.call('GET', `/v1/patients?nationalId=${world.personal.nationalIds[1]}'%20OR%201=1`, { token }),
-      await world.api.call('POST', '/v1/auth/login', { body: { username: world.personal.nationalIds[0], password: 'wrong password!' } }),
+      await world.api.call('POST', '/v1/auth/login', {
+        body: { username: world.personal.nationalIds[0], password: 'wrong password!' },
+      }),
     ];
     answered.push(...bad.map((answer) => JSON.stringify(answer.body)));
 
     const tables = await schemaTables();
     const stackFrame = /\bat [\w$.<>\[\] ]*\(?(\/|node:)[^)\s]+:\d+:\d+/;
-    const sql = new RegExp(`\\b(SELECT\\s.+\\sFROM|INSERT\\s+INTO|UPDATE\\s+\\S+\\s+SET|DELETE\\s+FROM)\\s|\\b(FROM|JOIN|INTO|UPDATE)\\s+(${tables.join('|')})\\b`, 'i');
+    const sql = new RegExp(
+      `\\b(SELECT\\s.+\\sFROM|INSERT\\s+INTO|UPDATE\\s+\\S+\\s+SET|DELETE\\s+FROM)\\s|\\b(FROM|JOIN|INTO|UPDATE)\\s+(${tables.join('|')})\\b`,
+      'i',
+    );
     // Only what the world itself registered (answers that rightly carry her data to staff are reads of it: skipped below).
     const people = [...world.personal.nationalIds, ...world.personal.phones];
     const findings: string[] = [];
     const scan = (where: string, text: string, checkPeople: boolean): void => {
       if (stackFrame.test(text)) findings.push(`${where}: stack frame: ${text.match(stackFrame)?.[0]}`);
       const query = text.match(sql);
-      if (query) findings.push(`${where}: SQL "${query[0]}" in ${text.slice(Math.max(0, (query.index ?? 0) - 80), (query.index ?? 0) + 80)}`);
-      if (checkPeople) for (const identifier of people) if (text.includes(identifier)) findings.push(`${where}: identifier ${identifier.slice(0, 4)}… in ${text.slice(0, 160)}`);
+      if (query)
+        findings.push(
+          `${where}: SQL "${query[0]}" in ${text.slice(Math.max(0, (query.index ?? 0) - 80), (query.index ?? 0) + 80)}`,
+        );
+      if (checkPeople)
+        for (const identifier of people)
+          if (text.includes(identifier))
+            findings.push(`${where}: identifier ${identifier.slice(0, 4)}… in ${text.slice(0, 160)}`);
     };
     // Error answers carry no personal data; successful ones are the records staff asked for.
     for (const body of answered) scan('answer', body, /"code":\d+,"status":"[A-Z_]+"/.test(body));
-    const logs = readdirSync(platform.logDir).filter((file) => [...GRPC_SERVICES, 'gateway'].some((service) => file.startsWith(service)));
+    const logs = readdirSync(platform.logDir).filter((file) =>
+      [...GRPC_SERVICES, 'gateway'].some((service) => file.startsWith(service)),
+    );
     expect(logs.length).toBeGreaterThanOrEqual(GRPC_SERVICES.length);
     let lines = 0;
     for (const file of logs) {
@@ -320,7 +379,9 @@ describe('what leaves the platform', () => {
       kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
     }
     log(`leak findings by place and kind: ${JSON.stringify(Object.fromEntries(kinds))}`);
-    log(`leak scan: ${answered.length} answers, ${lines} log lines in ${logs.length} files, ${spans} spans, ${tables.length} table names; ${findings.length} findings`);
+    log(
+      `leak scan: ${answered.length} answers, ${lines} log lines in ${logs.length} files, ${spans} spans, ${tables.length} table names; ${findings.length} findings`,
+    );
     expect(spans).toBeGreaterThan(0);
     expect([...new Set(findings)].slice(0, 30)).toEqual([]);
   });

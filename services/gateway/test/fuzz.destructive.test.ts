@@ -24,10 +24,18 @@ jest.setTimeout(900_000);
 const TOTAL_REQUESTS = Number(process.env['FUZZ_REQUESTS'] ?? 10_000);
 const GRPC_MESSAGES_PER_METHOD = Number(process.env['FUZZ_GRPC_PER_METHOD'] ?? 20);
 const FIXED_SEED = 20_261_125;
-const SEED = process.env['FUZZ_SEED'] === 'random' ? Date.now() % 2_147_483_647 : Number(process.env['FUZZ_SEED'] ?? FIXED_SEED);
+const SEED =
+  process.env['FUZZ_SEED'] === 'random' ? Date.now() % 2_147_483_647 : Number(process.env['FUZZ_SEED'] ?? FIXED_SEED);
 const CONCURRENCY = 16;
 const REQUEST_TIMEOUT_MS = 20_000;
-const ACCOUNTS = ['lufeng.clinician', 'lufeng.midwife', 'lufeng.admin', 'pref.clinician', 'pref.analyst', 'platform.admin'];
+const ACCOUNTS = [
+  'lufeng.clinician',
+  'lufeng.midwife',
+  'lufeng.admin',
+  'pref.clinician',
+  'pref.analyst',
+  'platform.admin',
+];
 /**
  * Tables that change whatever the requests do: the audit trail (it records denials too), the replication
  * service's own event log of the cluster it watches, and its background passes' lease (renewed every 2 s).
@@ -36,7 +44,11 @@ const CHANGES_ON_REFUSAL = new Set(['audit_events', 'replication_events', 'objec
 
 const log = (line: string): void => void process.stderr.write(`[fuzz] ${line}\n`);
 
-const protos = { includeDirs: [protoDir(), path.join(protoDir(), 'third_party')], files: findServiceProtos(protoDir()), generatedDirs: [] };
+const protos = {
+  includeDirs: [protoDir(), path.join(protoDir(), 'third_party')],
+  files: findServiceProtos(protoDir()),
+  generatedDirs: [],
+};
 const root = loadProtoRoot(protos);
 const routes = collectRoutes(root);
 
@@ -79,9 +91,26 @@ const oddStrings = fc.constantFrom(
   'a'.repeat(10_000),
 );
 
-const anyString = fc.oneof(oddStrings, fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.uuid());
+const anyString = fc.oneof(
+  oddStrings,
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.uuid(),
+);
 const numbers = fc.oneof(
-  fc.constantFrom(0, -1, 1, 2_147_483_647, 2_147_483_648, -2_147_483_649, Number.MAX_SAFE_INTEGER, 1e308, -1e308, 0.5, 1e-300),
+  fc.constantFrom(
+    0,
+    -1,
+    1,
+    2_147_483_647,
+    2_147_483_648,
+    -2_147_483_649,
+    Number.MAX_SAFE_INTEGER,
+    1e308,
+    -1e308,
+    0.5,
+    1e-300,
+  ),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
@@ -103,19 +132,39 @@ function jsonName(field: protobuf.Field): string {
 function bodyFor(type: protobuf.Type): fc.Arbitrary<Record<string, unknown>> {
   const fields = type.fieldsArray.map(jsonName);
   const known = fields.length > 0 ? fc.subarray(fields) : fc.constant([] as string[]);
-  return fc.tuple(known, fc.array(fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor')), wrongValue), { maxLength: 2 })).chain(([chosen, extra]) =>
-    fc.tuple(...chosen.map(() => wrongValue)).map((values) => {
-      const body: Record<string, unknown> = {};
-      chosen.forEach((name, i) => (body[name] = values[i]));
-      for (const [name, value] of extra) body[name] = value;
-      return body;
-    }),
-  );
+  return fc
+    .tuple(
+      known,
+      fc.array(
+        fc.tuple(fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('__proto__', 'constructor')), wrongValue),
+        { maxLength: 2 },
+      ),
+    )
+    .chain(([chosen, extra]) =>
+      fc.tuple(...chosen.map(() => wrongValue)).map((values) => {
+        const body: Record<string, unknown> = {};
+        chosen.forEach((name, i) => (body[name] = values[i]));
+        for (const [name, value] of extra) body[name] = value;
+        return body;
+      }),
+    );
 }
 
-const badIdempotencyKeys = fc.oneof(fc.constant(undefined), fc.uuid(), fc.constantFrom('', ' ', 'x'.repeat(300), 'key with spaces', 'clé-\u00ff', 'a,b'));
+const badIdempotencyKeys = fc.oneof(
+  fc.constant(undefined),
+  fc.uuid(),
+  fc.constantFrom('', ' ', 'x'.repeat(300), 'key with spaces', 'clé-\u00ff', 'a,b'),
+);
 const purposes = fc.constantFrom(undefined, 'treatment', 'treatment', 'break-glass', 'nonsense', '');
-const contentTypes = fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x');
+const contentTypes = fc.constantFrom(
+  'application/json',
+  'application/json',
+  'application/json',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/json; charset=latin1',
+  'multipart/form-data; boundary=x',
+);
 
 function requestFor(route: HttpRoute): fc.Arbitrary<FuzzRequest> {
   const params = [...route.pathParams.keys()];
@@ -124,10 +173,22 @@ function requestFor(route: HttpRoute): fc.Arbitrary<FuzzRequest> {
     fc.constant(''),
     bodyFor(route.requestType).map((body) =>
       Object.entries(body)
-        .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value))}`)
+        .map(
+          ([key, value]) =>
+            `${encodeURIComponent(key)}=${encodeURIComponent(typeof value === 'string' ? value : JSON.stringify(value))}`,
+        )
         .join('&'),
     ),
-    fc.constantFrom('pageSize=-1', 'pageSize=100000', 'pageToken=not-a-token', 'pageToken=' + 'A'.repeat(5000), 'pageSize=1&pageSize=2', 'near=91,181', 'near=abc', 'from=2026-13-45&to=1999-01-01'),
+    fc.constantFrom(
+      'pageSize=-1',
+      'pageSize=100000',
+      'pageToken=not-a-token',
+      'pageToken=' + 'A'.repeat(5000),
+      'pageSize=1&pageSize=2',
+      'near=91,181',
+      'near=abc',
+      'from=2026-13-45&to=1999-01-01',
+    ),
   );
   const rawBody = fc.oneof(
     bodyFor(route.requestType).map((body) => JSON.stringify(body)),
@@ -137,33 +198,60 @@ function requestFor(route: HttpRoute): fc.Arbitrary<FuzzRequest> {
       const first = Object.keys(body)[0];
       return first === undefined ? text : `{"${first}":1,${text.slice(1)}`;
     }),
-    fc.constantFrom('{', '{"a":', 'null', '[]', '"text"', '12', '{"a":1}}', '\u0000', '{"__proto__":{"polluted":true}}', ' '),
+    fc.constantFrom(
+      '{',
+      '{"a":',
+      'null',
+      '[]',
+      '"text"',
+      '12',
+      '{"a":1}}',
+      '\u0000',
+      '{"__proto__":{"polluted":true}}',
+      ' ',
+    ),
   );
   const token = fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom(...tokens) },
-    { weight: 1, arbitrary: fc.constantFrom(undefined, 'garbage', 'eyJhbGciOiJub25lIn0.e30.', tokens[0]?.slice(0, -4) + 'AAAA') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(undefined, 'garbage', 'eyJhbGciOiJub25lIn0.e30.', tokens[0]?.slice(0, -4) + 'AAAA'),
+    },
   );
-  return fc.record({ pathValues, query, rawBody, token, key: badIdempotencyKeys, purpose: purposes, contentType: contentTypes }).map((r) => {
-    let url = route.template;
-    params.forEach((param, i) => {
-      const value = (r.pathValues)[i] ?? '';
-      const field = route.pathParams.get(param) ?? param;
-      url = url.replace(new RegExp(`\\{${field.replace('.', '\\.')}(=[^}]*)?\\}`), encodeURIComponent(value) || '%20');
+  return fc
+    .record({
+      pathValues,
+      query,
+      rawBody,
+      token,
+      key: badIdempotencyKeys,
+      purpose: purposes,
+      contentType: contentTypes,
+    })
+    .map((r) => {
+      let url = route.template;
+      params.forEach((param, i) => {
+        const value = r.pathValues[i] ?? '';
+        const field = route.pathParams.get(param) ?? param;
+        url = url.replace(
+          new RegExp(`\\{${field.replace('.', '\\.')}(=[^}]*)?\\}`),
+          encodeURIComponent(value) || '%20',
+        );
+      });
+      const headers: Record<string, string> = {};
+      if (r.token) headers['authorization'] = `Bearer ${r.token}`;
+      if (r.key !== undefined) headers['idempotency-key'] = r.key;
+      if (r.purpose !== undefined) headers['x-mch-purpose'] = r.purpose;
+      const hasBody = route.verb !== 'GET' && route.verb !== 'DELETE';
+      if (hasBody) headers['content-type'] = r.contentType;
+      return {
+        route: `${route.verb} ${route.template}`,
+        method: route.verb,
+        url: `${url}${r.query ? `?${r.query}` : ''}`,
+        headers,
+        body: hasBody ? r.rawBody : undefined,
+      };
     });
-    const headers: Record<string, string> = {};
-    if (r.token) headers['authorization'] = `Bearer ${r.token}`;
-    if (r.key !== undefined) headers['idempotency-key'] = r.key;
-    if (r.purpose !== undefined) headers['x-mch-purpose'] = r.purpose;
-    const hasBody = route.verb !== 'GET' && route.verb !== 'DELETE';
-    if (hasBody) headers['content-type'] = r.contentType;
-    return {
-      route: `${route.verb} ${route.template}`,
-      method: route.verb,
-      url: `${url}${r.query ? `?${r.query}` : ''}`,
-      headers,
-      body: hasBody ? r.rawBody : undefined,
-    };
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -181,7 +269,9 @@ async function tableChecksums(): Promise<Map<string, string>> {
     for (const { schema, name } of tables) {
       if (CHANGES_ON_REFUSAL.has(name)) continue;
       const qualified = `"${schema}"."${name}"`;
-      const { rows } = await client.query<{ sum: string; n: string }>(`SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) AS sum, count(*) AS n FROM ${qualified} t`);
+      const { rows } = await client.query<{ sum: string; n: string }>(
+        `SELECT md5(coalesce(string_agg(md5(t::text), '' ORDER BY md5(t::text)), '')) AS sum, count(*) AS n FROM ${qualified} t`,
+      );
       sums.set(`${schema}.${name}`, `${rows[0]?.n}:${rows[0]?.sum}`);
     }
     return sums;
@@ -221,7 +311,11 @@ async function sendOnce(request: FuzzRequest): Promise<Outcome> {
   } catch (error) {
     const name = (error as Error).name;
     const cause = (error as { cause?: unknown }).cause;
-    return { request, status: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network', body: `${String(error)}${cause ? ` (${String(cause)})` : ''}`.slice(0, 300) };
+    return {
+      request,
+      status: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network',
+      body: `${String(error)}${cause ? ` (${String(cause)})` : ''}`.slice(0, 300),
+    };
   }
 }
 
@@ -252,7 +346,11 @@ beforeAll(async () => {
   platform = await startPlatform({ dataDir, ports: 'free', log });
   await platform.waitForSync();
   for (const username of ACCOUNTS) {
-    const response = await fetch(`${platform.gatewayUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: DEMO_PASSWORD }) });
+    const response = await fetch(`${platform.gatewayUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password: DEMO_PASSWORD }),
+    });
     const body = (await response.json()) as { tokens: { accessToken: string } };
     tokens.push(body.tokens.accessToken);
   }
@@ -274,7 +372,9 @@ describe(`fuzzing (seed ${SEED})`, () => {
     pidsBefore = pidsOf();
     const perRoute = Math.ceil(TOTAL_REQUESTS / routes.length);
     const requests: FuzzRequest[] = [];
-    routes.forEach((route, index) => requests.push(...fc.sample(requestFor(route), { numRuns: perRoute, seed: SEED + index })));
+    routes.forEach((route, index) =>
+      requests.push(...fc.sample(requestFor(route), { numRuns: perRoute, seed: SEED + index })),
+    );
     log(`seed ${SEED}: ${requests.length} requests over ${routes.length} routes`);
     const began = Date.now();
     outcomes = await inParallel(requests, CONCURRENCY, send);
@@ -287,22 +387,33 @@ describe(`fuzzing (seed ${SEED})`, () => {
     const unexplained = outcomes.filter((outcome) => {
       if (typeof outcome.status !== 'number' || outcome.status < 400 || outcome.status >= 500) return false;
       try {
-        const body = JSON.parse(outcome.body.length >= 300 ? outcome.body + '"}' : outcome.body) as { message?: unknown };
+        const body = JSON.parse(outcome.body.length >= 300 ? outcome.body + '"}' : outcome.body) as {
+          message?: unknown;
+        };
         return typeof body.message !== 'string' || body.message === '';
       } catch {
         return outcome.body.length < 300; // a long body was cut: its start was JSON
       }
     });
-    const describe = (outcome: Outcome): string => `${outcome.request.route} → ${outcome.status}: ${outcome.request.method} ${outcome.request.url.slice(0, 200)} body ${String(outcome.request.body).slice(0, 200)} answer ${outcome.body}`;
+    const describe = (outcome: Outcome): string =>
+      `${outcome.request.route} → ${outcome.status}: ${outcome.request.method} ${outcome.request.url.slice(0, 200)} body ${String(outcome.request.body).slice(0, 200)} answer ${outcome.body}`;
     expect(bad.slice(0, 20).map(describe)).toEqual([]);
     expect(unexplained.slice(0, 20).map(describe)).toEqual([]);
     const byStatus = new Map<string, number>();
-    for (const outcome of outcomes) byStatus.set(String(outcome.status), (byStatus.get(String(outcome.status)) ?? 0) + 1);
-    log(`answers by status: ${[...byStatus].sort().map(([s, n]) => `${s}×${n}`).join(', ')}`);
+    for (const outcome of outcomes)
+      byStatus.set(String(outcome.status), (byStatus.get(String(outcome.status)) ?? 0) + 1);
+    log(
+      `answers by status: ${[...byStatus]
+        .sort()
+        .map(([s, n]) => `${s}×${n}`)
+        .join(', ')}`,
+    );
   });
 
   it('changes no table through a request it refused', async () => {
-    const accepted = outcomes.filter((outcome) => outcome.request.method !== 'GET' && typeof outcome.status === 'number' && outcome.status < 400);
+    const accepted = outcomes.filter(
+      (outcome) => outcome.request.method !== 'GET' && typeof outcome.status === 'number' && outcome.status < 400,
+    );
     const after = await tableChecksums();
     const changed = [...after].filter(([table, sum]) => before.get(table) !== sum).map(([table]) => table);
     const gone = [...before.keys()].filter((table) => !after.has(table));
@@ -310,7 +421,9 @@ describe(`fuzzing (seed ${SEED})`, () => {
       expect({ changed, gone }).toEqual({ changed: [], gone: [] });
     } else {
       // A generated write that was valid may change its own tables; nothing else may.
-      log(`accepted writes: ${accepted.map((outcome) => outcome.request.route).join(', ')}; changed tables: ${changed.join(', ')}`);
+      log(
+        `accepted writes: ${accepted.map((outcome) => outcome.request.route).join(', ')}; changed tables: ${changed.join(', ')}`,
+      );
       expect(gone).toEqual([]);
       expect(changed.length).toBeLessThanOrEqual(accepted.length * 4);
     }
@@ -358,7 +471,8 @@ describe(`gRPC fuzzing (seed ${SEED})`, () => {
           return fc.constantFrom('0', '-1', '9223372036854775807', '-9223372036854775808', '18446744073709551615');
         default: {
           const resolved = field.resolvedType;
-          if (resolved instanceof protobuf.Enum) return fc.oneof(fc.constantFrom(...Object.values(resolved.values)), fc.integer({ min: -5, max: 1000 }));
+          if (resolved instanceof protobuf.Enum)
+            return fc.oneof(fc.constantFrom(...Object.values(resolved.values)), fc.integer({ min: -5, max: 1000 }));
           if (resolved instanceof protobuf.Type) return messageFor(resolved, 1);
           return fc.constant(undefined);
         }
@@ -380,18 +494,26 @@ describe(`gRPC fuzzing (seed ${SEED})`, () => {
     for (const serviceName of GRPC_SERVICES) {
       const address = platform.serviceAddresses[serviceName];
       if (address === undefined) continue;
-      const service = root.lookupService(`mch.${serviceName}.v1.${serviceName[0]?.toUpperCase()}${serviceName.slice(1)}Service`);
+      const service = root.lookupService(
+        `mch.${serviceName}.v1.${serviceName[0]?.toUpperCase()}${serviceName.slice(1)}Service`,
+      );
       const client = new GrpcClient(address, (await import('@grpc/grpc-js')).credentials.createInsecure());
       try {
         for (const method of service.methodsArray) {
           method.resolve();
           const requestType = method.resolvedRequestType as protobuf.Type;
-          const messages = fc.sample(messageFor(requestType), { numRuns: GRPC_MESSAGES_PER_METHOD, seed: SEED + 10_000 + index++ });
+          const messages = fc.sample(messageFor(requestType), {
+            numRuns: GRPC_MESSAGES_PER_METHOD,
+            seed: SEED + 10_000 + index++,
+          });
           const randomBytes = fc.sample(fc.uint8Array({ maxLength: 512 }), { numRuns: 5, seed: SEED + 20_000 + index });
           const payloads: { kind: 'bytes' | 'message'; bytes: Buffer }[] = [
             ...messages.map((message) => {
               try {
-                return { kind: 'message' as const, bytes: Buffer.from(requestType.encode(requestType.fromObject(message)).finish()) };
+                return {
+                  kind: 'message' as const,
+                  bytes: Buffer.from(requestType.encode(requestType.fromObject(message)).finish()),
+                };
               } catch {
                 return { kind: 'bytes' as const, bytes: Buffer.from([0x0a, 0xff]) };
               }
@@ -408,13 +530,32 @@ describe(`gRPC fuzzing (seed ${SEED})`, () => {
               const done = (code: number | 'timeout', details: string): void => resolve({ code, details });
               const deadline = new Date(Date.now() + REQUEST_TIMEOUT_MS);
               if (method.responseStream) {
-                const call = client.makeServerStreamRequest(path, (b: Buffer) => b, (b: Buffer) => b, payload.bytes, metadata, { deadline });
+                const call = client.makeServerStreamRequest(
+                  path,
+                  (b: Buffer) => b,
+                  (b: Buffer) => b,
+                  payload.bytes,
+                  metadata,
+                  { deadline },
+                );
                 call.on('data', () => call.cancel());
-                call.on('error', (error: { code: number; details: string }) => done(error.code === grpcStatus.DEADLINE_EXCEEDED ? 'timeout' : error.code, error.details));
+                call.on('error', (error: { code: number; details: string }) =>
+                  done(error.code === grpcStatus.DEADLINE_EXCEEDED ? 'timeout' : error.code, error.details),
+                );
                 call.on('status', (s: { code: number; details: string }) => done(s.code, s.details));
               } else {
-                client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, payload.bytes, metadata, { deadline }, (error) =>
-                  done(error ? (error.code === grpcStatus.DEADLINE_EXCEEDED ? 'timeout' : error.code) : grpcStatus.OK, error?.details ?? ''),
+                client.makeUnaryRequest(
+                  path,
+                  (b: Buffer) => b,
+                  (b: Buffer) => b,
+                  payload.bytes,
+                  metadata,
+                  { deadline },
+                  (error) =>
+                    done(
+                      error ? (error.code === grpcStatus.DEADLINE_EXCEEDED ? 'timeout' : error.code) : grpcStatus.OK,
+                      error?.details ?? '',
+                    ),
                 );
               }
             });
@@ -434,7 +575,9 @@ describe(`gRPC fuzzing (seed ${SEED})`, () => {
         outcome.code === grpcStatus.UNKNOWN ||
         (outcome.code === grpcStatus.INTERNAL && !(outcome.kind === 'bytes' && /deserializ/i.test(outcome.details))),
     );
-    expect(bad.slice(0, 20).map((outcome) => `${outcome.method} (${outcome.kind}) → ${outcome.code}: ${outcome.details}`)).toEqual([]);
+    expect(
+      bad.slice(0, 20).map((outcome) => `${outcome.method} (${outcome.kind}) → ${outcome.code}: ${outcome.details}`),
+    ).toEqual([]);
     expect(pidsOf()).toEqual(pidsBefore);
   });
 });

@@ -12,7 +12,14 @@ import { newPatient, newResident, session } from '../../consultation/test/suppor
 
 const platform = readTestPlatform();
 const api = new Api(platform.gatewayUrl);
-const STAFF = ['lufeng.clinician', 'lufeng.midwife', 'pref.clinician', 'lufeng.admin', 'pref.analyst', 'platform.admin'] as const;
+const STAFF = [
+  'lufeng.clinician',
+  'lufeng.midwife',
+  'pref.clinician',
+  'lufeng.admin',
+  'pref.analyst',
+  'platform.admin',
+] as const;
 type Caller = (typeof STAFF)[number] | 'anonymous' | 'resident (own)' | 'resident (other)';
 
 const tokens = new Map<Caller, string>();
@@ -21,7 +28,13 @@ let objectId = '';
 let consultationId = '';
 
 /** The status the route answers with (a stream is closed as soon as its headers arrive). */
-async function statusOf(method: 'GET' | 'POST', path: string, caller: Caller, purpose: string | undefined, body?: Buffer): Promise<number> {
+async function statusOf(
+  method: 'GET' | 'POST',
+  path: string,
+  caller: Caller,
+  purpose: string | undefined,
+  body?: Buffer,
+): Promise<number> {
   const headers: Record<string, string> = {};
   const token = tokens.get(caller);
   if (token) headers.authorization = `Bearer ${token}`;
@@ -31,7 +44,12 @@ async function statusOf(method: 'GET' | 'POST', path: string, caller: Caller, pu
     headers['idempotency-key'] = `hw-${randomBytes(8).toString('hex')}`;
   }
   const abort = new AbortController();
-  const response = await fetch(`${platform.gatewayUrl}${path}`, { method, headers, body: body ? new Uint8Array(body) : undefined, signal: abort.signal });
+  const response = await fetch(`${platform.gatewayUrl}${path}`, {
+    method,
+    headers,
+    body: body ? new Uint8Array(body) : undefined,
+    signal: abort.signal,
+  });
   const status = response.status;
   abort.abort();
   await response.body?.cancel().catch(() => undefined);
@@ -44,21 +62,36 @@ beforeAll(async () => {
   // Women of this file's own (a birth date no other file registers with).
   ownPatient = await newPatient(api, clinician, '1995-02-03');
   tokens.set('resident (own)', (await newResident(api, clinician, ownPatient)).token);
-  tokens.set('resident (other)', (await newResident(api, clinician, await newPatient(api, clinician, '1995-02-03'))).token);
+  tokens.set(
+    'resident (other)',
+    (await newResident(api, clinician, await newPatient(api, clinician, '1995-02-03'))).token,
+  );
   const upload = await fetch(`${platform.gatewayUrl}/v1/objects?reference=patient:${ownPatient}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${clinician.token}`, 'x-mch-purpose': 'treatment', 'content-type': 'image/png', 'idempotency-key': `hw-${randomBytes(8).toString('hex')}` },
+    headers: {
+      authorization: `Bearer ${clinician.token}`,
+      'x-mch-purpose': 'treatment',
+      'content-type': 'image/png',
+      'idempotency-key': `hw-${randomBytes(8).toString('hex')}`,
+    },
     body: new Uint8Array(randomBytes(256)),
   });
   objectId = ((await upload.json()) as { object: { id: string } }).object.id;
   const institutions = await ok(api.call('GET', '/v1/institutions?pageSize=200'));
-  const prefecture = institutions.institutions.find((institution: { code: string }) => institution.code === 'CX-PREF-MCH').id;
+  const prefecture = institutions.institutions.find(
+    (institution: { code: string }) => institution.code === 'CX-PREF-MCH',
+  ).id;
   consultationId = (
     await ok(
       api.call('POST', '/v1/consultations', {
         token: clinician.token,
         headers: { 'x-mch-purpose': 'consultation' },
-        body: { kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST', patientId: ownPatient, addressedInstitutionId: prefecture, text: '请会诊' },
+        body: {
+          kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST',
+          patientId: ownPatient,
+          addressedInstitutionId: prefecture,
+          text: '请会诊',
+        },
       }),
     )
   ).consultation.id;
@@ -70,19 +103,58 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
     [
       `POST /v1/objects?reference=patient:${ownPatient}`,
       'treatment',
-      { anonymous: 401, 'lufeng.clinician': 201, 'lufeng.midwife': 201, 'pref.clinician': 201, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 403, 'resident (other)': 403 },
+      {
+        anonymous: 401,
+        'lufeng.clinician': 201,
+        'lufeng.midwife': 201,
+        'pref.clinician': 201,
+        'lufeng.admin': 403,
+        'pref.analyst': 403,
+        'platform.admin': 403,
+        'resident (own)': 403,
+        'resident (other)': 403,
+      },
     ],
     [
       `GET /v1/objects/${objectId}`,
       'treatment',
-      { anonymous: 401, 'lufeng.clinician': 200, 'pref.clinician': 200, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 200, 'resident (other)': 403 },
+      {
+        anonymous: 401,
+        'lufeng.clinician': 200,
+        'pref.clinician': 200,
+        'lufeng.admin': 403,
+        'pref.analyst': 403,
+        'platform.admin': 403,
+        'resident (own)': 200,
+        'resident (other)': 403,
+      },
     ],
     [
       `GET /v1/consultations/${consultationId}/events`,
       'consultation',
-      { anonymous: 401, 'lufeng.clinician': 200, 'lufeng.midwife': 403, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 200, 'resident (own)': 403, 'resident (other)': 403 },
+      {
+        anonymous: 401,
+        'lufeng.clinician': 200,
+        'lufeng.midwife': 403,
+        'lufeng.admin': 403,
+        'pref.analyst': 403,
+        'platform.admin': 200,
+        'resident (own)': 403,
+        'resident (other)': 403,
+      },
     ],
-    ['GET /v1/replication/events', undefined, { anonymous: 401, 'lufeng.clinician': 403, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 200, 'resident (own)': 403 }],
+    [
+      'GET /v1/replication/events',
+      undefined,
+      {
+        anonymous: 401,
+        'lufeng.clinician': 403,
+        'lufeng.admin': 403,
+        'pref.analyst': 403,
+        'platform.admin': 200,
+        'resident (own)': 403,
+      },
+    ],
     ['GET /status', undefined, { anonymous: 200 }],
     // FHIR R4: the same callers, purposes and answers as the REST reads it is made from (identity's GetPatient,
     // records' GetPatientRecord); the CapabilityStatement and the project's code systems need no token.
@@ -91,12 +163,32 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
     [
       `GET /fhir/R4/Patient/${ownPatient}`,
       'treatment',
-      { anonymous: 401, 'lufeng.clinician': 200, 'lufeng.midwife': 200, 'pref.clinician': 200, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 200, 'resident (other)': 403 },
+      {
+        anonymous: 401,
+        'lufeng.clinician': 200,
+        'lufeng.midwife': 200,
+        'pref.clinician': 200,
+        'lufeng.admin': 403,
+        'pref.analyst': 403,
+        'platform.admin': 403,
+        'resident (own)': 200,
+        'resident (other)': 403,
+      },
     ],
     [
       `GET /fhir/R4/Observation?patient=Patient/${ownPatient}`,
       'treatment',
-      { anonymous: 401, 'lufeng.clinician': 200, 'lufeng.midwife': 200, 'pref.clinician': 200, 'lufeng.admin': 403, 'pref.analyst': 403, 'platform.admin': 403, 'resident (own)': 200, 'resident (other)': 403 },
+      {
+        anonymous: 401,
+        'lufeng.clinician': 200,
+        'lufeng.midwife': 200,
+        'pref.clinician': 200,
+        'lufeng.admin': 403,
+        'pref.analyst': 403,
+        'platform.admin': 403,
+        'resident (own)': 200,
+        'resident (other)': 403,
+      },
     ],
   ];
   // [route, caller, purpose, expected status]
@@ -116,8 +208,13 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
   for (const [route, caller, purpose, expected] of rows) {
     const [method, path] = route.split(' ') as ['GET' | 'POST', string];
     const status = await statusOf(method, path, caller, purpose, method === 'POST' ? randomBytes(128) : undefined);
-    if (status !== expected) mismatches.push(`${route.replace(/[0-9a-f-]{36}|[0-9a-f]{64}/g, '…')} as ${caller}${purpose ? ` (${purpose})` : ''}: ${status}, expected ${expected}`);
+    if (status !== expected)
+      mismatches.push(
+        `${route.replace(/[0-9a-f-]{36}|[0-9a-f]{64}/g, '…')} as ${caller}${purpose ? ` (${purpose})` : ''}: ${status}, expected ${expected}`,
+      );
   }
-  process.stderr.write(`[hand-written routes] ${rows.length} rows over ${table.length} routes; ${mismatches.length} mismatches\n`);
+  process.stderr.write(
+    `[hand-written routes] ${rows.length} rows over ${table.length} routes; ${mismatches.length} mismatches\n`,
+  );
   expect(mismatches).toEqual([]);
 });

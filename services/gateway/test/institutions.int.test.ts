@@ -50,7 +50,11 @@ describe('institutions through the gateway', () => {
       IDENTITY_SERVICE_ADDR: `127.0.0.1:${identityPort}`,
       MCH_TRACE_FILE: traceFile,
     }).start();
-    await waitFor(async () => (await fetch(`${gatewayUrl}/v1/institutions?pageSize=1`)).status === 200, 30_000, 'gateway and identity');
+    await waitFor(
+      async () => (await fetch(`${gatewayUrl}/v1/institutions?pageSize=1`)).status === 200,
+      30_000,
+      'gateway and identity',
+    );
   });
 
   afterAll(async () => {
@@ -120,13 +124,27 @@ describe('institutions through the gateway', () => {
 
   it('serves the same contract over gRPC straight to identity, with field violations in the status details', async () => {
     const client = createChannelClient(`127.0.0.1:${identityPort}`);
-    const page = await callUnary(client, IdentityServiceService.listInstitutions, { county: 'wuding', level: '', capability: '', near: '', pageSize: 200, pageToken: '' });
+    const page = await callUnary(client, IdentityServiceService.listInstitutions, {
+      county: 'wuding',
+      level: '',
+      capability: '',
+      near: '',
+      pageSize: 200,
+      pageToken: '',
+    });
     expect(page.institutions.every((i) => i.countyCode === 'wuding')).toBe(true);
-    const error = await callUnary(client, IdentityServiceService.listInstitutions, { county: '', level: '', capability: '', near: '91,0', pageSize: 0, pageToken: '' }).catch(
-      (e: unknown) => e as { code: number; metadata: Metadata },
-    );
+    const error = await callUnary(client, IdentityServiceService.listInstitutions, {
+      county: '',
+      level: '',
+      capability: '',
+      near: '91,0',
+      pageSize: 0,
+      pageToken: '',
+    }).catch((e: unknown) => e as { code: number; metadata: Metadata });
     expect((error as { code: number }).code).toBe(status.INVALID_ARGUMENT);
-    expect(fieldViolationsOf(readStatusDetails((error as { metadata: Metadata }).metadata)).map((v) => v.field)).toEqual(['near']);
+    expect(
+      fieldViolationsOf(readStatusDetails((error as { metadata: Metadata }).metadata)).map((v) => v.field),
+    ).toEqual(['near']);
     client.close();
   });
 
@@ -151,7 +169,10 @@ describe('institutions through the gateway', () => {
     await waitFor(
       async () => {
         if (!existsSync(traceFile)) return false;
-        spans = readFileSync(traceFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Span);
+        spans = readFileSync(traceFile, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Span);
         const traces = new Map<string, Span[]>();
         for (const span of spans) traces.set(span.traceId, [...(traces.get(span.traceId) ?? []), span]);
         return [...traces.values()].some(
@@ -183,6 +204,10 @@ describe('institutions through the gateway', () => {
     expect((await get('/v1/no-such-thing')).status).toBe(404);
 
     identity = new ServiceProcess('identity', identityEnv()).start();
-    await waitFor(async () => (await get('/v1/institutions?pageSize=1')).status === 200, 30_000, 'identity back in rotation');
+    await waitFor(
+      async () => (await get('/v1/institutions?pageSize=1')).status === 200,
+      30_000,
+      'identity back in rotation',
+    );
   });
 });

@@ -31,7 +31,11 @@ describe('gateway load shedding', () => {
       GATEWAY_BODY_TIMEOUT_MS: '20000',
     }).start();
     url = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200, 30_000, 'load-shedding gateway ready');
+    await waitFor(
+      async () => (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200,
+      30_000,
+      'load-shedding gateway ready',
+    );
     adminToken = (await new Api(platform.gatewayUrl).login('platform.admin')).accessToken;
     clinicianToken = (await new Api(platform.gatewayUrl).login('lufeng.clinician')).accessToken;
   });
@@ -46,7 +50,9 @@ describe('gateway load shedding', () => {
 
   async function shedCount(routeClass: string): Promise<number> {
     const text = await (await fetch(`${url}/metrics`)).text();
-    const line = text.split('\n').find((candidate) => candidate.startsWith(`mch_gateway_shed_total{class="${routeClass}"}`));
+    const line = text
+      .split('\n')
+      .find((candidate) => candidate.startsWith(`mch_gateway_shed_total{class="${routeClass}"}`));
     return line ? Number(line.split(' ').pop()) : 0;
   }
 
@@ -54,7 +60,9 @@ describe('gateway load shedding', () => {
   async function holdWrite(): Promise<Socket> {
     const socket = connect(port, '127.0.0.1');
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    socket.write(`POST /v1/appointments HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: Bearer ${clinicianToken}\r\ncontent-length: 1000\r\n\r\n{"patientId":`);
+    socket.write(
+      `POST /v1/appointments HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\nauthorization: Bearer ${clinicianToken}\r\ncontent-length: 1000\r\n\r\n{"patientId":`,
+    );
     await waitFor(async () => (await load()).write.inFlight === 1, 10_000, 'the held write counted in flight');
     return socket;
   }
@@ -64,7 +72,11 @@ describe('gateway load shedding', () => {
     const held = await holdWrite();
     try {
       // Answered at once: were it queued, it would wait for the held write, whose body never comes (jest's timeout).
-      const shed = await fetch(`${url}/v1/appointments`, { method: 'POST', headers: { authorization: `Bearer ${clinicianToken}`, 'content-type': 'application/json' }, body: '{}' });
+      const shed = await fetch(`${url}/v1/appointments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${clinicianToken}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(shed.status).toBe(503);
       expect(shed.headers.get('retry-after')).toBe('1');
       const body = (await shed.json()) as { code: number; status: string; message: string };
@@ -72,14 +84,20 @@ describe('gateway load shedding', () => {
       expect(body.message).toMatch(/gateway at capacity: 1 write requests in flight; retry after 1 s/);
       expect(await shedCount('write')).toBe(before + 1);
       // Another class and the probes are not affected.
-      expect((await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${clinicianToken}` } })).status).toBe(200);
+      expect((await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${clinicianToken}` } })).status).toBe(
+        200,
+      );
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
     } finally {
       held.destroy();
     }
     await waitFor(async () => (await load()).write.inFlight === 0, 10_000, 'the held write released');
     // The slot is back: the next write reaches the service (which judges its body), not the shedder.
-    const next = await fetch(`${url}/v1/appointments`, { method: 'POST', headers: { authorization: `Bearer ${clinicianToken}`, 'content-type': 'application/json' }, body: '{}' });
+    const next = await fetch(`${url}/v1/appointments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${clinicianToken}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(next.status).toBe(400);
   });
 

@@ -33,10 +33,22 @@ const women: Woman[] = [];
 
 async function newWoman(): Promise<Woman> {
   const staff = { 'x-mch-purpose': 'registration' };
-  const { patient } = await ok(api.call('POST', '/v1/patients', { token: clinician, headers: staff, body: { nationalId: nextFemaleId('1994-05-06'), name: '测试', countyCode: 'lufeng' } }), 'register');
-  const { code } = await ok(api.call('POST', `/v1/patients/${patient.id}/activation-codes`, { token: clinician, headers: staff, body: {} }), 'activation code');
+  const { patient } = await ok(
+    api.call('POST', '/v1/patients', {
+      token: clinician,
+      headers: staff,
+      body: { nationalId: nextFemaleId('1994-05-06'), name: '测试', countyCode: 'lufeng' },
+    }),
+    'register',
+  );
+  const { code } = await ok(
+    api.call('POST', `/v1/patients/${patient.id}/activation-codes`, { token: clinician, headers: staff, body: {} }),
+    'activation code',
+  );
   const activated = await ok(
-    api.call('POST', '/v1/residents/activate', { body: { code, username: `bola.${patient.id.slice(0, 8)}`, password: 'a resident passphrase' } }),
+    api.call('POST', '/v1/residents/activate', {
+      body: { code, username: `bola.${patient.id.slice(0, 8)}`, password: 'a resident passphrase' },
+    }),
     'activate',
   );
   return { patientId: patient.id, token: activated.tokens.accessToken };
@@ -46,24 +58,57 @@ beforeAll(async () => {
   clinician = (await api.login('lufeng.clinician')).accessToken;
   midwife = (await api.login('lufeng.midwife')).accessToken;
   const institutions = await ok(api.call('GET', '/v1/institutions?pageSize=200'), 'institutions');
-  prefectureId = institutions.institutions.find((institution: { code: string }) => institution.code === 'CX-PREF-MCH').id;
+  prefectureId = institutions.institutions.find(
+    (institution: { code: string }) => institution.code === 'CX-PREF-MCH',
+  ).id;
   women.push(await newWoman(), await newWoman());
   const victim = women[1] as Woman;
   const treatment = { 'x-mch-purpose': 'treatment' };
   // Her data in every service: a pregnancy, an appointment she booked, a consultation she opened, a referral.
   const lmp = new Date(Date.now() - 70 * 86_400_000).toISOString().slice(0, 10);
-  victim.pregnancyId = (await ok(api.call('POST', `/v1/patients/${victim.patientId}/pregnancies`, { token: clinician, headers: treatment, body: { lmp } }), 'pregnancy')).pregnancy.id;
+  victim.pregnancyId = (
+    await ok(
+      api.call('POST', `/v1/patients/${victim.patientId}/pregnancies`, {
+        token: clinician,
+        headers: treatment,
+        body: { lmp },
+      }),
+      'pregnancy',
+    )
+  ).pregnancy.id;
   const from = encodeURIComponent(new Date(Date.now() + 86_400_000).toISOString());
-  const slots = await ok(api.call('GET', `/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&near=25.03,101.55&from=${from}`, { token: victim.token }), 'slots');
+  const slots = await ok(
+    api.call('GET', `/v1/slots?service=SERVICE_TYPE_ANTENATAL_CHECK&near=25.03,101.55&from=${from}`, {
+      token: victim.token,
+    }),
+    'slots',
+  );
   const slot = slots.slots[0];
   victim.appointmentId = (
-    await ok(api.call('POST', '/v1/appointments', { token: victim.token, body: { patientId: victim.patientId, institutionId: slot.institutionId, service: 'SERVICE_TYPE_ANTENATAL_CHECK', start: slot.start } }), 'booking')
+    await ok(
+      api.call('POST', '/v1/appointments', {
+        token: victim.token,
+        body: {
+          patientId: victim.patientId,
+          institutionId: slot.institutionId,
+          service: 'SERVICE_TYPE_ANTENATAL_CHECK',
+          start: slot.start,
+        },
+      }),
+      'booking',
+    )
   ).appointment.id;
   victim.consultationId = (
     await ok(
       api.call('POST', '/v1/consultations', {
         token: victim.token,
-        body: { kind: 'CONSULTATION_KIND_RESIDENT_CLINICIAN', patientId: victim.patientId, addressedInstitutionId: slot.institutionId, subject: 'a question', text: 'is this swelling normal?' },
+        body: {
+          kind: 'CONSULTATION_KIND_RESIDENT_CLINICIAN',
+          patientId: victim.patientId,
+          addressedInstitutionId: slot.institutionId,
+          subject: 'a question',
+          text: 'is this swelling normal?',
+        },
       }),
       'consultation',
     )
@@ -73,7 +118,13 @@ beforeAll(async () => {
       api.call('POST', '/v1/referrals', {
         token: midwife,
         headers: { 'x-mch-purpose': 'referral' },
-        body: { patientId: victim.patientId, toInstitutionId: prefectureId, direction: 'REFERRAL_DIRECTION_UP', urgency: 'REFERRAL_URGENCY_ROUTINE', reason: 'anaemia not improving' },
+        body: {
+          patientId: victim.patientId,
+          toInstitutionId: prefectureId,
+          direction: 'REFERRAL_DIRECTION_UP',
+          urgency: 'REFERRAL_URGENCY_ROUTINE',
+          reason: 'anaemia not improving',
+        },
       }),
       'referral',
     )
@@ -102,7 +153,7 @@ function targetOf(template: string, victim: Woman): string | undefined {
 
 const OBJECT_FIELDS = /^(patient_id|child_patient_id|pregnancy_id|appointment_id|consultation_id|referral_id)$/;
 
-it('lets no resident reach another woman\'s data through any route that names it', async () => {
+it("lets no resident reach another woman's data through any route that names it", async () => {
   const [attacker, victim] = women as [Woman, Woman];
   const covered = routes.filter((route) => [...route.pathParams.values()].some((field) => OBJECT_FIELDS.test(field)));
   expect(covered.length).toBeGreaterThan(40);
@@ -116,15 +167,36 @@ it('lets no resident reach another woman\'s data through any route that names it
     const body =
       route.verb === 'GET' || route.verb === 'DELETE'
         ? undefined
-        : Object.fromEntries([['reason', 'probe'], ['text', 'probe'], ['visitDate', new Date().toISOString().slice(0, 10)]].filter(([name]) => fields.has(String(name).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))));
-    const answer = await api.call(route.verb, target, { token: attacker.token, ...(body === undefined ? {} : { body }) });
+        : Object.fromEntries(
+            [
+              ['reason', 'probe'],
+              ['text', 'probe'],
+              ['visitDate', new Date().toISOString().slice(0, 10)],
+            ].filter(([name]) => fields.has(String(name).replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`))),
+          );
+    const answer = await api.call(route.verb, target, {
+      token: attacker.token,
+      ...(body === undefined ? {} : { body }),
+    });
     answers.set(answer.status, (answers.get(answer.status) ?? 0) + 1);
-    if (process.env["BOLA_VERBOSE"]) process.stderr.write(`${route.verb} ${route.template} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 160)}\n`);
+    if (process.env['BOLA_VERBOSE'])
+      process.stderr.write(
+        `${route.verb} ${route.template} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 160)}\n`,
+      );
     // A read is refused as such (403, or 404 where existence is not disclosed); a write may also fail validation first.
-    const refused = route.verb === 'GET' ? answer.status === 403 || answer.status === 404 : answer.status >= 400 && answer.status < 500;
-    if (!refused) breaches.push(`${route.verb} ${route.template} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
+    const refused =
+      route.verb === 'GET'
+        ? answer.status === 403 || answer.status === 404
+        : answer.status >= 400 && answer.status < 500;
+    if (!refused)
+      breaches.push(`${route.verb} ${route.template} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
   }
-  process.stderr.write(`[object-level access] ${covered.length} routes, answers ${[...answers].sort().map(([s, n]) => `${s}×${n}`).join(', ')}\n`);
+  process.stderr.write(
+    `[object-level access] ${covered.length} routes, answers ${[...answers]
+      .sort()
+      .map(([s, n]) => `${s}×${n}`)
+      .join(', ')}\n`,
+  );
   expect(breaches).toEqual([]);
 }, 120_000);
 

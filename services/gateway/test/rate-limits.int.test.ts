@@ -35,7 +35,11 @@ describe('gateway rate limits', () => {
   });
 
   it('refuses a token past its limit with 429 and Retry-After, and counts another token apart', async () => {
-    const { process: gateway, url } = await startGateway({ REDIS_URL: platform.redisUrl, GATEWAY_RATE_LIMIT_PER_TOKEN: '5', GATEWAY_RATE_LIMIT_PER_ADDRESS: '0' });
+    const { process: gateway, url } = await startGateway({
+      REDIS_URL: platform.redisUrl,
+      GATEWAY_RATE_LIMIT_PER_TOKEN: '5',
+      GATEWAY_RATE_LIMIT_PER_ADDRESS: '0',
+    });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) {
@@ -64,13 +68,19 @@ describe('gateway rate limits', () => {
   });
 
   it('limits a client address whatever tokens it sends', async () => {
-    const { process: gateway, url } = await startGateway({ REDIS_URL: platform.redisUrl, GATEWAY_RATE_LIMIT_PER_TOKEN: '0', GATEWAY_RATE_LIMIT_PER_ADDRESS: '4' });
+    const { process: gateway, url } = await startGateway({
+      REDIS_URL: platform.redisUrl,
+      GATEWAY_RATE_LIMIT_PER_TOKEN: '0',
+      GATEWAY_RATE_LIMIT_PER_ADDRESS: '4',
+    });
     try {
       // A different junk token each time: the address limit still holds. (The counters live in the shared Redis,
       // so another gateway replica would count the same requests.)
       const statuses: number[] = [];
       for (let i = 0; i < 6; i++) {
-        const response = await fetch(`${url}/v1/institutions?pageSize=1`, { headers: { authorization: `Bearer junk${i}` } });
+        const response = await fetch(`${url}/v1/institutions?pageSize=1`, {
+          headers: { authorization: `Bearer junk${i}` },
+        });
         statuses.push(response.status);
         await response.arrayBuffer();
       }
@@ -83,9 +93,14 @@ describe('gateway rate limits', () => {
 
   it('lets requests through, unlimited, while Redis is unreachable', async () => {
     const deadPort = await freePort();
-    const { process: gateway, url } = await startGateway({ REDIS_URL: `redis://127.0.0.1:${deadPort}`, GATEWAY_RATE_LIMIT_PER_TOKEN: '1', GATEWAY_RATE_LIMIT_PER_ADDRESS: '1' });
+    const { process: gateway, url } = await startGateway({
+      REDIS_URL: `redis://127.0.0.1:${deadPort}`,
+      GATEWAY_RATE_LIMIT_PER_TOKEN: '1',
+      GATEWAY_RATE_LIMIT_PER_ADDRESS: '1',
+    });
     try {
-      for (let i = 0; i < 4; i++) expect((await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      for (let i = 0; i < 4; i++)
+        expect((await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     } finally {
       await gateway.stop();
     }

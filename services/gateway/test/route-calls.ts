@@ -14,7 +14,13 @@ const GENERATED_DIR = path.join(__dirname, '../../common/src/gen');
 
 /** Every route the gateway serves from the protos' `google.api.http` annotations. */
 export function gatewayRoutes(): HttpRoute[] {
-  return collectRoutes(loadProtoRoot({ includeDirs: [protoDir(), path.join(protoDir(), 'third_party')], files: findServiceProtos(protoDir()), generatedDirs: [] }));
+  return collectRoutes(
+    loadProtoRoot({
+      includeDirs: [protoDir(), path.join(protoDir(), 'third_party')],
+      files: findServiceProtos(protoDir()),
+      generatedDirs: [],
+    }),
+  );
 }
 
 /** `GET /v1/patients/{id}` for a route: the key expectation tables use. */
@@ -30,13 +36,26 @@ export interface RouteCall {
 }
 
 /** The route of the gateway's table that serves `verb target` (a concrete path, query allowed). */
-export function matchRoute(routes: readonly HttpRoute[], verb: string, target: string): { route: HttpRoute; params: Record<string, string>; query: Record<string, string> } {
+export function matchRoute(
+  routes: readonly HttpRoute[],
+  verb: string,
+  target: string,
+): { route: HttpRoute; params: Record<string, string>; query: Record<string, string> } {
   const url = new URL(target, 'http://gateway');
   const segments = url.pathname.split('/');
   for (const route of routes) {
     const parts = route.fastifyPath.split('/');
-    if (route.verb !== verb || parts.length !== segments.length || !parts.every((part, i) => part.startsWith(':') || part === segments[i])) continue;
-    const params = Object.fromEntries(parts.flatMap((part, i) => (part.startsWith(':') ? [[part.slice(1), decodeURIComponent(segments[i] as string)]] : [])));
+    if (
+      route.verb !== verb ||
+      parts.length !== segments.length ||
+      !parts.every((part, i) => part.startsWith(':') || part === segments[i])
+    )
+      continue;
+    const params = Object.fromEntries(
+      parts.flatMap((part, i) =>
+        part.startsWith(':') ? [[part.slice(1), decodeURIComponent(segments[i] as string)]] : [],
+      ),
+    );
     return { route, params, query: Object.fromEntries(url.searchParams.entries()) };
   }
   throw new Error(`no route for ${verb} ${target}`);
@@ -48,7 +67,10 @@ export class GrpcRouteCaller {
   private readonly clients = new Map<string, Client>();
 
   /** `addresses`: service name (`identity`) -> `host:port`, as the test platform lists them. */
-  constructor(private readonly routes: readonly HttpRoute[], private readonly addresses: Readonly<Record<string, string>>) {}
+  constructor(
+    private readonly routes: readonly HttpRoute[],
+    private readonly addresses: Readonly<Record<string, string>>,
+  ) {}
 
   async call(verb: string, target: string, given: RouteCall): Promise<number> {
     const { route, params, query } = matchRoute(this.routes, verb, target);
@@ -59,7 +81,9 @@ export class GrpcRouteCaller {
     if (given.token) metadata.set('authorization', `Bearer ${given.token}`);
     for (const [name, value] of Object.entries(given.headers ?? {})) metadata.set(name, value);
     if (verb !== 'GET') metadata.set('idempotency-key', `grpc-${randomBytes(8).toString('hex')}`);
-    return callUnary(this.clientFor(route), unaryMethod(route.grpcPath, requestCodec, responseCodec), message, { metadata }).then(
+    return callUnary(this.clientFor(route), unaryMethod(route.grpcPath, requestCodec, responseCodec), message, {
+      metadata,
+    }).then(
       () => status.OK as number,
       (error: { code: number }) => error.code,
     );

@@ -5,7 +5,16 @@
 import { connect, type Socket } from 'node:net';
 import { freePort, ServiceProcess, waitFor } from '../../common/test/processes';
 import { readTestPlatform } from '../../platform/test/platform-env';
-import { consultationPurpose, newPatient, nextMessages, ok, openJoinedThread, session, subscribe, type Session } from '../../consultation/test/support';
+import {
+  consultationPurpose,
+  newPatient,
+  nextMessages,
+  ok,
+  openJoinedThread,
+  session,
+  subscribe,
+  type Session,
+} from '../../consultation/test/support';
 import { Api } from '../../identity/test/support';
 
 jest.setTimeout(120_000);
@@ -21,7 +30,9 @@ let port: number;
 
 beforeAll(async () => {
   port = await freePort();
-  const addresses = Object.fromEntries(Object.entries(platform.serviceAddresses).map(([name, address]) => [`${name.toUpperCase()}_SERVICE_ADDR`, address]));
+  const addresses = Object.fromEntries(
+    Object.entries(platform.serviceAddresses).map(([name, address]) => [`${name.toUpperCase()}_SERVICE_ADDR`, address]),
+  );
   gateway = new ServiceProcess('gateway', {
     ...addresses,
     HTTP_PORT: String(port),
@@ -54,7 +65,9 @@ function trickle(head: string, rest: string, everyMs: number): Trickle {
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => (answer += chunk));
   socket.on('error', () => undefined);
-  const closed = new Promise<{ answer: string; ms: number }>((resolve) => socket.on('close', () => resolve({ answer, ms: Date.now() - began })));
+  const closed = new Promise<{ answer: string; ms: number }>((resolve) =>
+    socket.on('close', () => resolve({ answer, ms: Date.now() - began })),
+  );
   let sent = 0;
   let timer: NodeJS.Timeout | undefined;
   socket.on('connect', () => {
@@ -73,7 +86,9 @@ const endlessHeaders = 'X-Padding: ' + 'a'.repeat(10_000);
 it('cuts off a client that trickles its headers within the headers bound', async () => {
   const slow = trickle('GET /v1/institutions HTTP/1.1\r\nHost: gateway\r\n', endlessHeaders, 100);
   const { answer, ms } = await slow.closed;
-  process.stderr.write(`[slow clients] headers trickled: closed after ${ms} ms (bound ${HEADERS_MS} ms): ${answer.split('\r\n')[0] || '(no answer)'}\n`);
+  process.stderr.write(
+    `[slow clients] headers trickled: closed after ${ms} ms (bound ${HEADERS_MS} ms): ${answer.split('\r\n')[0] || '(no answer)'}\n`,
+  );
   expect(answer.startsWith('HTTP/1.1 408')).toBe(true);
   // Cut near the bound, not at Node's 60 s default or never: bound + the checking interval + slack.
   expect(ms).toBeLessThan(HEADERS_MS * 3);
@@ -81,14 +96,24 @@ it('cuts off a client that trickles its headers within the headers bound', async
 
 it('cuts off a client that trickles its body with a 408 within the body bound', async () => {
   const body = JSON.stringify({ username: 'lufeng.midwife', password: 'mch-demo-2026!' });
-  const slow = trickle(`POST /v1/auth/login HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`, body, 200);
+  const slow = trickle(
+    `POST /v1/auth/login HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    body,
+    200,
+  );
   const { answer, ms } = await slow.closed;
-  process.stderr.write(`[slow clients] body trickled: closed after ${ms} ms (bound ${BODY_MS} ms): ${answer.split('\r\n')[0]}\n`);
+  process.stderr.write(
+    `[slow clients] body trickled: closed after ${ms} ms (bound ${BODY_MS} ms): ${answer.split('\r\n')[0]}\n`,
+  );
   expect(answer.startsWith('HTTP/1.1 408')).toBe(true);
   expect(answer).toContain('"message":"request body not received within');
   expect(ms).toBeLessThan(BODY_MS * 3);
   // A body that arrives in time at the same trickle's pace is served (the bound is on the whole body, not a pause).
-  const quick = trickle(`POST /v1/auth/login HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body, 5);
+  const quick = trickle(
+    `POST /v1/auth/login HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`,
+    body,
+    5,
+  );
   expect((await quick.closed).answer.startsWith('HTTP/1.1 200')).toBe(true);
 });
 
@@ -96,11 +121,17 @@ it('serves everyone else while fifty slow clients hold connections', async () =>
   const crowd = Array.from({ length: 50 }, (_, i) =>
     i % 2 === 0
       ? trickle('GET /v1/institutions HTTP/1.1\r\nHost: gateway\r\n', endlessHeaders, 200)
-      : trickle('POST /v1/auth/login HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n', 'x'.repeat(1000), 200),
+      : trickle(
+          'POST /v1/auth/login HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+          'x'.repeat(1000),
+          200,
+        ),
   );
   try {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const answers = await Promise.all(Array.from({ length: 20 }, () => fetch(`${url}/v1/institutions?pageSize=5`).then((response) => response.status)));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => fetch(`${url}/v1/institutions?pageSize=5`).then((response) => response.status)),
+    );
     expect(answers).toEqual(Array.from({ length: 20 }, () => 200));
     expect(crowd.filter((client) => client.socket.destroyed)).toHaveLength(0);
   } finally {
@@ -125,7 +156,9 @@ it('disconnects a live subscriber that stops reading once it is too far behind, 
       stalled.pause();
       resolve(chunk.toString('utf8'));
     });
-    stalled.write(`GET /v1/consultations/${consultation.id}/events HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${county.token}\r\nX-MCH-Purpose: consultation\r\nLast-Event-ID: 2\r\n\r\n`);
+    stalled.write(
+      `GET /v1/consultations/${consultation.id}/events HTTP/1.1\r\nHost: gateway\r\nAuthorization: Bearer ${county.token}\r\nX-MCH-Purpose: consultation\r\nLast-Event-ID: 2\r\n\r\n`,
+    );
   });
   expect(head.startsWith('HTTP/1.1 200')).toBe(true);
   let stalledClosed = false;
@@ -142,7 +175,13 @@ it('disconnects a live subscriber that stops reading once it is too far behind, 
     Array.from({ length: 4 }, async () => {
       while (next < count) {
         next++;
-        const { message } = await ok(api.call('POST', `/v1/consultations/${consultation.id}/messages`, { token: specialist.token, headers: consultationPurpose, body: { text } }));
+        const { message } = await ok(
+          api.call('POST', `/v1/consultations/${consultation.id}/messages`, {
+            token: specialist.token,
+            headers: consultationPurpose,
+            body: { text },
+          }),
+        );
         posted.push(message.sequence);
       }
     }),
@@ -153,9 +192,11 @@ it('disconnects a live subscriber that stops reading once it is too far behind, 
   const metrics = await (await fetch(`${url}/metrics`)).text();
   const cut = Number(/mch_gateway_slow_clients_total\{phase="stream"\} (\d+)/.exec(metrics)?.[1] ?? 0);
   const memory = Number(/mch_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
-  process.stderr.write(`[slow clients] ${count} messages of 12 kB posted: stalled subscriber cut ${cut}×, gateway resident memory ${(memory / 1e6).toFixed(0)} MB\n`);
+  process.stderr.write(
+    `[slow clients] ${count} messages of 12 kB posted: stalled subscriber cut ${cut}×, gateway resident memory ${(memory / 1e6).toFixed(0)} MB\n`,
+  );
   expect(cut).toBeGreaterThanOrEqual(1);
   // The stalled connection is closed by the gateway: reading what is left ends it.
   stalled.resume();
-  await waitFor(async () => stalledClosed, 10_000, 'the stalled subscriber\'s connection to close');
+  await waitFor(async () => stalledClosed, 10_000, "the stalled subscriber's connection to close");
 });

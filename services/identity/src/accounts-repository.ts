@@ -45,7 +45,10 @@ export class AccountsRepository {
   constructor(private readonly db: Database) {}
 
   async findByUsername(username: string): Promise<AccountRow | undefined> {
-    const rows = await this.db.query<AccountRow>(`SELECT ${ACCOUNT_COLUMNS} FROM accounts a WHERE lower(a.username) = lower($1)`, [username]);
+    const rows = await this.db.query<AccountRow>(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts a WHERE lower(a.username) = lower($1)`,
+      [username],
+    );
     return rows[0];
   }
 
@@ -72,13 +75,25 @@ export class AccountsRepository {
       const { rows } = await tx.query<{ id: string }>(
         `INSERT INTO accounts (username, display_name, kind, password_hash, roles, institution_id, analyst_scope, patient_id, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [account.username, account.displayName, account.kind, account.passwordHash, account.roles, account.institutionId ?? null, account.analystScope ?? null, account.patientId ?? null, account.createdBy],
+        [
+          account.username,
+          account.displayName,
+          account.kind,
+          account.passwordHash,
+          account.roles,
+          account.institutionId ?? null,
+          account.analystScope ?? null,
+          account.patientId ?? null,
+          account.createdBy,
+        ],
       );
       const created = await this.findById((rows[0] as { id: string }).id, tx);
       return created as AccountRow;
     } catch (error) {
-      if (isUniqueViolation(error, 'accounts_username')) throw new AlreadyExistsError('that username is taken', 'USERNAME_TAKEN');
-      if (isUniqueViolation(error, 'accounts_resident_patient')) throw new AlreadyExistsError('this patient already has a resident account', 'ALREADY_ACTIVATED');
+      if (isUniqueViolation(error, 'accounts_username'))
+        throw new AlreadyExistsError('that username is taken', 'USERNAME_TAKEN');
+      if (isUniqueViolation(error, 'accounts_resident_patient'))
+        throw new AlreadyExistsError('this patient already has a resident account', 'ALREADY_ACTIVATED');
       throw error;
     }
   }
@@ -91,7 +106,10 @@ export class AccountsRepository {
   }
 
   async deactivate(tx: Queryable, id: string, reason: string): Promise<void> {
-    await tx.query(`UPDATE accounts SET active = false, deactivated_at = now(), deactivation_reason = $2 WHERE id = $1`, [id, reason]);
+    await tx.query(
+      `UPDATE accounts SET active = false, deactivated_at = now(), deactivation_reason = $2 WHERE id = $1`,
+      [id, reason],
+    );
     await tx.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL`, [id]);
   }
 
@@ -109,7 +127,18 @@ export class AccountsRepository {
   async lockRefreshToken(
     tx: Queryable,
     token: string,
-  ): Promise<{ id: string; account_id: string; family_id: string; expires_at: Date; spent_at: Date | null; revoked_at: Date | null; active: boolean } | undefined> {
+  ): Promise<
+    | {
+        id: string;
+        account_id: string;
+        family_id: string;
+        expires_at: Date;
+        spent_at: Date | null;
+        revoked_at: Date | null;
+        active: boolean;
+      }
+    | undefined
+  > {
     const { rows } = await tx.query(
       `SELECT t.id, t.account_id, t.family_id, t.expires_at, t.spent_at, t.revoked_at, a.active
          FROM refresh_tokens t JOIN accounts a ON a.id = t.account_id
@@ -124,17 +153,23 @@ export class AccountsRepository {
   }
 
   async revokeFamily(tx: Queryable, familyId: string): Promise<void> {
-    await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId]);
+    await tx.query('UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
+      familyId,
+    ]);
   }
 
-  async insertActivationCode(tx: Queryable, code: string, patientId: string, issuedBy: string, delivery: 'handover' | 'sms', expiresAt: Date): Promise<void> {
-    await tx.query('INSERT INTO activation_codes (code_hash, patient_id, issued_by, delivery, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-      sha256(code),
-      patientId,
-      issuedBy,
-      delivery,
-      expiresAt,
-    ]);
+  async insertActivationCode(
+    tx: Queryable,
+    code: string,
+    patientId: string,
+    issuedBy: string,
+    delivery: 'handover' | 'sms',
+    expiresAt: Date,
+  ): Promise<void> {
+    await tx.query(
+      'INSERT INTO activation_codes (code_hash, patient_id, issued_by, delivery, expires_at) VALUES ($1, $2, $3, $4, $5)',
+      [sha256(code), patientId, issuedBy, delivery, expiresAt],
+    );
   }
 
   /** Marks a valid code used and returns its patient; undefined for unknown, used or expired codes. */

@@ -10,7 +10,11 @@ export const AUDITED_SERVICES = ['records', 'scheduling', 'referral', 'consultat
 
 function listMethod(service: string): MethodDefinition<ListAuditEventsRequest, ListAuditEventsResponse> {
   const pascal = service[0]?.toUpperCase() + service.slice(1);
-  return unaryMethod(`/mch.${service}.v1.${pascal}Service/ListAuditEvents`, ListAuditEventsRequest, ListAuditEventsResponse);
+  return unaryMethod(
+    `/mch.${service}.v1.${pascal}Service/ListAuditEvents`,
+    ListAuditEventsRequest,
+    ListAuditEventsResponse,
+  );
 }
 
 export class AuditFanOut {
@@ -24,12 +28,17 @@ export class AuditFanOut {
   }
 
   /** Every other service's events for the page; services that could not answer are named, not fatal. */
-  async gather(ctx: CallContext, request: ListAuditEventsRequest): Promise<{ events: ListAuditEventsResponse['events']; unavailable: string[] }> {
+  async gather(
+    ctx: CallContext,
+    request: ListAuditEventsRequest,
+  ): Promise<{ events: ListAuditEventsResponse['events']; unavailable: string[] }> {
     const unavailable: string[] = [];
     const pages = await Promise.all(
       [...this.clients].map(async ([service, client]) => {
         try {
-          return (await callUnary(client, listMethod(service), request, { parent: ctx, timeoutMs: 3_000, idempotent: true })).events;
+          return (
+            await callUnary(client, listMethod(service), request, { parent: ctx, timeoutMs: 3_000, idempotent: true })
+          ).events;
         } catch (error) {
           // A service that does not keep a trail yet (UNIMPLEMENTED) simply has nothing to add.
           if (!(isServiceError(error) && error.code === GrpcStatus.UNIMPLEMENTED)) unavailable.push(service);

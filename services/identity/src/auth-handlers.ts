@@ -13,7 +13,6 @@ import { verifyPassword } from './passwords';
 import { failureDelayMs, LoginThrottle } from './throttle';
 import { toAccount } from './views';
 
-
 export function claimsOf(account: AccountRow): AccessClaims {
   const claims: AccessClaims = { kind: account.kind, roles: account.kind === 'staff' ? account.roles : [] };
   if (account.institution_id) claims.inst = account.institution_id;
@@ -44,7 +43,8 @@ export class AuthService {
     const violations = [];
     if (!request.username.trim()) violations.push({ field: 'username', description: 'is required' });
     if (!request.password) violations.push({ field: 'password', description: 'is required' });
-    if (request.password.length > 256) violations.push({ field: 'password', description: 'must be at most 256 characters' });
+    if (request.password.length > 256)
+      violations.push({ field: 'password', description: 'must be at most 256 characters' });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     const address = firstMetadataValue(ctx.metadata, METADATA.clientAddress) ?? 'unknown';
     await this.throttle.check(request.username, address);
@@ -65,10 +65,16 @@ export class AuthService {
     const outcome = await this.db.withTransaction(async (tx) => {
       const token = await this.accounts.lockRefreshToken(tx, request.refreshToken);
       const decision = decideRefresh(
-        token && { expiresAt: token.expires_at, spentAt: token.spent_at ?? undefined, revokedAt: token.revoked_at ?? undefined, accountActive: token.active },
+        token && {
+          expiresAt: token.expires_at,
+          spentAt: token.spent_at ?? undefined,
+          revokedAt: token.revoked_at ?? undefined,
+          accountActive: token.active,
+        },
         new Date(),
       );
-      if (!token || decision.kind === 'reject') return { error: decision.kind === 'reject' ? decision.reason : 'unknown refresh token' } as const;
+      if (!token || decision.kind === 'reject')
+        return { error: decision.kind === 'reject' ? decision.reason : 'unknown refresh token' } as const;
       if (decision.kind === 'revoke-family') {
         await this.accounts.revokeFamily(tx, token.family_id);
         return { error: decision.reason } as const;
@@ -94,30 +100,49 @@ export class AuthService {
   async me(ctx: CallContext): Promise<{ account: ReturnType<typeof toAccount> }> {
     const principal = ctx.principal;
     if (!principal) throw new UnauthenticatedError('a bearer token is required', 'TOKEN_MISSING');
-    if (principal.kind === 'service') throw new PermissionDeniedError('a service token belongs to no account', 'SERVICE_TOKEN');
+    if (principal.kind === 'service')
+      throw new PermissionDeniedError('a service token belongs to no account', 'SERVICE_TOKEN');
     const account = await this.accounts.findById(principal.subject);
-    if (!account || !account.active) throw new UnauthenticatedError('account not found or deactivated', 'ACCOUNT_INACTIVE');
+    if (!account || !account.active)
+      throw new UnauthenticatedError('account not found or deactivated', 'ACCOUNT_INACTIVE');
     return { account: toAccount(account) };
   }
 
   /** A service's own access token, for work it does as itself; the credential is checked in constant time. */
-  async issueServiceToken(request: { serviceName: string; credential: string }, ctx: CallContext): Promise<{ accessToken: string; expiresIn: number }> {
+  async issueServiceToken(
+    request: { serviceName: string; credential: string },
+    ctx: CallContext,
+  ): Promise<{ accessToken: string; expiresIn: number }> {
     const violations = [];
     if (!request.serviceName) violations.push({ field: 'serviceName', description: 'is required' });
     if (!request.credential) violations.push({ field: 'credential', description: 'is required' });
     if (violations.length > 0) throw new InvalidArgumentError(violations);
     if (!this.serviceSecret || !verifyServiceCredential(this.serviceSecret, request.serviceName, request.credential)) {
-      ctx.logger.warn({ service: request.serviceName.slice(0, 40) }, 'service token refused: unknown service or wrong credential');
+      ctx.logger.warn(
+        { service: request.serviceName.slice(0, 40) },
+        'service token refused: unknown service or wrong credential',
+      );
       throw new UnauthenticatedError('unknown service or wrong credential', 'SERVICE_CREDENTIAL_REJECTED');
     }
-    const accessToken = await this.keys.signAccessToken(`service:${request.serviceName}`, { kind: 'service', roles: [], svc: request.serviceName });
+    const accessToken = await this.keys.signAccessToken(`service:${request.serviceName}`, {
+      kind: 'service',
+      roles: [],
+      svc: request.serviceName,
+    });
     return { accessToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 
   async jwks(): Promise<{ keys: Jwk[] }> {
     const jwks = await this.keys.jwks();
     return {
-      keys: jwks.keys.map((key) => ({ kty: key.kty ?? '', crv: String(key.crv ?? ''), x: String(key.x ?? ''), kid: key.kid ?? '', alg: key.alg ?? '', use: key.use ?? '' })),
+      keys: jwks.keys.map((key) => ({
+        kty: key.kty ?? '',
+        crv: String(key.crv ?? ''),
+        x: String(key.x ?? ''),
+        kid: key.kid ?? '',
+        alg: key.alg ?? '',
+        use: key.use ?? '',
+      })),
     };
   }
 }

@@ -2,7 +2,11 @@
 import { InvalidArgumentError, NotFoundError } from '../../common/src/errors';
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { Cache } from '../../common/src/cache';
-import { GetInstitutionResponse, IdentityServiceService, ListInstitutionsResponse } from '../../common/src/gen/mch/identity/v1/identity';
+import {
+  GetInstitutionResponse,
+  IdentityServiceService,
+  ListInstitutionsResponse,
+} from '../../common/src/gen/mch/identity/v1/identity';
 import { isUuid } from './domain/ids';
 import { encodePageToken, parseListInstitutions, queryCacheKey } from './domain/institutions';
 import type { AuthService } from './auth-handlers';
@@ -18,7 +22,11 @@ export interface IdentityServices {
   readonly imports: PatientImport;
 }
 
-export function identityHandlers(repository: IdentityRepository, cache: Cache, services: IdentityServices): UnaryHandlers<typeof IdentityServiceService> {
+export function identityHandlers(
+  repository: IdentityRepository,
+  cache: Cache,
+  services: IdentityServices,
+): UnaryHandlers<typeof IdentityServiceService> {
   const { auth, staff, patients, imports } = services;
   return {
     login: (request, ctx) => auth.login(request, ctx),
@@ -45,25 +53,34 @@ export function identityHandlers(repository: IdentityRepository, cache: Cache, s
 
     async listInstitutions(request) {
       const query = parseListInstitutions(request, await repository.countyCodes());
-      const { value } = await cache.getOrLoad(cache.key('institutions', queryCacheKey(query)), ListInstitutionsResponse, async () => {
-        const { institutions, total } = await repository.listInstitutions(query);
-        const nextOffset = query.offset + institutions.length;
-        return {
-          institutions,
-          totalSize: total,
-          nextPageToken: nextOffset < total && institutions.length > 0 ? encodePageToken(query, nextOffset) : '',
-        };
-      }, 60);
+      const { value } = await cache.getOrLoad(
+        cache.key('institutions', queryCacheKey(query)),
+        ListInstitutionsResponse,
+        async () => {
+          const { institutions, total } = await repository.listInstitutions(query);
+          const nextOffset = query.offset + institutions.length;
+          return {
+            institutions,
+            totalSize: total,
+            nextPageToken: nextOffset < total && institutions.length > 0 ? encodePageToken(query, nextOffset) : '',
+          };
+        },
+        60,
+      );
       return value;
     },
 
     async getInstitution(request) {
       if (!isUuid(request.id)) throw InvalidArgumentError.field('id', 'must be an institution id (UUID)');
-      const { value } = await cache.getOrLoad(cache.key('institution', request.id), GetInstitutionResponse, async () => {
-        const institution = await repository.getInstitution(request.id.toLowerCase());
-        if (!institution) throw new NotFoundError(`institution ${request.id} not found`);
-        return { institution };
-      });
+      const { value } = await cache.getOrLoad(
+        cache.key('institution', request.id),
+        GetInstitutionResponse,
+        async () => {
+          const institution = await repository.getInstitution(request.id.toLowerCase());
+          if (!institution) throw new NotFoundError(`institution ${request.id} not found`);
+          return { institution };
+        },
+      );
       return value;
     },
   };

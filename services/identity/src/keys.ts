@@ -30,7 +30,9 @@ export class KeyStore {
   async ensureCurrentKey(now = new Date()): Promise<void> {
     await this.db.withTransaction(async (tx) => {
       await tx.query('LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE');
-      const { rows } = await tx.query<{ created_at: Date }>('SELECT created_at FROM signing_keys ORDER BY created_at DESC LIMIT 1');
+      const { rows } = await tx.query<{ created_at: Date }>(
+        'SELECT created_at FROM signing_keys ORDER BY created_at DESC LIMIT 1',
+      );
       const newest = rows[0];
       if (newest && now.getTime() - newest.created_at.getTime() < KEY_ROTATION_DAYS * 86_400_000) return;
       const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALGORITHM, { crv: 'Ed25519', extractable: true });
@@ -38,7 +40,9 @@ export class KeyStore {
       const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALGORITHM, use: 'sig' };
       const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: TOKEN_ALGORITHM };
       // The previous key keeps verifying until its last tokens expire.
-      await tx.query(`UPDATE signing_keys SET retire_at = least(retire_at, $1) WHERE retire_at > $1`, [new Date(now.getTime() + KEY_PUBLISHED_AFTER_ROTATION_MS)]);
+      await tx.query(`UPDATE signing_keys SET retire_at = least(retire_at, $1) WHERE retire_at > $1`, [
+        new Date(now.getTime() + KEY_PUBLISHED_AFTER_ROTATION_MS),
+      ]);
       await tx.query('INSERT INTO signing_keys (kid, private_jwk, public_jwk, retire_at) VALUES ($1, $2, $3, $4)', [
         kid,
         privateJwk,
@@ -52,16 +56,25 @@ export class KeyStore {
 
   private async currentSigningKey(): Promise<{ kid: string; key: KeyLike | Uint8Array }> {
     if (this.signing && Date.now() - this.signing.readAt < CACHE_MS) return this.signing;
-    const rows = await this.db.query<SigningKeyRow>('SELECT * FROM signing_keys WHERE retire_at > now() ORDER BY created_at DESC LIMIT 1');
+    const rows = await this.db.query<SigningKeyRow>(
+      'SELECT * FROM signing_keys WHERE retire_at > now() ORDER BY created_at DESC LIMIT 1',
+    );
     const row = rows[0];
     if (!row) throw new Error('no signing key; ensureCurrentKey() was not run');
-    this.signing = { kid: row.kid, key: await importJWK(row.private_jwk, TOKEN_ALGORITHM), readAt: Date.now(), createdAt: row.created_at };
+    this.signing = {
+      kid: row.kid,
+      key: await importJWK(row.private_jwk, TOKEN_ALGORITHM),
+      readAt: Date.now(),
+      createdAt: row.created_at,
+    };
     return this.signing;
   }
 
   async jwks(): Promise<JSONWebKeySet> {
     if (this.published && Date.now() - this.published.readAt < CACHE_MS) return this.published.jwks;
-    const rows = await this.db.query<SigningKeyRow>('SELECT public_jwk FROM signing_keys WHERE retire_at > now() ORDER BY created_at DESC');
+    const rows = await this.db.query<SigningKeyRow>(
+      'SELECT public_jwk FROM signing_keys WHERE retire_at > now() ORDER BY created_at DESC',
+    );
     this.published = { jwks: { keys: rows.map((row) => row.public_jwk) }, readAt: Date.now() };
     return this.published.jwks;
   }

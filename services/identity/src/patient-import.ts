@@ -7,7 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { AuditEntry, recordAudits } from '../../common/src/audit';
 import { admitBatch, runBulkImport } from '../../common/src/bulk-import';
 import { InvalidArgumentError, Violations, withFieldPrefix } from '../../common/src/errors';
-import { ImportPatientsRequest, ImportPatientsResponse, RegisterPatientRequest } from '../../common/src/gen/mch/identity/v1/identity';
+import {
+  ImportPatientsRequest,
+  ImportPatientsResponse,
+  RegisterPatientRequest,
+} from '../../common/src/gen/mch/identity/v1/identity';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database } from '../../common/src/pg/database';
 import { isUuid } from './domain/ids';
@@ -40,10 +44,17 @@ export class PatientImport {
       const checked = violations.check(() =>
         withFieldPrefix(at, () => {
           if (!item.nationalId.trim()) throw InvalidArgumentError.field('nationalId', 'is required in a bulk import');
-          const registration = checkRegistration(RegisterPatientRequest.fromPartial({ ...item, newborn: undefined }), counties, today);
+          const registration = checkRegistration(
+            RegisterPatientRequest.fromPartial({ ...item, newborn: undefined }),
+            counties,
+            today,
+          );
           const institution = item.registeredAtInstitutionId.toLowerCase();
-          if (institution && !knownInstitutions.has(institution)) throw InvalidArgumentError.field('registeredAtInstitutionId', 'is not a member institution');
-          const mother = item.motherNationalId.trim() ? parseResidentId(item.motherNationalId, today, 'motherNationalId').normalized : undefined;
+          if (institution && !knownInstitutions.has(institution))
+            throw InvalidArgumentError.field('registeredAtInstitutionId', 'is not a member institution');
+          const mother = item.motherNationalId.trim()
+            ? parseResidentId(item.motherNationalId, today, 'motherNationalId').normalized
+            : undefined;
           return { registration, institution, mother };
         }),
       );
@@ -69,31 +80,44 @@ export class PatientImport {
     const unique = new Set(rows.map((row) => row.nationalId));
     if (unique.size !== rows.length) throw InvalidArgumentError.field('patients', 'holds one resident ID twice');
 
-    return runBulkImport(this.db, ctx, ImportPatientsRequest.encode(request).finish(), ImportPatientsResponse, async (tx) => {
-      const { created, idByNationalId } = await this.repository.insertPatients(tx, rows, ctx.caller);
-      const keys: Array<[string, string]> = [];
-      for (const row of rows) {
-        if (created.has(row.id)) for (const key of blockingKeys(row.name, row.birthDate)) keys.push([row.id, key]);
-      }
-      await this.repository.insertBlockingKeys(tx, keys);
-      const outsideBatch = mothers.map((link) => link.mother).filter((id) => !idByNationalId.has(id));
-      const motherIds = outsideBatch.length > 0 ? new Map([...idByNationalId, ...(await this.repository.idsByNationalId(tx, outsideBatch))]) : idByNationalId;
-      const links: Array<[string, string]> = [];
-      for (const link of mothers) {
-        const mother = motherIds.get(link.mother);
-        if (!mother) throw InvalidArgumentError.field(`patients[${link.index}].motherNationalId`, 'names nobody in this batch or the index');
-        links.push([idByNationalId.get(link.child) as string, mother]);
-      }
-      const guardianLinks = await this.repository.linkMothers(tx, links, ctx.caller);
-      const patientIds = rows.map((row) => idByNationalId.get(row.nationalId) as string);
-      const audits: AuditEntry[] = rows.map((row, index) => ({
-        patientId: patientIds[index] as string,
-        action: created.has(row.id) ? 'patient.register' : 'patient.register.matched',
-        outcome: 'allowed',
-        reason: 'bulk import',
-      }));
-      await recordAudits(tx, ctx, audits);
-      return { patientIds, created: created.size, matched: rows.length - created.size, guardianLinks };
-    });
+    return runBulkImport(
+      this.db,
+      ctx,
+      ImportPatientsRequest.encode(request).finish(),
+      ImportPatientsResponse,
+      async (tx) => {
+        const { created, idByNationalId } = await this.repository.insertPatients(tx, rows, ctx.caller);
+        const keys: Array<[string, string]> = [];
+        for (const row of rows) {
+          if (created.has(row.id)) for (const key of blockingKeys(row.name, row.birthDate)) keys.push([row.id, key]);
+        }
+        await this.repository.insertBlockingKeys(tx, keys);
+        const outsideBatch = mothers.map((link) => link.mother).filter((id) => !idByNationalId.has(id));
+        const motherIds =
+          outsideBatch.length > 0
+            ? new Map([...idByNationalId, ...(await this.repository.idsByNationalId(tx, outsideBatch))])
+            : idByNationalId;
+        const links: Array<[string, string]> = [];
+        for (const link of mothers) {
+          const mother = motherIds.get(link.mother);
+          if (!mother)
+            throw InvalidArgumentError.field(
+              `patients[${link.index}].motherNationalId`,
+              'names nobody in this batch or the index',
+            );
+          links.push([idByNationalId.get(link.child) as string, mother]);
+        }
+        const guardianLinks = await this.repository.linkMothers(tx, links, ctx.caller);
+        const patientIds = rows.map((row) => idByNationalId.get(row.nationalId) as string);
+        const audits: AuditEntry[] = rows.map((row, index) => ({
+          patientId: patientIds[index] as string,
+          action: created.has(row.id) ? 'patient.register' : 'patient.register.matched',
+          outcome: 'allowed',
+          reason: 'bulk import',
+        }));
+        await recordAudits(tx, ctx, audits);
+        return { patientIds, created: created.size, matched: rows.length - created.size, guardianLinks };
+      },
+    );
   }
 }

@@ -57,7 +57,9 @@ export class PatientsRepository {
   async get(id: string, target: Queryable = this.db.rw): Promise<PatientRow | undefined> {
     let current = id;
     for (let hop = 0; hop < 8; hop++) {
-      const { rows } = await target.query<PatientRow>(`SELECT ${PATIENT_COLUMNS} FROM patients p WHERE p.id = $1`, [current]);
+      const { rows } = await target.query<PatientRow>(`SELECT ${PATIENT_COLUMNS} FROM patients p WHERE p.id = $1`, [
+        current,
+      ]);
       const row = rows[0];
       if (!row || !row.merged_into) return row;
       current = row.merged_into;
@@ -74,7 +76,10 @@ export class PatientsRepository {
    * Inserts unless the resident ID or newborn link already exists; the unique constraints decide under any
    * concurrency. Returns the patient and whether it was created.
    */
-  async insertOrFind(tx: Queryable, patient: NewPatient): Promise<{ row: PatientRow; created: boolean } | { conflict: 'newborn-slot' }> {
+  async insertOrFind(
+    tx: Queryable,
+    patient: NewPatient,
+  ): Promise<{ row: PatientRow; created: boolean } | { conflict: 'newborn-slot' }> {
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO patients (national_id, name, sex, birth_date, phone, county_code, address, newborn_link, newborn_slot, newborn,
                              registered_by, registered_at_institution)
@@ -102,17 +107,26 @@ export class PatientsRepository {
     );
     const found = existing[0];
     if (!found) throw new Error('insert conflicted but no conflicting patient was found');
-    if (patient.newbornSlot && found.newborn_link !== (patient.newbornLink ?? null) && !patient.nationalId) return { conflict: 'newborn-slot' };
+    if (patient.newbornSlot && found.newborn_link !== (patient.newbornLink ?? null) && !patient.nationalId)
+      return { conflict: 'newborn-slot' };
     return { row: (await this.get(found.id, tx)) as PatientRow, created: false };
   }
 
   async insertBlockingKeys(tx: Queryable, patientId: string, keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await tx.query(`INSERT INTO patient_blocking_keys (patient_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [patientId, keys]);
+    await tx.query(
+      `INSERT INTO patient_blocking_keys (patient_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+      [patientId, keys],
+    );
   }
 
   /** Live (unmerged) patients sharing any blocking key, other than `exceptId`. */
-  async candidatesByKeys(tx: Queryable, keys: readonly string[], exceptId: string | undefined, limit = 50): Promise<PatientRow[]> {
+  async candidatesByKeys(
+    tx: Queryable,
+    keys: readonly string[],
+    exceptId: string | undefined,
+    limit = 50,
+  ): Promise<PatientRow[]> {
     const { rows } = await tx.query<PatientRow>(
       `SELECT ${PATIENT_COLUMNS} FROM patients p
         WHERE p.merged_into IS NULL AND p.id IS DISTINCT FROM $2::uuid
@@ -123,7 +137,13 @@ export class PatientsRepository {
     return rows;
   }
 
-  async insertMatch(tx: Queryable, patientId: string, candidateId: string, score: number, reasons: readonly string[]): Promise<string | undefined> {
+  async insertMatch(
+    tx: Queryable,
+    patientId: string,
+    candidateId: string,
+    score: number,
+    reasons: readonly string[],
+  ): Promise<string | undefined> {
     const { rows } = await tx.query<{ id: string }>(
       `INSERT INTO patient_matches (patient_id, candidate_id, score, reasons) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id`,
       [patientId, candidateId, score, reasons],
@@ -132,7 +152,10 @@ export class PatientsRepository {
   }
 
   async listMatches(status: string, limit: number, offset: number): Promise<MatchRow[]> {
-    return this.db.query<MatchRow>(`SELECT * FROM patient_matches WHERE status = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`, [status, limit, offset]);
+    return this.db.query<MatchRow>(
+      `SELECT * FROM patient_matches WHERE status = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`,
+      [status, limit, offset],
+    );
   }
 
   async lockMatch(tx: Queryable, id: string): Promise<MatchRow | undefined> {
@@ -140,7 +163,13 @@ export class PatientsRepository {
     return rows[0];
   }
 
-  async decideMatch(tx: Queryable, id: string, status: 'merged' | 'rejected', decidedBy: string, reason: string): Promise<MatchRow> {
+  async decideMatch(
+    tx: Queryable,
+    id: string,
+    status: 'merged' | 'rejected',
+    decidedBy: string,
+    reason: string,
+  ): Promise<MatchRow> {
     const { rows } = await tx.query<MatchRow>(
       `UPDATE patient_matches SET status = $2, decided_by = $3, decision_reason = $4, decided_at = now() WHERE id = $1 RETURNING *`,
       [id, status, decidedBy, reason],
@@ -153,15 +182,17 @@ export class PatientsRepository {
    * its identifiers move to the survivor when the survivor lacks them; guardianships follow.
    */
   async merge(tx: Queryable, survivorId: string, duplicateId: string): Promise<void> {
-    const { rows } = await tx.query<{ national_id: string | null; newborn_link: string | null; newborn_slot: string | null; newborn: unknown }>(
-      'SELECT national_id, newborn_link, newborn_slot, newborn FROM patients WHERE id = $1 FOR UPDATE',
-      [duplicateId],
-    );
+    const { rows } = await tx.query<{
+      national_id: string | null;
+      newborn_link: string | null;
+      newborn_slot: string | null;
+      newborn: unknown;
+    }>('SELECT national_id, newborn_link, newborn_slot, newborn FROM patients WHERE id = $1 FOR UPDATE', [duplicateId]);
     const duplicate = rows[0];
-    await tx.query('UPDATE patients SET merged_into = $2, national_id = NULL, newborn_link = NULL, newborn_slot = NULL, updated_at = now() WHERE id = $1', [
-      duplicateId,
-      survivorId,
-    ]);
+    await tx.query(
+      'UPDATE patients SET merged_into = $2, national_id = NULL, newborn_link = NULL, newborn_slot = NULL, updated_at = now() WHERE id = $1',
+      [duplicateId, survivorId],
+    );
     if (duplicate) {
       await tx.query(
         `UPDATE patients SET national_id = coalesce(national_id, $2), newborn_link = coalesce(newborn_link, $3),
@@ -177,19 +208,23 @@ export class PatientsRepository {
        ON CONFLICT DO NOTHING`,
       [survivorId, duplicateId],
     );
-    await tx.query(`UPDATE accounts SET patient_id = $1 WHERE patient_id = $2 AND NOT EXISTS (SELECT 1 FROM accounts WHERE patient_id = $1 AND kind = 'resident')`, [
-      survivorId,
-      duplicateId,
-    ]);
+    await tx.query(
+      `UPDATE accounts SET patient_id = $1 WHERE patient_id = $2 AND NOT EXISTS (SELECT 1 FROM accounts WHERE patient_id = $1 AND kind = 'resident')`,
+      [survivorId, duplicateId],
+    );
   }
 
-  async linkGuardian(tx: Queryable, childId: string, guardianId: string, relationship: string, linkedBy: string): Promise<void> {
-    await tx.query(`INSERT INTO guardians (child_id, guardian_id, relationship, linked_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
-      childId,
-      guardianId,
-      relationship,
-      linkedBy,
-    ]);
+  async linkGuardian(
+    tx: Queryable,
+    childId: string,
+    guardianId: string,
+    relationship: string,
+    linkedBy: string,
+  ): Promise<void> {
+    await tx.query(
+      `INSERT INTO guardians (child_id, guardian_id, relationship, linked_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [childId, guardianId, relationship, linkedBy],
+    );
   }
 
   /** Patients whose blocking keys match a name, for staff search (no birth date: name keys of any year). */
@@ -224,12 +259,18 @@ export class PatientImportRepository {
 
   /** Which of these institution ids are member institutions. */
   async knownInstitutions(ids: readonly string[]): Promise<Set<string>> {
-    const rows = await this.db.query<{ id: string }>('SELECT id::text FROM institutions WHERE id = ANY($1::uuid[])', [ids]);
+    const rows = await this.db.query<{ id: string }>('SELECT id::text FROM institutions WHERE id = ANY($1::uuid[])', [
+      ids,
+    ]);
     return new Set(rows.map((row) => row.id));
   }
 
   /** Inserts the patients whose resident ID is new; returns the ids of those created and of every ID of the batch. */
-  async insertPatients(tx: PoolClient, rows: readonly ImportedPatientRow[], registeredBy: string): Promise<{ created: Set<string>; idByNationalId: Map<string, string> }> {
+  async insertPatients(
+    tx: PoolClient,
+    rows: readonly ImportedPatientRow[],
+    registeredBy: string,
+  ): Promise<{ created: Set<string>; idByNationalId: Map<string, string> }> {
     await tx.query(
       `CREATE TEMPORARY TABLE patient_import (id uuid, national_id text, name text, sex text, birth_date date, phone text, county_code text,
                                               address text, registered_at_institution uuid) ON COMMIT DROP`,
@@ -237,8 +278,28 @@ export class PatientImportRepository {
     await copyRows(
       tx,
       'patient_import',
-      ['id', 'national_id', 'name', 'sex', 'birth_date', 'phone', 'county_code', 'address', 'registered_at_institution'],
-      rows.map((row) => [row.id, row.nationalId, row.name, row.sex, row.birthDate, row.phone, row.countyCode, row.address, row.registeredAtInstitution]),
+      [
+        'id',
+        'national_id',
+        'name',
+        'sex',
+        'birth_date',
+        'phone',
+        'county_code',
+        'address',
+        'registered_at_institution',
+      ],
+      rows.map((row) => [
+        row.id,
+        row.nationalId,
+        row.name,
+        row.sex,
+        row.birthDate,
+        row.phone,
+        row.countyCode,
+        row.address,
+        row.registeredAtInstitution,
+      ]),
     );
     const inserted = await tx.query<{ id: string }>(
       `INSERT INTO patients (id, national_id, name, sex, birth_date, phone, county_code, address, registered_by, registered_at_institution)
@@ -246,7 +307,10 @@ export class PatientImportRepository {
        ON CONFLICT (national_id) DO NOTHING RETURNING id`,
       [registeredBy],
     );
-    const found = await this.idsByNationalId(tx, rows.map((row) => row.nationalId));
+    const found = await this.idsByNationalId(
+      tx,
+      rows.map((row) => row.nationalId),
+    );
     return { created: new Set(inserted.rows.map((row) => row.id)), idByNationalId: found };
   }
 
@@ -259,12 +323,19 @@ export class PatientImportRepository {
     return new Map(rows.map((row) => [row.national_id, row.id]));
   }
 
-  async insertBlockingKeys(tx: PoolClient, keys: ReadonlyArray<readonly [patientId: string, key: string]>): Promise<void> {
+  async insertBlockingKeys(
+    tx: PoolClient,
+    keys: ReadonlyArray<readonly [patientId: string, key: string]>,
+  ): Promise<void> {
     await copyRows(tx, 'patient_blocking_keys', ['patient_id', 'key'], keys);
   }
 
   /** Links children to their mothers; returns how many links are new. */
-  async linkMothers(tx: PoolClient, links: ReadonlyArray<readonly [childId: string, motherId: string]>, linkedBy: string): Promise<number> {
+  async linkMothers(
+    tx: PoolClient,
+    links: ReadonlyArray<readonly [childId: string, motherId: string]>,
+    linkedBy: string,
+  ): Promise<number> {
     if (links.length === 0) return 0;
     const { rowCount } = await tx.query(
       `INSERT INTO guardians (child_id, guardian_id, relationship, linked_by)

@@ -43,7 +43,8 @@ function toInstitution(row: InstitutionRow): Institution {
   };
 }
 
-const COLUMNS = 'id, code, name, name_en, level, kind, county_code, county_name, township, latitude, longitude, capabilities';
+const COLUMNS =
+  'id, code, name, name_en, level, kind, county_code, county_name, township, latitude, longitude, capabilities';
 
 // Haversine in SQL, the same formula as domain/geo.ts (mean earth radius 6371.0088 km).
 const DISTANCE_SQL = `2 * 6371.0088 * asin(least(1, sqrt(
@@ -65,7 +66,9 @@ export class IdentityRepository {
     if (query.level) where.push(`level = $${values.push(query.level)}`);
     if (query.capability) where.push(`$${values.push(query.capability)} = ANY (capabilities)`);
     const distance = query.near ? DISTANCE_SQL : 'NULL::float8';
-    const order = query.near ? 'distance_km, code' : `CASE level WHEN 'PREFECTURE' THEN 0 WHEN 'COUNTY' THEN 1 ELSE 2 END, county_code, code`;
+    const order = query.near
+      ? 'distance_km, code'
+      : `CASE level WHEN 'PREFECTURE' THEN 0 WHEN 'COUNTY' THEN 1 ELSE 2 END, county_code, code`;
     const page = (limit: number, offset: number): Promise<InstitutionRow[]> =>
       this.db.query<InstitutionRow>(
         `SELECT ${COLUMNS}, ${distance} AS distance_km, count(*) OVER () AS total
@@ -81,7 +84,10 @@ export class IdentityRepository {
   }
 
   async getInstitution(id: string): Promise<Institution | undefined> {
-    const rows = await this.db.query<InstitutionRow>(`SELECT ${COLUMNS}, NULL::float8 AS distance_km, '1' AS total FROM institutions WHERE id = $1`, [id]);
+    const rows = await this.db.query<InstitutionRow>(
+      `SELECT ${COLUMNS}, NULL::float8 AS distance_km, '1' AS total FROM institutions WHERE id = $1`,
+      [id],
+    );
     return rows[0] ? toInstitution(rows[0]) : undefined;
   }
 

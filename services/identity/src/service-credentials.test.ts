@@ -21,14 +21,17 @@ describe('service-credentials Job', () => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        if (request.headers.authorization !== 'Bearer t' || request.url !== PATH) return void response.writeHead(request.url !== PATH ? 404 : 401).end();
+        if (request.headers.authorization !== 'Bearer t' || request.url !== PATH)
+          return void response.writeHead(request.url !== PATH ? 404 : 401).end();
         if (request.method === 'PATCH') {
           if (request.headers['content-type'] !== MERGE_PATCH) return void response.writeHead(415).end();
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: Record<string, string> };
           patches.push({ contentType: request.headers['content-type'], body });
           data = { ...data, ...body.data };
         }
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ kind: 'Secret', metadata: { name: 'mch-app' }, data }));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ kind: 'Secret', metadata: { name: 'mch-app' }, data }));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -43,7 +46,10 @@ describe('service-credentials Job', () => {
     expect(written).toEqual(CREDENTIAL_HOLDERS.map(credentialKey).sort());
     for (const service of CREDENTIAL_HOLDERS) {
       const credential = Buffer.from(data[credentialKey(service)] ?? '', 'base64').toString('utf8');
-      expect({ service, valid: verifyServiceCredential(SECRET, service, credential) }).toEqual({ service, valid: true });
+      expect({ service, valid: verifyServiceCredential(SECRET, service, credential) }).toEqual({
+        service,
+        valid: true,
+      });
     }
     expect(data['REDIS_PASSWORD']).toBe('eA==');
     expect(patches).toHaveLength(1);

@@ -7,7 +7,14 @@ import { deriveServiceCredential } from '../../common/src/auth/service-identity'
 import { inClusterApiUrl, KubeApi, MERGE_PATCH } from '../../common/src/kube-api';
 
 /** The services that act as themselves and so need a credential (identity holds the secret; the seeder is local). */
-export const CREDENTIAL_HOLDERS = ['records', 'scheduling', 'referral', 'consultation', 'replication', 'gateway'] as const;
+export const CREDENTIAL_HOLDERS = [
+  'records',
+  'scheduling',
+  'referral',
+  'consultation',
+  'replication',
+  'gateway',
+] as const;
 
 export const serviceCredentialsConfigSpec = {
   SERVICE_NAME: str({ default: 'service-credentials' }),
@@ -29,10 +36,16 @@ export function loadServiceCredentialsConfig(env: NodeJS.ProcessEnv = process.en
 export const credentialKey = (service: string): string => `MCH_SERVICE_CREDENTIAL_${service.toUpperCase()}`;
 
 /** Adds the credentials the Secret lacks (or holds wrong); returns the keys it wrote. */
-export async function writeServiceCredentials(api: KubeApi, namespace: string, secretName: string, serviceSecret: string): Promise<string[]> {
+export async function writeServiceCredentials(
+  api: KubeApi,
+  namespace: string,
+  secretName: string,
+  serviceSecret: string,
+): Promise<string[]> {
   const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(secretName)}`;
   const current = await api.request('GET', path);
-  if (current.status !== 200) throw new Error(`GET Secret ${secretName}: ${current.status} ${current.body.slice(0, 200)}`);
+  if (current.status !== 200)
+    throw new Error(`GET Secret ${secretName}: ${current.status} ${current.body.slice(0, 200)}`);
   const data = (JSON.parse(current.body) as { data?: Record<string, string> }).data ?? {};
   const patch: Record<string, string> = {};
   for (const service of CREDENTIAL_HOLDERS) {
@@ -41,16 +54,28 @@ export async function writeServiceCredentials(api: KubeApi, namespace: string, s
   }
   if (Object.keys(patch).length === 0) return [];
   const answer = await api.request('PATCH', path, { contentType: MERGE_PATCH, text: JSON.stringify({ data: patch }) });
-  if (answer.status !== 200) throw new Error(`PATCH Secret ${secretName}: ${answer.status} ${answer.body.slice(0, 200)}`);
+  if (answer.status !== 200)
+    throw new Error(`PATCH Secret ${secretName}: ${answer.status} ${answer.body.slice(0, 200)}`);
   return Object.keys(patch).sort();
 }
 
 if (require.main === module) {
   void (async () => {
     const config = loadServiceCredentialsConfig();
-    const url = config.KUBERNETES_API_URL ?? inClusterApiUrl(config.KUBERNETES_SERVICE_HOST ?? 'kubernetes.default.svc', config.KUBERNETES_SERVICE_PORT);
-    const written = await writeServiceCredentials(new KubeApi({ url }), config.POD_NAMESPACE, config.APP_SECRET, config.MCH_SERVICE_SECRET);
-    console.log(written.length > 0 ? `wrote ${written.join(', ')} to Secret ${config.APP_SECRET}` : `Secret ${config.APP_SECRET} already holds every service credential`);
+    const url =
+      config.KUBERNETES_API_URL ??
+      inClusterApiUrl(config.KUBERNETES_SERVICE_HOST ?? 'kubernetes.default.svc', config.KUBERNETES_SERVICE_PORT);
+    const written = await writeServiceCredentials(
+      new KubeApi({ url }),
+      config.POD_NAMESPACE,
+      config.APP_SECRET,
+      config.MCH_SERVICE_SECRET,
+    );
+    console.log(
+      written.length > 0
+        ? `wrote ${written.join(', ')} to Secret ${config.APP_SECRET}`
+        : `Secret ${config.APP_SECRET} already holds every service credential`,
+    );
   })().catch((error: unknown) => {
     console.error((error as Error).message);
     process.exitCode = 1;

@@ -10,7 +10,8 @@ export interface TextMessageSender {
 export function localSender(outboxFile: string | undefined, logger: Logger): TextMessageSender {
   return {
     async send(phone, text) {
-      if (outboxFile) await appendFile(outboxFile, `${JSON.stringify({ phone, text, at: new Date().toISOString() })}\n`);
+      if (outboxFile)
+        await appendFile(outboxFile, `${JSON.stringify({ phone, text, at: new Date().toISOString() })}\n`);
       else logger.info({ to: `${phone.slice(0, 3)}****${phone.slice(-4)}` }, 'text message queued (local sender)');
     },
   };

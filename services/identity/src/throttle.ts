@@ -15,7 +15,10 @@ export class LoginThrottle {
   ) {}
 
   private keys(username: string, address: string): [string, string] {
-    return [this.cache.key('login-failures', `user:${username.toLowerCase()}`), this.cache.key('login-failures', `addr:${address}`)];
+    return [
+      this.cache.key('login-failures', `user:${username.toLowerCase()}`),
+      this.cache.key('login-failures', `addr:${address}`),
+    ];
   }
 
   /** Refuses with RESOURCE_EXHAUSTED (429) when either counter is over its limit. */
@@ -30,7 +33,10 @@ export class LoginThrottle {
     }
     if (Number(counts[0] ?? 0) >= FAILURES_PER_USERNAME || Number(counts[1] ?? 0) >= FAILURES_PER_ADDRESS) {
       const ttl = await this.cache.redis.ttl(userKey).catch(() => FAILURE_WINDOW_SECONDS);
-      throw new ResourceExhaustedError(`too many failed logins; try again in ${Math.max(ttl, 1)} seconds`, 'LOGIN_THROTTLED');
+      throw new ResourceExhaustedError(
+        `too many failed logins; try again in ${Math.max(ttl, 1)} seconds`,
+        'LOGIN_THROTTLED',
+      );
     }
   }
 

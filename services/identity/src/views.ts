@@ -26,7 +26,8 @@ const SEX_TO_PROTO = { female: Sex.SEX_FEMALE, male: Sex.SEX_MALE, unspecified: 
 
 /** Clinical staff and the patient (or her guardian) see the full resident ID; anyone else a masked one. */
 export function toPatient(row: PatientRow, principal: Principal | undefined): Patient {
-  const ownRecord = principal?.kind === 'resident' && (principal.patientId === row.id || principal.childPatientIds.includes(row.id));
+  const ownRecord =
+    principal?.kind === 'resident' && (principal.patientId === row.id || principal.childPatientIds.includes(row.id));
   const fullId = isClinical(principal) || ownRecord;
   return {
     id: row.id,
@@ -51,7 +52,12 @@ export function toPatient(row: PatientRow, principal: Principal | undefined): Pa
   };
 }
 
-export function toMatch(row: MatchRow, patient: PatientRow | undefined, candidate: PatientRow | undefined, principal: Principal | undefined): PatientMatch {
+export function toMatch(
+  row: MatchRow,
+  patient: PatientRow | undefined,
+  candidate: PatientRow | undefined,
+  principal: Principal | undefined,
+): PatientMatch {
   return {
     id: row.id,
     patient: patient ? toPatient(patient, principal) : undefined,

@@ -39,7 +39,12 @@ describe('service identity', () => {
   it('issues referral a token that reads the risk outbox', async () => {
     const referral = asService('referral');
     try {
-      const page = await callUnary(records, RecordsServiceService.listRiskEvents, { afterCursor: '', limit: 10 }, { metadata: await referral.metadata() });
+      const page = await callUnary(
+        records,
+        RecordsServiceService.listRiskEvents,
+        { afterCursor: '', limit: 10 },
+        { metadata: await referral.metadata() },
+      );
       expect(Array.isArray(page.events)).toBe(true);
       // The token is kept and reused until it nears expiry.
       expect(await referral.token()).toBe(await referral.token());
@@ -48,17 +53,21 @@ describe('service identity', () => {
     }
   });
 
-  it('refuses a wrong credential, another service\'s credential and an unknown service', async () => {
+  it("refuses a wrong credential, another service's credential and an unknown service", async () => {
     const cases = [
       { serviceName: 'referral', credential: 'not-the-credential' },
       { serviceName: 'referral', credential: deriveServiceCredential(serviceSecret, 'scheduling') },
       { serviceName: 'stranger', credential: deriveServiceCredential(serviceSecret, 'stranger') },
-      { serviceName: 'referral', credential: deriveServiceCredential('another platform\'s secret', 'referral') },
+      { serviceName: 'referral', credential: deriveServiceCredential("another platform's secret", 'referral') },
     ];
     for (const request of cases) {
-      expect(await grpcCode(callUnary(identity, IdentityServiceService.issueServiceToken, request))).toBe(status.UNAUTHENTICATED);
+      expect(await grpcCode(callUnary(identity, IdentityServiceService.issueServiceToken, request))).toBe(
+        status.UNAUTHENTICATED,
+      );
     }
-    const missing = await grpcCode(callUnary(identity, IdentityServiceService.issueServiceToken, { serviceName: '', credential: '' }));
+    const missing = await grpcCode(
+      callUnary(identity, IdentityServiceService.issueServiceToken, { serviceName: '', credential: '' }),
+    );
     expect(missing).toBe(status.INVALID_ARGUMENT);
   });
 
@@ -66,22 +75,42 @@ describe('service identity', () => {
     const scheduling = asService('scheduling');
     try {
       const metadata = await scheduling.metadata();
-      expect(await grpcCode(callUnary(records, RecordsServiceService.listRiskEvents, { afterCursor: '', limit: 10 }, { metadata }))).toBe(status.PERMISSION_DENIED);
-      expect(await grpcCode(callUnary(records, RecordsServiceService.listHighRiskCases, { county: '', pageSize: 0, pageToken: '' }, { metadata }))).toBe(
-        status.PERMISSION_DENIED,
-      );
+      expect(
+        await grpcCode(
+          callUnary(records, RecordsServiceService.listRiskEvents, { afterCursor: '', limit: 10 }, { metadata }),
+        ),
+      ).toBe(status.PERMISSION_DENIED);
+      expect(
+        await grpcCode(
+          callUnary(
+            records,
+            RecordsServiceService.listHighRiskCases,
+            { county: '', pageSize: 0, pageToken: '' },
+            { metadata },
+          ),
+        ),
+      ).toBe(status.PERMISSION_DENIED);
       const token = await scheduling.token();
       // Through the gateway: a service token is no account and reads no patient.
       expect((await api.call('GET', '/v1/me', { token })).status).toBe(403);
       expect((await api.call('GET', '/v1/patient-matches', { token })).status).toBe(403);
-      expect((await api.call('POST', '/v1/patients', { token, body: { nationalId: '530102199503080028', name: '测试', countyCode: 'lufeng' } })).status).toBe(403);
+      expect(
+        (
+          await api.call('POST', '/v1/patients', {
+            token,
+            body: { nationalId: '530102199503080028', name: '测试', countyCode: 'lufeng' },
+          })
+        ).status,
+      ).toBe(403);
     } finally {
       scheduling.close();
     }
   });
 
   it('is not reachable over HTTP', async () => {
-    const answer = await api.call('POST', '/v1/auth/service-token', { body: { serviceName: 'referral', credential: deriveServiceCredential(serviceSecret, 'referral') } });
+    const answer = await api.call('POST', '/v1/auth/service-token', {
+      body: { serviceName: 'referral', credential: deriveServiceCredential(serviceSecret, 'referral') },
+    });
     expect(answer.status).toBe(404);
   });
 });

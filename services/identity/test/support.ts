@@ -14,7 +14,9 @@ export interface HttpAnswer {
 
 /** The fields an error answer's google.rpc.BadRequest names, in order. */
 export function fieldsOf(answer: HttpAnswer): string[] {
-  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
+  return (answer.body?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) =>
+    (detail.fieldViolations ?? []).map((v) => v.field),
+  );
 }
 
 /** The body of a 200 answer; anything else fails the test with the status and body. */
@@ -27,12 +29,20 @@ export async function ok(answer: Promise<HttpAnswer>): Promise<any> {
 export class Api {
   constructor(readonly baseUrl: string) {}
 
-  async call(method: string, route: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<HttpAnswer> {
+  async call(
+    method: string,
+    route: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<HttpAnswer> {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (method !== 'GET' && !headers['idempotency-key']) headers['idempotency-key'] = `test-${randomUUID()}`;
-    const response = await fetch(`${this.baseUrl}${route}`, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+    const response = await fetch(`${this.baseUrl}${route}`, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   }

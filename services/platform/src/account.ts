@@ -32,7 +32,16 @@ export function platformAccount(log: (line: string) => void): OsAccount {
     log(`creating system user ${PLATFORM_OS_USER}`);
     const created = spawnSync(
       'useradd',
-      ['--system', '--user-group', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', PLATFORM_OS_USER],
+      [
+        '--system',
+        '--user-group',
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        '/usr/sbin/nologin',
+        PLATFORM_OS_USER,
+      ],
       { encoding: 'utf8' },
     );
     if (created.status !== 0 && idOf('-u', PLATFORM_OS_USER) === undefined) {
@@ -52,7 +61,12 @@ export function platformAccount(log: (line: string) => void): OsAccount {
  * ACL entry, `u:mch:--x` (search only: the account still cannot list or read it), and the grant is logged;
  * nothing outside the data directory is chmod-ed. When no grant is possible the error says what to do.
  */
-export function ensureOwnedDirectory(path: string, account: OsAccount, mode = 0o750, log: (line: string) => void = () => undefined): void {
+export function ensureOwnedDirectory(
+  path: string,
+  account: OsAccount,
+  mode = 0o750,
+  log: (line: string) => void = () => undefined,
+): void {
   const target = resolve(path);
   const missing: string[] = [];
   for (let dir = target; !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
@@ -90,7 +104,9 @@ function grantTraversal(dir: string, account: OsAccount, log: (line: string) => 
           `${account.name} can reach (e.g. /var/lib/mch-alliance) or run: setfacl -m u:${account.name}:--x ${ancestor}`,
       );
     }
-    log(`granted ${account.name} search-only access (setfacl -m u:${account.name}:--x) to ${ancestor}, so it can reach the data directory`);
+    log(
+      `granted ${account.name} search-only access (setfacl -m u:${account.name}:--x) to ${ancestor}, so it can reach the data directory`,
+    );
   }
 }
 

@@ -1,10 +1,21 @@
 import { spawnSync } from 'node:child_process';
-import { archiveParameters, backupConfiguration, backupSettingsFrom, recoveryTargetTime, restoreBootstrap, restoreScript } from './backup';
+import {
+  archiveParameters,
+  backupConfiguration,
+  backupSettingsFrom,
+  recoveryTargetTime,
+  restoreBootstrap,
+  restoreScript,
+} from './backup';
 import { parseBackupInfo } from '../../common/src/pgbackrest';
 
 describe('backup configuration', () => {
   it('names both zones as hosts of one stanza, with the retention asked for', () => {
-    const conf = backupConfiguration({ dataDir: '/srv/mch', postgresPorts: { 'az-a': 5433, 'az-b': 5434 }, settings: { retentionFull: 3, archiveTimeoutSeconds: 30 } });
+    const conf = backupConfiguration({
+      dataDir: '/srv/mch',
+      postgresPorts: { 'az-a': 5433, 'az-b': 5434 },
+      settings: { retentionFull: 3, archiveTimeoutSeconds: 30 },
+    });
     expect(conf).toContain('repo1-path=/srv/mch/backup/repo');
     expect(conf).toContain('repo1-retention-full=3');
     expect(conf).toContain('[mch]');
@@ -15,19 +26,36 @@ describe('backup configuration', () => {
   it("archives every segment through pgBackRest from the member's own data directory, and a partly filled one after the archive timeout", () => {
     expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-b')).toEqual({
       archive_mode: 'on',
-      archive_command: "/usr/bin/pgbackrest '--config=/srv/mch/backup/pgbackrest.conf' --stanza=mch '--pg1-path=/srv/mch/az-b/pgdata' archive-push %p",
+      archive_command:
+        "/usr/bin/pgbackrest '--config=/srv/mch/backup/pgbackrest.conf' --stanza=mch '--pg1-path=/srv/mch/az-b/pgdata' archive-push %p",
       archive_timeout: '45s',
     });
-    expect(archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command).toContain("'--pg1-path=/srv/mch/az-a/pgdata' archive-push");
+    expect(
+      archiveParameters('/srv/mch', { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command,
+    ).toContain("'--pg1-path=/srv/mch/az-a/pgdata' archive-push");
     // sh keeps a data dir with spaces and quotes as one argument
-    const command = archiveParameters("/srv/my mch's", { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command ?? '';
-    const words = spawnSync('sh', ['-c', `for word in ${command.replace(' %p', '')}; do echo "$word"; done`], { encoding: 'utf8' }).stdout.trim().split('\n');
-    expect(words).toEqual(['/usr/bin/pgbackrest', "--config=/srv/my mch's/backup/pgbackrest.conf", '--stanza=mch', "--pg1-path=/srv/my mch's/az-a/pgdata", 'archive-push']);
+    const command =
+      archiveParameters("/srv/my mch's", { retentionFull: 2, archiveTimeoutSeconds: 45 }, 'az-a').archive_command ?? '';
+    const words = spawnSync('sh', ['-c', `for word in ${command.replace(' %p', '')}; do echo "$word"; done`], {
+      encoding: 'utf8',
+    })
+      .stdout.trim()
+      .split('\n');
+    expect(words).toEqual([
+      '/usr/bin/pgbackrest',
+      "--config=/srv/my mch's/backup/pgbackrest.conf",
+      '--stanza=mch',
+      "--pg1-path=/srv/my mch's/az-a/pgdata",
+      'archive-push',
+    ]);
   });
 
   it('reads its settings from the environment and names a bad one', () => {
     expect(backupSettingsFrom({})).toEqual({ retentionFull: 2, archiveTimeoutSeconds: 30 });
-    expect(backupSettingsFrom({ MCH_BACKUP_RETENTION_FULL: '7', MCH_BACKUP_ARCHIVE_TIMEOUT: '60' })).toEqual({ retentionFull: 7, archiveTimeoutSeconds: 60 });
+    expect(backupSettingsFrom({ MCH_BACKUP_RETENTION_FULL: '7', MCH_BACKUP_ARCHIVE_TIMEOUT: '60' })).toEqual({
+      retentionFull: 7,
+      archiveTimeoutSeconds: 60,
+    });
     expect(() => backupSettingsFrom({ MCH_BACKUP_RETENTION_FULL: '0' })).toThrow(/MCH_BACKUP_RETENTION_FULL/);
     expect(() => backupSettingsFrom({ MCH_BACKUP_ARCHIVE_TIMEOUT: 'soon' })).toThrow(/MCH_BACKUP_ARCHIVE_TIMEOUT/);
   });
@@ -42,7 +70,7 @@ describe('restore', () => {
 
   it('restores into az-a of the new pair from the source repository, to the target, then promotes', () => {
     const script = restoreScript({ dataDir: '/srv/old', target }, '/srv/new');
-    expect(script).toContain("--config=/srv/old/backup/pgbackrest.conf");
+    expect(script).toContain('--config=/srv/old/backup/pgbackrest.conf');
     expect(script).toContain("'--pg1-path=/srv/new/az-a/pgdata'");
     expect(script).toContain("'--target=2026-11-25 20:15:40.946+00'");
     expect(script).toContain('--type=time');
@@ -56,12 +84,15 @@ describe('restore', () => {
   });
 
   it('keeps the recovery settings pgBackRest writes', () => {
-    expect(restoreBootstrap('/x/restore.sh')).toEqual({ method: 'pgbackrest', pgbackrest: { command: '/x/restore.sh', keep_existing_recovery_conf: true, no_params: true } });
+    expect(restoreBootstrap('/x/restore.sh')).toEqual({
+      method: 'pgbackrest',
+      pgbackrest: { command: '/x/restore.sh', keep_existing_recovery_conf: true, no_params: true },
+    });
   });
 });
 
 describe('backup info', () => {
-  it('reads pgBackRest\'s JSON', () => {
+  it("reads pgBackRest's JSON", () => {
     const info = parseBackupInfo(
       JSON.stringify([
         {

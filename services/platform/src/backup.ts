@@ -44,7 +44,8 @@ export function backupSettingsFrom(env: NodeJS.ProcessEnv): BackupSettings {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, not ${raw}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`${name} must be an integer from ${min} to ${max}, not ${raw}`);
     return value;
   };
   return {
@@ -81,7 +82,12 @@ export function backupConfiguration(options: BackupConfigOptions): string {
   ];
   ZONES.forEach((zone, index) => {
     const n = index + 1;
-    lines.push(`pg${n}-path=${pgDataDir(options.dataDir, zone)}`, `pg${n}-port=${options.postgresPorts[zone]}`, `pg${n}-socket-path=${zoneDir(options.dataDir, zone)}`, `pg${n}-user=${SUPERUSER}`);
+    lines.push(
+      `pg${n}-path=${pgDataDir(options.dataDir, zone)}`,
+      `pg${n}-port=${options.postgresPorts[zone]}`,
+      `pg${n}-socket-path=${zoneDir(options.dataDir, zone)}`,
+      `pg${n}-user=${SUPERUSER}`,
+    );
   });
   return `${lines.join('\n')}\n`;
 }
@@ -123,11 +129,22 @@ export interface CommandResult {
 }
 
 /** Runs pgBackRest as the platform's OS account, with the superuser password for its database connections. */
-export function runPgBackRest(dataDir: string, account: OsAccount, credentials: DatabaseCredentials, args: readonly string[], timeoutMs = 600_000): Promise<CommandResult> {
+export function runPgBackRest(
+  dataDir: string,
+  account: OsAccount,
+  credentials: DatabaseCredentials,
+  args: readonly string[],
+  timeoutMs = 600_000,
+): Promise<CommandResult> {
   const began = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(PGBACKREST_BIN, [`--config=${backupConfigPath(dataDir)}`, `--stanza=${STANZA}`, ...args], {
-      env: { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', PGPASSWORD: credentials.superuserPassword, HOME: backupDir(dataDir) },
+      env: {
+        PATH: '/usr/bin:/bin',
+        LANG: 'C.UTF-8',
+        PGPASSWORD: credentials.superuserPassword,
+        HOME: backupDir(dataDir),
+      },
       cwd: backupDir(dataDir),
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(account.switched ? { uid: account.uid, gid: account.gid } : {}),
@@ -148,19 +165,35 @@ export function runPgBackRest(dataDir: string, account: OsAccount, credentials: 
   });
 }
 
-async function mustRun(dataDir: string, account: OsAccount, credentials: DatabaseCredentials, args: readonly string[]): Promise<CommandResult> {
+async function mustRun(
+  dataDir: string,
+  account: OsAccount,
+  credentials: DatabaseCredentials,
+  args: readonly string[],
+): Promise<CommandResult> {
   const result = await runPgBackRest(dataDir, account, credentials, args);
-  if (result.status !== 0) throw new Error(`pgbackrest ${args.join(' ')} failed (${result.status}): ${(result.stderr || result.stdout).trim().slice(0, 800)}`);
+  if (result.status !== 0)
+    throw new Error(
+      `pgbackrest ${args.join(' ')} failed (${result.status}): ${(result.stderr || result.stdout).trim().slice(0, 800)}`,
+    );
   return result;
 }
 
 /** Creates the stanza (idempotent: an existing one for the same database is accepted). */
-export async function ensureStanza(dataDir: string, account: OsAccount, credentials: DatabaseCredentials): Promise<void> {
+export async function ensureStanza(
+  dataDir: string,
+  account: OsAccount,
+  credentials: DatabaseCredentials,
+): Promise<void> {
   await mustRun(dataDir, account, credentials, ['stanza-create']);
 }
 
 /** Forces a WAL switch and waits until the segment is in the repository: everything committed so far is archived. */
-export async function checkArchive(dataDir: string, account: OsAccount, credentials: DatabaseCredentials): Promise<void> {
+export async function checkArchive(
+  dataDir: string,
+  account: OsAccount,
+  credentials: DatabaseCredentials,
+): Promise<void> {
   await mustRun(dataDir, account, credentials, ['check']);
 }
 
@@ -170,13 +203,22 @@ export interface BackupRun {
   readonly label: string | undefined;
 }
 
-export async function takeBackup(dataDir: string, account: OsAccount, credentials: DatabaseCredentials, type: BackupType): Promise<BackupRun> {
+export async function takeBackup(
+  dataDir: string,
+  account: OsAccount,
+  credentials: DatabaseCredentials,
+  type: BackupType,
+): Promise<BackupRun> {
   const result = await mustRun(dataDir, account, credentials, [`--type=${type}`, 'backup']);
   const info = await backupInfo(dataDir, account, credentials);
   return { type, ms: result.ms, label: info.backups.at(-1)?.label };
 }
 
-export async function backupInfo(dataDir: string, account: OsAccount, credentials: DatabaseCredentials): Promise<BackupInfo> {
+export async function backupInfo(
+  dataDir: string,
+  account: OsAccount,
+  credentials: DatabaseCredentials,
+): Promise<BackupInfo> {
   const result = await mustRun(dataDir, account, credentials, ['--output=json', 'info']);
   return parseBackupInfo(result.stdout);
 }
@@ -222,7 +264,8 @@ export function restoreScript(source: RestoreSource, targetDataDir: string): str
 }
 
 export function writeRestoreScript(source: RestoreSource, targetDataDir: string, account: OsAccount): string {
-  if (!existsSync(backupConfigPath(source.dataDir))) throw new Error(`${source.dataDir} has no backup configuration (${backupConfigPath(source.dataDir)})`);
+  if (!existsSync(backupConfigPath(source.dataDir)))
+    throw new Error(`${source.dataDir} has no backup configuration (${backupConfigPath(source.dataDir)})`);
   const path = join(zoneDir(targetDataDir, 'az-a'), 'restore-from-backup.sh');
   writeFileSync(path, restoreScript(source, targetDataDir), { mode: 0o700 });
   chmodSync(path, 0o700);

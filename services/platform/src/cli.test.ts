@@ -18,7 +18,9 @@ async function run(argv: readonly string[]): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const log = jest.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void out.push(parts.join(' ')));
-  const error = jest.spyOn(console, 'error').mockImplementation((...parts: unknown[]) => void err.push(parts.join(' ')));
+  const error = jest
+    .spyOn(console, 'error')
+    .mockImplementation((...parts: unknown[]) => void err.push(parts.join(' ')));
   try {
     const code = await main(argv);
     return { code, out: out.join('\n'), err: err.join('\n') };
@@ -69,7 +71,8 @@ describe('platform command line', () => {
   it('a bare command prints the overview of every subcommand', async () => {
     const answer = await run([]);
     expect(answer.code).toBe(0);
-    for (const command of ['up', 'status', 'down', 'backup', 'drill', 'measure']) expect(answer.out).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['up', 'status', 'down', 'backup', 'drill', 'measure'])
+      expect(answer.out).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
   it.each([
@@ -117,7 +120,11 @@ describe('status endpoint lines', () => {
     haproxyStatsUrl: 'http://127.0.0.1:7001/',
     patroniUrls: { 'az-a': 'http://127.0.0.1:8008', 'az-b': 'http://127.0.0.1:8009' },
     serviceAddresses: { identity: '127.0.0.1:50051', replication: '127.0.0.1:50056', gateway: '127.0.0.1:8080' },
-    metricsUrls: { gateway: 'http://127.0.0.1:8080/metrics', replication: 'http://127.0.0.1:9466/metrics', 'objects-az-a': 'http://127.0.0.1:9470/metrics' },
+    metricsUrls: {
+      gateway: 'http://127.0.0.1:8080/metrics',
+      replication: 'http://127.0.0.1:9466/metrics',
+      'objects-az-a': 'http://127.0.0.1:9470/metrics',
+    },
     objectStores: { 'az-a': { address: '127.0.0.1:50070', dir: '/d/objects/az-a' } },
     runDir: '/d/run',
     logDir: '/d/logs',

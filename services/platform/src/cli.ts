@@ -5,7 +5,10 @@ import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 /** A command line the command cannot run: the message names the flag or argument; exit status 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
-  constructor(message: string, readonly usage: string) {
+  constructor(
+    message: string,
+    readonly usage: string,
+  ) {
     super(message);
   }
 }
@@ -33,7 +36,10 @@ export function parseCommandLine(args: readonly string[], shape: CommandShape): 
     parsed = parseArgs({ args: [...args], options: shape.options ?? {}, strict: true, allowPositionals: true });
   } catch (error) {
     // node:util names the flag in its message ("Unknown option '--x'", "Option '--rows <value>' argument missing").
-    throw new UsageError(error instanceof Error ? error.message.split('. ')[0] ?? error.message : String(error), shape.usage);
+    throw new UsageError(
+      error instanceof Error ? (error.message.split('. ')[0] ?? error.message) : String(error),
+      shape.usage,
+    );
   }
   const { min, max } = shape.positionals ?? { min: 0, max: 0 };
   if (parsed.positionals.length > max) {

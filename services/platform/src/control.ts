@@ -24,10 +24,12 @@ export function controlSocketPath(dataDir: string): string {
 }
 
 async function perform(platform: Platform, request: ControlRequest): Promise<string> {
-  if (!(CONTROL_ACTIONS as readonly string[]).includes(request.action)) throw new Error(`unknown action ${request.action}`);
+  if (!(CONTROL_ACTIONS as readonly string[]).includes(request.action))
+    throw new Error(`unknown action ${request.action}`);
   if (request.target === 'zone') {
     if (!isZone(request.name)) throw new Error(`unknown zone ${request.name} (az-a or az-b)`);
-    if (request.action === 'kill') return `killed ${request.name}: SIGKILL to pids ${(await platform.killZone(request.name)).join(' ')}`;
+    if (request.action === 'kill')
+      return `killed ${request.name}: SIGKILL to pids ${(await platform.killZone(request.name)).join(' ')}`;
     if (request.action === 'stop') {
       await platform.stopZone(request.name);
       return `stopped ${request.name}`;
@@ -37,7 +39,8 @@ async function perform(platform: Platform, request: ControlRequest): Promise<str
   }
   if (request.target === 'objects') {
     if (!isZone(request.name)) throw new Error(`unknown zone ${request.name} (az-a or az-b)`);
-    if (request.action === 'kill') return `killed the object store agent of ${request.name}: SIGKILL to pids ${(await platform.killObjectStore(request.name)).join(' ')}`;
+    if (request.action === 'kill')
+      return `killed the object store agent of ${request.name}: SIGKILL to pids ${(await platform.killObjectStore(request.name)).join(' ')}`;
     if (request.action === 'stop') {
       await platform.stopObjectStore(request.name);
       return `stopped the object store agent of ${request.name}`;
@@ -45,7 +48,8 @@ async function perform(platform: Platform, request: ControlRequest): Promise<str
     await platform.startObjectStore(request.name);
     return `started the object store agent of ${request.name}`;
   }
-  if (request.action === 'kill') return `SIGKILL to ${request.name} pid ${String(platform.killService(request.name))}; the supervisor restarts it`;
+  if (request.action === 'kill')
+    return `SIGKILL to ${request.name} pid ${String(platform.killService(request.name))}; the supervisor restarts it`;
   if (request.action === 'stop') {
     await platform.stopService(request.name);
     return `stopped ${request.name}`;

@@ -3,7 +3,14 @@
 // which the owner's migrations confine to the service's schema (common/src/pg/migrate.ts, confineServiceRole).
 import { Client } from 'pg';
 import { sleep } from './proc';
-import { APP_DATABASE, APP_USER, DATABASE_SERVICES, SUPERUSER, serviceRoleName, type DatabaseCredentials } from './secrets';
+import {
+  APP_DATABASE,
+  APP_USER,
+  DATABASE_SERVICES,
+  SUPERUSER,
+  serviceRoleName,
+  type DatabaseCredentials,
+} from './secrets';
 
 export function postgresUrl(user: string, password: string, port: number, database: string): string {
   return `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
@@ -26,7 +33,11 @@ export function serviceRoleMemberships(service: string): readonly string[] {
 }
 
 /** Runs `work` on a fresh connection, retrying connection failures (HAProxy may not route yet) until the deadline. */
-export async function withConnection<T>(url: string, timeoutMs: number, work: (client: Client) => Promise<T>): Promise<T> {
+export async function withConnection<T>(
+  url: string,
+  timeoutMs: number,
+  work: (client: Client) => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const client = new Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -56,12 +67,18 @@ function quoteLiteral(value: string): string {
  * the secrets file). None is a superuser or may create roles or databases. The owner keeps pg_monitor for the drills'
  * replication watch; of the services' roles only replication holds it (serviceRoleMemberships).
  */
-export async function provisionAppDatabase(credentials: DatabaseCredentials, readWritePort: number, timeoutMs: number): Promise<void> {
+export async function provisionAppDatabase(
+  credentials: DatabaseCredentials,
+  readWritePort: number,
+  timeoutMs: number,
+): Promise<void> {
   const adminUrl = postgresUrl(SUPERUSER, credentials.superuserPassword, readWritePort, 'postgres');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await withConnection(adminUrl, Math.max(deadline - Date.now(), 0), (client) => ensureRoleAndDatabase(client, credentials));
+      await withConnection(adminUrl, Math.max(deadline - Date.now(), 0), (client) =>
+        ensureRoleAndDatabase(client, credentials),
+      );
       return;
     } catch (error) {
       // A primary that is being demoted answers "read-only transaction": wait for HAProxy to follow Patroni.
@@ -77,20 +94,25 @@ const CONFINED = 'NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS 
 async function ensureRoleAndDatabase(client: Client, credentials: DatabaseCredentials): Promise<void> {
   const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_USER]);
   const verb = role.rowCount === 0 ? 'CREATE' : 'ALTER';
-  await client.query(`${verb} ROLE ${APP_USER} WITH LOGIN ${CONFINED} PASSWORD ${quoteLiteral(credentials.appPassword)}`);
+  await client.query(
+    `${verb} ROLE ${APP_USER} WITH LOGIN ${CONFINED} PASSWORD ${quoteLiteral(credentials.appPassword)}`,
+  );
   await client.query(`GRANT pg_monitor TO ${APP_USER}`);
   for (const service of DATABASE_SERVICES) {
     const name = serviceRoleName(service);
     const password = credentials.servicePasswords[service];
     if (password === undefined) throw new Error(`no database password for service ${service}`);
     const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [name]);
-    await client.query(`${exists.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${name} WITH LOGIN ${CONFINED} PASSWORD ${quoteLiteral(password)}`);
+    await client.query(
+      `${exists.rowCount === 0 ? 'CREATE' : 'ALTER'} ROLE ${name} WITH LOGIN ${CONFINED} PASSWORD ${quoteLiteral(password)}`,
+    );
     const allowed = serviceRoleMemberships(service);
     const held = await client.query<{ rolname: string }>(
       'SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = $1',
       [name],
     );
-    for (const { rolname } of held.rows) if (!allowed.includes(rolname)) await client.query(`REVOKE "${rolname.replace(/"/g, '""')}" FROM ${name}`);
+    for (const { rolname } of held.rows)
+      if (!allowed.includes(rolname)) await client.query(`REVOKE "${rolname.replace(/"/g, '""')}" FROM ${name}`);
     for (const membership of allowed) await client.query(`GRANT ${membership} TO ${name}`);
   }
   const database = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [APP_DATABASE]);

@@ -15,7 +15,8 @@ export function withoutPassword(url: string): string {
 export function endpointLines(endpoints: PlatformEndpoints): EndpointLine[] {
   const { ports } = endpoints;
   const lines: EndpointLine[] = [{ name: 'gateway', address: endpoints.gatewayUrl }];
-  for (const [name, url] of Object.entries(endpoints.metricsUrls)) lines.push({ name: `${name}-metrics`, address: url });
+  for (const [name, url] of Object.entries(endpoints.metricsUrls))
+    lines.push({ name: `${name}-metrics`, address: url });
   for (const [name, address] of Object.entries(endpoints.serviceAddresses)) {
     if (name !== 'gateway') lines.push({ name, address });
   }

@@ -20,14 +20,19 @@ export class WriteProbe {
   private running = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly rwUrl: string, private readonly pauseMs = 5) {}
+  constructor(
+    private readonly rwUrl: string,
+    private readonly pauseMs = 5,
+  ) {}
 
   async prepare(): Promise<void> {
     const client = new Client({ connectionString: this.rwUrl });
     await client.connect();
     try {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${PROBE_SCHEMA}`);
-      await client.query(`CREATE TABLE IF NOT EXISTS ${PROBE_SCHEMA}.commits (id bigserial PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS ${PROBE_SCHEMA}.commits (id bigserial PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())`,
+      );
     } finally {
       await client.end();
     }
@@ -54,7 +59,9 @@ export class WriteProbe {
         }
         const connected: Client = client;
         try {
-          const result = await connected.query<{ id: string }>(`INSERT INTO ${PROBE_SCHEMA}.commits DEFAULT VALUES RETURNING id`);
+          const result = await connected.query<{ id: string }>(
+            `INSERT INTO ${PROBE_SCHEMA}.commits DEFAULT VALUES RETURNING id`,
+          );
           const id = Number(result.rows[0]?.id);
           this.commits.push({ id, at: Date.now() });
         } catch (error) {
@@ -92,7 +99,10 @@ export class WriteProbe {
     await client.connect();
     try {
       const ids = this.commits.map((commit) => commit.id);
-      const found = await client.query<{ id: string }>(`SELECT id FROM ${PROBE_SCHEMA}.commits WHERE id = ANY($1::bigint[])`, [ids]);
+      const found = await client.query<{ id: string }>(
+        `SELECT id FROM ${PROBE_SCHEMA}.commits WHERE id = ANY($1::bigint[])`,
+        [ids],
+      );
       const present = new Set(found.rows.map((row) => Number(row.id)));
       return ids.filter((id) => !present.has(id));
     } finally {

@@ -46,7 +46,9 @@ function serverLines(members: readonly HaproxyMember[], fall: number): string[] 
   const t = HAPROXY_CHECK_TIMINGS;
   return [
     `    default-server inter ${t.inter} fastinter ${t.fastinter} downinter ${t.downinter} fall ${fall} rise ${t.rise} on-marked-down shutdown-sessions`,
-    ...members.map((member) => `    server ${member.name} 127.0.0.1:${member.postgresPort} check port ${member.patroniPort}`),
+    ...members.map(
+      (member) => `    server ${member.name} 127.0.0.1:${member.postgresPort} check port ${member.patroniPort}`,
+    ),
   ];
 }
 

@@ -22,7 +22,10 @@ export const ROOT_PACKAGES = ['acl'] as const;
 export type RequiredPackage = (typeof REQUIRED_PACKAGES)[number] | (typeof ROOT_PACKAGES)[number];
 
 export class MissingPackagesError extends Error {
-  constructor(readonly missing: readonly string[], readonly installCommand: string) {
+  constructor(
+    readonly missing: readonly string[],
+    readonly installCommand: string,
+  ) {
     super(`missing packages: ${missing.join(', ')}; install them with:\n  ${installCommand}`);
     this.name = 'MissingPackagesError';
   }

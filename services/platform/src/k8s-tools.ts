@@ -3,7 +3,16 @@
 // .tools/bin, each checked against the SHA-256 committed in k8s-tools.sha256. Idempotent: a binary already
 // present with the right checksum is left alone, so it works offline once `npm ci` has run.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, chmodSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  chmodSync,
+} from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as yauzl from 'yauzl';
@@ -42,7 +51,11 @@ export function layerZip(): string {
 }
 
 function openZip(file: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => yauzl.open(file, { lazyEntries: true, autoClose: false }, (error, zip) => (error || !zip ? reject(error ?? new Error(`cannot open ${file}`)) : resolve(zip))));
+  return new Promise((resolve, reject) =>
+    yauzl.open(file, { lazyEntries: true, autoClose: false }, (error, zip) =>
+      error || !zip ? reject(error ?? new Error(`cannot open ${file}`)) : resolve(zip),
+    ),
+  );
 }
 
 async function extractEntry(zip: yauzl.ZipFile, entryName: string, target: string): Promise<void> {
@@ -61,7 +74,11 @@ async function extractEntry(zip: yauzl.ZipFile, entryName: string, target: strin
     zip.once('end', onEnd);
     zip.readEntry();
   });
-  const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) => zip.openReadStream(entry, (error, readable) => (error || !readable ? reject(error ?? new Error('no stream')) : resolve(readable))));
+  const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+    zip.openReadStream(entry, (error, readable) =>
+      error || !readable ? reject(error ?? new Error('no stream')) : resolve(readable),
+    ),
+  );
   await pipeline(stream, createWriteStream(target, { mode: 0o755 }));
 }
 
@@ -86,7 +103,9 @@ export async function ensureKubeTool(tool: KubeTool, log: (line: string) => void
   const actual = await sha256Of(partial);
   if (actual !== expected) {
     rmSync(partial, { force: true });
-    throw new Error(`${entry} from ${LAYER_PACKAGE} has sha256 ${actual}, ${path.relative(REPO_ROOT, CHECKSUM_FILE)} says ${expected}: refusing to install it`);
+    throw new Error(
+      `${entry} from ${LAYER_PACKAGE} has sha256 ${actual}, ${path.relative(REPO_ROOT, CHECKSUM_FILE)} says ${expected}: refusing to install it`,
+    );
   }
   chmodSync(partial, 0o755);
   renameSync(partial, target);

@@ -92,9 +92,16 @@ function progress(line: string): void {
 function servicesFrom(value: string | undefined, usage: string): ServiceRequest[] | undefined {
   if (value === undefined) return undefined;
   if (value === 'none') return [];
-  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => !(PLATFORM_SERVICES as readonly string[]).includes(name));
-  if (unknown.length > 0) throw new UsageError(`--services: unknown services ${unknown.join(', ')} (known: ${PLATFORM_SERVICES.join(', ')})`, usage);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `--services: unknown services ${unknown.join(', ')} (known: ${PLATFORM_SERVICES.join(', ')})`,
+      usage,
+    );
   return names as PlatformServiceName[];
 }
 
@@ -107,7 +114,8 @@ function durabilityFrom(strict: boolean): Durability {
 }
 
 function clusterLines(status: ClusterStatus): string[] {
-  const primary = status.leader === undefined ? 'NONE (no leader)' : `${status.leader} (timeline ${status.timeline ?? '?'})`;
+  const primary =
+    status.leader === undefined ? 'NONE (no leader)' : `${status.leader} (timeline ${status.timeline ?? '?'})`;
   const others = status.members.filter((member) => member.name !== status.leader);
   const standby =
     others.length === 0
@@ -182,7 +190,9 @@ async function upParsed(line: CommandLine, args: readonly string[]): Promise<num
   const control = await serveControl(platform);
   const backups = scheduleBackups(platform, backupIntervalHours());
   if (stopRequested === undefined) {
-    console.log(['MCH Alliance platform is up', ...summaryLines(platform.endpoints, await platform.status())].join('\n'));
+    console.log(
+      ['MCH Alliance platform is up', ...summaryLines(platform.endpoints, await platform.status())].join('\n'),
+    );
     console.log('Ctrl-C stops it.');
   }
   // Keeps the event loop alive while the platform runs.
@@ -262,7 +272,9 @@ async function status(): Promise<number> {
   console.log(`# platform pid ${pid}, durability ${endpoints.durability}, data dir ${dataDir}`);
   for (const line of clusterLines(cluster)) console.log(`#${line}`);
   for (const member of cluster.members) {
-    console.log(`#   ${member.name.padEnd(6)} ${member.role.padEnd(13)} ${member.state.padEnd(10)} timeline ${member.timeline ?? '-'}  lag ${member.lagBytes ?? '-'}`);
+    console.log(
+      `#   ${member.name.padEnd(6)} ${member.role.padEnd(13)} ${member.state.padEnd(10)} timeline ${member.timeline ?? '-'}  lag ${member.lagBytes ?? '-'}`,
+    );
   }
   return 0;
 }
@@ -291,7 +303,10 @@ async function down(): Promise<number> {
 async function fault(target: 'zone' | 'service' | 'objects', line: CommandLine): Promise<number> {
   const [action, name] = line.positionals as [string, string];
   if (!(CONTROL_ACTIONS as readonly string[]).includes(action)) {
-    throw new UsageError(`${target} ${action}: expected one of ${CONTROL_ACTIONS.join(', ')}`, DRILL_TARGET_USAGE[target]);
+    throw new UsageError(
+      `${target} ${action}: expected one of ${CONTROL_ACTIONS.join(', ')}`,
+      DRILL_TARGET_USAGE[target],
+    );
   }
   const dataDir = defaultDataDir();
   if (runningPlatformPid(dataDir) === undefined) {
@@ -317,16 +332,19 @@ async function measure(line: CommandLine): Promise<number> {
 
 function restoreSourceFrom(from: string | undefined, to: string | undefined): RestoreSource | undefined {
   if (from === undefined && to === undefined) return undefined;
-  if (from === undefined || to === undefined) throw new UsageError('--restore-from <data dir> and --restore-to <time> go together', UP_USAGE);
+  if (from === undefined || to === undefined)
+    throw new UsageError('--restore-from <data dir> and --restore-to <time> go together', UP_USAGE);
   const target = new Date(to);
-  if (Number.isNaN(target.getTime())) throw new UsageError(`--restore-to ${to}: not a time (use ISO 8601, e.g. 2026-11-25T20:15:40Z)`, UP_USAGE);
+  if (Number.isNaN(target.getTime()))
+    throw new UsageError(`--restore-to ${to}: not a time (use ISO 8601, e.g. 2026-11-25T20:15:40Z)`, UP_USAGE);
   return { dataDir: resolve(from), target };
 }
 
 function backupIntervalHours(): number {
   const raw = process.env['MCH_BACKUP_INTERVAL_HOURS'] ?? '24';
   const hours = Number(raw);
-  if (!Number.isFinite(hours) || hours < 0) throw new Error(`MCH_BACKUP_INTERVAL_HOURS must be a number of hours >= 0, not ${raw}`);
+  if (!Number.isFinite(hours) || hours < 0)
+    throw new Error(`MCH_BACKUP_INTERVAL_HOURS must be a number of hours >= 0, not ${raw}`);
   return hours;
 }
 
@@ -336,7 +354,8 @@ function scheduleBackups(platform: Platform, hours: number): NodeJS.Timeout | un
   const run = (reason: string): void => {
     platform.backup('full').then(
       (backup) => progress(`backup ${backup.label ?? ''} (${reason}) done in ${(backup.ms / 1000).toFixed(1)} s`),
-      (error: unknown) => progress(`backup (${reason}) failed: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) =>
+        progress(`backup (${reason}) failed: ${error instanceof Error ? error.message : String(error)}`),
     );
   };
   platform.backupInfo().then(
@@ -352,7 +371,8 @@ function scheduleBackups(platform: Platform, hours: number): NodeJS.Timeout | un
 
 async function backupCommand(line: CommandLine): Promise<number> {
   const kind = line.positionals[0] ?? 'full';
-  if (!['full', 'diff', 'incr', 'info'].includes(kind)) throw new UsageError(`backup ${kind}: expected full, diff, incr or info`, BACKUP_USAGE);
+  if (!['full', 'diff', 'incr', 'info'].includes(kind))
+    throw new UsageError(`backup ${kind}: expected full, diff, incr or info`, BACKUP_USAGE);
   const dataDir = defaultDataDir();
   const account = platformAccount(() => undefined);
   const credentials = loadOrCreateCredentials(dataDir);
@@ -379,7 +399,8 @@ function serviceCredentials(): number {
     return 2;
   }
   for (const name of SERVICE_PRINCIPALS) {
-    if (name !== 'identity') console.log(`MCH_SERVICE_CREDENTIAL_${name.toUpperCase()}=${deriveServiceCredential(secret, name)}`);
+    if (name !== 'identity')
+      console.log(`MCH_SERVICE_CREDENTIAL_${name.toUpperCase()}=${deriveServiceCredential(secret, name)}`);
   }
   return 0;
 }
@@ -387,7 +408,10 @@ function serviceCredentials(): number {
 /** The command line: `npm run platform -- <command> [options]`; every command takes --help. */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
-  const faultShape = (target: keyof typeof DRILL_TARGET_USAGE): CommandShape => ({ usage: DRILL_TARGET_USAGE[target], positionals: { min: 2, max: 2 } });
+  const faultShape = (target: keyof typeof DRILL_TARGET_USAGE): CommandShape => ({
+    usage: DRILL_TARGET_USAGE[target],
+    positionals: { min: 2, max: 2 },
+  });
   switch (command) {
     case 'up':
       return up(args);
@@ -402,7 +426,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     case 'measure':
       return runCommand(
         args,
-        { usage: MEASURE_USAGE, options: { 'no-failover': { type: 'boolean' }, services: { type: 'string' }, verbose: { type: 'boolean' } } },
+        {
+          usage: MEASURE_USAGE,
+          options: { 'no-failover': { type: 'boolean' }, services: { type: 'string' }, verbose: { type: 'boolean' } },
+        },
         measure,
       );
     case 'backup':

@@ -99,7 +99,8 @@ export function formatMeasurements(figures: PlatformMeasurements): string {
     `memory, all ${figures.memory.processCount} component processes: RSS ${figures.memory.totalRssMiB} MiB (PSS ${figures.memory.totalPssMiB} MiB: shared pages such as Postgres shared buffers counted once); ` +
       `plus the supervising Node.js process: RSS ${figures.memory.supervisorRssMiB} MiB`,
     ...figures.memory.byComponent.map(
-      (entry) => `  ${entry.component.padEnd(14)} ${String(entry.processes).padStart(3)} processes  RSS ${String(entry.rssMiB).padStart(6)} MiB  PSS ${String(entry.pssMiB).padStart(6)} MiB`,
+      (entry) =>
+        `  ${entry.component.padEnd(14)} ${String(entry.processes).padStart(3)} processes  RSS ${String(entry.rssMiB).padStart(6)} MiB  PSS ${String(entry.pssMiB).padStart(6)} MiB`,
     ),
   ];
   const { failover, rejoin } = figures;
@@ -112,7 +113,9 @@ export function formatMeasurements(figures: PlatformMeasurements): string {
     );
   }
   if (rejoin !== undefined) {
-    lines.push(`rejoin: ${rejoin.zone} synchronous standby again ${(rejoin.rejoinMs / 1000).toFixed(1)} s after restart`);
+    lines.push(
+      `rejoin: ${rejoin.zone} synchronous standby again ${(rejoin.rejoinMs / 1000).toFixed(1)} s after restart`,
+    );
   }
   return lines.join('\n');
 }

@@ -3,8 +3,25 @@ import { dynamicConfiguration, haTimingsFrom, parseCluster } from './patroni';
 // Shapes of Patroni 3.0.2's GET /cluster, as observed on this platform.
 const inSync = JSON.stringify({
   members: [
-    { name: 'az-a', role: 'leader', state: 'running', api_url: 'http://127.0.0.1:8008/patroni', host: '127.0.0.1', port: 5433, timeline: 3 },
-    { name: 'az-b', role: 'sync_standby', state: 'running', api_url: 'http://127.0.0.1:8009/patroni', host: '127.0.0.1', port: 5434, timeline: 3, lag: 0 },
+    {
+      name: 'az-a',
+      role: 'leader',
+      state: 'running',
+      api_url: 'http://127.0.0.1:8008/patroni',
+      host: '127.0.0.1',
+      port: 5433,
+      timeline: 3,
+    },
+    {
+      name: 'az-b',
+      role: 'sync_standby',
+      state: 'running',
+      api_url: 'http://127.0.0.1:8009/patroni',
+      host: '127.0.0.1',
+      port: 5434,
+      timeline: 3,
+      lag: 0,
+    },
   ],
 });
 const zoneLost = JSON.stringify({
@@ -37,10 +54,20 @@ describe('Patroni cluster view', () => {
 
 describe('Patroni dynamic configuration', () => {
   test('carries the HA timings and the durability setting', () => {
-    expect(dynamicConfiguration('available')).toMatchObject({ ttl: 4, loop_wait: 1, retry_timeout: 2, synchronous_mode: true, synchronous_mode_strict: false });
+    expect(dynamicConfiguration('available')).toMatchObject({
+      ttl: 4,
+      loop_wait: 1,
+      retry_timeout: 2,
+      synchronous_mode: true,
+      synchronous_mode_strict: false,
+    });
     expect(dynamicConfiguration('strict')).toMatchObject({ synchronous_mode_strict: true });
     expect(dynamicConfiguration('available')).toMatchObject({
-      postgresql: { use_pg_rewind: true, use_slots: true, parameters: { wal_log_hints: 'on', hot_standby: 'on', wal_retrieve_retry_interval: '1s' } },
+      postgresql: {
+        use_pg_rewind: true,
+        use_slots: true,
+        parameters: { wal_log_hints: 'on', hot_standby: 'on', wal_retrieve_retry_interval: '1s' },
+      },
     });
   });
 

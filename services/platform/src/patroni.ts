@@ -53,7 +53,8 @@ export function haTimingsFrom(env: NodeJS.ProcessEnv): HaTimings {
     if (raw === undefined || raw === '') return fallback;
     const value = Number(raw);
     // Patroni 3.0.2 truncates the three to int when it reads them from the DCS (config.py): 1.5 would run as 1.
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number of seconds, not ${raw}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`${name} must be a positive whole number of seconds, not ${raw}`);
     return value;
   };
   const timings = {
@@ -62,10 +63,14 @@ export function haTimingsFrom(env: NodeJS.ProcessEnv): HaTimings {
     retry_timeout: read('MCH_PATRONI_RETRY_TIMEOUT', HA_TIMINGS.retry_timeout),
   };
   if (timings.retry_timeout < 2) {
-    throw new Error(`with etcd3, Patroni 3.0.2 can never take the leader key with retry_timeout ${timings.retry_timeout}: it needs at least 2`);
+    throw new Error(
+      `with etcd3, Patroni 3.0.2 can never take the leader key with retry_timeout ${timings.retry_timeout}: it needs at least 2`,
+    );
   }
   if (timings.ttl < timings.loop_wait + timings.retry_timeout + 1) {
-    throw new Error(`ttl must leave the leader 1 s to demote before its key expires: ttl >= loop_wait + retry_timeout + 1 (${timings.ttl} < ${timings.loop_wait} + ${timings.retry_timeout} + 1)`);
+    throw new Error(
+      `ttl must leave the leader 1 s to demote before its key expires: ttl >= loop_wait + retry_timeout + 1 (${timings.ttl} < ${timings.loop_wait} + ${timings.retry_timeout} + 1)`,
+    );
   }
   return timings;
 }
@@ -213,7 +218,8 @@ export function postmasterPid(dataDir: string, zone: Zone): number | undefined {
     // apart, as Patroni itself checks.
     const startedAt = Number(lines[2]) * 1000;
     const actual = processStartTime(pid);
-    if (Number.isFinite(startedAt) && startedAt > 0 && actual !== undefined && Math.abs(actual - startedAt) > 3000) return undefined;
+    if (Number.isFinite(startedAt) && startedAt > 0 && actual !== undefined && Math.abs(actual - startedAt) > 3000)
+      return undefined;
     return pid;
   } catch {
     return undefined;

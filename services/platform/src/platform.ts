@@ -29,7 +29,14 @@ import { assertPortsFree, pickFreePlatformPorts, platformPortClaims, resolvePort
 import { isAlive, memoryOf, processTree, signalAll, sleep, type MemoryUse } from './proc';
 import { httpRequest } from './probes';
 import { REDIS_COMPONENT, redisSpec, redisUrl } from './redis';
-import { APP_USER, DATABASE_SERVICES, SUPERUSER, loadOrCreateCredentials, serviceRoleName, type DatabaseCredentials } from './secrets';
+import {
+  APP_USER,
+  DATABASE_SERVICES,
+  SUPERUSER,
+  loadOrCreateCredentials,
+  serviceRoleName,
+  type DatabaseCredentials,
+} from './secrets';
 import {
   archiveParameters,
   backupConfigPath,
@@ -231,7 +238,9 @@ function removeOwnPidFile(dataDir: string): void {
 export function assertNotRunning(dataDir: string): void {
   const other = runningPlatformPid(dataDir);
   if (other !== undefined) {
-    throw new PlatformRunningError(`a platform is already running on ${dataDir} (pid ${other}); stop it with: npm run platform -- down`);
+    throw new PlatformRunningError(
+      `a platform is already running on ${dataDir} (pid ${other}); stop it with: npm run platform -- down`,
+    );
   }
 }
 
@@ -291,22 +300,54 @@ class LocalPlatform implements Platform {
     private readonly account: OsAccount,
   ) {}
 
-  get dataDir(): string { return this.endpoints.dataDir; }
-  get durability(): Durability { return this.endpoints.durability; }
-  get ports(): PlatformPorts { return this.endpoints.ports; }
-  get rwUrl(): string { return this.endpoints.rwUrl; }
-  get roUrl(): string { return this.endpoints.roUrl; }
-  get serviceDatabaseUrls(): PlatformEndpoints['serviceDatabaseUrls'] { return this.endpoints.serviceDatabaseUrls; }
-  get redisUrl(): string { return this.endpoints.redisUrl; }
-  get gatewayUrl(): string { return this.endpoints.gatewayUrl; }
-  get etcdUrl(): string { return this.endpoints.etcdUrl; }
-  get haproxyStatsUrl(): string { return this.endpoints.haproxyStatsUrl; }
-  get patroniUrls(): Readonly<Record<Zone, string>> { return this.endpoints.patroniUrls; }
-  get serviceAddresses(): Readonly<Record<string, string>> { return this.endpoints.serviceAddresses; }
-  get metricsUrls(): Readonly<Record<string, string>> { return this.endpoints.metricsUrls; }
-  get objectStores(): PlatformEndpoints['objectStores'] { return this.endpoints.objectStores; }
-  get runDir(): string { return this.endpoints.runDir; }
-  get logDir(): string { return this.endpoints.logDir; }
+  get dataDir(): string {
+    return this.endpoints.dataDir;
+  }
+  get durability(): Durability {
+    return this.endpoints.durability;
+  }
+  get ports(): PlatformPorts {
+    return this.endpoints.ports;
+  }
+  get rwUrl(): string {
+    return this.endpoints.rwUrl;
+  }
+  get roUrl(): string {
+    return this.endpoints.roUrl;
+  }
+  get serviceDatabaseUrls(): PlatformEndpoints['serviceDatabaseUrls'] {
+    return this.endpoints.serviceDatabaseUrls;
+  }
+  get redisUrl(): string {
+    return this.endpoints.redisUrl;
+  }
+  get gatewayUrl(): string {
+    return this.endpoints.gatewayUrl;
+  }
+  get etcdUrl(): string {
+    return this.endpoints.etcdUrl;
+  }
+  get haproxyStatsUrl(): string {
+    return this.endpoints.haproxyStatsUrl;
+  }
+  get patroniUrls(): Readonly<Record<Zone, string>> {
+    return this.endpoints.patroniUrls;
+  }
+  get serviceAddresses(): Readonly<Record<string, string>> {
+    return this.endpoints.serviceAddresses;
+  }
+  get metricsUrls(): Readonly<Record<string, string>> {
+    return this.endpoints.metricsUrls;
+  }
+  get objectStores(): PlatformEndpoints['objectStores'] {
+    return this.endpoints.objectStores;
+  }
+  get runDir(): string {
+    return this.endpoints.runDir;
+  }
+  get logDir(): string {
+    return this.endpoints.logDir;
+  }
 
   backup(type: BackupType = 'full'): Promise<BackupRun> {
     return takeBackup(this.dataDir, this.account, this.credentials, type);
@@ -325,7 +366,12 @@ class LocalPlatform implements Platform {
   }
 
   waitForSync(timeoutMs = SYNC_MS): Promise<ClusterStatus> {
-    return waitForCluster(Object.values(this.endpoints.patroniUrls), (status) => status.inSync, timeoutMs, 'a synchronous pair');
+    return waitForCluster(
+      Object.values(this.endpoints.patroniUrls),
+      (status) => status.inSync,
+      timeoutMs,
+      'a synchronous pair',
+    );
   }
 
   async stopZone(zone: Zone): Promise<void> {
@@ -369,7 +415,12 @@ class LocalPlatform implements Platform {
     this.log(`switchover: ${from} -> ${target} requested`);
     const began = Date.now();
     // Patroni answers once the candidate has taken the leader key (or the attempt failed); give it room.
-    const answer = await httpRequest('POST', `${this.patroniUrls[from]}/switchover`, { leader: from, candidate: target }, 60_000);
+    const answer = await httpRequest(
+      'POST',
+      `${this.patroniUrls[from]}/switchover`,
+      { leader: from, candidate: target },
+      60_000,
+    );
     const apiMs = Date.now() - began;
     const message = answer.body.trim();
     if (answer.status !== 200) throw new Error(`switchover ${from} -> ${target}: HTTP ${answer.status} ${message}`);
@@ -475,8 +526,9 @@ class LocalPlatform implements Platform {
       busy = true;
       Promise.all(
         services.map((service) =>
-          runOwnerCommand(service, context, 'sweep', join(this.logDir, `${service.name}-sweep.log`)).catch((error: unknown) =>
-            this.log(`${service.name}: sweep failed: ${error instanceof Error ? error.message : String(error)}`),
+          runOwnerCommand(service, context, 'sweep', join(this.logDir, `${service.name}-sweep.log`)).catch(
+            (error: unknown) =>
+              this.log(`${service.name}: sweep failed: ${error instanceof Error ? error.message : String(error)}`),
           ),
         ),
       ).finally(() => (busy = false));
@@ -527,7 +579,9 @@ class LocalPlatform implements Platform {
 
   private serviceComponent(name: string): Component {
     if (!this.services.some((service) => service.name === name)) {
-      throw new Error(`service ${name} is not running in this platform (running: ${this.services.map((s) => s.name).join(', ') || 'none'})`);
+      throw new Error(
+        `service ${name} is not running in this platform (running: ${this.services.map((s) => s.name).join(', ') || 'none'})`,
+      );
     }
     return this.component(name);
   }
@@ -535,9 +589,11 @@ class LocalPlatform implements Platform {
 
 /** A restored pair starts in a new data dir with the source's passwords (its roles come back from the backup). */
 function prepareRestoreTarget(dataDir: string, source: RestoreSource, account: OsAccount): void {
-  if (resolve(source.dataDir) === dataDir) throw new Error('a restore goes into a fresh data dir, not the source platform\'s');
+  if (resolve(source.dataDir) === dataDir)
+    throw new Error("a restore goes into a fresh data dir, not the source platform's");
   if (hasData(dataDir, 'az-a') || hasData(dataDir, 'az-b')) return; // restored before: start on its data
-  if (!existsSync(join(dataDir, 'secrets.json'))) copyFileSync(join(source.dataDir, 'secrets.json'), join(dataDir, 'secrets.json'));
+  if (!existsSync(join(dataDir, 'secrets.json')))
+    copyFileSync(join(source.dataDir, 'secrets.json'), join(dataDir, 'secrets.json'));
   for (const zone of ZONES) ensureOwnedDirectory(zoneDir(dataDir, zone), account, 0o700);
 }
 
@@ -586,14 +642,25 @@ async function startZones(context: StartContext): Promise<ClusterStatus> {
     supervisor.launch(otherZone(first));
   }
   const status = await waitForCluster(restUrls, (s) => s.leader !== undefined, LEADER_MS, 'a leader');
-  if (status.leader !== undefined && (await applyDynamicConfiguration(patroniUrl(status.leader === 'az-a' ? ports.patroniAzA : ports.patroniAzB), context.durability))) {
+  if (
+    status.leader !== undefined &&
+    (await applyDynamicConfiguration(
+      patroniUrl(status.leader === 'az-a' ? ports.patroniAzA : ports.patroniAzB),
+      context.durability,
+    ))
+  ) {
     log('patroni: dynamic configuration updated (timings / durability)');
   }
   return status;
 }
 
 /** One store agent per zone, when the replication service (which uses them) runs and the agent is built. */
-function storeAgentsFor(services: readonly ResolvedService[], repoRoot: string, dataDir: string, ports: PlatformPorts): StoreAgent[] {
+function storeAgentsFor(
+  services: readonly ResolvedService[],
+  repoRoot: string,
+  dataDir: string,
+  ports: PlatformPorts,
+): StoreAgent[] {
   if (!services.some((service) => service.name === 'replication') || !existsSync(storeAgentEntry(repoRoot))) return [];
   return ZONES.map((zone) => ({
     zone,
@@ -621,7 +688,11 @@ function endpointsOf(
     serviceDatabaseUrls: Object.fromEntries(
       DATABASE_SERVICES.map((service) => [
         service,
-        { role: serviceRoleName(service), rw: serviceDatabaseUrl(credentials, service, ports.readWrite), ro: serviceDatabaseUrl(credentials, service, ports.readOnly) },
+        {
+          role: serviceRoleName(service),
+          rw: serviceDatabaseUrl(credentials, service, ports.readWrite),
+          ro: serviceDatabaseUrl(credentials, service, ports.readOnly),
+        },
       ]),
     ),
     redisUrl: redisUrl(ports.redis),
@@ -637,7 +708,9 @@ function endpointsOf(
       }),
       ...agents.map((agent) => [agent.component, metricsUrl(agent.metricsPort)]),
     ]),
-    objectStores: Object.fromEntries(agents.map((agent) => [agent.zone, { address: serviceAddress(agent.port), dir: agent.dir }])),
+    objectStores: Object.fromEntries(
+      agents.map((agent) => [agent.zone, { address: serviceAddress(agent.port), dir: agent.dir }]),
+    ),
     runDir: join(dataDir, 'run'),
     logDir: join(dataDir, 'logs'),
   };
@@ -653,7 +726,8 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const began = Date.now();
   const dataDir = resolve(options.dataDir ?? defaultDataDir());
   const durability = options.durability ?? 'available';
-  const ports = options.ports === 'free' ? await pickFreePlatformPorts() : resolvePorts(process.env, options.ports ?? {});
+  const ports =
+    options.ports === 'free' ? await pickFreePlatformPorts() : resolvePorts(process.env, options.ports ?? {});
   assertNotRunning(dataDir);
   // Files this process writes for the database tier's account (configuration it reads) must not depend on
   // the caller's umask; secrets and data directories get explicit modes.
@@ -706,7 +780,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   try {
     supervisor.add(etcdWitnessSpec({ dataDir, clientPort: ports.etcd, peerPort: ports.etcdPeer, account }));
     const backupSettings = options.backups ?? backupSettingsFrom(process.env);
-    writeBackupConfiguration({ dataDir, postgresPorts: { 'az-a': ports.postgresAzA, 'az-b': ports.postgresAzB }, settings: backupSettings }, account);
+    writeBackupConfiguration(
+      { dataDir, postgresPorts: { 'az-a': ports.postgresAzA, 'az-b': ports.postgresAzB }, settings: backupSettings },
+      account,
+    );
     const restoring = options.restoreFrom !== undefined && !hasData(dataDir, 'az-a') && !hasData(dataDir, 'az-b');
     for (const zone of ZONES) {
       const zoneOptions = {
@@ -716,7 +793,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
           : {}),
         zone,
         dataDir,
-        ports: zone === 'az-a' ? { postgres: ports.postgresAzA, rest: ports.patroniAzA } : { postgres: ports.postgresAzB, rest: ports.patroniAzB },
+        ports:
+          zone === 'az-a'
+            ? { postgres: ports.postgresAzA, rest: ports.patroniAzA }
+            : { postgres: ports.postgresAzB, rest: ports.patroniAzB },
         etcdPort: ports.etcd,
         durability,
         credentials,
@@ -730,7 +810,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       { name: 'az-a', postgresPort: ports.postgresAzA, patroniPort: ports.patroniAzA },
       { name: 'az-b', postgresPort: ports.postgresAzB, patroniPort: ports.patroniAzB },
     ];
-    supervisor.add(haproxySpec({ dataDir, readWritePort: ports.readWrite, readOnlyPort: ports.readOnly, statsPort: ports.haproxyStats, members: haproxyMembers, account }));
+    supervisor.add(
+      haproxySpec({
+        dataDir,
+        readWritePort: ports.readWrite,
+        readOnlyPort: ports.readOnly,
+        statsPort: ports.haproxyStats,
+        members: haproxyMembers,
+        account,
+      }),
+    );
     supervisor.add(redisSpec({ dataDir, port: ports.redis, account }));
 
     log(`etcd witness: starting on ${endpoints.etcdUrl}`);
@@ -780,7 +869,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       grpcServices.map(async (service) => {
         if (ownRole(service)) {
           await runOwnerCommand(service, serviceContext, 'migrate', join(logDir, `${service.name}-migrate.log`));
-          log(`${service.name}: migrated as ${APP_USER}, confined ${serviceRoleName(service.name)} to schema ${service.name}`);
+          log(
+            `${service.name}: migrated as ${APP_USER}, confined ${serviceRoleName(service.name)} to schema ${service.name}`,
+          );
         }
         await supervisor.start(service.name, SERVICE_READY_MS);
         log(`${service.name}: ready on ${serviceAddress(service.port)}`);

@@ -38,7 +38,9 @@ describe('platform ports', () => {
     const address = server.address();
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     try {
-      await expect(assertPortsFree([{ name: 'redis', port }])).rejects.toThrow(`port already in use: redis ${port} (override with MCH_PORT_REDIS)`);
+      await expect(assertPortsFree([{ name: 'redis', port }])).rejects.toThrow(
+        `port already in use: redis ${port} (override with MCH_PORT_REDIS)`,
+      );
     } finally {
       server.close();
     }

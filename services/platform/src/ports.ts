@@ -43,7 +43,10 @@ export function portEnvName(name: PortName): string {
 }
 
 export class PortConfigError extends Error {
-  constructor(readonly problems: readonly string[], heading = 'invalid port configuration') {
+  constructor(
+    readonly problems: readonly string[],
+    heading = 'invalid port configuration',
+  ) {
     super(`${heading}:\n  ${problems.join('\n  ')}`);
     this.name = 'PortConfigError';
   }
@@ -96,10 +99,13 @@ export async function assertPortsFree(claims: readonly PortClaim[]): Promise<voi
   const busy: string[] = [];
   for (const claim of claims) {
     if (await canListen(claim.port)) continue;
-    const override = (PORT_NAMES as readonly string[]).includes(claim.name) ? ` (override with ${portEnvName(claim.name as PortName)})` : '';
+    const override = (PORT_NAMES as readonly string[]).includes(claim.name)
+      ? ` (override with ${portEnvName(claim.name as PortName)})`
+      : '';
     busy.push(`port already in use: ${claim.name} ${claim.port}${override}`);
   }
-  if (busy.length > 0) throw new PortConfigError(busy, 'ports unavailable (the platform never takes a port another program holds)');
+  if (busy.length > 0)
+    throw new PortConfigError(busy, 'ports unavailable (the platform never takes a port another program holds)');
 }
 
 /**

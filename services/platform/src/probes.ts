@@ -18,7 +18,10 @@ export function httpRequest(method: string, url: string, body?: unknown, timeout
         method,
         agent: false,
         timeout: timeoutMs,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers:
+          payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
       },
       (res) => {
         let text = '';
@@ -80,7 +83,7 @@ function encodeHealthRequest(service: string): Buffer {
 }
 
 function decodeHealthResponse(bytes: Buffer): ServingStatus {
-  for (let offset = 0; offset + 1 < bytes.length; ) {
+  for (let offset = 0; offset + 1 < bytes.length;) {
     const tag = bytes[offset];
     const value = bytes[offset + 1];
     if (tag === 0x08 && value !== undefined) return value;

@@ -25,7 +25,14 @@ export const REWIND_USER = 'rewinder';
 export const APP_USER = 'mch';
 export const APP_DATABASE = 'mch';
 /** The services that reach the database, each as its own role `mch_<service>` on its own schema. */
-export const DATABASE_SERVICES = ['identity', 'records', 'scheduling', 'referral', 'consultation', 'replication'] as const;
+export const DATABASE_SERVICES = [
+  'identity',
+  'records',
+  'scheduling',
+  'referral',
+  'consultation',
+  'replication',
+] as const;
 
 export function serviceRoleName(service: string): string {
   return `${APP_USER}_${service}`;
@@ -35,13 +42,16 @@ function newPassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
-type StoredCredentials = Omit<DatabaseCredentials, 'serviceSecret' | 'servicePasswords'> & { serviceSecret?: string; servicePasswords?: Record<string, string> };
+type StoredCredentials = Omit<DatabaseCredentials, 'serviceSecret' | 'servicePasswords'> & {
+  serviceSecret?: string;
+  servicePasswords?: Record<string, string>;
+};
 
 function isCredentials(value: unknown): value is StoredCredentials {
   if (typeof value !== 'object' || value === null) return false;
   const record = value as Record<string, unknown>;
   return ['superuserPassword', 'replicationPassword', 'rewindPassword', 'appPassword'].every(
-    (key) => typeof record[key] === 'string' && (record[key]).length > 0,
+    (key) => typeof record[key] === 'string' && record[key].length > 0,
   );
 }
 
@@ -51,7 +61,8 @@ export function loadOrCreateCredentials(dataDir: string): DatabaseCredentials {
     const stored: unknown = JSON.parse(readFileSync(path, 'utf8'));
     if (!isCredentials(stored)) throw new Error(`${path} is not a valid credentials file`);
     chmodSync(path, 0o600);
-    const serviceSecret = typeof stored.serviceSecret === 'string' && stored.serviceSecret.length > 0 ? stored.serviceSecret : undefined;
+    const serviceSecret =
+      typeof stored.serviceSecret === 'string' && stored.serviceSecret.length > 0 ? stored.serviceSecret : undefined;
     const servicePasswords = withServicePasswords(stored.servicePasswords);
     const current: DatabaseCredentials = { ...stored, serviceSecret: serviceSecret ?? newPassword(), servicePasswords };
     // A data dir from before service identities or service roles: add what is missing, keep the passwords.
@@ -74,7 +85,9 @@ export function loadOrCreateCredentials(dataDir: string): DatabaseCredentials {
 
 /** The stored service passwords, with one generated for each service that has none (the same object when complete). */
 function withServicePasswords(stored: Record<string, string> | undefined): Record<string, string> {
-  const missing = DATABASE_SERVICES.filter((service) => typeof stored?.[service] !== 'string' || stored[service] === '');
+  const missing = DATABASE_SERVICES.filter(
+    (service) => typeof stored?.[service] !== 'string' || stored[service] === '',
+  );
   if (stored !== undefined && missing.length === 0) return stored;
   return { ...stored, ...Object.fromEntries(missing.map((service) => [service, newPassword()])) };
 }

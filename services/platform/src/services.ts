@@ -149,7 +149,9 @@ export function serviceEnvironment(service: ResolvedService, context: ServiceCon
     ETCD_URL: context.etcdUrl,
     MCH_DURABILITY: context.durability,
     OBJECT_STORE_AGENTS: context.objectStoreAgents,
-    ...(isGrpcServiceName(service.name) ? { METRICS_PORT: String(metricsPortOf(service.name, context.ports)), METRICS_HOST: '127.0.0.1' } : {}),
+    ...(isGrpcServiceName(service.name)
+      ? { METRICS_PORT: String(metricsPortOf(service.name, context.ports)), METRICS_HOST: '127.0.0.1' }
+      : {}),
     // The local platform serves one machine's tests and benchmarks from 127.0.0.1 with a handful of tokens:
     // the gateway's rate limits are off unless asked for (the chart keeps them on).
     GATEWAY_RATE_LIMIT_PER_ADDRESS: process.env['GATEWAY_RATE_LIMIT_PER_ADDRESS'] ?? '0',
@@ -169,7 +171,12 @@ export type OwnerCommand = 'migrate' | 'sweep';
  * Runs `node <entry> <command>` with the owner role's DATABASE_URL and the service's role to confine (migrate), its
  * output appended to `logFile`; resolves when it exits 0.
  */
-export async function runOwnerCommand(service: ResolvedService, context: ServiceContext, command: OwnerCommand, logFile: string): Promise<void> {
+export async function runOwnerCommand(
+  service: ResolvedService,
+  context: ServiceContext,
+  command: OwnerCommand,
+  logFile: string,
+): Promise<void> {
   const own = context.serviceDatabaseUrls?.[service.name];
   if (own === undefined) throw new Error(`${service.name} has no database role of its own`);
   const env: NodeJS.ProcessEnv = {
@@ -182,7 +189,11 @@ export async function runOwnerCommand(service: ResolvedService, context: Service
   const fd = openSync(logFile, 'a');
   try {
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [service.entry, command], { cwd: context.repoRoot, env, stdio: ['ignore', fd, fd] });
+      const child = spawn(process.execPath, [service.entry, command], {
+        cwd: context.repoRoot,
+        env,
+        stdio: ['ignore', fd, fd],
+      });
       child.once('error', reject);
       child.once('exit', (exitCode) => resolve(exitCode));
     });

@@ -1,6 +1,15 @@
 // Runs the platform's child processes: logs each into its own file, probes readiness, restarts crashes with backoff, stops in order.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { OsAccount } from './account';
 import { commandLine, isAlive, processStartTime, processTree, signalAll, sleep, waitForExit } from './proc';
@@ -64,8 +73,14 @@ function sameProcess(record: PidRecord): boolean {
 }
 
 export class ComponentNotReadyError extends Error {
-  constructor(readonly component: string, reason: string, readonly logTail: readonly string[]) {
-    super(`${component} not ready: ${reason}${logTail.length > 0 ? `\n--- last lines of ${component} log ---\n${logTail.join('\n')}` : ''}`);
+  constructor(
+    readonly component: string,
+    reason: string,
+    readonly logTail: readonly string[],
+  ) {
+    super(
+      `${component} not ready: ${reason}${logTail.length > 0 ? `\n--- last lines of ${component} log ---\n${logTail.join('\n')}` : ''}`,
+    );
     this.name = 'ComponentNotReadyError';
   }
 }
@@ -83,7 +98,10 @@ export class Component {
   private crashesSinceReady = 0;
   restarts = 0;
 
-  constructor(readonly spec: ComponentSpec, private readonly options: SupervisorOptions) {
+  constructor(
+    readonly spec: ComponentSpec,
+    private readonly options: SupervisorOptions,
+  ) {
     this.logStream = createWriteStream(join(options.logDir, `${spec.name}.log`), { flags: 'a' });
   }
 
@@ -130,7 +148,11 @@ export class Component {
         return;
       }
       if (this.crashesSinceReady >= CRASHES_BEFORE_GIVING_UP) {
-        throw new ComponentNotReadyError(this.name, `crashed ${this.crashesSinceReady} times before becoming ready`, this.tail.slice(-15));
+        throw new ComponentNotReadyError(
+          this.name,
+          `crashed ${this.crashesSinceReady} times before becoming ready`,
+          this.tail.slice(-15),
+        );
       }
       if (Date.now() > deadline) {
         throw new ComponentNotReadyError(this.name, `no readiness within ${timeoutMs} ms`, this.tail.slice(-15));
@@ -225,7 +247,11 @@ export class Component {
       if (this.currentState === 'starting') this.currentState = 'running';
       this.write(`started pid ${child.pid}: ${spec.command} ${spec.args.join(' ')}`);
       const startedAtMs = processStartTime(child.pid);
-      this.writePidFile({ pid: child.pid, command: spec.command, ...(startedAtMs === undefined ? {} : { startedAtMs }) });
+      this.writePidFile({
+        pid: child.pid,
+        command: spec.command,
+        ...(startedAtMs === undefined ? {} : { startedAtMs }),
+      });
     });
     child.once('exit', (code, signal) => this.onExit(child, code, signal));
   }
@@ -262,8 +288,12 @@ export class Component {
     const begun = Date.now();
     this.spawnChild();
     this.waitReady(120_000).then(
-      () => this.options.log(`${this.name} restarted (restart #${this.restarts}), ready after ${Date.now() - begun} ms`),
-      (error: unknown) => this.write(`restart #${this.restarts} not ready: ${error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error)}`),
+      () =>
+        this.options.log(`${this.name} restarted (restart #${this.restarts}), ready after ${Date.now() - begun} ms`),
+      (error: unknown) =>
+        this.write(
+          `restart #${this.restarts} not ready: ${error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error)}`,
+        ),
     );
   }
 

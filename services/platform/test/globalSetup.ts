@@ -65,7 +65,9 @@ export async function setupTestPlatform(options: TestPlatformOptions = {}): Prom
   writeFileSync(path, `${JSON.stringify(testPlatform, null, 2)}\n`, { mode: 0o600 });
   process.env[TEST_PLATFORM_ENV] = path;
   globals.__MCH_TEST_PLATFORM__ = platform;
-  progress(`up in ${(testPlatform.coldStartMs / 1000).toFixed(1)} s: leader ${status.leader}, sync standby ${status.syncStandby ?? 'none'}, data ${dataDir}`);
+  progress(
+    `up in ${(testPlatform.coldStartMs / 1000).toFixed(1)} s: leader ${status.leader}, sync standby ${status.syncStandby ?? 'none'}, data ${dataDir}`,
+  );
   return testPlatform;
 }
 

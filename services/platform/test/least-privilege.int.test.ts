@@ -4,7 +4,13 @@
 // insert into its own tables, an idempotency key's response) still goes through, and the owner's sweep deletes.
 import { Client } from 'pg';
 import { join } from 'node:path';
-import { compiledEntry, findRepoRoot, runOwnerCommand, type ResolvedService, type ServiceContext } from '../src/services';
+import {
+  compiledEntry,
+  findRepoRoot,
+  runOwnerCommand,
+  type ResolvedService,
+  type ServiceContext,
+} from '../src/services';
 import { readTestPlatform } from './platform-env';
 
 const platform = readTestPlatform();
@@ -56,9 +62,12 @@ test('every running service connects as its own role, and its tables belong to t
     `SELECT DISTINCT split_part(application_name, '-', 1) AS service, usename FROM pg_stat_activity
       WHERE application_name ~ '^(identity|records|scheduling|referral|consultation|replication)-r[wo]$'`,
   );
-  const running = Object.keys(platform.serviceAddresses).filter((name) => (SERVICES as readonly string[]).includes(name));
+  const running = Object.keys(platform.serviceAddresses).filter((name) =>
+    (SERVICES as readonly string[]).includes(name),
+  );
   expect(running.length).toBeGreaterThan(0);
-  for (const service of running) expect(rows.filter((row) => row.service === service).map((row) => row.usename)).toEqual([`mch_${service}`]);
+  for (const service of running)
+    expect(rows.filter((row) => row.service === service).map((row) => row.usename)).toEqual([`mch_${service}`]);
   const owners = await owner.query<{ owner: string }>(
     `SELECT DISTINCT pg_get_userbyid(c.relowner) AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1)`,
     [running],
@@ -86,7 +95,12 @@ describe.each(SERVICES)('as mch_%s', (service) => {
   test.each(SERVICES.filter((other) => other !== service))("cannot read or write %s's schema", async (other) => {
     expect(await refusal(role(service), `SELECT count(*) FROM ${other}.audit_events`)).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await refusal(role(service), `SELECT count(*) FROM ${other}.idempotency_keys`)).toBe(INSUFFICIENT_PRIVILEGE);
-    expect(await refusal(role(service), `INSERT INTO ${other}.audit_events (actor_id, actor_kind, patient_id, action, outcome) VALUES ('x', 'x', 'x', 'x', 'denied')`)).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(
+      await refusal(
+        role(service),
+        `INSERT INTO ${other}.audit_events (actor_id, actor_kind, patient_id, action, outcome) VALUES ('x', 'x', 'x', 'x', 'denied')`,
+      ),
+    ).toBe(INSUFFICIENT_PRIVILEGE);
   });
 
   test('cannot create roles, databases, schemas or tables, nor become the owner or the superuser', async () => {
@@ -124,9 +138,12 @@ describe.each(SERVICES)('as mch_%s', (service) => {
       expect(await refusal(client, `TRUNCATE ${table}`)).toBe(INSUFFICIENT_PRIVILEGE);
       expect(await refusal(client, `ALTER TABLE ${table} DISABLE TRIGGER ALL`)).toBe(INSUFFICIENT_PRIVILEGE);
       expect(await refusal(client, `ALTER TABLE ${table} DISABLE TRIGGER USER`)).toBe(INSUFFICIENT_PRIVILEGE);
-      const triggers = await owner.query<{ tgname: string }>(`SELECT tgname FROM pg_trigger WHERE tgrelid = '${service}.${table}'::regclass AND NOT tgisinternal`);
+      const triggers = await owner.query<{ tgname: string }>(
+        `SELECT tgname FROM pg_trigger WHERE tgrelid = '${service}.${table}'::regclass AND NOT tgisinternal`,
+      );
       expect(triggers.rows.length).toBeGreaterThan(0);
-      for (const { tgname } of triggers.rows) expect(await refusal(client, `DROP TRIGGER ${tgname} ON ${table}`)).toBe(INSUFFICIENT_PRIVILEGE);
+      for (const { tgname } of triggers.rows)
+        expect(await refusal(client, `DROP TRIGGER ${tgname} ON ${table}`)).toBe(INSUFFICIENT_PRIVILEGE);
       expect(await refusal(client, `DROP TABLE ${table}`)).toBe(INSUFFICIENT_PRIVILEGE);
       expect(await refusal(client, `SET session_replication_role = replica`)).toBe(INSUFFICIENT_PRIVILEGE);
     },
@@ -136,15 +153,24 @@ describe.each(SERVICES)('as mch_%s', (service) => {
     const client = role(service);
     await client.query('BEGIN');
     try {
-      await client.query(`INSERT INTO audit_events (actor_id, actor_kind, patient_id, action, outcome) VALUES ('least-privilege-test', 'test', 'none', 'probe', 'denied')`);
-      await client.query(`INSERT INTO idempotency_keys (caller, method, key, request_hash) VALUES ('least-privilege-test', 'probe', 'k', '\\x00')`);
+      await client.query(
+        `INSERT INTO audit_events (actor_id, actor_kind, patient_id, action, outcome) VALUES ('least-privilege-test', 'test', 'none', 'probe', 'denied')`,
+      );
+      await client.query(
+        `INSERT INTO idempotency_keys (caller, method, key, request_hash) VALUES ('least-privilege-test', 'probe', 'k', '\\x00')`,
+      );
       await client.query(`UPDATE idempotency_keys SET response = '\\x01' WHERE caller = 'least-privilege-test'`);
     } finally {
       await client.query('ROLLBACK');
     }
     expect(await refusal(client, `DELETE FROM idempotency_keys WHERE false`)).toBe(INSUFFICIENT_PRIVILEGE);
     expect(await refusal(client, `SELECT count(*) FROM schema_migrations`)).toBe(INSUFFICIENT_PRIVILEGE);
-    expect(await refusal(client, `INSERT INTO service_role_grants VALUES ('audit_events', 'SELECT, INSERT, UPDATE, DELETE', 'me')`)).toBe(INSUFFICIENT_PRIVILEGE);
+    expect(
+      await refusal(
+        client,
+        `INSERT INTO service_role_grants VALUES ('audit_events', 'SELECT, INSERT, UPDATE, DELETE', 'me')`,
+      ),
+    ).toBe(INSUFFICIENT_PRIVILEGE);
   });
 });
 
@@ -164,7 +190,12 @@ test("a service's sweep runs as the owner and deletes the keys past retention", 
     [`old-${Date.now()}`],
   );
   const repoRoot = findRepoRoot();
-  const resolved: ResolvedService = { name: service, entry: compiledEntry(repoRoot, service), protocol: 'grpc', port: platform.ports[service] };
+  const resolved: ResolvedService = {
+    name: service,
+    entry: compiledEntry(repoRoot, service),
+    protocol: 'grpc',
+    port: platform.ports[service],
+  };
   const context: ServiceContext = {
     repoRoot,
     ports: platform.ports,

@@ -20,8 +20,13 @@ function sample(text: string, metric: string, labels: Record<string, string>): n
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${metric}{`)) continue;
     const labelText = line.slice(metric.length + 1, line.indexOf('}'));
-    const found = Object.fromEntries(labelText.split(',').map((pair) => [pair.slice(0, pair.indexOf('=')), JSON.parse(pair.slice(pair.indexOf('=') + 1)) as string]));
-    if (Object.entries(labels).every(([name, value]) => found[name] === value)) return Number(line.slice(line.lastIndexOf(' ') + 1));
+    const found = Object.fromEntries(
+      labelText
+        .split(',')
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), JSON.parse(pair.slice(pair.indexOf('=') + 1)) as string]),
+    );
+    if (Object.entries(labels).every(([name, value]) => found[name] === value))
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return 0;
 }
@@ -29,28 +34,44 @@ function sample(text: string, metric: string, labels: Record<string, string>): n
 describe('metrics of every service', () => {
   it('status lists a metrics endpoint for the gateway and every gRPC service and store agent that runs', () => {
     const withMetrics = Object.keys(platform.metricsUrls).sort();
-    const running = [...Object.keys(platform.serviceAddresses), ...Object.keys(platform.objectStores).map((zone) => `objects-${zone}`)].sort();
+    const running = [
+      ...Object.keys(platform.serviceAddresses),
+      ...Object.keys(platform.objectStores).map((zone) => `objects-${zone}`),
+    ].sort();
     expect(withMetrics).toEqual(running);
     for (const url of Object.values(platform.metricsUrls)) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
   });
 
-  it.each(Object.entries(platform.metricsUrls))('%s answers Prometheus text with process and event-loop figures', async (_name, url) => {
-    const text = await scrape(url);
-    expect(text).toMatch(/^(mch_gateway_)?process_resident_memory_bytes(\{[^}]*\})? \d/m);
-    expect(text).toMatch(/^(mch_gateway_)?nodejs_eventloop_lag_seconds(\{[^}]*\})? /m);
-  });
+  it.each(Object.entries(platform.metricsUrls))(
+    '%s answers Prometheus text with process and event-loop figures',
+    async (_name, url) => {
+      const text = await scrape(url);
+      expect(text).toMatch(/^(mch_gateway_)?process_resident_memory_bytes(\{[^}]*\})? \d/m);
+      expect(text).toMatch(/^(mch_gateway_)?nodejs_eventloop_lag_seconds(\{[^}]*\})? /m);
+    },
+  );
 
   it("identity's call counter and latency histogram move when the gateway calls it; its pools and Redis are watched", async () => {
     const url = platform.metricsUrls['identity'] as string;
-    const labels = { grpc_service: 'mch.identity.v1.IdentityService', grpc_method: 'ListInstitutions', grpc_code: 'OK' };
+    const labels = {
+      grpc_service: 'mch.identity.v1.IdentityService',
+      grpc_method: 'ListInstitutions',
+      grpc_code: 'OK',
+    };
     const before = await scrape(url);
-    for (let i = 0; i < 3; i++) expect((await fetch(`${platform.gatewayUrl}/v1/institutions?pageSize=1`)).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await fetch(`${platform.gatewayUrl}/v1/institutions?pageSize=1`)).status).toBe(200);
     // A bad page size is refused by identity, not by the gateway: its code is counted too.
     expect((await fetch(`${platform.gatewayUrl}/v1/institutions?pageSize=-1`)).status).toBe(400);
     const after = await scrape(url);
-    expect(sample(after, 'mch_grpc_server_handled_total', labels) - sample(before, 'mch_grpc_server_handled_total', labels)).toBeGreaterThanOrEqual(3);
-    expect(sample(after, 'mch_grpc_server_handled_total', { ...labels, grpc_code: 'INVALID_ARGUMENT' })).toBeGreaterThanOrEqual(1);
-    const count = (text: string): number => sample(text, 'mch_grpc_server_handling_seconds_count', { grpc_method: 'ListInstitutions' });
+    expect(
+      sample(after, 'mch_grpc_server_handled_total', labels) - sample(before, 'mch_grpc_server_handled_total', labels),
+    ).toBeGreaterThanOrEqual(3);
+    expect(
+      sample(after, 'mch_grpc_server_handled_total', { ...labels, grpc_code: 'INVALID_ARGUMENT' }),
+    ).toBeGreaterThanOrEqual(1);
+    const count = (text: string): number =>
+      sample(text, 'mch_grpc_server_handling_seconds_count', { grpc_method: 'ListInstitutions' });
     expect(count(after) - count(before)).toBeGreaterThanOrEqual(4);
     expect(after).toMatch(/^mch_db_pool_connections\{pool="rw",service="identity"\} \d+/m);
     expect(after).toMatch(/^mch_db_pool_waiting\{pool="rw",service="identity"\} \d+/m);
@@ -93,9 +114,14 @@ function telemetryProbe(env: NodeJS.ProcessEnv): Promise<void> {
         res.on('end', () => setTimeout(() => telemetry.stopTelemetry().finally(() => { server.close(); process.exit(0); }), 300));
       });
     });`;
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_') && name !== 'MCH_TRACE_FILE'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('OTEL_') && name !== 'MCH_TRACE_FILE'),
+  );
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', script], { env: { ...clean, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { ...clean, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`probe exited ${String(code)}: ${stderr}`))));

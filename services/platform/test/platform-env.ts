@@ -17,7 +17,9 @@ export const TEST_PLATFORM_ENV = 'MCH_TEST_PLATFORM';
 export function readTestPlatform(): TestPlatform {
   const path = process.env[TEST_PLATFORM_ENV];
   if (path === undefined || path === '') {
-    throw new Error(`${TEST_PLATFORM_ENV} is not set: run integration tests through jest's integration project (services/platform/test/globalSetup.ts)`);
+    throw new Error(
+      `${TEST_PLATFORM_ENV} is not set: run integration tests through jest's integration project (services/platform/test/globalSetup.ts)`,
+    );
   }
   return JSON.parse(readFileSync(path, 'utf8')) as TestPlatform;
 }

@@ -21,7 +21,12 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'mch-test-'));
   const [fixturePort] = await pickFreePorts(1);
   if (fixturePort === undefined) throw new Error('no free port');
-  fixture = { name: 'fixture', entry: join(__dirname, 'fixtures', 'fixture-service.js'), protocol: 'grpc', port: fixturePort };
+  fixture = {
+    name: 'fixture',
+    entry: join(__dirname, 'fixtures', 'fixture-service.js'),
+    protocol: 'grpc',
+    port: fixturePort,
+  };
   platform = await startPlatform({
     dataDir,
     ports: 'free',
@@ -59,7 +64,11 @@ test('every SIGKILLed service process is restarted by the supervisor and becomes
       if (!readyAgain) await sleep(100);
     }
     console.log(`${name}: ready again ${Date.now() - killedAt} ms after SIGKILL`);
-    expect({ name, killedAlive: isAlive(killedPid ?? 0), readyAgain }).toEqual({ name, killedAlive: false, readyAgain: true });
+    expect({ name, killedAlive: isAlive(killedPid ?? 0), readyAgain }).toEqual({
+      name,
+      killedAlive: false,
+      readyAgain: true,
+    });
   }
 });
 
@@ -105,6 +114,8 @@ test('with az-b leading, WAL is still archived and a backup is taken from it (po
   await platform.checkArchive();
   const backup = await platform.backup('incr');
   const info = await platform.backupInfo();
-  console.log(`after failover: archive check ${Date.now() - began - backup.ms} ms, incremental backup from az-b ${backup.ms} ms (${backup.label ?? '?'})`);
+  console.log(
+    `after failover: archive check ${Date.now() - began - backup.ms} ms, incremental backup from az-b ${backup.ms} ms (${backup.label ?? '?'})`,
+  );
   expect(info.backups.map((entry) => entry.label)).toContain(backup.label);
 });

@@ -14,7 +14,11 @@ import { readTestPlatform } from './platform-env';
 const platform = readTestPlatform();
 const patroniUrls = Object.values(platform.patroniUrls);
 
-async function query<T extends Record<string, unknown>>(url: string, sql: string, values: unknown[] = []): Promise<T[]> {
+async function query<T extends Record<string, unknown>>(
+  url: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {
@@ -52,7 +56,10 @@ describe('two-zone platform', () => {
 
   test('a row written through the read-write endpoint is read back through the read-only endpoint, on the standby', async () => {
     const marker = `probe-${process.pid}-${Date.now()}`;
-    await query(platform.rwUrl, 'CREATE TABLE IF NOT EXISTS platform_int_probe (marker text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())');
+    await query(
+      platform.rwUrl,
+      'CREATE TABLE IF NOT EXISTS platform_int_probe (marker text PRIMARY KEY, written_at timestamptz NOT NULL DEFAULT now())',
+    );
     const written = await query<{ in_recovery: boolean }>(
       platform.rwUrl,
       'WITH inserted AS (INSERT INTO platform_int_probe (marker) VALUES ($1) RETURNING marker) SELECT pg_is_in_recovery() AS in_recovery FROM inserted',
@@ -64,12 +71,18 @@ describe('two-zone platform', () => {
     const deadline = Date.now() + 10_000;
     let seen: Array<{ found: boolean; in_recovery: boolean }> = [];
     while (Date.now() < deadline) {
-      seen = await query(platform.roUrl, 'SELECT EXISTS (SELECT 1 FROM platform_int_probe WHERE marker = $1) AS found, pg_is_in_recovery() AS in_recovery', [marker]);
+      seen = await query(
+        platform.roUrl,
+        'SELECT EXISTS (SELECT 1 FROM platform_int_probe WHERE marker = $1) AS found, pg_is_in_recovery() AS in_recovery',
+        [marker],
+      );
       if (seen[0]?.found === true) break;
       await sleep(100);
     }
     expect(seen).toEqual([{ found: true, in_recovery: true }]);
-    await expect(query(platform.roUrl, 'INSERT INTO platform_int_probe (marker) VALUES ($1)', [`${marker}-ro`])).rejects.toThrow(/read-only/);
+    await expect(
+      query(platform.roUrl, 'INSERT INTO platform_int_probe (marker) VALUES ($1)', [`${marker}-ro`]),
+    ).rejects.toThrow(/read-only/);
   });
 
   describe('service supervision (test-only fixture service, same supervisor path as the app services)', () => {

@@ -16,7 +16,12 @@ beforeAll(async () => {
 
 test('a switchover under load loses no acknowledged write and duplicates none, on either zone', () => {
   for (const ledger of [report.ledger, report.standbyLedger]) {
-    expect({ on: ledger.checkedOn, lost: ledger.examples.lost, duplicated: ledger.examples.duplicated, unexpected: ledger.examples.unexpected }).toEqual({
+    expect({
+      on: ledger.checkedOn,
+      lost: ledger.examples.lost,
+      duplicated: ledger.examples.duplicated,
+      unexpected: ledger.examples.unexpected,
+    }).toEqual({
       on: ledger.checkedOn,
       lost: [],
       duplicated: [],

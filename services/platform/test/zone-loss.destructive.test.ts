@@ -16,7 +16,13 @@ beforeAll(async () => {
 
 test('kill -9 of the primary zone loses no acknowledged write and duplicates none, on either zone', () => {
   for (const ledger of [report.ledger, report.standbyLedger]) {
-    expect({ on: ledger.checkedOn, lost: ledger.examples.lost, duplicated: ledger.examples.duplicated, unexpected: ledger.examples.unexpected, failedButPresent: ledger.failedButPresent }).toEqual({
+    expect({
+      on: ledger.checkedOn,
+      lost: ledger.examples.lost,
+      duplicated: ledger.examples.duplicated,
+      unexpected: ledger.examples.unexpected,
+      failedButPresent: ledger.failedButPresent,
+    }).toEqual({
       on: ledger.checkedOn,
       lost: [],
       duplicated: [],
@@ -32,7 +38,11 @@ test('kill -9 of the primary zone loses no acknowledged write and duplicates non
 
 test('the other zone took over and the lost zone rejoined as synchronous standby without intervention', () => {
   expect(report.cycle.newLeader).not.toBe(report.cycle.killedZone);
-  expect(report.finalCluster).toMatchObject({ leader: report.cycle.newLeader, syncStandby: report.cycle.killedZone, inSync: true });
+  expect(report.finalCluster).toMatchObject({
+    leader: report.cycle.newLeader,
+    syncStandby: report.cycle.killedZone,
+    inSync: true,
+  });
   expect(Number.isFinite(report.cycle.syncStreamingAfterRestartMs)).toBe(true);
   expect(report.problems).toEqual([]);
 });
@@ -41,7 +51,11 @@ test('every object acknowledged through the zone loss (its store agent killed wi
   const objects = report.objects;
   if (!objects) throw new Error('the drill ran without the object store (replication service not built?)');
   expect(objects.acknowledged).toBeGreaterThan(0);
-  expect({ lost: objects.lost, examples: objects.lostExamples, mismatchedReads: objects.reads.mismatched }).toEqual({ lost: 0, examples: [], mismatchedReads: 0 });
+  expect({ lost: objects.lost, examples: objects.lostExamples, mismatchedReads: objects.reads.mismatched }).toEqual({
+    lost: 0,
+    examples: [],
+    mismatchedReads: 0,
+  });
   expect(objects.inBothZones).toBe(objects.acknowledged);
   expect(objects.repairedAfterRejoinMs).toBeDefined();
 });

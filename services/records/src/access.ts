@@ -34,13 +34,21 @@ export class RecordAccess {
   }
 
   async allowDueItems(ctx: CallContext, patientId: string): Promise<void> {
-    await enforce(this.db, ctx, canReadDueItems(ctx.principal, patientId, ctx.purpose), patientId, 'record.due-items.read');
+    await enforce(
+      this.db,
+      ctx,
+      canReadDueItems(ctx.principal, patientId, ctx.purpose),
+      patientId,
+      'record.due-items.read',
+    );
   }
 
   /** What anyone may see: no sensitive entries, and which colours and rules are sensitive in the rule set. */
   restrictedVisibility(today: string): Visibility {
     const ruleSet = this.ruleSetOn(today);
-    const sensitiveColours = new Set(ruleSet.colours.filter((colour) => colour.standsBeside).map((colour) => colour.code));
+    const sensitiveColours = new Set(
+      ruleSet.colours.filter((colour) => colour.standsBeside).map((colour) => colour.code),
+    );
     const sensitiveRules = new Set([
       ...ruleSet.rules.filter((rule) => rule.sensitive || sensitiveColours.has(rule.colour)).map((rule) => rule.id),
       ...ruleSet.screening.filter((rule) => rule.sensitive).map((rule) => rule.id),
@@ -52,10 +60,20 @@ export class RecordAccess {
    * What the caller (already allowed to read the record) may see of its sensitive parts. Returns the audit reason
    * to record with the read: the break-glass reason when that is what opened them.
    */
-  visibilityFor(ctx: CallContext, patientId: string, treating: readonly string[], today: string): { visibility: Visibility; auditReason: string | undefined } {
+  visibilityFor(
+    ctx: CallContext,
+    patientId: string,
+    treating: readonly string[],
+    today: string,
+  ): { visibility: Visibility; auditReason: string | undefined } {
     const decision = canAccessSensitive(ctx.principal, patientId, treating, ctx.purpose, ctx.breakGlassReason);
     const visibility = { ...this.restrictedVisibility(today), sensitive: decision.allowed };
-    const auditReason = decision.allowed && decision.breakGlass ? `break-glass: ${ctx.breakGlassReason ?? ''}` : decision.allowed ? undefined : 'sensitive entries withheld';
+    const auditReason =
+      decision.allowed && decision.breakGlass
+        ? `break-glass: ${ctx.breakGlassReason ?? ''}`
+        : decision.allowed
+          ? undefined
+          : 'sensitive entries withheld';
     return { visibility, auditReason };
   }
 }

@@ -24,7 +24,8 @@ export interface NewbornRegistration {
 function translate(error: unknown, what: string): never {
   if (isServiceError(error)) {
     if (error.code === GrpcStatus.NOT_FOUND) throw new NotFoundError(`${what} not found`);
-    if (error.code === GrpcStatus.INVALID_ARGUMENT) throw InvalidArgumentError.field('newborns', `identity refused the newborn registration: ${error.details}`);
+    if (error.code === GrpcStatus.INVALID_ARGUMENT)
+      throw InvalidArgumentError.field('newborns', `identity refused the newborn registration: ${error.details}`);
     if (error.code === GrpcStatus.ALREADY_EXISTS) throw InvalidArgumentError.field('newborns', error.details);
     if (error.code === GrpcStatus.PERMISSION_DENIED || error.code === GrpcStatus.UNAUTHENTICATED) throw error;
   }
@@ -42,7 +43,12 @@ export class IdentityClient {
 
   async patient(patientId: string, ctx: CallContext): Promise<Patient> {
     try {
-      const response = await callUnary(this.client, IdentityServiceService.getPatient, { id: patientId }, { parent: ctx, idempotent: true });
+      const response = await callUnary(
+        this.client,
+        IdentityServiceService.getPatient,
+        { id: patientId },
+        { parent: ctx, idempotent: true },
+      );
       if (!response.patient) throw new NotFoundError(`patient ${patientId} not found`);
       return response.patient;
     } catch (error) {
@@ -57,7 +63,9 @@ export class IdentityClient {
   }
 
   /** The institution's level and county from the kit's directory (undefined for an id the alliance does not know). */
-  async institution(institutionId: string | undefined): Promise<{ level: InstitutionLevelName | undefined; countyCode: string } | undefined> {
+  async institution(
+    institutionId: string | undefined,
+  ): Promise<{ level: InstitutionLevelName | undefined; countyCode: string } | undefined> {
     const found = institutionId ? await this.institutions.get(institutionId) : undefined;
     return found ? { level: found.level, countyCode: found.countyCode } : undefined;
   }

@@ -30,7 +30,10 @@ void runService({
   async build({ config, db, cache, logger }) {
     // A bad data file stops the start here, naming the file and the place in it.
     const reference = loadRecordsReferenceData(defaultRecordsDataDir());
-    logger.info({ ruleSets: reference.riskRuleSets.ruleSets.map((ruleSet) => ruleSet.id) }, 'records reference data loaded');
+    logger.info(
+      { ruleSets: reference.riskRuleSets.ruleSets.map((ruleSet) => ruleSet.id) },
+      'records reference data loaded',
+    );
     const identity = new IdentityClient(config.IDENTITY_SERVICE_ADDR);
     // Statistics facts move with every record change; the rollups the statistics read follow within seconds.
     const statistics = new StatisticsFacts(reference);
@@ -38,7 +41,11 @@ void runService({
     startRollups(db, logger, config.STATISTICS_ROLLUP_INTERVAL_MS);
     return recordsHandlers({
       db,
-      pregnancies: new PregnancyService(access, identity, config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE),
+      pregnancies: new PregnancyService(
+        access,
+        identity,
+        config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE,
+      ),
       children: new ChildService(access, identity),
       deaths: new DeathService(access, identity, loadDeathCauseGroups(defaultRecordsDataDir())),
       reads: new ReadService(access, cache, new AuditBatcher(db)),

@@ -14,7 +14,10 @@ export interface PatientObjects {
 
 function notHers(field: string, patientId: string): InvalidArgumentError {
   // One answer for absent, unreadable and someone else's: the check is no oracle for other patients' objects.
-  return InvalidArgumentError.field(field, `is not an object stored for this patient: upload it first (POST /v1/objects?reference=patient:${patientId})`);
+  return InvalidArgumentError.field(
+    field,
+    `is not an object stored for this patient: upload it first (POST /v1/objects?reference=patient:${patientId})`,
+  );
 }
 
 export class ObjectStoreClient implements PatientObjects {
@@ -29,7 +32,9 @@ export class ObjectStoreClient implements PatientObjects {
     try {
       object = await objectSeenBy(this.client, objectId, ctx);
     } catch {
-      throw new UnavailableError(`the object store could not be asked about ${field}; retry with the same Idempotency-Key`);
+      throw new UnavailableError(
+        `the object store could not be asked about ${field}; retry with the same Idempotency-Key`,
+      );
     }
     if (!object?.references.includes(`patient:${patientId}`)) throw notHers(field, patientId);
   }
@@ -42,6 +47,9 @@ export class ObjectStoreClient implements PatientObjects {
 /** A deployment without an object store: no object id can name a stored object. */
 export const NO_OBJECT_STORE: PatientObjects = {
   async requireObjectOf(_objectId, _patientId, field) {
-    throw InvalidArgumentError.field(field, 'this deployment has no object store; record the study without an object id');
+    throw InvalidArgumentError.field(
+      field,
+      'this deployment has no object store; record the study without an object id',
+    );
   },
 };

@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   });
   try {
     const began = Date.now();
-    const { patients } = await rebuildStatistics(db, new StatisticsFacts(loadRecordsReferenceData(defaultRecordsDataDir())), logger);
+    const { patients } = await rebuildStatistics(
+      db,
+      new StatisticsFacts(loadRecordsReferenceData(defaultRecordsDataDir())),
+      logger,
+    );
     logger.info({ patients, seconds: Math.round((Date.now() - began) / 1000) }, 'statistics rebuilt');
   } finally {
     await db.close();

@@ -13,8 +13,15 @@ export class ReferralIndicatorClient implements ReferralIndicatorSource {
     this.client = createChannelClient(address);
   }
 
-  async indicators(filter: { county: string; from: string; to: string }, ctx: CallContext): Promise<readonly ReferralIndicatorRow[]> {
-    const response = await callUnary(this.client, ReferralServiceService.getReferralIndicators, filter, { parent: ctx, idempotent: true, timeoutMs: 5_000 });
+  async indicators(
+    filter: { county: string; from: string; to: string },
+    ctx: CallContext,
+  ): Promise<readonly ReferralIndicatorRow[]> {
+    const response = await callUnary(this.client, ReferralServiceService.getReferralIndicators, filter, {
+      parent: ctx,
+      idempotent: true,
+      timeoutMs: 5_000,
+    });
     return response.indicators;
   }
 }

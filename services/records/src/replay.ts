@@ -3,6 +3,11 @@ import type { CallContext } from '../../common/src/grpc/context';
 import { previousAnswer, ResponseCodec, scopeFromContext } from '../../common/src/idempotency';
 import type { Database } from '../../common/src/pg/database';
 
-export function storedAnswer<T>(db: Database, ctx: CallContext, requestBytes: Uint8Array, codec: ResponseCodec<T>): Promise<T | undefined> {
+export function storedAnswer<T>(
+  db: Database,
+  ctx: CallContext,
+  requestBytes: Uint8Array,
+  codec: ResponseCodec<T>,
+): Promise<T | undefined> {
   return previousAnswer(db, scopeFromContext(ctx), requestBytes, codec);
 }

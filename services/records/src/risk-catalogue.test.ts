@@ -10,11 +10,29 @@ const catalogue = loadRecordsReferenceData(defaultRecordsDataDir()).riskRuleSets
 const ruleSet = findRiskRuleSet(catalogue, 'cn-2017-five-colour');
 
 function ctxOf(kind: 'staff' | 'resident' | undefined): CallContext {
-  const principal = kind ? { subject: 'a', kind, roles: kind === 'staff' ? ['midwife'] : [], institutionId: undefined, analystScope: undefined, patientId: undefined, childPatientIds: [], tokenId: 't' } : undefined;
+  const principal = kind
+    ? {
+        subject: 'a',
+        kind,
+        roles: kind === 'staff' ? ['midwife'] : [],
+        institutionId: undefined,
+        analystScope: undefined,
+        patientId: undefined,
+        childPatientIds: [],
+        tokenId: 't',
+      }
+    : undefined;
   return { principal } as unknown as CallContext;
 }
 
-const request = (fields: Partial<ListRiskCatalogueRequest> = {}): ListRiskCatalogueRequest => ({ ruleSetId: '', table: '', colour: '', pageSize: 0, pageToken: '', ...fields });
+const request = (fields: Partial<ListRiskCatalogueRequest> = {}): ListRiskCatalogueRequest => ({
+  ruleSetId: '',
+  table: '',
+  colour: '',
+  pageSize: 0,
+  pageToken: '',
+  ...fields,
+});
 const staff = ctxOf('staff');
 
 describe('the risk catalogue', () => {
@@ -34,10 +52,36 @@ describe('the risk catalogue', () => {
 
   it('says what each line reads and its condition in words, with the source cited and whether it was confirmed', () => {
     const severe = catalogueItems(ruleSet).find((item) => item.id === 'severe-gestational-hypertension');
-    expect(severe).toMatchObject({ table: 'assessment', colour: 'orange', section: '橙色 3.7', codes: ['metric:systolicBp', 'metric:diastolicBp'], condition: 'systolicBp >= 160 or diastolicBp >= 110', confirmed: false });
+    expect(severe).toMatchObject({
+      table: 'assessment',
+      colour: 'orange',
+      section: '橙色 3.7',
+      codes: ['metric:systolicBp', 'metric:diastolicBp'],
+      condition: 'systolicBp >= 160 or diastolicBp >= 110',
+      confirmed: false,
+    });
     expect(severe?.source).toMatch(/妊娠期高血压疾病诊治指南（2020）/);
-    expect(conditionCodes({ kind: 'all', conditions: [{ kind: 'lab', lab: 'hiv', result: 'positive' } as never, { kind: 'finding', finding: 'x' } as never] })).toEqual(['lab:hiv=positive', 'finding:x']);
-    expect(conditionText({ kind: 'all', conditions: [{ kind: 'metric', metric: 'haemoglobin', bounds: { gte: 60, lt: 70 } } as never, { kind: 'any', conditions: [{ kind: 'finding', finding: 'a' } as never, { kind: 'finding', finding: 'b' } as never] }] })).toBe('haemoglobin >= 60 and haemoglobin < 70 and (finding:a or finding:b)');
+    expect(
+      conditionCodes({
+        kind: 'all',
+        conditions: [
+          { kind: 'lab', lab: 'hiv', result: 'positive' } as never,
+          { kind: 'finding', finding: 'x' } as never,
+        ],
+      }),
+    ).toEqual(['lab:hiv=positive', 'finding:x']);
+    expect(
+      conditionText({
+        kind: 'all',
+        conditions: [
+          { kind: 'metric', metric: 'haemoglobin', bounds: { gte: 60, lt: 70 } } as never,
+          {
+            kind: 'any',
+            conditions: [{ kind: 'finding', finding: 'a' } as never, { kind: 'finding', finding: 'b' } as never],
+          },
+        ],
+      }),
+    ).toBe('haemoglobin >= 60 and haemoglobin < 70 and (finding:a or finding:b)');
   });
 
   it('filters by table and colour, and pages through every item without repeating one', () => {
@@ -52,7 +96,11 @@ describe('the risk catalogue', () => {
     let pages = 0;
     do {
       const page = listRiskCatalogue(catalogue, request({ pageSize: 50, pageToken }), staff);
-      expect(page).toMatchObject({ ruleSetId: 'cn-2017-five-colour', effectiveFrom: '2017-11-06', totalItems: ruleSet.rules.length + ruleSet.screening.length });
+      expect(page).toMatchObject({
+        ruleSetId: 'cn-2017-five-colour',
+        effectiveFrom: '2017-11-06',
+        totalItems: ruleSet.rules.length + ruleSet.screening.length,
+      });
       seen.push(...page.items.map((item) => `${item.table}:${item.id}`));
       pageToken = page.nextPageToken;
       pages += 1;
@@ -62,10 +110,16 @@ describe('the risk catalogue', () => {
   });
 
   it('names the field of every bad filter', () => {
-    expect(fieldsOf(() => listRiskCatalogue(catalogue, request({ table: 'other', colour: 'blue', pageSize: 500 }), staff)).sort()).toEqual(['colour', 'pageSize', 'table']);
+    expect(
+      fieldsOf(() =>
+        listRiskCatalogue(catalogue, request({ table: 'other', colour: 'blue', pageSize: 500 }), staff),
+      ).sort(),
+    ).toEqual(['colour', 'pageSize', 'table']);
     expect(fieldsOf(() => listRiskCatalogue(catalogue, request({ ruleSetId: 'nope' }), staff))).toEqual(['ruleSetId']);
     const token = listRiskCatalogue(catalogue, request({ pageSize: 10 }), staff).nextPageToken;
-    expect(fieldsOf(() => listRiskCatalogue(catalogue, request({ pageSize: 10, colour: 'red', pageToken: token }), staff))).toEqual(['pageToken']);
+    expect(
+      fieldsOf(() => listRiskCatalogue(catalogue, request({ pageSize: 10, colour: 'red', pageToken: token }), staff)),
+    ).toEqual(['pageToken']);
   });
 
   it('is for staff accounts: no token is 401, a resident 403', () => {

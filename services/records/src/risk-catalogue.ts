@@ -3,12 +3,22 @@
 // record, its source and whether the wording was checked against it, paged. Reference data, read by any staff
 // account: clinics build their screens from the same rules the grading applies, so the two cannot drift.
 import type { CallContext } from '../../common/src/grpc/context';
-import type { ListRiskCatalogueRequest, ListRiskCatalogueResponse, RiskCatalogueItem } from '../../common/src/gen/mch/records/v1/records';
+import type {
+  ListRiskCatalogueRequest,
+  ListRiskCatalogueResponse,
+  RiskCatalogueItem,
+} from '../../common/src/gen/mch/records/v1/records';
 import { requireAllowed } from '../../common/src/auth/policy';
 import { Violations } from '../../common/src/errors';
 import { checkPageSize, decodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
 import { todayInChina } from './domain';
-import { findRiskRuleSet, RiskCondition, RiskRuleSet, RiskRuleSetCatalogue, riskRuleSetInForce } from './domain/risk/rule-set';
+import {
+  findRiskRuleSet,
+  RiskCondition,
+  RiskRuleSet,
+  RiskRuleSetCatalogue,
+  riskRuleSetInForce,
+} from './domain/risk/rule-set';
 import { RISK_JURISDICTION } from './access';
 
 const PAGE_MAX = 200;
@@ -33,12 +43,17 @@ export function conditionCodes(condition: RiskCondition): string[] {
 export function conditionText(condition: RiskCondition, nested = false): string {
   if (condition.kind === 'metric') {
     return Object.entries(condition.bounds)
-      .map(([comparison, bound]) => `${condition.metric} ${COMPARISON_SIGNS[comparison as keyof typeof COMPARISON_SIGNS]} ${bound}`)
+      .map(
+        ([comparison, bound]) =>
+          `${condition.metric} ${COMPARISON_SIGNS[comparison as keyof typeof COMPARISON_SIGNS]} ${bound}`,
+      )
       .join(' and ');
   }
   if (condition.kind === 'finding') return `finding:${condition.finding}`;
   if (condition.kind === 'lab') return `lab:${condition.lab}=${condition.result}`;
-  const text = condition.conditions.map((part) => conditionText(part, true)).join(condition.kind === 'any' ? ' or ' : ' and ');
+  const text = condition.conditions
+    .map((part) => conditionText(part, true))
+    .join(condition.kind === 'any' ? ' or ' : ' and ');
   return nested && condition.conditions.length > 1 ? `(${text})` : text;
 }
 
@@ -63,16 +78,30 @@ export function catalogueItems(ruleSet: RiskRuleSet): RiskCatalogueItem[] {
   ];
 }
 
-export function listRiskCatalogue(catalogue: RiskRuleSetCatalogue, request: ListRiskCatalogueRequest, ctx: CallContext): ListRiskCatalogueResponse {
+export function listRiskCatalogue(
+  catalogue: RiskRuleSetCatalogue,
+  request: ListRiskCatalogueRequest,
+  ctx: CallContext,
+): ListRiskCatalogueResponse {
   const principal = ctx.principal;
-  requireAllowed(principal, principal?.kind === 'staff' ? { allowed: true } : { allowed: false, reason: principal ? 'the risk catalogue is for staff accounts' : 'not authenticated' });
+  requireAllowed(
+    principal,
+    principal?.kind === 'staff'
+      ? { allowed: true }
+      : { allowed: false, reason: principal ? 'the risk catalogue is for staff accounts' : 'not authenticated' },
+  );
   const violations = new Violations();
   const table = request.table.trim().toLowerCase();
   const colour = request.colour.trim().toLowerCase();
   const limit = violations.check(() => checkPageSize(request.pageSize, PAGE_MAX, 50)) ?? 50;
-  if (table && !(TABLES as readonly string[]).includes(table)) violations.add('table', 'must be assessment or screening');
+  if (table && !(TABLES as readonly string[]).includes(table))
+    violations.add('table', 'must be assessment or screening');
   const ruleSetId = request.ruleSetId.trim();
-  const ruleSet = violations.check(() => (ruleSetId ? findRiskRuleSet(catalogue, ruleSetId) : riskRuleSetInForce(catalogue, RISK_JURISDICTION, todayInChina())));
+  const ruleSet = violations.check(() =>
+    ruleSetId
+      ? findRiskRuleSet(catalogue, ruleSetId)
+      : riskRuleSetInForce(catalogue, RISK_JURISDICTION, todayInChina()),
+  );
   if (ruleSet && colour && !ruleSet.colours.some((candidate) => candidate.code === colour)) {
     violations.add('colour', `must be one of ${ruleSet.colours.map((candidate) => candidate.code).join(', ')}`);
   }
@@ -80,7 +109,9 @@ export function listRiskCatalogue(catalogue: RiskRuleSetCatalogue, request: List
   const chosen = ruleSet as RiskRuleSet;
   const filters = { ruleSet: chosen.id, table, colour };
   const offset = decodeOffsetToken(request.pageToken, filters);
-  const matching = catalogueItems(chosen).filter((item) => (!table || item.table === table) && (!colour || item.colour === colour));
+  const matching = catalogueItems(chosen).filter(
+    (item) => (!table || item.table === table) && (!colour || item.colour === colour),
+  );
   const page = matching.slice(offset, offset + limit + 1);
   return {
     ruleSetId: chosen.id,

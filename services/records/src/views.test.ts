@@ -1,7 +1,19 @@
-import { FULL_VISIBILITY, decodeRiskCursor, encodeRiskCursor, toAssessment, toRiskStatus, toVisit, Visibility } from './views';
+import {
+  FULL_VISIBILITY,
+  decodeRiskCursor,
+  encodeRiskCursor,
+  toAssessment,
+  toRiskStatus,
+  toVisit,
+  Visibility,
+} from './views';
 import type { AssessmentRow, PregnancyRow, VisitRow } from './repository';
 
-const restricted: Visibility = { sensitive: false, sensitiveColours: new Set(['purple']), sensitiveRules: new Set(['hiv', 'syphilis']) };
+const restricted: Visibility = {
+  sensitive: false,
+  sensitiveColours: new Set(['purple']),
+  sensitiveRules: new Set(['hiv', 'syphilis']),
+};
 
 const visit: VisitRow = {
   id: 'v1',
@@ -46,8 +58,19 @@ describe('withholding sensitive entries', () => {
   });
 
   it('drops purple beside a graded colour, and the rules that gave it', () => {
-    const pregnancy = { risk_colour: 'yellow', risk_beside: ['purple'], screen_positive: true, screen_reasons: ['twins', 'hiv'], in_case_management: true, risk_graded_at: null } as unknown as PregnancyRow;
-    expect(toRiskStatus(pregnancy, restricted)).toMatchObject({ colour: 'yellow', besideColours: [], screenReasons: ['twins'] });
+    const pregnancy = {
+      risk_colour: 'yellow',
+      risk_beside: ['purple'],
+      screen_positive: true,
+      screen_reasons: ['twins', 'hiv'],
+      in_case_management: true,
+      risk_graded_at: null,
+    } as unknown as PregnancyRow;
+    expect(toRiskStatus(pregnancy, restricted)).toMatchObject({
+      colour: 'yellow',
+      besideColours: [],
+      screenReasons: ['twins'],
+    });
     const assessment = {
       proposed_beside: ['purple'],
       beside_colours: ['purple'],
@@ -66,16 +89,39 @@ describe('withholding sensitive entries', () => {
 
 describe('withholding sensitive free text', () => {
   it('a grading reason classified sensitive is withheld where purple is, and the assessment says so', () => {
-    const assessment = { proposed_beside: [], beside_colours: ['purple'], fired_rules: [], reason: '重度高血压; HIV', reason_sensitivity: 'names-sensitive', institution_id: null } as unknown as AssessmentRow;
+    const assessment = {
+      proposed_beside: [],
+      beside_colours: ['purple'],
+      fired_rules: [],
+      reason: '重度高血压; HIV',
+      reason_sensitivity: 'names-sensitive',
+      institution_id: null,
+    } as unknown as AssessmentRow;
     expect(toAssessment(assessment, restricted)).toMatchObject({ reason: '', textWithheld: true, besideColours: [] });
-    expect(toAssessment(assessment, FULL_VISIBILITY)).toMatchObject({ reason: '重度高血压; HIV', textWithheld: false, besideColours: ['purple'] });
+    expect(toAssessment(assessment, FULL_VISIBILITY)).toMatchObject({
+      reason: '重度高血压; HIV',
+      textWithheld: false,
+      besideColours: ['purple'],
+    });
   });
 
   it('visit notes: sensitive and unclassified notes are withheld, plain and author-cleared ones are not', () => {
-    expect(toVisit({ ...visit, notes: 'RPR 1:8', notes_sensitivity: 'names-sensitive' }, restricted)).toMatchObject({ notes: '', textWithheld: true });
-    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'unclassified' }, restricted)).toMatchObject({ notes: '', textWithheld: true });
-    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'author-cleared' }, restricted)).toMatchObject({ notes: '复查', textWithheld: false });
-    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'plain' }, restricted)).toMatchObject({ notes: '复查', textWithheld: false });
+    expect(toVisit({ ...visit, notes: 'RPR 1:8', notes_sensitivity: 'names-sensitive' }, restricted)).toMatchObject({
+      notes: '',
+      textWithheld: true,
+    });
+    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'unclassified' }, restricted)).toMatchObject({
+      notes: '',
+      textWithheld: true,
+    });
+    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'author-cleared' }, restricted)).toMatchObject({
+      notes: '复查',
+      textWithheld: false,
+    });
+    expect(toVisit({ ...visit, notes: '复查', notes_sensitivity: 'plain' }, restricted)).toMatchObject({
+      notes: '复查',
+      textWithheld: false,
+    });
   });
 });
 

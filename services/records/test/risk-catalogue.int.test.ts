@@ -11,12 +11,20 @@ describe('GET /v1/risk-catalogue', () => {
     expect(first.body).toMatchObject({ ruleSetId: 'cn-2017-five-colour', effectiveFrom: '2017-11-06' });
     const items = [...first.body.items];
     expect(items).toHaveLength(25);
-    const second = await call('lufeng.midwife', 'GET', `/v1/risk-catalogue?colour=orange&pageSize=25&pageToken=${encodeURIComponent(first.body.nextPageToken)}`);
+    const second = await call(
+      'lufeng.midwife',
+      'GET',
+      `/v1/risk-catalogue?colour=orange&pageSize=25&pageToken=${encodeURIComponent(first.body.nextPageToken)}`,
+    );
     expect(second.status).toBe(200);
     items.push(...second.body.items);
     expect(items).toHaveLength(first.body.totalItems);
     expect(items.every((item: { colour: string }) => item.colour === 'orange')).toBe(true);
-    expect(items.find((item: { id: string }) => item.id === 'severe-pre-eclampsia')).toMatchObject({ table: 'assessment', section: '橙色 3.7', wording: '重度子痫前期、慢性高血压合并子痫前期' });
+    expect(items.find((item: { id: string }) => item.id === 'severe-pre-eclampsia')).toMatchObject({
+      table: 'assessment',
+      section: '橙色 3.7',
+      wording: '重度子痫前期、慢性高血压合并子痫前期',
+    });
   });
 
   it('answers a bad filter with 400 naming the field', async () => {

@@ -17,19 +17,28 @@ export const tokens: Record<string, string> = {};
 
 const DAY = 86_400_000;
 export const today = todayInChina();
-export const daysBefore = (days: number): string => new Date(Date.parse(`${today}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
+export const daysBefore = (days: number): string =>
+  new Date(Date.parse(`${today}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
 
 export async function loginAll(users: readonly string[]): Promise<void> {
   for (const user of users) tokens[user] = (await api.login(user)).accessToken;
 }
 
-export async function call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+export async function call(
+  user: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return api.call(method, route, { token: tokens[user], body, headers: { ...treatment, ...headers } });
 }
 
 /** A woman of `countyCode` (Lufeng by default) with a fresh resident ID (born on `birthDate`), registered by the Lufeng midwife. */
 export async function newMother(birthDate = '1994-05-12', countyCode = 'lufeng'): Promise<string> {
-  const body = await ok(call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birthDate), name: '李秀英', countyCode }));
+  const body = await ok(
+    call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birthDate), name: '李秀英', countyCode }),
+  );
   return body.patient.id;
 }
 
@@ -47,7 +56,8 @@ export async function recordsAuditOf(patientId: string): Promise<AuditEvent[]> {
   const metadata = new Metadata();
   metadata.set('authorization', `Bearer ${(await api.login('lufeng.admin')).accessToken}`);
   try {
-    return (await callUnary(records, RecordsServiceService.listAuditEvents, { patientId, pageSize: 200 }, { metadata })).events;
+    return (await callUnary(records, RecordsServiceService.listAuditEvents, { patientId, pageSize: 200 }, { metadata }))
+      .events;
   } finally {
     records.close();
   }
@@ -57,11 +67,15 @@ export async function recordsAuditOf(patientId: string): Promise<AuditEvent[]> {
 export async function uploadFor(user: string, patientId: string, bytes: Buffer = randomBytes(64)): Promise<string> {
   const response = await fetch(`${platform.gatewayUrl}/v1/objects?reference=patient:${patientId}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${tokens[user]}`, 'content-type': 'image/png', 'x-mch-purpose': 'treatment', 'idempotency-key': randomBytes(8).toString('hex') },
+    headers: {
+      authorization: `Bearer ${tokens[user]}`,
+      'content-type': 'image/png',
+      'x-mch-purpose': 'treatment',
+      'idempotency-key': randomBytes(8).toString('hex'),
+    },
     body: new Uint8Array(bytes),
   });
   const body = (await response.json()) as { object?: { id: string } };
   if (response.status !== 201 || !body.object) throw new Error(`upload: ${response.status} ${JSON.stringify(body)}`);
   return body.object.id;
 }
-

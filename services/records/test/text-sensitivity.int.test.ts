@@ -9,10 +9,14 @@ beforeAll(async () => {
   await loginAll(['lufeng.midwife', 'lufeng.clinician', 'shuangbai.midwife']);
 });
 
-const glass = { 'x-mch-purpose': 'break-glass', 'x-mch-break-glass-reason': 'eclampsia emergency, treating team unreachable' };
+const glass = {
+  'x-mch-purpose': 'break-glass',
+  'x-mch-break-glass-reason': 'eclampsia emergency, treating team unreachable',
+};
 
 async function historyOf(user: string, patientId: string, headers: Record<string, string> = {}): Promise<any[]> {
-  return (await ok(call(user, 'GET', `/v1/patients/${patientId}/record/history?pageSize=200`, undefined, headers))).versions;
+  return (await ok(call(user, 'GET', `/v1/patients/${patientId}/record/history?pageSize=200`, undefined, headers)))
+    .versions;
 }
 
 describe('free text beside sensitive facts', () => {
@@ -21,7 +25,9 @@ describe('free text beside sensitive facts', () => {
 
   beforeAll(async () => {
     motherId = await newMother();
-    const reg = await ok(call('lufeng.midwife', 'POST', `/v1/patients/${motherId}/pregnancies`, { lmp: daysBefore(200) }));
+    const reg = await ok(
+      call('lufeng.midwife', 'POST', `/v1/patients/${motherId}/pregnancies`, { lmp: daysBefore(200) }),
+    );
     pregnancyId = reg.pregnancy.id;
     await ok(
       call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, {
@@ -33,9 +39,20 @@ describe('free text beside sensitive facts', () => {
         reason: '产检',
       }),
     );
-    await ok(call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, { visitDate: daysBefore(3), systolicBp: 150, diastolicBp: 95, notes: '血压复查' }));
+    await ok(
+      call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, {
+        visitDate: daysBefore(3),
+        systolicBp: 150,
+        diastolicBp: 95,
+        notes: '血压复查',
+      }),
+    );
     const graded = await ok(
-      call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, { colour: 'red', besideColours: ['purple'], reason: '重度高血压; HIV' }),
+      call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, {
+        colour: 'red',
+        besideColours: ['purple'],
+        reason: '重度高血压; HIV',
+      }),
     );
     expect(graded.assessment).toMatchObject({ colour: 'red', besideColours: ['purple'], reason: '重度高血压; HIV' });
   });
@@ -69,20 +86,27 @@ describe('free text beside sensitive facts', () => {
   });
 
   it('her treating team and a break-glass reader see the reason and the notes', async () => {
-    for (const [user, headers] of [['lufeng.midwife', {}], ['shuangbai.midwife', glass]] as const) {
+    for (const [user, headers] of [
+      ['lufeng.midwife', {}],
+      ['shuangbai.midwife', glass],
+    ] as const) {
       const record = await recordOf(user, motherId, headers);
       const grade = record.pregnancies[0].riskAssessments.find((a: { kind: string }) => a.kind === 'grade');
       expect(grade).toMatchObject({ reason: '重度高血压; HIV', besideColours: ['purple'] });
       expect(grade.textWithheld ?? false).toBe(false);
       expect(record.pregnancies[0].visits[0]).toMatchObject({ notes: '血压高，已通知县医院' });
       const versions = await historyOf(user, motherId, headers);
-      expect(versions.find((v: { change: string }) => v.change === 'risk.grade')).toMatchObject({ reason: '重度高血压; HIV' });
+      expect(versions.find((v: { change: string }) => v.change === 'risk.grade')).toMatchObject({
+        reason: '重度高血压; HIV',
+      });
     }
   });
 
   it('audits the match by field and category, never the text', async () => {
     const matches = (await recordsAuditOf(motherId)).filter((event) => event.action === 'text.sensitive-terms');
-    expect(matches.map((event) => event.reason)).toEqual([expect.stringMatching(/^field=risk_assessment\.reason; categories=hiv; list=\S+$/)]);
+    expect(matches.map((event) => event.reason)).toEqual([
+      expect.stringMatching(/^field=risk_assessment\.reason; categories=hiv; list=\S+$/),
+    ]);
     expect(matches[0]).toMatchObject({ actorId: expect.any(String), outcome: 'allowed' });
     expect(JSON.stringify(matches)).not.toContain('重度高血压');
   });
@@ -91,9 +115,18 @@ describe('free text beside sensitive facts', () => {
 describe('the author marks text beside a sensitive fact as not sensitive', () => {
   it('cleared notes are shown to others; notes naming a listed condition are withheld whatever the author says', async () => {
     const motherId = await newMother();
-    const reg = await ok(call('lufeng.midwife', 'POST', `/v1/patients/${motherId}/pregnancies`, { lmp: daysBefore(120) }));
+    const reg = await ok(
+      call('lufeng.midwife', 'POST', `/v1/patients/${motherId}/pregnancies`, { lmp: daysBefore(120) }),
+    );
     const visit = (notes: string, days: number, textNotSensitive: boolean) =>
-      ok(call('lufeng.midwife', 'POST', `/v1/pregnancies/${reg.pregnancy.id}/visits`, { visitDate: daysBefore(days), labs: [{ code: 'TPPA', result: 'positive' }], notes, textNotSensitive }));
+      ok(
+        call('lufeng.midwife', 'POST', `/v1/pregnancies/${reg.pregnancy.id}/visits`, {
+          visitDate: daysBefore(days),
+          labs: [{ code: 'TPPA', result: 'positive' }],
+          notes,
+          textNotSensitive,
+        }),
+      );
     await visit('两周后复诊', 30, true);
     await visit('两周后复诊', 20, false);
     await visit('ＴＰＰＡ阳性，两周后复诊', 10, true);
@@ -102,15 +135,29 @@ describe('the author marks text beside a sensitive fact as not sensitive', () =>
     expect(visits.map((v: { notes?: string }) => v.notes ?? '')).toEqual(['两周后复诊', '', '']);
     expect(visits.map((v: { textWithheld?: boolean }) => v.textWithheld ?? false)).toEqual([false, true, true]);
     const treating = (await recordOf('lufeng.midwife', motherId)).pregnancies[0].visits;
-    expect(treating.map((v: { notes: string }) => v.notes)).toEqual(['两周后复诊', '两周后复诊', 'ＴＰＰＡ阳性，两周后复诊']);
+    expect(treating.map((v: { notes: string }) => v.notes)).toEqual([
+      '两周后复诊',
+      '两周后复诊',
+      'ＴＰＰＡ阳性，两周后复诊',
+    ]);
     const matches = (await recordsAuditOf(motherId)).filter((event) => event.action === 'text.sensitive-terms');
-    expect(matches.map((event) => event.reason)).toEqual([expect.stringMatching(/^field=antenatal_visit\.notes; categories=syphilis;/)]);
+    expect(matches.map((event) => event.reason)).toEqual([
+      expect.stringMatching(/^field=antenatal_visit\.notes; categories=syphilis;/),
+    ]);
   });
 
   it('text naming a listed condition is sensitive even on an entry with no sensitive fact', async () => {
     const motherId = await newMother();
-    const reg = await ok(call('lufeng.midwife', 'POST', `/v1/patients/${motherId}/pregnancies`, { lmp: daysBefore(90) }));
-    await ok(call('lufeng.midwife', 'POST', `/v1/pregnancies/${reg.pregnancy.id}/visits`, { visitDate: daysBefore(5), notes: 'EPDS 14分，情绪低落', reason: '随访' }));
+    const reg = await ok(
+      call('lufeng.midwife', 'POST', `/v1/patients/${motherId}/pregnancies`, { lmp: daysBefore(90) }),
+    );
+    await ok(
+      call('lufeng.midwife', 'POST', `/v1/pregnancies/${reg.pregnancy.id}/visits`, {
+        visitDate: daysBefore(5),
+        notes: 'EPDS 14分，情绪低落',
+        reason: '随访',
+      }),
+    );
     const visit = (await recordOf('shuangbai.midwife', motherId)).pregnancies[0].visits[0];
     expect(visit.notes ?? '').toBe('');
     expect(visit.textWithheld).toBe(true);

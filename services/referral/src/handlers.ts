@@ -11,7 +11,12 @@ import type { ReferralImport } from './referral-import';
 import type { ReferralService } from './referral-service';
 import type { ReferralRepository } from './repository';
 
-export function referralHandlers(db: Database, repository: ReferralRepository, referrals: ReferralService, imports: ReferralImport): UnaryHandlers<typeof ReferralServiceService> {
+export function referralHandlers(
+  db: Database,
+  repository: ReferralRepository,
+  referrals: ReferralService,
+  imports: ReferralImport,
+): UnaryHandlers<typeof ReferralServiceService> {
   return {
     suggestReferralTargets: (request, ctx) => referrals.suggest(request, ctx),
     createReferral: (request, ctx) => referrals.create(request, ctx),
@@ -36,7 +41,15 @@ export function referralHandlers(db: Database, repository: ReferralRepository, r
     async listAuditEvents(request, ctx) {
       const patientId = requireId(request.patientId, 'patientId');
       await enforce(db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
-      return { events: await listAuditEvents(db, 'referral', patientId, request.before, checkPageSize(request.pageSize, 200, 50)) };
+      return {
+        events: await listAuditEvents(
+          db,
+          'referral',
+          patientId,
+          request.before,
+          checkPageSize(request.pageSize, 200, 50),
+        ),
+      };
     },
   };
 }

@@ -42,16 +42,42 @@ void runService({
           return metadata;
         }
       : undefined;
-    const referrals = new ReferralService({ db, repository, directory, records, booker, consultations, rules, windows, logger, bookingRetryMs: config.REFERRAL_BOOKING_RETRY_MS, serviceAuth });
+    const referrals = new ReferralService({
+      db,
+      repository,
+      directory,
+      records,
+      booker,
+      consultations,
+      rules,
+      windows,
+      logger,
+      bookingRetryMs: config.REFERRAL_BOOKING_RETRY_MS,
+      serviceAuth,
+    });
     if (serviceIdentity && serviceAuth) {
       const outbox = new RiskOutboxConsumer(db, repository, records, directory, serviceIdentity, rules, logger);
-      const bookings = new BookingRetrier(db, repository, booker, serviceAuth, config.REFERRAL_BOOKING_RETRY_MS, logger);
+      const bookings = new BookingRetrier(
+        db,
+        repository,
+        booker,
+        serviceAuth,
+        config.REFERRAL_BOOKING_RETRY_MS,
+        logger,
+      );
       repeat('risk-outbox', config.REFERRAL_RISK_POLL_MS, logger, () => outbox.drain());
       repeat('bookings', config.REFERRAL_BOOKING_RETRY_MS, logger, () => bookings.drain());
     } else {
-      logger.warn('no service credential (MCH_SERVICE_CREDENTIAL): the risk outbox is not read and pending bookings are not retried');
+      logger.warn(
+        'no service credential (MCH_SERVICE_CREDENTIAL): the risk outbox is not read and pending bookings are not retried',
+      );
     }
     logger.info({ rules: rules.id, windows }, 'referral ready');
-    return referralHandlers(db, repository, referrals, new ReferralImport(db, new ReferralImportRepository(), () => directory.institutions(), windows));
+    return referralHandlers(
+      db,
+      repository,
+      referrals,
+      new ReferralImport(db, new ReferralImportRepository(), () => directory.institutions(), windows),
+    );
   },
 });

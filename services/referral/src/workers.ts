@@ -15,24 +15,32 @@ export const RISK_OUTBOX = 'records.risk_events';
 const PAGE = 100;
 
 /** Runs `work` every `intervalMs` (after the previous run ends) until stopped; a failure is logged and retried. */
-export function repeat(name: string, intervalMs: number, logger: Logger, work: () => Promise<unknown>): { stop(): void } {
+export function repeat(
+  name: string,
+  intervalMs: number,
+  logger: Logger,
+  work: () => Promise<unknown>,
+): { stop(): void } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let failures = 0;
   const run = (): void => {
     if (stopped) return;
-    work().then(
-      () => {
-        failures = 0;
-      },
-      (error: unknown) => {
-        failures++;
-        if (failures === 1 || failures % 30 === 0) logger.warn({ err: error, worker: name, failures }, 'worker run failed; retrying');
-      },
-    ).finally(() => {
-      if (!stopped) timer = setTimeout(run, intervalMs * Math.min(8, 2 ** Math.max(0, failures - 1)));
-      timer?.unref();
-    });
+    work()
+      .then(
+        () => {
+          failures = 0;
+        },
+        (error: unknown) => {
+          failures++;
+          if (failures === 1 || failures % 30 === 0)
+            logger.warn({ err: error, worker: name, failures }, 'worker run failed; retrying');
+        },
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(run, intervalMs * Math.min(8, 2 ** Math.max(0, failures - 1)));
+        timer?.unref();
+      });
   };
   timer = setTimeout(run, intervalMs);
   timer.unref();
@@ -76,7 +84,11 @@ export class RiskOutboxConsumer {
     return applied ? page.events.length : 0;
   }
 
-  private async apply(tx: PoolClient, event: RiskEvent, institutions: Awaited<ReturnType<IdentityDirectory['institutions']>>): Promise<void> {
+  private async apply(
+    tx: PoolClient,
+    event: RiskEvent,
+    institutions: Awaited<ReturnType<IdentityDirectory['institutions']>>,
+  ): Promise<void> {
     if (!this.rules.suggestOnColours.includes(event.colour)) {
       // Her grade dropped: a suggestion raised by an earlier grade no longer stands.
       await this.repository.withdrawSuggestions(tx, event.pregnancyId, `regraded ${event.colour || 'ungraded'}`);
@@ -85,7 +97,11 @@ export class RiskOutboxConsumer {
     const treating = institutions.find((institution) => institution.id === event.institutionId);
     if (!treating) return;
     // Where she is already managed at a level that fits her colour, there is nothing to suggest.
-    const requirement = requirementFor(this.rules, { colour: event.colour, besideColours: event.besideColours, screenPositive: false });
+    const requirement = requirementFor(this.rules, {
+      colour: event.colour,
+      besideColours: event.besideColours,
+      screenPositive: false,
+    });
     if (misfit(treating, requirement, event.colour) === undefined) return;
     await this.repository.upsertSuggestion(tx, {
       patient_id: event.patientId,
@@ -126,26 +142,45 @@ export class BookingRetrier {
       const [booking] = await this.repository.lockDueBookings(tx, 1);
       if (!booking) return false;
       if (booking.status === 'cancelling') {
-        await cancelAppointment(this.booker, this.repository, tx, booking, { metadata: await this.serviceAuth() }, this.logger);
+        await cancelAppointment(
+          this.booker,
+          this.repository,
+          tx,
+          booking,
+          { metadata: await this.serviceAuth() },
+          this.logger,
+        );
         return true;
       }
       const referral = await this.repository.referral(booking.referral_id, tx);
       if (referral.status === 'cancelled' || referral.status === 'failed') {
         // Nobody is coming any more: the appointment is not booked.
-        await this.repository.markBookingFailed(tx, booking.referral_id, `not booked: the referral was ${referral.status}`);
+        await this.repository.markBookingFailed(
+          tx,
+          booking.referral_id,
+          `not booked: the referral was ${referral.status}`,
+        );
         return true;
       }
       try {
         const booked = await this.booker.book(orderOf(booking), { metadata: await this.serviceAuth() });
         await this.repository.markBooked(tx, booking.referral_id, booked.appointmentId, booked.start);
-        this.logger.info({ referralId: booking.referral_id, attempts: booking.attempts + 1 }, 'pending booking completed');
+        this.logger.info(
+          { referralId: booking.referral_id, attempts: booking.attempts + 1 },
+          'pending booking completed',
+        );
       } catch (error) {
         if (error instanceof BookingRefusedError) {
           await this.repository.markBookingFailed(tx, booking.referral_id, error.message);
           this.logger.warn({ referralId: booking.referral_id }, 'scheduling refused a pending booking');
         } else {
           const delay = Math.min(MAX_BOOKING_DELAY_MS, this.firstDelayMs * 2 ** Math.min(10, booking.attempts));
-          await this.repository.postponeBooking(tx, booking.referral_id, error instanceof UnavailableError ? error.message : 'scheduling unavailable', delay);
+          await this.repository.postponeBooking(
+            tx,
+            booking.referral_id,
+            error instanceof UnavailableError ? error.message : 'scheduling unavailable',
+            delay,
+          );
         }
       }
       return true;

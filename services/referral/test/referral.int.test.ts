@@ -20,7 +20,14 @@ const schedulingRuns = platform.serviceAddresses.scheduling !== undefined;
 const consultationRuns = platform.serviceAddresses.consultation !== undefined;
 
 beforeAll(async () => {
-  await world.login(['lufeng.midwife', 'lufeng.clinician', 'pref.clinician', 'pref.analyst', 'shuangbai.midwife', 'lufeng.admin']);
+  await world.login([
+    'lufeng.midwife',
+    'lufeng.clinician',
+    'pref.clinician',
+    'pref.analyst',
+    'shuangbai.midwife',
+    'lufeng.admin',
+  ]);
 });
 
 describe('a red pregnancy at a township, up to the 三级 hospital and back down', () => {
@@ -37,16 +44,24 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
 
   it('the county that graded her red sees a pending referral suggestion, raised from the risk outbox', async () => {
     const suggestion = await eventually('a pending suggestion at the county', async () => {
-      const page = await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${county()}/referral-suggestions?pageSize=100`));
+      const page = await ok(
+        call('lufeng.clinician', 'GET', `/v1/institutions/${county()}/referral-suggestions?pageSize=100`),
+      );
       return (page.suggestions ?? []).find((s: { pregnancyId: string }) => s.pregnancyId === pregnancyId);
     });
     expect(suggestion).toMatchObject({ patientId, colour: 'red', status: 'pending', countyCode: 'lufeng' });
     // Another institution's staff do not see that worklist.
     const foreign = await call('lufeng.midwife', 'GET', `/v1/institutions/${county()}/referral-suggestions`);
     expect(foreign.status).toBe(403);
-    const dismissed = await ok(call('lufeng.clinician', 'POST', `/v1/referral-suggestions/${suggestion.id}/dismiss`, { reason: 'the township refers her directly' }));
+    const dismissed = await ok(
+      call('lufeng.clinician', 'POST', `/v1/referral-suggestions/${suggestion.id}/dismiss`, {
+        reason: 'the township refers her directly',
+      }),
+    );
     expect(dismissed.suggestion.status).toBe('dismissed');
-    const again = await call('lufeng.clinician', 'POST', `/v1/referral-suggestions/${suggestion.id}/dismiss`, { reason: 'twice' });
+    const again = await call('lufeng.clinician', 'POST', `/v1/referral-suggestions/${suggestion.id}/dismiss`, {
+      reason: 'twice',
+    });
     expect(again.status).toBe(409);
   });
 
@@ -65,30 +80,64 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
   it('refuses bad input with 400 naming each field, and creates nothing', async () => {
     const cases: [Record<string, unknown>, string[]][] = [
       [{ patientId, toInstitutionId: prefecture(), direction: 'REFERRAL_DIRECTION_UP' }, ['reason']],
-      [{ patientId: 'nope', toInstitutionId: prefecture(), direction: 'REFERRAL_DIRECTION_UP', reason: 'x' }, ['patientId']],
+      [
+        { patientId: 'nope', toInstitutionId: prefecture(), direction: 'REFERRAL_DIRECTION_UP', reason: 'x' },
+        ['patientId'],
+      ],
       [{ patientId, toInstitutionId: prefecture(), reason: 'x' }, ['direction']],
-      [{ patientId, toInstitutionId: township(), direction: 'REFERRAL_DIRECTION_UP', reason: 'x' }, ['toInstitutionId']],
-      [{ patientId, toInstitutionId: '00000000-0000-4000-8000-000000000000', direction: 'REFERRAL_DIRECTION_UP', reason: 'x' }, ['toInstitutionId']],
+      [
+        { patientId, toInstitutionId: township(), direction: 'REFERRAL_DIRECTION_UP', reason: 'x' },
+        ['toInstitutionId'],
+      ],
+      [
+        {
+          patientId,
+          toInstitutionId: '00000000-0000-4000-8000-000000000000',
+          direction: 'REFERRAL_DIRECTION_UP',
+          reason: 'x',
+        },
+        ['toInstitutionId'],
+      ],
       [{ patientId, toInstitutionId: prefecture(), direction: 'REFERRAL_DIRECTION_DOWN', reason: 'x' }, ['direction']],
     ];
     for (const [body, fields] of cases) {
       const answer = await call('lufeng.midwife', 'POST', '/v1/referrals', body);
       expect({ body, status: answer.status, fields: fieldsOf(answer) }).toEqual({ body, status: 400, fields });
     }
-    const suggestions = await call('lufeng.midwife', 'GET', `/v1/referrals/suggestions?patientId=${patientId}&maxResults=99`);
+    const suggestions = await call(
+      'lufeng.midwife',
+      'GET',
+      `/v1/referrals/suggestions?patientId=${patientId}&maxResults=99`,
+    );
     expect(suggestions.status).toBe(400);
     expect(fieldsOf(suggestions)).toEqual(['maxResults']);
-    const outgoing = await ok(call('lufeng.midwife', 'GET', `/v1/institutions/${township()}/referrals?direction=outgoing&pageSize=100`));
+    const outgoing = await ok(
+      call('lufeng.midwife', 'GET', `/v1/institutions/${township()}/referrals?direction=outgoing&pageSize=100`),
+    );
     expect((outgoing.referrals ?? []).filter((r: { patientId: string }) => r.patientId === patientId)).toEqual([]);
   });
 
   it('requests the referral (emergency: 30 minutes to accept); a retry replays, a second one to the same place is 409', async () => {
-    const body = { patientId, toInstitutionId: prefecture(), direction: 'REFERRAL_DIRECTION_UP', urgency: 'REFERRAL_URGENCY_EMERGENCY', reason: 'severe pre-eclampsia at 31 weeks' };
+    const body = {
+      patientId,
+      toInstitutionId: prefecture(),
+      direction: 'REFERRAL_DIRECTION_UP',
+      urgency: 'REFERRAL_URGENCY_EMERGENCY',
+      reason: 'severe pre-eclampsia at 31 weeks',
+    };
     const key = { 'idempotency-key': `refer-${patientId}` };
     const created = await ok(call('lufeng.midwife', 'POST', '/v1/referrals', body, key));
     const referral = created.referral;
     referralId = referral.id;
-    expect(referral).toMatchObject({ status: 'REFERRAL_STATUS_REQUESTED', direction: 'REFERRAL_DIRECTION_UP', riskColour: 'red', fromInstitutionId: township(), toInstitutionId: prefecture(), pregnancyId, patientCountyCode: 'lufeng' });
+    expect(referral).toMatchObject({
+      status: 'REFERRAL_STATUS_REQUESTED',
+      direction: 'REFERRAL_DIRECTION_UP',
+      riskColour: 'red',
+      fromInstitutionId: township(),
+      toInstitutionId: prefecture(),
+      pregnancyId,
+      patientCountyCode: 'lufeng',
+    });
     expect(Date.parse(referral.acceptanceDeadline) - Date.parse(referral.createdAt)).toBe(30 * 60_000);
     expect(referral.transitions).toHaveLength(1);
     const replay = await ok(call('lufeng.midwife', 'POST', '/v1/referrals', body, key));
@@ -98,13 +147,24 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
     expect(fieldsOf(other)).toEqual(['Idempotency-Key']);
     const duplicate = await call('lufeng.midwife', 'POST', '/v1/referrals', body);
     expect(duplicate.status).toBe(409);
-    const incoming = await ok(call('pref.clinician', 'GET', `/v1/institutions/${prefecture()}/referrals?direction=incoming&status=open&pageSize=100`));
+    const incoming = await ok(
+      call(
+        'pref.clinician',
+        'GET',
+        `/v1/institutions/${prefecture()}/referrals?direction=incoming&status=open&pageSize=100`,
+      ),
+    );
     expect((incoming.referrals ?? []).map((r: { id: string }) => r.id)).toContain(referralId);
     if (consultationRuns) {
       // The sender and the receiver have a clinician–specialist thread about the referral.
       expect(referral.consultationId).toBeTruthy();
       const thread = await ok(call('lufeng.midwife', 'GET', `/v1/consultations/${referral.consultationId}`));
-      expect(thread.summary.consultation).toMatchObject({ referralId, patientId, addressedInstitutionId: prefecture(), kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST' });
+      expect(thread.summary.consultation).toMatchObject({
+        referralId,
+        patientId,
+        addressedInstitutionId: prefecture(),
+        kind: 'CONSULTATION_KIND_CLINICIAN_SPECIALIST',
+      });
     } else {
       expect(referral.consultationId ?? '').toBe('');
     }
@@ -144,25 +204,49 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
   });
 
   it('accepts with a booking and a snapshot of her record; the booking is made in scheduling (pending while it is absent)', async () => {
-    const badBooking = await call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, { booking: { slotStart: new Date(Date.now() - DAY).toISOString() } });
+    const badBooking = await call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, {
+      booking: { slotStart: new Date(Date.now() - DAY).toISOString() },
+    });
     expect(badBooking.status).toBe(400);
     expect(fieldsOf(badBooking).sort()).toEqual(['booking.service', 'booking.slotStart']);
     const key = { 'idempotency-key': `accept-${referralId}` };
     // A specialist consultation slot at the prefecture (scheduling's own tests rewrite its delivery-assessment sessions).
-    const request = { note: 'bed reserved on the high-risk ward', booking: { service: 'SERVICE_TYPE_CONSULTATION', slotStart: new Date(Date.now() + DAY).toISOString(), earliestAtOrAfter: true } };
+    const request = {
+      note: 'bed reserved on the high-risk ward',
+      booking: {
+        service: 'SERVICE_TYPE_CONSULTATION',
+        slotStart: new Date(Date.now() + DAY).toISOString(),
+        earliestAtOrAfter: true,
+      },
+    };
     const accepted = await ok(call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, request, key));
     const referral = accepted.referral;
     expect(referral.status).toBe('REFERRAL_STATUS_ACCEPTED');
     expect(referral.acceptedAt).toBeTruthy();
-    expect(referral.recordSnapshot).toMatchObject({ pregnancyId, riskColour: 'red', lastSystolicBp: 172, lastDiastolicBp: 114, visitCount: 1 });
+    expect(referral.recordSnapshot).toMatchObject({
+      pregnancyId,
+      riskColour: 'red',
+      lastSystolicBp: 172,
+      lastDiastolicBp: 114,
+      visitCount: 1,
+    });
     expect(referral.booking.idempotencyKey).toBe(`referral-booking-${referralId}`);
     const replay = await ok(call('pref.clinician', 'POST', `/v1/referrals/${referralId}/accept`, request, key));
     expect(replay).toEqual(accepted);
     if (schedulingRuns) {
       // Booked in the same step, as the referral service, under the key derived from the referral.
       expect(referral.booking.status).toBe('BOOKING_STATUS_BOOKED');
-      const appointment = await ok(call('pref.clinician', 'GET', `/v1/appointments/${referral.booking.appointmentId}`, undefined, { 'x-mch-purpose': 'treatment' }));
-      expect(appointment.appointment).toMatchObject({ patientId, institutionId: prefecture(), referralId, status: 'APPOINTMENT_STATUS_BOOKED' });
+      const appointment = await ok(
+        call('pref.clinician', 'GET', `/v1/appointments/${referral.booking.appointmentId}`, undefined, {
+          'x-mch-purpose': 'treatment',
+        }),
+      );
+      expect(appointment.appointment).toMatchObject({
+        patientId,
+        institutionId: prefecture(),
+        referralId,
+        status: 'APPOINTMENT_STATUS_BOOKED',
+      });
       expect(Date.parse(appointment.appointment.start)).toBe(Date.parse(referral.booking.slotStart));
     } else {
       expect(referral.booking.status).toBe('BOOKING_STATUS_PENDING');
@@ -171,12 +255,26 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
   });
 
   it('either side sets the business status; care starts, pauses and resumes', async () => {
-    const transport = await ok(call('lufeng.midwife', 'POST', `/v1/referrals/${referralId}/business-status`, { businessStatus: 'transport arranged' }));
+    const transport = await ok(
+      call('lufeng.midwife', 'POST', `/v1/referrals/${referralId}/business-status`, {
+        businessStatus: 'transport arranged',
+      }),
+    );
     expect(transport.referral.businessStatus).toBe('transport arranged');
-    const empty = await call('lufeng.midwife', 'POST', `/v1/referrals/${referralId}/business-status`, { businessStatus: ' ' });
+    const empty = await call('lufeng.midwife', 'POST', `/v1/referrals/${referralId}/business-status`, {
+      businessStatus: ' ',
+    });
     expect(fieldsOf(empty)).toEqual(['businessStatus']);
-    await ok(call('pref.clinician', 'POST', `/v1/referrals/${referralId}/business-status`, { businessStatus: 'patient arrived' }));
-    for (const [action, status] of [['start', 'IN_PROGRESS'], ['hold', 'ON_HOLD'], ['resume', 'IN_PROGRESS']] as const) {
+    await ok(
+      call('pref.clinician', 'POST', `/v1/referrals/${referralId}/business-status`, {
+        businessStatus: 'patient arrived',
+      }),
+    );
+    for (const [action, status] of [
+      ['start', 'IN_PROGRESS'],
+      ['hold', 'ON_HOLD'],
+      ['resume', 'IN_PROGRESS'],
+    ] as const) {
       const body = await ok(call('pref.clinician', 'POST', `/v1/referrals/${referralId}/${action}`, {}));
       expect(body.referral.status).toBe(`REFERRAL_STATUS_${status}`);
     }
@@ -193,27 +291,68 @@ describe('a red pregnancy at a township, up to the 三级 hospital and back down
     );
     const down = body.downReferral;
     expect(body.referral).toMatchObject({ status: 'REFERRAL_STATUS_COMPLETED', downReferralId: down.id });
-    expect(down).toMatchObject({ direction: 'REFERRAL_DIRECTION_DOWN', status: 'REFERRAL_STATUS_REQUESTED', fromInstitutionId: prefecture(), toInstitutionId: township(), parentReferralId: referralId });
+    expect(down).toMatchObject({
+      direction: 'REFERRAL_DIRECTION_DOWN',
+      status: 'REFERRAL_STATUS_REQUESTED',
+      fromInstitutionId: prefecture(),
+      toInstitutionId: township(),
+      parentReferralId: referralId,
+    });
     const seen = await ok(call('lufeng.midwife', 'GET', `/v1/referrals/${referralId}`));
     expect(seen.referral.status).toBe('REFERRAL_STATUS_COMPLETED');
     expect(seen.referral.feedback).toContain('pre-eclampsia controlled');
-    expect(seen.referral.transitions.map((t: { action: string }) => t.action)).toEqual(['request', 'receive', 'accept', 'business-status', 'business-status', 'start', 'hold', 'resume', 'refer-back']);
-    const incoming = await ok(call('lufeng.midwife', 'GET', `/v1/institutions/${township()}/referrals?direction=incoming&status=requested&pageSize=100`));
+    expect(seen.referral.transitions.map((t: { action: string }) => t.action)).toEqual([
+      'request',
+      'receive',
+      'accept',
+      'business-status',
+      'business-status',
+      'start',
+      'hold',
+      'resume',
+      'refer-back',
+    ]);
+    const incoming = await ok(
+      call(
+        'lufeng.midwife',
+        'GET',
+        `/v1/institutions/${township()}/referrals?direction=incoming&status=requested&pageSize=100`,
+      ),
+    );
     const arrived = (incoming.referrals ?? []).find((r: { id: string }) => r.id === down.id);
     expect(arrived.followUpPlan).toContain('labetalol');
-    for (const action of ['accept', 'start', 'complete']) await ok(call('lufeng.midwife', 'POST', `/v1/referrals/${down.id}/${action}`, action === 'complete' ? { feedback: 'followed up, BP normal' } : {}));
+    for (const action of ['accept', 'start', 'complete'])
+      await ok(
+        call(
+          'lufeng.midwife',
+          'POST',
+          `/v1/referrals/${down.id}/${action}`,
+          action === 'complete' ? { feedback: 'followed up, BP normal' } : {},
+        ),
+      );
     const finished = await ok(call('pref.clinician', 'GET', `/v1/referrals/${down.id}`));
-    expect(finished.referral).toMatchObject({ status: 'REFERRAL_STATUS_COMPLETED', feedback: 'followed up, BP normal' });
+    expect(finished.referral).toMatchObject({
+      status: 'REFERRAL_STATUS_COMPLETED',
+      feedback: 'followed up, BP normal',
+    });
     const late = await call('lufeng.midwife', 'POST', `/v1/referrals/${referralId}/cancel`, {});
     expect(late.status).toBe(409);
     expect(late.body.message).toContain('that is completed');
   });
 
-  it('her audit trail in identity includes referral\'s reads and writes', async () => {
+  it("her audit trail in identity includes referral's reads and writes", async () => {
     const trail = await ok(call('lufeng.admin', 'GET', `/v1/patients/${patientId}/audit?pageSize=100`));
-    const actions = (trail.events ?? []).filter((e: { service: string }) => e.service === 'referral').map((e: { action: string }) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['referral.suggest', 'referral.create', 'referral.accept', 'referral.read']));
-    expect((trail.events ?? []).some((e: { service: string; outcome: string }) => e.service === 'referral' && e.outcome === 'denied')).toBe(true);
+    const actions = (trail.events ?? [])
+      .filter((e: { service: string }) => e.service === 'referral')
+      .map((e: { action: string }) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['referral.suggest', 'referral.create', 'referral.accept', 'referral.read']),
+    );
+    expect(
+      (trail.events ?? []).some(
+        (e: { service: string; outcome: string }) => e.service === 'referral' && e.outcome === 'denied',
+      ),
+    ).toBe(true);
   });
 });
 
@@ -225,7 +364,13 @@ describe('routing near a county border and by capability', () => {
   });
 
   it('a yellow woman at Heijing (Lufeng) is suggested the nearest county-level hospital, in Mouding', async () => {
-    const body = await ok(call('lufeng.clinician', 'GET', `/v1/referrals/suggestions?patientId=${patientId}&fromInstitutionId=${institutions['CX-LFS-HEIJING-THC']}`));
+    const body = await ok(
+      call(
+        'lufeng.clinician',
+        'GET',
+        `/v1/referrals/suggestions?patientId=${patientId}&fromInstitutionId=${institutions['CX-LFS-HEIJING-THC']}`,
+      ),
+    );
     expect(body.riskColour).toBe('yellow');
     expect(body.requiredLevel).toBe('county');
     expect(body.targets.map((t: { code: string }) => t.code)).toEqual(['CX-MDX-MCH', 'CX-YMX-MCH', 'CX-LFS-MCH']);
@@ -234,7 +379,13 @@ describe('routing near a county border and by capability', () => {
   });
 
   it('an institution lacking a needed capability is passed over with the reason', async () => {
-    const body = await ok(call('lufeng.clinician', 'GET', `/v1/referrals/suggestions?patientId=${patientId}&fromInstitutionId=${institutions['CX-LFS-HEIJING-THC']}&capabilities=nicu`));
+    const body = await ok(
+      call(
+        'lufeng.clinician',
+        'GET',
+        `/v1/referrals/suggestions?patientId=${patientId}&fromInstitutionId=${institutions['CX-LFS-HEIJING-THC']}&capabilities=nicu`,
+      ),
+    );
     const mouding = (body.passedOver ?? []).find((p: { code: string }) => p.code === 'CX-MDX-MCH');
     expect(mouding.reason).toBe('lacks nicu');
     expect(body.targets[0].code).not.toBe('CX-MDX-MCH');
@@ -246,17 +397,37 @@ describe('a critical-care centre redirects instead of refusing', () => {
   it('ends the referral as redirected and, in the same step, requests a linked one to the other institution', async () => {
     const { patientId } = await gradedPregnancy('red');
     const created = await ok(
-      call('lufeng.midwife', 'POST', '/v1/referrals', { patientId, toInstitutionId: institutions['CX-LFS-MCH'], direction: 'REFERRAL_DIRECTION_UP', urgency: 'REFERRAL_URGENCY_URGENT', reason: 'severe hypertension' }),
+      call('lufeng.midwife', 'POST', '/v1/referrals', {
+        patientId,
+        toInstitutionId: institutions['CX-LFS-MCH'],
+        direction: 'REFERRAL_DIRECTION_UP',
+        urgency: 'REFERRAL_URGENCY_URGENT',
+        reason: 'severe hypertension',
+      }),
     );
     const id = created.referral.id;
-    expect(Date.parse(created.referral.acceptanceDeadline) - Date.parse(created.referral.createdAt)).toBe(24 * 3600_000);
+    expect(Date.parse(created.referral.acceptanceDeadline) - Date.parse(created.referral.createdAt)).toBe(
+      24 * 3600_000,
+    );
     const refusal = await call('lufeng.clinician', 'POST', `/v1/referrals/${id}/reject`, { reason: 'no ICU bed' });
     expect(refusal.status).toBe(409);
-    const sameTarget = await call('lufeng.clinician', 'POST', `/v1/referrals/${id}/redirect`, { toInstitutionId: institutions['CX-LFS-MCH'], reason: 'no ICU bed' });
+    const sameTarget = await call('lufeng.clinician', 'POST', `/v1/referrals/${id}/redirect`, {
+      toInstitutionId: institutions['CX-LFS-MCH'],
+      reason: 'no ICU bed',
+    });
     expect(sameTarget.status).toBe(400);
     expect(fieldsOf(sameTarget)).toEqual(['toInstitutionId']);
-    const body = await ok(call('lufeng.clinician', 'POST', `/v1/referrals/${id}/redirect`, { toInstitutionId: institutions['CX-PREF-MCH'], reason: 'no ICU bed tonight' }));
-    expect(body.referral).toMatchObject({ status: 'REFERRAL_STATUS_REJECTED', statusReason: 'redirected', redirectedToReferralId: body.redirectedTo.id });
+    const body = await ok(
+      call('lufeng.clinician', 'POST', `/v1/referrals/${id}/redirect`, {
+        toInstitutionId: institutions['CX-PREF-MCH'],
+        reason: 'no ICU bed tonight',
+      }),
+    );
+    expect(body.referral).toMatchObject({
+      status: 'REFERRAL_STATUS_REJECTED',
+      statusReason: 'redirected',
+      redirectedToReferralId: body.redirectedTo.id,
+    });
     expect(body.redirectedTo).toMatchObject({
       status: 'REFERRAL_STATUS_REQUESTED',
       redirectedFromReferralId: id,
@@ -265,7 +436,13 @@ describe('a critical-care centre redirects instead of refusing', () => {
       urgency: 'REFERRAL_URGENCY_URGENT',
       riskColour: 'red',
     });
-    const outgoing = await ok(call('lufeng.midwife', 'GET', `/v1/institutions/${institutions['CX-LFS-GUANGTONG-THC']}/referrals?direction=outgoing&status=open&pageSize=100`));
+    const outgoing = await ok(
+      call(
+        'lufeng.midwife',
+        'GET',
+        `/v1/institutions/${institutions['CX-LFS-GUANGTONG-THC']}/referrals?direction=outgoing&status=open&pageSize=100`,
+      ),
+    );
     expect((outgoing.referrals ?? []).map((r: { id: string }) => r.id)).toContain(body.redirectedTo.id);
     expect((outgoing.referrals ?? []).map((r: { id: string }) => r.id)).not.toContain(id);
   });
@@ -279,7 +456,15 @@ describe('worklist order and concurrent decisions', () => {
   beforeAll(async () => {
     const request = async (urgency: string): Promise<string> => {
       const { patientId } = await gradedPregnancy('yellow');
-      const body = await ok(call('lufeng.midwife', 'POST', '/v1/referrals', { patientId, toInstitutionId: county(), direction: 'REFERRAL_DIRECTION_UP', urgency, reason: 'age 38, for delivery planning' }));
+      const body = await ok(
+        call('lufeng.midwife', 'POST', '/v1/referrals', {
+          patientId,
+          toInstitutionId: county(),
+          direction: 'REFERRAL_DIRECTION_UP',
+          urgency,
+          reason: 'age 38, for delivery planning',
+        }),
+      );
       return body.referral.id;
     };
     routineId = await request('REFERRAL_URGENCY_ROUTINE');
@@ -291,17 +476,29 @@ describe('worklist order and concurrent decisions', () => {
     const db = new Client({ connectionString: platform.rwUrl });
     await db.connect();
     try {
-      await db.query(`UPDATE referral.referrals SET acceptance_deadline = now() - interval '1 minute' WHERE id = $1`, [routineId]);
+      await db.query(`UPDATE referral.referrals SET acceptance_deadline = now() - interval '1 minute' WHERE id = $1`, [
+        routineId,
+      ]);
     } finally {
       await db.end();
     }
-    const page = await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${county()}/referrals?direction=incoming&status=open&pageSize=100`));
+    const page = await ok(
+      call(
+        'lufeng.clinician',
+        'GET',
+        `/v1/institutions/${county()}/referrals?direction=incoming&status=open&pageSize=100`,
+      ),
+    );
     const referrals = page.referrals as { id: string; overdue?: boolean }[];
     expect(referrals[0]).toMatchObject({ id: routineId, overdue: true });
     const emergency = referrals.find((r) => r.id === emergencyId);
     expect(emergency?.overdue ?? false).toBe(false);
     expect(referrals.filter((r) => r.overdue).map((r) => r.id)).toEqual([routineId]);
-    const bad = await call('lufeng.clinician', 'GET', `/v1/institutions/${county()}/referrals?direction=sideways&status=pending`);
+    const bad = await call(
+      'lufeng.clinician',
+      'GET',
+      `/v1/institutions/${county()}/referrals?direction=sideways&status=pending`,
+    );
     expect(fieldsOf(bad).sort()).toEqual(['direction', 'status']);
   });
 
@@ -313,7 +510,9 @@ describe('worklist order and concurrent decisions', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
     const loser = answers.find((a) => a.status === 409);
     const final = await ok(call('lufeng.clinician', 'GET', `/v1/referrals/${emergencyId}`));
-    expect(loser?.body.message).toContain(`that is ${final.referral.status === 'REFERRAL_STATUS_ACCEPTED' ? 'accepted' : 'rejected'}`);
+    expect(loser?.body.message).toContain(
+      `that is ${final.referral.status === 'REFERRAL_STATUS_ACCEPTED' ? 'accepted' : 'rejected'}`,
+    );
     expect(final.referral.transitions).toHaveLength(2);
   });
 });
@@ -322,29 +521,59 @@ describe('a referral withdrawn after acceptance gives its appointment back', () 
   it('the sender cancels: the booked appointment is cancelled in scheduling (a pending booking is given up)', async () => {
     const { patientId } = await gradedPregnancy('red');
     const prefecture = institutions['CX-PREF-MCH'] as string;
-    const created = await ok(call('lufeng.midwife', 'POST', '/v1/referrals', { patientId, toInstitutionId: prefecture, direction: 'REFERRAL_DIRECTION_UP', reason: 'severe hypertension' }));
+    const created = await ok(
+      call('lufeng.midwife', 'POST', '/v1/referrals', {
+        patientId,
+        toInstitutionId: prefecture,
+        direction: 'REFERRAL_DIRECTION_UP',
+        reason: 'severe hypertension',
+      }),
+    );
     const id = created.referral.id;
-    const booking = { service: 'SERVICE_TYPE_CONSULTATION', slotStart: new Date(Date.now() + 2 * DAY).toISOString(), earliestAtOrAfter: true };
+    const booking = {
+      service: 'SERVICE_TYPE_CONSULTATION',
+      slotStart: new Date(Date.now() + 2 * DAY).toISOString(),
+      earliestAtOrAfter: true,
+    };
     const accepted = await ok(call('pref.clinician', 'POST', `/v1/referrals/${id}/accept`, { booking }));
-    const cancelled = await ok(call('lufeng.midwife', 'POST', `/v1/referrals/${id}/cancel`, { reason: 'she was taken to Kunming by her family' }));
-    expect(cancelled.referral).toMatchObject({ status: 'REFERRAL_STATUS_CANCELLED', statusReason: 'she was taken to Kunming by her family' });
+    const cancelled = await ok(
+      call('lufeng.midwife', 'POST', `/v1/referrals/${id}/cancel`, {
+        reason: 'she was taken to Kunming by her family',
+      }),
+    );
+    expect(cancelled.referral).toMatchObject({
+      status: 'REFERRAL_STATUS_CANCELLED',
+      statusReason: 'she was taken to Kunming by her family',
+    });
     if (schedulingRuns) {
       expect(cancelled.referral.booking.status).toBe('BOOKING_STATUS_CANCELLED');
-      const appointment = await ok(call('pref.clinician', 'GET', `/v1/appointments/${accepted.referral.booking.appointmentId}`, undefined, { 'x-mch-purpose': 'treatment' }));
+      const appointment = await ok(
+        call('pref.clinician', 'GET', `/v1/appointments/${accepted.referral.booking.appointmentId}`, undefined, {
+          'x-mch-purpose': 'treatment',
+        }),
+      );
       expect(appointment.appointment.status).toBe('APPOINTMENT_STATUS_CANCELLED');
     } else {
-      expect(cancelled.referral.booking).toMatchObject({ status: 'BOOKING_STATUS_FAILED', lastError: 'not booked: the referral was cancelled' });
+      expect(cancelled.referral.booking).toMatchObject({
+        status: 'BOOKING_STATUS_FAILED',
+        lastError: 'not booked: the referral was cancelled',
+      });
     }
   });
 });
 
 describe('indicators for statistics', () => {
-  it('gives analysts referral counts and the median time to acceptance by county and month, also in records\' statistics', async () => {
+  it("gives analysts referral counts and the median time to acceptance by county and month, also in records' statistics", async () => {
     const client = createChannelClient(platform.serviceAddresses.referral as string);
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${tokens['pref.analyst']}`);
     const month = thisMonthInChina();
-    const response = await callUnary(client, ReferralServiceService.getReferralIndicators, { county: 'lufeng', from: month, to: month }, { metadata });
+    const response = await callUnary(
+      client,
+      ReferralServiceService.getReferralIndicators,
+      { county: 'lufeng', from: month, to: month },
+      { metadata },
+    );
     const lufeng = response.indicators.find((row) => row.county === 'lufeng' && row.month === month);
     expect(Number(lufeng?.referralsUp)).toBeGreaterThanOrEqual(3);
     expect(Number(lufeng?.referralsDown)).toBeGreaterThanOrEqual(1);
@@ -352,14 +581,23 @@ describe('indicators for statistics', () => {
     expect(lufeng?.medianMinutesToAcceptance).toBeGreaterThanOrEqual(0);
     const clinician = new Metadata();
     clinician.set('authorization', `Bearer ${tokens['lufeng.clinician']}`);
-    await expect(callUnary(client, ReferralServiceService.getReferralIndicators, { county: 'lufeng', from: month, to: month }, { metadata: clinician })).rejects.toMatchObject({ code: 7 });
+    await expect(
+      callUnary(
+        client,
+        ReferralServiceService.getReferralIndicators,
+        { county: 'lufeng', from: month, to: month },
+        { metadata: clinician },
+      ),
+    ).rejects.toMatchObject({ code: 7 });
     client.close();
     // Records' statistics carry them beside its own, with their definitions.
     const statistics = await ok(call('pref.analyst', 'GET', `/v1/statistics?county=lufeng&from=${month}&to=${month}`));
     const byIndicator = new Map((statistics.values ?? []).map((v: { indicator: string }) => [v.indicator, v]));
     expect(byIndicator.get('referrals_up')).toMatchObject({ county: 'lufeng', month, numerator: lufeng?.referralsUp });
     expect(byIndicator.get('referrals_accepted')).toMatchObject({ numerator: lufeng?.accepted });
-    expect((byIndicator.get('referral_median_minutes_to_acceptance') as { definition: string }).definition).toContain('median minutes');
+    expect((byIndicator.get('referral_median_minutes_to_acceptance') as { definition: string }).definition).toContain(
+      'median minutes',
+    );
     expect(statistics.unavailable ?? []).toEqual([]);
   });
 });

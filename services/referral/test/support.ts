@@ -6,7 +6,8 @@ export { fieldsOf, ok };
 export const DAY = 86_400_000;
 const todayChina = (): string => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
 export const thisMonthInChina = (): string => todayChina().slice(0, 7);
-const daysBefore = (days: number): string => new Date(Date.parse(`${todayChina()}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
+const daysBefore = (days: number): string =>
+  new Date(Date.parse(`${todayChina()}T00:00:00Z`) - days * DAY).toISOString().slice(0, 10);
 
 /** Polls `probe` until it finds something (bounded: a missing effect fails the test, naming it). */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, attempts = 240): Promise<T> {
@@ -40,8 +41,18 @@ export class ReferralWorld {
   }
 
   /** A call as `user`, stating purpose `referral` unless the headers say otherwise. */
-  call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-    return this.api.call(method, route, { token: this.tokens[user], body, headers: { 'x-mch-purpose': 'referral', ...headers } });
+  call(
+    user: string,
+    method: string,
+    route: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
+    return this.api.call(method, route, {
+      token: this.tokens[user],
+      body,
+      headers: { 'x-mch-purpose': 'referral', ...headers },
+    });
   }
 
   /** A woman registered at the Guangtong township centre, graded `colour` by the Lufeng county clinician. */
@@ -49,16 +60,46 @@ export class ReferralWorld {
     const treatment = { 'x-mch-purpose': 'treatment' };
     // Age 38 is yellow by the national rules; red comes from a visit with severe pre-eclampsia and hypertensive heart disease.
     const birth = colour === 'yellow' ? '1988-03-08' : '1996-04-10';
-    const patient = await ok(this.call('lufeng.midwife', 'POST', '/v1/patients', { nationalId: nextFemaleId(birth), name: '王桂英', countyCode: 'lufeng' }, treatment));
+    const patient = await ok(
+      this.call(
+        'lufeng.midwife',
+        'POST',
+        '/v1/patients',
+        { nationalId: nextFemaleId(birth), name: '王桂英', countyCode: 'lufeng' },
+        treatment,
+      ),
+    );
     const patientId = patient.patient.id as string;
     const registered = await ok(
-      this.call('lufeng.midwife', 'POST', `/v1/patients/${patientId}/pregnancies`, { lmp: daysBefore(220), registeredOn: daysBefore(150), prePregnancyWeightKg: 55, heightCm: 158 }, treatment),
+      this.call(
+        'lufeng.midwife',
+        'POST',
+        `/v1/patients/${patientId}/pregnancies`,
+        { lmp: daysBefore(220), registeredOn: daysBefore(150), prePregnancyWeightKg: 55, heightCm: 158 },
+        treatment,
+      ),
     );
     const pregnancyId = registered.pregnancy.id as string;
     if (colour === 'red') {
-      await ok(this.call('lufeng.midwife', 'POST', `/v1/pregnancies/${pregnancyId}/visits`, { visitDate: daysBefore(1), systolicBp: 172, diastolicBp: 114, proteinuria: 'PROTEINURIA_PLUS_2', findings: ['hypertensive_heart_disease'] }, treatment));
+      await ok(
+        this.call(
+          'lufeng.midwife',
+          'POST',
+          `/v1/pregnancies/${pregnancyId}/visits`,
+          {
+            visitDate: daysBefore(1),
+            systolicBp: 172,
+            diastolicBp: 114,
+            proteinuria: 'PROTEINURIA_PLUS_2',
+            findings: ['hypertensive_heart_disease'],
+          },
+          treatment,
+        ),
+      );
     }
-    const graded = await ok(this.call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, {}, treatment));
+    const graded = await ok(
+      this.call('lufeng.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/risk-assessments`, {}, treatment),
+    );
     if (graded.assessment.colour !== colour) throw new Error(`graded ${graded.assessment.colour}, not ${colour}`);
     return { patientId, pregnancyId };
   }

@@ -31,12 +31,21 @@ export interface ArchiverState {
 export function describeArchiver(state: ArchiverState | undefined): string[] {
   if (!state?.lastFailedAt) return [];
   if (state.lastArchivedAt && state.lastArchivedAt >= state.lastFailedAt) return [];
-  const since = state.lastArchivedAt ? `the last segment archived at ${state.lastArchivedAt.toISOString()}` : 'no segment archived by this primary yet';
-  return [`${BACKUP_WARNING} WAL archiving on the primary is failing (${state.lastFailedWal ?? 'a segment'} at ${state.lastFailedAt.toISOString()}; ${since}): point-in-time recovery stops there`];
+  const since = state.lastArchivedAt
+    ? `the last segment archived at ${state.lastArchivedAt.toISOString()}`
+    : 'no segment archived by this primary yet';
+  return [
+    `${BACKUP_WARNING} WAL archiving on the primary is failing (${state.lastFailedWal ?? 'a segment'} at ${state.lastFailedAt.toISOString()}; ${since}): point-in-time recovery stops there`,
+  ];
 }
 
 /** The status fields and warnings for what the repository said (or failed to say). */
-export function describeBackups(info: BackupInfo | undefined, error: string | undefined, checkedAt: Date, staleAfterMs: number): { status: BackupStatus; warnings: string[] } {
+export function describeBackups(
+  info: BackupInfo | undefined,
+  error: string | undefined,
+  checkedAt: Date,
+  staleAfterMs: number,
+): { status: BackupStatus; warnings: string[] } {
   const last = info?.backups.at(-1);
   const status: BackupStatus = {
     configured: true,
@@ -52,10 +61,13 @@ export function describeBackups(info: BackupInfo | undefined, error: string | un
   const warnings: string[] = [];
   if (error) warnings.push(`${BACKUP_WARNING} the repository could not be read (${error})`);
   // pgBackRest says "no valid backups" before the first one: that is the warning below, not a repository fault.
-  else if (info && info.status !== 'ok' && !(info.backups.length === 0 && info.status === 'no valid backups')) warnings.push(`${BACKUP_WARNING} the repository reports "${info.status}"`);
+  else if (info && info.status !== 'ok' && !(info.backups.length === 0 && info.status === 'no valid backups'))
+    warnings.push(`${BACKUP_WARNING} the repository reports "${info.status}"`);
   if (info && !last) warnings.push(`${BACKUP_WARNING} no base backup yet: point-in-time recovery is not possible`);
   if (last && checkedAt.getTime() - last.stoppedAt.getTime() > staleAfterMs) {
-    warnings.push(`${BACKUP_WARNING} the newest base backup is ${Math.round((checkedAt.getTime() - last.stoppedAt.getTime()) / 3_600_000)} h old`);
+    warnings.push(
+      `${BACKUP_WARNING} the newest base backup is ${Math.round((checkedAt.getTime() - last.stoppedAt.getTime()) / 3_600_000)} h old`,
+    );
   }
   return { status, warnings };
 }
@@ -105,7 +117,15 @@ export class BackupMonitor {
   status(): { status: BackupStatus; warnings: string[] } {
     if (!this.configured) {
       return {
-        status: { configured: false, repositoryStatus: '', lastBackupType: '', lastBackupLabel: '', backups: 0, repositoryBytes: '0', newestArchivedWal: '' },
+        status: {
+          configured: false,
+          repositoryStatus: '',
+          lastBackupType: '',
+          lastBackupLabel: '',
+          backups: 0,
+          repositoryBytes: '0',
+          newestArchivedWal: '',
+        },
         warnings: [],
       };
     }

@@ -24,7 +24,15 @@ describe('CloudNativePG engine', () => {
 
   beforeAll(async () => {
     const apiUrl = await api.start();
-    engine = new CloudNativePgEngine({ cluster: NAME, namespace: NAMESPACE, zones: ZONES, apiUrl, token: () => TOKEN, standbys: async () => standbys, now: () => new Date('2026-12-07T12:00:00.123Z') });
+    engine = new CloudNativePgEngine({
+      cluster: NAME,
+      namespace: NAMESPACE,
+      zones: ZONES,
+      apiUrl,
+      token: () => TOKEN,
+      standbys: async () => standbys,
+      now: () => new Date('2026-12-07T12:00:00.123Z'),
+    });
   });
 
   afterAll(() => api.stop());
@@ -39,7 +47,10 @@ describe('CloudNativePG engine', () => {
   async function validCluster(): Promise<void> {
     const file = crdFiles().get('postgresql.cnpg.io_clusters.yaml');
     const [result] = await validateObjects([api.cluster], file ? [await crdModels(file)] : []);
-    expect({ source: result?.source, errors: result?.errors }).toEqual({ source: file ? 'crd' : 'crd-package', errors: [] });
+    expect({ source: result?.source, errors: result?.errors }).toEqual({
+      source: file ? 'crd' : 'crd-package',
+      errors: [],
+    });
   }
 
   it("serves a Cluster that CloudNativePG's schema accepts (its CRD model, or without the CRD file its API types)", async () => {
@@ -58,17 +69,41 @@ describe('CloudNativePG engine', () => {
 
   it('a standby that is not synchronous, or not ready, leaves the primary exposed (the RPO alarm)', async () => {
     standbys = [{ application_name: 'mch-pg-2', state: 'streaming', sync_state: 'async', lag_bytes: 0 }];
-    let { status } = observe(await engine.cluster(), new Map(), 'available', EMPTY_MEMORY, new Date(), engine.description);
+    let { status } = observe(
+      await engine.cluster(),
+      new Map(),
+      'available',
+      EMPTY_MEMORY,
+      new Date(),
+      engine.description,
+    );
     expect(status).toMatchObject({ exposed: true, inSync: false });
     standbys = [];
-    api.cluster = { ...api.cluster, status: { ...api.cluster.status, instancesStatus: { healthy: ['mch-pg-1'], failed: ['mch-pg-2'] } } };
-    ({ status } = observe(await engine.cluster(), new Map(), 'available', EMPTY_MEMORY, new Date(), engine.description));
+    api.cluster = {
+      ...api.cluster,
+      status: { ...api.cluster.status, instancesStatus: { healthy: ['mch-pg-1'], failed: ['mch-pg-2'] } },
+    };
+    ({ status } = observe(
+      await engine.cluster(),
+      new Map(),
+      'available',
+      EMPTY_MEMORY,
+      new Date(),
+      engine.description,
+    ));
     expect(status.members.find((member) => member.zone === 'az-b')?.role).toBe(MemberRole.MEMBER_ROLE_DOWN);
     expect(status.exposed).toBe(true);
   });
 
   it('an unreachable API is "the engine did not answer", not an error', async () => {
-    const unreachable = new CloudNativePgEngine({ cluster: NAME, namespace: NAMESPACE, zones: ZONES, apiUrl: 'http://127.0.0.1:1', token: () => TOKEN, standbys: async () => [] });
+    const unreachable = new CloudNativePgEngine({
+      cluster: NAME,
+      namespace: NAMESPACE,
+      zones: ZONES,
+      apiUrl: 'http://127.0.0.1:1',
+      token: () => TOKEN,
+      standbys: async () => [],
+    });
     expect(await unreachable.cluster()).toBeUndefined();
     const { status } = observe(undefined, new Map(), 'available', EMPTY_MEMORY, new Date(), unreachable.description);
     expect(status.warnings).toContain('the HA engine (CloudNativePG Cluster) did not answer');
@@ -77,8 +112,16 @@ describe('CloudNativePG engine', () => {
   it('asks for a switchover as kubectl cnpg promote does: merge patch of clusters/status, under the resourceVersion', async () => {
     const message = await engine.switchover('az-a', 'az-b');
     expect(message).toBe('CloudNativePG will promote mch-pg-2');
-    expect(api.requests.filter((request) => request.method === 'PATCH')).toEqual([{ method: 'PATCH', path: `${CLUSTER_PATH}/status`, contentType: 'application/merge-patch+json' }]);
-    expect(api.cluster.status).toMatchObject({ currentPrimary: 'mch-pg-1', targetPrimary: 'mch-pg-2', phase: PHASE_SWITCHOVER, phaseReason: 'Switching over to mch-pg-2', targetPrimaryTimestamp: '2026-12-07T12:00:00.123000Z' });
+    expect(api.requests.filter((request) => request.method === 'PATCH')).toEqual([
+      { method: 'PATCH', path: `${CLUSTER_PATH}/status`, contentType: 'application/merge-patch+json' },
+    ]);
+    expect(api.cluster.status).toMatchObject({
+      currentPrimary: 'mch-pg-1',
+      targetPrimary: 'mch-pg-2',
+      phase: PHASE_SWITCHOVER,
+      phaseReason: 'Switching over to mch-pg-2',
+      targetPrimaryTimestamp: '2026-12-07T12:00:00.123000Z',
+    });
     expect(api.cluster.metadata.resourceVersion).toBe('1002');
     // The status the stand-in holds after the patch is one CloudNativePG's schema accepts too.
     await validCluster();
@@ -87,16 +130,20 @@ describe('CloudNativePG engine', () => {
   it('reads the Cluster again when it changed in between (409), and refuses while a switchover is under way', async () => {
     let bumped = false;
     const original = engine.readCluster.bind(engine);
-    const racing = Object.assign(Object.create(Object.getPrototypeOf(engine) as object) as CloudNativePgEngine, engine, {
-      readCluster: async () => {
-        const cluster = await original();
-        if (!bumped) {
-          bumped = true;
-          api.cluster = { ...api.cluster, metadata: { ...api.cluster.metadata, resourceVersion: '2000' } };
-        }
-        return cluster;
+    const racing = Object.assign(
+      Object.create(Object.getPrototypeOf(engine) as object) as CloudNativePgEngine,
+      engine,
+      {
+        readCluster: async () => {
+          const cluster = await original();
+          if (!bumped) {
+            bumped = true;
+            api.cluster = { ...api.cluster, metadata: { ...api.cluster.metadata, resourceVersion: '2000' } };
+          }
+          return cluster;
+        },
       },
-    });
+    );
     await expect(racing.switchover('az-a', 'az-b')).resolves.toBe('CloudNativePG will promote mch-pg-2');
     expect(api.requests.filter((request) => request.method === 'PATCH')).toHaveLength(2);
     await expect(engine.switchover('az-a', 'az-b')).rejects.toThrow(FailedPreconditionError);
@@ -104,11 +151,25 @@ describe('CloudNativePG engine', () => {
 
   it('without recorded zones (a development cluster) the instances take the zone ids in name order', async () => {
     api.cluster = { ...api.cluster, status: { ...api.cluster.status, topology: { successfullyExtracted: false } } };
-    expect((await engine.cluster())?.map((member) => `${member.name}:${member.role}`)).toEqual(['az-a:primary', 'az-b:sync_standby']);
+    expect((await engine.cluster())?.map((member) => `${member.name}:${member.role}`)).toEqual([
+      'az-a:primary',
+      'az-b:sync_standby',
+    ]);
   });
 
   it('an instance in a zone the service does not know is left out rather than guessed', async () => {
-    api.cluster = { ...api.cluster, status: { ...api.cluster.status, topology: { instances: { 'mch-pg-1': { 'topology.kubernetes.io/zone': 'zone-a' }, 'mch-pg-2': { 'topology.kubernetes.io/zone': 'zone-c' } } } } };
+    api.cluster = {
+      ...api.cluster,
+      status: {
+        ...api.cluster.status,
+        topology: {
+          instances: {
+            'mch-pg-1': { 'topology.kubernetes.io/zone': 'zone-a' },
+            'mch-pg-2': { 'topology.kubernetes.io/zone': 'zone-c' },
+          },
+        },
+      },
+    };
     expect((await engine.cluster())?.map((member) => member.name)).toEqual(['az-a']);
   });
 

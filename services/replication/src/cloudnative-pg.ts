@@ -13,7 +13,10 @@ const ZONE_LABEL = 'topology.kubernetes.io/zone';
 export const PHASE_SWITCHOVER = 'Switchover in progress';
 export { MERGE_PATCH };
 /** The design's durability setting (MCH_DURABILITY) as CloudNativePG's spec.postgresql.synchronous.dataDurability. */
-export const DATA_DURABILITY: Readonly<Record<string, 'preferred' | 'required'>> = { available: 'preferred', strict: 'required' };
+export const DATA_DURABILITY: Readonly<Record<string, 'preferred' | 'required'>> = {
+  available: 'preferred',
+  strict: 'required',
+};
 
 /** The parts of a `postgresql.cnpg.io/v1` Cluster this engine reads. */
 export interface CnpgCluster {
@@ -68,13 +71,21 @@ export class CloudNativePgEngine implements HaEngine {
     return `/apis/postgresql.cnpg.io/v1/namespaces/${encodeURIComponent(this.options.namespace)}/clusters/${encodeURIComponent(this.options.cluster)}`;
   }
 
-  private request(method: string, path: string, body?: { contentType: string; text: string }): ReturnType<KubeApi['request']> {
+  private request(
+    method: string,
+    path: string,
+    body?: { contentType: string; text: string },
+  ): ReturnType<KubeApi['request']> {
     return this.api.request(method, path, body);
   }
 
   async readCluster(): Promise<CnpgCluster> {
     const answer = await this.request('GET', this.clusterPath);
-    if (answer.status !== 200) throw new UnavailableError(`the Kubernetes API answered ${answer.status} for Cluster ${this.options.cluster}: ${answer.body.slice(0, 200)}`, 'ENGINE_UNAVAILABLE');
+    if (answer.status !== 200)
+      throw new UnavailableError(
+        `the Kubernetes API answered ${answer.status} for Cluster ${this.options.cluster}: ${answer.body.slice(0, 200)}`,
+        'ENGINE_UNAVAILABLE',
+      );
     return JSON.parse(answer.body) as CnpgCluster;
   }
 
@@ -87,9 +98,16 @@ export class CloudNativePgEngine implements HaEngine {
     const label = cluster.status?.topology?.instances?.[instance]?.[ZONE_LABEL];
     for (const [zone, value] of this.options.zones) if (value === label) return zone;
     if (label !== undefined) return undefined;
-    const unlabelled = (cluster.status?.instanceNames ?? []).filter((name) => cluster.status?.topology?.instances?.[name]?.[ZONE_LABEL] === undefined);
-    const labelled = new Set(Object.values(cluster.status?.topology?.instances ?? {}).map((labels) => labels[ZONE_LABEL]));
-    const free = [...this.options.zones].filter(([, value]) => !labelled.has(value)).map(([zone]) => zone).sort();
+    const unlabelled = (cluster.status?.instanceNames ?? []).filter(
+      (name) => cluster.status?.topology?.instances?.[name]?.[ZONE_LABEL] === undefined,
+    );
+    const labelled = new Set(
+      Object.values(cluster.status?.topology?.instances ?? {}).map((labels) => labels[ZONE_LABEL]),
+    );
+    const free = [...this.options.zones]
+      .filter(([, value]) => !labelled.has(value))
+      .map(([zone]) => zone)
+      .sort();
     return free[unlabelled.indexOf(instance)];
   }
 
@@ -131,10 +149,18 @@ export class CloudNativePgEngine implements HaEngine {
       const cluster = await this.readCluster();
       const current = cluster.status?.currentPrimary;
       const target = this.instanceIn(cluster, candidate);
-      if (!target) throw new FailedPreconditionError(`no instance of Cluster ${this.options.cluster} is in ${candidate}`, 'SWITCHOVER_REFUSED');
-      if (current !== this.instanceIn(cluster, leader)) throw new FailedPreconditionError(`the primary is no longer in ${leader}`, 'SWITCHOVER_REFUSED');
+      if (!target)
+        throw new FailedPreconditionError(
+          `no instance of Cluster ${this.options.cluster} is in ${candidate}`,
+          'SWITCHOVER_REFUSED',
+        );
+      if (current !== this.instanceIn(cluster, leader))
+        throw new FailedPreconditionError(`the primary is no longer in ${leader}`, 'SWITCHOVER_REFUSED');
       if (cluster.status?.targetPrimary && cluster.status.targetPrimary !== current) {
-        throw new FailedPreconditionError(`CloudNativePG is already moving the primary to ${cluster.status.targetPrimary}`, 'SWITCHOVER_REFUSED');
+        throw new FailedPreconditionError(
+          `CloudNativePG is already moving the primary to ${cluster.status.targetPrimary}`,
+          'SWITCHOVER_REFUSED',
+        );
       }
       const patch = {
         metadata: { resourceVersion: cluster.metadata.resourceVersion },
@@ -145,12 +171,25 @@ export class CloudNativePgEngine implements HaEngine {
           phaseReason: `Switching over to ${target}`,
         },
       };
-      const answer = await this.request('PATCH', `${this.clusterPath}/status`, { contentType: MERGE_PATCH, text: JSON.stringify(patch) });
+      const answer = await this.request('PATCH', `${this.clusterPath}/status`, {
+        contentType: MERGE_PATCH,
+        text: JSON.stringify(patch),
+      });
       if (answer.status === 200) return `CloudNativePG will promote ${target}`;
       if (answer.status === 409) continue; // someone else changed the Cluster: read it again
-      if (answer.status === 403 || answer.status === 422) throw new FailedPreconditionError(`the Kubernetes API refused the switchover (${answer.status}): ${answer.body.slice(0, 200)}`, 'SWITCHOVER_REFUSED');
-      throw new UnavailableError(`switchover could not be requested: ${answer.status} ${answer.body.slice(0, 200)}`, 'ENGINE_UNAVAILABLE');
+      if (answer.status === 403 || answer.status === 422)
+        throw new FailedPreconditionError(
+          `the Kubernetes API refused the switchover (${answer.status}): ${answer.body.slice(0, 200)}`,
+          'SWITCHOVER_REFUSED',
+        );
+      throw new UnavailableError(
+        `switchover could not be requested: ${answer.status} ${answer.body.slice(0, 200)}`,
+        'ENGINE_UNAVAILABLE',
+      );
     }
-    throw new UnavailableError('switchover could not be requested: the Cluster kept changing (409 three times)', 'ENGINE_UNAVAILABLE');
+    throw new UnavailableError(
+      'switchover could not be requested: the Cluster kept changing (409 three times)',
+      'ENGINE_UNAVAILABLE',
+    );
   }
 }

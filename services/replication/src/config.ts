@@ -1,12 +1,24 @@
 // Replication's configuration: the kit's keys plus which HA engine it observes and where that answers: Patroni's
 // REST API of each zone, or a CloudNativePG Cluster through the Kubernetes API.
-import { ConfigError, ConfigOf, ConfigField, int, loadConfig, optionalStr, serviceConfigSpec, str } from '../../common/src/config';
+import {
+  ConfigError,
+  ConfigOf,
+  ConfigField,
+  int,
+  loadConfig,
+  optionalStr,
+  serviceConfigSpec,
+  str,
+} from '../../common/src/config';
 
 function urlList(): ConfigField<string[]> {
   return {
     parse: (raw) => {
       if (raw === undefined) return [];
-      const urls = raw.split(',').map((url) => url.trim()).filter(Boolean);
+      const urls = raw
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean);
       for (const url of urls) {
         if (!/^https?:\/\/[^\s]+$/.test(url)) throw new Error(`"${url}" is not an http(s) URL`);
       }
@@ -20,7 +32,10 @@ function zoneMap(): ConfigField<Map<string, string>> {
   return {
     parse: (raw) => {
       const zones = new Map<string, string>();
-      for (const entry of (raw ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+      for (const entry of (raw ?? '')
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)) {
         const [zone, label] = entry.split('=').map((part) => part.trim());
         if (!zone || !label || !/^az-[a-z0-9]+$/.test(zone)) throw new Error(`"${entry}" is not az-<id>=<zone label>`);
         zones.set(zone, label);
@@ -78,12 +93,23 @@ export type ReplicationConfig = ConfigOf<typeof replicationConfigSpec>;
 export function loadReplicationConfig(env: NodeJS.ProcessEnv = process.env): ReplicationConfig {
   const config = loadConfig(replicationConfigSpec, env);
   const problems: string[] = [];
-  if (config.HA_ENGINE === 'patroni' && config.PATRONI_API_URLS.length === 0) problems.push('PATRONI_API_URLS: is required with HA_ENGINE=patroni: the Patroni REST API of each zone, comma-separated');
+  if (config.HA_ENGINE === 'patroni' && config.PATRONI_API_URLS.length === 0)
+    problems.push(
+      'PATRONI_API_URLS: is required with HA_ENGINE=patroni: the Patroni REST API of each zone, comma-separated',
+    );
   if (config.HA_ENGINE === 'cloudnative-pg') {
-    if (!config.POSTGRES_CLUSTER) problems.push('POSTGRES_CLUSTER: is required with HA_ENGINE=cloudnative-pg: the name of the CloudNativePG Cluster');
-    if (!config.POD_NAMESPACE) problems.push('POD_NAMESPACE: is required with HA_ENGINE=cloudnative-pg: the namespace of the Cluster (the pod\'s own)');
-    if (config.CNPG_ZONES.size === 0) problems.push('CNPG_ZONES: is required with HA_ENGINE=cloudnative-pg: az-a=<zone label>,az-b=<zone label>');
-    if (!config.KUBERNETES_API_URL && !config.KUBERNETES_SERVICE_HOST) problems.push('KUBERNETES_API_URL: is required outside a pod (no KUBERNETES_SERVICE_HOST)');
+    if (!config.POSTGRES_CLUSTER)
+      problems.push(
+        'POSTGRES_CLUSTER: is required with HA_ENGINE=cloudnative-pg: the name of the CloudNativePG Cluster',
+      );
+    if (!config.POD_NAMESPACE)
+      problems.push(
+        "POD_NAMESPACE: is required with HA_ENGINE=cloudnative-pg: the namespace of the Cluster (the pod's own)",
+      );
+    if (config.CNPG_ZONES.size === 0)
+      problems.push('CNPG_ZONES: is required with HA_ENGINE=cloudnative-pg: az-a=<zone label>,az-b=<zone label>');
+    if (!config.KUBERNETES_API_URL && !config.KUBERNETES_SERVICE_HOST)
+      problems.push('KUBERNETES_API_URL: is required outside a pod (no KUBERNETES_SERVICE_HOST)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -6,7 +6,11 @@ import type { Database } from '../../common/src/pg/database';
 import { FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../common/src/errors';
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { CallContext } from '../../common/src/grpc/context';
-import { MemberRole, ReplicationServiceService, ReplicationStatus } from '../../common/src/gen/mch/replication/v1/replication';
+import {
+  MemberRole,
+  ReplicationServiceService,
+  ReplicationStatus,
+} from '../../common/src/gen/mch/replication/v1/replication';
 import type { ObjectStore } from './objects/store';
 import type { ReplicationObserver } from './observer';
 import type { HaEngine } from './engine';
@@ -24,11 +28,17 @@ async function currentStatus(observer: ReplicationObserver): Promise<Replication
 }
 
 function requireObjects(objects: ObjectStore | undefined): ObjectStore {
-  if (!objects) throw new UnavailableError('the object store is not configured (OBJECT_STORE_AGENTS)', 'OBJECT_STORE_UNCONFIGURED');
+  if (!objects)
+    throw new UnavailableError('the object store is not configured (OBJECT_STORE_AGENTS)', 'OBJECT_STORE_UNCONFIGURED');
   return objects;
 }
 
-export function replicationHandlers(observer: ReplicationObserver, engine: HaEngine, objects: ObjectStore | undefined, db: Database): UnaryHandlers<typeof ReplicationServiceService> {
+export function replicationHandlers(
+  observer: ReplicationObserver,
+  engine: HaEngine,
+  objects: ObjectStore | undefined,
+  db: Database,
+): UnaryHandlers<typeof ReplicationServiceService> {
   return {
     async getStatus(_request, ctx) {
       requirePlatformAdmin(ctx);
@@ -47,7 +57,8 @@ export function replicationHandlers(observer: ReplicationObserver, engine: HaEng
         if (status) feed.emit('status', status);
       }, HEARTBEAT_MS);
       try {
-        for await (const [status] of on(feed, 'status', { signal: ctx.signal })) yield { status: status as ReplicationStatus };
+        for await (const [status] of on(feed, 'status', { signal: ctx.signal }))
+          yield { status: status as ReplicationStatus };
       } catch (error) {
         if ((error as Error).name !== 'AbortError') throw error;
       } finally {
@@ -58,13 +69,19 @@ export function replicationHandlers(observer: ReplicationObserver, engine: HaEng
 
     async switchover(request, ctx) {
       requirePlatformAdmin(ctx);
-      if (!ZONES.includes(request.targetZone)) throw InvalidArgumentError.field('targetZone', `must be one of ${ZONES.join(', ')}`);
+      if (!ZONES.includes(request.targetZone))
+        throw InvalidArgumentError.field('targetZone', `must be one of ${ZONES.join(', ')}`);
       const before = await observer.poll();
-      if (before.primaryZone === request.targetZone) throw new FailedPreconditionError(`${request.targetZone} is already the primary`, 'ALREADY_PRIMARY');
-      if (!before.primaryZone) throw new UnavailableError('no zone is primary now; the HA engine is electing one', 'NO_PRIMARY');
+      if (before.primaryZone === request.targetZone)
+        throw new FailedPreconditionError(`${request.targetZone} is already the primary`, 'ALREADY_PRIMARY');
+      if (!before.primaryZone)
+        throw new UnavailableError('no zone is primary now; the HA engine is electing one', 'NO_PRIMARY');
       const target = before.members.find((member) => member.zone === request.targetZone);
       if (target?.role !== MemberRole.MEMBER_ROLE_SYNC_STANDBY) {
-        throw new FailedPreconditionError(`${request.targetZone} is not a synchronous standby (state ${target?.state ?? 'unknown'}): switching to it could lose writes`, 'TARGET_NOT_IN_SYNC');
+        throw new FailedPreconditionError(
+          `${request.targetZone} is not a synchronous standby (state ${target?.state ?? 'unknown'}): switching to it could lose writes`,
+          'TARGET_NOT_IN_SYNC',
+        );
       }
       await observer.expectSwitchover(before.primaryZone, request.targetZone, ctx.caller);
       const message = await engine.switchover(before.primaryZone, request.targetZone);
@@ -88,7 +105,8 @@ export function replicationHandlers(observer: ReplicationObserver, engine: HaEng
 
     async listAuditEvents(request, ctx) {
       const patientId = request.patientId.trim().toLowerCase();
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(patientId)) throw InvalidArgumentError.field('patientId', 'must be an id (UUID)');
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(patientId))
+        throw InvalidArgumentError.field('patientId', 'must be an id (UUID)');
       await enforce(db, ctx, canReadAudit(ctx.principal, patientId), patientId, 'audit.read');
       const pageSize = request.pageSize > 0 ? Math.min(request.pageSize, 200) : 50;
       return { events: await listAuditEvents(db, 'replication', patientId, request.before, pageSize) };

@@ -30,7 +30,9 @@ void runService({
             cluster: config.POSTGRES_CLUSTER as string,
             namespace: config.POD_NAMESPACE as string,
             zones: config.CNPG_ZONES,
-            apiUrl: config.KUBERNETES_API_URL ?? inClusterApiUrl(config.KUBERNETES_SERVICE_HOST as string, config.KUBERNETES_SERVICE_PORT),
+            apiUrl:
+              config.KUBERNETES_API_URL ??
+              inClusterApiUrl(config.KUBERNETES_SERVICE_HOST as string, config.KUBERNETES_SERVICE_PORT),
             standbys: () => db.query<StandbyRow>(STANDBYS_SQL),
           })
         : new PatroniClient(config.PATRONI_API_URLS);
@@ -38,14 +40,22 @@ void runService({
     const agents = parseAgentAddresses(config.OBJECT_STORE_AGENTS);
     let objects: ObjectStore | undefined;
     if (agents.size > 0) {
-      if (!serviceIdentity) throw new ConfigError(['OBJECT_STORE_AGENTS: needs the service\'s own credential (MCH_SERVICE_CREDENTIAL, IDENTITY_SERVICE_ADDR); the agents serve only the replication service']);
-      const contentTypes = config.OBJECT_CONTENT_TYPES.split(',').map((type) => type.trim().toLowerCase()).filter(Boolean);
+      if (!serviceIdentity)
+        throw new ConfigError([
+          "OBJECT_STORE_AGENTS: needs the service's own credential (MCH_SERVICE_CREDENTIAL, IDENTITY_SERVICE_ADDR); the agents serve only the replication service",
+        ]);
+      const contentTypes = config.OBJECT_CONTENT_TYPES.split(',')
+        .map((type) => type.trim().toLowerCase())
+        .filter(Boolean);
       objects = new ObjectStore(
         db,
         new StoreAgents(agents, serviceIdentity),
         new ObjectAccess(db, new GrpcConsultationAccess(config.CONSULTATION_SERVICE_ADDR)),
         {
-          rules: { maxBytes: config.OBJECT_MAX_BYTES, contentTypes: contentTypes.length > 0 ? contentTypes : DEFAULT_CONTENT_TYPES },
+          rules: {
+            maxBytes: config.OBJECT_MAX_BYTES,
+            contentTypes: contentTypes.length > 0 ? contentTypes : DEFAULT_CONTENT_TYPES,
+          },
           durability: config.MCH_DURABILITY,
           repairIntervalMs: config.OBJECT_REPAIR_INTERVAL_MS,
           scanIntervalMs: config.OBJECT_SCAN_INTERVAL_MS,
@@ -67,11 +77,17 @@ void runService({
       staleAfterMs: config.BACKUP_STALE_HOURS * 3_600_000,
       logger,
       archiver: async () => {
-        const rows = await db.query<{ last_archived_time: Date | null; last_failed_time: Date | null; last_failed_wal: string | null }>(
-          'SELECT last_archived_time, last_failed_time, last_failed_wal FROM pg_stat_archiver',
-        );
+        const rows = await db.query<{
+          last_archived_time: Date | null;
+          last_failed_time: Date | null;
+          last_failed_wal: string | null;
+        }>('SELECT last_archived_time, last_failed_time, last_failed_wal FROM pg_stat_archiver');
         const row = rows[0];
-        return { lastArchivedAt: row?.last_archived_time ?? undefined, lastFailedAt: row?.last_failed_time ?? undefined, lastFailedWal: row?.last_failed_wal ?? undefined };
+        return {
+          lastArchivedAt: row?.last_archived_time ?? undefined,
+          lastFailedAt: row?.last_failed_time ?? undefined,
+          lastFailedWal: row?.last_failed_wal ?? undefined,
+        };
       },
     });
     await backups.start();

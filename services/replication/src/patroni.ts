@@ -22,7 +22,12 @@ export class PatroniClient implements HaEngine {
         const response = await fetch(`${url}/cluster`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         if (!response.ok) continue;
         const body = (await response.json()) as { members?: Array<EngineMember & { api_url?: string }> };
-        return Promise.all((body.members ?? []).map(async (member) => ({ ...member, reachable: member.api_url ? await this.answers(member.api_url) : true })));
+        return Promise.all(
+          (body.members ?? []).map(async (member) => ({
+            ...member,
+            reachable: member.api_url ? await this.answers(member.api_url) : true,
+          })),
+        );
       } catch {
         // this zone's API is down; ask the other
       }
@@ -32,7 +37,9 @@ export class PatroniClient implements HaEngine {
 
   private async answers(apiUrl: string): Promise<boolean> {
     try {
-      const response = await fetch(`${new URL(apiUrl).origin}/liveness`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) });
+      const response = await fetch(`${new URL(apiUrl).origin}/liveness`, {
+        signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      });
       return response.ok;
     } catch {
       return false;
@@ -53,7 +60,8 @@ export class PatroniClient implements HaEngine {
         const text = (await response.text()).trim();
         if (response.ok) return text || 'switchover accepted';
         // 412 and 503 are the engine refusing (candidate not healthy, not sync): a state conflict.
-        if (response.status === 412 || response.status === 400) throw new FailedPreconditionError(`the HA engine refused the switchover: ${text}`, 'SWITCHOVER_REFUSED');
+        if (response.status === 412 || response.status === 400)
+          throw new FailedPreconditionError(`the HA engine refused the switchover: ${text}`, 'SWITCHOVER_REFUSED');
         lastError = `${response.status} ${text}`;
       } catch (error) {
         if (error instanceof FailedPreconditionError) throw error;

@@ -20,7 +20,9 @@ beforeAll(async () => {
 afterAll(() => client.end());
 
 test('the service role reads sync state and lag through pg_monitor, not as a superuser', async () => {
-  const role = await client.query<{ superuser: boolean; monitor: boolean }>(`SELECT rolsuper AS superuser, pg_has_role(current_user, 'pg_monitor', 'MEMBER') AS monitor FROM pg_roles WHERE rolname = current_user`);
+  const role = await client.query<{ superuser: boolean; monitor: boolean }>(
+    `SELECT rolsuper AS superuser, pg_has_role(current_user, 'pg_monitor', 'MEMBER') AS monitor FROM pg_roles WHERE rolname = current_user`,
+  );
   expect(role.rows[0]).toEqual({ superuser: false, monitor: true });
   const standbys = (await client.query<StandbyRow>(STANDBYS_SQL)).rows;
   const standby = standbys.find((row) => row.application_name !== platform.initialLeader);
@@ -37,14 +39,44 @@ test('the engine reports the real pair: the primary and its synchronous standby'
   const cluster = healthyCluster(['zone-a', 'zone-b']);
   api.cluster = {
     ...cluster,
-    status: { ...cluster.status, currentPrimary: leader, targetPrimary: leader, instanceNames: ['az-a', 'az-b'], instancesStatus: { healthy: ['az-a', 'az-b'] }, topology: { instances: { 'az-a': { 'topology.kubernetes.io/zone': 'zone-a' }, 'az-b': { 'topology.kubernetes.io/zone': 'zone-b' } } } },
+    status: {
+      ...cluster.status,
+      currentPrimary: leader,
+      targetPrimary: leader,
+      instanceNames: ['az-a', 'az-b'],
+      instancesStatus: { healthy: ['az-a', 'az-b'] },
+      topology: {
+        instances: {
+          'az-a': { 'topology.kubernetes.io/zone': 'zone-a' },
+          'az-b': { 'topology.kubernetes.io/zone': 'zone-b' },
+        },
+      },
+    },
   };
   const apiUrl = await api.start();
   try {
-    const engine = new CloudNativePgEngine({ cluster: 'mch-pg', namespace: 'mch', zones: new Map([['az-a', 'zone-a'], ['az-b', 'zone-b']]), apiUrl, token: () => TOKEN, standbys: async () => (await client.query<StandbyRow>(STANDBYS_SQL)).rows });
+    const engine = new CloudNativePgEngine({
+      cluster: 'mch-pg',
+      namespace: 'mch',
+      zones: new Map([
+        ['az-a', 'zone-a'],
+        ['az-b', 'zone-b'],
+      ]),
+      apiUrl,
+      token: () => TOKEN,
+      standbys: async () => (await client.query<StandbyRow>(STANDBYS_SQL)).rows,
+    });
     const members = await engine.cluster();
-    expect(members?.find((member) => member.name === leader)).toMatchObject({ role: 'primary', state: 'running', reachable: true });
-    expect(members?.find((member) => member.name === other)).toMatchObject({ role: 'sync_standby', state: 'streaming', reachable: true });
+    expect(members?.find((member) => member.name === leader)).toMatchObject({
+      role: 'primary',
+      state: 'running',
+      reachable: true,
+    });
+    expect(members?.find((member) => member.name === other)).toMatchObject({
+      role: 'sync_standby',
+      state: 'streaming',
+      reachable: true,
+    });
   } finally {
     await api.stop();
   }

@@ -19,7 +19,10 @@ export function healthyCluster(zoneLabels: readonly [string, string] = ['zone-a'
     spec: {
       instances: 2,
       storage: { size: '20Gi' },
-      postgresql: { synchronous: { method: 'any', number: 1, dataDurability: 'preferred' }, syncReplicaElectionConstraint: { enabled: true, nodeLabelsAntiAffinity: ['topology.kubernetes.io/zone'] } },
+      postgresql: {
+        synchronous: { method: 'any', number: 1, dataDurability: 'preferred' },
+        syncReplicaElectionConstraint: { enabled: true, nodeLabelsAntiAffinity: ['topology.kubernetes.io/zone'] },
+      },
     },
     status: {
       instances: 2,
@@ -30,7 +33,14 @@ export function healthyCluster(zoneLabels: readonly [string, string] = ['zone-a'
       timelineID: 3,
       instanceNames: ['mch-pg-1', 'mch-pg-2'],
       instancesStatus: { healthy: ['mch-pg-1', 'mch-pg-2'] },
-      topology: { instances: { 'mch-pg-1': { 'topology.kubernetes.io/zone': zoneLabels[0] }, 'mch-pg-2': { 'topology.kubernetes.io/zone': zoneLabels[1] } }, nodesUsed: 2, successfullyExtracted: true },
+      topology: {
+        instances: {
+          'mch-pg-1': { 'topology.kubernetes.io/zone': zoneLabels[0] },
+          'mch-pg-2': { 'topology.kubernetes.io/zone': zoneLabels[1] },
+        },
+        nodesUsed: 2,
+        successfullyExtracted: true,
+      },
     },
   } as unknown as CnpgCluster & KubeObject;
 }
@@ -38,7 +48,10 @@ export function healthyCluster(zoneLabels: readonly [string, string] = ['zone-a'
 /** RFC 7386: objects merge key by key, null deletes, anything else replaces. */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  const result: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  const result: Record<string, unknown> =
+    typeof target === 'object' && target !== null && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];
     else result[key] = mergePatch(result[key], value);
@@ -71,18 +84,31 @@ export class FakeKubeApi {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     const contentType = request.headers['content-type'];
     this.requests.push({ method: request.method ?? '', path, contentType });
-    if (request.headers.authorization !== `Bearer ${TOKEN}`) return this.send(response, 401, { kind: 'Status', reason: 'Unauthorized' });
-    if (path !== CLUSTER_PATH && path !== `${CLUSTER_PATH}/status`) return this.send(response, 404, { kind: 'Status', reason: 'NotFound' });
+    if (request.headers.authorization !== `Bearer ${TOKEN}`)
+      return this.send(response, 401, { kind: 'Status', reason: 'Unauthorized' });
+    if (path !== CLUSTER_PATH && path !== `${CLUSTER_PATH}/status`)
+      return this.send(response, 404, { kind: 'Status', reason: 'NotFound' });
     if (request.method === 'GET') return this.send(response, 200, this.cluster);
     if (request.method !== 'PATCH') return this.send(response, 405, { kind: 'Status', reason: 'MethodNotAllowed' });
-    if (contentType !== MERGE_PATCH) return this.send(response, 415, { kind: 'Status', reason: 'UnsupportedMediaType' });
-    const patch = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { metadata?: { resourceVersion?: string }; status?: unknown; spec?: unknown };
-    if (patch.metadata?.resourceVersion && patch.metadata.resourceVersion !== this.cluster.metadata.resourceVersion) return this.send(response, 409, { kind: 'Status', reason: 'Conflict' });
+    if (contentType !== MERGE_PATCH)
+      return this.send(response, 415, { kind: 'Status', reason: 'UnsupportedMediaType' });
+    const patch = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      metadata?: { resourceVersion?: string };
+      status?: unknown;
+      spec?: unknown;
+    };
+    if (patch.metadata?.resourceVersion && patch.metadata.resourceVersion !== this.cluster.metadata.resourceVersion)
+      return this.send(response, 409, { kind: 'Status', reason: 'Conflict' });
     // The status subresource: a patch of it changes only status; a patch of the main resource never changes status.
     const before = this.cluster;
-    const patched = mergePatch(before, path.endsWith('/status') ? { status: patch.status } : { spec: patch.spec }) as typeof before;
-    this.cluster = { ...patched, metadata: { ...before.metadata, resourceVersion: String(Number(before.metadata.resourceVersion) + 1) } };
+    const patched = mergePatch(
+      before,
+      path.endsWith('/status') ? { status: patch.status } : { spec: patch.spec },
+    ) as typeof before;
+    this.cluster = {
+      ...patched,
+      metadata: { ...before.metadata, resourceVersion: String(Number(before.metadata.resourceVersion) + 1) },
+    };
     return this.send(response, 200, this.cluster);
   }
 }
-

@@ -10,7 +10,15 @@ const platform = readTestPlatform();
 let db: Database;
 
 beforeAll(() => {
-  db = new Database({ rwUrl: platform.rwUrl, schema: 'replication', applicationName: 'lease-test', poolMax: 2, statementTimeoutMs: 5_000, commitUnknownAfterMs: 5_000, logger: createLogger('lease-test', 'silent') });
+  db = new Database({
+    rwUrl: platform.rwUrl,
+    schema: 'replication',
+    applicationName: 'lease-test',
+    poolMax: 2,
+    statementTimeoutMs: 5_000,
+    commitUnknownAfterMs: 5_000,
+    logger: createLogger('lease-test', 'silent'),
+  });
 });
 
 afterAll(async () => {

@@ -24,7 +24,11 @@ interface Answer {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-async function request(method: string, route: string, options: { user?: string; body?: Buffer | ReadableStream<Uint8Array>; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function request(
+  method: string,
+  route: string,
+  options: { user?: string; body?: Buffer | ReadableStream<Uint8Array>; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { 'x-mch-purpose': 'treatment', ...(options.headers ?? {}) };
   if (options.user) headers.authorization = `Bearer ${tokens[options.user]}`;
   const init: RequestInit & { duplex?: 'half' } = { method, headers, body: options.body as never };
@@ -32,11 +36,25 @@ async function request(method: string, route: string, options: { user?: string; 
   const response = await fetch(`${platform.gatewayUrl}${route}`, init);
   const body = Buffer.from(await response.arrayBuffer());
   const type = response.headers.get('content-type') ?? '';
-  return { status: response.status, headers: response.headers, body, json: type.startsWith('application/json') && body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body,
+    json: type.startsWith('application/json') && body.length > 0 ? JSON.parse(body.toString('utf8')) : undefined,
+  };
 }
 
-function upload(user: string, bytes: Buffer | ReadableStream<Uint8Array>, contentType: string, reference: string): Promise<Answer> {
-  return request('POST', `/v1/objects?reference=${encodeURIComponent(reference)}`, { user, body: bytes, headers: { 'content-type': contentType, 'idempotency-key': `test-${randomBytes(8).toString('hex')}` } });
+function upload(
+  user: string,
+  bytes: Buffer | ReadableStream<Uint8Array>,
+  contentType: string,
+  reference: string,
+): Promise<Answer> {
+  return request('POST', `/v1/objects?reference=${encodeURIComponent(reference)}`, {
+    user,
+    body: bytes,
+    headers: { 'content-type': contentType, 'idempotency-key': `test-${randomBytes(8).toString('hex')}` },
+  });
 }
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -52,14 +70,19 @@ function copyPath(zone: 'az-a' | 'az-b', id: string): string {
 }
 
 function fieldsOf(answer: Answer): string[] {
-  return (answer.json?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) => (detail.fieldViolations ?? []).map((v) => v.field));
+  return (answer.json?.details ?? []).flatMap((detail: { fieldViolations?: { field: string }[] }) =>
+    (detail.fieldViolations ?? []).map((v) => v.field),
+  );
 }
 
 async function metadataRows(id: string): Promise<number> {
   const client = new Client({ connectionString: platform.rwUrl });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>('SELECT count(*)::text AS n FROM replication.objects WHERE id = $1', [id]);
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM replication.objects WHERE id = $1',
+      [id],
+    );
     return Number(rows[0]?.n ?? 0);
   } finally {
     await client.end();
@@ -95,15 +118,18 @@ async function untilAgentsAnswer(): Promise<void> {
 
 /** The agents remove the temporary file of a cancelled upload as the cancellation reaches them (bounded wait). */
 async function noTemporaryFiles(): Promise<void> {
-  const leftovers = (): string[] => (['az-a', 'az-b'] as const).flatMap((zone) => readdirSync(path.join(agentDir(zone), 'tmp')));
-  for (let attempt = 0; attempt < 100 && leftovers().length > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const leftovers = (): string[] =>
+    (['az-a', 'az-b'] as const).flatMap((zone) => readdirSync(path.join(agentDir(zone), 'tmp')));
+  for (let attempt = 0; attempt < 100 && leftovers().length > 0; attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   expect(leftovers()).toEqual([]);
 }
 
 let patientId: string;
 
 beforeAll(async () => {
-  for (const user of ['lufeng.midwife', 'pref.clinician', 'pref.analyst', 'platform.admin']) tokens[user] = (await api.login(user)).accessToken;
+  for (const user of ['lufeng.midwife', 'pref.clinician', 'pref.analyst', 'platform.admin'])
+    tokens[user] = (await api.login(user)).accessToken;
   const registered = await api.call('POST', '/v1/patients', {
     token: tokens['lufeng.midwife'],
     body: { nationalId: nextFemaleId('1993-02-11'), name: '王丽', countyCode: 'lufeng' },
@@ -119,7 +145,14 @@ describe('objects through the gateway', () => {
     const stored = await upload('lufeng.midwife', image, 'image/jpeg', `patient:${patientId}`);
     expect(stored.status).toBe(201);
     const id = sha256(image);
-    expect(stored.json.object).toMatchObject({ id, sha256: id, size: String(image.length), contentType: 'image/jpeg', references: [`patient:${patientId}`], zones: ['az-a', 'az-b'] });
+    expect(stored.json.object).toMatchObject({
+      id,
+      sha256: id,
+      size: String(image.length),
+      contentType: 'image/jpeg',
+      references: [`patient:${patientId}`],
+      zones: ['az-a', 'az-b'],
+    });
     expect(stored.json.object.exposed ?? false).toBe(false);
     expect(stored.headers.get('location')).toBe(`/v1/objects/${id}`);
     for (const zone of ['az-a', 'az-b'] as const) expect(sha256(readFileSync(copyPath(zone, id)))).toBe(id);
@@ -131,18 +164,25 @@ describe('objects through the gateway', () => {
     expect(read.headers.get('content-length')).toBe(String(image.length));
     expect(read.body.equals(image)).toBe(true);
 
-    const unchanged = await request('GET', `/v1/objects/${id}`, { user: 'pref.clinician', headers: { 'if-none-match': `"${id}"` } });
+    const unchanged = await request('GET', `/v1/objects/${id}`, {
+      user: 'pref.clinician',
+      headers: { 'if-none-match': `"${id}"` },
+    });
     expect(unchanged.status).toBe(304);
   });
 
   it('lets only those who may read the patient read her objects', async () => {
     const report = Buffer.from('HbA1c 5.1%\n');
     const id = sha256(report);
-    expect((await upload('lufeng.midwife', report, 'text/plain; charset=utf-8', `patient:${patientId}`)).status).toBe(201);
+    expect((await upload('lufeng.midwife', report, 'text/plain; charset=utf-8', `patient:${patientId}`)).status).toBe(
+      201,
+    );
     const analyst = await request('GET', `/v1/objects/${id}`, { user: 'pref.analyst' });
     expect(analyst.status).toBe(403);
     expect(analyst.body.includes(report)).toBe(false);
-    expect((await request('GET', `/v1/objects/${id}`, { user: 'pref.clinician', headers: { 'x-mch-purpose': '' } })).status).toBe(403);
+    expect(
+      (await request('GET', `/v1/objects/${id}`, { user: 'pref.clinician', headers: { 'x-mch-purpose': '' } })).status,
+    ).toBe(403);
     expect((await request('GET', `/v1/objects/${id}`)).status).toBe(401);
     expect((await request('GET', `/v1/objects/${id}/info`, { user: 'pref.analyst' })).status).toBe(403);
     // Attaching to a patient is a record write: analysts may not.
@@ -156,12 +196,16 @@ describe('objects through the gateway', () => {
     const admin = (await api.login('lufeng.admin')).accessToken;
     const trail = await api.call('GET', `/v1/patients/${patientId}/audit`, { token: admin });
     expect(trail.status).toBe(200);
-    const actions = (trail.body.events as Array<{ service: string; action: string; outcome: string }>).filter((event) => event.service === 'replication').map((event) => `${event.action} ${event.outcome}`);
-    expect(actions).toEqual(expect.arrayContaining(['object.put allowed', 'object.read allowed', 'object.read denied', 'object.put denied']));
+    const actions = (trail.body.events as Array<{ service: string; action: string; outcome: string }>)
+      .filter((event) => event.service === 'replication')
+      .map((event) => `${event.action} ${event.outcome}`);
+    expect(actions).toEqual(
+      expect.arrayContaining(['object.put allowed', 'object.read allowed', 'object.read denied', 'object.put denied']),
+    );
     expect(trail.body.unavailableServices ?? []).not.toContain('replication');
   });
 
-  it('describes both object routes in /openapi.json, with the stored object\'s schema', async () => {
+  it("describes both object routes in /openapi.json, with the stored object's schema", async () => {
     const document = (await (await fetch(`${platform.gatewayUrl}/openapi.json`)).json()) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(document.paths['/v1/objects'].post.requestBody.content['*/*']).toBeDefined();
     expect(document.paths['/v1/objects/{id}'].get.responses['200']).toBeDefined();
@@ -177,25 +221,47 @@ describe('objects through the gateway', () => {
     const badReference = await upload('lufeng.midwife', program, 'image/png', 'record:42');
     expect(badReference.status).toBe(400);
     expect(fieldsOf(badReference)).toEqual(['reference']);
-    const noReference = await request('POST', '/v1/objects', { user: 'lufeng.midwife', body: program, headers: { 'content-type': 'image/png' } });
+    const noReference = await request('POST', '/v1/objects', {
+      user: 'lufeng.midwife',
+      body: program,
+      headers: { 'content-type': 'image/png' },
+    });
     expect(fieldsOf(noReference)).toEqual(['reference']);
     const traversal = await upload('lufeng.midwife', program, 'image/png', 'consultation:../../etc/passwd\u0000');
     expect(fieldsOf(traversal)).toEqual(['reference']);
     // A declared hash the bytes do not match: refused after the last byte, nothing kept.
-    const wrongHash = await request('POST', `/v1/objects?reference=patient:${patientId}&sha256=${sha256(Buffer.from('other'))}`, {
+    const wrongHash = await request(
+      'POST',
+      `/v1/objects?reference=patient:${patientId}&sha256=${sha256(Buffer.from('other'))}`,
+      {
+        user: 'lufeng.midwife',
+        body: program,
+        headers: { 'content-type': 'image/png', 'idempotency-key': `test-${randomBytes(8).toString('hex')}` },
+      },
+    );
+    expect(fieldsOf(wrongHash)).toEqual(['sha256']);
+    const badKey = await request('POST', `/v1/objects?reference=patient:${patientId}`, {
       user: 'lufeng.midwife',
       body: program,
-      headers: { 'content-type': 'image/png', 'idempotency-key': `test-${randomBytes(8).toString('hex')}` },
+      headers: { 'content-type': 'image/png', 'idempotency-key': 'x' },
     });
-    expect(fieldsOf(wrongHash)).toEqual(['sha256']);
-    const badKey = await request('POST', `/v1/objects?reference=patient:${patientId}`, { user: 'lufeng.midwife', body: program, headers: { 'content-type': 'image/png', 'idempotency-key': 'x' } });
     expect(fieldsOf(badKey)).toEqual(['Idempotency-Key']);
-    expect(fieldsOf(await request('POST', `/v1/objects?reference=patient:${patientId}&colour=red`, { user: 'lufeng.midwife', body: program, headers: { 'content-type': 'image/png' } }))).toEqual(['colour']);
+    expect(
+      fieldsOf(
+        await request('POST', `/v1/objects?reference=patient:${patientId}&colour=red`, {
+          user: 'lufeng.midwife',
+          body: program,
+          headers: { 'content-type': 'image/png' },
+        }),
+      ),
+    ).toEqual(['colour']);
     expect(await metadataRows(id)).toBe(0);
     for (const zone of ['az-a', 'az-b'] as const) expect(existsSync(copyPath(zone, id))).toBe(false);
     await noTemporaryFiles();
     expect((await request('GET', `/v1/objects/${'0'.repeat(64)}`, { user: 'pref.clinician' })).status).toBe(404);
-    expect(fieldsOf(await request('GET', '/v1/objects/..%2F..%2Fetc%2Fpasswd', { user: 'pref.clinician' }))).toEqual(['id']);
+    expect(fieldsOf(await request('GET', '/v1/objects/..%2F..%2Fetc%2Fpasswd', { user: 'pref.clinician' }))).toEqual([
+      'id',
+    ]);
     expect(fieldsOf(await request('GET', '/v1/objects/not-a-hash', { user: 'pref.clinician' }))).toEqual(['id']);
   });
 
@@ -204,7 +270,12 @@ describe('objects through the gateway', () => {
     const declared = await new Promise<number>((resolve, reject) => {
       const sending = httpRequest(`${platform.gatewayUrl}/v1/objects?reference=patient:${patientId}`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${tokens['lufeng.midwife']}`, 'x-mch-purpose': 'treatment', 'content-type': 'application/pdf', 'content-length': String(LIMIT + 1) },
+        headers: {
+          authorization: `Bearer ${tokens['lufeng.midwife']}`,
+          'x-mch-purpose': 'treatment',
+          'content-type': 'application/pdf',
+          'content-length': String(LIMIT + 1),
+        },
       });
       sending.on('response', (response) => {
         response.resume();
@@ -238,8 +309,10 @@ describe('objects through the gateway', () => {
     await noTemporaryFiles();
   });
 
-  it('keeps taking objects while zone b\'s agent is down, flags them exposed, and copies them to b when it returns', async () => {
-    expect(await sendControl(platform.dataDir, { target: 'objects', action: 'stop', name: 'az-b' })).toMatchObject({ ok: true });
+  it("keeps taking objects while zone b's agent is down, flags them exposed, and copies them to b when it returns", async () => {
+    expect(await sendControl(platform.dataDir, { target: 'objects', action: 'stop', name: 'az-b' })).toMatchObject({
+      ok: true,
+    });
     const scan = randomBytes(2 * MB + 7);
     const id = sha256(scan);
     let stored: Answer;
@@ -252,9 +325,13 @@ describe('objects through the gateway', () => {
       expect((await request('GET', `/v1/objects/${id}`, { user: 'pref.clinician' })).body.equals(scan)).toBe(true);
       const status = await request('GET', '/v1/replication/status', { user: 'platform.admin' });
       expect(status.json.status.objectStore).toMatchObject({ exposed: true });
-      expect(status.json.status.objectStore.zones.find((zone: { zone: string }) => zone.zone === 'az-b')).toMatchObject({ zone: 'az-b' });
+      expect(status.json.status.objectStore.zones.find((zone: { zone: string }) => zone.zone === 'az-b')).toMatchObject(
+        { zone: 'az-b' },
+      );
     } finally {
-      expect(await sendControl(platform.dataDir, { target: 'objects', action: 'start', name: 'az-b' })).toMatchObject({ ok: true });
+      expect(await sendControl(platform.dataDir, { target: 'objects', action: 'start', name: 'az-b' })).toMatchObject({
+        ok: true,
+      });
     }
     const repaired = await untilInBothZones(id);
     expect(repaired.exposed ?? false).toBe(false);
@@ -263,7 +340,8 @@ describe('objects through the gateway', () => {
   });
 
   it('treats a hung agent (SIGSTOP) as down: an upload completes without it and a read falls back to the other zone', async () => {
-    const pidOf = (zone: 'az-a' | 'az-b'): number => (JSON.parse(readFileSync(path.join(platform.runDir, `objects-${zone}.pid`), 'utf8')) as { pid: number }).pid;
+    const pidOf = (zone: 'az-a' | 'az-b'): number =>
+      (JSON.parse(readFileSync(path.join(platform.runDir, `objects-${zone}.pid`), 'utf8')) as { pid: number }).pid;
     const image = randomBytes(MB);
     const id = sha256(image);
     const hungB = pidOf('az-b');
@@ -299,7 +377,11 @@ describe('objects through the gateway', () => {
     const rotten = Buffer.from(pdf);
     rotten[1000] = (rotten[1000] ?? 0) ^ 0xff;
     writeFileSync(copyPath('az-b', id), rotten);
-    const scan = await request('POST', '/v1/replication/objects/verify', { user: 'platform.admin', body: Buffer.from('{}'), headers: { 'content-type': 'application/json' } });
+    const scan = await request('POST', '/v1/replication/objects/verify', {
+      user: 'platform.admin',
+      body: Buffer.from('{}'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(scan.status).toBe(200);
     expect(Number(scan.json.corrupt)).toBeGreaterThanOrEqual(1);
     expect(Number(scan.json.repaired)).toBeGreaterThanOrEqual(1);
@@ -314,7 +396,11 @@ describe('objects through the gateway', () => {
     }
     await untilInBothZones(id);
     expect(readFileSync(copyPath('az-a', id)).equals(pdf)).toBe(true);
-    const scanAgain = await request('POST', '/v1/replication/objects/verify', { user: 'platform.admin', body: Buffer.from('{}'), headers: { 'content-type': 'application/json' } });
+    const scanAgain = await request('POST', '/v1/replication/objects/verify', {
+      user: 'platform.admin',
+      body: Buffer.from('{}'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(scanAgain.json.corrupt ?? '0').toBe('0');
     expect(scanAgain.json.stillExposed ?? '0').toBe('0');
   });
@@ -330,7 +416,11 @@ describe('objects through the gateway', () => {
     };
     const stale = place('az-a', randomBytes(5000), 2 * 86_400_000);
     const recent = place('az-b', randomBytes(5000), 0);
-    const scan = await request('POST', '/v1/replication/objects/verify', { user: 'platform.admin', body: Buffer.from('{}'), headers: { 'content-type': 'application/json' } });
+    const scan = await request('POST', '/v1/replication/objects/verify', {
+      user: 'platform.admin',
+      body: Buffer.from('{}'),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(scan.status).toBe(200);
     expect(Number(scan.json.orphans)).toBeGreaterThanOrEqual(2);
     expect(Number(scan.json.orphansQuarantined)).toBeGreaterThanOrEqual(1);

@@ -13,11 +13,15 @@ let dataDir: string;
 let api: Api;
 let admin: string;
 
-async function statusUntil(predicate: (status: any) => boolean, timeoutMs: number): Promise<{ status: any; afterMs: number }> {
+async function statusUntil(
+  predicate: (status: any) => boolean,
+  timeoutMs: number,
+): Promise<{ status: any; afterMs: number }> {
   const started = Date.now();
   for (;;) {
     const answer = await api.call('GET', '/v1/replication/status', { token: admin });
-    if (answer.status === 200 && predicate(answer.body.status)) return { status: answer.body.status, afterMs: Date.now() - started };
+    if (answer.status === 200 && predicate(answer.body.status))
+      return { status: answer.body.status, afterMs: Date.now() - started };
     if (Date.now() - started > timeoutMs) throw new Error(`status never matched: ${JSON.stringify(answer.body)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -27,7 +31,13 @@ beforeAll(async () => {
   // The services inherit the environment: the backup repository is re-read every 2 s instead of every minute.
   process.env['BACKUP_CHECK_INTERVAL_MS'] = '2000';
   dataDir = mkdtempSync(join(tmpdir(), 'mch-test-'));
-  platform = await startPlatform({ dataDir, ports: 'free', durability: 'available', services: ['identity', 'replication', 'gateway'], log: (line) => process.stderr.write(`[replication platform] ${line}\n`) });
+  platform = await startPlatform({
+    dataDir,
+    ports: 'free',
+    durability: 'available',
+    services: ['identity', 'replication', 'gateway'],
+    log: (line) => process.stderr.write(`[replication platform] ${line}\n`),
+  });
   await platform.waitForSync();
   api = new Api(platform.gatewayUrl);
   admin = (await api.login('platform.admin')).accessToken;
@@ -47,11 +57,16 @@ it('reports both zones in sync, to platform admins only', async () => {
   const clinician = (await api.login('pref.clinician')).accessToken;
   expect((await api.call('GET', '/v1/replication/status', { token: clinician })).status).toBe(403);
   expect((await api.call('GET', '/v1/replication/status')).status).toBe(401);
-  expect((await api.call('POST', '/v1/replication/switchover', { token: clinician, body: { targetZone: 'az-b' } })).status).toBe(403);
+  expect(
+    (await api.call('POST', '/v1/replication/switchover', { token: clinician, body: { targetZone: 'az-b' } })).status,
+  ).toBe(403);
 });
 
 it('reports the backup repository: no base backup at first, then the one just taken', async () => {
-  const { status: before } = await statusUntil((s) => s.backups?.configured === true && s.backups?.newestArchivedWal !== undefined, 30_000);
+  const { status: before } = await statusUntil(
+    (s) => s.backups?.configured === true && s.backups?.newestArchivedWal !== undefined,
+    30_000,
+  );
   expect(before.backups.repositoryStatus).toBe('no valid backups');
   expect(before.backups.lastBackupLabel ?? '').toBe('');
   expect(before.warnings).toEqual(expect.arrayContaining([expect.stringMatching(/^backups: no base backup yet/)]));
@@ -70,7 +85,9 @@ it('moves the primary on request and reports it as a switchover, not a failover'
   expect(answer.status).toBe(200);
   expect(answer.body.status.primaryZone).toBe('az-b');
   const { status } = await statusUntil((s) => s.primaryZone === 'az-b' && s.inSync === true, 30_000);
-  console.log(`switchover: az-b primary when the call returned after ${Date.now() - started} ms; both in sync again ${Date.now() - started} ms after the request`);
+  console.log(
+    `switchover: az-b primary when the call returned after ${Date.now() - started} ms; both in sync again ${Date.now() - started} ms after the request`,
+  );
   expect(status.lastSwitchover).toMatchObject({ fromZone: 'az-a', toZone: 'az-b', kind: 'switchover' });
   expect(status.lastFailover).toBeUndefined();
 });
@@ -79,7 +96,15 @@ it('shows a switchover on the operator page as it happens (headless Chromium)', 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();

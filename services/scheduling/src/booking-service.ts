@@ -58,7 +58,7 @@ const SERVICE_LABEL_ZH: Readonly<Record<ServiceCode, string>> = {
 };
 
 function pgError(error: unknown): { code?: string; constraint?: string } {
-  return typeof error === 'object' && error !== null ? (error) : {};
+  return typeof error === 'object' && error !== null ? error : {};
 }
 
 function startOf(violations: Violations, start: Date | undefined, earliest: boolean, now: Date): void {
@@ -79,12 +79,22 @@ export class BookingService {
   }
 
   /** The slots a booking may take, in order: the exact one, or the free ones from `start` on. */
-  private async candidates(institution: InstitutionInfo, service: ServiceCode, start: Date, earliest: boolean, now: Date): Promise<SlotTime[]> {
+  private async candidates(
+    institution: InstitutionInfo,
+    service: ServiceCode,
+    start: Date,
+    earliest: boolean,
+    now: Date,
+  ): Promise<SlotTime[]> {
     const schedule = (await this.repository.currentSchedules([institution.id])).get(institution.id);
     if (!schedule) throw new FailedPreconditionError(`${institution.name} publishes no schedule`, 'NO_SCHEDULE');
     if (!earliest) {
       const slot = slotStartingAt(schedule.rules, service, start);
-      if (!slot) throw InvalidArgumentError.field('start', `is not the start of a ${service} slot at ${institution.code} (search GET /v1/slots)`);
+      if (!slot)
+        throw InvalidArgumentError.field(
+          'start',
+          `is not the start of a ${service} slot at ${institution.code} (search GET /v1/slots)`,
+        );
       return [slot];
     }
     const from = new Date(Math.max(start.getTime(), now.getTime() + 1));
@@ -92,7 +102,11 @@ export class BookingService {
     const occupancy = await this.repository.occupancy([institution.id], service, from, to);
     const full = new Set(occupancy.filter((row) => row.booked >= row.capacity).map((row) => row.starts_at.getTime()));
     const slots = expandSlots(schedule.rules, service, from, to).filter((slot) => !full.has(slot.start.getTime()));
-    if (slots.length === 0) throw new FailedPreconditionError(`no free ${service} slot at ${institution.code} within ${EARLIEST_FREE_HORIZON_DAYS} days of ${from.toISOString()}`, 'NO_FREE_SLOT');
+    if (slots.length === 0)
+      throw new FailedPreconditionError(
+        `no free ${service} slot at ${institution.code} within ${EARLIEST_FREE_HORIZON_DAYS} days of ${from.toISOString()}`,
+        'NO_FREE_SLOT',
+      );
     return slots.slice(0, MAX_ATTEMPTS);
   }
 
@@ -100,7 +114,15 @@ export class BookingService {
    * Takes the first candidate the database accepts. `place` inserts or moves the appointment; a full slot or an
    * overlap with another of her appointments rolls back to the savepoint and, in "earliest" mode, tries the next.
    */
-  private async take(tx: PoolClient, institutionId: string, patientId: string, candidates: readonly SlotTime[], exact: boolean, place: (slot: SlotTime) => Promise<AppointmentRow>, exceptId?: string): Promise<AppointmentRow> {
+  private async take(
+    tx: PoolClient,
+    institutionId: string,
+    patientId: string,
+    candidates: readonly SlotTime[],
+    exact: boolean,
+    place: (slot: SlotTime) => Promise<AppointmentRow>,
+    exceptId?: string,
+  ): Promise<AppointmentRow> {
     let overlap: AppointmentRow | undefined;
     for (const slot of candidates) {
       await tx.query('SAVEPOINT take_slot');
@@ -117,7 +139,8 @@ export class BookingService {
         await tx.query('ROLLBACK TO SAVEPOINT take_slot');
         if (overlapping) overlap = await this.repository.overlapping(tx, patientId, slot.start, slot.end, exceptId);
         if (!exact) continue;
-        if (full) throw new FailedPreconditionError(`the slot at ${slot.start.toISOString()} is fully booked`, 'SLOT_FULL');
+        if (full)
+          throw new FailedPreconditionError(`the slot at ${slot.start.toISOString()} is fully booked`, 'SLOT_FULL');
       }
     }
     if (overlap) {
@@ -130,7 +153,10 @@ export class BookingService {
   }
 
   /** The reminder text of an appointment and when to send it (a day ahead, or now when nearer). */
-  reminderFor(row: Pick<AppointmentRow, 'institution_id' | 'service' | 'starts_at'>, institutions: ReadonlyMap<string, InstitutionInfo>): { message: string; sendAfter: Date } {
+  reminderFor(
+    row: Pick<AppointmentRow, 'institution_id' | 'service' | 'starts_at'>,
+    institutions: ReadonlyMap<string, InstitutionInfo>,
+  ): { message: string; sendAfter: Date } {
     const institution = institutions.get(row.institution_id);
     const local = `${localDateOf(row.starts_at)} ${formatClock(localMinuteOf(row.starts_at))}`;
     const message = `【妇幼联盟】您预约的${SERVICE_LABEL_ZH[row.service as ServiceCode] ?? row.service}在${local}，地点：${institution?.name ?? ''}。如需改约请在手册中操作。`;
@@ -158,7 +184,9 @@ export class BookingService {
     // The referral service books as itself for a patient it already knows; identity is asked for everyone else.
     const [candidates, countyCode] = await Promise.all([
       this.candidates(institution, service as ServiceCode, request.start as Date, request.earliestFreeAtOrAfter, now),
-      ctx.principal?.kind === 'service' ? Promise.resolve('') : this.identity.patient(patient, ctx).then((person) => person.countyCode),
+      ctx.principal?.kind === 'service'
+        ? Promise.resolve('')
+        : this.identity.patient(patient, ctx).then((person) => person.countyCode),
     ]);
     const response = await runIdempotent(this.db, scope, bytes, BookAppointmentResponse, async (tx) => {
       const row = await this.take(tx, institution.id, patient, candidates, !request.earliestFreeAtOrAfter, (slot) =>
@@ -178,7 +206,12 @@ export class BookingService {
       const reminder = this.reminderFor(row, institutions);
       await this.repository.upsertAppointmentReminder(tx, row, reminder.message, reminder.sendAfter);
       await this.repository.resolveNoShows(tx, patient, row.service);
-      await recordAudit(tx, ctx, { patientId: patient, action: 'appointment.book', outcome: 'allowed', reason: request.referralId ? `referral ${request.referralId}` : undefined });
+      await recordAudit(tx, ctx, {
+        patientId: patient,
+        action: 'appointment.book',
+        outcome: 'allowed',
+        reason: request.referralId ? `referral ${request.referralId}` : undefined,
+      });
       return { appointment: toAppointment(row, institutions) };
     });
     await this.finder.capacityChanged([{ institutionId: institution.id, service: service as ServiceCode }]);
@@ -204,7 +237,14 @@ export class BookingService {
     const row = await this.repository.appointment(appointmentId);
     if (!row) throw new NotFoundError(`appointment ${appointmentId} not found`);
     const atItsInstitution = canWorkAppointmentsAt(ctx.principal, row.institution_id);
-    if (!atItsInstitution.allowed) await enforce(this.db, ctx, canAccessPatient(ctx.principal, row.patient_id, ctx.purpose), row.patient_id, 'appointment.read');
+    if (!atItsInstitution.allowed)
+      await enforce(
+        this.db,
+        ctx,
+        canAccessPatient(ctx.principal, row.patient_id, ctx.purpose),
+        row.patient_id,
+        'appointment.read',
+      );
     await recordAudit(this.db.rw, ctx, { patientId: row.patient_id, action: 'appointment.read', outcome: 'allowed' });
     return { appointment: toAppointment(row, await this.institutionsById()) };
   }
@@ -223,7 +263,12 @@ export class BookingService {
       const status = nextStatus(row.status, 'cancel', row.starts_at, new Date());
       const cancelled = await this.repository.setStatus(tx, appointmentId, status, request.reason || 'cancelled');
       await this.repository.cancelReminders(tx, appointmentId);
-      await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'appointment.cancel', outcome: 'allowed', reason: request.reason });
+      await recordAudit(tx, ctx, {
+        patientId: row.patient_id,
+        action: 'appointment.cancel',
+        outcome: 'allowed',
+        reason: request.reason,
+      });
       return { appointment: toAppointment(cancelled, institutions) };
     });
     await this.finder.capacityChanged([{ institutionId: before.institution_id, service: before.service }]);
@@ -234,7 +279,9 @@ export class BookingService {
     const now = new Date();
     const violations = new Violations();
     const appointmentId = violations.check(() => requireId(request.appointmentId, 'appointmentId'));
-    const targetId = request.institutionId ? violations.check(() => requireId(request.institutionId, 'institutionId')) : undefined;
+    const targetId = request.institutionId
+      ? violations.check(() => requireId(request.institutionId, 'institutionId'))
+      : undefined;
     startOf(violations, request.start, request.earliestFreeAtOrAfter, now);
     if (request.reason.length > 500) violations.add('reason', 'must be at most 500 characters');
     violations.throwIfAny();
@@ -246,15 +293,34 @@ export class BookingService {
     const institutions = await this.institutionsById();
     const target = institutions.get(targetId ?? before.institution_id);
     if (!target) throw InvalidArgumentError.field('institutionId', 'is not a member institution');
-    const candidates = await this.candidates(target, before.service as ServiceCode, request.start as Date, request.earliestFreeAtOrAfter, now);
+    const candidates = await this.candidates(
+      target,
+      before.service as ServiceCode,
+      request.start as Date,
+      request.earliestFreeAtOrAfter,
+      now,
+    );
     const response = await runIdempotent(this.db, scope, bytes, RescheduleAppointmentResponse, async (tx) => {
       const row = await this.locked(tx, before.id);
       nextStatus(row.status, 'reschedule', row.starts_at, now);
       // One transaction frees the old slot and takes the new one (the trigger moves the count); no window between.
-      const moved = await this.take(tx, target.id, row.patient_id, candidates, !request.earliestFreeAtOrAfter, (slot) => this.repository.move(tx, row.id, target.id, slot), row.id);
+      const moved = await this.take(
+        tx,
+        target.id,
+        row.patient_id,
+        candidates,
+        !request.earliestFreeAtOrAfter,
+        (slot) => this.repository.move(tx, row.id, target.id, slot),
+        row.id,
+      );
       const reminder = this.reminderFor(moved, institutions);
       await this.repository.upsertAppointmentReminder(tx, moved, reminder.message, reminder.sendAfter);
-      await recordAudit(tx, ctx, { patientId: row.patient_id, action: 'appointment.reschedule', outcome: 'allowed', reason: request.reason });
+      await recordAudit(tx, ctx, {
+        patientId: row.patient_id,
+        action: 'appointment.reschedule',
+        outcome: 'allowed',
+        reason: request.reason,
+      });
       return { appointment: toAppointment(moved, institutions) };
     });
     await this.finder.capacityChanged([
@@ -265,7 +331,13 @@ export class BookingService {
   }
 
   /** Arrival, fulfilment and no-show: staff of the appointment's institution. */
-  private async mark(appointmentIdRaw: string, move: AppointmentMove, ctx: CallContext, bytes: Uint8Array, codec: typeof MarkArrivedResponse): Promise<MarkArrivedResponse> {
+  private async mark(
+    appointmentIdRaw: string,
+    move: AppointmentMove,
+    ctx: CallContext,
+    bytes: Uint8Array,
+    codec: typeof MarkArrivedResponse,
+  ): Promise<MarkArrivedResponse> {
     const appointmentId = requireId(appointmentIdRaw, 'appointmentId');
     const scope = scopeFromContext(ctx);
     const replay = await previousAnswer(this.db, scope, bytes, codec);
@@ -298,49 +370,110 @@ export class BookingService {
       await recordAudit(tx, ctx, { patientId: row.patient_id, action, outcome: 'allowed' });
       return { appointment: toAppointment(updated, institutions) };
     });
-    if (move === 'no-show') await this.finder.capacityChanged([{ institutionId: before.institution_id, service: before.service }]);
+    if (move === 'no-show')
+      await this.finder.capacityChanged([{ institutionId: before.institution_id, service: before.service }]);
     return response;
   }
 
   markArrived(request: MarkArrivedRequest, ctx: CallContext): Promise<MarkArrivedResponse> {
-    return this.mark(request.appointmentId, 'arrive', ctx, MarkArrivedRequest.encode(request).finish(), MarkArrivedResponse);
+    return this.mark(
+      request.appointmentId,
+      'arrive',
+      ctx,
+      MarkArrivedRequest.encode(request).finish(),
+      MarkArrivedResponse,
+    );
   }
 
   markFulfilled(request: MarkFulfilledRequest, ctx: CallContext): Promise<MarkFulfilledResponse> {
-    return this.mark(request.appointmentId, 'fulfil', ctx, MarkFulfilledRequest.encode(request).finish(), MarkFulfilledResponse);
+    return this.mark(
+      request.appointmentId,
+      'fulfil',
+      ctx,
+      MarkFulfilledRequest.encode(request).finish(),
+      MarkFulfilledResponse,
+    );
   }
 
   markNoShow(request: MarkNoShowRequest, ctx: CallContext): Promise<MarkNoShowResponse> {
-    return this.mark(request.appointmentId, 'no-show', ctx, MarkNoShowRequest.encode(request).finish(), MarkNoShowResponse);
+    return this.mark(
+      request.appointmentId,
+      'no-show',
+      ctx,
+      MarkNoShowRequest.encode(request).finish(),
+      MarkNoShowResponse,
+    );
   }
 
-  async listForPatient(request: ListPatientAppointmentsRequest, ctx: CallContext): Promise<ListPatientAppointmentsResponse> {
+  async listForPatient(
+    request: ListPatientAppointmentsRequest,
+    ctx: CallContext,
+  ): Promise<ListPatientAppointmentsResponse> {
     const patientId = requireId(request.patientId, 'patientId');
     const limit = checkPageSize(request.pageSize, 200, 50);
     const filters = { patientId, includePast: request.includePast };
     const offset = decodeOffsetToken(request.pageToken, filters);
     await enforce(this.db, ctx, canAccessPatient(ctx.principal, patientId, ctx.purpose), patientId, 'appointment.list');
-    const rows = await this.repository.patientAppointments(patientId, request.includePast, new Date(), limit + 1, offset);
+    const rows = await this.repository.patientAppointments(
+      patientId,
+      request.includePast,
+      new Date(),
+      limit + 1,
+      offset,
+    );
     await recordAudit(this.db.rw, ctx, { patientId, action: 'appointment.list', outcome: 'allowed' });
     const institutions = await this.institutionsById();
-    return { appointments: rows.slice(0, limit).map((row) => toAppointment(row, institutions)), nextPageToken: nextOffsetToken(filters, offset, limit, rows.length) };
+    return {
+      appointments: rows.slice(0, limit).map((row) => toAppointment(row, institutions)),
+      nextPageToken: nextOffsetToken(filters, offset, limit, rows.length),
+    };
   }
 
-  async dayList(request: ListInstitutionAppointmentsRequest, ctx: CallContext): Promise<ListInstitutionAppointmentsResponse> {
+  async dayList(
+    request: ListInstitutionAppointmentsRequest,
+    ctx: CallContext,
+  ): Promise<ListInstitutionAppointmentsResponse> {
     const violations = new Violations();
     const institutionId = violations.check(() => requireId(request.institutionId, 'institutionId'));
     const date = request.date ? violations.check(() => parseLocalDate(request.date, 'date')) : localDateOf(new Date());
-    const service = request.service === ServiceType.SERVICE_TYPE_UNSPECIFIED ? undefined : violations.check(() => serviceCodeOf(request.service, 'service'));
+    const service =
+      request.service === ServiceType.SERVICE_TYPE_UNSPECIFIED
+        ? undefined
+        : violations.check(() => serviceCodeOf(request.service, 'service'));
     const limit = violations.check(() => checkPageSize(request.pageSize, 500, 100));
     violations.throwIfAny();
-    await enforce(this.db, ctx, canWorkAppointmentsAt(ctx.principal, institutionId as string), '', 'appointment.day-list');
+    await enforce(
+      this.db,
+      ctx,
+      canWorkAppointmentsAt(ctx.principal, institutionId as string),
+      '',
+      'appointment.day-list',
+    );
     const filters = { institutionId, date, service };
     const offset = decodeOffsetToken(request.pageToken, filters);
     const pageSize = limit as number;
-    const rows = await this.repository.institutionDay(institutionId as string, instantAt(date as string, 0), instantAt(addLocalDays(date as string, 1), 0), service, pageSize + 1, offset);
+    const rows = await this.repository.institutionDay(
+      institutionId as string,
+      instantAt(date as string, 0),
+      instantAt(addLocalDays(date as string, 1), 0),
+      service,
+      pageSize + 1,
+      offset,
+    );
     const page = rows.slice(0, pageSize);
-    await recordAudits(this.db.rw, ctx, page.map((row) => ({ patientId: row.patient_id, action: 'appointment.day-list.read', outcome: 'allowed' as const })));
+    await recordAudits(
+      this.db.rw,
+      ctx,
+      page.map((row) => ({
+        patientId: row.patient_id,
+        action: 'appointment.day-list.read',
+        outcome: 'allowed' as const,
+      })),
+    );
     const institutions = await this.institutionsById();
-    return { appointments: page.map((row) => toAppointment(row, institutions)), nextPageToken: nextOffsetToken(filters, offset, pageSize, rows.length) };
+    return {
+      appointments: page.map((row) => toAppointment(row, institutions)),
+      nextPageToken: nextOffsetToken(filters, offset, pageSize, rows.length),
+    };
   }
 }

@@ -11,7 +11,13 @@ import type { ServiceIdentity } from '../../common/src/auth/service-identity';
 import type { Logger } from '../../common/src/logger';
 import type { PoolClient } from '../../common/src/pg/database';
 import type { HandbookItem, HandbookSection, ListDueItemsResponse } from '../../common/src/gen/mch/records/v1/records';
-import { DueCheck, ListDueChecksRequest, ListDueChecksResponse, ServiceType, Slot } from '../../common/src/gen/mch/scheduling/v1/scheduling';
+import {
+  DueCheck,
+  ListDueChecksRequest,
+  ListDueChecksResponse,
+  ServiceType,
+  Slot,
+} from '../../common/src/gen/mch/scheduling/v1/scheduling';
 import { parseNear, Point } from './domain/geo';
 import { addLocalDays, instantAt } from './domain/local-time';
 import { ServiceCode, serviceCodeOf, serviceForDueItem, serviceTypeOf } from './domain/service-types';
@@ -28,7 +34,10 @@ export const LOST_AFTER_DAYS = 30;
 /** Where to look for slots when the caller gives no point: her county's MCH hospital, else the prefecture's. */
 export function countySeat(institutions: Iterable<InstitutionInfo>, countyCode: string): InstitutionInfo | undefined {
   const all = [...institutions];
-  return all.find((institution) => institution.level === 'county' && institution.countyCode === countyCode) ?? all.find((institution) => institution.level === 'prefecture');
+  return (
+    all.find((institution) => institution.level === 'county' && institution.countyCode === countyCode) ??
+    all.find((institution) => institution.level === 'prefecture')
+  );
 }
 
 export class DueCheckService {
@@ -47,7 +56,11 @@ export class DueCheckService {
     violations.throwIfAny();
     const patient = patientId as string;
     await enforce(this.db, ctx, canAccessPatient(ctx.principal, patient, ctx.purpose), patient, 'due-checks.read');
-    const [due, person, institutions] = await Promise.all([this.records.dueItems(patient, '', ctx), this.identity.patient(patient, ctx), this.identity.institutions.all()]);
+    const [due, person, institutions] = await Promise.all([
+      this.records.dueItems(patient, '', ctx),
+      this.identity.patient(patient, ctx),
+      this.identity.institutions.all(),
+    ]);
     const seat = countySeat(institutions.values(), person.countyCode);
     const point: Point | undefined = near ?? seat?.location;
     const now = new Date();
@@ -55,7 +68,13 @@ export class DueCheckService {
     const slots = new Map<string, Promise<Slot | undefined>>();
     const nearest = (service: ServiceCode, opensOn: string): Promise<Slot | undefined> => {
       const key = `${service}|${opensOn}`;
-      if (!slots.has(key)) slots.set(key, point ? this.schedules.nearestFree(service, point, opensOn ? instantAt(opensOn, 0) : now) : Promise.resolve(undefined));
+      if (!slots.has(key))
+        slots.set(
+          key,
+          point
+            ? this.schedules.nearestFree(service, point, opensOn ? instantAt(opensOn, 0) : now)
+            : Promise.resolve(undefined),
+        );
       return slots.get(key) as Promise<Slot | undefined>;
     };
     const checks: DueCheck[] = [];
@@ -77,12 +96,27 @@ export class DueCheckService {
         bookedAppointment: booked ? toAppointment(booked, institutions) : undefined,
       });
     }
-    checks.sort((a, b) => (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9) || a.dueOn.localeCompare(b.dueOn) || a.itemId.localeCompare(b.itemId));
+    checks.sort(
+      (a, b) =>
+        (STATUS_ORDER[a.status] ?? 9) - (STATUS_ORDER[b.status] ?? 9) ||
+        a.dueOn.localeCompare(b.dueOn) ||
+        a.itemId.localeCompare(b.itemId),
+    );
     // The entry belongs to the institution that should reach her: the caller's (staff), her last one, or her county's.
-    const institutionId = ctx.principal?.kind === 'staff' && ctx.principal.institutionId ? ctx.principal.institutionId : ((await this.repository.latestInstitution(patient)) ?? seat?.id ?? null);
-    const items = checks.map((check) => ({ ...check, service: check.service ? serviceCodeOf(check.service, 'service') : undefined, booked: check.bookedAppointment !== undefined }));
-    await applyDueItems(this.db, this.repository, { patientId: patient, today: due.asOf, items, countyCode: person.countyCode, institutionId }, (tx) =>
-      recordAudit(tx, ctx, { patientId: patient, action: 'due-checks.read', outcome: 'allowed' }),
+    const institutionId =
+      ctx.principal?.kind === 'staff' && ctx.principal.institutionId
+        ? ctx.principal.institutionId
+        : ((await this.repository.latestInstitution(patient)) ?? seat?.id ?? null);
+    const items = checks.map((check) => ({
+      ...check,
+      service: check.service ? serviceCodeOf(check.service, 'service') : undefined,
+      booked: check.bookedAppointment !== undefined,
+    }));
+    await applyDueItems(
+      this.db,
+      this.repository,
+      { patientId: patient, today: due.asOf, items, countyCode: person.countyCode, institutionId },
+      (tx) => recordAudit(tx, ctx, { patientId: patient, action: 'due-checks.read', outcome: 'allowed' }),
     );
     return { patientId: patient, asOf: due.asOf, checks };
   }
@@ -111,7 +145,12 @@ export interface DueItemsOfPatient {
  * with nothing booked opens (or keeps) an entry, lost to follow-up after a month; entries for items no longer
  * overdue are resolved; a due or overdue item with nothing booked queues one reminder per due date.
  */
-export async function applyDueItems(db: Database, repository: SchedulingRepository, input: DueItemsOfPatient, alsoInTransaction?: (tx: PoolClient) => Promise<void>): Promise<void> {
+export async function applyDueItems(
+  db: Database,
+  repository: SchedulingRepository,
+  input: DueItemsOfPatient,
+  alsoInTransaction?: (tx: PoolClient) => Promise<void>,
+): Promise<void> {
   const { patientId } = input;
   const open = input.items.filter((check) => (check.status === 'overdue' || check.status === 'due') && !check.booked);
   const overdue = open.filter((check) => check.status === 'overdue');
@@ -132,21 +171,43 @@ export async function applyDueItems(db: Database, repository: SchedulingReposito
         county_code: input.countyCode,
       });
     }
-    await repository.resolveItemFollowUps(tx, patientId, overdue.map((check) => `item:${check.itemId}`));
+    await repository.resolveItemFollowUps(
+      tx,
+      patientId,
+      overdue.map((check) => `item:${check.itemId}`),
+    );
     for (const check of open) {
-      await repository.insertDueReminder(tx, patientId, `due:${patientId}:${check.itemId}:${check.dueOn}`, `【妇幼联盟】${check.labelZh}${check.status === 'overdue' ? '已逾期' : '已到期'}（应于${check.dueOn}前后完成），请预约附近机构。`);
+      await repository.insertDueReminder(
+        tx,
+        patientId,
+        `due:${patientId}:${check.itemId}:${check.dueOn}`,
+        `【妇幼联盟】${check.labelZh}${check.status === 'overdue' ? '已逾期' : '已到期'}（应于${check.dueOn}前后完成），请预约附近机构。`,
+      );
     }
     await alsoInTransaction?.(tx);
   });
 }
 
 /** Records' open items with the service each is booked as and the appointment already booked for it, if any. */
-export function openItems(due: ListDueItemsResponse, appointments: readonly AppointmentRow[]): Array<{ section: HandbookSection; item: HandbookItem; service: ServiceCode | undefined; booked: AppointmentRow | undefined }> {
+export function openItems(
+  due: ListDueItemsResponse,
+  appointments: readonly AppointmentRow[],
+): Array<{
+  section: HandbookSection;
+  item: HandbookItem;
+  service: ServiceCode | undefined;
+  booked: AppointmentRow | undefined;
+}> {
   return due.sections.flatMap((section) =>
     section.items.map((item) => {
       const service = serviceForDueItem(item);
       const opens = item.opensOn ? instantAt(item.opensOn, 0) : new Date(0);
-      return { section, item, service, booked: service ? appointments.find((row) => row.service === service && row.starts_at >= opens) : undefined };
+      return {
+        section,
+        item,
+        service,
+        booked: service ? appointments.find((row) => row.service === service && row.starts_at >= opens) : undefined,
+      };
     }),
   );
 }
@@ -195,7 +256,11 @@ export class DueSweep {
         await applyDueItems(this.db, this.repository, {
           patientId: known.patient_id,
           today: due.asOf,
-          items: openItems(due, appointments).map(({ item, service, booked }) => ({ ...item, service, booked: booked !== undefined })),
+          items: openItems(due, appointments).map(({ item, service, booked }) => ({
+            ...item,
+            service,
+            booked: booked !== undefined,
+          })),
           countyCode: known.county_code,
           institutionId: known.institution_id,
         });

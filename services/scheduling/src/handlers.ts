@@ -15,7 +15,13 @@ export interface SchedulingServices {
   readonly imports: AppointmentImport;
 }
 
-export function schedulingHandlers({ schedules, bookings, dueChecks, followUps, imports }: SchedulingServices): UnaryHandlers<typeof SchedulingServiceService> {
+export function schedulingHandlers({
+  schedules,
+  bookings,
+  dueChecks,
+  followUps,
+  imports,
+}: SchedulingServices): UnaryHandlers<typeof SchedulingServiceService> {
   return {
     publishSchedule: (request, ctx) => schedules.publish(request, ctx),
     getSchedule: (request) => schedules.get(request),

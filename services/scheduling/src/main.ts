@@ -33,13 +33,27 @@ void runService({
     const schedules = new ScheduleService(db, repository, identity, finder);
     const bookings = new BookingService(db, repository, identity, finder);
     if (config.SEED_DEMO_SCHEDULES) seedInBackground(db, repository, identity.institutions, logger);
-    new ReminderWorker(db, repository, localReminderSender(config.REMINDER_OUTBOX_FILE, logger), logger, config.REMINDER_POLL_MS).start();
-    if (serviceIdentity && config.DUE_SWEEP_INTERVAL_MS > 0) new DueSweep(db, repository, records, serviceIdentity, logger, config.DUE_SWEEP_INTERVAL_MS).start();
+    new ReminderWorker(
+      db,
+      repository,
+      localReminderSender(config.REMINDER_OUTBOX_FILE, logger),
+      logger,
+      config.REMINDER_POLL_MS,
+    ).start();
+    if (serviceIdentity && config.DUE_SWEEP_INTERVAL_MS > 0)
+      new DueSweep(db, repository, records, serviceIdentity, logger, config.DUE_SWEEP_INTERVAL_MS).start();
     else logger.info('due sweep off (no service identity, or DUE_SWEEP_INTERVAL_MS=0)');
     return schedulingHandlers({
       schedules,
       bookings,
-      imports: new AppointmentImport(db, repository, new AppointmentImportRepository(), () => identity.institutions.all(), (appointment, institutions) => bookings.reminderFor(appointment, institutions), (changes) => finder.capacityChanged(changes)),
+      imports: new AppointmentImport(
+        db,
+        repository,
+        new AppointmentImportRepository(),
+        () => identity.institutions.all(),
+        (appointment, institutions) => bookings.reminderFor(appointment, institutions),
+        (changes) => finder.capacityChanged(changes),
+      ),
       dueChecks: new DueCheckService(db, repository, identity, records, schedules),
       followUps: new FollowUpService(db, repository, identity),
     });

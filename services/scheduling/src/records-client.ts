@@ -24,10 +24,16 @@ export class RecordsClient {
 
   private async ask(patientId: string, asOf: string, options: UnaryCallOptions): Promise<ListDueItemsResponse> {
     try {
-      return await callUnary(this.client, RecordsServiceService.listDueItems, { patientId, asOf }, { ...options, idempotent: true, timeoutMs: 5_000 });
+      return await callUnary(
+        this.client,
+        RecordsServiceService.listDueItems,
+        { patientId, asOf },
+        { ...options, idempotent: true, timeoutMs: 5_000 },
+      );
     } catch (error) {
       if (isServiceError(error) && error.code === GrpcStatus.NOT_FOUND) throw new NotFoundError(error.details);
-      if (isServiceError(error) && error.code === GrpcStatus.PERMISSION_DENIED) throw new PermissionDeniedError(error.details, 'ACCESS_DENIED');
+      if (isServiceError(error) && error.code === GrpcStatus.PERMISSION_DENIED)
+        throw new PermissionDeniedError(error.details, 'ACCESS_DENIED');
       throw new UnavailableError('the records service could not list the due items; retry');
     }
   }

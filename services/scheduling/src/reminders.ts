@@ -14,7 +14,8 @@ export interface ReminderSender {
 export function localReminderSender(outboxFile: string | undefined, logger: Logger): ReminderSender {
   return {
     async send({ patientId, kind, text }) {
-      if (outboxFile) await appendFile(outboxFile, `${JSON.stringify({ patientId, kind, text, at: new Date().toISOString() })}\n`);
+      if (outboxFile)
+        await appendFile(outboxFile, `${JSON.stringify({ patientId, kind, text, at: new Date().toISOString() })}\n`);
       else logger.info({ patientId, kind }, 'reminder sent (local sender)');
     },
   };
@@ -33,7 +34,10 @@ export class ReminderWorker {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.drainOnce().catch((error: unknown) => this.logger.warn({ err: error }, 'reminder drain failed')), this.intervalMs);
+    this.timer = setInterval(
+      () => void this.drainOnce().catch((error: unknown) => this.logger.warn({ err: error }, 'reminder drain failed')),
+      this.intervalMs,
+    );
     this.timer.unref();
   }
 

@@ -102,7 +102,9 @@ export class SchedulingRepository {
       'SELECT institution_id, version FROM schedules WHERE $1::uuid[] IS NULL OR institution_id = ANY($1::uuid[])',
       [institutionIds ?? null],
     );
-    const stale = heads.filter((head) => this.memo.get(head.institution_id)?.version !== head.version).map((head) => head.institution_id);
+    const stale = heads
+      .filter((head) => this.memo.get(head.institution_id)?.version !== head.version)
+      .map((head) => head.institution_id);
     if (stale.length > 0) for (const [id, row] of await this.schedules(stale)) this.memo.set(id, row);
     const out = new Map<string, ScheduleRow>();
     for (const head of heads) {
@@ -113,17 +115,35 @@ export class SchedulingRepository {
   }
 
   /** Schedules of the given institutions (every one when undefined), with their rules. */
-  async schedules(institutionIds?: readonly string[], target: Queryable = this.db.rw): Promise<Map<string, ScheduleRow>> {
+  async schedules(
+    institutionIds?: readonly string[],
+    target: Queryable = this.db.rw,
+  ): Promise<Map<string, ScheduleRow>> {
     const filter = institutionIds ? 'WHERE institution_id = ANY($1::uuid[])' : '';
     const values = institutionIds ? [institutionIds] : [];
     const [heads, weekly, exceptions] = await Promise.all([
-      target.query<{ institution_id: string; version: number; updated_at: Date; updated_by: string }>(`SELECT * FROM schedules ${filter}`, values),
-      target.query<WeeklyDbRow>(`SELECT * FROM weekly_sessions ${filter} ORDER BY institution_id, weekday, start_minute, service`, values),
-      target.query<ExceptionDbRow>(`SELECT *, to_char(on_date, 'YYYY-MM-DD') AS on_date FROM schedule_exceptions ${filter} ORDER BY institution_id, position`, values),
+      target.query<{ institution_id: string; version: number; updated_at: Date; updated_by: string }>(
+        `SELECT * FROM schedules ${filter}`,
+        values,
+      ),
+      target.query<WeeklyDbRow>(
+        `SELECT * FROM weekly_sessions ${filter} ORDER BY institution_id, weekday, start_minute, service`,
+        values,
+      ),
+      target.query<ExceptionDbRow>(
+        `SELECT *, to_char(on_date, 'YYYY-MM-DD') AS on_date FROM schedule_exceptions ${filter} ORDER BY institution_id, position`,
+        values,
+      ),
     ]);
     const out = new Map<string, ScheduleRow>();
     for (const head of heads.rows) {
-      out.set(head.institution_id, { institutionId: head.institution_id, version: head.version, updatedAt: head.updated_at, updatedBy: head.updated_by, rules: { weekly: [], exceptions: [] } });
+      out.set(head.institution_id, {
+        institutionId: head.institution_id,
+        version: head.version,
+        updatedAt: head.updated_at,
+        updatedBy: head.updated_by,
+        rules: { weekly: [], exceptions: [] },
+      });
     }
     for (const row of weekly.rows) {
       (out.get(row.institution_id)?.rules.weekly as WeeklyRule[] | undefined)?.push({
@@ -143,7 +163,12 @@ export class SchedulingRepository {
         session:
           row.closed || row.start_minute === null
             ? undefined
-            : { startMinute: row.start_minute, endMinute: row.end_minute as number, slotMinutes: row.slot_minutes as number, capacity: row.capacity as number },
+            : {
+                startMinute: row.start_minute,
+                endMinute: row.end_minute as number,
+                slotMinutes: row.slot_minutes as number,
+                capacity: row.capacity as number,
+              },
         reason: row.reason,
       });
     }
@@ -151,7 +176,13 @@ export class SchedulingRepository {
   }
 
   /** Replaces an institution's schedule; returns the new version. `onlyIfAbsent` (the demo seed) never overwrites. */
-  async replaceSchedule(tx: PoolClient, institutionId: string, rules: ScheduleRules, updatedBy: string, onlyIfAbsent = false): Promise<number | undefined> {
+  async replaceSchedule(
+    tx: PoolClient,
+    institutionId: string,
+    rules: ScheduleRules,
+    updatedBy: string,
+    onlyIfAbsent = false,
+  ): Promise<number | undefined> {
     const head = await tx.query<{ version: number }>(
       onlyIfAbsent
         ? `INSERT INTO schedules (institution_id, version, updated_by) VALUES ($1, 1, $2) ON CONFLICT (institution_id) DO NOTHING RETURNING version`
@@ -202,21 +233,27 @@ export class SchedulingRepository {
 
   /** Future occupancy rows of an institution, locked (a publication re-states their capacity). */
   async futureOccupancy(tx: PoolClient, institutionId: string): Promise<OccupancyRow[]> {
-    const { rows } = await tx.query<OccupancyRow>('SELECT * FROM slot_occupancy WHERE institution_id = $1 AND starts_at > now() FOR UPDATE', [institutionId]);
+    const { rows } = await tx.query<OccupancyRow>(
+      'SELECT * FROM slot_occupancy WHERE institution_id = $1 AND starts_at > now() FOR UPDATE',
+      [institutionId],
+    );
     return rows;
   }
 
   async setCapacity(tx: PoolClient, row: OccupancyRow, capacity: number): Promise<void> {
-    await tx.query('UPDATE slot_occupancy SET capacity = GREATEST(booked, $4) WHERE institution_id = $1 AND service = $2 AND starts_at = $3', [
-      row.institution_id,
-      row.service,
-      row.starts_at,
-      capacity,
-    ]);
+    await tx.query(
+      'UPDATE slot_occupancy SET capacity = GREATEST(booked, $4) WHERE institution_id = $1 AND service = $2 AND starts_at = $3',
+      [row.institution_id, row.service, row.starts_at, capacity],
+    );
   }
 
   /** Occupancy of the slots of some institutions for a service in [from, to). */
-  async occupancy(institutionIds: readonly string[], service: ServiceCode, from: Date, to: Date): Promise<OccupancyRow[]> {
+  async occupancy(
+    institutionIds: readonly string[],
+    service: ServiceCode,
+    from: Date,
+    to: Date,
+  ): Promise<OccupancyRow[]> {
     return this.db.query<OccupancyRow>(
       `SELECT institution_id, service, starts_at, capacity, booked FROM slot_occupancy
         WHERE institution_id = ANY($1::uuid[]) AND service = $2 AND starts_at >= $3 AND starts_at < $4`,
@@ -233,22 +270,45 @@ export class SchedulingRepository {
     );
   }
 
-  async insertAppointment(tx: PoolClient, row: Omit<AppointmentRow, 'created_at' | 'updated_at' | 'cancellation_reason' | 'reschedule_count'>): Promise<AppointmentRow> {
+  async insertAppointment(
+    tx: PoolClient,
+    row: Omit<AppointmentRow, 'created_at' | 'updated_at' | 'cancellation_reason' | 'reschedule_count'>,
+  ): Promise<AppointmentRow> {
     const { rows } = await tx.query<AppointmentRow>(
       `INSERT INTO appointments (id, patient_id, institution_id, service, starts_at, ends_at, status, referral_id, booked_by, county_code)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
-      [row.id, row.patient_id, row.institution_id, row.service, row.starts_at, row.ends_at, row.status, row.referral_id, row.booked_by, row.county_code],
+      [
+        row.id,
+        row.patient_id,
+        row.institution_id,
+        row.service,
+        row.starts_at,
+        row.ends_at,
+        row.status,
+        row.referral_id,
+        row.booked_by,
+        row.county_code,
+      ],
     );
     return rows[0] as AppointmentRow;
   }
 
   async appointment(id: string, target: Queryable = this.db.rw, lock = false): Promise<AppointmentRow | undefined> {
-    const { rows } = await target.query<AppointmentRow>(`SELECT * FROM appointments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+    const { rows } = await target.query<AppointmentRow>(
+      `SELECT * FROM appointments WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+      [id],
+    );
     return rows[0];
   }
 
   /** The patient's active appointment overlapping [start, end), other than `exceptId` (to name a conflict). */
-  async overlapping(target: Queryable, patientId: string, start: Date, end: Date, exceptId = '00000000-0000-0000-0000-000000000000'): Promise<AppointmentRow | undefined> {
+  async overlapping(
+    target: Queryable,
+    patientId: string,
+    start: Date,
+    end: Date,
+    exceptId = '00000000-0000-0000-0000-000000000000',
+  ): Promise<AppointmentRow | undefined> {
     const { rows } = await target.query<AppointmentRow>(
       `SELECT * FROM appointments WHERE patient_id = $1 AND status IN ${ACTIVE} AND id <> $4
          AND tstzrange(starts_at, ends_at, '[)') && tstzrange($2, $3, '[)') LIMIT 1`,
@@ -276,7 +336,13 @@ export class SchedulingRepository {
   }
 
   /** A patient's appointments by start: every one, or the active ones from `from` on. */
-  async patientAppointments(patientId: string, includePast: boolean, from: Date, limit: number, offset: number): Promise<AppointmentRow[]> {
+  async patientAppointments(
+    patientId: string,
+    includePast: boolean,
+    from: Date,
+    limit: number,
+    offset: number,
+  ): Promise<AppointmentRow[]> {
     return this.db.query<AppointmentRow>(
       includePast
         ? 'SELECT * FROM appointments WHERE patient_id = $1 ORDER BY starts_at, id LIMIT $2 OFFSET $3'
@@ -286,7 +352,14 @@ export class SchedulingRepository {
   }
 
   /** An institution's appointments starting in [from, to), by start. */
-  async institutionDay(institutionId: string, from: Date, to: Date, service: ServiceCode | undefined, limit: number, offset: number): Promise<AppointmentRow[]> {
+  async institutionDay(
+    institutionId: string,
+    from: Date,
+    to: Date,
+    service: ServiceCode | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<AppointmentRow[]> {
     return this.db.query<AppointmentRow>(
       `SELECT * FROM appointments WHERE institution_id = $1 AND starts_at >= $2 AND starts_at < $3 AND ($4::text IS NULL OR service = $4)
         ORDER BY starts_at, id LIMIT $5 OFFSET $6`,
@@ -295,7 +368,12 @@ export class SchedulingRepository {
   }
 
   /** Reminder for an appointment (or its new time after a reschedule). */
-  async upsertAppointmentReminder(tx: Queryable, appointment: AppointmentRow, message: string, sendAfter: Date): Promise<void> {
+  async upsertAppointmentReminder(
+    tx: Queryable,
+    appointment: AppointmentRow,
+    message: string,
+    sendAfter: Date,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO reminders (dedupe_key, kind, patient_id, appointment_id, message, send_after) VALUES ($1, 'appointment', $2, $3, $4, $5)
        ON CONFLICT (dedupe_key) DO UPDATE SET message = EXCLUDED.message, send_after = EXCLUDED.send_after, sent_at = NULL, cancelled_at = NULL, attempts = 0`,
@@ -304,7 +382,10 @@ export class SchedulingRepository {
   }
 
   async cancelReminders(tx: Queryable, appointmentId: string): Promise<void> {
-    await tx.query('UPDATE reminders SET cancelled_at = now() WHERE appointment_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL', [appointmentId]);
+    await tx.query(
+      'UPDATE reminders SET cancelled_at = now() WHERE appointment_id = $1 AND sent_at IS NULL AND cancelled_at IS NULL',
+      [appointmentId],
+    );
   }
 
   async insertDueReminder(target: Queryable, patientId: string, dedupeKey: string, message: string): Promise<void> {
@@ -326,8 +407,13 @@ export class SchedulingRepository {
   }
 
   async markReminder(tx: PoolClient, id: string, error: string | undefined): Promise<void> {
-    if (error === undefined) await tx.query('UPDATE reminders SET sent_at = now(), attempts = attempts + 1 WHERE id = $1', [id]);
-    else await tx.query(`UPDATE reminders SET attempts = attempts + 1, last_error = $2, send_after = now() + interval '1 minute' * (attempts + 1) WHERE id = $1`, [id, error.slice(0, 500)]);
+    if (error === undefined)
+      await tx.query('UPDATE reminders SET sent_at = now(), attempts = attempts + 1 WHERE id = $1', [id]);
+    else
+      await tx.query(
+        `UPDATE reminders SET attempts = attempts + 1, last_error = $2, send_after = now() + interval '1 minute' * (attempts + 1) WHERE id = $1`,
+        [id, error.slice(0, 500)],
+      );
   }
 
   /** Opens (or keeps open) a follow-up entry. */
@@ -339,23 +425,43 @@ export class SchedulingRepository {
          institution_id = COALESCE(follow_ups.institution_id, EXCLUDED.institution_id),
          county_code = CASE WHEN follow_ups.county_code = '' THEN EXCLUDED.county_code ELSE follow_ups.county_code END,
          since = CASE WHEN follow_ups.resolved_at IS NULL THEN follow_ups.since ELSE now() END`,
-      [row.patient_id, row.reason_key, row.kind, row.item_id, row.label_zh, row.label_en, row.service, row.overdue_on, row.appointment_id, row.institution_id, row.county_code],
+      [
+        row.patient_id,
+        row.reason_key,
+        row.kind,
+        row.item_id,
+        row.label_zh,
+        row.label_en,
+        row.service,
+        row.overdue_on,
+        row.appointment_id,
+        row.institution_id,
+        row.county_code,
+      ],
     );
   }
 
   /** Resolves a patient's open item entries not in `stillOpen`, and her missed appointments of a service she booked again. */
   async resolveItemFollowUps(target: Queryable, patientId: string, stillOpen: readonly string[]): Promise<void> {
-    await target.query(`UPDATE follow_ups SET resolved_at = now() WHERE patient_id = $1 AND reason_key LIKE 'item:%' AND resolved_at IS NULL AND NOT (reason_key = ANY($2::text[]))`, [
-      patientId,
-      stillOpen,
-    ]);
+    await target.query(
+      `UPDATE follow_ups SET resolved_at = now() WHERE patient_id = $1 AND reason_key LIKE 'item:%' AND resolved_at IS NULL AND NOT (reason_key = ANY($2::text[]))`,
+      [patientId, stillOpen],
+    );
   }
 
   async resolveNoShows(target: Queryable, patientId: string, service: string): Promise<void> {
-    await target.query(`UPDATE follow_ups SET resolved_at = now() WHERE patient_id = $1 AND reason_key LIKE 'noshow:%' AND service = $2 AND resolved_at IS NULL`, [patientId, service]);
+    await target.query(
+      `UPDATE follow_ups SET resolved_at = now() WHERE patient_id = $1 AND reason_key LIKE 'noshow:%' AND service = $2 AND resolved_at IS NULL`,
+      [patientId, service],
+    );
   }
 
-  async followUps(filter: { institutionId?: string; county?: string }, kind: string | undefined, limit: number, offset: number): Promise<FollowUpRow[]> {
+  async followUps(
+    filter: { institutionId?: string; county?: string },
+    kind: string | undefined,
+    limit: number,
+    offset: number,
+  ): Promise<FollowUpRow[]> {
     // From the primary: staff who just marked a no-show expect to see her on the list (the standby may lag a little).
     return this.db.query<FollowUpRow>(
       `SELECT *, to_char(overdue_on, 'YYYY-MM-DD') AS overdue_on FROM follow_ups
@@ -388,27 +494,54 @@ export class SchedulingRepository {
 
   /** The institution of a patient's latest appointment, for attributing her follow-up. */
   async latestInstitution(patientId: string): Promise<string | undefined> {
-    const rows = await this.db.query<{ institution_id: string }>('SELECT institution_id FROM appointments WHERE patient_id = $1 ORDER BY starts_at DESC LIMIT 1', [patientId]);
+    const rows = await this.db.query<{ institution_id: string }>(
+      'SELECT institution_id FROM appointments WHERE patient_id = $1 ORDER BY starts_at DESC LIMIT 1',
+      [patientId],
+    );
     return rows[0]?.institution_id;
   }
 }
 
 /** Appointments of a bulk import, in the column order of `IMPORTED_APPOINTMENT_COLUMNS`. */
-export const IMPORTED_APPOINTMENT_COLUMNS = ['id', 'patient_id', 'institution_id', 'service', 'starts_at', 'ends_at', 'status', 'booked_by', 'county_code', 'cancellation_reason', 'created_at'] as const;
+export const IMPORTED_APPOINTMENT_COLUMNS = [
+  'id',
+  'patient_id',
+  'institution_id',
+  'service',
+  'starts_at',
+  'ends_at',
+  'status',
+  'booked_by',
+  'county_code',
+  'cancellation_reason',
+  'created_at',
+] as const;
 
 /** The bulk import's SQL: occupancy rows for the booked slots, then COPY through a temporary table so a replayed id is skipped. */
 export class AppointmentImportRepository {
-  async ensureOccupancy(tx: PoolClient, slots: ReadonlyArray<{ institutionId: string; slot: SlotTime }>): Promise<void> {
+  async ensureOccupancy(
+    tx: PoolClient,
+    slots: ReadonlyArray<{ institutionId: string; slot: SlotTime }>,
+  ): Promise<void> {
     if (slots.length === 0) return;
     await tx.query(
       `INSERT INTO slot_occupancy (institution_id, service, starts_at, ends_at, capacity)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::int[]) ON CONFLICT (institution_id, service, starts_at) DO NOTHING`,
-      [slots.map((s) => s.institutionId), slots.map((s) => s.slot.service), slots.map((s) => s.slot.start), slots.map((s) => s.slot.end), slots.map((s) => s.slot.capacity)],
+      [
+        slots.map((s) => s.institutionId),
+        slots.map((s) => s.slot.service),
+        slots.map((s) => s.slot.start),
+        slots.map((s) => s.slot.end),
+        slots.map((s) => s.slot.capacity),
+      ],
     );
   }
 
   /** Places left in each of these slots, their occupancy rows locked until the batch commits. */
-  async placesLeft(tx: PoolClient, slots: ReadonlyArray<{ institutionId: string; slot: SlotTime }>): Promise<Map<string, number>> {
+  async placesLeft(
+    tx: PoolClient,
+    slots: ReadonlyArray<{ institutionId: string; slot: SlotTime }>,
+  ): Promise<Map<string, number>> {
     if (slots.length === 0) return new Map();
     const { rows } = await tx.query<{ key: string; left: number }>(
       `SELECT o.institution_id::text || '|' || o.service || '|' || (extract(epoch FROM o.starts_at) * 1000)::bigint AS key, o.capacity - o.booked AS left
@@ -431,13 +564,23 @@ export class AppointmentImportRepository {
     return new Set(inserted.map((row) => row.id));
   }
 
-  async insertReminders(tx: PoolClient, reminders: ReadonlyArray<{ appointmentId: string; patientId: string; message: string; sendAfter: Date }>): Promise<void> {
+  async insertReminders(
+    tx: PoolClient,
+    reminders: ReadonlyArray<{ appointmentId: string; patientId: string; message: string; sendAfter: Date }>,
+  ): Promise<void> {
     if (reminders.length === 0) return;
     await copyRows(
       tx,
       'reminders',
       ['dedupe_key', 'kind', 'patient_id', 'appointment_id', 'message', 'send_after'],
-      reminders.map((r) => [`appointment:${r.appointmentId}`, 'appointment', r.patientId, r.appointmentId, r.message, r.sendAfter]),
+      reminders.map((r) => [
+        `appointment:${r.appointmentId}`,
+        'appointment',
+        r.patientId,
+        r.appointmentId,
+        r.message,
+        r.sendAfter,
+      ]),
     );
   }
 }

@@ -32,7 +32,14 @@ const COUNTY = /^[a-z][a-z-]{1,30}$/;
 
 function toSchedule(institutionId: string, row: ScheduleRow | undefined): Schedule {
   const { sessions, exceptions } = row ? toProtoSessions(row.rules) : { sessions: [], exceptions: [] };
-  return { institutionId, sessions, exceptions, version: row?.version ?? 0, updatedAt: row?.updatedAt, updatedBy: row?.updatedBy ?? '' };
+  return {
+    institutionId,
+    sessions,
+    exceptions,
+    version: row?.version ?? 0,
+    updatedAt: row?.updatedAt,
+    updatedBy: row?.updatedBy ?? '',
+  };
 }
 
 export class ScheduleService {
@@ -54,15 +61,25 @@ export class ScheduleService {
     requireAllowed(ctx.principal, canManageInstitution(ctx.principal, institutionId));
     await this.institution(institutionId);
     const rules = validateSchedule(request.sessions, request.exceptions);
-    const response = await runIdempotent(this.db, scopeFromContext(ctx), PublishScheduleRequest.encode(request).finish(), PublishScheduleResponse, async (tx) => {
-      await this.repository.replaceSchedule(tx, institutionId, rules, ctx.caller);
-      for (const row of await this.repository.futureOccupancy(tx, institutionId)) {
-        // A slot the new schedule no longer has keeps only what is booked in it: nobody else can take it.
-        await this.repository.setCapacity(tx, row, slotStartingAt(rules, row.service as ServiceCode, row.starts_at)?.capacity ?? 0);
-      }
-      const saved = (await this.repository.schedules([institutionId], tx)).get(institutionId);
-      return { schedule: toSchedule(institutionId, saved) };
-    });
+    const response = await runIdempotent(
+      this.db,
+      scopeFromContext(ctx),
+      PublishScheduleRequest.encode(request).finish(),
+      PublishScheduleResponse,
+      async (tx) => {
+        await this.repository.replaceSchedule(tx, institutionId, rules, ctx.caller);
+        for (const row of await this.repository.futureOccupancy(tx, institutionId)) {
+          // A slot the new schedule no longer has keeps only what is booked in it: nobody else can take it.
+          await this.repository.setCapacity(
+            tx,
+            row,
+            slotStartingAt(rules, row.service as ServiceCode, row.starts_at)?.capacity ?? 0,
+          );
+        }
+        const saved = (await this.repository.schedules([institutionId], tx)).get(institutionId);
+        return { schedule: toSchedule(institutionId, saved) };
+      },
+    );
     // The old schedule may have offered services the new one drops: every service's searches are stale.
     await this.finder.capacityChanged(SERVICE_CODES.map((service) => ({ institutionId, service })));
     return response;
@@ -71,7 +88,9 @@ export class ScheduleService {
   async get(request: GetScheduleRequest): Promise<GetScheduleResponse> {
     const institutionId = requireId(request.institutionId, 'institutionId');
     await this.institution(institutionId);
-    return { schedule: toSchedule(institutionId, (await this.repository.schedules([institutionId])).get(institutionId)) };
+    return {
+      schedule: toSchedule(institutionId, (await this.repository.schedules([institutionId])).get(institutionId)),
+    };
   }
 
   async search(request: SearchSlotsRequest): Promise<SearchSlotsResponse> {
@@ -84,7 +103,14 @@ export class ScheduleService {
     if (county && !COUNTY.test(county)) violations.add('county', 'must be a county code, e.g. lufeng');
     const limit = violations.check(() => checkPageSize(request.pageSize, 200, 50));
     violations.throwIfAny();
-    const filters = { service, near: request.near, from: request.from?.toISOString() ?? '', to: request.to?.toISOString() ?? '', institution: request.institution, county };
+    const filters = {
+      service,
+      near: request.near,
+      from: request.from?.toISOString() ?? '',
+      to: request.to?.toISOString() ?? '',
+      institution: request.institution,
+      county,
+    };
     const offset = decodeOffsetToken(request.pageToken, filters);
     let candidates = [...(await this.identity.institutions.all()).values()];
     if (request.institution) {
@@ -96,10 +122,14 @@ export class ScheduleService {
     const pageSize = limit as number;
     const { from, to } = period as { from: Date; to: Date };
     const query = { service: service as ServiceCode, candidates, near, from, to, wanted: offset + pageSize + 1 };
-    const answer = await this.finder.cachedPage(query, { ...filters, from: from.toISOString(), to: to.toISOString(), offset, pageSize }, (found) => ({
-      slots: found.slice(offset, offset + pageSize).map(toSlot),
-      nextPageToken: nextOffsetToken(filters, offset, pageSize, found.length - offset),
-    }));
+    const answer = await this.finder.cachedPage(
+      query,
+      { ...filters, from: from.toISOString(), to: to.toISOString(), offset, pageSize },
+      (found) => ({
+        slots: found.slice(offset, offset + pageSize).map(toSlot),
+        nextPageToken: nextOffsetToken(filters, offset, pageSize, found.length - offset),
+      }),
+    );
     // The cached page was computed up to a minute ago: drop a slot that began since.
     return { ...answer, slots: answer.slots.filter((slot) => (slot.start?.getTime() ?? 0) >= now.getTime()) };
   }
@@ -109,7 +139,11 @@ export class ScheduleService {
     const start = new Date(Math.floor(Math.max(from.getTime(), Date.now()) / 60_000) * 60_000 + 60_000);
     const candidates = [...(await this.identity.institutions.all()).values()];
     const query = { service, candidates, near, from: start, to: new Date(start.getTime() + 28 * DAY_MS), wanted: 1 };
-    const answer = await this.finder.cachedPage(query, { nearest: service, near, from: start.toISOString() }, (found) => ({ slots: found.slice(0, 1).map(toSlot), nextPageToken: '' }));
+    const answer = await this.finder.cachedPage(
+      query,
+      { nearest: service, near, from: start.toISOString() },
+      (found) => ({ slots: found.slice(0, 1).map(toSlot), nextPageToken: '' }),
+    );
     return answer.slots[0];
   }
 }
@@ -118,13 +152,18 @@ export class ScheduleService {
  * The period searched: from `from` (now when unset or past) to `to` (14 days on when unset). The start is rounded
  * down to the minute so that searches within one minute share a cache entry.
  */
-export function searchPeriod(fromRequest: Date | undefined, toRequest: Date | undefined, now: Date): { from: Date; to: Date } {
+export function searchPeriod(
+  fromRequest: Date | undefined,
+  toRequest: Date | undefined,
+  now: Date,
+): { from: Date; to: Date } {
   const violations = new Violations();
   if (toRequest && toRequest <= now) violations.add('to', 'must be in the future');
   if (fromRequest && toRequest && toRequest <= fromRequest) violations.add('to', 'must be after from');
   violations.throwIfAny();
   const from = new Date(Math.floor(Math.max(fromRequest?.getTime() ?? 0, now.getTime()) / 60_000) * 60_000);
   const to = toRequest ?? new Date(from.getTime() + DEFAULT_SEARCH_DAYS * DAY_MS);
-  if (to.getTime() - from.getTime() > MAX_SEARCH_DAYS * DAY_MS) throw InvalidArgumentError.field('to', `must be at most ${MAX_SEARCH_DAYS} days after from`);
+  if (to.getTime() - from.getTime() > MAX_SEARCH_DAYS * DAY_MS)
+    throw InvalidArgumentError.field('to', `must be at most ${MAX_SEARCH_DAYS} days after from`);
   return { from, to };
 }

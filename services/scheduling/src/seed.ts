@@ -6,7 +6,11 @@ import { demoScheduleRules } from './domain/demo-schedule';
 import type { InstitutionDirectory } from './identity-client';
 import type { SchedulingRepository } from './repository';
 
-export async function seedDemoSchedules(db: Database, repository: SchedulingRepository, directory: InstitutionDirectory): Promise<number> {
+export async function seedDemoSchedules(
+  db: Database,
+  repository: SchedulingRepository,
+  directory: InstitutionDirectory,
+): Promise<number> {
   const institutions = [...(await directory.all()).values()];
   const existing = await repository.schedules();
   let seeded = 0;
@@ -14,14 +18,21 @@ export async function seedDemoSchedules(db: Database, repository: SchedulingRepo
     if (existing.has(institution.id) || !institution.level) continue;
     const rules = demoScheduleRules(institution.level, institution.capabilities);
     if (rules.weekly.length === 0) continue;
-    const version = await db.withTransaction((tx) => repository.replaceSchedule(tx, institution.id, rules, 'seed', true));
+    const version = await db.withTransaction((tx) =>
+      repository.replaceSchedule(tx, institution.id, rules, 'seed', true),
+    );
     if (version !== undefined) seeded++;
   }
   return seeded;
 }
 
 /** Retries until identity's directory can be read (it may start after scheduling). */
-export function seedInBackground(db: Database, repository: SchedulingRepository, directory: InstitutionDirectory, logger: Logger): void {
+export function seedInBackground(
+  db: Database,
+  repository: SchedulingRepository,
+  directory: InstitutionDirectory,
+  logger: Logger,
+): void {
   const attempt = (delayMs: number): void => {
     seedDemoSchedules(db, repository, directory).then(
       (seeded) => logger.info({ seeded }, 'demo schedules seeded'),

@@ -67,13 +67,17 @@ export class SlotFinder {
    * stops once enough slots are found (ranking is by distance first); without one, day by day across all of them.
    */
   async freeSlots(query: SlotQuery): Promise<FreeSlot[]> {
-    const distance = (institution: InstitutionInfo): number | undefined => (query.near && institution.location ? greatCircleKm(query.near, institution.location) : undefined);
-    const ordered = [...query.candidates].sort((a, b) => (distance(a) ?? 0) - (distance(b) ?? 0) || a.code.localeCompare(b.code));
+    const distance = (institution: InstitutionInfo): number | undefined =>
+      query.near && institution.location ? greatCircleKm(query.near, institution.location) : undefined;
+    const ordered = [...query.candidates].sort(
+      (a, b) => (distance(a) ?? 0) - (distance(b) ?? 0) || a.code.localeCompare(b.code),
+    );
     const found: FreeSlot[] = [];
     if (ordered.length === 0 || query.to <= query.from) return found;
     const schedules = await this.repository.currentSchedules(ordered.map((institution) => institution.id));
     const offered = ordered.filter((institution) => schedules.has(institution.id));
-    const rulesOf = (institution: InstitutionInfo): ScheduleRules => (schedules.get(institution.id) as { rules: ScheduleRules }).rules;
+    const rulesOf = (institution: InstitutionInfo): ScheduleRules =>
+      (schedules.get(institution.id) as { rules: ScheduleRules }).rules;
     if (query.near) {
       for (let index = 0; index < offered.length && found.length < query.wanted; index += INSTITUTIONS_PER_ROUND) {
         const round = offered.slice(index, index + INSTITUTIONS_PER_ROUND);
@@ -82,7 +86,11 @@ export class SlotFinder {
       }
       return found;
     }
-    for (let dayStart = query.from; dayStart < query.to && found.length < query.wanted; dayStart = new Date(dayStart.getTime() + DAY_MS)) {
+    for (
+      let dayStart = query.from;
+      dayStart < query.to && found.length < query.wanted;
+      dayStart = new Date(dayStart.getTime() + DAY_MS)
+    ) {
       const dayEnd = new Date(Math.min(dayStart.getTime() + DAY_MS, query.to.getTime()));
       const slots = await this.freeIn(offered, rulesOf, query.service, dayStart, dayEnd, distance);
       found.push(...slots.sort(compareSlots));
@@ -98,7 +106,9 @@ export class SlotFinder {
     to: Date,
     distance: (institution: InstitutionInfo) => number | undefined,
   ): Promise<Array<FreeSlot & { institutionCode: string; start: Date }>> {
-    const expanded = institutions.map((institution) => ({ institution, slots: expandSlots(rulesOf(institution), service, from, to) })).filter((entry) => entry.slots.length > 0);
+    const expanded = institutions
+      .map((institution) => ({ institution, slots: expandSlots(rulesOf(institution), service, from, to) }))
+      .filter((entry) => entry.slots.length > 0);
     if (expanded.length === 0) return [];
     const occupancy = await this.repository.occupancy(
       expanded.map((entry) => entry.institution.id),
@@ -114,7 +124,16 @@ export class SlotFinder {
         const row = taken.get(`${institution.id}|${slot.start.getTime()}`);
         const capacity = row?.capacity ?? slot.capacity;
         const booked = row?.booked ?? 0;
-        if (booked < capacity) out.push({ institution, slot, booked, capacity, distanceKm, institutionCode: institution.code, start: slot.start });
+        if (booked < capacity)
+          out.push({
+            institution,
+            slot,
+            booked,
+            capacity,
+            distanceKm,
+            institutionCode: institution.code,
+            start: slot.start,
+          });
       }
     }
     return out;
@@ -124,18 +143,36 @@ export class SlotFinder {
    * A cached page of a search. The key holds the query and a digest of the capacity generations of every candidate
    * institution for the service; Redis unavailable means computing the page, never failing.
    */
-  async cachedPage(query: SlotQuery, queryKey: unknown, page: (found: FreeSlot[]) => SearchSlotsResponse): Promise<SearchSlotsResponse> {
-    const counterKeys = query.candidates.map((institution) => capacityCounterKey(this.cache, institution.id, query.service));
+  async cachedPage(
+    query: SlotQuery,
+    queryKey: unknown,
+    page: (found: FreeSlot[]) => SearchSlotsResponse,
+  ): Promise<SearchSlotsResponse> {
+    const counterKeys = query.candidates.map((institution) =>
+      capacityCounterKey(this.cache, institution.id, query.service),
+    );
     const generations = await this.cache.counters(counterKeys);
     const load = async (): Promise<SearchSlotsResponse> => page(await this.freeSlots(query));
     if (!generations) return load();
-    const digest = createHash('sha256').update(JSON.stringify(queryKey)).update('\0').update(generations.join(',')).digest('base64url').slice(0, 32);
-    const { value } = await this.cache.getOrLoad(this.cache.key('slots', `${query.service}:${digest}`), SearchSlotsResponse, load, SEARCH_TTL_SECONDS);
+    const digest = createHash('sha256')
+      .update(JSON.stringify(queryKey))
+      .update('\0')
+      .update(generations.join(','))
+      .digest('base64url')
+      .slice(0, 32);
+    const { value } = await this.cache.getOrLoad(
+      this.cache.key('slots', `${query.service}:${digest}`),
+      SearchSlotsResponse,
+      load,
+      SEARCH_TTL_SECONDS,
+    );
     return value;
   }
 
   /** After a committed change of capacity at these institutions for a service. */
   async capacityChanged(changes: ReadonlyArray<{ institutionId: string; service: string }>): Promise<void> {
-    await this.cache.bumpCounters(...changes.map((change) => capacityCounterKey(this.cache, change.institutionId, change.service)));
+    await this.cache.bumpCounters(
+      ...changes.map((change) => capacityCounterKey(this.cache, change.institutionId, change.service)),
+    );
   }
 }

@@ -25,7 +25,13 @@ const LUFENG_SEAT = '25.155,102.08';
 
 let lufengMch: string;
 
-async function call(user: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+async function call(
+  user: string,
+  method: string,
+  route: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<HttpAnswer> {
   return api.call(method, route, { token: tokens[user], body, headers: { ...TREATMENT, ...headers } });
 }
 
@@ -45,25 +51,45 @@ async function book(patientId: string, start: string): Promise<HttpAnswer> {
   const key = { 'idempotency-key': `book-${patientId}-${start}` };
   for (let attempt = 0; ; attempt++) {
     const answer = await call('lufeng.clinician', 'POST', '/v1/appointments', booking(patientId, start), key);
-    if (answer.status !== 503 || !/gateway at capacity/.test(answer.body?.message ?? '') || attempt >= 20) return answer;
+    if (answer.status !== 503 || !/gateway at capacity/.test(answer.body?.message ?? '') || attempt >= 20)
+      return answer;
     await new Promise((resolve) => setTimeout(resolve, RETRY_AFTER_SECONDS.write * 1000));
   }
 }
 
-const window = (date: string): string => `from=${encodeURIComponent(at(date, '00:00'))}&to=${encodeURIComponent(at(date, '23:59'))}`;
+const window = (date: string): string =>
+  `from=${encodeURIComponent(at(date, '00:00'))}&to=${encodeURIComponent(at(date, '23:59'))}`;
 
 async function occupancy(start: string): Promise<{ appointments: number; booked: number; capacity: number }> {
   const appointments = await database.query<{ n: string }>(
     `SELECT count(*)::text AS n FROM scheduling.appointments WHERE institution_id = $1 AND starts_at = $2 AND status IN ('booked', 'arrived')`,
     [lufengMch, start],
   );
-  const slot = await database.query<{ booked: number; capacity: number }>('SELECT booked, capacity FROM scheduling.slot_occupancy WHERE institution_id = $1 AND starts_at = $2', [lufengMch, start]);
-  return { appointments: Number(appointments.rows[0]?.n), booked: slot.rows[0]?.booked ?? 0, capacity: slot.rows[0]?.capacity ?? 0 };
+  const slot = await database.query<{ booked: number; capacity: number }>(
+    'SELECT booked, capacity FROM scheduling.slot_occupancy WHERE institution_id = $1 AND starts_at = $2',
+    [lufengMch, start],
+  );
+  return {
+    appointments: Number(appointments.rows[0]?.n),
+    booked: slot.rows[0]?.booked ?? 0,
+    capacity: slot.rows[0]?.capacity ?? 0,
+  };
 }
 
 beforeAll(async () => {
-  for (const user of ['lufeng.admin', 'lufeng.clinician', 'lufeng.midwife', 'pref.admin', 'pref.clinician', 'shuangbai.midwife']) tokens[user] = (await api.login(user)).accessToken;
-  const institutions = (await ok(api.call('GET', '/v1/institutions?pageSize=200'))).institutions as Array<{ id: string; code: string }>;
+  for (const user of [
+    'lufeng.admin',
+    'lufeng.clinician',
+    'lufeng.midwife',
+    'pref.admin',
+    'pref.clinician',
+    'shuangbai.midwife',
+  ])
+    tokens[user] = (await api.login(user)).accessToken;
+  const institutions = (await ok(api.call('GET', '/v1/institutions?pageSize=200'))).institutions as Array<{
+    id: string;
+    code: string;
+  }>;
   lufengMch = institutions.find((institution) => institution.code === 'CX-LFS-MCH')?.id as string;
   database = new Client({ connectionString: platform.rwUrl });
   await database.connect();
@@ -80,17 +106,51 @@ describe('schedules', () => {
       { service: CONSULTATION, weekday, startTime: '14:30', endTime: '17:00', slotMinutes: 30, capacity: 2 },
     ]),
     exceptions: [
-      { date: DAY, service: CONSULTATION, startTime: '03:00', endTime: '03:30', slotMinutes: 30, capacity: 1, reason: 'concurrency test, capacity 1' },
-      { date: DAY, service: CONSULTATION, startTime: '03:30', endTime: '04:00', slotMinutes: 30, capacity: 5, reason: 'concurrency test, capacity 5' },
-      { date: DAY, service: CONSULTATION, startTime: '05:00', endTime: '07:00', slotMinutes: 30, capacity: 2, reason: 'booking walk' },
-      { date: NEXT_DAY, service: CONSULTATION, startTime: '05:00', endTime: '07:00', slotMinutes: 30, capacity: 1, reason: 'reschedule walk' },
+      {
+        date: DAY,
+        service: CONSULTATION,
+        startTime: '03:00',
+        endTime: '03:30',
+        slotMinutes: 30,
+        capacity: 1,
+        reason: 'concurrency test, capacity 1',
+      },
+      {
+        date: DAY,
+        service: CONSULTATION,
+        startTime: '03:30',
+        endTime: '04:00',
+        slotMinutes: 30,
+        capacity: 5,
+        reason: 'concurrency test, capacity 5',
+      },
+      {
+        date: DAY,
+        service: CONSULTATION,
+        startTime: '05:00',
+        endTime: '07:00',
+        slotMinutes: 30,
+        capacity: 2,
+        reason: 'booking walk',
+      },
+      {
+        date: NEXT_DAY,
+        service: CONSULTATION,
+        startTime: '05:00',
+        endTime: '07:00',
+        slotMinutes: 30,
+        capacity: 1,
+        reason: 'reschedule walk',
+      },
       { date: localDate(60), closed: true, reason: '院庆闭诊' },
     ],
   };
 
-  it('only that institution\'s admins publish it', async () => {
+  it("only that institution's admins publish it", async () => {
     expect((await call('pref.admin', 'POST', `/v1/institutions/${lufengMch}/schedules`, schedule)).status).toBe(403);
-    expect((await call('lufeng.clinician', 'POST', `/v1/institutions/${lufengMch}/schedules`, schedule)).status).toBe(403);
+    expect((await call('lufeng.clinician', 'POST', `/v1/institutions/${lufengMch}/schedules`, schedule)).status).toBe(
+      403,
+    );
     const published = await ok(call('lufeng.admin', 'POST', `/v1/institutions/${lufengMch}/schedules`, schedule));
     expect(published.schedule.sessions).toHaveLength(10);
     expect(published.schedule.exceptions).toHaveLength(5);
@@ -99,14 +159,17 @@ describe('schedules', () => {
   });
 
   it('refuses a bad schedule naming the field, and writes nothing', async () => {
-    const before = (await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${lufengMch}/schedules`))).schedule.version;
+    const before = (await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${lufengMch}/schedules`))).schedule
+      .version;
     const bad = await call('lufeng.admin', 'POST', `/v1/institutions/${lufengMch}/schedules`, {
       sessions: [{ service: ANC, weekday: 1, startTime: '11:00', endTime: '09:00', slotMinutes: 30, capacity: 4 }],
       exceptions: [{ date: '2026-02-30', closed: true }],
     });
     expect(bad.status).toBe(400);
     expect(fieldsOf(bad).sort()).toEqual(['exceptions[0].date', 'sessions[0].endTime']);
-    expect((await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${lufengMch}/schedules`))).schedule.version).toBe(before);
+    expect(
+      (await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${lufengMch}/schedules`))).schedule.version,
+    ).toBe(before);
   });
 
   it('closed days have no slots', async () => {
@@ -118,24 +181,50 @@ describe('search', () => {
   it('finds free slots nearest first, then earliest, with distance and occupancy', async () => {
     const found = await slots(`service=${CONSULTATION}&near=${LUFENG_SEAT}&${window(DAY)}&pageSize=20`);
     expect(found.length).toBeGreaterThan(0);
-    expect(found[0]).toMatchObject({ institutionId: lufengMch, institutionCode: 'CX-LFS-MCH', start: SLOT_CAPACITY_1, capacity: 1, free: 1, status: 'SLOT_STATUS_FREE' });
+    expect(found[0]).toMatchObject({
+      institutionId: lufengMch,
+      institutionCode: 'CX-LFS-MCH',
+      start: SLOT_CAPACITY_1,
+      capacity: 1,
+      free: 1,
+      status: 'SLOT_STATUS_FREE',
+    });
     const distances = found.map((slot) => slot.distanceKm ?? 0);
     expect(distances).toEqual([...distances].sort((a, b) => a - b));
     for (let i = 1; i < found.length; i++) {
-      if (found[i].distanceKm === found[i - 1].distanceKm) expect(Date.parse(found[i].start)).toBeGreaterThanOrEqual(Date.parse(found[i - 1].start));
+      if (found[i].distanceKm === found[i - 1].distanceKm)
+        expect(Date.parse(found[i].start)).toBeGreaterThanOrEqual(Date.parse(found[i - 1].start));
     }
   });
 
   it('pages without repeating a slot', async () => {
-    const first = await ok(call('lufeng.clinician', 'GET', `/v1/slots?service=${CONSULTATION}&near=${LUFENG_SEAT}&${window(DAY)}&pageSize=3`));
+    const first = await ok(
+      call(
+        'lufeng.clinician',
+        'GET',
+        `/v1/slots?service=${CONSULTATION}&near=${LUFENG_SEAT}&${window(DAY)}&pageSize=3`,
+      ),
+    );
     expect(first.slots).toHaveLength(3);
-    const second = await ok(call('lufeng.clinician', 'GET', `/v1/slots?service=${CONSULTATION}&near=${LUFENG_SEAT}&${window(DAY)}&pageSize=3&pageToken=${first.nextPageToken}`));
+    const second = await ok(
+      call(
+        'lufeng.clinician',
+        'GET',
+        `/v1/slots?service=${CONSULTATION}&near=${LUFENG_SEAT}&${window(DAY)}&pageSize=3&pageToken=${first.nextPageToken}`,
+      ),
+    );
     const all = await slots(`service=${CONSULTATION}&near=${LUFENG_SEAT}&${window(DAY)}&pageSize=6`);
-    expect([...first.slots, ...second.slots].map((slot: any) => `${slot.institutionId}${slot.start}`)).toEqual(all.map((slot) => `${slot.institutionId}${slot.start}`));
+    expect([...first.slots, ...second.slots].map((slot: any) => `${slot.institutionId}${slot.start}`)).toEqual(
+      all.map((slot) => `${slot.institutionId}${slot.start}`),
+    );
   });
 
   it.each([
-    ['to before from', 'to', `service=${ANC}&from=${encodeURIComponent(at(DAY, '12:00'))}&to=${encodeURIComponent(at(DAY, '08:00'))}`],
+    [
+      'to before from',
+      'to',
+      `service=${ANC}&from=${encodeURIComponent(at(DAY, '12:00'))}&to=${encodeURIComponent(at(DAY, '08:00'))}`,
+    ],
     ['an unknown service', 'service', 'service=SERVICE_TYPE_MASSAGE'],
     ['no service', 'service', `near=${LUFENG_SEAT}`],
     ['latitude out of range', 'near', `service=${ANC}&near=91,102`],
@@ -161,7 +250,9 @@ describe('booking under concurrency', () => {
 
   it('200 parallel bookings by 200 patients at a slot of capacity 1: exactly one succeeds, every other is 409, the database agrees, search forgets it', async () => {
     // Search first, so that a cached page exists that the booking must invalidate.
-    expect((await slots(`service=${CONSULTATION}&institution=CX-LFS-MCH&${window(DAY)}`)).map((slot) => slot.start)).toContain(SLOT_CAPACITY_1);
+    expect(
+      (await slots(`service=${CONSULTATION}&institution=CX-LFS-MCH&${window(DAY)}`)).map((slot) => slot.start),
+    ).toContain(SLOT_CAPACITY_1);
     const answers = await Promise.all(women.map((patientId) => book(patientId, SLOT_CAPACITY_1)));
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(1);
@@ -169,7 +260,9 @@ describe('booking under concurrency', () => {
     const refusal = answers.find((answer) => answer.status === 409);
     expect(refusal?.body.message).toMatch(/fully booked/);
     expect(await occupancy(SLOT_CAPACITY_1)).toEqual({ appointments: 1, booked: 1, capacity: 1 });
-    expect((await slots(`service=${CONSULTATION}&institution=CX-LFS-MCH&${window(DAY)}`)).map((slot) => slot.start)).not.toContain(SLOT_CAPACITY_1);
+    expect(
+      (await slots(`service=${CONSULTATION}&institution=CX-LFS-MCH&${window(DAY)}`)).map((slot) => slot.start),
+    ).not.toContain(SLOT_CAPACITY_1);
   }, 120_000);
 
   it('the same at a slot of capacity 5 ends with exactly five appointments', async () => {
@@ -181,7 +274,7 @@ describe('booking under concurrency', () => {
   }, 120_000);
 });
 
-describe('one patient\'s appointments', () => {
+describe("one patient's appointments", () => {
   let woman: string;
   let appointmentId: string;
   const first = at(DAY, '05:00');
@@ -194,7 +287,14 @@ describe('one patient\'s appointments', () => {
     const key = { 'idempotency-key': `book-${woman}` };
     const booked = await ok(call('lufeng.clinician', 'POST', '/v1/appointments', booking(woman, first), key));
     appointmentId = booked.appointment.id;
-    expect(booked.appointment).toMatchObject({ patientId: woman, institutionId: lufengMch, service: CONSULTATION, status: 'APPOINTMENT_STATUS_BOOKED', start: first, end: at(DAY, '05:30') });
+    expect(booked.appointment).toMatchObject({
+      patientId: woman,
+      institutionId: lufengMch,
+      service: CONSULTATION,
+      status: 'APPOINTMENT_STATUS_BOOKED',
+      start: first,
+      end: at(DAY, '05:30'),
+    });
     const retry = await ok(call('lufeng.clinician', 'POST', '/v1/appointments', booking(woman, first), key));
     expect(retry).toEqual(booked);
     const other = await call('lufeng.clinician', 'POST', '/v1/appointments', booking(woman, at(DAY, '06:00')), key);
@@ -211,7 +311,14 @@ describe('one patient\'s appointments', () => {
 
   it('"earliest free slot at or after" books the first free one (the referral path)', async () => {
     const [other] = (await registerWomen(api, tokens['lufeng.midwife'] as string, 1)) as [string];
-    const booked = await ok(call('lufeng.clinician', 'POST', '/v1/appointments', booking(other, at(DAY, '02:00'), { earliestFreeAtOrAfter: true, referralId: 'ref-123' })));
+    const booked = await ok(
+      call(
+        'lufeng.clinician',
+        'POST',
+        '/v1/appointments',
+        booking(other, at(DAY, '02:00'), { earliestFreeAtOrAfter: true, referralId: 'ref-123' }),
+      ),
+    );
     // 03:00 and 03:30 are full; 05:00 has a place left.
     expect(booked.appointment.start).toBe(first);
     expect(booked.appointment.referralId).toBe('ref-123');
@@ -233,43 +340,83 @@ describe('one patient\'s appointments', () => {
   });
 
   it('staff must state a purpose to book', async () => {
-    expect((await api.call('POST', '/v1/appointments', { token: tokens['lufeng.clinician'], body: booking(woman, at(DAY, '06:30')) })).status).toBe(403);
+    expect(
+      (
+        await api.call('POST', '/v1/appointments', {
+          token: tokens['lufeng.clinician'],
+          body: booking(woman, at(DAY, '06:30')),
+        })
+      ).status,
+    ).toBe(403);
   });
 
   it('reschedule frees the old slot and takes the new one atomically; a full target is 409 and changes nothing', async () => {
     const target = at(NEXT_DAY, '05:00');
-    const moved = await ok(call('lufeng.clinician', 'POST', `/v1/appointments/${appointmentId}/reschedule`, { start: target, reason: 'family' }));
-    expect(moved.appointment).toMatchObject({ id: appointmentId, start: target, status: 'APPOINTMENT_STATUS_BOOKED', rescheduleCount: 1 });
+    const moved = await ok(
+      call('lufeng.clinician', 'POST', `/v1/appointments/${appointmentId}/reschedule`, {
+        start: target,
+        reason: 'family',
+      }),
+    );
+    expect(moved.appointment).toMatchObject({
+      id: appointmentId,
+      start: target,
+      status: 'APPOINTMENT_STATUS_BOOKED',
+      rescheduleCount: 1,
+    });
     expect((await occupancy(first)).booked).toBe(1);
     expect(await occupancy(target)).toEqual({ appointments: 1, booked: 1, capacity: 1 });
     const [other] = (await registerWomen(api, tokens['lufeng.midwife'] as string, 1)) as [string];
-    const otherBooking = await ok(call('lufeng.clinician', 'POST', '/v1/appointments', booking(other, at(NEXT_DAY, '05:30'))));
-    const full = await call('lufeng.clinician', 'POST', `/v1/appointments/${otherBooking.appointment.id}/reschedule`, { start: target });
+    const otherBooking = await ok(
+      call('lufeng.clinician', 'POST', '/v1/appointments', booking(other, at(NEXT_DAY, '05:30'))),
+    );
+    const full = await call('lufeng.clinician', 'POST', `/v1/appointments/${otherBooking.appointment.id}/reschedule`, {
+      start: target,
+    });
     expect(full.status).toBe(409);
-    expect((await ok(call('lufeng.clinician', 'GET', `/v1/appointments/${otherBooking.appointment.id}`))).appointment.start).toBe(at(NEXT_DAY, '05:30'));
+    expect(
+      (await ok(call('lufeng.clinician', 'GET', `/v1/appointments/${otherBooking.appointment.id}`))).appointment.start,
+    ).toBe(at(NEXT_DAY, '05:30'));
   });
 
-  it('lists her appointments and the institution\'s day list', async () => {
+  it("lists her appointments and the institution's day list", async () => {
     const mine = await ok(call('lufeng.clinician', 'GET', `/v1/patients/${woman}/appointments`));
     expect(mine.appointments.map((appointment: { id: string }) => appointment.id)).toEqual([appointmentId]);
-    const day = await ok(call('lufeng.clinician', 'GET', `/v1/institutions/${lufengMch}/appointments?date=${NEXT_DAY}`));
+    const day = await ok(
+      call('lufeng.clinician', 'GET', `/v1/institutions/${lufengMch}/appointments?date=${NEXT_DAY}`),
+    );
     expect(day.appointments.map((appointment: { id: string }) => appointment.id)).toContain(appointmentId);
-    expect((await call('shuangbai.midwife', 'GET', `/v1/institutions/${lufengMch}/appointments?date=${NEXT_DAY}`)).status).toBe(403);
+    expect(
+      (await call('shuangbai.midwife', 'GET', `/v1/institutions/${lufengMch}/appointments?date=${NEXT_DAY}`)).status,
+    ).toBe(403);
     const audit = await database.query(`SELECT action FROM scheduling.audit_events WHERE patient_id = $1`, [woman]);
-    expect(audit.rows.map((row) => row.action)).toEqual(expect.arrayContaining(['appointment.book', 'appointment.reschedule', 'appointment.list', 'appointment.day-list.read']));
+    expect(audit.rows.map((row) => row.action)).toEqual(
+      expect.arrayContaining([
+        'appointment.book',
+        'appointment.reschedule',
+        'appointment.list',
+        'appointment.day-list.read',
+      ]),
+    );
     // Her audit trail through identity gathers scheduling's events too.
     const trail = await ok(call('lufeng.admin', 'GET', `/v1/patients/${woman}/audit?pageSize=100`));
     expect(trail.unavailableServices ?? []).not.toContain('scheduling');
-    expect(trail.events.filter((event: { service: string }) => event.service === 'scheduling').map((event: { action: string }) => event.action)).toEqual(
-      expect.arrayContaining(['appointment.book', 'appointment.reschedule']),
-    );
+    expect(
+      trail.events
+        .filter((event: { service: string }) => event.service === 'scheduling')
+        .map((event: { action: string }) => event.action),
+    ).toEqual(expect.arrayContaining(['appointment.book', 'appointment.reschedule']));
   });
 
   it('cancel frees the slot; a cancelled appointment cannot be cancelled again or marked', async () => {
-    const cancelled = await ok(call('lufeng.clinician', 'POST', `/v1/appointments/${appointmentId}/cancel`, { reason: 'moved away' }));
+    const cancelled = await ok(
+      call('lufeng.clinician', 'POST', `/v1/appointments/${appointmentId}/cancel`, { reason: 'moved away' }),
+    );
     expect(cancelled.appointment.status).toBe('APPOINTMENT_STATUS_CANCELLED');
     expect(await occupancy(at(NEXT_DAY, '05:00'))).toEqual({ appointments: 0, booked: 0, capacity: 1 });
-    expect((await slots(`service=${CONSULTATION}&institution=CX-LFS-MCH&${window(NEXT_DAY)}`)).map((slot) => slot.start)).toContain(at(NEXT_DAY, '05:00'));
+    expect(
+      (await slots(`service=${CONSULTATION}&institution=CX-LFS-MCH&${window(NEXT_DAY)}`)).map((slot) => slot.start),
+    ).toContain(at(NEXT_DAY, '05:00'));
     expect((await call('lufeng.clinician', 'POST', `/v1/appointments/${appointmentId}/cancel`, {})).status).toBe(409);
     expect((await call('lufeng.clinician', 'POST', `/v1/appointments/${appointmentId}/arrive`, {})).status).toBe(409);
   });

@@ -20,7 +20,13 @@ export function at(date: string, clock: string): string {
  * Registers `count` women (distinct resident IDs no other test uses: random birth dates in the 1980s) through
  * identity's route, `batch` at a time; returns their patient ids in order.
  */
-export async function registerWomen(api: Api, token: string, count: number, countyCode = 'lufeng', batch = 25): Promise<string[]> {
+export async function registerWomen(
+  api: Api,
+  token: string,
+  count: number,
+  countyCode = 'lufeng',
+  batch = 25,
+): Promise<string[]> {
   const ids: string[] = [];
   const used = new Set<string>();
   for (let start = 0; start < count; start += batch) {
@@ -33,7 +39,13 @@ export async function registerWomen(api: Api, token: string, count: number, coun
           nationalId = residentId(birth, randomInt(1, 499) * 2);
         } while (used.has(nationalId));
         used.add(nationalId);
-        return ok(api.call('POST', '/v1/patients', { token, body: { nationalId, name: '王芳', countyCode }, headers: TREATMENT }));
+        return ok(
+          api.call('POST', '/v1/patients', {
+            token,
+            body: { nationalId, name: '王芳', countyCode },
+            headers: TREATMENT,
+          }),
+        );
       }),
     );
     ids.push(...answers.map((body) => body.patient.id as string));

@@ -5,7 +5,11 @@ import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError } fro
 import { hasRole, isClinical, isService, Principal } from './principal';
 
 export type Decision =
-  | { readonly allowed: true; readonly breakGlass?: boolean; /** Allowed as a platform operator, not as a party: audit it. */ readonly operator?: boolean }
+  | {
+      readonly allowed: true;
+      readonly breakGlass?: boolean;
+      /** Allowed as a platform operator, not as a party: audit it. */ readonly operator?: boolean;
+    }
   | { readonly allowed: false; readonly reason: string };
 
 export const PURPOSES = ['treatment', 'referral', 'consultation', 'follow-up', 'registration', 'break-glass'] as const;
@@ -33,17 +37,28 @@ const deny = (reason: string): Decision => ({ allowed: false, reason });
 
 /** Residents: their own record and their linked children's. */
 function isOwnOrChild(principal: Principal, patientId: string): boolean {
-  return principal.kind === 'resident' && (principal.patientId === patientId || principal.childPatientIds.includes(patientId));
+  return (
+    principal.kind === 'resident' &&
+    (principal.patientId === patientId || principal.childPatientIds.includes(patientId))
+  );
 }
 
 /**
  * The shared record of a patient (demographics and the non-sensitive record): the patient and her guardians,
  * and any clinician or midwife of any member institution who states a purpose.
  */
-export function canAccessPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+export function canAccessPatient(
+  principal: Principal | undefined,
+  patientId: string,
+  purpose: Purpose | undefined,
+): Decision {
   if (!principal) return deny('not authenticated');
-  if (principal.kind === 'resident') return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own and their linked children\'s records');
-  if (!isClinical(principal)) return deny('only clinicians and midwives read patient records; analysts see aggregates only');
+  if (principal.kind === 'resident')
+    return isOwnOrChild(principal, patientId)
+      ? allow
+      : deny("residents see only their own and their linked children's records");
+  if (!isClinical(principal))
+    return deny('only clinicians and midwives read patient records; analysts see aggregates only');
   if (!purpose) return deny('staff must state a purpose of use (X-MCH-Purpose)');
   return allow;
 }
@@ -63,7 +78,8 @@ export function canAccessSensitive(
   if (!base.allowed || principal?.kind === 'resident') return base;
   if (principal?.institutionId && treatingInstitutionIds.includes(principal.institutionId)) return allow;
   if (purpose === 'break-glass') {
-    if (!breakGlassReason || breakGlassReason.trim().length < 10) return deny('break-glass needs a reason of at least 10 characters (X-MCH-Break-Glass-Reason)');
+    if (!breakGlassReason || breakGlassReason.trim().length < 10)
+      return deny('break-glass needs a reason of at least 10 characters (X-MCH-Break-Glass-Reason)');
     return { allowed: true, breakGlass: true };
   }
   return deny('sensitive records are visible only to the treating team, or by break-glass with a reason');
@@ -78,8 +94,10 @@ export function canActForPatients(principal: Principal | undefined): Decision {
 /** Who may ask for death reports at all (before the report is known): clinical staff and institution admins stating a purpose. */
 export function mayReadDeathReports(principal: Principal | undefined, purpose: Purpose | undefined): Decision {
   if (!principal) return deny('not authenticated');
-  if (principal.kind === 'resident') return deny('death reports are read by the treating team and the MCH administration, not through the resident app');
-  if (!isClinical(principal) && !hasRole(principal, 'institution-admin')) return deny('only clinical staff and institution admins read death reports; analysts see aggregates only');
+  if (principal.kind === 'resident')
+    return deny('death reports are read by the treating team and the MCH administration, not through the resident app');
+  if (!isClinical(principal) && !hasRole(principal, 'institution-admin'))
+    return deny('only clinical staff and institution admins read death reports; analysts see aggregates only');
   if (!purpose) return deny('staff must state a purpose of use (X-MCH-Purpose)');
   return allow;
 }
@@ -101,33 +119,46 @@ export function canReadDeathReport(
 ): Decision {
   const base = mayReadDeathReports(principal, purpose);
   if (!base.allowed || !principal) return base;
-  if (isClinical(principal) && principal.institutionId && patient.treatingInstitutionIds.includes(principal.institutionId)) return allow;
+  if (
+    isClinical(principal) &&
+    principal.institutionId &&
+    patient.treatingInstitutionIds.includes(principal.institutionId)
+  )
+    return allow;
   if (callerInstitution?.level === 'prefecture') return allow;
   if (callerInstitution?.level === 'county' && callerInstitution.countyCode === patient.county) return allow;
   if (purpose === 'break-glass' && isClinical(principal)) {
-    if (!breakGlassReason || breakGlassReason.trim().length < 10) return deny('break-glass needs a reason of at least 10 characters (X-MCH-Break-Glass-Reason)');
+    if (!breakGlassReason || breakGlassReason.trim().length < 10)
+      return deny('break-glass needs a reason of at least 10 characters (X-MCH-Break-Glass-Reason)');
     return { allowed: true, breakGlass: true };
   }
-  return deny('death reports are visible only to the treating team and to county (of her county) and prefecture MCH staff, or by break-glass with a reason');
+  return deny(
+    'death reports are visible only to the treating team and to county (of her county) and prefecture MCH staff, or by break-glass with a reason',
+  );
 }
 
 /** Staff management: only the admins of that institution. */
 export function canManageInstitution(principal: Principal | undefined, institutionId: string): Decision {
   if (!principal) return deny('not authenticated');
   if (!hasRole(principal, 'institution-admin')) return deny('only institution admins manage staff');
-  return principal.institutionId === institutionId ? allow : deny('institution admins manage only their own institution');
+  return principal.institutionId === institutionId
+    ? allow
+    : deny('institution admins manage only their own institution');
 }
 
 /** The duplicate-patient review queue: institution admins (the records office) and clinicians. */
 export function canReviewMatches(principal: Principal | undefined): Decision {
   if (!principal) return deny('not authenticated');
-  return hasRole(principal, 'institution-admin', 'clinician') ? allow : deny('only clinicians and institution admins review duplicate patients');
+  return hasRole(principal, 'institution-admin', 'clinician')
+    ? allow
+    : deny('only clinicians and institution admins review duplicate patients');
 }
 
 /** A patient's audit trail: the patient and her guardians, institution admins and platform admins. */
 export function canReadAudit(principal: Principal | undefined, patientId: string): Decision {
   if (!principal) return deny('not authenticated');
-  if (principal.kind === 'resident') return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own audit trail');
+  if (principal.kind === 'resident')
+    return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own audit trail');
   return hasRole(principal, 'institution-admin', 'platform-admin') ? allow : deny('only admins read audit trails');
 }
 
@@ -137,7 +168,9 @@ export function canReadStatistics(principal: Principal | undefined, county: stri
   if (!hasRole(principal, 'analyst')) return deny('only analysts read statistics');
   if (principal.analystScope === 'prefecture') return allow;
   if (!county) return deny(`analysts scoped to ${principal.analystScope ?? 'nothing'} must ask for their county`);
-  return principal.analystScope === county ? allow : deny(`analysts scoped to ${principal.analystScope ?? 'nothing'} see only that county`);
+  return principal.analystScope === county
+    ? allow
+    : deny(`analysts scoped to ${principal.analystScope ?? 'nothing'} see only that county`);
 }
 
 /**
@@ -157,7 +190,11 @@ export function canOperatePlatform(principal: Principal | undefined): Decision {
 }
 
 /** Writing to a patient's shared record: clinicians and midwives who state a purpose (residents only read). */
-export function canWriteRecord(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+export function canWriteRecord(
+  principal: Principal | undefined,
+  patientId: string,
+  purpose: Purpose | undefined,
+): Decision {
   const base = canAccessPatient(principal, patientId, purpose);
   if (!base.allowed) return base;
   return isClinical(principal) ? allow : deny('only clinicians and midwives write to patient records');
@@ -167,10 +204,15 @@ export function canWriteRecord(principal: Principal | undefined, patientId: stri
  * Confirming a pregnancy risk colour (五色 grading): clinicians at county (二级) or prefecture (三级) level;
  * township staff only screen. `institutionLevel` is the caller's institution's level as identity reports it.
  */
-export function canGradePregnancyRisk(principal: Principal | undefined, institutionLevel: 'prefecture' | 'county' | 'township' | undefined): Decision {
+export function canGradePregnancyRisk(
+  principal: Principal | undefined,
+  institutionLevel: 'prefecture' | 'county' | 'township' | undefined,
+): Decision {
   if (!principal) return deny('not authenticated');
   if (!hasRole(principal, 'clinician')) return deny('only clinicians grade pregnancy risk; midwives screen');
-  return institutionLevel === 'prefecture' || institutionLevel === 'county' ? allow : deny('risk colours are graded at county (二级) level and above; township institutions screen');
+  return institutionLevel === 'prefecture' || institutionLevel === 'county'
+    ? allow
+    : deny('risk colours are graded at county (二级) level and above; township institutions screen');
 }
 
 /**
@@ -183,7 +225,11 @@ export function canReadRiskRegister(principal: Principal | undefined): Decision 
 }
 
 /** The caller's relation to a referral: clinical staff of its sending or receiving institution, or neither. */
-export function referralSide(principal: Principal | undefined, fromInstitutionId: string, toInstitutionId: string): 'sender' | 'receiver' | 'other' {
+export function referralSide(
+  principal: Principal | undefined,
+  fromInstitutionId: string,
+  toInstitutionId: string,
+): 'sender' | 'receiver' | 'other' {
   if (!principal || principal.kind !== 'staff' || !isClinical(principal) || !principal.institutionId) return 'other';
   if (principal.institutionId === fromInstitutionId) return 'sender';
   if (principal.institutionId === toInstitutionId) return 'receiver';
@@ -191,10 +237,15 @@ export function referralSide(principal: Principal | undefined, fromInstitutionId
 }
 
 /** Referring a patient (and asking where to): clinicians and midwives of a member institution, for it. */
-export function canReferPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+export function canReferPatient(
+  principal: Principal | undefined,
+  patientId: string,
+  purpose: Purpose | undefined,
+): Decision {
   const base = canAccessPatient(principal, patientId, purpose);
   if (!base.allowed) return base;
-  if (principal?.kind !== 'staff' || !principal.institutionId) return deny('only staff of a member institution refer patients');
+  if (principal?.kind !== 'staff' || !principal.institutionId)
+    return deny('only staff of a member institution refer patients');
   return allow;
 }
 
@@ -202,18 +253,28 @@ export function canReferPatient(principal: Principal | undefined, patientId: str
  * One referral: clinical staff of its sending or receiving institution (the patient's data travels with it), and
  * the patient herself or her guardian.
  */
-export function canReadReferral(principal: Principal | undefined, patientId: string, partyInstitutionIds: readonly string[]): Decision {
+export function canReadReferral(
+  principal: Principal | undefined,
+  patientId: string,
+  partyInstitutionIds: readonly string[],
+): Decision {
   if (!principal) return deny('not authenticated');
-  if (principal.kind === 'resident') return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own referrals');
+  if (principal.kind === 'resident')
+    return isOwnOrChild(principal, patientId) ? allow : deny('residents see only their own referrals');
   if (!isClinical(principal)) return deny('only clinicians and midwives read referrals');
-  return principal.institutionId && partyInstitutionIds.includes(principal.institutionId) ? allow : deny('only staff of the sending or receiving institution read this referral');
+  return principal.institutionId && partyInstitutionIds.includes(principal.institutionId)
+    ? allow
+    : deny('only staff of the sending or receiving institution read this referral');
 }
 
 /** An institution's referral worklist and pending suggestions: its own clinical staff and admins. */
 export function canReadReferralWorklist(principal: Principal | undefined, institutionId: string): Decision {
   if (!principal) return deny('not authenticated');
-  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and admins read referral worklists');
-  return principal.institutionId === institutionId ? allow : deny('staff read only their own institution\'s referral worklist');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin'))
+    return deny('only clinical staff and admins read referral worklists');
+  return principal.institutionId === institutionId
+    ? allow
+    : deny("staff read only their own institution's referral worklist");
 }
 
 /** Records' risk-change outbox: what may read the register, and the referral service acting as itself. */
@@ -243,13 +304,15 @@ export function canOpenConsultation(
   if (!principal) return deny('not authenticated');
   if (principal.kind === 'resident') {
     if (kind !== 'resident-clinician') return deny('residents open resident–clinician consultations only');
-    return isOwnOrChild(principal, patientId) ? allow : deny('residents consult about themselves and their linked children only');
+    return isOwnOrChild(principal, patientId)
+      ? allow
+      : deny('residents consult about themselves and their linked children only');
   }
   const base = canAccessPatient(principal, patientId, purpose);
   if (!base.allowed) return base;
   if (kind === 'resident-clinician') return allow;
   if (!callerLevel || !addressedLevel || LEVEL_RANK[addressedLevel] <= LEVEL_RANK[callerLevel]) {
-    return deny('a specialist consultation is addressed to an institution of a higher level than the caller\'s');
+    return deny("a specialist consultation is addressed to an institution of a higher level than the caller's");
   }
   return allow;
 }
@@ -277,19 +340,29 @@ export function canReadConsultation(principal: Principal | undefined, standing: 
  * purpose and work at the requesting or the addressed institution, or were invited. A removed participant needs a
  * new invitation.
  */
-export function canJoinConsultation(principal: Principal | undefined, standing: ConsultationStanding, purpose: Purpose | undefined): Decision {
+export function canJoinConsultation(
+  principal: Principal | undefined,
+  standing: ConsultationStanding,
+  purpose: Purpose | undefined,
+): Decision {
   if (!principal) return deny('not authenticated');
   if (standing.participation === 'active') return allow;
   if (standing.participation === 'removed') return deny('a removed participant joins again only when invited again');
   if (principal.kind === 'resident') {
     if (standing.kind !== 'resident-clinician') return deny('residents take no part in specialist consultations');
-    return isOwnOrChild(principal, standing.patientId) ? allow : deny('residents join only their own and their linked children\'s consultations');
+    return isOwnOrChild(principal, standing.patientId)
+      ? allow
+      : deny("residents join only their own and their linked children's consultations");
   }
   const base = canAccessPatient(principal, standing.patientId, purpose);
   if (!base.allowed) return base;
   if (standing.participation === 'invited') return allow;
   const institution = principal.institutionId;
-  if (institution && (institution === standing.addressedInstitutionId || institution === standing.requesterInstitutionId)) return allow;
+  if (
+    institution &&
+    (institution === standing.addressedInstitutionId || institution === standing.requesterInstitutionId)
+  )
+    return allow;
   return deny('only staff of the requesting or the addressed institution, or invited staff, join a consultation');
 }
 
@@ -313,7 +386,11 @@ export function canManageConsultation(principal: Principal | undefined, standing
  * later without a human when scheduling was away, and a withdrawn referral cancels it (referral records and audits
  * the clinician who acted).
  */
-export function canBookForPatient(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+export function canBookForPatient(
+  principal: Principal | undefined,
+  patientId: string,
+  purpose: Purpose | undefined,
+): Decision {
   if (isService(principal, 'referral') && purpose === 'referral') return allow;
   return canAccessPatient(principal, patientId, purpose);
 }
@@ -321,8 +398,11 @@ export function canBookForPatient(principal: Principal | undefined, patientId: s
 /** An institution's day list, arrivals and no-shows: its own clinical staff and admins. */
 export function canWorkAppointmentsAt(principal: Principal | undefined, institutionId: string): Decision {
   if (!principal) return deny('not authenticated');
-  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only an institution\'s clinical staff and admins work its appointments');
-  return principal.institutionId === institutionId ? allow : deny('staff work only their own institution\'s appointments');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin'))
+    return deny("only an institution's clinical staff and admins work its appointments");
+  return principal.institutionId === institutionId
+    ? allow
+    : deny("staff work only their own institution's appointments");
 }
 
 /**
@@ -335,10 +415,14 @@ export function canReadFollowUps(
   callerInstitution: { readonly countyCode: string; readonly level: string | undefined } | undefined,
 ): Decision {
   if (!principal) return deny('not authenticated');
-  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin')) return deny('only clinical staff and institution admins read follow-up lists');
-  if ('institutionId' in scope) return principal.institutionId === scope.institutionId ? allow : deny('staff read only their own institution\'s follow-up list');
+  if (!hasRole(principal, 'clinician', 'midwife', 'institution-admin'))
+    return deny('only clinical staff and institution admins read follow-up lists');
+  if ('institutionId' in scope)
+    return principal.institutionId === scope.institutionId
+      ? allow
+      : deny("staff read only their own institution's follow-up list");
   if (callerInstitution?.level === 'prefecture' || callerInstitution?.countyCode === scope.county) return allow;
-  return deny('a county\'s follow-up list is for staff of that county and of the prefecture');
+  return deny("a county's follow-up list is for staff of that county and of the prefecture");
 }
 
 /**
@@ -346,7 +430,11 @@ export function canReadFollowUps(
  * acting as itself, which sweeps known patients for reminders and the follow-up lists (dates and item names only,
  * never clinical content).
  */
-export function canReadDueItems(principal: Principal | undefined, patientId: string, purpose: Purpose | undefined): Decision {
+export function canReadDueItems(
+  principal: Principal | undefined,
+  patientId: string,
+  purpose: Purpose | undefined,
+): Decision {
   if (isService(principal, 'scheduling')) return allow;
   return canAccessPatient(principal, patientId, purpose);
 }

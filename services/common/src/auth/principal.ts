@@ -42,7 +42,11 @@ export const TOKEN_ALGORITHM = 'EdDSA';
 
 /** A platform service acting as itself, optionally one of `names`. */
 export function isService(principal: Principal | undefined, ...names: string[]): boolean {
-  return principal?.kind === 'service' && principal.serviceName !== undefined && (names.length === 0 || names.includes(principal.serviceName));
+  return (
+    principal?.kind === 'service' &&
+    principal.serviceName !== undefined &&
+    (names.length === 0 || names.includes(principal.serviceName))
+  );
 }
 
 export function hasRole(principal: Principal | undefined, ...roles: RoleName[]): boolean {

@@ -8,7 +8,16 @@ import { callUnary, createChannelClient } from '../grpc/client';
 import { METADATA } from '../grpc/context';
 
 /** The services that may hold a service identity; `seeder` is the data generator (loadtest/seed), no service of its own. */
-export const SERVICE_PRINCIPALS = ['identity', 'records', 'scheduling', 'referral', 'consultation', 'replication', 'gateway', 'seeder'] as const;
+export const SERVICE_PRINCIPALS = [
+  'identity',
+  'records',
+  'scheduling',
+  'referral',
+  'consultation',
+  'replication',
+  'gateway',
+  'seeder',
+] as const;
 export type ServicePrincipalName = (typeof SERVICE_PRINCIPALS)[number];
 
 export function isServicePrincipalName(name: string): name is ServicePrincipalName {

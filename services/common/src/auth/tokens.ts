@@ -69,18 +69,36 @@ export class TokenVerifier {
 function describe(error: unknown): UnauthenticatedError | UnavailableError {
   if (error instanceof UnauthenticatedError || error instanceof UnavailableError) return error;
   if (error instanceof joseErrors.JWTExpired) return new UnauthenticatedError('access token expired', 'TOKEN_EXPIRED');
-  if (error instanceof joseErrors.JWTClaimValidationFailed) return new UnauthenticatedError(`access token rejected: ${error.claim} claim`, 'TOKEN_INVALID');
+  if (error instanceof joseErrors.JWTClaimValidationFailed)
+    return new UnauthenticatedError(`access token rejected: ${error.claim} claim`, 'TOKEN_INVALID');
   return new UnauthenticatedError('access token is not valid', 'TOKEN_INVALID');
 }
 
 function toPrincipal(payload: JWTPayload & Partial<AccessClaims>): Principal {
-  const roles = Array.isArray(payload.roles) ? payload.roles.filter((role): role is RoleName => (ROLES as readonly string[]).includes(role)) : [];
-  if (typeof payload.sub !== 'string' || (payload.kind !== 'staff' && payload.kind !== 'resident' && payload.kind !== 'service') || typeof payload.jti !== 'string') {
+  const roles = Array.isArray(payload.roles)
+    ? payload.roles.filter((role): role is RoleName => (ROLES as readonly string[]).includes(role))
+    : [];
+  if (
+    typeof payload.sub !== 'string' ||
+    (payload.kind !== 'staff' && payload.kind !== 'resident' && payload.kind !== 'service') ||
+    typeof payload.jti !== 'string'
+  ) {
     throw new UnauthenticatedError('access token is not valid', 'TOKEN_INVALID');
   }
   if (payload.kind === 'service') {
-    if (typeof payload.svc !== 'string' || payload.svc === '') throw new UnauthenticatedError('access token is not valid', 'TOKEN_INVALID');
-    return { subject: payload.sub, kind: 'service', roles: [], institutionId: undefined, analystScope: undefined, patientId: undefined, childPatientIds: [], tokenId: payload.jti, serviceName: payload.svc };
+    if (typeof payload.svc !== 'string' || payload.svc === '')
+      throw new UnauthenticatedError('access token is not valid', 'TOKEN_INVALID');
+    return {
+      subject: payload.sub,
+      kind: 'service',
+      roles: [],
+      institutionId: undefined,
+      analystScope: undefined,
+      patientId: undefined,
+      childPatientIds: [],
+      tokenId: payload.jti,
+      serviceName: payload.svc,
+    };
   }
   return {
     subject: payload.sub,
@@ -89,7 +107,9 @@ function toPrincipal(payload: JWTPayload & Partial<AccessClaims>): Principal {
     institutionId: typeof payload.inst === 'string' ? payload.inst : undefined,
     analystScope: typeof payload.scope === 'string' ? payload.scope : undefined,
     patientId: typeof payload.pid === 'string' ? payload.pid : undefined,
-    childPatientIds: Array.isArray(payload.children) ? payload.children.filter((id): id is string => typeof id === 'string') : [],
+    childPatientIds: Array.isArray(payload.children)
+      ? payload.children.filter((id): id is string => typeof id === 'string')
+      : [],
     tokenId: payload.jti,
   };
 }

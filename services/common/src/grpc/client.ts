@@ -1,7 +1,18 @@
 // gRPC clients: a deadline on every call, deadline and cancellation inherited from the call being served,
 // request id / authorization / purpose carried on, and retries only for methods marked idempotent.
 import { randomUUID } from 'node:crypto';
-import { CallOptions, ChannelCredentials, Client, ClientReadableStream, credentials, Metadata, MethodDefinition, propagate, ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+import {
+  CallOptions,
+  ChannelCredentials,
+  Client,
+  ClientReadableStream,
+  credentials,
+  Metadata,
+  MethodDefinition,
+  propagate,
+  ServiceError,
+  status as GrpcStatus,
+} from '@grpc/grpc-js';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryable, RetryPolicy } from '../retry';
 import { CallContext, METADATA } from './context';
 
@@ -23,7 +34,11 @@ export interface WireCodec<T> {
 }
 
 /** A unary method definition for a path and its two message codecs (for calls without a generated client). */
-export function unaryMethod<Req, Res>(path: string, request: WireCodec<Req>, response: WireCodec<Res>): MethodDefinition<Req, Res> {
+export function unaryMethod<Req, Res>(
+  path: string,
+  request: WireCodec<Req>,
+  response: WireCodec<Res>,
+): MethodDefinition<Req, Res> {
   return {
     path,
     requestStream: false,
@@ -35,7 +50,10 @@ export function unaryMethod<Req, Res>(path: string, request: WireCodec<Req>, res
   };
 }
 
-export function createChannelClient(address: string, channelCredentials: ChannelCredentials = credentials.createInsecure()): Client {
+export function createChannelClient(
+  address: string,
+  channelCredentials: ChannelCredentials = credentials.createInsecure(),
+): Client {
   return new Client(address, channelCredentials, CLIENT_CHANNEL_OPTIONS);
 }
 
@@ -98,17 +116,28 @@ export interface ClientStreamCall<Req, Res> {
  * Opens a client-streaming call with a deadline and the caller's metadata. Never retried: the messages are gone
  * once written; the caller retries the whole call when the method is idempotent.
  */
-export function openClientStream<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, options: Omit<UnaryCallOptions, 'idempotent' | 'retryPolicy'> = {}): ClientStreamCall<Req, Res> {
+export function openClientStream<Req, Res>(
+  client: Client,
+  method: MethodDefinition<Req, Res>,
+  options: Omit<UnaryCallOptions, 'idempotent' | 'retryPolicy'> = {},
+): ClientStreamCall<Req, Res> {
   let settle: { resolve: (value: Res) => void; reject: (error: Error) => void } | undefined;
   const outcome = new Promise<Res>((resolve, reject) => (settle = { resolve, reject }));
   outcome.catch(() => undefined);
   let failure: Error | undefined;
-  const call = client.makeClientStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, childMetadata(options.parent, options.metadata), streamCallOptions(options), (error, response) => {
-    if (error) {
-      failure = error;
-      settle?.reject(error);
-    } else settle?.resolve(response as Res);
-  });
+  const call = client.makeClientStreamRequest(
+    method.path,
+    method.requestSerialize,
+    method.responseDeserialize,
+    childMetadata(options.parent, options.metadata),
+    streamCallOptions(options),
+    (error, response) => {
+      if (error) {
+        failure = error;
+        settle?.reject(error);
+      } else settle?.resolve(response as Res);
+    },
+  );
   return {
     outcome,
     write: (message) =>
@@ -136,16 +165,42 @@ export function openClientStream<Req, Res>(client: Client, method: MethodDefinit
 }
 
 /** Opens a server-streaming call (async-iterable messages) with a deadline and the caller's metadata. */
-export function openServerStream<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, request: Req, options: Omit<UnaryCallOptions, 'idempotent' | 'retryPolicy'> = {}): ClientReadableStream<Res> {
-  return client.makeServerStreamRequest(method.path, method.requestSerialize, method.responseDeserialize, request, childMetadata(options.parent, options.metadata), streamCallOptions(options));
+export function openServerStream<Req, Res>(
+  client: Client,
+  method: MethodDefinition<Req, Res>,
+  request: Req,
+  options: Omit<UnaryCallOptions, 'idempotent' | 'retryPolicy'> = {},
+): ClientReadableStream<Res> {
+  return client.makeServerStreamRequest(
+    method.path,
+    method.requestSerialize,
+    method.responseDeserialize,
+    request,
+    childMetadata(options.parent, options.metadata),
+    streamCallOptions(options),
+  );
 }
 
-function unaryOnce<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, request: Req, metadata: Metadata, callOptions: CallOptions): Promise<Res> {
+function unaryOnce<Req, Res>(
+  client: Client,
+  method: MethodDefinition<Req, Res>,
+  request: Req,
+  metadata: Metadata,
+  callOptions: CallOptions,
+): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
-    client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, request, metadata, callOptions, (error, response) => {
-      if (error) reject(error);
-      else resolve(response as Res);
-    });
+    client.makeUnaryRequest(
+      method.path,
+      method.requestSerialize,
+      method.responseDeserialize,
+      request,
+      metadata,
+      callOptions,
+      (error, response) => {
+        if (error) reject(error);
+        else resolve(response as Res);
+      },
+    );
   });
 }
 
@@ -160,7 +215,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 }
 
 /** Calls one unary method with a deadline, retrying retryable failures of idempotent methods within it. */
-export async function callUnary<Req, Res>(client: Client, method: MethodDefinition<Req, Res>, request: Req, options: UnaryCallOptions = {}): Promise<Res> {
+export async function callUnary<Req, Res>(
+  client: Client,
+  method: MethodDefinition<Req, Res>,
+  request: Req,
+  options: UnaryCallOptions = {},
+): Promise<Res> {
   const deadline = effectiveDeadline(options);
   const metadata = childMetadata(options.parent, options.metadata);
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;

@@ -1,6 +1,12 @@
 // What a handler knows about the call it serves: who asks, under which request id and idempotency key,
 // until when, and whether the caller is still there.
-import type { Metadata, ServerDuplexStream, ServerReadableStream, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import type {
+  Metadata,
+  ServerDuplexStream,
+  ServerReadableStream,
+  ServerUnaryCall,
+  ServerWritableStream,
+} from '@grpc/grpc-js';
 import type { Principal } from '../auth/principal';
 import type { Purpose } from '../auth/policy';
 import type { Logger } from '../logger';

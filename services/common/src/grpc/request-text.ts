@@ -11,8 +11,14 @@ export interface RequestProblem {
 
 /** The first field (`patient.name`, `newborns[1].name`) holding an unusable value, if any. */
 export function requestProblem(value: unknown, path = ''): RequestProblem | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? { path: path || '(request)', description: 'must not contain the NUL character (U+0000)' } : undefined;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? { path: path || '(request)', description: 'is not a time that can be represented' } : undefined;
+  if (typeof value === 'string')
+    return value.includes('\u0000')
+      ? { path: path || '(request)', description: 'must not contain the NUL character (U+0000)' }
+      : undefined;
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime())
+      ? { path: path || '(request)', description: 'is not a time that can be represented' }
+      : undefined;
   if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {

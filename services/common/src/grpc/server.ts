@@ -43,7 +43,9 @@ export class GrpcServer {
   constructor(private readonly options: GrpcServerOptions) {
     this.server = new Server(SERVER_CHANNEL_OPTIONS);
     this.names = ['', ...options.services.map((s) => s.name)];
-    this.health = new HealthImplementation(Object.fromEntries(this.names.map((name) => [name, 'NOT_SERVING' as const])));
+    this.health = new HealthImplementation(
+      Object.fromEntries(this.names.map((name) => [name, 'NOT_SERVING' as const])),
+    );
     this.health.addToServer(this.server);
     for (const service of options.services) this.server.addService(service.definition, service.implementation);
     if (options.reflection) {
@@ -57,8 +59,10 @@ export class GrpcServer {
 
   async listen(): Promise<number> {
     this.boundPort = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(`${this.options.host}:${this.options.port}`, ServerCredentials.createInsecure(), (error, port) =>
-        error ? reject(error) : resolve(port),
+      this.server.bindAsync(
+        `${this.options.host}:${this.options.port}`,
+        ServerCredentials.createInsecure(),
+        (error, port) => (error ? reject(error) : resolve(port)),
       );
     });
     this.options.logger.info({ port: this.boundPort }, 'gRPC server listening');

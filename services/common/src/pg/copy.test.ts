@@ -12,7 +12,9 @@ describe('COPY text format', () => {
   });
 
   it('writes text arrays as array literals and json(...) values as JSON, an empty one too', () => {
-    expect(copyField(['scarred_uterus', 'say "x"', 'back\\slash'])).toBe('{"scarred_uterus","say \\\\"x\\\\"","back\\\\\\\\slash"}');
+    expect(copyField(['scarred_uterus', 'say "x"', 'back\\slash'])).toBe(
+      '{"scarred_uterus","say \\\\"x\\\\"","back\\\\\\\\slash"}',
+    );
     expect(copyField([])).toBe('{}');
     expect(copyField(json({ a: 'b\tc' }))).toBe('{"a":"b\\\\tc"}');
     expect(copyField(json([]))).toBe('[]');

@@ -50,12 +50,18 @@ export function copyLine(row: readonly CopyValue[]): string {
  * Writes `rows` into `table (columns)` with COPY FROM STDIN on the transaction's connection. Rows are streamed in
  * chunks of about 64 KiB, so a large batch is never one string in memory. Returns the number of rows written.
  */
-export async function copyRows(tx: PoolClient, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<number> {
+export async function copyRows(
+  tx: PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly CopyValue[]>,
+): Promise<number> {
   let count = 0;
   function* chunks(): Generator<string> {
     let chunk = '';
     for (const row of rows) {
-      if (row.length !== columns.length) throw new Error(`COPY into ${table}: a row has ${row.length} values for ${columns.length} columns`);
+      if (row.length !== columns.length)
+        throw new Error(`COPY into ${table}: a row has ${row.length} values for ${columns.length} columns`);
       chunk += copyLine(row);
       count++;
       if (chunk.length >= 65_536) {

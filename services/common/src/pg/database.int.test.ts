@@ -51,7 +51,10 @@ describe('commit rules', () => {
     await admin.end();
   });
 
-  const insert = (label: string) => db.withTransaction(async (tx) => (await tx.query(`INSERT INTO effects (label) VALUES ($1) RETURNING id`, [label])).rows[0]);
+  const insert = (label: string) =>
+    db.withTransaction(
+      async (tx) => (await tx.query(`INSERT INTO effects (label) VALUES ($1) RETURNING id`, [label])).rows[0],
+    );
 
   it('commits an ordinary transaction', async () => {
     await expect(insert('plain')).resolves.toEqual({ id: expect.any(Number) });

@@ -123,7 +123,8 @@ export class Database {
       if (notices.some(isSyncReplicationCancelNotice)) discard ??= new Error('synchronous replication wait cancelled');
       client.release(discard);
     }
-    if (notices.some(isSyncReplicationCancelNotice)) throw new CommitOutcomeUnknownError('synchronous standby did not confirm');
+    if (notices.some(isSyncReplicationCancelNotice))
+      throw new CommitOutcomeUnknownError('synchronous standby did not confirm');
   }
 
   /** Runs `work` in one transaction on the primary under the commit rules. */
@@ -137,7 +138,9 @@ export class Database {
           throw toDomainError(error instanceof RetryableBeforeCommit ? error.cause : error);
         }
         this.options.logger.info({ attempt, err: error.cause }, 'transaction failed before commit; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.max(policy.initialBackoffMs, backoffDelayMs(policy, attempt))));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(policy.initialBackoffMs, backoffDelayMs(policy, attempt))),
+        );
       }
     }
   }

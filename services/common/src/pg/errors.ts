@@ -13,7 +13,14 @@ function pgCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTCONN']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTCONN',
+]);
 
 /**
  * True when the connection this error came from must not be reused: it was cut, its server is shutting
@@ -23,9 +30,12 @@ export function isConnectionLost(error: unknown): boolean {
   if (error instanceof DomainError) return false;
   const code = pgCode(error);
   const message = (error as PgLikeError | undefined)?.message;
-  if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '25006')) return true;
+  if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '25006'))
+    return true;
   if (code && CONNECTION_ERROR_CODES.has(code)) return true;
-  return /Connection terminated|connection ended|Client has encountered a connection error|not queryable/i.test(message ?? '');
+  return /Connection terminated|connection ended|Client has encountered a connection error|not queryable/i.test(
+    message ?? '',
+  );
 }
 
 /** True for failures that leave nothing done and may be retried at once: lost connections and conflicts. */

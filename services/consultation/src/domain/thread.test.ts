@@ -1,6 +1,13 @@
 // The rules of a thread: what a message may hold, and how its state moves.
 import { FailedPreconditionError, InvalidArgumentError } from '../../../common/src/errors';
-import { checkMessage, MAX_ATTACHMENTS, MAX_TEXT_CHARS, parseSequence, statusAfterClose, statusAfterJoin } from './thread';
+import {
+  checkMessage,
+  MAX_ATTACHMENTS,
+  MAX_TEXT_CHARS,
+  parseSequence,
+  statusAfterClose,
+  statusAfterJoin,
+} from './thread';
 import { fieldsOf } from '../../../common/test/violations';
 
 const scan = { objectId: 'ab'.repeat(32), fileName: '超声 20 周.jpg' };
@@ -8,7 +15,10 @@ const objectId = (i: number): string => i.toString(16).padStart(64, '0');
 
 describe('a message', () => {
   it('keeps trimmed text and its attachments', () => {
-    expect(checkMessage('  血压 150/100，请会诊  ', [{ ...scan, objectId: 'AB'.repeat(32) }])).toEqual({ text: '血压 150/100，请会诊', attachments: [scan] });
+    expect(checkMessage('  血压 150/100，请会诊  ', [{ ...scan, objectId: 'AB'.repeat(32) }])).toEqual({
+      text: '血压 150/100，请会诊',
+      attachments: [scan],
+    });
   });
 
   it('counts characters, not bytes: 4000 Chinese characters fit, 4001 do not', () => {
@@ -29,7 +39,10 @@ describe('a message', () => {
 
   it('names every bad attachment field', () => {
     const bad = { objectId: '../etc', fileName: 'a/b' };
-    expect(fieldsOf(() => checkMessage('x', [scan, bad]))).toEqual(['attachments[1].objectId', 'attachments[1].fileName']);
+    expect(fieldsOf(() => checkMessage('x', [scan, bad]))).toEqual([
+      'attachments[1].objectId',
+      'attachments[1].fileName',
+    ]);
   });
 });
 

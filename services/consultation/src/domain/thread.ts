@@ -47,20 +47,31 @@ function charCount(text: string): number {
 function checkAttachment(violations: Violations, attachment: AttachmentInput, index: number): NamedAttachment {
   const field = (name: string): string => `attachments[${index}].${name}`;
   const objectId = attachment.objectId.toLowerCase();
-  if (!OBJECT_ID.test(objectId)) violations.add(field('objectId'), 'must be the id of an uploaded object (64 hex characters)');
+  if (!OBJECT_ID.test(objectId))
+    violations.add(field('objectId'), 'must be the id of an uploaded object (64 hex characters)');
   const fileName = attachment.fileName.trim();
   if (fileName === '' || charCount(fileName) > MAX_FILE_NAME_CHARS || /[\u0000-\u001f/\\]/.test(fileName)) {
-    violations.add(field('fileName'), `must be 1 to ${MAX_FILE_NAME_CHARS} characters without slashes or control characters`);
+    violations.add(
+      field('fileName'),
+      `must be 1 to ${MAX_FILE_NAME_CHARS} characters without slashes or control characters`,
+    );
   }
   return { objectId, fileName };
 }
 
 /** A message's text and attachments: some text or at least one attachment, within the limits; names every bad field. */
-export function checkMessage(text: string, attachments: readonly AttachmentInput[], violations = new Violations()): CheckedMessage {
+export function checkMessage(
+  text: string,
+  attachments: readonly AttachmentInput[],
+  violations = new Violations(),
+): CheckedMessage {
   const trimmed = text.trim();
   if (charCount(text) > MAX_TEXT_CHARS) violations.add('text', `must be at most ${MAX_TEXT_CHARS} characters`);
-  if (attachments.length > MAX_ATTACHMENTS) violations.add('attachments', `at most ${MAX_ATTACHMENTS} attachments per message`);
-  const checked = attachments.slice(0, MAX_ATTACHMENTS).map((attachment, index) => checkAttachment(violations, attachment, index));
+  if (attachments.length > MAX_ATTACHMENTS)
+    violations.add('attachments', `at most ${MAX_ATTACHMENTS} attachments per message`);
+  const checked = attachments
+    .slice(0, MAX_ATTACHMENTS)
+    .map((attachment, index) => checkAttachment(violations, attachment, index));
   const ids = checked.map((attachment) => attachment.objectId);
   if (new Set(ids).size !== ids.length) violations.add('attachments', 'names the same object twice');
   if (trimmed === '' && attachments.length === 0) violations.add('text', 'a message needs text or an attachment');
@@ -98,6 +109,7 @@ export function statusAfterClose(status: ConsultationStatusName): ConsultationSt
 /** A sequence number from the wire (int64 as a decimal string): 0 or more. */
 export function parseSequence(raw: string, field: string): number {
   const value = Number(raw || '0');
-  if (!Number.isSafeInteger(value) || value < 0) throw InvalidArgumentError.field(field, 'must be a sequence number (0 or more)');
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw InvalidArgumentError.field(field, 'must be a sequence number (0 or more)');
   return value;
 }

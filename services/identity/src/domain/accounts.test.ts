@@ -3,7 +3,14 @@ import { Role } from '../../../common/src/gen/mch/identity/v1/identity';
 import { checkNewStaff, checkUsername, passwordProblem } from './accounts';
 
 const scopes = new Set(['prefecture', 'lufeng']);
-const staff = (overrides = {}) => ({ username: 'wang.fang', displayName: '王芳', roles: [Role.ROLE_CLINICIAN], password: 'correct horse battery', analystScope: '', ...overrides });
+const staff = (overrides = {}) => ({
+  username: 'wang.fang',
+  displayName: '王芳',
+  roles: [Role.ROLE_CLINICIAN],
+  password: 'correct horse battery',
+  analystScope: '',
+  ...overrides,
+});
 
 function fields(attempt: () => unknown): string[] {
   try {
@@ -17,18 +24,27 @@ function fields(attempt: () => unknown): string[] {
 
 describe('account rules', () => {
   it('accepts a well-formed clinician and lowercases the username', () => {
-    expect(checkNewStaff(staff({ username: 'Wang.Fang' }), scopes)).toMatchObject({ username: 'wang.fang', roles: ['clinician'] });
+    expect(checkNewStaff(staff({ username: 'Wang.Fang' }), scopes)).toMatchObject({
+      username: 'wang.fang',
+      roles: ['clinician'],
+    });
   });
 
   it('names every bad field', () => {
-    expect(fields(() => checkNewStaff(staff({ username: 'x', displayName: ' ', roles: [], password: 'short' }), scopes))).toEqual(['displayName', 'password', 'roles', 'username']);
+    expect(
+      fields(() => checkNewStaff(staff({ username: 'x', displayName: ' ', roles: [], password: 'short' }), scopes)),
+    ).toEqual(['displayName', 'password', 'roles', 'username']);
   });
 
   it('refuses platform admins and scopes on non-analysts, and needs a known scope for analysts', () => {
     expect(fields(() => checkNewStaff(staff({ roles: [Role.ROLE_PLATFORM_ADMIN] }), scopes))).toEqual(['roles']);
     expect(fields(() => checkNewStaff(staff({ analystScope: 'lufeng' }), scopes))).toEqual(['analystScope']);
-    expect(fields(() => checkNewStaff(staff({ roles: [Role.ROLE_ANALYST], analystScope: 'atlantis' }), scopes))).toEqual(['analystScope']);
-    expect(checkNewStaff(staff({ roles: [Role.ROLE_ANALYST], analystScope: 'Lufeng' }), scopes).analystScope).toBe('lufeng');
+    expect(
+      fields(() => checkNewStaff(staff({ roles: [Role.ROLE_ANALYST], analystScope: 'atlantis' }), scopes)),
+    ).toEqual(['analystScope']);
+    expect(checkNewStaff(staff({ roles: [Role.ROLE_ANALYST], analystScope: 'Lufeng' }), scopes).analystScope).toBe(
+      'lufeng',
+    );
   });
 
   it('judges passwords by length and variety', () => {

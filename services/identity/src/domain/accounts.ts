@@ -27,7 +27,10 @@ export function roleFromName(name: string): Role {
 export function checkUsername(raw: string, field = 'username'): string {
   const username = raw.trim().toLowerCase();
   if (!USERNAME_PATTERN.test(username)) {
-    throw InvalidArgumentError.field(field, '3 to 64 characters: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit');
+    throw InvalidArgumentError.field(
+      field,
+      '3 to 64 characters: lowercase letters, digits, ".", "_" or "-", starting with a letter or digit',
+    );
   }
   return username;
 }
@@ -73,5 +76,11 @@ export function checkNewStaff(
   const problem = passwordProblem(input.password);
   if (problem) violations.add('password', problem);
   violations.throwIfAny();
-  return { username, displayName, roles, analystScope: roles.includes('analyst') ? scope : undefined, password: input.password };
+  return {
+    username,
+    displayName,
+    roles,
+    analystScope: roles.includes('analyst') ? scope : undefined,
+    password: input.password,
+  };
 }

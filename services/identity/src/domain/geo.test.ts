@@ -10,7 +10,10 @@ describe('distanceKm', () => {
 
   it('matches known great-circle distances', () => {
     // Chuxiong city to Lufeng: ~54.8 km; one degree of latitude: ~111.2 km.
-    expect(distanceKm({ latitude: 25.03, longitude: 101.55 }, { latitude: 25.15, longitude: 102.08 })).toBeCloseTo(54.8, 0);
+    expect(distanceKm({ latitude: 25.03, longitude: 101.55 }, { latitude: 25.15, longitude: 102.08 })).toBeCloseTo(
+      54.8,
+      0,
+    );
     expect(distanceKm({ latitude: 0, longitude: 0 }, { latitude: 1, longitude: 0 })).toBeCloseTo(111.2, 1);
   });
 });
@@ -21,7 +24,12 @@ describe('parseNear', () => {
     expect(parseNear('-33.9,+18.4')).toEqual({ latitude: -33.9, longitude: 18.4 });
   });
 
-  it.each(['abc', '25.03', '25.03,101.55,3', '91,0', '0,181', 'NaN,1', '1e3,1', ',', '25.03;101.55'])('rejects %p naming the field', (raw) => {
-    expect(() => parseNear(raw)).toThrow(expect.objectContaining({ violations: [expect.objectContaining({ field: 'near' })] }));
-  });
+  it.each(['abc', '25.03', '25.03,101.55,3', '91,0', '0,181', 'NaN,1', '1e3,1', ',', '25.03;101.55'])(
+    'rejects %p naming the field',
+    (raw) => {
+      expect(() => parseNear(raw)).toThrow(
+        expect.objectContaining({ violations: [expect.objectContaining({ field: 'near' })] }),
+      );
+    },
+  );
 });

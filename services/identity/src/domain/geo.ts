@@ -13,7 +13,8 @@ export function distanceKm(a: LatLng, b: LatLng): number {
   const toRad = (degrees: number): number => (degrees * Math.PI) / 180;
   const dLat = toRad(b.latitude - a.latitude);
   const dLon = toRad(b.longitude - a.longitude);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(toRad(a.latitude)) * Math.cos(toRad(b.latitude)) * Math.sin(dLon / 2) ** 2;
+  const h =
+    Math.sin(dLat / 2) ** 2 + Math.cos(toRad(a.latitude)) * Math.cos(toRad(b.latitude)) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
@@ -27,6 +28,7 @@ export function parseNear(raw: string, field = 'near'): LatLng {
   }
   const [latitude, longitude] = parts.map(Number) as [number, number];
   if (latitude < -90 || latitude > 90) throw InvalidArgumentError.field(field, 'latitude must be between -90 and 90');
-  if (longitude < -180 || longitude > 180) throw InvalidArgumentError.field(field, 'longitude must be between -180 and 180');
+  if (longitude < -180 || longitude > 180)
+    throw InvalidArgumentError.field(field, 'longitude must be between -180 and 180');
   return { latitude, longitude };
 }

@@ -10,6 +10,7 @@ describe('stableUuid', () => {
   });
 
   it('rejects ids that are not UUIDs', () => {
-    for (const bad of ['', '../../etc/passwd', '3521a4f9-c6a3-5aa0-8c94-d331b31fe47', "1' OR '1'='1"]) expect(isUuid(bad)).toBe(false);
+    for (const bad of ['', '../../etc/passwd', '3521a4f9-c6a3-5aa0-8c94-d331b31fe47', "1' OR '1'='1"])
+      expect(isUuid(bad)).toBe(false);
   });
 });

@@ -1,5 +1,11 @@
 import { InvalidArgumentError } from '../../../common/src/errors';
-import { encodePageToken, ListInstitutionsInput, MAX_PAGE_SIZE, parseListInstitutions, queryCacheKey } from './institutions';
+import {
+  encodePageToken,
+  ListInstitutionsInput,
+  MAX_PAGE_SIZE,
+  parseListInstitutions,
+  queryCacheKey,
+} from './institutions';
 import { fieldsOf } from '../../../common/test/violations';
 
 const counties = new Set(['chuxiong', 'lufeng']);
@@ -15,13 +21,31 @@ const input = (overrides: Partial<ListInstitutionsInput> = {}): ListInstitutions
 
 describe('parseListInstitutions', () => {
   it('defaults the page size and accepts friendly level names', () => {
-    const query = parseListInstitutions(input({ level: 'County', county: 'LUFENG', capability: 'caesarean' }), counties);
-    expect(query).toMatchObject({ level: 'COUNTY', county: 'lufeng', capability: 'caesarean', pageSize: 50, offset: 0 });
+    const query = parseListInstitutions(
+      input({ level: 'County', county: 'LUFENG', capability: 'caesarean' }),
+      counties,
+    );
+    expect(query).toMatchObject({
+      level: 'COUNTY',
+      county: 'lufeng',
+      capability: 'caesarean',
+      pageSize: 50,
+      offset: 0,
+    });
   });
 
   it('names every bad field at once', () => {
     const fields = fieldsOf(() =>
-      parseListInstitutions(input({ county: 'atlantis', level: 'hamlet', capability: 'teleport', near: 'abc', pageSize: MAX_PAGE_SIZE + 1 }), counties),
+      parseListInstitutions(
+        input({
+          county: 'atlantis',
+          level: 'hamlet',
+          capability: 'teleport',
+          near: 'abc',
+          pageSize: MAX_PAGE_SIZE + 1,
+        }),
+        counties,
+      ),
     );
     expect(fields.sort()).toEqual(['capability', 'county', 'level', 'near', 'pageSize']);
   });
@@ -33,8 +57,12 @@ describe('parseListInstitutions', () => {
   it('follows its own page tokens and refuses foreign or altered ones', () => {
     const first = parseListInstitutions(input({ county: 'lufeng', pageSize: 10 }), counties);
     const token = encodePageToken(first, 10);
-    expect(parseListInstitutions(input({ county: 'lufeng', pageSize: 10, pageToken: token }), counties).offset).toBe(10);
-    expect(fieldsOf(() => parseListInstitutions(input({ county: 'chuxiong', pageSize: 10, pageToken: token }), counties))).toEqual(['pageToken']);
+    expect(parseListInstitutions(input({ county: 'lufeng', pageSize: 10, pageToken: token }), counties).offset).toBe(
+      10,
+    );
+    expect(
+      fieldsOf(() => parseListInstitutions(input({ county: 'chuxiong', pageSize: 10, pageToken: token }), counties)),
+    ).toEqual(['pageToken']);
     expect(fieldsOf(() => parseListInstitutions(input({ pageToken: 'not-a-token' }), counties))).toEqual(['pageToken']);
     const forged = Buffer.from(JSON.stringify({ o: -5, f: 'x' })).toString('base64url');
     expect(fieldsOf(() => parseListInstitutions(input({ pageToken: forged }), counties))).toEqual(['pageToken']);

@@ -68,7 +68,10 @@ export function encodePageToken(query: InstitutionQuery, nextOffset: number): st
 }
 
 /** Validates a list request, collecting a violation for every bad field. */
-export function parseListInstitutions(input: ListInstitutionsInput, knownCounties: ReadonlySet<string>): InstitutionQuery {
+export function parseListInstitutions(
+  input: ListInstitutionsInput,
+  knownCounties: ReadonlySet<string>,
+): InstitutionQuery {
   const violations = new Violations();
   const county = input.county.trim().toLowerCase() || undefined;
   if (county !== undefined && !knownCounties.has(county)) {

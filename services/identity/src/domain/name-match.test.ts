@@ -133,10 +133,14 @@ describe('namePhonetics', () => {
   });
 
   it('spells common surnames, including Yi surnames of Chuxiong, so that typing them is recognised', () => {
-    const surnames = '李王张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文普起者鲁施自毕沙吉曲';
+    const surnames =
+      '李王张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文普起者鲁施自毕沙吉曲';
     for (const surname of surnames) {
       const typed = [...namePhonetics(`${surname}秀英`)].join(' ');
-      expect({ surname, comparison: compareNames(typed, `${surname}秀英`) }).toEqual({ surname, comparison: { score: 0.9, reasons: ['pinyin-input'] } });
+      expect({ surname, comparison: compareNames(typed, `${surname}秀英`) }).toEqual({
+        surname,
+        comparison: { score: 0.9, reasons: ['pinyin-input'] },
+      });
     }
   });
 });
@@ -209,7 +213,13 @@ describe('candidateScore', () => {
       const assessment = candidateScore({ ...sameDayPair('李梅', '李梅'), birthDateB, sexB: 'male' });
       expect(assessment.decision).toBe('no-match');
     }
-    const withPhone = candidateScore({ ...sameDayPair('李梅', '李梅'), birthDateB: '1985-03-08', sexB: 'male', phoneA: '13800000000', phoneB: '13800000000' });
+    const withPhone = candidateScore({
+      ...sameDayPair('李梅', '李梅'),
+      birthDateB: '1985-03-08',
+      sexB: 'male',
+      phoneA: '13800000000',
+      phoneB: '13800000000',
+    });
     expect(withPhone.decision).toBe('no-match');
   });
 
@@ -256,7 +266,11 @@ describe('candidateScore', () => {
 
   it('compares phone numbers without country prefix or punctuation', () => {
     const plain = candidateScore(sameDayPair('张丽', '章丽'));
-    const samePhone = candidateScore({ ...sameDayPair('张丽', '章丽'), phoneA: '+86 138-0000-0000', phoneB: '13800000000' });
+    const samePhone = candidateScore({
+      ...sameDayPair('张丽', '章丽'),
+      phoneA: '+86 138-0000-0000',
+      phoneB: '13800000000',
+    });
     expect(samePhone.reasons).toContain('same-phone');
     expect(samePhone.score).toBeCloseTo(plain.score + 0.05, 3);
     const otherPhone = candidateScore({ ...sameDayPair('张丽', '章丽'), phoneA: '13800000000', phoneB: '13900000000' });
@@ -294,9 +308,12 @@ describe('blockingKeys', () => {
     expect(() => blockingKeys('李梅', '1995-3-8')).toThrow(InvalidArgumentError);
   });
 
-  it.each(FIXTURES.filter((f) => f.decision === 'review'))('brings $a and $b together on the same birth date', ({ a, b }) => {
-    expect(sharesBlockingKey(a, b)).toBe(true);
-  });
+  it.each(FIXTURES.filter((f) => f.decision === 'review'))(
+    'brings $a and $b together on the same birth date',
+    ({ a, b }) => {
+      expect(sharesBlockingKey(a, b)).toBe(true);
+    },
+  );
 
   it('finds the same name when the day and month were swapped or one digit of the year slipped', () => {
     const registered = new Set(blockingKeys('李梅', '1995-03-08'));
@@ -342,18 +359,58 @@ describe('blockingKeys', () => {
 
 // Generators drawn from characters that are confusable with each other (homophones, near homophones, traditional
 // forms, polyphonic surnames), so that random pairs often land near the review floor where the property matters.
-const CONFUSABLE = [...'李梅玫莉丽黎季沙莎马玛阿依衣伊莫嫫木呷嘎夏陈陳岑张章赞刘劉牛兰蘭金晶单丹善乐曾吕鲁秀英芳方王汪'];
-const LATIN_SYLLABLES = ['li', 'mei', 'sha', 'ma', 'a', 'yi', 'mo', 'ga', 'xia', 'chen', 'cen', 'zhang', 'liu', 'niu', 'lan', 'jin', 'jing', 'shan', 'dan', 'lv', 'lu', 'xiu', 'ying', 'fang', 'wang', 'xi', 'an'];
+const CONFUSABLE = [
+  ...'李梅玫莉丽黎季沙莎马玛阿依衣伊莫嫫木呷嘎夏陈陳岑张章赞刘劉牛兰蘭金晶单丹善乐曾吕鲁秀英芳方王汪',
+];
+const LATIN_SYLLABLES = [
+  'li',
+  'mei',
+  'sha',
+  'ma',
+  'a',
+  'yi',
+  'mo',
+  'ga',
+  'xia',
+  'chen',
+  'cen',
+  'zhang',
+  'liu',
+  'niu',
+  'lan',
+  'jin',
+  'jing',
+  'shan',
+  'dan',
+  'lv',
+  'lu',
+  'xiu',
+  'ying',
+  'fang',
+  'wang',
+  'xi',
+  'an',
+];
 
-const hanNameArbitrary = fc.array(fc.constantFrom(...CONFUSABLE), { minLength: 1, maxLength: 4 }).map((chars) => chars.join(''));
+const hanNameArbitrary = fc
+  .array(fc.constantFrom(...CONFUSABLE), { minLength: 1, maxLength: 4 })
+  .map((chars) => chars.join(''));
 const latinNameArbitrary = fc
-  .tuple(fc.array(fc.constantFrom(...LATIN_SYLLABLES), { minLength: 1, maxLength: 4 }), fc.constantFrom('', ' '), fc.boolean())
+  .tuple(
+    fc.array(fc.constantFrom(...LATIN_SYLLABLES), { minLength: 1, maxLength: 4 }),
+    fc.constantFrom('', ' '),
+    fc.boolean(),
+  )
   .map(([syllables, separator, upper]) => {
     const typed = syllables.join(separator);
     return upper ? typed.toUpperCase() : typed;
   });
 const foreignNameArbitrary = fc.constantFrom('smith', 'smyth', 'limeii', 'shamaa', 'xxmei', 'meili');
-const nameArbitrary = fc.oneof({ weight: 6, arbitrary: hanNameArbitrary }, { weight: 3, arbitrary: latinNameArbitrary }, { weight: 1, arbitrary: foreignNameArbitrary });
+const nameArbitrary = fc.oneof(
+  { weight: 6, arbitrary: hanNameArbitrary },
+  { weight: 3, arbitrary: latinNameArbitrary },
+  { weight: 1, arbitrary: foreignNameArbitrary },
+);
 
 type Mutation = (name: string) => string;
 const mutationArbitrary: fc.Arbitrary<Mutation> = fc.oneof(

@@ -217,7 +217,13 @@ function analyse(raw: string): AnalysedName {
         tokens.push({ written: latinRun, folded: latinRun, script: 'latin', readings: [], primary: latinRun });
       } else {
         for (const syllable of syllables) {
-          tokens.push({ written: syllable, folded: syllable, script: 'latin', readings: [syllable], primary: syllable });
+          tokens.push({
+            written: syllable,
+            folded: syllable,
+            script: 'latin',
+            readings: [syllable],
+            primary: syllable,
+          });
         }
       }
       latinRun = '';
@@ -234,7 +240,13 @@ function analyse(raw: string): AnalysedName {
         const primary = contextual[offset + i] ?? readings[0] ?? character;
         tokens.push({ written: writtenCharacter, folded: character, script: 'han', readings, primary });
       } else {
-        tokens.push({ written: writtenCharacter, folded: character, script: 'other', readings: [], primary: character });
+        tokens.push({
+          written: writtenCharacter,
+          folded: character,
+          script: 'other',
+          readings: [],
+          primary: character,
+        });
       }
     });
     flushLatin();
@@ -264,7 +276,9 @@ function contextualReadings(normalized: string): (string | undefined)[] {
 function hanReadings(character: string): readonly string[] {
   let readings = readingsCache.get(character);
   if (readings === undefined) {
-    readings = (polyphonic(character, { toneType: 'none', type: 'array', v: true })[0] ?? []).filter((reading) => /^[a-z]+$/.test(reading));
+    readings = (polyphonic(character, { toneType: 'none', type: 'array', v: true })[0] ?? []).filter((reading) =>
+      /^[a-z]+$/.test(reading),
+    );
     readingsCache.set(character, readings);
   }
   return readings;
@@ -346,9 +360,13 @@ export function compareNames(a: string, b: string): NameComparison {
   const y = analyse(b);
   if (x.normalized === '' || y.normalized === '') return { score: 0, reasons: [] };
   if (x.written === y.written) return { score: 1, reasons: ['exact'] };
-  if (x.normalized === y.normalized) return { score: TRADITIONAL_SIMPLIFIED_SCORE, reasons: ['traditional-simplified'] };
+  if (x.normalized === y.normalized)
+    return { score: TRADITIONAL_SIMPLIFIED_SCORE, reasons: ['traditional-simplified'] };
   if (x.hasForeignLatin || y.hasForeignLatin) return compareLetters(x, y);
-  if ((x.latinOnly && y.hanOnly && isTypedPinyinOf(x.letters, y.tokens)) || (y.latinOnly && x.hanOnly && isTypedPinyinOf(y.letters, x.tokens))) {
+  if (
+    (x.latinOnly && y.hanOnly && isTypedPinyinOf(x.letters, y.tokens)) ||
+    (y.latinOnly && x.hanOnly && isTypedPinyinOf(y.letters, x.tokens))
+  ) {
     return { score: PINYIN_INPUT_SCORE, reasons: ['pinyin-input'] };
   }
   return compareTokens(x.tokens, y.tokens);
@@ -424,14 +442,15 @@ function compareTokens(xs: readonly NameToken[], ys: readonly NameToken[]): Name
         options.push({ cost: cell(i - 1, j - 1).cost + ALIGNMENT_COST[alignment], move: 'both', alignment });
       }
       if (i > 0) options.push({ cost: cell(i - 1, j).cost + ALIGNMENT_COST.missing, move: 'x', alignment: 'missing' });
-      if (j > 0) options.push({ cost: (row[j - 1] as Cell).cost + ALIGNMENT_COST.missing, move: 'y', alignment: 'missing' });
+      if (j > 0)
+        options.push({ cost: (row[j - 1] as Cell).cost + ALIGNMENT_COST.missing, move: 'y', alignment: 'missing' });
       // Ties go to the first option, an alignment, so reasons name a differing character rather than a missing one.
       row.push(options.reduce((best, option) => (option.cost < best.cost ? option : best)));
     }
   }
 
   const used: Alignment[] = [];
-  for (let i = xs.length, j = ys.length; i > 0 || j > 0; ) {
+  for (let i = xs.length, j = ys.length; i > 0 || j > 0;) {
     const { move, alignment } = cell(i, j);
     used.push(alignment);
     if (move !== 'y') i -= 1;
@@ -482,15 +501,23 @@ export function candidateScore(input: CandidateInput): CandidateAssessment {
     requireDate(input.birthDateB, 'birthDateB'),
   );
   const sexReason: SexReason =
-    input.sexA === 'unknown' || input.sexB === 'unknown' ? 'sex-unknown' : input.sexA === input.sexB ? 'same-sex' : 'sex-differs';
+    input.sexA === 'unknown' || input.sexB === 'unknown'
+      ? 'sex-unknown'
+      : input.sexA === input.sexB
+        ? 'same-sex'
+        : 'sex-differs';
   const samePhone = isSamePhone(input.phoneA, input.phoneB);
 
   const score = round(
-    Math.min(1, name.score * BIRTH_DATE_FACTORS[dateReason] * SEX_FACTORS[sexReason] + (samePhone ? SAME_PHONE_BONUS : 0)),
+    Math.min(
+      1,
+      name.score * BIRTH_DATE_FACTORS[dateReason] * SEX_FACTORS[sexReason] + (samePhone ? SAME_PHONE_BONUS : 0),
+    ),
   );
   const reasons: CandidateReason[] = [...name.reasons, dateReason, sexReason];
   if (samePhone) reasons.push('same-phone');
-  const review = name.score >= NAME_REVIEW_FLOOR && BIRTH_DATE_FACTORS[dateReason] > 0 && score >= CANDIDATE_REVIEW_THRESHOLD;
+  const review =
+    name.score >= NAME_REVIEW_FLOOR && BIRTH_DATE_FACTORS[dateReason] > 0 && score >= CANDIDATE_REVIEW_THRESHOLD;
   return { score, reasons, decision: review ? 'review' : 'no-match' };
 }
 
@@ -549,7 +576,10 @@ export function blockingKeys(name: string, birthDate: string): string[] {
   if (analysed.normalized === '') return [];
   const compactDate = date.replace(/-/g, '');
   const { letters, tokens } = analysed;
-  const keys = new Set<string>([`name:${letters}:${compactDate.slice(0, 4)}`, `name:${letters}:${compactDate.slice(4)}`]);
+  const keys = new Set<string>([
+    `name:${letters}:${compactDate.slice(0, 4)}`,
+    `name:${letters}:${compactDate.slice(4)}`,
+  ]);
 
   const firstSounds = new Set(boundarySounds(tokens[0]));
   const lastSounds = new Set(boundarySounds(tokens[tokens.length - 1]));

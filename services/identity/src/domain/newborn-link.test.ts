@@ -42,7 +42,9 @@ describe('linkNewborn', () => {
     expect(link.linkKey).toMatch(/^[0-9a-f]{64}$/);
     expect(link.birthSlotKey).toMatch(/^[0-9a-f]{64}$/);
     expect(link.linkKey).toBe(
-      createHash('sha256').update(['mch-newborn-link-v1', MOTHER, '2025-06-01', '1', 'O530012345'].join('\n')).digest('hex'),
+      createHash('sha256')
+        .update(['mch-newborn-link-v1', MOTHER, '2025-06-01', '1', 'O530012345'].join('\n'))
+        .digest('hex'),
     );
   });
 
@@ -94,10 +96,16 @@ describe('linkNewborn', () => {
   });
 
   it.each([
-    ['wrong check digit', { motherNationalId: `${MOTHER.slice(0, 17)}${MOTHER[17] === '0' ? '1' : '0'}` }, /check digit does not match/],
+    [
+      'wrong check digit',
+      { motherNationalId: `${MOTHER.slice(0, 17)}${MOTHER[17] === '0' ? '1' : '0'}` },
+      /check digit does not match/,
+    ],
     ['too short', { motherNationalId: MOTHER.slice(0, 17) }, /must be 18 characters/],
   ])('rejects a mother ID with %s, naming motherNationalId', (_case, change, description) => {
-    expect(violationsOf({ ...VALID, ...change })).toEqual([{ field: 'motherNationalId', description: expect.stringMatching(description) }]);
+    expect(violationsOf({ ...VALID, ...change })).toEqual([
+      { field: 'motherNationalId', description: expect.stringMatching(description) },
+    ]);
   });
 
   it.each([
@@ -105,7 +113,9 @@ describe('linkNewborn', () => {
     ['impossible', '2025-02-29', /calendar date/],
     ['tomorrow', '2025-06-16', /2025-06-16 is in the future/],
   ])('rejects a birth date that is %s', (_case, birthDate, description) => {
-    expect(violationsOf({ ...VALID, birthDate })).toEqual([{ field: 'birthDate', description: expect.stringMatching(description) }]);
+    expect(violationsOf({ ...VALID, birthDate })).toEqual([
+      { field: 'birthDate', description: expect.stringMatching(description) },
+    ]);
   });
 
   it('accepts a birth today in China even when it is still yesterday in UTC', () => {
@@ -122,12 +132,18 @@ describe('linkNewborn', () => {
 
   it('treats a mother born on 29 February as ten on 1 March of a common year', () => {
     const leapMother = residentId('53230120000229002');
-    expect(violationsOf({ ...VALID, motherNationalId: leapMother, birthDate: '2010-02-28' })[0]?.field).toBe('birthDate');
-    expect(linkNewborn({ ...VALID, motherNationalId: leapMother, birthDate: '2010-03-01' }, TODAY).birthDate).toBe('2010-03-01');
+    expect(violationsOf({ ...VALID, motherNationalId: leapMother, birthDate: '2010-02-28' })[0]?.field).toBe(
+      'birthDate',
+    );
+    expect(linkNewborn({ ...VALID, motherNationalId: leapMother, birthDate: '2010-03-01' }, TODAY).birthDate).toBe(
+      '2010-03-01',
+    );
   });
 
   it.each([0, 10, -1, 1.5, Number.NaN])('rejects birth order %p', (birthOrder) => {
-    expect(violationsOf({ ...VALID, birthOrder })).toEqual([{ field: 'birthOrder', description: 'must be a whole number from 1 to 9' }]);
+    expect(violationsOf({ ...VALID, birthOrder })).toEqual([
+      { field: 'birthOrder', description: 'must be a whole number from 1 to 9' },
+    ]);
   });
 
   it.each(['', 'O53001234', 'O5300123456', '0530012345', 'OO30012345', 'O53001234X', 'O 530012345', '粤530012345'])(
@@ -146,7 +162,12 @@ describe('linkNewborn', () => {
       birthOrder: 0,
       birthCertificateNumber: '12345',
     });
-    expect(violations.map((v) => v.field)).toEqual(['motherNationalId', 'birthDate', 'birthOrder', 'birthCertificateNumber']);
+    expect(violations.map((v) => v.field)).toEqual([
+      'motherNationalId',
+      'birthDate',
+      'birthOrder',
+      'birthCertificateNumber',
+    ]);
   });
 
   it('still checks the birth date against today when the mother ID is invalid', () => {
@@ -157,15 +178,23 @@ describe('linkNewborn', () => {
   it('is deterministic and injective over valid inputs (property)', () => {
     const input = fc.record({
       motherNationalId: fc.constantFrom(MOTHER, residentId('53232219880101004'), '11010519491231002X'),
-      birthDate: fc.date({ min: new Date('2010-01-01T00:00:00Z'), max: new Date('2025-06-15T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+      birthDate: fc
+        .date({ min: new Date('2010-01-01T00:00:00Z'), max: new Date('2025-06-15T00:00:00Z'), noInvalidDate: true })
+        .map((d) => d.toISOString().slice(0, 10)),
       birthOrder: fc.integer({ min: 1, max: 9 }),
-      birthCertificateNumber: fc.tuple(fc.constantFrom('O', 'P', 'Q'), fc.integer({ min: 0, max: 999_999_999 })).map(([letter, n]) => letter + String(n).padStart(9, '0')),
+      birthCertificateNumber: fc
+        .tuple(fc.constantFrom('O', 'P', 'Q'), fc.integer({ min: 0, max: 999_999_999 }))
+        .map(([letter, n]) => letter + String(n).padStart(9, '0')),
     });
     fc.assert(
       fc.property(input, input, (a, b) => {
         const linkA = linkNewborn(a, TODAY);
         expect(linkNewborn(a, TODAY).linkKey).toBe(linkA.linkKey);
-        const same = a.motherNationalId === b.motherNationalId && a.birthDate === b.birthDate && a.birthOrder === b.birthOrder && a.birthCertificateNumber === b.birthCertificateNumber;
+        const same =
+          a.motherNationalId === b.motherNationalId &&
+          a.birthDate === b.birthDate &&
+          a.birthOrder === b.birthOrder &&
+          a.birthCertificateNumber === b.birthCertificateNumber;
         expect(linkNewborn(b, TODAY).linkKey === linkA.linkKey).toBe(same);
       }),
     );

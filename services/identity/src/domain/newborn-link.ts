@@ -82,7 +82,12 @@ export function linkNewborn(input: NewbornLinkInput, today: Date): NewbornLink {
     });
   }
 
-  if (violations.length > 0 || motherNationalId === undefined || birthDate === undefined || birthCertificateNumber === undefined) {
+  if (
+    violations.length > 0 ||
+    motherNationalId === undefined ||
+    birthDate === undefined ||
+    birthCertificateNumber === undefined
+  ) {
     throw new InvalidArgumentError(violations);
   }
 

@@ -20,12 +20,18 @@ export interface Registration {
 const PHONE_PATTERN = /^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$/;
 
 /** Validates a registration, collecting every violation; birth date and sex may come from the resident ID. */
-export function checkRegistration(request: RegisterPatientRequest, knownCounties: ReadonlySet<string>, today: Date): Registration {
+export function checkRegistration(
+  request: RegisterPatientRequest,
+  knownCounties: ReadonlySet<string>,
+  today: Date,
+): Registration {
   const violations = new Violations();
   const collect = <T>(check: () => T): T | undefined => violations.check(check);
 
   const residentId = request.nationalId.trim() ? collect(() => parseResidentId(request.nationalId, today)) : undefined;
-  const newborn = request.newborn ? collect(() => linkNewborn(request.newborn as NonNullable<RegisterPatientRequest['newborn']>, today)) : undefined;
+  const newborn = request.newborn
+    ? collect(() => linkNewborn(request.newborn as NonNullable<RegisterPatientRequest['newborn']>, today))
+    : undefined;
 
   const rawName = request.name.trim();
   const name = rawName ? normalizeName(rawName) : '';
@@ -37,24 +43,30 @@ export function checkRegistration(request: RegisterPatientRequest, knownCounties
     const parsed = parseIsoDate(birthDate);
     if (!parsed) violations.add('birthDate', 'must be a date YYYY-MM-DD');
     else if (parsed > today.toISOString().slice(0, 10)) violations.add('birthDate', 'must not be in the future');
-    else if (residentId && parsed !== residentId.birthDate) violations.add('birthDate', 'does not agree with the birth date in nationalId');
-    else if (newborn && parsed !== newborn.birthDate) violations.add('birthDate', 'does not agree with newborn.birthDate');
+    else if (residentId && parsed !== residentId.birthDate)
+      violations.add('birthDate', 'does not agree with the birth date in nationalId');
+    else if (newborn && parsed !== newborn.birthDate)
+      violations.add('birthDate', 'does not agree with newborn.birthDate');
   } else {
     birthDate = residentId?.birthDate ?? newborn?.birthDate ?? '';
     if (!birthDate && !violations.has('nationalId')) violations.add('birthDate', 'is required without a nationalId');
   }
 
-  let sex: Registration['sex'] = request.sex === Sex.SEX_FEMALE ? 'female' : request.sex === Sex.SEX_MALE ? 'male' : 'unspecified';
+  let sex: Registration['sex'] =
+    request.sex === Sex.SEX_FEMALE ? 'female' : request.sex === Sex.SEX_MALE ? 'male' : 'unspecified';
   if (residentId) {
-    if (sex !== 'unspecified' && sex !== residentId.sex) violations.add('sex', 'does not agree with the sex digit of nationalId');
+    if (sex !== 'unspecified' && sex !== residentId.sex)
+      violations.add('sex', 'does not agree with the sex digit of nationalId');
     sex = residentId.sex;
   }
 
   const phone = request.phone.replace(/[\s-]/g, '').replace(/^(\+?86)(?=1\d{10}$)/, '');
-  if (phone && !PHONE_PATTERN.test(phone)) violations.add('phone', 'must be a mainland mobile (11 digits) or landline number');
+  if (phone && !PHONE_PATTERN.test(phone))
+    violations.add('phone', 'must be a mainland mobile (11 digits) or landline number');
 
   const countyCode = request.countyCode.trim().toLowerCase();
-  if (countyCode && !knownCounties.has(countyCode)) violations.add('countyCode', `unknown county; one of ${[...knownCounties].sort().join(', ')}`);
+  if (countyCode && !knownCounties.has(countyCode))
+    violations.add('countyCode', `unknown county; one of ${[...knownCounties].sort().join(', ')}`);
   if (request.address.length > 200) violations.add('address', 'must be at most 200 characters');
 
   violations.throwIfAny();

@@ -13,9 +13,13 @@ const state = (overrides: Partial<Parameters<typeof decideRefresh>[0] & object> 
 describe('decideRefresh', () => {
   it('rotates a fresh token', () => expect(decideRefresh(state(), now)).toEqual({ kind: 'rotate' }));
   it('tolerates a retry within the grace', () =>
-    expect(decideRefresh(state({ spentAt: new Date(now.getTime() - REFRESH_RETRY_GRACE_MS + 1) }), now)).toEqual({ kind: 'rotate-retry' }));
+    expect(decideRefresh(state({ spentAt: new Date(now.getTime() - REFRESH_RETRY_GRACE_MS + 1) }), now)).toEqual({
+      kind: 'rotate-retry',
+    }));
   it('revokes the family on reuse after the grace', () =>
-    expect(decideRefresh(state({ spentAt: new Date(now.getTime() - REFRESH_RETRY_GRACE_MS - 1) }), now).kind).toBe('revoke-family'));
+    expect(decideRefresh(state({ spentAt: new Date(now.getTime() - REFRESH_RETRY_GRACE_MS - 1) }), now).kind).toBe(
+      'revoke-family',
+    ));
   it.each([
     ['unknown', undefined],
     ['revoked', state({ revokedAt: now })],

@@ -46,7 +46,19 @@ describe('computeCheckDigit', () => {
 
   it('maps each remainder to its check character', () => {
     // Only the first digit carries weight 7 here, so the remainder is 7d mod 11.
-    const expected: Record<number, string> = { 0: '1', 1: '0', 2: 'X', 3: '9', 4: '8', 5: '7', 6: '6', 7: '5', 8: '4', 9: '3', 10: '2' };
+    const expected: Record<number, string> = {
+      0: '1',
+      1: '0',
+      2: 'X',
+      3: '9',
+      4: '8',
+      5: '7',
+      6: '6',
+      7: '5',
+      8: '4',
+      9: '3',
+      10: '2',
+    };
     for (let d = 0; d <= 9; d += 1) {
       expect(computeCheckDigit(`${d}0000000000000000`)).toBe(expected[(7 * d) % 11]);
     }
@@ -55,7 +67,13 @@ describe('computeCheckDigit', () => {
   });
 
   it('refuses anything but 17 digits', () => {
-    for (const bad of ['', '1101051949123100', '110105194912310021', '1101051949123100X', '１１０１０５１９４９１２３１００２']) {
+    for (const bad of [
+      '',
+      '1101051949123100',
+      '110105194912310021',
+      '1101051949123100X',
+      '１１０１０５１９４９１２３１００２',
+    ]) {
       expect(() => computeCheckDigit(bad)).toThrow(RangeError);
     }
   });
@@ -74,7 +92,9 @@ describe('parseResidentId', () => {
 
   it('rejects the 1880 GB 11643 example only because of the 1900 floor: its check digit is right', () => {
     // The floor is ours (nobody in the MPI was born before 1900), not the standard's.
-    expect(violationOf(() => parseResidentId('440524188001010014', TODAY)).description).toBe('birth date 1880-01-01 is before 1900');
+    expect(violationOf(() => parseResidentId('440524188001010014', TODAY)).description).toBe(
+      'birth date 1880-01-01 is before 1900',
+    );
   });
 
   it('normalises a lowercase x, full-width characters and surrounding spaces', () => {
@@ -131,22 +151,76 @@ describe('parseResidentId', () => {
     // 00:30 on 16 June in Chuxiong is still 15 June in UTC; a baby born that night must be registrable.
     const justAfterMidnightInChina = new Date('2025-06-15T16:30:00Z');
     expect(calendarDateInChina(justAfterMidnightInChina)).toBe('2025-06-16');
-    expect(parseResidentId(residentId('532301', '20250616', '002'), justAfterMidnightInChina).birthDate).toBe('2025-06-16');
-    expect(() => parseResidentId(residentId('532301', '20250617', '002'), justAfterMidnightInChina)).toThrow(/in the future/);
+    expect(parseResidentId(residentId('532301', '20250616', '002'), justAfterMidnightInChina).birthDate).toBe(
+      '2025-06-16',
+    );
+    expect(() => parseResidentId(residentId('532301', '20250617', '002'), justAfterMidnightInChina)).toThrow(
+      /in the future/,
+    );
   });
 
-  it.each(['00', '10', '16', '20', '24', '30', '38', '40', '47', '49', '55', '60', '66', '70', '72', '80', '83', '90', '99'])(
-    'rejects province prefix %s',
-    (province) => {
-      const violation = violationOf(() => parseResidentId(residentId(`${province}0101`, '19900101', '002'), TODAY));
-      expect(violation.description).toBe(`starts with ${province}, which is not a PRC province-level code`);
-    },
-  );
+  it.each([
+    '00',
+    '10',
+    '16',
+    '20',
+    '24',
+    '30',
+    '38',
+    '40',
+    '47',
+    '49',
+    '55',
+    '60',
+    '66',
+    '70',
+    '72',
+    '80',
+    '83',
+    '90',
+    '99',
+  ])('rejects province prefix %s', (province) => {
+    const violation = violationOf(() => parseResidentId(residentId(`${province}0101`, '19900101', '002'), TODAY));
+    expect(violation.description).toBe(`starts with ${province}, which is not a PRC province-level code`);
+  });
 
   it('accepts every listed province prefix, whatever the county digits', () => {
-    expect([...PROVINCE_CODES].sort()).toEqual(
-      ['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37', '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82'],
-    );
+    expect([...PROVINCE_CODES].sort()).toEqual([
+      '11',
+      '12',
+      '13',
+      '14',
+      '15',
+      '21',
+      '22',
+      '23',
+      '31',
+      '32',
+      '33',
+      '34',
+      '35',
+      '36',
+      '37',
+      '41',
+      '42',
+      '43',
+      '44',
+      '45',
+      '46',
+      '50',
+      '51',
+      '52',
+      '53',
+      '54',
+      '61',
+      '62',
+      '63',
+      '64',
+      '65',
+      '71',
+      '81',
+      '82',
+    ]);
     // County digits that no division has ever had still pass: only the province prefix is checked.
     for (const province of PROVINCE_CODES) {
       expect(parseResidentId(residentId(`${province}9999`, '19900101', '002'), TODAY).provinceCode).toBe(province);
@@ -197,7 +271,8 @@ describe('maskResidentId', () => {
 describe('parseIsoDate', () => {
   it('accepts only real calendar dates in YYYY-MM-DD', () => {
     expect(parseIsoDate('2024-02-29')).toBe('2024-02-29');
-    for (const bad of ['2023-02-29', '2024-2-29', '20240229', '2024-04-31', '2024-00-10', '']) expect(parseIsoDate(bad)).toBeUndefined();
+    for (const bad of ['2023-02-29', '2024-2-29', '20240229', '2024-04-31', '2024-00-10', ''])
+      expect(parseIsoDate(bad)).toBeUndefined();
   });
 });
 
@@ -234,15 +309,20 @@ describe('properties', () => {
 
   it('any single substituted digit or check character fails the check', () => {
     fc.assert(
-      fc.property(first17, fc.integer({ min: 0, max: 17 }), fc.integer({ min: 1, max: 10 }), (prefix, position, shift) => {
-        const valid = prefix + computeCheckDigit(prefix);
-        const alphabet = position === 17 ? '0123456789X' : '0123456789';
-        const original = alphabet.indexOf(valid[position] as string);
-        const replacement = alphabet[(original + shift) % alphabet.length] as string;
-        fc.pre(replacement !== valid[position]);
-        const corrupted = valid.slice(0, position) + replacement + valid.slice(position + 1);
-        expect(computeCheckDigit(corrupted.slice(0, 17))).not.toBe(corrupted[17]);
-      }),
+      fc.property(
+        first17,
+        fc.integer({ min: 0, max: 17 }),
+        fc.integer({ min: 1, max: 10 }),
+        (prefix, position, shift) => {
+          const valid = prefix + computeCheckDigit(prefix);
+          const alphabet = position === 17 ? '0123456789X' : '0123456789';
+          const original = alphabet.indexOf(valid[position] as string);
+          const replacement = alphabet[(original + shift) % alphabet.length] as string;
+          fc.pre(replacement !== valid[position]);
+          const corrupted = valid.slice(0, position) + replacement + valid.slice(position + 1);
+          expect(computeCheckDigit(corrupted.slice(0, 17))).not.toBe(corrupted[17]);
+        },
+      ),
     );
   });
 
@@ -251,7 +331,8 @@ describe('properties', () => {
     fc.assert(
       fc.property(first17, fc.integer({ min: 0, max: 15 }), (prefix, position) => {
         fc.pre(prefix[position] !== prefix[position + 1]);
-        const swapped = prefix.slice(0, position) + prefix[position + 1] + prefix[position] + prefix.slice(position + 2);
+        const swapped =
+          prefix.slice(0, position) + prefix[position + 1] + prefix[position] + prefix.slice(position + 2);
         expect(computeCheckDigit(swapped)).not.toBe(computeCheckDigit(prefix));
       }),
     );

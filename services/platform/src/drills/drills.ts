@@ -12,7 +12,15 @@ import { sleep } from '../proc';
 import type { ServiceRequest } from '../services';
 import { describeOutcome, keepAliveAgent, send, type HttpOutcome } from './http';
 import { longestWriteGapMs, median, percentile } from './ledger';
-import { DEFAULT_CLIENT_POLICY, drillNamePrefix, InstitutionReads, newRegistration, RegistrationLoad, StaffSessions, type ClientPolicy } from './load';
+import {
+  DEFAULT_CLIENT_POLICY,
+  drillNamePrefix,
+  InstitutionReads,
+  newRegistration,
+  RegistrationLoad,
+  StaffSessions,
+  type ClientPolicy,
+} from './load';
 import { ObjectLoad, type ObjectLedgerSummary } from './objects';
 import { rejoinPhases, type RejoinPhases } from './rejoin-phases';
 import { isExposed, isSynchronous, ReplicationWatch } from './replication-watch';
@@ -20,7 +28,14 @@ import { serviceEvents, type ServiceEvents } from './service-events';
 import { settingsInForce, type SettingsInForce } from './settings';
 import { checkOnPrimary, checkOnStandby, storedElements, waitForReplay, type LedgerSummary } from './verify';
 
-export const DRILLS = ['zone-loss', 'standby-loss', 'switchover', 'redis-loss', 'repeated-zone-loss', 'cancelled-commit'] as const;
+export const DRILLS = [
+  'zone-loss',
+  'standby-loss',
+  'switchover',
+  'redis-loss',
+  'repeated-zone-loss',
+  'cancelled-commit',
+] as const;
 export type DrillName = (typeof DRILLS)[number];
 
 export interface DrillOptions {
@@ -241,10 +256,20 @@ async function onThrowawayPlatform<T>(options: DrillOptions, run: (context: Dril
   };
   let platform: Platform | undefined;
   try {
-    options.log(`starting a throwaway platform in ${dataDir} (services: ${options.services.map((s) => (typeof s === 'string' ? s : s.name)).join(', ')})`);
-    platform = await startPlatform({ dataDir, ports: 'free', durability: 'available', services: options.services, log: platformLog });
+    options.log(
+      `starting a throwaway platform in ${dataDir} (services: ${options.services.map((s) => (typeof s === 'string' ? s : s.name)).join(', ')})`,
+    );
+    platform = await startPlatform({
+      dataDir,
+      ports: 'free',
+      durability: 'available',
+      services: options.services,
+      log: platformLog,
+    });
     const status = await platform.waitForSync();
-    options.log(`platform up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: leader ${status.leader ?? '?'}, sync standby ${status.syncStandby ?? 'none'}`);
+    options.log(
+      `platform up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: leader ${status.leader ?? '?'}, sync standby ${status.syncStandby ?? 'none'}`,
+    );
     const settings = await settingsInForce(platform, options.policy, options.writers);
     return await run({ platform, options, settings, startedAt: Date.now(), platformLogFile });
   } finally {
@@ -258,16 +283,32 @@ async function onThrowawayPlatform<T>(options: DrillOptions, run: (context: Dril
 }
 
 function base(drill: DrillName, context: DrillContext, problems: string[]): DrillReport {
-  const services = Object.keys(context.platform.serviceAddresses).map((name) => serviceEvents(context.platform.logDir, name, context.startedAt, Date.now()));
+  const services = Object.keys(context.platform.serviceAddresses).map((name) =>
+    serviceEvents(context.platform.logDir, name, context.startedAt, Date.now()),
+  );
   const warnings: string[] = [];
   for (const events of services) {
-    if (events.crashes > 0) warnings.push(`${events.service} crashed ${events.crashes} times during the drill (${events.unhandledErrorEvents} on an unhandled 'error' event); the supervisor restarted it`);
-    if (events.unhandledRejections > 0) warnings.push(`${events.service} logged ${events.unhandledRejections} unhandled rejections`);
+    if (events.crashes > 0)
+      warnings.push(
+        `${events.service} crashed ${events.crashes} times during the drill (${events.unhandledErrorEvents} on an unhandled 'error' event); the supervisor restarted it`,
+      );
+    if (events.unhandledRejections > 0)
+      warnings.push(`${events.service} logged ${events.unhandledRejections} unhandled rejections`);
     if (events.outsideShutdowns > 0) {
-      warnings.push(`${events.service} was shut down ${events.outsideShutdowns} times by a SIGTERM/SIGINT the drill did not send: something else on this machine signals it — the run's timings are not representative`);
+      warnings.push(
+        `${events.service} was shut down ${events.outsideShutdowns} times by a SIGTERM/SIGINT the drill did not send: something else on this machine signals it — the run's timings are not representative`,
+      );
     }
   }
-  return { drill, settings: context.settings, startedAt: new Date(context.startedAt).toISOString(), durationMs: Date.now() - context.startedAt, problems, services, warnings };
+  return {
+    drill,
+    settings: context.settings,
+    startedAt: new Date(context.startedAt).toISOString(),
+    durationMs: Date.now() - context.startedAt,
+    problems,
+    services,
+    warnings,
+  };
 }
 
 function ledgerProblems(summary: LedgerSummary, problems: string[]): void {
@@ -287,7 +328,14 @@ function ledgerProblems(summary: LedgerSummary, problems: string[]): void {
  * leader's next lease refresh — mostly just after it (the slowest failover: ttl + etcd's 0.5 s expiry sweep),
  * otherwise just before — instead of a fair draw of ttl − U(0, loop_wait) + U(0, 0.5 s).
  */
-async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch: ReplicationWatch, afterSeconds: number, loopWaitSeconds: number, log: (line: string) => void): Promise<ZoneLossCycle> {
+async function loseLeaderZone(
+  platform: Platform,
+  load: RegistrationLoad,
+  watch: ReplicationWatch,
+  afterSeconds: number,
+  loopWaitSeconds: number,
+  log: (line: string) => void,
+): Promise<ZoneLossCycle> {
   await sleep(randomInt(Math.max(1, Math.round(loopWaitSeconds * 1000))));
   const before = await platform.waitForSync();
   const victim = before.leader as Zone;
@@ -297,12 +345,18 @@ async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch:
   log(`kill -9 of ${victim} (the primary, ${killed.length} processes)`);
   // The zone's object store goes with it.
   const hasObjectStore = platform.objectStores[victim] !== undefined;
-  if (hasObjectStore) log(`kill -9 of ${victim}'s object store agent (${(await platform.killObjectStore(victim)).length} processes)`);
+  if (hasObjectStore)
+    log(`kill -9 of ${victim}'s object store agent (${(await platform.killObjectStore(victim)).length} processes)`);
   let leading: ClusterStatus;
   let leaderAt: number;
   let firstAck: number;
   try {
-    leading = await waitForCluster(Object.values(platform.patroniUrls), (s) => s.leader === survivor, 60_000, `${survivor} to lead`);
+    leading = await waitForCluster(
+      Object.values(platform.patroniUrls),
+      (s) => s.leader === survivor,
+      60_000,
+      `${survivor} to lead`,
+    );
     leaderAt = Date.now();
     log(`${survivor} leads after ${leaderAt - killAt} ms`);
     firstAck = await load.waitForAcknowledgementAfter(killAt, 120_000);
@@ -322,8 +376,15 @@ async function loseLeaderZone(platform: Platform, load: RegistrationLoad, watch:
     log(`${victim}'s object store agent restarted: the repair loop copies what it missed`);
   }
   const rejoin = await drillRejoin(platform, victim, 180_000);
-  const syncAt = await watch.waitFor(restartAt, isSynchronous, 60_000, 'a streaming synchronous standby in pg_stat_replication');
-  log(`${victim} restarted: synchronous standby again after ${rejoin.rejoinMs} ms (pg_stat_replication: ${syncAt - restartAt} ms)`);
+  const syncAt = await watch.waitFor(
+    restartAt,
+    isSynchronous,
+    60_000,
+    'a streaming synchronous standby in pg_stat_replication',
+  );
+  log(
+    `${victim} restarted: synchronous standby again after ${rejoin.rejoinMs} ms (pg_stat_replication: ${syncAt - restartAt} ms)`,
+  );
   await sleep(1000);
   return {
     killedZone: victim,
@@ -350,20 +411,29 @@ async function withLoad<T>(
   run: (load: RegistrationLoad, watch: ReplicationWatch, namePrefix: string) => Promise<T>,
 ): Promise<{ result: T; load: RegistrationLoad; namePrefix: string }> {
   const namePrefix = drillNamePrefix();
-  const load = new RegistrationLoad({ gatewayUrl: context.platform.gatewayUrl, writers: context.options.writers, namePrefix, policy: context.options.policy });
+  const load = new RegistrationLoad({
+    gatewayUrl: context.platform.gatewayUrl,
+    writers: context.options.writers,
+    namePrefix,
+    policy: context.options.policy,
+  });
   const watch = new ReplicationWatch(context.platform);
   watch.start();
   load.start();
   try {
     await sleep(context.options.warmupSeconds * 1000);
-    context.options.log(`load: ${context.options.writers} writers, ${load.entries.length} writes finished in the ${context.options.warmupSeconds} s warm-up`);
+    context.options.log(
+      `load: ${context.options.writers} writers, ${load.entries.length} writes finished in the ${context.options.warmupSeconds} s warm-up`,
+    );
     const result = await run(load, watch, namePrefix);
     return { result, load, namePrefix };
   } finally {
     const stopping = Date.now();
     await load.stop();
     await watch.stop();
-    context.options.log(`load stopped (in-flight writes drained in ${Date.now() - stopping} ms); ${load.entries.length} logical writes`);
+    context.options.log(
+      `load stopped (in-flight writes drained in ${Date.now() - stopping} ms); ${load.entries.length} logical writes`,
+    );
   }
 }
 
@@ -382,7 +452,13 @@ async function checkBothZones(
 ): Promise<{ ledger: LedgerSummary; standbyLedger: LedgerSummary; finalCluster: FinalCluster }> {
   const status = await context.platform.waitForSync();
   const ledger = await checkOnPrimary(context.platform, load, namePrefix);
-  const standbyLedger = await checkOnStandby(context.platform, load, namePrefix, status.leader as Zone, status.syncStandby as Zone);
+  const standbyLedger = await checkOnStandby(
+    context.platform,
+    load,
+    namePrefix,
+    status.leader as Zone,
+    status.syncStandby as Zone,
+  );
   const finalCluster: FinalCluster = {
     inSync: status.inSync,
     ...(status.leader === undefined ? {} : { leader: status.leader }),
@@ -398,14 +474,25 @@ const OBJECT_WRITERS = 4;
 export function zoneLoss(options: DrillOptions): Promise<ZoneLossReport> {
   return onThrowawayPlatform(options, async (context) => {
     const { platform } = context;
-    const objectLoad = Object.keys(platform.objectStores).length > 0 ? new ObjectLoad(platform.gatewayUrl, OBJECT_WRITERS, options.policy) : undefined;
+    const objectLoad =
+      Object.keys(platform.objectStores).length > 0
+        ? new ObjectLoad(platform.gatewayUrl, OBJECT_WRITERS, options.policy)
+        : undefined;
     try {
       if (objectLoad) {
         await objectLoad.prepare();
         objectLoad.start();
-        options.log(`objects: ${OBJECT_WRITERS} writers uploading 32–256 KB images and reading back what was acknowledged`);
+        options.log(
+          `objects: ${OBJECT_WRITERS} writers uploading 32–256 KB images and reading back what was acknowledged`,
+        );
       }
-      const { result: cycle, load, namePrefix } = await withLoad(context, (load, watch) => loseLeaderZone(platform, load, watch, options.seconds ?? 10, loopWaitOf(context), options.log));
+      const {
+        result: cycle,
+        load,
+        namePrefix,
+      } = await withLoad(context, (load, watch) =>
+        loseLeaderZone(platform, load, watch, options.seconds ?? 10, loopWaitOf(context), options.log),
+      );
       await objectLoad?.stop();
       const { ledger, standbyLedger, finalCluster } = await checkBothZones(context, load, namePrefix);
       const problems: string[] = [];
@@ -417,11 +504,20 @@ export function zoneLoss(options: DrillOptions): Promise<ZoneLossReport> {
         const repaired = await objectLoad.waitUntilRepaired(120_000);
         objects = await objectLoad.check(platform, repaired ? Date.now() - waitFrom : undefined);
         options.log(`objects: ${objects.acknowledged} acknowledged, ${objects.lost} lost`);
-        if (objects.lost > 0) problems.push(`${objects.lost} acknowledged objects lost or differing (${objects.lostExamples.join('; ')})`);
-        if (objects.reads.mismatched > 0) problems.push(`${objects.reads.mismatched} object reads returned different bytes`);
+        if (objects.lost > 0)
+          problems.push(`${objects.lost} acknowledged objects lost or differing (${objects.lostExamples.join('; ')})`);
+        if (objects.reads.mismatched > 0)
+          problems.push(`${objects.reads.mismatched} object reads returned different bytes`);
         if (!repaired) problems.push('the object store still reported exposure 120 s after the zone was back');
       }
-      return { ...base('zone-loss', context, problems), cycle, ledger, standbyLedger, finalCluster, ...(objects ? { objects } : {}) };
+      return {
+        ...base('zone-loss', context, problems),
+        cycle,
+        ledger,
+        standbyLedger,
+        finalCluster,
+        ...(objects ? { objects } : {}),
+      };
     } finally {
       await objectLoad?.stop();
       objectLoad?.close();
@@ -436,9 +532,18 @@ export function repeatedZoneLoss(options: DrillOptions): Promise<RepeatedZoneLos
     const { load, namePrefix } = await withLoad(context, async (load, watch) => {
       for (let kill = 1; kill <= options.kills; kill++) {
         try {
-          const cycle = await loseLeaderZone(context.platform, load, watch, options.seconds ?? 3, loopWaitOf(context), (line) => options.log(`[${kill}/${options.kills}] ${line}`));
+          const cycle = await loseLeaderZone(
+            context.platform,
+            load,
+            watch,
+            options.seconds ?? 3,
+            loopWaitOf(context),
+            (line) => options.log(`[${kill}/${options.kills}] ${line}`),
+          );
           cycles.push(cycle);
-          options.log(`[${kill}/${options.kills}] write gap ${cycle.writeGapMs} ms, rejoin ${cycle.rejoinMs} ms, ${load.entries.length} writes so far`);
+          options.log(
+            `[${kill}/${options.kills}] write gap ${cycle.writeGapMs} ms, rejoin ${cycle.rejoinMs} ms, ${load.entries.length} writes so far`,
+          );
         } catch (error) {
           problems.push(`kill ${kill}: ${error instanceof Error ? error.message : String(error)}`);
           options.log(`[${kill}/${options.kills}] FAILED: ${problems[problems.length - 1] ?? ''}`);
@@ -480,7 +585,12 @@ export function standbyLoss(options: DrillOptions): Promise<StandbyLossReport> {
       await sleep((options.seconds ?? 10) * 1000);
       const restartAt = Date.now();
       const rejoin = await drillRejoin(platform, victim, 180_000);
-      const syncAt = await watch.waitFor(restartAt, isSynchronous, 60_000, 'a streaming synchronous standby in pg_stat_replication');
+      const syncAt = await watch.waitFor(
+        restartAt,
+        isSynchronous,
+        60_000,
+        'a streaming synchronous standby in pg_stat_replication',
+      );
       options.log(`${victim} restarted: synchronous standby again after ${rejoin.rejoinMs} ms; exposure ended`);
       await sleep(1000);
       const patroniNoSync = watch.patroni.find((sample) => sample.at >= killAt && sample.syncStandby === undefined);
@@ -517,9 +627,19 @@ export function switchover(options: DrillOptions): Promise<SwitchoverReport> {
       options.log(`switchover ${from} -> ${to}: Patroni answered after ${answer.apiMs} ms: ${answer.message}`);
       await waitForCluster(Object.values(platform.patroniUrls), (s) => s.leader === to, 60_000, `${to} to lead`);
       const leaderAfterMs = Date.now() - requestedAt;
-      await waitForCluster(Object.values(platform.patroniUrls), (s) => s.leader === to && s.syncStandby === from && s.inSync, 120_000, `${from} as synchronous standby`);
+      await waitForCluster(
+        Object.values(platform.patroniUrls),
+        (s) => s.leader === to && s.syncStandby === from && s.inSync,
+        120_000,
+        `${from} as synchronous standby`,
+      );
       const syncAgainAfterMs = Date.now() - requestedAt;
-      const syncAt = await watch.waitFor(requestedAt, (sample) => isSynchronous(sample) && sample.zones[to]?.recovery === false, 60_000, `${to} primary with a synchronous standby`);
+      const syncAt = await watch.waitFor(
+        requestedAt,
+        (sample) => isSynchronous(sample) && sample.zones[to]?.recovery === false,
+        60_000,
+        `${to} primary with a synchronous standby`,
+      );
       await load.waitForAcknowledgementAfter(requestedAt, 60_000);
       await sleep((options.seconds ?? 5) * 1000);
       return {
@@ -541,7 +661,11 @@ export function switchover(options: DrillOptions): Promise<SwitchoverReport> {
   });
 }
 
-function latency(samples: ReadonlyArray<{ at: number; ms: number; label: string; ok: boolean }>, from: number, to: number): LatencyFigures {
+function latency(
+  samples: ReadonlyArray<{ at: number; ms: number; label: string; ok: boolean }>,
+  from: number,
+  to: number,
+): LatencyFigures {
   const window = samples.filter((sample) => sample.at >= from && sample.at < to);
   const failures: Record<string, number> = {};
   for (const sample of window) if (!sample.ok) failures[sample.label] = (failures[sample.label] ?? 0) + 1;
@@ -558,9 +682,16 @@ function latency(samples: ReadonlyArray<{ at: number; ms: number; label: string;
 async function institutionIds(gatewayUrl: string): Promise<string[]> {
   const agent = keepAliveAgent(1);
   try {
-    const outcome = await send(agent, { method: 'GET', url: `${gatewayUrl}/v1/institutions?pageSize=50`, timeoutMs: 10_000 });
-    if (outcome.kind !== 'answer' || outcome.status !== 200) throw new Error(`GET /v1/institutions: ${describeOutcome(outcome)}`);
-    return (JSON.parse(outcome.body) as { institutions: Array<{ id: string }> }).institutions.map((institution) => institution.id);
+    const outcome = await send(agent, {
+      method: 'GET',
+      url: `${gatewayUrl}/v1/institutions?pageSize=50`,
+      timeoutMs: 10_000,
+    });
+    if (outcome.kind !== 'answer' || outcome.status !== 200)
+      throw new Error(`GET /v1/institutions: ${describeOutcome(outcome)}`);
+    return (JSON.parse(outcome.body) as { institutions: Array<{ id: string }> }).institutions.map(
+      (institution) => institution.id,
+    );
   } finally {
     agent.destroy();
   }
@@ -593,20 +724,35 @@ export function redisLoss(options: DrillOptions): Promise<RedisLossReport> {
     const ledger = await checkOnPrimary(platform, load, namePrefix);
     const report = {
       readers: options.readers,
-      reads: { before: latency(reads.samples, m.start, m.killAt), down: latency(reads.samples, m.killAt, m.restartAt), after: latency(reads.samples, m.restartAt, m.end) },
-      writes: { before: latency(load.attempts, m.start, m.killAt), down: latency(load.attempts, m.killAt, m.restartAt), after: latency(load.attempts, m.restartAt, m.end) },
+      reads: {
+        before: latency(reads.samples, m.start, m.killAt),
+        down: latency(reads.samples, m.killAt, m.restartAt),
+        after: latency(reads.samples, m.restartAt, m.end),
+      },
+      writes: {
+        before: latency(load.attempts, m.start, m.killAt),
+        down: latency(load.attempts, m.killAt, m.restartAt),
+        after: latency(load.attempts, m.restartAt, m.end),
+      },
       redisKilledProcesses: killed,
       downMs: m.restartAt - m.killAt,
       ledger,
     };
     const problems: string[] = [];
     ledgerProblems(ledger, problems);
-    for (const [kind, phases] of [['reads', report.reads], ['write attempts', report.writes]] as const) {
+    for (const [kind, phases] of [
+      ['reads', report.reads],
+      ['write attempts', report.writes],
+    ] as const) {
       for (const [phase, figures] of Object.entries(phases)) {
-        if (figures.failed > 0) problems.push(`${figures.failed} ${kind} failed ${phase === 'down' ? 'while Redis was down' : `${phase} the outage`}: ${JSON.stringify(figures.failures)}`);
+        if (figures.failed > 0)
+          problems.push(
+            `${figures.failed} ${kind} failed ${phase === 'down' ? 'while Redis was down' : `${phase} the outage`}: ${JSON.stringify(figures.failures)}`,
+          );
       }
     }
-    if (ledger.failed > 0 || ledger.unknown > 0) problems.push(`${ledger.failed} writes refused, ${ledger.unknown} unknown`);
+    if (ledger.failed > 0 || ledger.unknown > 0)
+      problems.push(`${ledger.failed} writes refused, ${ledger.unknown} unknown`);
     return { ...base('redis-loss', context, problems), ...report };
   });
 }
@@ -631,7 +777,10 @@ class StandbyRequirementWatch {
   private running = true;
   private readonly loop: Promise<void>;
 
-  constructor(private readonly client: Client, private readonly standby: Zone) {
+  constructor(
+    private readonly client: Client,
+    private readonly standby: Zone,
+  ) {
     this.loop = this.run();
   }
 
@@ -651,7 +800,9 @@ class StandbyRequirementWatch {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const { rows } = await this.client.query<{ ssn: string }>(`SELECT current_setting('synchronous_standby_names') AS ssn`);
+      const { rows } = await this.client.query<{ ssn: string }>(
+        `SELECT current_setting('synchronous_standby_names') AS ssn`,
+      );
       const value = rows[0]?.ssn ?? '';
       if (this.history[this.history.length - 1]?.value !== value) this.history.push({ at: Date.now(), value });
       await sleep(10);
@@ -686,7 +837,11 @@ async function cancelOneCommit(
   platform: Platform,
   primary: Zone,
   standby: Zone,
-  register: (registration: { name: string; birthDate: string }, key: string | undefined, timeoutMs?: number) => Promise<HttpOutcome>,
+  register: (
+    registration: { name: string; birthDate: string },
+    key: string | undefined,
+    timeoutMs?: number,
+  ) => Promise<HttpOutcome>,
   withKey: boolean,
   prefix: string,
   log: (line: string) => void,
@@ -697,7 +852,9 @@ async function cancelOneCommit(
     client.on('error', () => undefined);
     await client.connect();
   }
-  const label = withKey ? 'with Idempotency-Key (the gateway retries UNAVAILABLE with it)' : 'without Idempotency-Key (no retry anywhere: what identity answers)';
+  const label = withKey
+    ? 'with Idempotency-Key (the gateway retries UNAVAILABLE with it)'
+    : 'without Idempotency-Key (no retry anywhere: what identity answers)';
   try {
     await syncStreaming(platform.zoneDatabaseUrl(primary), 60_000);
     const registration = newRegistration(prefix);
@@ -717,7 +874,10 @@ async function cancelOneCommit(
         beforeStandbyDropped: true,
       };
     };
-    const judged = (heard: Heard): Heard => ({ ...heard, beforeStandbyDropped: requirement.required(frozenAt + heard.afterFreezeMs) });
+    const judged = (heard: Heard): Heard => ({
+      ...heard,
+      beforeStandbyDropped: requirement.required(frozenAt + heard.afterFreezeMs),
+    });
     let heard: Heard | undefined;
     const answer = register(registration, key).then((outcome) => (heard = hear(outcome)));
     let backend: number | undefined;
@@ -730,7 +890,9 @@ async function cancelOneCommit(
       backend = await commitWaitingForStandby(admin);
       if (backend !== undefined) {
         waitSeenAt = Date.now();
-        const { rows } = await admin.query<{ cancelled: boolean }>('SELECT pg_cancel_backend($1) AS cancelled', [backend]);
+        const { rows } = await admin.query<{ cancelled: boolean }>('SELECT pg_cancel_backend($1) AS cancelled', [
+          backend,
+        ]);
         cancelled = rows[0]?.cancelled === true;
         cancelledAt = Date.now();
         break;
@@ -747,7 +909,9 @@ async function cancelOneCommit(
     let retried: Heard | undefined;
     if (withKey && requirement.required(Date.now())) {
       retried = hear(await register(registration, key, 4000));
-      log(`${label}: a retry with the same key while ${standby} is frozen heard ${retried.outcome} at +${retried.afterFreezeMs} ms`);
+      log(
+        `${label}: a retry with the same key while ${standby} is frozen heard ${retried.outcome} at +${retried.afterFreezeMs} ms`,
+      );
     }
     const rowOnPrimary = (await storedElements(platform.zoneDatabaseUrl(primary), registration.name)).length > 0;
     await sleep(200);
@@ -792,7 +956,11 @@ export function cancelledCommit(options: DrillOptions): Promise<CancelledCommitR
     const prefix = drillNamePrefix();
     try {
       const token = await sessions.token('lufeng.clinician');
-      const register = (registration: { name: string; birthDate: string }, key: string | undefined, timeoutMs = 15_000): Promise<HttpOutcome> =>
+      const register = (
+        registration: { name: string; birthDate: string },
+        key: string | undefined,
+        timeoutMs = 15_000,
+      ): Promise<HttpOutcome> =>
         send(agent, {
           method: 'POST',
           url: `${platform.gatewayUrl}/v1/patients`,
@@ -802,19 +970,26 @@ export function cancelledCommit(options: DrillOptions): Promise<CancelledCommitR
         });
       // A first registration warms identity's pool and proves the route works before anything is frozen.
       const warm = await register(newRegistration(prefix), randomUUID());
-      if (warm.kind !== 'answer' || warm.status !== 200) throw new Error(`warm-up registration: ${describeOutcome(warm)}`);
+      if (warm.kind !== 'answer' || warm.status !== 200)
+        throw new Error(`warm-up registration: ${describeOutcome(warm)}`);
       const rounds: CancelledCommitRound[] = [];
-      for (const withKey of [false, true]) rounds.push(await cancelOneCommit(platform, primary, standby, register, withKey, prefix, options.log));
+      for (const withKey of [false, true])
+        rounds.push(await cancelOneCommit(platform, primary, standby, register, withKey, prefix, options.log));
       const problems: string[] = [];
       for (const round of rounds) {
         if (!round.cancelled) problems.push(`${round.label}: no COMMIT was cancelled while it waited for the standby`);
         if (round.heard.status === 200 && round.heard.beforeStandbyDropped) {
-          problems.push(`${round.label}: the client heard 200 while the primary still required the frozen standby (the commit wait was cancelled: committed locally only)`);
+          problems.push(
+            `${round.label}: the client heard 200 while the primary still required the frozen standby (the commit wait was cancelled: committed locally only)`,
+          );
         }
         if (round.retryWhileFrozen?.status === 200 && round.retryWhileFrozen.beforeStandbyDropped) {
-          problems.push(`${round.label}: a retry with the same key heard 200 while the standby had not confirmed the first commit (a locally-committed result was replayed)`);
+          problems.push(
+            `${round.label}: a retry with the same key heard 200 while the standby had not confirmed the first commit (a locally-committed result was replayed)`,
+          );
         }
-        if (!round.withIdempotencyKey && round.heard.status !== 503) problems.push(`${round.label}: expected 503 UNAVAILABLE, heard ${round.heard.outcome}`);
+        if (!round.withIdempotencyKey && round.heard.status !== 503)
+          problems.push(`${round.label}: expected 503 UNAVAILABLE, heard ${round.heard.outcome}`);
       }
       return { ...base('cancelled-commit', context, problems), primary, frozenZone: standby, rounds };
     } finally {

@@ -3,7 +3,13 @@
 import { Agent, request } from 'node:http';
 
 export type HttpOutcome =
-  | { readonly kind: 'answer'; readonly status: number; readonly body: string; readonly bytes?: Buffer; readonly ms: number }
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      readonly body: string;
+      readonly bytes?: Buffer;
+      readonly ms: number;
+    }
   | { readonly kind: 'network'; readonly error: string; readonly ms: number }
   | { readonly kind: 'timeout'; readonly ms: number };
 
@@ -50,7 +56,13 @@ export function send(agent: Agent, call: HttpCall): Promise<HttpOutcome> {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const bytes = Buffer.concat(chunks);
-          finish({ kind: 'answer', status: res.statusCode ?? 0, body: bytes.toString('utf8'), bytes, ms: Date.now() - began });
+          finish({
+            kind: 'answer',
+            status: res.statusCode ?? 0,
+            body: bytes.toString('utf8'),
+            bytes,
+            ms: Date.now() - began,
+          });
         });
         res.on('error', (error) => finish({ kind: 'network', error: error.message, ms: Date.now() - began }));
       },

@@ -1,6 +1,11 @@
 import { checkLedger, LedgerEntry, longestWriteGapMs, median, percentile } from './ledger';
 
-const entry = (element: string, outcome: LedgerEntry['outcome'], finishedAtMs = 0, unknownAttempts = 0): LedgerEntry => ({
+const entry = (
+  element: string,
+  outcome: LedgerEntry['outcome'],
+  finishedAtMs = 0,
+  unknownAttempts = 0,
+): LedgerEntry => ({
   element,
   idempotencyKey: `k-${element}`,
   outcome,
@@ -12,8 +17,20 @@ const entry = (element: string, outcome: LedgerEntry['outcome'], finishedAtMs = 
 
 describe('checkLedger', () => {
   it('passes when every acknowledged write is stored once and nothing else is', () => {
-    const report = checkLedger([entry('a', 'acknowledged'), entry('b', 'failed'), entry('c', 'unknown'), entry('d', 'acknowledged', 0, 2)], ['a', 'c', 'd']);
-    expect(report).toMatchObject({ attempted: 4, acknowledged: 2, failed: 1, unknown: 1, unknownResolved: 1, unknownPresent: 1, unknownAbsent: 0, valid: true });
+    const report = checkLedger(
+      [entry('a', 'acknowledged'), entry('b', 'failed'), entry('c', 'unknown'), entry('d', 'acknowledged', 0, 2)],
+      ['a', 'c', 'd'],
+    );
+    expect(report).toMatchObject({
+      attempted: 4,
+      acknowledged: 2,
+      failed: 1,
+      unknown: 1,
+      unknownResolved: 1,
+      unknownPresent: 1,
+      unknownAbsent: 0,
+      valid: true,
+    });
   });
 
   it('reports an acknowledged write that is missing as lost', () => {
@@ -35,13 +52,22 @@ describe('checkLedger', () => {
   });
 
   it('accepts an unknown outcome either way', () => {
-    expect(checkLedger([entry('a', 'unknown'), entry('b', 'unknown')], ['a'])).toMatchObject({ unknownPresent: 1, unknownAbsent: 1, valid: true });
+    expect(checkLedger([entry('a', 'unknown'), entry('b', 'unknown')], ['a'])).toMatchObject({
+      unknownPresent: 1,
+      unknownAbsent: 1,
+      valid: true,
+    });
   });
 });
 
 describe('longestWriteGapMs', () => {
   it('is the longest stretch without an acknowledgement, edges included', () => {
-    const entries = [entry('a', 'acknowledged', 100), entry('b', 'acknowledged', 150), entry('c', 'failed', 300), entry('d', 'acknowledged', 900)];
+    const entries = [
+      entry('a', 'acknowledged', 100),
+      entry('b', 'acknowledged', 150),
+      entry('c', 'failed', 300),
+      entry('d', 'acknowledged', 900),
+    ];
     expect(longestWriteGapMs(entries, 0, 1000)).toBe(750);
     expect(longestWriteGapMs(entries, 0, 2000)).toBe(1100);
     expect(longestWriteGapMs([], 0, 500)).toBe(500);

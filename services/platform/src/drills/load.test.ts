@@ -3,7 +3,13 @@ import { backoffMs, DEFAULT_CLIENT_POLICY, drillNamePrefix, isDefinitive, newReg
 describe('what settles a write', () => {
   const answer = (status: number) => ({ kind: 'answer' as const, status, body: '', ms: 1 });
   it('treats 2xx as acknowledged and 4xx as refused, except 401 (nothing was done: log in again)', () => {
-    expect([200, 400, 403, 409, 429].map((status) => isDefinitive(answer(status)))).toEqual([true, true, true, true, true]);
+    expect([200, 400, 403, 409, 429].map((status) => isDefinitive(answer(status)))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(isDefinitive(answer(401))).toBe(false);
   });
   it('leaves 5xx, timeouts and network errors unknown: retried with the same key', () => {
@@ -16,7 +22,10 @@ describe('what settles a write', () => {
 describe('backoff', () => {
   it('draws between half and all of a ceiling that doubles up to the maximum', () => {
     for (let retry = 1; retry <= 10; retry++) {
-      const ceiling = Math.min(DEFAULT_CLIENT_POLICY.maxBackoffMs, DEFAULT_CLIENT_POLICY.firstBackoffMs * 2 ** (retry - 1));
+      const ceiling = Math.min(
+        DEFAULT_CLIENT_POLICY.maxBackoffMs,
+        DEFAULT_CLIENT_POLICY.firstBackoffMs * 2 ** (retry - 1),
+      );
       for (let draw = 0; draw < 50; draw++) {
         const delay = backoffMs(DEFAULT_CLIENT_POLICY, retry);
         expect(delay).toBeGreaterThanOrEqual(ceiling / 2 - 1);

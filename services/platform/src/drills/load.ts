@@ -56,7 +56,11 @@ export class StaffSessions {
   private readonly tokens = new Map<string, { token: string; at: number }>();
   private readonly logins = new Map<string, Promise<string>>();
 
-  constructor(private readonly gatewayUrl: string, private readonly agent: Agent, private readonly policy: ClientPolicy) {}
+  constructor(
+    private readonly gatewayUrl: string,
+    private readonly agent: Agent,
+    private readonly policy: ClientPolicy,
+  ) {}
 
   async token(username: string): Promise<string> {
     const held = this.tokens.get(username);
@@ -90,7 +94,8 @@ export class StaffSessions {
         this.tokens.set(username, { token, at: Date.now() });
         return token;
       }
-      last = outcome.kind === 'answer' ? `HTTP ${outcome.status} ${outcome.body.slice(0, 200)}` : describeOutcome(outcome);
+      last =
+        outcome.kind === 'answer' ? `HTTP ${outcome.status} ${outcome.body.slice(0, 200)}` : describeOutcome(outcome);
       if (outcome.kind === 'answer' && outcome.status >= 400 && outcome.status < 500 && outcome.status !== 429) break;
       await sleep(backoffMs(this.policy, retry));
     }
@@ -119,7 +124,9 @@ export function drillNamePrefix(): string {
 export function newRegistration(prefix: string): Registration {
   const from = Date.UTC(1975, 0, 1);
   const to = Date.UTC(2007, 11, 31);
-  const birthDate = new Date(from + randomInt(Math.floor((to - from) / 86_400_000)) * 86_400_000).toISOString().slice(0, 10);
+  const birthDate = new Date(from + randomInt(Math.floor((to - from) / 86_400_000)) * 86_400_000)
+    .toISOString()
+    .slice(0, 10);
   return { name: `${prefix}${randomLetters(14)}`, birthDate };
 }
 
@@ -193,7 +200,8 @@ export class RegistrationLoad {
     let after: number | undefined;
     for (const entry of this.entries) {
       if (entry.outcome !== 'acknowledged') continue;
-      if (entry.finishedAtMs <= at && (before === undefined || entry.finishedAtMs > before)) before = entry.finishedAtMs;
+      if (entry.finishedAtMs <= at && (before === undefined || entry.finishedAtMs > before))
+        before = entry.finishedAtMs;
       if (entry.finishedAtMs > at && (after === undefined || entry.finishedAtMs < after)) after = entry.finishedAtMs;
     }
     return { ...(before === undefined ? {} : { before }), ...(after === undefined ? {} : { after }) };
@@ -205,7 +213,8 @@ export class RegistrationLoad {
     for (;;) {
       const fresh = this.entries.find((entry) => entry.outcome === 'acknowledged' && entry.startedAtMs >= at);
       if (fresh !== undefined) return fresh.finishedAtMs;
-      if (Date.now() > deadline) throw new Error(`no write started after the fault was acknowledged within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`no write started after the fault was acknowledged within ${timeoutMs} ms`);
       await sleep(50);
     }
   }
@@ -253,10 +262,22 @@ export class RegistrationLoad {
       this.answers.add(label);
       if (!(outcome.kind === 'answer' && outcome.status === 200)) {
         const examples = this.answerExamples.get(label) ?? [];
-        if (examples.length < 2) examples.push(outcome.kind === 'answer' ? outcome.body.slice(0, 300) : outcome.kind === 'network' ? outcome.error : `after ${outcome.ms} ms`);
+        if (examples.length < 2)
+          examples.push(
+            outcome.kind === 'answer'
+              ? outcome.body.slice(0, 300)
+              : outcome.kind === 'network'
+                ? outcome.error
+                : `after ${outcome.ms} ms`,
+          );
         this.answerExamples.set(label, examples);
       }
-      this.attempts.push({ at: Date.now(), ms: outcome.ms, label, ok: outcome.kind === 'answer' && outcome.status === 200 });
+      this.attempts.push({
+        at: Date.now(),
+        ms: outcome.ms,
+        label,
+        ok: outcome.kind === 'answer' && outcome.status === 200,
+      });
       if (outcome.kind === 'answer' && outcome.status === 401) {
         // Nothing was done: the token was refused before the call reached the service.
         this.sessions.invalidate(account, token);
@@ -271,8 +292,12 @@ export class RegistrationLoad {
       await sleep(Math.min(backoffMs(this.policy, unknownAttempts), Math.max(0, deadline - Date.now())));
     }
     const outcome = definitive === undefined ? 'unknown' : definitive.status < 300 ? 'acknowledged' : 'failed';
-    if (unknownAttempts > 0) this.resolvedAfterUnknown.add(definitive === undefined ? 'still unknown' : `${outcome} (HTTP ${definitive.status})`);
-    if (outcome === 'failed') this.clientErrors.push(`write refused: HTTP ${definitive?.status} ${definitive?.body.slice(0, 300)}`);
+    if (unknownAttempts > 0)
+      this.resolvedAfterUnknown.add(
+        definitive === undefined ? 'still unknown' : `${outcome} (HTTP ${definitive.status})`,
+      );
+    if (outcome === 'failed')
+      this.clientErrors.push(`write refused: HTTP ${definitive?.status} ${definitive?.body.slice(0, 300)}`);
     return {
       element: registration.name,
       idempotencyKey,
@@ -299,7 +324,12 @@ export class InstitutionReads {
   private running = false;
   private loops: Promise<void>[] = [];
 
-  constructor(private readonly gatewayUrl: string, private readonly ids: readonly string[], private readonly readers: number, private readonly timeoutMs = 12_000) {
+  constructor(
+    private readonly gatewayUrl: string,
+    private readonly ids: readonly string[],
+    private readonly readers: number,
+    private readonly timeoutMs = 12_000,
+  ) {
     if (ids.length === 0) throw new Error('no institution ids to read');
     this.agent = keepAliveAgent(readers + 4);
   }
@@ -319,8 +349,17 @@ export class InstitutionReads {
     await sleep(randomInt(200));
     while (this.running) {
       const id = this.ids[randomInt(this.ids.length)] as string;
-      const outcome = await send(this.agent, { method: 'GET', url: `${this.gatewayUrl}/v1/institutions/${id}`, timeoutMs: this.timeoutMs });
-      this.samples.push({ at: Date.now(), ms: outcome.ms, label: describeOutcome(outcome), ok: outcome.kind === 'answer' && outcome.status === 200 });
+      const outcome = await send(this.agent, {
+        method: 'GET',
+        url: `${this.gatewayUrl}/v1/institutions/${id}`,
+        timeoutMs: this.timeoutMs,
+      });
+      this.samples.push({
+        at: Date.now(),
+        ms: outcome.ms,
+        label: describeOutcome(outcome),
+        ok: outcome.kind === 'answer' && outcome.status === 200,
+      });
     }
   }
 }

@@ -73,11 +73,16 @@ const DRILL_SHAPE = {
 
 export function parseDrillOptions(line: CommandLine): DrillOptions {
   const services = stringFlag(line, 'services');
-  const names = services?.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = services
+    ?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = (names ?? []).filter((name) => !(PLATFORM_SERVICES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new UsageError(`--services: unknown services ${unknown.join(', ')}`, USAGE);
-  if (names !== undefined && !names.includes('identity')) throw new UsageError('--services must include identity (the drills register patients)', USAGE);
-  if (names !== undefined && !names.includes('gateway')) throw new UsageError('--services must include gateway (the drills write through it)', USAGE);
+  if (names !== undefined && !names.includes('identity'))
+    throw new UsageError('--services must include identity (the drills register patients)', USAGE);
+  if (names !== undefined && !names.includes('gateway'))
+    throw new UsageError('--services must include gateway (the drills write through it)', USAGE);
   const whole = (name: string): number | undefined => wholeNumberFlag(line, name, USAGE);
   const seconds = whole('seconds');
   return {
@@ -94,8 +99,10 @@ export function parseDrillOptions(line: CommandLine): DrillOptions {
   };
 }
 
-const ms = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '—' : `${Math.round(value)} ms`);
-const dist = (d: Distribution): string => `median ${ms(d.median)}, p90 ${ms(d.p90)}, max ${ms(d.max)}, min ${ms(d.min)} (n=${d.count})`;
+const ms = (value: number | undefined): string =>
+  value === undefined || Number.isNaN(value) ? '—' : `${Math.round(value)} ms`;
+const dist = (d: Distribution): string =>
+  `median ${ms(d.median)}, p90 ${ms(d.p90)}, max ${ms(d.max)}, min ${ms(d.min)} (n=${d.count})`;
 const lat = (f: LatencyFigures): string =>
   `${f.requests} requests, ${f.failed} failed${f.failed > 0 ? ` ${JSON.stringify(f.failures)}` : ''}, p50 ${ms(f.p50Ms)}, p99 ${ms(f.p99Ms)}`;
 
@@ -121,12 +128,19 @@ function cycleLines(cycle: ZoneLossCycle): string[] {
 }
 
 export function formatReport(report: DrillReport): string {
-  const lines: string[] = [`=== drill ${report.drill} (${(report.durationMs / 1000).toFixed(0)} s, started ${report.startedAt})`];
+  const lines: string[] = [
+    `=== drill ${report.drill} (${(report.durationMs / 1000).toFixed(0)} s, started ${report.startedAt})`,
+  ];
   lines.push(...describeSettings(report.settings));
   switch (report.drill) {
     case 'zone-loss': {
       const r = report as ZoneLossReport;
-      lines.push(...cycleLines(r.cycle), final(r.finalCluster), ...describeLedger(r.ledger), ...describeLedger(r.standbyLedger, false));
+      lines.push(
+        ...cycleLines(r.cycle),
+        final(r.finalCluster),
+        ...describeLedger(r.ledger),
+        ...describeLedger(r.standbyLedger, false),
+      );
       if (r.objects) lines.push(describeObjectLedger(r.objects));
       break;
     }
@@ -198,7 +212,11 @@ export function formatReport(report: DrillReport): string {
           `  commit     seen waiting (SyncRep) ${ms(round.waitSeenAfterMs)} after the freeze; pg_cancel_backend at ${ms(round.cancelledAfterMs)} (${round.cancelled ? 'cancelled' : 'NOT cancelled'})`,
           `  heard      ${heard(round.heard)}`,
           ...(round.withIdempotencyKey
-            ? [round.retryWhileFrozen === undefined ? '  retry      none while frozen (the standby was no longer required when the answer came)' : `  retry      same key while frozen: ${heard(round.retryWhileFrozen)}`]
+            ? [
+                round.retryWhileFrozen === undefined
+                  ? '  retry      none while frozen (the standby was no longer required when the answer came)'
+                  : `  retry      same key while frozen: ${heard(round.retryWhileFrozen)}`,
+              ]
             : []),
           `  patroni    ${round.standbyDroppedAfterMs === undefined ? 'still required the frozen standby when the round ended' : `dropped the frozen standby from synchronous_standby_names ${ms(round.standbyDroppedAfterMs)} after the freeze (exposed from then)`}`,
           `  s_s_names  ${round.synchronousStandbyNames.join(', ')}`,
@@ -226,7 +244,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       const rows = wholeNumberFlag(line, 'rows', USAGE) ?? DEFAULT_PITR_OPTIONS.rows;
       console.log(stamp(`drill pitr: ${argv.join(' ')}`));
       const verbose = booleanFlag(line, 'verbose');
-      const report = await runPitrDrill({ rows, keepData: booleanFlag(line, 'keep-data'), log: verbose ? (text) => console.log(stamp(text)) : (text) => text.startsWith('pitr:') && console.log(stamp(text)) });
+      const report = await runPitrDrill({
+        rows,
+        keepData: booleanFlag(line, 'keep-data'),
+        log: verbose
+          ? (text) => console.log(stamp(text))
+          : (text) => text.startsWith('pitr:') && console.log(stamp(text)),
+      });
       console.log(describePitr(report));
       if (booleanFlag(line, 'json')) console.log(JSON.stringify(report));
       return report.passed ? 0 : 1;

@@ -60,7 +60,11 @@ export class ObjectLoad {
   private loops: Promise<void>[] = [];
   private patientId = '';
 
-  constructor(private readonly gatewayUrl: string, private readonly writers: number, private readonly policy: ClientPolicy) {
+  constructor(
+    private readonly gatewayUrl: string,
+    private readonly writers: number,
+    private readonly policy: ClientPolicy,
+  ) {
     this.sessions = new StaffSessions(gatewayUrl, this.agent, policy);
   }
 
@@ -71,7 +75,11 @@ export class ObjectLoad {
       const outcome = await send(this.agent, {
         method: 'POST',
         url: `${this.gatewayUrl}/v1/patients`,
-        headers: { authorization: `Bearer ${token}`, 'x-mch-purpose': 'registration', 'idempotency-key': `drill-objects-patient-${randomUUID()}` },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'x-mch-purpose': 'registration',
+          'idempotency-key': `drill-objects-patient-${randomUUID()}`,
+        },
         body: { name: '演练影像', countyCode: 'lufeng', birthDate: '1994-06-01', sex: 'SEX_FEMALE' },
         timeoutMs: this.policy.requestTimeoutMs,
       });
@@ -79,7 +87,10 @@ export class ObjectLoad {
         this.patientId = (JSON.parse(outcome.body) as { patient: { id: string } }).patient.id;
         return;
       }
-      if (retry >= 10) throw new Error(`could not register the drill's patient: ${outcome.kind === 'answer' ? `${outcome.status} ${outcome.body}` : describeOutcome(outcome)}`);
+      if (retry >= 10)
+        throw new Error(
+          `could not register the drill's patient: ${outcome.kind === 'answer' ? `${outcome.status} ${outcome.body}` : describeOutcome(outcome)}`,
+        );
       await sleep(backoffMs(this.policy, retry));
     }
   }
@@ -140,13 +151,29 @@ export class ObjectLoad {
       if (outcome.kind === 'answer' && outcome.status === 401 && token) this.sessions.invalidate(WRITER, token);
       if (isDefinitive(outcome)) {
         const acknowledged = outcome.status === 201;
-        const zones = acknowledged ? ((JSON.parse(outcome.body) as { object: { zones?: string[] } }).object.zones ?? []) : [];
+        const zones = acknowledged
+          ? ((JSON.parse(outcome.body) as { object: { zones?: string[] } }).object.zones ?? [])
+          : [];
         if (acknowledged) this.bytesOf.set(sha256, bytes);
-        this.entries.push({ sha256, size: bytes.length, outcome: acknowledged ? 'acknowledged' : 'refused', zonesAtAck: zones, attempts: attempt, finishedAtMs: Date.now() });
+        this.entries.push({
+          sha256,
+          size: bytes.length,
+          outcome: acknowledged ? 'acknowledged' : 'refused',
+          zonesAtAck: zones,
+          attempts: attempt,
+          finishedAtMs: Date.now(),
+        });
         return;
       }
       if (Date.now() > deadline) {
-        this.entries.push({ sha256, size: bytes.length, outcome: 'unknown', zonesAtAck: [], attempts: attempt, finishedAtMs: Date.now() });
+        this.entries.push({
+          sha256,
+          size: bytes.length,
+          outcome: 'unknown',
+          zonesAtAck: [],
+          attempts: attempt,
+          finishedAtMs: Date.now(),
+        });
         return;
       }
       await sleep(backoffMs(this.policy, attempt));
@@ -173,9 +200,18 @@ export class ObjectLoad {
     while (Date.now() < deadline) {
       const token = await this.sessions.token(ADMIN).catch(() => undefined);
       if (token) {
-        const outcome = await send(this.agent, { method: 'GET', url: `${this.gatewayUrl}/v1/replication/status`, headers: { authorization: `Bearer ${token}` }, timeoutMs: 5_000 });
+        const outcome = await send(this.agent, {
+          method: 'GET',
+          url: `${this.gatewayUrl}/v1/replication/status`,
+          headers: { authorization: `Bearer ${token}` },
+          timeoutMs: 5_000,
+        });
         if (outcome.kind === 'answer' && outcome.status === 200) {
-          const store = (JSON.parse(outcome.body) as { status: { objectStore?: { exposed?: boolean; zones?: { reachable?: boolean }[] } } }).status.objectStore;
+          const store = (
+            JSON.parse(outcome.body) as {
+              status: { objectStore?: { exposed?: boolean; zones?: { reachable?: boolean }[] } };
+            }
+          ).status.objectStore;
           if (store && !store.exposed && (store.zones ?? []).every((zone) => zone.reachable)) return true;
         }
       }
@@ -193,7 +229,9 @@ export class ObjectLoad {
       const client = new Client({ connectionString: platform.zoneDatabaseUrl(zone) });
       await client.connect();
       try {
-        const { rows } = await client.query<{ id: string }>('SELECT id FROM replication.objects WHERE id = ANY($1)', [ids]);
+        const { rows } = await client.query<{ id: string }>('SELECT id FROM replication.objects WHERE id = ANY($1)', [
+          ids,
+        ]);
         metadata.set(zone, new Set(rows.map((row) => row.id)));
       } finally {
         await client.end();
@@ -224,7 +262,8 @@ export class ObjectLoad {
       if (copies) inBothZones++;
       if (named) metadataOnBothZones++;
       if (!read || !copies || !named) lost++;
-      if ((!read || !copies || !named) && lostExamples.length < 5) lostExamples.push(`${entry.sha256.slice(0, 12)}… read ${read}, both agents ${copies}, both databases ${named}`);
+      if ((!read || !copies || !named) && lostExamples.length < 5)
+        lostExamples.push(`${entry.sha256.slice(0, 12)}… read ${read}, both agents ${copies}, both databases ${named}`);
     }
     return {
       acknowledged: acked.length,

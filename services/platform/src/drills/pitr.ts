@@ -51,7 +51,10 @@ async function withClient<T>(url: string, work: (client: Client) => Promise<T>):
 async function insertRange(client: Client, from: number, to: number, phase: string): Promise<void> {
   for (let start = from; start < to; start += 200) {
     const end = Math.min(to, start + 200);
-    await client.query(`INSERT INTO pitr_ledger (id, phase) SELECT g, $3 FROM generate_series($1::bigint, $2::bigint) g`, [start, end - 1, phase]);
+    await client.query(
+      `INSERT INTO pitr_ledger (id, phase) SELECT g, $3 FROM generate_series($1::bigint, $2::bigint) g`,
+      [start, end - 1, phase],
+    );
   }
 }
 
@@ -65,13 +68,19 @@ export async function runPitrDrill(options: PitrOptions): Promise<PitrReport> {
     source = await startPlatform({ dataDir: sourceDir, ports: 'free', services: [], log });
     await source.waitForSync();
     const url = source.rwUrl;
-    await withClient(url, (client) => client.query('CREATE TABLE pitr_ledger (id bigint PRIMARY KEY, phase text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())'));
+    await withClient(url, (client) =>
+      client.query(
+        'CREATE TABLE pitr_ledger (id bigint PRIMARY KEY, phase text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())',
+      ),
+    );
     await withClient(url, (client) => insertRange(client, 0, rows, 'before-backup'));
     log(`pitr: ${rows} rows acknowledged; taking a full backup`);
     const backup = await source.backup('full');
     const info = await source.backupInfo();
     const backupBytes = info.backups.at(-1)?.repositoryBytes ?? 0;
-    log(`pitr: full backup ${backup.label ?? '?'} in ${(backup.ms / 1000).toFixed(1)} s, ${(backupBytes / 1e6).toFixed(1)} MB in the repository`);
+    log(
+      `pitr: full backup ${backup.label ?? '?'} in ${(backup.ms / 1000).toFixed(1)} s, ${(backupBytes / 1e6).toFixed(1)} MB in the repository`,
+    );
     // pgBackRest picks the newest backup that stopped before the target, at whole seconds.
     await sleep(2_000);
     await withClient(url, (client) => insertRange(client, rows, 2 * rows, 'after-backup'));
@@ -85,16 +94,26 @@ export async function runPitrDrill(options: PitrOptions): Promise<PitrReport> {
       await client.query('DELETE FROM pitr_ledger');
       await insertRange(client, 10 * rows, 10 * rows + writtenAfter, 'after-mistake');
     });
-    log(`pitr: mistake at ${new Date(mistakeAt).toISOString()} (every row deleted), ${writtenAfter} rows written after it`);
+    log(
+      `pitr: mistake at ${new Date(mistakeAt).toISOString()} (every row deleted), ${writtenAfter} rows written after it`,
+    );
     await source.checkArchive();
     const archiveMs = Date.now() - mistakeAt;
 
     log(`pitr: restoring to ${target.toISOString()} into a fresh pair`);
     const restoreBegan = Date.now();
-    restored = await startPlatform({ dataDir: restoredDir, ports: 'free', services: [], log, restoreFrom: { dataDir: sourceDir, target } });
+    restored = await startPlatform({
+      dataDir: restoredDir,
+      ports: 'free',
+      services: [],
+      log,
+      restoreFrom: { dataDir: sourceDir, target },
+    });
     const status = await restored.waitForSync();
     const restoreMs = Date.now() - restoreBegan;
-    const ids = await withClient(restored.rwUrl, async (client) => (await client.query<{ id: string }>('SELECT id FROM pitr_ledger ORDER BY id')).rows.map((row) => Number(row.id)));
+    const ids = await withClient(restored.rwUrl, async (client) =>
+      (await client.query<{ id: string }>('SELECT id FROM pitr_ledger ORDER BY id')).rows.map((row) => Number(row.id)),
+    );
     const present = new Set(ids);
     let missing = 0;
     for (let id = 0; id < 2 * rows; id++) if (!present.has(id)) missing++;

@@ -19,7 +19,10 @@ const MARKERS: ReadonlyArray<[keyof RejoinPhases, RegExp]> = [
   ['crashRecoveryAtMs', /doing crash recovery in a single user mode/],
   ['rewindStartAtMs', /running pg_rewind from/],
   ['rewindEndAtMs', /pg_rewind exit code=/],
-  ['recloneAtMs', /removing data directory|trying to bootstrap from (replica|leader)|replica has been created using basebackup/i],
+  [
+    'recloneAtMs',
+    /removing data directory|trying to bootstrap from (replica|leader)|replica has been created using basebackup/i,
+  ],
   ['standbyStartAtMs', /starting as a secondary/],
   ['streamingAtMs', /started streaming WAL from primary/],
 ];
@@ -46,7 +49,8 @@ export function rejoinPhases(logDir: string, zone: Zone, sinceMs: number): Rejoi
 export function describePhases(phases: RejoinPhases): string {
   const parts: string[] = [];
   if (phases.crashRecoveryAtMs !== undefined) parts.push(`crash recovery +${phases.crashRecoveryAtMs}`);
-  if (phases.rewindStartAtMs !== undefined) parts.push(`pg_rewind +${phases.rewindStartAtMs}..+${phases.rewindEndAtMs ?? '?'}`);
+  if (phases.rewindStartAtMs !== undefined)
+    parts.push(`pg_rewind +${phases.rewindStartAtMs}..+${phases.rewindEndAtMs ?? '?'}`);
   if (phases.recloneAtMs !== undefined) parts.push(`RE-CLONE +${phases.recloneAtMs}`);
   if (phases.standbyStartAtMs !== undefined) parts.push(`standby start +${phases.standbyStartAtMs}`);
   if (phases.streamingAtMs !== undefined) parts.push(`streaming +${phases.streamingAtMs}`);

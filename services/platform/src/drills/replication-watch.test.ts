@@ -1,6 +1,10 @@
 import { isExposed, isSynchronous, primaryOf, type ReplicationSample } from './replication-watch';
 
-const primary = (ssn: string, syncStreaming: number) => ({ recovery: false, synchronousStandbyNames: ssn, syncStreaming });
+const primary = (ssn: string, syncStreaming: number) => ({
+  recovery: false,
+  synchronousStandbyNames: ssn,
+  syncStreaming,
+});
 const standby = { recovery: true, synchronousStandbyNames: '', syncStreaming: 0 };
 
 describe('replication samples', () => {

@@ -57,7 +57,9 @@ export function isExposed(sample: ReplicationSample): boolean {
 /** A primary's commits wait for a synchronous standby that is streaming. */
 export function isSynchronous(sample: ReplicationSample): boolean {
   const primary = primaryOf(sample);
-  return primary !== undefined && primary.state.synchronousStandbyNames.trim() !== '' && primary.state.syncStreaming > 0;
+  return (
+    primary !== undefined && primary.state.synchronousStandbyNames.trim() !== '' && primary.state.syncStreaming > 0
+  );
 }
 
 export class ReplicationWatch {
@@ -67,7 +69,10 @@ export class ReplicationWatch {
   private running = false;
   private loops: Promise<void>[] = [];
 
-  constructor(private readonly platform: Platform, private readonly intervalMs = 100) {}
+  constructor(
+    private readonly platform: Platform,
+    private readonly intervalMs = 100,
+  ) {}
 
   start(): void {
     this.running = true;
@@ -87,7 +92,12 @@ export class ReplicationWatch {
   }
 
   /** Waits for a sample after `from` satisfying `condition`. */
-  async waitFor(from: number, condition: (sample: ReplicationSample) => boolean, timeoutMs: number, what: string): Promise<number> {
+  async waitFor(
+    from: number,
+    condition: (sample: ReplicationSample) => boolean,
+    timeoutMs: number,
+    what: string,
+  ): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const at = this.firstAfter(from, condition);
@@ -142,12 +152,18 @@ export class ReplicationWatch {
     let client = this.clients.get(zone);
     try {
       if (client === undefined) {
-        client = new Client({ connectionString: this.platform.zoneDatabaseUrl(zone), connectionTimeoutMillis: QUERY_TIMEOUT_MS });
+        client = new Client({
+          connectionString: this.platform.zoneDatabaseUrl(zone),
+          connectionTimeoutMillis: QUERY_TIMEOUT_MS,
+        });
         client.on('error', () => undefined);
         this.clients.set(zone, client);
         await withTimeout(client.connect(), QUERY_TIMEOUT_MS);
       }
-      const { rows } = await withTimeout(client.query<{ recovery: boolean; ssn: string; sync_streaming: number }>(QUERY), QUERY_TIMEOUT_MS);
+      const { rows } = await withTimeout(
+        client.query<{ recovery: boolean; ssn: string; sync_streaming: number }>(QUERY),
+        QUERY_TIMEOUT_MS,
+      );
       const row = rows[0];
       if (row === undefined) return undefined;
       return { recovery: row.recovery, synchronousStandbyNames: row.ssn, syncStreaming: row.sync_streaming };

@@ -28,7 +28,11 @@ function numberFrom(env: string | undefined, fallback: number): number {
   return env === undefined || env === '' || !Number.isFinite(value) ? fallback : value;
 }
 
-export async function settingsInForce(platform: Platform, client: ClientPolicy, writers: number): Promise<SettingsInForce> {
+export async function settingsInForce(
+  platform: Platform,
+  client: ClientPolicy,
+  writers: number,
+): Promise<SettingsInForce> {
   let config: Record<string, unknown> = {};
   for (const url of Object.values(platform.patroniUrls)) {
     try {
@@ -41,14 +45,16 @@ export async function settingsInForce(platform: Platform, client: ClientPolicy, 
       // the other zone may answer
     }
   }
-  const num = (key: string): number | undefined => (typeof config[key] === 'number' ? (config[key]) : undefined);
-  const bool = (key: string): boolean | undefined => (typeof config[key] === 'boolean' ? (config[key]) : undefined);
+  const num = (key: string): number | undefined => (typeof config[key] === 'number' ? config[key] : undefined);
+  const bool = (key: string): boolean | undefined => (typeof config[key] === 'boolean' ? config[key] : undefined);
   const patroni = {
     ...(num('ttl') === undefined ? {} : { ttl: num('ttl') }),
     ...(num('loop_wait') === undefined ? {} : { loopWait: num('loop_wait') }),
     ...(num('retry_timeout') === undefined ? {} : { retryTimeout: num('retry_timeout') }),
     ...(bool('synchronous_mode') === undefined ? {} : { synchronousMode: bool('synchronous_mode') }),
-    ...(bool('synchronous_mode_strict') === undefined ? {} : { synchronousModeStrict: bool('synchronous_mode_strict') }),
+    ...(bool('synchronous_mode_strict') === undefined
+      ? {}
+      : { synchronousModeStrict: bool('synchronous_mode_strict') }),
     ...(num('maximum_lag_on_failover') === undefined ? {} : { maximumLagOnFailover: num('maximum_lag_on_failover') }),
   };
   return {

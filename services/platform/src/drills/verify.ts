@@ -22,7 +22,11 @@ export interface LedgerSummary {
   readonly duplicated: number;
   readonly unexpected: number;
   readonly failedButPresent: number;
-  readonly examples: { readonly lost: readonly string[]; readonly duplicated: readonly string[]; readonly unexpected: readonly string[] };
+  readonly examples: {
+    readonly lost: readonly string[];
+    readonly duplicated: readonly string[];
+    readonly unexpected: readonly string[];
+  };
   /** Every attempt's answer. */
   readonly answers: Readonly<Record<string, number>>;
   /** The first bodies of each kind of non-200 answer. */
@@ -34,7 +38,9 @@ export interface LedgerSummary {
 /** Every row the drill could have written (its names share a prefix), with multiplicity. */
 export async function storedElements(url: string, namePrefix: string, timeoutMs = 60_000): Promise<string[]> {
   return withConnection(url, timeoutMs, async (client) => {
-    const { rows } = await client.query<{ name: string }>(`SELECT name FROM identity.patients WHERE name LIKE $1`, [`${namePrefix}%`]);
+    const { rows } = await client.query<{ name: string }>(`SELECT name FROM identity.patients WHERE name LIKE $1`, [
+      `${namePrefix}%`,
+    ]);
     return rows.map((row) => row.name);
   });
 }
@@ -53,7 +59,11 @@ export function summarise(load: RegistrationLoad, report: LedgerReport, checkedO
     duplicated: report.duplicated.length,
     unexpected: report.unexpected.length,
     failedButPresent: report.failedButPresent.length,
-    examples: { lost: report.lost.slice(0, 5), duplicated: report.duplicated.slice(0, 5), unexpected: report.unexpected.slice(0, 5) },
+    examples: {
+      lost: report.lost.slice(0, 5),
+      duplicated: report.duplicated.slice(0, 5),
+      unexpected: report.unexpected.slice(0, 5),
+    },
     answers: load.answers.toObject(),
     answerExamples: Object.fromEntries(load.answerExamples),
     clientErrors: [...new Set(load.clientErrors)].slice(0, 10),
@@ -62,13 +72,22 @@ export function summarise(load: RegistrationLoad, report: LedgerReport, checkedO
 }
 
 /** The ledger against the primary, through the read-write endpoint. */
-export async function checkOnPrimary(platform: Platform, load: RegistrationLoad, namePrefix: string): Promise<LedgerSummary> {
+export async function checkOnPrimary(
+  platform: Platform,
+  load: RegistrationLoad,
+  namePrefix: string,
+): Promise<LedgerSummary> {
   const stored = await storedElements(platform.rwUrl, namePrefix);
   return summarise(load, checkLedger(load.entries, stored), 'primary (read-write endpoint)');
 }
 
 /** Waits until `zone` has replayed everything the primary had written when called. */
-export async function waitForReplay(platform: Platform, primary: Zone, standby: Zone, timeoutMs = 60_000): Promise<void> {
+export async function waitForReplay(
+  platform: Platform,
+  primary: Zone,
+  standby: Zone,
+  timeoutMs = 60_000,
+): Promise<void> {
   const target = await withConnection(platform.zoneDatabaseUrl(primary), 10_000, async (client) => {
     const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
     return rows[0]?.lsn ?? '0/0';
@@ -79,7 +98,10 @@ export async function waitForReplay(platform: Platform, primary: Zone, standby: 
   await client.connect();
   try {
     for (;;) {
-      const { rows } = await client.query<{ caught_up: boolean }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up', [target]);
+      const { rows } = await client.query<{ caught_up: boolean }>(
+        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS caught_up',
+        [target],
+      );
       if (rows[0]?.caught_up === true) return;
       if (Date.now() > deadline) throw new Error(`${standby} did not replay up to ${target} within ${timeoutMs} ms`);
       await sleep(100);
@@ -90,7 +112,13 @@ export async function waitForReplay(platform: Platform, primary: Zone, standby: 
 }
 
 /** The ledger against a standby zone's own copy, once it has replayed the primary's WAL: RPO 0 on both zones. */
-export async function checkOnStandby(platform: Platform, load: RegistrationLoad, namePrefix: string, primary: Zone, standby: Zone): Promise<LedgerSummary> {
+export async function checkOnStandby(
+  platform: Platform,
+  load: RegistrationLoad,
+  namePrefix: string,
+  primary: Zone,
+  standby: Zone,
+): Promise<LedgerSummary> {
   await waitForReplay(platform, primary, standby);
   const stored = await storedElements(platform.zoneDatabaseUrl(standby), namePrefix);
   return summarise(load, checkLedger(load.entries, stored), `standby ${standby} (direct, after replay)`);
@@ -98,8 +126,13 @@ export async function checkOnStandby(platform: Platform, load: RegistrationLoad,
 
 /** `withAttempts`: also the answers every attempt got (the same for every check of one load). */
 export function describeLedger(summary: LedgerSummary, withAttempts = true): string[] {
-  const afterUnknown = Object.entries(summary.afterUnknown).map(([how, count]) => `${count} ${how}`).join(', ') || 'none';
-  const answers = Object.entries(summary.answers).map(([label, count]) => `${label} ×${count}`).join(', ');
+  const afterUnknown =
+    Object.entries(summary.afterUnknown)
+      .map(([how, count]) => `${count} ${how}`)
+      .join(', ') || 'none';
+  const answers = Object.entries(summary.answers)
+    .map(([label, count]) => `${label} ×${count}`)
+    .join(', ');
   return [
     `ledger on ${summary.checkedOn}: attempted ${summary.attempted}, acknowledged ${summary.acknowledged}, failed ${summary.failed}, unknown ${summary.unknown}` +
       ` (present ${summary.unknownPresent}, absent ${summary.unknownAbsent})`,
@@ -109,7 +142,11 @@ export function describeLedger(summary: LedgerSummary, withAttempts = true): str
     ...(summary.examples.lost.length > 0 ? [`  lost e.g. ${summary.examples.lost.join(', ')}`] : []),
     ...(summary.examples.duplicated.length > 0 ? [`  duplicated e.g. ${summary.examples.duplicated.join(', ')}`] : []),
     ...(summary.examples.unexpected.length > 0 ? [`  unexpected e.g. ${summary.examples.unexpected.join(', ')}`] : []),
-    ...(withAttempts ? Object.entries(summary.answerExamples).flatMap(([label, bodies]) => bodies.map((body) => `  ${label} e.g. ${body}`)) : []),
+    ...(withAttempts
+      ? Object.entries(summary.answerExamples).flatMap(([label, bodies]) =>
+          bodies.map((body) => `  ${label} e.g. ${body}`),
+        )
+      : []),
     ...(withAttempts ? summary.clientErrors.map((error) => `  client: ${error}`) : []),
   ];
 }

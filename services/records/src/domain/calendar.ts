@@ -76,7 +76,8 @@ export function completedYears(from: DayNumber, to: DayNumber): number {
   const end = new Date(to * MS_PER_DAY);
   let years = end.getUTCFullYear() - start.getUTCFullYear();
   const beforeBirthday =
-    end.getUTCMonth() < start.getUTCMonth() || (end.getUTCMonth() === start.getUTCMonth() && end.getUTCDate() < start.getUTCDate());
+    end.getUTCMonth() < start.getUTCMonth() ||
+    (end.getUTCMonth() === start.getUTCMonth() && end.getUTCDate() < start.getUTCDate());
   if (beforeBirthday) years -= 1;
   return years;
 }

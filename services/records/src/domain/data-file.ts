@@ -76,7 +76,8 @@ export class JsonNode {
   /** Refuses keys the format does not define: a misspelt key would otherwise be silently ignored. */
   onlyKeys(allowed: readonly string[]): void {
     for (const key of this.keys()) {
-      if (!allowed.includes(key)) this.fail(`unknown key "${key}" (expected ${allowed.map((k) => `"${k}"`).join(', ')})`);
+      if (!allowed.includes(key))
+        this.fail(`unknown key "${key}" (expected ${allowed.map((k) => `"${k}"`).join(', ')})`);
     }
   }
 

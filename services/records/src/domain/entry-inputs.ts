@@ -76,7 +76,8 @@ export function checkPostpartumVisit(
   const deliveryDay = parseIsoDate(delivery.deliveryDate, 'deliveryDate');
   if (visitDay !== undefined) {
     const anchorDischarge = item?.anchor === 'discharge' && delivery.dischargeDate !== undefined;
-    if (visitDay < deliveryDay) violations.add('visitDate', `must not be before the delivery (${delivery.deliveryDate})`);
+    if (visitDay < deliveryDay)
+      violations.add('visitDate', `must not be before the delivery (${delivery.deliveryDate})`);
     else if (anchorDischarge && visitDay < parseIsoDate(delivery.dischargeDate, 'dischargeDate')) {
       violations.add('visitDate', `a home visit must not be before the discharge (${delivery.dischargeDate})`);
     } else if (visitDay > parseIsoDate(today, 'today')) violations.add('visitDate', 'must not be in the future');
@@ -90,7 +91,8 @@ export function checkPostpartumVisit(
   enumValue(violations, input.lochia, 'lochia', 3);
   enumValue(violations, input.wound, 'wound', 3);
   input.findings.forEach((code, index) => {
-    if (!(POSTPARTUM_FINDING_CODES as readonly string[]).includes(code)) violations.add(`findings[${index}]`, `unknown postpartum finding "${code}"`);
+    if (!(POSTPARTUM_FINDING_CODES as readonly string[]).includes(code))
+      violations.add(`findings[${index}]`, `unknown postpartum finding "${code}"`);
   });
   notes(violations, input.notes);
   violations.throwIfAny();
@@ -116,7 +118,8 @@ export function checkChildCheck(input: ChildCheckInput, schedule: Schedule): { r
   const violations = new Violations();
   const services = [...new Set(schedule.items.flatMap((item) => (item.type === 'visit' ? [item.service] : [])))];
   const service = input.service.trim() || 'child-health-check';
-  if (!services.includes(service)) violations.add('service', `must be a service of ${schedule.id} (${services.join(', ')})`);
+  if (!services.includes(service))
+    violations.add('service', `must be a service of ${schedule.id} (${services.join(', ')})`);
   enumValue(violations, input.development, 'development', 2);
   enumValue(violations, input.feeding, 'feeding', 4);
   measurement(violations, input.haemoglobin, 'haemoglobin', 20, 250, 'g/L');
@@ -131,7 +134,21 @@ const DICOM_UID_MAX = 64;
 /** Object store ids are the sha256 of the content. */
 const OBJECT_ID = /^[0-9a-f]{64}$/;
 /** DICOM modality codes (PS3.3 C.7.3.1.1.1) an MCH record refers to. */
-export const IMAGING_MODALITIES = ['US', 'MR', 'CT', 'CR', 'DX', 'MG', 'XA', 'RF', 'NM', 'PT', 'OT', 'SR', 'DOC'] as const;
+export const IMAGING_MODALITIES = [
+  'US',
+  'MR',
+  'CT',
+  'CR',
+  'DX',
+  'MG',
+  'XA',
+  'RF',
+  'NM',
+  'PT',
+  'OT',
+  'SR',
+  'DOC',
+] as const;
 
 export interface ImagingStudyInput {
   readonly studyInstanceUid: string;
@@ -154,23 +171,34 @@ export function isDicomUid(value: string): boolean {
 }
 
 /** A study of the pregnancy: a valid UID and modality, dated from the LMP to today, an optional sha256 object id. */
-export function checkImagingStudy(input: ImagingStudyInput, pregnancy: { readonly lmp: IsoDate }, today: IsoDate): CheckedImagingStudy {
+export function checkImagingStudy(
+  input: ImagingStudyInput,
+  pregnancy: { readonly lmp: IsoDate },
+  today: IsoDate,
+): CheckedImagingStudy {
   const violations = new Violations();
   const uid = input.studyInstanceUid.trim();
   if (!uid) violations.add('studyInstanceUid', 'is required');
-  else if (uid.length > DICOM_UID_MAX) violations.add('studyInstanceUid', `must be at most ${DICOM_UID_MAX} characters`);
-  else if (!DICOM_UID.test(uid)) violations.add('studyInstanceUid', 'must be a DICOM UID: digits in dot-separated components without leading zeros, e.g. 1.2.840.10008.1');
+  else if (uid.length > DICOM_UID_MAX)
+    violations.add('studyInstanceUid', `must be at most ${DICOM_UID_MAX} characters`);
+  else if (!DICOM_UID.test(uid))
+    violations.add(
+      'studyInstanceUid',
+      'must be a DICOM UID: digits in dot-separated components without leading zeros, e.g. 1.2.840.10008.1',
+    );
   const modality = input.modality.trim().toUpperCase();
-  if (!(IMAGING_MODALITIES as readonly string[]).includes(modality)) violations.add('modality', `must be a DICOM modality code (${IMAGING_MODALITIES.join(', ')})`);
+  if (!(IMAGING_MODALITIES as readonly string[]).includes(modality))
+    violations.add('modality', `must be a DICOM modality code (${IMAGING_MODALITIES.join(', ')})`);
   const studyDay = dateField(violations, input.studyDate, 'studyDate');
   if (studyDay !== undefined) {
-    if (studyDay < parseIsoDate(pregnancy.lmp, 'lmp')) violations.add('studyDate', `must not be before the LMP (${pregnancy.lmp})`);
+    if (studyDay < parseIsoDate(pregnancy.lmp, 'lmp'))
+      violations.add('studyDate', `must not be before the LMP (${pregnancy.lmp})`);
     else if (studyDay > parseIsoDate(today, 'today')) violations.add('studyDate', 'must not be in the future');
   }
   const objectId = input.objectId.trim().toLowerCase();
-  if (objectId && !OBJECT_ID.test(objectId)) violations.add('objectId', 'must be an object store id: the sha256 of the object, 64 hexadecimal digits');
+  if (objectId && !OBJECT_ID.test(objectId))
+    violations.add('objectId', 'must be an object store id: the sha256 of the object, 64 hexadecimal digits');
   notes(violations, input.findings, 'findings', 4000);
   violations.throwIfAny();
   return { studyInstanceUid: uid, modality, studyDate: input.studyDate, objectId: objectId || undefined };
 }
-

@@ -36,12 +36,16 @@ export function loadDeathCauseGroups(dataDir: string): DeathCauseGroups {
 
 /** Every `*.json` in the directory is one rule set. */
 export function loadRiskRuleSets(dir: string): RiskRuleSetCatalogue {
-  return riskRuleSetCatalogue(jsonFiles(dir).map((file) => parseRiskRuleSet(path.relative(path.dirname(dir), file), readFileSync(file, 'utf8'))));
+  return riskRuleSetCatalogue(
+    jsonFiles(dir).map((file) => parseRiskRuleSet(path.relative(path.dirname(dir), file), readFileSync(file, 'utf8'))),
+  );
 }
 
 /** Every `*.json` in the directory is one schedule version. */
 export function loadSchedules(dir: string): ScheduleCatalogue {
-  return scheduleCatalogue(jsonFiles(dir).map((file) => parseSchedule(path.relative(path.dirname(dir), file), readFileSync(file, 'utf8'))));
+  return scheduleCatalogue(
+    jsonFiles(dir).map((file) => parseSchedule(path.relative(path.dirname(dir), file), readFileSync(file, 'utf8'))),
+  );
 }
 
 /** The nine WHO LMS tables, each by its file name from WHO's anthro and anthroplus packages. */
@@ -49,7 +53,12 @@ export function loadGrowthStandards(dir: string): GrowthStandards {
   const tables = {} as Record<WhoTableName, LmsTable>;
   for (const name of Object.keys(WHO_TABLE_FILES) as WhoTableName[]) {
     const { file, column, index } = WHO_TABLE_FILES[name];
-    tables[name] = parseLmsTable(path.join(path.basename(dir), file), readFileSync(path.join(dir, file), 'utf8'), column, index);
+    tables[name] = parseLmsTable(
+      path.join(path.basename(dir), file),
+      readFileSync(path.join(dir, file), 'utf8'),
+      column,
+      index,
+    );
   }
   return tables;
 }

@@ -1,19 +1,36 @@
 // Acceptance deadlines by urgency, overdue flags and the worklist order.
-import { acceptanceDeadline, checkAcceptanceWindows, compareWorklist, DEFAULT_ACCEPTANCE_WINDOWS, isOverdue, WorklistEntry } from './deadlines';
+import {
+  acceptanceDeadline,
+  checkAcceptanceWindows,
+  compareWorklist,
+  DEFAULT_ACCEPTANCE_WINDOWS,
+  isOverdue,
+  WorklistEntry,
+} from './deadlines';
 import { REFERRAL_STATES } from './workflow';
 
 const requested = new Date('2026-11-20T08:00:00Z');
 
 describe('acceptance deadlines', () => {
   it('are 72 h, 24 h and 30 min by default', () => {
-    expect(acceptanceDeadline(requested, 'routine', DEFAULT_ACCEPTANCE_WINDOWS).toISOString()).toBe('2026-11-23T08:00:00.000Z');
-    expect(acceptanceDeadline(requested, 'urgent', DEFAULT_ACCEPTANCE_WINDOWS).toISOString()).toBe('2026-11-21T08:00:00.000Z');
-    expect(acceptanceDeadline(requested, 'emergency', DEFAULT_ACCEPTANCE_WINDOWS).toISOString()).toBe('2026-11-20T08:30:00.000Z');
+    expect(acceptanceDeadline(requested, 'routine', DEFAULT_ACCEPTANCE_WINDOWS).toISOString()).toBe(
+      '2026-11-23T08:00:00.000Z',
+    );
+    expect(acceptanceDeadline(requested, 'urgent', DEFAULT_ACCEPTANCE_WINDOWS).toISOString()).toBe(
+      '2026-11-21T08:00:00.000Z',
+    );
+    expect(acceptanceDeadline(requested, 'emergency', DEFAULT_ACCEPTANCE_WINDOWS).toISOString()).toBe(
+      '2026-11-20T08:30:00.000Z',
+    );
   });
 
   it('follow configured windows, which must be positive and shrink with urgency', () => {
-    expect(acceptanceDeadline(requested, 'emergency', { routine: 600, urgent: 60, emergency: 5 }).toISOString()).toBe('2026-11-20T08:05:00.000Z');
-    expect(() => checkAcceptanceWindows({ routine: 60, urgent: 120, emergency: 5 })).toThrow(/emergency <= urgent <= routine/);
+    expect(acceptanceDeadline(requested, 'emergency', { routine: 600, urgent: 60, emergency: 5 }).toISOString()).toBe(
+      '2026-11-20T08:05:00.000Z',
+    );
+    expect(() => checkAcceptanceWindows({ routine: 60, urgent: 120, emergency: 5 })).toThrow(
+      /emergency <= urgent <= routine/,
+    );
     expect(() => checkAcceptanceWindows({ routine: 60, urgent: 30, emergency: 0 })).toThrow(/positive/);
   });
 
@@ -29,8 +46,16 @@ describe('acceptance deadlines', () => {
 
   it('worklists put overdue first, then open ones by nearest deadline, then the rest newest first', () => {
     const now = new Date('2026-11-20T12:00:00Z');
-    const entry = (name: string, state: WorklistEntry['state'], deadline: string, createdAt: string): WorklistEntry & { name: string } => ({
-      name, state, deadline: new Date(deadline), createdAt: new Date(createdAt),
+    const entry = (
+      name: string,
+      state: WorklistEntry['state'],
+      deadline: string,
+      createdAt: string,
+    ): WorklistEntry & { name: string } => ({
+      name,
+      state,
+      deadline: new Date(deadline),
+      createdAt: new Date(createdAt),
     });
     const entries = [
       entry('done-new', 'completed', '2026-11-20T09:00:00Z', '2026-11-20T08:00:00Z'),
@@ -39,6 +64,12 @@ describe('acceptance deadlines', () => {
       entry('open-sooner', 'requested', '2026-11-20T13:00:00Z', '2026-11-20T11:00:00Z'),
       entry('accepted-old', 'accepted', '2026-11-20T10:00:00Z', '2026-11-18T08:00:00Z'),
     ];
-    expect(entries.sort((a, b) => compareWorklist(a, b, now)).map((e) => e.name)).toEqual(['overdue', 'open-sooner', 'open-later', 'done-new', 'accepted-old']);
+    expect(entries.sort((a, b) => compareWorklist(a, b, now)).map((e) => e.name)).toEqual([
+      'overdue',
+      'open-sooner',
+      'open-later',
+      'done-new',
+      'accepted-old',
+    ]);
   });
 });

@@ -14,10 +14,14 @@ export const DEFAULT_ACCEPTANCE_WINDOWS: AcceptanceWindows = { routine: 72 * 60,
 export function checkAcceptanceWindows(windows: AcceptanceWindows): AcceptanceWindows {
   for (const urgency of URGENCIES) {
     const minutes = windows[urgency];
-    if (!Number.isInteger(minutes) || minutes <= 0) throw InvalidArgumentError.field(urgency, 'acceptance window must be a positive number of minutes');
+    if (!Number.isInteger(minutes) || minutes <= 0)
+      throw InvalidArgumentError.field(urgency, 'acceptance window must be a positive number of minutes');
   }
   if (!(windows.emergency <= windows.urgent && windows.urgent <= windows.routine)) {
-    throw InvalidArgumentError.field('emergency', 'windows must not grow with urgency (emergency <= urgent <= routine)');
+    throw InvalidArgumentError.field(
+      'emergency',
+      'windows must not grow with urgency (emergency <= urgent <= routine)',
+    );
   }
   return windows;
 }

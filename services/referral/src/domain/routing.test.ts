@@ -3,7 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serviceDir } from '../../../common/src/paths';
-import { CandidateInstitution, distanceKm, loadRoutingRules, parseRoutingRules, rankTargets, requirementFor } from './routing';
+import {
+  CandidateInstitution,
+  distanceKm,
+  loadRoutingRules,
+  parseRoutingRules,
+  rankTargets,
+  requirementFor,
+} from './routing';
 
 interface SeedInstitution {
   code: string;
@@ -15,7 +22,9 @@ interface SeedInstitution {
   capabilities: string[];
 }
 
-const seed = JSON.parse(readFileSync(join(serviceDir('identity'), 'seed', 'institutions.json'), 'utf8')) as SeedInstitution[];
+const seed = JSON.parse(
+  readFileSync(join(serviceDir('identity'), 'seed', 'institutions.json'), 'utf8'),
+) as SeedInstitution[];
 const alliance: CandidateInstitution[] = seed.map((row) => ({
   id: row.code,
   code: row.code,
@@ -25,40 +34,77 @@ const alliance: CandidateInstitution[] = seed.map((row) => ({
   location: { latitude: row.lat, longitude: row.lon },
   capabilities: row.capabilities,
 }));
-const byCode = (code: string): CandidateInstitution => alliance.find((institution) => institution.code === code) as CandidateInstitution;
+const byCode = (code: string): CandidateInstitution =>
+  alliance.find((institution) => institution.code === code) as CandidateInstitution;
 const rules = loadRoutingRules();
 
-function rankFrom(code: string, risk: { colour: string; besideColours?: string[]; screenPositive?: boolean }, extra: string[] = [], limit = 3): ReturnType<typeof rankTargets> {
+function rankFrom(
+  code: string,
+  risk: { colour: string; besideColours?: string[]; screenPositive?: boolean },
+  extra: string[] = [],
+  limit = 3,
+): ReturnType<typeof rankTargets> {
   const origin = byCode(code);
   const requirement = requirementFor(rules, { besideColours: [], screenPositive: false, ...risk }, extra);
-  return rankTargets(alliance, { institutionId: origin.id, place: origin.location }, requirement, risk.colour || 'ungraded', limit);
+  return rankTargets(
+    alliance,
+    { institutionId: origin.id, place: origin.location },
+    requirement,
+    risk.colour || 'ungraded',
+    limit,
+  );
 }
 
 describe('what each colour requires', () => {
   it('follows DESIGN.md §4: yellow county+, orange county+ critical care, red 三级', () => {
-    expect(requirementFor(rules, { colour: 'green', besideColours: [], screenPositive: false })).toMatchObject({ minLevel: 'township' });
-    expect(requirementFor(rules, { colour: 'yellow', besideColours: [], screenPositive: false })).toMatchObject({ minLevel: 'county', capabilities: ['delivery'] });
-    expect(requirementFor(rules, { colour: 'orange', besideColours: [], screenPositive: false })).toMatchObject({ minLevel: 'county', capabilities: ['critical_maternal_care'] });
-    expect(requirementFor(rules, { colour: 'red', besideColours: [], screenPositive: false })).toMatchObject({ minLevel: 'prefecture', capabilities: ['critical_maternal_care'] });
+    expect(requirementFor(rules, { colour: 'green', besideColours: [], screenPositive: false })).toMatchObject({
+      minLevel: 'township',
+    });
+    expect(requirementFor(rules, { colour: 'yellow', besideColours: [], screenPositive: false })).toMatchObject({
+      minLevel: 'county',
+      capabilities: ['delivery'],
+    });
+    expect(requirementFor(rules, { colour: 'orange', besideColours: [], screenPositive: false })).toMatchObject({
+      minLevel: 'county',
+      capabilities: ['critical_maternal_care'],
+    });
+    expect(requirementFor(rules, { colour: 'red', besideColours: [], screenPositive: false })).toMatchObject({
+      minLevel: 'prefecture',
+      capabilities: ['critical_maternal_care'],
+    });
   });
 
   it('adds the needs of a colour beside (purple) and of the request, keeping the highest level', () => {
-    const requirement = requirementFor(rules, { colour: 'yellow', besideColours: ['purple'], screenPositive: false }, ['nicu']);
+    const requirement = requirementFor(rules, { colour: 'yellow', besideColours: ['purple'], screenPositive: false }, [
+      'nicu',
+    ]);
     expect(requirement.minLevel).toBe('county');
     expect([...requirement.capabilities].sort()).toEqual(['delivery', 'lab', 'nicu']);
   });
 
   it('sends an ungraded woman flagged by the screen to county level for grading', () => {
-    expect(requirementFor(rules, { colour: '', besideColours: [], screenPositive: true })).toMatchObject({ minLevel: 'county', capabilities: ['high_risk_clinic'] });
+    expect(requirementFor(rules, { colour: '', besideColours: [], screenPositive: true })).toMatchObject({
+      minLevel: 'county',
+      capabilities: ['high_risk_clinic'],
+    });
   });
 
   it('refuses an unknown colour naming the field', () => {
-    expect(() => requirementFor(rules, { colour: 'blue', besideColours: [], screenPositive: false })).toThrow(/colour: unknown risk colour blue/);
+    expect(() => requirementFor(rules, { colour: 'blue', besideColours: [], screenPositive: false })).toThrow(
+      /colour: unknown risk colour blue/,
+    );
   });
 
   it('rejects rule files that name unknown levels or colours', () => {
-    expect(() => parseRoutingRules({ ...JSON.parse(JSON.stringify(rules)), colours: { red: { minLevel: 'national', capabilities: [], why: '' } } })).toThrow(/colours.red.minLevel/);
-    expect(() => parseRoutingRules({ ...JSON.parse(JSON.stringify(rules)), suggestOnColours: ['blue'] })).toThrow(/suggestOnColours/);
+    expect(() =>
+      parseRoutingRules({
+        ...JSON.parse(JSON.stringify(rules)),
+        colours: { red: { minLevel: 'national', capabilities: [], why: '' } },
+      }),
+    ).toThrow(/colours.red.minLevel/);
+    expect(() => parseRoutingRules({ ...JSON.parse(JSON.stringify(rules)), suggestOnColours: ['blue'] })).toThrow(
+      /suggestOnColours/,
+    );
   });
 });
 
@@ -83,7 +129,11 @@ describe('ranking over the alliance', () => {
     const first = ranking.targets[0];
     expect(first?.institution.code).toBe('CX-MDX-MCH');
     expect(first?.institution.countyCode).toBe('mouding');
-    expect(ranking.targets.map((target) => target.institution.code)).toEqual(['CX-MDX-MCH', 'CX-YMX-MCH', 'CX-LFS-MCH']);
+    expect(ranking.targets.map((target) => target.institution.code)).toEqual([
+      'CX-MDX-MCH',
+      'CX-YMX-MCH',
+      'CX-LFS-MCH',
+    ]);
     // Her own county's hospital is farther: it is a later target, not passed over.
     expect(ranking.passedOver.map((passed) => passed.institution.level)).not.toContain('county');
   });
@@ -97,7 +147,9 @@ describe('ranking over the alliance', () => {
 
   it('a needed capability from the request passes over institutions without it', () => {
     const ranking = rankFrom('CX-YAX-TAIPING-THC', { colour: 'yellow' }, ['child_psychology']);
-    expect(ranking.passedOver.find((passed) => passed.institution.code === 'CX-DYX-MCH')?.reason).toBe('lacks child_psychology');
+    expect(ranking.passedOver.find((passed) => passed.institution.code === 'CX-DYX-MCH')?.reason).toBe(
+      'lacks child_psychology',
+    );
     expect(ranking.targets[0]?.institution.code).toBe('CX-YAX-MCH');
   });
 
@@ -109,6 +161,9 @@ describe('ranking over the alliance', () => {
 
   it('measures great-circle distance', () => {
     // Chuxiong city to Lufeng city: about 54 km.
-    expect(distanceKm({ latitude: 25.03, longitude: 101.55 }, { latitude: 25.15, longitude: 102.08 })).toBeCloseTo(54.8, 0);
+    expect(distanceKm({ latitude: 25.03, longitude: 101.55 }, { latitude: 25.15, longitude: 102.08 })).toBeCloseTo(
+      54.8,
+      0,
+    );
   });
 });

@@ -8,7 +8,11 @@ import { serviceDir } from '../../../common/src/paths';
 export const LEVELS = ['township', 'county', 'prefecture'] as const;
 export type Level = (typeof LEVELS)[number];
 
-const LEVEL_LABELS: Readonly<Record<Level, string>> = { township: 'township', county: 'county (二级)', prefecture: 'prefecture (三级)' };
+const LEVEL_LABELS: Readonly<Record<Level, string>> = {
+  township: 'township',
+  county: 'county (二级)',
+  prefecture: 'prefecture (三级)',
+};
 
 export interface Requirement {
   readonly minLevel: Level;
@@ -27,8 +31,10 @@ export interface RoutingRules {
 
 function checkRequirement(raw: unknown, where: string): Requirement {
   const value = raw as Partial<Requirement> | undefined;
-  if (!value || !LEVELS.includes(value.minLevel as Level)) throw new Error(`${where}.minLevel must be one of ${LEVELS.join(', ')}`);
-  if (!Array.isArray(value.capabilities) || value.capabilities.some((c) => typeof c !== 'string' || c === '')) throw new Error(`${where}.capabilities must be a list of names`);
+  if (!value || !LEVELS.includes(value.minLevel as Level))
+    throw new Error(`${where}.minLevel must be one of ${LEVELS.join(', ')}`);
+  if (!Array.isArray(value.capabilities) || value.capabilities.some((c) => typeof c !== 'string' || c === ''))
+    throw new Error(`${where}.capabilities must be a list of names`);
   if (typeof value.why !== 'string') throw new Error(`${where}.why must be text`);
   return { minLevel: value.minLevel as Level, capabilities: [...value.capabilities], why: value.why };
 }
@@ -38,10 +44,12 @@ export function parseRoutingRules(raw: unknown, source = 'routing rules'): Routi
   const value = raw as Record<string, unknown>;
   if (!value || typeof value.id !== 'string') throw new Error(`${source}: id must be text`);
   const colours: Record<string, Requirement> = {};
-  for (const [colour, requirement] of Object.entries((value.colours as Record<string, unknown>) ?? {})) colours[colour] = checkRequirement(requirement, `${source}: colours.${colour}`);
+  for (const [colour, requirement] of Object.entries((value.colours as Record<string, unknown>) ?? {}))
+    colours[colour] = checkRequirement(requirement, `${source}: colours.${colour}`);
   if (Object.keys(colours).length === 0) throw new Error(`${source}: colours must name at least one colour`);
   const suggestOn = value.suggestOnColours;
-  if (!Array.isArray(suggestOn) || suggestOn.some((c) => !(typeof c === 'string' && c in colours))) throw new Error(`${source}: suggestOnColours must name colours of the set`);
+  if (!Array.isArray(suggestOn) || suggestOn.some((c) => !(typeof c === 'string' && c in colours)))
+    throw new Error(`${source}: suggestOnColours must name colours of the set`);
   return {
     id: value.id,
     colours,
@@ -66,7 +74,11 @@ export interface RiskPicture {
 const levelRank = (level: Level): number => LEVELS.indexOf(level);
 
 /** What her colour (with the colours beside it) and the caller's extra needs require: the highest level, every capability. */
-export function requirementFor(rules: RoutingRules, risk: RiskPicture, extraCapabilities: readonly string[] = []): Requirement {
+export function requirementFor(
+  rules: RoutingRules,
+  risk: RiskPicture,
+  extraCapabilities: readonly string[] = [],
+): Requirement {
   const parts: Requirement[] = [];
   if (risk.colour) {
     const main = rules.colours[risk.colour];
@@ -79,7 +91,10 @@ export function requirementFor(rules: RoutingRules, risk: RiskPicture, extraCapa
     const beside = rules.colours[colour];
     if (beside) parts.push(beside);
   }
-  const minLevel = parts.reduce<Level>((level, part) => (levelRank(part.minLevel) > levelRank(level) ? part.minLevel : level), 'township');
+  const minLevel = parts.reduce<Level>(
+    (level, part) => (levelRank(part.minLevel) > levelRank(level) ? part.minLevel : level),
+    'township',
+  );
   const capabilities = [...new Set([...parts.flatMap((part) => part.capabilities), ...extraCapabilities])];
   return { minLevel, capabilities, why: parts.map((part) => part.why).join('; ') };
 }
@@ -131,7 +146,9 @@ const round1 = (km: number): number => Math.round(km * 10) / 10;
 export function misfit(institution: CandidateInstitution, requirement: Requirement, risk: string): string | undefined {
   const problems: string[] = [];
   if (levelRank(institution.level) < levelRank(requirement.minLevel)) {
-    problems.push(`level ${LEVEL_LABELS[institution.level]} is below the ${LEVEL_LABELS[requirement.minLevel]} level ${risk} requires`);
+    problems.push(
+      `level ${LEVEL_LABELS[institution.level]} is below the ${LEVEL_LABELS[requirement.minLevel]} level ${risk} requires`,
+    );
   }
   const missing = requirement.capabilities.filter((capability) => !institution.capabilities.includes(capability));
   if (missing.length > 0) problems.push(`lacks ${missing.join(', ')}`);

@@ -3,14 +3,37 @@
 // resumes, completes, or fails it (with a reason). Pure rules: the service applies them under a row lock.
 import { FailedPreconditionError, InvalidArgumentError, PermissionDeniedError } from '../../../common/src/errors';
 
-export const REFERRAL_STATES = ['requested', 'received', 'accepted', 'rejected', 'in-progress', 'on-hold', 'completed', 'failed', 'cancelled'] as const;
+export const REFERRAL_STATES = [
+  'requested',
+  'received',
+  'accepted',
+  'rejected',
+  'in-progress',
+  'on-hold',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type ReferralState = (typeof REFERRAL_STATES)[number];
 
 export const OPEN_STATES: readonly ReferralState[] = ['requested', 'received', 'accepted', 'in-progress', 'on-hold'];
 /** States in which the receiver has not yet accepted: the acceptance deadline runs. */
 export const AWAITING_ACCEPTANCE: readonly ReferralState[] = ['requested', 'received'];
 
-export const REFERRAL_ACTIONS = ['receive', 'accept', 'reject', 'redirect', 'start', 'hold', 'resume', 'complete', 'fail', 'cancel', 'refer-back', 'business-status'] as const;
+export const REFERRAL_ACTIONS = [
+  'receive',
+  'accept',
+  'reject',
+  'redirect',
+  'start',
+  'hold',
+  'resume',
+  'complete',
+  'fail',
+  'cancel',
+  'refer-back',
+  'business-status',
+] as const;
 export type ReferralAction = (typeof REFERRAL_ACTIONS)[number];
 
 /** The caller's relation to a referral: staff of the sending or the receiving institution, or neither. */
@@ -85,23 +108,39 @@ export function statesAllowing(action: ReferralAction): readonly ReferralState[]
  * Decides one action. Checked in the order a client can fix them: a missing reason (400), the wrong actor (403),
  * the current state (409 naming it), then the rule that a critical-care centre may not refuse orange/red (409).
  */
-export function decideTransition(state: ReferralState, action: ReferralAction, side: ActorSide, reason: string, facts: TransitionFacts): Transition {
+export function decideTransition(
+  state: ReferralState,
+  action: ReferralAction,
+  side: ActorSide,
+  reason: string,
+  facts: TransitionFacts,
+): Transition {
   const rule = RULES[action];
   const field = REASON_FIELD[action];
-  if (rule.reasonRequired && field && reason.trim().length === 0) throw InvalidArgumentError.field(field, `a reason is required to ${action} a referral`);
+  if (rule.reasonRequired && field && reason.trim().length === 0)
+    throw InvalidArgumentError.field(field, `a reason is required to ${action} a referral`);
   if (!sideAllowed(action, side)) {
     const who = rule.side === 'either' ? 'the sending or the receiving institution' : SIDE_NAMES[rule.side];
     throw new PermissionDeniedError(`only staff of ${who} may ${action} this referral`, 'NOT_A_PARTY');
   }
   if (!rule.from.includes(state)) {
-    throw new FailedPreconditionError(`cannot ${action} a referral that is ${state} (allowed from ${rule.from.join(', ')})`, 'ILLEGAL_TRANSITION');
+    throw new FailedPreconditionError(
+      `cannot ${action} a referral that is ${state} (allowed from ${rule.from.join(', ')})`,
+      'ILLEGAL_TRANSITION',
+    );
   }
-  if (action === 'reject' && facts.direction === 'up' && facts.receiverIsCriticalCareCentre && NON_REFUSABLE_COLOURS.includes(facts.riskColour)) {
+  if (
+    action === 'reject' &&
+    facts.direction === 'up' &&
+    facts.receiverIsCriticalCareCentre &&
+    NON_REFUSABLE_COLOURS.includes(facts.riskColour)
+  ) {
     throw new FailedPreconditionError(
       `a critical-care centre may not refuse an ${facts.riskColour} up-referral; redirect it to another institution instead`,
       'REFUSAL_NOT_ALLOWED',
     );
   }
-  if (action === 'refer-back' && facts.direction !== 'up') throw new FailedPreconditionError('only an up-referral is referred back down', 'NOT_AN_UP_REFERRAL');
+  if (action === 'refer-back' && facts.direction !== 'up')
+    throw new FailedPreconditionError('only an up-referral is referred back down', 'NOT_AN_UP_REFERRAL');
   return { action, from: state, to: rule.to ?? state };
 }

@@ -43,7 +43,9 @@ export function parseReference(raw: string): ObjectReference | undefined {
 export function normaliseContentType(raw: string): { full: string; mediaType: string } {
   const [type = '', ...parameters] = raw.split(';').map((part) => part.trim());
   const mediaType = type.toLowerCase();
-  const kept = parameters.filter((parameter) => /^charset=[A-Za-z0-9._-]+$/i.test(parameter)).map((parameter) => parameter.toLowerCase());
+  const kept = parameters
+    .filter((parameter) => /^charset=[A-Za-z0-9._-]+$/i.test(parameter))
+    .map((parameter) => parameter.toLowerCase());
   return { full: [mediaType, ...kept].join('; '), mediaType };
 }
 
@@ -72,15 +74,22 @@ export function checkUpload(metadata: UploadMetadata, rules: UploadRules): Check
   const violations = new Violations();
   const { full, mediaType } = normaliseContentType(metadata.contentType);
   if (mediaType === '') violations.add('contentType', 'is required (the HTTP Content-Type of the upload)');
-  else if (!rules.contentTypes.includes(mediaType)) violations.add('contentType', `${mediaType} is not accepted; allowed: ${rules.contentTypes.join(', ')}`);
-  if (!Number.isSafeInteger(metadata.size) || metadata.size < 0) violations.add('size', 'must be a non-negative byte count');
+  else if (!rules.contentTypes.includes(mediaType))
+    violations.add('contentType', `${mediaType} is not accepted; allowed: ${rules.contentTypes.join(', ')}`);
+  if (!Number.isSafeInteger(metadata.size) || metadata.size < 0)
+    violations.add('size', 'must be a non-negative byte count');
   else if (metadata.size > rules.maxBytes) violations.add('size', `must be at most ${rules.maxBytes} bytes`);
   const sha256 = metadata.sha256.trim().toLowerCase();
   if (sha256 !== '' && !SHA256_HEX.test(sha256)) violations.add('sha256', 'must be 64 hex digits');
   const reference = parseReference(metadata.reference);
   if (!reference) violations.add('reference', 'must be patient:<patientId> or consultation:<consultationId>');
   violations.throwIfAny();
-  return { contentType: full, size: metadata.size, sha256: sha256 || undefined, reference: reference as ObjectReference };
+  return {
+    contentType: full,
+    size: metadata.size,
+    sha256: sha256 || undefined,
+    reference: reference as ObjectReference,
+  };
 }
 
 /** A running byte count against the declared size and the limit: the upload stops at the first byte too many. */

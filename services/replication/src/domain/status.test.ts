@@ -15,13 +15,22 @@ describe('observe', () => {
     expect(status.primaryZone).toBe('az-a');
     expect(status.inSync).toBe(true);
     expect(status.exposed).toBe(false);
-    expect(status.members.map((m) => m.role)).toEqual([MemberRole.MEMBER_ROLE_PRIMARY, MemberRole.MEMBER_ROLE_SYNC_STANDBY]);
+    expect(status.members.map((m) => m.role)).toEqual([
+      MemberRole.MEMBER_ROLE_PRIMARY,
+      MemberRole.MEMBER_ROLE_SYNC_STANDBY,
+    ]);
     expect(events).toEqual([]);
   });
 
   it('raises exposure when the standby is lost, and clears it with its duration when it is back in sync', () => {
     const first = observe(healthy, noLag, 'available', EMPTY_MEMORY, t0);
-    const lost = observe([{ name: 'az-a', role: 'leader', state: 'running', timeline: 1 }], noLag, 'available', first.memory, at(2));
+    const lost = observe(
+      [{ name: 'az-a', role: 'leader', state: 'running', timeline: 1 }],
+      noLag,
+      'available',
+      first.memory,
+      at(2),
+    );
     expect(lost.status.exposed).toBe(true);
     expect(lost.status.exposedSince).toEqual(at(2));
     expect(lost.status.members[1]?.role).toBe(MemberRole.MEMBER_ROLE_DOWN);
@@ -34,22 +43,40 @@ describe('observe', () => {
       at(8),
     );
     expect(catchingUp.status.exposed).toBe(true);
-    expect(catchingUp.status.members[1]).toMatchObject({ role: MemberRole.MEMBER_ROLE_ASYNC_STANDBY, lagBytes: '4096' });
+    expect(catchingUp.status.members[1]).toMatchObject({
+      role: MemberRole.MEMBER_ROLE_ASYNC_STANDBY,
+      lagBytes: '4096',
+    });
     const back = observe(healthy, noLag, 'available', catchingUp.memory, at(12));
     expect(back.status.exposed).toBe(false);
     expect(back.events).toEqual([{ kind: 'in-sync', at: at(12), exposedForMs: 10_000 }]);
   });
 
   it('counts a listed member that no longer answers as down', () => {
-    const { status } = observe([healthy[0] as EngineMember, { name: 'az-b', role: 'replica', state: 'running', reachable: false }], noLag, 'available', EMPTY_MEMORY, t0);
+    const { status } = observe(
+      [healthy[0] as EngineMember, { name: 'az-b', role: 'replica', state: 'running', reachable: false }],
+      noLag,
+      'available',
+      EMPTY_MEMORY,
+      t0,
+    );
     expect(status.members[1]).toMatchObject({ role: MemberRole.MEMBER_ROLE_DOWN, state: 'unreachable' });
     expect(status.exposed).toBe(true);
   });
 
   it('calls an unasked-for leader change a failover', () => {
     const first = observe(healthy, noLag, 'available', EMPTY_MEMORY, t0);
-    const after = observe([{ name: 'az-b', role: 'leader', state: 'running', timeline: 2 }], noLag, 'available', first.memory, at(6));
-    expect(after.events[0]).toMatchObject({ kind: 'failover', change: { fromZone: 'az-a', toZone: 'az-b', timeline: 2, kind: 'failover' } });
+    const after = observe(
+      [{ name: 'az-b', role: 'leader', state: 'running', timeline: 2 }],
+      noLag,
+      'available',
+      first.memory,
+      at(6),
+    );
+    expect(after.events[0]).toMatchObject({
+      kind: 'failover',
+      change: { fromZone: 'az-a', toZone: 'az-b', timeline: 2, kind: 'failover' },
+    });
     expect(after.status.lastFailover?.toZone).toBe('az-b');
     expect(after.status.exposed).toBe(true);
   });

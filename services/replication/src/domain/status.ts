@@ -1,6 +1,11 @@
 // What the HA engine's view of the cluster means for operators: roles, whether every acknowledged write is
 // on both zones, and which leader changes were failovers and which were asked-for switchovers.
-import { LeaderChange, MemberRole, ReplicationStatus, ZoneMember } from '../../../common/src/gen/mch/replication/v1/replication';
+import {
+  LeaderChange,
+  MemberRole,
+  ReplicationStatus,
+  ZoneMember,
+} from '../../../common/src/gen/mch/replication/v1/replication';
 
 /** One member as Patroni's `GET /cluster` reports it. */
 export interface EngineMember {
@@ -41,8 +46,10 @@ export type ObservedEvent =
 const ZONES = ['az-a', 'az-b'] as const;
 
 function roleOf(member: EngineMember | undefined): MemberRole {
-  if (!member || member.reachable === false || !['running', 'streaming'].includes(member.state)) return MemberRole.MEMBER_ROLE_DOWN;
-  if (member.role === 'leader' || member.role === 'master' || member.role === 'primary') return MemberRole.MEMBER_ROLE_PRIMARY;
+  if (!member || member.reachable === false || !['running', 'streaming'].includes(member.state))
+    return MemberRole.MEMBER_ROLE_DOWN;
+  if (member.role === 'leader' || member.role === 'master' || member.role === 'primary')
+    return MemberRole.MEMBER_ROLE_PRIMARY;
   if (member.role === 'sync_standby') return MemberRole.MEMBER_ROLE_SYNC_STANDBY;
   return MemberRole.MEMBER_ROLE_ASYNC_STANDBY;
 }
@@ -85,9 +92,17 @@ export function observe(
 
   if (primary && memory.primaryZone !== undefined && primary.zone !== memory.primaryZone) {
     const planned = memory.pendingSwitchoverTo === primary.zone;
-    const change: LeaderChange = { at: now, fromZone: memory.primaryZone, toZone: primary.zone, timeline: primary.timeline, kind: planned ? 'switchover' : 'failover' };
+    const change: LeaderChange = {
+      at: now,
+      fromZone: memory.primaryZone,
+      toZone: primary.zone,
+      timeline: primary.timeline,
+      kind: planned ? 'switchover' : 'failover',
+    };
     events.push({ kind: planned ? 'switchover' : 'failover', change });
-    next = planned ? { ...next, lastSwitchover: change, pendingSwitchoverTo: undefined } : { ...next, lastFailover: change, pendingSwitchoverTo: undefined };
+    next = planned
+      ? { ...next, lastSwitchover: change, pendingSwitchoverTo: undefined }
+      : { ...next, lastFailover: change, pendingSwitchoverTo: undefined };
   }
   if (primary) next = { ...next, primaryZone: primary.zone };
   if (exposed && !memory.exposedSince) {
@@ -97,7 +112,8 @@ export function observe(
     events.push({ kind: 'in-sync', at: now, exposedForMs: now.getTime() - memory.exposedSince.getTime() });
     next = { ...next, exposedSince: undefined };
   }
-  if (!primary && engineMembers) warnings.push('no zone is primary: writes are unavailable until the engine elects one');
+  if (!primary && engineMembers)
+    warnings.push('no zone is primary: writes are unavailable until the engine elects one');
 
   return {
     status: {
@@ -121,6 +137,10 @@ export function observe(
 export function statusChanged(a: ReplicationStatus | undefined, b: ReplicationStatus): boolean {
   if (!a) return true;
   const strip = (status: ReplicationStatus): string =>
-    JSON.stringify({ ...status, observedAt: undefined, members: status.members.map((member) => ({ ...member, lagSeconds: Math.round(member.lagSeconds) })) });
+    JSON.stringify({
+      ...status,
+      observedAt: undefined,
+      members: status.members.map((member) => ({ ...member, lagSeconds: Math.round(member.lagSeconds) })),
+    });
   return strip(a) !== strip(b);
 }

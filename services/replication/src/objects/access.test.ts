@@ -8,15 +8,37 @@ import type { Database } from '../../../common/src/pg/database';
 import { ConsultationAccess, ObjectAccess, ThreadAccess } from './access';
 
 const audited: string[] = [];
-const db = { rw: { query: async (_sql: string, values: unknown[]) => void audited.push(`${String(values[5])} ${String(values[7])}`) } } as unknown as Database;
+const db = {
+  rw: {
+    query: async (_sql: string, values: unknown[]) => void audited.push(`${String(values[5])} ${String(values[7])}`),
+  },
+} as unknown as Database;
 const patient = { kind: 'patient' as const, id: '3f2a6c1e-8b4d-4e1a-9c2b-7d5e6f708192' };
 
 function context(principal: Principal | undefined, purpose?: 'treatment'): CallContext {
-  return { principal, purpose, logger: createLogger('test', 'silent'), requestId: 'r', caller: principal?.subject ?? 'anonymous' } as unknown as CallContext;
+  return {
+    principal,
+    purpose,
+    logger: createLogger('test', 'silent'),
+    requestId: 'r',
+    caller: principal?.subject ?? 'anonymous',
+  } as unknown as CallContext;
 }
 
-const clinician = { kind: 'staff', subject: 'u1', roles: ['clinician'], institutionId: 'i1', childPatientIds: [] } as unknown as Principal;
-const analyst = { kind: 'staff', subject: 'u2', roles: ['analyst'], institutionId: 'i1', childPatientIds: [] } as unknown as Principal;
+const clinician = {
+  kind: 'staff',
+  subject: 'u1',
+  roles: ['clinician'],
+  institutionId: 'i1',
+  childPatientIds: [],
+} as unknown as Principal;
+const analyst = {
+  kind: 'staff',
+  subject: 'u2',
+  roles: ['analyst'],
+  institutionId: 'i1',
+  childPatientIds: [],
+} as unknown as Principal;
 
 function threads(answers: Record<string, ThreadAccess>): ConsultationAccess {
   return { check: async (_ctx, id) => answers[id] ?? 'not-found' };
@@ -28,7 +50,9 @@ describe('reading an object', () => {
   it('follows the patient it belongs to, auditing refusals', async () => {
     const access = new ObjectAccess(db, threads({}));
     await expect(access.allowRead(context(clinician, 'treatment'), [patient])).resolves.toEqual([patient]);
-    await expect(access.allowRead(context(analyst, 'treatment'), [patient])).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(access.allowRead(context(analyst, 'treatment'), [patient])).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
     await expect(access.allowRead(context(clinician), [patient])).rejects.toBeInstanceOf(PermissionDeniedError);
     await expect(access.allowRead(context(undefined), [patient])).rejects.toBeInstanceOf(UnauthenticatedError);
     expect(audited).toEqual(['object.read denied', 'object.read denied', 'object.read denied']);
@@ -37,11 +61,19 @@ describe('reading an object', () => {
   it('follows the consultation thread it is attached to, as the consultation service answers for the caller', async () => {
     const access = new ObjectAccess(db, threads({ open: 'allowed', closed: 'denied' }));
     await expect(access.allowRead(context(analyst), [{ kind: 'consultation', id: 'open' }])).resolves.toEqual([]);
-    await expect(access.allowRead(context(analyst), [{ kind: 'consultation', id: 'closed' }])).rejects.toBeInstanceOf(PermissionDeniedError);
-    await expect(access.allowRead(context(analyst), [{ kind: 'consultation', id: 'unknown' }])).rejects.toBeInstanceOf(NotFoundError);
+    await expect(access.allowRead(context(analyst), [{ kind: 'consultation', id: 'closed' }])).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
+    await expect(access.allowRead(context(analyst), [{ kind: 'consultation', id: 'unknown' }])).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     // Any reference that allows is enough.
-    await expect(access.allowRead(context(analyst), [patient, { kind: 'consultation', id: 'open' }])).resolves.toEqual([]);
-    await expect(access.allowAttach(context(analyst), { kind: 'consultation', id: 'closed' })).rejects.toBeInstanceOf(PermissionDeniedError);
+    await expect(access.allowRead(context(analyst), [patient, { kind: 'consultation', id: 'open' }])).resolves.toEqual(
+      [],
+    );
+    await expect(access.allowAttach(context(analyst), { kind: 'consultation', id: 'closed' })).rejects.toBeInstanceOf(
+      PermissionDeniedError,
+    );
     await expect(access.allowAttach(context(analyst), { kind: 'consultation', id: 'open' })).resolves.toBeUndefined();
   });
 });

@@ -5,7 +5,12 @@ import type { Client } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { enforce } from '../../../common/src/audit';
 import { canAccessPatient, canWriteRecord, Decision } from '../../../common/src/auth/policy';
-import { NotFoundError, PermissionDeniedError, UnauthenticatedError, UnavailableError } from '../../../common/src/errors';
+import {
+  NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../../../common/src/errors';
 import { callUnary, createChannelClient, isServiceError } from '../../../common/src/grpc/client';
 import type { CallContext } from '../../../common/src/grpc/context';
 import { ConsultationServiceService } from '../../../common/src/gen/mch/consultation/v1/consultation';
@@ -28,16 +33,28 @@ export class GrpcConsultationAccess implements ConsultationAccess {
   }
 
   async check(ctx: CallContext, consultationId: string): Promise<ThreadAccess> {
-    if (!this.client) throw new UnavailableError('the consultation service is not configured: consultation attachments cannot be checked', 'CONSULTATION_UNAVAILABLE');
+    if (!this.client)
+      throw new UnavailableError(
+        'the consultation service is not configured: consultation attachments cannot be checked',
+        'CONSULTATION_UNAVAILABLE',
+      );
     try {
-      await callUnary(this.client, ConsultationServiceService.getConsultation, { consultationId }, { parent: ctx, timeoutMs: 3_000, idempotent: true });
+      await callUnary(
+        this.client,
+        ConsultationServiceService.getConsultation,
+        { consultationId },
+        { parent: ctx, timeoutMs: 3_000, idempotent: true },
+      );
       return 'allowed';
     } catch (error) {
       if (isServiceError(error)) {
         if (error.code === GrpcStatus.PERMISSION_DENIED || error.code === GrpcStatus.UNAUTHENTICATED) return 'denied';
         if (error.code === GrpcStatus.NOT_FOUND) return 'not-found';
       }
-      throw new UnavailableError('the consultation service could not say who may read this thread', 'CONSULTATION_UNAVAILABLE');
+      throw new UnavailableError(
+        'the consultation service could not say who may read this thread',
+        'CONSULTATION_UNAVAILABLE',
+      );
     }
   }
 
@@ -47,7 +64,10 @@ export class GrpcConsultationAccess implements ConsultationAccess {
 }
 
 export class ObjectAccess {
-  constructor(private readonly db: Database, private readonly consultations: ConsultationAccess) {}
+  constructor(
+    private readonly db: Database,
+    private readonly consultations: ConsultationAccess,
+  ) {}
 
   /** The caller may attach an object to `reference`; a denial about a patient is audited. */
   async allowAttach(ctx: CallContext, reference: ObjectReference): Promise<void> {
@@ -82,10 +102,16 @@ export class ObjectAccess {
     }
     if (allowed) return patientsAllowed;
     // Every denial about a patient is audited, then the first one answers.
-    for (const { reference, decision } of denials) await enforce(this.db, ctx, decision, reference.id, 'object.read').catch(() => undefined);
+    for (const { reference, decision } of denials)
+      await enforce(this.db, ctx, decision, reference.id, 'object.read').catch(() => undefined);
     if (!ctx.principal) throw new UnauthenticatedError('a bearer token is required', 'TOKEN_MISSING');
     if (denials.length === 0 && !threadsFound) throw new NotFoundError('no such object', 'OBJECT_NOT_FOUND');
-    throw new PermissionDeniedError(denials[0]?.decision.allowed === false ? denials[0].decision.reason : 'only participants of the consultation read its attachments', 'ACCESS_DENIED');
+    throw new PermissionDeniedError(
+      denials[0]?.decision.allowed === false
+        ? denials[0].decision.reason
+        : 'only participants of the consultation read its attachments',
+      'ACCESS_DENIED',
+    );
   }
 
   private answer(ctx: CallContext, access: ThreadAccess, what: string): void {

@@ -61,7 +61,10 @@ function toRecord(row: ObjectRow, zones: readonly string[]): ObjectRecord {
 export type LeaseName = 'scan' | 'repair';
 
 export class ObjectRepository {
-  constructor(private readonly db: Database, private readonly zones: readonly string[]) {}
+  constructor(
+    private readonly db: Database,
+    private readonly zones: readonly string[],
+  ) {}
 
   /**
    * Takes or renews the lease for `ms`: true when this holder has it now (it was free, expired, or already its own),
@@ -88,23 +91,30 @@ export class ObjectRepository {
    */
   async recordUpload(
     tx: PoolClient,
-    upload: { id: string; size: number; contentType: string; uploadedBy: string; reference: ObjectReference; storedIn: readonly string[] },
+    upload: {
+      id: string;
+      size: number;
+      contentType: string;
+      uploadedBy: string;
+      reference: ObjectReference;
+      storedIn: readonly string[];
+    },
   ): Promise<ObjectRecord> {
-    await tx.query(`INSERT INTO objects (id, size, content_type, uploaded_by) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`, [
-      upload.id,
-      upload.size,
-      upload.contentType,
-      upload.uploadedBy,
-    ]);
-    await tx.query(`INSERT INTO object_references (object_id, kind, target_id, added_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [
-      upload.id,
-      upload.reference.kind,
-      upload.reference.id,
-      upload.uploadedBy,
-    ]);
+    await tx.query(
+      `INSERT INTO objects (id, size, content_type, uploaded_by) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+      [upload.id, upload.size, upload.contentType, upload.uploadedBy],
+    );
+    await tx.query(
+      `INSERT INTO object_references (object_id, kind, target_id, added_by) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [upload.id, upload.reference.kind, upload.reference.id, upload.uploadedBy],
+    );
     for (const zone of this.zones) {
       if (upload.storedIn.includes(zone)) await this.setCopy(tx, upload.id, zone, 'verified');
-      else await tx.query(`INSERT INTO object_copies (object_id, zone, state) VALUES ($1, $2, 'missing') ON CONFLICT DO NOTHING`, [upload.id, zone]);
+      else
+        await tx.query(
+          `INSERT INTO object_copies (object_id, zone, state) VALUES ($1, $2, 'missing') ON CONFLICT DO NOTHING`,
+          [upload.id, zone],
+        );
     }
     const record = await this.find(upload.id, tx);
     if (!record) throw new Error(`object ${upload.id} vanished inside its own transaction`);
@@ -120,7 +130,10 @@ export class ObjectRepository {
   }
 
   /** Copies in `zones` waiting for repair, oldest check first. */
-  async unverifiedCopies(zones: readonly string[], limit: number): Promise<Array<{ id: string; zone: string; state: CopyState; size: string }>> {
+  async unverifiedCopies(
+    zones: readonly string[],
+    limit: number,
+  ): Promise<Array<{ id: string; zone: string; state: CopyState; size: string }>> {
     return this.db.query(
       `SELECT c.object_id AS id, c.zone, c.state, o.size::text AS size FROM object_copies c JOIN objects o ON o.id = c.object_id
        WHERE c.state <> 'verified' AND c.zone = ANY($1) ORDER BY c.checked_at LIMIT $2`,
@@ -129,7 +142,10 @@ export class ObjectRepository {
   }
 
   async zonesWithVerifiedCopy(id: string): Promise<string[]> {
-    const rows = await this.db.query<{ zone: string }>(`SELECT zone FROM object_copies WHERE object_id = $1 AND state = 'verified' ORDER BY zone`, [id]);
+    const rows = await this.db.query<{ zone: string }>(
+      `SELECT zone FROM object_copies WHERE object_id = $1 AND state = 'verified' ORDER BY zone`,
+      [id],
+    );
     return rows.map((row) => row.zone);
   }
 
@@ -141,7 +157,10 @@ export class ObjectRepository {
 
   /** Objects in id order after `after`, for the scan. */
   async page(after: string, limit: number): Promise<Array<{ id: string; size: string }>> {
-    return this.db.query(`SELECT id, size::text AS size FROM objects WHERE id > $1 ORDER BY id LIMIT $2`, [after, limit]);
+    return this.db.query(`SELECT id, size::text AS size FROM objects WHERE id > $1 ORDER BY id LIMIT $2`, [
+      after,
+      limit,
+    ]);
   }
 
   async counts(): Promise<{ objects: number; exposed: number; missingByZone: Map<string, number> }> {
@@ -149,7 +168,9 @@ export class ObjectRepository {
       `SELECT (SELECT count(*) FROM objects)::text AS objects,
               (SELECT count(DISTINCT object_id) FROM object_copies WHERE state <> 'verified')::text AS exposed`,
     );
-    const byZone = await this.db.query<{ zone: string; missing: string }>(`SELECT zone, count(*)::text AS missing FROM object_copies WHERE state <> 'verified' GROUP BY zone`);
+    const byZone = await this.db.query<{ zone: string; missing: string }>(
+      `SELECT zone, count(*)::text AS missing FROM object_copies WHERE state <> 'verified' GROUP BY zone`,
+    );
     return {
       objects: Number(totals?.objects ?? 0),
       exposed: Number(totals?.exposed ?? 0),
@@ -157,20 +178,25 @@ export class ObjectRepository {
     };
   }
 
-  async recordScan(scan: { startedAt: Date; checked: number; missing: number; corrupt: number; repaired: number }): Promise<void> {
-    await this.db.query(`INSERT INTO object_scans (started_at, checked, missing, corrupt, repaired) VALUES ($1, $2, $3, $4, $5)`, [
-      scan.startedAt,
-      scan.checked,
-      scan.missing,
-      scan.corrupt,
-      scan.repaired,
-    ]);
+  async recordScan(scan: {
+    startedAt: Date;
+    checked: number;
+    missing: number;
+    corrupt: number;
+    repaired: number;
+  }): Promise<void> {
+    await this.db.query(
+      `INSERT INTO object_scans (started_at, checked, missing, corrupt, repaired) VALUES ($1, $2, $3, $4, $5)`,
+      [scan.startedAt, scan.checked, scan.missing, scan.corrupt, scan.repaired],
+    );
   }
 
   async lastScan(): Promise<{ finishedAt: Date; checked: number; repaired: number } | undefined> {
     const [row] = await this.db.query<{ finished_at: Date; checked: string; repaired: string }>(
       `SELECT finished_at, checked::text, repaired::text FROM object_scans ORDER BY id DESC LIMIT 1`,
     );
-    return row ? { finishedAt: row.finished_at, checked: Number(row.checked), repaired: Number(row.repaired) } : undefined;
+    return row
+      ? { finishedAt: row.finished_at, checked: Number(row.checked), repaired: Number(row.repaired) }
+      : undefined;
   }
 }

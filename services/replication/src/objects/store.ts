@@ -7,7 +7,13 @@ import { hostname } from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { recordAudit } from '../../../common/src/audit';
-import { DataLossError, InvalidArgumentError, isDomainError, NotFoundError, UnavailableError } from '../../../common/src/errors';
+import {
+  DataLossError,
+  InvalidArgumentError,
+  isDomainError,
+  NotFoundError,
+  UnavailableError,
+} from '../../../common/src/errors';
 import { isServiceError, type ClientStreamCall } from '../../../common/src/grpc/client';
 import type { CallContext } from '../../../common/src/grpc/context';
 import {
@@ -54,7 +60,8 @@ const SCAN_PAGE = 200;
 
 function requireObjectId(id: string): string {
   const normalised = id.trim().toLowerCase();
-  if (!SHA256_HEX.test(normalised)) throw InvalidArgumentError.field('id', 'must be an object id (the SHA-256 of its bytes, 64 hex digits)');
+  if (!SHA256_HEX.test(normalised))
+    throw InvalidArgumentError.field('id', 'must be an object id (the SHA-256 of its bytes, 64 hex digits)');
   return normalised;
 }
 
@@ -100,19 +107,47 @@ export class ObjectStore {
     metrics: Registry,
   ) {
     this.repository = new ObjectRepository(db, agents.zones);
-    this.current = { zones: agents.zones.map((zone) => ({ zone, reachable: false, missingCopies: '0' })), objects: '0', exposedObjects: '0', exposed: false, lastScanAt: undefined, lastScanChecked: '0', lastScanRepaired: '0' };
-    this.exposedGauge = new Gauge({ name: 'mch_object_store_exposed_objects', help: 'Objects with a verified copy in one zone only (waiting for repair).', registers: [metrics] });
-    this.reachableGauge = new Gauge({ name: 'mch_object_store_zone_reachable', help: '1 while the zone\'s store agent answers.', labelNames: ['zone'] as const, registers: [metrics] });
-    this.repairs = new Counter({ name: 'mch_object_store_repairs_total', help: 'Copies written to a zone by the repair loop.', labelNames: ['zone'] as const, registers: [metrics] });
+    this.current = {
+      zones: agents.zones.map((zone) => ({ zone, reachable: false, missingCopies: '0' })),
+      objects: '0',
+      exposedObjects: '0',
+      exposed: false,
+      lastScanAt: undefined,
+      lastScanChecked: '0',
+      lastScanRepaired: '0',
+    };
+    this.exposedGauge = new Gauge({
+      name: 'mch_object_store_exposed_objects',
+      help: 'Objects with a verified copy in one zone only (waiting for repair).',
+      registers: [metrics],
+    });
+    this.reachableGauge = new Gauge({
+      name: 'mch_object_store_zone_reachable',
+      help: "1 while the zone's store agent answers.",
+      labelNames: ['zone'] as const,
+      registers: [metrics],
+    });
+    this.repairs = new Counter({
+      name: 'mch_object_store_repairs_total',
+      help: 'Copies written to a zone by the repair loop.',
+      labelNames: ['zone'] as const,
+      registers: [metrics],
+    });
   }
 
   async start(): Promise<void> {
     await this.refreshStatus();
     // With several replicas, the scheduled passes run in one of them at a time: the holder of the pass's lease,
     // renewed at each of its ticks and long enough to outlast one interval (a dead holder's runs out).
-    this.repairTimer = setInterval(() => void this.scheduled('repair', this.options.repairIntervalMs, () => this.repairNow()), this.options.repairIntervalMs);
+    this.repairTimer = setInterval(
+      () => void this.scheduled('repair', this.options.repairIntervalMs, () => this.repairNow()),
+      this.options.repairIntervalMs,
+    );
     this.repairTimer.unref();
-    this.scanTimer = setInterval(() => void this.scheduled('scan', this.options.scanIntervalMs, () => this.verifyAll()), this.options.scanIntervalMs);
+    this.scanTimer = setInterval(
+      () => void this.scheduled('scan', this.options.scanIntervalMs, () => this.verifyAll()),
+      this.options.scanIntervalMs,
+    );
     this.scanTimer.unref();
   }
 
@@ -140,7 +175,11 @@ export class ObjectStore {
     const iterator = requests[Symbol.asyncIterator]();
     const first = await iterator.next();
     const metadata: ObjectMetadata | undefined = first.done ? undefined : first.value.metadata;
-    if (!metadata) throw InvalidArgumentError.field('metadata', 'the first message must carry the metadata (content type, size, reference)');
+    if (!metadata)
+      throw InvalidArgumentError.field(
+        'metadata',
+        'the first message must carry the metadata (content type, size, reference)',
+      );
     const upload = checkUpload({ ...metadata, size: Number(metadata.size) }, this.options.rules);
     await this.access.allowAttach(ctx, upload.reference);
 
@@ -150,8 +189,17 @@ export class ObjectStore {
           // An agent known to be down (the repair loop's ping says when it answers again) costs the upload nothing;
           // one believed up gets a moment to (re)connect.
           if (this.reachable.get(zone) === false) throw new Error(`the store agent of ${zone} is down`);
-          if (!(await this.agents.ready(zone, CONNECT_WAIT_MS))) throw new Error(`the store agent of ${zone} is not connected`);
-          return { zone, call: await this.agents.openPut(zone, { sha256: upload.sha256 ?? '', size: upload.size }, { parent: ctx, timeoutMs: this.options.transferTimeoutMs }), failure: undefined };
+          if (!(await this.agents.ready(zone, CONNECT_WAIT_MS)))
+            throw new Error(`the store agent of ${zone} is not connected`);
+          return {
+            zone,
+            call: await this.agents.openPut(
+              zone,
+              { sha256: upload.sha256 ?? '', size: upload.size },
+              { parent: ctx, timeoutMs: this.options.transferTimeoutMs },
+            ),
+            failure: undefined,
+          };
         } catch (error) {
           this.reachable.set(zone, false);
           return { zone, call: undefined, failure: (error as Error).message };
@@ -166,14 +214,29 @@ export class ObjectStore {
       // The caller going away cancels the agents' streams too: that says nothing about the agents.
       if (ctx.signal.aborted || codeOf(error) === GrpcStatus.CANCELLED) return;
       // An agent that stalls or cannot be reached is skipped by the next uploads until the repair loop's ping answers.
-      if (!isServiceError(error) || codeOf(error) === GrpcStatus.UNAVAILABLE || codeOf(error) === GrpcStatus.DEADLINE_EXCEEDED) this.reachable.set(zone.zone, false);
-      this.logger.warn({ zone: zone.zone, err: error }, 'store agent failed during an upload; continuing with the other zone');
+      if (
+        !isServiceError(error) ||
+        codeOf(error) === GrpcStatus.UNAVAILABLE ||
+        codeOf(error) === GrpcStatus.DEADLINE_EXCEEDED
+      )
+        this.reachable.set(zone.zone, false);
+      this.logger.warn(
+        { zone: zone.zone, err: error },
+        'store agent failed during an upload; continuing with the other zone',
+      );
     };
     const requireEnough = (): void => {
       const survivors = live().length;
-      if (survivors === 0) throw new UnavailableError('no zone\'s object store agent is reachable', 'OBJECT_STORE_UNAVAILABLE');
+      if (survivors === 0)
+        throw new UnavailableError("no zone's object store agent is reachable", 'OBJECT_STORE_UNAVAILABLE');
       if (this.options.durability === 'strict' && survivors < zones.length) {
-        throw new UnavailableError(`zone ${zones.filter((zone) => !zone.call).map((zone) => zone.zone).join(', ')} cannot store the object and durability is strict`, 'OBJECT_STORE_EXPOSED');
+        throw new UnavailableError(
+          `zone ${zones
+            .filter((zone) => !zone.call)
+            .map((zone) => zone.zone)
+            .join(', ')} cannot store the object and durability is strict`,
+          'OBJECT_STORE_EXPOSED',
+        );
       }
     };
 
@@ -187,7 +250,8 @@ export class ObjectStore {
         const next = await iterator.next();
         if (next.done) break;
         if (ctx.signal.aborted) throw new UnavailableError('the upload was cancelled by the caller', 'CANCELLED');
-        if (next.value.metadata) throw InvalidArgumentError.field('metadata', 'only the first message carries the metadata');
+        if (next.value.metadata)
+          throw InvalidArgumentError.field('metadata', 'only the first message carries the metadata');
         const chunk = next.value.chunk;
         if (!chunk || chunk.length === 0) continue;
         received += chunk.length;
@@ -196,26 +260,42 @@ export class ObjectStore {
         hash.update(chunk);
         await Promise.all(
           live().map((zone) =>
-            within((zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).write({ chunk }), this.options.stallTimeoutMs, `store agent ${zone.zone}`).catch((error: unknown) => drop(zone, error)),
+            within(
+              (zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).write({ chunk }),
+              this.options.stallTimeoutMs,
+              `store agent ${zone.zone}`,
+            ).catch((error: unknown) => drop(zone, error)),
           ),
         );
         requireEnough();
       }
       if (received === 0) throw InvalidArgumentError.field('size', 'an object must hold at least one byte');
-      if (upload.size > 0 && received !== upload.size) throw InvalidArgumentError.field('size', `${received} bytes received, ${upload.size} declared`);
+      if (upload.size > 0 && received !== upload.size)
+        throw InvalidArgumentError.field('size', `${received} bytes received, ${upload.size} declared`);
       id = hash.digest('hex');
-      if (upload.sha256 && upload.sha256 !== id) throw InvalidArgumentError.field('sha256', 'the bytes received do not hash to the declared SHA-256');
+      if (upload.sha256 && upload.sha256 !== id)
+        throw InvalidArgumentError.field('sha256', 'the bytes received do not hash to the declared SHA-256');
       const answers = await Promise.all(
         live().map(async (zone) => {
           try {
-            return { zone: zone.zone, answer: await within((zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).end(), this.options.stallTimeoutMs, `store agent ${zone.zone}`) };
+            return {
+              zone: zone.zone,
+              answer: await within(
+                (zone.call as ClientStreamCall<PutBlobRequest, PutBlobResponse>).end(),
+                this.options.stallTimeoutMs,
+                `store agent ${zone.zone}`,
+              ),
+            };
           } catch (error) {
             drop(zone, error);
             return undefined;
           }
         }),
       );
-      stored = answers.filter((answer): answer is { zone: string; answer: PutBlobResponse } => answer !== undefined && answer.answer.sha256 === id);
+      stored = answers.filter(
+        (answer): answer is { zone: string; answer: PutBlobResponse } =>
+          answer !== undefined && answer.answer.sha256 === id,
+      );
       requireEnough();
       if (stored.length === 0) throw new UnavailableError('no zone stored the object', 'OBJECT_STORE_UNAVAILABLE');
     } catch (error) {
@@ -226,14 +306,40 @@ export class ObjectStore {
 
     const storedIn = stored.map((entry) => entry.zone);
     const requestBytes = Buffer.concat([Buffer.from(ObjectMetadata.encode(metadata).finish()), Buffer.from(id, 'hex')]);
-    const response = await runIdempotent(this.db, scopeFromContext(ctx), requestBytes, PutObjectResponse, async (tx) => {
-      const record = await this.repository.recordUpload(tx, { id, size: received, contentType: upload.contentType, uploadedBy: ctx.caller, reference: upload.reference, storedIn });
-      if (upload.reference.kind === 'patient') await recordAudit(tx, ctx, { patientId: upload.reference.id, action: 'object.put', outcome: 'allowed', reason: `object ${id}` });
-      return { object: record.object };
-    });
+    const response = await runIdempotent(
+      this.db,
+      scopeFromContext(ctx),
+      requestBytes,
+      PutObjectResponse,
+      async (tx) => {
+        const record = await this.repository.recordUpload(tx, {
+          id,
+          size: received,
+          contentType: upload.contentType,
+          uploadedBy: ctx.caller,
+          reference: upload.reference,
+          storedIn,
+        });
+        if (upload.reference.kind === 'patient')
+          await recordAudit(tx, ctx, {
+            patientId: upload.reference.id,
+            action: 'object.put',
+            outcome: 'allowed',
+            reason: `object ${id}`,
+          });
+        return { object: record.object };
+      },
+    );
     if (response.object?.exposed) {
       this.logger.error(
-        { alarm: 'OBJECT_EXPOSURE', object: id, zones: response.object.zones, missing: zones.filter((zone) => !storedIn.includes(zone.zone)).map((zone) => `${zone.zone}: ${zone.failure ?? 'not stored'}`) },
+        {
+          alarm: 'OBJECT_EXPOSURE',
+          object: id,
+          zones: response.object.zones,
+          missing: zones
+            .filter((zone) => !storedIn.includes(zone.zone))
+            .map((zone) => `${zone.zone}: ${zone.failure ?? 'not stored'}`),
+        },
         'OBJECT EXPOSURE: an acknowledged object is held in one zone only until the repair loop copies it',
       );
       await this.refreshStatus();
@@ -253,7 +359,8 @@ export class ObjectStore {
     const id = requireObjectId(rawId);
     const record = await this.authorisedRecord(id, ctx, 'object.read');
     // Verified copies first, and zones whose agent answers before those known to be down.
-    const rank = (zone: string): number => (record.object.zones.includes(zone) ? 0 : 2) + (this.reachable.get(zone) === false ? 1 : 0);
+    const rank = (zone: string): number =>
+      (record.object.zones.includes(zone) ? 0 : 2) + (this.reachable.get(zone) === false ? 1 : 0);
     const order = [...this.agents.zones].sort((a, b) => rank(a) - rank(b));
     let lastError: unknown;
     for (const zone of order) {
@@ -267,7 +374,8 @@ export class ObjectStore {
         lastError = error;
         stream.cancel();
         const code = codeOf(error);
-        if (code === GrpcStatus.NOT_FOUND || code === GrpcStatus.DATA_LOSS) await this.markCopy(id, zone, code === GrpcStatus.DATA_LOSS ? 'corrupt' : 'missing');
+        if (code === GrpcStatus.NOT_FOUND || code === GrpcStatus.DATA_LOSS)
+          await this.markCopy(id, zone, code === GrpcStatus.DATA_LOSS ? 'corrupt' : 'missing');
         this.logger.warn({ object: id, zone, code }, 'zone could not serve a verified copy; trying the other');
         continue;
       }
@@ -309,8 +417,13 @@ export class ObjectStore {
   // ---- durability ----
 
   private async markCopy(id: string, zone: string, state: CopyState): Promise<void> {
-    await this.repository.setCopy(this.db.rw, id, zone, state).catch((error: unknown) => this.logger.warn({ err: error }, 'could not record a copy state'));
-    this.logger.error({ alarm: 'OBJECT_EXPOSURE', object: id, zone, state }, `object copy ${state} in ${zone}: repairing from the other zone`);
+    await this.repository
+      .setCopy(this.db.rw, id, zone, state)
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'could not record a copy state'));
+    this.logger.error(
+      { alarm: 'OBJECT_EXPOSURE', object: id, zone, state },
+      `object copy ${state} in ${zone}: repairing from the other zone`,
+    );
     void this.repairNow();
   }
 
@@ -344,7 +457,9 @@ export class ObjectStore {
 
   /** Copies an object into `zone` from a zone whose copy verifies. */
   private async repairCopy(id: string, zone: string, state: CopyState, size: number): Promise<boolean> {
-    const sources = (await this.repository.zonesWithVerifiedCopy(id)).filter((source) => source !== zone && this.reachable.get(source) !== false);
+    const sources = (await this.repository.zonesWithVerifiedCopy(id)).filter(
+      (source) => source !== zone && this.reachable.get(source) !== false,
+    );
     // The destination may hold it already (written before a crash, or a false alarm): a verify settles that.
     const there = await this.agents.check(zone, id, true).catch(() => undefined);
     if (there?.verified) {
@@ -353,20 +468,34 @@ export class ObjectStore {
     }
     if (there?.corrupt) await this.agents.quarantine(zone, id).catch(() => undefined);
     if (sources.length === 0) {
-      this.logger.error({ alarm: 'OBJECT_UNREPAIRABLE', object: id, zone }, 'no reachable zone holds a verified copy to repair from');
+      this.logger.error(
+        { alarm: 'OBJECT_UNREPAIRABLE', object: id, zone },
+        'no reachable zone holds a verified copy to repair from',
+      );
       return false;
     }
     for (const source of sources) {
       try {
-        const upload = await this.agents.openPut(zone, { sha256: id, size }, { timeoutMs: this.options.transferTimeoutMs });
+        const upload = await this.agents.openPut(
+          zone,
+          { sha256: id, size },
+          { timeoutMs: this.options.transferTimeoutMs },
+        );
         try {
-          for await (const message of (await this.agents.get(source, id, { timeoutMs: this.options.transferTimeoutMs })) as AsyncIterable<{ chunk: Buffer }>) {
+          for await (const message of (await this.agents.get(source, id, {
+            timeoutMs: this.options.transferTimeoutMs,
+          })) as AsyncIterable<{ chunk: Buffer }>) {
             await upload.write({ chunk: message.chunk });
           }
         } catch (error) {
           upload.cancel();
           if (codeOf(error) === GrpcStatus.DATA_LOSS || codeOf(error) === GrpcStatus.NOT_FOUND) {
-            await this.repository.setCopy(this.db.rw, id, source, codeOf(error) === GrpcStatus.DATA_LOSS ? 'corrupt' : 'missing');
+            await this.repository.setCopy(
+              this.db.rw,
+              id,
+              source,
+              codeOf(error) === GrpcStatus.DATA_LOSS ? 'corrupt' : 'missing',
+            );
           }
           throw error;
         }
@@ -394,7 +523,7 @@ export class ObjectStore {
     let checked = 0;
     let missing = 0;
     let corrupt = 0;
-    for (let after = ''; ; ) {
+    for (let after = ''; ;) {
       const page = await this.repository.page(after, SCAN_PAGE);
       if (page.length === 0) break;
       after = page[page.length - 1]?.id ?? after;
@@ -408,7 +537,11 @@ export class ObjectStore {
           if (state === 'missing') missing++;
           if (state === 'corrupt') corrupt++;
           await this.repository.setCopy(this.db.rw, object.id, zone, state);
-          if (state !== 'verified') this.logger.error({ alarm: 'OBJECT_EXPOSURE', object: object.id, zone, state }, `scan found the copy in ${zone} ${state}`);
+          if (state !== 'verified')
+            this.logger.error(
+              { alarm: 'OBJECT_EXPOSURE', object: object.id, zone, state },
+              `scan found the copy in ${zone} ${state}`,
+            );
         }
       }
     }
@@ -441,7 +574,7 @@ export class ObjectStore {
     let quarantined = 0;
     for (const zone of this.agents.zones) {
       if (!this.reachable.get(zone)) continue;
-      for (let after = ''; ; ) {
+      for (let after = ''; ;) {
         const names = await this.agents.list(zone, after, SCAN_PAGE).catch(() => [] as string[]);
         if (names.length === 0) break;
         after = names[names.length - 1] ?? after;
@@ -462,12 +595,17 @@ export class ObjectStore {
 
   async refreshStatus(): Promise<void> {
     try {
-      for (const zone of this.agents.zones) if (!this.reachable.has(zone)) this.reachable.set(zone, await this.agents.reachable(zone));
+      for (const zone of this.agents.zones)
+        if (!this.reachable.has(zone)) this.reachable.set(zone, await this.agents.reachable(zone));
       const counts = await this.repository.counts();
       const scan = await this.repository.lastScan();
       const wasExposed = this.current.exposed;
       this.current = {
-        zones: this.agents.zones.map((zone) => ({ zone, reachable: this.reachable.get(zone) ?? false, missingCopies: String(counts.missingByZone.get(zone) ?? 0) })),
+        zones: this.agents.zones.map((zone) => ({
+          zone,
+          reachable: this.reachable.get(zone) ?? false,
+          missingCopies: String(counts.missingByZone.get(zone) ?? 0),
+        })),
         objects: String(counts.objects),
         exposedObjects: String(counts.exposed),
         exposed: counts.exposed > 0,
@@ -477,7 +615,8 @@ export class ObjectStore {
       };
       this.exposedGauge.set(counts.exposed);
       for (const zone of this.agents.zones) this.reachableGauge.set({ zone }, this.reachable.get(zone) ? 1 : 0);
-      if (wasExposed && !this.current.exposed) this.logger.info('object store: every object has a verified copy in every zone again');
+      if (wasExposed && !this.current.exposed)
+        this.logger.info('object store: every object has a verified copy in every zone again');
     } catch (error) {
       this.logger.warn({ err: error }, 'could not refresh the object store status');
     }

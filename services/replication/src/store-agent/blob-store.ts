@@ -54,7 +54,10 @@ export class BlobStore {
   private readonly tmp: string;
   private readonly quarantine: string;
 
-  constructor(readonly root: string, private readonly maxBlobBytes: number) {
+  constructor(
+    readonly root: string,
+    private readonly maxBlobBytes: number,
+  ) {
     this.blobs = path.join(root, 'blobs');
     this.tmp = path.join(root, 'tmp');
     this.quarantine = path.join(root, 'quarantine');
@@ -76,7 +79,11 @@ export class BlobStore {
    * Writes the chunks to a temporary file and renames it into place once flushed and verified. `expected` is checked
    * when given (size and hash); a failure, or an abort through `signal`, leaves nothing behind.
    */
-  async put(chunks: AsyncIterable<Buffer>, expected: { sha256?: string; size?: number }, signal?: AbortSignal): Promise<StoredBlob> {
+  async put(
+    chunks: AsyncIterable<Buffer>,
+    expected: { sha256?: string; size?: number },
+    signal?: AbortSignal,
+  ): Promise<StoredBlob> {
     const tmpFile = path.join(this.tmp, randomUUID());
     const handle = await open(tmpFile, 'wx', 0o600);
     let closed = false;
@@ -86,14 +93,18 @@ export class BlobStore {
       for await (const chunk of chunks) {
         if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
         size += chunk.length;
-        if (size > this.maxBlobBytes) throw InvalidArgumentError.field('size', `a blob may hold at most ${this.maxBlobBytes} bytes`);
-        if (expected.size && size > expected.size) throw InvalidArgumentError.field('size', `more bytes than the declared ${expected.size}`);
+        if (size > this.maxBlobBytes)
+          throw InvalidArgumentError.field('size', `a blob may hold at most ${this.maxBlobBytes} bytes`);
+        if (expected.size && size > expected.size)
+          throw InvalidArgumentError.field('size', `more bytes than the declared ${expected.size}`);
         hash.update(chunk);
         await handle.write(chunk);
       }
-      if (expected.size && size !== expected.size) throw InvalidArgumentError.field('size', `${size} bytes received, ${expected.size} declared`);
+      if (expected.size && size !== expected.size)
+        throw InvalidArgumentError.field('size', `${size} bytes received, ${expected.size} declared`);
       const sha256 = hash.digest('hex');
-      if (expected.sha256 && expected.sha256 !== sha256) throw InvalidArgumentError.field('sha256', 'the bytes received do not hash to the declared SHA-256');
+      if (expected.sha256 && expected.sha256 !== sha256)
+        throw InvalidArgumentError.field('sha256', 'the bytes received do not hash to the declared SHA-256');
       await handle.sync();
       await handle.close();
       closed = true;
@@ -140,15 +151,22 @@ export class BlobStore {
     const check = await this.check(sha256, true);
     if (!check.present) throw new NotFoundError(`no blob ${sha256} in this zone`, 'BLOB_NOT_FOUND');
     if (check.corrupt) throw new DataLossError(`the copy of ${sha256} in this zone is corrupt`, 'BLOB_CORRUPT');
-    return { size: check.size, chunks: createReadStream(this.pathOf(sha256), { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer> };
+    return {
+      size: check.size,
+      chunks: createReadStream(this.pathOf(sha256), { highWaterMark: READ_CHUNK_BYTES }) as AsyncIterable<Buffer>,
+    };
   }
 
   /** Names after `after`, in order, at most `limit`. */
   async list(after: string, limit: number): Promise<string[]> {
     const names: string[] = [];
-    const fanOuts = (await readdir(this.blobs)).filter((dir) => /^[0-9a-f]{2}$/.test(dir) && dir >= after.slice(0, 2)).sort();
+    const fanOuts = (await readdir(this.blobs))
+      .filter((dir) => /^[0-9a-f]{2}$/.test(dir) && dir >= after.slice(0, 2))
+      .sort();
     for (const fanOut of fanOuts) {
-      const entries = (await readdir(path.join(this.blobs, fanOut))).filter((name) => SHA256_HEX.test(name) && name > after).sort();
+      const entries = (await readdir(path.join(this.blobs, fanOut)))
+        .filter((name) => SHA256_HEX.test(name) && name > after)
+        .sort();
       for (const name of entries) {
         names.push(name);
         if (names.length >= limit) return names;

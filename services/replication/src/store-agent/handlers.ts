@@ -20,7 +20,8 @@ async function* chunksOf(requests: AsyncIterator<PutBlobRequest>): AsyncIterable
 
 /** A zone's copies are the replication service's alone: no user, and no other service, reads or writes them here. */
 function requireReplication(ctx: CallContext): void {
-  if (!isService(ctx.principal, 'replication')) throw new PermissionDeniedError('only the replication service may use a store agent');
+  if (!isService(ctx.principal, 'replication'))
+    throw new PermissionDeniedError('only the replication service may use a store agent');
 }
 
 export function storeAgentHandlers(store: BlobStore): UnaryHandlers<typeof StoreAgentServiceService> {
@@ -33,9 +34,13 @@ export function storeAgentHandlers(store: BlobStore): UnaryHandlers<typeof Store
       if (!header) throw InvalidArgumentError.field('header', 'the first message must carry the header');
       const expectedSha = header.sha256 ? requireSha256(header.sha256, 'header.sha256') : undefined;
       const size = Number(header.size);
-      if (!Number.isSafeInteger(size) || size < 0) throw InvalidArgumentError.field('header.size', 'must be a non-negative byte count');
+      if (!Number.isSafeInteger(size) || size < 0)
+        throw InvalidArgumentError.field('header.size', 'must be a non-negative byte count');
       const stored = await store.put(chunksOf(iterator), { sha256: expectedSha, size }, ctx.signal);
-      ctx.logger.debug({ sha256: stored.sha256, size: stored.size, alreadyPresent: stored.alreadyPresent }, 'blob stored');
+      ctx.logger.debug(
+        { sha256: stored.sha256, size: stored.size, alreadyPresent: stored.alreadyPresent },
+        'blob stored',
+      );
       return { sha256: stored.sha256, size: String(stored.size), alreadyPresent: stored.alreadyPresent };
     },
 
@@ -54,12 +59,19 @@ export function storeAgentHandlers(store: BlobStore): UnaryHandlers<typeof Store
     async hasBlob(request, ctx) {
       requireReplication(ctx);
       const check = await store.check(requireSha256(request.sha256), request.verify);
-      return { present: check.present, size: String(check.size), verified: check.verified, corrupt: check.corrupt, modifiedAt: check.modifiedAt };
+      return {
+        present: check.present,
+        size: String(check.size),
+        verified: check.verified,
+        corrupt: check.corrupt,
+        modifiedAt: check.modifiedAt,
+      };
     },
 
     async listBlobs(request, ctx) {
       requireReplication(ctx);
-      if (request.after !== '' && !/^[0-9a-f]{1,64}$/.test(request.after)) throw InvalidArgumentError.field('after', 'must be a blob name (hex)');
+      if (request.after !== '' && !/^[0-9a-f]{1,64}$/.test(request.after))
+        throw InvalidArgumentError.field('after', 'must be a blob name (hex)');
       const pageSize = request.pageSize > 0 ? Math.min(request.pageSize, MAX_PAGE) : 1_000;
       return { sha256s: await store.list(request.after, pageSize) };
     },

@@ -43,7 +43,10 @@ async function main(): Promise<void> {
         // Every call carries a token identity signed; the handlers serve only the replication service's.
         implementation: adaptService(StoreAgentServiceService, storeAgentHandlers(store), {
           logger,
-          authentication: { verifier: new TokenVerifier(identityJwksSource(config.IDENTITY_SERVICE_ADDR)), publicMethods: new Set() },
+          authentication: {
+            verifier: new TokenVerifier(identityJwksSource(config.IDENTITY_SERVICE_ADDR)),
+            publicMethods: new Set(),
+          },
           observe: (method, code, seconds) => metrics.observeCall(method, code, seconds),
         }),
         protoFile: 'mch/replication/v1/store_agent.proto',
@@ -69,6 +72,8 @@ async function main(): Promise<void> {
 }
 
 void main().catch((error: unknown) => {
-  process.stderr.write(`store agent failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(
+    `store agent failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

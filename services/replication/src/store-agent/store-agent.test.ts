@@ -11,7 +11,13 @@ import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { TOKEN_ALGORITHM, TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../../common/src/auth/principal';
 import { TokenVerifier } from '../../../common/src/auth/tokens';
 import { adaptService } from '../../../common/src/grpc/adapter';
-import { callUnary, createChannelClient, isServiceError, openClientStream, openServerStream } from '../../../common/src/grpc/client';
+import {
+  callUnary,
+  createChannelClient,
+  isServiceError,
+  openClientStream,
+  openServerStream,
+} from '../../../common/src/grpc/client';
 import { createLogger } from '../../../common/src/logger';
 import { StoreAgentServiceService as Agent } from '../../../common/src/gen/mch/replication/v1/store_agent';
 import { BlobStore } from './blob-store';
@@ -41,7 +47,11 @@ async function tokenMetadata(claims: Record<string, unknown>): Promise<Metadata>
   return metadata;
 }
 
-async function put(bytes: Buffer, header: { sha256?: string; size?: number } = {}, pieces = 4): Promise<{ sha256: string; size: string; alreadyPresent: boolean }> {
+async function put(
+  bytes: Buffer,
+  header: { sha256?: string; size?: number } = {},
+  pieces = 4,
+): Promise<{ sha256: string; size: string; alreadyPresent: boolean }> {
   const call = openClientStream(client, Agent.putBlob, { timeoutMs: 10_000, metadata: auth });
   await call.write({ header: { sha256: header.sha256 ?? '', size: String(header.size ?? bytes.length) } });
   const step = Math.ceil(bytes.length / pieces);
@@ -51,7 +61,13 @@ async function put(bytes: Buffer, header: { sha256?: string; size?: number } = {
 
 async function get(id: string): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const message of openServerStream(client, Agent.getBlob, { sha256: id }, { timeoutMs: 10_000, metadata: auth }) as AsyncIterable<{ chunk: Buffer }>) parts.push(message.chunk);
+  for await (const message of openServerStream(
+    client,
+    Agent.getBlob,
+    { sha256: id },
+    { timeoutMs: 10_000, metadata: auth },
+  ) as AsyncIterable<{ chunk: Buffer }>)
+    parts.push(message.chunk);
   return Buffer.concat(parts);
 }
 
@@ -76,9 +92,19 @@ beforeAll(async () => {
   const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'test-key', alg: TOKEN_ALGORITHM, use: 'sig' };
   auth = await tokenMetadata({ kind: 'service', svc: 'replication' });
   server = new Server();
-  const authentication = { verifier: new TokenVerifier(async () => ({ keys: [jwk] })), publicMethods: new Set<string>() };
-  server.addService(Agent, adaptService(Agent, storeAgentHandlers(store), { logger: createLogger('agent-test', 'silent'), authentication }));
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+  const authentication = {
+    verifier: new TokenVerifier(async () => ({ keys: [jwk] })),
+    publicMethods: new Set<string>(),
+  };
+  server.addService(
+    Agent,
+    adaptService(Agent, storeAgentHandlers(store), { logger: createLogger('agent-test', 'silent'), authentication }),
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
+  );
   client = createChannelClient(`127.0.0.1:${port}`);
 });
 
@@ -96,7 +122,9 @@ describe('the store agent', () => {
     expect(readFileSync(blobPath(sha256(bytes))).equals(bytes)).toBe(true);
     expect((await get(sha256(bytes))).equals(bytes)).toBe(true);
     expect(await put(bytes, { sha256: sha256(bytes) })).toMatchObject({ alreadyPresent: true });
-    expect(await callUnary(client, Agent.hasBlob, { sha256: sha256(bytes), verify: true }, { metadata: auth })).toMatchObject({ present: true, size: String(bytes.length), verified: true, corrupt: false });
+    expect(
+      await callUnary(client, Agent.hasBlob, { sha256: sha256(bytes), verify: true }, { metadata: auth }),
+    ).toMatchObject({ present: true, size: String(bytes.length), verified: true, corrupt: false });
     expect(temporaryFiles()).toEqual([]);
   });
 
@@ -117,7 +145,8 @@ describe('the store agent', () => {
     await call.write({ chunk: randomBytes(100_000) });
     call.cancel();
     expect(await codeOf(() => call.outcome)).toBe(GrpcStatus.CANCELLED);
-    for (let attempt = 0; attempt < 100 && temporaryFiles().length > 0; attempt++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let attempt = 0; attempt < 100 && temporaryFiles().length > 0; attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(temporaryFiles()).toEqual([]);
   });
 
@@ -129,7 +158,11 @@ describe('the store agent', () => {
     rotten[10] = (rotten[10] ?? 0) ^ 1;
     writeFileSync(blobPath(id), rotten);
     expect(await codeOf(() => get(id))).toBe(GrpcStatus.DATA_LOSS);
-    expect(await callUnary(client, Agent.hasBlob, { sha256: id, verify: true }, { metadata: auth })).toMatchObject({ present: true, verified: false, corrupt: true });
+    expect(await callUnary(client, Agent.hasBlob, { sha256: id, verify: true }, { metadata: auth })).toMatchObject({
+      present: true,
+      verified: false,
+      corrupt: true,
+    });
     expect(await put(bytes, { sha256: id })).toMatchObject({ alreadyPresent: false });
     expect((await get(id)).equals(bytes)).toBe(true);
     expect(await callUnary(client, Agent.deleteBlob, { sha256: id }, { metadata: auth })).toEqual({ removed: true });
@@ -141,7 +174,8 @@ describe('the store agent', () => {
     const names = (await callUnary(client, Agent.listBlobs, { after: '', pageSize: 100 }, { metadata: auth })).sha256s;
     expect(names).toEqual([...names].sort());
     const [first] = names;
-    const rest = (await callUnary(client, Agent.listBlobs, { after: first ?? '', pageSize: 100 }, { metadata: auth })).sha256s;
+    const rest = (await callUnary(client, Agent.listBlobs, { after: first ?? '', pageSize: 100 }, { metadata: auth }))
+      .sha256s;
     expect(rest).toEqual(names.slice(1));
   });
 
@@ -149,12 +183,21 @@ describe('the store agent', () => {
     const stored = await put(randomBytes(1_000));
     const callers: Array<[string, Metadata, number]> = [
       ['no token', new Metadata(), GrpcStatus.UNAUTHENTICATED],
-      ['a clinician', await tokenMetadata({ kind: 'staff', roles: ['clinician'], inst: randomUUID() }), GrpcStatus.PERMISSION_DENIED],
+      [
+        'a clinician',
+        await tokenMetadata({ kind: 'staff', roles: ['clinician'], inst: randomUUID() }),
+        GrpcStatus.PERMISSION_DENIED,
+      ],
       ['the records service', await tokenMetadata({ kind: 'service', svc: 'records' }), GrpcStatus.PERMISSION_DENIED],
     ];
     for (const [who, metadata, code] of callers) {
       const drain = async (): Promise<void> => {
-        for await (const _ of openServerStream(client, Agent.getBlob, { sha256: stored.sha256 }, { timeoutMs: 10_000, metadata }) as AsyncIterable<unknown>);
+        for await (const _ of openServerStream(
+          client,
+          Agent.getBlob,
+          { sha256: stored.sha256 },
+          { timeoutMs: 10_000, metadata },
+        ) as AsyncIterable<unknown>);
       };
       const upload = async (): Promise<unknown> => {
         const call = openClientStream(client, Agent.putBlob, { timeoutMs: 10_000, metadata });
@@ -165,11 +208,16 @@ describe('the store agent', () => {
       const codes = {
         putBlob: await codeOf(upload),
         getBlob: await codeOf(drain),
-        hasBlob: await codeOf(() => callUnary(client, Agent.hasBlob, { sha256: stored.sha256, verify: false }, { metadata })),
+        hasBlob: await codeOf(() =>
+          callUnary(client, Agent.hasBlob, { sha256: stored.sha256, verify: false }, { metadata }),
+        ),
         listBlobs: await codeOf(() => callUnary(client, Agent.listBlobs, { after: '', pageSize: 10 }, { metadata })),
         deleteBlob: await codeOf(() => callUnary(client, Agent.deleteBlob, { sha256: stored.sha256 }, { metadata })),
       };
-      expect({ who, codes }).toEqual({ who, codes: { putBlob: code, getBlob: code, hasBlob: code, listBlobs: code, deleteBlob: code } });
+      expect({ who, codes }).toEqual({
+        who,
+        codes: { putBlob: code, getBlob: code, hasBlob: code, listBlobs: code, deleteBlob: code },
+      });
     }
     expect(existsSync(blobPath(sha256(Buffer.from('abc'))))).toBe(false);
     expect((await get(stored.sha256)).length).toBe(1_000);

@@ -15,7 +15,13 @@ describe('appointment moves (FHIR states)', () => {
   });
 
   it('refuses moves out of final states and a no-show before the start', () => {
-    for (const [from, move] of [['cancelled', 'cancel'], ['fulfilled', 'cancel'], ['noshow', 'reschedule'], ['cancelled', 'arrive'], ['arrived', 'no-show']] as const) {
+    for (const [from, move] of [
+      ['cancelled', 'cancel'],
+      ['fulfilled', 'cancel'],
+      ['noshow', 'reschedule'],
+      ['cancelled', 'arrive'],
+      ['arrived', 'no-show'],
+    ] as const) {
       expect(() => nextStatus(from, move, past, now)).toThrow(FailedPreconditionError);
     }
     expect(() => nextStatus('booked', 'no-show', future, now)).toThrow('before it starts');

@@ -2,7 +2,18 @@
 import { FailedPreconditionError } from '../../../common/src/errors';
 import { AppointmentStatus } from '../../../common/src/gen/mch/scheduling/v1/scheduling';
 
-export const APPOINTMENT_STATUSES = ['proposed', 'pending', 'booked', 'arrived', 'checked-in', 'fulfilled', 'cancelled', 'noshow', 'entered-in-error', 'waitlist'] as const;
+export const APPOINTMENT_STATUSES = [
+  'proposed',
+  'pending',
+  'booked',
+  'arrived',
+  'checked-in',
+  'fulfilled',
+  'cancelled',
+  'noshow',
+  'entered-in-error',
+  'waitlist',
+] as const;
 export type AppointmentStatusCode = (typeof APPOINTMENT_STATUSES)[number];
 
 /** States that hold a place in a slot and time in the patient's day (the database's exclusion constraint agrees). */
@@ -27,7 +38,12 @@ export function appointmentStatusOf(code: string): AppointmentStatus {
 
 export type AppointmentMove = 'cancel' | 'reschedule' | 'arrive' | 'fulfil' | 'no-show';
 
-const MOVES: Readonly<Record<AppointmentMove, { readonly from: readonly AppointmentStatusCode[]; readonly to: AppointmentStatusCode; readonly verb: string }>> = {
+const MOVES: Readonly<
+  Record<
+    AppointmentMove,
+    { readonly from: readonly AppointmentStatusCode[]; readonly to: AppointmentStatusCode; readonly verb: string }
+  >
+> = {
   cancel: { from: ['proposed', 'pending', 'booked', 'waitlist'], to: 'cancelled', verb: 'cancelled' },
   reschedule: { from: ['pending', 'booked'], to: 'booked', verb: 'rescheduled' },
   arrive: { from: ['booked'], to: 'arrived', verb: 'marked arrived' },
@@ -44,6 +60,10 @@ export function nextStatus(current: string, move: AppointmentMove, start: Date, 
   if (!(rule.from as readonly string[]).includes(current)) {
     throw new FailedPreconditionError(`an appointment that is ${current} cannot be ${rule.verb}`, 'APPOINTMENT_STATE');
   }
-  if (move === 'no-show' && start > now) throw new FailedPreconditionError('an appointment cannot be marked no-show before it starts', 'APPOINTMENT_NOT_STARTED');
+  if (move === 'no-show' && start > now)
+    throw new FailedPreconditionError(
+      'an appointment cannot be marked no-show before it starts',
+      'APPOINTMENT_NOT_STARTED',
+    );
   return rule.to;
 }

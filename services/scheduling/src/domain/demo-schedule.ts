@@ -19,12 +19,48 @@ const MORNING = ['08:30', '11:30'] as const;
 const AFTERNOON = ['14:30', '17:30'] as const;
 
 const PATTERNS: Readonly<Record<ServiceCode, Pattern>> = {
-  'antenatal-check': { weekdays: [...WEEKDAYS, 6], sessions: [MORNING, AFTERNOON], slotMinutes: 30, capacity: { prefecture: 6, county: 4, township: 2 }, township: true },
-  ultrasound: { weekdays: WEEKDAYS, sessions: [MORNING, AFTERNOON], slotMinutes: 20, capacity: { prefecture: 3, county: 2, township: 1 }, township: true },
-  'child-health-check': { weekdays: [2, 4], sessions: [MORNING, AFTERNOON], slotMinutes: 30, capacity: { prefecture: 6, county: 4, township: 3 }, township: true },
-  vaccination: { weekdays: [1, 3, 5], sessions: [MORNING], slotMinutes: 15, capacity: { prefecture: 6, county: 4, township: 3 }, township: true },
-  consultation: { weekdays: WEEKDAYS, sessions: [AFTERNOON], slotMinutes: 30, capacity: { prefecture: 3, county: 2, township: 1 }, township: false },
-  'delivery-assessment': { weekdays: [1, 3, 5], sessions: [MORNING], slotMinutes: 30, capacity: { prefecture: 3, county: 2, township: 1 }, township: true },
+  'antenatal-check': {
+    weekdays: [...WEEKDAYS, 6],
+    sessions: [MORNING, AFTERNOON],
+    slotMinutes: 30,
+    capacity: { prefecture: 6, county: 4, township: 2 },
+    township: true,
+  },
+  ultrasound: {
+    weekdays: WEEKDAYS,
+    sessions: [MORNING, AFTERNOON],
+    slotMinutes: 20,
+    capacity: { prefecture: 3, county: 2, township: 1 },
+    township: true,
+  },
+  'child-health-check': {
+    weekdays: [2, 4],
+    sessions: [MORNING, AFTERNOON],
+    slotMinutes: 30,
+    capacity: { prefecture: 6, county: 4, township: 3 },
+    township: true,
+  },
+  vaccination: {
+    weekdays: [1, 3, 5],
+    sessions: [MORNING],
+    slotMinutes: 15,
+    capacity: { prefecture: 6, county: 4, township: 3 },
+    township: true,
+  },
+  consultation: {
+    weekdays: WEEKDAYS,
+    sessions: [AFTERNOON],
+    slotMinutes: 30,
+    capacity: { prefecture: 3, county: 2, township: 1 },
+    township: false,
+  },
+  'delivery-assessment': {
+    weekdays: [1, 3, 5],
+    sessions: [MORNING],
+    slotMinutes: 30,
+    capacity: { prefecture: 3, county: 2, township: 1 },
+    township: true,
+  },
 };
 
 function minutes(clock: string): number {
@@ -41,7 +77,14 @@ export function demoScheduleRules(level: InstitutionLevelName, capabilities: rea
       for (const [start, end] of pattern.sessions) {
         // Saturdays: mornings only.
         if (weekday === 6 && start !== MORNING[0]) continue;
-        weekly.push({ service, weekday, startMinute: minutes(start), endMinute: minutes(end), slotMinutes: pattern.slotMinutes, capacity: pattern.capacity[level] });
+        weekly.push({
+          service,
+          weekday,
+          startMinute: minutes(start),
+          endMinute: minutes(end),
+          slotMinutes: pattern.slotMinutes,
+          capacity: pattern.capacity[level],
+        });
       }
     }
   }

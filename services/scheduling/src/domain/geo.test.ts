@@ -40,6 +40,8 @@ describe('ranking', () => {
       { distanceKm: 2, start: at('2026-12-02T01:00:00Z'), institutionCode: 'A' },
       { distanceKm: 50, start: at('2026-12-01T01:00:00Z'), institutionCode: 'A' },
     ];
-    expect(slots.sort(compareSlots).map((slot) => `${slot.distanceKm}${slot.institutionCode}${slot.start.getUTCDate()}`)).toEqual(['2A2', '2A3', '50A1', '50B1']);
+    expect(
+      slots.sort(compareSlots).map((slot) => `${slot.distanceKm}${slot.institutionCode}${slot.start.getUTCDate()}`),
+    ).toEqual(['2A2', '2A3', '50A1', '50B1']);
   });
 });

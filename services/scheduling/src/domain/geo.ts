@@ -14,10 +14,12 @@ const NUMBER = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/;
 export function parseNear(value: string, field: string): Point | undefined {
   if (value.trim() === '') return undefined;
   const parts = value.split(',');
-  if (parts.length !== 2 || !parts.every((part) => NUMBER.test(part))) throw InvalidArgumentError.field(field, 'must be "lat,lon" in degrees, e.g. "25.03,101.55"');
+  if (parts.length !== 2 || !parts.every((part) => NUMBER.test(part)))
+    throw InvalidArgumentError.field(field, 'must be "lat,lon" in degrees, e.g. "25.03,101.55"');
   const [latitude, longitude] = parts.map(Number) as [number, number];
   if (latitude < -90 || latitude > 90) throw InvalidArgumentError.field(field, 'latitude must be between -90 and 90');
-  if (longitude < -180 || longitude > 180) throw InvalidArgumentError.field(field, 'longitude must be between -180 and 180');
+  if (longitude < -180 || longitude > 180)
+    throw InvalidArgumentError.field(field, 'longitude must be between -180 and 180');
   return { latitude, longitude };
 }
 
@@ -28,7 +30,8 @@ function radians(degrees: number): number {
 export function greatCircleKm(a: Point, b: Point): number {
   const dLat = radians(b.latitude - a.latitude);
   const dLon = radians(b.longitude - a.longitude);
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(radians(a.latitude)) * Math.cos(radians(b.latitude)) * Math.sin(dLon / 2) ** 2;
+  const h =
+    Math.sin(dLat / 2) ** 2 + Math.cos(radians(a.latitude)) * Math.cos(radians(b.latitude)) * Math.sin(dLon / 2) ** 2;
   return 2 * EARTH_MEAN_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 

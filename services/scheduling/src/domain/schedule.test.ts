@@ -6,9 +6,25 @@ import { expandSlots, slotStartingAt, toProtoSessions, validateSchedule } from '
 import { fieldsOf } from '../../../common/test/violations';
 
 const ANC = ServiceType.SERVICE_TYPE_ANTENATAL_CHECK;
-const session = (overrides: Partial<WeeklySession> = {}): WeeklySession => ({ service: ANC, weekday: 1, startTime: '08:30', endTime: '11:30', slotMinutes: 30, capacity: 4, ...overrides });
+const session = (overrides: Partial<WeeklySession> = {}): WeeklySession => ({
+  service: ANC,
+  weekday: 1,
+  startTime: '08:30',
+  endTime: '11:30',
+  slotMinutes: 30,
+  capacity: 4,
+  ...overrides,
+});
 const exception = (overrides: Partial<ScheduleException>): ScheduleException => ({
-  date: '2026-10-01', closed: false, service: ServiceType.SERVICE_TYPE_UNSPECIFIED, startTime: '', endTime: '', slotMinutes: 0, capacity: 0, reason: '', ...overrides,
+  date: '2026-10-01',
+  closed: false,
+  service: ServiceType.SERVICE_TYPE_UNSPECIFIED,
+  startTime: '',
+  endTime: '',
+  slotMinutes: 0,
+  capacity: 0,
+  reason: '',
+  ...overrides,
 });
 
 describe('Asia/Shanghai local time (+08:00, no daylight saving)', () => {
@@ -35,16 +51,31 @@ describe('Asia/Shanghai local time (+08:00, no daylight saving)', () => {
 
 describe('week expansion', () => {
   const rules = validateSchedule(
-    [session(), session({ weekday: 3, startTime: '14:30', endTime: '16:00', slotMinutes: 45, capacity: 2 }), session({ service: ServiceType.SERVICE_TYPE_VACCINATION, weekday: 1, slotMinutes: 60 })],
+    [
+      session(),
+      session({ weekday: 3, startTime: '14:30', endTime: '16:00', slotMinutes: 45, capacity: 2 }),
+      session({ service: ServiceType.SERVICE_TYPE_VACCINATION, weekday: 1, slotMinutes: 60 }),
+    ],
     [],
   );
 
   it('cuts each weekly session into whole slots at local times, with their capacity', () => {
     // Monday 2026-11-23 .. Sunday 2026-11-29, local.
     const slots = expandSlots(rules, 'antenatal-check', instantAt('2026-11-23', 0), instantAt('2026-11-30', 0));
-    expect(slots.map((slot) => `${localDateOf(slot.start)} ${localMinuteOf(slot.start)}-${localMinuteOf(slot.end)} x${slot.capacity}`)).toEqual([
-      '2026-11-23 510-540 x4', '2026-11-23 540-570 x4', '2026-11-23 570-600 x4', '2026-11-23 600-630 x4', '2026-11-23 630-660 x4', '2026-11-23 660-690 x4',
-      '2026-11-25 870-915 x2', '2026-11-25 915-960 x2',
+    expect(
+      slots.map(
+        (slot) =>
+          `${localDateOf(slot.start)} ${localMinuteOf(slot.start)}-${localMinuteOf(slot.end)} x${slot.capacity}`,
+      ),
+    ).toEqual([
+      '2026-11-23 510-540 x4',
+      '2026-11-23 540-570 x4',
+      '2026-11-23 570-600 x4',
+      '2026-11-23 600-630 x4',
+      '2026-11-23 630-660 x4',
+      '2026-11-23 660-690 x4',
+      '2026-11-25 870-915 x2',
+      '2026-11-25 915-960 x2',
     ]);
     expect(slots[0]?.start.toISOString()).toBe('2026-11-23T00:30:00.000Z');
   });
@@ -67,10 +98,19 @@ describe('week expansion', () => {
       [
         exception({ date: '2026-11-23', closed: true, reason: '停电' }),
         exception({ date: '2026-11-30', closed: true, service: ServiceType.SERVICE_TYPE_VACCINATION }),
-        exception({ date: '2026-12-05', service: ANC, startTime: '09:00', endTime: '10:00', slotMinutes: 20, capacity: 1, reason: '周六加诊' }),
+        exception({
+          date: '2026-12-05',
+          service: ANC,
+          startTime: '09:00',
+          endTime: '10:00',
+          slotMinutes: 20,
+          capacity: 1,
+          reason: '周六加诊',
+        }),
       ],
     );
-    const count = (service: 'antenatal-check' | 'vaccination', date: string): number => expandSlots(withExceptions, service, instantAt(date, 0), instantAt(addLocalDays(date, 1), 0)).length;
+    const count = (service: 'antenatal-check' | 'vaccination', date: string): number =>
+      expandSlots(withExceptions, service, instantAt(date, 0), instantAt(addLocalDays(date, 1), 0)).length;
     expect(count('antenatal-check', '2026-11-23')).toBe(0);
     expect(count('vaccination', '2026-11-23')).toBe(0);
     expect(count('antenatal-check', '2026-11-30')).toBe(6);
@@ -79,7 +119,9 @@ describe('week expansion', () => {
   });
 
   it('finds the exact slot of a start, and nothing between slots', () => {
-    expect(slotStartingAt(rules, 'antenatal-check', instantAt('2026-11-23', 540))?.end.toISOString()).toBe(instantAt('2026-11-23', 570).toISOString());
+    expect(slotStartingAt(rules, 'antenatal-check', instantAt('2026-11-23', 540))?.end.toISOString()).toBe(
+      instantAt('2026-11-23', 570).toISOString(),
+    );
     expect(slotStartingAt(rules, 'antenatal-check', instantAt('2026-11-23', 545))).toBeUndefined();
     expect(slotStartingAt(rules, 'antenatal-check', instantAt('2026-11-24', 540))).toBeUndefined();
   });
@@ -103,9 +145,15 @@ describe('schedule validation names the field', () => {
   });
 
   it('refuses overlapping sessions of one service and weekday, and bad exception dates', () => {
-    expect(fieldsOf(() => validateSchedule([session(), session({ startTime: '11:00', endTime: '12:00' })], []))).toEqual(['sessions[1].startTime']);
-    expect(fieldsOf(() => validateSchedule([], [exception({ date: '2026-02-30', closed: true })]))).toEqual(['exceptions[0].date']);
-    expect(fieldsOf(() => validateSchedule([], [exception({ date: '2026-12-05' })]))).toEqual(['exceptions[0].service']);
+    expect(
+      fieldsOf(() => validateSchedule([session(), session({ startTime: '11:00', endTime: '12:00' })], [])),
+    ).toEqual(['sessions[1].startTime']);
+    expect(fieldsOf(() => validateSchedule([], [exception({ date: '2026-02-30', closed: true })]))).toEqual([
+      'exceptions[0].date',
+    ]);
+    expect(fieldsOf(() => validateSchedule([], [exception({ date: '2026-12-05' })]))).toEqual([
+      'exceptions[0].service',
+    ]);
   });
 });
 
@@ -115,7 +163,9 @@ describe('demo schedules', () => {
     expect(new Set(township.weekly.map((rule) => rule.service))).toEqual(new Set(['antenatal-check', 'vaccination']));
     const county = demoScheduleRules('county', ['anc', 'ultrasound', 'child_health', 'vaccination', 'delivery']);
     expect(new Set(county.weekly.map((rule) => rule.service)).size).toBe(6);
-    expect(Math.max(...county.weekly.map((rule) => rule.capacity))).toBeGreaterThan(Math.max(...township.weekly.map((rule) => rule.capacity)));
+    expect(Math.max(...county.weekly.map((rule) => rule.capacity))).toBeGreaterThan(
+      Math.max(...township.weekly.map((rule) => rule.capacity)),
+    );
     // The demo rules are valid published schedules.
     const proto = toProtoSessions(county);
     expect(validateSchedule(proto.sessions, proto.exceptions).weekly).toHaveLength(county.weekly.length);

@@ -3,7 +3,15 @@
 // over a period gives the slots that exist; occupancy is the database's business, not this module's.
 import { Violations } from '../../../common/src/errors';
 import { ScheduleException, ServiceType, WeeklySession } from '../../../common/src/gen/mch/scheduling/v1/scheduling';
-import { formatClock, instantAt, isoWeekday, LocalDate, localDatesBetween, parseClock, parseLocalDate } from './local-time';
+import {
+  formatClock,
+  instantAt,
+  isoWeekday,
+  LocalDate,
+  localDatesBetween,
+  parseClock,
+  parseLocalDate,
+} from './local-time';
 import { ServiceCode, serviceCodeOf, serviceTypeOf } from './service-types';
 
 /** One stretch of slots: from `startMinute` to `endMinute` (local), whole slots of `slotMinutes`. */
@@ -68,7 +76,14 @@ function sessionTimes(
     violations.add(`${path}.capacity`, 'must be from 1 to 500 patients per slot');
     ok = false;
   }
-  return ok ? { startMinute: startMinute as number, endMinute: endMinute as number, slotMinutes: raw.slotMinutes, capacity: raw.capacity } : undefined;
+  return ok
+    ? {
+        startMinute: startMinute as number,
+        endMinute: endMinute as number,
+        slotMinutes: raw.slotMinutes,
+        capacity: raw.capacity,
+      }
+    : undefined;
 }
 
 function overlaps(a: SessionTimes, b: SessionTimes): boolean {
@@ -76,22 +91,30 @@ function overlaps(a: SessionTimes, b: SessionTimes): boolean {
 }
 
 /** Checks a published schedule, naming every bad field (`sessions[2].endTime`, `exceptions[0].date`). */
-export function validateSchedule(sessions: readonly WeeklySession[], exceptions: readonly ScheduleException[]): ScheduleRules {
+export function validateSchedule(
+  sessions: readonly WeeklySession[],
+  exceptions: readonly ScheduleException[],
+): ScheduleRules {
   const violations = new Violations();
   if (sessions.length > MAX_SESSIONS) violations.add('sessions', `must have at most ${MAX_SESSIONS} sessions`);
-  if (exceptions.length > MAX_EXCEPTIONS) violations.add('exceptions', `must have at most ${MAX_EXCEPTIONS} exceptions`);
+  if (exceptions.length > MAX_EXCEPTIONS)
+    violations.add('exceptions', `must have at most ${MAX_EXCEPTIONS} exceptions`);
   violations.throwIfAny();
   const weekly: WeeklyRule[] = [];
   const weeklyIndex: number[] = [];
   sessions.forEach((session, index) => {
     const path = `sessions[${index}]`;
     const service = violations.check(() => serviceCodeOf(session.service, `${path}.service`));
-    if (!Number.isInteger(session.weekday) || session.weekday < 1 || session.weekday > 7) violations.add(`${path}.weekday`, 'must be an ISO weekday, 1 (Monday) to 7 (Sunday)');
+    if (!Number.isInteger(session.weekday) || session.weekday < 1 || session.weekday > 7)
+      violations.add(`${path}.weekday`, 'must be an ISO weekday, 1 (Monday) to 7 (Sunday)');
     const times = sessionTimes(violations, path, session);
     if (!service || !times || violations.has(`${path}.weekday`)) return;
     const rule: WeeklyRule = { ...times, service, weekday: session.weekday };
-    const clash = weekly.findIndex((other) => other.service === service && other.weekday === rule.weekday && overlaps(other, rule));
-    if (clash >= 0) violations.add(`${path}.startTime`, `overlaps sessions[${weeklyIndex[clash]}] of the same service and weekday`);
+    const clash = weekly.findIndex(
+      (other) => other.service === service && other.weekday === rule.weekday && overlaps(other, rule),
+    );
+    if (clash >= 0)
+      violations.add(`${path}.startTime`, `overlaps sessions[${weeklyIndex[clash]}] of the same service and weekday`);
     else {
       weekly.push(rule);
       weeklyIndex.push(index);
@@ -101,21 +124,32 @@ export function validateSchedule(sessions: readonly WeeklySession[], exceptions:
   exceptions.forEach((exception, index) => {
     const path = `exceptions[${index}]`;
     const date = violations.check(() => parseLocalDate(exception.date, `${path}.date`));
-    const service = exception.service === ServiceType.SERVICE_TYPE_UNSPECIFIED ? undefined : violations.check(() => serviceCodeOf(exception.service, `${path}.service`));
+    const service =
+      exception.service === ServiceType.SERVICE_TYPE_UNSPECIFIED
+        ? undefined
+        : violations.check(() => serviceCodeOf(exception.service, `${path}.service`));
     if (exception.reason.length > 200) violations.add(`${path}.reason`, 'must be at most 200 characters');
     if (exception.closed) {
       if (date) exceptionRules.push({ date, service, closed: true, session: undefined, reason: exception.reason });
       return;
     }
     if (!service) {
-      if (!violations.has(`${path}.service`)) violations.add(`${path}.service`, 'an extra session needs its service (or set closed for a closed day)');
+      if (!violations.has(`${path}.service`))
+        violations.add(`${path}.service`, 'an extra session needs its service (or set closed for a closed day)');
       return;
     }
     const times = sessionTimes(violations, path, exception);
     if (!date || !times) return;
     const weekday = isoWeekday(date);
-    const clash = weekly.some((rule) => rule.service === service && rule.weekday === weekday && overlaps(rule, times))
-      || exceptionRules.some((other) => other.date === date && other.service === service && other.session !== undefined && overlaps(other.session, times));
+    const clash =
+      weekly.some((rule) => rule.service === service && rule.weekday === weekday && overlaps(rule, times)) ||
+      exceptionRules.some(
+        (other) =>
+          other.date === date &&
+          other.service === service &&
+          other.session !== undefined &&
+          overlaps(other.session, times),
+      );
     if (clash) violations.add(`${path}.startTime`, 'overlaps another session of the same service that day');
     else exceptionRules.push({ date, service, closed: false, session: times, reason: exception.reason });
   });
@@ -124,7 +158,11 @@ export function validateSchedule(sessions: readonly WeeklySession[], exceptions:
 }
 
 /** The sessions of one local date for a service (or every service): weekly ones unless closed, plus extra ones. */
-function sessionsOn(rules: ScheduleRules, date: LocalDate, service: ServiceCode | undefined): Array<{ service: ServiceCode; times: SessionTimes }> {
+function sessionsOn(
+  rules: ScheduleRules,
+  date: LocalDate,
+  service: ServiceCode | undefined,
+): Array<{ service: ServiceCode; times: SessionTimes }> {
   const exceptions = rules.exceptions.filter((exception) => exception.date === date);
   const closedAll = exceptions.some((exception) => exception.closed && exception.service === undefined);
   if (closedAll) return [];
@@ -132,10 +170,17 @@ function sessionsOn(rules: ScheduleRules, date: LocalDate, service: ServiceCode 
   const weekday = isoWeekday(date);
   const out: Array<{ service: ServiceCode; times: SessionTimes }> = [];
   for (const rule of rules.weekly) {
-    if (rule.weekday === weekday && (!service || rule.service === service) && !closed.has(rule.service)) out.push({ service: rule.service, times: rule });
+    if (rule.weekday === weekday && (!service || rule.service === service) && !closed.has(rule.service))
+      out.push({ service: rule.service, times: rule });
   }
   for (const exception of exceptions) {
-    if (!exception.closed && exception.session && exception.service && (!service || exception.service === service) && !closed.has(exception.service)) {
+    if (
+      !exception.closed &&
+      exception.session &&
+      exception.service &&
+      (!service || exception.service === service) &&
+      !closed.has(exception.service)
+    ) {
       out.push({ service: exception.service, times: exception.session });
     }
   }
@@ -151,7 +196,12 @@ export function expandSlots(rules: ScheduleRules, service: ServiceCode | undefin
       for (let minute = times.startMinute; minute + times.slotMinutes <= times.endMinute; minute += times.slotMinutes) {
         const start = instantAt(date, minute);
         if (start < from || start >= to) continue;
-        slots.push({ service: slotService, start, end: instantAt(date, minute + times.slotMinutes), capacity: times.capacity });
+        slots.push({
+          service: slotService,
+          start,
+          end: instantAt(date, minute + times.slotMinutes),
+          capacity: times.capacity,
+        });
       }
     }
   }
@@ -160,7 +210,9 @@ export function expandSlots(rules: ScheduleRules, service: ServiceCode | undefin
 
 /** The slot of a service that starts exactly at `start`, if the rules create one. */
 export function slotStartingAt(rules: ScheduleRules, service: ServiceCode, start: Date): SlotTime | undefined {
-  return expandSlots(rules, service, start, new Date(start.getTime() + 1)).find((slot) => slot.start.getTime() === start.getTime());
+  return expandSlots(rules, service, start, new Date(start.getTime() + 1)).find(
+    (slot) => slot.start.getTime() === start.getTime(),
+  );
 }
 
 /** The rules back in the proto's shape. */

@@ -3,7 +3,14 @@
 import { InvalidArgumentError } from '../../../common/src/errors';
 import { ServiceType } from '../../../common/src/gen/mch/scheduling/v1/scheduling';
 
-export const SERVICE_CODES = ['antenatal-check', 'ultrasound', 'child-health-check', 'vaccination', 'consultation', 'delivery-assessment'] as const;
+export const SERVICE_CODES = [
+  'antenatal-check',
+  'ultrasound',
+  'child-health-check',
+  'vaccination',
+  'consultation',
+  'delivery-assessment',
+] as const;
 export type ServiceCode = (typeof SERVICE_CODES)[number];
 
 const BY_TYPE: ReadonlyMap<ServiceType, ServiceCode> = new Map([
@@ -19,7 +26,11 @@ const BY_CODE: ReadonlyMap<ServiceCode, ServiceType> = new Map([...BY_TYPE].map(
 /** The stored code of a requested service type; INVALID_ARGUMENT naming the field when unset or unknown. */
 export function serviceCodeOf(type: ServiceType, field: string): ServiceCode {
   const code = BY_TYPE.get(type);
-  if (!code) throw InvalidArgumentError.field(field, `must be one of ${[...BY_TYPE.keys()].map((t) => ServiceType[t]).join(', ')}`);
+  if (!code)
+    throw InvalidArgumentError.field(
+      field,
+      `must be one of ${[...BY_TYPE.keys()].map((t) => ServiceType[t]).join(', ')}`,
+    );
   return code;
 }
 
@@ -49,7 +60,10 @@ const SERVICE_OF_VISIT: Readonly<Record<string, ServiceCode | undefined>> = {
   'postpartum-home-visit': undefined,
 };
 
-export function serviceForDueItem(item: { readonly service: string; readonly vaccine: string }): ServiceCode | undefined {
+export function serviceForDueItem(item: {
+  readonly service: string;
+  readonly vaccine: string;
+}): ServiceCode | undefined {
   if (item.vaccine) return 'vaccination';
   return SERVICE_OF_VISIT[item.service];
 }

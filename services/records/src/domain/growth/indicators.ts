@@ -63,7 +63,10 @@ export interface AgeMeasurement {
   readonly ageDays: number;
 }
 
-export function weightForAge(standards: GrowthStandards, input: AgeMeasurement & { readonly weightKg: number }): ZScoreResult {
+export function weightForAge(
+  standards: GrowthStandards,
+  input: AgeMeasurement & { readonly weightKg: number },
+): ZScoreResult {
   checkAgeAndSex(input);
   const weight = positive(input.weightKg, 'weightKg');
   const { lms, reference } = lmsForAge(standards, input, 'weightForAge2006', 'weightForAge2007');
@@ -87,23 +90,40 @@ export function lengthHeightForAge(
  */
 export function weightForLengthHeight(
   standards: GrowthStandards,
-  input: AgeMeasurement & { readonly weightKg: number; readonly lengthHeightCm: number; readonly position?: MeasurementPosition },
+  input: AgeMeasurement & {
+    readonly weightKg: number;
+    readonly lengthHeightCm: number;
+    readonly position?: MeasurementPosition;
+  },
 ): ZScoreResult {
   checkAgeAndSex(input);
   const weight = positive(input.weightKg, 'weightKg');
   const lengthHeight = correctedLengthHeight(input);
   if (input.ageDays > LAST_DAY_OF_2006_STANDARDS) {
-    throw InvalidArgumentError.field('ageDays', `weight-for-length/height is defined to ${LAST_DAY_OF_2006_STANDARDS} days (5 years); use BMI-for-age after`);
+    throw InvalidArgumentError.field(
+      'ageDays',
+      `weight-for-length/height is defined to ${LAST_DAY_OF_2006_STANDARDS} days (5 years); use BMI-for-age after`,
+    );
   }
   const lying = input.ageDays < FIRST_STANDING_DAY;
   const table = lying ? standards.weightForLength2006 : standards.weightForHeight2006;
   const lms = lmsForLength(table, input.sex, lengthHeight, lying ? 'length' : 'height');
-  return result(lying ? 'weight-for-length' : 'weight-for-height', weight, lms, 'WHO 2006 Child Growth Standards', true);
+  return result(
+    lying ? 'weight-for-length' : 'weight-for-height',
+    weight,
+    lms,
+    'WHO 2006 Child Growth Standards',
+    true,
+  );
 }
 
 export function bmiForAge(
   standards: GrowthStandards,
-  input: AgeMeasurement & { readonly weightKg: number; readonly lengthHeightCm: number; readonly position?: MeasurementPosition },
+  input: AgeMeasurement & {
+    readonly weightKg: number;
+    readonly lengthHeightCm: number;
+    readonly position?: MeasurementPosition;
+  },
 ): ZScoreResult {
   checkAgeAndSex(input);
   const weight = positive(input.weightKg, 'weightKg');
@@ -120,7 +140,10 @@ export function headCircumferenceForAge(
   checkAgeAndSex(input);
   const circumference = positive(input.headCircumferenceCm, 'headCircumferenceCm');
   if (input.ageDays > LAST_DAY_OF_2006_STANDARDS) {
-    throw InvalidArgumentError.field('ageDays', `head circumference-for-age is defined to ${LAST_DAY_OF_2006_STANDARDS} days (5 years)`);
+    throw InvalidArgumentError.field(
+      'ageDays',
+      `head circumference-for-age is defined to ${LAST_DAY_OF_2006_STANDARDS} days (5 years)`,
+    );
   }
   const { lms, reference } = lmsForAge(standards, input, 'headCircumferenceForAge2006', undefined);
   return result('head-circumference-for-age', circumference, lms, reference, false);
@@ -152,17 +175,31 @@ export function assessGrowth(standards: GrowthStandards, measurement: ChildMeasu
   const under5 = ageDays <= LAST_DAY_OF_2006_STANDARDS;
   const weightAgeLimit = Math.floor((LAST_MONTH_2007.weightForAge2007 ?? 0) * DAYS_PER_MONTH);
   return {
-    ...(weightKg !== undefined && ageDays <= weightAgeLimit ? { weightForAge: weightForAge(standards, { ...measurement, weightKg }) } : {}),
-    ...(lengthHeightCm !== undefined ? { lengthHeightForAge: lengthHeightForAge(standards, { ...measurement, lengthHeightCm }) } : {}),
+    ...(weightKg !== undefined && ageDays <= weightAgeLimit
+      ? { weightForAge: weightForAge(standards, { ...measurement, weightKg }) }
+      : {}),
+    ...(lengthHeightCm !== undefined
+      ? { lengthHeightForAge: lengthHeightForAge(standards, { ...measurement, lengthHeightCm }) }
+      : {}),
     ...(weightKg !== undefined && lengthHeightCm !== undefined && under5
       ? { weightForLengthHeight: weightForLengthHeight(standards, { ...measurement, weightKg, lengthHeightCm }) }
       : {}),
-    ...(weightKg !== undefined && lengthHeightCm !== undefined ? { bmiForAge: bmiForAge(standards, { ...measurement, weightKg, lengthHeightCm }) } : {}),
-    ...(headCircumferenceCm !== undefined && under5 ? { headCircumferenceForAge: headCircumferenceForAge(standards, { ...measurement, headCircumferenceCm }) } : {}),
+    ...(weightKg !== undefined && lengthHeightCm !== undefined
+      ? { bmiForAge: bmiForAge(standards, { ...measurement, weightKg, lengthHeightCm }) }
+      : {}),
+    ...(headCircumferenceCm !== undefined && under5
+      ? { headCircumferenceForAge: headCircumferenceForAge(standards, { ...measurement, headCircumferenceCm }) }
+      : {}),
   };
 }
 
-function result(indicator: GrowthIndicator, value: number, lms: Lms, reference: GrowthReference, weightBased: boolean): ZScoreResult {
+function result(
+  indicator: GrowthIndicator,
+  value: number,
+  lms: Lms,
+  reference: GrowthReference,
+  weightBased: boolean,
+): ZScoreResult {
   const computed = weightBased ? restrictedZScore(value, lms) : { zScore: lmsZScore(value, lms), restricted: false };
   // A median measurement with negative L computes as −0; the record should say 0.
   const zScore = computed.zScore === 0 ? 0 : computed.zScore;
@@ -172,13 +209,16 @@ function result(indicator: GrowthIndicator, value: number, lms: Lms, reference: 
 
 function checkAgeAndSex(input: AgeMeasurement): void {
   const violations: FieldViolation[] = [];
-  if (input.sex !== 'male' && input.sex !== 'female') violations.push({ field: 'sex', description: 'must be "male" or "female"' });
-  if (!Number.isInteger(input.ageDays) || input.ageDays < 0) violations.push({ field: 'ageDays', description: 'must be a whole number of days from 0' });
+  if (input.sex !== 'male' && input.sex !== 'female')
+    violations.push({ field: 'sex', description: 'must be "male" or "female"' });
+  if (!Number.isInteger(input.ageDays) || input.ageDays < 0)
+    violations.push({ field: 'ageDays', description: 'must be a whole number of days from 0' });
   if (violations.length > 0) throw new InvalidArgumentError(violations);
 }
 
 function positive(value: number, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw InvalidArgumentError.field(field, 'must be a positive number');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    throw InvalidArgumentError.field(field, 'must be a positive number');
   return value;
 }
 
@@ -187,14 +227,19 @@ function positive(value: number, field: string): number {
  * standing height taken under 2 years gets +0.7 cm, a recumbent length taken from 2 years −0.7 cm. Without a
  * position the measurement is taken to match the age.
  */
-export function correctedLengthHeight(input: AgeMeasurement & { readonly lengthHeightCm: number; readonly position?: MeasurementPosition }): number {
+export function correctedLengthHeight(
+  input: AgeMeasurement & { readonly lengthHeightCm: number; readonly position?: MeasurementPosition },
+): number {
   const measured = positive(input.lengthHeightCm, 'lengthHeightCm');
   const position = input.position;
   if (position !== undefined && position !== 'recumbent' && position !== 'standing') {
     throw InvalidArgumentError.field('position', 'must be "recumbent" or "standing"');
   }
   if (position === 'standing' && input.ageDays / DAYS_PER_MONTH < YOUNGEST_STANDING_MONTHS) {
-    throw InvalidArgumentError.field('position', `a child under ${YOUNGEST_STANDING_MONTHS} months is measured lying down (recumbent)`);
+    throw InvalidArgumentError.field(
+      'position',
+      `a child under ${YOUNGEST_STANDING_MONTHS} months is measured lying down (recumbent)`,
+    );
   }
   const shouldLie = input.ageDays < FIRST_STANDING_DAY;
   if (position === 'standing' && shouldLie) return measured + 0.7;
@@ -215,7 +260,8 @@ function lmsForAge(
 ): { lms: Lms; reference: GrowthReference } {
   if (input.ageDays <= LAST_DAY_OF_2006_STANDARDS) {
     const lms = rowAt(standards[table2006], input.sex, input.ageDays);
-    if (!lms) throw InvalidArgumentError.field('ageDays', `no ${standards[table2006].file} row for day ${input.ageDays}`);
+    if (!lms)
+      throw InvalidArgumentError.field('ageDays', `no ${standards[table2006].file} row for day ${input.ageDays}`);
     return { lms, reference: 'WHO 2006 Child Growth Standards' };
   }
   const lastMonth = table2007 === undefined ? undefined : LAST_MONTH_2007[table2007];
@@ -238,7 +284,10 @@ function lmsForLength(table: LmsTable, sex: Sex, lengthCm: number, what: 'length
   const scaled = lengthCm * 10;
   if (!range || scaled < range.first - 1e-9 || scaled > range.last + 1e-9) {
     const span = range ? `${range.first / 10}–${range.last / 10} cm` : 'the table';
-    throw InvalidArgumentError.field('lengthHeightCm', `${what} ${round(lengthCm)} cm (after the position correction) is outside ${span}`);
+    throw InvalidArgumentError.field(
+      'lengthHeightCm',
+      `${what} ${round(lengthCm)} cm (after the position correction) is outside ${span}`,
+    );
   }
   const exact = tenthsOf(lengthCm);
   // Float noise (65.3 * 10 = 652.9999...) must not turn an exact row into an interpolation.

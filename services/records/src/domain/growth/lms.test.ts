@@ -18,7 +18,11 @@ describe('LMS z-scores', () => {
 
   it('inverts: the value at z has z-score z, for L as small as the tables hold (0.0001) (property)', () => {
     // The tables' |L| runs from 0.0001 to about 1 and S to about 0.15, so 1 + L·S·z stays well above 0.
-    const tableL = fc.oneof(fc.double({ min: 0.0001, max: 1.5, noNaN: true }), fc.double({ min: -1.5, max: -0.0001, noNaN: true }), fc.constant(0));
+    const tableL = fc.oneof(
+      fc.double({ min: 0.0001, max: 1.5, noNaN: true }),
+      fc.double({ min: -1.5, max: -0.0001, noNaN: true }),
+      fc.constant(0),
+    );
     fc.assert(
       fc.property(
         fc.double({ min: -3, max: 3, noNaN: true }),
@@ -53,15 +57,23 @@ describe('the WHO restricted z-score', () => {
       expect(restrictedZScore(atEdge * (1 - 1e-9), lms).zScore).toBeCloseTo(edge, 6);
     }
     fc.assert(
-      fc.property(fc.double({ min: 3, max: 25, noNaN: true }), fc.double({ min: 0.001, max: 2, noNaN: true }), (weight, step) => {
-        return restrictedZScore(weight + step, lms).zScore > restrictedZScore(weight, lms).zScore;
-      }),
+      fc.property(
+        fc.double({ min: 3, max: 25, noNaN: true }),
+        fc.double({ min: 0.001, max: 2, noNaN: true }),
+        (weight, step) => {
+          return restrictedZScore(weight + step, lms).zScore > restrictedZScore(weight, lms).zScore;
+        },
+      ),
     );
   });
 });
 
 describe('interpolating a row', () => {
   it('is linear in each of L, M and S', () => {
-    expect(interpolateLms({ l: 1, m: 10, s: 0.1 }, { l: 2, m: 12, s: 0.2 }, 0.25)).toEqual({ l: 1.25, m: 10.5, s: 0.125 });
+    expect(interpolateLms({ l: 1, m: 10, s: 0.1 }, { l: 2, m: 12, s: 0.2 }, 0.25)).toEqual({
+      l: 1.25,
+      m: 10.5,
+      s: 0.125,
+    });
   });
 });

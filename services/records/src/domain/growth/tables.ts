@@ -47,7 +47,13 @@ export function parseLmsTable(file: string, text: string, column: string, index:
     if (at < 0) throw new DataFileError(file, 'line 1', `missing column "${name}" (header: ${header.join(', ')})`);
     return at;
   };
-  const [sexAt, keyAt, lAt, mAt, sAt] = [position('sex'), position(column), position('l'), position('m'), position('s')];
+  const [sexAt, keyAt, lAt, mAt, sAt] = [
+    position('sex'),
+    position(column),
+    position('l'),
+    position('m'),
+    position('s'),
+  ];
   const rows = new Map<Sex, Map<number, Lms>>([
     ['male', new Map()],
     ['female', new Map()],
@@ -57,7 +63,8 @@ export function parseLmsTable(file: string, text: string, column: string, index:
     const cells = line.split('\t');
     const number = (at: number, name: string): number => {
       const value = Number(cells[at]);
-      if (cells[at] === undefined || cells[at]?.trim() === '' || !Number.isFinite(value)) throw new DataFileError(file, where, `"${name}" is not a number`);
+      if (cells[at] === undefined || cells[at]?.trim() === '' || !Number.isFinite(value))
+        throw new DataFileError(file, where, `"${name}" is not a number`);
       return value;
     };
     const sexCode = number(sexAt, 'sex');
@@ -78,9 +85,11 @@ export function parseLmsTable(file: string, text: string, column: string, index:
     const keys = [...bySex.keys()].sort((a, b) => a - b);
     const first = keys[0];
     const last = keys[keys.length - 1];
-    if (first === undefined || last === undefined) throw new DataFileError(file, '', `no rows for ${sex === 'male' ? 'boys' : 'girls'}`);
+    if (first === undefined || last === undefined)
+      throw new DataFileError(file, '', `no rows for ${sex === 'male' ? 'boys' : 'girls'}`);
     // Interpolation and exact lookups assume every step is present; a gap would silently misread a neighbour.
-    if (keys.length !== last - first + 1) throw new DataFileError(file, '', `rows for sex ${sex} are not contiguous from ${first} to ${last}`);
+    if (keys.length !== last - first + 1)
+      throw new DataFileError(file, '', `rows for sex ${sex} are not contiguous from ${first} to ${last}`);
     range.set(sex, { first, last });
   }
   return { file, index, rows, range };

@@ -20,8 +20,12 @@ describe('pre-pregnancy BMI', () => {
   });
 
   it('names the bad measurement', () => {
-    expect(() => bodyMassIndex(-1, 160)).toThrow(expect.objectContaining({ violations: [expect.objectContaining({ field: 'weightKg' })] }));
-    expect(() => bodyMassIndex(60, 1.6)).toThrow(expect.objectContaining({ violations: [expect.objectContaining({ field: 'heightCm' })] }));
+    expect(() => bodyMassIndex(-1, 160)).toThrow(
+      expect.objectContaining({ violations: [expect.objectContaining({ field: 'weightKg' })] }),
+    );
+    expect(() => bodyMassIndex(60, 1.6)).toThrow(
+      expect.objectContaining({ violations: [expect.objectContaining({ field: 'heightCm' })] }),
+    );
   });
 });
 

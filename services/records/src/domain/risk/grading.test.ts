@@ -14,7 +14,6 @@ const grade = (picture: ClinicalPicture): ReturnType<typeof proposeRiskGrade> =>
 const fired = (picture: ClinicalPicture): string[] => grade(picture).firedRules.map((rule) => rule.ruleId);
 const colourOf = (picture: ClinicalPicture): string => grade(picture).colour;
 
-
 /**
  * A picture that satisfies a condition, built from the condition alone (not by the engine): every catalogue item must be
  * reachable from some input.
@@ -23,7 +22,7 @@ function witness(condition: RiskCondition): ClinicalPicture {
   switch (condition.kind) {
     case 'metric': {
       const { gte, gt, lte, lt } = condition.bounds;
-      const value = gte ?? (gt !== undefined ? gt + 0.5 : lte ?? (lt !== undefined ? lt - 0.5 : 0));
+      const value = gte ?? (gt !== undefined ? gt + 0.5 : (lte ?? (lt !== undefined ? lt - 0.5 : 0)));
       return { [condition.metric]: value };
     }
     case 'finding':
@@ -33,35 +32,61 @@ function witness(condition: RiskCondition): ClinicalPicture {
     case 'any':
       return witness(condition.conditions[0] as RiskCondition);
     case 'all':
-      return condition.conditions.map(witness).reduce((a, b) => ({ ...a, ...b, findings: [...(a.findings ?? []), ...(b.findings ?? [])], labs: [...(a.labs ?? []), ...(b.labs ?? [])] }), {});
+      return condition.conditions
+        .map(witness)
+        .reduce(
+          (a, b) => ({
+            ...a,
+            ...b,
+            findings: [...(a.findings ?? []), ...(b.findings ?? [])],
+            labs: [...(a.labs ?? []), ...(b.labs ?? [])],
+          }),
+          {},
+        );
   }
 }
 
 const rank = (code: string): number => fiveColour.colours.find((colour) => colour.code === code)?.rank ?? -1;
 
 describe('the national five-colour rule set, rule by rule', () => {
-  it('carries, for every rule and screening line, the form\'s wording, its section, a declared source and a confirmed flag', () => {
+  it("carries, for every rule and screening line, the form's wording, its section, a declared source and a confirmed flag", () => {
     for (const rule of [...fiveColour.rules, ...fiveColour.screening]) {
-      expect({ id: rule.id, wording: Boolean(rule.wording), section: Boolean(rule.section), source: rule.source !== undefined && rule.source in fiveColour.sources, confirmed: typeof rule.confirmed }).toEqual({
-        id: rule.id, wording: true, section: true, source: true, confirmed: 'boolean',
+      expect({
+        id: rule.id,
+        wording: Boolean(rule.wording),
+        section: Boolean(rule.section),
+        source: rule.source !== undefined && rule.source in fiveColour.sources,
+        confirmed: typeof rule.confirmed,
+      }).toEqual({
+        id: rule.id,
+        wording: true,
+        section: true,
+        source: true,
+        confirmed: 'boolean',
       });
     }
     expect(fiveColour.rules.length).toBeGreaterThan(100);
     expect(fiveColour.screening.length).toBeGreaterThan(40);
   });
 
-  it.each(fiveColour.rules.map((rule) => [rule.id, rule] as const))('%s can be reached from an input and proposes at least its colour', (ruleId, rule) => {
-    const proposal = grade(witness(rule.when));
-    expect(proposal.firedRules.map((fired) => fired.ruleId)).toContain(ruleId);
-    if (rule.colour === 'purple') expect(proposal.besideColours).toContain('purple');
-    else expect(rank(proposal.colour)).toBeGreaterThanOrEqual(rank(rule.colour));
-  });
+  it.each(fiveColour.rules.map((rule) => [rule.id, rule] as const))(
+    '%s can be reached from an input and proposes at least its colour',
+    (ruleId, rule) => {
+      const proposal = grade(witness(rule.when));
+      expect(proposal.firedRules.map((fired) => fired.ruleId)).toContain(ruleId);
+      if (rule.colour === 'purple') expect(proposal.besideColours).toContain('purple');
+      else expect(rank(proposal.colour)).toBeGreaterThanOrEqual(rank(rule.colour));
+    },
+  );
 
-  it.each(fiveColour.screening.map((rule) => [rule.id, rule] as const))('screening line %s can be reached and flags her', (ruleId, rule) => {
-    const screen = screenForGrading(fiveColour, witness(rule.when));
-    expect(screen.positive).toBe(true);
-    expect(screen.reasons.map((reason) => reason.ruleId)).toContain(ruleId);
-  });
+  it.each(fiveColour.screening.map((rule) => [rule.id, rule] as const))(
+    'screening line %s can be reached and flags her',
+    (ruleId, rule) => {
+      const screen = screenForGrading(fiveColour, witness(rule.when));
+      expect(screen.positive).toBe(true);
+      expect(screen.reasons.map((reason) => reason.ruleId)).toContain(ruleId);
+    },
+  );
 
   it('proposes green, with nothing fired, for a woman with no risk factor', () => {
     const proposal = grade({
@@ -78,7 +103,13 @@ describe('the national five-colour rule set, rule by rule', () => {
         { code: 'TPPA', result: 'negative' },
       ],
     });
-    expect(proposal).toMatchObject({ colour: 'green', besideColours: [], firedRules: [], entersCaseManagement: false, unassessedMetrics: ['proteinuria'] });
+    expect(proposal).toMatchObject({
+      colour: 'green',
+      besideColours: [],
+      firedRules: [],
+      entersCaseManagement: false,
+      unassessedMetrics: ['proteinuria'],
+    });
   });
 
   it('recognises syphilis from RPR or a recorded diagnosis as well as TPPA, and hepatitis B, HIV and TB from a diagnosis or a lab', () => {
@@ -153,31 +184,111 @@ describe('boundaries', () => {
 
 describe('the corrected misgradings and severity tiers', () => {
   it.each([
-    ['BP 168/112 with proteinuria 3+ is severe pre-eclampsia, orange, not red', { systolicBp: 168, diastolicBp: 112, proteinuria: 3 }, 'orange', 'severe-pre-eclampsia'],
-    ['severe-range BP alone is orange', { systolicBp: 165, diastolicBp: 100 }, 'orange', 'severe-gestational-hypertension'],
-    ['pre-eclampsia without severe features is yellow, not orange', { findings: ['pre_eclampsia'] }, 'yellow', 'hypertensive-disorder'],
-    ['severe pre-eclampsia is recordable and orange', { findings: ['severe_pre_eclampsia'] }, 'orange', 'severe-pre-eclampsia'],
-    ['chronic hypertension with superimposed pre-eclampsia is orange', { findings: ['chronic_hypertension_with_pre_eclampsia'] }, 'orange', 'severe-pre-eclampsia'],
+    [
+      'BP 168/112 with proteinuria 3+ is severe pre-eclampsia, orange, not red',
+      { systolicBp: 168, diastolicBp: 112, proteinuria: 3 },
+      'orange',
+      'severe-pre-eclampsia',
+    ],
+    [
+      'severe-range BP alone is orange',
+      { systolicBp: 165, diastolicBp: 100 },
+      'orange',
+      'severe-gestational-hypertension',
+    ],
+    [
+      'pre-eclampsia without severe features is yellow, not orange',
+      { findings: ['pre_eclampsia'] },
+      'yellow',
+      'hypertensive-disorder',
+    ],
+    [
+      'severe pre-eclampsia is recordable and orange',
+      { findings: ['severe_pre_eclampsia'] },
+      'orange',
+      'severe-pre-eclampsia',
+    ],
+    [
+      'chronic hypertension with superimposed pre-eclampsia is orange',
+      { findings: ['chronic_hypertension_with_pre_eclampsia'] },
+      'orange',
+      'severe-pre-eclampsia',
+    ],
     ['eclampsia is recordable and at least orange', { findings: ['eclampsia'] }, 'orange', 'eclampsia'],
     ['HELLP is recordable and at least orange', { findings: ['hellp'] }, 'orange', 'hellp'],
-    ['diabetes without medication is yellow', { findings: ['diabetes_no_medication'] }, 'yellow', 'endocrine-disease-no-medication'],
-    ['diabetes on insulin is orange, not yellow', { findings: ['diabetes_on_insulin'] }, 'orange', 'endocrine-disease-on-medication'],
-    ['gestational diabetes on medication is orange', { findings: ['gdm_on_medication'] }, 'orange', 'endocrine-disease-on-medication'],
-    ['diabetes with organ damage is red', { findings: ['diabetes_with_organ_damage'] }, 'red', 'diabetes-with-organ-damage'],
-    ['partial epilepsy is yellow', { findings: ['epilepsy_partial'] }, 'yellow', 'epilepsy-partial-or-ocular-myasthenia'],
-    ['absence epilepsy is orange', { findings: ['epilepsy_absence'] }, 'orange', 'epilepsy-absence-or-generalised-myasthenia'],
-    ['generalised epilepsy is red, not capped at orange', { findings: ['epilepsy_generalised'] }, 'red', 'epilepsy-generalised'],
+    [
+      'diabetes without medication is yellow',
+      { findings: ['diabetes_no_medication'] },
+      'yellow',
+      'endocrine-disease-no-medication',
+    ],
+    [
+      'diabetes on insulin is orange, not yellow',
+      { findings: ['diabetes_on_insulin'] },
+      'orange',
+      'endocrine-disease-on-medication',
+    ],
+    [
+      'gestational diabetes on medication is orange',
+      { findings: ['gdm_on_medication'] },
+      'orange',
+      'endocrine-disease-on-medication',
+    ],
+    [
+      'diabetes with organ damage is red',
+      { findings: ['diabetes_with_organ_damage'] },
+      'red',
+      'diabetes-with-organ-damage',
+    ],
+    [
+      'partial epilepsy is yellow',
+      { findings: ['epilepsy_partial'] },
+      'yellow',
+      'epilepsy-partial-or-ocular-myasthenia',
+    ],
+    [
+      'absence epilepsy is orange',
+      { findings: ['epilepsy_absence'] },
+      'orange',
+      'epilepsy-absence-or-generalised-myasthenia',
+    ],
+    [
+      'generalised epilepsy is red, not capped at orange',
+      { findings: ['epilepsy_generalised'] },
+      'red',
+      'epilepsy-generalised',
+    ],
     ['SLE without medication is yellow', { findings: ['sle_no_medication'] }, 'yellow', 'autoimmune-no-medication'],
-    ['inactive SLE on low-dose steroids is orange', { findings: ['sle_inactive_on_medication'] }, 'orange', 'autoimmune-low-dose-steroid'],
+    [
+      'inactive SLE on low-dose steroids is orange',
+      { findings: ['sle_inactive_on_medication'] },
+      'orange',
+      'autoimmune-low-dose-steroid',
+    ],
     ['active SLE is red, not capped at orange', { findings: ['sle_active'] }, 'red', 'autoimmune-active'],
-    ['NYHA I heart disease without medication is yellow', { findings: ['nyha_class_i'] }, 'yellow', 'heart-disease-no-medication'],
+    [
+      'NYHA I heart disease without medication is yellow',
+      { findings: ['nyha_class_i'] },
+      'yellow',
+      'heart-disease-no-medication',
+    ],
     ['NYHA II is orange', { findings: ['nyha_class_ii'] }, 'orange', 'nyha-ii-or-ef-40-50'],
     ['EF 40-50% is orange', { findings: ['ef_40_to_50'] }, 'orange', 'nyha-ii-or-ef-40-50'],
     ['NYHA III is red', { findings: ['nyha_class_iii'] }, 'red', 'severe-cardiovascular-other'],
     ['NYHA IV is red', { findings: ['nyha_class_iv'] }, 'red', 'severe-cardiovascular-other'],
     ['EF below 40% is red', { findings: ['ef_below_40'] }, 'red', 'severe-cardiovascular-other'],
-    ['pulmonary pressure below 50 mmHg is orange', { findings: ['pulmonary_hypertension_under_50'] }, 'orange', 'pulmonary-hypertension-mild'],
-    ['pulmonary pressure of 50 mmHg or more is red', { findings: ['pulmonary_hypertension_50_or_more'] }, 'red', 'pulmonary-hypertension-50-or-more'],
+    [
+      'pulmonary pressure below 50 mmHg is orange',
+      { findings: ['pulmonary_hypertension_under_50'] },
+      'orange',
+      'pulmonary-hypertension-mild',
+    ],
+    [
+      'pulmonary pressure of 50 mmHg or more is red',
+      { findings: ['pulmonary_hypertension_50_or_more'] },
+      'red',
+      'pulmonary-hypertension-50-or-more',
+    ],
     ['placental abruption is red', { findings: ['placental_abruption'] }, 'red', 'placental-abruption'],
     ['Rh incompatibility is orange', { findings: ['rh_incompatibility'] }, 'orange', 'rh-incompatibility'],
     ['antiphospholipid syndrome is orange', { findings: ['antiphospholipid_syndrome'] }, 'orange', 'thrombophilia'],
@@ -189,26 +300,55 @@ describe('the corrected misgradings and severity tiers', () => {
     ['aplastic anaemia is red', { findings: ['aplastic_anaemia'] }, 'red', 'aplastic-anaemia'],
     ['a history of drug use is yellow', { findings: ['drug_use_history'] }, 'yellow', 'drug-use-history'],
     ['current drug use is red', { findings: ['drug_use_current'] }, 'red', 'drug-use-current'],
-    ['fibroid of 5 cm or more is yellow', { findings: ['fibroid_or_ovarian_cyst_5cm'] }, 'yellow', 'fibroid-or-ovarian-cyst-5cm'],
-    ['intrahepatic cholestasis is yellow', { findings: ['intrahepatic_cholestasis'] }, 'yellow', 'intrahepatic-cholestasis'],
-    ['scarred uterus with central praevia is orange', { findings: ['scarred_uterus', 'placenta_praevia_central'] }, 'orange', 'scarred-uterus-with-central-praevia'],
+    [
+      'fibroid of 5 cm or more is yellow',
+      { findings: ['fibroid_or_ovarian_cyst_5cm'] },
+      'yellow',
+      'fibroid-or-ovarian-cyst-5cm',
+    ],
+    [
+      'intrahepatic cholestasis is yellow',
+      { findings: ['intrahepatic_cholestasis'] },
+      'yellow',
+      'intrahepatic-cholestasis',
+    ],
+    [
+      'scarred uterus with central praevia is orange',
+      { findings: ['scarred_uterus', 'placenta_praevia_central'] },
+      'orange',
+      'scarred-uterus-with-central-praevia',
+    ],
   ] as const)('%s', (_name, picture, colour, ruleId) => {
     expect(colourOf(picture as ClinicalPicture)).toBe(colour);
     expect(fired(picture as ClinicalPicture)).toContain(ruleId);
   });
 
   it('other viral hepatitis is purple beside the graded colour', () => {
-    expect(grade({ labs: [{ code: 'HCV', result: 'positive' }] })).toMatchObject({ colour: 'green', besideColours: ['purple'] });
+    expect(grade({ labs: [{ code: 'HCV', result: 'positive' }] })).toMatchObject({
+      colour: 'green',
+      besideColours: ['purple'],
+    });
   });
 
   it('codes recorded before the tiers keep the colour they had', () => {
-    for (const [code, colour] of [['heart_disease', 'orange'], ['severe_heart_disease', 'red'], ['diabetes', 'orange'], ['thyroid', 'orange'], ['autoimmune', 'orange'], ['epilepsy', 'orange'], ['placenta_praevia', 'orange'], ['gdm', 'yellow']] as const) {
+    for (const [code, colour] of [
+      ['heart_disease', 'orange'],
+      ['severe_heart_disease', 'red'],
+      ['diabetes', 'orange'],
+      ['thyroid', 'orange'],
+      ['autoimmune', 'orange'],
+      ['epilepsy', 'orange'],
+      ['placenta_praevia', 'orange'],
+      ['gdm', 'yellow'],
+    ] as const) {
       expect([code, colourOf({ findings: [code] })]).toEqual([code, colour]);
     }
   });
 
   it('a screening-table line flags her without proposing a colour', () => {
-    expect(screenForGrading(fiveColour, { findings: ['rh_negative'] }).reasons.map((reason) => reason.ruleId)).toEqual(['screen-rh-negative']);
+    expect(screenForGrading(fiveColour, { findings: ['rh_negative'] }).reasons.map((reason) => reason.ruleId)).toEqual([
+      'screen-rh-negative',
+    ]);
     expect(grade({ findings: ['rh_negative'] }).colour).toBe('green');
   });
 });
@@ -227,34 +367,69 @@ describe('combinations', () => {
     const proposal = grade({ findings: ['epilepsy'], labs: [{ code: 'HBsAg', result: 'positive' }] });
     expect(proposal.colour).toBe('orange');
     expect(proposal.besideColours).toEqual(['purple']);
-    expect(proposal.firedRules.map((rule) => rule.ruleId)).toEqual(['epilepsy-absence-or-generalised-myasthenia', 'hepatitis-b']);
+    expect(proposal.firedRules.map((rule) => rule.ruleId)).toEqual([
+      'epilepsy-absence-or-generalised-myasthenia',
+      'hepatitis-b',
+    ]);
     expect(proposal.entersCaseManagement).toBe(true);
   });
 
   it('several infections still give one purple', () => {
-    const proposal = grade({ labs: [{ code: 'HIV', result: 'positive' }, { code: 'TPPA', result: 'positive' }], findings: ['gdm'] });
+    const proposal = grade({
+      labs: [
+        { code: 'HIV', result: 'positive' },
+        { code: 'TPPA', result: 'positive' },
+      ],
+      findings: ['gdm'],
+    });
     expect(proposal).toMatchObject({ colour: 'yellow', besideColours: ['purple'] });
     expect(proposal.firedRules).toHaveLength(3);
   });
 
   it('reads the latest of several results of one test; on the same day a positive is kept', () => {
-    const negativeLater = { labs: [{ code: 'RPR', result: 'positive', resultedOn: '2026-03-01' }, { code: 'RPR', result: 'negative', resultedOn: '2026-03-20' }] };
+    const negativeLater = {
+      labs: [
+        { code: 'RPR', result: 'positive', resultedOn: '2026-03-01' },
+        { code: 'RPR', result: 'negative', resultedOn: '2026-03-20' },
+      ],
+    };
     expect(grade(negativeLater).besideColours).toEqual([]);
-    const positiveLater = { labs: [{ code: 'HIV', result: 'negative', resultedOn: '2026-03-01' }, { code: 'HIV', result: 'positive', resultedOn: '2026-04-02' }] };
+    const positiveLater = {
+      labs: [
+        { code: 'HIV', result: 'negative', resultedOn: '2026-03-01' },
+        { code: 'HIV', result: 'positive', resultedOn: '2026-04-02' },
+      ],
+    };
     expect(grade(positiveLater).besideColours).toEqual(['purple']);
-    const sameDay = { labs: [{ code: 'HBsAg', result: 'positive', resultedOn: '2026-03-01' }, { code: 'HBsAg', result: 'negative', resultedOn: '2026-03-01' }] };
+    const sameDay = {
+      labs: [
+        { code: 'HBsAg', result: 'positive', resultedOn: '2026-03-01' },
+        { code: 'HBsAg', result: 'negative', resultedOn: '2026-03-01' },
+      ],
+    };
     expect(grade(sameDay).besideColours).toEqual(['purple']);
   });
 
   it('lists the metrics it could not assess rather than treating them as normal', () => {
-    expect(grade({ maternalAge: 30, findings: [] }).unassessedMetrics).toEqual(['prePregnancyBmi', 'systolicBp', 'diastolicBp', 'haemoglobin', 'plateletCount', 'proteinuria']);
+    expect(grade({ maternalAge: 30, findings: [] }).unassessedMetrics).toEqual([
+      'prePregnancyBmi',
+      'systolicBp',
+      'diastolicBp',
+      'haemoglobin',
+      'plateletCount',
+      'proteinuria',
+    ]);
   });
 
   it('never lowers the colour when a finding is added (property)', () => {
     fc.assert(
-      fc.property(fc.subarray([...FINDING_CODES]), fc.constantFrom(...FINDING_CODES), (findings: FindingCode[], extra: FindingCode) => {
-        return rank(colourOf({ findings: [...findings, extra] })) >= rank(colourOf({ findings }));
-      }),
+      fc.property(
+        fc.subarray([...FINDING_CODES]),
+        fc.constantFrom(...FINDING_CODES),
+        (findings: FindingCode[], extra: FindingCode) => {
+          return rank(colourOf({ findings: [...findings, extra] })) >= rank(colourOf({ findings }));
+        },
+      ),
     );
   });
 });
@@ -267,7 +442,10 @@ describe('the township screen', () => {
   it('is positive for any rule, purple included, and says why without proposing a colour', () => {
     expect(screenPositive(fiveColour, { maternalAge: 35 })).toBe(true);
     const screen = screenForGrading(fiveColour, { labs: [{ code: 'HBsAg', result: 'positive' }] });
-    expect(screen).toEqual({ positive: true, reasons: [{ ruleId: 'hepatitis-b', label: expect.objectContaining({ en: 'hepatitis B (HBsAg positive)' }) }] });
+    expect(screen).toEqual({
+      positive: true,
+      reasons: [{ ruleId: 'hepatitis-b', label: expect.objectContaining({ en: 'hepatitis B (HBsAg positive)' }) }],
+    });
     expect(screen).not.toHaveProperty('colour');
   });
 });
@@ -285,14 +463,19 @@ describe('case management and the confirmed grade', () => {
   });
 
   it('accepts a clinician’s grade that differs from the proposal, deduplicating beside colours', () => {
-    expect(checkRiskGrade(fiveColour, { colour: 'orange', besideColours: ['purple', 'purple'] })).toEqual({ colour: 'orange', besideColours: ['purple'] });
+    expect(checkRiskGrade(fiveColour, { colour: 'orange', besideColours: ['purple', 'purple'] })).toEqual({
+      colour: 'orange',
+      besideColours: ['purple'],
+    });
     expect(checkRiskGrade(fiveColour, { colour: 'red' })).toEqual({ colour: 'red', besideColours: [] });
   });
 
   it('refuses an unknown colour, purple as the graded colour, or a graded colour as a beside colour', () => {
     expect(violatedFields(() => checkRiskGrade(fiveColour, { colour: 'blue' }))).toEqual(['colour']);
     expect(violatedFields(() => checkRiskGrade(fiveColour, { colour: 'purple' }))).toEqual(['colour']);
-    expect(violatedFields(() => checkRiskGrade(fiveColour, { colour: 'yellow', besideColours: ['red'] }))).toEqual(['besideColours[0]']);
+    expect(violatedFields(() => checkRiskGrade(fiveColour, { colour: 'yellow', besideColours: ['red'] }))).toEqual([
+      'besideColours[0]',
+    ]);
   });
 });
 
@@ -303,7 +486,10 @@ describe('a bad clinical picture', () => {
       haemoglobin: 1200,
       systolicBp: Number.NaN,
       findings: ['twins', 'twinz'],
-      labs: [{ code: 'HBV-DNA', result: 'positive' }, { code: 'HIV', result: 'maybe', resultedOn: '2026-02-30' }],
+      labs: [
+        { code: 'HBV-DNA', result: 'positive' },
+        { code: 'HIV', result: 'maybe', resultedOn: '2026-02-30' },
+      ],
     };
     expect(violatedFields(() => grade(picture))).toEqual([
       'maternalAge',
@@ -321,7 +507,14 @@ describe('a six-colour regional set runs on the same engine', () => {
   const six = (picture: ClinicalPicture): ReturnType<typeof proposeRiskGrade> => proposeRiskGrade(sixColour, picture);
 
   it('has six colours, blue between green and yellow', () => {
-    expect(sixColour.colours.map((colour) => colour.code)).toEqual(['green', 'blue', 'yellow', 'orange', 'red', 'purple']);
+    expect(sixColour.colours.map((colour) => colour.code)).toEqual([
+      'green',
+      'blue',
+      'yellow',
+      'orange',
+      'red',
+      'purple',
+    ]);
   });
 
   it('grades basic-situation factors blue, complications yellow, and the highest still wins', () => {

@@ -64,7 +64,9 @@ export function screenForGrading(ruleSet: RiskRuleSet, picture: ClinicalPicture)
   const checked = checkClinicalPicture(picture);
   const reasons = [
     ...firedRules(ruleSet, checked).map(({ ruleId, label }) => ({ ruleId, label })),
-    ...ruleSet.screening.filter((rule) => holds(rule.when, checked)).map((rule) => ({ ruleId: rule.id, label: rule.label })),
+    ...ruleSet.screening
+      .filter((rule) => holds(rule.when, checked))
+      .map((rule) => ({ ruleId: rule.id, label: rule.label })),
   ];
   return { positive: reasons.length > 0, reasons };
 }
@@ -83,7 +85,10 @@ export function entersCaseManagement(ruleSet: RiskRuleSet, grade: RiskGrade): bo
  * Checks the grade a clinician confirms against the rule set: one known graded colour, and only colours that stand
  * beside as `besideColours`. Returns it with the beside colours deduplicated and in rank order.
  */
-export function checkRiskGrade(ruleSet: RiskRuleSet, grade: { colour: string; besideColours?: readonly string[] }): RiskGrade {
+export function checkRiskGrade(
+  ruleSet: RiskRuleSet,
+  grade: { colour: string; besideColours?: readonly string[] },
+): RiskGrade {
   const colours = new Map(ruleSet.colours.map((colour) => [colour.code, colour]));
   const violations: FieldViolation[] = [];
   const graded = colours.get(grade.colour);
@@ -94,7 +99,11 @@ export function checkRiskGrade(ruleSet: RiskRuleSet, grade: { colour: string; be
   const beside = new Set<string>();
   (grade.besideColours ?? []).forEach((code, index) => {
     if (colours.get(code)?.standsBeside === true) beside.add(code);
-    else violations.push({ field: `besideColours[${index}]`, description: `"${code}" is not a colour that stands beside others` });
+    else
+      violations.push({
+        field: `besideColours[${index}]`,
+        description: `"${code}" is not a colour that stands beside others`,
+      });
   });
   if (violations.length > 0) throw new InvalidArgumentError(violations);
   return { colour: grade.colour, besideColours: sortByRank(colours, [...beside]) };
@@ -113,7 +122,12 @@ function holds(condition: RiskCondition, picture: CheckedClinicalPicture): boole
       const value = picture.metrics.get(condition.metric);
       if (value === undefined) return false;
       const { gte, gt, lte, lt } = condition.bounds;
-      return (gte === undefined || value >= gte) && (gt === undefined || value > gt) && (lte === undefined || value <= lte) && (lt === undefined || value < lt);
+      return (
+        (gte === undefined || value >= gte) &&
+        (gt === undefined || value > gt) &&
+        (lte === undefined || value <= lte) &&
+        (lt === undefined || value < lt)
+      );
     }
     case 'finding':
       return picture.findings.has(condition.finding);

@@ -17,7 +17,9 @@ function minimalRuleSet(overrides: Json = {}): Json {
       { code: 'yellow', rank: 1, label: { zh: '黄', en: 'yellow' }, entersCaseManagement: false },
       { code: 'purple', rank: 9, label: { zh: '紫', en: 'purple' }, entersCaseManagement: true, standsBeside: true },
     ],
-    rules: [{ id: 'age', colour: 'yellow', label: { zh: '年龄', en: 'age' }, when: { metric: 'maternalAge', gte: 35 } }],
+    rules: [
+      { id: 'age', colour: 'yellow', label: { zh: '年龄', en: 'age' }, when: { metric: 'maternalAge', gte: 35 } },
+    ],
     ...overrides,
   };
 }
@@ -46,22 +48,62 @@ describe('rule-set files are validated at load', () => {
   });
 
   it.each([
-    ['an unknown colour', minimalRuleSet({ rules: [{ id: 'r', colour: 'pink', label: { zh: '粉', en: 'pink' }, when: { finding: 'twins' } }] }), 'rules[0].colour: unknown colour "pink"'],
+    [
+      'an unknown colour',
+      minimalRuleSet({
+        rules: [{ id: 'r', colour: 'pink', label: { zh: '粉', en: 'pink' }, when: { finding: 'twins' } }],
+      }),
+      'rules[0].colour: unknown colour "pink"',
+    ],
     ['an unknown metric', withRule({ metric: 'sbp', gte: 160 }), 'rules[0].when.metric: unknown metric "sbp"'],
     ['a bad operator', withRule({ metric: 'systolicBp', ge: 160 }), 'rules[0].when: unknown operator "ge"'],
-    ['a metric without an operator', withRule({ metric: 'systolicBp' }), 'rules[0].when: a metric condition needs at least one of gte, gt, lte, lt'],
+    [
+      'a metric without an operator',
+      withRule({ metric: 'systolicBp' }),
+      'rules[0].when: a metric condition needs at least one of gte, gt, lte, lt',
+    ],
     ['a non-numeric bound', withRule({ metric: 'systolicBp', gte: '160' }), 'rules[0].when.gte: must be a number'],
     ['both gte and gt', withRule({ metric: 'haemoglobin', gte: 100, gt: 99 }), 'use "gte" or "gt", not both'],
-    ['an empty range', withRule({ metric: 'haemoglobin', gte: 110, lt: 100 }), 'the lower bound must be below the upper bound'],
+    [
+      'an empty range',
+      withRule({ metric: 'haemoglobin', gte: 110, lt: 100 }),
+      'the lower bound must be below the upper bound',
+    ],
     ['an unknown finding', withRule({ finding: 'twinz' }), 'rules[0].when.finding: unknown finding "twinz"'],
-    ['an unknown lab test', withRule({ lab: 'HBV-DNA', result: 'positive' }), 'rules[0].when.lab: unknown lab test "HBV-DNA"'],
-    ['a source the set does not declare', withRule({ finding: 'twins' }, { source: 'annex9' }), 'rules[0].source: unknown source "annex9"'],
-    ['an unknown lab result', withRule({ lab: 'HIV', result: 'reactive' }), 'rules[0].when.result: result must be one of positive, negative, indeterminate'],
-    ['two kinds in one condition', withRule({ finding: 'twins', metric: 'maternalAge', gte: 35 }), 'exactly one of "metric", "finding", "lab", "any", "all" (found metric, finding)'],
+    [
+      'an unknown lab test',
+      withRule({ lab: 'HBV-DNA', result: 'positive' }),
+      'rules[0].when.lab: unknown lab test "HBV-DNA"',
+    ],
+    [
+      'a source the set does not declare',
+      withRule({ finding: 'twins' }, { source: 'annex9' }),
+      'rules[0].source: unknown source "annex9"',
+    ],
+    [
+      'an unknown lab result',
+      withRule({ lab: 'HIV', result: 'reactive' }),
+      'rules[0].when.result: result must be one of positive, negative, indeterminate',
+    ],
+    [
+      'two kinds in one condition',
+      withRule({ finding: 'twins', metric: 'maternalAge', gte: 35 }),
+      'exactly one of "metric", "finding", "lab", "any", "all" (found metric, finding)',
+    ],
     ['an empty "any"', withRule({ any: [] }), 'rules[0].when.any: must not be empty'],
-    ['a nested fault, with its path', withRule({ all: [{ finding: 'twins' }, { any: [{ metric: 'weight', gt: 1 }] }] }), 'rules[0].when.all[1].any[0].metric: unknown metric "weight"'],
+    [
+      'a nested fault, with its path',
+      withRule({ all: [{ finding: 'twins' }, { any: [{ metric: 'weight', gt: 1 }] }] }),
+      'rules[0].when.all[1].any[0].metric: unknown metric "weight"',
+    ],
     ['a misspelt key on a rule', withRule({ finding: 'twins' }, { colur: 'red' }), 'rules[0]: unknown key "colur"'],
-    ['a rule that proposes the default colour', minimalRuleSet({ rules: [{ id: 'r', colour: 'green', label: { zh: '绿', en: 'g' }, when: { finding: 'twins' } }] }), 'cannot propose the default colour'],
+    [
+      'a rule that proposes the default colour',
+      minimalRuleSet({
+        rules: [{ id: 'r', colour: 'green', label: { zh: '绿', en: 'g' }, when: { finding: 'twins' } }],
+      }),
+      'cannot propose the default colour',
+    ],
     [
       'a repeated rule id',
       minimalRuleSet({
@@ -73,7 +115,11 @@ describe('rule-set files are validated at load', () => {
       'rules[1].id: rule id "r" is used twice',
     ],
     ['an unknown default colour', minimalRuleSet({ defaultColour: 'white' }), 'defaultColour: unknown colour "white"'],
-    ['a default colour that stands beside', minimalRuleSet({ defaultColour: 'purple' }), 'defaultColour: the default colour cannot be one that stands beside others'],
+    [
+      'a default colour that stands beside',
+      minimalRuleSet({ defaultColour: 'purple' }),
+      'defaultColour: the default colour cannot be one that stands beside others',
+    ],
     [
       'a repeated rank',
       minimalRuleSet({
@@ -84,7 +130,11 @@ describe('rule-set files are validated at load', () => {
       }),
       'colours[1]: colour "yellow" repeats the code or rank of colours[0]',
     ],
-    ['a missing label language', withRule({ finding: 'twins' }, { label: { zh: '规则' } }), 'rules[0].label: missing "en"'],
+    [
+      'a missing label language',
+      withRule({ finding: 'twins' }, { label: { zh: '规则' } }),
+      'rules[0].label: missing "en"',
+    ],
     ['a bad effective date', minimalRuleSet({ effectiveFrom: '2017-02-30' }), 'effectiveFrom: must be a calendar date'],
   ])('refuses %s', (_what, json, message) => {
     const text = problem(json);
@@ -93,7 +143,9 @@ describe('rule-set files are validated at load', () => {
   });
 
   it('refuses text that is not JSON, naming the file', () => {
-    expect(() => parseRiskRuleSet('risk-rules/broken.json', '{ "id": ')).toThrow(/^risk-rules\/broken\.json: \(top level\): not valid JSON/);
+    expect(() => parseRiskRuleSet('risk-rules/broken.json', '{ "id": ')).toThrow(
+      /^risk-rules\/broken\.json: \(top level\): not valid JSON/,
+    );
   });
 });
 
@@ -111,10 +163,14 @@ describe('choosing a rule set', () => {
   it('takes the latest version of the jurisdiction that was in force on the date', () => {
     expect(riskRuleSetInForce(catalogue, 'CN', '2025-12-31').id).toBe('cn-2017');
     expect(riskRuleSetInForce(catalogue, 'CN', '2026-01-01').id).toBe('cn-2026');
-    expect(() => riskRuleSetInForce(catalogue, 'CN', '2010-01-01')).toThrow('no CN risk rule set was in force on 2010-01-01');
+    expect(() => riskRuleSetInForce(catalogue, 'CN', '2010-01-01')).toThrow(
+      'no CN risk rule set was in force on 2010-01-01',
+    );
   });
 
   it('refuses two rule sets with one id', () => {
-    expect(() => riskRuleSetCatalogue([national2017, national2017])).toThrow('risk rule set "cn-2017" is defined twice');
+    expect(() => riskRuleSetCatalogue([national2017, national2017])).toThrow(
+      'risk rule set "cn-2017" is defined twice',
+    );
   });
 });

@@ -3,7 +3,16 @@
 import { InvalidArgumentError } from '../../../../common/src/errors';
 import { DayNumber, IsoDate, isoDateOf, parseIsoDate } from '../calendar';
 import { BilingualLabel, JsonNode } from '../data-file';
-import { FINDING_CODES, FindingCode, LAB_CODES, LAB_RESULTS, LabCode, LabResultValue, Metric, METRIC_NAMES } from './clinical-picture';
+import {
+  FINDING_CODES,
+  FindingCode,
+  LAB_CODES,
+  LAB_RESULTS,
+  LabCode,
+  LabResultValue,
+  Metric,
+  METRIC_NAMES,
+} from './clinical-picture';
 
 export interface RiskColour {
   readonly code: string;
@@ -81,9 +90,24 @@ const CODE_PATTERN = /^[a-z][a-z0-9_-]*$/;
 /** Parses and validates one rule-set file; any fault is a DataFileError naming the file and the place in it. */
 export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
   const root = JsonNode.parse(file, text);
-  root.onlyKeys(['id', 'title', 'jurisdiction', 'effectiveFrom', 'source', 'sources', 'notes', 'defaultColour', 'colours', 'rules', 'screening']);
+  root.onlyKeys([
+    'id',
+    'title',
+    'jurisdiction',
+    'effectiveFrom',
+    'source',
+    'sources',
+    'notes',
+    'defaultColour',
+    'colours',
+    'rules',
+    'screening',
+  ]);
   const id = code(root.field('id'));
-  root.optionalField('notes')?.array().forEach((note) => note.string());
+  root
+    .optionalField('notes')
+    ?.array()
+    .forEach((note) => note.string());
   const sourcesNode = root.optionalField('sources');
   const sources: Record<string, string> = {};
   if (sourcesNode) {
@@ -107,7 +131,8 @@ export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
   const colourNodes = root.field('colours').array();
   colours.forEach((colour, index) => {
     const clash = colours.findIndex((other) => other.code === colour.code || other.rank === colour.rank);
-    if (clash !== index) colourNodes[index]?.fail(`colour "${colour.code}" repeats the code or rank of colours[${clash}]`);
+    if (clash !== index)
+      colourNodes[index]?.fail(`colour "${colour.code}" repeats the code or rank of colours[${clash}]`);
   });
 
   const defaultNode: JsonNode = root.field('defaultColour');
@@ -133,9 +158,16 @@ export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
       ruleIds.add(ruleId);
       const colourNode = node.field('colour');
       const colour = colourNode.string();
-      if (!byCode.has(colour)) colourNode.fail(`unknown colour "${colour}" (colours: ${[...byCode.keys()].join(', ')})`);
+      if (!byCode.has(colour))
+        colourNode.fail(`unknown colour "${colour}" (colours: ${[...byCode.keys()].join(', ')})`);
       if (colour === defaultColour) colourNode.fail(`a rule cannot propose the default colour "${colour}"`);
-      return { id: ruleId, colour, label: node.field('label').label(), when: parseCondition(node.field('when'), metricsRead), ...provenance(node, sources) };
+      return {
+        id: ruleId,
+        colour,
+        label: node.field('label').label(),
+        when: parseCondition(node.field('when'), metricsRead),
+        ...provenance(node, sources),
+      };
     });
   const screening = (root.optionalField('screening')?.array() ?? []).map((node): ScreeningRule => {
     node.onlyKeys(['id', 'label', 'when', 'note', ...PROVENANCE_KEYS]);
@@ -143,7 +175,12 @@ export function parseRiskRuleSet(file: string, text: string): RiskRuleSet {
     const ruleId = code(node.field('id'));
     if (ruleIds.has(ruleId)) node.field('id').fail(`rule id "${ruleId}" is used twice`);
     ruleIds.add(ruleId);
-    return { id: ruleId, label: node.field('label').label(), when: parseCondition(node.field('when'), metricsRead), ...provenance(node, sources) };
+    return {
+      id: ruleId,
+      label: node.field('label').label(),
+      when: parseCondition(node.field('when'), metricsRead),
+      ...provenance(node, sources),
+    };
   });
 
   return {
@@ -169,7 +206,8 @@ function provenance(node: JsonNode, sources: Readonly<Record<string, string>>): 
   if (sourceNode && source !== undefined && !(source in sources)) {
     sourceNode.fail(`unknown source "${source}" (sources: ${Object.keys(sources).join(', ') || 'none declared'})`);
   }
-  const optional = <T>(value: T | undefined, key: string): Record<string, T> => (value === undefined ? {} : { [key]: value });
+  const optional = <T>(value: T | undefined, key: string): Record<string, T> =>
+    value === undefined ? {} : { [key]: value };
   return {
     ...optional(node.optionalField('section')?.string(), 'section'),
     ...optional(node.optionalField('wording')?.string(), 'wording'),
@@ -189,7 +227,9 @@ function parseCondition(node: JsonNode, metricsRead: Set<Metric>): RiskCondition
   if (!node.isObject()) node.fail('a condition must be an object');
   const kinds = ['metric', 'finding', 'lab', 'any', 'all'].filter((key) => node.has(key));
   if (kinds.length !== 1) {
-    node.fail(`a condition must have exactly one of "metric", "finding", "lab", "any", "all" (found ${kinds.length ? kinds.join(', ') : 'none'})`);
+    node.fail(
+      `a condition must have exactly one of "metric", "finding", "lab", "any", "all" (found ${kinds.length ? kinds.join(', ') : 'none'})`,
+    );
   }
   switch (kinds[0]) {
     case 'metric': {
@@ -200,18 +240,21 @@ function parseCondition(node: JsonNode, metricsRead: Set<Metric>): RiskCondition
       }
       const metricNode = node.field('metric');
       const metric = metricNode.string();
-      if (!(METRIC_NAMES as string[]).includes(metric)) metricNode.fail(`unknown metric "${metric}" (known: ${METRIC_NAMES.join(', ')})`);
+      if (!(METRIC_NAMES as string[]).includes(metric))
+        metricNode.fail(`unknown metric "${metric}" (known: ${METRIC_NAMES.join(', ')})`);
       const bounds: Partial<Record<Comparison, number>> = {};
       for (const comparison of COMPARISONS) {
         const bound = node.optionalField(comparison);
         if (bound) bounds[comparison] = bound.number();
       }
-      if (Object.keys(bounds).length === 0) node.fail(`a metric condition needs at least one of ${COMPARISONS.join(', ')}`);
+      if (Object.keys(bounds).length === 0)
+        node.fail(`a metric condition needs at least one of ${COMPARISONS.join(', ')}`);
       if (bounds.gte !== undefined && bounds.gt !== undefined) node.fail('use "gte" or "gt", not both');
       if (bounds.lte !== undefined && bounds.lt !== undefined) node.fail('use "lte" or "lt", not both');
       const lower = bounds.gte ?? bounds.gt;
       const upper = bounds.lte ?? bounds.lt;
-      if (lower !== undefined && upper !== undefined && lower >= upper) node.fail('the lower bound must be below the upper bound');
+      if (lower !== undefined && upper !== undefined && lower >= upper)
+        node.fail('the lower bound must be below the upper bound');
       metricsRead.add(metric as Metric);
       return { kind: 'metric', metric: metric as Metric, bounds };
     }
@@ -226,16 +269,24 @@ function parseCondition(node: JsonNode, metricsRead: Set<Metric>): RiskCondition
       node.onlyKeys(['lab', 'result']);
       const labNode = node.field('lab');
       const lab = labNode.string();
-      if (!(LAB_CODES as readonly string[]).includes(lab)) labNode.fail(`unknown lab test "${lab}" (known: ${LAB_CODES.join(', ')})`);
+      if (!(LAB_CODES as readonly string[]).includes(lab))
+        labNode.fail(`unknown lab test "${lab}" (known: ${LAB_CODES.join(', ')})`);
       const resultNode = node.field('result');
       const result = resultNode.string();
-      if (!(LAB_RESULTS as readonly string[]).includes(result)) resultNode.fail(`result must be one of ${LAB_RESULTS.join(', ')}`);
+      if (!(LAB_RESULTS as readonly string[]).includes(result))
+        resultNode.fail(`result must be one of ${LAB_RESULTS.join(', ')}`);
       return { kind: 'lab', lab: lab as LabCode, result: result as LabResultValue };
     }
     default: {
       const kind = kinds[0] === 'any' ? 'any' : 'all';
       node.onlyKeys([kind]);
-      return { kind, conditions: node.field(kind).nonEmptyArray().map((child) => parseCondition(child, metricsRead)) };
+      return {
+        kind,
+        conditions: node
+          .field(kind)
+          .nonEmptyArray()
+          .map((child) => parseCondition(child, metricsRead)),
+      };
     }
   }
 }
@@ -261,10 +312,17 @@ export function findRiskRuleSet(catalogue: RiskRuleSetCatalogue, id: string, fie
 }
 
 /** The jurisdiction's rule set in force on a date: the latest that took effect on or before it. */
-export function riskRuleSetInForce(catalogue: RiskRuleSetCatalogue, jurisdiction: string, onDate: IsoDate, field = 'onDate'): RiskRuleSet {
+export function riskRuleSetInForce(
+  catalogue: RiskRuleSetCatalogue,
+  jurisdiction: string,
+  onDate: IsoDate,
+  field = 'onDate',
+): RiskRuleSet {
   const day: DayNumber = parseIsoDate(onDate, field);
   const inForce = catalogue.ruleSets
-    .filter((ruleSet) => ruleSet.jurisdiction === jurisdiction && parseIsoDate(ruleSet.effectiveFrom, 'effectiveFrom') <= day)
+    .filter(
+      (ruleSet) => ruleSet.jurisdiction === jurisdiction && parseIsoDate(ruleSet.effectiveFrom, 'effectiveFrom') <= day,
+    )
     .sort((a, b) => b.effectiveFrom.localeCompare(a.effectiveFrom))[0];
   if (!inForce) throw InvalidArgumentError.field(field, `no ${jurisdiction} risk rule set was in force on ${onDate}`);
   return inForce;

@@ -30,7 +30,8 @@ export function datingLmpFromEdd(edd: IsoDate): IsoDate {
 export function gestationalAgeOn(lmp: IsoDate, onDate: IsoDate): GestationalAge {
   const elapsed = parseIsoDate(onDate, 'onDate') - parseIsoDate(lmp, 'lmp');
   if (elapsed < 0) throw InvalidArgumentError.field('onDate', 'must not be before the LMP');
-  if (elapsed > LONGEST_PREGNANCY_DAYS) throw InvalidArgumentError.field('onDate', 'is more than 45 weeks after the LMP');
+  if (elapsed > LONGEST_PREGNANCY_DAYS)
+    throw InvalidArgumentError.field('onDate', 'is more than 45 weeks after the LMP');
   return { weeks: Math.floor(elapsed / 7), days: elapsed % 7 };
 }
 
@@ -50,7 +51,10 @@ export function eddFromDatingScan(scanDate: IsoDate, gestationalAgeAtScan: Gesta
   const scan = parseIsoDate(scanDate, 'scanDate');
   const ageDays = gestationalAgeInDays(gestationalAgeAtScan, 'gestationalAgeAtScan');
   if (ageDays < EARLIEST_DATING_SCAN_DAYS || ageDays > LATEST_DATING_SCAN_DAYS) {
-    throw InvalidArgumentError.field('gestationalAgeAtScan', 'crown-rump length dates a pregnancy only from 6+0 to 13+6 weeks');
+    throw InvalidArgumentError.field(
+      'gestationalAgeAtScan',
+      'crown-rump length dates a pregnancy only from 6+0 to 13+6 weeks',
+    );
   }
   return isoDateOf(scan - ageDays + DAYS_FROM_LMP_TO_EDD);
 }
