@@ -32,17 +32,15 @@ function witness(condition: RiskCondition): ClinicalPicture {
     case 'any':
       return witness(condition.conditions[0] as RiskCondition);
     case 'all':
-      return condition.conditions
-        .map(witness)
-        .reduce(
-          (a, b) => ({
-            ...a,
-            ...b,
-            findings: [...(a.findings ?? []), ...(b.findings ?? [])],
-            labs: [...(a.labs ?? []), ...(b.labs ?? [])],
-          }),
-          {},
-        );
+      return condition.conditions.map(witness).reduce(
+        (a, b) => ({
+          ...a,
+          ...b,
+          findings: [...(a.findings ?? []), ...(b.findings ?? [])],
+          labs: [...(a.labs ?? []), ...(b.labs ?? [])],
+        }),
+        {},
+      );
   }
 }
 
