@@ -771,7 +771,7 @@ const EXPECTATIONS: Record<string, Expectation> = {
   'GET /v1/pregnancies/{pregnancy_id}/near-miss': {
     contexts: PATIENTS,
     may: herselfOrClinical,
-    request: async (x) => ({ path: `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/near-miss` }),
+    request: (x) => Promise.resolve({ path: `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/near-miss` }),
   },
   'POST /v1/patients/{patient_id}/maternal-death': recordWrite(
     (x) => `/v1/patients/${patientOf(x)}/maternal-death`,
