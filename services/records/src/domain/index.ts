@@ -16,3 +16,5 @@ export * from './schedules/gestation';
 export * from './record-inputs';
 export * from './entry-inputs';
 export * from './death-reports';
+export * from './child-health/programmes';
+export * from './child-health/wst423';
