@@ -751,6 +751,22 @@ const EXPECTATIONS: Record<string, Expectation> = {
       result: 'SCREENING_RESULT_NORMAL',
     }),
   ),
+  'POST /v1/children/{child_patient_id}/newborn-screenings': recordWrite(
+    (x) => `/v1/children/${fixtures.children[x.patient ?? 'own']}/newborn-screenings`,
+    () => ({
+      stage: 'initial',
+      performedOn: today(),
+      results: [
+        { key: 'left', value: 'pass' },
+        { key: 'right', value: 'pass' },
+      ],
+    }),
+  ),
+  // The fixture child is a newborn: the answer is 400 (no warning-sign band yet) for those allowed, 401/403 otherwise.
+  'POST /v1/children/{child_patient_id}/warning-signs': recordWrite(
+    (x) => `/v1/children/${fixtures.children[x.patient ?? 'own']}/warning-signs`,
+    () => ({ checkedOn: today(), items: [{ code: 'm3-1', present: false }] }),
+  ),
   'POST /v1/pregnancies/{pregnancy_id}/postpartum-visits': recordWrite(
     (x) => `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/postpartum-visits`,
     () => ({ kind: 'home-visit', visitDate: today(), systolicBp: 110, diastolicBp: 70 }),
@@ -993,6 +1009,12 @@ const EXPECTATIONS: Record<string, Expectation> = {
     contexts: PATIENTS,
     may: herselfOrClinical,
     request: async (x) => ({ path: `/v1/patients/${patientOf(x)}/appointments?pageSize=2` }),
+  },
+  // The child worklist: the institution's own clinicians and midwives (not its admins: it names clinical findings).
+  'GET /v1/institutions/{institution_id}/child-worklist': {
+    contexts: PLACES,
+    may: (c, x) => clinical(c) && c.place === x.place,
+    request: (x) => Promise.resolve({ path: `/v1/institutions/${places[x.place as Place]}/child-worklist` }),
   },
   'GET /v1/institutions/{institution_id}/appointments': {
     contexts: PLACES,

@@ -488,6 +488,23 @@ export class RouteWorld {
           deferredUntil: daysFrom(13),
         },
       }),
+      'POST /v1/children/{child_patient_id}/newborn-screenings': () => ({
+        user: midwife,
+        path: `/v1/children/${child()}/newborn-screenings`,
+        body: {
+          stage: 'initial',
+          performedOn: daysFrom(-1),
+          results: [
+            { key: 'left', value: 'refer' },
+            { key: 'right', value: 'pass' },
+          ],
+        },
+      }),
+      'POST /v1/children/{child_patient_id}/warning-signs': () => ({
+        user: midwife,
+        path: `/v1/children/${child()}/warning-signs`,
+        body: { checkedOn: daysFrom(-1), items: [{ code: 'm3-1', present: false }] },
+      }),
       'POST /v1/children/{child_patient_id}/screenings': () => ({
         user: midwife,
         path: `/v1/children/${child()}/screenings`,
@@ -732,6 +749,10 @@ export class RouteWorld {
       'GET /v1/patients/{patient_id}/appointments': () => ({
         user: clinician,
         path: `/v1/patients/${mother()}/appointments`,
+      }),
+      'GET /v1/institutions/{institution_id}/child-worklist': () => ({
+        user: clinician,
+        path: `/v1/institutions/${county()}/child-worklist`,
       }),
       'GET /v1/institutions/{institution_id}/appointments': () => ({
         user: clinician,

@@ -39,6 +39,7 @@ import {
 } from './domain';
 import type { IdentityClient } from './identity-client';
 import type { ChildRow, GrowthRow } from './repository';
+import { withNutrition } from './child-programme-service';
 import { storedAnswer } from './replay';
 import { classifyWriteText } from './text-sensitivity';
 import { FULL_VISIBILITY, toChildCheck, toDeferral, toGrowth, toImmunization, toScreening } from './views';
@@ -118,7 +119,7 @@ export class ChildService {
   }
 
   /** The child as records knows it: from a delivery recorded here, or else from identity (then kept). */
-  private async child(childPatientId: string, ctx: CallContext): Promise<{ row: ChildRow; known: boolean }> {
+  async child(childPatientId: string, ctx: CallContext): Promise<{ row: ChildRow; known: boolean }> {
     const row = await this.repository.child(childPatientId);
     if (row) return { row, known: true };
     const patient = await this.identity.patient(childPatientId, ctx);
@@ -185,7 +186,10 @@ export class ChildService {
           summary: { measuredOn, ageDays: row.age_days },
         });
         await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.growth', outcome: 'allowed' });
-        return { measurement: toGrowth(row), recordVersion: change.version };
+        return {
+          measurement: withNutrition(this.access.reference.childHealth.nutrition, toGrowth(row)),
+          recordVersion: change.version,
+        };
       },
     );
   }
@@ -287,7 +291,9 @@ export class ChildService {
         await recordAudit(tx, ctx, { patientId: childPatientId, action: 'record.child.check', outcome: 'allowed' });
         return {
           check: toChildCheck(row, FULL_VISIBILITY),
-          measurement: growth ? toGrowth(growth) : undefined,
+          measurement: growth
+            ? withNutrition(this.access.reference.childHealth.nutrition, toGrowth(growth), request.haemoglobin)
+            : undefined,
           recordVersion: change.version,
         };
       },

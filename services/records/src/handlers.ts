@@ -3,6 +3,7 @@ import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { Database } from '../../common/src/pg/database';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import type { ChildService } from './child-service';
+import type { ChildProgrammeService } from './child-programme-service';
 import type { DeathService } from './death-service';
 import type { NearMissService } from './near-miss-service';
 import type { PregnancyService } from './pregnancy-service';
@@ -16,6 +17,7 @@ export interface RecordsServices {
   readonly db: Database;
   readonly pregnancies: PregnancyService;
   readonly children: ChildService;
+  readonly childProgrammes: ChildProgrammeService;
   readonly deaths: DeathService;
   readonly nearMisses: NearMissService;
   readonly reads: ReadService;
@@ -29,6 +31,7 @@ export function recordsHandlers({
   db,
   pregnancies,
   children,
+  childProgrammes,
   deaths,
   nearMisses,
   reads,
@@ -48,6 +51,9 @@ export function recordsHandlers({
     recordImmunization: (request, ctx) => children.recordImmunization(request, ctx),
     recordImmunizationDeferral: (request, ctx) => children.recordImmunizationDeferral(request, ctx),
     recordScreening: (request, ctx) => children.recordScreening(request, ctx),
+    recordNewbornScreening: (request, ctx) => childProgrammes.recordNewbornScreening(request, ctx),
+    recordWarningSigns: (request, ctx) => childProgrammes.recordWarningSigns(request, ctx),
+    listChildWorklist: (request, ctx) => childProgrammes.listChildWorklist(request, ctx),
     recordPostpartumVisit: (request, ctx) => pregnancies.recordPostpartumVisit(request, ctx),
     recordChildCheck: (request, ctx) => children.recordChildCheck(request, ctx),
     recordImagingStudy: (request, ctx) => pregnancies.recordImagingStudy(request, ctx),

@@ -7,6 +7,8 @@ import { runService } from '../../common/src/service';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess } from './access';
 import { ChildService } from './child-service';
+import { ChildProgrammeRepository } from './child-programme-repository';
+import { ChildProgrammeService } from './child-programme-service';
 import { DeathService } from './death-service';
 import { NearMissService } from './near-miss-service';
 import { loadRecordsConfig } from './config';
@@ -46,6 +48,7 @@ void runService({
     const statistics = new StatisticsFacts(reference);
     const access = new RecordAccess(db, new RecordsRepository(db, statistics), reference);
     startRollups(db, logger, config.STATISTICS_ROLLUP_INTERVAL_MS);
+    const children = new ChildService(access, identity);
     return recordsHandlers({
       db,
       pregnancies: new PregnancyService(
@@ -53,7 +56,8 @@ void runService({
         identity,
         config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE,
       ),
-      children: new ChildService(access, identity),
+      children,
+      childProgrammes: new ChildProgrammeService(access, children, new ChildProgrammeRepository(db)),
       deaths: new DeathService(
         access,
         identity,

@@ -234,7 +234,11 @@ function completeRecord(): RecordSnapshot {
         length_height_cm: '50',
         position: 'recumbent',
         head_circumference_cm: '34',
-        z_scores: [{ indicator: 'wfa', zScore: -0.5, restricted: true, reference: 'who-2006' }],
+        // Underweight by weight-for-age; weight-for-length outside WHO's plausible range (flagged).
+        z_scores: [
+          { indicator: 'weight-for-age', zScore: -2.5, restricted: true, reference: 'who-2006' },
+          { indicator: 'weight-for-length', zScore: 5.5, restricted: true, reference: 'who-2006' },
+        ],
         institution_id: INSTITUTIONS['treating, her county'],
         author_id: 'author-1',
       },
@@ -283,6 +287,32 @@ function completeRecord(): RecordSnapshot {
         growth_measurement_id: 'growth-1',
       },
     ],
+    newbornScreenings: [
+      {
+        id: 'nbs-1',
+        patient_id: PATIENT,
+        programme: 'hearing',
+        stage: 'initial',
+        performed_on: '2026-12-05',
+        results: { left: 'refer', right: 'pass' },
+        notes: '母亲HIV阳性，复筛',
+        notes_sensitivity: 'names-sensitive',
+        institution_id: INSTITUTIONS['treating, her county'],
+        author_id: 'author-1',
+      },
+    ],
+    warningSignChecks: [
+      {
+        id: 'wsc-1',
+        patient_id: PATIENT,
+        checked_on: '2026-12-06',
+        band_months: 3,
+        answers: [{ code: 'm3-1', present: true }],
+        positive: ['m3-1'],
+        institution_id: INSTITUTIONS['treating, her county'],
+        author_id: 'author-1',
+      },
+    ],
   };
 }
 
@@ -303,7 +333,9 @@ const VERSIONS: VersionRow[] = [
 /** The two read answers as a reader with `visibility` gets them. */
 function answers(visibility: Visibility): Record<string, unknown> {
   return {
-    'mch.records.v1.GetPatientRecordResponse': { record: assembleRecord(PATIENT, completeRecord(), visibility, TODAY) },
+    'mch.records.v1.GetPatientRecordResponse': {
+      record: assembleRecord(PATIENT, completeRecord(), visibility, TODAY, access.reference.childHealth),
+    },
     'mch.records.v1.ListRecordHistoryResponse': {
       versions: VERSIONS.map((row) => toRecordVersion(row, visibility)),
       nextPageToken: 'next',

@@ -23,10 +23,13 @@ import {
   ListAuditEventsResponse,
   ListDueItemsRequest,
   ListDueItemsResponse,
+  ChildRecord,
   PatientRecord,
 } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess, requireId } from './access';
-import { childFactsOf, LabResult, parseIsoDate, todayInChina } from './domain';
+import { ChildHealthProgrammes, childFactsOf, LabResult, parseIsoDate, todayInChina } from './domain';
+import { toNewbornScreening, toWarningSignCheck, withNutrition } from './child-programme-service';
+import { visibleText } from '../../common/src/sensitive-text';
 import { handbookSections } from './handbook';
 import type { RecordSnapshot } from './repository';
 import {
@@ -48,6 +51,7 @@ export function assembleRecord(
   snapshot: RecordSnapshot,
   visibility: Visibility,
   today: string,
+  childHealth: ChildHealthProgrammes,
 ): PatientRecord {
   const todayDay = parseIsoDate(today, 'today');
   const of = <T extends { pregnancy_id: string }>(rows: readonly T[], pregnancyId: string): T[] =>
@@ -69,9 +73,38 @@ export function assembleRecord(
         todayDay - parseIsoDate(pregnancy.lmp, 'lmp'),
       ),
     ),
-    child: snapshot.child ? toChildRecord(snapshot.child, snapshot, visibility) : undefined,
+    child: snapshot.child ? childRecordOf(snapshot.child, snapshot, visibility, childHealth) : undefined,
     sensitiveWithheld: !visibility.sensitive,
     updatedAt: snapshot.updatedAt,
+  };
+}
+
+/** The child part, with each measurement's nutrition classification, newborn screening and warning signs. */
+function childRecordOf(
+  child: NonNullable<RecordSnapshot['child']>,
+  snapshot: RecordSnapshot,
+  visibility: Visibility,
+  childHealth: ChildHealthProgrammes,
+): ChildRecord {
+  const record = toChildRecord(child, snapshot, visibility);
+  const haemoglobinAt = new Map(
+    snapshot.checks
+      .filter((check) => check.growth_measurement_id && check.haemoglobin !== null)
+      .map((check) => [check.growth_measurement_id as string, Number(check.haemoglobin)]),
+  );
+  return {
+    ...record,
+    growth: record.growth.map((measurement) =>
+      withNutrition(childHealth.nutrition, measurement, haemoglobinAt.get(measurement.id)),
+    ),
+    newbornScreenings: snapshot.newbornScreenings.map((row) => ({
+      ...toNewbornScreening(row),
+      notes: visibleText(row.notes, row.notes_sensitivity, visibility.sensitive),
+    })),
+    // Psychological screening: withheld whole, like screenings.
+    warningSignChecks: visibility.sensitive
+      ? snapshot.warningSignChecks.map((row) => toWarningSignCheck(row, childHealth.warningSigns.assessmentLevel))
+      : [],
   };
 }
 
@@ -90,7 +123,13 @@ export class ReadService {
   }
 
   private async assemble(patientId: string, visibility: Visibility, today: string): Promise<PatientRecord> {
-    return assembleRecord(patientId, await this.repository.recordSnapshot(patientId), visibility, today);
+    return assembleRecord(
+      patientId,
+      await this.repository.recordSnapshot(patientId),
+      visibility,
+      today,
+      this.access.reference.childHealth,
+    );
   }
 
   /**

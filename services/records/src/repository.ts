@@ -6,6 +6,13 @@ import type { CallContext } from '../../common/src/grpc/context';
 import type { Database, PoolClient } from '../../common/src/pg/database';
 import type { TextSensitivity } from '../../common/src/sensitive-text';
 
+import {
+  NEWBORN_SCREENING_COLUMNS,
+  WARNING_SIGN_COLUMNS,
+  type NewbornScreeningRow,
+  type WarningSignCheckRow,
+} from './child-programme-repository';
+
 type Queryable = Pick<PoolClient, 'query'>;
 
 export interface PregnancyRow {
@@ -344,6 +351,8 @@ export interface RecordSnapshot {
   readonly deferrals: ImmunizationDeferralRow[];
   readonly screenings: ScreeningRow[];
   readonly checks: ChildCheckRow[];
+  readonly newbornScreenings: NewbornScreeningRow[];
+  readonly warningSignChecks: WarningSignCheckRow[];
 }
 
 /** A JSON array of a table's rows of the patient, in the columns (and text casts) the row readers use. */
@@ -364,7 +373,9 @@ const SNAPSHOT = `SELECT
   ${rowsOf(IMMUNIZATION_COLUMNS, 'immunizations', 't.given_on, t.programme_vaccine, t.dose')} AS immunizations,
   ${rowsOf(DEFERRAL_COLUMNS, 'immunization_deferrals', 't.deferred_on, t.id')} AS deferrals,
   ${rowsOf(SCREENING_COLUMNS, 'screenings', 't.screened_on, t.id')} AS screenings,
-  ${rowsOf(CHILD_CHECK_COLUMNS, 'child_checks', 't.checked_on, t.id')} AS checks`;
+  ${rowsOf(CHILD_CHECK_COLUMNS, 'child_checks', 't.checked_on, t.id')} AS checks,
+  ${rowsOf(NEWBORN_SCREENING_COLUMNS, 'newborn_screenings', 't.performed_on, t.id')} AS newborn_screenings,
+  ${rowsOf(WARNING_SIGN_COLUMNS, 'warning_sign_checks', 't.checked_on, t.id')} AS warning_sign_checks`;
 
 const asDate = (value: unknown): Date | null =>
   value === null || value === undefined ? null : new Date(value as string);
@@ -486,6 +497,8 @@ export class RecordsRepository {
       deferrals: row.deferrals as ImmunizationDeferralRow[],
       screenings: row.screenings as ScreeningRow[],
       checks: row.checks as ChildCheckRow[],
+      newbornScreenings: row.newborn_screenings as NewbornScreeningRow[],
+      warningSignChecks: row.warning_sign_checks as WarningSignCheckRow[],
     };
   }
 

@@ -280,6 +280,10 @@ export function toGrowth(row: GrowthRow): GrowthMeasurement {
     })),
     institutionId: row.institution_id ?? '',
     authorId: row.author_id,
+    // Classified by the caller, which holds the nutrition rules (withNutrition).
+    nutrition: [],
+    implausible: [],
+    displayReference: '',
   };
 }
 
@@ -344,6 +348,9 @@ export function toChildRecord(
     immunizations: parts.immunizations.map(toImmunization),
     screenings: visibility.sensitive ? parts.screenings.map(toScreening) : [],
     checks: parts.checks.map((check) => toChildCheck(check, visibility)),
+    // Filled by assembleRecord, which holds the programme data.
+    newbornScreenings: [],
+    warningSignChecks: [],
   };
 }
 

@@ -303,6 +303,18 @@ export function canReadReferralWorklist(principal: Principal | undefined, instit
     : deny("staff read only their own institution's referral worklist");
 }
 
+/**
+ * An institution's child worklist (newborn screening follow-ups, developmental assessments suggested by warning
+ * signs, 体弱儿 enrolments suggested by nutrition): its own clinicians and midwives, who act on it.
+ */
+export function canReadChildWorklist(principal: Principal | undefined, institutionId: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'clinician', 'midwife')) return deny('only clinicians and midwives read child worklists');
+  return principal.institutionId === institutionId
+    ? allow
+    : deny("staff read only their own institution's child worklist");
+}
+
 /** Records' risk-change outbox: what may read the register, and the referral service acting as itself. */
 export function canReadRiskOutbox(principal: Principal | undefined): Decision {
   if (isService(principal, 'referral')) return allow;

@@ -18,3 +18,5 @@ export * from './entry-inputs';
 export * from './death-reports';
 export * from './death-reviews';
 export * from './near-miss';
+export * from './child-health/programmes';
+export * from './child-health/wst423';

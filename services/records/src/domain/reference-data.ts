@@ -10,11 +10,18 @@ import { NearMissCriteria, parseNearMissCriteria } from './near-miss';
 import { parseLmsTable, GrowthStandards, WHO_TABLE_FILES, WhoTableName, LmsTable } from './growth/tables';
 import { parseRiskRuleSet, riskRuleSetCatalogue, RiskRuleSetCatalogue } from './risk/rule-set';
 import { parseSchedule, scheduleCatalogue, ScheduleCatalogue } from './schedules/schedule';
+import {
+  ChildHealthProgrammes,
+  parseNewbornScreening,
+  parseNutritionRules,
+  parseWarningSigns,
+} from './child-health/programmes';
 
 export interface RecordsReferenceData {
   readonly riskRuleSets: RiskRuleSetCatalogue;
   readonly growthStandards: GrowthStandards;
   readonly schedules: ScheduleCatalogue;
+  readonly childHealth: ChildHealthProgrammes;
 }
 
 /** `services/records/data` of this checkout (works from src and from dist). */
@@ -28,6 +35,20 @@ export function loadRecordsReferenceData(dataDir: string): RecordsReferenceData 
     riskRuleSets: loadRiskRuleSets(path.join(dataDir, 'risk-rules')),
     growthStandards: loadGrowthStandards(path.join(dataDir, 'who-growth')),
     schedules: loadSchedules(path.join(dataDir, 'schedules')),
+    childHealth: loadChildHealthProgrammes(path.join(dataDir, 'child-health')),
+  };
+}
+
+/** Newborn screening, the psychological warning signs and the nutrition rules (`child-health/`). */
+export function loadChildHealthProgrammes(dir: string): ChildHealthProgrammes {
+  const read = (name: string): [string, string] => [
+    path.join(path.basename(dir), name),
+    readFileSync(path.join(dir, name), 'utf8'),
+  ];
+  return {
+    newbornScreening: parseNewbornScreening(...read('newborn-screening.json')),
+    warningSigns: parseWarningSigns(...read('warning-signs.json')),
+    nutrition: parseNutritionRules(...read('nutrition.json')),
   };
 }
 

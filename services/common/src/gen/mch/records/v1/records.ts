@@ -1181,6 +1181,12 @@ export interface GrowthMeasurement {
   zScores: ZScore[];
   institutionId: string;
   authorId: string;
+  /** WHO nutrition classification of this measurement (e.g. "wasting", "stunting"); computed on read. */
+  nutrition: string[];
+  /** Indicators whose z-score WHO flags as implausible (re-measure); they classify nothing. */
+  implausible: string[];
+  /** The reference the measuring institution displays ("who"); statistics always use WHO. */
+  displayReference: string;
 }
 
 /** One WHO indicator. */
@@ -1231,6 +1237,9 @@ export interface ChildRecord {
   /** Withheld (and `sensitive_withheld` set) unless the caller may see sensitive records. */
   screenings: Screening[];
   checks: ChildCheck[];
+  newbornScreenings: NewbornScreening[];
+  /** Withheld (and `sensitive_withheld` set) unless the caller may see sensitive records, like screenings. */
+  warningSignChecks: WarningSignCheck[];
 }
 
 /** One patient's shared record. */
@@ -2238,6 +2247,119 @@ export interface ListRiskCatalogueResponse {
   nextPageToken: string;
   /** Items matching the filters, over every page. */
   totalItems: number;
+}
+
+/**
+ * One result of a newborn screening entry: a condition code ("PKU") with "normal"/"positive"/
+ * "unsatisfactory-sample" (sample) or "confirmed"/"excluded" (recall); "left"/"right" with "pass"/"refer"
+ * (initial, rescreen); "outcome" with "normal"/"hearing-loss" (diagnosis) or "started" (intervention).
+ */
+export interface NewbornScreeningResult {
+  key: string;
+  value: string;
+}
+
+/** A newborn screening entry. */
+export interface NewbornScreening {
+  id: string;
+  /** "disease" or "hearing". */
+  programme: string;
+  /** "sample", "recall", "initial", "rescreen", "diagnosis", "intervention". */
+  stage: string;
+  /** The sample date, or the date of the screen, diagnosis or intervention. */
+  performedOn: string;
+  results: NewbornScreeningResult[];
+  notes: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** A newborn screening entry to record. */
+export interface RecordNewbornScreeningRequest {
+  childPatientId: string;
+  stage: string;
+  performedOn: string;
+  results: NewbornScreeningResult[];
+  notes: string;
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The entry, the child's follow-ups after it, and the new record version. */
+export interface RecordNewbornScreeningResponse {
+  screening?: NewbornScreening | undefined;
+  followUps: ChildWorklistItem[];
+  recordVersion: number;
+}
+
+/** One warning sign answered. */
+export interface WarningSignAnswer {
+  /** The item code of the data (e.g. "m12-1"). */
+  code: string;
+  present: boolean;
+}
+
+/** The warning signs of one age band, answered at a check. */
+export interface WarningSignCheck {
+  id: string;
+  checkedOn: string;
+  bandMonths: number;
+  items: WarningSignAnswer[];
+  /** The codes answered present. */
+  positive: string[];
+  /** "developmental-assessment" when any sign is present. */
+  suggestion: string;
+  /** The level suggested for the assessment ("county": a county MCH hospital with child_psychology, or above). */
+  assessmentLevel: string;
+  institutionId: string;
+  authorId: string;
+}
+
+/** Warning signs to record: every item of the child's band on `checked_on`, each present or not. */
+export interface RecordWarningSignsRequest {
+  childPatientId: string;
+  checkedOn: string;
+  items: WarningSignAnswer[];
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+/** The check and the new record version. */
+export interface RecordWarningSignsResponse {
+  check?: WarningSignCheck | undefined;
+  recordVersion: number;
+}
+
+/** The institution whose worklist to read. */
+export interface ListChildWorklistRequest {
+  institutionId: string;
+  /** The day to evaluate on (YYYY-MM-DD); empty for today in China. */
+  on: string;
+}
+
+/** One thing to do for a child. */
+export interface ChildWorklistItem {
+  childPatientId: string;
+  /**
+   * "hearing-initial", "hearing-rescreen", "hearing-diagnosis", "hearing-intervention", "disease-sample",
+   * "disease-recall", "developmental-assessment", "weak-child-enrolment".
+   */
+  kind: string;
+  /** "due" or "overdue"; "suggested" for suggestions a clinician confirms. */
+  status: string;
+  dueOn: string;
+  overdueOn: string;
+  /** The entry behind it (a failed screen, a positive sample, a warning-sign check, a measurement or check). */
+  causeEntryId: string;
+  /** Why: a condition code (recall), the classifications (体弱儿, e.g. "wasting"); never the warning signs. */
+  reasons: string[];
+  /** The level suggested for an assessment ("county"). */
+  suggestedLevel: string;
+}
+
+/** The worklist, overdue first. */
+export interface ListChildWorklistResponse {
+  items: ChildWorklistItem[];
 }
 
 function createBaseGestationalAge(): GestationalAge {
@@ -4513,6 +4635,9 @@ function createBaseGrowthMeasurement(): GrowthMeasurement {
     zScores: [],
     institutionId: "",
     authorId: "",
+    nutrition: [],
+    implausible: [],
+    displayReference: "",
   };
 }
 
@@ -4547,6 +4672,15 @@ export const GrowthMeasurement: MessageFns<GrowthMeasurement> = {
     }
     if (message.authorId !== "") {
       writer.uint32(82).string(message.authorId);
+    }
+    for (const v of message.nutrition) {
+      writer.uint32(90).string(v!);
+    }
+    for (const v of message.implausible) {
+      writer.uint32(98).string(v!);
+    }
+    if (message.displayReference !== "") {
+      writer.uint32(106).string(message.displayReference);
     }
     return writer;
   },
@@ -4644,6 +4778,30 @@ export const GrowthMeasurement: MessageFns<GrowthMeasurement> = {
             message.authorId = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.nutrition.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.implausible.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.displayReference = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4700,6 +4858,17 @@ export const GrowthMeasurement: MessageFns<GrowthMeasurement> = {
         : isSet(object.author_id)
         ? globalThis.String(object.author_id)
         : "",
+      nutrition: globalThis.Array.isArray(object?.nutrition)
+        ? object.nutrition.map((e: any) => globalThis.String(e))
+        : [],
+      implausible: globalThis.Array.isArray(object?.implausible)
+        ? object.implausible.map((e: any) => globalThis.String(e))
+        : [],
+      displayReference: isSet(object.displayReference)
+        ? globalThis.String(object.displayReference)
+        : isSet(object.display_reference)
+        ? globalThis.String(object.display_reference)
+        : "",
     };
   },
 
@@ -4735,6 +4904,15 @@ export const GrowthMeasurement: MessageFns<GrowthMeasurement> = {
     if (message.authorId !== "") {
       obj.authorId = message.authorId;
     }
+    if (message.nutrition?.length) {
+      obj.nutrition = message.nutrition;
+    }
+    if (message.implausible?.length) {
+      obj.implausible = message.implausible;
+    }
+    if (message.displayReference !== "") {
+      obj.displayReference = message.displayReference;
+    }
     return obj;
   },
 
@@ -4753,6 +4931,9 @@ export const GrowthMeasurement: MessageFns<GrowthMeasurement> = {
     message.zScores = object.zScores?.map((e) => ZScore.fromPartial(e)) || [];
     message.institutionId = object.institutionId ?? "";
     message.authorId = object.authorId ?? "";
+    message.nutrition = object.nutrition?.map((e) => e) || [];
+    message.implausible = object.implausible?.map((e) => e) || [];
+    message.displayReference = object.displayReference ?? "";
     return message;
   },
 };
@@ -5289,6 +5470,8 @@ function createBaseChildRecord(): ChildRecord {
     immunizations: [],
     screenings: [],
     checks: [],
+    newbornScreenings: [],
+    warningSignChecks: [],
   };
 }
 
@@ -5320,6 +5503,12 @@ export const ChildRecord: MessageFns<ChildRecord> = {
     }
     for (const v of message.checks) {
       ChildCheck.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.newbornScreenings) {
+      NewbornScreening.encode(v!, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.warningSignChecks) {
+      WarningSignCheck.encode(v!, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -5409,6 +5598,22 @@ export const ChildRecord: MessageFns<ChildRecord> = {
             message.checks.push(ChildCheck.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.newbornScreenings.push(NewbornScreening.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.warningSignChecks.push(WarningSignCheck.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5456,6 +5661,16 @@ export const ChildRecord: MessageFns<ChildRecord> = {
       checks: globalThis.Array.isArray(object?.checks)
         ? object.checks.map((e: any) => ChildCheck.fromJSON(e))
         : [],
+      newbornScreenings: globalThis.Array.isArray(object?.newbornScreenings)
+        ? object.newbornScreenings.map((e: any) => NewbornScreening.fromJSON(e))
+        : globalThis.Array.isArray(object?.newborn_screenings)
+        ? object.newborn_screenings.map((e: any) => NewbornScreening.fromJSON(e))
+        : [],
+      warningSignChecks: globalThis.Array.isArray(object?.warningSignChecks)
+        ? object.warningSignChecks.map((e: any) => WarningSignCheck.fromJSON(e))
+        : globalThis.Array.isArray(object?.warning_sign_checks)
+        ? object.warning_sign_checks.map((e: any) => WarningSignCheck.fromJSON(e))
+        : [],
     };
   },
 
@@ -5488,6 +5703,12 @@ export const ChildRecord: MessageFns<ChildRecord> = {
     if (message.checks?.length) {
       obj.checks = message.checks.map((e) => ChildCheck.toJSON(e));
     }
+    if (message.newbornScreenings?.length) {
+      obj.newbornScreenings = message.newbornScreenings.map((e) => NewbornScreening.toJSON(e));
+    }
+    if (message.warningSignChecks?.length) {
+      obj.warningSignChecks = message.warningSignChecks.map((e) => WarningSignCheck.toJSON(e));
+    }
     return obj;
   },
 
@@ -5505,6 +5726,8 @@ export const ChildRecord: MessageFns<ChildRecord> = {
     message.immunizations = object.immunizations?.map((e) => Immunization.fromPartial(e)) || [];
     message.screenings = object.screenings?.map((e) => Screening.fromPartial(e)) || [];
     message.checks = object.checks?.map((e) => ChildCheck.fromPartial(e)) || [];
+    message.newbornScreenings = object.newbornScreenings?.map((e) => NewbornScreening.fromPartial(e)) || [];
+    message.warningSignChecks = object.warningSignChecks?.map((e) => WarningSignCheck.fromPartial(e)) || [];
     return message;
   },
 };
@@ -19723,6 +19946,1502 @@ export const ListRiskCatalogueResponse: MessageFns<ListRiskCatalogueResponse> = 
   },
 };
 
+function createBaseNewbornScreeningResult(): NewbornScreeningResult {
+  return { key: "", value: "" };
+}
+
+export const NewbornScreeningResult: MessageFns<NewbornScreeningResult> = {
+  encode(message: NewbornScreeningResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NewbornScreeningResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNewbornScreeningResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NewbornScreeningResult {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: NewbornScreeningResult): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NewbornScreeningResult>): NewbornScreeningResult {
+    return NewbornScreeningResult.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NewbornScreeningResult>): NewbornScreeningResult {
+    const message = createBaseNewbornScreeningResult();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseNewbornScreening(): NewbornScreening {
+  return { id: "", programme: "", stage: "", performedOn: "", results: [], notes: "", institutionId: "", authorId: "" };
+}
+
+export const NewbornScreening: MessageFns<NewbornScreening> = {
+  encode(message: NewbornScreening, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.programme !== "") {
+      writer.uint32(18).string(message.programme);
+    }
+    if (message.stage !== "") {
+      writer.uint32(26).string(message.stage);
+    }
+    if (message.performedOn !== "") {
+      writer.uint32(34).string(message.performedOn);
+    }
+    for (const v of message.results) {
+      NewbornScreeningResult.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.notes !== "") {
+      writer.uint32(50).string(message.notes);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(58).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(66).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NewbornScreening {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNewbornScreening();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.programme = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.stage = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.performedOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.results.push(NewbornScreeningResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NewbornScreening {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      programme: isSet(object.programme) ? globalThis.String(object.programme) : "",
+      stage: isSet(object.stage) ? globalThis.String(object.stage) : "",
+      performedOn: isSet(object.performedOn)
+        ? globalThis.String(object.performedOn)
+        : isSet(object.performed_on)
+        ? globalThis.String(object.performed_on)
+        : "",
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => NewbornScreeningResult.fromJSON(e))
+        : [],
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: NewbornScreening): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.programme !== "") {
+      obj.programme = message.programme;
+    }
+    if (message.stage !== "") {
+      obj.stage = message.stage;
+    }
+    if (message.performedOn !== "") {
+      obj.performedOn = message.performedOn;
+    }
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => NewbornScreeningResult.toJSON(e));
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NewbornScreening>): NewbornScreening {
+    return NewbornScreening.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NewbornScreening>): NewbornScreening {
+    const message = createBaseNewbornScreening();
+    message.id = object.id ?? "";
+    message.programme = object.programme ?? "";
+    message.stage = object.stage ?? "";
+    message.performedOn = object.performedOn ?? "";
+    message.results = object.results?.map((e) => NewbornScreeningResult.fromPartial(e)) || [];
+    message.notes = object.notes ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordNewbornScreeningRequest(): RecordNewbornScreeningRequest {
+  return {
+    childPatientId: "",
+    stage: "",
+    performedOn: "",
+    results: [],
+    notes: "",
+    expectedVersion: undefined,
+    reason: "",
+  };
+}
+
+export const RecordNewbornScreeningRequest: MessageFns<RecordNewbornScreeningRequest> = {
+  encode(message: RecordNewbornScreeningRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.stage !== "") {
+      writer.uint32(18).string(message.stage);
+    }
+    if (message.performedOn !== "") {
+      writer.uint32(26).string(message.performedOn);
+    }
+    for (const v of message.results) {
+      NewbornScreeningResult.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.notes !== "") {
+      writer.uint32(42).string(message.notes);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(48).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(58).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordNewbornScreeningRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordNewbornScreeningRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stage = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.performedOn = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.results.push(NewbornScreeningResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.notes = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordNewbornScreeningRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      stage: isSet(object.stage) ? globalThis.String(object.stage) : "",
+      performedOn: isSet(object.performedOn)
+        ? globalThis.String(object.performedOn)
+        : isSet(object.performed_on)
+        ? globalThis.String(object.performed_on)
+        : "",
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => NewbornScreeningResult.fromJSON(e))
+        : [],
+      notes: isSet(object.notes) ? globalThis.String(object.notes) : "",
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordNewbornScreeningRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.stage !== "") {
+      obj.stage = message.stage;
+    }
+    if (message.performedOn !== "") {
+      obj.performedOn = message.performedOn;
+    }
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => NewbornScreeningResult.toJSON(e));
+    }
+    if (message.notes !== "") {
+      obj.notes = message.notes;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordNewbornScreeningRequest>): RecordNewbornScreeningRequest {
+    return RecordNewbornScreeningRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordNewbornScreeningRequest>): RecordNewbornScreeningRequest {
+    const message = createBaseRecordNewbornScreeningRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.stage = object.stage ?? "";
+    message.performedOn = object.performedOn ?? "";
+    message.results = object.results?.map((e) => NewbornScreeningResult.fromPartial(e)) || [];
+    message.notes = object.notes ?? "";
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordNewbornScreeningResponse(): RecordNewbornScreeningResponse {
+  return { screening: undefined, followUps: [], recordVersion: 0 };
+}
+
+export const RecordNewbornScreeningResponse: MessageFns<RecordNewbornScreeningResponse> = {
+  encode(message: RecordNewbornScreeningResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.screening !== undefined) {
+      NewbornScreening.encode(message.screening, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.followUps) {
+      ChildWorklistItem.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(24).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordNewbornScreeningResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordNewbornScreeningResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.screening = NewbornScreening.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.followUps.push(ChildWorklistItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordNewbornScreeningResponse {
+    return {
+      screening: isSet(object.screening) ? NewbornScreening.fromJSON(object.screening) : undefined,
+      followUps: globalThis.Array.isArray(object?.followUps)
+        ? object.followUps.map((e: any) => ChildWorklistItem.fromJSON(e))
+        : globalThis.Array.isArray(object?.follow_ups)
+        ? object.follow_ups.map((e: any) => ChildWorklistItem.fromJSON(e))
+        : [],
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordNewbornScreeningResponse): unknown {
+    const obj: any = {};
+    if (message.screening !== undefined) {
+      obj.screening = NewbornScreening.toJSON(message.screening);
+    }
+    if (message.followUps?.length) {
+      obj.followUps = message.followUps.map((e) => ChildWorklistItem.toJSON(e));
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordNewbornScreeningResponse>): RecordNewbornScreeningResponse {
+    return RecordNewbornScreeningResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordNewbornScreeningResponse>): RecordNewbornScreeningResponse {
+    const message = createBaseRecordNewbornScreeningResponse();
+    message.screening = (object.screening !== undefined && object.screening !== null)
+      ? NewbornScreening.fromPartial(object.screening)
+      : undefined;
+    message.followUps = object.followUps?.map((e) => ChildWorklistItem.fromPartial(e)) || [];
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseWarningSignAnswer(): WarningSignAnswer {
+  return { code: "", present: false };
+}
+
+export const WarningSignAnswer: MessageFns<WarningSignAnswer> = {
+  encode(message: WarningSignAnswer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.present !== false) {
+      writer.uint32(16).bool(message.present);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WarningSignAnswer {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWarningSignAnswer();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.present = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WarningSignAnswer {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      present: isSet(object.present) ? globalThis.Boolean(object.present) : false,
+    };
+  },
+
+  toJSON(message: WarningSignAnswer): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.present !== false) {
+      obj.present = message.present;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WarningSignAnswer>): WarningSignAnswer {
+    return WarningSignAnswer.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WarningSignAnswer>): WarningSignAnswer {
+    const message = createBaseWarningSignAnswer();
+    message.code = object.code ?? "";
+    message.present = object.present ?? false;
+    return message;
+  },
+};
+
+function createBaseWarningSignCheck(): WarningSignCheck {
+  return {
+    id: "",
+    checkedOn: "",
+    bandMonths: 0,
+    items: [],
+    positive: [],
+    suggestion: "",
+    assessmentLevel: "",
+    institutionId: "",
+    authorId: "",
+  };
+}
+
+export const WarningSignCheck: MessageFns<WarningSignCheck> = {
+  encode(message: WarningSignCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.checkedOn !== "") {
+      writer.uint32(18).string(message.checkedOn);
+    }
+    if (message.bandMonths !== 0) {
+      writer.uint32(24).int32(message.bandMonths);
+    }
+    for (const v of message.items) {
+      WarningSignAnswer.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.positive) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.suggestion !== "") {
+      writer.uint32(50).string(message.suggestion);
+    }
+    if (message.assessmentLevel !== "") {
+      writer.uint32(58).string(message.assessmentLevel);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(66).string(message.institutionId);
+    }
+    if (message.authorId !== "") {
+      writer.uint32(74).string(message.authorId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WarningSignCheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWarningSignCheck();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.checkedOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.bandMonths = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.items.push(WarningSignAnswer.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.positive.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.suggestion = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.assessmentLevel = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.authorId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WarningSignCheck {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      checkedOn: isSet(object.checkedOn)
+        ? globalThis.String(object.checkedOn)
+        : isSet(object.checked_on)
+        ? globalThis.String(object.checked_on)
+        : "",
+      bandMonths: isSet(object.bandMonths)
+        ? globalThis.Number(object.bandMonths)
+        : isSet(object.band_months)
+        ? globalThis.Number(object.band_months)
+        : 0,
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => WarningSignAnswer.fromJSON(e)) : [],
+      positive: globalThis.Array.isArray(object?.positive) ? object.positive.map((e: any) => globalThis.String(e)) : [],
+      suggestion: isSet(object.suggestion) ? globalThis.String(object.suggestion) : "",
+      assessmentLevel: isSet(object.assessmentLevel)
+        ? globalThis.String(object.assessmentLevel)
+        : isSet(object.assessment_level)
+        ? globalThis.String(object.assessment_level)
+        : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      authorId: isSet(object.authorId)
+        ? globalThis.String(object.authorId)
+        : isSet(object.author_id)
+        ? globalThis.String(object.author_id)
+        : "",
+    };
+  },
+
+  toJSON(message: WarningSignCheck): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.checkedOn !== "") {
+      obj.checkedOn = message.checkedOn;
+    }
+    if (message.bandMonths !== 0) {
+      obj.bandMonths = Math.round(message.bandMonths);
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => WarningSignAnswer.toJSON(e));
+    }
+    if (message.positive?.length) {
+      obj.positive = message.positive;
+    }
+    if (message.suggestion !== "") {
+      obj.suggestion = message.suggestion;
+    }
+    if (message.assessmentLevel !== "") {
+      obj.assessmentLevel = message.assessmentLevel;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.authorId !== "") {
+      obj.authorId = message.authorId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WarningSignCheck>): WarningSignCheck {
+    return WarningSignCheck.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WarningSignCheck>): WarningSignCheck {
+    const message = createBaseWarningSignCheck();
+    message.id = object.id ?? "";
+    message.checkedOn = object.checkedOn ?? "";
+    message.bandMonths = object.bandMonths ?? 0;
+    message.items = object.items?.map((e) => WarningSignAnswer.fromPartial(e)) || [];
+    message.positive = object.positive?.map((e) => e) || [];
+    message.suggestion = object.suggestion ?? "";
+    message.assessmentLevel = object.assessmentLevel ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.authorId = object.authorId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordWarningSignsRequest(): RecordWarningSignsRequest {
+  return { childPatientId: "", checkedOn: "", items: [], expectedVersion: undefined, reason: "" };
+}
+
+export const RecordWarningSignsRequest: MessageFns<RecordWarningSignsRequest> = {
+  encode(message: RecordWarningSignsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.checkedOn !== "") {
+      writer.uint32(18).string(message.checkedOn);
+    }
+    for (const v of message.items) {
+      WarningSignAnswer.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(32).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordWarningSignsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordWarningSignsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.checkedOn = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.items.push(WarningSignAnswer.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordWarningSignsRequest {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      checkedOn: isSet(object.checkedOn)
+        ? globalThis.String(object.checkedOn)
+        : isSet(object.checked_on)
+        ? globalThis.String(object.checked_on)
+        : "",
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => WarningSignAnswer.fromJSON(e)) : [],
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordWarningSignsRequest): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.checkedOn !== "") {
+      obj.checkedOn = message.checkedOn;
+    }
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => WarningSignAnswer.toJSON(e));
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordWarningSignsRequest>): RecordWarningSignsRequest {
+    return RecordWarningSignsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordWarningSignsRequest>): RecordWarningSignsRequest {
+    const message = createBaseRecordWarningSignsRequest();
+    message.childPatientId = object.childPatientId ?? "";
+    message.checkedOn = object.checkedOn ?? "";
+    message.items = object.items?.map((e) => WarningSignAnswer.fromPartial(e)) || [];
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordWarningSignsResponse(): RecordWarningSignsResponse {
+  return { check: undefined, recordVersion: 0 };
+}
+
+export const RecordWarningSignsResponse: MessageFns<RecordWarningSignsResponse> = {
+  encode(message: RecordWarningSignsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.check !== undefined) {
+      WarningSignCheck.encode(message.check, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordWarningSignsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordWarningSignsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.check = WarningSignCheck.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordWarningSignsResponse {
+    return {
+      check: isSet(object.check) ? WarningSignCheck.fromJSON(object.check) : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordWarningSignsResponse): unknown {
+    const obj: any = {};
+    if (message.check !== undefined) {
+      obj.check = WarningSignCheck.toJSON(message.check);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordWarningSignsResponse>): RecordWarningSignsResponse {
+    return RecordWarningSignsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordWarningSignsResponse>): RecordWarningSignsResponse {
+    const message = createBaseRecordWarningSignsResponse();
+    message.check = (object.check !== undefined && object.check !== null)
+      ? WarningSignCheck.fromPartial(object.check)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseListChildWorklistRequest(): ListChildWorklistRequest {
+  return { institutionId: "", on: "" };
+}
+
+export const ListChildWorklistRequest: MessageFns<ListChildWorklistRequest> = {
+  encode(message: ListChildWorklistRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.institutionId !== "") {
+      writer.uint32(10).string(message.institutionId);
+    }
+    if (message.on !== "") {
+      writer.uint32(18).string(message.on);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListChildWorklistRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListChildWorklistRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.on = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListChildWorklistRequest {
+    return {
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      on: isSet(object.on) ? globalThis.String(object.on) : "",
+    };
+  },
+
+  toJSON(message: ListChildWorklistRequest): unknown {
+    const obj: any = {};
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.on !== "") {
+      obj.on = message.on;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListChildWorklistRequest>): ListChildWorklistRequest {
+    return ListChildWorklistRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListChildWorklistRequest>): ListChildWorklistRequest {
+    const message = createBaseListChildWorklistRequest();
+    message.institutionId = object.institutionId ?? "";
+    message.on = object.on ?? "";
+    return message;
+  },
+};
+
+function createBaseChildWorklistItem(): ChildWorklistItem {
+  return {
+    childPatientId: "",
+    kind: "",
+    status: "",
+    dueOn: "",
+    overdueOn: "",
+    causeEntryId: "",
+    reasons: [],
+    suggestedLevel: "",
+  };
+}
+
+export const ChildWorklistItem: MessageFns<ChildWorklistItem> = {
+  encode(message: ChildWorklistItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.childPatientId !== "") {
+      writer.uint32(10).string(message.childPatientId);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.status !== "") {
+      writer.uint32(26).string(message.status);
+    }
+    if (message.dueOn !== "") {
+      writer.uint32(34).string(message.dueOn);
+    }
+    if (message.overdueOn !== "") {
+      writer.uint32(42).string(message.overdueOn);
+    }
+    if (message.causeEntryId !== "") {
+      writer.uint32(50).string(message.causeEntryId);
+    }
+    for (const v of message.reasons) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.suggestedLevel !== "") {
+      writer.uint32(66).string(message.suggestedLevel);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ChildWorklistItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseChildWorklistItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.childPatientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.dueOn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.overdueOn = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.causeEntryId = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reasons.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.suggestedLevel = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ChildWorklistItem {
+    return {
+      childPatientId: isSet(object.childPatientId)
+        ? globalThis.String(object.childPatientId)
+        : isSet(object.child_patient_id)
+        ? globalThis.String(object.child_patient_id)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      dueOn: isSet(object.dueOn)
+        ? globalThis.String(object.dueOn)
+        : isSet(object.due_on)
+        ? globalThis.String(object.due_on)
+        : "",
+      overdueOn: isSet(object.overdueOn)
+        ? globalThis.String(object.overdueOn)
+        : isSet(object.overdue_on)
+        ? globalThis.String(object.overdue_on)
+        : "",
+      causeEntryId: isSet(object.causeEntryId)
+        ? globalThis.String(object.causeEntryId)
+        : isSet(object.cause_entry_id)
+        ? globalThis.String(object.cause_entry_id)
+        : "",
+      reasons: globalThis.Array.isArray(object?.reasons)
+        ? object.reasons.map((e: any) => globalThis.String(e))
+        : [],
+      suggestedLevel: isSet(object.suggestedLevel)
+        ? globalThis.String(object.suggestedLevel)
+        : isSet(object.suggested_level)
+        ? globalThis.String(object.suggested_level)
+        : "",
+    };
+  },
+
+  toJSON(message: ChildWorklistItem): unknown {
+    const obj: any = {};
+    if (message.childPatientId !== "") {
+      obj.childPatientId = message.childPatientId;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.dueOn !== "") {
+      obj.dueOn = message.dueOn;
+    }
+    if (message.overdueOn !== "") {
+      obj.overdueOn = message.overdueOn;
+    }
+    if (message.causeEntryId !== "") {
+      obj.causeEntryId = message.causeEntryId;
+    }
+    if (message.reasons?.length) {
+      obj.reasons = message.reasons;
+    }
+    if (message.suggestedLevel !== "") {
+      obj.suggestedLevel = message.suggestedLevel;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ChildWorklistItem>): ChildWorklistItem {
+    return ChildWorklistItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ChildWorklistItem>): ChildWorklistItem {
+    const message = createBaseChildWorklistItem();
+    message.childPatientId = object.childPatientId ?? "";
+    message.kind = object.kind ?? "";
+    message.status = object.status ?? "";
+    message.dueOn = object.dueOn ?? "";
+    message.overdueOn = object.overdueOn ?? "";
+    message.causeEntryId = object.causeEntryId ?? "";
+    message.reasons = object.reasons?.map((e) => e) || [];
+    message.suggestedLevel = object.suggestedLevel ?? "";
+    return message;
+  },
+};
+
+function createBaseListChildWorklistResponse(): ListChildWorklistResponse {
+  return { items: [] };
+}
+
+export const ListChildWorklistResponse: MessageFns<ListChildWorklistResponse> = {
+  encode(message: ListChildWorklistResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      ChildWorklistItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListChildWorklistResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListChildWorklistResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(ChildWorklistItem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListChildWorklistResponse {
+    return {
+      items: globalThis.Array.isArray(object?.items) ? object.items.map((e: any) => ChildWorklistItem.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListChildWorklistResponse): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => ChildWorklistItem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListChildWorklistResponse>): ListChildWorklistResponse {
+    return ListChildWorklistResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListChildWorklistResponse>): ListChildWorklistResponse {
+    const message = createBaseListChildWorklistResponse();
+    message.items = object.items?.map((e) => ChildWorklistItem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -19860,6 +21579,53 @@ export const RecordsServiceService = {
     responseSerialize: (value: RecordScreeningResponse): Buffer =>
       Buffer.from(RecordScreeningResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordScreeningResponse => RecordScreeningResponse.decode(value),
+  },
+  /**
+   * Records a newborn screening entry: a blood spot sample (PKU, CH and the province's additions) or its recall,
+   * or a hearing screen of the 1-3-6 path (initial, rescreen, diagnosis, intervention).
+   */
+  recordNewbornScreening: {
+    path: "/mch.records.v1.RecordsService/RecordNewbornScreening" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordNewbornScreeningRequest): Buffer =>
+      Buffer.from(RecordNewbornScreeningRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordNewbornScreeningRequest => RecordNewbornScreeningRequest.decode(value),
+    responseSerialize: (value: RecordNewbornScreeningResponse): Buffer =>
+      Buffer.from(RecordNewbornScreeningResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordNewbornScreeningResponse =>
+      RecordNewbornScreeningResponse.decode(value),
+  },
+  /**
+   * Records the psychological and behavioural warning signs (预警征象) of the child's age band, item by item
+   * (sensitive); any positive sign suggests a developmental assessment on the institution's worklist.
+   */
+  recordWarningSigns: {
+    path: "/mch.records.v1.RecordsService/RecordWarningSigns" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordWarningSignsRequest): Buffer =>
+      Buffer.from(RecordWarningSignsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordWarningSignsRequest => RecordWarningSignsRequest.decode(value),
+    responseSerialize: (value: RecordWarningSignsResponse): Buffer =>
+      Buffer.from(RecordWarningSignsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordWarningSignsResponse => RecordWarningSignsResponse.decode(value),
+  },
+  /**
+   * The institution's child worklist: newborn screening follow-ups (missed screens, failed hearing screens with
+   * the next step due, positive samples to recall), developmental assessments suggested by positive warning signs,
+   * and 体弱儿 enrolments suggested by nutrition classification, for a clinician to act on. Its own clinical staff.
+   */
+  listChildWorklist: {
+    path: "/mch.records.v1.RecordsService/ListChildWorklist" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListChildWorklistRequest): Buffer =>
+      Buffer.from(ListChildWorklistRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListChildWorklistRequest => ListChildWorklistRequest.decode(value),
+    responseSerialize: (value: ListChildWorklistResponse): Buffer =>
+      Buffer.from(ListChildWorklistResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListChildWorklistResponse => ListChildWorklistResponse.decode(value),
   },
   /** Records a postpartum visit (the home visit after discharge or the 42-day check) after the delivery. */
   recordPostpartumVisit: {
@@ -20128,6 +21894,22 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
   recordImmunizationDeferral: handleUnaryCall<RecordImmunizationDeferralRequest, RecordImmunizationDeferralResponse>;
   /** Records a psychological or developmental screening (sensitive). */
   recordScreening: handleUnaryCall<RecordScreeningRequest, RecordScreeningResponse>;
+  /**
+   * Records a newborn screening entry: a blood spot sample (PKU, CH and the province's additions) or its recall,
+   * or a hearing screen of the 1-3-6 path (initial, rescreen, diagnosis, intervention).
+   */
+  recordNewbornScreening: handleUnaryCall<RecordNewbornScreeningRequest, RecordNewbornScreeningResponse>;
+  /**
+   * Records the psychological and behavioural warning signs (预警征象) of the child's age band, item by item
+   * (sensitive); any positive sign suggests a developmental assessment on the institution's worklist.
+   */
+  recordWarningSigns: handleUnaryCall<RecordWarningSignsRequest, RecordWarningSignsResponse>;
+  /**
+   * The institution's child worklist: newborn screening follow-ups (missed screens, failed hearing screens with
+   * the next step due, positive samples to recall), developmental assessments suggested by positive warning signs,
+   * and 体弱儿 enrolments suggested by nutrition classification, for a clinician to act on. Its own clinical staff.
+   */
+  listChildWorklist: handleUnaryCall<ListChildWorklistRequest, ListChildWorklistResponse>;
   /** Records a postpartum visit (the home visit after discharge or the 42-day check) after the delivery. */
   recordPostpartumVisit: handleUnaryCall<RecordPostpartumVisitRequest, RecordPostpartumVisitResponse>;
   /** Records a child health check (development, feeding, anaemia screen), optionally with a growth measurement. */
@@ -20380,6 +22162,64 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordScreeningResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records a newborn screening entry: a blood spot sample (PKU, CH and the province's additions) or its recall,
+   * or a hearing screen of the 1-3-6 path (initial, rescreen, diagnosis, intervention).
+   */
+  recordNewbornScreening(
+    request: RecordNewbornScreeningRequest,
+    callback: (error: ServiceError | null, response: RecordNewbornScreeningResponse) => void,
+  ): ClientUnaryCall;
+  recordNewbornScreening(
+    request: RecordNewbornScreeningRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordNewbornScreeningResponse) => void,
+  ): ClientUnaryCall;
+  recordNewbornScreening(
+    request: RecordNewbornScreeningRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordNewbornScreeningResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records the psychological and behavioural warning signs (预警征象) of the child's age band, item by item
+   * (sensitive); any positive sign suggests a developmental assessment on the institution's worklist.
+   */
+  recordWarningSigns(
+    request: RecordWarningSignsRequest,
+    callback: (error: ServiceError | null, response: RecordWarningSignsResponse) => void,
+  ): ClientUnaryCall;
+  recordWarningSigns(
+    request: RecordWarningSignsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordWarningSignsResponse) => void,
+  ): ClientUnaryCall;
+  recordWarningSigns(
+    request: RecordWarningSignsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordWarningSignsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The institution's child worklist: newborn screening follow-ups (missed screens, failed hearing screens with
+   * the next step due, positive samples to recall), developmental assessments suggested by positive warning signs,
+   * and 体弱儿 enrolments suggested by nutrition classification, for a clinician to act on. Its own clinical staff.
+   */
+  listChildWorklist(
+    request: ListChildWorklistRequest,
+    callback: (error: ServiceError | null, response: ListChildWorklistResponse) => void,
+  ): ClientUnaryCall;
+  listChildWorklist(
+    request: ListChildWorklistRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListChildWorklistResponse) => void,
+  ): ClientUnaryCall;
+  listChildWorklist(
+    request: ListChildWorklistRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListChildWorklistResponse) => void,
   ): ClientUnaryCall;
   /** Records a postpartum visit (the home visit after discharge or the 42-day check) after the delivery. */
   recordPostpartumVisit(
