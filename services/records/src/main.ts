@@ -6,6 +6,7 @@ import { AuditBatcher } from '../../common/src/audit-batch';
 import { runService } from '../../common/src/service';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess } from './access';
+import { BulkExportService, BulkExportWorker, type BulkExportLimits } from './bulk-export';
 import { ChildService } from './child-service';
 import { DeathService } from './death-service';
 import { loadRecordsConfig } from './config';
@@ -39,6 +40,14 @@ void runService({
     const statistics = new StatisticsFacts(reference);
     const access = new RecordAccess(db, new RecordsRepository(db, statistics), reference);
     startRollups(db, logger, config.STATISTICS_ROLLUP_INTERVAL_MS);
+    const exportLimits: BulkExportLimits = {
+      maxConcurrentPerClient: config.FHIR_EXPORT_MAX_CONCURRENT,
+      maxResourcesPerFile: config.FHIR_EXPORT_MAX_RESOURCES_PER_FILE,
+      retentionMs: config.FHIR_EXPORT_RETENTION_HOURS * 3600_000,
+      batchPatients: config.FHIR_EXPORT_BATCH_PATIENTS,
+      leaseMs: config.FHIR_EXPORT_LEASE_MS,
+    };
+    new BulkExportWorker(access, logger, exportLimits).start();
     return recordsHandlers({
       db,
       pregnancies: new PregnancyService(
@@ -50,6 +59,7 @@ void runService({
       deaths: new DeathService(access, identity, loadDeathCauseGroups(defaultRecordsDataDir())),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
       imports: new RecordImport(access, new RecordImportRepository(statistics), identity),
+      exports: new BulkExportService(access, exportLimits),
       reference,
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });

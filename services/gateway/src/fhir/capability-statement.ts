@@ -1,8 +1,8 @@
 // The CapabilityStatement served at /fhir/R4/metadata without a token: what this server reads and searches, with
 // which parameters, how a client authenticates, and the project's own code and identifier systems.
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
-import { FHIR_JSON, FHIR_VERSION } from './canonical';
-import { RECORD_RESOURCE_TYPES } from './record-resources';
+import { FHIR_JSON, FHIR_VERSION } from '../../../common/src/fhir/canonical';
+import { RECORD_RESOURCE_TYPES } from '../../../common/src/fhir/record-resources';
 import { SEARCH_PARAMETERS } from './search';
 
 const PARAMETER_DEFINITIONS: Readonly<Record<string, string>> = {

@@ -11,13 +11,13 @@ import type { Logger } from '../../../common/src/logger';
 import type { Backends } from '../backends';
 import { forwardedMetadata } from '../forwarding';
 import { searchset } from './bundle';
-import { FHIR_JSON, FHIR_PREFIX, IDENTIFIER_SYSTEMS } from './canonical';
+import { FHIR_JSON, FHIR_PREFIX, IDENTIFIER_SYSTEMS } from '../../../common/src/fhir/canonical';
 import { capabilityStatement } from './capability-statement';
-import { PROJECT_CODE_SYSTEMS, PROJECT_NAMING_SYSTEMS } from './code-systems';
+import { PROJECT_CODE_SYSTEMS, PROJECT_NAMING_SYSTEMS } from '../../../common/src/fhir/code-systems';
 import { FhirError, fromServiceError, operationOutcome } from './operation-outcome';
-import { toFhirPatient } from './patient';
-import { isRecordResourceType, recordResources } from './record-resources';
-import { parseEntryResourceId, isUuid } from './ids';
+import { toFhirPatient } from '../../../common/src/fhir/patient';
+import { isRecordResourceType, recordResources } from '../../../common/src/fhir/record-resources';
+import { parseEntryResourceId, isUuid } from '../../../common/src/fhir/ids';
 import { parseEntrySearch, parsePaging, parsePatientSearch, type Query } from './search';
 
 export interface FhirOptions {
