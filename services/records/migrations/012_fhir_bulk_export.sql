@@ -20,6 +20,9 @@ CREATE TABLE fhir_export_jobs (
   patients_done    integer     NOT NULL DEFAULT 0,
   error            text        NOT NULL DEFAULT '',
   transaction_time timestamptz NOT NULL,
+  -- The primary's WAL position at kick-off: the worker reads the standby only once it has replayed this far, so
+  -- nothing committed before transactionTime is missed by a lagging standby.
+  start_lsn        pg_lsn      NOT NULL,
   created_at       timestamptz NOT NULL DEFAULT now(),
   completed_at     timestamptz,
   expires_at       timestamptz NOT NULL,

@@ -83,6 +83,7 @@ interface JobRow {
   transaction_time: Date;
   expires_at: Date;
   actor: AuditActor & { purpose?: string };
+  start_lsn: string;
   request_id: string;
 }
 
@@ -163,8 +164,9 @@ export class BulkExportService {
         };
         await tx.query(
           `INSERT INTO fhir_export_jobs (id, client_id, level, county_code, resource_types, since, request_url, status,
-             cursors, transaction_time, expires_at, actor, request_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now(), now() + $9 * interval '1 millisecond', $10, $11)`,
+             cursors, transaction_time, start_lsn, expires_at, actor, request_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, now(), pg_current_wal_lsn(),
+                   now() + $9 * interval '1 millisecond', $10, $11)`,
           [
             id,
             client,
@@ -250,7 +252,11 @@ export class BulkExportService {
 
 /** The background pass: claims one open job at a time under a lease and works it batch by batch. */
 export class BulkExportWorker {
-  private readonly owner = `records-${process.pid}-${randomUUID().slice(0, 8)}`;
+  /**
+   * Stable across restarts of the same instance (host and port), so a restarted service resumes its own job at once;
+   * another instance takes it over when the lease has run out.
+   */
+  private readonly owner: string;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -259,8 +265,11 @@ export class BulkExportWorker {
     private readonly access: RecordAccess,
     private readonly logger: Logger,
     private readonly limits: BulkExportLimits = DEFAULT_BULK_EXPORT_LIMITS,
+    instance: string,
     private readonly intervalMs = 500,
-  ) {}
+  ) {
+    this.owner = `records@${instance}`;
+  }
 
   private get db() {
     return this.access.db;
@@ -309,7 +318,17 @@ export class BulkExportWorker {
     }
   }
 
+  /** Whether the read-only pool has replayed the kick-off's WAL position (a primary behind it always has). */
+  private async standbyCaughtUp(lsn: string): Promise<boolean> {
+    const { rows } = await this.db.ro.query<{ ok: boolean }>(
+      `SELECT CASE WHEN pg_is_in_recovery() THEN coalesce(pg_last_wal_replay_lsn() >= $1::pg_lsn, false) ELSE true END AS ok`,
+      [lsn],
+    );
+    return rows[0]?.ok ?? false;
+  }
+
   private async work(job: JobRow): Promise<void> {
+    if (!(await this.standbyCaughtUp(job.start_lsn))) return;
     if (job.patients_total === 0 && job.cursors.afterPatient === null) {
       const { rows } = await this.db.ro.query<{ n: number }>(SCOPE_COUNT, [
         job.transaction_time,

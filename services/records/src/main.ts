@@ -2,6 +2,7 @@
 import { startTelemetry } from '../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'records');
 
+import { hostname } from 'node:os';
 import { AuditBatcher } from '../../common/src/audit-batch';
 import { runService } from '../../common/src/service';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
@@ -47,7 +48,7 @@ void runService({
       batchPatients: config.FHIR_EXPORT_BATCH_PATIENTS,
       leaseMs: config.FHIR_EXPORT_LEASE_MS,
     };
-    new BulkExportWorker(access, logger, exportLimits).start();
+    new BulkExportWorker(access, logger, exportLimits, `${hostname()}:${config.GRPC_PORT}`).start();
     return recordsHandlers({
       db,
       pregnancies: new PregnancyService(
