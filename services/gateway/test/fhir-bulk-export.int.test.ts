@@ -148,7 +148,9 @@ test('a county export completes, every NDJSON line validates, and nothing sensit
   expect(
     (await fhir('pref.analyst', first?.url ?? '', { headers: { accept: 'application/fhir+ndjson' } })).status,
   ).toBe(403);
-  expect((await fhir(undefined, first?.url ?? '')).status).toBe(401);
+  expect((await fhir(undefined, first?.url ?? '', { headers: { accept: 'application/fhir+ndjson' } })).status).toBe(
+    401,
+  );
   // Every exported patient is audited as exported.
   expect((await recordsAuditOf(motherId)).map((event) => event.action)).toContain('fhir.bulk-export.non-sensitive');
 });
