@@ -2,7 +2,7 @@
 // `concurrency` callers for a fixed time (gRPC, bookings), each reduced to requests per second and p50/p95/p99.
 
 export interface Row {
-  /** A stable id for the rows checks read (raw-http, raw-grpc, composed-floor, institution-cached, record-gateway, record-grpc, booking, pgbench). */
+  /** A stable id for the rows checks read (raw-http, raw-grpc, composed-floor, institution-cached, record-gateway, record-grpc, booking, pgbench, fhir-export). */
   id?: string;
   name: string;
   requestsPerSecond: number;

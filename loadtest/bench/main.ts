@@ -12,6 +12,7 @@ import { platformMemory } from './memory';
 import { closedLoop, composedFloor, share, withId, type Row } from './figures';
 import { measureHttp, type Target } from './http-measure';
 import { statisticsRows } from './statistics';
+import { fhirExportRow } from './fhir-export';
 import { grpcEchoRow, grpcRecordRow, startGrpcEcho } from './grpc';
 import { bookingThroughput, pgbench } from './scheduling';
 
@@ -260,6 +261,9 @@ async function main(): Promise<void> {
         })),
       );
     }
+    // FHIR Bulk Data: one system-level export of everything in the database (loadtest/bench/fhir-export.ts).
+    const exportRow = await fhirExportRow(gatewayUrl);
+    if (exportRow) rows.push(progress(exportRow));
   } finally {
     echo.child.kill('SIGTERM');
     grpcEcho.child.kill('SIGTERM');

@@ -26,7 +26,7 @@ function reportingYearSoFar(now = new Date()): { from: string; to: string } {
   return { from: `${month >= 10 ? year : year - 1}-10`, to: `${year}-${String(month).padStart(2, '0')}` };
 }
 
-async function analystToken(gatewayUrl: string): Promise<string> {
+export async function analystToken(gatewayUrl: string): Promise<string> {
   const answer = await fetch(`${gatewayUrl}/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -53,8 +53,23 @@ export async function recordAudit(target: Queryable, ctx: CallContext, entry: Au
 
 /** Several entries of one call in one statement (a list that shows many patients audits each of them). */
 export async function recordAudits(target: Queryable, ctx: CallContext, entries: readonly AuditEntry[]): Promise<void> {
+  await recordAuditsAs(target, actorOf(ctx.principal), ctx.purpose ?? '', ctx.requestId, entries);
+}
+
+export type AuditActor = ReturnType<typeof actorOf>;
+
+/**
+ * The same, for work done later on a caller's behalf (a bulk export's worker): the actor, purpose and request id
+ * recorded when the caller asked.
+ */
+export async function recordAuditsAs(
+  target: Queryable,
+  actor: AuditActor,
+  purpose: string,
+  requestId: string,
+  entries: readonly AuditEntry[],
+): Promise<void> {
   if (entries.length === 0) return;
-  const actor = actorOf(ctx.principal);
   await target.query(
     `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
      SELECT $1, $2, $3, $4, patient_id, action, $5, outcome, reason, $6 FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS e(patient_id, action, outcome, reason)`,
@@ -63,8 +78,8 @@ export async function recordAudits(target: Queryable, ctx: CallContext, entries:
       actor.kind,
       actor.roles,
       actor.institution,
-      ctx.purpose ?? '',
-      ctx.requestId,
+      purpose,
+      requestId,
       entries.map((entry) => entry.patientId),
       entries.map((entry) => entry.action),
       entries.map((entry) => entry.outcome),

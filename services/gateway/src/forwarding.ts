@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseIdempotencyKey } from '../../common/src/grpc/adapter';
 import { METADATA } from '../../common/src/grpc/context';
 import type { HttpError } from './http-errors';
-import { FHIR_JSON, FHIR_PREFIX } from './fhir/canonical';
+import { FHIR_JSON, FHIR_PREFIX } from '../../common/src/fhir/canonical';
 import { outcomeOfStatus } from './fhir/operation-outcome';
 
 /** What a backend call carries from the HTTP request: request id, idempotency key, the caller's token, purpose and address. */

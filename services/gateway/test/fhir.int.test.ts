@@ -22,7 +22,7 @@ import {
   today,
   tokens,
 } from '../../records/test/support';
-import { IDENTIFIER_SYSTEMS } from '../src/fhir/canonical';
+import { IDENTIFIER_SYSTEMS } from '../../common/src/fhir/canonical';
 import { validationErrors } from './fhir-validator';
 
 const run = promisify(execFile);

@@ -26,6 +26,7 @@ const tokens = new Map<Caller, string>();
 let ownPatient = '';
 let objectId = '';
 let consultationId = '';
+const UNKNOWN_JOB = '00000000-0000-4000-8000-000000000000';
 
 /** The status the route answers with (a stream is closed as soon as its headers arrive). */
 async function statusOf(
@@ -39,6 +40,8 @@ async function statusOf(
   const token = tokens.get(caller);
   if (token) headers.authorization = `Bearer ${token}`;
   if (purpose) headers['x-mch-purpose'] = purpose;
+  // A Bulk Data kick-off is asynchronous only (without the header it is a 400 for every caller).
+  if (path.includes('/$export')) headers.prefer = 'respond-async';
   if (body) {
     headers['content-type'] = 'image/png';
     headers['idempotency-key'] = `hw-${randomBytes(8).toString('hex')}`;
@@ -189,6 +192,35 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
         'resident (own)': 200,
         'resident (other)': 403,
       },
+    ],
+    // FHIR Bulk Data: health administrators (analysts) within their scope start an export (the prefecture analyst
+    // any county's, 202); nobody who takes part in care, and no resident. A job's status and files answer only the
+    // client that started it: an id it did not start is not found for anyone (fhir-bulk-export.int.test.ts).
+    [
+      'GET /fhir/R4/Group/lufeng/$export?_type=Immunization&_since=2020-01-01T00:00:00Z',
+      'treatment',
+      {
+        anonymous: 401,
+        'lufeng.clinician': 403,
+        'lufeng.midwife': 403,
+        'pref.clinician': 403,
+        'lufeng.admin': 403,
+        'pref.analyst': 202,
+        'platform.admin': 403,
+        'resident (own)': 403,
+        'resident (other)': 403,
+      },
+    ],
+    [`GET /fhir/R4/Group/lufeng`, undefined, { anonymous: 401, 'lufeng.clinician': 200, 'pref.analyst': 200 }],
+    [
+      `GET /fhir/R4/$export-status/${UNKNOWN_JOB}`,
+      undefined,
+      { anonymous: 401, 'pref.analyst': 404, 'lufeng.clinician': 404, 'resident (own)': 404 },
+    ],
+    [
+      `GET /fhir/R4/$export-file/${UNKNOWN_JOB}/Observation/0.ndjson`,
+      undefined,
+      { anonymous: 401, 'pref.analyst': 404, 'lufeng.clinician': 404 },
     ],
   ];
   // [route, caller, purpose, expected status]

@@ -10,6 +10,13 @@ export const recordsConfigSpec = {
   REPLICATION_SERVICE_ADDR: optionalStr(),
   /** How often changed months of the statistics facts are folded into the rollups the statistics read. */
   STATISTICS_ROLLUP_INTERVAL_MS: int({ default: 2_000, min: 100 }),
+  /** FHIR bulk export limits (bulk-export.ts): open exports per client, resources per NDJSON file, file lifetime. */
+  FHIR_EXPORT_MAX_CONCURRENT: int({ default: 2, min: 1 }),
+  FHIR_EXPORT_MAX_RESOURCES_PER_FILE: int({ default: 10_000, min: 1 }),
+  FHIR_EXPORT_RETENTION_HOURS: int({ default: 24, min: 1 }),
+  FHIR_EXPORT_BATCH_PATIENTS: int({ default: 100, min: 1 }),
+  /** How long a worker holds an export without renewing; a restarted service resumes the job after it. */
+  FHIR_EXPORT_LEASE_MS: int({ default: 30_000, min: 100 }),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;

@@ -2,6 +2,7 @@
 import type { UnaryHandlers } from '../../common/src/grpc/adapter';
 import type { Database } from '../../common/src/pg/database';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
+import type { BulkExportService } from './bulk-export';
 import type { ChildService } from './child-service';
 import type { ChildProgrammeService } from './child-programme-service';
 import type { DeathService } from './death-service';
@@ -22,6 +23,7 @@ export interface RecordsServices {
   readonly nearMisses: NearMissService;
   readonly reads: ReadService;
   readonly imports: RecordImport;
+  readonly exports: BulkExportService;
   readonly reference: RecordsReferenceData;
   /** The referral service's indicators; undefined until records is wired to it. */
   readonly referrals?: ReferralIndicatorSource;
@@ -36,6 +38,7 @@ export function recordsHandlers({
   nearMisses,
   reads,
   imports,
+  exports,
   reference,
   referrals,
 }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
@@ -71,5 +74,9 @@ export function recordsHandlers({
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),
     importRecords: (request, ctx) => imports.importRecords(request, ctx),
+    startBulkExport: (request, ctx) => exports.start(request, ctx),
+    getBulkExport: (request, ctx) => exports.get(request, ctx),
+    cancelBulkExport: (request, ctx) => exports.cancel(request, ctx),
+    readBulkExportFile: (request, ctx) => exports.readFile(request, ctx),
   };
 }

@@ -2,10 +2,12 @@
 import { startTelemetry } from '../../common/src/telemetry';
 startTelemetry(process.env.SERVICE_NAME ?? 'records');
 
+import { hostname } from 'node:os';
 import { AuditBatcher } from '../../common/src/audit-batch';
 import { runService } from '../../common/src/service';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess } from './access';
+import { BulkExportService, BulkExportWorker, type BulkExportLimits } from './bulk-export';
 import { ChildService } from './child-service';
 import { ChildProgrammeRepository } from './child-programme-repository';
 import { ChildProgrammeService } from './child-programme-service';
@@ -49,6 +51,14 @@ void runService({
     const access = new RecordAccess(db, new RecordsRepository(db, statistics), reference);
     startRollups(db, logger, config.STATISTICS_ROLLUP_INTERVAL_MS);
     const children = new ChildService(access, identity);
+    const exportLimits: BulkExportLimits = {
+      maxConcurrentPerClient: config.FHIR_EXPORT_MAX_CONCURRENT,
+      maxResourcesPerFile: config.FHIR_EXPORT_MAX_RESOURCES_PER_FILE,
+      retentionMs: config.FHIR_EXPORT_RETENTION_HOURS * 3600_000,
+      batchPatients: config.FHIR_EXPORT_BATCH_PATIENTS,
+      leaseMs: config.FHIR_EXPORT_LEASE_MS,
+    };
+    new BulkExportWorker(access, logger, exportLimits, `${hostname()}:${config.GRPC_PORT}`).start();
     return recordsHandlers({
       db,
       pregnancies: new PregnancyService(
@@ -67,6 +77,7 @@ void runService({
       nearMisses: new NearMissService(access, loadNearMissCriteria(defaultRecordsDataDir())),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
       imports: new RecordImport(access, new RecordImportRepository(statistics), identity),
+      exports: new BulkExportService(access, exportLimits),
       reference,
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });

@@ -469,8 +469,9 @@ export class RecordsRepository {
   }
 
   /** The whole record in one statement: the read path's one round trip on a cache miss. */
-  async recordSnapshot(patientId: string): Promise<RecordSnapshot> {
-    const { rows } = await this.db.rw.query<Record<string, unknown>>(SNAPSHOT, [patientId]);
+  /** The whole record in one statement; `pool` is the read-only pool for reads that may lag (bulk export). */
+  async recordSnapshot(patientId: string, pool: Pick<Database['rw'], 'query'> = this.db.rw): Promise<RecordSnapshot> {
+    const { rows } = await pool.query<Record<string, unknown>>(SNAPSHOT, [patientId]);
     const row = rows[0] ?? {};
     // JSON carries timestamps as text: the row readers expect Dates where the driver would give them.
     const pregnancies = (row.pregnancies as PregnancyRow[]).map((p) => ({

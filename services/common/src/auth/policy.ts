@@ -209,6 +209,24 @@ export function canImportBulk(principal: Principal | undefined): Decision {
   return deny('only the seeder service and platform admins import in bulk');
 }
 
+/**
+ * FHIR Bulk Data $export (issue 24 §2): the health administrators, who are the platform's `analyst` role, within
+ * their scope: a prefecture analyst may export the whole alliance (system level) or any county's Group, a county
+ * analyst only that county's Group. An export carries only what a reader outside the treating team may see (no
+ * sensitive entries, no break-glass: a bulk export states no patient-level reason), and every exported patient is
+ * audited. `county` is '' for a system-level export.
+ */
+export function canExportBulk(principal: Principal | undefined, county: string): Decision {
+  if (!principal) return deny('not authenticated');
+  if (!hasRole(principal, 'analyst'))
+    return deny('only health administrators (analysts) of the prefecture or a county start a bulk export');
+  if (principal.analystScope === 'prefecture') return allow;
+  if (!county) return deny("a system-level export needs a prefecture-wide analyst; export your county's Group");
+  return principal.analystScope === county
+    ? allow
+    : deny(`analysts scoped to ${principal.analystScope ?? 'nothing'} export only that county`);
+}
+
 /** Replication operations (switchover): platform admins. */
 export function canOperatePlatform(principal: Principal | undefined): Decision {
   if (!principal) return deny('not authenticated');

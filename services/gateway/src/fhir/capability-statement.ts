@@ -1,8 +1,8 @@
 // The CapabilityStatement served at /fhir/R4/metadata without a token: what this server reads and searches, with
 // which parameters, how a client authenticates, and the project's own code and identifier systems.
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
-import { FHIR_JSON, FHIR_VERSION } from './canonical';
-import { RECORD_RESOURCE_TYPES } from './record-resources';
+import { FHIR_JSON, FHIR_VERSION } from '../../../common/src/fhir/canonical';
+import { RECORD_RESOURCE_TYPES } from '../../../common/src/fhir/record-resources';
 import { SEARCH_PARAMETERS } from './search';
 
 const PARAMETER_DEFINITIONS: Readonly<Record<string, string>> = {
@@ -35,6 +35,7 @@ export function capabilityStatement(base: string, version: string): CapabilitySt
       description: 'The shared maternal and child health record of the alliance, read through FHIR R4',
       url: base,
     },
+    instantiates: ['http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data'],
     fhirVersion: FHIR_VERSION,
     format: [FHIR_JSON, 'json'],
     rest: [
@@ -59,6 +60,14 @@ export function capabilityStatement(base: string, version: string): CapabilitySt
           description:
             "Authorization: Bearer <access token>. 401 without a valid token, 403 when the platform's policy refuses the reader.",
         },
+        operation: [
+          {
+            name: 'export',
+            definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export',
+            documentation:
+              'FHIR Bulk Data (system level and Group/<county>): Prefer: respond-async; _type, _since, _outputFormat=application/fhir+ndjson. Health administrators (analysts) within their county or the prefecture; no sensitive entries.',
+          },
+        ],
         resource: [
           searchable('Patient'),
           ...RECORD_RESOURCE_TYPES.map((type) =>
@@ -78,6 +87,14 @@ export function capabilityStatement(base: string, version: string): CapabilitySt
                 : {},
             ),
           ),
+          {
+            type: 'Group',
+            interaction: [{ code: 'read' }, { code: 'search-type' }],
+            documentation: 'One Group per county (id = county code), defined by its characteristic, for $export',
+            operation: [
+              { name: 'export', definition: 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export' },
+            ],
+          },
           {
             type: 'CodeSystem',
             interaction: [{ code: 'read' }, { code: 'search-type' }],

@@ -12,13 +12,13 @@ import { validationErrors } from '../../test/fhir-validator';
 import { send } from '../forwarding';
 import { plainError } from '../http-errors';
 import { searchset } from './bundle';
-import { CODE_SYSTEMS, IDENTIFIER_SYSTEMS, SYSTEMS } from './canonical';
+import { CODE_SYSTEMS, IDENTIFIER_SYSTEMS, SYSTEMS } from '../../../common/src/fhir/canonical';
 import { capabilityStatement } from './capability-statement';
-import { PROJECT_CODE_SYSTEMS, PROJECT_NAMING_SYSTEMS, RISK_COLOURS } from './code-systems';
-import { decodeUuid, encodeUuid, entryResourceId, parseEntryResourceId } from './ids';
+import { PROJECT_CODE_SYSTEMS, PROJECT_NAMING_SYSTEMS, RISK_COLOURS } from '../../../common/src/fhir/code-systems';
+import { decodeUuid, encodeUuid, entryResourceId, parseEntryResourceId } from '../../../common/src/fhir/ids';
 import { FhirError, operationOutcome } from './operation-outcome';
-import { toFhirPatient } from './patient';
-import { recordResources, RECORD_RESOURCE_TYPES } from './record-resources';
+import { toFhirPatient } from '../../../common/src/fhir/patient';
+import { recordResources, RECORD_RESOURCE_TYPES } from '../../../common/src/fhir/record-resources';
 import { checkFormat } from './routes';
 import { meetsDate, parseDate, parseEntrySearch, parsePaging, parsePatientSearch } from './search';
 

@@ -1,7 +1,7 @@
 // The FHIR routes in /openapi.json, briefly: FHIR clients read the CapabilityStatement (/fhir/R4/metadata), which
 // describes every resource and search parameter; this only lists the routes, their parameters and the media type.
 import type { Paths } from '../openapi';
-import { FHIR_JSON, FHIR_PREFIX } from './canonical';
+import { FHIR_JSON, FHIR_PREFIX } from '../../../common/src/fhir/canonical';
 
 const resource = {
   type: 'object',

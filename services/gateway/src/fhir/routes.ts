@@ -9,15 +9,16 @@ import { IdentityServiceService, type Patient } from '../../../common/src/gen/mc
 import { RecordsServiceService, type PatientRecord } from '../../../common/src/gen/mch/records/v1/records';
 import type { Logger } from '../../../common/src/logger';
 import type { Backends } from '../backends';
-import { forwardedMetadata } from '../forwarding';
+import { forwardedMetadata, idempotencyKeyOf } from '../forwarding';
+import { NDJSON, registerBulkExportRoutes } from './bulk-export';
 import { searchset } from './bundle';
-import { FHIR_JSON, FHIR_PREFIX, IDENTIFIER_SYSTEMS } from './canonical';
+import { FHIR_JSON, FHIR_PREFIX, IDENTIFIER_SYSTEMS } from '../../../common/src/fhir/canonical';
 import { capabilityStatement } from './capability-statement';
-import { PROJECT_CODE_SYSTEMS, PROJECT_NAMING_SYSTEMS } from './code-systems';
+import { PROJECT_CODE_SYSTEMS, PROJECT_NAMING_SYSTEMS } from '../../../common/src/fhir/code-systems';
 import { FhirError, fromServiceError, operationOutcome } from './operation-outcome';
-import { toFhirPatient } from './patient';
-import { isRecordResourceType, recordResources } from './record-resources';
-import { parseEntryResourceId, isUuid } from './ids';
+import { toFhirPatient } from '../../../common/src/fhir/patient';
+import { isRecordResourceType, recordResources } from '../../../common/src/fhir/record-resources';
+import { parseEntryResourceId, isUuid } from '../../../common/src/fhir/ids';
 import { parseEntrySearch, parsePaging, parsePatientSearch, type Query } from './search';
 
 export interface FhirOptions {
@@ -145,7 +146,19 @@ export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): 
       );
       scope.addHook('preHandler', (request, _reply, next) => {
         try {
-          checkFormat((request.query as Query)._format, request.headers.accept);
+          // A download answers NDJSON, which its client asks for; everything else answers FHIR JSON.
+          if (request.routeOptions.url?.startsWith(`${FHIR_PREFIX}/$export-file/`)) {
+            const accept = request.headers.accept;
+            if (
+              accept &&
+              !accept
+                .split(',')
+                .some((type) =>
+                  /^(application\/(fhir\+)?ndjson|\*\/\*|application\/\*)$/i.test((type.split(';')[0] ?? '').trim()),
+                )
+            )
+              throw FhirError.of(406, 'not-supported', `Accept ${accept}: an export file is ${NDJSON}`);
+          } else checkFormat((request.query as Query)._format, request.headers.accept);
           next();
         } catch (error) {
           next(error as Error);
@@ -183,6 +196,21 @@ export function registerFhirRoutes(app: FastifyInstance, options: FhirOptions): 
           return send(reply, 200, found);
         });
       }
+
+      registerBulkExportRoutes(scope, {
+        baseUrl,
+        requireBearer,
+        idempotencyKey: idempotencyKeyOf,
+        records: (request, run, kickOff) =>
+          call('RECORDS', (client) =>
+            run(client, {
+              metadata: forwardedMetadata(request, kickOff?.idempotencyKey),
+              timeoutMs: options.callTimeoutMs,
+              // Reads are retried; a kick-off only under an Idempotency-Key, whose replay returns the first job.
+              idempotent: kickOff === undefined || kickOff.idempotencyKey !== undefined,
+            }),
+          ),
+      });
 
       scope.get('/Patient', async (request, reply) => {
         requireBearer(request);

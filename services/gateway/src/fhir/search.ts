@@ -3,8 +3,8 @@
 // names no patient is refused, because answering it would enumerate the alliance's patients.
 import type { Coding } from '@medplum/fhirtypes';
 import { FhirError } from './operation-outcome';
-import { isUuid, parseEntryResourceId } from './ids';
-import type { DatedResource, RecordResourceType } from './record-resources';
+import { isUuid, parseEntryResourceId } from '../../../common/src/fhir/ids';
+import type { DatedResource, RecordResourceType } from '../../../common/src/fhir/record-resources';
 
 export const DEFAULT_COUNT = 50;
 export const MAX_COUNT = 200;

@@ -1002,6 +1002,63 @@ export function noTreatmentReasonToJSON(object: NoTreatmentReason): string {
   }
 }
 
+export enum BulkExportStatus {
+  BULK_EXPORT_STATUS_UNSPECIFIED = 0,
+  BULK_EXPORT_STATUS_QUEUED = 1,
+  BULK_EXPORT_STATUS_RUNNING = 2,
+  BULK_EXPORT_STATUS_COMPLETED = 3,
+  BULK_EXPORT_STATUS_FAILED = 4,
+  BULK_EXPORT_STATUS_CANCELLED = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function bulkExportStatusFromJSON(object: any): BulkExportStatus {
+  switch (object) {
+    case 0:
+    case "BULK_EXPORT_STATUS_UNSPECIFIED":
+      return BulkExportStatus.BULK_EXPORT_STATUS_UNSPECIFIED;
+    case 1:
+    case "BULK_EXPORT_STATUS_QUEUED":
+      return BulkExportStatus.BULK_EXPORT_STATUS_QUEUED;
+    case 2:
+    case "BULK_EXPORT_STATUS_RUNNING":
+      return BulkExportStatus.BULK_EXPORT_STATUS_RUNNING;
+    case 3:
+    case "BULK_EXPORT_STATUS_COMPLETED":
+      return BulkExportStatus.BULK_EXPORT_STATUS_COMPLETED;
+    case 4:
+    case "BULK_EXPORT_STATUS_FAILED":
+      return BulkExportStatus.BULK_EXPORT_STATUS_FAILED;
+    case 5:
+    case "BULK_EXPORT_STATUS_CANCELLED":
+      return BulkExportStatus.BULK_EXPORT_STATUS_CANCELLED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return BulkExportStatus.UNRECOGNIZED;
+  }
+}
+
+export function bulkExportStatusToJSON(object: BulkExportStatus): string {
+  switch (object) {
+    case BulkExportStatus.BULK_EXPORT_STATUS_UNSPECIFIED:
+      return "BULK_EXPORT_STATUS_UNSPECIFIED";
+    case BulkExportStatus.BULK_EXPORT_STATUS_QUEUED:
+      return "BULK_EXPORT_STATUS_QUEUED";
+    case BulkExportStatus.BULK_EXPORT_STATUS_RUNNING:
+      return "BULK_EXPORT_STATUS_RUNNING";
+    case BulkExportStatus.BULK_EXPORT_STATUS_COMPLETED:
+      return "BULK_EXPORT_STATUS_COMPLETED";
+    case BulkExportStatus.BULK_EXPORT_STATUS_FAILED:
+      return "BULK_EXPORT_STATUS_FAILED";
+    case BulkExportStatus.BULK_EXPORT_STATUS_CANCELLED:
+      return "BULK_EXPORT_STATUS_CANCELLED";
+    case BulkExportStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** Completed weeks and days, e.g. 12+3. */
 export interface GestationalAge {
   weeks: number;
@@ -2360,6 +2417,66 @@ export interface ChildWorklistItem {
 /** The worklist, overdue first. */
 export interface ListChildWorklistResponse {
   items: ChildWorklistItem[];
+}
+
+export interface StartBulkExportRequest {
+  /** '' for a system-level export, else the county code of the Group. */
+  county: string;
+  /** FHIR resource types; empty means every type this server exports. */
+  resourceTypes: string[];
+  /** Only records changed after this time (FHIR _since); unset for all. */
+  since?:
+    | Date
+    | undefined;
+  /** The kick-off URL as the client sent it (the manifest's `request`). */
+  requestUrl: string;
+}
+
+export interface StartBulkExportResponse {
+  jobId: string;
+}
+
+export interface GetBulkExportRequest {
+  jobId: string;
+}
+
+export interface BulkExportFile {
+  resourceType: string;
+  fileIndex: number;
+  count: number;
+}
+
+export interface GetBulkExportResponse {
+  jobId: string;
+  status: BulkExportStatus;
+  transactionTime?: Date | undefined;
+  requestUrl: string;
+  /** Patients written so far and to write, for X-Progress. */
+  patientsDone: number;
+  patientsTotal: number;
+  files: BulkExportFile[];
+  error: string;
+  expiresAt?: Date | undefined;
+}
+
+export interface CancelBulkExportRequest {
+  jobId: string;
+}
+
+export interface CancelBulkExportResponse {
+}
+
+export interface ReadBulkExportFileRequest {
+  jobId: string;
+  resourceType: string;
+  fileIndex: number;
+  partIndex: number;
+}
+
+export interface ReadBulkExportFileResponse {
+  ndjson: string;
+  /** Whether another part follows. */
+  more: boolean;
 }
 
 function createBaseGestationalAge(): GestationalAge {
@@ -21442,6 +21559,962 @@ export const ListChildWorklistResponse: MessageFns<ListChildWorklistResponse> = 
   },
 };
 
+function createBaseStartBulkExportRequest(): StartBulkExportRequest {
+  return { county: "", resourceTypes: [], since: undefined, requestUrl: "" };
+}
+
+export const StartBulkExportRequest: MessageFns<StartBulkExportRequest> = {
+  encode(message: StartBulkExportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.county !== "") {
+      writer.uint32(10).string(message.county);
+    }
+    for (const v of message.resourceTypes) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(26).fork()).join();
+    }
+    if (message.requestUrl !== "") {
+      writer.uint32(34).string(message.requestUrl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartBulkExportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartBulkExportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceTypes.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestUrl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartBulkExportRequest {
+    return {
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      resourceTypes: globalThis.Array.isArray(object?.resourceTypes)
+        ? object.resourceTypes.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.resource_types)
+        ? object.resource_types.map((e: any) => globalThis.String(e))
+        : [],
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      requestUrl: isSet(object.requestUrl)
+        ? globalThis.String(object.requestUrl)
+        : isSet(object.request_url)
+        ? globalThis.String(object.request_url)
+        : "",
+    };
+  },
+
+  toJSON(message: StartBulkExportRequest): unknown {
+    const obj: any = {};
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.resourceTypes?.length) {
+      obj.resourceTypes = message.resourceTypes;
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.requestUrl !== "") {
+      obj.requestUrl = message.requestUrl;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartBulkExportRequest>): StartBulkExportRequest {
+    return StartBulkExportRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartBulkExportRequest>): StartBulkExportRequest {
+    const message = createBaseStartBulkExportRequest();
+    message.county = object.county ?? "";
+    message.resourceTypes = object.resourceTypes?.map((e) => e) || [];
+    message.since = object.since ?? undefined;
+    message.requestUrl = object.requestUrl ?? "";
+    return message;
+  },
+};
+
+function createBaseStartBulkExportResponse(): StartBulkExportResponse {
+  return { jobId: "" };
+}
+
+export const StartBulkExportResponse: MessageFns<StartBulkExportResponse> = {
+  encode(message: StartBulkExportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StartBulkExportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStartBulkExportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StartBulkExportResponse {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+    };
+  },
+
+  toJSON(message: StartBulkExportResponse): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StartBulkExportResponse>): StartBulkExportResponse {
+    return StartBulkExportResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StartBulkExportResponse>): StartBulkExportResponse {
+    const message = createBaseStartBulkExportResponse();
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetBulkExportRequest(): GetBulkExportRequest {
+  return { jobId: "" };
+}
+
+export const GetBulkExportRequest: MessageFns<GetBulkExportRequest> = {
+  encode(message: GetBulkExportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBulkExportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBulkExportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetBulkExportRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetBulkExportRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBulkExportRequest>): GetBulkExportRequest {
+    return GetBulkExportRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetBulkExportRequest>): GetBulkExportRequest {
+    const message = createBaseGetBulkExportRequest();
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseBulkExportFile(): BulkExportFile {
+  return { resourceType: "", fileIndex: 0, count: 0 };
+}
+
+export const BulkExportFile: MessageFns<BulkExportFile> = {
+  encode(message: BulkExportFile, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceType !== "") {
+      writer.uint32(10).string(message.resourceType);
+    }
+    if (message.fileIndex !== 0) {
+      writer.uint32(16).int32(message.fileIndex);
+    }
+    if (message.count !== 0) {
+      writer.uint32(24).int32(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BulkExportFile {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBulkExportFile();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceType = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.fileIndex = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BulkExportFile {
+    return {
+      resourceType: isSet(object.resourceType)
+        ? globalThis.String(object.resourceType)
+        : isSet(object.resource_type)
+        ? globalThis.String(object.resource_type)
+        : "",
+      fileIndex: isSet(object.fileIndex)
+        ? globalThis.Number(object.fileIndex)
+        : isSet(object.file_index)
+        ? globalThis.Number(object.file_index)
+        : 0,
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+    };
+  },
+
+  toJSON(message: BulkExportFile): unknown {
+    const obj: any = {};
+    if (message.resourceType !== "") {
+      obj.resourceType = message.resourceType;
+    }
+    if (message.fileIndex !== 0) {
+      obj.fileIndex = Math.round(message.fileIndex);
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BulkExportFile>): BulkExportFile {
+    return BulkExportFile.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BulkExportFile>): BulkExportFile {
+    const message = createBaseBulkExportFile();
+    message.resourceType = object.resourceType ?? "";
+    message.fileIndex = object.fileIndex ?? 0;
+    message.count = object.count ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetBulkExportResponse(): GetBulkExportResponse {
+  return {
+    jobId: "",
+    status: 0,
+    transactionTime: undefined,
+    requestUrl: "",
+    patientsDone: 0,
+    patientsTotal: 0,
+    files: [],
+    error: "",
+    expiresAt: undefined,
+  };
+}
+
+export const GetBulkExportResponse: MessageFns<GetBulkExportResponse> = {
+  encode(message: GetBulkExportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.transactionTime !== undefined) {
+      Timestamp.encode(toTimestamp(message.transactionTime), writer.uint32(26).fork()).join();
+    }
+    if (message.requestUrl !== "") {
+      writer.uint32(34).string(message.requestUrl);
+    }
+    if (message.patientsDone !== 0) {
+      writer.uint32(40).int32(message.patientsDone);
+    }
+    if (message.patientsTotal !== 0) {
+      writer.uint32(48).int32(message.patientsTotal);
+    }
+    for (const v of message.files) {
+      BulkExportFile.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.error !== "") {
+      writer.uint32(66).string(message.error);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetBulkExportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetBulkExportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.transactionTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.requestUrl = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.patientsDone = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.patientsTotal = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.files.push(BulkExportFile.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetBulkExportResponse {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      status: isSet(object.status) ? bulkExportStatusFromJSON(object.status) : 0,
+      transactionTime: isSet(object.transactionTime)
+        ? fromJsonTimestamp(object.transactionTime)
+        : isSet(object.transaction_time)
+        ? fromJsonTimestamp(object.transaction_time)
+        : undefined,
+      requestUrl: isSet(object.requestUrl)
+        ? globalThis.String(object.requestUrl)
+        : isSet(object.request_url)
+        ? globalThis.String(object.request_url)
+        : "",
+      patientsDone: isSet(object.patientsDone)
+        ? globalThis.Number(object.patientsDone)
+        : isSet(object.patients_done)
+        ? globalThis.Number(object.patients_done)
+        : 0,
+      patientsTotal: isSet(object.patientsTotal)
+        ? globalThis.Number(object.patientsTotal)
+        : isSet(object.patients_total)
+        ? globalThis.Number(object.patients_total)
+        : 0,
+      files: globalThis.Array.isArray(object?.files)
+        ? object.files.map((e: any) => BulkExportFile.fromJSON(e))
+        : [],
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetBulkExportResponse): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.status !== 0) {
+      obj.status = bulkExportStatusToJSON(message.status);
+    }
+    if (message.transactionTime !== undefined) {
+      obj.transactionTime = message.transactionTime.toISOString();
+    }
+    if (message.requestUrl !== "") {
+      obj.requestUrl = message.requestUrl;
+    }
+    if (message.patientsDone !== 0) {
+      obj.patientsDone = Math.round(message.patientsDone);
+    }
+    if (message.patientsTotal !== 0) {
+      obj.patientsTotal = Math.round(message.patientsTotal);
+    }
+    if (message.files?.length) {
+      obj.files = message.files.map((e) => BulkExportFile.toJSON(e));
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetBulkExportResponse>): GetBulkExportResponse {
+    return GetBulkExportResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetBulkExportResponse>): GetBulkExportResponse {
+    const message = createBaseGetBulkExportResponse();
+    message.jobId = object.jobId ?? "";
+    message.status = object.status ?? 0;
+    message.transactionTime = object.transactionTime ?? undefined;
+    message.requestUrl = object.requestUrl ?? "";
+    message.patientsDone = object.patientsDone ?? 0;
+    message.patientsTotal = object.patientsTotal ?? 0;
+    message.files = object.files?.map((e) => BulkExportFile.fromPartial(e)) || [];
+    message.error = object.error ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCancelBulkExportRequest(): CancelBulkExportRequest {
+  return { jobId: "" };
+}
+
+export const CancelBulkExportRequest: MessageFns<CancelBulkExportRequest> = {
+  encode(message: CancelBulkExportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelBulkExportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelBulkExportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelBulkExportRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CancelBulkExportRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelBulkExportRequest>): CancelBulkExportRequest {
+    return CancelBulkExportRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelBulkExportRequest>): CancelBulkExportRequest {
+    const message = createBaseCancelBulkExportRequest();
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelBulkExportResponse(): CancelBulkExportResponse {
+  return {};
+}
+
+export const CancelBulkExportResponse: MessageFns<CancelBulkExportResponse> = {
+  encode(_: CancelBulkExportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelBulkExportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelBulkExportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CancelBulkExportResponse {
+    return {};
+  },
+
+  toJSON(_: CancelBulkExportResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelBulkExportResponse>): CancelBulkExportResponse {
+    return CancelBulkExportResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<CancelBulkExportResponse>): CancelBulkExportResponse {
+    const message = createBaseCancelBulkExportResponse();
+    return message;
+  },
+};
+
+function createBaseReadBulkExportFileRequest(): ReadBulkExportFileRequest {
+  return { jobId: "", resourceType: "", fileIndex: 0, partIndex: 0 };
+}
+
+export const ReadBulkExportFileRequest: MessageFns<ReadBulkExportFileRequest> = {
+  encode(message: ReadBulkExportFileRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.resourceType !== "") {
+      writer.uint32(18).string(message.resourceType);
+    }
+    if (message.fileIndex !== 0) {
+      writer.uint32(24).int32(message.fileIndex);
+    }
+    if (message.partIndex !== 0) {
+      writer.uint32(32).int32(message.partIndex);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadBulkExportFileRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadBulkExportFileRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.resourceType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fileIndex = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.partIndex = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadBulkExportFileRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      resourceType: isSet(object.resourceType)
+        ? globalThis.String(object.resourceType)
+        : isSet(object.resource_type)
+        ? globalThis.String(object.resource_type)
+        : "",
+      fileIndex: isSet(object.fileIndex)
+        ? globalThis.Number(object.fileIndex)
+        : isSet(object.file_index)
+        ? globalThis.Number(object.file_index)
+        : 0,
+      partIndex: isSet(object.partIndex)
+        ? globalThis.Number(object.partIndex)
+        : isSet(object.part_index)
+        ? globalThis.Number(object.part_index)
+        : 0,
+    };
+  },
+
+  toJSON(message: ReadBulkExportFileRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.resourceType !== "") {
+      obj.resourceType = message.resourceType;
+    }
+    if (message.fileIndex !== 0) {
+      obj.fileIndex = Math.round(message.fileIndex);
+    }
+    if (message.partIndex !== 0) {
+      obj.partIndex = Math.round(message.partIndex);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadBulkExportFileRequest>): ReadBulkExportFileRequest {
+    return ReadBulkExportFileRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadBulkExportFileRequest>): ReadBulkExportFileRequest {
+    const message = createBaseReadBulkExportFileRequest();
+    message.jobId = object.jobId ?? "";
+    message.resourceType = object.resourceType ?? "";
+    message.fileIndex = object.fileIndex ?? 0;
+    message.partIndex = object.partIndex ?? 0;
+    return message;
+  },
+};
+
+function createBaseReadBulkExportFileResponse(): ReadBulkExportFileResponse {
+  return { ndjson: "", more: false };
+}
+
+export const ReadBulkExportFileResponse: MessageFns<ReadBulkExportFileResponse> = {
+  encode(message: ReadBulkExportFileResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ndjson !== "") {
+      writer.uint32(10).string(message.ndjson);
+    }
+    if (message.more !== false) {
+      writer.uint32(16).bool(message.more);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReadBulkExportFileResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReadBulkExportFileResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ndjson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.more = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReadBulkExportFileResponse {
+    return {
+      ndjson: isSet(object.ndjson) ? globalThis.String(object.ndjson) : "",
+      more: isSet(object.more) ? globalThis.Boolean(object.more) : false,
+    };
+  },
+
+  toJSON(message: ReadBulkExportFileResponse): unknown {
+    const obj: any = {};
+    if (message.ndjson !== "") {
+      obj.ndjson = message.ndjson;
+    }
+    if (message.more !== false) {
+      obj.more = message.more;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReadBulkExportFileResponse>): ReadBulkExportFileResponse {
+    return ReadBulkExportFileResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReadBulkExportFileResponse>): ReadBulkExportFileResponse {
+    const message = createBaseReadBulkExportFileResponse();
+    message.ndjson = object.ndjson ?? "";
+    message.more = object.more ?? false;
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -21863,6 +22936,57 @@ export const RecordsServiceService = {
       Buffer.from(ImportRecordsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ImportRecordsResponse => ImportRecordsResponse.decode(value),
   },
+  /**
+   * FHIR Bulk Data $export (issue 24 §2), behind the gateway's hand-written /fhir/R4 routes (no HTTP annotation:
+   * the kick-off, status and download follow the Bulk Data spec, not this API's JSON). Who may export:
+   * services/common/src/auth/policy.ts canExportBulk. Kick-off is idempotent under the caller's Idempotency-Key.
+   */
+  startBulkExport: {
+    path: "/mch.records.v1.RecordsService/StartBulkExport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: StartBulkExportRequest): Buffer =>
+      Buffer.from(StartBulkExportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StartBulkExportRequest => StartBulkExportRequest.decode(value),
+    responseSerialize: (value: StartBulkExportResponse): Buffer =>
+      Buffer.from(StartBulkExportResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StartBulkExportResponse => StartBulkExportResponse.decode(value),
+  },
+  /** The job's state for its status URL: the client that started it only. */
+  getBulkExport: {
+    path: "/mch.records.v1.RecordsService/GetBulkExport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetBulkExportRequest): Buffer => Buffer.from(GetBulkExportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetBulkExportRequest => GetBulkExportRequest.decode(value),
+    responseSerialize: (value: GetBulkExportResponse): Buffer =>
+      Buffer.from(GetBulkExportResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetBulkExportResponse => GetBulkExportResponse.decode(value),
+  },
+  /** Cancels a queued or running job, or deletes a finished one's files. */
+  cancelBulkExport: {
+    path: "/mch.records.v1.RecordsService/CancelBulkExport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelBulkExportRequest): Buffer =>
+      Buffer.from(CancelBulkExportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelBulkExportRequest => CancelBulkExportRequest.decode(value),
+    responseSerialize: (value: CancelBulkExportResponse): Buffer =>
+      Buffer.from(CancelBulkExportResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelBulkExportResponse => CancelBulkExportResponse.decode(value),
+  },
+  /** One part of one NDJSON file of a completed job (a download reads the parts in order). */
+  readBulkExportFile: {
+    path: "/mch.records.v1.RecordsService/ReadBulkExportFile" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReadBulkExportFileRequest): Buffer =>
+      Buffer.from(ReadBulkExportFileRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReadBulkExportFileRequest => ReadBulkExportFileRequest.decode(value),
+    responseSerialize: (value: ReadBulkExportFileResponse): Buffer =>
+      Buffer.from(ReadBulkExportFileResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReadBulkExportFileResponse => ReadBulkExportFileResponse.decode(value),
+  },
 } as const;
 
 export interface RecordsServiceServer extends UntypedServiceImplementation {
@@ -21978,6 +23102,18 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
    * admins; idempotent under its key; a patient who already has a record is skipped.
    */
   importRecords: handleUnaryCall<ImportRecordsRequest, ImportRecordsResponse>;
+  /**
+   * FHIR Bulk Data $export (issue 24 §2), behind the gateway's hand-written /fhir/R4 routes (no HTTP annotation:
+   * the kick-off, status and download follow the Bulk Data spec, not this API's JSON). Who may export:
+   * services/common/src/auth/policy.ts canExportBulk. Kick-off is idempotent under the caller's Idempotency-Key.
+   */
+  startBulkExport: handleUnaryCall<StartBulkExportRequest, StartBulkExportResponse>;
+  /** The job's state for its status URL: the client that started it only. */
+  getBulkExport: handleUnaryCall<GetBulkExportRequest, GetBulkExportResponse>;
+  /** Cancels a queued or running job, or deletes a finished one's files. */
+  cancelBulkExport: handleUnaryCall<CancelBulkExportRequest, CancelBulkExportResponse>;
+  /** One part of one NDJSON file of a completed job (a download reads the parts in order). */
+  readBulkExportFile: handleUnaryCall<ReadBulkExportFileRequest, ReadBulkExportFileResponse>;
 }
 
 export interface RecordsServiceClient extends Client {
@@ -22526,6 +23662,74 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ImportRecordsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * FHIR Bulk Data $export (issue 24 §2), behind the gateway's hand-written /fhir/R4 routes (no HTTP annotation:
+   * the kick-off, status and download follow the Bulk Data spec, not this API's JSON). Who may export:
+   * services/common/src/auth/policy.ts canExportBulk. Kick-off is idempotent under the caller's Idempotency-Key.
+   */
+  startBulkExport(
+    request: StartBulkExportRequest,
+    callback: (error: ServiceError | null, response: StartBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  startBulkExport(
+    request: StartBulkExportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StartBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  startBulkExport(
+    request: StartBulkExportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StartBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  /** The job's state for its status URL: the client that started it only. */
+  getBulkExport(
+    request: GetBulkExportRequest,
+    callback: (error: ServiceError | null, response: GetBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  getBulkExport(
+    request: GetBulkExportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  getBulkExport(
+    request: GetBulkExportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  /** Cancels a queued or running job, or deletes a finished one's files. */
+  cancelBulkExport(
+    request: CancelBulkExportRequest,
+    callback: (error: ServiceError | null, response: CancelBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  cancelBulkExport(
+    request: CancelBulkExportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  cancelBulkExport(
+    request: CancelBulkExportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelBulkExportResponse) => void,
+  ): ClientUnaryCall;
+  /** One part of one NDJSON file of a completed job (a download reads the parts in order). */
+  readBulkExportFile(
+    request: ReadBulkExportFileRequest,
+    callback: (error: ServiceError | null, response: ReadBulkExportFileResponse) => void,
+  ): ClientUnaryCall;
+  readBulkExportFile(
+    request: ReadBulkExportFileRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReadBulkExportFileResponse) => void,
+  ): ClientUnaryCall;
+  readBulkExportFile(
+    request: ReadBulkExportFileRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReadBulkExportFileResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -1,7 +1,7 @@
 // Patient from the master patient index's view (identity's GetPatient/SearchPatients answer, already masked for the
 // reader): the MPI id, the resident ID and the birth certificate number as identifiers, name, sex, birth date.
 import type { Identifier, Patient as FhirPatient } from '@medplum/fhirtypes';
-import { Sex, type Patient } from '../../../common/src/gen/mch/identity/v1/identity';
+import { Sex, type Patient } from '../gen/mch/identity/v1/identity';
 import { IDENTIFIER_SYSTEMS, SYSTEMS } from './canonical';
 
 const MASKED = /\*/;

@@ -1,7 +1,7 @@
 // Immunization for each vaccine dose: the project's product code always, the CVX code where one names the same vaccine
 // (terminology.ts says which), the dose number, lot and the institution that gave it.
 import type { Immunization } from '@medplum/fhirtypes';
-import type { Immunization as RecordImmunization } from '../../../common/src/gen/mch/records/v1/records';
+import type { Immunization as RecordImmunization } from '../gen/mch/records/v1/records';
 import { entryResourceId } from './ids';
 import { entryIdentifier, institutionReference, patientReference } from './references';
 import { coding, projectCoding, VACCINES } from './terminology';

@@ -1,7 +1,7 @@
 // EpisodeOfCare for a pregnancy: from registration to the end of the delivery stay (or the end of the pregnancy),
 // managed by the institution that registered her; high-risk case management (专案管理) is a second type.
 import type { EpisodeOfCare } from '@medplum/fhirtypes';
-import type { Pregnancy } from '../../../common/src/gen/mch/records/v1/records';
+import type { Pregnancy } from '../gen/mch/records/v1/records';
 import { entryResourceId } from './ids';
 import { entryIdentifier, institutionReference, patientReference } from './references';
 import { projectCoding } from './terminology';

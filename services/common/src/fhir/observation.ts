@@ -10,7 +10,7 @@ import {
   type ChildCheck,
   type GrowthMeasurement,
   type PostpartumVisit,
-} from '../../../common/src/gen/mch/records/v1/records';
+} from '../gen/mch/records/v1/records';
 import { SYSTEMS } from './canonical';
 import { visitEncounterId } from './encounter';
 import { entryResourceId } from './ids';

@@ -1,12 +1,7 @@
 // Encounter for each contact the record holds: antenatal visits, the delivery stay, postpartum visits (the home visit
 // after discharge is a home-health encounter) and child health checks (the newborn home visit likewise).
 import type { Encounter } from '@medplum/fhirtypes';
-import type {
-  AntenatalVisit,
-  ChildCheck,
-  Pregnancy,
-  PostpartumVisit,
-} from '../../../common/src/gen/mch/records/v1/records';
+import type { AntenatalVisit, ChildCheck, Pregnancy, PostpartumVisit } from '../gen/mch/records/v1/records';
 import { SYSTEMS } from './canonical';
 import { episodeOfCareId } from './episode-of-care';
 import { entryResourceId } from './ids';

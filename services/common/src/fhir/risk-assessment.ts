@@ -3,7 +3,7 @@
 // clinician's reason as a note. What the records service withheld from this reader (purple, sensitive rules, the
 // reason beside them) is not in the record, so it is not here either.
 import type { CodeableConcept, RiskAssessment, RiskAssessmentPrediction } from '@medplum/fhirtypes';
-import type { Pregnancy, RiskAssessment as RecordRiskAssessment } from '../../../common/src/gen/mch/records/v1/records';
+import type { Pregnancy, RiskAssessment as RecordRiskAssessment } from '../gen/mch/records/v1/records';
 import { episodeOfCareId } from './episode-of-care';
 import { entryResourceId } from './ids';
 import { entryIdentifier, patientReference, staffReference, withheldMeta } from './references';

@@ -1,7 +1,7 @@
 // The FHIR resources of one patient's record as the records service answered it for this reader, by resource type,
 // each with the dates a `date` search compares. Only the mappers' output: nothing is read or withheld here.
 import type { EpisodeOfCare, Encounter, Immunization, Observation, RiskAssessment } from '@medplum/fhirtypes';
-import type { PatientRecord } from '../../../common/src/gen/mch/records/v1/records';
+import type { PatientRecord } from '../gen/mch/records/v1/records';
 import { toEpisodeOfCare } from './episode-of-care';
 import { antenatalVisitEncounter, childCheckEncounter, deliveryEncounter, postpartumVisitEncounter } from './encounter';
 import { toImmunization } from './immunization';
