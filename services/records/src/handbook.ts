@@ -2,6 +2,8 @@
 // date against what was done. Pure: the caller loads the rows.
 import { HandbookItem, HandbookSection } from '../../common/src/gen/mch/records/v1/records';
 import {
+  antenatalScheduleFor,
+  CONTENT_SERVICE_PREFIX,
   ChildFacts,
   evaluateSchedule,
   ItemState,
@@ -72,6 +74,17 @@ export function childHealthVisits(
   ];
 }
 
+/** What counts for an antenatal schedule: each visit, and each content item (test) recorded as done at it. */
+export function antenatalVisits(visits: readonly Pick<VisitRow, 'visit_date' | 'content_done'>[]): VisitRecord[] {
+  return visits.flatMap((visit) => [
+    { service: 'antenatal-visit', date: visit.visit_date },
+    ...(visit.content_done ?? []).map((content) => ({
+      service: `${CONTENT_SERVICE_PREFIX}${content}`,
+      date: visit.visit_date,
+    })),
+  ]);
+}
+
 export interface HandbookInput {
   readonly today: string;
   /** Her latest pregnancy, if any, with its visits, delivery and postpartum visits. */
@@ -99,18 +112,15 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
   const { today } = input;
   if (input.pregnancy) {
     const { row, visits, delivery } = input.pregnancy;
-    const antenatal = scheduleInForce(reference.schedules, 'cn-bphs-antenatal', row.registered_on);
-    const anchors: ScheduleAnchors = { edd: row.edd, ...(delivery ? { delivery: delivery.delivery_date } : {}) };
-    sections.push(
-      section(
-        'pregnancy',
-        antenatal,
-        anchors,
-        { visits: visits.map((visit) => ({ service: 'antenatal-visit', date: visit.visit_date })) },
-        today,
-        row.id,
-      ),
+    // The registering institution's schedule: the basic public health one, or the 2018 guideline's (#25 §3).
+    const antenatal = antenatalScheduleFor(
+      reference.schedules,
+      reference.antenatalAssignments,
+      row.registered_at,
+      row.registered_on,
     );
+    const anchors: ScheduleAnchors = { edd: row.edd, ...(delivery ? { delivery: delivery.delivery_date } : {}) };
+    sections.push(section('pregnancy', antenatal, anchors, { visits: antenatalVisits(visits) }, today, row.id));
     if (delivery) {
       const postpartum = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', delivery.delivery_date);
       const postpartumAnchors: ScheduleAnchors = {

@@ -8,11 +8,14 @@ import { DeathCauseGroups, parseDeathCauseGroups } from './death-reports';
 import { parseLmsTable, GrowthStandards, WHO_TABLE_FILES, WhoTableName, LmsTable } from './growth/tables';
 import { parseRiskRuleSet, riskRuleSetCatalogue, RiskRuleSetCatalogue } from './risk/rule-set';
 import { parseSchedule, scheduleCatalogue, ScheduleCatalogue } from './schedules/schedule';
+import { AntenatalAssignments, parseAntenatalAssignments } from './schedules/antenatal-assignment';
 
 export interface RecordsReferenceData {
   readonly riskRuleSets: RiskRuleSetCatalogue;
   readonly growthStandards: GrowthStandards;
   readonly schedules: ScheduleCatalogue;
+  /** Which antenatal schedule each institution follows (#25 §3). */
+  readonly antenatalAssignments: AntenatalAssignments;
 }
 
 /** `services/records/data` of this checkout (works from src and from dist). */
@@ -22,10 +25,17 @@ export function defaultRecordsDataDir(): string {
 
 /** Reads and validates every reference file under `dataDir`; a bad file fails here, naming itself. */
 export function loadRecordsReferenceData(dataDir: string): RecordsReferenceData {
+  const schedules = loadSchedules(path.join(dataDir, 'schedules'));
+  const assignments = path.join(dataDir, 'antenatal-schedule-assignments.json');
   return {
     riskRuleSets: loadRiskRuleSets(path.join(dataDir, 'risk-rules')),
     growthStandards: loadGrowthStandards(path.join(dataDir, 'who-growth')),
-    schedules: loadSchedules(path.join(dataDir, 'schedules')),
+    schedules,
+    antenatalAssignments: parseAntenatalAssignments(
+      path.relative(dataDir, assignments),
+      readFileSync(assignments, 'utf8'),
+      schedules,
+    ),
   };
 }
 
