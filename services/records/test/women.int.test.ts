@@ -88,7 +88,7 @@ describe('re-grading grades confirmed under the old rules (#25 §2)', () => {
     });
     expect(risk.regradeProposal.ruleIds).toContain('severe-gestational-hypertension');
     // The confirmed assessment keeps its colour and reasons.
-    const assessment = after.pregnancies[0].assessments.find((a: { id: string }) => a.id === graded.assessment.id);
+    const assessment = after.pregnancies[0].riskAssessments.find((a: { id: string }) => a.id === graded.assessment.id);
     expect(assessment.colour).toBe('red');
     const history = await ok(call('lufeng.clinician', 'GET', `/v1/patients/${motherId}/record/history?pageSize=5`));
     expect(history.versions[0]).toMatchObject({ change: 'risk.regrade-proposal', authorId: 'system:regrade' });

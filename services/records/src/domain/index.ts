@@ -18,3 +18,4 @@ export * from './schedules/gestation';
 export * from './record-inputs';
 export * from './entry-inputs';
 export * from './death-reports';
+export * from './mental-health/epds';
