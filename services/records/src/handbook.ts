@@ -3,6 +3,7 @@
 import { HandbookItem, HandbookSection } from '../../common/src/gen/mch/records/v1/records';
 import {
   antenatalScheduleFor,
+  caseManagementFollowUp,
   CONTENT_SERVICE_PREFIX,
   ChildFacts,
   evaluateSchedule,
@@ -120,7 +121,29 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
       row.registered_on,
     );
     const anchors: ScheduleAnchors = { edd: row.edd, ...(delivery ? { delivery: delivery.delivery_date } : {}) };
-    sections.push(section('pregnancy', antenatal, anchors, { visits: antenatalVisits(visits) }, today, row.id));
+    const pregnancySection = section(
+      'pregnancy',
+      antenatal,
+      anchors,
+      { visits: antenatalVisits(visits) },
+      today,
+      row.id,
+    );
+    // Under 专案管理 (orange, red, purple) the next visit is due within her colour's interval.
+    const followUp = caseManagementFollowUp(
+      reference.caseManagement,
+      {
+        inCaseManagement: row.in_case_management,
+        colours: [row.risk_colour, ...row.risk_beside],
+        gradedOn: row.risk_graded_at ? new Date(row.risk_graded_at).toISOString().slice(0, 10) : undefined,
+        visitDates: visits.map((visit) => visit.visit_date),
+        delivered: delivery !== undefined,
+      },
+      today,
+    );
+    sections.push(
+      followUp ? { ...pregnancySection, items: [...pregnancySection.items, item(followUp)] } : pregnancySection,
+    );
     if (delivery) {
       const postpartum = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', delivery.delivery_date);
       const postpartumAnchors: ScheduleAnchors = {

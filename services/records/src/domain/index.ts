@@ -12,6 +12,7 @@ export * from './growth/tables';
 export * from './growth/indicators';
 export * from './schedules/schedule';
 export * from './schedules/antenatal-assignment';
+export * from './schedules/case-management';
 export * from './schedules/engine';
 export * from './schedules/child-facts';
 export * from './schedules/gestation';

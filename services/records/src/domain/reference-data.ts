@@ -9,6 +9,7 @@ import { parseLmsTable, GrowthStandards, WHO_TABLE_FILES, WhoTableName, LmsTable
 import { parseRiskRuleSet, riskRuleSetCatalogue, RiskRuleSetCatalogue } from './risk/rule-set';
 import { parseSchedule, scheduleCatalogue, ScheduleCatalogue } from './schedules/schedule';
 import { AntenatalAssignments, parseAntenatalAssignments } from './schedules/antenatal-assignment';
+import { CaseManagementIntervals, parseCaseManagementIntervals } from './schedules/case-management';
 
 export interface RecordsReferenceData {
   readonly riskRuleSets: RiskRuleSetCatalogue;
@@ -16,6 +17,8 @@ export interface RecordsReferenceData {
   readonly schedules: ScheduleCatalogue;
   /** Which antenatal schedule each institution follows (#25 §3). */
   readonly antenatalAssignments: AntenatalAssignments;
+  /** The extra visits of high-risk case management (#25 §3). */
+  readonly caseManagement: CaseManagementIntervals;
 }
 
 /** `services/records/data` of this checkout (works from src and from dist). */
@@ -35,6 +38,10 @@ export function loadRecordsReferenceData(dataDir: string): RecordsReferenceData 
       path.relative(dataDir, assignments),
       readFileSync(assignments, 'utf8'),
       schedules,
+    ),
+    caseManagement: parseCaseManagementIntervals(
+      'case-management-follow-up.json',
+      readFileSync(path.join(dataDir, 'case-management-follow-up.json'), 'utf8'),
     ),
   };
 }
