@@ -14,6 +14,7 @@ import {
   scheduleForChild,
   ScheduleProgress,
   scheduleInForce,
+  todayInChina,
   VisitRecord,
 } from './domain';
 import type {
@@ -135,7 +136,8 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
       {
         inCaseManagement: row.in_case_management,
         colours: [row.risk_colour, ...row.risk_beside],
-        gradedOn: row.risk_graded_at ? new Date(row.risk_graded_at).toISOString().slice(0, 10) : undefined,
+        // The grading is a contact too; its date is China's calendar date, as every date of the record.
+        gradedOn: row.risk_graded_at ? todayInChina(new Date(row.risk_graded_at)) : undefined,
         visitDates: visits.map((visit) => visit.visit_date),
         delivered: delivery !== undefined,
       },

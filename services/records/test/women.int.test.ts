@@ -7,7 +7,7 @@ import { Database } from '../../common/src/pg/database';
 import { findRiskRuleSet, defaultRecordsDataDir, loadRiskRuleSets } from '../src/domain';
 import { proposeRegrades } from '../src/regrade';
 import { RecordsRepository } from '../src/repository';
-import { call, daysBefore, fieldsOf, loginAll, newMother, ok, platform, recordOf } from './support';
+import { call, daysBefore, fieldsOf, loginAll, newMother, ok, platform, recordOf, today } from './support';
 
 const ruleSet = findRiskRuleSet(loadRiskRuleSets(`${defaultRecordsDataDir()}/risk-rules`), 'cn-2017-five-colour');
 let db: Database;
@@ -110,6 +110,17 @@ describe('re-grading grades confirmed under the old rules (#25 §2)', () => {
       [pregnancyId],
     );
     expect(rows).toEqual([{ resolved_by: body.assessment.id }]);
+    // Orange puts her under 专案管理: her next visit is due within 14 days of her last contact, the grade today.
+    const handbook = await ok(call('lufeng.clinician', 'GET', `/v1/patients/${motherId}/handbook`));
+    const followUp = handbook.sections
+      .find((s: { kind: string }) => s.kind === 'pregnancy')
+      .items.find((i: { itemId: string }) => i.itemId === 'case-management-follow-up');
+    expect(followUp).toMatchObject({
+      status: 'open',
+      opensOn: today,
+      dueOn: daysBefore(-14),
+      overdueOn: daysBefore(-15),
+    });
     expect(await sweep()).toEqual({ examined: 1, proposed: 0 });
   });
 });
