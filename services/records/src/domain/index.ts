@@ -20,3 +20,5 @@ export * from './record-inputs';
 export * from './entry-inputs';
 export * from './death-reports';
 export * from './mental-health/epds';
+export * from './death-reviews';
+export * from './near-miss';
