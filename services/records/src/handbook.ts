@@ -131,18 +131,20 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
       row.id,
     );
     // Under 专案管理 (orange, red, purple) the next visit is due within her colour's interval.
-    const followUp = caseManagementFollowUp(
-      reference.caseManagement,
-      {
-        inCaseManagement: row.in_case_management,
-        colours: [row.risk_colour, ...row.risk_beside],
-        // The grading is a contact too; its date is China's calendar date, as every date of the record.
-        gradedOn: row.risk_graded_at ? todayInChina(new Date(row.risk_graded_at)) : undefined,
-        visitDates: visits.map((visit) => visit.visit_date),
-        delivered: delivery !== undefined,
-      },
-      today,
-    );
+    const followUp = row.in_case_management
+      ? caseManagementFollowUp(
+          reference.caseManagement,
+          {
+            inCaseManagement: true,
+            colours: [row.risk_colour, ...row.risk_beside],
+            // The grading is a contact too; its date is China's calendar date, as every date of the record.
+            gradedOn: row.risk_graded_at ? todayInChina(new Date(row.risk_graded_at)) : undefined,
+            visitDates: visits.map((visit) => visit.visit_date),
+            delivered: delivery !== undefined,
+          },
+          today,
+        )
+      : undefined;
     sections.push(
       followUp ? { ...pregnancySection, items: [...pregnancySection.items, item(followUp)] } : pregnancySection,
     );
