@@ -2,6 +2,9 @@
 // date against what was done. Pure: the caller loads the rows.
 import { HandbookItem, HandbookSection } from '../../common/src/gen/mch/records/v1/records';
 import {
+  antenatalScheduleFor,
+  caseManagementFollowUp,
+  CONTENT_SERVICE_PREFIX,
   ChildFacts,
   evaluateSchedule,
   ItemState,
@@ -11,6 +14,7 @@ import {
   scheduleForChild,
   ScheduleProgress,
   scheduleInForce,
+  todayInChina,
   VisitRecord,
 } from './domain';
 import type {
@@ -72,6 +76,17 @@ export function childHealthVisits(
   ];
 }
 
+/** What counts for an antenatal schedule: each visit, and each content item (test) recorded as done at it. */
+export function antenatalVisits(visits: readonly Pick<VisitRow, 'visit_date' | 'content_done'>[]): VisitRecord[] {
+  return visits.flatMap((visit) => [
+    { service: 'antenatal-visit', date: visit.visit_date },
+    ...(visit.content_done ?? []).map((content) => ({
+      service: `${CONTENT_SERVICE_PREFIX}${content}`,
+      date: visit.visit_date,
+    })),
+  ]);
+}
+
 export interface HandbookInput {
   readonly today: string;
   /** Her latest pregnancy, if any, with its visits, delivery and postpartum visits. */
@@ -99,17 +114,39 @@ export function handbookSections(reference: RecordsReferenceData, input: Handboo
   const { today } = input;
   if (input.pregnancy) {
     const { row, visits, delivery } = input.pregnancy;
-    const antenatal = scheduleInForce(reference.schedules, 'cn-bphs-antenatal', row.registered_on);
+    // The registering institution's schedule: the basic public health one, or the 2018 guideline's (#25 §3).
+    const antenatal = antenatalScheduleFor(
+      reference.schedules,
+      reference.antenatalAssignments,
+      row.registered_at,
+      row.registered_on,
+    );
     const anchors: ScheduleAnchors = { edd: row.edd, ...(delivery ? { delivery: delivery.delivery_date } : {}) };
+    const pregnancySection = section(
+      'pregnancy',
+      antenatal,
+      anchors,
+      { visits: antenatalVisits(visits) },
+      today,
+      row.id,
+    );
+    // Under 专案管理 (orange, red, purple) the next visit is due within her colour's interval.
+    const followUp = row.in_case_management
+      ? caseManagementFollowUp(
+          reference.caseManagement,
+          {
+            inCaseManagement: true,
+            colours: [row.risk_colour, ...row.risk_beside],
+            // The grading is a contact too; its date is China's calendar date, as every date of the record.
+            gradedOn: row.risk_graded_at ? todayInChina(new Date(row.risk_graded_at)) : undefined,
+            visitDates: visits.map((visit) => visit.visit_date),
+            delivered: delivery !== undefined,
+          },
+          today,
+        )
+      : undefined;
     sections.push(
-      section(
-        'pregnancy',
-        antenatal,
-        anchors,
-        { visits: visits.map((visit) => ({ service: 'antenatal-visit', date: visit.visit_date })) },
-        today,
-        row.id,
-      ),
+      followUp ? { ...pregnancySection, items: [...pregnancySection.items, item(followUp)] } : pregnancySection,
     );
     if (delivery) {
       const postpartum = scheduleInForce(reference.schedules, 'cn-bphs-postpartum', delivery.delivery_date);

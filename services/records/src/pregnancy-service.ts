@@ -7,6 +7,7 @@ import {
   AbortedError,
   AlreadyExistsError,
   FailedPreconditionError,
+  FieldViolation,
   InvalidArgumentError,
 } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
@@ -45,6 +46,9 @@ import {
   scheduleInForce,
   screenForGrading,
   todayInChina,
+  antenatalScheduleFor,
+  contentItemIds,
+  Schedule,
 } from './domain';
 import type { IdentityClient } from './identity-client';
 import type { PatientObjects } from './object-store-client';
@@ -62,7 +66,7 @@ import {
   toVisit,
 } from './views';
 
-function visitPicture(
+export function visitPicture(
   pregnancy: PregnancyRow,
   visits: readonly Omit<VisitRow, 'id'>[],
 ): ReturnType<typeof pregnancyPicture> {
@@ -88,6 +92,23 @@ function visitPicture(
       })),
     })),
   );
+}
+
+/** Content items done at a visit: each an item of her antenatal schedule, once (400 naming `contentDone[i]`). */
+function checkContentDone(codes: readonly string[], schedule: Schedule): string[] {
+  const known = new Set(contentItemIds(schedule));
+  const violations: FieldViolation[] = [];
+  codes.forEach((code, index) => {
+    if (!known.has(code))
+      violations.push({
+        field: `contentDone[${index}]`,
+        description: `"${code}" is not a content item of ${schedule.id} (items: ${[...known].join(', ') || 'none'})`,
+      });
+    else if (codes.indexOf(code) !== index)
+      violations.push({ field: `contentDone[${index}]`, description: `"${code}" is given twice` });
+  });
+  if (violations.length > 0) throw new InvalidArgumentError(violations);
+  return [...codes];
 }
 
 const sameGrade = (a: RiskGrade, b: RiskGrade): boolean =>
@@ -246,6 +267,15 @@ export class PregnancyService {
       { lmp: known.lmp, active: known.status === 'active' },
       todayInChina(),
     );
+    const contentDone = checkContentDone(
+      request.contentDone,
+      antenatalScheduleFor(
+        this.access.reference.schedules,
+        this.access.reference.antenatalAssignments,
+        known.registered_at,
+        known.registered_on,
+      ),
+    );
     const ruleSet = this.access.ruleSetOn(visit.visitDate);
     return runIdempotent(
       this.db,
@@ -295,6 +325,7 @@ export class PregnancyService {
           screen_positive: false,
           screen_reasons: [],
           record_version: change.version,
+          content_done: contentDone,
         };
         // The screen reads her whole pregnancy with this visit in it.
         const screenAfter = screenForGrading(ruleSet, visitPicture(pregnancy, [...previous, fields]));
@@ -426,6 +457,7 @@ export class PregnancyService {
             screenReasons,
             graded: { colour: confirmed.colour, beside: confirmed.besideColours, inCaseManagement: inCase },
           });
+          await this.repository.resolveRegradeProposals(tx, pregnancyId, assessment.id);
           const previous: RiskGrade = { colour: pregnancy.risk_colour, besideColours: pregnancy.risk_beside };
           if (!sameGrade(previous, confirmed))
             await this.recordGradeChange(tx, pregnancy, previous, confirmed, inCase, assessment.id, ctx);

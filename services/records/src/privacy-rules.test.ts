@@ -106,6 +106,16 @@ function completeRecord(): RecordSnapshot {
         in_case_management: true,
         record_version: 2,
         created_at: at,
+        regrade_proposal: {
+          id: '00000000-0000-4000-8000-0000000000aa',
+          ruleSetId: 'cn-2017-five-colour',
+          confirmedColour: 'red',
+          confirmedBeside: ['purple'],
+          proposedColour: 'orange',
+          proposedBeside: ['purple'],
+          ruleIds: [plainRule.id, sensitiveRule.id],
+          proposedAt: at.toISOString(),
+        },
       },
     ],
     visits: [
@@ -129,6 +139,7 @@ function completeRecord(): RecordSnapshot {
         notes_sensitivity: 'names-sensitive',
         screen_positive: true,
         screen_reasons: [plainRule.id, sensitiveRule.id],
+        content_done: ['ogtt-75g'],
       },
     ],
     assessments: [

@@ -1,6 +1,7 @@
 // SQL for the records schema: record versions (optimistic concurrency), the treating team, pregnancy and child
 // entries, the risk outbox and the high-risk case register.
 import { randomUUID } from 'node:crypto';
+import type { StoredRegradeProposal } from './regrade';
 import { AbortedError, NotFoundError } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import type { Database, PoolClient } from '../../common/src/pg/database';
@@ -38,6 +39,8 @@ export interface PregnancyRow {
   in_case_management: boolean;
   record_version: number;
   created_at: Date;
+  /** The open re-grade proposal (#25 §2), or null. */
+  regrade_proposal: StoredRegradeProposal | null;
 }
 
 export interface LabJson {
@@ -69,6 +72,8 @@ export interface VisitRow {
   screen_positive: boolean;
   screen_reasons: string[];
   record_version: number;
+  /** Content items of her antenatal schedule done at this visit (#25 §3). */
+  content_done: string[];
 }
 
 export interface FiredRuleJson {
@@ -313,10 +318,10 @@ export interface RecordChange {
 // Dates come back as text so that no time zone shifts a calendar date.
 const PREGNANCY_COLUMNS = `id, patient_id, county_code, maternal_birth_date::text, lmp::text, edd::text, dating_method, registered_on::text,
   registered_ga_days, registered_at, registered_by, pre_pregnancy_bmi::text, findings, status, risk_colour, risk_beside, risk_graded_at,
-  screen_positive, screen_reasons, in_case_management, record_version, created_at`;
+  screen_positive, screen_reasons, in_case_management, record_version, created_at, regrade_proposal`;
 const VISIT_COLUMNS = `id, pregnancy_id, patient_id, visit_date::text, ga_days, institution_id, author_id, systolic_bp, diastolic_bp,
   weight_kg::text, fundal_height_cm::text, fetal_heart_rate, proteinuria, haemoglobin::text, platelet_count::text, findings, labs, notes,
-  notes_sensitivity, screen_positive, screen_reasons, record_version`;
+  notes_sensitivity, screen_positive, screen_reasons, record_version, content_done`;
 const ASSESSMENT_COLUMNS = `id, pregnancy_id, patient_id, kind, assessed_on::text, rule_set_id, proposed_colour, proposed_beside, fired_rules,
   unassessed_metrics, colour, beside_colours, overrides_proposal, reason, reason_sensitivity, screen_positive, in_case_management, assessor_id,
   institution_id, record_version, recorded_at`;
@@ -538,6 +543,7 @@ export class RecordsRepository {
       | 'screen_reasons'
       | 'in_case_management'
       | 'created_at'
+      | 'regrade_proposal'
     >,
   ): Promise<PregnancyRow> {
     const { rows } = await tx.query<PregnancyRow>(
@@ -596,7 +602,8 @@ export class RecordsRepository {
   ): Promise<PregnancyRow> {
     const { rows } = status.graded
       ? await tx.query<PregnancyRow>(
-          `UPDATE pregnancies SET screen_positive = $2, screen_reasons = $3, risk_colour = $4, risk_beside = $5, in_case_management = $6, risk_graded_at = now()
+          `UPDATE pregnancies SET screen_positive = $2, screen_reasons = $3, risk_colour = $4, risk_beside = $5, in_case_management = $6, risk_graded_at = now(),
+             regrade_proposal = NULL
            WHERE id = $1 RETURNING ${PREGNANCY_COLUMNS}`,
           [
             pregnancyId,
@@ -621,8 +628,8 @@ export class RecordsRepository {
   async insertVisit(tx: Queryable, row: Omit<VisitRow, 'id'>): Promise<VisitRow> {
     const { rows } = await tx.query<VisitRow>(
       `INSERT INTO antenatal_visits (id, pregnancy_id, patient_id, visit_date, ga_days, institution_id, author_id, systolic_bp, diastolic_bp, weight_kg,
-         fundal_height_cm, fetal_heart_rate, proteinuria, haemoglobin, platelet_count, findings, labs, notes, notes_sensitivity, screen_positive, screen_reasons, record_version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING ${VISIT_COLUMNS}`,
+         fundal_height_cm, fetal_heart_rate, proteinuria, haemoglobin, platelet_count, findings, labs, notes, notes_sensitivity, screen_positive, screen_reasons, record_version, content_done)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23) RETURNING ${VISIT_COLUMNS}`,
       [
         randomUUID(),
         row.pregnancy_id,
@@ -646,9 +653,19 @@ export class RecordsRepository {
         row.screen_positive,
         row.screen_reasons,
         row.record_version,
+        row.content_done,
       ],
     );
     return rows[0] as VisitRow;
+  }
+
+  /** A clinician graded her again: every open re-grade proposal is answered by that grade (#25 §2). */
+  async resolveRegradeProposals(tx: Queryable, pregnancyId: string, assessmentId: string): Promise<void> {
+    await tx.query(
+      `UPDATE risk_regrade_proposals SET resolved_by = $2, resolved_at = now()
+        WHERE pregnancy_id = $1 AND resolved_at IS NULL`,
+      [pregnancyId, assessmentId],
+    );
   }
 
   async visitsOf(pregnancyIds: readonly string[], target: Queryable = this.db.rw): Promise<VisitRow[]> {

@@ -38,6 +38,7 @@ const visit: VisitRow = {
   screen_positive: true,
   screen_reasons: ['twins', 'hiv'],
   record_version: 3,
+  content_done: [],
 };
 
 describe('withholding sensitive entries', () => {

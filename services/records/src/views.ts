@@ -81,6 +81,18 @@ export function toRiskStatus(row: PregnancyRow, visibility: Visibility): RiskSta
     screenReasons: visibleReasons(row.screen_reasons, visibility),
     inCaseManagement: row.in_case_management,
     gradedAt: row.risk_graded_at ?? undefined,
+    regradeProposal: row.regrade_proposal
+      ? {
+          id: row.regrade_proposal.id,
+          ruleSetId: row.regrade_proposal.ruleSetId,
+          confirmedColour: row.regrade_proposal.confirmedColour,
+          confirmedBeside: visibleColours(row.regrade_proposal.confirmedBeside, visibility),
+          proposedColour: row.regrade_proposal.proposedColour,
+          proposedBeside: visibleColours(row.regrade_proposal.proposedBeside, visibility),
+          ruleIds: visibleReasons(row.regrade_proposal.ruleIds, visibility),
+          proposedAt: new Date(row.regrade_proposal.proposedAt),
+        }
+      : undefined,
   };
 }
 
@@ -108,6 +120,7 @@ export function toVisit(row: VisitRow, visibility: Visibility): AntenatalVisit {
     screenPositive: row.screen_positive,
     screenReasons: visibleReasons(row.screen_reasons, visibility),
     textWithheld: textWithheld(row.notes, row.notes_sensitivity, visibility.sensitive),
+    contentDone: [...(row.content_done ?? [])],
   };
 }
 

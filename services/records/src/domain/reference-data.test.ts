@@ -33,6 +33,7 @@ describe('records reference data', () => {
       'cn-bphs-antenatal-2017',
       'cn-bphs-child-health-2017',
       'cn-bphs-postpartum-2017',
+      'cn-cma-antenatal-2018',
       'cn-nip-2021',
       'cn-nip-2025',
       'who-anc-2016',

@@ -16,12 +16,18 @@ import {
   parseNutritionRules,
   parseWarningSigns,
 } from './child-health/programmes';
+import { AntenatalAssignments, parseAntenatalAssignments } from './schedules/antenatal-assignment';
+import { CaseManagementIntervals, parseCaseManagementIntervals } from './schedules/case-management';
 
 export interface RecordsReferenceData {
   readonly riskRuleSets: RiskRuleSetCatalogue;
   readonly growthStandards: GrowthStandards;
   readonly schedules: ScheduleCatalogue;
   readonly childHealth: ChildHealthProgrammes;
+  /** Which antenatal schedule each institution follows (#25 §3). */
+  readonly antenatalAssignments: AntenatalAssignments;
+  /** The extra visits of high-risk case management (#25 §3). */
+  readonly caseManagement: CaseManagementIntervals;
 }
 
 /** `services/records/data` of this checkout (works from src and from dist). */
@@ -31,10 +37,21 @@ export function defaultRecordsDataDir(): string {
 
 /** Reads and validates every reference file under `dataDir`; a bad file fails here, naming itself. */
 export function loadRecordsReferenceData(dataDir: string): RecordsReferenceData {
+  const schedules = loadSchedules(path.join(dataDir, 'schedules'));
+  const assignments = path.join(dataDir, 'antenatal-schedule-assignments.json');
   return {
     riskRuleSets: loadRiskRuleSets(path.join(dataDir, 'risk-rules')),
     growthStandards: loadGrowthStandards(path.join(dataDir, 'who-growth')),
-    schedules: loadSchedules(path.join(dataDir, 'schedules')),
+    schedules,
+    antenatalAssignments: parseAntenatalAssignments(
+      path.relative(dataDir, assignments),
+      readFileSync(assignments, 'utf8'),
+      schedules,
+    ),
+    caseManagement: parseCaseManagementIntervals(
+      'case-management-follow-up.json',
+      readFileSync(path.join(dataDir, 'case-management-follow-up.json'), 'utf8'),
+    ),
     childHealth: loadChildHealthProgrammes(path.join(dataDir, 'child-health')),
   };
 }

@@ -36,6 +36,8 @@ describe('service types', () => {
     expect(mapped.get('cn-nip-2021.json:hepb-2')).toBe('vaccination');
     expect(mapped.get('who-anc-2016.json:contact-1')).toBe('antenatal-check');
     expect(mapped.get('cn-bphs-antenatal-2017.json:first-visit')).toBe('antenatal-check');
+    expect(mapped.get('cn-cma-antenatal-2018.json:check-25-28')).toBe('antenatal-check');
+    expect(mapped.get('cn-cma-antenatal-2018.json:ogtt-75g')).toBe('antenatal-check');
     expect(mapped.get('cn-bphs-child-health-2017.json:check-3-months')).toBe('child-health-check');
     expect(mapped.get('cn-bphs-postpartum-2017.json:check-42-day')).toBe('consultation');
   });

@@ -65,5 +65,7 @@ export function serviceForDueItem(item: {
   readonly vaccine: string;
 }): ServiceCode | undefined {
   if (item.vaccine) return 'vaccination';
+  // A content item of an antenatal schedule (a test such as the 75 g OGTT, records' `content-<id>`) is done at a check.
+  if (item.service.startsWith('content-')) return 'antenatal-check';
   return SERVICE_OF_VISIT[item.service];
 }

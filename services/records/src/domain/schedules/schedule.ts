@@ -45,6 +45,8 @@ export interface VisitItem extends ItemBase {
    * registration and the 16–20 week check).
    */
   readonly match: 'window' | 'first';
+  /** Where a guideline schedule's item comes from, and whether its window was checked against the source text. */
+  readonly provenance?: { readonly source: string; readonly confirmation: Confirmation; readonly evidence: string };
 }
 
 export interface MinimumInterval extends CalendarOffset {
@@ -408,7 +410,21 @@ function parseItem(node: JsonNode, allowedAnchors: readonly Anchor[], earlier: r
           'closes',
           'note',
         ]
-      : ['id', 'label', 'anchor', 'service', 'match', 'opens', 'due', 'overdue', 'closes', 'note'],
+      : [
+          'id',
+          'label',
+          'anchor',
+          'service',
+          'match',
+          'opens',
+          'due',
+          'overdue',
+          'closes',
+          'note',
+          'source',
+          'confirmation',
+          'evidence',
+        ],
   );
   node.optionalField('note')?.string();
   const anchorNode = node.field('anchor');
@@ -431,7 +447,21 @@ function parseItem(node: JsonNode, allowedAnchors: readonly Anchor[], earlier: r
     const matchNode = node.optionalField('match');
     const match = matchNode?.string() ?? 'window';
     if (match !== 'window' && match !== 'first') matchNode?.fail('match must be "window" or "first"');
-    return { ...base, type: 'visit', service: code(node.field('service')), match: match as 'window' | 'first' };
+    const sourceNode = node.optionalField('source');
+    const provenance = sourceNode
+      ? {
+          source: sourceNode.string(),
+          confirmation: confirmationOf(node.field('confirmation')),
+          evidence: node.field('evidence').string(),
+        }
+      : undefined;
+    return {
+      ...base,
+      type: 'visit',
+      service: code(node.field('service')),
+      match: match as 'window' | 'first',
+      ...(provenance ? { provenance } : {}),
+    };
   }
 
   const vaccine = node.field('vaccine').string();

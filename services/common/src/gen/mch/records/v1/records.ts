@@ -1101,7 +1101,27 @@ export interface RiskStatus {
   screenReasons: string[];
   /** Under high-risk case management (专案管理). */
   inCaseManagement: boolean;
-  gradedAt?: Date | undefined;
+  gradedAt?:
+    | Date
+    | undefined;
+  /**
+   * Open when the rules now in force would grade her differently from the confirmed colour (#25 §2): proposed to
+   * the treating clinician; the confirmed colour stands until a clinician grades again.
+   */
+  regradeProposal?: RegradeProposal | undefined;
+}
+
+/** A re-grade proposal: the confirmed grade, and what the rules in force propose instead. */
+export interface RegradeProposal {
+  id: string;
+  ruleSetId: string;
+  confirmedColour: string;
+  confirmedBeside: string[];
+  proposedColour: string;
+  proposedBeside: string[];
+  /** The rules that fired under the rules in force. */
+  ruleIds: string[];
+  proposedAt?: Date | undefined;
 }
 
 /** An antenatal visit. */
@@ -1138,6 +1158,8 @@ export interface AntenatalVisit {
   screenReasons: string[];
   /** Its free text was withheld: it names or accompanies a sensitive condition this caller may not see. */
   textWithheld: boolean;
+  /** Content items of her antenatal schedule done at this visit (#25 §3). */
+  contentDone: string[];
 }
 
 /** A risk assessment: a clinician's grade (with the engine's proposal) or a township screen. */
@@ -1411,6 +1433,8 @@ export interface RecordAntenatalVisitRequest {
    * entry's sensitive facts. Text that names a condition on the sensitive term list is withheld whatever this says.
    */
   textNotSensitive: boolean;
+  /** Content items of her antenatal schedule done at this visit, by item id (e.g. "ogtt-75g", "nt-scan"; #25 §3). */
+  contentDone: string[];
 }
 
 /** The visit, the pregnancy's risk status after it, and the new record version. */
@@ -2901,6 +2925,7 @@ function createBaseRiskStatus(): RiskStatus {
     screenReasons: [],
     inCaseManagement: false,
     gradedAt: undefined,
+    regradeProposal: undefined,
   };
 }
 
@@ -2923,6 +2948,9 @@ export const RiskStatus: MessageFns<RiskStatus> = {
     }
     if (message.gradedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.gradedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.regradeProposal !== undefined) {
+      RegradeProposal.encode(message.regradeProposal, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -2988,6 +3016,14 @@ export const RiskStatus: MessageFns<RiskStatus> = {
             message.gradedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.regradeProposal = RegradeProposal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3028,6 +3064,11 @@ export const RiskStatus: MessageFns<RiskStatus> = {
         : isSet(object.graded_at)
         ? fromJsonTimestamp(object.graded_at)
         : undefined,
+      regradeProposal: isSet(object.regradeProposal)
+        ? RegradeProposal.fromJSON(object.regradeProposal)
+        : isSet(object.regrade_proposal)
+        ? RegradeProposal.fromJSON(object.regrade_proposal)
+        : undefined,
     };
   },
 
@@ -3051,6 +3092,9 @@ export const RiskStatus: MessageFns<RiskStatus> = {
     if (message.gradedAt !== undefined) {
       obj.gradedAt = message.gradedAt.toISOString();
     }
+    if (message.regradeProposal !== undefined) {
+      obj.regradeProposal = RegradeProposal.toJSON(message.regradeProposal);
+    }
     return obj;
   },
 
@@ -3065,6 +3109,227 @@ export const RiskStatus: MessageFns<RiskStatus> = {
     message.screenReasons = object.screenReasons?.map((e) => e) || [];
     message.inCaseManagement = object.inCaseManagement ?? false;
     message.gradedAt = object.gradedAt ?? undefined;
+    message.regradeProposal = (object.regradeProposal !== undefined && object.regradeProposal !== null)
+      ? RegradeProposal.fromPartial(object.regradeProposal)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRegradeProposal(): RegradeProposal {
+  return {
+    id: "",
+    ruleSetId: "",
+    confirmedColour: "",
+    confirmedBeside: [],
+    proposedColour: "",
+    proposedBeside: [],
+    ruleIds: [],
+    proposedAt: undefined,
+  };
+}
+
+export const RegradeProposal: MessageFns<RegradeProposal> = {
+  encode(message: RegradeProposal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.ruleSetId !== "") {
+      writer.uint32(18).string(message.ruleSetId);
+    }
+    if (message.confirmedColour !== "") {
+      writer.uint32(26).string(message.confirmedColour);
+    }
+    for (const v of message.confirmedBeside) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.proposedColour !== "") {
+      writer.uint32(42).string(message.proposedColour);
+    }
+    for (const v of message.proposedBeside) {
+      writer.uint32(50).string(v!);
+    }
+    for (const v of message.ruleIds) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.proposedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.proposedAt), writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RegradeProposal {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegradeProposal();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.ruleSetId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.confirmedColour = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.confirmedBeside.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.proposedColour = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.proposedBeside.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.ruleIds.push(reader.string());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.proposedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RegradeProposal {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      ruleSetId: isSet(object.ruleSetId)
+        ? globalThis.String(object.ruleSetId)
+        : isSet(object.rule_set_id)
+        ? globalThis.String(object.rule_set_id)
+        : "",
+      confirmedColour: isSet(object.confirmedColour)
+        ? globalThis.String(object.confirmedColour)
+        : isSet(object.confirmed_colour)
+        ? globalThis.String(object.confirmed_colour)
+        : "",
+      confirmedBeside: globalThis.Array.isArray(object?.confirmedBeside)
+        ? object.confirmedBeside.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.confirmed_beside)
+        ? object.confirmed_beside.map((e: any) => globalThis.String(e))
+        : [],
+      proposedColour: isSet(object.proposedColour)
+        ? globalThis.String(object.proposedColour)
+        : isSet(object.proposed_colour)
+        ? globalThis.String(object.proposed_colour)
+        : "",
+      proposedBeside: globalThis.Array.isArray(object?.proposedBeside)
+        ? object.proposedBeside.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.proposed_beside)
+        ? object.proposed_beside.map((e: any) => globalThis.String(e))
+        : [],
+      ruleIds: globalThis.Array.isArray(object?.ruleIds)
+        ? object.ruleIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.rule_ids)
+        ? object.rule_ids.map((e: any) => globalThis.String(e))
+        : [],
+      proposedAt: isSet(object.proposedAt)
+        ? fromJsonTimestamp(object.proposedAt)
+        : isSet(object.proposed_at)
+        ? fromJsonTimestamp(object.proposed_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: RegradeProposal): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.ruleSetId !== "") {
+      obj.ruleSetId = message.ruleSetId;
+    }
+    if (message.confirmedColour !== "") {
+      obj.confirmedColour = message.confirmedColour;
+    }
+    if (message.confirmedBeside?.length) {
+      obj.confirmedBeside = message.confirmedBeside;
+    }
+    if (message.proposedColour !== "") {
+      obj.proposedColour = message.proposedColour;
+    }
+    if (message.proposedBeside?.length) {
+      obj.proposedBeside = message.proposedBeside;
+    }
+    if (message.ruleIds?.length) {
+      obj.ruleIds = message.ruleIds;
+    }
+    if (message.proposedAt !== undefined) {
+      obj.proposedAt = message.proposedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RegradeProposal>): RegradeProposal {
+    return RegradeProposal.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RegradeProposal>): RegradeProposal {
+    const message = createBaseRegradeProposal();
+    message.id = object.id ?? "";
+    message.ruleSetId = object.ruleSetId ?? "";
+    message.confirmedColour = object.confirmedColour ?? "";
+    message.confirmedBeside = object.confirmedBeside?.map((e) => e) || [];
+    message.proposedColour = object.proposedColour ?? "";
+    message.proposedBeside = object.proposedBeside?.map((e) => e) || [];
+    message.ruleIds = object.ruleIds?.map((e) => e) || [];
+    message.proposedAt = object.proposedAt ?? undefined;
     return message;
   },
 };
@@ -3090,6 +3355,7 @@ function createBaseAntenatalVisit(): AntenatalVisit {
     screenPositive: false,
     screenReasons: [],
     textWithheld: false,
+    contentDone: [],
   };
 }
 
@@ -3151,6 +3417,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     }
     if (message.textWithheld !== false) {
       writer.uint32(152).bool(message.textWithheld);
+    }
+    for (const v of message.contentDone) {
+      writer.uint32(162).string(v!);
     }
     return writer;
   },
@@ -3320,6 +3589,14 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
             message.textWithheld = reader.bool();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.contentDone.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3409,6 +3686,11 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
         : isSet(object.text_withheld)
         ? globalThis.Boolean(object.text_withheld)
         : false,
+      contentDone: globalThis.Array.isArray(object?.contentDone)
+        ? object.contentDone.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.content_done)
+        ? object.content_done.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -3471,6 +3753,9 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     if (message.textWithheld !== false) {
       obj.textWithheld = message.textWithheld;
     }
+    if (message.contentDone?.length) {
+      obj.contentDone = message.contentDone;
+    }
     return obj;
   },
 
@@ -3500,6 +3785,7 @@ export const AntenatalVisit: MessageFns<AntenatalVisit> = {
     message.screenPositive = object.screenPositive ?? false;
     message.screenReasons = object.screenReasons?.map((e) => e) || [];
     message.textWithheld = object.textWithheld ?? false;
+    message.contentDone = object.contentDone?.map((e) => e) || [];
     return message;
   },
 };
@@ -6962,6 +7248,7 @@ function createBaseRecordAntenatalVisitRequest(): RecordAntenatalVisitRequest {
     expectedVersion: undefined,
     reason: "",
     textNotSensitive: false,
+    contentDone: [],
   };
 }
 
@@ -7014,6 +7301,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     }
     if (message.textNotSensitive !== false) {
       writer.uint32(128).bool(message.textNotSensitive);
+    }
+    for (const v of message.contentDone) {
+      writer.uint32(138).string(v!);
     }
     return writer;
   },
@@ -7159,6 +7449,14 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
             message.textNotSensitive = reader.bool();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.contentDone.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -7233,6 +7531,11 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
         : isSet(object.text_not_sensitive)
         ? globalThis.Boolean(object.text_not_sensitive)
         : false,
+      contentDone: globalThis.Array.isArray(object?.contentDone)
+        ? object.contentDone.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.content_done)
+        ? object.content_done.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -7286,6 +7589,9 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     if (message.textNotSensitive !== false) {
       obj.textNotSensitive = message.textNotSensitive;
     }
+    if (message.contentDone?.length) {
+      obj.contentDone = message.contentDone;
+    }
     return obj;
   },
 
@@ -7310,6 +7616,7 @@ export const RecordAntenatalVisitRequest: MessageFns<RecordAntenatalVisitRequest
     message.expectedVersion = object.expectedVersion ?? undefined;
     message.reason = object.reason ?? "";
     message.textNotSensitive = object.textNotSensitive ?? false;
+    message.contentDone = object.contentDone?.map((e) => e) || [];
     return message;
   },
 };
