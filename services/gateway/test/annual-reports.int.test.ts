@@ -155,7 +155,9 @@ describe('the national annual tables', () => {
         }
     // A county analyst gets her own county only.
     const own = await ok(call('lufeng.analyst', 'GET', `/v1/reports/annual/wt41?year=${YEAR}&county=lufeng`));
-    expect(new Set((own.rows as { county: string }[]).map((row) => row.county))).toEqual(new Set(['lufeng']));
+    const ownRows = own.rows as { county: string; level: string; adminCode: string }[];
+    expect(new Set(ownRows.map((row) => row.county))).toEqual(new Set(['lufeng']));
+    expect(ownRows.find((row) => row.level === 'county')).toMatchObject({ adminCode: '532302' });
     expect((await call('lufeng.analyst', 'GET', `/v1/reports/annual/wt41?year=${YEAR}`)).status).toBe(403);
     const bad = await call('pref.analyst', 'GET', `/v1/reports/annual/wt43?year=${YEAR}`);
     expect(bad.status).toBe(400);

@@ -33,6 +33,10 @@ const figures: ReportFigure[] = [
   { indicator: 'hospital_delivery_rate', county: 'dayao', institutionId: DAYAO_MCH, numerator: 12, denominator: 12 },
 ];
 
+/** The rows of the counties with figures (every other county has its zero row). */
+const shown = <R extends { level: string; county: string }>(rows: readonly R[]): R[] =>
+  rows.filter((row) => row.level === 'prefecture' || row.county === 'lufeng' || row.county === 'dayao');
+
 const cell = (row: { cells: readonly { column: string; value: string; suppressed: boolean }[] }, column: string) =>
   row.cells.find((each) => each.column === column);
 
@@ -70,7 +74,7 @@ describe('buildAnnualReport', () => {
       institutions: (id) => institutions.get(id),
       release: 'statutory',
     });
-    expect(table.rows.map((row) => [row.level, row.adminCode, row.institutionCode])).toEqual([
+    expect(shown(table.rows).map((row) => [row.level, row.adminCode, row.institutionCode])).toEqual([
       ['prefecture', '532300', ''],
       ['county', '532302', ''],
       ['institution', '532302', 'CX-LFS-MCH'],
@@ -78,16 +82,22 @@ describe('buildAnnualReport', () => {
       ['county', '532326', ''],
       ['institution', '532326', 'CX-DY-MCH'],
     ]);
-    const lufeng = table.rows[1]!;
+    const rows = shown(table.rows);
+    const lufeng = rows[1]!;
     expect(cell(lufeng, 'live_births')?.value).toBe('23');
     expect(cell(lufeng, 'hospital_delivery_rate.numerator')?.value).toBe('22');
     expect(cell(lufeng, 'hospital_delivery_rate.rate')?.value).toBe('95.65');
-    const prefecture = table.rows[0]!;
+    const prefecture = rows[0]!;
     expect(cell(prefecture, 'live_births')?.value).toBe('35');
     expect(cell(prefecture, 'hospital_delivery_rate.rate')?.value).toBe('97.14');
     // An indicator without figures is a zero count and an empty rate, not a missing column.
     expect(cell(prefecture, 'maternal_mortality_ratio.numerator')?.value).toBe('0');
     expect(cell(prefecture, 'maternal_mortality_ratio.rate')?.value).toBe('0.00');
+    // A county without figures keeps its row: zero live births, no rate.
+    const yongren = table.rows.find((row) => row.level === 'county' && row.county === 'yongren');
+    expect(yongren).toMatchObject({ adminCode: '532327', areaNameZh: '永仁县' });
+    expect(cell(yongren!, 'live_births')?.value).toBe('0');
+    expect(cell(yongren!, 'hospital_delivery_rate.rate')?.value).toBe('');
   });
 
   it('withholds small cells in the public release, the same live births in every column, and their rates', () => {
@@ -97,13 +107,14 @@ describe('buildAnnualReport', () => {
       institutions: (id) => institutions.get(id),
       release: 'public',
     });
-    const township = table.rows[3]!;
+    const rows = shown(table.rows);
+    const township = rows[3]!;
     expect(cell(township, 'live_births')).toMatchObject({ value: '', suppressed: true });
     expect(cell(township, 'hospital_delivery_rate.denominator')).toMatchObject({ value: '', suppressed: true });
     expect(cell(township, 'hospital_delivery_rate.rate')).toMatchObject({ value: '', suppressed: true });
     // Its complement: the county hospital's 20 (else 23 − 20 gives the 3 back).
-    expect(cell(table.rows[2]!, 'live_births')).toMatchObject({ suppressed: true });
-    expect(cell(table.rows[1]!, 'live_births')).toMatchObject({ value: '23', suppressed: false });
+    expect(cell(rows[2]!, 'live_births')).toMatchObject({ suppressed: true });
+    expect(cell(rows[1]!, 'live_births')).toMatchObject({ value: '23', suppressed: false });
   });
 
   it('limits to one county with the cells the whole prefecture withholds, and no prefecture row', () => {
@@ -121,6 +132,6 @@ describe('buildAnnualReport', () => {
       county: 'lufeng',
     });
     expect(lufeng.rows.map((row) => row.level)).toEqual(['county', 'institution', 'institution']);
-    expect(lufeng.rows).toEqual(full.rows.slice(1, 4));
+    expect(lufeng.rows).toEqual(full.rows.filter((row) => row.county === 'lufeng'));
   });
 });

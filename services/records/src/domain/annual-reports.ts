@@ -262,9 +262,10 @@ export function buildAnnualReport(options: {
       add(row, quantity, Math.max(seen, figure.denominator));
     }
   }
-  const counties = [...new Set([...leafRows.values()].map((leaf) => leaf.county))].sort((a, b) =>
-    (countyCode.get(a)?.code ?? `9${a}`).localeCompare(countyCode.get(b)?.code ?? `9${b}`),
-  );
+  // Every county of the prefecture has its row, a county without figures too (zeros, not a missing county).
+  const counties = [
+    ...new Set([...division.counties.map((each) => each.county), ...[...leafRows.values()].map((leaf) => leaf.county)]),
+  ].sort((a, b) => (countyCode.get(a)?.code ?? `9${a}`).localeCompare(countyCode.get(b)?.code ?? `9${b}`));
   const hierarchy: HierarchyRow[] = [{ id: 'P' }];
   for (const county of counties) {
     hierarchy.push({ id: `C\u0000${county}`, parent: 'P' });
