@@ -11,6 +11,15 @@ import { httpErrorFromGrpc, httpErrorFromLocal, plainError } from './http-errors
 import { backendOf, collectRoutes, HttpRoute } from './http-rules';
 import { GatewayMetrics } from './metrics';
 import { csvRowsField, toCsv } from './csv';
+import {
+  ANNUAL_REPORT_RPC,
+  AnnualReportJson,
+  annualReportCsv,
+  annualReportFileName,
+  annualReportXlsx,
+  reportFileFormat,
+  XLSX_TYPE,
+} from './report-files';
 import { buildOpenApi, gatewayRoutesOpenApi, Paths, SchemaBuilder } from './openapi';
 import { consultationEventsOpenApi, registerConsultationEvents } from './consultation-events';
 import { docsPageOpenApi, registerDocsPage } from './docs-page';
@@ -306,6 +315,23 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
             idempotent: route.verb === 'GET' || idempotencyKey !== undefined,
           });
           const json = responseCodec.toJSON(response) as Record<string, unknown>;
+          if (route.grpcPath === ANNUAL_REPORT_RPC) {
+            const format = reportFileFormat(
+              (request.query as Record<string, string | undefined>).format,
+              request.headers.accept,
+            );
+            const report = json as AnnualReportJson;
+            if (format === 'xlsx')
+              return reply
+                .type(XLSX_TYPE)
+                .header('content-disposition', `attachment; filename="${annualReportFileName(report, 'xlsx')}"`)
+                .send(await annualReportXlsx(report));
+            if (format === 'csv')
+              return reply
+                .type('text/csv; charset=utf-8')
+                .header('content-disposition', `attachment; filename="${annualReportFileName(report, 'csv')}"`)
+                .send(annualReportCsv(report));
+          }
           if (csvField && wantsCsv(request.headers.accept)) {
             return reply
               .type('text/csv; charset=utf-8')

@@ -27,8 +27,8 @@ export const ROUTE_CLASS_RULES: readonly {
   // Objects move megabytes; statistics and exports scan many rows: few at once, so they cannot crowd out the rest.
   {
     routeClass: 'heavy',
-    pattern: /^\/(v1\/objects|v1\/statistics|fhir\/R4\/(\$export|Group\/[^/]+\/\$export))(\/|\?|$)/,
-    why: 'object transfers, statistics and bulk exports',
+    pattern: /^\/(v1\/objects|v1\/statistics|v1\/reports|fhir\/R4\/(\$export|Group\/[^/]+\/\$export))(\/|\?|$)/,
+    why: 'object transfers, statistics, the annual tables and bulk exports',
   },
 ];
 

@@ -837,6 +837,38 @@ const EXPECTATIONS: Record<string, Expectation> = {
     request: async (x) => ({ path: `/v1/statistics?from=2026-01&to=2026-02${x.county ? `&county=${x.county}` : ''}` }),
   },
 
+  // #31 §1/§3: the national annual tables are statistics: analysts within scope, a county bureau for its own county.
+  'GET /v1/reports/annual/{form}': {
+    contexts: [
+      { county: 'lufeng', purpose: true },
+      { county: 'shuangbai', purpose: true },
+      { county: '', purpose: true },
+    ],
+    may: (c, x) => c.role === 'analyst' && (c.analystScope === 'prefecture' || c.analystScope === x.county),
+    request: (x) =>
+      Promise.resolve({
+        path: `/v1/reports/annual/wt41?year=2026&release=public${x.county ? `&county=${x.county}` : ''}`,
+      }),
+  },
+  // #31 §2: the records behind a figure are patients' records (clinical staff stating a purpose, analysts see
+  // aggregates only), listed for the MCH administration answering for the figure: the prefecture's institution,
+  // or the county's county-level institution (Lufeng's county hospital for Lufeng, not a township there).
+  'GET /v1/statistics/records': {
+    contexts: [
+      { county: 'lufeng', purpose: true },
+      { county: 'shuangbai', purpose: true },
+      { county: 'lufeng', purpose: false },
+    ],
+    may: (c, x) =>
+      clinical(c) &&
+      x.purpose &&
+      (c.place === 'P' || (c.place !== undefined && LEVEL[c.place] === 'county' && COUNTY[c.place] === x.county)),
+    request: (x) =>
+      Promise.resolve({
+        path: `/v1/statistics/records?indicator=live_births&county=${x.county ?? ''}&from=2026-01&to=2026-02`,
+      }),
+  },
+
   // The risk form as data (#25 §1): reference data for staff screens, no patient in it.
   'GET /v1/risk-catalogue': {
     contexts: ONE,

@@ -588,6 +588,15 @@ export class RouteWorld {
         user: 'pref.analyst',
         path: `/v1/statistics?from=${daysFrom(-60).slice(0, 7)}&to=${daysFrom(0).slice(0, 7)}`,
       }),
+      'GET /v1/reports/annual/{form}': () => ({
+        user: 'pref.analyst',
+        path: '/v1/reports/annual/wt42?release=public&format=json',
+      }),
+      'GET /v1/statistics/records': () => ({
+        user: 'pref.clinician',
+        purpose: 'follow-up',
+        path: `/v1/statistics/records?indicator=live_births&county=lufeng&from=${daysFrom(-60).slice(0, 7)}&to=${daysFrom(0).slice(0, 7)}`,
+      }),
       'GET /v1/risk-catalogue': () => ({ user: midwife, path: '/v1/risk-catalogue?colour=orange&pageSize=10' }),
       // referral
       'GET /v1/referrals/suggestions': () => ({

@@ -13,6 +13,7 @@ import type { RecordImport } from './record-import';
 import type { RecordsReferenceData } from './domain';
 import { readStatistics, ReferralIndicatorSource } from './statistics';
 import { listRiskCatalogue } from './risk-catalogue';
+import { InstitutionSource, listFigureRecords, readAnnualReport } from './reports';
 
 export interface RecordsServices {
   readonly db: Database;
@@ -27,6 +28,8 @@ export interface RecordsServices {
   readonly reference: RecordsReferenceData;
   /** The referral service's indicators; undefined until records is wired to it. */
   readonly referrals?: ReferralIndicatorSource;
+  /** Institution codes, names and levels for the annual tables and the drill-down's access rule. */
+  readonly institutions: InstitutionSource;
 }
 
 export function recordsHandlers({
@@ -41,6 +44,7 @@ export function recordsHandlers({
   exports,
   reference,
   referrals,
+  institutions,
 }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
@@ -62,6 +66,8 @@ export function recordsHandlers({
     recordImagingStudy: (request, ctx) => pregnancies.recordImagingStudy(request, ctx),
     listHighRiskCases: (request, ctx) => reads.listHighRiskCases(request, ctx),
     getStatistics: (request, ctx) => readStatistics(db, referrals, request, ctx),
+    getAnnualReport: (request, ctx) => readAnnualReport(db, institutions, request, ctx),
+    listFigureRecords: (request, ctx) => listFigureRecords(db, institutions, request, ctx),
     recordMaternalDeath: (request, ctx) => deaths.recordMaternalDeath(request, ctx),
     recordChildDeath: (request, ctx) => deaths.recordChildDeath(request, ctx),
     getDeathReport: (request, ctx) => deaths.getDeathReport(request, ctx),

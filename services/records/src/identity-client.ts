@@ -6,7 +6,7 @@ import { callUnary, createChannelClient, isServiceError } from '../../common/src
 import type { CallContext } from '../../common/src/grpc/context';
 import type { InstitutionLevelName } from '../../common/src/auth/policy';
 import { IdentityServiceService, Patient, Sex } from '../../common/src/gen/mch/identity/v1/identity';
-import { InstitutionDirectory } from '../../common/src/institution-directory';
+import { InstitutionDirectory, InstitutionInfo } from '../../common/src/institution-directory';
 
 export type { InstitutionLevelName };
 
@@ -68,6 +68,11 @@ export class IdentityClient {
   ): Promise<{ level: InstitutionLevelName | undefined; countyCode: string } | undefined> {
     const found = institutionId ? await this.institutions.get(institutionId) : undefined;
     return found ? { level: found.level, countyCode: found.countyCode } : undefined;
+  }
+
+  /** Every member institution by id, from the kit's directory (the annual tables name them by code and name). */
+  async institutionDirectory(): Promise<ReadonlyMap<string, InstitutionInfo>> {
+    return this.institutions.all();
   }
 
   /** Registers (or finds again, on a retry) a newborn by the newborn link, and links the mother as guardian. */

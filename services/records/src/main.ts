@@ -79,6 +79,7 @@ void runService({
       imports: new RecordImport(access, new RecordImportRepository(statistics), identity),
       exports: new BulkExportService(access, exportLimits),
       reference,
+      institutions: identity,
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });
   },

@@ -200,6 +200,39 @@ export function canReadStatistics(principal: Principal | undefined, county: stri
 }
 
 /**
+ * The records behind a figure of the statistics (#31 §2): they are patients' records, so the record's rule applies
+ * (clinical staff stating a purpose; analysts see aggregates only), narrowed to the MCH administration that answers
+ * for the figure: clinical staff of a prefecture-level institution, or of a county-level institution of the county.
+ * Figures of a sensitive category (infectious disease) need break-glass with a reason, as the record's sensitive
+ * parts do for anyone outside the treating team. `callerInstitution` is the caller's institution as the directory has it.
+ */
+export function canDrillIntoFigure(
+  principal: Principal | undefined,
+  county: string,
+  callerInstitution: { readonly level: InstitutionLevelName | undefined; readonly countyCode: string } | undefined,
+  purpose: Purpose | undefined,
+  sensitive: boolean,
+  breakGlassReason: string | undefined,
+): Decision {
+  if (!principal) return deny('not authenticated');
+  if (principal.kind === 'resident') return deny('the records behind a figure are for the MCH administration');
+  if (!isClinical(principal))
+    return deny('only clinical staff list the records behind a figure; analysts see aggregates only');
+  if (!purpose) return deny('staff must state a purpose of use (X-MCH-Purpose)');
+  const administers =
+    callerInstitution?.level === 'prefecture' ||
+    (callerInstitution?.level === 'county' && callerInstitution.countyCode === county);
+  if (!administers)
+    return deny(
+      "the records behind a figure are listed for staff of the prefecture's or the county's MCH institution only",
+    );
+  if (!sensitive) return allow;
+  if (purpose !== 'break-glass' || !breakGlassReason || breakGlassReason.trim().length < 10)
+    return deny('a figure of a sensitive category needs break-glass with a reason of at least 10 characters');
+  return { allowed: true, breakGlass: true };
+}
+
+/**
  * The bulk import paths of each service (internal, no HTTP route): the data generator acting as the `seeder`
  * service, and platform admins. It writes whole records at once, so no clinician or service of the platform has it.
  */

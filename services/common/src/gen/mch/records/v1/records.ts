@@ -2503,6 +2503,132 @@ export interface ReadBulkExportFileResponse {
   more: boolean;
 }
 
+/** An annual table to file or publish. */
+export interface GetAnnualReportRequest {
+  /** "wt41" (卫统41) or "wt42" (卫统42). */
+  form: string;
+  /**
+   * The reporting year, named by the year it ends in (2026: 1 October 2025 – 30 September 2026, Asia/Shanghai);
+   * with period=calendar-year the calendar year. The last completed one when empty.
+   */
+  year: string;
+  /** "year" (the reporting year, the default) or "calendar-year". */
+  period: string;
+  /** Rows: "institution", "county", "prefecture" or "all" (the default), comma-separated. */
+  level: string;
+  /** "statutory" (exact counts, the default) or "public" (small cells withheld). */
+  release: string;
+  /** Public release: counts from 1 to threshold − 1 are withheld; 5 when 0. */
+  threshold: number;
+  /** County code; analysts scoped to a county must give theirs (no prefecture row then). */
+  county: string;
+  /** "json" (the default), "xlsx" or "csv": the file the gateway renders (as the Accept header can ask; a link cannot). */
+  format: string;
+}
+
+/** A column of an annual table. */
+export interface AnnualReportColumn {
+  /** "<indicator>" for a count, "<indicator>.numerator", ".denominator" or ".rate". */
+  key: string;
+  headerZh: string;
+  indicator: string;
+  /** "count", "numerator", "denominator" or "rate". */
+  part: string;
+  /** The rate's unit; "" for counts. */
+  unit: string;
+}
+
+/** One cell: a count, or a rate with two decimals; "" with suppressed=true when withheld. */
+export interface AnnualReportCell {
+  column: string;
+  value: string;
+  suppressed: boolean;
+}
+
+/** A row: an institution within a county of residence, a county, or the prefecture. */
+export interface AnnualReportRow {
+  /** "institution", "county" or "prefecture". */
+  level: string;
+  /** GB/T 2260 code of the county (institution and county rows) or of the prefecture. */
+  adminCode: string;
+  areaNameZh: string;
+  /** The platform's county code, e.g. "lufeng" (the statistics' and the drill-down's filter). */
+  county: string;
+  institutionId: string;
+  institutionCode: string;
+  institutionName: string;
+  cells: AnnualReportCell[];
+}
+
+export interface GetAnnualReportResponse {
+  form: string;
+  /** "卫统41表". */
+  tableNumber: string;
+  titleZh: string;
+  /** The survey system edition whose tables and definitions are followed. */
+  edition: string;
+  /** "confirmed" or "unconfirmed": whether the printed form's layout was read in a source. */
+  layoutConfirmation: string;
+  layoutNote: string;
+  /** The reporting year (or calendar year) asked, and its first and last months YYYY-MM. */
+  year: string;
+  period: string;
+  periodLabel: string;
+  from: string;
+  to: string;
+  /** "statutory" or "public", and what that means for the figures. */
+  release: string;
+  releaseNote: string;
+  threshold: number;
+  columns: AnnualReportColumn[];
+  rows: AnnualReportRow[];
+  /** The definition of every indicator of the form. */
+  catalogue: IndicatorDefinition[];
+  /** Where the figures come from (the statistics' rollups on the read-only endpoint). */
+  source: string;
+  /** Figures that could not be given, and why. */
+  unavailable: string[];
+}
+
+/** Which figure to drill into. */
+export interface ListFigureRecordsRequest {
+  /** An indicator of the catalogue. */
+  indicator: string;
+  /** "numerator" (the default) or "denominator". */
+  part: string;
+  /** County of residence (required). */
+  county: string;
+  /** An institution; every institution of the county when empty; "none" for facts that name no institution. */
+  institutionId: string;
+  /** First and last month YYYY-MM, as for the statistics (a reporting year: from=YYYY−1-10, to=YYYY-09). */
+  from: string;
+  to: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** One record counted in a figure. */
+export interface FigureRecord {
+  patientId: string;
+  /** The pregnancy or child the fact is about. */
+  subjectId: string;
+  /** The scheduled item ("" for the subject itself). */
+  item: string;
+  county: string;
+  institutionId: string;
+  /** The month it is filed under, YYYY-MM. */
+  month: string;
+  /** What it adds to the figure (a delivery of twins adds two live births). */
+  count: string;
+}
+
+export interface ListFigureRecordsResponse {
+  records: FigureRecord[];
+  nextPageToken: string;
+  /** The sum of `count` over every page: equals the figure of the statistics for the same filter. */
+  total: string;
+}
+
 function createBaseGestationalAge(): GestationalAge {
   return { weeks: 0, days: 0 };
 }
@@ -22822,6 +22948,1523 @@ export const ReadBulkExportFileResponse: MessageFns<ReadBulkExportFileResponse> 
   },
 };
 
+function createBaseGetAnnualReportRequest(): GetAnnualReportRequest {
+  return { form: "", year: "", period: "", level: "", release: "", threshold: 0, county: "", format: "" };
+}
+
+export const GetAnnualReportRequest: MessageFns<GetAnnualReportRequest> = {
+  encode(message: GetAnnualReportRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.form !== "") {
+      writer.uint32(10).string(message.form);
+    }
+    if (message.year !== "") {
+      writer.uint32(18).string(message.year);
+    }
+    if (message.period !== "") {
+      writer.uint32(26).string(message.period);
+    }
+    if (message.level !== "") {
+      writer.uint32(34).string(message.level);
+    }
+    if (message.release !== "") {
+      writer.uint32(42).string(message.release);
+    }
+    if (message.threshold !== 0) {
+      writer.uint32(48).int32(message.threshold);
+    }
+    if (message.county !== "") {
+      writer.uint32(58).string(message.county);
+    }
+    if (message.format !== "") {
+      writer.uint32(66).string(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAnnualReportRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAnnualReportRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.form = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.year = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.period = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.release = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.threshold = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAnnualReportRequest {
+    return {
+      form: isSet(object.form) ? globalThis.String(object.form) : "",
+      year: isSet(object.year) ? globalThis.String(object.year) : "",
+      period: isSet(object.period) ? globalThis.String(object.period) : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      release: isSet(object.release) ? globalThis.String(object.release) : "",
+      threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+    };
+  },
+
+  toJSON(message: GetAnnualReportRequest): unknown {
+    const obj: any = {};
+    if (message.form !== "") {
+      obj.form = message.form;
+    }
+    if (message.year !== "") {
+      obj.year = message.year;
+    }
+    if (message.period !== "") {
+      obj.period = message.period;
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.release !== "") {
+      obj.release = message.release;
+    }
+    if (message.threshold !== 0) {
+      obj.threshold = Math.round(message.threshold);
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAnnualReportRequest>): GetAnnualReportRequest {
+    return GetAnnualReportRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAnnualReportRequest>): GetAnnualReportRequest {
+    const message = createBaseGetAnnualReportRequest();
+    message.form = object.form ?? "";
+    message.year = object.year ?? "";
+    message.period = object.period ?? "";
+    message.level = object.level ?? "";
+    message.release = object.release ?? "";
+    message.threshold = object.threshold ?? 0;
+    message.county = object.county ?? "";
+    message.format = object.format ?? "";
+    return message;
+  },
+};
+
+function createBaseAnnualReportColumn(): AnnualReportColumn {
+  return { key: "", headerZh: "", indicator: "", part: "", unit: "" };
+}
+
+export const AnnualReportColumn: MessageFns<AnnualReportColumn> = {
+  encode(message: AnnualReportColumn, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.headerZh !== "") {
+      writer.uint32(18).string(message.headerZh);
+    }
+    if (message.indicator !== "") {
+      writer.uint32(26).string(message.indicator);
+    }
+    if (message.part !== "") {
+      writer.uint32(34).string(message.part);
+    }
+    if (message.unit !== "") {
+      writer.uint32(42).string(message.unit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnnualReportColumn {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnnualReportColumn();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.headerZh = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.indicator = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.part = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.unit = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnnualReportColumn {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      headerZh: isSet(object.headerZh)
+        ? globalThis.String(object.headerZh)
+        : isSet(object.header_zh)
+        ? globalThis.String(object.header_zh)
+        : "",
+      indicator: isSet(object.indicator) ? globalThis.String(object.indicator) : "",
+      part: isSet(object.part) ? globalThis.String(object.part) : "",
+      unit: isSet(object.unit) ? globalThis.String(object.unit) : "",
+    };
+  },
+
+  toJSON(message: AnnualReportColumn): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.headerZh !== "") {
+      obj.headerZh = message.headerZh;
+    }
+    if (message.indicator !== "") {
+      obj.indicator = message.indicator;
+    }
+    if (message.part !== "") {
+      obj.part = message.part;
+    }
+    if (message.unit !== "") {
+      obj.unit = message.unit;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnnualReportColumn>): AnnualReportColumn {
+    return AnnualReportColumn.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnnualReportColumn>): AnnualReportColumn {
+    const message = createBaseAnnualReportColumn();
+    message.key = object.key ?? "";
+    message.headerZh = object.headerZh ?? "";
+    message.indicator = object.indicator ?? "";
+    message.part = object.part ?? "";
+    message.unit = object.unit ?? "";
+    return message;
+  },
+};
+
+function createBaseAnnualReportCell(): AnnualReportCell {
+  return { column: "", value: "", suppressed: false };
+}
+
+export const AnnualReportCell: MessageFns<AnnualReportCell> = {
+  encode(message: AnnualReportCell, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.column !== "") {
+      writer.uint32(10).string(message.column);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    if (message.suppressed !== false) {
+      writer.uint32(24).bool(message.suppressed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnnualReportCell {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnnualReportCell();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.column = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.suppressed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnnualReportCell {
+    return {
+      column: isSet(object.column) ? globalThis.String(object.column) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+      suppressed: isSet(object.suppressed) ? globalThis.Boolean(object.suppressed) : false,
+    };
+  },
+
+  toJSON(message: AnnualReportCell): unknown {
+    const obj: any = {};
+    if (message.column !== "") {
+      obj.column = message.column;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    if (message.suppressed !== false) {
+      obj.suppressed = message.suppressed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnnualReportCell>): AnnualReportCell {
+    return AnnualReportCell.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnnualReportCell>): AnnualReportCell {
+    const message = createBaseAnnualReportCell();
+    message.column = object.column ?? "";
+    message.value = object.value ?? "";
+    message.suppressed = object.suppressed ?? false;
+    return message;
+  },
+};
+
+function createBaseAnnualReportRow(): AnnualReportRow {
+  return {
+    level: "",
+    adminCode: "",
+    areaNameZh: "",
+    county: "",
+    institutionId: "",
+    institutionCode: "",
+    institutionName: "",
+    cells: [],
+  };
+}
+
+export const AnnualReportRow: MessageFns<AnnualReportRow> = {
+  encode(message: AnnualReportRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.level !== "") {
+      writer.uint32(10).string(message.level);
+    }
+    if (message.adminCode !== "") {
+      writer.uint32(18).string(message.adminCode);
+    }
+    if (message.areaNameZh !== "") {
+      writer.uint32(26).string(message.areaNameZh);
+    }
+    if (message.county !== "") {
+      writer.uint32(34).string(message.county);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(42).string(message.institutionId);
+    }
+    if (message.institutionCode !== "") {
+      writer.uint32(50).string(message.institutionCode);
+    }
+    if (message.institutionName !== "") {
+      writer.uint32(58).string(message.institutionName);
+    }
+    for (const v of message.cells) {
+      AnnualReportCell.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnnualReportRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnnualReportRow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.adminCode = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.areaNameZh = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.institutionCode = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.institutionName = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.cells.push(AnnualReportCell.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnnualReportRow {
+    return {
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      adminCode: isSet(object.adminCode)
+        ? globalThis.String(object.adminCode)
+        : isSet(object.admin_code)
+        ? globalThis.String(object.admin_code)
+        : "",
+      areaNameZh: isSet(object.areaNameZh)
+        ? globalThis.String(object.areaNameZh)
+        : isSet(object.area_name_zh)
+        ? globalThis.String(object.area_name_zh)
+        : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      institutionCode: isSet(object.institutionCode)
+        ? globalThis.String(object.institutionCode)
+        : isSet(object.institution_code)
+        ? globalThis.String(object.institution_code)
+        : "",
+      institutionName: isSet(object.institutionName)
+        ? globalThis.String(object.institutionName)
+        : isSet(object.institution_name)
+        ? globalThis.String(object.institution_name)
+        : "",
+      cells: globalThis.Array.isArray(object?.cells)
+        ? object.cells.map((e: any) => AnnualReportCell.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: AnnualReportRow): unknown {
+    const obj: any = {};
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.adminCode !== "") {
+      obj.adminCode = message.adminCode;
+    }
+    if (message.areaNameZh !== "") {
+      obj.areaNameZh = message.areaNameZh;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.institutionCode !== "") {
+      obj.institutionCode = message.institutionCode;
+    }
+    if (message.institutionName !== "") {
+      obj.institutionName = message.institutionName;
+    }
+    if (message.cells?.length) {
+      obj.cells = message.cells.map((e) => AnnualReportCell.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnnualReportRow>): AnnualReportRow {
+    return AnnualReportRow.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnnualReportRow>): AnnualReportRow {
+    const message = createBaseAnnualReportRow();
+    message.level = object.level ?? "";
+    message.adminCode = object.adminCode ?? "";
+    message.areaNameZh = object.areaNameZh ?? "";
+    message.county = object.county ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.institutionCode = object.institutionCode ?? "";
+    message.institutionName = object.institutionName ?? "";
+    message.cells = object.cells?.map((e) => AnnualReportCell.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetAnnualReportResponse(): GetAnnualReportResponse {
+  return {
+    form: "",
+    tableNumber: "",
+    titleZh: "",
+    edition: "",
+    layoutConfirmation: "",
+    layoutNote: "",
+    year: "",
+    period: "",
+    periodLabel: "",
+    from: "",
+    to: "",
+    release: "",
+    releaseNote: "",
+    threshold: 0,
+    columns: [],
+    rows: [],
+    catalogue: [],
+    source: "",
+    unavailable: [],
+  };
+}
+
+export const GetAnnualReportResponse: MessageFns<GetAnnualReportResponse> = {
+  encode(message: GetAnnualReportResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.form !== "") {
+      writer.uint32(10).string(message.form);
+    }
+    if (message.tableNumber !== "") {
+      writer.uint32(18).string(message.tableNumber);
+    }
+    if (message.titleZh !== "") {
+      writer.uint32(26).string(message.titleZh);
+    }
+    if (message.edition !== "") {
+      writer.uint32(34).string(message.edition);
+    }
+    if (message.layoutConfirmation !== "") {
+      writer.uint32(42).string(message.layoutConfirmation);
+    }
+    if (message.layoutNote !== "") {
+      writer.uint32(50).string(message.layoutNote);
+    }
+    if (message.year !== "") {
+      writer.uint32(58).string(message.year);
+    }
+    if (message.period !== "") {
+      writer.uint32(66).string(message.period);
+    }
+    if (message.periodLabel !== "") {
+      writer.uint32(74).string(message.periodLabel);
+    }
+    if (message.from !== "") {
+      writer.uint32(82).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(90).string(message.to);
+    }
+    if (message.release !== "") {
+      writer.uint32(98).string(message.release);
+    }
+    if (message.releaseNote !== "") {
+      writer.uint32(106).string(message.releaseNote);
+    }
+    if (message.threshold !== 0) {
+      writer.uint32(112).int32(message.threshold);
+    }
+    for (const v of message.columns) {
+      AnnualReportColumn.encode(v!, writer.uint32(122).fork()).join();
+    }
+    for (const v of message.rows) {
+      AnnualReportRow.encode(v!, writer.uint32(130).fork()).join();
+    }
+    for (const v of message.catalogue) {
+      IndicatorDefinition.encode(v!, writer.uint32(138).fork()).join();
+    }
+    if (message.source !== "") {
+      writer.uint32(146).string(message.source);
+    }
+    for (const v of message.unavailable) {
+      writer.uint32(154).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAnnualReportResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAnnualReportResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.form = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tableNumber = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.titleZh = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.edition = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.layoutConfirmation = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.layoutNote = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.year = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.period = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.periodLabel = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.release = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.releaseNote = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.threshold = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.columns.push(AnnualReportColumn.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.rows.push(AnnualReportRow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.catalogue.push(IndicatorDefinition.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.unavailable.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAnnualReportResponse {
+    return {
+      form: isSet(object.form) ? globalThis.String(object.form) : "",
+      tableNumber: isSet(object.tableNumber)
+        ? globalThis.String(object.tableNumber)
+        : isSet(object.table_number)
+        ? globalThis.String(object.table_number)
+        : "",
+      titleZh: isSet(object.titleZh)
+        ? globalThis.String(object.titleZh)
+        : isSet(object.title_zh)
+        ? globalThis.String(object.title_zh)
+        : "",
+      edition: isSet(object.edition) ? globalThis.String(object.edition) : "",
+      layoutConfirmation: isSet(object.layoutConfirmation)
+        ? globalThis.String(object.layoutConfirmation)
+        : isSet(object.layout_confirmation)
+        ? globalThis.String(object.layout_confirmation)
+        : "",
+      layoutNote: isSet(object.layoutNote)
+        ? globalThis.String(object.layoutNote)
+        : isSet(object.layout_note)
+        ? globalThis.String(object.layout_note)
+        : "",
+      year: isSet(object.year) ? globalThis.String(object.year) : "",
+      period: isSet(object.period) ? globalThis.String(object.period) : "",
+      periodLabel: isSet(object.periodLabel)
+        ? globalThis.String(object.periodLabel)
+        : isSet(object.period_label)
+        ? globalThis.String(object.period_label)
+        : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      release: isSet(object.release) ? globalThis.String(object.release) : "",
+      releaseNote: isSet(object.releaseNote)
+        ? globalThis.String(object.releaseNote)
+        : isSet(object.release_note)
+        ? globalThis.String(object.release_note)
+        : "",
+      threshold: isSet(object.threshold) ? globalThis.Number(object.threshold) : 0,
+      columns: globalThis.Array.isArray(object?.columns)
+        ? object.columns.map((e: any) => AnnualReportColumn.fromJSON(e))
+        : [],
+      rows: globalThis.Array.isArray(object?.rows)
+        ? object.rows.map((e: any) => AnnualReportRow.fromJSON(e))
+        : [],
+      catalogue: globalThis.Array.isArray(object?.catalogue)
+        ? object.catalogue.map((e: any) => IndicatorDefinition.fromJSON(e))
+        : [],
+      source: isSet(object.source) ? globalThis.String(object.source) : "",
+      unavailable: globalThis.Array.isArray(object?.unavailable)
+        ? object.unavailable.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetAnnualReportResponse): unknown {
+    const obj: any = {};
+    if (message.form !== "") {
+      obj.form = message.form;
+    }
+    if (message.tableNumber !== "") {
+      obj.tableNumber = message.tableNumber;
+    }
+    if (message.titleZh !== "") {
+      obj.titleZh = message.titleZh;
+    }
+    if (message.edition !== "") {
+      obj.edition = message.edition;
+    }
+    if (message.layoutConfirmation !== "") {
+      obj.layoutConfirmation = message.layoutConfirmation;
+    }
+    if (message.layoutNote !== "") {
+      obj.layoutNote = message.layoutNote;
+    }
+    if (message.year !== "") {
+      obj.year = message.year;
+    }
+    if (message.period !== "") {
+      obj.period = message.period;
+    }
+    if (message.periodLabel !== "") {
+      obj.periodLabel = message.periodLabel;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.release !== "") {
+      obj.release = message.release;
+    }
+    if (message.releaseNote !== "") {
+      obj.releaseNote = message.releaseNote;
+    }
+    if (message.threshold !== 0) {
+      obj.threshold = Math.round(message.threshold);
+    }
+    if (message.columns?.length) {
+      obj.columns = message.columns.map((e) => AnnualReportColumn.toJSON(e));
+    }
+    if (message.rows?.length) {
+      obj.rows = message.rows.map((e) => AnnualReportRow.toJSON(e));
+    }
+    if (message.catalogue?.length) {
+      obj.catalogue = message.catalogue.map((e) => IndicatorDefinition.toJSON(e));
+    }
+    if (message.source !== "") {
+      obj.source = message.source;
+    }
+    if (message.unavailable?.length) {
+      obj.unavailable = message.unavailable;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetAnnualReportResponse>): GetAnnualReportResponse {
+    return GetAnnualReportResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetAnnualReportResponse>): GetAnnualReportResponse {
+    const message = createBaseGetAnnualReportResponse();
+    message.form = object.form ?? "";
+    message.tableNumber = object.tableNumber ?? "";
+    message.titleZh = object.titleZh ?? "";
+    message.edition = object.edition ?? "";
+    message.layoutConfirmation = object.layoutConfirmation ?? "";
+    message.layoutNote = object.layoutNote ?? "";
+    message.year = object.year ?? "";
+    message.period = object.period ?? "";
+    message.periodLabel = object.periodLabel ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.release = object.release ?? "";
+    message.releaseNote = object.releaseNote ?? "";
+    message.threshold = object.threshold ?? 0;
+    message.columns = object.columns?.map((e) => AnnualReportColumn.fromPartial(e)) || [];
+    message.rows = object.rows?.map((e) => AnnualReportRow.fromPartial(e)) || [];
+    message.catalogue = object.catalogue?.map((e) => IndicatorDefinition.fromPartial(e)) || [];
+    message.source = object.source ?? "";
+    message.unavailable = object.unavailable?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseListFigureRecordsRequest(): ListFigureRecordsRequest {
+  return { indicator: "", part: "", county: "", institutionId: "", from: "", to: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListFigureRecordsRequest: MessageFns<ListFigureRecordsRequest> = {
+  encode(message: ListFigureRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.indicator !== "") {
+      writer.uint32(10).string(message.indicator);
+    }
+    if (message.part !== "") {
+      writer.uint32(18).string(message.part);
+    }
+    if (message.county !== "") {
+      writer.uint32(26).string(message.county);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(34).string(message.institutionId);
+    }
+    if (message.from !== "") {
+      writer.uint32(42).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(50).string(message.to);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(56).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(66).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFigureRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFigureRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.indicator = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.part = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFigureRecordsRequest {
+    return {
+      indicator: isSet(object.indicator) ? globalThis.String(object.indicator) : "",
+      part: isSet(object.part) ? globalThis.String(object.part) : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListFigureRecordsRequest): unknown {
+    const obj: any = {};
+    if (message.indicator !== "") {
+      obj.indicator = message.indicator;
+    }
+    if (message.part !== "") {
+      obj.part = message.part;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFigureRecordsRequest>): ListFigureRecordsRequest {
+    return ListFigureRecordsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListFigureRecordsRequest>): ListFigureRecordsRequest {
+    const message = createBaseListFigureRecordsRequest();
+    message.indicator = object.indicator ?? "";
+    message.part = object.part ?? "";
+    message.county = object.county ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseFigureRecord(): FigureRecord {
+  return { patientId: "", subjectId: "", item: "", county: "", institutionId: "", month: "", count: "0" };
+}
+
+export const FigureRecord: MessageFns<FigureRecord> = {
+  encode(message: FigureRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.subjectId !== "") {
+      writer.uint32(18).string(message.subjectId);
+    }
+    if (message.item !== "") {
+      writer.uint32(26).string(message.item);
+    }
+    if (message.county !== "") {
+      writer.uint32(34).string(message.county);
+    }
+    if (message.institutionId !== "") {
+      writer.uint32(42).string(message.institutionId);
+    }
+    if (message.month !== "") {
+      writer.uint32(50).string(message.month);
+    }
+    if (message.count !== "0") {
+      writer.uint32(56).int64(message.count);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FigureRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFigureRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.subjectId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.item = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.institutionId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.month = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.count = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FigureRecord {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      subjectId: isSet(object.subjectId)
+        ? globalThis.String(object.subjectId)
+        : isSet(object.subject_id)
+        ? globalThis.String(object.subject_id)
+        : "",
+      item: isSet(object.item) ? globalThis.String(object.item) : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      institutionId: isSet(object.institutionId)
+        ? globalThis.String(object.institutionId)
+        : isSet(object.institution_id)
+        ? globalThis.String(object.institution_id)
+        : "",
+      month: isSet(object.month) ? globalThis.String(object.month) : "",
+      count: isSet(object.count) ? globalThis.String(object.count) : "0",
+    };
+  },
+
+  toJSON(message: FigureRecord): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.subjectId !== "") {
+      obj.subjectId = message.subjectId;
+    }
+    if (message.item !== "") {
+      obj.item = message.item;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.institutionId !== "") {
+      obj.institutionId = message.institutionId;
+    }
+    if (message.month !== "") {
+      obj.month = message.month;
+    }
+    if (message.count !== "0") {
+      obj.count = message.count;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FigureRecord>): FigureRecord {
+    return FigureRecord.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FigureRecord>): FigureRecord {
+    const message = createBaseFigureRecord();
+    message.patientId = object.patientId ?? "";
+    message.subjectId = object.subjectId ?? "";
+    message.item = object.item ?? "";
+    message.county = object.county ?? "";
+    message.institutionId = object.institutionId ?? "";
+    message.month = object.month ?? "";
+    message.count = object.count ?? "0";
+    return message;
+  },
+};
+
+function createBaseListFigureRecordsResponse(): ListFigureRecordsResponse {
+  return { records: [], nextPageToken: "", total: "0" };
+}
+
+export const ListFigureRecordsResponse: MessageFns<ListFigureRecordsResponse> = {
+  encode(message: ListFigureRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.records) {
+      FigureRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    if (message.total !== "0") {
+      writer.uint32(24).int64(message.total);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListFigureRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListFigureRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.records.push(FigureRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.total = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListFigureRecordsResponse {
+    return {
+      records: globalThis.Array.isArray(object?.records)
+        ? object.records.map((e: any) => FigureRecord.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+      total: isSet(object.total) ? globalThis.String(object.total) : "0",
+    };
+  },
+
+  toJSON(message: ListFigureRecordsResponse): unknown {
+    const obj: any = {};
+    if (message.records?.length) {
+      obj.records = message.records.map((e) => FigureRecord.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    if (message.total !== "0") {
+      obj.total = message.total;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListFigureRecordsResponse>): ListFigureRecordsResponse {
+    return ListFigureRecordsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListFigureRecordsResponse>): ListFigureRecordsResponse {
+    const message = createBaseListFigureRecordsResponse();
+    message.records = object.records?.map((e) => FigureRecord.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    message.total = object.total ?? "0";
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -23065,6 +24708,40 @@ export const RecordsServiceService = {
     responseSerialize: (value: GetStatisticsResponse): Buffer =>
       Buffer.from(GetStatisticsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStatisticsResponse => GetStatisticsResponse.decode(value),
+  },
+  /**
+   * A national annual table (卫统41 孕产妇保健和健康情况年报表: form "wt41"; 卫统42 7岁以下儿童保健和健康情况年报表:
+   * "wt42") for a reporting year: per institution within each county of residence, per county (GB/T 2260 code) and
+   * the prefecture; the statutory release with exact counts or the public one with small cells withheld. Analysts
+   * within their scope. The gateway gives it as XLSX (Accept: application/vnd.openxmlformats-officedocument.
+   * spreadsheetml.sheet or ?format=xlsx) and CSV with a BOM (Accept: text/csv or ?format=csv).
+   */
+  getAnnualReport: {
+    path: "/mch.records.v1.RecordsService/GetAnnualReport" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAnnualReportRequest): Buffer =>
+      Buffer.from(GetAnnualReportRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAnnualReportRequest => GetAnnualReportRequest.decode(value),
+    responseSerialize: (value: GetAnnualReportResponse): Buffer =>
+      Buffer.from(GetAnnualReportResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAnnualReportResponse => GetAnnualReportResponse.decode(value),
+  },
+  /**
+   * The records behind one figure of the statistics (an indicator's numerator or denominator in a county, an
+   * institution and a period): the pregnancies and children counted, paged, for staff of the county's or the
+   * prefecture's MCH administration who may read those records; every patient listed is audited as a read.
+   */
+  listFigureRecords: {
+    path: "/mch.records.v1.RecordsService/ListFigureRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListFigureRecordsRequest): Buffer =>
+      Buffer.from(ListFigureRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListFigureRecordsRequest => ListFigureRecordsRequest.decode(value),
+    responseSerialize: (value: ListFigureRecordsResponse): Buffer =>
+      Buffer.from(ListFigureRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListFigureRecordsResponse => ListFigureRecordsResponse.decode(value),
   },
   /**
    * Reports a maternal death (孕产妇死亡报告卡) of a woman with a recorded pregnancy: one report per woman, a new
@@ -23351,6 +25028,20 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
   listHighRiskCases: handleUnaryCall<ListHighRiskCasesRequest, ListHighRiskCasesResponse>;
   /** Indicators by county of residence and month, with numerator and denominator (analysts, within scope). */
   getStatistics: handleUnaryCall<GetStatisticsRequest, GetStatisticsResponse>;
+  /**
+   * A national annual table (卫统41 孕产妇保健和健康情况年报表: form "wt41"; 卫统42 7岁以下儿童保健和健康情况年报表:
+   * "wt42") for a reporting year: per institution within each county of residence, per county (GB/T 2260 code) and
+   * the prefecture; the statutory release with exact counts or the public one with small cells withheld. Analysts
+   * within their scope. The gateway gives it as XLSX (Accept: application/vnd.openxmlformats-officedocument.
+   * spreadsheetml.sheet or ?format=xlsx) and CSV with a BOM (Accept: text/csv or ?format=csv).
+   */
+  getAnnualReport: handleUnaryCall<GetAnnualReportRequest, GetAnnualReportResponse>;
+  /**
+   * The records behind one figure of the statistics (an indicator's numerator or denominator in a county, an
+   * institution and a period): the pregnancies and children counted, paged, for staff of the county's or the
+   * prefecture's MCH administration who may read those records; every patient listed is audited as a read.
+   */
+  listFigureRecords: handleUnaryCall<ListFigureRecordsRequest, ListFigureRecordsResponse>;
   /**
    * Reports a maternal death (孕产妇死亡报告卡) of a woman with a recorded pregnancy: one report per woman, a new
    * record version; sensitive (GetDeathReport decides who reads it). The pregnancy ends with it.
@@ -23743,6 +25434,48 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStatisticsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A national annual table (卫统41 孕产妇保健和健康情况年报表: form "wt41"; 卫统42 7岁以下儿童保健和健康情况年报表:
+   * "wt42") for a reporting year: per institution within each county of residence, per county (GB/T 2260 code) and
+   * the prefecture; the statutory release with exact counts or the public one with small cells withheld. Analysts
+   * within their scope. The gateway gives it as XLSX (Accept: application/vnd.openxmlformats-officedocument.
+   * spreadsheetml.sheet or ?format=xlsx) and CSV with a BOM (Accept: text/csv or ?format=csv).
+   */
+  getAnnualReport(
+    request: GetAnnualReportRequest,
+    callback: (error: ServiceError | null, response: GetAnnualReportResponse) => void,
+  ): ClientUnaryCall;
+  getAnnualReport(
+    request: GetAnnualReportRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAnnualReportResponse) => void,
+  ): ClientUnaryCall;
+  getAnnualReport(
+    request: GetAnnualReportRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAnnualReportResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The records behind one figure of the statistics (an indicator's numerator or denominator in a county, an
+   * institution and a period): the pregnancies and children counted, paged, for staff of the county's or the
+   * prefecture's MCH administration who may read those records; every patient listed is audited as a read.
+   */
+  listFigureRecords(
+    request: ListFigureRecordsRequest,
+    callback: (error: ServiceError | null, response: ListFigureRecordsResponse) => void,
+  ): ClientUnaryCall;
+  listFigureRecords(
+    request: ListFigureRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListFigureRecordsResponse) => void,
+  ): ClientUnaryCall;
+  listFigureRecords(
+    request: ListFigureRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListFigureRecordsResponse) => void,
   ): ClientUnaryCall;
   /**
    * Reports a maternal death (孕产妇死亡报告卡) of a woman with a recorded pregnancy: one report per woman, a new
