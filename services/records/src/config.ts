@@ -10,6 +10,8 @@ export const recordsConfigSpec = {
   REPLICATION_SERVICE_ADDR: optionalStr(),
   /** How often changed months of the statistics facts are folded into the rollups the statistics read. */
   STATISTICS_ROLLUP_INTERVAL_MS: int({ default: 2_000, min: 100 }),
+  /** How often a live high-risk stream (WatchHighRiskCases) looks for new outbox events. */
+  RISK_WATCH_POLL_MS: int({ default: 1_000, min: 50 }),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;

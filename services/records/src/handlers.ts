@@ -10,6 +10,8 @@ import type { RecordImport } from './record-import';
 import type { RecordsReferenceData } from './domain';
 import { readStatistics, ReferralIndicatorSource } from './statistics';
 import { listRiskCatalogue } from './risk-catalogue';
+import { watchHighRiskCases } from './risk-watch';
+import type { RecordAccess } from './access';
 
 export interface RecordsServices {
   readonly db: Database;
@@ -21,6 +23,8 @@ export interface RecordsServices {
   readonly reference: RecordsReferenceData;
   /** The referral service's indicators; undefined until records is wired to it. */
   readonly referrals?: ReferralIndicatorSource;
+  /** The live high-risk stream: the record access it reads through and how often it looks at the outbox. */
+  readonly riskWatch: { readonly access: RecordAccess; readonly pollMs: number };
 }
 
 export function recordsHandlers({
@@ -32,6 +36,7 @@ export function recordsHandlers({
   imports,
   reference,
   referrals,
+  riskWatch,
 }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
@@ -58,5 +63,6 @@ export function recordsHandlers({
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),
     listDueItems: (request, ctx) => reads.dueItems(request, ctx),
     importRecords: (request, ctx) => imports.importRecords(request, ctx),
+    watchHighRiskCases: (request, ctx) => watchHighRiskCases(riskWatch.access, request, ctx, riskWatch.pollMs),
   };
 }

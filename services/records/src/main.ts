@@ -51,6 +51,7 @@ void runService({
       reads: new ReadService(access, cache, new AuditBatcher(db)),
       imports: new RecordImport(access, new RecordImportRepository(statistics), identity),
       reference,
+      riskWatch: { access, pollMs: config.RISK_WATCH_POLL_MS },
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });
   },
