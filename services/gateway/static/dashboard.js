@@ -26,16 +26,18 @@ const COLOURS = [
   ['ungraded', '未分级', '#8c959f'],
 ];
 const COLOUR_NAME = Object.fromEntries(COLOURS.map(([id, name]) => [id, name]));
+// The headline cards, shown even before their indicator has data (title and unit as the statistics catalogue has them;
+// the catalogue in the answer wins when it is there).
 const HEADLINE = [
-  'maternal_mortality_ratio',
-  'neonatal_mortality_rate',
-  'infant_mortality_rate',
-  'under5_mortality_rate',
-  'maternal_system_management_rate',
-  'hospital_delivery_rate',
-  'early_antenatal_check_rate',
-  'under7_health_management_rate',
-  'high_risk_rate',
+  ['maternal_mortality_ratio', '孕产妇死亡率', 'per 100,000 live births'],
+  ['neonatal_mortality_rate', '新生儿死亡率', '‰'],
+  ['infant_mortality_rate', '婴儿死亡率', '‰'],
+  ['under5_mortality_rate', '5岁以下儿童死亡率', '‰'],
+  ['maternal_system_management_rate', '孕产妇系统管理率', '%'],
+  ['hospital_delivery_rate', '住院分娩率', '%'],
+  ['early_antenatal_check_rate', '孕早期检查率', '%'],
+  ['under7_health_management_rate', '7岁以下儿童健康管理率', '%'],
+  ['high_risk_rate', '高危产妇比例', '%'],
 ];
 const SCALE = { '%': 100, '‰': 1000, '‱': 10000, 'per 100,000 live births': 100000, '': 1 };
 const UNIT_ZH = { '%': '%', '‰': '‰', '‱': '‱', 'per 100,000 live births': '/10万', '': '' };
@@ -103,8 +105,8 @@ function titleOf(id) {
 function renderHeadline() {
   const values = state.statistics.values || [];
   const byIndicator = totals(values, (row) => row.indicator);
-  const cards = HEADLINE.filter((id) => catalogueOf(id)).map((id) => {
-    const item = catalogueOf(id);
+  const cards = HEADLINE.map(([id, titleZh, unit]) => {
+    const item = catalogueOf(id) || { titleZh, unit };
     const sum = byIndicator.get(id) || { numerator: 0, denominator: 0 };
     const value = valueOf(sum.numerator, sum.denominator, item.unit);
     const target = state.targets.find((each) => each.indicator === id && each.value !== null);
@@ -130,7 +132,7 @@ function renderHeadline() {
     } else {
       card.append(element('div', { class: 'target' }, '无国家目标'));
     }
-    if (item.confirmation !== 'confirmed') card.append(element('div', { class: 'target' }, '口径未核实'));
+    if (item.confirmation === 'unconfirmed') card.append(element('div', { class: 'target' }, '口径未核实'));
     return card;
   });
   document.getElementById('headline').replaceChildren(...cards);

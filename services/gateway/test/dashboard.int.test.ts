@@ -93,6 +93,15 @@ function expected(values: readonly IndicatorValue[], shownCards: Iterable<string
   return { cards, counties, colours };
 }
 
+/** Polls an expression in the page until it is true (bounded); the page's CSP forbids waitForFunction's eval. */
+async function until(expression: string, what: string): Promise<void> {
+  for (let attempt = 0; attempt < 160; attempt++) {
+    if (await page.evaluate<boolean>(expression)) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
 /** A Lufeng woman graded red by the county clinician through the API (severe pre-eclampsia, hypertensive heart disease). */
 async function confirmRedGrade(): Promise<string> {
   const treatment = { 'x-mch-purpose': 'treatment' };
@@ -151,7 +160,15 @@ beforeAll(async () => {
     if (message.type() === 'error') problems.push(message.text());
   });
   page.on('pageerror', (error) => problems.push(error.message));
-}, 60_000);
+  // Something to count on a fresh platform: a red grade, and the statistics' rollups showing it.
+  await confirmRedGrade();
+  const analyst = (await api.login('pref.analyst')).accessToken;
+  for (let attempt = 0; attempt < 160; attempt++) {
+    const answer = await ok(api.call('GET', '/v1/statistics', { token: analyst }));
+    if (((answer.values ?? []) as IndicatorValue[]).some((value) => value.indicator === 'risk_colour_red')) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}, 90_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -186,7 +203,7 @@ it('signs an analyst in inside the page and shows the numbers /v1/statistics ans
     const onPage = await shown();
     const answer = await ok(api.call('GET', '/v1/statistics', { token: token as string }));
     const compared = [...onPage.counties.keys()][0]?.split(':')[0] ?? '';
-    const wanted = expected(answer.values as IndicatorValue[], onPage.cards.keys(), compared);
+    const wanted = expected((answer.values ?? []) as IndicatorValue[], onPage.cards.keys(), compared);
     expect(onPage.cards.size).toBeGreaterThan(3);
     expect(onPage.counties.size).toBeGreaterThan(0);
     mismatch = JSON.stringify({
@@ -235,7 +252,7 @@ it('shows a newly confirmed red grade in the live panel without a reload, then a
   const before = await page.evaluate<number>(eventsShown);
   const marker = await page.evaluate(`window.dashboardMarker = ${Date.now()}`);
   await confirmRedGrade();
-  await page.waitForFunction(`${eventsShown} > ${before}`, undefined, { timeout: 30_000 });
+  await until(`${eventsShown} > ${before}`, 'the live panel shows the new grade');
   const red = page.locator('#risk-events li[data-colour="red"][data-county="lufeng"]');
   expect(await red.count()).toBeGreaterThan(0);
   expect(await red.first().textContent()).toContain('红色');
@@ -247,7 +264,7 @@ it('shows a newly confirmed red grade in the live panel without a reload, then a
 
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-1280.png'), fullPage: true });
   await page.setViewportSize({ width: 375, height: 812 });
-  await page.waitForFunction('document.documentElement.scrollWidth <= 375', undefined, { timeout: 10_000 });
+  await until('document.documentElement.scrollWidth <= 375', 'no horizontal scrolling at 375 px');
   expect(await page.isVisible('#live-high-risk')).toBe(true);
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-375.png'), fullPage: true });
 
