@@ -156,8 +156,13 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
   page.on('request', (request) => origins.add(new URL(request.url()).origin));
+  // A failed load is recorded with its address (the console only says that something failed).
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text());
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource'))
+      problems.push(message.text());
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
   });
   page.on('pageerror', (error) => problems.push(error.message));
   // Something to count on a fresh platform: a red grade, and the statistics' rollups showing it.
