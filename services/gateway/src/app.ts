@@ -23,6 +23,12 @@ import {
 import { buildOpenApi, gatewayRoutesOpenApi, Paths, SchemaBuilder } from './openapi';
 import { consultationEventsOpenApi, registerConsultationEvents } from './consultation-events';
 import { docsPageOpenApi, registerDocsPage } from './docs-page';
+import {
+  dashboardPageOpenApi,
+  highRiskEventsOpenApi,
+  registerDashboardPage,
+  registerHighRiskEvents,
+} from './dashboard-page';
 import { endAllStreams } from './sse';
 import { objectRoutesOpenApi, registerObjectRoutes } from './objects';
 import { forwardedMetadata, idempotencyKeyOf, send } from './forwarding';
@@ -252,17 +258,24 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     gatewayRoutesOpenApi,
     statusPageOpenApi,
     docsPageOpenApi,
+    dashboardPageOpenApi,
   ];
   registerStatusPage(app);
   registerDocsPage(app);
+  registerDashboardPage(app);
+  const sseBounds = {
+    heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS,
+    firstFrameTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
+    bufferBytes: config.GATEWAY_SSE_BUFFER_BYTES,
+    onOverflow: () => metrics.slowClients.inc({ phase: 'stream' }),
+  };
   if (loaded.has('CONSULTATION')) {
-    registerConsultationEvents(app, backends, codecs, {
-      heartbeatMs: config.GATEWAY_SSE_HEARTBEAT_MS,
-      firstFrameTimeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
-      bufferBytes: config.GATEWAY_SSE_BUFFER_BYTES,
-      onOverflow: () => metrics.slowClients.inc({ phase: 'stream' }),
-    });
+    registerConsultationEvents(app, backends, codecs, sseBounds);
     handWritten.push(consultationEventsOpenApi);
+  }
+  if (loaded.has('RECORDS')) {
+    registerHighRiskEvents(app, backends, codecs, sseBounds);
+    handWritten.push(highRiskEventsOpenApi);
   }
   if (loaded.has('REPLICATION')) {
     registerReplicationEvents(app, backends, codecs);

@@ -9,6 +9,8 @@ describe('load-shedding route classes', () => {
     ['PATCH', '/v1/referrals/r1', 'write'],
     ['GET', '/v1/consultations/c1/events', 'stream'],
     ['GET', '/v1/replication/events', 'stream'],
+    ['GET', '/v1/high-risk-cases/events?county=lufeng', 'stream'],
+    ['GET', '/v1/high-risk-cases', 'read'],
     ['POST', '/v1/objects', 'heavy'],
     ['GET', '/v1/objects/o1', 'heavy'],
     ['GET', '/v1/statistics?county=lufeng', 'heavy'],

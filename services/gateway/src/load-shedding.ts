@@ -21,7 +21,7 @@ export const ROUTE_CLASS_RULES: readonly {
   // Server-sent events hold a connection and a gRPC stream for minutes; they must not starve unary calls.
   {
     routeClass: 'stream',
-    pattern: /^\/v1\/(consultations\/[^/]+\/events|replication\/events)\/?$/,
+    pattern: /^\/v1\/(consultations\/[^/]+\/events|replication\/events|high-risk-cases\/events)\/?$/,
     why: 'long-lived server-sent event streams',
   },
   // Objects move megabytes; statistics and exports scan many rows: few at once, so they cannot crowd out the rest.

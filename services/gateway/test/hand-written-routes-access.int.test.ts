@@ -18,6 +18,7 @@ const STAFF = [
   'pref.clinician',
   'lufeng.admin',
   'pref.analyst',
+  'lufeng.analyst',
   'platform.admin',
 ] as const;
 type Caller = (typeof STAFF)[number] | 'anonymous' | 'resident (own)' | 'resident (other)';
@@ -222,6 +223,30 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
       undefined,
       { anonymous: 401, 'pref.analyst': 404, 'lufeng.clinician': 404 },
     ],
+    // The dashboard (#31 §4): its shell and files need no token; its live stream follows the register's rules for
+    // clinical staff and the statistics' for analysts (a county analyst for her county only).
+    ['GET /dashboard', undefined, { anonymous: 200 }],
+    ['GET /dashboard/dashboard.js', undefined, { anonymous: 200 }],
+    ['GET /dashboard/dashboard.css', undefined, { anonymous: 200 }],
+    ['GET /dashboard/targets.json', undefined, { anonymous: 200 }],
+    ['GET /dashboard/echarts.min.js', undefined, { anonymous: 200 }],
+    [
+      'GET /v1/high-risk-cases/events',
+      'treatment',
+      {
+        anonymous: 401,
+        'lufeng.clinician': 200,
+        'lufeng.midwife': 200,
+        'pref.clinician': 200,
+        'lufeng.admin': 403,
+        'pref.analyst': 200,
+        'lufeng.analyst': 403,
+        'platform.admin': 403,
+        'resident (own)': 403,
+      },
+    ],
+    ['GET /v1/high-risk-cases/events?county=lufeng', 'treatment', { 'lufeng.analyst': 200, 'pref.analyst': 200 }],
+    ['GET /v1/high-risk-cases/events?county=shuangbai', 'treatment', { 'lufeng.analyst': 403 }],
   ];
   // [route, caller, purpose, expected status]
   const rows: Array<[string, Caller, string | undefined, number]> = table.flatMap(([route, purpose, answers]) =>
@@ -235,6 +260,12 @@ it('answers every hand-written route as DESIGN.md says, for every caller', async
   // Staff touching a patient's data without a stated purpose are refused.
   rows.push([table[0]![0], 'lufeng.clinician', undefined, 403], [table[1]![0], 'pref.clinician', undefined, 403]);
   rows.push([table[7]![0], 'lufeng.clinician', undefined, 403], [table[8]![0], 'pref.clinician', undefined, 403]);
+  // The live register without a purpose is bad input naming X-MCH-Purpose, as the register itself; a bad cursor too.
+  rows.push(
+    ['GET /v1/high-risk-cases/events', 'lufeng.clinician', undefined, 400],
+    ['GET /v1/high-risk-cases/events?lastEventId=not%20a%20cursor', 'pref.analyst', undefined, 400],
+    ['GET /v1/high-risk-cases/events?lastEventId=AAAA', 'pref.analyst', undefined, 400],
+  );
 
   const mismatches: string[] = [];
   for (const [route, caller, purpose, expected] of rows) {

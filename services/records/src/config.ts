@@ -17,6 +17,8 @@ export const recordsConfigSpec = {
   FHIR_EXPORT_BATCH_PATIENTS: int({ default: 100, min: 1 }),
   /** How long a worker holds an export without renewing; a restarted service resumes the job after it. */
   FHIR_EXPORT_LEASE_MS: int({ default: 30_000, min: 100 }),
+  /** How often a live high-risk stream (WatchHighRiskCases) looks for new outbox events. */
+  RISK_WATCH_POLL_MS: int({ default: 1_000, min: 50 }),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;

@@ -14,6 +14,8 @@ import type { RecordsReferenceData } from './domain';
 import { readStatistics, ReferralIndicatorSource } from './statistics';
 import { listRiskCatalogue } from './risk-catalogue';
 import { InstitutionSource, listFigureRecords, readAnnualReport } from './reports';
+import { watchHighRiskCases } from './risk-watch';
+import type { RecordAccess } from './access';
 
 export interface RecordsServices {
   readonly db: Database;
@@ -30,6 +32,8 @@ export interface RecordsServices {
   readonly referrals?: ReferralIndicatorSource;
   /** Institution codes, names and levels for the annual tables and the drill-down's access rule. */
   readonly institutions: InstitutionSource;
+  /** The live high-risk stream: the record access it reads through and how often it looks at the outbox. */
+  readonly riskWatch: { readonly access: RecordAccess; readonly pollMs: number };
 }
 
 export function recordsHandlers({
@@ -45,6 +49,7 @@ export function recordsHandlers({
   reference,
   referrals,
   institutions,
+  riskWatch,
 }: RecordsServices): UnaryHandlers<typeof RecordsServiceService> {
   return {
     getPatientRecord: (request, ctx) => reads.getRecord(request, ctx),
@@ -84,5 +89,6 @@ export function recordsHandlers({
     getBulkExport: (request, ctx) => exports.get(request, ctx),
     cancelBulkExport: (request, ctx) => exports.cancel(request, ctx),
     readBulkExportFile: (request, ctx) => exports.readFile(request, ctx),
+    watchHighRiskCases: (request, ctx) => watchHighRiskCases(riskWatch.access, request, ctx, riskWatch.pollMs),
   };
 }

@@ -80,6 +80,7 @@ void runService({
       exports: new BulkExportService(access, exportLimits),
       reference,
       institutions: identity,
+      riskWatch: { access, pollMs: config.RISK_WATCH_POLL_MS },
       referrals: config.REFERRAL_SERVICE_ADDR ? new ReferralIndicatorClient(config.REFERRAL_SERVICE_ADDR) : undefined,
     });
   },

@@ -1022,6 +1022,25 @@ export class RecordsRepository {
     );
   }
 
+  /** The newest settled outbox position (where a live reader that wants no history starts). */
+  async riskEventsTail(): Promise<{ txid: string; id: string }> {
+    const { rows } = await this.db.rw.query<{ txid: string; id: string }>(
+      `SELECT txid::text, id::text FROM risk_events WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY txid DESC, id DESC LIMIT 1`,
+    );
+    return rows[0] ?? { txid: '0', id: '0' };
+  }
+
+  /** Open cases by county and colour ('' for every county). */
+  async openCaseCounts(county: string): Promise<Array<{ county_code: string; colour: string; cases: string }>> {
+    const { rows } = await this.db.rw.query<{ county_code: string; colour: string; cases: string }>(
+      `SELECT county_code, colour, count(*)::text AS cases FROM high_risk_cases
+       WHERE closed_at IS NULL AND ($1 = '' OR county_code = $1) GROUP BY county_code, colour ORDER BY county_code, colour`,
+      [county],
+    );
+    return rows;
+  }
+
   async openCases(county: string, limit: number, offset: number): Promise<HighRiskCaseRow[]> {
     const { rows } = await this.db.rw.query<HighRiskCaseRow>(
       `SELECT pregnancy_id, patient_id, county_code, colour, beside_colours, opened_at, updated_at FROM high_risk_cases

@@ -397,6 +397,15 @@ export function toRiskEvent(row: RiskEventRow): RiskEvent {
   };
 }
 
+/** A risk event as the high-risk register's readers may see it: beside colours under the register's privacy rules. */
+export function toVisibleRiskEvent(row: RiskEventRow, visibility: Visibility): RiskEvent {
+  return {
+    ...toRiskEvent(row),
+    previousBesideColours: visibleColours(row.previous_beside, visibility),
+    besideColours: visibleColours(row.beside_colours, visibility),
+  };
+}
+
 export function toHighRiskCase(row: HighRiskCaseRow, visibility: Visibility): HighRiskCase {
   return {
     pregnancyId: row.pregnancy_id,

@@ -11,7 +11,9 @@ import {
   type ChannelCredentials,
   Client,
   type ClientOptions,
+  type ClientReadableStream,
   type ClientUnaryCall,
+  type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -2627,6 +2629,35 @@ export interface ListFigureRecordsResponse {
   nextPageToken: string;
   /** The sum of `count` over every page: equals the figure of the statistics for the same filter. */
   total: string;
+}
+
+/** Where the live stream starts. */
+export interface WatchHighRiskCasesRequest {
+  /** County code; every county the caller may see when empty (analysts scoped to a county must give theirs). */
+  county: string;
+  /** Resume after this event (the `cursor` of the last frame seen, the SSE Last-Event-ID); from now when empty. */
+  afterCursor: string;
+}
+
+/** Open high-risk cases of one county and colour. */
+export interface OpenCaseCount {
+  countyCode: string;
+  colour: string;
+  cases: string;
+}
+
+/** One frame: first `ready` (nothing replayed remains), then one per confirmed grade change. */
+export interface WatchHighRiskCasesResponse {
+  /** Resume after this frame with it. */
+  cursor: string;
+  /** True on the frame that ends the replay of events after `after_cursor`. */
+  ready: boolean;
+  /** The change; absent on the ready frame. Redacted for analysts (see WatchHighRiskCases). */
+  event?:
+    | RiskEvent
+    | undefined;
+  /** Open cases after this frame, in the caller's scope. */
+  openCases: OpenCaseCount[];
 }
 
 function createBaseGestationalAge(): GestationalAge {
@@ -24465,6 +24496,323 @@ export const ListFigureRecordsResponse: MessageFns<ListFigureRecordsResponse> = 
   },
 };
 
+function createBaseWatchHighRiskCasesRequest(): WatchHighRiskCasesRequest {
+  return { county: "", afterCursor: "" };
+}
+
+export const WatchHighRiskCasesRequest: MessageFns<WatchHighRiskCasesRequest> = {
+  encode(message: WatchHighRiskCasesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.county !== "") {
+      writer.uint32(10).string(message.county);
+    }
+    if (message.afterCursor !== "") {
+      writer.uint32(18).string(message.afterCursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchHighRiskCasesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchHighRiskCasesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.afterCursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchHighRiskCasesRequest {
+    return {
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      afterCursor: isSet(object.afterCursor)
+        ? globalThis.String(object.afterCursor)
+        : isSet(object.after_cursor)
+        ? globalThis.String(object.after_cursor)
+        : "",
+    };
+  },
+
+  toJSON(message: WatchHighRiskCasesRequest): unknown {
+    const obj: any = {};
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.afterCursor !== "") {
+      obj.afterCursor = message.afterCursor;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchHighRiskCasesRequest>): WatchHighRiskCasesRequest {
+    return WatchHighRiskCasesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchHighRiskCasesRequest>): WatchHighRiskCasesRequest {
+    const message = createBaseWatchHighRiskCasesRequest();
+    message.county = object.county ?? "";
+    message.afterCursor = object.afterCursor ?? "";
+    return message;
+  },
+};
+
+function createBaseOpenCaseCount(): OpenCaseCount {
+  return { countyCode: "", colour: "", cases: "0" };
+}
+
+export const OpenCaseCount: MessageFns<OpenCaseCount> = {
+  encode(message: OpenCaseCount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.countyCode !== "") {
+      writer.uint32(10).string(message.countyCode);
+    }
+    if (message.colour !== "") {
+      writer.uint32(18).string(message.colour);
+    }
+    if (message.cases !== "0") {
+      writer.uint32(24).int64(message.cases);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenCaseCount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenCaseCount();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.countyCode = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.colour = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.cases = reader.int64().toString();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenCaseCount {
+    return {
+      countyCode: isSet(object.countyCode)
+        ? globalThis.String(object.countyCode)
+        : isSet(object.county_code)
+        ? globalThis.String(object.county_code)
+        : "",
+      colour: isSet(object.colour) ? globalThis.String(object.colour) : "",
+      cases: isSet(object.cases) ? globalThis.String(object.cases) : "0",
+    };
+  },
+
+  toJSON(message: OpenCaseCount): unknown {
+    const obj: any = {};
+    if (message.countyCode !== "") {
+      obj.countyCode = message.countyCode;
+    }
+    if (message.colour !== "") {
+      obj.colour = message.colour;
+    }
+    if (message.cases !== "0") {
+      obj.cases = message.cases;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OpenCaseCount>): OpenCaseCount {
+    return OpenCaseCount.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OpenCaseCount>): OpenCaseCount {
+    const message = createBaseOpenCaseCount();
+    message.countyCode = object.countyCode ?? "";
+    message.colour = object.colour ?? "";
+    message.cases = object.cases ?? "0";
+    return message;
+  },
+};
+
+function createBaseWatchHighRiskCasesResponse(): WatchHighRiskCasesResponse {
+  return { cursor: "", ready: false, event: undefined, openCases: [] };
+}
+
+export const WatchHighRiskCasesResponse: MessageFns<WatchHighRiskCasesResponse> = {
+  encode(message: WatchHighRiskCasesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cursor !== "") {
+      writer.uint32(10).string(message.cursor);
+    }
+    if (message.ready !== false) {
+      writer.uint32(16).bool(message.ready);
+    }
+    if (message.event !== undefined) {
+      RiskEvent.encode(message.event, writer.uint32(26).fork()).join();
+    }
+    for (const v of message.openCases) {
+      OpenCaseCount.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchHighRiskCasesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchHighRiskCasesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.ready = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.event = RiskEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.openCases.push(OpenCaseCount.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchHighRiskCasesResponse {
+    return {
+      cursor: isSet(object.cursor) ? globalThis.String(object.cursor) : "",
+      ready: isSet(object.ready) ? globalThis.Boolean(object.ready) : false,
+      event: isSet(object.event) ? RiskEvent.fromJSON(object.event) : undefined,
+      openCases: globalThis.Array.isArray(object?.openCases)
+        ? object.openCases.map((e: any) => OpenCaseCount.fromJSON(e))
+        : globalThis.Array.isArray(object?.open_cases)
+        ? object.open_cases.map((e: any) => OpenCaseCount.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: WatchHighRiskCasesResponse): unknown {
+    const obj: any = {};
+    if (message.cursor !== "") {
+      obj.cursor = message.cursor;
+    }
+    if (message.ready !== false) {
+      obj.ready = message.ready;
+    }
+    if (message.event !== undefined) {
+      obj.event = RiskEvent.toJSON(message.event);
+    }
+    if (message.openCases?.length) {
+      obj.openCases = message.openCases.map((e) => OpenCaseCount.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchHighRiskCasesResponse>): WatchHighRiskCasesResponse {
+    return WatchHighRiskCasesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchHighRiskCasesResponse>): WatchHighRiskCasesResponse {
+    const message = createBaseWatchHighRiskCasesResponse();
+    message.cursor = object.cursor ?? "";
+    message.ready = object.ready ?? false;
+    message.event = (object.event !== undefined && object.event !== null)
+      ? RiskEvent.fromPartial(object.event)
+      : undefined;
+    message.openCases = object.openCases?.map((e) => OpenCaseCount.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /** RecordsService: see the package comment. Every change to a patient's record is a new record version. */
 export type RecordsServiceService = typeof RecordsServiceService;
 export const RecordsServiceService = {
@@ -24971,6 +25319,23 @@ export const RecordsServiceService = {
       Buffer.from(ReadBulkExportFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReadBulkExportFileResponse => ReadBulkExportFileResponse.decode(value),
   },
+  /**
+   * Live monitoring (实时监控): confirmed grade changes as they commit, each with the open high-risk case counts by
+   * county and colour after it; the gateway serves it as server-sent events (GET /v1/high-risk-cases/events).
+   * Clinical staff who state a purpose see the events whole (as the register shows them); analysts see them without
+   * patient, pregnancy or institution and without the beside colours, within their county scope (as the statistics).
+   */
+  watchHighRiskCases: {
+    path: "/mch.records.v1.RecordsService/WatchHighRiskCases" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchHighRiskCasesRequest): Buffer =>
+      Buffer.from(WatchHighRiskCasesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchHighRiskCasesRequest => WatchHighRiskCasesRequest.decode(value),
+    responseSerialize: (value: WatchHighRiskCasesResponse): Buffer =>
+      Buffer.from(WatchHighRiskCasesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchHighRiskCasesResponse => WatchHighRiskCasesResponse.decode(value),
+  },
 } as const;
 
 export interface RecordsServiceServer extends UntypedServiceImplementation {
@@ -25112,6 +25477,13 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
   cancelBulkExport: handleUnaryCall<CancelBulkExportRequest, CancelBulkExportResponse>;
   /** One part of one NDJSON file of a completed job (a download reads the parts in order). */
   readBulkExportFile: handleUnaryCall<ReadBulkExportFileRequest, ReadBulkExportFileResponse>;
+  /**
+   * Live monitoring (实时监控): confirmed grade changes as they commit, each with the open high-risk case counts by
+   * county and colour after it; the gateway serves it as server-sent events (GET /v1/high-risk-cases/events).
+   * Clinical staff who state a purpose see the events whole (as the register shows them); analysts see them without
+   * patient, pregnancy or institution and without the beside colours, within their county scope (as the statistics).
+   */
+  watchHighRiskCases: handleServerStreamingCall<WatchHighRiskCasesRequest, WatchHighRiskCasesResponse>;
 }
 
 export interface RecordsServiceClient extends Client {
@@ -25771,6 +26143,21 @@ export interface RecordsServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReadBulkExportFileResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Live monitoring (实时监控): confirmed grade changes as they commit, each with the open high-risk case counts by
+   * county and colour after it; the gateway serves it as server-sent events (GET /v1/high-risk-cases/events).
+   * Clinical staff who state a purpose see the events whole (as the register shows them); analysts see them without
+   * patient, pregnancy or institution and without the beside colours, within their county scope (as the statistics).
+   */
+  watchHighRiskCases(
+    request: WatchHighRiskCasesRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchHighRiskCasesResponse>;
+  watchHighRiskCases(
+    request: WatchHighRiskCasesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchHighRiskCasesResponse>;
 }
 
 export const RecordsServiceClient = makeGenericClientConstructor(
