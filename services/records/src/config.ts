@@ -1,5 +1,6 @@
 // Records' configuration: the kit's keys; identity's address is required (patients, institutions, newborns).
-import { ConfigOf, int, loadConfig, optionalStr, serviceConfigSpec, str } from '../../common/src/config';
+import { ConfigOf, int, loadConfig, optionalStr, port, serviceConfigSpec, str } from '../../common/src/config';
+import { lisSenders } from './lis/senders';
 
 export const recordsConfigSpec = {
   ...serviceConfigSpec,
@@ -10,6 +11,11 @@ export const recordsConfigSpec = {
   REPLICATION_SERVICE_ADDR: optionalStr(),
   /** How often changed months of the statistics facts are folded into the rollups the statistics read. */
   STATISTICS_ROLLUP_INTERVAL_MS: int({ default: 2_000, min: 100 }),
+  // The MLLP listener for LIS results (HL7 v2 ORU^R01); port 0 leaves it off. Not started by main.ts yet: the
+  // Postgres/MPI sink is still to come (issue #32 §1).
+  MLLP_HOST: str({ default: '127.0.0.1' }),
+  MLLP_PORT: port({ default: 0 }),
+  MLLP_SENDERS: lisSenders(),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;
