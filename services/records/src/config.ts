@@ -1,5 +1,6 @@
 // Records' configuration: the kit's keys; identity's address is required (patients, institutions, newborns).
-import { ConfigOf, int, loadConfig, optionalStr, serviceConfigSpec, str } from '../../common/src/config';
+import { ConfigOf, int, loadConfig, optionalStr, port, serviceConfigSpec, str } from '../../common/src/config';
+import { lisSenders } from './lis/senders';
 
 export const recordsConfigSpec = {
   ...serviceConfigSpec,
@@ -19,6 +20,11 @@ export const recordsConfigSpec = {
   FHIR_EXPORT_LEASE_MS: int({ default: 30_000, min: 100 }),
   /** How often a live high-risk stream (WatchHighRiskCases) looks for new outbox events. */
   RISK_WATCH_POLL_MS: int({ default: 1_000, min: 50 }),
+  // The MLLP listener for LIS results (HL7 v2 ORU^R01); port 0 leaves it off. Not started by main.ts yet: the
+  // Postgres/MPI sink is still to come (issue #32 §1).
+  MLLP_HOST: str({ default: '127.0.0.1' }),
+  MLLP_PORT: port({ default: 0 }),
+  MLLP_SENDERS: lisSenders(),
 };
 
 export type RecordsConfig = ConfigOf<typeof recordsConfigSpec>;
