@@ -13,9 +13,10 @@ function operation(
   summary: string,
   parameters: string[],
   isPublic: boolean,
+  method = 'get',
 ): Record<string, unknown> {
   return {
-    get: {
+    [method]: {
       operationId,
       summary,
       tags: ['FHIR R4'],
@@ -65,5 +66,35 @@ export function fhirRoutesOpenApi(): Paths {
       false,
     ),
     [`${FHIR_PREFIX}/{type}/{id}`]: operation('Fhir.Read', 'Read of a record resource by id', ['type', 'id'], false),
+    // Bulk Data Access (bulk-export.ts): kick-off needs Prefer: respond-async and answers 202 with Content-Location.
+    [`${FHIR_PREFIX}/$export`]: operation(
+      'Fhir.ExportSystem',
+      'Bulk Data kick-off, system level (_type, _since, _outputFormat; analysts)',
+      [],
+      false,
+    ),
+    [`${FHIR_PREFIX}/Group`]: operation('Fhir.SearchGroup', 'The county Groups a bulk export can name', [], false),
+    [`${FHIR_PREFIX}/Group/{id}`]: operation('Fhir.ReadGroup', 'One county Group', ['id'], false),
+    [`${FHIR_PREFIX}/Group/{id}/$export`]: operation(
+      'Fhir.ExportGroup',
+      'Bulk Data kick-off for one county Group (_type, _since, _outputFormat; analysts)',
+      ['id'],
+      false,
+    ),
+    [`${FHIR_PREFIX}/$export-status/{job}`]: {
+      ...operation(
+        'Fhir.ExportStatus',
+        'Bulk Data status: 202 with X-Progress while running, then the manifest',
+        ['job'],
+        false,
+      ),
+      ...operation('Fhir.ExportCancel', 'Cancels a bulk export or deletes its files', ['job'], false, 'delete'),
+    },
+    [`${FHIR_PREFIX}/$export-file/{job}/{type}/{file}`]: operation(
+      'Fhir.ExportFile',
+      'One NDJSON file of a completed export (the client that started it)',
+      ['job', 'type', 'file'],
+      false,
+    ),
   };
 }
