@@ -355,7 +355,7 @@ export class DeathService {
       ctx.breakGlassReason,
     );
     await enforce(this.db, ctx, decision, patientId, 'record.death.read');
-    await recordAudit(this.db.rw, ctx, {
+    await recordAudit(this.db, ctx, {
       patientId,
       action: 'record.death.read',
       outcome: 'allowed',
