@@ -763,6 +763,16 @@ const EXPECTATIONS: Record<string, Expectation> = {
     (x) => `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/imaging`,
     () => ({ studyInstanceUid: `1.2.826.0.1.${Date.now()}`, modality: 'US', studyDate: today(), findings: 'normal' }),
   ),
+  // A maternal near miss (WHO 2011, #23 §1): a record write on her pregnancy; read like her record.
+  'POST /v1/pregnancies/{pregnancy_id}/near-miss': recordWrite(
+    (x) => `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/near-miss`,
+    () => ({ eventDate: today(), criteria: ['massive_transfusion'] }),
+  ),
+  'GET /v1/pregnancies/{pregnancy_id}/near-miss': {
+    contexts: PATIENTS,
+    may: herselfOrClinical,
+    request: async (x) => ({ path: `/v1/pregnancies/${fixtures.pregnancies[x.patient ?? 'own']}/near-miss` }),
+  },
   'POST /v1/patients/{patient_id}/maternal-death': recordWrite(
     (x) => `/v1/patients/${patientOf(x)}/maternal-death`,
     maternalDeath,
@@ -784,6 +794,20 @@ const EXPECTATIONS: Record<string, Expectation> = {
     may: deathReader,
     request: () => Promise.resolve({ path: `/v1/patients/${fixtures.deceased}/death-report` }),
   },
+  // The death review panels (评审, #23 §1): the county review of a Lufeng death by staff of Lufeng's county-level
+  // institution (L), stating a purpose; not the prefecture (P reviews after the county), townships, analysts,
+  // residents or platform admins. Once an allowed row concluded it, the next allowed rows get 400 (already concluded).
+  'POST /v1/patients/{patient_id}/death-report/reviews': {
+    contexts: WITH_AND_WITHOUT_PURPOSE,
+    may: (c, x) => x.purpose && (clinical(c) || c.role === 'institution-admin') && c.place === 'L',
+    request: () =>
+      Promise.resolve({
+        path: `/v1/patients/${fixtures.deceased}/death-report/reviews`,
+        body: { level: 'county', conclusion: 'unavoidable', panelDate: today() },
+      }),
+  },
+  // A panel's worklist: staff of a county-level (L) or prefecture-level (P) institution, stating a purpose.
+  'GET /v1/death-reviews': { contexts: WITH_AND_WITHOUT_PURPOSE, may: deathReader, request: get('/v1/death-reviews') },
   // High-risk case management (§4: orange, red, purple) is clinical work; platform admins run the platform, not care.
   'GET /v1/high-risk-cases': { contexts: ONE, may: clinical, request: get('/v1/high-risk-cases?pageSize=2') },
   // §1/§2.6: health administrators (analysts) read statistics, a county bureau for its own county.

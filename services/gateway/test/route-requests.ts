@@ -509,6 +509,15 @@ export class RouteWorld {
         path: `/v1/children/${child()}/checks`,
         body: { checkedOn: daysFrom(-5), service: 'newborn-home-visit', notes: 'well' },
       }),
+      'POST /v1/pregnancies/{pregnancy_id}/near-miss': () => ({
+        user: clinician,
+        path: `/v1/pregnancies/${pregnancy()}/near-miss`,
+        body: { eventDate: daysFrom(-1), criteria: ['shock', 'massive_transfusion'] },
+      }),
+      'GET /v1/pregnancies/{pregnancy_id}/near-miss': () => ({
+        user: clinician,
+        path: `/v1/pregnancies/${pregnancy()}/near-miss`,
+      }),
       'POST /v1/pregnancies/{pregnancy_id}/imaging': () => ({
         user: clinician,
         path: `/v1/pregnancies/${pregnancy()}/imaging`,
@@ -546,6 +555,17 @@ export class RouteWorld {
         user: clinician,
         path: `/v1/patients/${this.id('deceased')}/death-report`,
       }),
+      'POST /v1/patients/{patient_id}/death-report/reviews': () => ({
+        user: clinician,
+        path: `/v1/patients/${this.id('deceased')}/death-report/reviews`,
+        body: {
+          level: 'county',
+          conclusion: 'avoidable',
+          panelDate: daysFrom(0),
+          factors: [{ link: 'health_system', aspect: 'knowledge_skill' }],
+        },
+      }),
+      'GET /v1/death-reviews': () => ({ user: clinician, path: '/v1/death-reviews?status=all&pageSize=20' }),
       'GET /v1/high-risk-cases': () => ({ user: clinician, path: '/v1/high-risk-cases?county=lufeng&pageSize=10' }),
       'GET /v1/statistics': () => ({
         user: 'pref.analyst',

@@ -3,24 +3,41 @@
 // facts in the same transaction); one report per patient. Reading one follows canReadDeathReport, stricter than the
 // record: the treating team, county (of her county) and prefecture staff, or break-glass; every read audited.
 import { randomUUID } from 'node:crypto';
-import { enforce, recordAudit } from '../../common/src/audit';
-import { canReadDeathReport, mayReadDeathReports } from '../../common/src/auth/policy';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../common/src/errors';
+import { enforce, recordAudit, recordAudits } from '../../common/src/audit';
+import { canReadDeathReport, canReviewDeath, mayReadDeathReports } from '../../common/src/auth/policy';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, Violations } from '../../common/src/errors';
 import type { CallContext } from '../../common/src/grpc/context';
 import { runIdempotent, scopeFromContext } from '../../common/src/idempotency';
+import { checkPageSize, decodeOffsetToken, nextOffsetToken } from '../../common/src/paging';
 import type { PoolClient } from '../../common/src/pg/database';
 import {
   ChildDeathReport,
+  DeathReview,
+  DeathReviewWorkItem,
   GetDeathReportRequest,
   GetDeathReportResponse,
+  ListDeathReviewsRequest,
+  ListDeathReviewsResponse,
   MaternalDeathReport,
   RecordChildDeathRequest,
   RecordChildDeathResponse,
+  RecordDeathReviewRequest,
+  RecordDeathReviewResponse,
   RecordMaternalDeathRequest,
   RecordMaternalDeathResponse,
 } from '../../common/src/gen/mch/records/v1/records';
 import { RecordAccess, requireId } from './access';
-import { checkChildDeath, checkMaternalDeath, DeathCauseGroups, todayInChina } from './domain';
+import {
+  checkChildDeath,
+  checkDeathReview,
+  checkMaternalDeath,
+  DeathCauseGroups,
+  DeathReviewRules,
+  nextReviewDue,
+  ReviewFactor,
+  ReviewLevel,
+  todayInChina,
+} from './domain';
 import type { IdentityClient } from './identity-client';
 import type { PregnancyRow } from './repository';
 import { storedAnswer } from './replay';
@@ -56,6 +73,52 @@ async function reportOf(target: Queryable, patientId: string): Promise<DeathRepo
   ]);
   return rows[0];
 }
+
+interface DeathReviewRow {
+  id: string;
+  death_report_id: string;
+  patient_id: string;
+  level: ReviewLevel;
+  conclusion: string;
+  factors: ReviewFactor[];
+  panel_date: string;
+  reviewing_institution_id: string | null;
+  reviewed_by: string;
+  reviewed_at: Date;
+}
+
+const REVIEW_COLUMNS = `v.id, v.death_report_id, d.patient_id, v.level, v.conclusion, v.factors, v.panel_date::text,
+  v.reviewing_institution_id, v.reviewed_by, v.reviewed_at`;
+
+/** The reviews of the given reports, county first. */
+async function reviewsOf(target: Queryable, reportIds: readonly string[]): Promise<DeathReviewRow[]> {
+  if (reportIds.length === 0) return [];
+  const { rows } = await target.query<DeathReviewRow>(
+    `SELECT ${REVIEW_COLUMNS} FROM death_reviews v JOIN death_reports d ON d.id = v.death_report_id
+     WHERE v.death_report_id = ANY($1::uuid[]) ORDER BY v.death_report_id, v.level = 'prefecture', v.reviewed_at`,
+    [reportIds],
+  );
+  return rows;
+}
+
+function toDeathReview(row: DeathReviewRow, rules: DeathReviewRules): DeathReview {
+  return {
+    id: row.id,
+    deathReportId: row.death_report_id,
+    patientId: row.patient_id,
+    level: row.level,
+    conclusion: row.conclusion,
+    conclusionZh: rules.conclusions.get(row.conclusion)?.zh ?? '',
+    factors: row.factors.map(({ link, aspect }) => ({ link, aspect })),
+    panelDate: row.panel_date,
+    reviewingInstitutionId: row.reviewing_institution_id ?? '',
+    reviewedBy: row.reviewed_by,
+    reviewedAt: row.reviewed_at,
+  };
+}
+
+const REVIEW_PAGE_MAX = 200;
+const REVIEW_STATUSES = ['due', 'concluded', 'all'] as const;
 
 async function insertReport(tx: Queryable, row: Omit<DeathReportRow, 'reported_at'>): Promise<DeathReportRow> {
   const { rows } = await tx.query<DeathReportRow>(
@@ -144,6 +207,7 @@ export class DeathService {
     private readonly access: RecordAccess,
     private readonly identity: IdentityClient,
     private readonly causes: DeathCauseGroups,
+    private readonly reviewRules: DeathReviewRules,
   ) {}
 
   private get db() {
@@ -361,8 +425,128 @@ export class DeathService {
       outcome: 'allowed',
       reason: decision.allowed && decision.breakGlass ? `break-glass: ${ctx.breakGlassReason ?? ''}` : undefined,
     });
+    const reviews = (await reviewsOf(this.db.rw, [row.id])).map((review) => toDeathReview(review, this.reviewRules));
     return row.kind === 'maternal'
-      ? { maternal: toMaternalDeathReport(row, this.causes) }
-      : { child: toChildDeathReport(row, this.causes) };
+      ? { maternal: toMaternalDeathReport(row, this.causes), reviews }
+      : { child: toChildDeathReport(row, this.causes), reviews };
+  }
+
+  /**
+   * A panel's review of a death: the county's first, then the prefecture's, each once, by the panel the policy
+   * names. Idempotent under the caller's key; audited; an advisory lock on the report keeps two panels from concluding
+   * the same level at once.
+   */
+  async recordDeathReview(request: RecordDeathReviewRequest, ctx: CallContext): Promise<RecordDeathReviewResponse> {
+    const bytes = RecordDeathReviewRequest.encode(request).finish();
+    const replay = await storedAnswer(this.db, ctx, bytes, RecordDeathReviewResponse);
+    if (replay) return replay;
+    const patientId = requireId(request.patientId, 'patientId');
+    await enforce(this.db, ctx, mayReadDeathReports(ctx.principal, ctx.purpose), patientId, 'record.death.review');
+    const report = await reportOf(this.db.rw, patientId);
+    if (!report) throw new NotFoundError(`no death is reported for patient ${patientId}`);
+    const level = request.level.trim().toLowerCase();
+    const institution = await this.identity.institution(ctx.principal?.institutionId);
+    const decision = canReviewDeath(ctx.principal, institution, ctx.purpose, {
+      level: level === 'prefecture' ? 'prefecture' : 'county',
+      county: report.county_code,
+    });
+    await enforce(this.db, ctx, decision, patientId, 'record.death.review');
+    return runIdempotent(this.db, scopeFromContext(ctx), bytes, RecordDeathReviewResponse, async (tx) => {
+      // One panel concludes a level at a time (the service role may not lock the append-only report row itself).
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`death-review:${report.id}`]);
+      const reviewed = (await reviewsOf(tx, [report.id])).map((review) => review.level);
+      const checked = checkDeathReview(
+        {
+          level: request.level,
+          conclusion: request.conclusion,
+          factors: request.factors,
+          panelDate: request.panelDate,
+        },
+        { deathDate: report.death_date, reviewed },
+        this.reviewRules,
+        todayInChina(),
+      );
+      const id = randomUUID();
+      await tx.query(
+        `INSERT INTO death_reviews (id, death_report_id, level, conclusion, factors, panel_date, reviewing_institution_id, reviewed_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          id,
+          report.id,
+          checked.level,
+          checked.conclusion.code,
+          JSON.stringify(checked.factors),
+          checked.panelDate,
+          ctx.principal?.institutionId ?? null,
+          ctx.caller,
+        ],
+      );
+      const [row] = await reviewsOf(tx, [report.id]).then((rows) => rows.filter((candidate) => candidate.id === id));
+      await recordAudit(tx, ctx, { patientId, action: 'record.death.review', outcome: 'allowed' });
+      return { review: toDeathReview(row as DeathReviewRow, this.reviewRules) };
+    });
+  }
+
+  /**
+   * The panel's worklist: the deaths of the caller's county (county-level institutions) or of the prefecture
+   * (prefecture-level institutions), oldest death first, with the review each awaits. Each listed death is audited as
+   * a read of its report's existence.
+   */
+  async listDeathReviews(request: ListDeathReviewsRequest, ctx: CallContext): Promise<ListDeathReviewsResponse> {
+    const violations = new Violations();
+    const status = request.status.trim().toLowerCase() || 'due';
+    if (!(REVIEW_STATUSES as readonly string[]).includes(status))
+      violations.add('status', `must be one of ${REVIEW_STATUSES.join(', ')}`);
+    const kind = request.kind.trim().toLowerCase();
+    if (kind && kind !== 'maternal' && kind !== 'child') violations.add('kind', 'must be maternal or child');
+    const limit = violations.check(() => checkPageSize(request.pageSize, REVIEW_PAGE_MAX, 50)) ?? 50;
+    violations.throwIfAny();
+    const institution = await this.identity.institution(ctx.principal?.institutionId);
+    const decision = canReviewDeath(ctx.principal, institution, ctx.purpose, undefined);
+    await enforce(this.db, ctx, decision, '', 'record.death.review.list');
+    const county = institution?.level === 'county' ? institution.countyCode : '';
+    const filters = { status, kind, county };
+    const offset = decodeOffsetToken(request.pageToken, filters);
+    // "concluded": the prefecture has reviewed; "due": it has not.
+    const { rows } = await this.db.rw.query<DeathReportRow>(
+      `SELECT ${COLUMNS} FROM death_reports r
+       WHERE ($1 = '' OR r.county_code = $1) AND ($2 = '' OR r.kind = $2)
+         AND ($3 = 'all' OR (EXISTS (SELECT 1 FROM death_reviews v WHERE v.death_report_id = r.id AND v.level = 'prefecture')) = ($3 = 'concluded'))
+       ORDER BY r.death_date, r.id OFFSET $4 LIMIT $5`,
+      [county, kind, status, offset, limit + 1],
+    );
+    const page = rows.slice(0, limit);
+    const reviews = await reviewsOf(
+      this.db.rw,
+      page.map((row) => row.id),
+    );
+    const today = todayInChina();
+    const items: DeathReviewWorkItem[] = page.map((row) => {
+      const own = reviews.filter((review) => review.death_report_id === row.id);
+      const due = nextReviewDue(
+        row.death_date,
+        own.map((review) => review.level),
+        this.reviewRules,
+        today,
+      );
+      return {
+        patientId: row.patient_id,
+        deathReportId: row.id,
+        kind: row.kind,
+        deathDate: row.death_date,
+        county: row.county_code,
+        causeGroup: row.cause_group,
+        nextLevel: due?.level ?? '',
+        dueDate: due?.dueDate ?? '',
+        overdue: due?.overdue ?? false,
+        reviews: own.map((review) => toDeathReview(review, this.reviewRules)),
+      };
+    });
+    await recordAudits(
+      this.db.rw,
+      ctx,
+      page.map((row) => ({ patientId: row.patient_id, action: 'record.death.review.list', outcome: 'allowed' })),
+    );
+    return { items, nextPageToken: nextOffsetToken(filters, offset, limit, rows.length) };
   }
 }

@@ -4,6 +4,7 @@ import type { Database } from '../../common/src/pg/database';
 import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/records';
 import type { ChildService } from './child-service';
 import type { DeathService } from './death-service';
+import type { NearMissService } from './near-miss-service';
 import type { PregnancyService } from './pregnancy-service';
 import type { ReadService } from './read-service';
 import type { RecordImport } from './record-import';
@@ -16,6 +17,7 @@ export interface RecordsServices {
   readonly pregnancies: PregnancyService;
   readonly children: ChildService;
   readonly deaths: DeathService;
+  readonly nearMisses: NearMissService;
   readonly reads: ReadService;
   readonly imports: RecordImport;
   readonly reference: RecordsReferenceData;
@@ -28,6 +30,7 @@ export function recordsHandlers({
   pregnancies,
   children,
   deaths,
+  nearMisses,
   reads,
   imports,
   reference,
@@ -53,6 +56,10 @@ export function recordsHandlers({
     recordMaternalDeath: (request, ctx) => deaths.recordMaternalDeath(request, ctx),
     recordChildDeath: (request, ctx) => deaths.recordChildDeath(request, ctx),
     getDeathReport: (request, ctx) => deaths.getDeathReport(request, ctx),
+    recordDeathReview: (request, ctx) => deaths.recordDeathReview(request, ctx),
+    listDeathReviews: (request, ctx) => deaths.listDeathReviews(request, ctx),
+    recordMaternalNearMiss: (request, ctx) => nearMisses.recordMaternalNearMiss(request, ctx),
+    getMaternalNearMiss: (request, ctx) => nearMisses.getMaternalNearMiss(request, ctx),
     listRiskCatalogue: (request, ctx) => Promise.resolve(listRiskCatalogue(reference.riskRuleSets, request, ctx)),
     listRiskEvents: (request, ctx) => reads.listRiskEvents(request, ctx),
     listAuditEvents: (request, ctx) => reads.listAuditEvents(request, ctx),

@@ -8,8 +8,15 @@ import { RecordsServiceService } from '../../common/src/gen/mch/records/v1/recor
 import { RecordAccess } from './access';
 import { ChildService } from './child-service';
 import { DeathService } from './death-service';
+import { NearMissService } from './near-miss-service';
 import { loadRecordsConfig } from './config';
-import { defaultRecordsDataDir, loadDeathCauseGroups, loadRecordsReferenceData } from './domain';
+import {
+  defaultRecordsDataDir,
+  loadDeathCauseGroups,
+  loadDeathReviewRules,
+  loadNearMissCriteria,
+  loadRecordsReferenceData,
+} from './domain';
 import { recordsHandlers } from './handlers';
 import { ReferralIndicatorClient } from './referral-indicators';
 import { IdentityClient } from './identity-client';
@@ -47,7 +54,13 @@ void runService({
         config.REPLICATION_SERVICE_ADDR ? new ObjectStoreClient(config.REPLICATION_SERVICE_ADDR) : NO_OBJECT_STORE,
       ),
       children: new ChildService(access, identity),
-      deaths: new DeathService(access, identity, loadDeathCauseGroups(defaultRecordsDataDir())),
+      deaths: new DeathService(
+        access,
+        identity,
+        loadDeathCauseGroups(defaultRecordsDataDir()),
+        loadDeathReviewRules(defaultRecordsDataDir()),
+      ),
+      nearMisses: new NearMissService(access, loadNearMissCriteria(defaultRecordsDataDir())),
       reads: new ReadService(access, cache, new AuditBatcher(db)),
       imports: new RecordImport(access, new RecordImportRepository(statistics), identity),
       reference,

@@ -5,6 +5,7 @@ import {
   ChildFactsInput,
   childFacts,
   deathFacts,
+  nearMissFacts,
   DeathFactsInput,
   PregnancyFactsInput,
   pregnancyFacts,
@@ -206,6 +207,26 @@ describe('pregnancy facts (卫统41 孕产妇保健和健康情况年报表)', (
     });
     expect(indicatorDefinition('maternal_mortality_ratio')?.unit).toBe('per 100,000 live births');
     expect(indicatorDefinition('under5_mortality_rate')?.unit).toBe('‰');
+  });
+
+  it('maternal near-miss ratio over the live births: two near misses among four live births', () => {
+    const nearMiss = (pregnancyId: string, eventDate: string) =>
+      nearMissFacts({
+        pregnancyId,
+        patientId: `${pregnancyId}-patient`,
+        county: 'lufeng',
+        institutionId: null,
+        eventDate,
+      });
+    const sums = totals([
+      ...[twins, stillbirth, home, mixedTwins].flatMap((each) => pregnancyFacts(each, reference, TODAY)),
+      ...nearMiss('a', '2026-04-03'),
+      ...nearMiss('b', '2026-04-28'),
+    ]);
+    // 2 near misses over 4 live births = 500 per 1,000 live births (the unit is ‰).
+    expect(sums.maternal_near_miss_ratio).toEqual([2, 4]);
+    expect(nearMiss('a', '2026-04-03')[0]).toMatchObject({ month: '2026-04-01', numerator: 1, denominator: 0 });
+    expect(indicatorDefinition('maternal_near_miss_ratio')).toMatchObject({ unit: '‰', confirmation: 'confirmed' });
   });
 
   it('a delivery recorded before the place was asked is not in hospital and is counted as unrecorded', () => {

@@ -129,6 +129,7 @@ const MORTALITY_INDICATORS = [
   'neonatal_mortality_rate',
   'infant_mortality_rate',
   'under5_mortality_rate',
+  'maternal_near_miss_ratio',
 ] as const;
 
 export interface DeathFactsInput {
@@ -166,6 +167,33 @@ export function deathFacts(death: DeathFactsInput): StatisticsFact[] {
       numerator: death.ageGroup === 'neonatal' || death.ageGroup === 'infant' ? 1 : 0,
     },
     { ...base, indicator: 'neonatal_mortality_rate', numerator: death.ageGroup === 'neonatal' ? 1 : 0 },
+  ];
+}
+
+/**
+ * A maternal near miss: one woman over live births under the month of the event and her county of residence. A
+ * pregnancy she died in is a death, not a near miss (WHO 2011: she survived), and the caller leaves it out.
+ */
+export function nearMissFacts(nearMiss: {
+  readonly pregnancyId: string;
+  readonly patientId: string;
+  readonly county: string;
+  readonly institutionId: string | null;
+  readonly eventDate: string;
+}): StatisticsFact[] {
+  return [
+    {
+      patientId: nearMiss.patientId,
+      subjectId: nearMiss.pregnancyId,
+      item: 'near-miss',
+      county: nearMiss.county,
+      institutionId: nearMiss.institutionId,
+      month: monthOf(nearMiss.eventDate),
+      countedFrom: null,
+      indicator: 'maternal_near_miss_ratio',
+      numerator: 1,
+      denominator: 0,
+    },
   ];
 }
 
@@ -464,7 +492,7 @@ export class StatisticsFacts {
 
   /** Every fact of these patients, from their rows as the transaction sees them. */
   async compute(tx: Queryable, patientIds: readonly string[], today = todayInChina()): Promise<StatisticsFact[]> {
-    const [pregnancies, children, deaths] = await Promise.all([
+    const [pregnancies, children, deaths, nearMisses] = await Promise.all([
       tx.query<PregnancyInputRow>(
         `SELECT p.id, p.patient_id, p.county_code, p.registered_on::text, p.registered_ga_days, p.registered_at, p.risk_colour,
                 ARRAY(SELECT DISTINCT a.colour FROM risk_assessments a WHERE a.pregnancy_id = p.id AND a.kind = 'grade') AS graded,
@@ -504,8 +532,32 @@ export class StatisticsFacts {
          FROM death_reports WHERE patient_id = ANY($1::uuid[])`,
         [patientIds],
       ),
+      tx.query<{
+        pregnancy_id: string;
+        patient_id: string;
+        county_code: string;
+        reporting_institution_id: string | null;
+        event_date: string;
+      }>(
+        `SELECT n.pregnancy_id, n.patient_id, n.county_code, n.reporting_institution_id, n.event_date::text
+         FROM maternal_near_misses n
+         WHERE n.patient_id = ANY($1::uuid[])
+           AND NOT EXISTS (SELECT 1 FROM death_reports d WHERE d.pregnancy_id = n.pregnancy_id)`,
+        [patientIds],
+      ),
     ]);
     const facts: StatisticsFact[] = [];
+    for (const row of nearMisses.rows) {
+      facts.push(
+        ...nearMissFacts({
+          pregnancyId: row.pregnancy_id,
+          patientId: row.patient_id,
+          county: row.county_code,
+          institutionId: row.reporting_institution_id,
+          eventDate: row.event_date,
+        }),
+      );
+    }
     for (const row of deaths.rows) {
       facts.push(
         ...deathFacts({

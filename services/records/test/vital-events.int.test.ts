@@ -353,3 +353,70 @@ describe('death reports', () => {
     expect((await call('pref.clinician', 'GET', `/v1/patients/${woman}/death-report`)).status).toBe(404);
   });
 });
+
+describe('maternal near miss (WHO 2011)', () => {
+  it('recorded once on her pregnancy under its key, read by her team, counted over live births; bad input names the field', async () => {
+    const month = daysBefore(2).slice(0, 7);
+    const statistics = `/v1/statistics?county=${COUNTY}&from=${month}&to=${month}&indicators=maternal_near_miss_ratio&indicators=live_births`;
+    const before = sums((await ok(call('pref.analyst', 'GET', statistics))).values ?? []);
+    const { motherId, pregnancyId } = await pregnantWoman();
+    await ok(
+      call('pref.clinician', 'POST', `/v1/pregnancies/${pregnancyId}/delivery`, {
+        deliveryDate: daysBefore(2),
+        mode: 'DELIVERY_MODE_CAESAREAN',
+        outcome: 'PREGNANCY_OUTCOME_LIVE_BIRTH',
+        placeOfDelivery: 'PLACE_OF_DELIVERY_PREFECTURE_HOSPITAL',
+        newborns: [{ sex: 'CHILD_SEX_FEMALE', birthCertificateNumber: certificate(), birthWeightGrams: 3100 }],
+      }),
+    );
+    const path = `/v1/pregnancies/${pregnancyId}/near-miss`;
+    const versionBefore = (await recordOf('pref.clinician', motherId)).version;
+    const bad = await call('pref.clinician', 'POST', path, {
+      eventDate: daysBefore(-1),
+      criteria: ['massive_transfusion', 'bad_luck'],
+    });
+    expect(bad.status).toBe(400);
+    expect(fieldsOf(bad).sort()).toEqual(['criteria[1]', 'eventDate']);
+    expect((await call('pref.clinician', 'POST', path, { eventDate: daysBefore(2), criteria: [] })).status).toBe(400);
+    expect((await recordOf('pref.clinician', motherId)).version).toBe(versionBefore);
+    expect((await ok(call('pref.clinician', 'GET', path))).nearMiss).toBeUndefined();
+
+    const body = { eventDate: daysBefore(2), criteria: ['hysterectomy_infection_haemorrhage', 'massive_transfusion'] };
+    const key = { 'idempotency-key': `near-miss-${pregnancyId}` };
+    const recorded = await ok(call('pref.clinician', 'POST', path, body, key));
+    expect(recorded.nearMiss).toMatchObject({
+      patientId: motherId,
+      pregnancyId,
+      eventDate: daysBefore(2),
+      county: COUNTY,
+      criteriaListId: 'who-2011-maternal-near-miss',
+    });
+    expect((recorded.nearMiss.criteria as Array<{ code: string }>).map((c) => c.code)).toEqual([
+      'massive_transfusion',
+      'hysterectomy_infection_haemorrhage',
+    ]);
+    expect(recorded.recordVersion).toBe(versionBefore + 1);
+    expect(await ok(call('pref.clinician', 'POST', path, body, key))).toEqual(recorded);
+    const second = await call('pref.clinician', 'POST', path, body);
+    expect(second.status).toBe(409);
+    expect(JSON.stringify(second.body)).toContain('NEAR_MISS_RECORDED');
+    expect((await ok(call('lufeng.midwife', 'GET', path))).nearMiss.id).toBe(recorded.nearMiss.id);
+    // An analyst writes no record.
+    expect((await call('lufeng.analyst', 'POST', path, body)).status).toBe(403);
+    const audit = await recordsAuditOf(motherId);
+    expect(audit.some((event) => event.action === 'record.near-miss' && event.outcome === 'allowed')).toBe(true);
+
+    let after: Record<string, [number, number]> = {};
+    await waitFor(
+      async () => {
+        after = sums((await ok(call('pref.analyst', 'GET', statistics))).values ?? []);
+        return grown(after, before, 'maternal_near_miss_ratio')[0] >= 1;
+      },
+      20_000,
+      'the near miss in the statistics',
+    );
+    // One near miss over the one live birth of this delivery.
+    expect(grown(after, before, 'maternal_near_miss_ratio')).toEqual([1, 1]);
+    expect(grown(after, before, 'live_births')).toEqual([1, 0]);
+  });
+});

@@ -137,6 +137,32 @@ export function canReadDeathReport(
   );
 }
 
+/**
+ * The death review panels (评审): the county panel is staff (clinicians, midwives, institution admins) of a county-level
+ * institution of the death's county; the prefecture panel staff of a prefecture-level institution. Not the treating
+ * team as such, not townships, not analysts, not residents; no break-glass (a review is not care). `county` is the
+ * death's county; undefined asks for the panel's worklist, which county and prefecture staff may read.
+ */
+export function canReviewDeath(
+  principal: Principal | undefined,
+  callerInstitution: { readonly level: InstitutionLevelName | undefined; readonly countyCode: string } | undefined,
+  purpose: Purpose | undefined,
+  review: { readonly level: 'county' | 'prefecture'; readonly county: string } | undefined,
+): Decision {
+  const base = mayReadDeathReports(principal, purpose);
+  if (!base.allowed) return base;
+  const level = callerInstitution?.level;
+  if (level !== 'county' && level !== 'prefecture')
+    return deny(
+      'death reviews are the county and prefecture panels’: staff of a county- or prefecture-level institution',
+    );
+  if (!review) return allow;
+  if (review.level === 'prefecture')
+    return level === 'prefecture' ? allow : deny('the prefecture review is by staff of a prefecture-level institution');
+  if (level === 'county' && callerInstitution?.countyCode === review.county) return allow;
+  return deny('the county review is by staff of a county-level institution of the county the death is reported in');
+}
+
 /** Staff management: only the admins of that institution. */
 export function canManageInstitution(principal: Principal | undefined, institutionId: string): Decision {
   if (!principal) return deny('not authenticated');

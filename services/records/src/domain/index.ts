@@ -16,3 +16,5 @@ export * from './schedules/gestation';
 export * from './record-inputs';
 export * from './entry-inputs';
 export * from './death-reports';
+export * from './death-reviews';
+export * from './near-miss';

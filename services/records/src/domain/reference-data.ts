@@ -5,6 +5,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { serviceDir } from '../../../common/src/paths';
 import { DeathCauseGroups, parseDeathCauseGroups } from './death-reports';
+import { DeathReviewRules, parseDeathReviewRules } from './death-reviews';
+import { NearMissCriteria, parseNearMissCriteria } from './near-miss';
 import { parseLmsTable, GrowthStandards, WHO_TABLE_FILES, WhoTableName, LmsTable } from './growth/tables';
 import { parseRiskRuleSet, riskRuleSetCatalogue, RiskRuleSetCatalogue } from './risk/rule-set';
 import { parseSchedule, scheduleCatalogue, ScheduleCatalogue } from './schedules/schedule';
@@ -32,6 +34,16 @@ export function loadRecordsReferenceData(dataDir: string): RecordsReferenceData 
 /** The cause groups of the national death reports (`death-causes.json`). */
 export function loadDeathCauseGroups(dataDir: string): DeathCauseGroups {
   return parseDeathCauseGroups(readFileSync(path.join(dataDir, 'death-causes.json'), 'utf8'));
+}
+
+/** The 评审 grid, conclusions and due days of the death reviews (`death-review.json`). */
+export function loadDeathReviewRules(dataDir: string): DeathReviewRules {
+  return parseDeathReviewRules(readFileSync(path.join(dataDir, 'death-review.json'), 'utf8'));
+}
+
+/** The WHO maternal near-miss criteria (`near-miss-criteria.json`). */
+export function loadNearMissCriteria(dataDir: string): NearMissCriteria {
+  return parseNearMissCriteria(readFileSync(path.join(dataDir, 'near-miss-criteria.json'), 'utf8'));
 }
 
 /** Every `*.json` in the directory is one rule set. */

@@ -298,6 +298,18 @@ const NATIONAL: readonly IndicatorDefinition[] = [
     filed: 'month',
   },
   {
+    id: 'maternal_near_miss_ratio',
+    titleZh: '孕产妇危重症（near miss）发生率',
+    numerator:
+      'women with a maternal near miss recorded in the period (at least one WHO 2011 life-threatening condition during pregnancy, childbirth or within 42 days of its end, and survived: a pregnancy with a maternal death is not counted; one per pregnancy, under the month of the event)',
+    denominator: 'live births (活产数) in the period',
+    unit: '‰',
+    source:
+      'World Health Organization, Evaluating the quality of care for severe pregnancy complications: the WHO near-miss approach for maternal health (2011, ISBN 978 92 4 150222 1): maternal near-miss ratio = maternal near-miss cases per 1,000 live births; the criteria in services/records/data/near-miss-criteria.json. Not an indicator of 卫统41',
+    confirmation: 'confirmed',
+    filed: 'month',
+  },
+  {
     id: 'under3_system_management_rate',
     titleZh: '3岁以下儿童系统管理率',
     numerator:

@@ -2058,10 +2058,137 @@ export interface GetDeathReportRequest {
   patientId: string;
 }
 
-/** One of the two, whichever the patient has. */
+/** One of the two, whichever the patient has, with the reviews concluded so far (county first). */
 export interface GetDeathReportResponse {
   maternal?: MaternalDeathReport | undefined;
   child?: ChildDeathReport | undefined;
+  reviews: DeathReview[];
+}
+
+/**
+ * One cell of the 十二格表 grid: a link (个人家庭及居民团体, 医疗保健系统, 卫生行政和社会其他相关部门) and an aspect
+ * (知识技能, 态度, 资源, 管理系统), as codes of services/records/data/death-review.json.
+ */
+export interface DeathReviewFactor {
+  link: string;
+  aspect: string;
+}
+
+/** A panel's review of a death. */
+export interface DeathReview {
+  id: string;
+  deathReportId: string;
+  patientId: string;
+  /** "county" or "prefecture". */
+  level: string;
+  /** "avoidable" (可避免死亡), "avoidable_under_better_conditions" (创造条件可避免死亡) or "unavoidable" (不可避免死亡). */
+  conclusion: string;
+  conclusionZh: string;
+  /** The contributing factors, in the grid's order. */
+  factors: DeathReviewFactor[];
+  /** YYYY-MM-DD: the day the panel sat. */
+  panelDate: string;
+  reviewingInstitutionId: string;
+  reviewedBy: string;
+  reviewedAt?: Date | undefined;
+}
+
+export interface RecordDeathReviewRequest {
+  patientId: string;
+  /** "county" or "prefecture". */
+  level: string;
+  conclusion: string;
+  /** Required (at least one cell) for an avoidable conclusion. */
+  factors: DeathReviewFactor[];
+  panelDate: string;
+}
+
+export interface RecordDeathReviewResponse {
+  review?: DeathReview | undefined;
+}
+
+export interface ListDeathReviewsRequest {
+  /** "due" (awaiting a review; the default), "concluded" (the prefecture has reviewed) or "all". */
+  status: string;
+  /** "maternal" or "child"; both when empty. */
+  kind: string;
+  pageSize: number;
+  pageToken: string;
+}
+
+/** A reported death on a panel's worklist. */
+export interface DeathReviewWorkItem {
+  patientId: string;
+  deathReportId: string;
+  /** "maternal" or "child". */
+  kind: string;
+  deathDate: string;
+  county: string;
+  causeGroup: string;
+  /** The review it awaits ("county" or "prefecture"); empty once the prefecture has reviewed. */
+  nextLevel: string;
+  /** YYYY-MM-DD, with next_level: the day the awaited review is due. */
+  dueDate: string;
+  overdue: boolean;
+  reviews: DeathReview[];
+}
+
+export interface ListDeathReviewsResponse {
+  items: DeathReviewWorkItem[];
+  nextPageToken: string;
+}
+
+/** One WHO near-miss criterion as the list holds it. */
+export interface NearMissCriterion {
+  code: string;
+  /** cardiovascular, respiratory, renal, coagulation, hepatic, neurological or uterine. */
+  system: string;
+  /** clinical, laboratory or management. */
+  type: string;
+  en: string;
+  zh: string;
+}
+
+/** A maternal near miss: she nearly died of a complication of pregnancy, childbirth or the 42 days after, and survived. */
+export interface MaternalNearMiss {
+  id: string;
+  patientId: string;
+  pregnancyId: string;
+  /** YYYY-MM-DD: the day the first criterion was met. */
+  eventDate: string;
+  /** In the list's order. */
+  criteria: NearMissCriterion[];
+  county: string;
+  reportingInstitutionId: string;
+  reportedBy: string;
+  reportedAt?:
+    | Date
+    | undefined;
+  /** The list the criteria are of (who-2011-maternal-near-miss). */
+  criteriaListId: string;
+}
+
+export interface RecordMaternalNearMissRequest {
+  pregnancyId: string;
+  eventDate: string;
+  /** Codes of the WHO list, at least one. */
+  criteria: string[];
+  expectedVersion?: number | undefined;
+  reason: string;
+}
+
+export interface RecordMaternalNearMissResponse {
+  nearMiss?: MaternalNearMiss | undefined;
+  recordVersion: number;
+}
+
+export interface GetMaternalNearMissRequest {
+  pregnancyId: string;
+}
+
+export interface GetMaternalNearMissResponse {
+  /** Absent when none is recorded for the pregnancy. */
+  nearMiss?: MaternalNearMiss | undefined;
 }
 
 export interface ListRiskCatalogueRequest {
@@ -17081,7 +17208,7 @@ export const GetDeathReportRequest: MessageFns<GetDeathReportRequest> = {
 };
 
 function createBaseGetDeathReportResponse(): GetDeathReportResponse {
-  return { maternal: undefined, child: undefined };
+  return { maternal: undefined, child: undefined, reviews: [] };
 }
 
 export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
@@ -17091,6 +17218,9 @@ export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
     }
     if (message.child !== undefined) {
       ChildDeathReport.encode(message.child, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.reviews) {
+      DeathReview.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -17124,6 +17254,14 @@ export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
             message.child = ChildDeathReport.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reviews.push(DeathReview.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -17140,6 +17278,7 @@ export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
     return {
       maternal: isSet(object.maternal) ? MaternalDeathReport.fromJSON(object.maternal) : undefined,
       child: isSet(object.child) ? ChildDeathReport.fromJSON(object.child) : undefined,
+      reviews: globalThis.Array.isArray(object?.reviews) ? object.reviews.map((e: any) => DeathReview.fromJSON(e)) : [],
     };
   },
 
@@ -17150,6 +17289,9 @@ export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
     }
     if (message.child !== undefined) {
       obj.child = ChildDeathReport.toJSON(message.child);
+    }
+    if (message.reviews?.length) {
+      obj.reviews = message.reviews.map((e) => DeathReview.toJSON(e));
     }
     return obj;
   },
@@ -17164,6 +17306,1816 @@ export const GetDeathReportResponse: MessageFns<GetDeathReportResponse> = {
       : undefined;
     message.child = (object.child !== undefined && object.child !== null)
       ? ChildDeathReport.fromPartial(object.child)
+      : undefined;
+    message.reviews = object.reviews?.map((e) => DeathReview.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseDeathReviewFactor(): DeathReviewFactor {
+  return { link: "", aspect: "" };
+}
+
+export const DeathReviewFactor: MessageFns<DeathReviewFactor> = {
+  encode(message: DeathReviewFactor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.link !== "") {
+      writer.uint32(10).string(message.link);
+    }
+    if (message.aspect !== "") {
+      writer.uint32(18).string(message.aspect);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeathReviewFactor {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeathReviewFactor();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.link = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.aspect = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeathReviewFactor {
+    return {
+      link: isSet(object.link) ? globalThis.String(object.link) : "",
+      aspect: isSet(object.aspect) ? globalThis.String(object.aspect) : "",
+    };
+  },
+
+  toJSON(message: DeathReviewFactor): unknown {
+    const obj: any = {};
+    if (message.link !== "") {
+      obj.link = message.link;
+    }
+    if (message.aspect !== "") {
+      obj.aspect = message.aspect;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeathReviewFactor>): DeathReviewFactor {
+    return DeathReviewFactor.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeathReviewFactor>): DeathReviewFactor {
+    const message = createBaseDeathReviewFactor();
+    message.link = object.link ?? "";
+    message.aspect = object.aspect ?? "";
+    return message;
+  },
+};
+
+function createBaseDeathReview(): DeathReview {
+  return {
+    id: "",
+    deathReportId: "",
+    patientId: "",
+    level: "",
+    conclusion: "",
+    conclusionZh: "",
+    factors: [],
+    panelDate: "",
+    reviewingInstitutionId: "",
+    reviewedBy: "",
+    reviewedAt: undefined,
+  };
+}
+
+export const DeathReview: MessageFns<DeathReview> = {
+  encode(message: DeathReview, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.deathReportId !== "") {
+      writer.uint32(18).string(message.deathReportId);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(26).string(message.patientId);
+    }
+    if (message.level !== "") {
+      writer.uint32(34).string(message.level);
+    }
+    if (message.conclusion !== "") {
+      writer.uint32(42).string(message.conclusion);
+    }
+    if (message.conclusionZh !== "") {
+      writer.uint32(50).string(message.conclusionZh);
+    }
+    for (const v of message.factors) {
+      DeathReviewFactor.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.panelDate !== "") {
+      writer.uint32(66).string(message.panelDate);
+    }
+    if (message.reviewingInstitutionId !== "") {
+      writer.uint32(74).string(message.reviewingInstitutionId);
+    }
+    if (message.reviewedBy !== "") {
+      writer.uint32(82).string(message.reviewedBy);
+    }
+    if (message.reviewedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.reviewedAt), writer.uint32(90).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeathReview {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeathReview();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deathReportId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.conclusion = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.conclusionZh = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.factors.push(DeathReviewFactor.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.panelDate = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reviewingInstitutionId = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reviewedBy = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.reviewedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeathReview {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      deathReportId: isSet(object.deathReportId)
+        ? globalThis.String(object.deathReportId)
+        : isSet(object.death_report_id)
+        ? globalThis.String(object.death_report_id)
+        : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      conclusion: isSet(object.conclusion) ? globalThis.String(object.conclusion) : "",
+      conclusionZh: isSet(object.conclusionZh)
+        ? globalThis.String(object.conclusionZh)
+        : isSet(object.conclusion_zh)
+        ? globalThis.String(object.conclusion_zh)
+        : "",
+      factors: globalThis.Array.isArray(object?.factors)
+        ? object.factors.map((e: any) => DeathReviewFactor.fromJSON(e))
+        : [],
+      panelDate: isSet(object.panelDate)
+        ? globalThis.String(object.panelDate)
+        : isSet(object.panel_date)
+        ? globalThis.String(object.panel_date)
+        : "",
+      reviewingInstitutionId: isSet(object.reviewingInstitutionId)
+        ? globalThis.String(object.reviewingInstitutionId)
+        : isSet(object.reviewing_institution_id)
+        ? globalThis.String(object.reviewing_institution_id)
+        : "",
+      reviewedBy: isSet(object.reviewedBy)
+        ? globalThis.String(object.reviewedBy)
+        : isSet(object.reviewed_by)
+        ? globalThis.String(object.reviewed_by)
+        : "",
+      reviewedAt: isSet(object.reviewedAt)
+        ? fromJsonTimestamp(object.reviewedAt)
+        : isSet(object.reviewed_at)
+        ? fromJsonTimestamp(object.reviewed_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DeathReview): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.deathReportId !== "") {
+      obj.deathReportId = message.deathReportId;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.conclusion !== "") {
+      obj.conclusion = message.conclusion;
+    }
+    if (message.conclusionZh !== "") {
+      obj.conclusionZh = message.conclusionZh;
+    }
+    if (message.factors?.length) {
+      obj.factors = message.factors.map((e) => DeathReviewFactor.toJSON(e));
+    }
+    if (message.panelDate !== "") {
+      obj.panelDate = message.panelDate;
+    }
+    if (message.reviewingInstitutionId !== "") {
+      obj.reviewingInstitutionId = message.reviewingInstitutionId;
+    }
+    if (message.reviewedBy !== "") {
+      obj.reviewedBy = message.reviewedBy;
+    }
+    if (message.reviewedAt !== undefined) {
+      obj.reviewedAt = message.reviewedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeathReview>): DeathReview {
+    return DeathReview.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeathReview>): DeathReview {
+    const message = createBaseDeathReview();
+    message.id = object.id ?? "";
+    message.deathReportId = object.deathReportId ?? "";
+    message.patientId = object.patientId ?? "";
+    message.level = object.level ?? "";
+    message.conclusion = object.conclusion ?? "";
+    message.conclusionZh = object.conclusionZh ?? "";
+    message.factors = object.factors?.map((e) => DeathReviewFactor.fromPartial(e)) || [];
+    message.panelDate = object.panelDate ?? "";
+    message.reviewingInstitutionId = object.reviewingInstitutionId ?? "";
+    message.reviewedBy = object.reviewedBy ?? "";
+    message.reviewedAt = object.reviewedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseRecordDeathReviewRequest(): RecordDeathReviewRequest {
+  return { patientId: "", level: "", conclusion: "", factors: [], panelDate: "" };
+}
+
+export const RecordDeathReviewRequest: MessageFns<RecordDeathReviewRequest> = {
+  encode(message: RecordDeathReviewRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.level !== "") {
+      writer.uint32(18).string(message.level);
+    }
+    if (message.conclusion !== "") {
+      writer.uint32(26).string(message.conclusion);
+    }
+    for (const v of message.factors) {
+      DeathReviewFactor.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.panelDate !== "") {
+      writer.uint32(42).string(message.panelDate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordDeathReviewRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordDeathReviewRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.conclusion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.factors.push(DeathReviewFactor.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.panelDate = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordDeathReviewRequest {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      conclusion: isSet(object.conclusion) ? globalThis.String(object.conclusion) : "",
+      factors: globalThis.Array.isArray(object?.factors)
+        ? object.factors.map((e: any) => DeathReviewFactor.fromJSON(e))
+        : [],
+      panelDate: isSet(object.panelDate)
+        ? globalThis.String(object.panelDate)
+        : isSet(object.panel_date)
+        ? globalThis.String(object.panel_date)
+        : "",
+    };
+  },
+
+  toJSON(message: RecordDeathReviewRequest): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.conclusion !== "") {
+      obj.conclusion = message.conclusion;
+    }
+    if (message.factors?.length) {
+      obj.factors = message.factors.map((e) => DeathReviewFactor.toJSON(e));
+    }
+    if (message.panelDate !== "") {
+      obj.panelDate = message.panelDate;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordDeathReviewRequest>): RecordDeathReviewRequest {
+    return RecordDeathReviewRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordDeathReviewRequest>): RecordDeathReviewRequest {
+    const message = createBaseRecordDeathReviewRequest();
+    message.patientId = object.patientId ?? "";
+    message.level = object.level ?? "";
+    message.conclusion = object.conclusion ?? "";
+    message.factors = object.factors?.map((e) => DeathReviewFactor.fromPartial(e)) || [];
+    message.panelDate = object.panelDate ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordDeathReviewResponse(): RecordDeathReviewResponse {
+  return { review: undefined };
+}
+
+export const RecordDeathReviewResponse: MessageFns<RecordDeathReviewResponse> = {
+  encode(message: RecordDeathReviewResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.review !== undefined) {
+      DeathReview.encode(message.review, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordDeathReviewResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordDeathReviewResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.review = DeathReview.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordDeathReviewResponse {
+    return { review: isSet(object.review) ? DeathReview.fromJSON(object.review) : undefined };
+  },
+
+  toJSON(message: RecordDeathReviewResponse): unknown {
+    const obj: any = {};
+    if (message.review !== undefined) {
+      obj.review = DeathReview.toJSON(message.review);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordDeathReviewResponse>): RecordDeathReviewResponse {
+    return RecordDeathReviewResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordDeathReviewResponse>): RecordDeathReviewResponse {
+    const message = createBaseRecordDeathReviewResponse();
+    message.review = (object.review !== undefined && object.review !== null)
+      ? DeathReview.fromPartial(object.review)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListDeathReviewsRequest(): ListDeathReviewsRequest {
+  return { status: "", kind: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListDeathReviewsRequest: MessageFns<ListDeathReviewsRequest> = {
+  encode(message: ListDeathReviewsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.kind !== "") {
+      writer.uint32(18).string(message.kind);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeathReviewsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDeathReviewsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDeathReviewsRequest {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDeathReviewsRequest): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDeathReviewsRequest>): ListDeathReviewsRequest {
+    return ListDeathReviewsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDeathReviewsRequest>): ListDeathReviewsRequest {
+    const message = createBaseListDeathReviewsRequest();
+    message.status = object.status ?? "";
+    message.kind = object.kind ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseDeathReviewWorkItem(): DeathReviewWorkItem {
+  return {
+    patientId: "",
+    deathReportId: "",
+    kind: "",
+    deathDate: "",
+    county: "",
+    causeGroup: "",
+    nextLevel: "",
+    dueDate: "",
+    overdue: false,
+    reviews: [],
+  };
+}
+
+export const DeathReviewWorkItem: MessageFns<DeathReviewWorkItem> = {
+  encode(message: DeathReviewWorkItem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.patientId !== "") {
+      writer.uint32(10).string(message.patientId);
+    }
+    if (message.deathReportId !== "") {
+      writer.uint32(18).string(message.deathReportId);
+    }
+    if (message.kind !== "") {
+      writer.uint32(26).string(message.kind);
+    }
+    if (message.deathDate !== "") {
+      writer.uint32(34).string(message.deathDate);
+    }
+    if (message.county !== "") {
+      writer.uint32(42).string(message.county);
+    }
+    if (message.causeGroup !== "") {
+      writer.uint32(50).string(message.causeGroup);
+    }
+    if (message.nextLevel !== "") {
+      writer.uint32(58).string(message.nextLevel);
+    }
+    if (message.dueDate !== "") {
+      writer.uint32(66).string(message.dueDate);
+    }
+    if (message.overdue !== false) {
+      writer.uint32(72).bool(message.overdue);
+    }
+    for (const v of message.reviews) {
+      DeathReview.encode(v!, writer.uint32(82).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeathReviewWorkItem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeathReviewWorkItem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.deathReportId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.deathDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.causeGroup = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nextLevel = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.dueDate = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.overdue = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reviews.push(DeathReview.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeathReviewWorkItem {
+    return {
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      deathReportId: isSet(object.deathReportId)
+        ? globalThis.String(object.deathReportId)
+        : isSet(object.death_report_id)
+        ? globalThis.String(object.death_report_id)
+        : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      deathDate: isSet(object.deathDate)
+        ? globalThis.String(object.deathDate)
+        : isSet(object.death_date)
+        ? globalThis.String(object.death_date)
+        : "",
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      causeGroup: isSet(object.causeGroup)
+        ? globalThis.String(object.causeGroup)
+        : isSet(object.cause_group)
+        ? globalThis.String(object.cause_group)
+        : "",
+      nextLevel: isSet(object.nextLevel)
+        ? globalThis.String(object.nextLevel)
+        : isSet(object.next_level)
+        ? globalThis.String(object.next_level)
+        : "",
+      dueDate: isSet(object.dueDate)
+        ? globalThis.String(object.dueDate)
+        : isSet(object.due_date)
+        ? globalThis.String(object.due_date)
+        : "",
+      overdue: isSet(object.overdue) ? globalThis.Boolean(object.overdue) : false,
+      reviews: globalThis.Array.isArray(object?.reviews)
+        ? object.reviews.map((e: any) => DeathReview.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: DeathReviewWorkItem): unknown {
+    const obj: any = {};
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.deathReportId !== "") {
+      obj.deathReportId = message.deathReportId;
+    }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.deathDate !== "") {
+      obj.deathDate = message.deathDate;
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.causeGroup !== "") {
+      obj.causeGroup = message.causeGroup;
+    }
+    if (message.nextLevel !== "") {
+      obj.nextLevel = message.nextLevel;
+    }
+    if (message.dueDate !== "") {
+      obj.dueDate = message.dueDate;
+    }
+    if (message.overdue !== false) {
+      obj.overdue = message.overdue;
+    }
+    if (message.reviews?.length) {
+      obj.reviews = message.reviews.map((e) => DeathReview.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeathReviewWorkItem>): DeathReviewWorkItem {
+    return DeathReviewWorkItem.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeathReviewWorkItem>): DeathReviewWorkItem {
+    const message = createBaseDeathReviewWorkItem();
+    message.patientId = object.patientId ?? "";
+    message.deathReportId = object.deathReportId ?? "";
+    message.kind = object.kind ?? "";
+    message.deathDate = object.deathDate ?? "";
+    message.county = object.county ?? "";
+    message.causeGroup = object.causeGroup ?? "";
+    message.nextLevel = object.nextLevel ?? "";
+    message.dueDate = object.dueDate ?? "";
+    message.overdue = object.overdue ?? false;
+    message.reviews = object.reviews?.map((e) => DeathReview.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseListDeathReviewsResponse(): ListDeathReviewsResponse {
+  return { items: [], nextPageToken: "" };
+}
+
+export const ListDeathReviewsResponse: MessageFns<ListDeathReviewsResponse> = {
+  encode(message: ListDeathReviewsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.items) {
+      DeathReviewWorkItem.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeathReviewsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDeathReviewsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.items.push(DeathReviewWorkItem.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDeathReviewsResponse {
+    return {
+      items: globalThis.Array.isArray(object?.items)
+        ? object.items.map((e: any) => DeathReviewWorkItem.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDeathReviewsResponse): unknown {
+    const obj: any = {};
+    if (message.items?.length) {
+      obj.items = message.items.map((e) => DeathReviewWorkItem.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDeathReviewsResponse>): ListDeathReviewsResponse {
+    return ListDeathReviewsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDeathReviewsResponse>): ListDeathReviewsResponse {
+    const message = createBaseListDeathReviewsResponse();
+    message.items = object.items?.map((e) => DeathReviewWorkItem.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseNearMissCriterion(): NearMissCriterion {
+  return { code: "", system: "", type: "", en: "", zh: "" };
+}
+
+export const NearMissCriterion: MessageFns<NearMissCriterion> = {
+  encode(message: NearMissCriterion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.code !== "") {
+      writer.uint32(10).string(message.code);
+    }
+    if (message.system !== "") {
+      writer.uint32(18).string(message.system);
+    }
+    if (message.type !== "") {
+      writer.uint32(26).string(message.type);
+    }
+    if (message.en !== "") {
+      writer.uint32(34).string(message.en);
+    }
+    if (message.zh !== "") {
+      writer.uint32(42).string(message.zh);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NearMissCriterion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNearMissCriterion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.code = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.system = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.en = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.zh = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NearMissCriterion {
+    return {
+      code: isSet(object.code) ? globalThis.String(object.code) : "",
+      system: isSet(object.system) ? globalThis.String(object.system) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      en: isSet(object.en) ? globalThis.String(object.en) : "",
+      zh: isSet(object.zh) ? globalThis.String(object.zh) : "",
+    };
+  },
+
+  toJSON(message: NearMissCriterion): unknown {
+    const obj: any = {};
+    if (message.code !== "") {
+      obj.code = message.code;
+    }
+    if (message.system !== "") {
+      obj.system = message.system;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.en !== "") {
+      obj.en = message.en;
+    }
+    if (message.zh !== "") {
+      obj.zh = message.zh;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NearMissCriterion>): NearMissCriterion {
+    return NearMissCriterion.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NearMissCriterion>): NearMissCriterion {
+    const message = createBaseNearMissCriterion();
+    message.code = object.code ?? "";
+    message.system = object.system ?? "";
+    message.type = object.type ?? "";
+    message.en = object.en ?? "";
+    message.zh = object.zh ?? "";
+    return message;
+  },
+};
+
+function createBaseMaternalNearMiss(): MaternalNearMiss {
+  return {
+    id: "",
+    patientId: "",
+    pregnancyId: "",
+    eventDate: "",
+    criteria: [],
+    county: "",
+    reportingInstitutionId: "",
+    reportedBy: "",
+    reportedAt: undefined,
+    criteriaListId: "",
+  };
+}
+
+export const MaternalNearMiss: MessageFns<MaternalNearMiss> = {
+  encode(message: MaternalNearMiss, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.patientId !== "") {
+      writer.uint32(18).string(message.patientId);
+    }
+    if (message.pregnancyId !== "") {
+      writer.uint32(26).string(message.pregnancyId);
+    }
+    if (message.eventDate !== "") {
+      writer.uint32(34).string(message.eventDate);
+    }
+    for (const v of message.criteria) {
+      NearMissCriterion.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.county !== "") {
+      writer.uint32(50).string(message.county);
+    }
+    if (message.reportingInstitutionId !== "") {
+      writer.uint32(58).string(message.reportingInstitutionId);
+    }
+    if (message.reportedBy !== "") {
+      writer.uint32(66).string(message.reportedBy);
+    }
+    if (message.reportedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.reportedAt), writer.uint32(74).fork()).join();
+    }
+    if (message.criteriaListId !== "") {
+      writer.uint32(82).string(message.criteriaListId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MaternalNearMiss {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMaternalNearMiss();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.patientId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.eventDate = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.criteria.push(NearMissCriterion.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.county = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reportingInstitutionId = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reportedBy = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.reportedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.criteriaListId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MaternalNearMiss {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      patientId: isSet(object.patientId)
+        ? globalThis.String(object.patientId)
+        : isSet(object.patient_id)
+        ? globalThis.String(object.patient_id)
+        : "",
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      eventDate: isSet(object.eventDate)
+        ? globalThis.String(object.eventDate)
+        : isSet(object.event_date)
+        ? globalThis.String(object.event_date)
+        : "",
+      criteria: globalThis.Array.isArray(object?.criteria)
+        ? object.criteria.map((e: any) => NearMissCriterion.fromJSON(e))
+        : [],
+      county: isSet(object.county) ? globalThis.String(object.county) : "",
+      reportingInstitutionId: isSet(object.reportingInstitutionId)
+        ? globalThis.String(object.reportingInstitutionId)
+        : isSet(object.reporting_institution_id)
+        ? globalThis.String(object.reporting_institution_id)
+        : "",
+      reportedBy: isSet(object.reportedBy)
+        ? globalThis.String(object.reportedBy)
+        : isSet(object.reported_by)
+        ? globalThis.String(object.reported_by)
+        : "",
+      reportedAt: isSet(object.reportedAt)
+        ? fromJsonTimestamp(object.reportedAt)
+        : isSet(object.reported_at)
+        ? fromJsonTimestamp(object.reported_at)
+        : undefined,
+      criteriaListId: isSet(object.criteriaListId)
+        ? globalThis.String(object.criteriaListId)
+        : isSet(object.criteria_list_id)
+        ? globalThis.String(object.criteria_list_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MaternalNearMiss): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.patientId !== "") {
+      obj.patientId = message.patientId;
+    }
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.eventDate !== "") {
+      obj.eventDate = message.eventDate;
+    }
+    if (message.criteria?.length) {
+      obj.criteria = message.criteria.map((e) => NearMissCriterion.toJSON(e));
+    }
+    if (message.county !== "") {
+      obj.county = message.county;
+    }
+    if (message.reportingInstitutionId !== "") {
+      obj.reportingInstitutionId = message.reportingInstitutionId;
+    }
+    if (message.reportedBy !== "") {
+      obj.reportedBy = message.reportedBy;
+    }
+    if (message.reportedAt !== undefined) {
+      obj.reportedAt = message.reportedAt.toISOString();
+    }
+    if (message.criteriaListId !== "") {
+      obj.criteriaListId = message.criteriaListId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MaternalNearMiss>): MaternalNearMiss {
+    return MaternalNearMiss.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MaternalNearMiss>): MaternalNearMiss {
+    const message = createBaseMaternalNearMiss();
+    message.id = object.id ?? "";
+    message.patientId = object.patientId ?? "";
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.eventDate = object.eventDate ?? "";
+    message.criteria = object.criteria?.map((e) => NearMissCriterion.fromPartial(e)) || [];
+    message.county = object.county ?? "";
+    message.reportingInstitutionId = object.reportingInstitutionId ?? "";
+    message.reportedBy = object.reportedBy ?? "";
+    message.reportedAt = object.reportedAt ?? undefined;
+    message.criteriaListId = object.criteriaListId ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordMaternalNearMissRequest(): RecordMaternalNearMissRequest {
+  return { pregnancyId: "", eventDate: "", criteria: [], expectedVersion: undefined, reason: "" };
+}
+
+export const RecordMaternalNearMissRequest: MessageFns<RecordMaternalNearMissRequest> = {
+  encode(message: RecordMaternalNearMissRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    if (message.eventDate !== "") {
+      writer.uint32(18).string(message.eventDate);
+    }
+    for (const v of message.criteria) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.expectedVersion !== undefined) {
+      writer.uint32(32).int32(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordMaternalNearMissRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordMaternalNearMissRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.eventDate = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.criteria.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.expectedVersion = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordMaternalNearMissRequest {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+      eventDate: isSet(object.eventDate)
+        ? globalThis.String(object.eventDate)
+        : isSet(object.event_date)
+        ? globalThis.String(object.event_date)
+        : "",
+      criteria: globalThis.Array.isArray(object?.criteria) ? object.criteria.map((e: any) => globalThis.String(e)) : [],
+      expectedVersion: isSet(object.expectedVersion)
+        ? globalThis.Number(object.expectedVersion)
+        : isSet(object.expected_version)
+        ? globalThis.Number(object.expected_version)
+        : undefined,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: RecordMaternalNearMissRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    if (message.eventDate !== "") {
+      obj.eventDate = message.eventDate;
+    }
+    if (message.criteria?.length) {
+      obj.criteria = message.criteria;
+    }
+    if (message.expectedVersion !== undefined) {
+      obj.expectedVersion = Math.round(message.expectedVersion);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordMaternalNearMissRequest>): RecordMaternalNearMissRequest {
+    return RecordMaternalNearMissRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordMaternalNearMissRequest>): RecordMaternalNearMissRequest {
+    const message = createBaseRecordMaternalNearMissRequest();
+    message.pregnancyId = object.pregnancyId ?? "";
+    message.eventDate = object.eventDate ?? "";
+    message.criteria = object.criteria?.map((e) => e) || [];
+    message.expectedVersion = object.expectedVersion ?? undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordMaternalNearMissResponse(): RecordMaternalNearMissResponse {
+  return { nearMiss: undefined, recordVersion: 0 };
+}
+
+export const RecordMaternalNearMissResponse: MessageFns<RecordMaternalNearMissResponse> = {
+  encode(message: RecordMaternalNearMissResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nearMiss !== undefined) {
+      MaternalNearMiss.encode(message.nearMiss, writer.uint32(10).fork()).join();
+    }
+    if (message.recordVersion !== 0) {
+      writer.uint32(16).int32(message.recordVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordMaternalNearMissResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordMaternalNearMissResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nearMiss = MaternalNearMiss.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recordVersion = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordMaternalNearMissResponse {
+    return {
+      nearMiss: isSet(object.nearMiss)
+        ? MaternalNearMiss.fromJSON(object.nearMiss)
+        : isSet(object.near_miss)
+        ? MaternalNearMiss.fromJSON(object.near_miss)
+        : undefined,
+      recordVersion: isSet(object.recordVersion)
+        ? globalThis.Number(object.recordVersion)
+        : isSet(object.record_version)
+        ? globalThis.Number(object.record_version)
+        : 0,
+    };
+  },
+
+  toJSON(message: RecordMaternalNearMissResponse): unknown {
+    const obj: any = {};
+    if (message.nearMiss !== undefined) {
+      obj.nearMiss = MaternalNearMiss.toJSON(message.nearMiss);
+    }
+    if (message.recordVersion !== 0) {
+      obj.recordVersion = Math.round(message.recordVersion);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RecordMaternalNearMissResponse>): RecordMaternalNearMissResponse {
+    return RecordMaternalNearMissResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RecordMaternalNearMissResponse>): RecordMaternalNearMissResponse {
+    const message = createBaseRecordMaternalNearMissResponse();
+    message.nearMiss = (object.nearMiss !== undefined && object.nearMiss !== null)
+      ? MaternalNearMiss.fromPartial(object.nearMiss)
+      : undefined;
+    message.recordVersion = object.recordVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetMaternalNearMissRequest(): GetMaternalNearMissRequest {
+  return { pregnancyId: "" };
+}
+
+export const GetMaternalNearMissRequest: MessageFns<GetMaternalNearMissRequest> = {
+  encode(message: GetMaternalNearMissRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pregnancyId !== "") {
+      writer.uint32(10).string(message.pregnancyId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMaternalNearMissRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMaternalNearMissRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.pregnancyId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMaternalNearMissRequest {
+    return {
+      pregnancyId: isSet(object.pregnancyId)
+        ? globalThis.String(object.pregnancyId)
+        : isSet(object.pregnancy_id)
+        ? globalThis.String(object.pregnancy_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetMaternalNearMissRequest): unknown {
+    const obj: any = {};
+    if (message.pregnancyId !== "") {
+      obj.pregnancyId = message.pregnancyId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMaternalNearMissRequest>): GetMaternalNearMissRequest {
+    return GetMaternalNearMissRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMaternalNearMissRequest>): GetMaternalNearMissRequest {
+    const message = createBaseGetMaternalNearMissRequest();
+    message.pregnancyId = object.pregnancyId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetMaternalNearMissResponse(): GetMaternalNearMissResponse {
+  return { nearMiss: undefined };
+}
+
+export const GetMaternalNearMissResponse: MessageFns<GetMaternalNearMissResponse> = {
+  encode(message: GetMaternalNearMissResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nearMiss !== undefined) {
+      MaternalNearMiss.encode(message.nearMiss, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMaternalNearMissResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMaternalNearMissResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nearMiss = MaternalNearMiss.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMaternalNearMissResponse {
+    return {
+      nearMiss: isSet(object.nearMiss)
+        ? MaternalNearMiss.fromJSON(object.nearMiss)
+        : isSet(object.near_miss)
+        ? MaternalNearMiss.fromJSON(object.near_miss)
+        : undefined,
+    };
+  },
+
+  toJSON(message: GetMaternalNearMissResponse): unknown {
+    const obj: any = {};
+    if (message.nearMiss !== undefined) {
+      obj.nearMiss = MaternalNearMiss.toJSON(message.nearMiss);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMaternalNearMissResponse>): GetMaternalNearMissResponse {
+    return GetMaternalNearMissResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMaternalNearMissResponse>): GetMaternalNearMissResponse {
+    const message = createBaseGetMaternalNearMissResponse();
+    message.nearMiss = (object.nearMiss !== undefined && object.nearMiss !== null)
+      ? MaternalNearMiss.fromPartial(object.nearMiss)
       : undefined;
     return message;
   },
@@ -18012,6 +19964,66 @@ export const RecordsServiceService = {
     responseDeserialize: (value: Buffer): GetDeathReportResponse => GetDeathReportResponse.decode(value),
   },
   /**
+   * Records a panel's review (评审) of a reported death: the county panel first (staff of a county-level institution of
+   * the death's county), then the prefecture's (staff of a prefecture-level institution); the conclusion on
+   * avoidability and the contributing factors as cells of the 十二格表 grid (services/records/data/death-review.json).
+   * Each level reviews once; a review is kept as concluded. Not a record entry: the reviewers do not join her team.
+   */
+  recordDeathReview: {
+    path: "/mch.records.v1.RecordsService/RecordDeathReview" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordDeathReviewRequest): Buffer =>
+      Buffer.from(RecordDeathReviewRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordDeathReviewRequest => RecordDeathReviewRequest.decode(value),
+    responseSerialize: (value: RecordDeathReviewResponse): Buffer =>
+      Buffer.from(RecordDeathReviewResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordDeathReviewResponse => RecordDeathReviewResponse.decode(value),
+  },
+  /**
+   * The review worklist of the caller's panel: deaths of her county (county-level institutions) or of the prefecture
+   * (prefecture-level institutions) with the review they await, its due date and whether it is overdue.
+   */
+  listDeathReviews: {
+    path: "/mch.records.v1.RecordsService/ListDeathReviews" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDeathReviewsRequest): Buffer =>
+      Buffer.from(ListDeathReviewsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDeathReviewsRequest => ListDeathReviewsRequest.decode(value),
+    responseSerialize: (value: ListDeathReviewsResponse): Buffer =>
+      Buffer.from(ListDeathReviewsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDeathReviewsResponse => ListDeathReviewsResponse.decode(value),
+  },
+  /**
+   * Records a maternal near miss (WHO 2011) of a pregnancy: the day and the life-threatening conditions of the WHO
+   * list (services/records/data/near-miss-criteria.json) she survived; one per pregnancy, a new record version.
+   */
+  recordMaternalNearMiss: {
+    path: "/mch.records.v1.RecordsService/RecordMaternalNearMiss" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordMaternalNearMissRequest): Buffer =>
+      Buffer.from(RecordMaternalNearMissRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordMaternalNearMissRequest => RecordMaternalNearMissRequest.decode(value),
+    responseSerialize: (value: RecordMaternalNearMissResponse): Buffer =>
+      Buffer.from(RecordMaternalNearMissResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordMaternalNearMissResponse =>
+      RecordMaternalNearMissResponse.decode(value),
+  },
+  /** The near miss of a pregnancy, for those who may read her record; an answer without one when none is recorded. */
+  getMaternalNearMiss: {
+    path: "/mch.records.v1.RecordsService/GetMaternalNearMiss" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMaternalNearMissRequest): Buffer =>
+      Buffer.from(GetMaternalNearMissRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMaternalNearMissRequest => GetMaternalNearMissRequest.decode(value),
+    responseSerialize: (value: GetMaternalNearMissResponse): Buffer =>
+      Buffer.from(GetMaternalNearMissResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMaternalNearMissResponse => GetMaternalNearMissResponse.decode(value),
+  },
+  /**
    * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
    * its wording, the codes it reads and its source, so clinics' screens are built from the rules the grading applies
    * (any staff account).
@@ -18139,6 +20151,25 @@ export interface RecordsServiceServer extends UntypedServiceImplementation {
    * break-glass with a reason; every read and refusal audited. NOT_FOUND when none was reported.
    */
   getDeathReport: handleUnaryCall<GetDeathReportRequest, GetDeathReportResponse>;
+  /**
+   * Records a panel's review (评审) of a reported death: the county panel first (staff of a county-level institution of
+   * the death's county), then the prefecture's (staff of a prefecture-level institution); the conclusion on
+   * avoidability and the contributing factors as cells of the 十二格表 grid (services/records/data/death-review.json).
+   * Each level reviews once; a review is kept as concluded. Not a record entry: the reviewers do not join her team.
+   */
+  recordDeathReview: handleUnaryCall<RecordDeathReviewRequest, RecordDeathReviewResponse>;
+  /**
+   * The review worklist of the caller's panel: deaths of her county (county-level institutions) or of the prefecture
+   * (prefecture-level institutions) with the review they await, its due date and whether it is overdue.
+   */
+  listDeathReviews: handleUnaryCall<ListDeathReviewsRequest, ListDeathReviewsResponse>;
+  /**
+   * Records a maternal near miss (WHO 2011) of a pregnancy: the day and the life-threatening conditions of the WHO
+   * list (services/records/data/near-miss-criteria.json) she survived; one per pregnancy, a new record version.
+   */
+  recordMaternalNearMiss: handleUnaryCall<RecordMaternalNearMissRequest, RecordMaternalNearMissResponse>;
+  /** The near miss of a pregnancy, for those who may read her record; an answer without one when none is recorded. */
+  getMaternalNearMiss: handleUnaryCall<GetMaternalNearMissRequest, GetMaternalNearMissResponse>;
   /**
    * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
    * its wording, the codes it reads and its source, so clinics' screens are built from the rules the grading applies
@@ -18484,6 +20515,81 @@ export interface RecordsServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetDeathReportResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records a panel's review (评审) of a reported death: the county panel first (staff of a county-level institution of
+   * the death's county), then the prefecture's (staff of a prefecture-level institution); the conclusion on
+   * avoidability and the contributing factors as cells of the 十二格表 grid (services/records/data/death-review.json).
+   * Each level reviews once; a review is kept as concluded. Not a record entry: the reviewers do not join her team.
+   */
+  recordDeathReview(
+    request: RecordDeathReviewRequest,
+    callback: (error: ServiceError | null, response: RecordDeathReviewResponse) => void,
+  ): ClientUnaryCall;
+  recordDeathReview(
+    request: RecordDeathReviewRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordDeathReviewResponse) => void,
+  ): ClientUnaryCall;
+  recordDeathReview(
+    request: RecordDeathReviewRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordDeathReviewResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The review worklist of the caller's panel: deaths of her county (county-level institutions) or of the prefecture
+   * (prefecture-level institutions) with the review they await, its due date and whether it is overdue.
+   */
+  listDeathReviews(
+    request: ListDeathReviewsRequest,
+    callback: (error: ServiceError | null, response: ListDeathReviewsResponse) => void,
+  ): ClientUnaryCall;
+  listDeathReviews(
+    request: ListDeathReviewsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDeathReviewsResponse) => void,
+  ): ClientUnaryCall;
+  listDeathReviews(
+    request: ListDeathReviewsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDeathReviewsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Records a maternal near miss (WHO 2011) of a pregnancy: the day and the life-threatening conditions of the WHO
+   * list (services/records/data/near-miss-criteria.json) she survived; one per pregnancy, a new record version.
+   */
+  recordMaternalNearMiss(
+    request: RecordMaternalNearMissRequest,
+    callback: (error: ServiceError | null, response: RecordMaternalNearMissResponse) => void,
+  ): ClientUnaryCall;
+  recordMaternalNearMiss(
+    request: RecordMaternalNearMissRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordMaternalNearMissResponse) => void,
+  ): ClientUnaryCall;
+  recordMaternalNearMiss(
+    request: RecordMaternalNearMissRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordMaternalNearMissResponse) => void,
+  ): ClientUnaryCall;
+  /** The near miss of a pregnancy, for those who may read her record; an answer without one when none is recorded. */
+  getMaternalNearMiss(
+    request: GetMaternalNearMissRequest,
+    callback: (error: ServiceError | null, response: GetMaternalNearMissResponse) => void,
+  ): ClientUnaryCall;
+  getMaternalNearMiss(
+    request: GetMaternalNearMissRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMaternalNearMissResponse) => void,
+  ): ClientUnaryCall;
+  getMaternalNearMiss(
+    request: GetMaternalNearMissRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMaternalNearMissResponse) => void,
   ): ClientUnaryCall;
   /**
    * The pregnancy risk form as data: every line of the assessment table per colour and of the screening table, with
