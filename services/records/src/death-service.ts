@@ -543,7 +543,7 @@ export class DeathService {
       };
     });
     await recordAudits(
-      this.db.rw,
+      this.db,
       ctx,
       page.map((row) => ({ patientId: row.patient_id, action: 'record.death.review.list', outcome: 'allowed' })),
     );
