@@ -15,7 +15,18 @@ export interface AuditEntry {
   readonly reason?: string;
 }
 
-type Queryable = Pick<PoolClient, 'query'>;
+/**
+ * Where an audit row is written: a transaction's client (the row commits, or not, with the write it describes), or
+ * the Database for an access audited on its own — then under the commit rules (`executeCommitted`): a lost
+ * connection is UNAVAILABLE, never an unmapped driver error, and a commit the standby did not confirm is an
+ * unknown outcome, never a silent success. The caller's read fails rather than go unaudited.
+ */
+type Queryable = Pick<PoolClient, 'query'> | Pick<Database, 'executeCommitted'>;
+
+async function write(target: Queryable, text: string, values: unknown[]): Promise<void> {
+  if ('executeCommitted' in target) await target.executeCommitted(text, values);
+  else await target.query(text, values);
+}
 
 export function actorOf(principal: Principal | undefined): {
   id: string;
@@ -33,7 +44,8 @@ export function actorOf(principal: Principal | undefined): {
 
 export async function recordAudit(target: Queryable, ctx: CallContext, entry: AuditEntry): Promise<void> {
   const actor = actorOf(ctx.principal);
-  await target.query(
+  await write(
+    target,
     `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
     [
@@ -70,7 +82,8 @@ export async function recordAuditsAs(
   entries: readonly AuditEntry[],
 ): Promise<void> {
   if (entries.length === 0) return;
-  await target.query(
+  await write(
+    target,
     `INSERT INTO audit_events (actor_id, actor_kind, actor_roles, institution_id, patient_id, action, purpose, outcome, reason, request_id)
      SELECT $1, $2, $3, $4, patient_id, action, $5, outcome, reason, $6 FROM unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS e(patient_id, action, outcome, reason)`,
     [
@@ -100,7 +113,7 @@ export async function enforce(
   action: string,
 ): Promise<void> {
   if (decision.allowed) return;
-  await recordAudit(db.rw, ctx, { patientId, action, outcome: 'denied', reason: decision.reason }).catch(
+  await recordAudit(db, ctx, { patientId, action, outcome: 'denied', reason: decision.reason }).catch(
     (error: unknown) => ctx.logger.error({ err: error }, 'could not audit a denied access'),
   );
   requireAllowed(ctx.principal, decision);

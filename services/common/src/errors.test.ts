@@ -6,6 +6,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
   readStatusDetails,
+  retryDelayMsOf,
   toWireStatus,
   UnavailableError,
 } from './errors';
@@ -50,4 +51,13 @@ describe('toWireStatus', () => {
       'type.googleapis.com/google.rpc.ErrorInfo',
     ]);
   });
+});
+
+test('an UNAVAILABLE that knows how long it lasts carries google.rpc.RetryInfo, read back in milliseconds', () => {
+  const held = toWireStatus(new UnavailableError('writes are held', 'NO_SYNCHRONOUS_STANDBY', 2_500));
+  expect(held.code).toBe(status.UNAVAILABLE);
+  expect(retryDelayMsOf(readStatusDetails(held.metadata))).toBe(2_500);
+  expect(retryDelayMsOf(readStatusDetails(toWireStatus(new UnavailableError('database unavailable')).metadata))).toBe(
+    undefined,
+  );
 });

@@ -1,7 +1,7 @@
 // Domain errors that every service throws and the one place that turns them into gRPC statuses.
 import { Metadata, status as GrpcStatus } from '@grpc/grpc-js';
 import { Any } from './gen/google/protobuf/any';
-import { BadRequest, ErrorInfo, PreconditionFailure } from './gen/google/rpc/error_details';
+import { BadRequest, ErrorInfo, PreconditionFailure, RetryInfo } from './gen/google/rpc/error_details';
 import { Status } from './gen/google/rpc/status';
 
 /** One invalid request field: `field` is its path as the client wrote it (JSON name), e.g. `near`. */
@@ -118,6 +118,18 @@ export class ResourceExhaustedError extends DomainError {
 /** A transient dependency failure, or a commit whose outcome is unknown: the client may retry with its key. */
 export class UnavailableError extends DomainError {
   readonly code = GrpcStatus.UNAVAILABLE;
+
+  /**
+   * `retryAfterMs`: when the service knows the condition lasts (writes held under strict durability while the
+   * standby is away), how long the client should wait; sent as google.rpc.RetryInfo, answered as Retry-After.
+   */
+  constructor(
+    message: string,
+    reason?: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message, reason);
+  }
 }
 
 /** Stored bytes no longer match their hash (a corrupt copy): the caller should read another copy. */
@@ -182,7 +194,28 @@ export function toWireStatus(error: unknown): WireStatus {
       ),
     );
   }
+  if (error instanceof UnavailableError && error.retryAfterMs !== undefined) {
+    const ms = Math.max(0, Math.round(error.retryAfterMs));
+    details.push(
+      pack(
+        'google.rpc.RetryInfo',
+        RetryInfo.encode({
+          retryDelay: { seconds: String(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 },
+        }).finish(),
+      ),
+    );
+  }
   return withDetails(error.code, error.message, details);
+}
+
+/** The delay a server asked for before a retry (google.rpc.RetryInfo), in milliseconds; undefined without one. */
+export function retryDelayMsOf(status: Status | undefined): number | undefined {
+  for (const detail of status?.details ?? []) {
+    if (detail.typeUrl !== TYPE_URL_PREFIX + 'google.rpc.RetryInfo') continue;
+    const delay = RetryInfo.decode(detail.value).retryDelay;
+    if (delay !== undefined) return Number(delay.seconds) * 1000 + Math.floor(delay.nanos / 1_000_000);
+  }
+  return undefined;
 }
 
 function pack(typeName: string, value: Uint8Array): Any {

@@ -24,6 +24,20 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   retryableCodes: [GrpcStatus.UNAVAILABLE],
 };
 
+/**
+ * For a caller that bounds its retries by a deadline (the gateway's call to a backend): a retryable failure of an
+ * idempotent call is tried again until the deadline, not a fixed number of times, because a zone failover lasts
+ * seconds (Patroni's ttl plus the promotion) while a refused connection fails in a millisecond. The backoff ceiling
+ * of 1 s keeps the first answer after the outage at most about a second late.
+ */
+export const UNTIL_DEADLINE_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: Number.POSITIVE_INFINITY,
+  initialBackoffMs: 50,
+  maxBackoffMs: 1_000,
+  backoffMultiplier: 2,
+  retryableCodes: [GrpcStatus.UNAVAILABLE],
+};
+
 export function isRetryable(policy: RetryPolicy, code: GrpcStatus | undefined, attempt: number): boolean {
   return code !== undefined && attempt < policy.maxAttempts && policy.retryableCodes.includes(code);
 }

@@ -178,7 +178,7 @@ export class ConsultationService {
         : access.maySeeSensitive
           ? undefined
           : 'sensitive text withheld';
-    await recordAudit(this.db.rw, ctx, { patientId: row.patient_id, action, outcome: 'allowed', reason });
+    await recordAudit(this.db, ctx, { patientId: row.patient_id, action, outcome: 'allowed', reason });
     return { row, participant, access };
   }
 

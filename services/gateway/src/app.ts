@@ -31,7 +31,8 @@ import {
 } from './dashboard-page';
 import { endAllStreams } from './sse';
 import { objectRoutesOpenApi, registerObjectRoutes } from './objects';
-import { forwardedMetadata, idempotencyKeyOf, send } from './forwarding';
+import { clientTimeoutMsOf, forwardedMetadata, idempotencyKeyOf, send } from './forwarding';
+import { UNTIL_DEADLINE_RETRY_POLICY } from '../../common/src/retry';
 import {
   registerReplicationEvents,
   registerStatusPage,
@@ -304,9 +305,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       url: route.fastifyPath,
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         let idempotencyKey: string | undefined;
+        let clientTimeoutMs: number | undefined;
         let message: unknown;
         try {
           idempotencyKey = idempotencyKeyOf(request);
+          clientTimeoutMs = clientTimeoutMsOf(request);
           const json = transcodeRequest(route, {
             params: request.params as Record<string, string>,
             query: request.query as Record<string, string | string[] | undefined>,
@@ -323,9 +326,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         try {
           const response = await callUnary(client, method, message, {
             metadata,
-            timeoutMs: config.GATEWAY_CALL_TIMEOUT_MS,
-            // Reads, and writes the client made safe to repeat with a key, ride out a failover.
+            // Never past the client's own deadline: a retry that outlives it would answer nobody.
+            timeoutMs: Math.min(config.GATEWAY_CALL_TIMEOUT_MS, clientTimeoutMs ?? Number.POSITIVE_INFINITY),
+            // Reads, and writes the client made safe to repeat with a key, ride out a failover: retried until the
+            // deadline, since a failover outlasts any fixed number of quick attempts.
             idempotent: route.verb === 'GET' || idempotencyKey !== undefined,
+            retryPolicy: UNTIL_DEADLINE_RETRY_POLICY,
           });
           const json = responseCodec.toJSON(response) as Record<string, unknown>;
           if (route.grpcPath === ANNUAL_REPORT_RPC) {

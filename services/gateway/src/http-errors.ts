@@ -1,6 +1,6 @@
 // gRPC failures -> HTTP answers: the status from the one table, a google.rpc.Status-shaped body.
 import type { ServiceError } from '@grpc/grpc-js';
-import { isDomainError, readStatusDetails, toWireStatus } from '../../common/src/errors';
+import { isDomainError, readStatusDetails, retryDelayMsOf, toWireStatus } from '../../common/src/errors';
 import { grpcCodeName, httpStatusForGrpcCode } from '../../common/src/status-codes';
 import type { MessageCodec } from './proto-registry';
 
@@ -14,6 +14,8 @@ export interface ErrorBody {
 export interface HttpError {
   readonly httpStatus: number;
   readonly body: ErrorBody;
+  /** The backend's google.rpc.RetryInfo as whole seconds: sent as Retry-After. */
+  readonly retryAfterSeconds?: number;
 }
 
 const TYPE_URL_PREFIX = 'type.googleapis.com/';
@@ -52,8 +54,10 @@ export function httpErrorFromGrpc(
   const message = opaque
     ? 'internal error'
     : (status?.message ?? transportMessage(code, backend) ?? error.details ?? grpcCodeName(code));
+  const retryDelayMs = opaque ? undefined : retryDelayMsOf(status);
   return {
     httpStatus: httpStatusForGrpcCode(code),
+    ...(retryDelayMs === undefined ? {} : { retryAfterSeconds: Math.max(1, Math.ceil(retryDelayMs / 1000)) }),
     body: {
       code,
       status: grpcCodeName(code),

@@ -198,7 +198,7 @@ export class PatientService {
     const row = await this.patients.get(request.id);
     if (!row) throw new NotFoundError(`patient ${request.id} not found`);
     if (row.id !== request.id) await this.allowPatient(ctx, row.id, 'patient.read');
-    await recordAudit(this.db.rw, ctx, { patientId: row.id, action: 'patient.read', outcome: 'allowed' });
+    await recordAudit(this.db, ctx, { patientId: row.id, action: 'patient.read', outcome: 'allowed' });
     return { patient: toPatient(row, ctx.principal) };
   }
 
@@ -241,7 +241,7 @@ export class PatientService {
         .slice(offset, offset + limit + 1);
     }
     await recordAudits(
-      this.db.rw,
+      this.db,
       ctx,
       rows.slice(0, limit).map((row) => ({ patientId: row.id, action: 'patient.search', outcome: 'allowed' as const })),
     );
@@ -265,7 +265,7 @@ export class PatientService {
       listAuditEvents(this.db, 'identity', request.patientId, before, limit + 1),
       this.auditFanOut.gather(ctx, { patientId: request.patientId, pageSize: limit + 1, before }),
     ]);
-    await recordAudit(this.db.rw, ctx, { patientId: request.patientId, action: 'audit.read', outcome: 'allowed' });
+    await recordAudit(this.db, ctx, { patientId: request.patientId, action: 'audit.read', outcome: 'allowed' });
     const events = [...own, ...others.events].sort(
       (a, b) => (b.occurredAt?.getTime() ?? 0) - (a.occurredAt?.getTime() ?? 0),
     );
@@ -310,7 +310,7 @@ export class PatientService {
         this.patients.get(row.candidate_id),
       ]);
       await recordAudits(
-        this.db.rw,
+        this.db,
         ctx,
         [row.patient_id, row.candidate_id].map((id) => ({
           patientId: id,

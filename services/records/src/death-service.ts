@@ -419,7 +419,7 @@ export class DeathService {
       ctx.breakGlassReason,
     );
     await enforce(this.db, ctx, decision, patientId, 'record.death.read');
-    await recordAudit(this.db.rw, ctx, {
+    await recordAudit(this.db, ctx, {
       patientId,
       action: 'record.death.read',
       outcome: 'allowed',
@@ -543,7 +543,7 @@ export class DeathService {
       };
     });
     await recordAudits(
-      this.db.rw,
+      this.db,
       ctx,
       page.map((row) => ({ patientId: row.patient_id, action: 'record.death.review.list', outcome: 'allowed' })),
     );

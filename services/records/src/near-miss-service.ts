@@ -141,7 +141,7 @@ export class NearMissService {
     const pregnancy = await this.access.repository.requirePregnancy(requireId(request.pregnancyId, 'pregnancyId'));
     await this.access.allowRead(ctx, pregnancy.patient_id, 'record.near-miss.read');
     const row = await nearMissOf(this.db.rw, pregnancy.id);
-    await recordAudit(this.db.rw, ctx, {
+    await recordAudit(this.db, ctx, {
       patientId: pregnancy.patient_id,
       action: 'record.near-miss.read',
       outcome: 'allowed',

@@ -184,7 +184,7 @@ export class ReadService {
       todayInChina(),
     );
     const rows = await this.repository.history(patientId, after > 0 ? after : current + 1, limit + 1);
-    await recordAudit(this.access.db.rw, ctx, {
+    await recordAudit(this.access.db, ctx, {
       patientId,
       action: 'record.history.read',
       outcome: 'allowed',
@@ -227,7 +227,7 @@ export class ReadService {
     await this.access.allowDueItems(ctx, patientId);
     const version = await this.repository.currentVersion(patientId);
     const handbook = await this.loadHandbook(patientId, version, asOf);
-    await recordAudit(this.access.db.rw, ctx, { patientId, action: 'record.due-items.read', outcome: 'allowed' });
+    await recordAudit(this.access.db, ctx, { patientId, action: 'record.due-items.read', outcome: 'allowed' });
     const open = new Set(['upcoming', 'open', 'due', 'overdue']);
     return {
       patientId,
@@ -317,7 +317,7 @@ export class ReadService {
     const page = rows.slice(0, limit);
     const visibility = this.access.restrictedVisibility(todayInChina());
     await recordAudits(
-      this.access.db.rw,
+      this.access.db,
       ctx,
       page.map((row) => ({
         patientId: row.patient_id,

@@ -231,7 +231,7 @@ export class ReferralService {
       riskLabel,
       limit,
     );
-    await recordAudit(this.db.rw, ctx, {
+    await recordAudit(this.db, ctx, {
       patientId: patientId as string,
       action: 'referral.suggest',
       outcome: 'allowed',
@@ -278,7 +278,7 @@ export class ReferralService {
     );
     const referral = await this.view(row, ctx);
     const reason = textAuditReason(ctx, [referralTextAccess(ctx, row)], referral.textWithheld);
-    await recordAudit(this.db.rw, ctx, {
+    await recordAudit(this.db, ctx, {
       patientId: row.patient_id,
       action: 'referral.read',
       outcome: 'allowed',
@@ -337,7 +337,7 @@ export class ReferralService {
       }));
     // One statement (one synchronous commit) for the page's patients, not one per patient.
     await recordAudits(
-      this.db.rw,
+      this.db,
       ctx,
       [...new Set(page.map((row) => row.patient_id))].map((patientId) => {
         const hers = shown.filter((one) => one.row.patient_id === patientId);
@@ -379,7 +379,7 @@ export class ReferralService {
     const rows = await this.repository.pendingSuggestions(institutionId as string, (limit as number) + 1, offset);
     const page = rows.slice(0, limit);
     await recordAudits(
-      this.db.rw,
+      this.db,
       ctx,
       [...new Set(page.map((row) => row.patient_id))].map((patientId) => ({
         patientId,

@@ -245,7 +245,7 @@ export class BookingService {
         row.patient_id,
         'appointment.read',
       );
-    await recordAudit(this.db.rw, ctx, { patientId: row.patient_id, action: 'appointment.read', outcome: 'allowed' });
+    await recordAudit(this.db, ctx, { patientId: row.patient_id, action: 'appointment.read', outcome: 'allowed' });
     return { appointment: toAppointment(row, await this.institutionsById()) };
   }
 
@@ -421,7 +421,7 @@ export class BookingService {
       limit + 1,
       offset,
     );
-    await recordAudit(this.db.rw, ctx, { patientId, action: 'appointment.list', outcome: 'allowed' });
+    await recordAudit(this.db, ctx, { patientId, action: 'appointment.list', outcome: 'allowed' });
     const institutions = await this.institutionsById();
     return {
       appointments: rows.slice(0, limit).map((row) => toAppointment(row, institutions)),
@@ -462,7 +462,7 @@ export class BookingService {
     );
     const page = rows.slice(0, pageSize);
     await recordAudits(
-      this.db.rw,
+      this.db,
       ctx,
       page.map((row) => ({
         patientId: row.patient_id,

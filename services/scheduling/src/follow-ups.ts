@@ -78,7 +78,7 @@ export class FollowUpService {
     );
     const page = rows.slice(0, pageSize);
     await recordAudits(
-      this.db.rw,
+      this.db,
       ctx,
       page.map((row) => ({ patientId: row.patient_id, action: 'follow-ups.read', outcome: 'allowed' as const })),
     );

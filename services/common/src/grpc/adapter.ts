@@ -19,6 +19,7 @@ import { parsePurpose } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { bearerToken, TokenVerifier } from '../auth/tokens';
 import { FieldViolation, InvalidArgumentError, isDomainError, UnauthenticatedError, toWireStatus } from '../errors';
+import { isConnectionLost, toDomainError } from '../pg/errors';
 import type { Logger } from '../logger';
 import { CallContext, firstMetadataValue, METADATA } from './context';
 import { checkRequestText } from './request-text';
@@ -195,6 +196,12 @@ function failureStatus(
   method: string,
 ): Partial<ServiceError> {
   const log = ctx?.logger ?? logger.child({ method });
+  // A database connection lost under a handler that queried a pool directly (a failover or switchover under it) is
+  // a transient dependency failure, UNAVAILABLE, retryable; never INTERNAL. Mapped here once for every handler.
+  if (!isDomainError(error) && isConnectionLost(error)) {
+    log.warn({ err: error }, 'database connection lost under the handler');
+    error = toDomainError(error);
+  }
   if (isDomainError(error)) log.debug({ code: error.code, err: error }, 'request refused');
   else log.error({ err: error }, 'unexpected error in handler');
   const wire = toWireStatus(error);

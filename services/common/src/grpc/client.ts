@@ -13,6 +13,7 @@ import {
   ServiceError,
   status as GrpcStatus,
 } from '@grpc/grpc-js';
+import { readStatusDetails, retryDelayMsOf } from '../errors';
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, isRetryable, RetryPolicy } from '../retry';
 import { CallContext, METADATA } from './context';
 
@@ -235,7 +236,10 @@ export async function callUnary<Req, Res>(
     } catch (error) {
       const code = (error as ServiceError).code as GrpcStatus | undefined;
       if (!options.idempotent || !isRetryable(policy, code, attempt)) throw error;
-      const delay = backoffDelayMs(policy, attempt);
+      // A server that said how long the condition lasts (RetryInfo) is not asked again sooner; if that is past the
+      // deadline, its answer goes back now, with the delay, rather than after a wait that would answer nobody.
+      const asked = retryDelayMsOf(readStatusDetails((error as ServiceError).metadata));
+      const delay = Math.max(backoffDelayMs(policy, attempt), asked ?? 0);
       if (Date.now() + delay >= deadline.getTime()) throw error;
       await sleep(delay, options.parent?.signal);
       if (options.parent?.signal.aborted) throw error;

@@ -36,6 +36,18 @@ export const TRANSACTION_RETRY: RetryPolicy = {
   retryableCodes: [],
 };
 
+/**
+ * Reads retried after a lost connection: about the length of a failover (Patroni's ttl 4 s plus the promotion)
+ * in all, so that a read rides through it inside the caller's deadline rather than failing at its first try.
+ */
+export const READ_RETRY: RetryPolicy = {
+  maxAttempts: 8,
+  initialBackoffMs: 100,
+  maxBackoffMs: 1_000,
+  backoffMultiplier: 2,
+  retryableCodes: [],
+};
+
 /** An unknown commit outcome: the change may or may not be durable; the client retries with its key. */
 export class CommitOutcomeUnknownError extends UnavailableError {
   constructor(cause: string) {
@@ -43,9 +55,15 @@ export class CommitOutcomeUnknownError extends UnavailableError {
   }
 }
 
+/** How long one look at the primary's synchronous_standby_names is trusted (writes refused or let through). */
+const STANDBY_LOOK_MS = 500;
+/** What a write refused for want of a standby is told to wait: about a rejoin's first step, not a hot loop. */
+export const NO_STANDBY_RETRY_AFTER_MS = 2_000;
+
 export class Database {
   readonly rw: Pool;
   readonly ro: Pool;
+  private standbyLook: { readonly at: number; readonly missing: boolean } | undefined;
 
   constructor(private readonly options: DatabaseOptions) {
     this.rw = this.createPool(options.rwUrl, 'rw');
@@ -80,12 +98,25 @@ export class Database {
     return this.run(this.ro, text, values);
   }
 
+  /**
+   * A read, retried on another connection when its own was lost (a failover or switchover under it, a pooled
+   * connection to a server that went away): pg-pool discards the failed client, so the retry takes a healthy one
+   * or opens a new one to whichever node the endpoint now routes to. A read changes nothing, so it is safe to
+   * repeat; anything else is the caller's answer at once.
+   */
   private async run<R extends object>(pool: Pool, text: string, values?: unknown[]): Promise<R[]> {
-    try {
-      const result = await pool.query<R>(text, values);
-      return result.rows;
-    } catch (error) {
-      throw toDomainError(error);
+    const policy = READ_RETRY;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await pool.query<R>(text, values);
+        return result.rows;
+      } catch (error) {
+        if (!isConnectionLost(error) || attempt >= policy.maxAttempts) throw toDomainError(error);
+        this.options.logger.info({ attempt, err: error }, 'read lost its connection; retrying on another');
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(policy.initialBackoffMs, backoffDelayMs(policy, attempt))),
+        );
+      }
     }
   }
 
@@ -110,6 +141,7 @@ export class Database {
     client.on('notice', onNotice);
     client.on('error', onError);
     try {
+      await this.refuseWithoutStandby(client);
       await client.query(text, values);
     } catch (error) {
       if (isConnectionLost(error)) {
@@ -162,6 +194,7 @@ export class Database {
     try {
       let result: T;
       try {
+        await this.refuseWithoutStandby(client);
         await client.query('BEGIN');
         result = await work(client);
       } catch (error) {
@@ -178,6 +211,30 @@ export class Database {
       client.off('error', onError);
       client.release(discard);
     }
+  }
+
+  /**
+   * Under strict durability, with no standby able to be synchronous, Patroni sets synchronous_standby_names to '*':
+   * every COMMIT would then wait, holding its connection and its caller, for as long as the other zone is away.
+   * Such a write is refused before anything is done — UNAVAILABLE with a retry delay, which the gateway answers as
+   * 503 with Retry-After — instead of hanging until a deadline. No commit is released without the standby: the
+   * durability rule stands, only the wait becomes an answer. (Non-strict mode empties the setting instead and
+   * writes go on, exposed, as before.)
+   */
+  private async refuseWithoutStandby(client: PoolClient): Promise<void> {
+    const now = Date.now();
+    if (this.standbyLook === undefined || now - this.standbyLook.at >= STANDBY_LOOK_MS) {
+      const { rows } = await client.query<{ names: string }>(
+        `SELECT current_setting('synchronous_standby_names') AS names`,
+      );
+      this.standbyLook = { at: now, missing: (rows[0]?.names ?? '').trim() === '*' };
+    }
+    if (this.standbyLook.missing)
+      throw new UnavailableError(
+        'writes are held: no synchronous standby (strict durability); retry later',
+        'NO_SYNCHRONOUS_STANDBY',
+        NO_STANDBY_RETRY_AFTER_MS,
+      );
   }
 
   /** Sends COMMIT and decides what its answer means; never cancels it. */

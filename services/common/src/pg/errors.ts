@@ -33,7 +33,9 @@ export function isConnectionLost(error: unknown): boolean {
   if (code && (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '25006'))
     return true;
   if (code && CONNECTION_ERROR_CODES.has(code)) return true;
-  return /Connection terminated|connection ended|Client has encountered a connection error|not queryable/i.test(
+  // pg-pool's "timeout exceeded when trying to connect": no connection to the endpoint within connectionTimeoutMillis
+  // (HAProxy has no primary to route to yet). Nothing was sent.
+  return /Connection terminated|connection ended|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i.test(
     message ?? '',
   );
 }

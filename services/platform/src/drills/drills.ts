@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { drillRejoin } from '../failover';
-import { HA_TIMINGS, otherZone, waitForCluster, type ClusterStatus, type Zone } from '../patroni';
+import { HA_TIMINGS, otherZone, waitForCluster, type ClusterStatus, type Durability, type Zone } from '../patroni';
 import { startPlatform, type Platform } from '../platform';
 import { sleep } from '../proc';
 import type { ServiceRequest } from '../services';
@@ -25,6 +25,7 @@ import { ObjectLoad, type ObjectLedgerSummary } from './objects';
 import { rejoinPhases, type RejoinPhases } from './rejoin-phases';
 import { isExposed, isSynchronous, ReplicationWatch } from './replication-watch';
 import { serviceEvents, type ServiceEvents } from './service-events';
+import { rideThrough } from './ride-through';
 import { settingsInForce, type SettingsInForce } from './settings';
 import { checkOnPrimary, checkOnStandby, storedElements, waitForReplay, type LedgerSummary } from './verify';
 
@@ -35,6 +36,7 @@ export const DRILLS = [
   'redis-loss',
   'repeated-zone-loss',
   'cancelled-commit',
+  'ride-through',
 ] as const;
 export type DrillName = (typeof DRILLS)[number];
 
@@ -55,6 +57,10 @@ export interface DrillOptions {
   readonly platformLog: (line: string) => void;
   /** Keep the throwaway data dir (logs of every component) instead of removing it. */
   readonly keepData?: boolean;
+  /** Availability versus durability while a zone is down (DESIGN.md): `available` (the default) or `strict`. */
+  readonly durability?: Durability;
+  /** ride-through: live SSE subscribers of one consultation thread. */
+  readonly subscribers?: number;
 }
 
 export const DEFAULT_DRILL_OPTIONS: DrillOptions = {
@@ -236,7 +242,7 @@ export function distribution(values: readonly number[]): Distribution {
   };
 }
 
-interface DrillContext {
+export interface DrillContext {
   readonly platform: Platform;
   readonly options: DrillOptions;
   readonly settings: SettingsInForce;
@@ -246,7 +252,10 @@ interface DrillContext {
 }
 
 /** A fresh platform on free ports in a temporary directory, stopped and removed whatever happens. */
-async function onThrowawayPlatform<T>(options: DrillOptions, run: (context: DrillContext) => Promise<T>): Promise<T> {
+export async function onThrowawayPlatform<T>(
+  options: DrillOptions,
+  run: (context: DrillContext) => Promise<T>,
+): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mch-drill-'));
   const startedAt = Date.now();
   const platformLogFile = join(dataDir, 'drill-platform.log');
@@ -262,7 +271,7 @@ async function onThrowawayPlatform<T>(options: DrillOptions, run: (context: Dril
     platform = await startPlatform({
       dataDir,
       ports: 'free',
-      durability: 'available',
+      durability: options.durability ?? 'available',
       services: options.services,
       log: platformLog,
     });
@@ -282,7 +291,7 @@ async function onThrowawayPlatform<T>(options: DrillOptions, run: (context: Dril
   }
 }
 
-function base(drill: DrillName, context: DrillContext, problems: string[]): DrillReport {
+export function base(drill: DrillName, context: DrillContext, problems: string[]): DrillReport {
   const services = Object.keys(context.platform.serviceAddresses).map((name) =>
     serviceEvents(context.platform.logDir, name, context.startedAt, Date.now()),
   );
@@ -311,7 +320,7 @@ function base(drill: DrillName, context: DrillContext, problems: string[]): Dril
   };
 }
 
-function ledgerProblems(summary: LedgerSummary, problems: string[]): void {
+export function ledgerProblems(summary: LedgerSummary, problems: string[]): void {
   const where = summary.checkedOn;
   if (summary.lost > 0) problems.push(`${summary.lost} acknowledged writes lost on ${where}`);
   if (summary.duplicated > 0) problems.push(`${summary.duplicated} writes duplicated on ${where}`);
@@ -445,7 +454,7 @@ export interface FinalCluster {
   readonly timeline?: number;
 }
 
-async function checkBothZones(
+export async function checkBothZones(
   context: DrillContext,
   load: RegistrationLoad,
   namePrefix: string,
@@ -1012,5 +1021,7 @@ export async function runDrill(name: DrillName, options: DrillOptions): Promise<
       return repeatedZoneLoss(options);
     case 'cancelled-commit':
       return cancelledCommit(options);
+    case 'ride-through':
+      return rideThrough(options);
   }
 }

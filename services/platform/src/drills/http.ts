@@ -9,6 +9,8 @@ export type HttpOutcome =
       readonly body: string;
       readonly bytes?: Buffer;
       readonly ms: number;
+      /** The Retry-After header of the answer, when it had one (a 503 or 429 telling the client when to come back). */
+      readonly retryAfter?: string;
     }
   | { readonly kind: 'network'; readonly error: string; readonly ms: number }
   | { readonly kind: 'timeout'; readonly ms: number };
@@ -56,12 +58,14 @@ export function send(agent: Agent, call: HttpCall): Promise<HttpOutcome> {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const bytes = Buffer.concat(chunks);
+          const retryAfter = res.headers['retry-after'];
           finish({
             kind: 'answer',
             status: res.statusCode ?? 0,
             body: bytes.toString('utf8'),
             bytes,
             ms: Date.now() - began,
+            ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
           });
         });
         res.on('error', (error) => finish({ kind: 'network', error: error.message, ms: Date.now() - began }));

@@ -136,6 +136,8 @@ export interface AttemptSample {
   readonly ms: number;
   readonly label: string;
   readonly ok: boolean;
+  /** A refusal that said when to come back (503/429 with Retry-After): what strict durability answers. */
+  readonly retryAfter?: boolean;
 }
 
 export interface RegistrationLoadOptions {
@@ -277,6 +279,7 @@ export class RegistrationLoad {
         ms: outcome.ms,
         label,
         ok: outcome.kind === 'answer' && outcome.status === 200,
+        ...(outcome.kind === 'answer' && outcome.retryAfter !== undefined ? { retryAfter: true } : {}),
       });
       if (outcome.kind === 'answer' && outcome.status === 401) {
         // Nothing was done: the token was refused before the call reached the service.

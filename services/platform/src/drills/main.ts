@@ -21,6 +21,7 @@ import {
 } from './drills';
 import { DEFAULT_PITR_OPTIONS, describePitr, runPitrDrill } from './pitr';
 import { describePhases } from './rejoin-phases';
+import { describeRideThrough, type RideThroughReport } from './ride-through';
 import { describeSettings } from './settings';
 import { describeObjectLedger } from './objects';
 import { describeLedger } from './verify';
@@ -35,6 +36,9 @@ drills:
   redis-loss           reads (cached) and writes while Redis is killed and restarted; failures and latency
   repeated-zone-loss   zone-loss --kills times, alternating zones; distributions of gap and rejoin
   cancelled-commit     a COMMIT waiting for a frozen standby is cancelled: the client must not hear success
+  ride-through         readers, writers (Idempotency-Key) and SSE subscribers through a switchover, a kill of the
+                       primary's zone, the loss of the standby and a Redis restart: per event requests,
+                       client-visible errors, worst latency, write gap, messages missed after Last-Event-ID
   pitr                 a mistake (every row deleted) after a backup; restore to the moment before it into a
                        fresh pair; every row acknowledged before that moment back, none after (--rows N)
 options:
@@ -43,7 +47,9 @@ options:
                        switchover 5, redis-loss: each phase 10, repeated-zone-loss 3)
   --warmup N           seconds of load before the fault (default 5)
   --kills N            repeated-zone-loss: zone losses (default 20)
-  --readers N          redis-loss: concurrent readers (default 20)
+  --readers N          redis-loss, ride-through: concurrent readers (default 20)
+  --subscribers N      ride-through: live SSE subscribers (default 3)
+  --durability D       available (default) or strict (writes wait for, or are refused without, the standby)
   --services a,b       services to run (default identity,replication,gateway; with replication, zone-loss
                        also uploads and reads objects and kills the zone's object store agent)
   --json               also print the report as one JSON line
@@ -62,6 +68,8 @@ const DRILL_SHAPE = {
     warmup: { type: 'string' },
     kills: { type: 'string' },
     readers: { type: 'string' },
+    subscribers: { type: 'string' },
+    durability: { type: 'string' },
     rows: { type: 'string' },
     services: { type: 'string' },
     json: { type: 'boolean' },
@@ -85,6 +93,10 @@ export function parseDrillOptions(line: CommandLine): DrillOptions {
     throw new UsageError('--services must include gateway (the drills write through it)', USAGE);
   const whole = (name: string): number | undefined => wholeNumberFlag(line, name, USAGE);
   const seconds = whole('seconds');
+  const subscribers = whole('subscribers');
+  const durability = stringFlag(line, 'durability');
+  if (durability !== undefined && durability !== 'available' && durability !== 'strict')
+    throw new UsageError('--durability must be available or strict', USAGE);
   return {
     ...DEFAULT_DRILL_OPTIONS,
     writers: whole('writers') ?? DEFAULT_DRILL_OPTIONS.writers,
@@ -92,6 +104,8 @@ export function parseDrillOptions(line: CommandLine): DrillOptions {
     kills: whole('kills') ?? DEFAULT_DRILL_OPTIONS.kills,
     readers: whole('readers') ?? DEFAULT_DRILL_OPTIONS.readers,
     ...(seconds === undefined ? {} : { seconds }),
+    ...(subscribers === undefined ? {} : { subscribers }),
+    ...(durability === undefined ? {} : { durability }),
     ...(names === undefined ? {} : { services: names as PlatformServiceName[] }),
     log: (text) => console.log(stamp(text)),
     platformLog: booleanFlag(line, 'verbose') ? (text) => console.log(stamp(`platform: ${text}`)) : () => undefined,
@@ -200,6 +214,16 @@ export function formatReport(report: DrillReport): string {
         `  down       ${lat(r.writes.down)}`,
         `  after      ${lat(r.writes.after)}`,
         ...describeLedger(r.ledger),
+      );
+      break;
+    }
+    case 'ride-through': {
+      const r = report as RideThroughReport;
+      lines.push(
+        ...describeRideThrough(r),
+        final(r.finalCluster),
+        ...describeLedger(r.ledger),
+        ...describeLedger(r.standbyLedger, false),
       );
       break;
     }

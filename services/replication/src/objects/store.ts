@@ -409,7 +409,7 @@ export class ObjectStore {
     if (!record) throw new NotFoundError('no such object', 'OBJECT_NOT_FOUND');
     const patients = await this.access.allowRead(ctx, record.references);
     for (const patient of patients) {
-      await recordAudit(this.db.rw, ctx, { patientId: patient.id, action, outcome: 'allowed', reason: `object ${id}` });
+      await recordAudit(this.db, ctx, { patientId: patient.id, action, outcome: 'allowed', reason: `object ${id}` });
     }
     return record;
   }
