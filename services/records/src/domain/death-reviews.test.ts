@@ -2,22 +2,15 @@
 // dates of the worklist.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError } from '../../../common/src/errors';
+import { fieldsOf } from '../../../common/test/violations';
 import { checkDeathReview, nextReviewDue, parseDeathReviewRules } from './death-reviews';
 import { defaultRecordsDataDir, loadDeathReviewRules } from './reference-data';
 
 const rules = loadDeathReviewRules(defaultRecordsDataDir());
 const text = readFileSync(path.join(defaultRecordsDataDir(), 'death-review.json'), 'utf8');
 
-function fieldsOfError(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((violation) => violation.field).sort();
-    throw error;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
-}
+/** The fields a refusal names, sorted. */
+const fieldsOfError = (run: () => unknown): string[] => fieldsOf(run).sort();
 
 const input = {
   level: 'county',

@@ -1,22 +1,15 @@
 // The WHO 2011 near-miss criteria as data and the check of a recorded near miss.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError } from '../../../common/src/errors';
+import { fieldsOf } from '../../../common/test/violations';
 import { checkNearMiss, parseNearMissCriteria } from './near-miss';
 import { defaultRecordsDataDir, loadNearMissCriteria } from './reference-data';
 
 const list = loadNearMissCriteria(defaultRecordsDataDir());
 const pregnancy = { lmp: '2026-01-01', endDate: '2026-09-20' };
 
-function fieldsOfError(run: () => unknown): string[] {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof InvalidArgumentError) return error.violations.map((violation) => violation.field).sort();
-    throw error;
-  }
-  throw new Error('expected INVALID_ARGUMENT');
-}
+/** The fields a refusal names, sorted. */
+const fieldsOfError = (run: () => unknown): string[] => fieldsOf(run).sort();
 
 describe('the WHO near-miss criteria', () => {
   it('are the 25 of the 2011 list: 11 clinical, 8 laboratory, 6 management-based, over seven organ systems', () => {
