@@ -128,6 +128,8 @@ export function registerBulkExportRoutes(scope: FastifyInstance, deps: BulkExpor
   scope.get('/$export', (request, reply) => kickOff(request, reply, ''));
 
   scope.get('/Group/:id/$export', (request, reply) => {
+    // The token first, as on every route under /fhir/R4 but metadata: an anonymous caller learns no Group ids.
+    deps.requireBearer(request);
     const { id } = request.params as { id: string };
     if (!COUNTIES[id]) throw FhirError.of(404, 'not-found', `Group/${id} is not known (see /fhir/R4/Group)`);
     return kickOff(request, reply, id);

@@ -8,11 +8,10 @@ import type { Database } from '../../../common/src/pg/database';
 import { ConsultationAccess, ObjectAccess, ThreadAccess } from './access';
 
 const audited: string[] = [];
-const db = {
-  rw: {
-    query: async (_sql: string, values: unknown[]) => void audited.push(`${String(values[5])} ${String(values[7])}`),
-  },
-} as unknown as Database;
+const audit = async (_sql: string, values: unknown[]): Promise<void> =>
+  void audited.push(`${String(values[5])} ${String(values[7])}`);
+// Audit rows are written through the database's committed write (Database.executeCommitted) or a pool's query.
+const db = { rw: { query: audit }, executeCommitted: audit } as unknown as Database;
 const patient = { kind: 'patient' as const, id: '3f2a6c1e-8b4d-4e1a-9c2b-7d5e6f708192' };
 
 function context(principal: Principal | undefined, purpose?: 'treatment'): CallContext {
