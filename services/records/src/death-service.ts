@@ -466,12 +466,14 @@ export class DeathService {
         this.reviewRules,
         todayInChina(),
       );
-      const id = randomUUID();
-      await tx.query(
+      // The row as stored, with the report's patient beside it: no second read of what was just written.
+      const { rows } = await tx.query<DeathReviewRow>(
         `INSERT INTO death_reviews (id, death_report_id, level, conclusion, factors, panel_date, reviewing_institution_id, reviewed_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING id, death_report_id, $9::uuid AS patient_id, level, conclusion, factors, panel_date::text,
+                   reviewing_institution_id, reviewed_by, reviewed_at`,
         [
-          id,
+          randomUUID(),
           report.id,
           checked.level,
           checked.conclusion.code,
@@ -479,11 +481,11 @@ export class DeathService {
           checked.panelDate,
           ctx.principal?.institutionId ?? null,
           ctx.caller,
+          patientId,
         ],
       );
-      const [row] = await reviewsOf(tx, [report.id]).then((rows) => rows.filter((candidate) => candidate.id === id));
       await recordAudit(tx, ctx, { patientId, action: 'record.death.review', outcome: 'allowed' });
-      return { review: toDeathReview(row as DeathReviewRow, this.reviewRules) };
+      return { review: toDeathReview(rows[0] as DeathReviewRow, this.reviewRules) };
     });
   }
 

@@ -138,9 +138,10 @@ export function checkDeathReview(
       violations.add('level', 'the county review comes first: the prefecture reviews a death the county has reviewed');
   }
   violations.throwIfAny();
+  const links = [...rules.links.keys()];
+  const aspects = [...rules.aspects.keys()];
   const order = (factor: ReviewFactor): number =>
-    [...rules.links.keys()].indexOf(factor.link) * rules.aspects.size +
-    [...rules.aspects.keys()].indexOf(factor.aspect);
+    links.indexOf(factor.link) * aspects.length + aspects.indexOf(factor.aspect);
   return {
     level: level as ReviewLevel,
     conclusion: conclusion as ReviewConclusion,
